@@ -1,0 +1,3 @@
+"""incentives: exact, traceable subsidy calculations under Chinese local industrial policies."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,69 @@
+"""The project's own error types.
+
+Every failure a user can cause (a bad profile, a bad CSV row, a bad policy
+table, a bad command-line value) is one of these, with a message that says
+where (file, line or row), which field, what was expected and an example.
+The CLI turns them into exit code 1 and never prints a traceback for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class IncentivesError(Exception):
+    """Base class: anything the user can fix by changing their input."""
+
+
+@dataclass
+class Location:
+    """Where a problem is: file, line (TOML) or row (CSV), and field/key."""
+
+    file: str | None = None
+    line: int | None = None
+    row: int | None = None
+    field: str | None = None
+    clause: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        where = self.file or ""
+        if self.line is not None:
+            where += f":{self.line}"
+        if where:
+            parts.append(where)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.clause:
+            parts.append(f"clause {self.clause!r}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        return ", ".join(parts)
+
+
+class ValueProblem(IncentivesError):
+    """A single value could not be read (no location yet: the caller adds it)."""
+
+
+class InputError(IncentivesError):
+    """A company profile, CSV row or option is wrong."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        self.message = message
+        self.location = location or Location()
+        where = str(self.location)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class PolicyError(IncentivesError):
+    """A policy table is malformed (or asks for something it may not)."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        self.message = message
+        self.location = location or Location()
+        where = str(self.location)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ExpressionError(IncentivesError):
+    """A condition or formula in a policy table is not valid."""

@@ -1,0 +1,211 @@
+"""Exact money, rates and the other scalar values of a profile.
+
+Money is held as an integer number of *units* of 1/10000 yuan (a hundredth of
+a fen), so any input with up to four decimals is exact and the result of every
+clause can be rounded half-up to the fen without binary floating point.
+Clause amounts and totals are integers of fen.
+
+>>> parse_money("120万")
+12000000000
+>>> parse_money("2.5亿元") // UNITS_PER_YUAN
+250000000
+>>> parse_money("1,200,000") == parse_money(1200000)
+True
+>>> format_fen(123456789)
+'1234567.89'
+>>> parse_rate("3.45%")
+Fraction(69, 2000)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+
+from .errors import ValueProblem
+
+UNITS_PER_YUAN = 10_000
+UNITS_PER_FEN = 100
+#: 10万亿 yuan: the largest money value a field may hold (keeps int64 exact).
+MAX_YUAN = 10**13
+MAX_UNITS = MAX_YUAN * UNITS_PER_YUAN
+#: the largest count (projects, staff, events) a field may hold
+MAX_COUNT = 10_000_000
+#: rates are exact to 0.0001 percentage point
+RATE_DENOMINATOR = 1_000_000
+
+_UNIT_FACTORS = {"": 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+_NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|[+-]?\.\d+"
+_MONEY_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.,+-]*)$")
+MONEY_EXAMPLE = 'a number of yuan such as 1200000, or a string such as "1,200,000", "120万", "120万元", "2.5亿"'
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise ValueProblem(f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueProblem(f"{text!r} is not a finite number")
+    return value
+
+
+def money_decimal(value: object) -> Decimal:
+    """The exact yuan value of a money input (number or string with unit)."""
+    if isinstance(value, bool):
+        raise ValueProblem(f"expected money, got the boolean {str(value).lower()}; use {MONEY_EXAMPLE}")
+    if isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueProblem(f"{value!r} is not a finite amount; use {MONEY_EXAMPLE}")
+        amount = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueProblem(f"{value!r} is not a finite amount; use {MONEY_EXAMPLE}")
+        amount = value
+    elif isinstance(value, str):
+        text = value.strip().replace("，", ",").replace("\u00a0", "").replace(" ", "")
+        for prefix in ("¥", "￥", "RMB", "CNY"):
+            if text.upper().startswith(prefix):
+                text = text[len(prefix):]
+        match = _MONEY_RE.match(text)
+        if not match:
+            raise ValueProblem(f"{value!r} is not an amount of money; use {MONEY_EXAMPLE}")
+        unit = match.group("unit")
+        if unit.upper() in ("CNY", "RMB", "YUAN"):
+            unit = ""
+        if unit not in _UNIT_FACTORS:
+            raise ValueProblem(
+                f"{value!r} has the unknown unit {unit!r} (known: 元, 万, 万元, 亿, 亿元); use {MONEY_EXAMPLE}"
+            )
+        amount = _decimal(match.group("num")) * _UNIT_FACTORS[unit]
+    else:
+        raise ValueProblem(f"expected money, got {type(value).__name__}; use {MONEY_EXAMPLE}")
+    if amount < 0:
+        raise ValueProblem(f"{value!r} is negative; money must be zero or more")
+    if amount > MAX_YUAN:
+        raise ValueProblem(f"{value!r} is more than 10万亿 yuan, which no profile can hold; check the unit")
+    return amount
+
+
+def parse_money(value: object) -> int:
+    """Money input -> integer units of 1/10000 yuan (half-up beyond that)."""
+    amount = money_decimal(value)
+    return int((amount * UNITS_PER_YUAN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_rate(value: object) -> Fraction:
+    """A rate written as a percentage string ("3.45%") -> exact Fraction.
+
+    >>> parse_rate("50%")
+    Fraction(1, 2)
+    """
+    if isinstance(value, str) and value.strip().endswith("%"):
+        text = value.strip()[:-1].strip()
+        number = _decimal(text)
+        if number < 0 or number > 100:
+            raise ValueProblem(f"{value!r} is outside 0% … 100%")
+        rate = Fraction(number) / 100
+        if (rate * RATE_DENOMINATOR).denominator != 1:
+            raise ValueProblem(f"{value!r} has more than four decimals after the percent point")
+        return rate
+    raise ValueProblem(f"expected a percentage string such as \"3.45%\", got {value!r}")
+
+
+_TRUE = {"true", "1", "yes", "y", "是", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "f"}
+
+
+def parse_bool(value: object) -> bool:
+    """true/false (also 1/0, yes/no, 是/否 in CSV)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise ValueProblem(f"expected true or false (also 1/0, yes/no, 是/否), got {value!r}")
+
+
+def parse_count(value: object) -> int:
+    """A whole number of things (projects, staff, events), 0 … 10,000,000."""
+    number: Decimal
+    if isinstance(value, bool):
+        raise ValueProblem(f"expected a whole number, got the boolean {str(value).lower()}")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float) and math.isfinite(value):
+        number = Decimal(repr(value))
+    elif isinstance(value, str) and value.strip():
+        number = _decimal(value.strip())
+    else:
+        raise ValueProblem(f"expected a whole number such as 3, got {value!r}")
+    if number != number.to_integral_value():
+        raise ValueProblem(f"expected a whole number such as 3, got {value!r}")
+    if number < 0:
+        raise ValueProblem(f"{value!r} is negative; a count must be zero or more")
+    if number > MAX_COUNT:
+        raise ValueProblem(f"{value!r} is more than {MAX_COUNT:,}; check the value")
+    return int(number)
+
+
+def parse_year(value: object) -> int:
+    """A fiscal year, 1990 … 2100."""
+    year = parse_count(value)
+    if not 1990 <= year <= 2100:
+        raise ValueProblem(f"expected a fiscal year such as 2024, got {value!r}")
+    return year
+
+
+def round_half_up_div(num: int, den: int) -> int:
+    """round(num / den) with halves going up, for num >= 0, den > 0.
+
+    >>> round_half_up_div(5, 2), round_half_up_div(7, 4), round_half_up_div(1, 3)
+    (3, 2, 0)
+    """
+    return (2 * num + den) // (2 * den)
+
+
+def format_fen(fen: int) -> str:
+    """Fen -> the JSON decimal string in yuan with two places."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def format_fen_grouped(fen: int) -> str:
+    """Fen -> "1,234,567.89" for tables."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
+def format_units(units: int) -> str:
+    """Money units (1/10000 yuan) -> "1,234,567.89" (more places only if needed)."""
+    units = int(units)
+    if units % UNITS_PER_FEN == 0:
+        return format_fen_grouped(units // UNITS_PER_FEN)
+    whole, frac = divmod(abs(units), UNITS_PER_YUAN)
+    sign = "-" if units < 0 else ""
+    return f"{sign}{whole:,}.{frac:04d}".rstrip("0")
+
+
+def format_rate(rate: Fraction) -> str:
+    """Fraction -> "3.45%" (exact, as many places as needed).
+
+    >>> format_rate(Fraction(69, 4000))
+    '1.725%'
+    """
+    pct = Fraction(rate) * 100
+    if pct.denominator == 1:
+        return f"{pct.numerator}%"
+    dec = Decimal(pct.numerator) / Decimal(pct.denominator)
+    text = format(dec.quantize(Decimal("0.000001")), "f").rstrip("0").rstrip(".")
+    return f"{text}%"

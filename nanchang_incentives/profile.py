@@ -1,0 +1,259 @@
+"""Company profiles: one from a TOML file, and many as columns for the engine.
+
+``load_profile`` reads ``company.toml`` and checks every value against the
+field registry: unknown names get a did-you-mean, bad values an error naming
+the file, line, field, what was expected and an example.
+
+``Table`` holds any number of profiles as columns (numpy arrays plus a
+``present`` mask per field), which is what the engine evaluates; ``calc`` is a
+table of one row, ``batch`` a table per chunk of the CSV.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import fields as F
+from .errors import InputError, Location, ValueProblem
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One company's typed values (missing fields are simply absent)."""
+
+    values: Mapping[str, object]
+    source: str | None = None
+    lines: Mapping[str, int] = field(default_factory=dict)
+    row: int | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.values.get("name") or (Path(self.source).stem if self.source else "company"))
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.values.get(key, default)
+
+    def with_values(self, **changes: object) -> "Profile":
+        values = dict(self.values)
+        for k, v in changes.items():
+            if v is None:
+                values.pop(k, None)
+            else:
+                values[k] = v
+        return Profile(values, self.source, self.lines, self.row)
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Line number of each top-level ``key = …`` in a TOML text (first occurrence)."""
+    out: dict[str, int] = {}
+    pattern = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
+    for number, line in enumerate(text.splitlines(), 1):
+        m = pattern.match(line)
+        if m:
+            out.setdefault(m.group(1) or m.group(2) or m.group(3), number)
+    return out
+
+
+def read_toml(path: Path) -> tuple[dict, str]:
+    """Read a TOML file; errors name the file and line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", Location(file=str(path))) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a .toml file", Location(file=str(path))) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", Location(file=str(path))) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text; save the TOML file as UTF-8", Location(file=str(path))) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"line (\d+)", msg)
+        line = int(m.group(1)) if m else None
+        raise InputError(f"not valid TOML: {msg}", Location(file=str(path), line=line)) from None
+    return data, text
+
+
+def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool = False,
+                 where: Location | None = None, lines: Mapping[str, int] | None = None) -> dict[str, object]:
+    """Check and type each raw value; the first problem raises InputError."""
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        loc = Location(file=where.file if where else None, row=where.row if where else None,
+                       line=(lines or {}).get(key), field=key)
+        spec = registry.get(key)
+        if spec is None:
+            raise InputError(f"unknown field{registry.suggest(key)}; see the field reference in the README", loc)
+        if isinstance(value, dict):
+            raise InputError(f"expected a value, got a table; write {key} = <value>", loc)
+        if csv and isinstance(value, str) and value.strip() == "":
+            continue
+        try:
+            values[key] = spec.parse(value, csv=csv)
+        except ValueProblem as exc:
+            raise InputError(f"{exc} (expected {F.EXAMPLES[spec.type]})", loc) from None
+    return values
+
+
+def load_profile(path: str | Path, registry: F.Registry) -> Profile:
+    path = Path(path)
+    data, text = read_toml(path)
+    lines = key_lines(text)
+    values = parse_values(data, registry, where=Location(file=str(path)), lines=lines)
+    return Profile(values, str(path), lines)
+
+
+# ---------------------------------------------------------------- columns
+
+
+@dataclass
+class Column:
+    """A scalar field over many companies: integer (or bool) values + presence."""
+
+    values: np.ndarray
+    present: np.ndarray
+
+
+@dataclass
+class ListColumn:
+    """A list field (per project / event / unit): CSR layout."""
+
+    offsets: np.ndarray  # int64, n+1
+    flat: np.ndarray  # int64 item values
+    present: np.ndarray
+
+
+@dataclass
+class TagColumn:
+    """A list of tags per company as a bit mask over a small vocabulary."""
+
+    masks: np.ndarray  # int64
+    vocab: dict[str, int]
+    present: np.ndarray
+    values: list[tuple[str, ...] | None]
+
+
+@dataclass
+class TextColumn:
+    values: list[str | None]
+    present: np.ndarray
+
+
+@dataclass
+class Table:
+    """Many profiles as columns; ``rows[i]`` is the input row number (or None)."""
+
+    n: int
+    columns: dict[str, Column | ListColumn | TagColumn | TextColumn]
+    rows: list[int | None]
+
+    def present(self, name: str) -> np.ndarray:
+        col = self.columns.get(name)
+        return col.present if col is not None else np.zeros(self.n, dtype=bool)
+
+    def scalar(self, name: str) -> Column | None:
+        col = self.columns.get(name)
+        return col if isinstance(col, Column) else None
+
+    def text(self, name: str, i: int) -> str | None:
+        col = self.columns.get(name)
+        return col.values[i] if isinstance(col, TextColumn) else None
+
+    def python_value(self, name: str, i: int) -> object:
+        """The typed value of one cell (for explanations), None when missing."""
+        col = self.columns.get(name)
+        if col is None or not col.present[i]:
+            return None
+        if isinstance(col, Column):
+            v = col.values[i]
+            return bool(v) if col.values.dtype == bool else int(v)
+        if isinstance(col, ListColumn):
+            return tuple(int(x) for x in col.flat[col.offsets[i]:col.offsets[i + 1]])
+        return col.values[i]
+
+    def take(self, i: int) -> "Table":
+        """A one-row table (row i)."""
+        return from_values([{k: self.python_value(k, i) for k in self.columns
+                             if self.python_value(k, i) is not None}],
+                           {k: _type_of(c) for k, c in self.columns.items()}, [self.rows[i]])
+
+
+def _type_of(col: object) -> str:
+    if isinstance(col, ListColumn):
+        return F.MONEY_LIST
+    if isinstance(col, TagColumn):
+        return F.TAGS
+    if isinstance(col, TextColumn):
+        return F.TEXT
+    assert isinstance(col, Column)
+    return F.BOOL if col.values.dtype == bool else F.COUNT
+
+
+def from_values(records: Sequence[Mapping[str, object]], types: Mapping[str, str],
+                rows: Sequence[int | None] | None = None) -> Table:
+    """Build columns from typed records (dicts of field -> parsed value)."""
+    n = len(records)
+    columns: dict[str, Column | ListColumn | TagColumn | TextColumn] = {}
+    for name, ftype in types.items():
+        present = np.fromiter((name in r for r in records), dtype=bool, count=n)
+        if not present.any():
+            continue
+        if ftype == F.BOOL:
+            vals = np.fromiter((bool(r.get(name, False)) for r in records), dtype=bool, count=n)
+            columns[name] = Column(vals, present)
+        elif ftype in (F.MONEY, F.COUNT, F.RATE, F.YEAR):
+            vals = np.fromiter((int(r.get(name, 0)) for r in records), dtype=np.int64, count=n)
+            columns[name] = Column(vals, present)
+        elif ftype == F.MONEY_LIST:
+            lists = [tuple(r.get(name, ())) for r in records]
+            offsets = np.zeros(n + 1, dtype=np.int64)
+            offsets[1:] = np.cumsum([len(x) for x in lists])
+            flat = np.fromiter((v for x in lists for v in x), dtype=np.int64, count=int(offsets[-1]))
+            columns[name] = ListColumn(offsets, flat, present)
+        elif ftype == F.TAGS:
+            columns[name] = tag_column([r.get(name) for r in records])  # type: ignore[misc]
+        else:
+            columns[name] = TextColumn([r.get(name) for r in records], present)  # type: ignore[misc]
+    return Table(n, columns, list(rows) if rows is not None else [None] * n)
+
+
+def tag_column(values: Sequence[tuple[str, ...] | None]) -> TagColumn:
+    vocab: dict[str, int] = {}
+    masks = np.zeros(len(values), dtype=np.int64)
+    present = np.zeros(len(values), dtype=bool)
+    cache: dict[tuple[str, ...], int] = {}
+    for i, tags in enumerate(values):
+        if tags is None:
+            continue
+        present[i] = True
+        m = cache.get(tags)
+        if m is None:
+            m = 0
+            for t in tags:
+                if t not in vocab:
+                    vocab[t] = len(vocab)
+                if vocab[t] < 62:
+                    m |= 1 << vocab[t]
+            cache[tags] = m
+        masks[i] = m
+    return TagColumn(masks, vocab, present, list(values))
+
+
+def table_of(profiles: Sequence[Profile], registry: F.Registry) -> Table:
+    types = {name: registry[name].type for p in profiles for name in p.values}
+    return from_values([p.values for p in profiles], types, [p.row for p in profiles])

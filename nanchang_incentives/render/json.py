@@ -1,0 +1,61 @@
+"""SPEC §8 JSON: the stable machine-readable form of calc and compare."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from ..engine import ClauseResult, PolicyResult
+from ..money import format_fen
+
+
+def clause_dict(c: ClauseResult) -> dict:
+    return {
+        "id": c.id,
+        "status": c.status,
+        "basis": c.basis,
+        "amount": format_fen(c.amount),
+        "raw_amount": format_fen(c.raw_amount),
+        "explanation": c.explanation,
+        "source": c.source,
+        "title_zh": c.title_zh,
+        "title_en": c.title_en,
+        "quote": c.quote,
+        "missing": list(c.missing),
+        "conditions": [
+            {"label": cd.label, "test": cd.text, "held": cd.held, "detail": cd.detail,
+             **({"shortfall": cd.shortfall} if cd.shortfall else {})}
+            for cd in c.conditions
+        ],
+        "calculation": c.calculation,
+        "group": c.group,
+    }
+
+
+def result_dict(r: PolicyResult) -> dict:
+    p = r.policy
+    return {
+        "policy": p.id,
+        "document_number": p.document_number,
+        "title": p.title_zh,
+        "jurisdiction": p.jurisdiction,
+        "valid_from": p.valid_from.isoformat(),
+        "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+        "hypothetical": r.hypothetical,
+        "targeted": r.targeted,
+        "total": format_fen(r.total),
+        "total_exact": format_fen(r.total_exact),
+        "total_up_to": format_fen(r.total_up_to),
+        "caps": [cap.as_dict() for cap in r.caps],
+        "warnings": list(r.warnings),
+        "references": list(r.references),
+        "clauses": [clause_dict(c) for c in r.clauses],
+    }
+
+
+def document(company: str, year: int, results: Sequence[PolicyResult]) -> dict:
+    return {"company": company, "year": year, "results": [result_dict(r) for r in results]}
+
+
+def dumps(company: str, year: int, results: Sequence[PolicyResult]) -> str:
+    return json.dumps(document(company, year, results), ensure_ascii=False, indent=2)
