@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -55,15 +56,48 @@ def relocated(profile: Profile, jurisdiction: str) -> Profile:
     return profile.with_values(jurisdiction=jurisdiction)
 
 
+CITY_ORDER = ("nanchang", "wuhan-east-lake", "beijing")  # SPEC §2; other jurisdictions follow, sorted
+
+
+def default_cities(catalog: Catalog) -> list[str]:
+    """Every jurisdiction of the catalogue: nanchang, wuhan-east-lake, beijing first, then the others."""
+    known = catalog.jurisdictions()
+    return [c for c in CITY_ORDER if c in known] + [c for c in known if c not in CITY_ORDER]
+
+
+def check_cities(cities: Sequence[str], catalog: Catalog) -> list[str]:
+    """The cities asked for, trimmed and without repeats; an unknown one is an InputError with a did-you-mean."""
+    known = default_cities(catalog)
+    out: list[str] = []
+    for raw in cities:
+        city = raw.strip()
+        if not city:
+            continue
+        if city not in known:
+            close = difflib.get_close_matches(city.lower(), known, n=1, cutoff=0.4)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise InputError(f"unknown city {city!r}{hint}; known: {', '.join(known)}", Location(field="--cities"))
+        if city not in out:
+            out.append(city)
+    if not out:
+        raise InputError(f"no city given; known: {', '.join(known)}", Location(field="--cities"))
+    return out
+
+
 @dataclass(frozen=True)
 class Comparison:
     profile: Profile
     cities: tuple[str, ...]
     results: tuple[PolicyResult, ...]
 
+    def for_city(self, city: str) -> tuple[PolicyResult, ...]:
+        """The results of the policies of one city (a city may have several)."""
+        return tuple(r for r in self.results if r.policy.jurisdiction == city)
+
 
 def compare(profile: Profile, cities: Sequence[str], catalog: Catalog, options: Options = Options()) -> Comparison:
-    """Evaluate the same profile as if located in each city, side by side."""
+    """Evaluate the same profile as if located in each city, side by side (default: every city)."""
+    cities = check_cities(cities, catalog) if cities else default_cities(catalog)
     results: list[PolicyResult] = []
     for city in cities:
         moved = relocated(profile, city)

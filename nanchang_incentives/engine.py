@@ -476,6 +476,7 @@ class ConditionResult:
     held: bool | None  # None: unknown (missing input)
     detail: str  # "revenue − revenue_prev = 80,000,000.00 ≥ 100,000,000.00"
     shortfall: str = ""  # "20,000,000.00 short of 100,000,000.00"
+    value: str = ""  # the compared value when known: "80,000,000.00"
 
 
 @dataclass(frozen=True)
@@ -579,9 +580,14 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
         else:
             warnings.append("industries is missing: add it (e.g. industries = [\"" + pol.industries[0]
                             + "\"]) to see which clauses apply")
+    # fields read by the clauses that produced an amount for this row
+    computed_fields: set[str] = set().union(*(cr.clause.names() for cr in run.clauses
+                                             if int(cr.status[i]) in (GRANTED, CAPPED, EXCLUDED)))
     for name, rows in run.defaulted.items():
         if rows[i]:
             source = run.default_sources[name]
+            if source.startswith("reference:") and name not in computed_fields:
+                continue
             if source.startswith("reference:"):
                 series = source.split(":", 1)[1]
                 look = run.lookups.get((series, year))
@@ -599,7 +605,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
                 warnings.append(f"{name} not given: {source} is used in its place")
     used_fields = set().union(*(c.names() for c in pol.clauses))
     for series_field in ("lpr_1y", "lpr_5y"):
-        if series_field in used_fields and table.python_value(series_field, i) is not None:
+        if series_field in used_fields & computed_fields and table.python_value(series_field, i) is not None:
             refs.append(f"{series_field} = {format_rate(Fraction(int(table.python_value(series_field, i)), F.DENOMINATOR[F.RATE]))}: "  # type: ignore[arg-type]
                         f"given in the profile")
 
@@ -666,7 +672,10 @@ def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, cap
     for cond, trace in zip(c.conditions, cr.conditions):
         known = _known(trace.value.known, i)
         held = _known(trace.value.val, i) if known else None
-        detail, short = cond.expr.text, ""
+        detail, short, value = cond.expr.text, "", ""
+        if trace.left is None:
+            shown = ", ".join(f"{n} = {_cell_text(table.python_value(n, i), catalog.registry.get(n))}" for n in sorted(cond.expr.names))
+            detail = f"{cond.label or cond.expr.text} ({shown})" if shown else (cond.label or cond.expr.text)
         if trace.left is not None and trace.right is not None:
             sides = expr.comparison_sides(cond.expr)
             assert sides is not None
@@ -674,14 +683,13 @@ def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, cap
             if _known(trace.left.known, i) and _known(trace.right.known, i):
                 lv, rv = _fmt_num(trace.left, i, ltype), _fmt_num(trace.right, i, ltype)
                 detail = f"{cond.expr.text}: {lv} {sides[1]} {rv}"
+                value = lv
                 if held is False and sides[1] in (">=", ">"):
                     lf = Fraction(int(_at(trace.left.num, i)), trace.left.den)
                     rf = Fraction(int(_at(trace.right.num, i)), trace.right.den)
-                    gap = Num(int((rf - lf) * 10_000) if ((rf - lf) * 10_000).denominator == 1 else 0, 10_000, True, 0)
-                    short = f"{_fmt_num(gap, 0, ltype)} short of {rv}" if ltype in (F.MONEY, None) else \
-                        f"{rf - lf} short of {rv}"
+                    short = _shortfall_text(rf - lf, sides[1], rv, ltype)
         label = cond.label or cond.expr.text
-        conds.append(ConditionResult(label, cond.expr.text, held, detail, short))
+        conds.append(ConditionResult(label, cond.expr.text, held, detail, short, value))
 
     missing = tuple(sorted(n for n in c.names() if table.python_value(n, i) is None
                            and not (n in run.defaulted and run.defaulted[n][i])))
@@ -725,8 +733,45 @@ def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, cap
                         c.quote, tuple(conds), missing, calc, tuple(cap_notes), c.group, c.notes)
 
 
+def _shortfall_text(gap: Fraction, op: str, threshold: str, ftype: str | None) -> str:
+    """How far below a ``>=`` / ``>`` threshold a value is, in the value's own unit.
+
+    >>> _shortfall_text(Fraction(20_000_000), ">=", "100,000,000.00", "money")
+    '20,000,000.00 short of 100,000,000.00'
+    >>> _shortfall_text(Fraction(0), ">", "0.00", "money")
+    'must be more than 0.00'
+    >>> _shortfall_text(Fraction(20), ">=", "100", "count")
+    '20 short of 100'
+    """
+    if op == ">" and gap == 0:
+        return f"must be more than {threshold}"
+    if ftype == F.RATE:
+        gap_text = format_rate(gap)
+    elif ftype in (F.COUNT, F.YEAR):
+        gap_text = str(gap)
+    else:  # money, or an expression of money fields
+        units = gap * 10_000
+        gap_text = format_units(int(units)) if units.denominator == 1 else str(gap)
+    return f"{gap_text} short of {threshold}" + (" (must be more than it)" if op == ">" else "")
+
+
 def _at(a, i: int):
     return a[i] if isinstance(a, np.ndarray) else a
+
+
+def _cell_text(v: object, spec: F.Field | None) -> str:
+    """One profile value as shown in an explanation."""
+    if v is None:
+        return "missing"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if spec is not None and spec.type == F.MONEY:
+        return format_units(int(v))  # type: ignore[call-overload]
+    if spec is not None and spec.type == F.RATE:
+        return format_rate(Fraction(int(v), F.DENOMINATOR[F.RATE]))  # type: ignore[call-overload]
+    if isinstance(v, tuple):
+        return "; ".join(str(x) for x in v)
+    return str(v)
 
 
 def _calculation_text(cr: ClauseRun, i: int, catalog: Catalog) -> str:

@@ -1,0 +1,460 @@
+"""`incentives compare`: one company in several cities, side by side (Rich and Markdown).
+
+``city_views`` turns an ``api.Comparison`` into plain records (no Rich): the
+summary row of each city's policy, its top clauses, the caps that bit, and
+"what would unlock more" (clauses not evaluated for missing input with the
+fields to add; clauses failed on a threshold with how far off the profile is).
+``renderables`` / ``print_comparison`` and ``markdown`` lay those records out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+from ..api import Comparison
+from ..engine import ClauseResult, PolicyResult
+from ..money import format_fen_grouped, format_units, round_half_up_div
+from ..policy import Clause
+
+TOP_N = 5
+BAR_WIDTH = 40
+EXACT_BAR = "█"
+UP_TO_BAR = "░"
+COUNTED = ("granted", "capped")
+# "x > 0" failed at 0: the company simply has none of x, which is not a threshold it missed
+PRESENCE_TESTS = ("must be more than 0", "must be more than 0.00")
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """One thing the company could do (or report) to get more under a clause."""
+
+    clause: str
+    title: str
+    source: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CityView:
+    """Everything the comparison shows about one city's policy."""
+
+    city: str
+    result: PolicyResult
+    granted: int  # clauses granted (or granted but capped)
+    discretionary: tuple[str, ...]  # clause ids listed without an amount
+    biggest: ClauseResult | None
+    caps_bit: tuple[str, ...]
+    top: tuple[ClauseResult, ...]
+    missing: tuple[Unlock, ...]  # not evaluated: fields to add
+    shortfalls: tuple[Unlock, ...]  # failed on a threshold: how far off
+    statement: str  # not targeted / industries unknown / expired / hypothetical; "" when none
+    expired: bool
+
+    @property
+    def policy_id(self) -> str:
+        return self.result.policy.id
+
+
+def _industries(comparison: Comparison) -> tuple[str, ...]:
+    tags = comparison.profile.get("industries")
+    return tuple(tags) if isinstance(tags, (tuple, list)) else ()
+
+
+def statement(city: str, r: PolicyResult, company: str, industries: Sequence[str]) -> str:
+    """The plain-language status of a city's policy for this company ("" when it simply applies)."""
+    pol = r.policy
+    if r.targeted is False:
+        return (f"{city}: {pol.id} targets {', '.join(pol.industries)} enterprises; {company}'s industries are "
+                f"[{', '.join(industries)}]: no clause applies, total 0.00")
+    if r.targeted is None and pol.industries:
+        return (f"{city}: industries not given, so it is unknown whether {pol.id} (for "
+                f"{', '.join(pol.industries)} enterprises) applies: add industries = [\"{pol.industries[0]}\"]")
+    if r.clauses and all(c.status == "expired" for c in r.clauses):
+        end = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
+        return (f"{city}: {r.year} is outside the validity of {pol.id} ({pol.valid_from} … {end}): every clause "
+                f"expired (--ignore-validity computes a hypothetical result)")
+    if r.hypothetical:
+        return f"{city}: HYPOTHETICAL: {r.year} is outside the validity of {pol.id}, computed with --ignore-validity"
+    return ""
+
+
+def ceiling(clause: Clause) -> str:
+    """What the text allows at most under a clause, in words ("" when it gives no single figure)."""
+    if clause.basis == "discretionary":
+        return "no amount in the text"
+    if clause.cap:
+        return f"at most {format_units(clause.cap)} per {clause.cap_period}"
+    if clause.item_cap:
+        return f"at most {format_units(clause.item_cap)} per {clause.item_label}"
+    if clause.fixed is not None and clause.base is None:
+        return f"{'up to ' if clause.basis == 'up_to' else ''}{format_units(clause.fixed)}"
+    if clause.fixed is not None:
+        return f"{'up to ' if clause.basis == 'up_to' else ''}{format_units(clause.fixed)} each"
+    return ""
+
+
+def cap_labels(r: PolicyResult) -> tuple[str, ...]:
+    """The caps that actually cut an amount (item, clause, company) and the exclusive groups that bit."""
+    out: list[str] = []
+    for cap in r.caps:
+        if not cap.applied:
+            continue
+        limit = format_fen_grouped(cap.limit) if cap.limit is not None else "?"
+        if cap.kind == "item" and cap.clause:
+            out.append(f"{cap.clause}: {limit} per {r.policy.clause(cap.clause).item_label}")
+        elif cap.kind == "clause" and cap.clause:
+            out.append(f"{cap.clause}: {limit} per {r.policy.clause(cap.clause).cap_period}")
+        elif cap.kind == "company_annual":
+            out.append(f"company cap {limit} (cut {format_fen_grouped(cap.before)} to {format_fen_grouped(cap.after)})")
+        else:
+            out.append(cap.note or cap.kind)
+    for c in r.clauses:
+        if c.status == "excluded" and c.group:
+            out.append(f"group {c.group} (就高不就低): {c.id} excluded")
+    return tuple(out)
+
+
+def unlocks(r: PolicyResult) -> tuple[tuple[Unlock, ...], tuple[Unlock, ...]]:
+    """(clauses not evaluated for missing input, clauses failed on a threshold) of one result.
+
+    A failed ``x > 0`` test at 0 (nothing raised, no project) is not listed as a threshold.
+    """
+    if r.targeted is False or any(c.status == "expired" for c in r.clauses):
+        return (), ()
+    if r.targeted is None and r.policy.industries:
+        return (Unlock("*", "every clause", "", f"add industries (this policy is for "
+                       f"{', '.join(r.policy.industries)} enterprises)"),), ()
+    missing: list[Unlock] = []
+    short: list[Unlock] = []
+    for c in r.clauses:
+        if c.status == "missing_input":
+            bound = ceiling(r.policy.clause(c.id))
+            text = f"add {', '.join(c.missing) or 'the missing field'}" + (f" ({bound})" if bound else "")
+            missing.append(Unlock(c.id, c.title_en, c.source, text))
+        elif c.status == "not_eligible":
+            failed = [cd for cd in c.conditions if cd.held is False and cd.shortfall
+                      and cd.shortfall not in PRESENCE_TESTS]
+            if failed:
+                text = "; ".join(f"{cd.label}: " + (f"{cd.value}, " if cd.value else "") + cd.shortfall
+                                 for cd in failed)
+                short.append(Unlock(c.id, c.title_en, c.source, text))
+    return tuple(missing), tuple(short)
+
+
+def city_views(comparison: Comparison) -> list[CityView]:
+    """One view per (city, policy), cities in the order asked for."""
+    company = comparison.profile.name
+    industries = _industries(comparison)
+    views: list[CityView] = []
+    for city in comparison.cities:
+        for r in comparison.for_city(city):
+            with_amount = sorted((c for c in r.clauses if c.amount > 0), key=lambda c: -c.amount)
+            missing, short = unlocks(r)
+            views.append(CityView(
+                city=city,
+                result=r,
+                granted=sum(1 for c in r.clauses if c.status in COUNTED),
+                discretionary=tuple(c.id for c in r.clauses if c.status == "discretionary"),
+                biggest=with_amount[0] if with_amount else None,
+                caps_bit=cap_labels(r),
+                top=tuple(with_amount[:TOP_N]),
+                missing=missing,
+                shortfalls=short,
+                statement=statement(city, r, company, industries),
+                expired=bool(r.clauses) and all(c.status == "expired" for c in r.clauses),
+            ))
+    return views
+
+
+def bar_lengths(total_exact: int, total: int, largest: int, width: int = BAR_WIDTH) -> tuple[int, int]:
+    """(exact, up-to) bar lengths in characters, scaled so ``largest`` fills ``width`` (half-up rounding).
+
+    A part that is not zero always shows at least one character.
+
+    >>> bar_lengths(500, 1000, 1000, 40)
+    (20, 20)
+    >>> bar_lengths(1, 1, 10**9, 40)
+    (1, 0)
+    >>> bar_lengths(843, 943, 5850, 40)   # exact 5.76 -> 6; total 6.45 -> 6, but the up-to part shows
+    (6, 1)
+    """
+    if largest <= 0 or total <= 0:
+        return 0, 0
+    full = round_half_up_div(total * width, largest)
+    exact = round_half_up_div(total_exact * width, largest)
+    if total_exact > 0:
+        exact = max(1, exact)
+    up_to = full - exact
+    if total > total_exact:
+        up_to = max(1, up_to)
+    return exact, max(0, up_to)
+
+
+def _doc(r: PolicyResult) -> str:
+    return f" ({r.policy.document_number})" if r.policy.document_number else ""
+
+
+def biggest_text(c: ClauseResult | None) -> str:
+    if c is None:
+        return "—"
+    return f"{c.id} {'up to ' if c.basis == 'up_to' else ''}{format_fen_grouped(c.amount)}"
+
+
+def _label(v: CityView, several: bool) -> str:
+    return f"{v.city} / {v.policy_id}" if several else v.city
+
+
+def _several(views: Sequence[CityView]) -> bool:
+    return len({v.city for v in views}) != len(views)
+
+
+def _note(v: CityView) -> str:
+    r = v.result
+    if r.targeted is False:
+        return "NOT TARGETED"
+    if r.targeted is None and r.policy.industries:
+        return "industries unknown"
+    if v.expired:
+        return "expired"
+    if r.hypothetical:
+        return "HYPOTHETICAL"
+    return ""
+
+
+# ---------------------------------------------------------------- Rich
+
+
+WIDE = 120  # below this console width the summary table stacks its amounts
+
+
+def _money_cells(v: CityView) -> list[str]:
+    r = v.result
+    return [format_fen_grouped(r.total), format_fen_grouped(r.total_exact), format_fen_grouped(r.total_up_to)]
+
+
+def _city_cell(v: CityView) -> Text:
+    city = Text(v.city, style="bold") + Text(f"\n{v.policy_id}", style="dim")
+    note = _note(v)
+    if note:
+        city += Text(f"\n{note}", style="bold red")
+    return city
+
+
+def summary_table(views: Sequence[CityView], width: int = 200) -> Table:
+    """The side-by-side table: one row per city (and policy).
+
+    The city cell also names the policy and any NOT TARGETED / expired note.
+    Money is never shortened: below ``WIDE`` columns the three totals stack in
+    one cell (total / exact / up to) so that the table still fits; text folds.
+    """
+    money = [_money_cells(v) for v in views]
+    wide = width >= WIDE
+    t = Table(title="Side by side", title_justify="left", show_lines=True, collapse_padding=not wide,
+              pad_edge=wide)
+    t.add_column("City / policy", overflow="fold", min_width=8)
+    if wide:
+        for k, header in enumerate(("Total", "Exact", "Up to")):
+            w = max([len(header)] + [len(row[k]) for row in money])
+            t.add_column(header, justify="right", no_wrap=True, min_width=w)
+    else:
+        w = max([13] + [len(x) for row in money for x in row]) + 6  # "total " / "exact " / "up to "
+        t.add_column("Total / exact / up to", justify="right", no_wrap=True, min_width=w)
+    t.add_column("Granted", justify="right", no_wrap=True, min_width=7)
+    # the longest amount these columns show fits on one line, so it never splits
+    longest = max([13] + [len(format_fen_grouped(x)) for v in views
+                          for cap in v.result.caps for x in (cap.before, cap.limit or 0)])
+    t.add_column("Biggest clause", overflow="fold", min_width=longest)
+    t.add_column("Caps that bit", overflow="fold", min_width=longest)
+    for v, cells in zip(views, money):
+        amounts = cells if wide else [
+            "\n".join(f"{label} {x}" for label, x in zip(("total", "exact", "up to"), cells))]
+        t.add_row(_city_cell(v), *amounts, str(v.granted), biggest_text(v.biggest), "\n".join(v.caps_bit) or "—")
+    return t
+
+
+class _Summary:
+    """The summary table, laid out for the width it is rendered at."""
+
+    def __init__(self, views: Sequence[CityView]):
+        self.views = views
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield summary_table(self.views, options.max_width)
+
+
+def bar_chart(views: Sequence[CityView]) -> Table:
+    """Horizontal bars of the totals: the exact part solid, the up-to part shaded."""
+    largest = max((v.result.total for v in views), default=0)
+    several = _several(views)
+    t = Table.grid(padding=(0, 1))
+    t.add_column()
+    t.add_column(no_wrap=True)
+    t.add_column(justify="right")
+    for v in views:
+        exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest)
+        bar = Text(EXACT_BAR * exact, style="green") + Text(UP_TO_BAR * up_to, style="yellow")
+        if not exact and not up_to:
+            bar = Text("(none)", style="dim")
+        t.add_row(_label(v, several), bar, format_fen_grouped(v.result.total))
+    return t
+
+
+def _top_table(v: CityView) -> Table:
+    t = Table(show_header=True, box=None, padding=(0, 1))
+    t.add_column("Clause", overflow="fold")
+    t.add_column("Source", overflow="fold")
+    t.add_column("Status", no_wrap=True)
+    t.add_column("Basis", no_wrap=True)
+    t.add_column("Amount", justify="right", no_wrap=True)
+    for c in v.top:
+        t.add_row(f"{c.id} ({c.title_zh})", c.source, c.status, c.basis, format_fen_grouped(c.amount))
+    return t
+
+
+def _unlock_table(items: Sequence[Unlock]) -> Table:
+    t = Table(show_header=False, box=None, padding=(0, 1))
+    t.add_column("Clause", overflow="fold")
+    t.add_column("Source", overflow="fold")
+    t.add_column("What", overflow="fold")
+    for u in items:
+        t.add_row(u.clause, u.source, u.text)
+    return t
+
+
+def renderables(comparison: Comparison) -> list[RenderableType]:
+    """The whole comparison as Rich renderables, in reading order."""
+    views = city_views(comparison)
+    year = views[0].result.year if views else 0
+    out: list[RenderableType] = [
+        Text(f"{comparison.profile.name}: site comparison, fiscal year {year}", style="bold"),
+        Text("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
+             "(最高/不超过), not certain amounts.", style="dim"),
+        _Summary(views),
+        Text("Totals", style="bold"),
+        bar_chart(views),
+        Text(f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", style="dim"),
+    ]
+    statements = [v.statement for v in views if v.statement]
+    if statements:
+        out.append(Text("Not applicable as is", style="bold"))
+        out.extend(Text(f"! {s}", style="yellow") for s in statements)
+    for v in views:
+        r = v.result
+        out.append(Text(f"\n── {v.city}: {r.policy.title_zh}{_doc(r)}", style="bold"))
+        if v.top:
+            out.append(Text(f"Top clauses ({len(v.top)} of {sum(1 for c in r.clauses if c.amount > 0)} "
+                            f"with an amount)", style="bold"))
+            out.append(_top_table(v))
+        else:
+            out.append(Text("No clause with an amount.", style="dim"))
+        if v.discretionary:
+            out.append(Text(f"Discretionary (no amount in the text): {', '.join(v.discretionary)}"))
+        for w in r.warnings:
+            out.append(Text(f"warning: {w}", style="yellow"))
+        for ref in r.references:
+            out.append(Text(f"reference: {ref}", style="dim"))
+    out.append(Text("\n── What would unlock more", style="bold"))
+    for v in views:
+        out.append(Text(_label(v, True), style="bold"))
+        if v.result.targeted is False:
+            out.append(Text(f"  not targeted: the policy is for {', '.join(v.result.policy.industries)} "
+                            f"enterprises"))
+            continue
+        if v.expired:
+            out.append(Text("  expired for this year"))
+            continue
+        if not v.missing and not v.shortfalls:
+            out.append(Text("  nothing: every clause was evaluated and no threshold was missed", style="dim"))
+        if v.missing:
+            out.append(Text("  Not evaluated, missing input:"))
+            out.append(_unlock_table(v.missing))
+        if v.shortfalls:
+            out.append(Text("  Failed on a threshold:"))
+            out.append(_unlock_table(v.shortfalls))
+    return out
+
+
+def print_comparison(comparison: Comparison, console: Console | None = None) -> None:
+    """Print the comparison to the terminal (or the console given)."""
+    console = console or Console(highlight=False)
+    console.print(Group(*renderables(comparison)))
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def markdown(comparison: Comparison) -> str:
+    """The comparison as GitHub-flavoured Markdown (same sections as the terminal view)."""
+    views = city_views(comparison)
+    year = views[0].result.year if views else 0
+    several = _several(views)
+    lines = [f"# {comparison.profile.name}: site comparison, fiscal year {year}", "",
+             ("Each city's policy evaluated as if the company were located there; *Up to* sums ceilings "
+              "(最高/不超过), not certain amounts."), "", "## Side by side", ""]
+    lines += _md_table(
+        ["City", "Policy", "Total", "Exact", "Up to", "Granted", "Biggest clause", "Caps that bit", "Note"],
+        [[v.city, v.policy_id, format_fen_grouped(v.result.total), format_fen_grouped(v.result.total_exact),
+          format_fen_grouped(v.result.total_up_to), str(v.granted), biggest_text(v.biggest),
+          "\n".join(v.caps_bit) or "—", _note(v)] for v in views],
+        right=(2, 3, 4, 5))
+    largest = max((v.result.total for v in views), default=0)
+    width = max((len(_label(v, several)) for v in views), default=0)
+    lines += ["", "## Totals", "", "```"]
+    for v in views:
+        exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest)
+        bar = EXACT_BAR * exact + UP_TO_BAR * up_to or "(none)"
+        lines.append(f"{_label(v, several).ljust(width)} {bar.ljust(BAR_WIDTH)} {format_fen_grouped(v.result.total)}")
+    lines += [f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", "```"]
+    statements = [v.statement for v in views if v.statement]
+    if statements:
+        lines += ["", "## Not applicable as is", ""] + [f"- **{_md(s)}**" for s in statements]
+    for v in views:
+        r = v.result
+        lines += ["", f"## {v.city}: {r.policy.title_zh}{_doc(r)}", ""]
+        if v.top:
+            lines += _md_table(["Clause", "Source", "Status", "Basis", "Amount"],
+                               [[f"`{c.id}` {c.title_zh}", c.source, c.status, c.basis, format_fen_grouped(c.amount)]
+                                for c in v.top], right=(4,))
+        else:
+            lines.append("No clause with an amount.")
+        if v.discretionary:
+            lines += ["", "Discretionary (no amount in the text): " + ", ".join(f"`{d}`" for d in v.discretionary)]
+        if r.warnings or r.references:
+            lines.append("")
+            lines += [f"- warning: {_md(w)}" for w in r.warnings]
+            lines += [f"- reference: {_md(ref)}" for ref in r.references]
+    lines += ["", "## What would unlock more"]
+    for v in views:
+        lines += ["", f"### {_label(v, True)}", ""]
+        if v.result.targeted is False:
+            lines.append(f"Not targeted: the policy is for {', '.join(v.result.policy.industries)} enterprises.")
+            continue
+        if v.expired:
+            lines.append("Expired for this year.")
+            continue
+        if not v.missing and not v.shortfalls:
+            lines.append("Nothing: every clause was evaluated and no threshold was missed.")
+        if v.missing:
+            lines += ["Not evaluated, missing input:", ""]
+            lines += [f"- `{u.clause}` ({_md(u.source)}): {_md(u.text)}" for u in v.missing]
+        if v.shortfalls:
+            lines += ([""] if v.missing else []) + ["Failed on a threshold:", ""]
+            lines += [f"- `{u.clause}` ({_md(u.source)}): {_md(u.text)}" for u in v.shortfalls]
+    return "\n".join(lines) + "\n"
