@@ -1,6 +1,8 @@
 """The Python API behind every command (the CLI is a thin skin over this).
 
->>> from nanchang_incentives.api import load, calculate   # doctest: +SKIP
+    catalog = load()
+    profile = load_company("samples/nanchang-si-led-maker.toml", catalog)
+    results = calculate(profile, policies_for(profile, catalog), catalog)
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,13 +21,17 @@ class Format(str, Enum):
 
 @app.command()
 def calc(
-    company: Path = typer.Argument(..., help="Company profile (TOML).", show_default=False),
-    policy: Optional[List[str]] = typer.Option(None, "--policy", "-p", help="Policy id(s); default: the profile's jurisdiction."),
-    year: Optional[int] = typer.Option(None, "--year", help="Fiscal year (overrides the profile's year)."),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or markdown."),
-    ignore_validity: bool = typer.Option(False, "--ignore-validity", help="Compute years outside the policy's validity (labelled hypothetical)."),
-    show_all: bool = typer.Option(False, "--all", help="List every clause, including those not evaluated for missing input."),
-    policies_dir: Optional[List[Path]] = typer.Option(None, "--policies-dir", help="Extra policy tables (also $INCENTIVES_POLICIES_DIR)."),
+    company: Annotated[Path, typer.Argument(help="Company profile (TOML).", show_default=False)],
+    policy: Annotated[list[str] | None, typer.Option(
+        "--policy", "-p", help="Policy id(s); default: the profile's jurisdiction.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Fiscal year (overrides the profile's year).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json or markdown.")] = Format.table,
+    ignore_validity: Annotated[bool, typer.Option(
+        "--ignore-validity", help="Compute years outside the policy's validity (labelled hypothetical).")] = False,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="List every clause, including those not evaluated for missing input.")] = False,
+    policies_dir: Annotated[list[Path] | None, typer.Option(
+        "--policies-dir", help="Extra policy tables (also $INCENTIVES_POLICIES_DIR).")] = None,
 ) -> None:
     """Compute every clause of the company's policy (or --policy) and explain each figure."""
 

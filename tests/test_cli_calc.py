@@ -1,0 +1,284 @@
+"""`incentives calc` through the command line (typer's CliRunner on ``cli.app``).
+
+The figures asserted here are the hand-computed ones of ``test_samples.py``
+(see the arithmetic there); this module checks that each output format shows
+them, labels them correctly and fails cleanly on bad input.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from nanchang_incentives import api
+from nanchang_incentives.cli import app
+from nanchang_incentives.render.table import WIDTH, print_results
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SCHEMA = json.loads((ROOT / "schema" / "result.schema.json").read_text(encoding="utf-8"))
+POLICY = "nanchang-electronic-information-2023"
+
+#: SPEC §5: every clause id of the Nanchang policy
+NANCHANG_IDS = {
+    "one_firm_one_policy", "loan_interest", "ipo", "neeq_listing", "equity_investment", "equity_refinancing",
+    "case_by_case", "major_project_award", "settlement", "si_led_rd", "si_led_sales", "rd_post_subsidy_topup",
+    "rd_center", "innovation_platform", "major_tech_project", "smart_factory", "supply_chain_platform",
+    "event_hosting", "event_attraction",
+}
+
+#: sample -> (total, total_exact, total_up_to), worked out in test_samples.py
+TOTALS = {
+    "nanchang-si-led-maker": ("35339200.00", "31339200.00", "4000000.00"),
+    "nanchang-mobile-odm": ("51252500.00", "49252500.00", "2000000.00"),
+    "nanchang-vr-studio": ("6551500.00", "4551500.00", "2000000.00"),
+    "nanchang-small-firm-capped": ("1592223.91", "925557.24", "666666.67"),
+}
+
+#: colour off, no forced terminal: what a pipe or a file gets
+PLAIN_ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None,
+             "COLUMNS": None, "INCENTIVES_POLICIES_DIR": None}
+
+
+def grouped(yuan: str) -> str:
+    """ "1592223.91" -> "1,592,223.91" (the table form)."""
+    whole, cents = yuan.split(".")
+    return f"{int(whole):,}.{cents}"
+
+
+def stripped(text: str) -> str:
+    """The text without trailing spaces on each line."""
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def calc(*args: str):
+    runner = CliRunner()
+    return runner.invoke(app, ["calc", *args], env=PLAIN_ENV)
+
+
+def sample(name: str) -> str:
+    return str(SAMPLES / f"{name}.toml")
+
+
+def nanchang(doc: dict) -> dict:
+    return next(r for r in doc["results"] if r["policy"] == POLICY)
+
+
+# ---------------------------------------------------------------- table
+
+
+@pytest.mark.parametrize("name", sorted(TOTALS))
+def test_table_shows_each_sample_with_its_totals(name: str) -> None:
+    res = calc(sample(name))
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    total, exact, up_to = TOTALS[name]
+    assert f"exact clauses             {grouped(exact)}" in out
+    assert f"up to {grouped(up_to)}" in out
+    assert f"total                     up to {grouped(total)}" in out
+    assert "洪府发〔2023〕30号" in out and "2023-10-10 to 2025-12-31" in out
+    if name in ("nanchang-si-led-maker", "nanchang-mobile-odm"):  # loan_interest computed: the LPR used is named
+        assert "reference: lpr_1y = 3.1%: the rate in force on 2024-12-31" in out
+    assert "\x1b[" not in out  # NO_COLOR / not a terminal: no escape codes
+    assert max(len(line) for line in out.splitlines()) <= WIDTH
+
+
+def test_table_key_figures_of_the_si_led_maker() -> None:
+    out = calc(sample("nanchang-si-led-maker")).stdout
+    # the group decision and the two Si-LED clause caps as footnotes
+    assert "exclusive group 'rd' (就高不就低, 三 (last paragraph)): rd_center 20,000,000.00 kept over si_led_rd " \
+           "(10,000,000.00), rd_post_subsidy_topup (6,000,000.00)" in out.replace("\n", "")
+    assert "si_led_sales: clause cap 10,000,000.00 per year applied (128,000,000.00 → 10,000,000.00)" in out
+    assert "[5] company annual cap (三 (last paragraph)): 5% * sales_revenue = 150,000,000.00; not reached" in out
+    # loan interest 1,339,200.00 granted, shown twice (raw and amount) on its row
+    row = next(line for line in out.splitlines() if line.startswith("loan_interest"))
+    assert row.count("1,339,200.00") == 2 and "granted" in row
+    # up-to clause is labelled "up to"; exact ones never are
+    assert not re.search(r"up to\s+1,339,200\.00", out)
+
+
+def test_table_hides_irrelevant_clauses_and_summarises_missing_input(tmp_path: Path) -> None:
+    out = calc(sample("nanchang-vr-studio")).stdout
+    rows = {line.split()[0] for line in out.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+三", line)}
+    # granted/capped, discretionary, and not eligible on a missed threshold (loan growth, rd_center, 10亿 project)
+    assert rows == {"one_firm_one_policy", "loan_interest", "neeq_listing", "equity_investment", "case_by_case",
+                    "major_project_award", "rd_post_subsidy_topup", "rd_center", "innovation_platform",
+                    "supply_chain_platform", "event_hosting", "event_attraction"}
+    # growth 4500万: 55,000,000.00 short of 1亿 (the cell may wrap between the two)
+    assert "(55,000,000.00" in out and "short of 100,000,000.00)" in out
+
+    text = Path(sample("nanchang-vr-studio")).read_text(encoding="utf-8")
+    partial = tmp_path / "partial.toml"
+    partial.write_text(re.sub(r"(?m)^rd_post_subsidy_base = .*\n", "", text), encoding="utf-8")
+    out = calc(str(partial)).stdout
+    assert "not evaluated — add rd_post_subsidy_base: rd_post_subsidy_topup (研发费用后补助加计, 三(四))" in out
+
+
+def test_all_lists_every_clause() -> None:
+    default = calc(sample("nanchang-vr-studio")).stdout
+    res = calc(sample("nanchang-vr-studio"), "--all")
+    assert res.exit_code == 0
+    rows = {line.split()[0] for line in res.stdout.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+三", line)}
+    assert rows == NANCHANG_IDS
+    assert not re.search(r"(?m)^ipo\s", default) and re.search(r"(?m)^ipo\s", res.stdout)
+
+
+def test_golden_table_small_firm_capped() -> None:
+    """The whole table of one sample, colour off, width 140 (not a terminal).
+
+    Trailing spaces (Rich pads table cells) are not significant. Regenerate
+    after an intended change, then review every figure against
+    test_samples.py before committing:
+
+        NO_COLOR=1 .venv/bin/incentives calc samples/nanchang-small-firm-capped.toml \\
+            | sed 's/ *$//' > tests/golden/calc-small-firm-capped.txt
+    """
+    expected = (GOLDEN / "calc-small-firm-capped.txt").read_text(encoding="utf-8")
+    res = calc(sample("nanchang-small-firm-capped"))
+    assert res.exit_code == 0
+    assert stripped(res.stdout) == expected
+    # the same through the Python API with an explicit console
+    catalog = api.load()
+    profile = api.load_company(sample("nanchang-small-firm-capped"), catalog)
+    results = api.calculate(profile, api.policies_for(profile, catalog), catalog)
+    buf = io.StringIO()
+    print_results(profile, results, console=Console(file=buf, width=WIDTH, no_color=True, highlight=False,
+                                                    emoji=False, force_terminal=False))
+    assert stripped(buf.getvalue()) == expected
+
+
+# ---------------------------------------------------------------- json
+
+
+@pytest.mark.parametrize("name", sorted(TOTALS))
+def test_json_validates_against_the_schema_and_lists_every_clause(name: str) -> None:
+    res = calc(sample(name), "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["year"] == 2024
+    r = nanchang(doc)
+    assert {c["id"] for c in r["clauses"]} == NANCHANG_IDS
+    assert len(r["clauses"]) == len(NANCHANG_IDS)
+    assert (r["total"], r["total_exact"], r["total_up_to"]) == TOTALS[name]
+
+
+def test_json_small_firm_cap_note() -> None:
+    r = nanchang(json.loads(calc(sample("nanchang-small-firm-capped"), "-f", "json").stdout))
+    cap = next(c for c in r["caps"] if c["kind"] == "company_annual")
+    # 5% × 31,844,478.20 = 1,592,223.91; before 4,776,671.73 (test_samples.py)
+    assert (cap["limit"], cap["before"], cap["after"], cap["applied"]) == \
+        ("1592223.91", "4776671.73", "1592223.91", True)
+    amounts = {c["id"]: c["amount"] for c in r["clauses"] if c["status"] == "capped"}
+    assert amounts == {"equity_investment": "666666.67", "neeq_listing": "333333.33",
+                       "smart_factory": "529473.88", "event_hosting": "62750.03"}
+
+
+# ---------------------------------------------------------------- markdown
+
+
+def test_markdown_report() -> None:
+    res = calc(sample("nanchang-mobile-odm"), "--format", "markdown")
+    assert res.exit_code == 0
+    md = res.stdout
+    assert md.startswith("# Subsidies for 赣江智能终端有限公司")
+    assert "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |" in md
+    # smart_factory: raw 10,127,500.00, after the per-project cap 8,827,500.00
+    assert re.search(r"\| `smart_factory` 5G\+智慧工厂补助 \| 三\(四\) \| capped \|.*\| 10,127,500\.00 \| "
+                     r"per-project cap \[\d\] \| 8,827,500\.00 \| exact \|", md)
+    # major_tech_project is an up-to figure and says so
+    assert re.search(r"\| `major_tech_project` .*\| up to 2,000,000\.00 \| up_to \|", md)
+    assert "- total: up to 51,252,500.00 (exact 49,252,500.00 + up to 2,000,000.00)" in md
+    assert "**Caps and exclusive groups**" in md
+    assert "smart_factory: 1 project(s) cut to the cap of 5,000,000.00 per project" in md
+
+
+# ---------------------------------------------------------------- validity
+
+
+def test_year_outside_validity_expires_every_clause_with_a_warning() -> None:
+    res = calc(sample("nanchang-vr-studio"), "--year", "2026", "--format", "json")
+    assert res.exit_code == 0
+    r = nanchang(json.loads(res.stdout))
+    assert {c["status"] for c in r["clauses"]} == {"expired"}
+    assert r["total"] == "0.00" and r["hypothetical"] is False
+    assert any("outside the policy's validity" in w for w in r["warnings"])
+    table = calc(sample("nanchang-vr-studio"), "--year", "2026").stdout
+    assert "19 of 19 clauses expired" in table
+    assert "fiscal year 2026 NOT covered" in table
+    assert "warning: 2026 is outside the policy's validity" in table
+
+
+def test_ignore_validity_computes_a_hypothetical_result() -> None:
+    res = calc(sample("nanchang-vr-studio"), "--year", "2026", "--ignore-validity", "--format", "json")
+    assert res.exit_code == 0
+    r = nanchang(json.loads(res.stdout))
+    assert r["hypothetical"] is True
+    # nothing in this sample depends on the year (no loan interest): the 2024 figures
+    assert (r["total"], r["total_exact"], r["total_up_to"]) == TOTALS["nanchang-vr-studio"]
+    table = calc(sample("nanchang-vr-studio"), "--year", "2026", "--ignore-validity").stdout
+    assert "*** HYPOTHETICAL: fiscal year 2026 is outside the policy's validity" in table
+    md = calc(sample("nanchang-vr-studio"), "--year", "2026", "--ignore-validity", "-f", "markdown").stdout
+    assert "> **HYPOTHETICAL" in md
+
+
+# ---------------------------------------------------------------- errors
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "company.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEAD = 'name = "X"\njurisdiction = "nanchang"\nyear = 2024\n'
+
+
+@pytest.mark.parametrize("body, pieces", [
+    ('revenu = "1亿"\n', ["company.toml:4", "field 'revenu'", "unknown field", 'did you mean "revenue"']),
+    ('revenue = "1.2千万"\n', ["company.toml:4", "field 'revenue'", "unknown unit", "120万"]),
+    ('revenue = "-5万"\n', ["company.toml:4", "field 'revenue'", "negative"]),
+    ("rd_staff = 1.5\n", ["company.toml:4", "field 'rd_staff'", "whole number"]),
+    ('revenue = = 3\n', ["company.toml:4", "not valid TOML"]),
+])
+def test_bad_profile_exits_1_naming_file_line_and_field(tmp_path: Path, body: str, pieces: list[str]) -> None:
+    res = calc(str(write(tmp_path, HEAD + body)))
+    assert res.exit_code == 1
+    assert res.stdout == ""
+    assert res.stderr.startswith("error: ")
+    for piece in pieces:
+        assert piece in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_missing_file_exits_1(tmp_path: Path) -> None:
+    res = calc(str(tmp_path / "nope.toml"))
+    assert res.exit_code == 1
+    assert "nope.toml: file not found" in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_unknown_policy_exits_1_with_a_hint() -> None:
+    res = calc(sample("nanchang-vr-studio"), "--policy", "nanchang-electronic-information-2032")
+    assert res.exit_code == 1
+    assert 'did you mean "nanchang-electronic-information-2023"' in res.stderr
+
+
+@pytest.mark.parametrize("args", [["--format", "xml"], ["--frobnicate"], ["--year", "twenty"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    res = calc(sample("nanchang-vr-studio"), *args)
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+
+
+def test_no_profile_is_a_usage_error() -> None:
+    res = calc()
+    assert res.exit_code == 2
