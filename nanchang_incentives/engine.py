@@ -24,12 +24,15 @@ import numpy as np
 
 from . import expr
 from . import fields as F
+from .errors import InputError
 from .expr import Bool, Num
-from .money import UNITS_PER_FEN, format_fen_grouped, format_rate, format_units
+from .money import MAX_UNITS, UNITS_PER_FEN, format_fen_grouped, format_rate, format_units
 from .policy import ITEM, Catalog, Clause, Policy
 from .profile import ListColumn, Table, TagColumn
 
 GRANTED, CAPPED, EXCLUDED, NOT_ELIGIBLE, MISSING, DISCRETIONARY, EXPIRED = range(7)
+#: the largest clause amount, in fen: the largest money value a profile can hold (10万亿 yuan)
+MAX_FEN = MAX_UNITS // UNITS_PER_FEN
 STATUS_NAMES = ("granted", "capped", "excluded", "not_eligible", "missing_input", "discretionary", "expired")
 
 # company-cap outcomes
@@ -223,12 +226,22 @@ def to_fen(v: Num, n: int) -> np.ndarray:
     if not isinstance(num, np.ndarray):
         num = np.full(n, num, dtype=np.int64 if abs(num) < 2**62 else object)
     den = v.den
+    if num.dtype != object and len(num) and (den > 2**40 or int(np.abs(num).max()) // den > 2**62 // 200):
+        num = num.astype(object)  # q * 100 (or 2 * r * 100) could overflow int64 silently: go exact
     q = num // den
     r = num - q * den
     fen = q * 100 + (2 * r * 100 + den) // (2 * den)
-    fen = np.maximum(fen, 0)
+    fen = _check_fen(np.maximum(fen, 0))
     if fen.dtype == object:
         fen = fen.astype(np.int64)
+    return fen
+
+
+def _check_fen(fen: np.ndarray) -> np.ndarray:
+    """Refuse amounts above MAX_FEN (so sums of clauses can never overflow int64)."""
+    if len(fen) and fen.max() > MAX_FEN:
+        raise InputError(f"an amount of more than {MAX_FEN // 100:,} yuan, the largest the tool handles: check the "
+                         f"profile's values (a unit or a count) and the policy's formula")
     return fen
 
 
@@ -372,8 +385,8 @@ def _amount_value(c: Clause, ctx: _Context) -> Num:
 
 def _segment_sum(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     cs = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(values, out=cs[1:])
-    return cs[offsets[1:]] - cs[offsets[:-1]]
+    np.cumsum(values, out=cs[1:])  # may wrap, but each row's difference is exact (items <= MAX_FEN, <= 1000)
+    return _check_fen(cs[offsets[1:]] - cs[offsets[:-1]])
 
 
 def _apply_groups(policy: Policy, runs: list[ClauseRun], n: int) -> dict[str, np.ndarray]:
@@ -650,6 +663,14 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
             if ex is not None and not _known(ex.known, i):
                 warnings.append(f"{', '.join(sorted(cap.exempt_if.names))} not given: treated as false, "
                                 f"so the company cap applies")
+
+    by_id = {c.id: c for c in clause_results}
+    for g in pol.groups:
+        pending = [m for m in g.clauses if by_id[m].status == "missing_input"]
+        if pending and any(by_id[m].amount > 0 for m in g.clauses):
+            warnings.append(f"exclusive group '{g.id}' (就高不就低) was decided without {', '.join(pending)} "
+                            f"(missing input): the choice may change once "
+                            f"{', '.join(sorted({f for m in pending for f in by_id[m].missing}))} is given")
 
     n_with = sum(1 for c in clause_results if c.amount > 0)
     for notice in pol.notices:
