@@ -712,7 +712,13 @@ def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, cap
         label = cond.label or cond.expr.text
         conds.append(ConditionResult(label, cond.expr.text, held, detail, short, value))
 
-    missing = tuple(sorted(n for n in c.names() if table.python_value(n, i) is None
+    # a field is missing only where it matters: in the amount, or in a condition that is still
+    # undecided ("is_fortune500 or is_listed" with is_listed = true does not need is_fortune500)
+    decided = set().union(*(cd.expr.names for cd, r in zip(c.conditions, conds) if r.held is not None))
+    undecided = set().union(*(cd.expr.names for cd, r in zip(c.conditions, conds) if r.held is None))
+    amount_names = set().union(*(e.names for e in (c.base, c.rate) if e is not None), {c.items} if c.items else set())
+    wanted = (c.names() - (decided - undecided)) | (amount_names & c.names())
+    missing = tuple(sorted(n for n in wanted if table.python_value(n, i) is None
                            and not (n in run.defaulted and run.defaulted[n][i])))
     if pol_ind := run.policy.industries:
         if not _known(run.industry.known, i):
@@ -736,7 +742,10 @@ def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, cap
         g = next(g for g in run.policy.groups if g.id == c.group)
         w = int(run.group_winner[g.id][i])
         winner = g.clauses[w]
-        cap_notes.append(f"exclusive group '{g.id}' (就高不就低): {winner} is higher; this clause's "
+        win_fen = int(next(r for r in run.clauses if r.clause.id == winner).after_clause_cap[i])
+        why = "is higher" if win_fen > int(cr.after_clause_cap[i]) else \
+            "is equal and listed first in the group (a tie goes to the first listed)"
+        cap_notes.append(f"exclusive group '{g.id}' (就高不就低): {winner} {why}; this clause's "
                          f"{format_fen_grouped(int(cr.after_clause_cap[i]))} is forgone")
     elif status in ("granted", "capped") and c.group:
         g = next(g for g in run.policy.groups if g.id == c.group)

@@ -49,6 +49,11 @@ def _decimal(text: str) -> Decimal:
         raise ValueProblem(f"{text!r} is not a number") from None
     if not value.is_finite():
         raise ValueProblem(f"{text!r} is not a finite number")
+    # "1e999999999" would overflow the decimal context (a traceback) and
+    # "1e-999999999%" would build a 10**999999999 Fraction (a hang): no real
+    # amount, rate or count is anywhere near 10**±30.
+    if value and abs(value.adjusted()) > 30:
+        raise ValueProblem(f"{text!r} is out of range (far too large or too small)")
     return value
 
 

@@ -58,17 +58,29 @@ def key_lines(text: str) -> dict[str, int]:
     """Line number of each top-level ``key = …`` in a TOML text (first occurrence)."""
     out: dict[str, int] = {}
     pattern = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
+    # a "[revenue]" header makes a top-level key too (rejected as a table, with its line);
+    # the keys under a header belong to that table, not to the profile
+    header = re.compile(r"""^\s*\[\[?\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*(?:\.[^\]]*)?\]\]?\s*(?:#.*)?$""")
+    in_table = False
     for number, line in enumerate(text.splitlines(), 1):
+        h = header.match(line)
+        if h:
+            out.setdefault(h.group(1) or h.group(2) or h.group(3), number)
+            in_table = True
+            continue
         m = pattern.match(line)
-        if m:
+        if m and not in_table:
             out.setdefault(m.group(1) or m.group(2) or m.group(3), number)
     return out
 
 
-def read_toml(path: Path) -> tuple[dict, str]:
-    """Read a TOML file; errors name the file and line."""
+def read_toml(path: Path, max_bytes: int = 20_000_000) -> tuple[dict, str]:
+    """Read a TOML file (at most ``max_bytes``: /dev/zero must not fill memory); errors name the file and line."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise InputError(f"is larger than {max_bytes:,} bytes; is it the right file?", Location(file=str(path)))
     except FileNotFoundError:
         raise InputError("file not found", Location(file=str(path))) from None
     except IsADirectoryError:
@@ -86,6 +98,10 @@ def read_toml(path: Path) -> tuple[dict, str]:
         m = re.search(r"line (\d+)", msg)
         line = int(m.group(1)) if m else None
         raise InputError(f"not valid TOML: {msg}", Location(file=str(path), line=line)) from None
+    except RecursionError:  # tomllib recurses on nested arrays/tables: "a = [[[[…]]]]"
+        raise InputError("not valid TOML: nested too deeply", Location(file=str(path))) from None
+    except ValueError:  # e.g. an integer of more than 4300 digits
+        raise InputError("not valid TOML: a number is too long", Location(file=str(path))) from None
     return data, text
 
 

@@ -1,0 +1,240 @@
+"""Money, rates, booleans and counts as a profile gives them (SPEC §4).
+
+Money is held in units of 1/10000 yuan: 1 yuan = 10,000 units.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nanchang_incentives.errors import ValueProblem
+from nanchang_incentives.money import (
+    MAX_YUAN,
+    UNITS_PER_YUAN,
+    format_fen,
+    format_fen_grouped,
+    format_rate,
+    parse_bool,
+    parse_count,
+    parse_money,
+    parse_rate,
+    parse_year,
+    round_half_up_div,
+)
+
+Y = UNITS_PER_YUAN  # units per yuan
+
+
+# ---------------------------------------------------------------- money accepted
+
+
+@pytest.mark.parametrize("value,yuan", [
+    ("1200000", 1_200_000),
+    (1200000, 1_200_000),
+    ("1,200,000", 1_200_000),
+    ("120万", 1_200_000),  # 120 × 10,000
+    ("120万元", 1_200_000),
+    ("2.5亿", 250_000_000),  # 2.5 × 100,000,000
+    ("2.5亿元", 250_000_000),
+    ("1200000元", 1_200_000),
+    (" 120 万 ", 1_200_000),
+    ("0", 0),
+    (0, 0),
+])
+def test_money_forms_from_spec(value: object, yuan: int) -> None:
+    assert parse_money(value) == yuan * Y
+
+
+def test_money_float_from_toml_is_exact() -> None:
+    # TOML 1200000.5 is a float; read through its shortest repr, not its binary value
+    assert parse_money(1200000.5) == 12_000_005_000
+    # 0.1 + 0.2 in binary is 0.30000000000000004; the input 0.3 stays 0.3 yuan = 3,000 units
+    assert parse_money(0.3) == 3_000
+    assert parse_money(364533.0) == 364_533 * Y
+
+
+def test_money_decimals_are_exact() -> None:
+    assert parse_money("0.01") == 100  # one fen
+    assert parse_money("1,234,567.89") == 12_345_678_900
+    assert parse_money("1.2345万") == 12_345 * Y  # 1.2345 × 10,000 yuan
+
+
+def test_money_beyond_four_decimals_rounds_half_up_to_the_unit() -> None:
+    # units are 1/10000 yuan: 0.00005 yuan = 0.5 unit -> 1; 0.000049 -> 0
+    assert parse_money("0.00005") == 1
+    assert parse_money("0.000049") == 0
+
+
+def test_money_upper_bound_is_inclusive() -> None:
+    # 10万亿 = 10 × 10^4 × 10^8 = 10^13 yuan is the largest money value
+    assert MAX_YUAN == 10**13
+    assert parse_money("100000亿") == 10**13 * Y  # 10^5 × 10^8
+    assert parse_money(10**13) == 10**13 * Y
+
+
+# ---------------------------------------------------------------- money rejected
+
+
+@pytest.mark.parametrize("value", [
+    -1, "-1", "-0.01", -0.01, "-120万",  # negative
+    float("nan"), "nan", "NaN",  # not a number
+    float("inf"), float("-inf"), "inf", "Infinity",  # infinite
+    "120千", "120k", "12 dollars", "120万元整",  # unknown unit
+    "1,20,000", "12,0000", "1,2", ",100",  # bad grouping
+    10**13 + 1, "100000.01亿", "10000000000000.01", 1e14,  # more than 10万亿
+    True, False,  # booleans are not money
+    "", "   ", "万", "abc", None, [1], {"a": 1},
+    "1e999999999", "1e-999999999",  # out of range: no traceback, no 10**999999999 Fraction
+])
+def test_money_rejected(value: object) -> None:
+    with pytest.raises(ValueProblem):
+        parse_money(value)
+
+
+def test_money_error_messages_say_what_is_wrong() -> None:
+    with pytest.raises(ValueProblem, match="negative"):
+        parse_money("-5")
+    with pytest.raises(ValueProblem, match="unknown unit '千'"):
+        parse_money("120千")
+    with pytest.raises(ValueProblem, match="10万亿"):
+        parse_money(10**14)
+    with pytest.raises(ValueProblem, match="boolean"):
+        parse_money(True)
+    with pytest.raises(ValueProblem, match="120万"):  # the example of a valid value
+        parse_money("abc")
+
+
+# ---------------------------------------------------------------- money properties (bounded)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**13))
+def test_money_integer_forms_agree(n: int) -> None:
+    assert parse_money(n) == parse_money(str(n)) == parse_money(f"{n:,}") == n * Y
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9 - 1), st.integers(min_value=0, max_value=9999))
+def test_money_wan_is_ten_thousand_exactly(whole: int, frac: int) -> None:
+    text = f"{whole}.{frac:04d}"
+    assert parse_money(text + "万") == parse_money(text) * 10_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**15))
+def test_format_fen_round_trips(fen: int) -> None:
+    assert parse_money(format_fen(fen)) == fen * 100
+    assert parse_money(format_fen_grouped(fen)) == fen * 100
+
+
+def test_format_fen() -> None:
+    assert format_fen(182267) == "1822.67"
+    assert format_fen(5) == "0.05"
+    assert format_fen(0) == "0.00"
+    assert format_fen_grouped(100000001) == "1,000,000.01"
+
+
+# ---------------------------------------------------------------- rounding
+
+
+@pytest.mark.parametrize("num,den,expected", [
+    (5, 2, 3),  # 2.5 -> 3 (half up)
+    (3, 2, 2),  # 1.5 -> 2
+    (7, 4, 2),  # 1.75 -> 2
+    (5, 4, 1),  # 1.25 -> 1
+    (1, 3, 0),
+    (2, 3, 1),
+    (0, 7, 0),
+    (1822665, 1000, 1823),  # 1822.665 fen-thousandths -> 1823
+])
+def test_round_half_up_div(num: int, den: int, expected: int) -> None:
+    assert round_half_up_div(num, den) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10**20), st.integers(min_value=1, max_value=10**12))
+def test_round_half_up_div_matches_exact_fractions(num: int, den: int) -> None:
+    floor = num // den
+    expected = floor + (1 if Fraction(num, den) - floor >= Fraction(1, 2) else 0)
+    assert round_half_up_div(num, den) == expected
+
+
+# ---------------------------------------------------------------- rates
+
+
+@pytest.mark.parametrize("value,rate", [
+    ("3.10%", Fraction(31, 1000)),
+    ("3.1%", Fraction(31, 1000)),
+    ("3.45%", Fraction(69, 2000)),
+    (" 4.85 %", Fraction(97, 2000)),
+    ("50%", Fraction(1, 2)),
+    ("0%", Fraction(0)),
+    ("100%", Fraction(1)),
+    ("0.0001%", Fraction(1, 1_000_000)),
+])
+def test_rate_accepted(value: str, rate: Fraction) -> None:
+    assert parse_rate(value) == rate
+
+
+@pytest.mark.parametrize("value", [
+    0.031, "0.031", "3.10", 3, True, None,  # no percent sign
+    "-1%", "100.01%", "nan%", "inf%", "%", "abc%",
+    "0.00001%",  # more than four decimals of a percent
+    "1e-999999999%", "1e999999999%",
+])
+def test_rate_rejected(value: object) -> None:
+    with pytest.raises(ValueProblem):
+        parse_rate(value)
+
+
+def test_format_rate() -> None:
+    assert format_rate(Fraction(69, 4000)) == "1.725%"  # 50% × 3.45%
+    assert format_rate(Fraction(1, 2)) == "50%"
+
+
+# ---------------------------------------------------------------- booleans and counts
+
+
+@pytest.mark.parametrize("value,expected", [
+    (True, True), (False, False),
+    ("true", True), ("false", False), ("TRUE", True), ("False", False),
+    ("1", True), ("0", False), (1, True), (0, False),
+    ("yes", True), ("no", False), ("Yes", True), ("NO", False),
+    ("是", True), ("否", False), (" 是 ", True),
+])
+def test_bool_accepted(value: object, expected: bool) -> None:
+    assert parse_bool(value) is expected
+
+
+@pytest.mark.parametrize("value", [2, -1, "2", "maybe", "", "真", None, 1.0, 0.0, [True]])
+def test_bool_rejected(value: object) -> None:
+    with pytest.raises(ValueProblem, match="true or false"):
+        parse_bool(value)
+
+
+@pytest.mark.parametrize("value,expected", [(3, 3), ("3", 3), (3.0, 3), ("3.0", 3), (0, 0), ("1e3", 1000),
+                                            (10_000_000, 10_000_000)])
+def test_count_accepted(value: object, expected: int) -> None:
+    assert parse_count(value) == expected
+
+
+@pytest.mark.parametrize("value", [3.5, "3.5", -1, "-1", True, False, "three", "", None, float("nan"),
+                                   float("inf"), 10_000_001, "1e999999999"])
+def test_count_rejected(value: object) -> None:
+    with pytest.raises(ValueProblem):
+        parse_count(value)
+
+
+@pytest.mark.parametrize("value", [1989, 2101, "20x4", 2024.5])
+def test_year_rejected(value: object) -> None:
+    with pytest.raises(ValueProblem):
+        parse_year(value)
+
+
+def test_year_accepted() -> None:
+    assert parse_year(2024) == 2024
+    assert parse_year("2023") == 2023

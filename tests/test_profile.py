@@ -1,0 +1,168 @@
+"""Reading company profiles (SPEC §4): typed values, and errors that say
+where (file:line), which field, what was expected and an example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nanchang_incentives import api
+from nanchang_incentives.errors import InputError
+from nanchang_incentives.profile import load_profile, parse_values, table_of
+
+CATALOG = api.load()
+REG = CATALOG.registry
+FIXTURE = Path(__file__).parent / "fixtures" / "nanchang" / "led-2024.toml"
+Y = 10_000  # money units per yuan
+
+
+def write(tmp_path: Path, text: str, name: str = "company.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_error(tmp_path: Path, text: str) -> InputError:
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_profile(path, REG)
+    return info.value
+
+
+# ---------------------------------------------------------------- values
+
+
+def test_fixture_loads_with_exact_typed_values() -> None:
+    p = load_profile(FIXTURE, REG)
+    assert p.name == "Example Si-LED Co."
+    assert p.get("year") == 2024
+    assert p.get("industries") == ("electronic-information", "led")
+    assert p.get("revenue") == 3_200_000_000 * Y  # "32亿"
+    assert p.get("revenue_prev") == 3_000_000_000 * Y  # "30亿元"
+    assert p.get("sales_revenue") == 3_000_000_000 * Y  # "3,000,000,000"
+    assert p.get("settlement_sales") == 600_000_000 * Y  # TOML integer
+    assert p.get("rd_expense") == 120_000_000 * Y  # "1.2亿"
+    assert p.get("rd_staff") == 150
+    assert p.get("is_listed") is True
+    assert p.get("is_new_entrant") is False
+    assert p.get("smart_factory_investments") == (8_000_000 * Y, 12_000_000 * Y)
+    assert p.lines["revenue"] == 7  # the line of `revenue = "32亿"` in the fixture
+
+
+def test_rate_field_is_held_exactly() -> None:
+    # rates are stored in millionths: 3.10% = 0.031 = 31,000 / 1,000,000
+    assert parse_values({"lpr_1y": "3.10%"}, REG) == {"lpr_1y": 31_000}
+
+
+def test_csv_booleans_and_lists() -> None:
+    row = {"is_listed": "是", "is_fortune500": "否", "neeq_listed": "1", "ipo_completed": "0",
+           "key_support_area": "yes", "is_new_entrant": "no",
+           "smart_factory_investments": "300万;150万", "industries": "electronic-information;LED",
+           "revenue": ""}
+    values = parse_values(row, REG, csv=True)
+    assert values == {
+        "is_listed": True, "is_fortune500": False, "neeq_listed": True, "ipo_completed": False,
+        "key_support_area": True, "is_new_entrant": False,
+        "smart_factory_investments": (3_000_000 * Y, 1_500_000 * Y),
+        "industries": ("electronic-information", "led"),
+    }  # an empty CSV cell is a missing value, not zero
+    assert "revenue" not in values
+
+
+def test_table_of_profiles_keeps_missing_apart_from_zero() -> None:
+    a = load_profile(FIXTURE, REG)
+    b = a.with_values(revenue=None, rd_staff=0)
+    t = table_of([a, b], REG)
+    assert t.python_value("revenue", 0) == 3_200_000_000 * Y
+    assert t.python_value("revenue", 1) is None
+    assert t.python_value("rd_staff", 1) == 0
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_unknown_field_suggests_the_close_name(tmp_path: Path) -> None:
+    err = load_error(tmp_path, 'name = "A"\nyear = 2024\nrevenu = "1亿"\n')
+    assert err.location.file and err.location.file.endswith("company.toml")
+    assert err.location.line == 3
+    assert err.location.field == "revenu"
+    assert 'did you mean "revenue"' in str(err)
+
+
+def test_bad_money_names_file_line_field_expected_and_example(tmp_path: Path) -> None:
+    err = load_error(tmp_path, 'name = "B"\nyear = 2024\n\nrevenue = "120千"\n')
+    text = str(err)
+    assert text.startswith(f"{tmp_path / 'company.toml'}:4")
+    assert err.location.field == "revenue"
+    assert "unknown unit '千'" in text
+    assert "expected" in text and '"120万"' in text
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("revenue = -5", "negative"),
+    ("revenue = nan", "not a finite"),
+    ("revenue = inf", "not a finite"),
+    ('revenue = "1,20,000"', "not an amount of money"),
+    ("revenue = 100000000000000", "10万亿"),
+    ("revenue = true", "boolean"),
+    ('lpr_1y = "3.10"', "percentage"),
+    ("lpr_1y = 0.031", "percentage"),
+    ('is_listed = "maybe"', "true or false"),
+    ("rd_staff = 3.5", "whole number"),
+    ("rd_staff = -1", "negative"),
+    ("year = 1899", "fiscal year"),
+    ('smart_factory_investments = ["300万", "-1"]', "item 2"),
+    ("industries = 5", "list"),
+])
+def test_bad_value_is_located(tmp_path: Path, line: str, expected: str) -> None:
+    err = load_error(tmp_path, f'name = "C"\n{line}\n')
+    assert err.location.line == 2
+    assert err.location.field == line.split(" = ")[0]
+    assert expected in str(err)
+
+
+def test_inline_table_value_is_rejected(tmp_path: Path) -> None:
+    err = load_error(tmp_path, 'name = "D"\nyear = 2024\nrevenue = { value = 1 }\n')
+    assert (err.location.line, err.location.field) == (3, "revenue")
+    assert "got a table" in str(err)
+
+
+def test_table_header_value_is_rejected_with_its_line(tmp_path: Path) -> None:
+    err = load_error(tmp_path, 'name = "D"\nyear = 2024\n\n[revenue]\nvalue = 1\n')
+    assert (err.location.line, err.location.field) == (4, "revenue")
+    assert "got a table" in str(err)
+
+
+def test_keys_under_a_table_do_not_take_top_level_lines(tmp_path: Path) -> None:
+    # the `year` inside [x] must not be reported as the profile's year line
+    path = write(tmp_path, 'name = "E"\nrevenue = "1亿"\n[x]\nyear = 1\n')
+    with pytest.raises(InputError) as info:
+        load_profile(path, REG)
+    assert (info.value.location.line, info.value.location.field) == (3, "x")
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    err = load_error(tmp_path, 'name = "F"\nyear = 2024\nrevenue = 1 2\n')
+    assert err.location.line == 3
+    assert "not valid TOML" in str(err)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        load_profile(tmp_path / "nope.toml", REG)
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.toml"
+    path.write_bytes('name = "南昌"\n'.encode("gbk"))
+    with pytest.raises(InputError, match="UTF-8"):
+        load_profile(path, REG)
+
+
+def test_csv_row_error_names_the_row() -> None:
+    from nanchang_incentives.errors import Location
+
+    with pytest.raises(InputError) as info:
+        parse_values({"revenue": "abc"}, REG, csv=True, where=Location(file="in.csv", row=7))
+    assert str(info.value).startswith("in.csv, row 7, field 'revenue'")
