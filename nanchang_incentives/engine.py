@@ -605,7 +605,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
                 series = source.split(":", 1)[1]
                 look = run.lookups.get((series, year))
                 if look is not None:
-                    text = (f"{series} = {format_rate(look.rate)}: the rate in force on {look.as_of} "  # type: ignore[attr-defined]
+                    text = (f"{series} = {format_rate(look.rate, 2)}: the rate in force on {look.as_of} "  # type: ignore[attr-defined]
                             f"(published {look.effective}; reference table)")  # type: ignore[attr-defined]
                     if look.unconfirmed:  # type: ignore[attr-defined]
                         table_ = next(t for t in catalog.references.values() if series in t.series)
@@ -619,7 +619,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     used_fields = set().union(*(c.names() for c in pol.clauses))
     for series_field in ("lpr_1y", "lpr_5y"):
         if series_field in used_fields & computed_fields and table.python_value(series_field, i) is not None:
-            refs.append(f"{series_field} = {format_rate(Fraction(int(table.python_value(series_field, i)), F.DENOMINATOR[F.RATE]))}: "  # type: ignore[arg-type]
+            refs.append(f"{series_field} = {format_rate(Fraction(int(table.python_value(series_field, i)), F.DENOMINATOR[F.RATE]), 2)}: "  # type: ignore[arg-type]
                         f"given in the profile")
 
     clause_results: list[ClauseResult] = []

@@ -60,16 +60,16 @@ def _decimal(text: str) -> Decimal:
 def money_decimal(value: object) -> Decimal:
     """The exact yuan value of a money input (number or string with unit)."""
     if isinstance(value, bool):
-        raise ValueProblem(f"expected money, got the boolean {str(value).lower()}; use {MONEY_EXAMPLE}")
+        raise ValueProblem(f"expected money, got the boolean {str(value).lower()}; expected {MONEY_EXAMPLE}")
     if isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueProblem(f"{value!r} is not a finite amount; use {MONEY_EXAMPLE}")
+            raise ValueProblem(f"{value!r} is not a finite amount; expected {MONEY_EXAMPLE}")
         amount = Decimal(repr(value))
     elif isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueProblem(f"{value!r} is not a finite amount; use {MONEY_EXAMPLE}")
+            raise ValueProblem(f"{value!r} is not a finite amount; expected {MONEY_EXAMPLE}")
         amount = value
     elif isinstance(value, str):
         text = value.strip().replace("，", ",").replace("\u00a0", "").replace(" ", "")
@@ -78,17 +78,17 @@ def money_decimal(value: object) -> Decimal:
                 text = text[len(prefix):]
         match = _MONEY_RE.match(text)
         if not match:
-            raise ValueProblem(f"{value!r} is not an amount of money; use {MONEY_EXAMPLE}")
+            raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
         unit = match.group("unit")
         if unit.upper() in ("CNY", "RMB", "YUAN"):
             unit = ""
         if unit not in _UNIT_FACTORS:
             raise ValueProblem(
-                f"{value!r} has the unknown unit {unit!r} (known: 元, 万, 万元, 亿, 亿元); use {MONEY_EXAMPLE}"
+                f"{value!r} has the unknown unit {unit!r} (known: 元, 万, 万元, 亿, 亿元); expected {MONEY_EXAMPLE}"
             )
         amount = _decimal(match.group("num")) * _UNIT_FACTORS[unit]
     else:
-        raise ValueProblem(f"expected money, got {type(value).__name__}; use {MONEY_EXAMPLE}")
+        raise ValueProblem(f"expected money, got {type(value).__name__}; expected {MONEY_EXAMPLE}")
     if amount < 0:
         raise ValueProblem(f"{value!r} is negative; money must be zero or more")
     if amount > MAX_YUAN:
@@ -202,15 +202,18 @@ def format_units(units: int) -> str:
     return f"{sign}{whole:,}.{frac:04d}".rstrip("0")
 
 
-def format_rate(rate: Fraction) -> str:
-    """Fraction -> "3.45%" (exact, as many places as needed).
+def format_rate(rate: Fraction, places: int = 0) -> str:
+    """Fraction -> "3.45%" (exact, as many places as needed, at least ``places``).
 
-    >>> format_rate(Fraction(69, 4000))
-    '1.725%'
+    >>> format_rate(Fraction(69, 4000)), format_rate(Fraction(31, 1000), 2), format_rate(Fraction(3, 100), 2)
+    ('1.725%', '3.10%', '3.00%')
     """
     pct = Fraction(rate) * 100
-    if pct.denominator == 1:
+    if pct.denominator == 1 and places == 0:
         return f"{pct.numerator}%"
     dec = Decimal(pct.numerator) / Decimal(pct.denominator)
     text = format(dec.quantize(Decimal("0.000001")), "f").rstrip("0").rstrip(".")
-    return f"{text}%"
+    whole, _, frac = text.partition(".")
+    if len(frac) < places:
+        frac = frac + "0" * (places - len(frac))
+    return f"{whole}.{frac}%" if frac else f"{whole}%"

@@ -122,7 +122,10 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
         try:
             values[key] = spec.parse(value, csv=csv)
         except ValueProblem as exc:
-            raise InputError(f"{exc} (expected {F.EXAMPLES[spec.type]})", loc) from None
+            text = str(exc)
+            if "; expected " not in text:
+                text += f" (expected {F.EXAMPLES[spec.type]})"
+            raise InputError(text, loc) from None
     return values
 
 

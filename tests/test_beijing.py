@@ -201,7 +201,7 @@ def test_interest_2024_uses_the_year_end_5y_lpr(catalog: Catalog) -> None:
     # LPR5y in force on 2024-12-31: 3.60% (published 2024-10-21); 2亿 × 3.60% = 720万
     res = result(catalog, major_project_loans="2亿", major_project_interest_year=2)
     assert clause(res, "major_project_interest") == ("granted", 720 * WAN, 720 * WAN)
-    assert any(r.startswith("lpr_5y = 3.6%") and "2024-12-31" in r and "2024-10-21" in r for r in res.references)
+    assert any(r.startswith("lpr_5y = 3.60%") and "2024-12-31" in r and "2024-10-21" in r for r in res.references)
 
 
 @pytest.mark.parametrize(("year", "expected_wan"), [
@@ -224,7 +224,7 @@ def test_interest_lpr_5y_given_in_the_profile(catalog: Catalog) -> None:
     # 2亿 × 3.10% = 620万
     res = result(catalog, major_project_loans="2亿", major_project_interest_year=1, lpr_5y="3.10%")
     assert clause(res, "major_project_interest") == ("granted", 620 * WAN, 620 * WAN)
-    assert "lpr_5y = 3.1%: given in the profile" in res.references
+    assert "lpr_5y = 3.10%: given in the profile" in res.references
 
 
 def test_interest_year_3_eligible_year_4_not(catalog: Catalog) -> None:

@@ -86,7 +86,7 @@ def test_table_shows_each_sample_with_its_totals(name: str) -> None:
     assert f"total                     up to {grouped(total)}" in out
     assert "洪府发〔2023〕30号" in out and "2023-10-10 to 2025-12-31" in out
     if name in ("nanchang-si-led-maker", "nanchang-mobile-odm"):  # loan_interest computed: the LPR used is named
-        assert "reference: lpr_1y = 3.1%: the rate in force on 2024-12-31" in out
+        assert "reference: lpr_1y = 3.10%: the rate in force on 2024-12-31" in out
     assert "\x1b[" not in out  # NO_COLOR / not a terminal: no escape codes
     assert max(len(line) for line in out.splitlines()) <= WIDTH
 

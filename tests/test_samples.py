@@ -113,7 +113,7 @@ def test_si_led_maker_every_clause(catalog) -> None:
     # 5% × 30亿 = 150,000,000.00 ≥ 35,339,200.00: not reached
     cap = company_cap(result)
     assert (cap.limit, cap.before, cap.after, cap.applied) == (15_000_000_000, 3_533_920_000, 3_533_920_000, False)
-    assert any("2024-12-31" in ref and "3.1%" in ref for ref in result.references)
+    assert any("2024-12-31" in ref and "3.10%" in ref for ref in result.references)
     rd_center = result.clause("rd_center")
     assert "si_led_rd (10,000,000.00)" in " ".join(rd_center.caps)
     assert "rd_post_subsidy_topup (6,000,000.00)" in " ".join(rd_center.caps)
