@@ -32,10 +32,12 @@ def policies_for(profile: Profile, catalog: Catalog, policy_ids: Sequence[str] =
     if jurisdiction is None:
         raise InputError(f"missing; add jurisdiction = \"{catalog.jurisdictions()[0]}\" "
                          f"(one of {', '.join(catalog.jurisdictions())}) or pass --policy ID", loc)
-    found = catalog.for_jurisdiction(str(jurisdiction))
+    found = catalog.for_jurisdiction(str(jurisdiction).strip().lower())
     if not found:
-        raise InputError(f"no policy for jurisdiction {jurisdiction!r}; known: {', '.join(catalog.jurisdictions())}",
-                         loc)
+        known = catalog.jurisdictions()
+        close = difflib.get_close_matches(str(jurisdiction).strip().lower(), known, n=1, cutoff=0.3)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        raise InputError(f"no policy for jurisdiction {jurisdiction!r}{hint}; known: {', '.join(known)}", loc)
     return found
 
 
