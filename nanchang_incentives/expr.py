@@ -172,8 +172,13 @@ def parse(text: str, kind_of: KindOf, *, want: str | None = None) -> Expression:
 
 def _literal(node: ast.Constant, source: str, text: str) -> Fraction:
     segment = ast.get_source_segment(source, node) or repr(node.value)
+    if len(segment) > 24:  # before any conversion: "1e99999999" must not build a 10**99999999
+        raise ExpressionError(f"the number {segment!r} in {text!r} is too large")
     try:
-        value = Fraction(Decimal(segment.replace("_", "")))
+        dec = Decimal(segment.replace("_", ""))
+        if not dec.is_finite() or abs(dec.adjusted()) > 20:
+            raise ExpressionError(f"the number {segment!r} in {text!r} is too large or too small")
+        value = Fraction(dec)
     except (InvalidOperation, ValueError):
         raise ExpressionError(f"{segment!r} in {text!r} is not a plain decimal number") from None
     if abs(value) > MAX_LITERAL or len(segment) > 24:

@@ -12,15 +12,15 @@ import datetime as dt
 import difflib
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from . import expr
 from . import fields as F
 from .errors import ExpressionError, InputError, Location, PolicyError, ValueProblem
-from .money import UNITS_PER_YUAN, parse_money
+from .money import MAX_COUNT, MAX_YUAN, UNITS_PER_YUAN, parse_money
 from .profile import read_toml
 from .reference import ReferenceTable, load_reference
 
@@ -193,24 +193,114 @@ TOP_KEYS = {"policy", "fields", "clauses", "groups", "company_cap", "notices"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _POLICY_ID = re.compile(r"^[a-z][a-z0-9\-]*$")
 
+#: limits that keep loading any file fast and small (a real policy is far below them)
+MAX_FILE_BYTES = 1_000_000
+MAX_CLAUSES = 300
+MAX_CONDITIONS = 50
+MAX_FIELDS = 300
+MAX_ENTRIES = 100  # groups, notices, members of a group, excluded clauses
+#: a constant rate above this is surely a missing "%" ("50" instead of "50%")
+MAX_RATE = 10
+#: the largest amount a clause's formula may reach for the largest inputs (before caps)
+MAX_AMOUNT_YUAN = 100 * MAX_YUAN
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of the validator: an error (the table cannot be used) or a warning."""
+
+    level: str
+    message: str
+    location: Location
+
+    def __str__(self) -> str:
+        loc = self.location
+        where = (loc.file or "") + (f":{loc.line}" if loc.line is not None else "")
+        what = ([f"clause {loc.clause!r}"] if loc.clause else []) + ([f"key {loc.field!r}"] if loc.field else [])
+        head = f"{where}: {self.level}" if where else self.level
+        return f"{head}: " + (", ".join(what) + ": " if what else "") + self.message
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``validate_policy`` found in one file; ``policy`` is None when there are errors."""
+
+    path: str
+    policy: Policy | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.level == ERROR)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.level == WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
 
 class _Reader:
-    """Helpers that turn a raw TOML table into checked values, with locations."""
+    """Turns raw TOML tables into checked values, with locations.
 
-    def __init__(self, path: str, text: str):
+    Loading (``collect=False``) raises ``PolicyError`` at the first problem;
+    validating (``collect=True``) records every problem and goes on, so that
+    ``policies validate`` reports them all at once.
+    """
+
+    def __init__(self, path: str, text: str, collect: bool = False):
         self.path = path
         self.lines = line_index(text)
+        self.text_lines = text.splitlines()
+        self.collect = collect
+        self.problems: list[Problem] = []
 
     def loc(self, table: tuple[str, int], key: str | None = None, clause: str | None = None) -> Location:
         keys = self.lines.get(table, {})
         line = keys.get(key) if key else None
         if line is None:
             line = keys.get("<header>")
+        if line is None and "." in table[0]:  # an inline table: [fields] name = { type = "money" }
+            parent, _, last = table[0].rpartition(".")
+            line = self.lines.get((parent, 0), {}).get(last)
         return Location(file=self.path, line=line, field=key, clause=clause)
+
+    def find_line(self, table: tuple[str, int], needle: str) -> int | None:
+        """The first line of ``table`` that contains ``needle`` (e.g. one condition of a list)."""
+        start = self.lines.get(table, {}).get("<header>")
+        if start is None or not needle:
+            return None
+        for number in range(start, min(len(self.text_lines), start + 2000) + 1):
+            line = self.text_lines[number - 1]
+            if number > start and _HEADER.match(line) and not _KEY.match(line):
+                break
+            if needle in line:
+                return number
+        return None
 
     def fail(self, message: str, table: tuple[str, int], key: str | None = None,
              clause: str | None = None) -> PolicyError:
         return PolicyError(message, self.loc(table, key, clause))
+
+    def error(self, message: str, table: tuple[str, int], key: str | None = None, clause: str | None = None,
+              *, line: int | None = None) -> None:
+        """A problem: raised at once when loading, recorded when validating."""
+        loc = self.loc(table, key, clause)
+        if line is not None:
+            loc.line = line
+        if not self.collect:
+            raise PolicyError(message, loc)
+        self.problems.append(Problem(ERROR, message, loc))
+
+    def warn(self, message: str, table: tuple[str, int], key: str | None = None, clause: str | None = None) -> None:
+        self.problems.append(Problem(WARNING, message, self.loc(table, key, clause)))
+
+    def error_count(self) -> int:
+        return sum(1 for p in self.problems if p.level == ERROR)
 
     def check_keys(self, raw: Mapping, allowed: set[str], table: tuple[str, int], clause: str | None = None,
                    what: str = "key") -> None:
@@ -218,17 +308,18 @@ class _Reader:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
                 hint = f' (did you mean "{close[0]}"?)' if close else f"; allowed: {', '.join(sorted(allowed))}"
-                raise self.fail(f"unknown {what} {key!r}{hint}", table, key, clause)
+                self.error(f"unknown {what} {str(key)[:80]!r}{hint}", table, str(key), clause)
 
     def text(self, raw: Mapping, key: str, table: tuple[str, int], *, required: bool = False,
              clause: str | None = None) -> str:
         value = raw.get(key)
         if value is None:
             if required:
-                raise self.fail(f"missing required key {key!r}", table, key, clause)
+                self.error(f"missing required key {key!r}", table, key, clause)
             return ""
         if not isinstance(value, str):
-            raise self.fail(f"{key} must be text, got {value!r}", table, key, clause)
+            self.error(f"{key} must be text (in quotes), got {_short(value)}", table, key, clause)
+            return ""
         return value
 
     def texts(self, raw: Mapping, key: str, table: tuple[str, int], clause: str | None = None) -> tuple[str, ...]:
@@ -236,17 +327,20 @@ class _Reader:
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{key} must be a list of text", table, key, clause)
+            self.error(f"{key} must be a list of text, such as [\"a\", \"b\"], got {_short(value)}",
+                       table, key, clause)
+            return ()
         return tuple(value)
 
     def date(self, raw: Mapping, key: str, table: tuple[str, int], *, required: bool = False) -> dt.date | None:
         value = raw.get(key)
         if value is None:
             if required:
-                raise self.fail(f"missing required key {key!r} (a date such as 2023-10-10)", table, key)
+                self.error(f"missing required key {key!r} (a date such as 2023-10-10)", table, key)
             return None
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-            raise self.fail(f"{key} must be a date such as 2023-10-10 (no quotes), got {value!r}", table, key)
+            self.error(f"{key} must be a date such as 2023-10-10 (no quotes), got {_short(value)}", table, key)
+            return None
         return value
 
     def money(self, raw: Mapping, key: str, table: tuple[str, int], clause: str | None = None) -> int | None:
@@ -256,10 +350,11 @@ class _Reader:
         try:
             return parse_money(value)
         except ValueProblem as exc:
-            raise self.fail(f"{key}: {exc}", table, key, clause) from None
+            self.error(f"{key}: {exc}", table, key, clause)
+            return None
 
     def expression(self, raw: Mapping, key: str, table: tuple[str, int], kind_of, want: str,
-                   clause: str | None = None) -> expr.Expression | None:
+                   clause: str | None = None, registry: F.Registry | None = None) -> expr.Expression | None:
         value = raw.get(key)
         if value is None:
             return None
@@ -268,156 +363,489 @@ class _Reader:
         try:
             return expr.parse(value, kind_of, want=want)
         except ExpressionError as exc:
-            raise self.fail(f"{key}: {exc}", table, key, clause) from None
+            self.error(f"{key}: {_with_hint(str(exc), registry)}", table, key, clause)
+            return None
 
 
-def load_fields(raw: Mapping, reader: _Reader, declared_by: str, table_name: str = "fields") -> list[F.Field]:
-    out = []
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _with_hint(message: str, registry: F.Registry | None) -> str:
+    """Add a did-you-mean to an "unknown field" message."""
+    m = re.search(r"unknown field '([^']+)'", message)
+    if m and registry is not None:
+        return message + registry.suggest(m.group(1))
+    return message
+
+
+def _read(path: Path) -> tuple[dict, str]:
+    """Read a policy file: at most MAX_FILE_BYTES, errors as PolicyError."""
+    try:
+        return read_toml(path, MAX_FILE_BYTES)
+    except InputError as exc:
+        raise PolicyError(exc.message, exc.location) from None
+
+
+def load_fields(raw: object, reader: _Reader, declared_by: str, table_name: str = "fields") -> list[F.Field]:
+    """The [fields] table: name -> {type, title, description, default, choices}."""
+    out: list[F.Field] = []
     if not isinstance(raw, Mapping):
-        raise reader.fail("[fields] must be a table of field definitions", ("", 0), table_name)
+        reader.error("[fields] must be a table of field definitions", ("", 0), table_name)
+        return out
+    if len(raw) > MAX_FIELDS:
+        reader.error(f"{len(raw)} fields; at most {MAX_FIELDS} are allowed", (table_name, 0))
+        return out
     for name, spec in raw.items():
         table = (f"{table_name}.{name}", 0)
         if not _ID.match(str(name)):
-            raise reader.fail(f"field name {name!r} must be lower_snake_case", table)
+            reader.error(f"field name {str(name)[:80]!r} must be lower_snake_case (e.g. local_project_loans)", table)
+            continue
         if not isinstance(spec, Mapping):
-            raise reader.fail(f"field {name!r} must be a table with at least type = \"…\"", table)
+            reader.error(f"field {name!r} must be a table with at least type = \"…\"", table)
+            continue
         reader.check_keys(spec, FIELD_KEYS, table)
         ftype = spec.get("type")
-        if ftype not in F.TYPES:
+        if not isinstance(ftype, str) or ftype not in F.TYPES:
             close = difflib.get_close_matches(str(ftype), F.TYPES, n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
-            raise reader.fail(f"field {name!r}: type {ftype!r} is not one of {', '.join(F.TYPES)}{hint}",
-                              table, "type")
+            reader.error(f"field {name!r}: type {_short(ftype)} is not one of {', '.join(F.TYPES)}{hint}",
+                         table, "type")
+            continue
+        default = spec.get("default")
+        if default is not None and not isinstance(default, str):
+            reader.error(f"field {name!r}: default must be text naming another field (\"revenue\") or "
+                         f"\"reference:<series>\", got {_short(default)}", table, "default")
+            default = None
+        if default is not None and ftype in (F.MONEY_LIST, F.TAGS, F.TEXT):
+            reader.error(f"field {name!r}: a default is only for money, count, rate, year and bool fields",
+                         table, "default")
+            default = None
+        choices = reader.texts(spec, "choices", table)
+        if choices and ftype != F.TEXT:
+            reader.error(f"field {name!r}: choices are only for text fields", table, "choices")
+            choices = ()
         out.append(F.Field(name=str(name), type=ftype, title=reader.text(spec, "title", table),
                            description=reader.text(spec, "description", table),
-                           default=spec.get("default"), choices=reader.texts(spec, "choices", table),
-                           declared_by=declared_by))
+                           default=default, choices=choices, declared_by=declared_by))
     return out
 
 
-def load_policy(path: str | Path, general: F.Registry) -> Policy:
+def _check_defaults(own: list[F.Field], registry: F.Registry, references: Mapping[str, ReferenceTable] | None,
+                    reader: _Reader) -> None:
+    """Defaults name a field of the same type, or a known reference series; no loops."""
+    for f in own:
+        if not f.default:
+            continue
+        table = (f"fields.{f.name}", 0)
+        if f.default.startswith("reference:"):
+            series = f.default.split(":", 1)[1]
+            if f.type != F.RATE:
+                reader.error(f"field {f.name!r}: a reference default is for rate fields, not {f.type}", table, "default")
+            elif references is not None:
+                known = sorted({s for t in references.values() for s in t.series})
+                if series not in known:
+                    reader.error(f"field {f.name!r}: unknown reference series {series!r}; known: {', '.join(known)}",
+                                 table, "default")
+            continue
+        target = registry.get(f.default)
+        if target is None:
+            reader.error(f"field {f.name!r}: default {f.default!r} is not a known field{registry.suggest(f.default)}",
+                         table, "default")
+        elif target.type != f.type:
+            reader.error(f"field {f.name!r} is {f.type} but its default {f.default!r} is {target.type}",
+                         table, "default")
+        # follow the chain: a -> b -> a would make the engine loop
+        chain, name = [f.name], f.default
+        while name and not name.startswith("reference:") and name in registry and len(chain) <= len(registry.fields):
+            if name in chain:
+                reader.error(f"field {f.name!r}: defaults go round in a loop: {' -> '.join(chain + [name])}",
+                             table, "default")
+                break
+            chain.append(name)
+            name = registry[name].default or ""
+
+
+# ---------------------------------------------------------------- units: money or a plain number
+
+MONEY_DIM, PLAIN_DIM = 1, 0
+
+
+class _DimensionError(Exception):
+    pass
+
+
+def _dimension(node: expr.Node, dim_of) -> int | None:
+    """1 for money, 0 for a plain number (count, rate, year), None for a constant (fits either)."""
+    if isinstance(node, expr.Const):
+        return None
+    if isinstance(node, expr.Name):
+        return dim_of(node.name)
+    if isinstance(node, expr.Neg):
+        return _dimension(node.operand, dim_of)
+    if isinstance(node, expr.BinOp):
+        left = _dimension(node.left, dim_of)
+        if node.op == "/":
+            return left
+        right = _dimension(node.right, dim_of)
+        if node.op == "*":
+            if left is None and right is None:
+                return None
+            dim = (left or 0) + (right or 0)
+            if dim > MONEY_DIM:
+                raise _DimensionError("multiplies money by money")
+            return dim
+        return _same(left, right, "adds or subtracts money and a plain number (a count, rate or year)")
+    if isinstance(node, expr.Call):
+        dims = [_dimension(a, dim_of) for a in node.args]
+        out: int | None = None
+        for d in dims:
+            out = _same(out, d, f"{node.func}() mixes money and plain numbers")
+        return out
+    if isinstance(node, expr.Compare):
+        _same(_dimension(node.left, dim_of), _dimension(node.right, dim_of),
+              "compares money with a plain number (a count, rate or year)")
+        return None
+    if isinstance(node, expr.BoolOp):
+        for operand in node.operands:
+            _dimension(operand, dim_of)
+        return None
+    if isinstance(node, expr.Not):
+        _dimension(node.operand, dim_of)
+    return None
+
+
+def _same(a: int | None, b: int | None, message: str) -> int | None:
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    raise _DimensionError(message)
+
+
+def _bound(node: expr.Node, bound_of) -> Fraction:
+    """An upper bound of the absolute value of a numeric expression, from each field's largest value."""
+    if isinstance(node, expr.Const):
+        return abs(node.value)
+    if isinstance(node, expr.Name):
+        return bound_of(node.name)
+    if isinstance(node, expr.Neg):
+        return _bound(node.operand, bound_of)
+    if isinstance(node, expr.BinOp):
+        left = _bound(node.left, bound_of)
+        if node.op == "/":
+            return left / abs(node.right.value)  # type: ignore[attr-defined]
+        right = _bound(node.right, bound_of)
+        return left * right if node.op == "*" else left + right
+    if isinstance(node, expr.Call):
+        return max(_bound(a, bound_of) for a in node.args)
+    return Fraction(0)
+
+
+def _bound_of(registry: F.Registry):
+    largest = {F.MONEY: MAX_YUAN, F.MONEY_LIST: MAX_YUAN, F.COUNT: MAX_COUNT, F.RATE: 1, F.YEAR: 2100}
+
+    def bound_of(name: str) -> Fraction:
+        spec = registry.get(name)
+        return Fraction(MAX_YUAN if spec is None else largest.get(spec.type, 1))
+    return bound_of
+
+
+def _dim_of(registry: F.Registry, items: bool):
+    def dim_of(name: str) -> int:
+        if name == ITEM and items:
+            return MONEY_DIM
+        spec = registry.get(name)
+        return MONEY_DIM if spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) else PLAIN_DIM
+    return dim_of
+
+
+# ---------------------------------------------------------------- a whole table
+
+
+def load_policy(path: str | Path, general: F.Registry,
+                references: Mapping[str, ReferenceTable] | None = None) -> Policy:
     """Read and validate one policy table; raise PolicyError on the first problem."""
+    policy, _ = _load(Path(path), general, references, collect=False)
+    assert policy is not None
+    return policy
+
+
+def validate_policy(path: str | Path, general: F.Registry,
+                    references: Mapping[str, ReferenceTable] | None = None,
+                    catalog: Catalog | None = None) -> Report:
+    """Every problem of one policy table (errors and warnings), never raising for a bad file.
+
+    With ``catalog``, also the conflicts with the other loaded policies (a field
+    declared with another type).
+    """
     path = Path(path)
     try:
-        data, text = read_toml(path)
-    except InputError as exc:
-        raise PolicyError(exc.message, exc.location) from None
-    reader = _Reader(str(path), text)
+        policy, problems = _load(path, general, references, collect=True)
+    except PolicyError as exc:  # unreadable, not TOML, too large: nothing more can be checked
+        return Report(str(path), None, (Problem(ERROR, exc.message, exc.location),))
+    if policy is not None and catalog is not None:
+        problems += field_conflicts(policy, catalog.policies.values())
+    if any(p.level == ERROR for p in problems):
+        policy = None
+    return Report(str(path), policy, tuple(problems))
+
+
+def field_conflicts(policy: Policy, others: Iterable[Policy]) -> list[Problem]:
+    """Fields this policy declares with another type than a different policy does."""
+    out = []
+    for other in others:
+        if other.id == policy.id:
+            continue
+        theirs = {f.name: f for f in other.fields}
+        for f in policy.fields:
+            if f.name in theirs and theirs[f.name].type != f.type:
+                out.append(Problem(ERROR, f"field {f.name!r} is {f.type} here but {theirs[f.name].type} in policy "
+                                   f"{other.id!r} ({other.path}); use another name",
+                                   Location(file=policy.path, field=f.name)))
+    return out
+
+
+def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTable] | None,
+          collect: bool) -> tuple[Policy | None, list[Problem]]:
+    data, text = _read(path)
+    reader = _Reader(str(path), text, collect)
     root = ("", 0)
     reader.check_keys(data, TOP_KEYS, root, what="table")
     meta = data.get("policy")
     if not isinstance(meta, Mapping):
-        raise reader.fail("missing the [policy] table (id, titles, dates, jurisdiction…)", root)
+        reader.error("missing the [policy] table (id, titles, dates, jurisdiction…)", root)
+        meta = {}
     ptable = ("policy", 0)
     reader.check_keys(meta, POLICY_KEYS, ptable)
     pid = reader.text(meta, "id", ptable, required=True)
-    if not _POLICY_ID.match(pid):
-        raise reader.fail(f"policy id {pid!r} must be lower-case letters, digits and '-'", ptable, "id")
+    if pid and not _POLICY_ID.match(pid):
+        reader.error(f"policy id {pid[:80]!r} must be lower-case letters, digits and '-' "
+                     f"(e.g. nanchang-electronic-information-2023)", ptable, "id")
 
-    own_fields = load_fields(data.get("fields", {}), reader, pid)
+    own_fields = load_fields(data.get("fields", {}), reader, pid or "?")
     for f in own_fields:
         known = general.get(f.name)
         if known is not None and known.type != f.type:
-            raise reader.fail(f"field {f.name!r} is already declared as {known.type}, not {f.type}",
-                              (f"fields.{f.name}", 0), "type")
+            reader.error(f"field {f.name!r} is already declared as {known.type}, not {f.type}",
+                         (f"fields.{f.name}", 0), "type")
     registry = general.merged(own_fields)
-    for f in own_fields:
-        if f.default and not str(f.default).startswith("reference:") and f.default not in registry:
-            raise reader.fail(f"field {f.name!r}: default {f.default!r} is not a known field",
-                              (f"fields.{f.name}", 0), "default")
+    _check_defaults(own_fields, registry, references, reader)
 
     valid_from = reader.date(meta, "valid_from", ptable, required=True)
     valid_until = reader.date(meta, "valid_until", ptable)
     issued = reader.date(meta, "issued", ptable)
-    assert valid_from is not None
-    if valid_until is not None and valid_until < valid_from:
-        raise reader.fail(f"valid_until {valid_until} is before valid_from {valid_from}", ptable, "valid_until")
+    if valid_from is not None and valid_until is not None and valid_until < valid_from:
+        reader.error(f"valid_until {valid_until} is before valid_from {valid_from}", ptable, "valid_until")
+    if issued is not None and valid_until is not None and issued > valid_until:
+        reader.error(f"issued {issued} is after valid_until {valid_until}", ptable, "issued")
+    title_zh = reader.text(meta, "title_zh", ptable, required=True)
+    jurisdiction = reader.text(meta, "jurisdiction", ptable, required=True)
+    industries = tuple(t.lower() for t in reader.texts(meta, "industries", ptable))
+    validity_note = reader.text(meta, "validity_note", ptable)
+    meta_text = {k: reader.text(meta, k, ptable) for k in ("title_en", "issuer", "document_number",
+                                                           "source_file", "source_section")}
+    notes = reader.texts(meta, "notes", ptable)
+    if jurisdiction and not _POLICY_ID.match(jurisdiction):
+        reader.warn(f"jurisdiction {jurisdiction[:80]!r} is not lower-case with '-' (profiles write it as "
+                    f"jurisdiction = \"…\" exactly)", ptable, "jurisdiction")
+    if not industries:
+        reader.warn("no industries: the policy applies to every company, whatever its industries", ptable, "industries")
+    if valid_until is None and not validity_note:
+        reader.warn("no valid_until and no validity_note: say what the sources give about the end of validity",
+                    ptable, "validity_note")
+    for key, what in (("document_number", "document number (文号)"), ("source_file", "source file"),
+                      ("title_en", "English title")):
+        if not meta_text[key]:
+            reader.warn(f"no {what}", ptable, key)
 
     raw_clauses = data.get("clauses", [])
     if not isinstance(raw_clauses, list) or not raw_clauses:
-        raise reader.fail("a policy needs at least one [[clauses]] entry", root, "clauses")
+        reader.error("a policy needs at least one [[clauses]] entry", root, "clauses")
+        raw_clauses = []
+    if len(raw_clauses) > MAX_CLAUSES:
+        reader.error(f"{len(raw_clauses)} clauses; at most {MAX_CLAUSES} are allowed", root, "clauses")
+        raw_clauses = raw_clauses[:MAX_CLAUSES]
     clauses: list[Clause] = []
     seen: set[str] = set()
     for i, raw in enumerate(raw_clauses):
-        clauses.append(_load_clause(raw, i, reader, registry, seen))
+        c = _load_clause(raw, i, reader, registry, seen)
+        if c is not None:
+            clauses.append(c)
 
-    ids = {c.id for c in clauses}
-    groups: list[Group] = []
-    for i, raw in enumerate(data.get("groups", [])):
-        table = ("groups", i)
-        reader.check_keys(raw, GROUP_KEYS, table)
-        gid = reader.text(raw, "id", table, required=True)
-        members = reader.texts(raw, "clauses", table)
-        for m in members:
-            if m not in ids:
-                close = difflib.get_close_matches(m, sorted(ids), n=1)
-                hint = f' (did you mean "{close[0]}"?)' if close else ""
-                raise reader.fail(f"group {gid!r} names the unknown clause {m!r}{hint}", table, "clauses")
-        if len(members) < 2:
-            raise reader.fail(f"group {gid!r} needs at least two clauses", table, "clauses")
-        groups.append(Group(gid, members, reader.text(raw, "section", table), reader.text(raw, "quote", table)))
+    groups = _load_groups(data.get("groups", []), reader, seen, clauses)
     group_ids = {g.id for g in groups}
-    for c in clauses:
-        if c.group is not None and c.group not in group_ids:
-            raise reader.fail(f"clause {c.id!r} names the unknown group {c.group!r}", ("clauses", 0), "group", c.id)
-    # a clause's `group` and the group's member list must agree
+    membership: dict[str, list[str]] = {}
     for g in groups:
         for m in g.clauses:
-            if next(c for c in clauses if c.id == m).group not in (None, g.id):
-                raise reader.fail(f"clause {m!r} is in two groups", ("groups", 0), "clauses")
-    clauses = [c if c.group or not any(c.id in g.clauses for g in groups)
-               else _with_group(c, next(g.id for g in groups if c.id in g.clauses)) for c in clauses]
+            membership.setdefault(m, []).append(g.id)
+    for c in clauses:
+        table = ("clauses", _index_of(reader, c))
+        if c.group is not None and c.group not in group_ids:
+            close = difflib.get_close_matches(c.group, sorted(group_ids), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            reader.error(f"clause {c.id!r} names the unknown group {c.group!r}{hint}; declare it with [[groups]]",
+                         table, "group", c.id)
+        elif c.group is not None and c.group not in membership.get(c.id, []):
+            reader.error(f"clause {c.id!r} says group = {c.group!r} but that [[groups]] entry does not list it",
+                         table, "group", c.id)
+    for m, gs in membership.items():
+        if len(gs) > 1:
+            reader.error(f"clause {m!r} is in two groups: {', '.join(gs)}", ("groups", 0), "clauses")
+    clauses = [c if c.group or c.id not in membership else _with_group(c, membership[c.id][0]) for c in clauses]
 
-    cap = None
-    if "company_cap" in data:
-        raw = data["company_cap"]
-        table = ("company_cap", 0)
-        reader.check_keys(raw, CAP_KEYS, table)
-        kind_of = registry.kind_of
-        limit = reader.expression(raw, "limit", table, kind_of, expr.NUMBER)
-        if limit is None:
-            raise reader.fail("company_cap needs limit = \"…\" (e.g. \"5% * sales_revenue\" or \"1亿\")", table, "limit")
-        excludes = reader.texts(raw, "excludes", table)
-        for e in excludes:
-            if e not in ids:
-                raise reader.fail(f"company_cap excludes the unknown clause {e!r}", table, "excludes")
-        cap = CompanyCap(limit, reader.text(raw, "section", table), reader.text(raw, "quote", table),
-                         reader.expression(raw, "exempt_if", table, kind_of, expr.BOOL),
-                         reader.text(raw, "exempt_note", table),
-                         reader.expression(raw, "waived_if", table, kind_of, expr.BOOL),
-                         reader.text(raw, "waived_note", table), excludes)
+    cap = _load_company_cap(data, reader, registry, seen)
+    notices = _load_notices(data.get("notices", []), reader)
 
-    notices = []
-    for i, raw in enumerate(data.get("notices", [])):
-        table = ("notices", i)
-        reader.check_keys(raw, NOTICE_KEYS, table)
-        n = raw.get("min_clauses_with_amount", 2)
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise reader.fail("min_clauses_with_amount must be a whole number ≥ 1", table, "min_clauses_with_amount")
-        notices.append(Notice(reader.text(raw, "text", table, required=True), n))
+    # fields nobody reads are usually a typo in a clause or a leftover
+    used: set[str] = set()
+    for c in clauses:
+        used |= c.names()
+    if cap is not None:
+        for e in (cap.limit, cap.exempt_if, cap.waived_if):
+            if e is not None:
+                used |= e.names
+    for name in list(used):
+        spec = registry.get(name)
+        while spec is not None and spec.default and not spec.default.startswith("reference:") \
+                and spec.default not in used:
+            used.add(spec.default)
+            spec = registry.get(spec.default)
+    for f in own_fields if not reader.error_count() else ():
+        if f.name not in used:
+            reader.warn(f"field {f.name!r} is declared but no clause or cap reads it", (f"fields.{f.name}", 0))
 
+    if reader.error_count():
+        return None, reader.problems
+    assert valid_from is not None
     return Policy(
         id=pid,
-        title_zh=reader.text(meta, "title_zh", ptable, required=True),
-        title_en=reader.text(meta, "title_en", ptable),
-        issuer=reader.text(meta, "issuer", ptable),
-        document_number=reader.text(meta, "document_number", ptable),
+        title_zh=title_zh,
+        title_en=meta_text["title_en"],
+        issuer=meta_text["issuer"],
+        document_number=meta_text["document_number"],
         issued=issued,
         valid_from=valid_from,
         valid_until=valid_until,
-        validity_note=reader.text(meta, "validity_note", ptable),
-        jurisdiction=reader.text(meta, "jurisdiction", ptable, required=True),
-        industries=tuple(t.lower() for t in reader.texts(meta, "industries", ptable)),
-        source_file=reader.text(meta, "source_file", ptable),
-        source_section=reader.text(meta, "source_section", ptable),
-        notes=reader.texts(meta, "notes", ptable),
+        validity_note=validity_note,
+        jurisdiction=jurisdiction,
+        industries=industries,
+        source_file=meta_text["source_file"],
+        source_section=meta_text["source_section"],
+        notes=notes,
         fields=tuple(own_fields),
         clauses=tuple(clauses),
         groups=tuple(groups),
         company_cap=cap,
         notices=tuple(notices),
         path=str(path),
-    )
+    ), reader.problems
+
+
+def _index_of(reader: _Reader, c: Clause) -> int:
+    """The [[clauses]] index of a loaded clause (from its header line)."""
+    for (name, index), keys in reader.lines.items():
+        if name == "clauses" and keys.get("<header>") == c.line:
+            return index
+    return 0
+
+
+def _load_groups(raw_groups: object, reader: _Reader, seen: set[str], clauses: list[Clause]) -> list[Group]:
+    groups: list[Group] = []
+    if not isinstance(raw_groups, list):
+        reader.error("groups must be [[groups]] tables", ("", 0), "groups")
+        return groups
+    if len(raw_groups) > MAX_ENTRIES:
+        reader.error(f"{len(raw_groups)} groups; at most {MAX_ENTRIES} are allowed", ("groups", 0))
+        return groups
+    by_id = {c.id: c for c in clauses}
+    for i, raw in enumerate(raw_groups):
+        table = ("groups", i)
+        if not isinstance(raw, Mapping):
+            reader.error("each [[groups]] entry must be a table with id and clauses", table)
+            continue
+        before = reader.error_count()
+        reader.check_keys(raw, GROUP_KEYS, table)
+        gid = reader.text(raw, "id", table, required=True)
+        if gid and not _ID.match(gid):
+            reader.error(f"group id {gid[:80]!r} must be lower_snake_case", table, "id")
+        if gid and any(g.id == gid for g in groups):
+            reader.error(f"duplicate group id {gid!r}", table, "id")
+        members = reader.texts(raw, "clauses", table)
+        for m in members:
+            if m not in seen:
+                close = difflib.get_close_matches(m, sorted(seen), n=1)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                reader.error(f"group {gid!r} names the unknown clause {m[:80]!r}{hint}", table, "clauses")
+            elif m in by_id and not by_id[m].computes_amount:
+                reader.warn(f"group {gid!r}: {m!r} is discretionary (no amount), so it never wins the group",
+                            table, "clauses")
+        if len(set(members)) != len(members):
+            reader.error(f"group {gid!r} names a clause twice", table, "clauses")
+        if len(members) < 2:
+            reader.error(f"group {gid!r} needs at least two clauses", table, "clauses")
+        if reader.error_count() == before:
+            groups.append(Group(gid, members, reader.text(raw, "section", table), reader.text(raw, "quote", table)))
+    return groups
+
+
+def _load_company_cap(data: Mapping, reader: _Reader, registry: F.Registry, ids: set[str]) -> CompanyCap | None:
+    if "company_cap" not in data:
+        return None
+    raw = data["company_cap"]
+    table = ("company_cap", 0)
+    if not isinstance(raw, Mapping):
+        reader.error("company_cap must be a table: [company_cap] with limit = \"…\"", ("", 0), "company_cap")
+        return None
+    before = reader.error_count()
+    reader.check_keys(raw, CAP_KEYS, table)
+    kind_of = registry.kind_of
+    limit = reader.expression(raw, "limit", table, kind_of, expr.NUMBER, registry=registry)
+    if "limit" not in raw:
+        reader.error("company_cap needs limit = \"…\" (e.g. \"5% * sales_revenue\" or \"1亿\")", table, "limit")
+    elif limit is not None:
+        try:
+            if _dimension(limit.tree, _dim_of(registry, False)) == PLAIN_DIM:
+                raise _DimensionError("is a plain number, not money (e.g. \"5% * sales_revenue\" or \"1亿\")")
+        except _DimensionError as exc:
+            reader.error(f"limit {limit.text!r} {exc}", table, "limit")
+    excludes = reader.texts(raw, "excludes", table)
+    for e in excludes:
+        if e not in ids:
+            close = difflib.get_close_matches(e, sorted(ids), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            reader.error(f"company_cap excludes the unknown clause {e[:80]!r}{hint}", table, "excludes")
+    exempt_if = reader.expression(raw, "exempt_if", table, kind_of, expr.BOOL, registry=registry)
+    waived_if = reader.expression(raw, "waived_if", table, kind_of, expr.BOOL, registry=registry)
+    texts = {k: reader.text(raw, k, table) for k in ("section", "quote", "exempt_note", "waived_note")}
+    if not texts["quote"]:
+        reader.warn("no quote for the company cap", table, "quote")
+    if reader.error_count() > before or limit is None:
+        return None
+    return CompanyCap(limit, texts["section"], texts["quote"], exempt_if, texts["exempt_note"], waived_if,
+                      texts["waived_note"], excludes)
+
+
+def _load_notices(raw_notices: object, reader: _Reader) -> list[Notice]:
+    notices: list[Notice] = []
+    if not isinstance(raw_notices, list) or len(raw_notices) > MAX_ENTRIES:
+        reader.error(f"notices must be at most {MAX_ENTRIES} [[notices]] tables", ("", 0), "notices")
+        return notices
+    for i, raw in enumerate(raw_notices):
+        table = ("notices", i)
+        if not isinstance(raw, Mapping):
+            reader.error("each [[notices]] entry must be a table with text = \"…\"", table)
+            continue
+        before = reader.error_count()
+        reader.check_keys(raw, NOTICE_KEYS, table)
+        n = raw.get("min_clauses_with_amount", 2)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            reader.error("min_clauses_with_amount must be a whole number ≥ 1", table, "min_clauses_with_amount")
+        text = reader.text(raw, "text", table, required=True)
+        if reader.error_count() == before:
+            notices.append(Notice(text, n))
+    return notices
 
 
 def _with_group(c: Clause, gid: str) -> Clause:
@@ -426,99 +854,204 @@ def _with_group(c: Clause, gid: str) -> Clause:
     return replace(c, group=gid)
 
 
-def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, seen: set[str]) -> Clause:
+def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, seen: set[str]) -> Clause | None:
+    """One [[clauses]] entry; None (validating) when it has errors."""
     table = ("clauses", i)
     if not isinstance(raw, Mapping):
-        raise reader.fail("each [[clauses]] entry must be a table", table)
-    cid = raw.get("id")
-    if not isinstance(cid, str) or not _ID.match(cid):
-        raise reader.fail(f"clause id {cid!r} must be lower_snake_case text", table, "id")
-    if cid in seen:
-        raise reader.fail(f"duplicate clause id {cid!r}", table, "id", cid)
-    seen.add(cid)
+        reader.error("each [[clauses]] entry must be a table", table)
+        return None
+    before = reader.error_count()
+    raw_id = raw.get("id")
+    cid: str | None = raw_id if isinstance(raw_id, str) and _ID.match(raw_id) else None
+    if cid is None:
+        reader.error(f"clause id {_short(raw_id)} must be lower_snake_case text (e.g. \"loan_interest\")",
+                     table, "id")
+    elif cid in seen:
+        reader.error(f"duplicate clause id {cid!r}", table, "id", cid)
+    else:
+        seen.add(cid)
     reader.check_keys(raw, CLAUSE_KEYS, table, cid)
     basis = raw.get("basis")
-    if basis not in BASES:
-        raise reader.fail(f"basis must be one of {', '.join(BASES)}, got {basis!r}", table, "basis", cid)
+    if not isinstance(basis, str) or basis not in BASES:
+        close = difflib.get_close_matches(str(basis), BASES, n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        reader.error(f"basis must be one of {', '.join(BASES)}, got {_short(basis)}{hint}", table, "basis", cid)
+        basis = None
 
     items = raw.get("items")
     if items is not None:
         spec = registry.get(items) if isinstance(items, str) else None
         if spec is None or spec.type != F.MONEY_LIST:
-            raise reader.fail(f"items must name a money_list field, got {items!r}{registry.suggest(str(items))}",
-                              table, "items", cid)
+            hint = registry.suggest(items) if isinstance(items, str) else ""
+            reader.error(f"items must name a money_list field, got {_short(items)}{hint}", table, "items", cid)
+            items = None
 
     def kind_of(name: str) -> str | None:
         if name == ITEM:
             return expr.NUMBER if items else None
         return registry.kind_of(name)
 
+    dim_of = _dim_of(registry, bool(items))
     conditions = []
     raw_conditions = raw.get("conditions", [])
     if isinstance(raw_conditions, (str, Mapping)):
         raw_conditions = [raw_conditions]
     if not isinstance(raw_conditions, list):
-        raise reader.fail("conditions must be a list of expressions", table, "conditions", cid)
+        reader.error("conditions must be a list of expressions", table, "conditions", cid)
+        raw_conditions = []
+    if len(raw_conditions) > MAX_CONDITIONS:
+        reader.error(f"{len(raw_conditions)} conditions; at most {MAX_CONDITIONS} are allowed",
+                     table, "conditions", cid)
+        raw_conditions = []
     for c in raw_conditions:
-        label = ""
+        label: object = ""
         if isinstance(c, Mapping):
             reader.check_keys(c, {"test", "label"}, table, cid)
             label = c.get("label", "")
+            if not isinstance(label, str):
+                reader.error(f"a condition's label must be text, got {_short(label)}", table, "conditions", cid)
             c = c.get("test")
+            if c is None:
+                reader.error("a condition table needs test = \"…\" (and optionally label = \"…\")",
+                             table, "conditions", cid)
+                continue
+        line = reader.find_line(table, c) if isinstance(c, str) else None
         try:
-            conditions.append(Condition(expr.parse(c, registry.kind_of, want=expr.BOOL), str(label)))
+            parsed = expr.parse(c, registry.kind_of, want=expr.BOOL)  # type: ignore[arg-type]
+            _dimension(parsed.tree, dim_of)
+            conditions.append(Condition(parsed, str(label)))
         except ExpressionError as exc:
-            raise reader.fail(f"conditions: {exc}", table, "conditions", cid) from None
+            reader.error(f"conditions: {_with_hint(str(exc), registry)}", table, "conditions", cid, line=line)
+        except _DimensionError as exc:
+            reader.error(f"conditions: {c!r} {exc}", table, "conditions", cid, line=line)
 
-    base = reader.expression(raw, "base", table, kind_of, expr.NUMBER, cid)
-    rate = reader.expression(raw, "rate", table, kind_of, expr.NUMBER, cid)
+    amount_before = reader.error_count()
+    base = reader.expression(raw, "base", table, kind_of, expr.NUMBER, cid, registry)
+    rate = reader.expression(raw, "rate", table, kind_of, expr.NUMBER, cid, registry)
     fixed = reader.money(raw, "fixed", table, cid)
     item_cap = reader.money(raw, "item_cap", table, cid)
     cap = reader.money(raw, "cap", table, cid)
+    for key, value in (("item_cap", item_cap), ("cap", cap), ("fixed", fixed)):
+        if value is not None and value <= 0:
+            reader.error(f"{key} must be more than zero", table, key, cid)
     if basis == "discretionary":
         for key in ("base", "rate", "fixed", "item_cap", "cap", "items"):
             if raw.get(key) is not None:
-                raise reader.fail(f"a discretionary clause has no amount: remove {key!r} (put the figure in notes)",
-                                  table, key, cid)
-    else:
+                reader.error(f"a discretionary clause has no amount: remove {key!r} (put the figure in notes)",
+                             table, key, cid)
+    elif basis is not None and reader.error_count() == amount_before:
         if base is None and fixed is None and rate is None:
-            raise reader.fail("a clause with an amount needs base (with rate) or fixed", table, "base", cid)
-        if rate is not None and fixed is not None:
-            raise reader.fail("use either rate (a share of base) or fixed (an amount per unit), not both",
-                              table, "fixed", cid)
-        if rate is not None and base is None:
-            raise reader.fail("rate needs a base to apply to", table, "rate", cid)
-        if items and (base is None or ITEM not in base.names):
-            raise reader.fail(f"a per-item clause needs a base that uses {ITEM!r}", table, "base", cid)
-        if item_cap is not None and not items:
-            raise reader.fail("item_cap needs items = \"<list field>\"", table, "item_cap", cid)
-    for key, value in (("item_cap", item_cap), ("cap", cap), ("fixed", fixed)):
-        if value is not None and value <= 0:
-            raise reader.fail(f"{key} must be more than zero", table, key, cid)
+            reader.error("a clause with an amount needs base (with rate) or fixed", table, "base", cid)
+        elif rate is not None and fixed is not None:
+            reader.error("use either rate (a share of base) or fixed (an amount per unit), not both",
+                         table, "fixed", cid)
+        elif rate is not None and base is None:
+            reader.error("rate needs a base to apply to", table, "rate", cid)
+        elif items and (base is None or ITEM not in base.names):
+            reader.error(f"a per-item clause needs a base that uses {ITEM!r}", table, "base", cid)
+        elif item_cap is not None and not items:
+            reader.error("item_cap needs items = \"<list field>\"", table, "item_cap", cid)
+        else:
+            if _check_amount(base, rate, fixed, dim_of, reader, table, cid):
+                _check_magnitude(base, rate, fixed, item_cap if items else cap, registry, reader, table, cid)
+        if not conditions and fixed is not None and base is None:
+            reader.warn("no conditions and a fixed amount: every company of the targeted industries gets it",
+                        table, "conditions", cid)
     group = raw.get("group")
     if group is not None and not isinstance(group, str):
-        raise reader.fail("group must be text", table, "group", cid)
+        reader.error(f"group must be text, got {_short(group)}", table, "group", cid)
+        group = None
+    texts = {k: reader.text(raw, k, table, clause=cid) for k in ("title_zh", "title_en", "quote", "item_label",
+                                                                  "base_label", "cap_period")}
+    section = reader.text(raw, "section", table, required=True, clause=cid)
+    notes = reader.texts(raw, "notes", table, cid)
+    if not texts["quote"]:
+        reader.warn("no quote: quote the sentence of the policy text this clause encodes", table, "quote", cid)
+    if not texts["title_zh"]:
+        reader.warn("no title_zh", table, "title_zh", cid)
+    if not texts["title_en"]:
+        reader.warn("no title_en", table, "title_en", cid)
+    if basis == "discretionary" and not notes:
+        reader.warn("a discretionary clause should say in notes why the text fixes no amount", table, "notes", cid)
+    if reader.error_count() > before or cid is None or basis is None:
+        return None
     return Clause(
         id=cid,
-        title_zh=reader.text(raw, "title_zh", table, clause=cid),
-        title_en=reader.text(raw, "title_en", table, clause=cid),
-        section=reader.text(raw, "section", table, required=True, clause=cid),
-        quote=reader.text(raw, "quote", table, clause=cid),
+        title_zh=texts["title_zh"],
+        title_en=texts["title_en"],
+        section=section,
+        quote=texts["quote"],
         basis=basis,
         conditions=tuple(conditions),
         items=items,
-        item_label=reader.text(raw, "item_label", table, clause=cid) or "item",
+        item_label=texts["item_label"] or "item",
         base=base,
-        base_label=reader.text(raw, "base_label", table, clause=cid),
+        base_label=texts["base_label"],
         rate=rate,
         fixed=fixed,
         item_cap=item_cap,
         cap=cap,
-        cap_period=reader.text(raw, "cap_period", table, clause=cid) or "year",
+        cap_period=texts["cap_period"] or "year",
         group=group,
-        notes=reader.texts(raw, "notes", table, cid),
+        notes=notes,
         line=reader.lines.get(table, {}).get("<header>"),
     )
+
+
+def _check_magnitude(base: expr.Expression | None, rate: expr.Expression | None, fixed: int | None,
+                     cap: int | None, registry: F.Registry, reader: _Reader, table: tuple[str, int],
+                     cid: str | None) -> None:
+    """Refuse a formula that can turn the largest inputs into an absurd amount ("revenue * 1e16")."""
+    bound_of = _bound_of(registry)
+    amount = Fraction(1)
+    for e in (base, rate):
+        if e is not None:
+            amount *= _bound(e.tree, bound_of)
+    if fixed is not None:
+        amount *= Fraction(fixed, UNITS_PER_YUAN)
+    if cap is not None:
+        amount = min(amount, Fraction(cap, UNITS_PER_YUAN))
+    if amount > MAX_AMOUNT_YUAN:
+        digits = len(str(int(amount))) - 1  # no float(): the bound may exceed any float
+        reader.error(f"the amount can reach about 1e+{digits} yuan for the largest inputs (money up to "
+                     f"{MAX_YUAN:.0e} yuan, counts up to {MAX_COUNT:,}); at most {MAX_AMOUNT_YUAN:.0e} is allowed: "
+                     f"check the constants in base and rate", table, "base" if base is not None else "fixed", cid)
+
+
+def _check_amount(base: expr.Expression | None, rate: expr.Expression | None, fixed: int | None, dim_of,
+                  reader: _Reader, table: tuple[str, int], cid: str | None) -> bool:
+    """The amount base × rate (or base × fixed, or fixed) must be money, and a constant rate plausible."""
+    before = reader.error_count()
+    dims: list[int | None] = []
+    for key, e in (("base", base), ("rate", rate)):
+        if e is None:
+            continue
+        try:
+            dims.append(_dimension(e.tree, dim_of))
+        except _DimensionError as exc:
+            reader.error(f"{key} {e.text!r} {exc}", table, key, cid)
+            return False
+    if fixed is not None:
+        dims.append(MONEY_DIM)
+    total = sum(d for d in dims if d is not None)
+    if total > MONEY_DIM:
+        key = "fixed" if fixed is not None else "rate"
+        reader.error("the amount multiplies money by money: with a money base use rate = \"x%\"; fixed is an "
+                     "amount per unit of a count base", table, key, cid)
+    elif total < MONEY_DIM and None not in dims:
+        reader.error("the amount is a plain number, not money: base × rate needs a money field (or use "
+                     "fixed = \"50万\" per unit of a count)", table, "base", cid)
+    if rate is not None:
+        value = expr.constant_value(rate)
+        if value is not None and value < 0:
+            reader.error(f"rate {rate.text!r} is negative", table, "rate", cid)
+        elif value is not None and value > MAX_RATE:
+            plain = re.fullmatch(r"\s*\d+(\.\d+)?\s*", rate.text) is not None
+            hint = f'write a share with % (e.g. "{rate.text.strip()}%")' if plain else "a rate is a share of the base"
+            reader.error(f"rate {rate.text[:60]!r} is more than {MAX_RATE * 100}%: {hint}", table, "rate", cid)
+        elif value is not None and value > 1:
+            reader.warn(f"rate {rate.text!r} is more than 100%", table, "rate", cid)
+    return reader.error_count() == before
 
 
 # ---------------------------------------------------------------- catalogue
@@ -574,28 +1107,46 @@ def extra_dirs(explicit: Iterable[str | Path] = ()) -> list[Path]:
     return dirs
 
 
-def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
-    """The bundled policies plus any in ``extra`` directories (which may replace a bundled id)."""
-    base = package_policies_dir()
-    general = load_general_fields(base)
+def load_references(directory: Path) -> dict[str, ReferenceTable]:
+    """The dated reference tables (the LPR) in ``directory/reference``."""
     references = {}
-    for ref in sorted((base / "reference").glob("*.toml")):
+    for ref in sorted((directory / "reference").glob("*.toml")):
         table = load_reference(ref)
         references[table.id] = table
+    return references
+
+
+def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
+    """The bundled policies plus any in ``extra`` directories (which may replace a bundled id).
+
+    Within one directory two files may not share a policy id, and no two
+    policies may declare the same field with different types.
+    """
+    base = package_policies_dir()
+    general = load_general_fields(base)
+    references = load_references(base)
     policies: dict[str, Policy] = {}
     sources: dict[str, str] = {}
-    paths = sorted(base.glob("*.toml"))
-    for d in extra_dirs(extra):
+    dirs = [base] + extra_dirs(extra)
+    for d in dirs[1:]:
         if not d.is_dir():
             raise InputError("policies directory not found", Location(file=str(d)))
-        paths += sorted(p for p in d.glob("*.toml") if p.name != "fields.toml")
+    for d in dirs:
+        here: dict[str, str] = {}
+        for p in sorted(d.glob("*.toml")):
+            if p.name == "fields.toml" or p.name.endswith(".cases.toml"):
+                continue
+            pol = load_policy(p, general, references)
+            if pol.id in here and here[pol.id] != str(p):
+                raise PolicyError(f"policy id {pol.id!r} is already used by {here[pol.id]}",
+                                  Location(file=str(p), field="id"))
+            here[pol.id] = str(p)
+            policies[pol.id] = pol
+            sources[pol.id] = str(p)
+    for pol in policies.values():
+        for problem in field_conflicts(pol, policies.values()):
+            raise PolicyError(problem.message, problem.location)
     registry = general
-    for p in paths:
-        if p.name == "fields.toml" or p.name.endswith(".cases.toml"):
-            continue
-        pol = load_policy(p, general)
-        policies[pol.id] = pol
-        sources[pol.id] = str(p)
     for pol in policies.values():
         registry = registry.merged(pol.fields)
     return Catalog(policies, registry, references, sources)

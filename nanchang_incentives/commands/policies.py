@@ -1,0 +1,452 @@
+"""`incentives policies list | show ID | validate FILE... | test [ID|FILE...]`
+
+For consultants who read and write policy tables: what is loaded, what each
+clause says and computes, whether a new table is well-formed, and whether it
+still gives the hand-worked results of its cases file.  Plain text (no Rich),
+so the output can be pasted into a review or diffed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import unicodedata
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import cases as C
+from ..cli import app, guarded
+from ..errors import InputError, Location, PolicyError
+from ..money import format_units
+from ..policy import (
+    ERROR,
+    Catalog,
+    Clause,
+    Policy,
+    Problem,
+    Report,
+    load_catalog,
+    load_general_fields,
+    load_references,
+    package_policies_dir,
+    validate_policy,
+)
+
+policies_app = typer.Typer(
+    name="policies",
+    help="List, show, validate and test policy tables (policies/*.toml and --policies-dir).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(policies_app, name="policies")
+
+PoliciesDir = Annotated[list[Path] | None, typer.Option(
+    "--policies-dir", help="Extra policy tables (also $INCENTIVES_POLICIES_DIR); may replace a bundled id.")]
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+# ---------------------------------------------------------------- plain-text helpers
+
+
+def width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, cols: int) -> str:
+    return text + " " * max(0, cols - width(text))
+
+
+def columns(header: list[str], rows: list[list[str]]) -> str:
+    """A plain aligned table."""
+    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(pad(c, w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def status_of(policy: Policy, day: dt.date) -> str:
+    """in force / expired / in force, end unknown / not yet in force (on ``day``)."""
+    if day < policy.valid_from:
+        return "not yet in force"
+    if policy.valid_until is None:
+        return "in force, end unknown"
+    return "in force" if day <= policy.valid_until else "expired"
+
+
+def validity(policy: Policy) -> str:
+    return f"{policy.valid_from} … {policy.valid_until or 'end unknown'}"
+
+
+# ---------------------------------------------------------------- list
+
+
+@policies_app.command("list")
+def list_(
+    policies_dir: PoliciesDir = None,
+    on: Annotated[str | None, typer.Option("--on", help="Status on this date (YYYY-MM-DD); default: today.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """Every loaded policy: id, title, jurisdiction, document number, validity, clauses, status."""
+
+    def run() -> None:
+        day = _date(on)
+        catalog = load_catalog(policies_dir or ())
+        pols = sorted(catalog.policies.values(), key=lambda p: (p.jurisdiction, p.id))
+        if fmt == Format.json:
+            typer.echo(json.dumps([{
+                "id": p.id, "title": p.title_zh, "title_en": p.title_en, "jurisdiction": p.jurisdiction,
+                "document_number": p.document_number, "valid_from": p.valid_from.isoformat(),
+                "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+                "clauses": len(p.clauses), "status": status_of(p, day), "path": catalog.sources.get(p.id, p.path),
+            } for p in pols], ensure_ascii=False, indent=2))
+            return
+        rows = [[p.id, p.title_zh, p.jurisdiction, p.document_number or "—", validity(p), str(len(p.clauses)),
+                 status_of(p, day)] for p in pols]
+        typer.echo(columns(["ID", "TITLE", "JURISDICTION", "DOCUMENT", "VALIDITY", "CLAUSES", f"STATUS ON {day}"],
+                           rows))
+
+    guarded(run)
+
+
+def _date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a date such as 2024-12-31", Location(field="--on")) from None
+
+
+# ---------------------------------------------------------------- show
+
+
+def rule_lines(policy: Policy, clause: Clause) -> list[str]:
+    """The clause's rule in words: when it applies and how much it gives."""
+    out: list[str] = []
+    if policy.industries:
+        out.append(f"applies to: {', '.join(policy.industries)} enterprises (industries)")
+    if clause.conditions:
+        out.append("when: " + " and ".join(
+            f"{c.label} [{c.expr.text}]" if c.label and c.label != c.expr.text else c.expr.text
+            for c in clause.conditions))
+    else:
+        out.append("when: no condition beyond the policy's industries")
+    if not clause.computes_amount:
+        out.append("amount: none fixed by the text (discretionary): listed when the conditions hold")
+        return out
+    up_to = "at most " if clause.basis == "up_to" else ""
+    if clause.items:
+        each = clause.base.text if clause.base else ""
+        if clause.rate is not None:
+            each += f" × {clause.rate.text}"
+        elif clause.fixed is not None:
+            each += f" × {format_units(clause.fixed)} yuan"
+        out.append(f"amount: for each {clause.item_label} in {clause.items} (item = its amount): {up_to}{each}, "
+                   f"summed")
+    else:
+        parts = []
+        if clause.base is not None:
+            parts.append(clause.base_label + f" [{clause.base.text}]" if clause.base_label else clause.base.text)
+        if clause.rate is not None:
+            parts.append(clause.rate.text)
+        if clause.fixed is not None:
+            parts.append(f"{format_units(clause.fixed)} yuan")
+        out.append(f"amount: {up_to}{' × '.join(parts)}")
+    caps = []
+    if clause.item_cap is not None:
+        caps.append(f"{format_units(clause.item_cap)} yuan per {clause.item_label}")
+    if clause.cap is not None:
+        caps.append(f"{format_units(clause.cap)} yuan per {clause.cap_period}")
+    out.append("caps: " + ("; ".join(caps) if caps else "none at clause level"))
+    basis = {"exact": "exact: the text fixes the amount",
+             "up_to": "up_to: the text fixes only a ceiling; the amount shown is the most that can be granted"}
+    out.append(f"basis: {basis.get(clause.basis, clause.basis)}")
+    return out
+
+
+def clause_text(policy: Policy, clause: Clause) -> str:
+    head = f"{clause.id} — {clause.title_zh}" + (f" ({clause.title_en})" if clause.title_en else "")
+    lines = [head, f"  section: {clause.section}" + (f"    basis: {clause.basis}" if clause.basis else "")]
+    if clause.group:
+        lines.append(f"  group: {clause.group} (exclusive: 就高不就低, only the highest member is paid)")
+    if clause.quote:
+        lines.append(f"  quote: “{clause.quote}”")
+    lines += [f"  {line}" for line in rule_lines(policy, clause)]
+    lines += [f"  note: {n}" for n in clause.notes]
+    return "\n".join(lines)
+
+
+def policy_text(policy: Policy, only: Clause | None = None) -> str:
+    lines = [f"{policy.id}", f"  {policy.title_zh}"]
+    if policy.title_en:
+        lines.append(f"  {policy.title_en}")
+    for label, value in (("issuer", policy.issuer), ("document", policy.document_number),
+                         ("issued", str(policy.issued or "")), ("validity", validity(policy)),
+                         ("validity note", policy.validity_note), ("jurisdiction", policy.jurisdiction),
+                         ("industries", ", ".join(policy.industries) or "any"),
+                         ("source", " ".join(x for x in (policy.source_file, policy.source_section) if x)),
+                         ("table", policy.path)):
+        if value:
+            lines.append(f"  {label}: {value}")
+    if only is not None:
+        return "\n".join(lines + ["", clause_text(policy, only)])
+    lines += [f"  note: {n}" for n in policy.notes]
+    if policy.fields:
+        lines += ["", "Fields this policy reads (besides the general ones):"]
+        lines += [f"  {f.name} ({f.type}): {f.title}" + (f" [default: {f.default}]" if f.default else "")
+                  for f in policy.fields]
+    lines += ["", f"Clauses ({len(policy.clauses)}):"]
+    for c in policy.clauses:
+        lines += ["", clause_text(policy, c)]
+    lines += ["", "Policy-wide rules:"]
+    for g in policy.groups:
+        lines.append(f"  exclusive group {g.id} ({g.section}): {', '.join(g.clauses)}: only the highest is paid")
+        if g.quote:
+            lines.append(f"    quote: “{g.quote}”")
+    cap = policy.company_cap
+    if cap is not None:
+        lines.append(f"  company annual cap ({cap.section}): the counted clauses sum to at most {cap.limit.text}; "
+                     f"when they exceed it they are cut proportionally (largest remainder on the last fen)")
+        if cap.excludes:
+            lines.append(f"    not counted: {', '.join(cap.excludes)}")
+        if cap.exempt_if is not None:
+            lines.append(f"    not applied when {cap.exempt_if.text}: {cap.exempt_note}")
+        if cap.waived_if is not None:
+            lines.append(f"    waived when {cap.waived_if.text}: {cap.waived_note}")
+        if cap.quote:
+            lines.append(f"    quote: “{cap.quote}”")
+    for n in policy.notices:
+        lines.append(f"  notice when {n.min_clauses_with_amount} or more clauses carry amounts: {n.text}")
+    if not policy.groups and cap is None and not policy.notices:
+        lines.append("  none")
+    return "\n".join(lines)
+
+
+def _policy_from(target: str, catalog: Catalog) -> Policy:
+    """A policy id of the catalogue, or the path of a policy table."""
+    if target.endswith(".toml") or "/" in target or "\\" in target:
+        path = Path(target)
+        report = _validate_one(path, catalog)
+        if not report.ok or report.policy is None:
+            first = report.errors[0]
+            raise PolicyError(f"{first.message} (run: incentives policies validate {path})", first.location)
+        return report.policy
+    return _get(catalog, target)
+
+
+def _get(catalog: Catalog, pid: str) -> Policy:
+    """A policy of the catalogue; an unknown id is an InputError about the argument (with a did-you-mean)."""
+    try:
+        return catalog.get(pid)
+    except InputError as exc:
+        raise InputError(exc.message, Location(field="ID")) from None
+
+
+@policies_app.command("show")
+def show(
+    policy: Annotated[str, typer.Argument(help="Policy id (see `policies list`) or a policy table file.",
+                                          show_default=False)],
+    clause: Annotated[str | None, typer.Option("--clause", "-c", help="Show only this clause.")] = None,
+    policies_dir: PoliciesDir = None,
+) -> None:
+    """Every clause with its section, quoted sentence, rule in words, caps, basis and group; then the policy-wide rules."""
+
+    def run() -> None:
+        catalog = load_catalog(policies_dir or ())
+        pol = _policy_from(policy, catalog)
+        only = None
+        if clause is not None:
+            ids = [c.id for c in pol.clauses]
+            if clause not in ids:
+                close = difflib.get_close_matches(clause, ids, n=1)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                raise InputError(f"policy {pol.id!r} has no clause {clause!r}{hint}; clauses: {', '.join(ids)}",
+                                 Location(field="--clause"))
+            only = pol.clause(clause)
+        typer.echo(policy_text(pol, only))
+
+    guarded(run)
+
+
+# ---------------------------------------------------------------- validate
+
+
+def _context(catalog: Catalog | None) -> tuple:
+    base = package_policies_dir()
+    return load_general_fields(base), load_references(base), catalog
+
+
+def _validate_one(path: Path, catalog: Catalog | None) -> Report:
+    general, references, cat = _context(catalog)
+    return validate_policy(path, general, references, cat)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for its *.toml policy tables and cases files."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(x for x in p.glob("*.toml") if x.name != "fields.toml")
+        else:
+            out.append(p)
+    return out
+
+
+def _validate_cases_file(path: Path, catalog: Catalog | None) -> Report:
+    """A cases file is checked for form (and that its policy and clause ids exist)."""
+    try:
+        cf = C.load_cases(path)
+    except InputError as exc:
+        return Report(str(path), None, (Problem(ERROR, exc.message, exc.location),))
+    problems: list[Problem] = []
+    if catalog is not None:
+        sibling = path.with_name(path.name[: -len(C.SUFFIX)] + ".toml")
+        pol = catalog.policies.get(cf.policy)
+        if sibling.is_file():
+            report = _validate_one(sibling, catalog)
+            pol = report.policy or pol
+        if pol is None:
+            problems.append(Problem(ERROR, f"unknown policy {cf.policy!r} (and no {sibling.name} beside it)",
+                                    Location(file=str(path), field="policy")))
+        else:
+            ids = {c.id for c in pol.clauses}
+            for case in cf.cases:
+                for cid in case.clauses:
+                    if cid not in ids:
+                        close = difflib.get_close_matches(cid, sorted(ids), n=1)
+                        hint = f' (did you mean "{close[0]}"?)' if close else ""
+                        problems.append(Problem(ERROR, f"case {case.name!r}: unknown clause {cid!r}{hint}",
+                                                Location(file=str(path), line=case.line, field="expect.clauses")))
+    return Report(str(path), None, tuple(problems))
+
+
+@policies_app.command("validate")
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Policy tables (or directories, or .cases.toml files).",
+                                                show_default=False)],
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show errors only, not warnings.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    policies_dir: PoliciesDir = None,
+) -> None:
+    """Check policy tables: keys, types, fields, expressions, ids, groups, caps, dates. Exit 1 on any error."""
+
+    def run() -> None:
+        try:
+            catalog: Catalog | None = load_catalog(policies_dir or ())
+        except PolicyError:
+            catalog = None  # a broken table in --policies-dir: still validate the files given
+        reports: list[Report] = []
+        ids: dict[str, str] = {}
+        for path in _expand(files):
+            if path.name.endswith(C.SUFFIX):
+                reports.append(_validate_cases_file(path, catalog))
+                continue
+            report = _validate_one(path, catalog)
+            if report.policy is not None:
+                if report.policy.id in ids:
+                    report = Report(report.path, None, report.problems + (Problem(
+                        ERROR, f"policy id {report.policy.id!r} is also used by {ids[report.policy.id]}",
+                        Location(file=str(path), field="id")),))
+                else:
+                    ids[report.policy.id] = str(path)
+            reports.append(report)
+        failed = any(r.errors or (strict and r.warnings) for r in reports)
+        if fmt == Format.json:
+            typer.echo(json.dumps([{
+                "file": r.path, "ok": not (r.errors or (strict and r.warnings)),
+                "policy": r.policy.id if r.policy else None,
+                "problems": [{"level": p.level, "message": p.message, "line": p.location.line,
+                              "clause": p.location.clause, "key": p.location.field}
+                             for p in r.problems if not (quiet and p.level != ERROR)],
+            } for r in reports], ensure_ascii=False, indent=2))
+        else:
+            for r in reports:
+                shown = sorted((p for p in r.problems if not (quiet and p.level != ERROR)),
+                               key=lambda p: (p.location.line or 0, p.level != ERROR))
+                for p in shown:
+                    typer.echo(str(p))
+                what = f"policy {r.policy.id!r}" if r.policy else ("cases" if r.path.endswith(C.SUFFIX) else "")
+                verdict = "FAILED" if r.errors or (strict and r.warnings) else "OK"
+                typer.echo(f"{r.path}: {verdict}{' (' + what + ')' if what else ''}: "
+                           f"{len(r.errors)} error(s), {len(r.warnings)} warning(s)")
+        if failed:
+            raise typer.Exit(1)
+
+    guarded(run)
+
+
+# ---------------------------------------------------------------- test
+
+
+@policies_app.command("test")
+def test(
+    targets: Annotated[list[str] | None, typer.Argument(
+        help="Policy ids, policy tables or .cases.toml files; default: every loaded policy's cases.",
+        show_default=False)] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing cases too.")] = False,
+    policies_dir: PoliciesDir = None,
+) -> None:
+    """Run the worked cases (policies/<id>.cases.toml) and print a diff for every mismatch. Exit 1 on a failure."""
+
+    def run() -> None:
+        catalog = load_catalog(policies_dir or ())
+        jobs: list[tuple[C.CasesFile, Catalog]] = []
+        without: list[str] = []
+        for target in targets or []:
+            jobs.append(_job(target, catalog))
+        if not targets:
+            for pol, path in C.discover(catalog):
+                if path is None:
+                    without.append(pol.id)
+                else:
+                    jobs.append((C.load_cases(path, pol.id), catalog))
+        total = failed = 0
+        for cf, cat in jobs:
+            outcomes = C.run_file(cf, cat)
+            bad = [o for o in outcomes if not o.passed]
+            total += len(outcomes)
+            failed += len(bad)
+            typer.echo(f"{cf.policy}: {len(outcomes) - len(bad)}/{len(outcomes)} cases pass ({cf.path})")
+            for o in outcomes:
+                if verbose or not o.passed:
+                    typer.echo("  " + C.describe(o).replace("\n", "\n  "))
+        for pid in without:
+            typer.echo(f"{pid}: no cases file (write {pid}{C.SUFFIX} beside its table)")
+        typer.echo(f"{total - failed} passed, {failed} failed")
+        if failed or not jobs:
+            raise typer.Exit(1)
+
+    guarded(run)
+
+
+def _job(target: str, catalog: Catalog) -> tuple[C.CasesFile, Catalog]:
+    """What to run for one target: an id, a policy table or a cases file."""
+    path = Path(target)
+    if target.endswith(C.SUFFIX):
+        cf = C.load_cases(path)
+        sibling = path.with_name(path.name[: -len(C.SUFFIX)] + ".toml")
+        if sibling.is_file():
+            return cf, C.catalog_with(catalog, _policy_from(str(sibling), catalog))
+        return cf, catalog
+    if target.endswith(".toml"):
+        pol = _policy_from(target, catalog)
+        cat = C.catalog_with(catalog, pol)
+    else:
+        pol = _get(catalog, target)
+        cat = catalog
+    found = C.cases_path(pol)
+    if found is None:
+        raise InputError(f"policy {pol.id!r} has no cases file: write {pol.id}{C.SUFFIX} beside {pol.path}",
+                         Location(file=pol.path))
+    return C.load_cases(found, pol.id), cat

@@ -1,0 +1,284 @@
+"""`incentives policies list | show | validate | test` on the bundled tables, the guide's example and fixtures."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "policies"
+EXAMPLE = ROOT / "docs" / "example" / "policies"
+EXAMPLE_TABLE = EXAMPLE / "example-city-software-2024.toml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "policies"
+BROKEN = FIXTURES / "broken-many-problems.toml"
+NANCHANG = "nanchang-electronic-information-2023"
+
+runner = CliRunner()
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, list(args), env={"INCENTIVES_POLICIES_DIR": "", **(env or {})})
+
+
+# ---------------------------------------------------------------- list
+
+
+def test_list_shows_each_bundled_policy_with_its_document_validity_clauses_and_status() -> None:
+    result = invoke("policies", "list", "--on", "2024-06-30")
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines()[2:]}
+    assert set(rows) == {NANCHANG, "wuhan-east-lake-software-2023", "beijing-robotics-2023"}
+    # SPEC §5: 19 clause ids; 洪府发〔2023〕30号, 2023-10-10 … 2025-12-31
+    assert re.search(r"洪府发〔2023〕30号\s+2023-10-10 … 2025-12-31\s+19\s+in force$", rows[NANCHANG])
+    # SPEC-wuhan-beijing: 14 Wuhan clause ids and 9 Beijing ones, no confirmed end
+    assert re.search(r"2023-08-17 … end unknown\s+14\s+in force, end unknown$", rows["wuhan-east-lake-software-2023"])
+    assert re.search(r"2023-08-16 … end unknown\s+9\s+in force, end unknown$", rows["beijing-robotics-2023"])
+
+
+@pytest.mark.parametrize(("day", "status"), [
+    ("2023-10-09", "not yet in force"),  # the day before 印发之日
+    ("2023-10-10", "in force"),
+    ("2025-12-31", "in force"),  # 有效期至2025年12月31日止: the last day is included
+    ("2026-01-01", "expired"),
+])
+def test_list_status_around_the_nanchang_validity_dates(day: str, status: str) -> None:
+    result = invoke("policies", "list", "--on", day, "--format", "json")
+    assert result.exit_code == 0, result.output
+    [row] = [r for r in json.loads(result.output) if r["id"] == NANCHANG]
+    assert row["status"] == status
+    assert row["clauses"] == 19
+    assert row["document_number"] == "洪府发〔2023〕30号"
+
+
+def test_list_includes_a_policies_dir_and_the_environment_variable() -> None:
+    by_option = invoke("policies", "list", "--policies-dir", str(EXAMPLE), "--format", "json")
+    by_env = invoke("policies", "list", "--format", "json", env={"INCENTIVES_POLICIES_DIR": str(EXAMPLE)})
+    for result in (by_option, by_env):
+        assert result.exit_code == 0, result.output
+        [row] = [r for r in json.loads(result.output) if r["id"] == "example-city-software-2024"]
+        assert (row["jurisdiction"], row["clauses"], row["valid_until"]) == ("example-city", 5, "2026-12-31")
+
+
+def test_list_rejects_a_bad_date() -> None:
+    result = invoke("policies", "list", "--on", "2024-13-01")
+    assert result.exit_code == 1
+    assert "'2024-13-01' is not a date such as 2024-12-31" in result.output
+
+
+# ---------------------------------------------------------------- show
+
+
+def test_show_lists_every_clause_with_section_quote_rule_caps_basis_and_group() -> None:
+    result = invoke("policies", "show", NANCHANG)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for cid in ("one_firm_one_policy", "loan_interest", "ipo", "neeq_listing", "equity_investment",
+                "equity_refinancing", "case_by_case", "major_project_award", "settlement", "si_led_rd",
+                "si_led_sales", "rd_post_subsidy_topup", "rd_center", "innovation_platform", "major_tech_project",
+                "smart_factory", "supply_chain_platform", "event_hosting", "event_attraction"):
+        assert re.search(rf"^{cid} — ", out, re.MULTILINE), cid
+    assert "按照全国银行间同业拆借中心公布的一年期贷款市场报价利率的50%" in out
+    assert "amount: loans used for projects in Nanchang [local_project_loans] × 50% * lpr_1y" in out
+    assert "caps: 2,000,000.00 yuan per year" in out  # 每年不超过200万元
+    assert "group: rd (exclusive" in out
+    assert "exclusive group rd (三 (last paragraph)): si_led_rd, rd_post_subsidy_topup, rd_center" in out
+    assert "company annual cap (三 (last paragraph)): the counted clauses sum to at most 5% * sales_revenue" in out
+    assert "not applied when is_new_entrant" in out
+    assert "not counted: one_firm_one_policy, case_by_case" in out
+
+
+def test_show_one_clause() -> None:
+    result = invoke("policies", "show", NANCHANG, "--clause", "smart_factory")
+    assert result.exit_code == 0, result.output
+    assert "smart_factory — 5G+智慧工厂补助" in result.output
+    # 单个项目最高不超过500万元: a cap per project
+    assert "caps: 5,000,000.00 yuan per project" in result.output
+    assert "amount: for each project in smart_factory_investments" in result.output
+    assert "loan_interest" not in result.output
+
+
+def test_show_a_discretionary_and_an_up_to_clause_in_words() -> None:
+    out = invoke("policies", "show", NANCHANG, "--clause", "case_by_case").output
+    assert "amount: none fixed by the text (discretionary)" in out
+    out = invoke("policies", "show", NANCHANG, "--clause", "major_tech_project").output
+    # 每项给予100-200万元: a ceiling of 200万 per project
+    assert "amount: at most projects [major_tech_projects] × 2,000,000.00 yuan" in out
+    assert "basis: up_to" in out
+
+
+def test_show_a_table_file_that_is_not_installed() -> None:
+    result = invoke("policies", "show", str(EXAMPLE_TABLE))
+    assert result.exit_code == 0, result.output
+    assert "cloud_subsidy — 云服务补贴" in result.output
+    assert "caps: 200,000.00 yuan per contract" in result.output
+    assert "company annual cap (六): the counted clauses sum to at most 1000万" in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("policies", "show", "nanchang-electronic-information-2024"),
+     'unknown policy \'nanchang-electronic-information-2024\' (did you mean "nanchang-electronic-information-2023"?)'),
+    (("policies", "show", NANCHANG, "--clause", "smart_factroy"),
+     "has no clause 'smart_factroy' (did you mean \"smart_factory\"?)"),
+    (("policies", "show", str(BROKEN)), "run: incentives policies validate"),
+])
+def test_show_errors(args: tuple[str, ...], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- validate
+
+
+def test_validate_accepts_the_bundled_tables_and_the_guides_example() -> None:
+    result = invoke("policies", "validate", str(POLICIES), str(EXAMPLE_TABLE))
+    assert result.exit_code == 0, result.output
+    for name in (f"{NANCHANG}.toml", "wuhan-east-lake-software-2023.toml", "beijing-robotics-2023.toml",
+                 f"{NANCHANG}.cases.toml", "example-city-software-2024.toml"):
+        assert re.search(rf"{re.escape(name)}: OK", result.output), name
+    assert "example-city-software-2024.toml: OK (policy 'example-city-software-2024'): 0 error(s), 0 warning(s)" \
+        in result.output
+
+
+def test_validate_reports_every_problem_with_line_clause_and_key() -> None:
+    result = invoke("policies", "validate", "--format", "json", str(BROKEN))
+    assert result.exit_code == 1
+    [report] = json.loads(result.output)
+    errors = {(p["line"], p["clause"], p["key"]) for p in report["problems"] if p["level"] == "error"}
+    # each mistake planted in the fixture, at its line
+    assert errors == {
+        (7, None, "titel_en"),  # misspelt key
+        (11, None, "valid_until"),  # before valid_from
+        (14, None, "type"),  # "mony"
+        (25, "first", "conditions"),  # unknown field "revenu"
+        (30, "first", "cap"),  # negative cap
+        (33, "first", "id"),  # duplicate id
+        (35, "first", "basis"),  # "exactly"
+        (43, "third", "fixed"),  # money base × fixed money
+        (44, "third", "conditions"),  # __import__(...)
+        (49, None, "clauses"),  # group names the missing clause "fourth"
+    }
+    messages = " | ".join(p["message"] for p in report["problems"])
+    assert 'did you mean "title_en"' in messages and 'did you mean "revenue"' in messages
+    assert 'did you mean "money"' in messages and 'did you mean "exact"' in messages
+    warnings = {(p["line"], p["key"]) for p in report["problems"] if p["level"] == "warning"}
+    assert (32, "quote") in warnings  # the second clause has no quote
+
+
+def test_validate_text_output_names_file_line_level_clause_and_key() -> None:
+    result = invoke("policies", "validate", "--quiet", str(BROKEN))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert f"{BROKEN}:25: error: clause 'first', key 'conditions': conditions: 'revenu >= 1亿': unknown field " \
+           f"'revenu' (did you mean \"revenue\"?)" in lines
+    assert lines[-1] == f"{BROKEN}: FAILED: 10 error(s), 11 warning(s)"
+    assert not [line for line in lines if ": warning: " in line]  # --quiet
+
+
+def test_validate_strict_fails_on_warnings(tmp_path: Path) -> None:
+    table = tmp_path / "t.toml"
+    # the example without its quote for clause major_project: a warning, not an error
+    table.write_text(EXAMPLE_TABLE.read_text(encoding="utf-8").replace(
+        'quote = "对重大项目，采取“一事一议”方式给予支持。"\n', ""), encoding="utf-8")
+    plain = invoke("policies", "validate", str(table))
+    assert plain.exit_code == 0, plain.output
+    assert f"{table}:" in plain.output and "warning: clause 'major_project', key 'quote': no quote" in plain.output
+    strict = invoke("policies", "validate", "--strict", str(table))
+    assert strict.exit_code == 1
+    assert "FAILED" in strict.output
+
+
+def test_validate_two_files_with_one_id(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_TABLE, tmp_path / "a.toml")
+    shutil.copy(EXAMPLE_TABLE, tmp_path / "b.toml")
+    result = invoke("policies", "validate", str(tmp_path / "a.toml"), str(tmp_path / "b.toml"))
+    assert result.exit_code == 1
+    assert f"policy id 'example-city-software-2024' is also used by {tmp_path / 'a.toml'}" in result.output
+
+
+def test_validate_a_field_declared_with_another_type_than_a_bundled_policy(tmp_path: Path) -> None:
+    table = tmp_path / "t.toml"
+    text = EXAMPLE_TABLE.read_text(encoding="utf-8").replace(
+        "[fields.is_new_software_hq]\ntype = \"bool\"", "[fields.paid_in_capital]\ntype = \"count\"").replace(
+        "is_new_software_hq", "paid_in_capital > 0")
+    table.write_text(text, encoding="utf-8")
+    result = invoke("policies", "validate", str(table))
+    assert result.exit_code == 1
+    assert "field 'paid_in_capital' is count here but money in policy 'wuhan-east-lake-software-2023'" \
+        in result.output
+
+
+def test_validate_a_cases_file_naming_an_unknown_clause(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_TABLE, tmp_path / "example-city-software-2024.toml")
+    cases = tmp_path / "example-city-software-2024.cases.toml"
+    cases.write_text("[[cases]]\nname = 'x'\n[cases.profile]\nyear = 2024\n[cases.expect.clauses]\n"
+                     "rd_subsidi = 'granted'\n", encoding="utf-8")
+    result = invoke("policies", "validate", str(cases))
+    assert result.exit_code == 1
+    assert "case 'x': unknown clause 'rd_subsidi' (did you mean \"rd_subsidy\"?)" in result.output
+
+
+def test_validate_a_missing_file_and_a_file_that_is_not_toml(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[policy\nid = 1\n", encoding="utf-8")
+    result = invoke("policies", "validate", str(tmp_path / "nope.toml"), str(bad))
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nope.toml'}: error: file not found" in result.output
+    assert f"{bad}:1: error: not valid TOML" in result.output
+
+
+def test_validate_without_files_is_a_usage_error() -> None:
+    assert invoke("policies", "validate").exit_code == 2
+
+
+# ---------------------------------------------------------------- test
+
+
+def test_test_runs_every_bundled_cases_file() -> None:
+    result = invoke("policies", "test")
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"^{NANCHANG}: (\d+)/\1 cases pass", result.output, re.MULTILINE)
+    assert re.search(r"^wuhan-east-lake-software-2023: (\d+)/\1 cases pass", result.output, re.MULTILINE)
+    assert re.search(r"^beijing-robotics-2023: (\d+)/\1 cases pass", result.output, re.MULTILINE)
+    assert re.search(r"^\d+ passed, 0 failed$", result.output, re.MULTILINE)
+
+
+def test_test_the_guides_example_by_table_by_cases_file_and_by_id() -> None:
+    for args in (("policies", "test", str(EXAMPLE_TABLE)),
+                 ("policies", "test", str(EXAMPLE / "example-city-software-2024.cases.toml")),
+                 ("policies", "test", "example-city-software-2024", "--policies-dir", str(EXAMPLE))):
+        result = invoke(*args)
+        assert result.exit_code == 0, result.output
+        assert "example-city-software-2024: 5/5 cases pass" in result.output
+
+
+def test_test_prints_a_diff_and_fails() -> None:
+    result = invoke("policies", "test", str(FIXTURES / "wrong-expectations.cases.toml"))
+    assert result.exit_code == 1
+    out = result.output
+    assert f"{NANCHANG}: 1/2 cases pass" in out
+    assert "FAIL neeq listing expected at a wrong amount and status" in out
+    assert re.search(r"neeq_listing\.amount\s+expected: 900000\.00\n\s+got: 1000000\.00", out)
+    assert out.rstrip().endswith("1 passed, 1 failed")
+
+
+def test_test_verbose_lists_passing_cases() -> None:
+    result = invoke("policies", "test", "-v", str(EXAMPLE_TABLE))
+    assert result.exit_code == 0
+    assert "  PASS company cap: exactly 1000万 is not cut" in result.output
+
+
+def test_test_a_policy_without_cases(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_TABLE, tmp_path / "example-city-software-2024.toml")
+    result = invoke("policies", "test", "example-city-software-2024", "--policies-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert "policy 'example-city-software-2024' has no cases file: write example-city-software-2024.cases.toml" \
+        in result.output
