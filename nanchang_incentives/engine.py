@@ -150,7 +150,7 @@ class _Context:
         if spec.type == F.BOOL:
             result: Num | Bool = Bool(values, present)
         else:
-            result = Num(values, F.DENOMINATOR[spec.type], present, F.BOUND[spec.type])
+            result = Num(values, F.DENOMINATOR[spec.type], present, _bound(values, F.BOUND[spec.type]))
         if spec.default and not present.all():
             missing = ~present
             fill = self._default(spec)
@@ -185,7 +185,7 @@ class _Context:
                 sel = self.years == year
                 nums[sel] = int(look.rate * F.DENOMINATOR[F.RATE])
                 known[sel] = True
-            return Num(nums, F.DENOMINATOR[F.RATE], known, F.BOUND[F.RATE])
+            return Num(nums, F.DENOMINATOR[F.RATE], known, _bound(nums, F.BOUND[F.RATE]))
         return self.value(spec.default)
 
     def has_tag(self, name: str, tag: str) -> Bool:
@@ -218,6 +218,16 @@ def _full(v, n: int, dtype) -> np.ndarray:
     if isinstance(v, np.ndarray):
         return v
     return np.full(n, v, dtype=dtype)
+
+
+def _bound(values: np.ndarray, type_bound: int) -> int:
+    """The largest |value| actually in a column (absent cells hold 0): a true bound, usually far below
+    the field type's, so that products such as loans × LPR stay in int64 instead of Python integers."""
+    if values.dtype == object:
+        return max(type_bound, max((abs(int(v)) for v in values), default=0))
+    if not len(values):
+        return 0
+    return int(np.abs(values).max()) if values.dtype != bool else 1
 
 
 def to_fen(v: Num, n: int) -> np.ndarray:
@@ -307,7 +317,6 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
         ok = expr.kleene_and(ok, t.value)
     ok = _bool_full(ok, n)
 
-    status = np.full(n, MISSING, dtype=np.int8)
     raw = zeros.copy()
     after_item = zeros.copy()
     after_cap = zeros.copy()
@@ -324,7 +333,8 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
                 offsets, flat, present = np.zeros(n + 1, dtype=np.int64), np.zeros(0, np.int64), np.zeros(n, bool)
             counts = np.diff(offsets)
             index = np.repeat(np.arange(n), counts)
-            item = Num(flat, F.DENOMINATOR[F.MONEY_LIST], np.ones(len(flat), dtype=bool), F.BOUND[F.MONEY_LIST])
+            item = Num(flat, F.DENOMINATOR[F.MONEY_LIST], np.ones(len(flat), dtype=bool),
+                       _bound(flat, F.BOUND[F.MONEY_LIST]))
             ictx = ctx.at_items(index, item)
             value = _amount_value(c, ictx)
             item_fen = to_fen(value, len(flat)) if len(flat) else np.zeros(0, np.int64)
@@ -347,22 +357,24 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
                 Num.const(Fraction(c.fixed, 10**4)) if c.fixed is not None else None)
         after_cap = np.minimum(after_item, c.cap // UNITS_PER_FEN) if c.cap else after_item
 
-    # status, most decisive first (later assignments win)
-    status[:] = MISSING
-    computed = ok.val & ok.known & amount_known & industry.val & industry.known
+    # status, most decisive first: expired > outside the targeted industries > industries unknown >
+    # a condition fails > computed (granted / capped / zero) or discretionary > missing input
+    eligible = ok.val & ok.known & industry.val & industry.known
     if c.computes_amount:
-        status[computed] = np.where(after_cap[computed] < raw[computed], CAPPED, GRANTED)
-        status[computed & (raw == 0)] = NOT_ELIGIBLE
+        computed = eligible & amount_known
+        decided = np.where(raw == 0, NOT_ELIGIBLE, np.where(after_cap < raw, CAPPED, GRANTED))
     else:
-        status[ok.val & ok.known & industry.val & industry.known] = DISCRETIONARY
-    status[ok.known & ~ok.val] = NOT_ELIGIBLE
-    status[~industry.known] = MISSING
-    status[industry.known & ~industry.val] = NOT_ELIGIBLE
-    status[~active] = EXPIRED
-    counted = (status == GRANTED) | (status == CAPPED)
+        computed = eligible
+        decided = DISCRETIONARY
+    status = np.where(~active, EXPIRED,
+                      np.where(industry.known & ~industry.val, NOT_ELIGIBLE,
+                               np.where(~industry.known, MISSING,
+                                        np.where(ok.known & ~ok.val, NOT_ELIGIBLE,
+                                                 np.where(computed, decided, MISSING))))).astype(np.int8)
+    counted = status <= CAPPED  # GRANTED or CAPPED
     raw = np.where(computed & active, raw, 0)
-    amount = np.where(counted, after_cap, 0)
-    return ClauseRun(c, status, raw, np.where(counted, after_item, 0), np.where(counted, after_cap, 0), amount,
+    after_cap = np.where(counted, after_cap, 0)
+    return ClauseRun(c, status, raw, np.where(counted, after_item, 0), after_cap, after_cap.copy(),
                      conds, base, rate, items_count, items_capped)
 
 

@@ -1,0 +1,737 @@
+"""Fast, exact CSV input and output for ``incentives batch``.
+
+Reading: the file is read in blocks that end on a record boundary, each block
+is turned into UTF-8 bytes (GB18030/GBK is transcoded) and split into cells
+*as byte offsets* with numpy when the block holds no quote character (the
+common case: Excel quotes only cells that contain a comma, a quote or a line
+break), or with Python's ``csv`` module otherwise.  Plain numbers (``1234.5``,
+``120万``, ``2.5亿元``) are parsed vectorised into exact integer units; every
+other non-empty cell goes through the very same ``fields.Field.parse`` as the
+TOML profile, so a cell means the same thing in ``calc`` and ``batch``.
+
+Writing: each output column is a byte matrix (one row per output line, zero
+bytes as padding); the columns are laid side by side and the padding is
+dropped in one numpy pass, so no Python code runs per cell.
+
+Nothing here knows about policies: see ``batch.py``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import functools
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from .errors import InputError, Location
+
+# ---------------------------------------------------------------- encodings
+
+UTF8 = "utf-8"
+UTF8_BOM = "utf-8-sig"
+GB18030 = "gb18030"
+SNIFF_BYTES = 1 << 20
+
+_BOMS = ((codecs.BOM_UTF8, UTF8_BOM), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+         (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"))
+ENCODING_HELP = ("save it from Excel as 'CSV UTF-8 (逗号分隔)' or as plain 'CSV (逗号分隔)' (GBK), "
+                 "or pass --encoding (utf-8, utf-8-sig, gb18030, gbk)")
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How the input's bytes are read: the codec and the length of its BOM."""
+
+    name: str  # a Python codec name
+    bom: int = 0  # bytes to skip at the start of the file
+    detected: bool = True
+
+    @property
+    def is_utf8(self) -> bool:
+        return codecs.lookup(self.name).name == "utf-8"
+
+    @property
+    def label(self) -> str:
+        if self.bom and self.is_utf8:
+            return "UTF-8 with BOM"
+        if self.is_utf8:
+            return "UTF-8"
+        return codecs.lookup(self.name).name.upper()
+
+
+def _ascii_compatible(name: str) -> bool:
+    try:
+        return ',"\n\r;'.encode(name) == b',"\n\r;' and codecs.lookup(name).name not in ("utf-16", "utf-32")
+    except (LookupError, UnicodeError):
+        return False
+
+
+def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
+    """UTF-8 (with or without BOM) or GB18030/GBK, from the first megabyte; or ``forced``.
+
+    GB18030 is a superset of GBK (and of GB2312), which is what Excel on a
+    Chinese Windows writes for "CSV (逗号分隔)".
+    """
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    if forced:
+        try:
+            name = codecs.lookup(forced).name
+        except LookupError:
+            raise InputError(f"unknown encoding {forced!r}; use utf-8, utf-8-sig, gb18030 or gbk",
+                             Location(field="--encoding")) from None
+        if not _ascii_compatible(name):
+            raise InputError(f"encoding {forced!r} is not supported for CSV (commas and line breaks must be "
+                             f"single bytes); use utf-8, utf-8-sig, gb18030 or gbk", Location(field="--encoding"))
+        bom = len(codecs.BOM_UTF8) if name == "utf-8" and head.startswith(codecs.BOM_UTF8) else 0
+        if name == "utf-8-sig":
+            name, bom = "utf-8", len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        return Encoding(name, bom, detected=False)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            if name == UTF8_BOM:
+                return Encoding(UTF8, len(bom))
+            raise InputError(f"the file is {name.upper()} text, which batch does not read; {ENCODING_HELP}",
+                             Location(file=str(path)))
+    if b"\x00" in head:
+        raise InputError(f"the file contains NUL bytes: it is not a CSV text file (is it .xlsx or UTF-16?); "
+                         f"{ENCODING_HELP}", Location(file=str(path)))
+    tail_ok = len(head) < SNIFF_BYTES
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=tail_ok)
+        return Encoding(UTF8)
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        codecs.getincrementaldecoder(GB18030)().decode(head, final=tail_ok)
+        return Encoding(GB18030)
+    except UnicodeDecodeError:
+        pass
+    line = head.count(b"\n", 0, utf8_error.start) + 1
+    raise InputError(f"cannot tell the text encoding: byte {utf8_error.start} (line {line}) is neither UTF-8 nor "
+                     f"GB18030/GBK; {ENCODING_HELP}", Location(file=str(path)))
+
+
+# ---------------------------------------------------------------- blocks
+
+BLOCK_BYTES = 2 << 20
+MAX_BLOCK_BYTES = 256 << 20
+
+
+@dataclass
+class Block:
+    """A whole number of records as UTF-8 bytes; ``first_row`` is the 1-based data row of the first."""
+
+    data: bytes
+    first_row: int
+    raw_end: int  # offset in the file just after the block (for progress)
+    bad_encoding: bool = False  # some bytes did not decode: see the records' problems
+
+
+def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]:
+    """The header record (first line) as names, and the file offset of the first data row."""
+    f.seek(enc.bom)
+    line = f.readline(1 << 20)
+    if b"\r" in line.rstrip(b"\r\n"):
+        raise InputError("the lines end with carriage returns only (old Mac CSV); save the file as 'CSV UTF-8' "
+                         "or 'CSV (逗号分隔)'", Location(file=str(path)))
+    if not line:
+        raise InputError("the file is empty; the first line must name the columns (name,jurisdiction,year,…)",
+                         Location(file=str(path)))
+    try:
+        text = line.decode(enc.name)
+    except UnicodeDecodeError:
+        raise InputError(f"the header line is not {enc.label} text; {ENCODING_HELP}", Location(file=str(path))) \
+            from None
+    names = next(csv.reader([text.rstrip("\r\n")]), [])
+    return [n.strip() for n in names], enc.bom + len(line)
+
+
+def _record_cut(data: bytes) -> int:
+    """Offset just after the last record boundary in ``data`` (0: none found).
+
+    A newline ends a record when an even number of quote characters precedes
+    it (quotes come in pairs in a well-formed CSV, and "" inside a quoted cell
+    is two of them).
+    """
+    last_nl = data.rfind(b"\n")
+    if last_nl < 0:
+        return 0
+    if data.find(b'"', 0, last_nl) < 0:
+        return last_nl + 1
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34)
+    newlines = np.flatnonzero(arr == 10)
+    even = (np.searchsorted(quotes, newlines) % 2) == 0
+    ok = newlines[even]
+    return int(ok[-1]) + 1 if len(ok) else 0
+
+
+def iter_blocks(f: BinaryIO, enc: Encoding, start: int, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+    """Blocks of whole records from ``start``, as UTF-8 bytes."""
+    f.seek(start)
+    pending = b""
+    row = 1
+    pos = start
+    eof = False
+    size = block_bytes
+    while not eof or pending:
+        if not eof:
+            chunk = f.read(size)
+            if not chunk:
+                eof = True
+            pending += chunk
+        if not pending:
+            break
+        cut = len(pending) if eof else _record_cut(pending)
+        if cut == 0:
+            if len(pending) > MAX_BLOCK_BYTES:  # an unbalanced quote: cut at a line, let the rows be reported
+                cut = pending.rfind(b"\n") + 1 or len(pending)
+            else:
+                size = min(size * 2, MAX_BLOCK_BYTES)
+                continue
+        data, pending = pending[:cut], pending[cut:]
+        pos += len(data)
+        data, bad = _to_utf8(data, enc)
+        records = data.count(b"\n") if b'"' not in data else None
+        yield Block(data, row, pos, bad)
+        row += records if records is not None else count_records(data)
+        size = block_bytes
+
+
+def _to_utf8(data: bytes, enc: Encoding) -> tuple[bytes, bool]:
+    if enc.is_utf8:
+        try:
+            data.decode("utf-8")
+            return data, False
+        except UnicodeDecodeError:
+            return data, True
+    try:
+        return data.decode(enc.name).encode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode(enc.name, errors="surrogateescape").encode("utf-8", errors="surrogateescape"), True
+
+
+def count_records(data: bytes) -> int:
+    """Number of records in a block (newlines outside quotes; a final unterminated record counts)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34)
+    newlines = np.flatnonzero(arr == 10)
+    n = int(((np.searchsorted(quotes, newlines) % 2) == 0).sum())
+    if data and not data.endswith(b"\n"):
+        n += 1
+    return n
+
+
+# ---------------------------------------------------------------- cells
+
+
+@dataclass
+class RowProblem:
+    """One problem of one input row: the errors file gets one line per problem."""
+
+    row: int
+    field: str
+    value: str
+    message: str
+
+
+@dataclass
+class Cells:
+    """The cells of one block: cell (i, j) is ``buf[start[i, j] : start[i, j] + length[i, j]]`` (UTF-8)."""
+
+    buf: np.ndarray  # uint8
+    start: np.ndarray  # (n, k) int64
+    length: np.ndarray  # (n, k) int64
+    rows: np.ndarray  # (n,) int64, 1-based data row numbers
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    def text(self, i: int, j: int) -> str:
+        s, n = int(self.start[i, j]), int(self.length[i, j])
+        return self.buf[s:s + n].tobytes().decode("utf-8", errors="replace")
+
+
+def split_block(block: Block, header: Sequence[str]) -> Cells:
+    """Cut a block into cells; rows with the wrong number of cells, or with NUL bytes, become problems."""
+    if block.bad_encoding or b"\0" in block.data:
+        return _split_with_csv(block, header)
+    cells = _split_plain(block, header)
+    return cells if cells is not None else _split_with_csv(block, header)
+
+
+def _count_message(got: int, want: int) -> str:
+    return f"the row has {got} cells, the header has {want} columns"
+
+
+def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
+    """numpy tokeniser; None when the block's quoting is not the well-formed kind it reads.
+
+    Separators inside quotes do not count (an even number of quote characters
+    precedes a real separator).  Quoted cells are then unquoted one by one in
+    Python, which is cheap because they are rare; a quote anywhere but around
+    a whole cell sends the block to Python's ``csv`` module instead.
+    """
+    k = len(header)
+    data = block.data if block.data.endswith(b"\n") else block.data + b"\n"
+    buf = np.frombuffer(data, dtype=np.uint8)
+    is_nl = buf == 10
+    seps = np.flatnonzero(is_nl | (buf == 44)).astype(np.int32)  # blocks are far below 2 GB
+    quotes = np.flatnonzero(buf == 34)
+    if len(quotes):
+        if len(quotes) % 2:
+            return None
+        # separators between an opening quote and its closing one are text ("" inside stays paired)
+        lo = np.searchsorted(seps, quotes[0::2])
+        hi = np.searchsorted(seps, quotes[1::2])
+        depth = np.zeros(len(seps) + 1, dtype=np.int32)
+        np.add.at(depth, lo, 1)
+        np.add.at(depth, hi, -1)
+        seps = seps[np.cumsum(depth[:-1]) == 0]
+    nl_idx = np.flatnonzero(is_nl[seps])  # which separators end a line
+    del is_nl
+    nlines = len(nl_idx)
+    per_line = np.diff(nl_idx, prepend=-1)
+    starts = np.empty(len(seps), dtype=np.int32)
+    starts[0:1] = 0
+    starts[1:] = seps[:-1] + 1
+    ends = seps
+    last = ends[nl_idx]  # a CR before the LF is not part of the last cell
+    cr = (last > starts[nl_idx]) & (buf[np.maximum(last - 1, 0)] == 13)
+    ends[nl_idx[cr]] -= 1
+    rows_all = block.first_row + np.arange(nlines, dtype=np.int64)
+    good_line = per_line == k
+    problems: list[RowProblem] = []
+    if not good_line.all():
+        bad_lines = np.flatnonzero(~good_line)
+        first_sep = np.concatenate(([0], np.cumsum(per_line)))
+        for ln in bad_lines.tolist():
+            a = int(first_sep[ln])
+            cnt = int(per_line[ln])
+            s0, e0 = int(starts[a]), int(ends[a + cnt - 1])
+            if cnt == 1 and e0 == s0:
+                continue  # a blank line: skipped, but it keeps its row number
+            if cnt > k and all(ends[a + x] == starts[a + x] for x in range(k, cnt)):
+                good_line[ln] = True  # only empty cells after the last column (Excel does this)
+                continue
+            text = data[s0:e0].decode("utf-8", errors="replace")
+            problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k)))
+        keep_sep = np.repeat(good_line, per_line)
+        extra = good_line & (per_line > k)
+        if extra.any():  # lines with extra empty cells: keep only their first k cells
+            pos_in_line = np.arange(len(seps)) - np.repeat(first_sep[:-1], per_line)
+            keep_sep &= ~(np.repeat(extra, per_line) & (pos_in_line >= k))
+        starts, ends = starts[keep_sep], ends[keep_sep]
+        rows_all = rows_all[good_line]
+    n = len(rows_all)
+    # column-major: the builder reads one column at a time
+    start = np.asfortranarray(starts.reshape(n, k))
+    length = np.asfortranarray((ends - starts).reshape(n, k))
+    if len(quotes):
+        unquoted = _unquote(buf, start, length, quotes)
+        if unquoted is None:
+            return None
+        buf = unquoted
+    return Cells(buf, start, length, rows_all, problems)
+
+
+def _unquote(buf: np.ndarray, start: np.ndarray, length: np.ndarray, quotes: np.ndarray) -> np.ndarray | None:
+    """Replace each quoted cell by its text (appended to the buffer); None if a quote is out of place."""
+    flat_start = start.reshape(-1, order="F")  # views: the cells are rewritten in place
+    flat_len = length.reshape(-1, order="F")
+    quoted = np.flatnonzero((flat_len > 0) & (buf[np.minimum(flat_start, len(buf) - 1)] == 34))
+    # every quote must lie inside a quoted cell (the cells are in buffer order)
+    qs, qe = flat_start[quoted], flat_start[quoted] + flat_len[quoted]
+    cell = np.searchsorted(qs, quotes, side="right") - 1
+    if (cell < 0).any() or not (quotes < qe[cell]).all():
+        return None
+    extra: list[bytes] = []
+    at = len(buf)
+    for c in quoted.tolist():
+        s, n = int(flat_start[c]), int(flat_len[c])
+        cell = buf[s:s + n].tobytes()
+        if n < 2 or not cell.endswith(b'"') or cell[1:-1].replace(b'""', b"").count(b'"'):
+            return None
+        text = cell[1:-1].replace(b'""', b'"')
+        flat_start[c] = at
+        flat_len[c] = len(text)
+        extra.append(text)
+        at += len(text)
+    return np.concatenate([buf, np.frombuffer(b"".join(extra), dtype=np.uint8)])
+
+
+def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
+    """Python's csv module for a block with quotes (or with bytes that did not decode)."""
+    k = len(header)
+    text = block.data.decode("utf-8", errors="surrogateescape")
+    pieces: list[bytes] = []
+    starts: list[int] = []
+    lengths: list[int] = []
+    rows: list[int] = []
+    problems: list[RowProblem] = []
+    pos = 0
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    row = block.first_row - 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # pragma: no cover - strict=False accepts nearly everything
+            row += 1
+            problems.append(RowProblem(row, "", "", f"not valid CSV: {exc}"))
+            continue
+        row += 1
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue
+        if len(record) > k and not any(c for c in record[k:]):
+            record = record[:k]
+        if len(record) != k:
+            problems.append(RowProblem(row, "", _clip(",".join(record)), _count_message(len(record), k)))
+            continue
+        if any("\0" in c for c in record):
+            j = next(j for j, c in enumerate(record) if "\0" in c)
+            problems.append(RowProblem(row, header[j], _clip(record[j].replace("\0", "\\0")),
+                                       "contains a NUL byte: is this a text CSV file?"))
+            continue
+        if any(_has_surrogate(c) for c in record):
+            j = next(j for j, c in enumerate(record) if _has_surrogate(c))
+            problems.append(RowProblem(row, header[j], _clip(record[j].encode("utf-8", "surrogateescape")
+                                                             .decode("utf-8", "replace")),
+                                       "not valid text in the file's encoding; " + ENCODING_HELP))
+            continue
+        rows.append(row)
+        for c in record:
+            b = c.encode("utf-8")
+            starts.append(pos)
+            lengths.append(len(b))
+            pieces.append(b)
+            pos += len(b)
+    buf = np.frombuffer(b"".join(pieces) or b"\0", dtype=np.uint8)
+    n = len(rows)
+    return Cells(buf, np.asfortranarray(np.asarray(starts, dtype=np.int64).reshape(n, k)),
+                 np.asfortranarray(np.asarray(lengths, dtype=np.int64).reshape(n, k)), np.asarray(rows, dtype=np.int64),
+                 problems)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text) if not text.isascii() else False
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def gather(buf: np.ndarray, start: np.ndarray, length: np.ndarray, width: int | None = None) -> np.ndarray:
+    """Cells as a left-aligned byte matrix (n, width), zero-padded (longer cells are cut)."""
+    n = len(start)
+    w = int(length.max()) if width is None and n else (width or 0)
+    if n == 0 or w == 0:
+        return np.zeros((n, max(w, 0)), dtype=np.uint8)
+    cols = np.arange(w, dtype=np.int64)
+    idx = start[:, None] + cols[None, :]
+    inside = cols[None, :] < length[:, None]
+    np.minimum(idx, len(buf) - 1, out=idx)
+    return np.where(inside, buf[idx], 0).astype(np.uint8, copy=False)
+
+
+def distinct(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[list[bytes], np.ndarray]:
+    """The distinct cells (as bytes) and, per cell, the index of its value among them.
+
+    Cells of up to 8 bytes (true/false, 是/否, years, most codes) are packed
+    into one integer each, longer ones hashed (and the result checked), which
+    numpy de-duplicates much faster than text.  Cells never hold NUL bytes
+    (``split_block`` rejects such rows), so the packing is one-to-one.
+    """
+    n = len(start)
+    if n == 0:
+        return [], np.zeros(0, dtype=np.int64)
+    w = int(length.max())
+    if 0 < w <= 8:
+        last = len(buf) - 1
+        key = np.zeros(n, dtype=np.uint64)
+        for c in range(w):
+            ch = np.where(length > c, buf[np.minimum(start + c, last)], 0).astype(np.uint64)
+            key |= ch << np.uint64(8 * c)
+        ukeys, inverse = np.unique(key, return_inverse=True)
+        return [int(k).to_bytes(8, "little").rstrip(b"\0") for k in ukeys.tolist()], inverse.reshape(-1)
+    matrix = gather(buf, start, length, (w + 7) // 8 * 8)
+    s = as_bytes(matrix)  # trailing zero bytes are not part of a numpy bytes value
+    words = matrix.view(np.uint64)
+    h = words[:, 0].copy()
+    for k in range(1, words.shape[1]):
+        h = h * np.uint64(0x9E3779B97F4A7C15) ^ words[:, k]
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    reps = s[first]
+    if (s == reps[inverse.reshape(-1)]).all():  # no two different cells share a hash
+        return reps.tolist(), inverse.reshape(-1)
+    uniq, inverse = np.unique(s, return_inverse=True)  # pragma: no cover - a 64-bit hash collision
+    return uniq.tolist(), inverse.reshape(-1)
+
+
+def as_bytes(matrix: np.ndarray) -> np.ndarray:
+    """A zero-padded byte matrix as a numpy bytes array (``S<w>``)."""
+    n, w = matrix.shape
+    if w == 0:
+        return np.zeros(n, dtype="S1")
+    return np.ascontiguousarray(matrix).view(f"S{w}").reshape(n)
+
+
+# ---------------------------------------------------------------- numbers
+
+_POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
+_UNIT_WAN = (0xE4, 0xB8, 0x87)  # 万
+_UNIT_YI = (0xE4, 0xBA, 0xBF)  # 亿
+_UNIT_YUAN = (0xE5, 0x85, 0x83)  # 元
+
+
+def _horner(buf: np.ndarray, start: np.ndarray, length: np.ndarray, width: int):
+    """Digits of each cell read left to right: (value, int digits, frac digits, dots, bad, non-ASCII)."""
+    n = len(start)
+    last = len(buf) - 1
+    value = np.zeros(n, dtype=np.int64)
+    intd = np.zeros(n, dtype=np.int64)
+    frac = np.zeros(n, dtype=np.int64)
+    ndot = np.zeros(n, dtype=np.int64)
+    bad = np.zeros(n, dtype=bool)
+    high = np.zeros(n, dtype=bool)
+    for c in range(width):
+        inside = length > c
+        ch = buf[np.minimum(start + c, last)]
+        d = ch - np.uint8(48)
+        isd = (d < 10) & inside
+        isdot = (ch == 46) & inside
+        bad |= inside & ~isd & ~isdot
+        high |= inside & (ch >= 0x80)
+        ndot += isdot
+        value = np.where(isd, value * 10 + d, value)
+        infrac = ndot > 0
+        frac += isd & infrac
+        intd += isd & ~infrac
+    return value, intd, frac, ndot, bad, high
+
+
+def _unit_suffix(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Length without a 元 / 万 / 亿 / 万元 / 亿元 suffix, and the power of ten the unit adds."""
+    last = len(buf) - 1
+
+    def ends_with(lens: np.ndarray, code: tuple[int, int, int]) -> np.ndarray:
+        hit = lens >= 4
+        for d in range(3):
+            hit &= buf[np.clip(start + lens - 3 + d, 0, last)] == code[d]
+        return hit
+
+    lens = length - 3 * ends_with(length, _UNIT_YUAN)
+    wan = ends_with(lens, _UNIT_WAN)
+    yi = ends_with(lens, _UNIT_YI)
+    return lens - 3 * (wan | yi), np.where(wan, 4, np.where(yi, 8, 0))
+
+
+def parse_numbers(buf: np.ndarray, start: np.ndarray, length: np.ndarray, *, scale: int, units: bool,
+                  max_value: int, width: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised exact parse of plain decimal cells -> (integer value × 10**scale, ok).
+
+    A cell is parsed here only when it is digits with at most one '.', at
+    least one digit on each side of it, no more decimals than ``scale`` (plus
+    the unit's), and (with ``units``) an optional 元 / 万 / 亿 / 万元 / 亿元
+    suffix.  Every other cell has ``ok = False`` and must go to the general
+    parser (``fields.Field.parse``), which also words the error messages.
+
+    >>> buf = np.frombuffer("12.5万|7|3.25|1e5|2.5亿元".encode(), np.uint8)
+    >>> v, ok = parse_numbers(buf, np.array([0, 8, 10, 15, 19]), np.array([7, 1, 4, 3, 9]), scale=4,
+    ...                       units=True, max_value=10**17)
+    >>> v.tolist()
+    [1250000000, 70000, 32500, 0, 2500000000000]
+    >>> ok.tolist()
+    [True, True, True, False, True]
+    """
+    n = len(start)
+    length = np.asarray(length, dtype=np.int64)
+    ok = (length > 0) & (length <= width)
+    if n == 0 or not ok.any():
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    w = int(length[ok].max())
+    value, intd, frac, ndot, bad, high = _horner(buf, start, np.where(ok, length, 0), w)
+    extra = np.zeros(n, dtype=np.int64)
+    if units and high.any():  # only cells with non-ASCII bytes can carry a unit: read them again without it
+        rows = np.flatnonzero(high & ok)
+        lens, extra[rows] = _unit_suffix(buf, start[rows], length[rows])
+        v2, i2, f2, d2, b2, h2 = _horner(buf, start[rows], lens, w)
+        value[rows], intd[rows], frac[rows], ndot[rows], bad[rows] = v2, i2, f2, d2, b2 | h2
+    else:
+        bad |= high
+    ok &= ~bad & (ndot <= 1) & (intd >= 1) & ((ndot == 0) | (frac >= 1))
+    ok &= (frac <= scale + extra) & (intd + scale + extra <= 18)
+    value = np.where(ok, value, 0) * _POW10[np.clip(scale + extra - frac, 0, 18)]
+    ok &= value <= max_value
+    value[~ok] = 0
+    return value, ok
+
+
+# ---------------------------------------------------------------- output
+
+
+def quote_csv(text: str) -> str:
+    """One CSV cell as Python's csv module writes it (quoted only when needed)."""
+    if any(ch in text for ch in ',"\r\n') or text != text.strip(" "):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def quote_json(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def vocab_table(vocab: Sequence[bytes]) -> np.ndarray:
+    """A small vocabulary as one fixed-width item per entry (``V<w>``); the last entry is empty (code -1)."""
+    w = max(max((len(v) for v in vocab), default=0), 1)
+    table = np.zeros((len(vocab) + 1, w), dtype=np.uint8)
+    for i, v in enumerate(vocab):
+        table[i, :len(v)] = np.frombuffer(v, dtype=np.uint8)
+    return table.view(f"V{w}").reshape(-1)
+
+
+def vocab_text(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Cells chosen by code (-1: empty) from a ``vocab_table``: shape ``codes.shape + (w,)``."""
+    items = table[np.where(codes < 0, len(table) - 1, codes)]
+    return items.view(np.uint8).reshape(codes.shape + (table.dtype.itemsize,))
+
+
+def _groups_table() -> np.ndarray:
+    full = [f"{g:03d}".encode() for g in range(1000)]  # a group after the first: leading zeros kept
+    lead = [str(g).encode().rjust(3, b"\0") for g in range(1000)]  # the first group: none
+    return vocab_table(full + lead)  # code 2000 (the extra last entry): an empty group
+
+
+_GROUPS = _groups_table()
+_CENTS = vocab_table([f".{c:02d}".encode() for c in range(100)])
+
+
+def number_text(values: np.ndarray, present: np.ndarray | None = None, *, fen: bool = False) -> np.ndarray:
+    r"""Non-negative integers as digits, three at a time from a lookup table: shape ``values.shape + (w,)``.
+
+    With ``fen`` the value is fen and the text is yuan with two decimals
+    ("1234.56", "0.00").  Digits are right-aligned in zero padding, which the
+    final ``Lines.build`` drops.
+
+    >>> cells = number_text(np.array([0, 5, 123456789, 100]), fen=True)
+    >>> [bytes(c).replace(b"\0", b"").decode() for c in cells]
+    ['0.00', '0.05', '1234567.89', '1.00']
+    """
+    values = np.asarray(values, dtype=np.int64)
+    whole = values // 100 if fen else values
+    top = int(whole.max()) if whole.size else 0
+    ngroups = max(1, (len(str(max(top, 0))) + 2) // 3)
+    codes = np.empty(values.shape + (ngroups + (1 if fen else 0),), dtype=np.int64)
+    for k in range(ngroups):
+        scale = 1000**k
+        g = (whole // scale) % 1000 if k else whole % 1000
+        above = whole >= scale * 1000
+        lead = (whole >= scale) | (k == 0)
+        codes[..., ngroups - 1 - k] = np.where(above, g, np.where(lead, 1000 + g, 2000))
+    if present is not None:
+        codes[~present] = 2000
+    items = _GROUPS[codes[..., :ngroups]]
+    if fen:
+        cents = np.where(present, values % 100, 100) if present is not None else values % 100
+        items = np.concatenate([items.view(np.uint8).reshape(values.shape + (3 * ngroups,)),
+                                _CENTS[cents].view(np.uint8).reshape(values.shape + (3,))], axis=-1)
+        return items
+    return items.view(np.uint8).reshape(values.shape + (3 * ngroups,))
+
+
+@functools.lru_cache(maxsize=256)
+def _pair_table(key_amount: tuple[bytes, ...], key_status: tuple[bytes, ...], status_names: tuple[bytes, ...],
+                wa: int) -> np.ndarray:
+    """Per clause and status: ``key_amount, "0.00" (right-aligned in wa bytes), key_status, status``."""
+    k, ns = len(key_amount), len(status_names)
+    ka = max(len(x) for x in key_amount)
+    ks = max(len(x) for x in key_status)
+    width = ka + wa + ks + max(len(x) for x in status_names)
+    table = np.zeros((k * (ns + 1), width), dtype=np.uint8)
+
+    def put(row: np.ndarray, at: int, text: bytes) -> None:
+        row[at:at + len(text)] = np.frombuffer(text, dtype=np.uint8)
+
+    for c in range(k):
+        for st in range(ns + 1):
+            row = table[c * (ns + 1) + st]
+            if st == ns:  # not this policy's clause: CSV keeps its separators, JSON drops its keys
+                if key_amount[c] in (b",", b""):
+                    put(row, 0, key_amount[c])
+                    put(row, ka + wa, key_status[c])
+                continue
+            put(row, 0, key_amount[c])
+            put(row, ka + wa - 4, b"0.00")
+            put(row, ka + wa, key_status[c])
+            put(row, ka + wa + ks, status_names[st])
+    return table.view(f"V{width}").reshape(-1)
+
+
+def amount_status_cells(amounts: np.ndarray, status: np.ndarray, key_amount: Sequence[bytes],
+                        key_status: Sequence[bytes], status_names: Sequence[bytes]) -> np.ndarray:
+    """The clause columns of the wide layout: per line and clause ``key_amount, amount, key_status, status``.
+
+    ``amounts`` and ``status`` are ``(n, k)``; status -1 means the clause is
+    not part of the line's policy (the cell pair is left empty, and in JSON
+    its keys too).  Most amounts are zero, so each cell starts as one lookup
+    of its (clause, status) entry, whose amount reads "0.00"; only the
+    non-zero amounts are then written as digits.
+    """
+    n, k = amounts.shape
+    ns = len(status_names)
+    flat = amounts.reshape(-1)
+    nz = np.flatnonzero(flat)
+    digits = number_text(flat[nz], fen=True) if len(nz) else np.zeros((0, 4), np.uint8)
+    wa = max(digits.shape[1], 4)
+    ka = max(len(x) for x in key_amount)
+    items = _pair_table(tuple(key_amount), tuple(key_status), tuple(status_names), wa)
+    width = items.dtype.itemsize
+    codes = np.arange(k)[None, :] * (ns + 1) + np.where(status < 0, ns, status)
+    cells = items[codes.reshape(-1)].view(np.uint8).reshape(n * k, width)
+    if len(nz):
+        cells[nz, ka:ka + wa] = 0
+        cells[nz, ka + wa - digits.shape[1]:ka + wa] = digits
+    return cells.reshape(n, k * width)
+
+
+class Lines:
+    """``n`` output lines built from cell matrices laid side by side.
+
+    Every piece is an ``(n, w)`` byte matrix (``(n, k, w)`` pieces are
+    flattened): zero bytes are padding, dropped at the end in one C loop
+    (``bytes.translate``), so a cell may sit anywhere in its piece.
+    """
+
+    def __init__(self, n: int):
+        self.n = n
+        self.pieces: list[np.ndarray] = []
+
+    def add(self, cells: np.ndarray) -> None:
+        self.pieces.append(cells.reshape(self.n, -1))
+
+    def const(self, text: bytes, where: np.ndarray | None = None) -> None:
+        """The same bytes on every line (or only on the lines ``where`` is true)."""
+        if not text:
+            return
+        row = np.frombuffer(text, dtype=np.uint8)
+        cells = np.broadcast_to(row, (self.n, len(row)))
+        self.add(np.where(where[:, None], cells, 0).astype(np.uint8) if where is not None else cells)
+
+    def matrix(self) -> np.ndarray:
+        """The pieces side by side: ``(n, total width)``, zero-padded."""
+        return np.concatenate(self.pieces, axis=1) if self.n else np.zeros((0, 0), np.uint8)
+
+    def build(self) -> bytes:
+        """The lines' bytes."""
+        return self.matrix().tobytes().translate(None, b"\0")  # drop the padding

@@ -1,0 +1,184 @@
+"""`incentives batch` on the command line: exit codes, the summary, atomic and safe output, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives import api
+from nanchang_incentives import batch as batch_mod
+from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.cli import app
+
+FIX = Path(__file__).parent / "fixtures" / "batch"
+EXE = Path(sys.executable).parent / "incentives"
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, ["batch", *args])
+
+
+def test_success_prints_the_budget_view_and_exits_0(tmp_path):
+    out = tmp_path / "r.csv"
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "--summary-json", str(tmp_path / "s.json"))
+    assert res.exit_code == 0, res.output
+    assert "nanchang-electronic-information-2023: 9 companies evaluated" in res.output
+    assert "11 rows read (UTF-8): 11 evaluated, 0 bad; 11 result rows written to" in res.output
+    assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["good_rows"] == 11
+
+
+def test_bad_rows_exit_1_with_counts_and_errors_file(tmp_path):
+    out, bad = tmp_path / "r.csv", tmp_path / "bad.csv"
+    res = invoke(str(FIX / "bad-rows.csv"), "-o", str(out), "--errors", str(bad), "--quiet")
+    assert res.exit_code == 1
+    assert "14 rows read (UTF-8): 2 evaluated, 12 bad (see" in res.output
+    assert "bad row: row 2, field 'revenue' (value '12美元')" in res.output
+    assert out.exists() and bad.read_text(encoding="utf-8").count("\n") == 14  # header + 13 problems
+
+
+def test_quiet_prints_no_budget_table_and_no_progress(tmp_path):
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "r.csv"), "-q")
+    assert res.exit_code == 0
+    assert "companies evaluated" not in res.output and "rows/s" not in res.output
+    assert "11 rows read" in res.output
+
+
+def test_format_follows_the_suffix(tmp_path):
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "r.jsonl"), "-q")
+    assert res.exit_code == 0
+    first = json.loads((tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert (first["row"], first["loan_interest"]) == (1, "775000.00")
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "r.csv"), "--layout", "tall").exit_code == 2
+    assert invoke(str(FIX / "companies-utf8.csv")).exit_code == 2  # no -o
+
+
+def test_refuses_to_overwrite_the_input(tmp_path):
+    src = tmp_path / "c.csv"
+    src.write_bytes((FIX / "companies-utf8.csv").read_bytes())
+    before = src.read_bytes()
+    res = invoke(str(src), "-o", str(src))
+    assert res.exit_code == 1 and "would overwrite the input file" in res.output
+    res = invoke(str(src), "-o", str(tmp_path / "r.csv"), "--errors", str(tmp_path / ".." / tmp_path.name / "c.csv"))
+    assert res.exit_code == 1 and "--errors would overwrite the input file" in res.output
+    os.link(src, tmp_path / "hardlink.csv")
+    res = invoke(str(src), "-o", str(tmp_path / "hardlink.csv"))
+    assert res.exit_code == 1
+    assert src.read_bytes() == before
+
+
+def test_output_and_errors_cannot_be_the_same_file(tmp_path):
+    res = invoke(str(FIX / "bad-rows.csv"), "-o", str(tmp_path / "r.csv"), "--errors", str(tmp_path / "r.csv"))
+    assert res.exit_code == 1 and "name the same file" in res.output
+
+
+def test_missing_directory_and_missing_input(tmp_path):
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "nope" / "r.csv"))
+    assert res.exit_code == 1 and "the directory does not exist" in res.output
+    res = invoke(str(tmp_path / "none.csv"), "-o", str(tmp_path / "r.csv"))
+    assert res.exit_code == 1 and "file not found" in res.output
+
+
+# ---------------------------------------------------------------- atomic output
+
+
+def leftovers(d: Path) -> list[str]:
+    return sorted(p.name for p in d.iterdir() if p.name.endswith(".part"))
+
+
+def test_a_failed_run_leaves_the_previous_output_untouched(tmp_path, monkeypatch):
+    catalog = api.load()
+    out = tmp_path / "r.csv"
+    out.write_text("previous results\n")
+    calls = {"n": 0}
+    real = batch_mod.evaluate_chunk
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_mod, "evaluate_chunk", failing)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        run_batch(FIX / "companies-utf8.csv", out, catalog, BatchOptions(block_bytes=200),
+                  errors_path=tmp_path / "bad.csv")
+    assert out.read_text() == "previous results\n"
+    assert not (tmp_path / "bad.csv").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_during_the_run_leaves_no_output(tmp_path):
+    catalog = api.load()
+    out = tmp_path / "r.csv"
+
+    def interrupt(done, total, rows, bad):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(FIX / "companies-utf8.csv", out, catalog, BatchOptions(block_bytes=200), progress=interrupt)
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_output_file_gets_normal_permissions(tmp_path):
+    out = tmp_path / "r.csv"
+    run_batch(FIX / "companies-utf8.csv", out, api.load())
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.fixture(scope="module")
+def slow_input(tmp_path_factory) -> Path:
+    """20 000 companies: about a second of work in the long layout under all three policies."""
+    d = tmp_path_factory.mktemp("slow")
+    lines = (FIX / "companies-utf8.csv").read_text(encoding="utf-8").splitlines()
+    body = lines[1:]
+    src = d / "companies.csv"
+    with open(src, "w", encoding="utf-8") as f:
+        f.write(lines[0] + "\n")
+        for i in range(20_000):
+            f.write(body[i % len(body)] + "\n")
+    return src
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)])
+def test_signal_mid_run_leaves_no_output_under_the_final_name(slow_input, tmp_path, sig, code):
+    out = tmp_path / "r.csv"
+    cmd = [str(EXE), "batch", str(slow_input), "-o", str(out), "--layout", "long", "-q", "--jobs", "1"]
+    for p in ("nanchang-electronic-information-2023", "wuhan-east-lake-software-2023", "beijing-robotics-2023"):
+        cmd += ["--policy", p]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not leftovers(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(sig)
+    proc.communicate(timeout=30)
+    assert proc.returncode == code
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_sigkill_never_leaves_a_partial_file_under_the_final_name(slow_input, tmp_path):
+    out = tmp_path / "r.csv"
+    proc = subprocess.Popen([str(EXE), "batch", str(slow_input), "-o", str(out), "--layout", "long", "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not leftovers(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert not out.exists()  # the temporary file may remain (nothing can clean up after SIGKILL), never the result

@@ -1,0 +1,177 @@
+"""Bad rows never stop a batch: each kind is reported with row, field, value and message."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from nanchang_incentives import api
+from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.errors import InputError
+
+FIX = Path(__file__).parent / "fixtures" / "batch"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return api.load()
+
+
+@pytest.fixture(scope="module")
+def bad_run(catalog, tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    report = run_batch(FIX / "bad-rows.csv", d / "out.csv", catalog, errors_path=d / "bad.csv")
+    with open(d / "bad.csv", newline="", encoding="utf-8") as f:
+        errors = list(csv.DictReader(f))
+    with open(d / "out.csv", newline="", encoding="utf-8") as f:
+        out = list(csv.DictReader(f))
+    return report, errors, out
+
+
+# (data row, field, value, a piece of the message): one per kind of bad cell or row
+EXPECTED = [
+    (2, "revenue", "12美元", "unknown unit '美元'"),
+    (3, "revenue", "-5", "is negative; money must be zero or more"),
+    (4, "is_listed", "maybe", "expected true or false"),
+    (5, "rd_staff", "3.5", "expected a whole number"),
+    (6, "year", "20x4", "is not a number"),
+    (7, "year", "", "missing; fill in the fiscal year"),
+    (8, "jurisdiction", "shanghai", "no policy for jurisdiction 'shanghai'"),
+    (9, "jurisdiction", "", "missing; fill in one of"),
+    (10, "", "too few cells,nanchang,2024", "the row has 3 cells, the header has 9 columns"),
+    (11, "smart_factory_investments", "300万;abc", "item 2: 'abc' is not an amount of money"),
+    (12, "lpr_1y", "3.45", "expected a percentage string"),
+    (13, "revenue", "1亿x", "unknown unit '亿x'"),
+    (13, "rd_staff", "-1", "a count must be zero or more"),
+]
+
+
+@pytest.mark.parametrize("row,field,value,message", EXPECTED)
+def test_each_kind_of_bad_row_is_reported(bad_run, row, field, value, message):
+    _, errors, _ = bad_run
+    hits = [e for e in errors if int(e["row"]) == row and e["field"] == field]
+    assert len(hits) == 1, errors
+    assert hits[0]["value"] == value
+    assert message in hits[0]["message"]
+
+
+def test_good_rows_are_all_written_and_counted(bad_run):
+    report, errors, out = bad_run
+    assert [(r["row"], r["name"]) for r in out] == [("1", "good row"), ("15", "last good row")]
+    # good row: 300万 × 50% = 150万 (one project, under the 500万 cap); lpr_1y given as 3.45% is read
+    assert (out[0]["smart_factory"], out[0]["total"]) == ("1500000.00", "1500000.00")
+    assert len(errors) == len(EXPECTED)
+    # 15 data rows: one blank (row 14, skipped), 12 bad (row 13 has two bad cells), 2 good
+    assert (report.rows, report.good_rows, report.bad_rows, report.output_rows) == (14, 2, 12, 2)
+
+
+def test_bad_rows_without_errors_file_are_previewed(catalog, tmp_path):
+    report = run_batch(FIX / "bad-rows.csv", tmp_path / "out.csv", catalog)
+    assert report.bad_rows == 12
+    assert [p.row for p in report.problems] == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]  # the first ten problems
+
+
+def test_year_option_repairs_missing_years_but_not_bad_ones(catalog, tmp_path):
+    report = run_batch(FIX / "bad-rows.csv", tmp_path / "out.csv", catalog, BatchOptions(year=2024),
+                       errors_path=tmp_path / "bad.csv")
+    rows = {p.row for p in report.problems}
+    assert 7 not in rows  # an empty year cell is fine with --year
+    assert 6 in rows  # "20x4" is still a bad cell
+
+
+def test_policy_option_makes_jurisdiction_irrelevant(catalog, tmp_path):
+    report = run_batch(FIX / "bad-rows.csv", tmp_path / "out.csv", catalog,
+                       BatchOptions(policy_ids=("nanchang-electronic-information-2023",)))
+    assert not {8, 9} & {p.row for p in report.problems}
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_unknown_column_stops_before_any_row(catalog, tmp_path):
+    src = write(tmp_path / "c.csv", "name,jurisdiction,year,revenu\nA,nanchang,2024,1\n")
+    with pytest.raises(InputError, match=r'unknown column \(did you mean "revenue"\?\)'):
+        run_batch(src, tmp_path / "out.csv", catalog)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_duplicate_and_unnamed_columns(catalog, tmp_path):
+    with pytest.raises(InputError, match="appears twice"):
+        run_batch(write(tmp_path / "a.csv", "name,year,year\n"), tmp_path / "o.csv", catalog)
+    with pytest.raises(InputError, match="column 2 of the header has no name"):
+        run_batch(write(tmp_path / "b.csv", "name,,year\n"), tmp_path / "o.csv", catalog)
+
+
+def test_semicolon_separated_file_gets_a_hint(catalog, tmp_path):
+    with pytest.raises(InputError, match="batch reads comma-separated files"):
+        run_batch(write(tmp_path / "a.csv", "name;jurisdiction;year\nA;nanchang;2024\n"), tmp_path / "o.csv",
+                  catalog)
+
+
+def test_no_year_column_without_year_option(catalog, tmp_path):
+    src = write(tmp_path / "a.csv", "name,jurisdiction\nA,nanchang\n")
+    with pytest.raises(InputError, match="no year column"):
+        run_batch(src, tmp_path / "o.csv", catalog)
+    report = run_batch(src, tmp_path / "o.csv", catalog, BatchOptions(year=2024))
+    assert report.good_rows == 1
+
+
+def test_no_jurisdiction_column_without_policy_option(catalog, tmp_path):
+    src = write(tmp_path / "a.csv", "name,year\nA,2024\n")
+    with pytest.raises(InputError, match="no jurisdiction column"):
+        run_batch(src, tmp_path / "o.csv", catalog)
+
+
+def test_empty_file_and_header_only(catalog, tmp_path):
+    with pytest.raises(InputError, match="the file is empty"):
+        run_batch(write(tmp_path / "a.csv", ""), tmp_path / "o.csv", catalog)
+    report = run_batch(write(tmp_path / "b.csv", "name,jurisdiction,year\n"), tmp_path / "o.csv", catalog)
+    assert report.rows == 0
+    assert (tmp_path / "o.csv").read_text().startswith("row,name,policy,")
+
+
+def test_extra_empty_cells_at_the_end_are_accepted(catalog, tmp_path):
+    # Excel sometimes writes trailing empty cells; extra cells with content are a bad row
+    src = write(tmp_path / "a.csv", "name,jurisdiction,year\nA,nanchang,2024,,\nB,nanchang,2024,x\n")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.good_rows == 1
+    assert [(p.row, p.message) for p in report.problems] == [(2, "the row has 4 cells, the header has 3 columns")]
+
+
+def test_whitespace_only_cell_is_missing_and_padded_numbers_parse(catalog, tmp_path):
+    src = write(tmp_path / "a.csv", "name,jurisdiction,year,industries,revenue,rd_staff,rd_expense\n"
+                                    "A,nanchang,2024,electronic-information,  ,\" 120 \",1亿\n"
+                                    "B,nanchang,2024,electronic-information,  ,\" 12 \",1亿\n")
+    out = tmp_path / "o.csv"
+    report = run_batch(src, out, catalog, BatchOptions(layout="long"))
+    assert report.bad_rows == 0
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = {(r["row"], r["clause"]): r for r in csv.DictReader(f)}
+    # revenue "  " is missing input: with 120 staff and 1亿 R&D, only revenue ≥ 20亿 is unknown
+    assert rows[("1", "rd_center")]["status"] == "missing_input"
+    assert "add revenue" in rows[("1", "rd_center")]["explanation"]
+    # " 12 " is 12 < 100: a failed condition decides, whatever revenue is
+    assert rows[("2", "rd_center")]["status"] == "not_eligible"
+
+
+def test_undecodable_file_is_a_clear_error(catalog, tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_bytes(b"name,year\n" + bytes([0xFF, 0xFE, 0xFD, 0x80]) * 10 + b",2024\n")
+    with pytest.raises(InputError, match="cannot tell the text encoding"):
+        run_batch(src, tmp_path / "o.csv", catalog)
+
+
+def test_utf16_file_is_refused_with_advice(catalog, tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,year\nA,2024\n".encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16 text, which batch does not read"):
+        run_batch(src, tmp_path / "o.csv", catalog)
+
+
+def test_unknown_encoding_option(catalog, tmp_path):
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        run_batch(FIX / "bad-rows.csv", tmp_path / "o.csv", catalog, BatchOptions(encoding="klingon"))
