@@ -334,23 +334,29 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
         starts, ends = starts[keep_sep], ends[keep_sep]
         rows_all = rows_all[good_line]
     n = len(rows_all)
-    # column-major: the builder reads one column at a time
-    start = np.asfortranarray(starts.reshape(n, k))
-    length = np.asfortranarray((ends - starts).reshape(n, k))
+    lengths = ends - starts
     if len(quotes):
-        unquoted = _unquote(buf, start, length, quotes)
+        unquoted = _unquote(buf, starts, lengths, quotes)
         if unquoted is None:
             return None
         buf = unquoted
+    # column-major: the builder reads one column at a time
+    start = np.asfortranarray(starts.reshape(n, k))
+    length = np.asfortranarray(lengths.reshape(n, k))
     return Cells(buf, start, length, rows_all, problems)
 
 
-def _unquote(buf: np.ndarray, start: np.ndarray, length: np.ndarray, quotes: np.ndarray) -> np.ndarray | None:
-    """Replace each quoted cell by its text (appended to the buffer); None if a quote is out of place."""
-    flat_start = start.reshape(-1, order="F")  # views: the cells are rewritten in place
-    flat_len = length.reshape(-1, order="F")
-    quoted = np.flatnonzero((flat_len > 0) & (buf[np.minimum(flat_start, len(buf) - 1)] == 34))
-    # every quote must lie inside a quoted cell (the cells are in buffer order)
+def _unquote(buf: np.ndarray, flat_start: np.ndarray, flat_len: np.ndarray, quotes: np.ndarray) -> np.ndarray | None:
+    """Replace each quoted cell by its text (appended to the buffer); None if a quote is out of place.
+
+    ``flat_start`` and ``flat_len`` (the cells in buffer order) are rewritten in place.
+    """
+    at_quote = np.searchsorted(flat_start, quotes)  # the cells that start with a quote are the quoted ones
+    hit = at_quote < len(flat_start)
+    hit[hit] = flat_start[at_quote[hit]] == quotes[hit]
+    quoted = at_quote[hit]
+    quoted = quoted[flat_len[quoted] > 0]
+    # every quote must lie inside a quoted cell
     qs, qe = flat_start[quoted], flat_start[quoted] + flat_len[quoted]
     cell = np.searchsorted(qs, quotes, side="right") - 1
     if (cell < 0).any() or not (quotes < qe[cell]).all():
@@ -496,29 +502,33 @@ _UNIT_YUAN = (0xE5, 0x85, 0x83)  # 元
 
 
 def _horner(buf: np.ndarray, start: np.ndarray, length: np.ndarray, width: int):
-    """Digits of each cell read left to right: (value, int digits, frac digits, dots, bad, non-ASCII)."""
+    """Digits of each cell read left to right: (value, digits, digits after the dot, dots, bad).
+
+    ``buf`` must hold ``width`` bytes after every start (``parse_numbers``
+    pads it); bytes past a cell's end are not looked at.
+    """
     n = len(start)
-    last = len(buf) - 1
     value = np.zeros(n, dtype=np.int64)
-    intd = np.zeros(n, dtype=np.int64)
+    digits = np.zeros(n, dtype=np.int64)
     frac = np.zeros(n, dtype=np.int64)
     ndot = np.zeros(n, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
-    high = np.zeros(n, dtype=bool)
+    pos = start.astype(np.int64)
     for c in range(width):
         inside = length > c
-        ch = buf[np.minimum(start + c, last)]
+        ch = buf[pos]
+        pos += 1
         d = ch - np.uint8(48)
-        isd = (d < 10) & inside
-        isdot = (ch == 46) & inside
-        bad |= inside & ~isd & ~isdot
-        high |= inside & (ch >= 0x80)
+        isd = d < 10
+        isd &= inside
+        isdot = ch == 46
+        isdot &= inside
+        bad |= inside & ~(isd | isdot)
         ndot += isdot
         value = np.where(isd, value * 10 + d, value)
-        infrac = ndot > 0
-        frac += isd & infrac
-        intd += isd & ~infrac
-    return value, intd, frac, ndot, bad, high
+        digits += isd
+        frac += isd & (ndot > 0)
+    return value, digits, frac, ndot, bad
 
 
 def _unit_suffix(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -561,15 +571,19 @@ def parse_numbers(buf: np.ndarray, start: np.ndarray, length: np.ndarray, *, sca
     if n == 0 or not ok.any():
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     w = int(length[ok].max())
-    value, intd, frac, ndot, bad, high = _horner(buf, start, np.where(ok, length, 0), w)
+    if int(start.max()) + w >= len(buf):  # room to read w bytes from every start
+        buf = np.concatenate([buf, np.zeros(w + 1, dtype=np.uint8)])
+    length = np.where(ok, length, 0)
+    value, digits, frac, ndot, bad = _horner(buf, start, length, w)
     extra = np.zeros(n, dtype=np.int64)
-    if units and high.any():  # only cells with non-ASCII bytes can carry a unit: read them again without it
-        rows = np.flatnonzero(high & ok)
-        lens, extra[rows] = _unit_suffix(buf, start[rows], length[rows])
-        v2, i2, f2, d2, b2, h2 = _horner(buf, start[rows], lens, w)
-        value[rows], intd[rows], frac[rows], ndot[rows], bad[rows] = v2, i2, f2, d2, b2 | h2
-    else:
-        bad |= high
+    if units:  # a unit is a non-ASCII ending: read those cells again without it
+        rows = np.flatnonzero(bad & ok)
+        rows = rows[buf[start[rows] + length[rows] - 1] >= 0x80]
+        if len(rows):
+            lens, extra[rows] = _unit_suffix(buf, start[rows], length[rows])
+            v2, g2, f2, d2, b2 = _horner(buf, start[rows], lens, w)
+            value[rows], digits[rows], frac[rows], ndot[rows], bad[rows] = v2, g2, f2, d2, b2
+    intd = digits - frac
     ok &= ~bad & (ndot <= 1) & (intd >= 1) & ((ndot == 0) | (frac >= 1))
     ok &= (frac <= scale + extra) & (intd + scale + extra <= 18)
     value = np.where(ok, value, 0) * _POW10[np.clip(scale + extra - frac, 0, 18)]

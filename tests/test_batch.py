@@ -278,6 +278,7 @@ def test_xlsx_output(catalog, tmp_path, hand):
     header = rows[0]
     got = {r[0]: dict(zip(header, r)) for r in rows[1:]}
     assert got[3]["neeq_listing"] == "166666.67"  # amounts stay exact decimal text
+    assert (got[3]["row"], got[3]["year"]) == (3, 2024)  # row and year are numbers
     assert {k: ("" if v is None else str(v)) for k, v in got[5].items()} == hand[5]
 
 

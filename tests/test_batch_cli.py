@@ -83,6 +83,21 @@ def test_output_and_errors_cannot_be_the_same_file(tmp_path):
     assert res.exit_code == 1 and "name the same file" in res.output
 
 
+def test_full_disk_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    out = tmp_path / "r.csv"
+    out.write_text("previous results\n")
+
+    def full(self, data):
+        raise OSError(28, "No space left on device", str(self.tmp))
+
+    monkeypatch.setattr(batch_mod.AtomicFile, "write", full)
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out))
+    assert res.exit_code == 1
+    assert "cannot write: No space left on device" in res.output
+    assert out.read_text() == "previous results\n"
+    assert leftovers(tmp_path) == []
+
+
 def test_missing_directory_and_missing_input(tmp_path):
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "nope" / "r.csv"))
     assert res.exit_code == 1 and "the directory does not exist" in res.output
@@ -149,8 +164,7 @@ def slow_input(tmp_path_factory) -> Path:
     src = d / "companies.csv"
     with open(src, "w", encoding="utf-8") as f:
         f.write(lines[0] + "\n")
-        for i in range(20_000):
-            f.write(body[i % len(body)] + "\n")
+        f.writelines(body[i % len(body)] + "\n" for i in range(20_000))
     return src
 
 

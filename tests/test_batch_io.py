@@ -28,8 +28,8 @@ def parse_cells(texts: list[str], **kw) -> tuple[list[int], list[bool]]:
     return v.tolist(), ok.tolist()
 
 
-MONEY = dict(scale=4, units=True, max_value=MAX_UNITS)
-COUNT = dict(scale=0, units=False, max_value=MAX_COUNT)
+MONEY = {"scale": 4, "units": True, "max_value": MAX_UNITS}
+COUNT = {"scale": 0, "units": False, "max_value": MAX_COUNT}
 
 money_text = st.one_of(
     st.text(alphabet="0123456789.万亿元 ,-+e", max_size=14),
@@ -169,7 +169,7 @@ def test_encoding_detection(tmp_path: Path, text_encoding, bom, label):
         names, start = csvio.read_header(f, enc, path)
         assert names == ["name", "year"]
         block = next(csvio.iter_blocks(f, enc, start))
-    assert block.data == "南昌硅衬底光电,2024\n".encode("utf-8")  # transcoded to UTF-8
+    assert block.data == "南昌硅衬底光电,2024\n".encode()  # transcoded to UTF-8
 
 
 def test_old_mac_line_endings_are_refused(tmp_path: Path):

@@ -120,6 +120,18 @@ def test_no_year_column_without_year_option(catalog, tmp_path):
     assert report.good_rows == 1
 
 
+def test_jurisdiction_case_and_spaces_do_not_matter_and_typos_get_a_hint(catalog, tmp_path):
+    src = write(tmp_path / "a.csv", "name,jurisdiction,year\nA, Nanchang ,2024\nB,WUHAN-EAST-LAKE,2024\n"
+                                    "C,nanchnag,2024\n")
+    out = tmp_path / "o.csv"
+    report = run_batch(src, out, catalog)
+    with open(out, newline="", encoding="utf-8") as f:
+        assert [r["policy"] for r in csv.DictReader(f)] == ["nanchang-electronic-information-2023",
+                                                            "wuhan-east-lake-software-2023"]
+    assert [(p.row, p.field) for p in report.problems] == [(3, "jurisdiction")]
+    assert 'did you mean "nanchang"?' in report.problems[0].message
+
+
 def test_no_jurisdiction_column_without_policy_option(catalog, tmp_path):
     src = write(tmp_path / "a.csv", "name,year\nA,2024\n")
     with pytest.raises(InputError, match="no jurisdiction column"):

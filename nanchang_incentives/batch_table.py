@@ -1,0 +1,425 @@
+"""``batch``: a block of CSV cells -> the columns of a ``profile.Table``.
+
+Every column of the header is a profile field.  Plain numbers are parsed
+vectorised (``csvio.parse_numbers``), booleans, rates, tags and codes once
+per distinct text; every other non-empty cell goes through the same
+``profile.parse_values`` as a TOML profile, so a value means the same thing
+in ``calc`` and ``batch`` and is refused with the same message.  A bad cell
+makes its row a problem (row, field, value, message); the rest of the block
+continues.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import csvio
+from . import fields as F
+from .csvio import Cells, RowProblem
+from .errors import InputError, Location
+from .money import MAX_COUNT, MAX_UNITS
+from .policy import Catalog
+from .profile import Column, ListColumn, Table, TagColumn, TextColumn, parse_values
+
+NUMERIC_WIDTH = 32  # cells longer than this are never plain numbers
+
+
+# ---------------------------------------------------------------- the header
+
+
+@dataclass(frozen=True)
+class Header:
+    """The CSV's columns bound to profile fields."""
+
+    names: tuple[str, ...]
+    fields: tuple[F.Field, ...]
+
+    def index(self, name: str) -> int | None:
+        return self.names.index(name) if name in self.names else None
+
+
+def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
+    """Every column must be a profile field (did-you-mean for typos), once."""
+    out: list[F.Field] = []
+    seen: set[str] = set()
+    if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
+        raise InputError(f"the header is one column {names[0][:60]!r}: batch reads comma-separated files "
+                         f"(save from Excel as CSV, not as text with ';' or tabs)", Location(file=path, line=1))
+    for j, name in enumerate(names):
+        loc = Location(file=path, line=1, field=name or f"column {j + 1}")
+        if not name:
+            raise InputError(f"column {j + 1} of the header has no name; every column must be a profile field "
+                             f"(name, jurisdiction, year, revenue, …)", loc)
+        spec = catalog.registry.get(name)
+        if spec is None:
+            raise InputError(f"unknown column{catalog.registry.suggest(name)}: every column must be a profile "
+                             f"field; see the field reference in the README", loc)
+        if name in seen:
+            raise InputError("the column appears twice in the header", loc)
+        seen.add(name)
+        out.append(spec)
+    return Header(tuple(names), tuple(out))
+
+
+# ---------------------------------------------------------------- cells -> columns
+
+
+@dataclass
+class Chunk:
+    """The good rows of one block as a Table, plus what the output needs beside it."""
+
+    table: Table
+    rows: np.ndarray  # int64, data row numbers of the good rows
+    names: np.ndarray  # S, the company names (stripped UTF-8), b"" when missing
+    jurisdiction: list[str | None]  # per distinct code
+    jcode: np.ndarray  # int64 code per good row (-1: none)
+    problems: list[RowProblem]
+
+
+def _parse_text(spec: F.Field, text: str) -> tuple[bool, object]:
+    """(True, value) / (True, None) for an empty cell / (False, message).
+
+    The very function that reads a TOML profile's values (``parse_values``,
+    in its CSV mode) reads the cell, so a value means the same in calc and
+    batch and is refused with the same message.
+    """
+    try:
+        values = parse_values({spec.name: text}, F.Registry({spec.name: spec}), csv=True)
+    except InputError as exc:
+        return False, exc.message
+    return True, values.get(spec.name)
+
+
+class _ColumnBuilder:
+    """Turns one column of cells into engine columns; bad cells are recorded, not raised."""
+
+    def __init__(self, cells: Cells, header: Header):
+        self.cells = cells
+        self.header = header
+        self.n = cells.n
+        self.bad = np.zeros(self.n, dtype=bool)
+        self.problems: list[tuple[int, int, str, str]] = []  # (row index, column, value, message)
+
+    def fail(self, i: np.ndarray | list[int], j: int, messages: Sequence[str]) -> None:
+        for ii, msg in zip(np.asarray(i).tolist(), messages):
+            self.bad[ii] = True
+            self.problems.append((ii, j, csvio._clip(self.cells.text(ii, j)), msg))
+
+    def column(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.cells.start[:, j], self.cells.length[:, j]
+
+    def unique(self, j: int, idx: np.ndarray | None = None) -> tuple[list[tuple[bool, object]], np.ndarray]:
+        """Parse each distinct cell once: (results per distinct value, inverse index).
+
+        Without ``idx`` every row of the column is indexed, and empty cells
+        (missing input) share one entry without being read.
+        """
+        spec = self.header.fields[j]
+        start, length = self.column(j)
+        if idx is not None:
+            start, length = start[idx], length[idx]
+        n = len(start)
+        filled = np.flatnonzero(length > 0)
+        if len(filled) < n:
+            texts, inv = csvio.distinct(self.cells.buf, start[filled], length[filled])
+            texts.append(b"")
+            inverse = np.full(n, len(texts) - 1, dtype=np.int64)
+            inverse[filled] = inv
+        else:
+            texts, inverse = csvio.distinct(self.cells.buf, start, length)
+        return [_parse_text(spec, u.decode("utf-8", errors="replace")) for u in texts], inverse
+
+    def scalars(self, js: Sequence[int]) -> list[Column]:
+        """bool or rate columns: each distinct cell text of all of them parsed once per type."""
+        filled = []
+        for j in js:
+            start, length = self.column(j)
+            idx = np.flatnonzero(length > 0)
+            filled.append((idx, start[idx], length[idx]))
+        starts = np.concatenate([f[1] for f in filled]) if filled else np.zeros(0, np.int64)
+        lengths = np.concatenate([f[2] for f in filled]) if filled else np.zeros(0, np.int64)
+        texts, inverse_all = csvio.distinct(self.cells.buf, starts, lengths)
+        parsed: dict[str, list[tuple[bool, object]]] = {}
+        out = []
+        at = 0
+        for j, (idx, _, _) in zip(js, filled):
+            spec = self.header.fields[j]
+            if spec.type not in parsed:
+                parsed[spec.type] = [_parse_text(spec, t.decode("utf-8", errors="replace")) for t in texts]
+            results = parsed[spec.type]
+            inverse = inverse_all[at:at + len(idx)]
+            at += len(idx)
+            dtype = bool if spec.type == F.BOOL else np.int64
+            uvals = np.array([v if ok and v is not None else 0 for ok, v in results], dtype=dtype)
+            upresent = np.array([ok and v is not None for ok, v in results], dtype=bool)
+            values = np.zeros(self.n, dtype=dtype)
+            present = np.zeros(self.n, dtype=bool)
+            values[idx] = uvals[inverse]
+            present[idx] = upresent[inverse]
+            ubad = np.array([not ok for ok, _ in results], dtype=bool)
+            if len(idx) and ubad[inverse].any():
+                self._fail_unique(j, results, inverse, ubad, idx)
+            out.append(Column(values, present))
+        return out
+
+    def _fail_unique(self, j: int, results: list, inverse: np.ndarray, ubad: np.ndarray,
+                     idx: np.ndarray | None = None) -> None:
+        if ubad.any():
+            rows = np.flatnonzero(ubad[inverse])
+            msgs = [str(results[k][1]) for k in inverse[rows].tolist()]
+            self.fail(rows if idx is None else idx[rows], j, msgs)
+
+    def numeric(self, js: Sequence[int]) -> list[Column]:
+        """money, or count and year columns: plain numbers vectorised (all the columns in one pass, so
+        that sparse columns cost little), every other cell through Field.parse."""
+        kinds = {self.header.fields[j].type for j in js}
+        money = kinds == {F.MONEY}
+        assert money or kinds <= {F.COUNT, F.YEAR}
+        filled = []
+        for j in js:
+            start, length = self.column(j)
+            idx = np.flatnonzero(length > 0)
+            filled.append((idx, start[idx], length[idx]))
+        starts = np.concatenate([f[1] for f in filled]) if filled else np.zeros(0, np.int64)
+        lengths = np.concatenate([f[2] for f in filled]) if filled else np.zeros(0, np.int64)
+        if money:
+            v_all, ok_all = csvio.parse_numbers(self.cells.buf, starts, lengths, scale=4, units=True,
+                                                max_value=MAX_UNITS, width=NUMERIC_WIDTH)
+        else:
+            v_all, ok_all = csvio.parse_numbers(self.cells.buf, starts, lengths, scale=0, units=False,
+                                                max_value=MAX_COUNT, width=NUMERIC_WIDTH)
+        out = []
+        at = 0
+        for j, (idx, _, _) in zip(js, filled):
+            v, ok = v_all[at:at + len(idx)], ok_all[at:at + len(idx)]
+            at += len(idx)
+            if self.header.fields[j].type == F.YEAR:
+                ok = ok & (v >= 1990) & (v <= 2100)
+            values = np.zeros(self.n, dtype=np.int64)
+            present = np.zeros(self.n, dtype=bool)
+            values[idx] = v
+            present[idx] = ok
+            rest = idx[~ok]
+            if len(rest):
+                results, inverse = self.unique(j, rest)
+                uvals = np.array([v if ok_ and v is not None else 0 for ok_, v in results], dtype=np.int64)
+                upresent = np.array([ok_ and v is not None for ok_, v in results], dtype=bool)
+                values[rest] = uvals[inverse]
+                present[rest] = upresent[inverse]
+                self._fail_unique(j, results, inverse, np.array([not r[0] for r in results]), rest)
+            values[~present] = 0
+            out.append(Column(values, present))
+        return out
+
+    def money_list(self, j: int) -> ListColumn:
+        """';'-separated amounts: plain items vectorised, other cells through Field.parse."""
+        start, length = self.column(j)
+        n = self.n
+        counts = np.zeros(n, dtype=np.int64)
+        present = np.zeros(n, dtype=bool)
+        cand = np.flatnonzero(length > 0)
+        per_row: dict[int, tuple[int, ...]] = {}
+        fast_vals = fast_rows = fast_cells = np.zeros(0, dtype=np.int64)
+        if len(cand):
+            m = csvio.gather(self.cells.buf, start[cand], length[cand])
+            w = m.shape[1]
+            L = length[cand]
+            mm = np.concatenate([m, np.zeros((len(cand), 1), dtype=np.uint8)], axis=1)
+            boundary = (mm == 59) | (np.arange(w + 1)[None, :] == L[:, None])  # ';' or the end of the cell
+            cell_of, col_of = np.nonzero(boundary)  # row-major: the items in order
+            first = np.ones(len(cell_of), dtype=bool)
+            first[1:] = cell_of[1:] != cell_of[:-1]
+            item_start = np.where(first, 0, np.concatenate(([0], col_of[:-1] + 1)))
+            item_len = col_of - item_start
+            vals, ok = csvio.parse_numbers(self.cells.buf, start[cand][cell_of] + item_start, item_len, scale=4,
+                                           units=True, max_value=MAX_UNITS, width=NUMERIC_WIDTH)
+            nitems = np.bincount(cell_of, minlength=len(cand))
+            cell_ok = (np.bincount(cell_of, weights=~ok, minlength=len(cand)) == 0) & (nitems <= 1000)
+            item_cell_ok = cell_ok[cell_of]
+            fast_vals = vals[item_cell_ok]
+            fast_cells = cell_of[item_cell_ok]
+            fast_rows = cand[fast_cells]
+            counts[cand[cell_ok]] = nitems[cell_ok]
+            present[cand[cell_ok]] = True
+            slow = cand[~cell_ok]
+            if len(slow):
+                results, inverse = self.unique(j, slow)
+                self._fail_unique(j, results, inverse, np.array([not r[0] for r in results]), slow)
+                for r, k in zip(slow.tolist(), inverse.tolist()):
+                    ok_, v = results[k]
+                    if ok_ and v is not None:
+                        per_row[r] = v  # type: ignore[assignment]
+                        counts[r] = len(v)  # type: ignore[arg-type]
+                        present[r] = True
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        flat = np.zeros(int(offsets[-1]), dtype=np.int64)
+        if len(fast_vals):
+            first_item = np.ones(len(fast_rows), dtype=bool)
+            first_item[1:] = fast_cells[1:] != fast_cells[:-1]
+            group_start = np.flatnonzero(first_item)
+            sizes = np.diff(np.append(group_start, len(fast_rows)))
+            within = np.arange(len(fast_rows)) - np.repeat(group_start, sizes)
+            flat[offsets[fast_rows] + within] = fast_vals
+        for r, v in per_row.items():
+            flat[offsets[r]:offsets[r] + len(v)] = v
+        return ListColumn(offsets, flat, present)
+
+    def tags(self, j: int) -> TagColumn:
+        results, inverse = self.unique(j)
+        self._fail_unique(j, results, inverse, np.array([not r[0] for r in results]))
+        vocab: dict[str, int] = {}
+        umasks = np.zeros(len(results), dtype=np.int64)
+        uvalues: list[tuple[str, ...] | None] = []
+        for k, (ok, v) in enumerate(results):
+            tags = tuple(v) if ok and v is not None else None  # type: ignore[arg-type]
+            uvalues.append(tags)
+            m = 0
+            for t in tags or ():
+                if t not in vocab:
+                    vocab[t] = len(vocab)
+                if vocab[t] < 62:
+                    m |= 1 << vocab[t]
+            umasks[k] = m
+        upresent = np.array([v is not None for v in uvalues], dtype=bool)
+        values = [uvalues[k] for k in inverse.tolist()]
+        return TagColumn(umasks[inverse], vocab, upresent[inverse], values)
+
+    def text(self, j: int) -> np.ndarray:
+        """A text column as stripped UTF-8 bytes (b"" when empty); a too-long cell is bad.
+
+        Only the cells that may need it (leading or trailing white space,
+        more than 500 bytes) go through the general parser.
+        """
+        spec = self.header.fields[j]
+        start, length = self.column(j)
+        raw = csvio.gather(self.cells.buf, start, length)
+        s = csvio.as_bytes(raw)
+        n = self.n
+        if raw.shape[1] == 0:
+            return s
+        last = raw[np.arange(n), np.maximum(length - 1, 0)]
+        odd = (length > 0) & ((raw[:, 0] <= 32) | (last <= 32) | (length > 500))
+        rows = np.flatnonzero(odd)
+        if len(rows):
+            s = s.astype(object)
+            bad_rows, msgs = [], []
+            for i in rows.tolist():
+                ok, v = _parse_text(spec, self.cells.text(i, j))
+                if not ok:
+                    bad_rows.append(i)
+                    msgs.append(str(v))
+                    s[i] = b""
+                else:
+                    s[i] = (v or "").encode("utf-8")  # type: ignore[union-attr]
+            if bad_rows:
+                self.fail(bad_rows, j, msgs)
+            s = s.astype(bytes)
+        return s
+
+
+def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: bool, policy_given: bool) -> Chunk:
+    """Columns of the block's good rows; every bad cell becomes a problem of its row.
+
+    ``year_given`` (--year) makes an empty year cell fine; ``policy_given``
+    (--policy) makes the jurisdiction irrelevant.
+    """
+    b = _ColumnBuilder(cells, header)
+    n = cells.n
+    columns: dict[str, Column | ListColumn | TagColumn | TextColumn] = {}
+    names = np.zeros(n, dtype="S1")
+    jur_codes = np.full(n, -1, dtype=np.int64)
+    jur_values: list[str | None] = []
+    for group in ([F.MONEY], [F.COUNT, F.YEAR]):
+        js = [j for j, spec in enumerate(header.fields) if spec.type in group]
+        for j, col in zip(js, b.numeric(js)):
+            columns[header.fields[j].name] = col
+    for ftype in (F.BOOL, F.RATE):
+        js = [j for j, spec in enumerate(header.fields) if spec.type == ftype]
+        for j, col in zip(js, b.scalars(js)):
+            columns[header.fields[j].name] = col
+    for j, spec in enumerate(header.fields):
+        if spec.type in (F.MONEY, F.COUNT, F.YEAR):
+            continue
+        if spec.type == F.MONEY_LIST:
+            columns[spec.name] = b.money_list(j)
+        elif spec.type == F.TAGS:
+            columns[spec.name] = b.tags(j)
+        elif spec.type in (F.BOOL, F.RATE):
+            continue
+        elif spec.name == "jurisdiction":
+            results, inverse = b.unique(j)
+            b._fail_unique(j, results, inverse, np.array([not r[0] for r in results]))
+            # as in calc: case and surrounding spaces do not matter
+            jur_values = [str(v).strip().lower() if ok and v is not None else None for ok, v in results]
+            jur_codes = inverse.astype(np.int64)
+        elif spec.type == F.TEXT:
+            text = b.text(j)
+            if spec.name == "name":
+                names = text
+    # row-level checks: the fiscal year, the jurisdiction
+    year_j = header.index("year")
+    if not year_given:
+        missing_year = ~columns["year"].present if "year" in columns else np.ones(n, dtype=bool)  # type: ignore[union-attr]
+        rows = np.flatnonzero(missing_year & ~b.bad)
+        if len(rows):
+            b.fail(rows, year_j if year_j is not None else -1,
+                   ["missing; fill in the fiscal year (e.g. 2024) or pass --year"] * len(rows))
+    if not policy_given:
+        jj = header.index("jurisdiction")
+        known = catalog.jurisdictions()
+        policy_of = [bool(catalog.for_jurisdiction(v)) if v is not None else False for v in jur_values]
+        for k, v in enumerate(jur_values):
+            rows = np.flatnonzero((jur_codes == k) & ~b.bad)
+            if not len(rows) or policy_of[k]:
+                continue
+            if v is None:
+                msg = f"missing; fill in one of {', '.join(known)} or pass --policy ID"
+            else:
+                close = difflib.get_close_matches(v, known, n=1, cutoff=0.3)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                msg = f"no policy for jurisdiction {v!r}{hint}; known: {', '.join(known)} (or pass --policy ID)"
+            b.fail(rows, jj if jj is not None else -1, [msg] * len(rows))
+
+    problems = list(cells.problems)
+    for i, j, value, msg in b.problems:
+        problems.append(RowProblem(int(cells.rows[i]), header.names[j] if j >= 0 else "year", value, msg))
+    problems.sort(key=lambda p: p.row)
+    good = np.flatnonzero(~b.bad)
+    table = Table(n, columns, cells.rows.tolist())
+    if len(good) < n:
+        table = select(table, good)
+    return Chunk(table, cells.rows[good], names[good] if len(names) == n else np.zeros(len(good), "S1"),
+                 jur_values, jur_codes[good], problems)
+
+
+def select(table: Table, idx: np.ndarray) -> Table:
+    """The rows ``idx`` of a table (in that order)."""
+    cols: dict[str, Column | ListColumn | TagColumn | TextColumn] = {}
+    for name, col in table.columns.items():
+        if isinstance(col, Column):
+            cols[name] = Column(col.values[idx], col.present[idx])
+        elif isinstance(col, ListColumn):
+            counts = np.diff(col.offsets)[idx]
+            offsets = np.zeros(len(idx) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
+            src = np.repeat(col.offsets[:-1][idx] - offsets[:-1], counts) + np.arange(int(offsets[-1]))
+            cols[name] = ListColumn(offsets, col.flat[src], col.present[idx])
+        elif isinstance(col, TagColumn):
+            cols[name] = TagColumn(col.masks[idx], col.vocab, col.present[idx], _take_list(col.values, idx))
+        else:
+            cols[name] = TextColumn(_take_list(col.values, idx), col.present[idx])
+    return Table(len(idx), cols, _take_list(table.rows, idx))
+
+
+def _take_list(values: list, idx: np.ndarray) -> list:
+    if len(idx) == 0:
+        return []
+    if len(idx) == 1:
+        return [values[int(idx[0])]]
+    return list(operator.itemgetter(*idx.tolist())(values))
