@@ -45,24 +45,22 @@ class ValueProblem(IncentivesError):
     """A single value could not be read (no location yet: the caller adds it)."""
 
 
-class InputError(IncentivesError):
+class LocatedError(IncentivesError):
+    """An error with a place: its text is "<where>: <message>"."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        self.message = message
+        self.location = location or Location()
+        where = str(self.location)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class InputError(LocatedError):
     """A company profile, CSV row or option is wrong."""
 
-    def __init__(self, message: str, location: Location | None = None):
-        self.message = message
-        self.location = location or Location()
-        where = str(self.location)
-        super().__init__(f"{where}: {message}" if where else message)
 
-
-class PolicyError(IncentivesError):
+class PolicyError(LocatedError):
     """A policy table is malformed (or asks for something it may not)."""
-
-    def __init__(self, message: str, location: Location | None = None):
-        self.message = message
-        self.location = location or Location()
-        where = str(self.location)
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 class ExpressionError(IncentivesError):
