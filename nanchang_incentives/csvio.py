@@ -23,6 +23,7 @@ import csv
 import functools
 import io
 import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,8 +175,25 @@ def _record_cut(data: bytes) -> int:
     return int(ok[-1]) + 1 if len(ok) else 0
 
 
-def iter_blocks(f: BinaryIO, enc: Encoding, start: int, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
-    """Blocks of whole records from ``start``, as UTF-8 bytes."""
+@dataclass(frozen=True)
+class BlockRef:
+    """Where a block is in the file: enough for another process to read it itself."""
+
+    offset: int
+    size: int
+    first_row: int
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+
+def iter_raw_blocks(f: BinaryIO, start: int, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[BlockRef, bytes]]:
+    """Blocks of whole records from ``start``: where each is, and its bytes as in the file.
+
+    Newlines, commas and quotes are single bytes in every encoding read here
+    (UTF-8, GB18030/GBK), so records are cut and counted before decoding.
+    """
     f.seek(start)
     pending = b""
     row = 1
@@ -198,12 +216,30 @@ def iter_blocks(f: BinaryIO, enc: Encoding, start: int, block_bytes: int = BLOCK
                 size = min(size * 2, MAX_BLOCK_BYTES)
                 continue
         data, pending = pending[:cut], pending[cut:]
+        yield BlockRef(pos, len(data), row), data
         pos += len(data)
-        data, bad = _to_utf8(data, enc)
-        records = data.count(b"\n") if b'"' not in data else None
-        yield Block(data, row, pos, bad)
-        row += records if records is not None else count_records(data)
+        row += data.count(b"\n") if b'"' not in data else count_records(data)
         size = block_bytes
+
+
+def iter_blocks(f: BinaryIO, enc: Encoding, start: int, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+    """Blocks of whole records from ``start``, as UTF-8 bytes."""
+    for ref, data in iter_raw_blocks(f, start, block_bytes):
+        yield decode_block(ref, data, enc)
+
+
+def decode_block(ref: BlockRef, data: bytes, enc: Encoding) -> Block:
+    """A block's bytes (as read from the file at ``ref``) as UTF-8."""
+    text, bad = _to_utf8(data, enc)
+    return Block(text, ref.first_row, ref.end, bad)
+
+
+def read_block(fd: int, ref: BlockRef, enc: Encoding) -> Block:
+    """Read and decode a block by its place in the file (a worker process does this itself)."""
+    data = os.pread(fd, ref.size, ref.offset)
+    if len(data) != ref.size:  # pragma: no cover - the file changed under us
+        raise InputError("the file changed while it was being read", Location(row=ref.first_row))
+    return decode_block(ref, data, enc)
 
 
 def _to_utf8(data: bytes, enc: Encoding) -> tuple[bytes, bool]:

@@ -136,10 +136,11 @@ def test_generated_profiles_by_jurisdiction(catalog, tmp_path):
     assert compare(catalog, profiles, tmp_path / "out.csv") > 0
 
 
-def test_worker_processes_and_small_blocks_give_the_same_bytes(catalog, tmp_path):
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_worker_processes_and_small_blocks_give_the_same_bytes(catalog, tmp_path, encoding):
     profiles = generate_profiles(catalog, 400, seed=3)
     src = tmp_path / "gen.csv"
-    write_profiles_csv(profiles, catalog, src)
+    write_profiles_csv(profiles, catalog, src, encoding=encoding)
     for layout in ("wide", "long"):
         one = tmp_path / f"one-{layout}.csv"
         many = tmp_path / f"many-{layout}.csv"
