@@ -8,14 +8,17 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from .engine import Options, PolicyResult, explain, run_policy
 from .errors import InputError, Location
 from .policy import Catalog, Policy, load_catalog
 from .profile import Profile, load_profile, table_of
+
+#: calc with no --year and validity respected
+DEFAULT_OPTIONS = Options()
 
 
 def load(policies_dirs: Iterable[str | Path] = ()) -> Catalog:
@@ -48,7 +51,7 @@ def require_year(profile: Profile, options: Options) -> None:
 
 
 def calculate(profile: Profile, policies: Sequence[Policy], catalog: Catalog,
-              options: Options = Options()) -> list[PolicyResult]:
+              options: Options = DEFAULT_OPTIONS) -> list[PolicyResult]:
     """Evaluate one company under each policy (a batch of one through the engine)."""
     require_year(profile, options)
     table = table_of([profile], catalog.registry)
@@ -99,7 +102,7 @@ class Comparison:
         return tuple(r for r in self.results if r.policy.jurisdiction == city)
 
 
-def compare(profile: Profile, cities: Sequence[str], catalog: Catalog, options: Options = Options()) -> Comparison:
+def compare(profile: Profile, cities: Sequence[str], catalog: Catalog, options: Options = DEFAULT_OPTIONS) -> Comparison:
     """Evaluate the same profile as if located in each city, side by side (default: every city)."""
     cities = check_cities(cities, catalog) if cities else default_cities(catalog)
     results: list[PolicyResult] = []

@@ -7,7 +7,8 @@ what is expected); 2 usage error (Typer/Click's own).
 from __future__ import annotations
 
 import sys
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 
@@ -46,7 +47,7 @@ def guarded(fn: Callable[[], T]) -> T:
 
 
 # every command lives in its own module and registers itself on `app`
-from .commands import calc as _calc  # noqa: E402,F401
+from .commands import calc as _calc  # noqa: F401
 
 for _name in ("compare", "batch", "policies"):
     try:

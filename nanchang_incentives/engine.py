@@ -16,7 +16,6 @@ Order of caps (SPEC §3), each applied in exactly one place below:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -118,7 +117,7 @@ class _Context:
         self.index: np.ndarray | None = None  # item level: row of each item
         self.item: Num | None = None
 
-    def at_items(self, index: np.ndarray, item: Num) -> "_Context":
+    def at_items(self, index: np.ndarray, item: Num) -> _Context:
         sub = _Context.__new__(_Context)
         sub.__dict__.update(self.__dict__)
         sub.cache = {}
@@ -712,7 +711,7 @@ def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, cap
         if trace.left is not None and trace.right is not None:
             sides = expr.comparison_sides(cond.expr)
             assert sides is not None
-            lname, ltype = _side_text(sides[0], catalog)
+            _, ltype = _side_text(sides[0], catalog)
             if _known(trace.left.known, i) and _known(trace.right.known, i):
                 lv, rv = _fmt_num(trace.left, i, ltype), _fmt_num(trace.right, i, ltype)
                 detail = f"{cond.expr.text}: {lv} {sides[1]} {rv}"

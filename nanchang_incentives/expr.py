@@ -23,10 +23,11 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -276,9 +277,9 @@ def _check(node: Node, kind_of: KindOf, text: str) -> str:
         for operand in operands:
             if _check(operand, kind_of, text) != NUMBER:
                 raise ExpressionError(f"{text!r}: arithmetic needs numbers, not conditions")
-        if isinstance(node, BinOp) and node.op == "/":
-            if not isinstance(node.right, Const) or node.right.value == 0:
-                raise ExpressionError(f"{text!r}: division is allowed only by a non-zero constant")
+        if isinstance(node, BinOp) and node.op == "/" and (not isinstance(node.right, Const)
+                                                           or node.right.value == 0):
+            raise ExpressionError(f"{text!r}: division is allowed only by a non-zero constant")
         return NUMBER
     if isinstance(node, Compare):
         left, right = _check(node.left, kind_of, text), _check(node.right, kind_of, text)
@@ -316,7 +317,7 @@ class Num:
     bound: int
 
     @staticmethod
-    def const(value: Fraction) -> "Num":
+    def const(value: Fraction) -> Num:
         return Num(value.numerator, value.denominator, True, abs(value.numerator))
 
 

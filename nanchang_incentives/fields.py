@@ -8,8 +8,8 @@ table, so a new city brings its fields with it and no code changes.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from . import expr
 from .errors import ValueProblem
@@ -171,7 +171,7 @@ class Registry:
                 close = [lowered[name.lower()]]
         return f' (did you mean "{close[0]}"?)' if close else ""
 
-    def merged(self, extra: Iterable[Field]) -> "Registry":
+    def merged(self, extra: Iterable[Field]) -> Registry:
         out = dict(self.fields)
         for f in extra:
             out.setdefault(f.name, f)

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 from . import fields as F
 from .errors import InputError, Location, ValueProblem
 
-if sys.version_info >= (3, 11):
+if sys.version_info >= (3, 11):  # noqa: UP036 - tomli is the declared fallback for older Pythons
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
@@ -44,7 +44,7 @@ class Profile:
     def get(self, key: str, default: object = None) -> object:
         return self.values.get(key, default)
 
-    def with_values(self, **changes: object) -> "Profile":
+    def with_values(self, **changes: object) -> Profile:
         values = dict(self.values)
         for k, v in changes.items():
             if v is None:
@@ -205,7 +205,7 @@ class Table:
             return tuple(int(x) for x in col.flat[col.offsets[i]:col.offsets[i + 1]])
         return col.values[i]
 
-    def take(self, i: int) -> "Table":
+    def take(self, i: int) -> Table:
         """A one-row table (row i)."""
         return from_values([{k: self.python_value(k, i) for k in self.columns
                              if self.python_value(k, i) is not None}],

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import PolicyError, Location, ValueProblem
+from .errors import InputError, Location, PolicyError, ValueProblem
 from .money import parse_rate
 from .profile import read_toml
-from .errors import InputError
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def load_reference(path: Path) -> ReferenceTable:
     except ValueProblem as exc:
         raise PolicyError(str(exc), loc) from None
     quotes.sort(key=lambda q: q.date)
-    for a, b in zip(quotes, quotes[1:]):
+    for a, b in itertools.pairwise(quotes):
         if a.date == b.date:
             raise PolicyError(f"two quotes for {a.date}", loc)
     return ReferenceTable(str(meta["id"]), str(meta.get("title", "")), meta["confirmed_through"], series,

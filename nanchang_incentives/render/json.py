@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..engine import ClauseResult, PolicyResult
 from ..money import format_fen
