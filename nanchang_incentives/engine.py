@@ -367,8 +367,9 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
         decided = DISCRETIONARY
     status = np.where(~active, EXPIRED,
                       np.where(industry.known & ~industry.val, NOT_ELIGIBLE,
-                               np.where(~industry.known, MISSING,
-                                        np.where(ok.known & ~ok.val, NOT_ELIGIBLE,
+                               # a condition already false decides the clause even without industries
+                               np.where(ok.known & ~ok.val, NOT_ELIGIBLE,
+                                        np.where(~industry.known, MISSING,
                                                  np.where(computed, decided, MISSING))))).astype(np.int8)
     counted = status <= CAPPED  # GRANTED or CAPPED
     raw = np.where(computed & active, raw, 0)

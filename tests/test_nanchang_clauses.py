@@ -521,6 +521,20 @@ def test_missing_industries_every_clause_names_it() -> None:
     assert r.total == 0
 
 
+def test_missing_industries_does_not_hide_a_condition_already_false() -> None:
+    # Three-valued logic: "targeted?" is unknown, but a clause whose own test is false
+    # is not_eligible whatever the industries (SPEC §4: missing input only where needed).
+    # revenue growth 1亿 − 1亿 = 0 < 1亿: loan_interest fails; ipo_completed = false: ipo fails;
+    # revenue 1亿 < 20亿: rd_center fails. neeq_listed is not given: still missing input.
+    r = result(industries=None, ipo_completed=False, revenue="1亿", revenue_prev="1亿")
+    assert r.clause("loan_interest").status == "not_eligible"
+    assert r.clause("ipo").status == "not_eligible"
+    assert r.clause("rd_center").status == "not_eligible"
+    neeq = r.clause("neeq_listing")
+    assert neeq.status == "missing_input"
+    assert set(neeq.missing) == {"industries", "neeq_listed"}
+
+
 # ---------------------------------------------------------------- totals
 
 
