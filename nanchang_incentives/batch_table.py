@@ -134,8 +134,8 @@ class _ColumnBuilder:
             texts, inverse = csvio.distinct(self.cells.buf, start, length)
         return [_parse_text(spec, u.decode("utf-8", errors="replace")) for u in texts], inverse
 
-    def scalars(self, js: Sequence[int]) -> list[Column]:
-        """bool or rate columns: each distinct cell text of all of them parsed once per type."""
+    def _filled(self, js: Sequence[int]) -> tuple[list, np.ndarray, np.ndarray]:
+        """The non-empty cells of columns ``js``: per column (rows, starts, lengths), and all starts/lengths."""
         filled = []
         for j in js:
             start, length = self.column(j)
@@ -143,6 +143,11 @@ class _ColumnBuilder:
             filled.append((idx, start[idx], length[idx]))
         starts = np.concatenate([f[1] for f in filled]) if filled else np.zeros(0, np.int64)
         lengths = np.concatenate([f[2] for f in filled]) if filled else np.zeros(0, np.int64)
+        return filled, starts, lengths
+
+    def scalars(self, js: Sequence[int]) -> list[Column]:
+        """bool or rate columns: each distinct cell text of all of them parsed once per type."""
+        filled, starts, lengths = self._filled(js)
         texts, inverse_all = csvio.distinct(self.cells.buf, starts, lengths)
         parsed: dict[str, list[tuple[bool, object]]] = {}
         out = []
@@ -180,13 +185,7 @@ class _ColumnBuilder:
         kinds = {self.header.fields[j].type for j in js}
         money = kinds == {F.MONEY}
         assert money or kinds <= {F.COUNT, F.YEAR}
-        filled = []
-        for j in js:
-            start, length = self.column(j)
-            idx = np.flatnonzero(length > 0)
-            filled.append((idx, start[idx], length[idx]))
-        starts = np.concatenate([f[1] for f in filled]) if filled else np.zeros(0, np.int64)
-        lengths = np.concatenate([f[2] for f in filled]) if filled else np.zeros(0, np.int64)
+        filled, starts, lengths = self._filled(js)
         if money:
             v_all, ok_all = csvio.parse_numbers(self.cells.buf, starts, lengths, scale=4, units=True,
                                                 max_value=MAX_UNITS, width=NUMERIC_WIDTH)

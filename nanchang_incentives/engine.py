@@ -17,6 +17,7 @@ Order of caps (SPEC §3), each applied in exactly one place below:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -557,7 +558,7 @@ def _fmt_num(v: Num, i: int, ftype: str | None = None) -> str:
     units = f * 10_000
     if units.denominator == 1:
         return format_units(int(units))
-    return format_rate(f) if abs(f) < 1 else f"{float(f):,.6f}"
+    return format_rate(f) if abs(f) < 1 else f"{Decimal(f.numerator) / Decimal(f.denominator):,.6f}"
 
 
 def _known(v, i: int) -> bool:
