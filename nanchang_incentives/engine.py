@@ -652,8 +652,10 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
                     f"last fen) to {format_fen_grouped(after)}")
             caps.append(CapNote("company_annual", None, limit, before, after, note))
         elif state == CAP_NOT_BINDING:
+            reached = "not reached" if run.covered[i] or run.options.ignore_validity else \
+                "not applicable: the year is outside the policy's validity"
             caps.append(CapNote("company_annual", None, limit, before, after,
-                                f"company annual cap ({cap.section}): {base_note}; not reached", applied=False))
+                                f"company annual cap ({cap.section}): {base_note}; {reached}", applied=False))
         elif state == CAP_EXEMPT:
             caps.append(CapNote("company_annual", None, limit, before, after,
                                 f"company annual cap not applied: {cap.exempt_note or cap.exempt_if}",

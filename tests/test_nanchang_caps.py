@@ -347,3 +347,12 @@ def test_json_of_edge_results_matches_the_schema(fields: dict[str, object], opti
     assert len(ids) == 19
     assert ids[0] == "one_firm_one_policy"
     assert ids[-1] == "event_attraction"
+
+
+def test_company_cap_note_for_an_expired_year_says_not_applicable() -> None:
+    # 2026 is outside 2023-10-10 … 2025-12-31: every clause expired, so the cap has nothing to
+    # limit; the note must not claim it was checked ("not reached").
+    r = result(Options(year=2026), neeq_listed=True, revenue="1亿")
+    assert {c.status for c in r.clauses} == {"expired"}
+    note = company_cap(r).note
+    assert "not applicable" in note and "not reached" not in note
