@@ -1012,7 +1012,7 @@ def _check_magnitude(base: expr.Expression | None, rate: expr.Expression | None,
     if cap is not None:
         amount = min(amount, Fraction(cap, UNITS_PER_YUAN))
     if amount > MAX_AMOUNT_YUAN:
-        digits = len(str(int(amount))) - 1  # no float(): the bound may exceed any float
+        digits = len(str(int(amount))) - 1  # integer digits only: the bound may exceed any binary float
         reader.error(f"the amount can reach about 1e+{digits} yuan for the largest inputs (money up to "
                      f"{MAX_YUAN:.0e} yuan, counts up to {MAX_COUNT:,}); at most {MAX_AMOUNT_YUAN:.0e} is allowed: "
                      f"check the constants in base and rate", table, "base" if base is not None else "fixed", cid)
