@@ -256,12 +256,13 @@ def _check_fen(fen: np.ndarray) -> np.ndarray:
 
 
 def _eval_condition(cond: expr.Expression, ctx: _Context, n: int) -> CondTrace:
+    """A condition's truth per row; for a numeric comparison also both sides (to say how far off)."""
     sides = expr.comparison_sides(cond)
-    if sides is not None and expr._check(sides[0], ctx.catalog.registry.kind_of, cond.text) == expr.NUMBER:
+    if sides is not None:
         left = expr.evaluate(sides[0], ctx)
         right = expr.evaluate(sides[2], ctx)
-        b = expr.compare(sides[1], left, right)  # type: ignore[arg-type]
-        return CondTrace(_bool_full(b, n), left, right)  # type: ignore[arg-type]
+        if isinstance(left, Num) and isinstance(right, Num):
+            return CondTrace(_bool_full(expr.compare(sides[1], left, right), n), left, right)
     b = expr.evaluate(cond.tree, ctx)
     return CondTrace(_bool_full(b, n))  # type: ignore[arg-type]
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
 from . import expr
@@ -65,7 +66,11 @@ class Clause:
         return self.basis != "discretionary"
 
     def names(self) -> frozenset[str]:
-        """Every field the clause reads."""
+        """Every field the clause reads (derived once; the clause is frozen)."""
+        return self._names
+
+    @cached_property
+    def _names(self) -> frozenset[str]:
         out: set[str] = set()
         for c in self.conditions:
             out |= c.expr.names
