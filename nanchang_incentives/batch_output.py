@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import csvio
+from . import csvio, explain
 from .engine import (
     CAP_BINDING,
     CAP_EXEMPT,
@@ -25,7 +25,6 @@ from .engine import (
     CAP_UNKNOWN,
     CAP_WAIVED,
     CAPPED,
-    DISCRETIONARY,
     EXCLUDED,
     EXPIRED,
     GRANTED,
@@ -36,6 +35,7 @@ from .engine import (
 )
 from .money import format_units
 from .policy import BASES, Catalog, Policy
+from .trace import STATUS_BY_CODE
 
 if TYPE_CHECKING:
     from .batch import BatchOptions, PolicyBudget
@@ -137,6 +137,11 @@ def explanation_codes(ev: Evaluated, catalog: Catalog) -> list[tuple[np.ndarray,
         winner = np.full(n, -1, dtype=np.int64)
         if c.group and c.group in run.group_winner:
             winner = np.where(cr.status == EXCLUDED, run.group_winner[c.group], -1)
+            group_ = next(g for g in pol.groups if g.id == c.group)
+            members = {r.clause.id: r for r in run.clauses}
+            kept = np.stack([members[m].after_clause_cap for m in group_.clauses])
+            win_amount = kept[np.maximum(winner, 0), np.arange(n)]
+            flags |= np.where((winner >= 0) & (win_amount == cr.after_clause_cap), 16, 0)
         st = cr.status.astype(np.int64)
         # only what the status's text uses goes into the key
         key_year = np.where(st == EXPIRED, yidx, 0)
@@ -159,34 +164,18 @@ def explanation_codes(ev: Evaluated, catalog: Catalog) -> list[tuple[np.ndarray,
 
 def _short_text(c, pol: Policy, status: int, year: int, missing: list[str], failed: list[str], labels: list[str],
                 flags: int, winner: str | None) -> str:
-    parts: list[str] = []
-    if status == EXPIRED:
-        return f"not computed: {year} is outside the policy's validity"
-    if status == MISSING:
-        return f"not evaluated: add {', '.join(missing) or 'the missing field'}"
-    if status == NOT_ELIGIBLE:
-        if failed:
-            return "; ".join(f"not met: {label}" for label in failed)
-        if flags & 8:
-            return f"the policy targets {', '.join(pol.industries)} enterprises"
-        return f"{_calc_text(c)}: amount is zero" if c.computes_amount else "not eligible"
-    if labels:
-        parts.append("met: " + "; ".join(labels))
-    if status == DISCRETIONARY:
-        parts.append("the text fixes no amount: " + (c.notes[0] if c.notes else "awarded case by case"))
-        return "; ".join(parts)
-    parts.append(_calc_text(c))
-    if flags & 1 and c.item_cap:
-        parts.append(f"{c.item_label}(s) cut to the cap of {format_units(c.item_cap)} per {c.item_label}")
-    if flags & 2 and c.cap:
-        parts.append(f"clause cap {format_units(c.cap)} per {c.cap_period} applied")
-    if status == EXCLUDED and winner:
-        parts.append(f"exclusive group '{c.group}' (就高不就低): {winner} is higher, this clause is forgone")
-    if flags & 4 and pol.company_cap is not None:
-        parts.append(f"company annual cap ({pol.company_cap.limit.text}): cut proportionally")
-    if c.basis == "up_to" and status in (GRANTED, CAPPED):
-        parts.append("the text sets only a ceiling: the amount is the most that can be granted")
-    return "; ".join(p for p in parts if p)
+    """The long layout's explanation of one combination of facts, in the one wording (``explain.outline``)."""
+    st = STATUS_BY_CODE[status]
+    item_cap = (f"{c.item_label}(s) cut to the cap of {format_units(c.item_cap)} per {c.item_label}"
+                if flags & 1 and c.item_cap else "")
+    clause_cap = (f"clause cap {format_units(c.cap)} {explain.scope_words(c.cap_period)} applied"
+                  if flags & 2 and c.cap else "")
+    company_cut = (f"company annual cap ({pol.company_cap.limit.text}): cut proportionally"
+                   if flags & 4 and pol.company_cap is not None else "")
+    return explain.outline(status=st, year=year, missing=missing, failed=failed, held=labels, calc=_calc_text(c),
+                           item_cap=item_cap, clause_cap=clause_cap, group=c.group or "", winner=winner or "",
+                           tie=bool(flags & 16), company_cut=company_cut,
+                           not_targeted=pol.industries if flags & 8 else (), basis=c.basis, notes=c.notes)
 
 
 # ---------------------------------------------------------------- output rows

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import api
+from . import api, explain
 from .engine import STATUS_NAMES, Options, PolicyResult
 from .errors import IncentivesError, InputError, Location, PolicyError, ValueProblem
 from .fields import Registry
@@ -332,10 +332,11 @@ def compare(case: Case, result: PolicyResult) -> list[Mismatch]:
         if want.missing is not None and tuple(sorted(want.missing)) != tuple(sorted(got.missing)):
             out.append(Mismatch(f"{cid}.missing", ", ".join(sorted(want.missing)) or "(none)",
                                 ", ".join(sorted(got.missing)) or "(none)"))
+    worded = explain.warnings(result)
     for text in case.warnings:
-        if not any(text in w for w in result.warnings):
+        if not any(text in w for w in worded):
             out.append(Mismatch("warnings", f"a warning containing {text!r}",
-                                " | ".join(result.warnings) or "(no warnings)"))
+                                " | ".join(worded) or "(no warnings)"))
     for key, want_flag, got_flag in (("hypothetical", case.hypothetical, result.hypothetical),
                                      ("targeted", case.targeted, result.targeted)):
         if want_flag is not None and want_flag != got_flag:

@@ -17,7 +17,6 @@ Order of caps (SPEC §3), each applied in exactly one place below:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -26,9 +25,32 @@ from . import expr
 from . import fields as F
 from .errors import InputError
 from .expr import Bool, Num
-from .money import MAX_UNITS, UNITS_PER_FEN, format_fen_grouped, format_rate, format_units
+from .money import MAX_UNITS, UNITS_PER_FEN, format_units
 from .policy import ITEM, Catalog, Clause, Policy
 from .profile import ListColumn, Table, TagColumn
+from .trace import (
+    CAP_STATE_BY_CODE,
+    STATUS_BY_CODE,
+    Basis,
+    Calculation,
+    CapEvent,
+    CapKind,
+    CapState,
+    ClauseResult,
+    CompanyCap,
+    ConditionResult,
+    Factor,
+    FieldValue,
+    GroupDecision,
+    Kind,
+    Notice,
+    NoticeKind,
+    PolicyResult,
+    ReferenceUse,
+    Side,
+    Source,
+    Status,
+)
 
 GRANTED, CAPPED, EXCLUDED, NOT_ELIGIBLE, MISSING, DISCRETIONARY, EXPIRED = range(7)
 #: the largest clause amount, in fen: the largest money value a profile can hold (10万亿 yuan)
@@ -65,6 +87,8 @@ class ClauseRun:
     rate: Num | None = None
     items_count: np.ndarray | None = None
     items_capped: np.ndarray | None = None  # number of items cut by item_cap
+    #: the factors of the amount (base, each factor of the rate, the fixed sum) with their values
+    factors: list[tuple[expr.Node | None, str, Num | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -377,7 +401,50 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
     raw = np.where(computed & active, raw, 0)
     after_cap = np.where(counted, after_cap, 0)
     return ClauseRun(c, status, raw, np.where(counted, after_item, 0), after_cap, after_cap.copy(),
-                     conds, base, rate, items_count, items_capped)
+                     conds, base, rate, items_count, items_capped, _factor_values(c, ctx))
+
+
+def _product(node: expr.Node) -> list[expr.Node]:
+    """The factors of a product ("50% * lpr_1y" -> [50%, lpr_1y]); any other node is one factor."""
+    if isinstance(node, expr.BinOp) and node.op == "*":
+        return _product(node.left) + _product(node.right)
+    return [node]
+
+
+def _factor_values(c: Clause, ctx: _Context) -> list[tuple[expr.Node | None, str, Num | None]]:
+    """(node, role, value) for each factor of a clause's amount; role is base, rate or fixed.
+
+    Field values come from the context's cache (already loaded for the amount), so this costs no
+    evaluation; an itemised clause's per-item base is left out (its items are counted instead).
+    """
+    if not c.computes_amount:
+        return []
+    out: list[tuple[expr.Node | None, str, Num | None]] = []
+    if c.base is not None and not c.items:
+        out.append((c.base.tree, "base", ctx_value_or_none(c.base, ctx)))
+    if c.rate is not None:
+        nodes = _product(c.rate.tree)
+        for node in nodes:
+            value = expr.evaluate(node, ctx) if not c.items or not (node_names(node) & {ITEM}) else None
+            out.append((node, "rate", value if isinstance(value, Num) else None))
+    if c.fixed is not None:
+        out.append((None, "fixed", Num.const(Fraction(c.fixed, 10**4))))
+    return out
+
+
+def node_names(node: expr.Node) -> set[str]:
+    """The field names a node reads."""
+    if isinstance(node, expr.Name):
+        return {node.name}
+    out: set[str] = set()
+    for v in vars(node).values():
+        if isinstance(v, expr.Node):
+            out |= node_names(v)
+        elif isinstance(v, tuple):
+            for x in v:
+                if isinstance(x, expr.Node):
+                    out |= node_names(x)
+    return out
 
 
 def ctx_value_or_none(e: expr.Expression | None, ctx: _Context) -> Num | None:
@@ -468,265 +535,259 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
     return state, limit, before, after, exempt, waived
 
 
-# ---------------------------------------------------------------- per-row results
+# ---------------------------------------------------------------- per-row results (facts, no words)
+
+#: a field type -> the kind a value of it is shown as
+_KIND = {F.MONEY: Kind.MONEY, F.MONEY_LIST: Kind.MONEY_LIST, F.RATE: Kind.RATE, F.COUNT: Kind.COUNT,
+         F.YEAR: Kind.YEAR, F.BOOL: Kind.BOOL, F.TEXT: Kind.TEXT, F.TAGS: Kind.TAGS}
 
 
-@dataclass(frozen=True)
-class CapNote:
-    kind: str  # clause | item | group | company_annual
-    clause: str | None
-    limit: int | None  # fen
-    before: int  # fen
-    after: int  # fen
-    note: str = ""
-    applied: bool = True
-
-    def as_dict(self) -> dict:
-        from .money import format_fen
-
-        d: dict = {"kind": self.kind}
-        if self.clause:
-            d["clause"] = self.clause
-        d["limit"] = format_fen(self.limit) if self.limit is not None else None
-        d["before"] = format_fen(self.before)
-        d["after"] = format_fen(self.after)
-        d["applied"] = self.applied
-        if self.note:
-            d["note"] = self.note
-        return d
-
-
-@dataclass(frozen=True)
-class ConditionResult:
-    label: str
-    text: str
-    held: bool | None  # None: unknown (missing input)
-    detail: str  # "revenue − revenue_prev = 80,000,000.00 ≥ 100,000,000.00"
-    shortfall: str = ""  # "20,000,000.00 short of 100,000,000.00"
-    value: str = ""  # the compared value when known: "80,000,000.00"
-
-
-@dataclass(frozen=True)
-class ClauseResult:
-    id: str
-    title_zh: str
-    title_en: str
-    status: str
-    basis: str
-    amount: int  # fen
-    raw_amount: int  # fen
-    explanation: str
-    source: str
-    quote: str
-    conditions: tuple[ConditionResult, ...]
-    missing: tuple[str, ...]
-    calculation: str  # "base × rate" in words
-    caps: tuple[str, ...]
-    group: str | None
-    notes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PolicyResult:
-    policy: Policy
-    company: str
-    year: int
-    total: int
-    total_exact: int
-    caps: tuple[CapNote, ...]
-    warnings: tuple[str, ...]
-    clauses: tuple[ClauseResult, ...]
-    hypothetical: bool
-    targeted: bool | None  # does the policy target the company's industries?
-    references: tuple[str, ...]  # "LPR 1y 3.45% (in force since 2023-08-21, on 2023-12-31)"
-    row: int | None = None
-
-    def clause(self, cid: str) -> ClauseResult:
-        return next(c for c in self.clauses if c.id == cid)
-
-    @property
-    def total_up_to(self) -> int:
-        return sum(c.amount for c in self.clauses if c.basis == "up_to")
-
-
-def _fmt_num(v: Num, i: int, ftype: str | None = None) -> str:
-    num = v.num[i] if isinstance(v.num, np.ndarray) else v.num
-    f = Fraction(int(num), v.den)
-    if ftype == F.RATE:
-        return format_rate(f)
-    if f.denominator == 1 and ftype in (F.COUNT, F.YEAR, None) and abs(f) < 10_000:
-        return str(f.numerator)
-    units = f * 10_000
-    if units.denominator == 1:
-        return format_units(int(units))
-    return format_rate(f) if abs(f) < 1 else f"{Decimal(f.numerator) / Decimal(f.denominator):,.6f}"
+def _at(a, i: int):
+    return a[i] if isinstance(a, np.ndarray) else a
 
 
 def _known(v, i: int) -> bool:
     return bool(v[i]) if isinstance(v, np.ndarray) else bool(v)
 
 
-def _side_text(node: expr.Node, catalog: Catalog) -> tuple[str, str | None]:
-    """A readable name for one side of a comparison and its field type."""
+def _frac(v: Num, i: int) -> Fraction | None:
+    """Row i of an exact column as a Fraction (yuan for money, 0.031 for 3.1%); None when unknown."""
+    if not _known(v.known, i):
+        return None
+    return Fraction(int(_at(v.num, i)), v.den)
+
+
+def _field_value(table: Table, name: str, i: int, catalog: Catalog) -> FieldValue:
+    """A profile cell, typed: money and rates as exact Fractions."""
+    spec = catalog.registry.get(name)
+    kind = _KIND.get(spec.type, Kind.TEXT) if spec is not None else Kind.TEXT
+    v = table.python_value(name, i)
+    if v is not None and kind in (Kind.MONEY, Kind.RATE, Kind.COUNT, Kind.YEAR) and not isinstance(v, bool):
+        v = Fraction(int(v), F.DENOMINATOR[spec.type]) if spec is not None else v  # type: ignore[arg-type,call-overload]
+    elif v is not None and kind == Kind.MONEY_LIST:
+        v = tuple(Fraction(int(x), F.DENOMINATOR[F.MONEY_LIST]) for x in v)  # type: ignore[union-attr]
+    elif isinstance(v, np.str_):
+        v = str(v)
+    return FieldValue(name, kind, v)  # type: ignore[arg-type]
+
+
+def _node_kind(node: expr.Node, catalog: Catalog) -> Kind:
+    """The unit a side of a comparison or a factor is shown in."""
     if isinstance(node, expr.Name):
         spec = catalog.registry.get(node.name)
-        return node.name, spec.type if spec else None
+        return _KIND.get(spec.type, Kind.NUMBER) if spec is not None else Kind.NUMBER
     if isinstance(node, expr.Const):
-        return "", None
-    return "", F.MONEY
+        return Kind.NUMBER
+    names = node_names(node)
+    kinds = {_node_kind(expr.Name(n), catalog) for n in names}
+    return Kind.MONEY if Kind.MONEY in kinds or not kinds else next(iter(kinds))
+
+
+def _condition(cond, trace: CondTrace, i: int, table: Table, catalog: Catalog) -> ConditionResult:
+    known = _known(trace.value.known, i)
+    held = _known(trace.value.val, i) if known else None
+    label = cond.label or cond.expr.text
+    sides = expr.comparison_sides(cond.expr)
+    if sides is not None and trace.left is not None and trace.right is not None:
+        lnode, op, rnode = sides
+        parts = cond.expr.text.split(op, 1)
+        ltext, rtext = (parts[0].strip(), parts[1].strip()) if len(parts) == 2 else ("", "")
+        lkind = _node_kind(lnode, catalog)
+        rkind = _node_kind(rnode, catalog)
+        if lkind == Kind.NUMBER:
+            lkind = rkind
+        if rkind == Kind.NUMBER:
+            rkind = lkind
+        left = Side(ltext, _frac(trace.left, i), lkind, tuple(sorted(node_names(lnode))))
+        right = Side(rtext, _frac(trace.right, i), rkind, tuple(sorted(node_names(rnode))))
+        return ConditionResult(label, cond.expr.text, held, op, left, right,
+                               has_threshold=_has_threshold(cond.expr.tree))
+    values = tuple(_field_value(table, n, i, catalog) for n in sorted(cond.expr.names))
+    return ConditionResult(label, cond.expr.text, held, values=values, has_threshold=_has_threshold(cond.expr.tree))
+
+
+def _nonzero_constant(node: expr.Node) -> bool:
+    """A side that reads no field ("1亿", "20 * 100000000") and is not zero."""
+    if node_names(node) or isinstance(node, expr.BoolConst):
+        return False
+    v = expr.evaluate(node, None)  # type: ignore[arg-type]  # reads no field: the context is never asked
+    return isinstance(v, Num) and v.num != 0
+
+
+def _has_threshold(node: expr.Node) -> bool:
+    """Does the test compare something with a non-zero constant anywhere in it?"""
+    if isinstance(node, expr.Compare):
+        return any(_nonzero_constant(s) for s in (node.left, node.right))
+    if isinstance(node, expr.BoolOp):
+        return any(_has_threshold(x) for x in node.operands)
+    if isinstance(node, expr.Not):
+        return _has_threshold(node.operand)
+    return False
+
+
+def _factor(node: expr.Node | None, role: str, value: Num | None, c: Clause, run: PolicyRun, i: int,
+            catalog: Catalog) -> Factor:
+    v = _frac(value, i) if value is not None else None
+    if role == "fixed":
+        return Factor(format_units(c.fixed or 0), v, Kind.MONEY, Source.CONSTANT)
+    if role == "base" and c.base is not None:
+        name = c.base.text if c.base.text in catalog.registry else ""
+        kind = _node_kind(c.base.tree, catalog)
+        return Factor(c.base.text, v, kind, _source_of(name, run, i), name, c.base_label)
+    assert node is not None
+    if isinstance(node, expr.Name):
+        spec = catalog.registry.get(node.name)
+        source = _source_of(node.name, run, i)
+        as_of, series = None, ""
+        if source == Source.REFERENCE and spec is not None and spec.default:
+            series = spec.default.split(":", 1)[1]
+            look = run.lookups.get((series, int(run.years[i])))
+            as_of = look.as_of if look is not None else None  # type: ignore[attr-defined]
+        return Factor(node.name, v, _node_kind(node, catalog), source, node.name, as_of=as_of, series=series)
+    if isinstance(node, expr.Const):
+        return Factor(c.rate.text if c.rate is not None and len(_product(c.rate.tree)) == 1 else "", v, Kind.RATE,
+                      Source.CONSTANT)
+    return Factor(c.rate.text if c.rate is not None else "", v, Kind.RATE, Source.CONSTANT)
+
+
+def _source_of(name: str, run: PolicyRun, i: int) -> Source:
+    if not name:
+        return Source.CONSTANT
+    if name in run.defaulted and run.defaulted[name][i]:
+        return Source.REFERENCE if run.default_sources[name].startswith("reference:") else Source.DEFAULT
+    return Source.GIVEN
+
+
+def _calculation(cr: ClauseRun, run: PolicyRun, i: int, catalog: Catalog) -> Calculation | None:
+    c = cr.clause
+    if not c.computes_amount:
+        return None
+    factors = tuple(_factor(node, role, value, c, run, i, catalog) for node, role, value in cr.factors)
+    if c.items:
+        count = int(cr.items_count[i]) if cr.items_count is not None else 0
+        return Calculation(factors, int(cr.raw[i]), count, c.items, c.item_label)
+    return Calculation(factors, int(cr.raw[i]))
 
 
 def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
-    """The full result for row ``i``: statuses, amounts, caps and explanations."""
+    """The facts of row ``i``: statuses, amounts, conditions, caps, group decisions, notices.
+
+    No words: ``nanchang_incentives.explain`` says them.
+    """
     pol = run.policy
     table = run.table
     year = int(run.years[i])
-    hypothetical = bool(not run.covered[i] and run.options.ignore_validity)
-    warnings: list[str] = []
-    caps: list[CapNote] = []
-    refs: list[str] = []
+    in_force = bool(run.covered[i])
+    hypothetical = bool(not in_force and run.options.ignore_validity)
+    notices: list[Notice] = []
+    caps: list[CapEvent] = []
+    refs: list[ReferenceUse] = []
 
-    if not run.covered[i]:
-        period = f"{pol.valid_from} … {pol.valid_until or 'end unknown'}"
-        if run.options.ignore_validity:
-            warnings.append(f"{year} is outside the policy's validity ({period}): computed anyway with "
-                            f"--ignore-validity; every figure is HYPOTHETICAL")
-        else:
-            warnings.append(f"{year} is outside the policy's validity ({period}): every clause is expired "
-                            f"(use --ignore-validity to compute a hypothetical result)")
+    if not in_force:
+        kind = NoticeKind.HYPOTHETICAL if run.options.ignore_validity else NoticeKind.OUTSIDE_VALIDITY
+        notices.append(Notice(kind, year=year))
     if pol.valid_until is None:
-        warnings.append(f"Validity end not confirmed: {pol.validity_note or 'the sources give no end date'}")
+        notices.append(Notice(NoticeKind.VALIDITY_END_UNKNOWN, text=pol.validity_note))
+    tags = tuple(str(t) for t in (table.python_value("industries", i) or ()))  # type: ignore[attr-defined]
     targeted = None
     if pol.industries:
         if _known(run.industry.known, i):
             targeted = _known(run.industry.val, i)
             if not targeted:
-                tags = table.python_value("industries", i) or ()
-                warnings.append(f"This policy targets {', '.join(pol.industries)} enterprises; the company's "
-                                f"industries are [{', '.join(tags)}]: no clause applies")
+                notices.append(Notice(NoticeKind.NOT_TARGETED, fields=("industries",)))
         else:
-            warnings.append("industries is missing: add it (e.g. industries = [\"" + pol.industries[0]
-                            + "\"]) to see which clauses apply")
+            notices.append(Notice(NoticeKind.INDUSTRIES_MISSING, fields=("industries",)))
+
     # fields read by the clauses that produced an amount for this row
     computed_fields: set[str] = set().union(*(cr.clause.names() for cr in run.clauses
                                              if int(cr.status[i]) in (GRANTED, CAPPED, EXCLUDED)))
+    defaults: list[tuple[str, str]] = []
     for name, rows in run.defaulted.items():
-        if rows[i]:
-            source = run.default_sources[name]
-            if source.startswith("reference:") and name not in computed_fields:
+        if not rows[i]:
+            continue
+        source = run.default_sources[name]
+        if source.startswith("reference:"):
+            if name not in computed_fields:
                 continue
-            if source.startswith("reference:"):
-                series = source.split(":", 1)[1]
-                look = run.lookups.get((series, year))
-                if look is not None:
-                    text = (f"{series} = {format_rate(look.rate, 2)}: the rate in force on {look.as_of} "  # type: ignore[attr-defined]
-                            f"(published {look.effective}; reference table)")  # type: ignore[attr-defined]
-                    if look.unconfirmed:  # type: ignore[attr-defined]
-                        table_ = next(t for t in catalog.references.values() if series in t.series)
-                        text += (f"; WARNING: the table is confirmed only to {table_.confirmed_through}, "
-                                 f"the rate on {look.as_of} may differ: give {name} in the profile")  # type: ignore[attr-defined]
-                        warnings.append(f"{name}: reference rate after {table_.confirmed_through} is unconfirmed; "
-                                        f"pass {name} = \"x.xx%\" to be sure")
-                    refs.append(text)
-            else:
-                warnings.append(f"{name} not given: {source} is used in its place")
+            series = source.split(":", 1)[1]
+            look = run.lookups.get((series, year))
+            if look is not None:
+                ref_table = next(t for t in catalog.references.values() if series in t.series)
+                refs.append(ReferenceUse(name, series, look.rate, Source.REFERENCE, look.as_of,  # type: ignore[attr-defined]
+                                         look.effective, look.unconfirmed,  # type: ignore[attr-defined]
+                                         ref_table.confirmed_through))
+                if look.unconfirmed:  # type: ignore[attr-defined]
+                    notices.append(Notice(NoticeKind.REFERENCE_UNCONFIRMED, fields=(name,),
+                                          date=ref_table.confirmed_through))
+        else:
+            defaults.append((name, source))
+            notices.append(Notice(NoticeKind.DEFAULT_USED, fields=(name, source)))
     used_fields = set().union(*(c.names() for c in pol.clauses))
-    for series_field in ("lpr_1y", "lpr_5y"):
-        if series_field in used_fields & computed_fields and table.python_value(series_field, i) is not None:
-            refs.append(f"{series_field} = {format_rate(Fraction(int(table.python_value(series_field, i)), F.DENOMINATOR[F.RATE]), 2)}: "  # type: ignore[arg-type]
-                        f"given in the profile")
+    for name in sorted(used_fields & computed_fields):
+        spec = catalog.registry.get(name)
+        if spec is not None and spec.type == F.RATE and spec.default and spec.default.startswith("reference:") \
+                and table.python_value(name, i) is not None:
+            refs.append(ReferenceUse(name, spec.default.split(":", 1)[1],
+                                     Fraction(int(table.python_value(name, i)), F.DENOMINATOR[F.RATE]),  # type: ignore[call-overload]
+                                     Source.GIVEN))
 
-    clause_results: list[ClauseResult] = []
-    for cr in run.clauses:
-        clause_results.append(_explain_clause(run, cr, i, catalog, caps))
+    clause_results = [_clause(run, cr, i, catalog, caps) for cr in run.clauses]
 
-    # company cap
     cap = pol.company_cap
-    state = int(run.cap_state[i])
+    company: CompanyCap | None = None
     if cap is not None:
+        state = CAP_STATE_BY_CODE[int(run.cap_state[i])]
+        if not in_force and not run.options.ignore_validity:
+            state = CapState.NOT_APPLICABLE
         limit = int(run.cap_limit[i])
         before, after = int(run.cap_before[i]), int(run.cap_after[i])
-        base_note = f"{cap.limit.text} = {format_fen_grouped(limit)}"
-        if state == CAP_BINDING:
-            note = (f"company annual cap ({cap.section}): {base_note}; the counted clauses summed to "
-                    f"{format_fen_grouped(before)} and were cut proportionally (largest remainder on the "
-                    f"last fen) to {format_fen_grouped(after)}")
-            caps.append(CapNote("company_annual", None, limit, before, after, note))
-        elif state == CAP_NOT_BINDING:
-            reached = "not reached" if run.covered[i] or run.options.ignore_validity else \
-                "not applicable: the year is outside the policy's validity"
-            caps.append(CapNote("company_annual", None, limit, before, after,
-                                f"company annual cap ({cap.section}): {base_note}; {reached}", applied=False))
-        elif state == CAP_EXEMPT:
-            caps.append(CapNote("company_annual", None, limit, before, after,
-                                f"company annual cap not applied: {cap.exempt_note or cap.exempt_if}",
-                                applied=False))
-            warnings.append(f"Company cap not applied: {cap.exempt_note or cap.exempt_if}")
-        elif state == CAP_WAIVED:
-            caps.append(CapNote("company_annual", None, limit, before, after,
-                                f"company annual cap waived: {cap.waived_note or cap.waived_if}", applied=False))
-            warnings.append(f"Company cap waived on the user's assertion: {cap.waived_note or cap.waived_if}")
-        elif state == CAP_UNKNOWN:
-            missing = sorted(n for n in cap.limit.names if table.python_value(n, i) is None
-                             and not (n in run.defaulted and run.defaulted[n][i]))
-            caps.append(CapNote("company_annual", None, None, before, after,
-                                f"company annual cap could not be checked: add {', '.join(missing)}", applied=False))
+        missing: tuple[str, ...] = ()
+        note = ""
+        if state == CapState.UNKNOWN:
+            missing = tuple(sorted(n for n in cap.limit.names if table.python_value(n, i) is None
+                                   and not (n in run.defaulted and run.defaulted[n][i])))
             if before > 0:
-                warnings.append(f"Company annual cap ({cap.limit.text}) not checked: {', '.join(missing)} missing; "
-                                f"the total may be too high")
-        if state in (CAP_NOT_BINDING, CAP_BINDING, CAP_UNKNOWN) and cap.exempt_if is not None:
+                notices.append(Notice(NoticeKind.COMPANY_CAP_UNCHECKED, fields=missing, text=cap.limit.text))
+        elif state == CapState.EXEMPT:
+            note = cap.exempt_note or cap.exempt_if.text if cap.exempt_if else ""
+            notices.append(Notice(NoticeKind.COMPANY_CAP_EXEMPT, text=note))
+        elif state == CapState.WAIVED:
+            note = cap.waived_note or cap.waived_if.text if cap.waived_if else ""
+            notices.append(Notice(NoticeKind.COMPANY_CAP_WAIVED, text=note))
+        company = CompanyCap(state, cap.section, cap.limit.text, None if state == CapState.UNKNOWN else limit,
+                             before, after, missing, note)
+        caps.append(CapEvent(CapKind.COMPANY, None, company.limit, before, after,
+                             applied=state == CapState.APPLIED, state=state))
+        if state in (CapState.NOT_REACHED, CapState.APPLIED, CapState.UNKNOWN) and cap.exempt_if is not None:
             ex = run.exempt
             if ex is not None and not _known(ex.known, i):
-                warnings.append(f"{', '.join(sorted(cap.exempt_if.names))} not given: treated as false, "
-                                f"so the company cap applies")
+                notices.append(Notice(NoticeKind.EXEMPTION_ASSUMED_FALSE, fields=tuple(sorted(cap.exempt_if.names))))
 
     by_id = {c.id: c for c in clause_results}
     for g in pol.groups:
-        pending = [m for m in g.clauses if by_id[m].status == "missing_input"]
+        pending = [m for m in g.clauses if by_id[m].status == Status.MISSING_INPUT]
         if pending and any(by_id[m].amount > 0 for m in g.clauses):
-            warnings.append(f"exclusive group '{g.id}' (就高不就低) was decided without {', '.join(pending)} "
-                            f"(missing input): the choice may change once "
-                            f"{', '.join(sorted({f for m in pending for f in by_id[m].missing}))} is given")
+            notices.append(Notice(NoticeKind.GROUP_UNDECIDED, group=g.id, clauses=tuple(pending),
+                                  fields=tuple(sorted({f for m in pending for f in by_id[m].missing}))))
 
     n_with = sum(1 for c in clause_results if c.amount > 0)
     for notice in pol.notices:
         if n_with >= notice.min_clauses_with_amount:
-            warnings.append(notice.text)
+            notices.append(Notice(NoticeKind.POLICY_NOTICE, text=notice.text))
 
     total = sum(c.amount for c in clause_results)
-    total_exact = sum(c.amount for c in clause_results if c.basis == "exact")
+    total_exact = sum(c.amount for c in clause_results if c.basis == Basis.EXACT)
     return PolicyResult(pol, str(table.text("name", i) or "company"), year, total, total_exact, tuple(caps),
-                        tuple(warnings), tuple(clause_results), hypothetical, targeted, tuple(refs), table.rows[i])
+                        tuple(notices), tuple(clause_results), hypothetical, targeted, tuple(refs), table.rows[i],
+                        company, tags, in_force, tuple(defaults))
 
 
-def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[CapNote]) -> ClauseResult:
+def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[CapEvent]) -> ClauseResult:
     c = cr.clause
     table = run.table
-    status = STATUS_NAMES[int(cr.status[i])]
+    status = STATUS_BY_CODE[int(cr.status[i])]
     amount, raw = int(cr.amount[i]), int(cr.raw[i])
-
-    conds: list[ConditionResult] = []
-    for cond, trace in zip(c.conditions, cr.conditions):
-        known = _known(trace.value.known, i)
-        held = _known(trace.value.val, i) if known else None
-        detail, short, value = cond.expr.text, "", ""
-        if trace.left is None:
-            shown = ", ".join(f"{n} = {_cell_text(table.python_value(n, i), catalog.registry.get(n))}" for n in sorted(cond.expr.names))
-            detail = f"{cond.label or cond.expr.text} ({shown})" if shown else (cond.label or cond.expr.text)
-        if trace.left is not None and trace.right is not None:
-            sides = expr.comparison_sides(cond.expr)
-            assert sides is not None
-            _, ltype = _side_text(sides[0], catalog)
-            if _known(trace.left.known, i) and _known(trace.right.known, i):
-                lv, rv = _fmt_num(trace.left, i, ltype), _fmt_num(trace.right, i, ltype)
-                detail = f"{cond.expr.text}: {lv} {sides[1]} {rv}"
-                value = lv
-                if held is False and sides[1] in (">=", ">"):
-                    lf = Fraction(int(_at(trace.left.num, i)), trace.left.den)
-                    rf = Fraction(int(_at(trace.right.num, i)), trace.right.den)
-                    short = _shortfall_text(rf - lf, sides[1], rv, ltype)
-        label = cond.label or cond.expr.text
-        conds.append(ConditionResult(label, cond.expr.text, held, detail, short, value))
+    conds = tuple(_condition(cond, t, i, table, catalog) for cond, t in zip(c.conditions, cr.conditions))
 
     # a field is missing only where it matters: in the amount, or in a condition that is still
     # undecided ("is_fortune500 or is_listed" with is_listed = true does not need is_fortune500)
@@ -734,150 +795,39 @@ def _explain_clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, cap
     undecided = set().union(*(cd.expr.names for cd, r in zip(c.conditions, conds) if r.held is None))
     amount_names = set().union(*(e.names for e in (c.base, c.rate) if e is not None), {c.items} if c.items else set())
     wanted = (c.names() - (decided - undecided)) | (amount_names & c.names())
-    missing = tuple(sorted(n for n in wanted if table.python_value(n, i) is None
-                           and not (n in run.defaulted and run.defaulted[n][i])))
-    if pol_ind := run.policy.industries:
-        if not _known(run.industry.known, i):
-            missing = tuple(sorted(set(missing) | {"industries"}))
-        del pol_ind
+    missing = {n for n in wanted if table.python_value(n, i) is None
+               and not (n in run.defaulted and run.defaulted[n][i])}
+    if run.policy.industries and not _known(run.industry.known, i):
+        missing.add("industries")
 
-    calc = _calculation_text(cr, i, catalog)
-    cap_notes: list[str] = []
-    if status in ("granted", "capped", "excluded"):
+    own_caps: list[CapEvent] = []
+    scope = getattr(c, "cap_period", "") or ""
+    if status.computed:
         if cr.items_capped is not None and int(cr.items_capped[i]) > 0 and c.item_cap:
-            note = (f"{int(cr.items_capped[i])} {c.item_label}(s) cut to the cap of "
-                    f"{format_units(c.item_cap)} per {c.item_label}")
-            cap_notes.append(note)
-            caps.append(CapNote("item", c.id, c.item_cap // 100, raw, int(cr.after_item_cap[i]), note))
+            own_caps.append(CapEvent(CapKind.ITEM, c.id, c.item_cap // 100, raw, int(cr.after_item_cap[i]),
+                                     scope=c.item_label, count=int(cr.items_capped[i])))
         if c.cap and int(cr.after_clause_cap[i]) < int(cr.after_item_cap[i]):
-            note = f"clause cap {format_units(c.cap)} per {c.cap_period} applied"
-            cap_notes.append(note)
-            caps.append(CapNote("clause", c.id, c.cap // 100, int(cr.after_item_cap[i]),
-                                int(cr.after_clause_cap[i]), note))
-    if status == "excluded" and c.group:
+            own_caps.append(CapEvent(CapKind.CLAUSE, c.id, c.cap // 100, int(cr.after_item_cap[i]),
+                                     int(cr.after_clause_cap[i]), scope=scope))
+    caps.extend(own_caps)
+
+    decision = None
+    if c.group and status.computed:
         g = next(g for g in run.policy.groups if g.id == c.group)
         w = int(run.group_winner[g.id][i])
-        winner = g.clauses[w]
-        win_fen = int(next(r for r in run.clauses if r.clause.id == winner).after_clause_cap[i])
-        why = "is higher" if win_fen > int(cr.after_clause_cap[i]) else \
-            "is equal and listed first in the group (a tie goes to the first listed)"
-        cap_notes.append(f"exclusive group '{g.id}' (就高不就低): {winner} {why}; this clause's "
-                         f"{format_fen_grouped(int(cr.after_clause_cap[i]))} is forgone")
-    elif status in ("granted", "capped") and c.group:
-        g = next(g for g in run.policy.groups if g.id == c.group)
-        others = [m for m in g.clauses if m != c.id]
-        forgone = [r for r in run.clauses if r.clause.id in others and int(r.status[i]) == EXCLUDED]
-        if forgone:
-            cap_notes.append(f"exclusive group '{g.id}' (就高不就低): kept over " + ", ".join(
-                f"{r.clause.id} ({format_fen_grouped(int(r.after_clause_cap[i]))})" for r in forgone))
-    if status == "capped" and int(run.cap_state[i]) == CAP_BINDING and int(cr.amount[i]) < int(cr.after_clause_cap[i]):
-        cap_notes.append(f"company annual cap: cut from {format_fen_grouped(int(cr.after_clause_cap[i]))} to "
-                         f"{format_fen_grouped(amount)}")
-
-    explanation = _explanation(c, status, conds, missing, calc, cap_notes, run, i)
-    return ClauseResult(c.id, c.title_zh, c.title_en, status, c.basis, amount, raw, explanation, c.section,
-                        c.quote, tuple(conds), missing, calc, tuple(cap_notes), c.group, c.notes)
-
-
-def _shortfall_text(gap: Fraction, op: str, threshold: str, ftype: str | None) -> str:
-    """How far below a ``>=`` / ``>`` threshold a value is, in the value's own unit.
-
-    >>> _shortfall_text(Fraction(20_000_000), ">=", "100,000,000.00", "money")
-    '20,000,000.00 short of 100,000,000.00'
-    >>> _shortfall_text(Fraction(0), ">", "0.00", "money")
-    'must be more than 0.00'
-    >>> _shortfall_text(Fraction(20), ">=", "100", "count")
-    '20 short of 100'
-    """
-    if op == ">" and gap == 0:
-        return f"must be more than {threshold}"
-    if ftype == F.RATE:
-        gap_text = format_rate(gap)
-    elif ftype in (F.COUNT, F.YEAR):
-        gap_text = str(gap)
-    else:  # money, or an expression of money fields
-        units = gap * 10_000
-        gap_text = format_units(int(units)) if units.denominator == 1 else str(gap)
-    return f"{gap_text} short of {threshold}" + (" (must be more than it)" if op == ">" else "")
-
-
-def _at(a, i: int):
-    return a[i] if isinstance(a, np.ndarray) else a
-
-
-def _cell_text(v: object, spec: F.Field | None) -> str:
-    """One profile value as shown in an explanation."""
-    if v is None:
-        return "missing"
-    if isinstance(v, bool):
-        return str(v).lower()
-    if spec is not None and spec.type == F.MONEY:
-        return format_units(int(v))  # type: ignore[call-overload]
-    if spec is not None and spec.type == F.RATE:
-        return format_rate(Fraction(int(v), F.DENOMINATOR[F.RATE]))  # type: ignore[call-overload]
-    if isinstance(v, tuple):
-        return "; ".join(str(x) for x in v)
-    return str(v)
-
-
-def _calculation_text(cr: ClauseRun, i: int, catalog: Catalog) -> str:
-    c = cr.clause
-    if not c.computes_amount:
-        return ""
-    if c.items:
-        count = int(cr.items_count[i]) if cr.items_count is not None else 0
-        parts = [f"{count} {c.item_label}(s) from {c.items}"]
-        if c.rate is not None:
-            parts.append(f"each × {c.rate.text}")
-        if c.item_cap:
-            parts.append(f"capped at {format_units(c.item_cap)} per {c.item_label}")
-        return ", ".join(parts)
-    pieces = []
-    if c.base is not None and cr.base is not None:
-        if _known(cr.base.known, i):
-            btype = catalog.registry[c.base.text].type if c.base.text in catalog.registry else F.MONEY
-            pieces.append(f"{c.base_label or c.base.text} {_fmt_num(cr.base, i, btype)}")
-        else:
-            pieces.append(c.base_label or c.base.text)
-    if c.rate is not None and cr.rate is not None:
-        if _known(cr.rate.known, i):
-            num = Fraction(int(_at(cr.rate.num, i)), cr.rate.den)
-            shown = format_rate(num)
-            if c.rate.text.replace(" ", "") != shown.replace(" ", ""):
-                shown = f"{c.rate.text} = {shown}"
-            pieces.append(shown)
-        else:
-            pieces.append(c.rate.text)
-    elif c.fixed is not None:
-        pieces.append(format_units(c.fixed))
-    return " × ".join(pieces)
-
-
-def _explanation(c: Clause, status: str, conds: list[ConditionResult], missing: tuple[str, ...], calc: str,
-                 cap_notes: list[str], run: PolicyRun, i: int) -> str:
-    parts: list[str] = []
-    if status == "expired":
-        parts.append(f"not computed: {int(run.years[i])} is outside the policy's validity")
-    elif status == "missing_input":
-        parts.append(f"not evaluated: add {', '.join(missing) or 'the missing field'} to the profile")
-    held = [cd for cd in conds if cd.held]
-    failed = [cd for cd in conds if cd.held is False]
-    if status not in ("expired",):
-        if failed:
-            parts.append("; ".join(f"not met: {cd.detail}" + (f" ({cd.shortfall})" if cd.shortfall else "")
-                                   for cd in failed))
-        elif held and status != "missing_input":
-            parts.append("; ".join(f"met: {cd.detail}" for cd in held))
-    if run.policy.industries and status == "not_eligible" and not failed and _known(run.industry.known, i) \
-            and not _known(run.industry.val, i):
-        parts.append(f"the policy targets {', '.join(run.policy.industries)} enterprises")
-    if status in ("granted", "capped", "excluded") and calc:
-        parts.append(calc)
-    if status == "not_eligible" and not failed and calc and run.policy.industries and _known(run.industry.val, i):
-        parts.append(f"{calc}: amount is zero")
-    if status == "discretionary":
-        parts.append("the text fixes no amount: " + (c.notes[0] if c.notes else "awarded case by case"))
-    elif c.basis == "up_to" and status in ("granted", "capped"):
-        parts.append("the text sets only a ceiling: the amount shown is the most that can be granted")
-    parts.extend(cap_notes)
-    return "; ".join(p for p in parts if p)
+        if w >= 0:
+            winner = next(r for r in run.clauses if r.clause.id == g.clauses[w])
+            forgone = tuple((r.clause.id, int(r.after_clause_cap[i])) for r in run.clauses
+                            if r.clause.id in g.clauses and r.clause.id != winner.clause.id
+                            and int(r.status[i]) == EXCLUDED)
+            if forgone or status == Status.EXCLUDED:
+                decision = GroupDecision(g.id, g.section, winner.clause.id, int(winner.after_clause_cap[i]),
+                                         int(cr.after_clause_cap[i]), forgone)
+    cut = None
+    if status == Status.CAPPED and int(run.cap_state[i]) == CAP_BINDING and amount < int(cr.after_clause_cap[i]):
+        cut = (int(cr.after_clause_cap[i]), amount)
+    not_targeted = run.policy.industries if (run.policy.industries and _known(run.industry.known, i)
+                                             and not _known(run.industry.val, i)) else ()
+    return ClauseResult(c.id, c.title_zh, c.title_en, status, Basis(c.basis), amount, raw, c.section, c.quote, conds,
+                        tuple(sorted(missing)), _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
+                        decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "")

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nanchang_incentives import api
+from nanchang_incentives import api, explain
 from nanchang_incentives.engine import Options, PolicyResult
 from nanchang_incentives.policy import Catalog
 from nanchang_incentives.profile import Profile, parse_values
@@ -57,7 +57,7 @@ def clause(res: PolicyResult, cid: str) -> tuple[str, int, int]:
 
 
 def notice_shown(res: PolicyResult) -> bool:
-    return any(ONE_DIRECTION in w for w in res.warnings)
+    return any(ONE_DIRECTION in w for w in explain.warnings(res))
 
 
 # ---------------------------------------------------------------- the table itself
@@ -136,7 +136,7 @@ def test_enterprise_tech_center_one_fen_below_1yi_is_not(catalog: Catalog) -> No
     res = result(catalog, revenue="99999999.99")
     c = res.clause("enterprise_tech_center")
     assert c.status == "not_eligible"
-    assert c.conditions[0].held is False and "0.01 short" in c.conditions[0].shortfall
+    assert c.conditions[0].held is False and "0.01 short" in explain.shortfall(c.conditions[0])
 
 
 def test_enterprise_tech_center_revenue_missing(catalog: Catalog) -> None:
@@ -201,7 +201,7 @@ def test_interest_2024_uses_the_year_end_5y_lpr(catalog: Catalog) -> None:
     # LPR5y in force on 2024-12-31: 3.60% (published 2024-10-21); 2亿 × 3.60% = 720万
     res = result(catalog, major_project_loans="2亿", major_project_interest_year=2)
     assert clause(res, "major_project_interest") == ("granted", 720 * WAN, 720 * WAN)
-    assert any(r.startswith("lpr_5y = 3.60%") and "2024-12-31" in r and "2024-10-21" in r for r in res.references)
+    assert any(r.startswith("lpr_5y = 3.60%") and "2024-12-31" in r and "2024-10-21" in r for r in explain.references(res))
 
 
 @pytest.mark.parametrize(("year", "expected_wan"), [
@@ -217,14 +217,14 @@ def test_interest_lpr_after_the_confirmed_table_is_warned(catalog: Catalog) -> N
     # 2026-12-31 is after the last confirmed release (2026-02-24): 3.50% is used, with a warning
     res = result(catalog, options=Options(year=2026), major_project_loans="2亿", major_project_interest_year=1)
     assert clause(res, "major_project_interest") == ("granted", 700 * WAN, 700 * WAN)
-    assert any("lpr_5y" in w and "unconfirmed" in w for w in res.warnings)
+    assert any("lpr_5y" in w and "unconfirmed" in w for w in explain.warnings(res))
 
 
 def test_interest_lpr_5y_given_in_the_profile(catalog: Catalog) -> None:
     # 2亿 × 3.10% = 620万
     res = result(catalog, major_project_loans="2亿", major_project_interest_year=1, lpr_5y="3.10%")
     assert clause(res, "major_project_interest") == ("granted", 620 * WAN, 620 * WAN)
-    assert "lpr_5y = 3.10%: given in the profile" in res.references
+    assert "lpr_5y = 3.10%: given in the profile" in explain.references(res)
 
 
 def test_interest_year_3_eligible_year_4_not(catalog: Catalog) -> None:
@@ -234,7 +234,7 @@ def test_interest_year_3_eligible_year_4_not(catalog: Catalog) -> None:
     res = result(catalog, major_project_loans="2亿", major_project_interest_year=4)
     c = res.clause("major_project_interest")
     assert (c.status, c.amount) == ("not_eligible", 0)
-    assert "4 <= 3" in c.explanation
+    assert "4 ≤ 3" in explain.clause_explanation(c)
     assert clause(result(catalog, major_project_loans="2亿", major_project_interest_year=0),
                   "major_project_interest") == ("not_eligible", 0, 0)
 
@@ -264,7 +264,7 @@ def test_first_trial_per_unit_cap_then_annual_cap(catalog: Catalog) -> None:
     item, annual = caps[("item", "first_trial_product")], caps[("clause", "first_trial_product")]
     assert (item.limit, item.before, item.after) == (50 * WAN, 265 * WAN, 225 * WAN)
     assert (annual.limit, annual.before, annual.after) == (200 * WAN, 225 * WAN, 200 * WAN)
-    assert "2 unit(s) cut" in res.clause("first_trial_product").explanation
+    assert "2 unit(s) cut" in explain.clause_explanation(res.clause("first_trial_product"))
 
 
 def test_first_trial_under_both_caps(catalog: Catalog) -> None:
@@ -318,7 +318,7 @@ def test_two_clauses_with_amounts_show_the_one_direction_notice(catalog: Catalog
 
 def test_validity_end_unknown_is_warned(catalog: Catalog) -> None:
     res = result(catalog, breakthrough_investment="1200万")
-    assert any("Validity end not confirmed" in w and "2023—2025" in w for w in res.warnings)
+    assert any("Validity end not confirmed" in w and "2023—2025" in w for w in explain.warnings(res))
 
 
 def test_year_before_issue_is_expired(catalog: Catalog) -> None:
@@ -330,7 +330,7 @@ def test_software_firm_is_not_targeted(catalog: Catalog) -> None:
     res = result(catalog, industries=["software"], breakthrough_investment="1200万", revenue="2亿")
     assert res.targeted is False
     assert {c.status for c in res.clauses} == {"not_eligible"}
-    assert any("targets robotics" in w for w in res.warnings)
+    assert any("targets robotics" in w for w in explain.warnings(res))
 
 
 # ---------------------------------------------------------------- samples

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from nanchang_incentives import api
 from nanchang_incentives.cli import app
-from nanchang_incentives.render.table import WIDTH, print_results
+from nanchang_incentives.render.table import print_results
+from nanchang_incentives.render.terminal import PIPE_WIDTH as WIDTH
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -59,6 +60,10 @@ def stripped(text: str) -> str:
     return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
+#: the first line of a clause's row: its id, then its status
+ROW = re.compile(r"^[a-z][a-z0-9_]+\s{2,}(granted|capped|excluded|not eligible|missing input|discretionary|expired)\b")
+
+
 def calc(*args: str):
     runner = CliRunner()
     return runner.invoke(app, ["calc", *args], env=PLAIN_ENV)
@@ -94,26 +99,29 @@ def test_table_shows_each_sample_with_its_totals(name: str) -> None:
 def test_table_key_figures_of_the_si_led_maker() -> None:
     out = calc(sample("nanchang-si-led-maker")).stdout
     # the group decision and the two Si-LED clause caps as footnotes
+    flat = " ".join(out.split())  # footnotes wrap at the console width
     assert "exclusive group 'rd' (就高不就低, 三 (last paragraph)): rd_center 20,000,000.00 kept over si_led_rd " \
-           "(10,000,000.00), rd_post_subsidy_topup (6,000,000.00)" in out.replace("\n", "")
-    assert "si_led_sales: clause cap 10,000,000.00 per year applied (128,000,000.00 → 10,000,000.00)" in out
-    assert "[5] company annual cap (三 (last paragraph)): 5% * sales_revenue = 150,000,000.00; not reached" in out
-    # loan interest 1,339,200.00 granted, shown twice (raw and amount) on its row
+           "(10,000,000.00), rd_post_subsidy_topup (6,000,000.00)" in flat
+    assert "si_led_sales: clause cap 10,000,000.00 per year applied (128,000,000.00 → 10,000,000.00)" in flat
+    assert "[5] company annual cap (三 (last paragraph)): 5% × sales_revenue = 150,000,000.00; not reached" in flat
+    # loan interest 1,339,200.00 granted: the amount on its row, and the calculation ends in it
     row = next(line for line in out.splitlines() if line.startswith("loan_interest"))
-    assert row.count("1,339,200.00") == 2 and "granted" in row
+    assert row.rstrip().endswith("1,339,200.00") and "granted" in row
+    md = calc(sample("nanchang-si-led-maker"), "--format", "markdown").stdout
+    assert "86,400,000.00 × 50% × LPR 1y 3.10% = 1,339,200.00" in md
     # up-to clause is labelled "up to"; exact ones never are
     assert not re.search(r"up to\s+1,339,200\.00", out)
 
 
 def test_table_hides_irrelevant_clauses_and_summarises_missing_input(tmp_path: Path) -> None:
     out = calc(sample("nanchang-vr-studio")).stdout
-    rows = {line.split()[0] for line in out.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+三", line)}
+    rows = {line.split()[0] for line in out.splitlines() if ROW.match(line)}
     # granted/capped, discretionary, and not eligible on a missed threshold (loan growth, rd_center, 10亿 project)
     assert rows == {"one_firm_one_policy", "loan_interest", "neeq_listing", "equity_investment", "case_by_case",
                     "major_project_award", "rd_post_subsidy_topup", "rd_center", "innovation_platform",
                     "supply_chain_platform", "event_hosting", "event_attraction"}
     # growth 4500万: 55,000,000.00 short of 1亿 (the cell may wrap between the two)
-    assert "(55,000,000.00" in out and "short of 100,000,000.00)" in out
+    assert "is 45,000,000.00, 55,000,000.00 short of 100,000,000.00" in " ".join(out.split())
 
     text = Path(sample("nanchang-vr-studio")).read_text(encoding="utf-8")
     partial = tmp_path / "partial.toml"
@@ -126,7 +134,7 @@ def test_all_lists_every_clause() -> None:
     default = calc(sample("nanchang-vr-studio")).stdout
     res = calc(sample("nanchang-vr-studio"), "--all")
     assert res.exit_code == 0
-    rows = {line.split()[0] for line in res.stdout.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+三", line)}
+    rows = {line.split()[0] for line in res.stdout.splitlines() if ROW.match(line)}
     assert rows == NANCHANG_IDS
     assert not re.search(r"(?m)^ipo\s", default) and re.search(r"(?m)^ipo\s", res.stdout)
 

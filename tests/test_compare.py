@@ -17,7 +17,7 @@ import pytest
 from rich.cells import cell_len
 from typer.testing import CliRunner
 
-from nanchang_incentives import api
+from nanchang_incentives import api, explain
 from nanchang_incentives.cli import app
 from nanchang_incentives.engine import Options
 from nanchang_incentives.render.compare import bar_lengths, city_views, markdown, unlocks
@@ -254,10 +254,10 @@ def test_table_unlock_section_names_missing_fields_and_shortfalls():
     assert "What would unlock more" in flat
     # Nanchang: revenue 5亿 − revenue_prev 4.2亿 = 80,000,000.00; the threshold is 1亿:
     #   100,000,000 − 80,000,000 = 20,000,000.00 short
-    assert ("loan_interest 三(一) revenue growth (revenue − revenue_prev) ≥ 1亿: 80,000,000.00, "
+    assert ("loan_interest 三(一) revenue growth (revenue − revenue_prev) ≥ 1亿: is 80,000,000.00, "
             "20,000,000.00 short of 100,000,000.00") in flat
     # rd_center: rd_staff 60, 100 − 60 = 40 short
-    assert "full-time R&D staff ≥ 100: 60, 40 short of 100" in flat
+    assert "full-time R&D staff ≥ 100: is 60, 40 short of 100" in flat
     # a clause not evaluated names the field to add and the ceiling of the text
     assert "settlement 三(二) add is_china_top100_electronics, is_fortune500, is_listed, settlement_sales " \
            "(at most 20,000,000.00 per year)" in flat
@@ -302,7 +302,7 @@ def test_markdown():
             "open_source_product up to 10,000,000.00 | xinchuang_solution: 5,000,000.00 per year |  |") in md
     assert "beijing         " + "░" * 40 + " 58,500,000.00" in md
     assert "## What would unlock more" in md
-    assert "- `rd_center` (三(四)): annual revenue ≥ 20亿: 500,000,000.00, 1,500,000,000.00 short of " \
+    assert "- `rd_center` (三(四)): annual revenue ≥ 20亿: is 500,000,000.00, 1,500,000,000.00 short of " \
            "2,000,000,000.00" in md
 
 
@@ -436,7 +436,7 @@ def test_loan_interest_growth_one_fen_short(catalog):
     # revenue_prev 4亿 + 0.01: growth 99,999,999.99, 0.01 short of 100,000,000.00
     r = _nanchang(catalog, revenue_prev=4_0000_0000 * 10_000 + 100)
     (u,) = [u for u in unlocks(r)[1] if u.clause == "loan_interest"]
-    assert u.text == ("revenue growth (revenue − revenue_prev) ≥ 1亿: 99,999,999.99, "
+    assert u.text == ("revenue growth (revenue − revenue_prev) ≥ 1亿: is 99,999,999.99, "
                       "0.01 short of 100,000,000.00")
 
 
@@ -446,7 +446,7 @@ def test_presence_test_at_zero_is_not_a_threshold_to_unlock(catalog):
     r = _nanchang(catalog, equity_investment_raised=0)
     c = r.clause("equity_investment")
     assert c.status == "not_eligible"
-    assert (c.conditions[0].value, c.conditions[0].shortfall) == ("0.00", "must be more than 0.00")
+    assert (c.conditions[0].left.value, explain.shortfall(c.conditions[0])) == (0, "must be more than 0.00")
     missing, short = unlocks(r)
     assert "equity_investment" not in [u.clause for u in short + missing]
     assert "equity_refinancing" in [u.clause for u in missing]
@@ -457,7 +457,7 @@ def test_rd_staff_one_short_is_the_only_rd_center_unlock(catalog):
     r = _nanchang(catalog, revenue=20_0000_0000 * 10_000, revenue_prev=19_0000_0000 * 10_000,
                   rd_expense=1_0000_0000 * 10_000, rd_staff=99)
     (u,) = [u for u in unlocks(r)[1] if u.clause == "rd_center"]
-    assert u.text == "full-time R&D staff ≥ 100: 99, 1 short of 100"
+    assert u.text == "full-time R&D staff ≥ 100: is 99, 1 short of 100"
 
 
 def test_industries_missing_is_stated_not_hidden(catalog):

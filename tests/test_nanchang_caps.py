@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nanchang_incentives import api
+from nanchang_incentives import api, explain
 from nanchang_incentives.engine import Options, PolicyResult
 from nanchang_incentives.profile import Profile, parse_values
 from nanchang_incentives.render.json import document
@@ -67,8 +67,8 @@ def test_rd_group_keeps_the_highest_after_clause_caps() -> None:
     assert (a.status, a.amount, a.raw_amount) == ("excluded", 0, yuan("2000000.00"))
     assert (b.status, b.amount, b.raw_amount) == ("excluded", 0, yuan("5000000.00"))
     for loser in (a, b):
-        assert "rd_center is higher" in loser.explanation
-    assert "kept over" in kept.explanation
+        assert "rd_center is higher" in explain.clause_explanation(loser)
+    assert "kept over" in explain.clause_explanation(kept)
     assert r.total == yuan("20000000.00")
 
 
@@ -80,7 +80,7 @@ def test_rd_group_topup_wins_when_highest() -> None:
     assert r.clause("rd_post_subsidy_topup").status == "granted"
     assert r.clause("rd_post_subsidy_topup").amount == yuan("3000000.00")
     assert r.clause("si_led_rd").status == "excluded"
-    assert "rd_post_subsidy_topup is higher" in r.clause("si_led_rd").explanation
+    assert "rd_post_subsidy_topup is higher" in explain.clause_explanation(r.clause("si_led_rd"))
     assert r.clause("rd_center").status == "not_eligible"
 
 
@@ -92,8 +92,8 @@ def test_rd_group_tie_goes_to_the_first_in_table_order() -> None:
     first, second = r.clause("si_led_rd"), r.clause("rd_post_subsidy_topup")
     assert (first.status, first.amount) == ("granted", yuan("2000000.00"))
     assert (second.status, second.amount, second.raw_amount) == ("excluded", 0, yuan("2000000.00"))
-    assert "si_led_rd" in second.explanation
-    assert "higher" not in second.explanation  # a tie, not a higher amount
+    assert "si_led_rd" in explain.clause_explanation(second)
+    assert "higher" not in explain.clause_explanation(second)  # a tie, not a higher amount
     assert r.total == yuan("2000000.00")
 
 
@@ -127,11 +127,11 @@ def test_company_cap_binding_largest_remainder_on_the_last_fen() -> None:
     for cid in got:
         c = r.clause(cid)
         assert c.status == "capped"
-        assert "company annual cap" in c.explanation
+        assert "company annual cap" in explain.clause_explanation(c)
     cap = company_cap(r)
     assert (cap.limit, cap.before, cap.after, cap.applied) == (yuan("1000000.01"), yuan("3500000.00"),
                                                               yuan("1000000.01"), True)
-    assert "proportionally" in cap.note
+    assert "proportionally" in explain.company_cap(r.company_cap)
 
 
 def test_company_cap_equal_remainders_go_in_table_order() -> None:
@@ -169,7 +169,7 @@ def test_company_cap_exactly_at_limit_is_not_binding() -> None:
     cap = company_cap(r)
     assert cap.applied is False
     assert cap.limit == yuan("1000000.00")
-    assert "not reached" in cap.note
+    assert "not reached" in explain.company_cap(r.company_cap)
 
 
 def test_company_cap_one_fen_under_the_total_binds() -> None:
@@ -203,8 +203,8 @@ def test_company_cap_exempt_for_new_entrant() -> None:
     assert (r.clause("neeq_listing").status, r.clause("neeq_listing").amount) == ("granted", yuan("1000000.00"))
     cap = company_cap(r)
     assert cap.applied is False
-    assert "新引入企业" in cap.note
-    assert any("not applied" in w for w in r.warnings)
+    assert "新引入企业" in explain.company_cap(r.company_cap)
+    assert any("not applied" in w for w in explain.warnings(r))
 
 
 def test_company_cap_waived_for_key_support_area_is_a_user_assertion() -> None:
@@ -213,8 +213,8 @@ def test_company_cap_waived_for_key_support_area_is_a_user_assertion() -> None:
     assert r.clause("neeq_listing").amount == yuan("1000000.00")
     cap = company_cap(r)
     assert cap.applied is False
-    assert "waived" in cap.note
-    assert any("assertion" in w for w in r.warnings)
+    assert "waived" in explain.company_cap(r.company_cap)
+    assert any("assertion" in w for w in explain.warnings(r))
 
 
 def test_company_cap_unknown_when_sales_and_revenue_are_missing() -> None:
@@ -223,8 +223,8 @@ def test_company_cap_unknown_when_sales_and_revenue_are_missing() -> None:
     cap = company_cap(r)
     assert cap.limit is None
     assert cap.applied is False
-    assert "sales_revenue" in cap.note
-    assert any("not checked" in w for w in r.warnings)
+    assert "sales_revenue" in explain.company_cap(r.company_cap)
+    assert any("not checked" in w for w in explain.warnings(r))
 
 
 def test_sales_revenue_defaults_to_revenue_and_says_so() -> None:
@@ -232,13 +232,13 @@ def test_sales_revenue_defaults_to_revenue_and_says_so() -> None:
     r = result(revenue="19999999.80", neeq_listed=True)
     assert company_cap(r).limit == yuan("999999.99")
     assert r.clause("neeq_listing").amount == yuan("999999.99")
-    assert "sales_revenue not given: revenue is used in its place" in r.warnings
+    assert "sales_revenue not given: revenue is used in its place" in explain.warnings(r)
 
 
 def test_sales_revenue_given_is_used_over_revenue() -> None:
     r = result(revenue="100亿", sales_revenue="2000万", neeq_listed=True)
     assert company_cap(r).limit == yuan("1000000.00")
-    assert not any("sales_revenue not given" in w for w in r.warnings)
+    assert not any("sales_revenue not given" in w for w in explain.warnings(r))
 
 
 # ---------------------------------------------------------------- validity (五: 有效期至2025年12月31日)
@@ -251,7 +251,7 @@ def test_year_outside_validity_every_clause_expired(year: int) -> None:
     assert all(c.amount == 0 and c.raw_amount == 0 for c in r.clauses)
     assert r.total == 0
     assert r.hypothetical is False
-    assert any("outside the policy's validity" in w for w in r.warnings)
+    assert any("outside the policy's validity" in w for w in explain.warnings(r))
 
 
 def test_year_option_overrides_the_profile_year() -> None:
@@ -268,7 +268,7 @@ def test_ignore_validity_computes_a_hypothetical_result(year: int) -> None:
     assert r.hypothetical is True
     assert r.clause("neeq_listing").status == "granted"
     assert r.total == yuan("5000000.00")
-    assert any("HYPOTHETICAL" in w for w in r.warnings)
+    assert any("HYPOTHETICAL" in w for w in explain.warnings(r))
 
 
 @pytest.mark.parametrize("year", [2023, 2024, 2025])
@@ -277,7 +277,7 @@ def test_covered_years(year: int) -> None:
     r = result(year=year, sales_revenue="100亿", neeq_listed=True)
     assert r.clause("neeq_listing").amount == yuan("1000000.00")
     assert r.hypothetical is False
-    assert not any("validity" in w for w in r.warnings)
+    assert not any("validity" in w for w in explain.warnings(r))
 
 
 # ---------------------------------------------------------------- JSON (SPEC §8)
@@ -354,5 +354,5 @@ def test_company_cap_note_for_an_expired_year_says_not_applicable() -> None:
     # limit; the note must not claim it was checked ("not reached").
     r = result(Options(year=2026), neeq_listed=True, revenue="1亿")
     assert {c.status for c in r.clauses} == {"expired"}
-    note = company_cap(r).note
+    note = explain.company_cap(r.company_cap)
     assert "not applicable" in note and "not reached" not in note

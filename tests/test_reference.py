@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import pytest
 
-from nanchang_incentives import api
+from nanchang_incentives import api, explain
 from nanchang_incentives.engine import Options, PolicyResult
 from nanchang_incentives.profile import Profile, parse_values
 
@@ -124,7 +124,7 @@ def loan(year: int, options: Options | None = None, **extra: object) -> PolicyRe
 
 def lpr_reference(r: PolicyResult) -> tuple[Decimal, str]:
     """The rate (in %) named by the references line, and the line."""
-    line = next(ref for ref in r.references if ref.startswith("lpr_1y"))
+    line = next(ref for ref in explain.references(r) if ref.startswith("lpr_1y"))
     m = re.match(r"lpr_1y = ([\d.]+)%", line)
     assert m, line
     return Decimal(m.group(1)), line
@@ -146,7 +146,7 @@ def test_loan_interest_uses_the_year_end_lpr(year: int, amount_fen: int, rate: s
     assert shown == Decimal(rate)
     assert f"{year}-12-31" in line
     assert published in line
-    assert not any("unconfirmed" in w for w in r.warnings)
+    assert not any("unconfirmed" in w for w in explain.warnings(r))
 
 
 def test_loan_interest_profile_lpr_wins_over_the_table() -> None:
@@ -167,7 +167,7 @@ def test_loan_interest_after_confirmed_through_warns() -> None:
     shown, line = lpr_reference(r)
     assert shown == Decimal("3.00")
     assert "2026-02-24" in line
-    assert any("lpr_1y" in w and "unconfirmed" in w for w in r.warnings)
+    assert any("lpr_1y" in w and "unconfirmed" in w for w in explain.warnings(r))
 
 
 def test_loan_interest_before_the_lpr_existed_is_missing_input() -> None:

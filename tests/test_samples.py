@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nanchang_incentives import api
+from nanchang_incentives import api, explain
 from nanchang_incentives.engine import Options, PolicyResult
 from nanchang_incentives.money import format_fen, parse_money
 from nanchang_incentives.profile import Profile
@@ -69,7 +69,7 @@ def test_sample_starts_with_a_comment_and_loads(name: str, catalog) -> None:
     result = run(profile, catalog)
     # every field the clauses read is given: nothing is missing_input, no default stands in silently
     assert [c.id for c in result.clauses if c.status == "missing_input"] == []
-    assert not any("not given" in w for w in result.warnings)
+    assert not any("not given" in w for w in explain.warnings(result))
     assert result.targeted is True and not result.hypothetical
 
 
@@ -113,10 +113,10 @@ def test_si_led_maker_every_clause(catalog) -> None:
     # 5% × 30亿 = 150,000,000.00 ≥ 35,339,200.00: not reached
     cap = company_cap(result)
     assert (cap.limit, cap.before, cap.after, cap.applied) == (15_000_000_000, 3_533_920_000, 3_533_920_000, False)
-    assert any("2024-12-31" in ref and "3.10%" in ref for ref in result.references)
+    assert any("2024-12-31" in ref and "3.10%" in ref for ref in explain.references(result))
     rd_center = result.clause("rd_center")
-    assert "si_led_rd (10,000,000.00)" in " ".join(rd_center.caps)
-    assert "rd_post_subsidy_topup (6,000,000.00)" in " ".join(rd_center.caps)
+    assert "si_led_rd (10,000,000.00)" in explain.clause_explanation(rd_center)
+    assert "rd_post_subsidy_topup (6,000,000.00)" in explain.clause_explanation(rd_center)
 
 
 def test_si_led_maker_lpr_given_in_profile_overrides_the_table(catalog) -> None:
@@ -124,7 +124,7 @@ def test_si_led_maker_lpr_given_in_profile_overrides_the_table(catalog) -> None:
     result = run(profile.with_values(lpr_1y=catalog.registry["lpr_1y"].parse("3.45%")), catalog)
     # 86,400,000 × 50% × 3.45% = 86,400,000 × 0.01725 = 1,490,400.00
     assert figures(result)["loan_interest"] == ("granted", "1490400.00", "1490400.00")
-    assert any("lpr_1y = 3.45%" in ref and "given in the profile" in ref for ref in result.references)
+    assert any("lpr_1y = 3.45%" in ref and "given in the profile" in ref for ref in explain.references(result))
 
 
 # ---------------------------------------------------------------- nanchang-mobile-odm
@@ -212,7 +212,7 @@ def test_vr_studio_every_clause(catalog) -> None:
     cap = company_cap(result)
     assert (cap.limit, cap.before, cap.applied) == (800_000_000, 655_150_000, False)
     loan = result.clause("loan_interest")
-    assert [cd.shortfall for cd in loan.conditions] == ["55,000,000.00 short of 100,000,000.00"]
+    assert [explain.shortfall(cd) for cd in loan.conditions] == ["55,000,000.00 short of 100,000,000.00"]
 
 
 # ---------------------------------------------------------------- nanchang-small-firm-capped
@@ -259,8 +259,8 @@ def test_small_firm_company_cap_cuts_proportionally_with_largest_remainder(catal
     assert totals(result) == ("1592223.91", "925557.24", "666666.67")
     cap = company_cap(result)
     assert (cap.limit, cap.before, cap.after, cap.applied) == (159_222_391, 477_667_173, 159_222_391, True)
-    assert "proportionally" in cap.note
-    assert "cut from 1,588,421.63 to 529,473.88" in result.clause("smart_factory").explanation
+    assert "proportionally" in explain.company_cap(result.company_cap)
+    assert "cut from 1,588,421.63 to 529,473.88" in explain.clause_explanation(result.clause("smart_factory"))
 
 
 # ---------------------------------------------------------------- edges on the samples
@@ -300,8 +300,8 @@ def test_company_cap_not_applied_to_new_entrant_or_key_support_area(catalog) -> 
     for change, kind in (({"is_new_entrant": True}, "not applied"), ({"key_support_area": True}, "waived")):
         result = run(profile.with_values(**change), catalog)
         assert totals(result) == ("4776671.73", "2776671.73", "2000000.00")
-        assert kind in company_cap(result).note
-        assert any("Company cap" in w for w in result.warnings)
+        assert kind in explain.company_cap(result.company_cap)
+        assert any("Company cap" in w for w in explain.warnings(result))
 
 
 def test_loan_interest_growth_exactly_100m_is_eligible_and_one_fen_less_is_not(catalog) -> None:
@@ -312,7 +312,7 @@ def test_loan_interest_growth_exactly_100m_is_eligible_and_one_fen_less_is_not(c
     # 165,000,000 − 65,000,000.01 = 99,999,999.99 < 1亿
     under = run(profile.with_values(revenue_prev=parse_money("65,000,000.01")), catalog)
     assert figures(under)["loan_interest"] == ("not_eligible", "0.00", "0.00")
-    assert under.clause("loan_interest").conditions[0].shortfall == "0.01 short of 100,000,000.00"
+    assert explain.shortfall(under.clause("loan_interest").conditions[0]) == "0.01 short of 100,000,000.00"
 
 
 def test_settlement_exactly_at_cap_is_granted_and_one_fen_over_is_capped(catalog) -> None:

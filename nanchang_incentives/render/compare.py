@@ -16,18 +16,18 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
+from .. import explain
 from ..api import Comparison
-from ..engine import ClauseResult, PolicyResult
 from ..money import format_fen_grouped, format_units, round_half_up_div
 from ..policy import Clause
+from ..text import visible
+from ..trace import CapKind, ClauseResult, PolicyResult, Status
 
 TOP_N = 5
 BAR_WIDTH = 40
 EXACT_BAR = "█"
 UP_TO_BAR = "░"
-COUNTED = ("granted", "capped")
-# "x > 0" failed at 0: the company simply has none of x, which is not a threshold it missed
-PRESENCE_TESTS = ("must be more than 0", "must be more than 0.00")
+COUNTED = (Status.GRANTED, Status.CAPPED)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class CityView:
 
 def _industries(comparison: Comparison) -> tuple[str, ...]:
     tags = comparison.profile.get("industries")
-    return tuple(tags) if isinstance(tags, (tuple, list)) else ()
+    return tuple(visible(t) for t in tags) if isinstance(tags, (tuple, list)) else ()
 
 
 def statement(city: str, r: PolicyResult, company: str, industries: Sequence[str]) -> str:
@@ -89,7 +89,7 @@ def ceiling(clause: Clause) -> str:
     if clause.basis == "discretionary":
         return "no amount in the text"
     if clause.cap:
-        return f"at most {format_units(clause.cap)} per {clause.cap_period}"
+        return f"at most {format_units(clause.cap)} {explain.scope_words(clause.cap_period)}"
     if clause.item_cap:
         return f"at most {format_units(clause.item_cap)} per {clause.item_label}"
     if clause.fixed is not None and clause.base is None:
@@ -106,14 +106,12 @@ def cap_labels(r: PolicyResult) -> tuple[str, ...]:
         if not cap.applied:
             continue
         limit = format_fen_grouped(cap.limit) if cap.limit is not None else "?"
-        if cap.kind == "item" and cap.clause:
-            out.append(f"{cap.clause}: {limit} per {r.policy.clause(cap.clause).item_label}")
-        elif cap.kind == "clause" and cap.clause:
-            out.append(f"{cap.clause}: {limit} per {r.policy.clause(cap.clause).cap_period}")
-        elif cap.kind == "company_annual":
+        if cap.kind == CapKind.ITEM and cap.clause:
+            out.append(f"{cap.clause}: {limit} per {cap.scope}")
+        elif cap.kind == CapKind.CLAUSE and cap.clause:
+            out.append(f"{cap.clause}: {limit} {explain.scope_words(cap.scope)}")
+        elif cap.kind == CapKind.COMPANY:
             out.append(f"company cap {limit} (cut {format_fen_grouped(cap.before)} to {format_fen_grouped(cap.after)})")
-        else:
-            out.append(cap.note or cap.kind)
     for c in r.clauses:
         if c.status == "excluded" and c.group:
             out.append(f"group {c.group} (就高不就低): {c.id} excluded")
@@ -138,18 +136,17 @@ def unlocks(r: PolicyResult) -> tuple[tuple[Unlock, ...], tuple[Unlock, ...]]:
             text = f"add {', '.join(c.missing) or 'the missing field'}" + (f" ({bound})" if bound else "")
             missing.append(Unlock(c.id, c.title_en, c.source, text))
         elif c.status == "not_eligible":
-            failed = [cd for cd in c.conditions if cd.held is False and cd.shortfall
-                      and cd.shortfall not in PRESENCE_TESTS]
+            # a failed "x > 0" at 0 is not listed: the company simply has none of x
+            failed = [cd for cd in c.conditions if cd.held is False and cd.is_threshold and explain.shortfall(cd)]
             if failed:
-                text = "; ".join(f"{cd.label}: " + (f"{cd.value}, " if cd.value else "") + cd.shortfall
-                                 for cd in failed)
+                text = "; ".join(explain.not_met(cd).removeprefix("not met: ") for cd in failed)
                 short.append(Unlock(c.id, c.title_en, c.source, text))
     return tuple(missing), tuple(short)
 
 
 def city_views(comparison: Comparison) -> list[CityView]:
     """One view per (city, policy), cities in the order asked for."""
-    company = comparison.profile.name
+    company = visible(comparison.profile.name)
     industries = _industries(comparison)
     views: list[CityView] = []
     for city in comparison.cities:
@@ -332,7 +329,7 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
     views = city_views(comparison)
     year = views[0].result.year if views else 0
     out: list[RenderableType] = [
-        Text(f"{comparison.profile.name}: site comparison, fiscal year {year}", style="bold"),
+        Text(f"{visible(comparison.profile.name)}: site comparison, fiscal year {year}", style="bold"),
         Text("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
              "(最高/不超过), not certain amounts.", style="dim"),
         _Summary(views),
@@ -355,10 +352,10 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
             out.append(Text("No clause with an amount.", style="dim"))
         if v.discretionary:
             out.append(Text(f"Discretionary (no amount in the text): {', '.join(v.discretionary)}"))
-        for w in r.warnings:
+        for w in explain.warnings(r):
             out.append(Text(f"warning: {w}", style="yellow"))
         for ref in r.references:
-            out.append(Text(f"reference: {ref}", style="dim"))
+            out.append(Text(f"reference: {explain.reference(ref)}", style="dim"))
     out.append(Text("\n── What would unlock more", style="bold"))
     for v in views:
         out.append(Text(_label(v, True), style="bold"))
@@ -382,7 +379,9 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
 
 def print_comparison(comparison: Comparison, console: Console | None = None) -> None:
     """Print the comparison to the terminal (or the console given)."""
-    console = console or Console(highlight=False)
+    from .terminal import default_console
+
+    console = console or default_console()
     console.print(Group(*renderables(comparison)))
 
 
@@ -405,7 +404,7 @@ def markdown(comparison: Comparison) -> str:
     views = city_views(comparison)
     year = views[0].result.year if views else 0
     several = _several(views)
-    lines = [f"# {comparison.profile.name}: site comparison, fiscal year {year}", "",
+    lines = [f"# {visible(comparison.profile.name)}: site comparison, fiscal year {year}", "",
              ("Each city's policy evaluated as if the company were located there; *Up to* sums ceilings "
               "(最高/不超过), not certain amounts."), "", "## Side by side", ""]
     lines += _md_table(
@@ -436,10 +435,10 @@ def markdown(comparison: Comparison) -> str:
             lines.append("No clause with an amount.")
         if v.discretionary:
             lines += ["", "Discretionary (no amount in the text): " + ", ".join(f"`{d}`" for d in v.discretionary)]
-        if r.warnings or r.references:
+        if r.notices or r.references:
             lines.append("")
-            lines += [f"- warning: {_md(w)}" for w in r.warnings]
-            lines += [f"- reference: {_md(ref)}" for ref in r.references]
+            lines += [f"- warning: {_md(w)}" for w in explain.warnings(r)]
+            lines += [f"- reference: {_md(explain.reference(ref))}" for ref in r.references]
     lines += ["", "## What would unlock more"]
     for v in views:
         lines += ["", f"### {_label(v, True)}", ""]

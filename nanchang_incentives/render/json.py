@@ -1,35 +1,51 @@
-"""SPEC §8 JSON: the stable machine-readable form of calc and compare."""
+"""SPEC §8 JSON: the stable machine-readable form of calc and compare.
+
+Every sentence in it (``explanation``, ``detail``, ``warnings`` …) comes from
+``explain``, the one wording; JSON escapes control characters itself.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 
-from ..engine import ClauseResult, PolicyResult
+from .. import explain
 from ..money import format_fen
+from ..trace import CapEvent, CapKind, ClauseResult, PolicyResult
+
+
+def _condition(cd) -> dict:
+    d = {"label": cd.label, "test": cd.text, "held": cd.held, "detail": explain.condition(cd)}
+    short = explain.shortfall(cd)
+    if short:
+        d["shortfall"] = short
+    return d
 
 
 def clause_dict(c: ClauseResult) -> dict:
     return {
         "id": c.id,
-        "status": c.status,
-        "basis": c.basis,
+        "status": str(c.status),
+        "basis": str(c.basis),
         "amount": format_fen(c.amount),
         "raw_amount": format_fen(c.raw_amount),
-        "explanation": c.explanation,
+        "explanation": explain.clause_explanation(c),
         "source": c.source,
         "title_zh": c.title_zh,
         "title_en": c.title_en,
         "quote": c.quote,
         "missing": list(c.missing),
-        "conditions": [
-            {"label": cd.label, "test": cd.text, "held": cd.held, "detail": cd.detail,
-             **({"shortfall": cd.shortfall} if cd.shortfall else {})}
-            for cd in c.conditions
-        ],
-        "calculation": c.calculation,
+        "conditions": [_condition(cd) for cd in c.conditions],
+        "calculation": explain.calculation(c),
         "group": c.group,
     }
+
+
+def _cap_note(cap: CapEvent, r: PolicyResult) -> str:
+    if cap.kind == CapKind.COMPANY and r.company_cap is not None:
+        return explain.company_cap(r.company_cap)
+    basis = r.clause(cap.clause).basis if cap.clause else "exact"
+    return explain.cap_event(cap, basis)
 
 
 def result_dict(r: PolicyResult) -> dict:
@@ -46,9 +62,9 @@ def result_dict(r: PolicyResult) -> dict:
         "total": format_fen(r.total),
         "total_exact": format_fen(r.total_exact),
         "total_up_to": format_fen(r.total_up_to),
-        "caps": [cap.as_dict() for cap in r.caps],
-        "warnings": list(r.warnings),
-        "references": list(r.references),
+        "caps": [cap.as_dict(_cap_note(cap, r)) for cap in r.caps],
+        "warnings": list(explain.warnings(r)),
+        "references": [explain.reference(ref) for ref in r.references],
         "clauses": [clause_dict(c) for c in r.clauses],
     }
 

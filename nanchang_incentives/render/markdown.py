@@ -17,28 +17,18 @@ Rules kept in one place:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-from ..engine import ClauseResult, ConditionResult, PolicyResult
+from .. import explain
+from ..explain import STATUS_TEXT, money
 from ..money import format_fen_grouped
 from ..profile import Profile
+from ..text import visible
+from ..trace import ClauseResult, ConditionResult, PolicyResult, Status
 
 DASH = "—"
-#: a comparison against a non-zero number: a threshold the company can miss ("rd_expense >= 2000万")
-_THRESHOLD = re.compile(r"(?:>=|<=|>|<|==)\s*(?P<num>[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:万|亿|%)?")
-
-STATUS_TEXT = {
-    "granted": "granted",
-    "capped": "capped",
-    "excluded": "excluded",
-    "not_eligible": "not eligible",
-    "missing_input": "missing input",
-    "discretionary": "discretionary",
-    "expired": "expired",
-}
+__all__ = ["STATUS_TEXT", "Report", "Row", "failed_thresholds", "money", "render_results", "report_of"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +38,7 @@ class Row:
     clause: ClauseResult
     clause_text: str  # "loan_interest 贷款利息补贴"
     section: str
-    status: str  # the SPEC status token
+    status: Status
     calculation: str
     raw: str
     notes: tuple[str, ...]
@@ -73,52 +63,19 @@ class Report:
     empty: str  # shown when there is no row at all
     totals: tuple[tuple[str, str], ...]  # (label, figure)
     warnings: tuple[str, ...]
-
-
-def money(fen: int, basis: str) -> str:
-    """A clause or total figure: up-to ceilings say so, exact figures never do.
-
-    >>> money(123456789, "exact"), money(200000000, "up_to")
-    ('1,234,567.89', 'up to 2,000,000.00')
-    """
-    text = format_fen_grouped(fen)
-    return f"up to {text}" if basis == "up_to" else text
+    banner: str = ""  # first line: NOT TARGETED / industries unknown, "" when the policy applies
 
 
 def failed_thresholds(c: ClauseResult) -> tuple[ConditionResult, ...]:
-    """The conditions that failed on a numeric threshold (not a yes/no or a "> 0" test).
-
-    >>> ok = ConditionResult("growth", "revenue - revenue_prev >= 1亿", False, "d")
-    >>> trivial = ConditionResult("raised", "equity_investment_raised > 0", False, "d")
-    >>> flag = ConditionResult("listed", "neeq_listed", False, "d")
-    >>> [cd.label for cd in failed_thresholds_of((ok, trivial, flag))]
-    ['growth']
-    """
-    return failed_thresholds_of(c.conditions)
-
-
-def failed_thresholds_of(conditions: Sequence[ConditionResult]) -> tuple[ConditionResult, ...]:
-    out = []
-    for cd in conditions:
-        if cd.held is not False:
-            continue
-        if any(Decimal(m.group("num").replace(",", "")) != 0 for m in _THRESHOLD.finditer(cd.text)):
-            out.append(cd)
-    return tuple(out)
+    """The conditions that failed on a numeric threshold (not a yes/no or a "> 0" test)."""
+    return tuple(cd for cd in c.conditions if cd.held is False and cd.is_threshold)
 
 
 def is_relevant(c: ClauseResult) -> bool:
     """Is the clause a row of the default (not ``--all``) table?"""
-    if c.status in ("granted", "capped", "excluded", "discretionary"):
+    if c.status in (Status.GRANTED, Status.CAPPED, Status.EXCLUDED, Status.DISCRETIONARY):
         return True
-    return c.status == "not_eligible" and bool(failed_thresholds(c))
-
-
-def _not_met(cd: ConditionResult) -> str:
-    """ "not met: annual revenue ≥ 20亿 (1,835,000,000.00 short of 2,000,000,000.00)"; else the engine's detail."""
-    if cd.shortfall:
-        return f"not met: {cd.label or cd.text} ({cd.shortfall})"
-    return f"not met: {cd.detail or cd.label or cd.text}"
+    return c.status == Status.NOT_ELIGIBLE and bool(failed_thresholds(c))
 
 
 class _Notes:
@@ -134,46 +91,25 @@ class _Notes:
 
 
 def _group_notes(result: PolicyResult) -> dict[str, str]:
-    """Exclusive group id -> the footnote text of its decision (only groups where a clause was excluded)."""
+    """Exclusive group id -> the footnote of its decision (only groups where a clause was excluded)."""
     out: dict[str, str] = {}
-    sections = {g.id: g.section for g in result.policy.groups}
     for c in result.clauses:
-        if c.status != "excluded" or not c.group or c.group in out:
-            continue
-        members = [m for m in result.clauses if m.group == c.group]
-        winner = next((m for m in members if m.status in ("granted", "capped")), None)
-        where = f", {sections[c.group]}" if sections.get(c.group) else ""
-        if winner is not None:
-            said = next((n for n in winner.caps if n.startswith("exclusive group")), "")
-            kept = said.split("): ", 1)[1] if "): " in said else "kept over " + ", ".join(
-                m.id for m in members if m.status == "excluded")
-            out[c.group] = (f"exclusive group '{c.group}' (就高不就低{where}): {winner.id} "
-                            f"{money(winner.amount, winner.basis)} {kept}; the others are excluded")
-        else:  # pragma: no cover - the engine always keeps one member when it excludes another
-            out[c.group] = f"exclusive group '{c.group}' (就高不就低{where}): " + "; ".join(
-                n for n in c.caps if n.startswith("exclusive group"))
+        d = c.group_decision
+        if c.status.counted and d is not None and d.forgone and c.group:
+            out[c.group] = explain.group_footnote(c, d)
     return out
 
 
-def _clause_cap_notes(result: PolicyResult) -> dict[str, list[tuple[str, str]]]:
-    """Clause id -> (short label, footnote text) of each item or clause cap that bit."""
-    out: dict[str, list[tuple[str, str]]] = {}
-    for cap in result.caps:
-        if cap.kind in ("item", "clause") and cap.applied and cap.clause:
-            if cap.kind == "item":
-                label = f"per-{result.policy.clause(cap.clause).item_label} cap"
-            else:
-                label = "clause cap"
-            basis = result.clause(cap.clause).basis
-            out.setdefault(cap.clause, []).append((label, (
-                f"{cap.clause}: {cap.note or label} ({money(cap.before, basis)} → {money(cap.after, basis)})")))
-    return out
-
-
-def _company_cap(result: PolicyResult) -> str:
-    for cap in result.caps:
-        if cap.kind == "company_annual":
-            return cap.note or "company annual cap"
+def banner(result: PolicyResult) -> str:
+    """The first line of a result that does not apply as is ("" when it does)."""
+    pol = result.policy
+    if result.targeted is False:
+        tags = explain.value(result.industries, explain.Kind.TAGS) or "none"
+        return (f"NOT TARGETED: applies to {', '.join(pol.industries)} enterprises; "
+                f"this profile's industries: {tags}")
+    if result.targeted is None and pol.industries:
+        return (f"INDUSTRIES UNKNOWN: applies to {', '.join(pol.industries)} enterprises; add industries = "
+                f"[\"{pol.industries[0]}\"] to the profile")
     return ""
 
 
@@ -182,40 +118,35 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     pol = result.policy
     notes = _Notes()
     groups = _group_notes(result)
-    clause_caps = _clause_cap_notes(result)
-    company_note = _company_cap(result)
-    company_binding = any(cap.kind == "company_annual" and cap.applied for cap in result.caps)
+    company_note = explain.company_cap(result.company_cap) if result.company_cap is not None else ""
 
     rows: list[Row] = []
     for c in result.clauses:
         if not (show_all or is_relevant(c)):
             continue
         cells: list[str] = []
-        counted = c.status in ("granted", "capped", "excluded")
-        if counted:
-            for label, text in clause_caps.get(c.id, []):
-                cells.append(f"{label} {notes.ref(text)}")
+        if c.status.computed:
+            for e in c.caps:
+                cells.append(f"{explain.cap_short(e)} {notes.ref(f'{c.id}: {explain.cap_event(e, c.basis)}')}")
             if c.group in groups:
-                word = "excluded in" if c.status == "excluded" else "kept in"
+                word = "excluded in" if c.status == Status.EXCLUDED else "kept in"
                 cells.append(f"{word} group '{c.group}' {notes.ref(groups[c.group])}")
-            if company_binding and any(n.startswith("company annual cap: cut") for n in c.caps):
+            if c.company_cut is not None:
                 cells.append(f"company cap cut {notes.ref(company_note)}")
-        elif c.status == "discretionary":
+        elif c.status == Status.DISCRETIONARY:
             cells.append("no amount in the text")
-        elif c.status == "not_eligible":
+        elif c.status == Status.NOT_ELIGIBLE:
             failed = [cd for cd in c.conditions if cd.held is False]
-            cells.extend(_not_met(cd) for cd in failed)
-            if not failed and c.explanation:
-                cells.append(c.explanation)
-        elif c.status == "missing_input":
+            cells.extend(explain.not_met(cd) for cd in failed)
+            if not failed:
+                cells.append(explain.clause_explanation(c))
+        elif c.status == Status.MISSING_INPUT:
             cells.append(f"not evaluated {DASH} add {', '.join(c.missing) or 'the missing input'}")
-        elif c.status == "expired":
+        elif c.status == Status.EXPIRED:
             cells.append("outside the policy's validity")
 
-        if counted:
-            raw, amount, calculation = money(c.raw_amount, c.basis), money(c.amount, c.basis), c.calculation
-            if c.basis == "up_to" and calculation:
-                calculation = f"ceiling, up to: {calculation}"
+        if c.status.computed:
+            raw, amount, calculation = money(c.raw_amount, c.basis), money(c.amount, c.basis), explain.calculation(c)
         else:
             raw, amount, calculation = DASH, DASH, ""
         rows.append(Row(c, f"{c.id} {c.title_zh}", c.source, c.status, calculation, raw, tuple(cells), amount,
@@ -228,7 +159,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     missing: dict[tuple[str, ...], list[ClauseResult]] = {}
     if not show_all:
         for c in result.clauses:
-            if c.status == "missing_input":
+            if c.status == Status.MISSING_INPUT:
                 missing.setdefault(c.missing, []).append(c)
     not_evaluated = tuple(
         f"not evaluated {DASH} add {', '.join(fields) or 'the missing input'}: "
@@ -236,13 +167,13 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         for fields, clauses in missing.items())
 
     expired = ""
-    n_expired = sum(1 for c in result.clauses if c.status == "expired")
+    n_expired = sum(1 for c in result.clauses if c.status == Status.EXPIRED)
     if n_expired and not show_all:
         expired = (f"{n_expired} of {len(result.clauses)} clauses expired: fiscal year {result.year} is outside "
                    f"the policy's validity, nothing is computed")
     empty = "" if rows or expired else "no clause applies (use --all to list every clause)"
 
-    discretionary = sum(1 for c in result.clauses if c.status == "discretionary")
+    discretionary = sum(1 for c in result.clauses if c.status == Status.DISCRETIONARY)
     totals: list[tuple[str, str]] = [
         ("exact clauses", format_fen_grouped(result.total_exact)),
         ("up-to clauses (ceilings)", money(result.total_up_to, "up_to")),
@@ -258,25 +189,26 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
 
     until = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
     covered = "covered" if pol.covers(result.year) else "NOT covered"
-    banner = ""
+    hypothetical = ""
     if result.hypothetical:
-        banner = (f"HYPOTHETICAL: fiscal year {result.year} is outside the policy's validity; computed only "
-                  f"because of --ignore-validity")
+        hypothetical = (f"HYPOTHETICAL: fiscal year {result.year} is outside the policy's validity; computed only "
+                        f"because of --ignore-validity")
     return Report(
         result=result,
-        title=f"{company or result.company} {DASH} fiscal year {result.year}",
+        title=f"{visible(company or result.company)} {DASH} fiscal year {result.year}",
         policy_line=f"{pol.title_zh} ({pol.document_number}), {pol.issuer}",
         validity_line=f"policy {pol.id}: valid {pol.valid_from.isoformat()} to {until}; "
                       f"fiscal year {result.year} {covered}",
-        references=tuple(result.references),
-        hypothetical=banner,
+        references=tuple(explain.reference(ref) for ref in result.references),
+        hypothetical=hypothetical,
         rows=tuple(rows),
         footnotes=tuple(notes.texts),
         not_evaluated=not_evaluated,
         expired=expired,
         empty=empty,
         totals=tuple(totals),
-        warnings=tuple(result.warnings),
+        warnings=explain.warnings(result),
+        banner=banner(result),
     )
 
 
@@ -297,7 +229,10 @@ def _cell(text: str) -> str:
 def _markdown_report(rep: Report) -> list[str]:
     pol = rep.result.policy
     number = f" ({pol.document_number})" if pol.document_number else ""
-    out = [f"## {pol.title_zh}{number}", "", f"{pol.issuer}  "]
+    out = [f"## {pol.title_zh}{number}", ""]
+    if rep.banner:
+        out += [f"> **{rep.banner}**", ""]
+    out.append(f"{pol.issuer}  ")
     out.append(rep.validity_line.replace(f"policy {pol.id}", f"Policy `{pol.id}`") + "  ")
     for ref in rep.references:
         out.append(f"Reference: {ref}  ")
@@ -308,7 +243,7 @@ def _markdown_report(rep: Report) -> list[str]:
         out.append("| " + " | ".join(HEADERS) + " |")
         out.append("|---|---|---|---|---:|---|---:|---|")
         for r in rep.rows:
-            cells = (f"`{r.clause.id}` {r.clause.title_zh}", r.section, STATUS_TEXT.get(r.status, r.status),
+            cells = (f"`{r.clause.id}` {r.clause.title_zh}", r.section, STATUS_TEXT[r.status],
                      r.calculation, r.raw, "; ".join(r.notes), r.amount, r.basis)
             out.append("| " + " | ".join(_cell(x) for x in cells) + " |")
         out.append("")
@@ -338,7 +273,7 @@ def _markdown_report(rep: Report) -> list[str]:
 def render_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False) -> str:
     """The Markdown report of ``calc``: one section per policy."""
     year = results[0].year if results else profile.get("year")
-    lines = [f"# Subsidies for {profile.name} (fiscal year {year})", ""]
+    lines = [f"# Subsidies for {visible(profile.name)} (fiscal year {year})", ""]
     for result in results:
         lines += _markdown_report(report_of(result, show_all, profile.name))
     return "\n".join(lines).rstrip() + "\n"

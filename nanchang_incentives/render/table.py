@@ -1,11 +1,14 @@
-"""The Rich table of ``calc``: what a person reads in a terminal.
+"""The Rich view of ``calc``: what a person reads in a terminal.
 
 The content (which clauses are rows, footnotes, totals) comes from
 ``render.markdown.report_of``, so the table and the Markdown report always
-agree; this module only lays it out. Colour follows Rich's rules (``NO_COLOR``
-turns it off; nothing is forced), and when the output is not a terminal the
-width is fixed at ``WIDTH`` columns so piped or captured output is the same on
-every machine.
+agree; this module only lays it out, for the width of the console it is given.
+
+A figure or a clause id is never cropped: every column that holds one is as
+wide as its longest figure or id, and text (titles, calculations, notes)
+wraps. When the console is too narrow for the table with those columns in
+full, each clause becomes a block of lines instead ("stacked"), the id,
+status and amount on the first line and the rest wrapped below.
 """
 
 from __future__ import annotations
@@ -13,68 +16,111 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich import box
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..engine import PolicyResult
+from ..explain import STATUS_TEXT
 from ..profile import Profile
-from .markdown import STATUS_TEXT, Report, report_of
-
-#: width when stdout is not a terminal (pipes, files, tests)
-WIDTH = 140
+from ..trace import PolicyResult, Status
+from .markdown import DASH, Report, Row, report_of
 
 STATUS_STYLE = {
-    "granted": "green",
-    "capped": "yellow",
-    "excluded": "magenta",
-    "not_eligible": "dim",
-    "missing_input": "red",
-    "discretionary": "cyan",
-    "expired": "red",
+    Status.GRANTED: "green",
+    Status.CAPPED: "yellow",
+    Status.EXCLUDED: "magenta",
+    Status.NOT_ELIGIBLE: "dim",
+    Status.MISSING_INPUT: "red",
+    Status.DISCRETIONARY: "cyan",
+    Status.EXPIRED: "red",
 }
+#: the narrowest a wrapping text column of the table may get before the view stacks instead
+TEXT_MIN = 18
 
 
-def make_console() -> Console:
-    """A console for stdout: the terminal's own width, or ``WIDTH`` when not a terminal."""
-    console = Console(highlight=False, emoji=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, emoji=False, width=WIDTH)
-    return console
+def _amount_lines(r: Row) -> list[str]:
+    """The amount cell: "up to" on its own line above the figure, so a number is never split."""
+    return r.amount.replace("up to ", "up to\n").split("\n")
 
 
-def _figure(text: str) -> Text:
-    """A money cell: "up to" on its own line above the figure, so a number is never split."""
-    return Text(text.replace("up to ", "up to\n"), justify="right")
+def _widths(rep: Report) -> tuple[int, int, int]:
+    ids = max(cell_len(r.clause.id) for r in rep.rows)
+    status = max(cell_len(STATUS_TEXT[r.status]) for r in rep.rows)
+    amount = max(max(cell_len(x) for x in _amount_lines(r)) for r in rep.rows)
+    return ids, status, amount
+
+
+def table_width_needed(rep: Report) -> int:
+    """The narrowest console on which the table shows every id and figure in full."""
+    ids, status, amount = _widths(rep)
+    return ids + status + amount + 2 * TEXT_MIN + 4 * 3
+
+
+def _title_cell(r: Row) -> Text:
+    t = Text(r.clause.id, style="bold")
+    t.append(f"\n{r.clause.title_zh}")
+    t.append(f"\n{r.section}", style="dim")
+    return t
 
 
 def _table(rep: Report) -> Table:
-    id_width = max(len(r.clause.id) for r in rep.rows)
+    ids, status, amount = _widths(rep)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   header_style="bold")
-    table.add_column("Clause", min_width=id_width, max_width=id_width, overflow="fold")
-    table.add_column("Sect.", no_wrap=True, min_width=6)
-    table.add_column("Status", no_wrap=True, min_width=13)
-    table.add_column("Calculation", min_width=16, overflow="fold")
-    table.add_column("Raw", justify="right", no_wrap=True)
-    table.add_column("Cap / notes", min_width=22, overflow="fold")
-    table.add_column("Amount", justify="right", no_wrap=True)
-    table.add_column("Basis", no_wrap=True, min_width=13)
+    table.add_column("Clause", min_width=ids, overflow="fold")
+    table.add_column("Status", no_wrap=True, min_width=status)
+    table.add_column("Calculation", min_width=TEXT_MIN, ratio=1, overflow="fold")
+    table.add_column("Cap / notes", min_width=TEXT_MIN, ratio=1, overflow="fold")
+    table.add_column("Amount", justify="right", no_wrap=True, min_width=amount)
     for r in rep.rows:
-        clause = Text(r.clause.id, style="bold")
-        clause.append("\n" + r.clause.title_zh, style="")
-        status = Text(STATUS_TEXT.get(r.status, r.status), style=STATUS_STYLE.get(r.status, ""))
-        amount = _figure(r.amount)
-        if r.status in ("granted", "capped"):
-            amount.stylize("bold")
-        table.add_row(clause, Text(r.section), status, Text(r.calculation), _figure(r.raw),
-                      Text("\n".join(r.notes)), amount, Text(r.basis.replace("_", " ")))
+        status_text = Text(STATUS_TEXT[r.status], style=STATUS_STYLE[r.status])
+        figure = Text("\n".join(_amount_lines(r)), justify="right",
+                      style="bold" if r.status.counted else "")
+        table.add_row(_title_cell(r), status_text, Text(r.calculation), Text("\n".join(r.notes)), figure)
     return table
+
+
+def _stacked(rep: Report, width: int) -> list[RenderableType]:
+    """One block per clause: "id  status  amount", then the title, calculation and notes wrapped."""
+    status = _widths(rep)[1]
+    out: list[RenderableType] = []
+    for r in rep.rows:
+        figure = r.amount if r.amount != DASH else ""
+        head = Text(r.clause.id, style="bold")
+        gap = width - cell_len(r.clause.id) - status - 2 - cell_len(figure)
+        tail = Text(STATUS_TEXT[r.status].ljust(status), style=STATUS_STYLE[r.status])
+        tail.append(("  " + figure) if figure else "", style="bold" if r.status.counted else "")
+        if gap >= 2:
+            head.append(" " * gap)
+            head.append_text(tail)
+            out.append(head)
+        else:  # too narrow even for one line: the status and amount go on their own line
+            out.append(head)
+            out.append(Padding(tail, (0, 0, 0, 2), expand=False))
+        body = [Text(f"{r.clause.title_zh} · {r.section}")]
+        if r.calculation:
+            body.append(Text(r.calculation))
+        body += [Text(n) for n in r.notes]
+        out.append(Padding(Group(*body), (0, 0, 0, 2), expand=False))
+    return out
+
+
+def clause_view(rep: Report, width: int) -> list[RenderableType]:
+    """The clause rows, as a table when it fits in ``width`` columns, else stacked."""
+    if not rep.rows:
+        return []
+    if width >= table_width_needed(rep):
+        return [_table(rep)]
+    return _stacked(rep, width)
 
 
 def print_report(rep: Report, console: Console) -> None:
     """One policy result: header, clause table, footnotes, not-evaluated list, totals, warnings."""
     pol = rep.result.policy
+    if rep.banner:
+        console.print(Text(rep.banner, style="bold red"))
     console.print(Text(rep.title, style="bold"))
     console.print(Text("  ".join(x for x in (pol.title_zh, pol.document_number) if x)))
     console.print(Text(pol.issuer))
@@ -84,8 +130,9 @@ def print_report(rep: Report, console: Console) -> None:
     if rep.hypothetical:
         console.print(Text(f"*** {rep.hypothetical} ***", style="bold reverse red"))
     console.print()
+    for part in clause_view(rep, console.width):
+        console.print(part)
     if rep.rows:
-        console.print(_table(rep))
         console.print()
     for line in (rep.expired, rep.empty):
         if line:
@@ -110,8 +157,10 @@ def print_report(rep: Report, console: Console) -> None:
 
 def print_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False,
                   console: Console | None = None) -> None:
-    """Print every policy result of one company as Rich tables (``calc --format table``)."""
-    console = console or make_console()
+    """Print every policy result of one company (``calc --format table``)."""
+    from .terminal import default_console
+
+    console = console or default_console()
     for k, result in enumerate(results):
         if k:
             console.rule()

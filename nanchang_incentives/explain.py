@@ -1,0 +1,419 @@
+"""The one wording: the engine's facts (``trace``) turned into the sentences every output shows.
+
+The Rich table, the Markdown report, JSON ``explanation`` and ``warnings``, the
+batch long layout, ``compare`` and ``policies show`` all word a clause, a cap,
+a group decision or a notice through these functions, so they can never say
+different things. Nothing here computes an amount; nothing elsewhere writes a
+sentence about one.
+
+Profile text (company names, tags) goes through ``text.visible`` so that no
+control character reaches a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+from .money import format_fen_grouped, format_rate
+from .text import visible
+from .trace import (
+    Basis,
+    Calculation,
+    CapEvent,
+    CapKind,
+    CapState,
+    ClauseResult,
+    CompanyCap,
+    ConditionResult,
+    Factor,
+    GroupDecision,
+    Kind,
+    Notice,
+    NoticeKind,
+    PolicyResult,
+    ReferenceUse,
+    Source,
+    Status,
+)
+
+OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+
+STATUS_TEXT = {
+    Status.GRANTED: "granted",
+    Status.CAPPED: "capped",
+    Status.EXCLUDED: "excluded",
+    Status.NOT_ELIGIBLE: "not eligible",
+    Status.MISSING_INPUT: "missing input",
+    Status.DISCRETIONARY: "discretionary",
+    Status.EXPIRED: "expired",
+}
+
+
+# ---------------------------------------------------------------- figures
+
+
+def money(fen: int, basis: str) -> str:
+    """A clause or total figure: up-to ceilings say so, exact figures never do.
+
+    >>> money(123456789, "exact"), money(200000000, "up_to")
+    ('1,234,567.89', 'up to 2,000,000.00')
+    """
+    text = format_fen_grouped(fen)
+    return f"up to {text}" if basis == Basis.UP_TO else text
+
+
+def yuan(v: Fraction) -> str:
+    """Exact yuan, grouped, two places (more only when the value has them).
+
+    >>> yuan(Fraction(86_400_000)), yuan(Fraction(-12345, 100)), yuan(Fraction(1, 3))
+    ('86,400,000.00', '-123.45', '0.333333…')
+    """
+    fen = v * 100
+    if fen.denominator == 1:
+        return format_fen_grouped(fen.numerator)
+    units = v * 10_000
+    if units.denominator == 1:
+        sign = "-" if units < 0 else ""
+        whole, frac = divmod(abs(units.numerator), 10_000)
+        return f"{sign}{whole:,}.{frac:04d}".rstrip("0")
+    d = Decimal(v.numerator) / Decimal(v.denominator)
+    return f"{d:,.6f}…"
+
+
+def value(v: object, kind: Kind) -> str:
+    """A profile or computed value in its own unit ("missing" when absent).
+
+    >>> value(Fraction(31, 1000), Kind.RATE), value(Fraction(92), Kind.COUNT), value(True, Kind.BOOL)
+    ('3.1%', '92', 'true')
+    >>> value(None, Kind.MONEY), value(("led", "electronic-information"), Kind.TAGS)
+    ('missing', 'led, electronic-information')
+    """
+    if v is None:
+        return "missing"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, tuple):
+        if kind == Kind.MONEY_LIST:
+            return "; ".join(yuan(Fraction(x)) for x in v)
+        return ", ".join(visible(x) for x in v)
+    if isinstance(v, Fraction | int):
+        f = Fraction(v)
+        if kind == Kind.RATE:
+            return format_rate(f)
+        if kind in (Kind.COUNT, Kind.YEAR) or (kind == Kind.NUMBER and f.denominator == 1 and abs(f) < 10_000):
+            return str(f.numerator) if f.denominator == 1 else yuan(f)
+        if kind == Kind.NUMBER and abs(f) < 1:
+            return format_rate(f)
+        return yuan(f)
+    return visible(v)
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def shortfall(cd: ConditionResult) -> str:
+    """How far below its threshold a failed ``>=`` / ``>`` condition is ("" when not such a failure).
+
+    >>> from .trace import Side
+    >>> cd = ConditionResult("growth", "g >= 1亿", False, ">=", Side("g", Fraction(45_000_000), Kind.MONEY),
+    ...                      Side("1亿", Fraction(100_000_000), Kind.MONEY))
+    >>> shortfall(cd)
+    '55,000,000.00 short of 100,000,000.00'
+    """
+    gap = cd.shortfall
+    if gap is None or cd.right is None or cd.right.value is None:
+        return ""
+    threshold = value(cd.right.value, cd.right.kind)
+    if cd.op == ">" and gap == 0:
+        return f"must be more than {threshold}"
+    gap_text = value(gap, cd.left.kind if cd.left else Kind.MONEY)
+    return f"{gap_text} short of {threshold}" + (" (must be more than it)" if cd.op == ">" else "")
+
+
+def condition(cd: ConditionResult) -> str:
+    """The condition with the values it read: "revenue growth … ≥ 1亿: 45,000,000.00 ≥ 100,000,000.00"."""
+    if cd.op is not None and cd.left is not None and cd.right is not None:
+        if cd.left.value is None or cd.right.value is None:
+            return cd.label
+        lv, rv = value(cd.left.value, cd.left.kind), value(cd.right.value, cd.right.kind)
+        return f"{cd.label}: {lv} {OPS.get(cd.op, cd.op)} {rv}"
+    shown = ", ".join(f"{fv.field} = {value(fv.value, fv.kind)}" for fv in cd.values)
+    return f"{cd.label} ({shown})" if shown else cd.label
+
+
+def not_met(cd: ConditionResult) -> str:
+    """ "not met: revenue growth ≥ 1亿: is 45,000,000.00, 55,000,000.00 short of 100,000,000.00"."""
+    gap = shortfall(cd)
+    if gap and cd.left is not None and cd.left.value is not None:
+        return f"not met: {cd.label}: is {value(cd.left.value, cd.left.kind)}, {gap}"
+    return f"not met: {condition(cd)}"
+
+
+def met(cd: ConditionResult) -> str:
+    return f"met: {condition(cd)}"
+
+
+# ---------------------------------------------------------------- amounts and caps
+
+
+def factor(f: Factor) -> str:
+    """One factor of an amount: "86,400,000.00", "50%", "LPR 1y 3.10%", "lpr_1y 3.45% (given)"."""
+    if f.value is None:
+        return f.label or f.text or "?"
+    if f.source == Source.REFERENCE and f.series:
+        head, _, tail = f.series.partition("_")
+        return f"{head.upper()} {tail} {format_rate(f.value, 2)}".replace("  ", " ")
+    if f.kind == Kind.RATE and f.field:
+        return f"{f.field} {format_rate(f.value, 2)}"
+    if f.kind == Kind.RATE or (f.source == Source.CONSTANT and f.kind == Kind.NUMBER):
+        return format_rate(f.value)
+    return value(f.value, f.kind)
+
+
+def calculation(c: ClauseResult) -> str:
+    """ "loans used for projects in Nanchang 86,400,000.00 × 50% × LPR 1y 3.10% = 1,339,200.00"."""
+    calc = c.calculation
+    if calc is None:
+        return ""
+    return _calculation(calc, c.basis)
+
+
+def _calculation(calc: Calculation, basis: str) -> str:
+    if calc.items is None and len(calc.factors) == 1 and calc.factors[0].source == Source.CONSTANT \
+            and calc.factors[0].kind == Kind.MONEY:
+        return f"{'ceiling' if basis == Basis.UP_TO else 'fixed amount'} {factor(calc.factors[0])}"
+    pieces = [factor(f) for f in calc.factors]
+    label = next((f.label for f in calc.factors if f.label and f.value is not None), "")
+    if calc.items is not None:
+        head = f"{calc.items} {calc.item_label}(s) in {calc.items_field}"
+        body = head + (", each × " + " × ".join(pieces) if pieces else "")
+    else:
+        body = " × ".join(pieces)
+        if label:
+            body = f"{label} {body}"
+    if any(f.value is None for f in calc.factors):
+        return body
+    return f"{body} = {money(calc.raw, basis)}"
+
+
+def cap_event(e: CapEvent, basis: str = Basis.EXACT) -> str:
+    """An item or clause cap that cut an amount."""
+    limit = format_fen_grouped(e.limit) if e.limit is not None else "?"
+    if e.kind == CapKind.ITEM:
+        return f"{e.count} {e.scope}(s) cut to the cap of {limit} per {e.scope}"
+    if e.kind == CapKind.CLAUSE:
+        return f"clause cap {limit} {scope_words(e.scope)} applied ({money(e.before, basis)} → {money(e.after, basis)})"
+    return f"company annual cap {limit}"
+
+
+def scope_words(scope: str) -> str:
+    """ "per year", "per project", "once" …
+
+    >>> scope_words("year"), scope_words("once"), scope_words("")
+    ('per year', 'once', '')
+    """
+    if not scope:
+        return ""
+    return "once" if scope == "once" else f"per {scope}"
+
+
+def cap_short(e: CapEvent, item_label: str = "") -> str:
+    """A cap's short label for a table cell: "clause cap", "per-project cap"."""
+    return f"per-{e.scope or item_label} cap" if e.kind == CapKind.ITEM else "clause cap"
+
+
+def group_decision(d: GroupDecision, status: Status) -> str:
+    """The exclusive-group sentence as seen from one member."""
+    if status == Status.EXCLUDED:
+        why = "is equal and listed first in the group (a tie goes to the first listed)" if d.tie else "is higher"
+        return (f"exclusive group '{d.group}' (就高不就低): {d.winner} {why}; this clause's "
+                f"{format_fen_grouped(d.this_amount)} is forgone")
+    return f"exclusive group '{d.group}' (就高不就低): kept over " + ", ".join(
+        f"{cid} ({format_fen_grouped(fen)})" for cid, fen in d.forgone)
+
+
+def group_footnote(winner: ClauseResult, d: GroupDecision) -> str:
+    """The footnote of a group decision, from the winner's side."""
+    where = f", {d.section}" if d.section else ""
+    kept = "kept over " + ", ".join(f"{cid} ({format_fen_grouped(fen)})" for cid, fen in d.forgone)
+    return (f"exclusive group '{d.group}' (就高不就低{where}): {winner.id} {money(winner.amount, winner.basis)} "
+            f"{kept}; the others are excluded")
+
+
+def company_cut(c: ClauseResult) -> str:
+    if c.company_cut is None:
+        return ""
+    before, after = c.company_cut
+    return f"company annual cap: cut from {format_fen_grouped(before)} to {format_fen_grouped(after)}"
+
+
+def company_cap(cc: CompanyCap) -> str:
+    """The per-company cap in one sentence, whatever its outcome."""
+    limit = format_fen_grouped(cc.limit) if cc.limit is not None else "?"
+    head = f"company annual cap ({cc.section})" if cc.section else "company annual cap"
+    base = f"{cc.limit_text.replace('*', '×')} = {limit}"
+    if cc.state == CapState.APPLIED:
+        return (f"{head}: {base}; the counted clauses summed to {format_fen_grouped(cc.before)} and were cut "
+                f"proportionally (largest remainder on the last fen) to {format_fen_grouped(cc.after)}")
+    if cc.state == CapState.NOT_REACHED:
+        return f"{head}: {base}; not reached"
+    if cc.state == CapState.NOT_APPLICABLE:
+        return f"{head}: not applicable: the year is outside the policy's validity"
+    if cc.state == CapState.EXEMPT:
+        return f"company annual cap not applied: {cc.note}"
+    if cc.state == CapState.WAIVED:
+        return f"company annual cap waived: {cc.note}"
+    if cc.state == CapState.UNKNOWN:
+        return f"company annual cap could not be checked: add {', '.join(cc.missing)}"
+    return ""
+
+
+# ---------------------------------------------------------------- a clause
+
+
+def clause_explanation(c: ClauseResult) -> str:
+    """The whole explanation of one clause (JSON ``explanation``, the batch long layout)."""
+    parts: list[str] = []
+    failed = [cd for cd in c.conditions if cd.held is False]
+    held = [cd for cd in c.conditions if cd.held]
+    if c.status == Status.EXPIRED:
+        return f"not computed: {c.year} is outside the policy's validity"
+    if c.status == Status.MISSING_INPUT:
+        parts.append(missing_phrase(c.missing))
+    if failed:
+        parts.append("; ".join(not_met(cd) for cd in failed))
+    elif held and c.status != Status.MISSING_INPUT:
+        parts.append("; ".join(met(cd) for cd in held))
+    if c.status == Status.NOT_ELIGIBLE and not failed and c.not_targeted:
+        parts.append(not_targeted_phrase(c.not_targeted))
+    calc = calculation(c)
+    if c.status.computed and calc:
+        parts.append(calc)
+    if c.status == Status.NOT_ELIGIBLE and not failed and calc and not c.not_targeted:
+        parts.append(f"{calc}: amount is zero")
+    if c.status == Status.DISCRETIONARY:
+        parts.append(discretionary_phrase(c.notes))
+    elif c.basis == Basis.UP_TO and c.status.counted:
+        parts.append(CEILING)
+    parts.extend(cap_event(e, c.basis) for e in c.caps)
+    if c.group_decision is not None:
+        parts.append(group_decision(c.group_decision, c.status))
+    if c.company_cut is not None:
+        parts.append(company_cut(c))
+    return "; ".join(p for p in parts if p)
+
+
+CEILING = "the text sets only a ceiling: the amount shown is the most that can be granted"
+
+
+def missing_phrase(fields: Sequence[str]) -> str:
+    return f"not evaluated: add {', '.join(fields) or 'the missing field'} to the profile"
+
+
+def not_targeted_phrase(industries: Sequence[str]) -> str:
+    return f"the policy targets {', '.join(industries)} enterprises"
+
+
+def discretionary_phrase(notes: Sequence[str]) -> str:
+    return "the text fixes no amount: " + (notes[0] if notes else "awarded case by case")
+
+
+def outline(*, status: Status, year: int, missing: Sequence[str], failed: Sequence[str], held: Sequence[str],
+            calc: str, item_cap: str, clause_cap: str, group: str, winner: str, tie: bool, company_cut: str,
+            not_targeted: Sequence[str], basis: str, notes: Sequence[str]) -> str:
+    """The explanation of the batch long layout, without per-row figures (they are in its amount columns).
+
+    Built from the same phrases as ``clause_explanation``, for a combination of facts shared by many rows.
+    """
+    if status == Status.EXPIRED:
+        return f"not computed: {year} is outside the policy's validity"
+    if status == Status.MISSING_INPUT:
+        return missing_phrase(missing)
+    if status == Status.NOT_ELIGIBLE:
+        if failed:
+            return "; ".join(f"not met: {label}" for label in failed)
+        if not_targeted:
+            return not_targeted_phrase(not_targeted)
+        return f"{calc}: amount is zero" if calc else "not eligible"
+    parts = ["met: " + "; ".join(held)] if held else []
+    if status == Status.DISCRETIONARY:
+        parts.append(discretionary_phrase(notes))
+        return "; ".join(parts)
+    parts += [calc, item_cap, clause_cap]
+    if status == Status.EXCLUDED and winner:
+        why = "is equal and listed first in the group (a tie goes to the first listed)" if tie else "is higher"
+        parts.append(f"exclusive group '{group}' (就高不就低): {winner} {why}; this clause is forgone")
+    parts.append(company_cut)
+    if basis == Basis.UP_TO and status.counted:
+        parts.append(CEILING)
+    return "; ".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------- the whole result
+
+
+def reference(ref: ReferenceUse) -> str:
+    """ "lpr_1y = 3.45%: the rate in force on 2023-12-31 (published 2023-08-21; reference table)"."""
+    if ref.source == Source.GIVEN:
+        return f"{ref.field} = {format_rate(ref.rate, 2)}: given in the profile"
+    text = (f"{ref.series} = {format_rate(ref.rate, 2)}: the rate in force on {ref.as_of} "
+            f"(published {ref.effective}; reference table)")
+    if ref.unconfirmed:
+        text += (f"; WARNING: the table is confirmed only to {ref.confirmed_through}, the rate on {ref.as_of} "
+                 f"may differ: give {ref.field} in the profile")
+    return text
+
+
+def notice(n: Notice, r: PolicyResult) -> str:
+    """One warning about a result."""
+    pol = r.policy
+    period = f"{pol.valid_from} … {pol.valid_until or 'end unknown'}"
+    k = n.kind
+    if k == NoticeKind.OUTSIDE_VALIDITY:
+        return (f"{n.year} is outside the policy's validity ({period}): every clause is expired "
+                f"(use --ignore-validity to compute a hypothetical result)")
+    if k == NoticeKind.HYPOTHETICAL:
+        return (f"{n.year} is outside the policy's validity ({period}): computed anyway with --ignore-validity; "
+                f"every figure is HYPOTHETICAL")
+    if k == NoticeKind.VALIDITY_END_UNKNOWN:
+        return f"Validity end not confirmed: {n.text or 'the sources give no end date'}"
+    if k == NoticeKind.NOT_TARGETED:
+        return (f"This policy targets {', '.join(pol.industries)} enterprises; the company's industries are "
+                f"[{value(r.industries, Kind.TAGS)}]: no clause applies")
+    if k == NoticeKind.INDUSTRIES_MISSING:
+        return f"industries is missing: add it (e.g. industries = [\"{pol.industries[0]}\"]) to see which clauses apply"
+    if k == NoticeKind.DEFAULT_USED:
+        return f"{n.fields[0]} not given: {n.fields[1]} is used in its place"
+    if k == NoticeKind.REFERENCE_UNCONFIRMED:
+        return (f"{n.fields[0]}: reference rate after {n.date} is unconfirmed; pass {n.fields[0]} = \"x.xx%\" "
+                f"to be sure")
+    if k == NoticeKind.COMPANY_CAP_EXEMPT:
+        return f"Company cap not applied: {n.text}"
+    if k == NoticeKind.COMPANY_CAP_WAIVED:
+        return f"Company cap waived on the user's assertion: {n.text}"
+    if k == NoticeKind.COMPANY_CAP_UNCHECKED:
+        return (f"Company annual cap ({n.text}) not checked: {', '.join(n.fields)} missing; "
+                f"the total may be too high")
+    if k == NoticeKind.EXEMPTION_ASSUMED_FALSE:
+        return f"{', '.join(n.fields)} not given: treated as false, so the company cap applies"
+    if k == NoticeKind.GROUP_UNDECIDED:
+        return (f"exclusive group '{n.group}' (就高不就低) was decided without {', '.join(n.clauses)} (missing input): "
+                f"the choice may change once {', '.join(n.fields)} is given")
+    return n.text
+
+
+def warnings(r: PolicyResult) -> tuple[str, ...]:
+    """Every warning of a result, worded (JSON ``warnings``, the table's warning lines)."""
+    return tuple(notice(n, r) for n in r.notices)
+
+
+def company(r: PolicyResult) -> str:
+    """The company's name, safe to print."""
+    return visible(r.company)
+
+
+def references(r: PolicyResult) -> tuple[str, ...]:
+    """Every reference rate of a result, worded."""
+    return tuple(reference(ref) for ref in r.references)
