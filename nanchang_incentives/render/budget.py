@@ -13,46 +13,95 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..batch import BatchReport, PolicyBudget
 from ..money import format_fen_grouped
+from .terminal import default_console
 
 
 def _money(fen: int) -> str:
     return format_fen_grouped(fen)
 
 
-def policy_table(b: PolicyBudget) -> Table:
-    """One policy: a row per clause, then the totals."""
-    title = (f"{b.policy}: {b.companies:,} companies evaluated, {b.with_amount:,} with an amount, "
-             f"{b.company_cap_hits:,} cut by the company cap")
-    t = Table(title=title, title_justify="left")
-    t.add_column("clause")
-    t.add_column("basis")
-    t.add_column("companies", justify="right")
-    t.add_column("outlay (final)", justify="right")
-    t.add_column("raw (before caps)", justify="right")
-    t.add_column("saved: clause caps", justify="right")
-    t.add_column("saved: 就高不就低", justify="right")
-    t.add_column("saved: company cap", justify="right")
+#: the columns of the budget view; the first (the clause) is repeated in every part
+HEADERS = ("clause", "basis", "companies", "outlay (final)", "raw (before caps)", "saved: clause caps",
+           "saved: 就高不就低", "saved: company cap")
+RIGHT = {2, 3, 4, 5, 6, 7}
+
+
+def budget_rows(b: PolicyBudget) -> tuple[list[list[str]], list[list[str]]]:
+    """(a row per clause, the total rows) as cells, every figure in full."""
+    rows = []
     for c in b.clauses.values():
         if c.basis == "discretionary":
             who = f"{c.statuses[5]:,} listed"
         else:
             who = f"{c.granted:,}" + (f" ({c.statuses[1]:,} capped)" if c.statuses[1] else "")
-        t.add_row(c.id, c.basis, who, _money(c.amount), _money(c.raw), _money(c.saved_item_cap + c.saved_clause_cap),
-                  _money(c.saved_group), _money(c.saved_company_cap))
-    t.add_section()
-    t.add_row("total, exact", "", "", _money(b.total_exact), "", "", "", "")
-    t.add_row("total, up to", "", "", _money(b.total_up_to), "", "", "", "")
-    t.add_row("total", "", f"{b.with_amount:,}", _money(b.total), _money(b.raw),
-              _money(sum(c.saved_item_cap + c.saved_clause_cap for c in b.clauses.values())),
-              _money(sum(c.saved_group for c in b.clauses.values())),
-              _money(sum(c.saved_company_cap for c in b.clauses.values())))
-    return t
+        rows.append([c.id, c.basis, who, _money(c.amount), _money(c.raw), _money(c.saved_item_cap + c.saved_clause_cap),
+                     _money(c.saved_group), _money(c.saved_company_cap)])
+    totals = [
+        ["total, exact", "", "", _money(b.total_exact), "", "", "", ""],
+        ["total, up to", "", "", _money(b.total_up_to), "", "", "", ""],
+        ["total", "", f"{b.with_amount:,}", _money(b.total), _money(b.raw),
+         _money(sum(c.saved_item_cap + c.saved_clause_cap for c in b.clauses.values())),
+         _money(sum(c.saved_group for c in b.clauses.values())),
+         _money(sum(c.saved_company_cap for c in b.clauses.values()))],
+    ]
+    return rows, totals
+
+
+def column_groups(widths: list[int], available: int, gap: int = 2) -> list[list[int]]:
+    """Split columns 1… into groups that fit beside column 0 in ``available`` cells (never dropping one).
+
+    >>> column_groups([10, 5, 5, 5], 40)
+    [[1, 2, 3]]
+    >>> column_groups([10, 12, 12, 12], 40)
+    [[1, 2], [3]]
+    """
+    groups: list[list[int]] = []
+    used = widths[0]
+    for k in range(1, len(widths)):
+        need = gap + widths[k]
+        if groups and used + need <= available:
+            groups[-1].append(k)
+            used += need
+        else:
+            groups.append([k])
+            used = widths[0] + need
+    return groups
+
+
+def policy_tables(b: PolicyBudget, width: int) -> list[Table]:
+    """One policy's budget: a row per clause, then the totals; split into parts that fit ``width``."""
+    rows, totals = budget_rows(b)
+    every = rows + totals
+    widths = [max([cell_len(h) for h in HEADERS[k].split(" ", 1)[:1]] + [cell_len(r[k]) for r in every])
+              for k in range(len(HEADERS))]
+    widths = [max(w, min(cell_len(HEADERS[k]), 18)) for k, w in enumerate(widths)]
+    tables = []
+    for group in column_groups(widths, width - 2):
+        t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
+        for k in [0, *group]:
+            t.add_column(HEADERS[k], justify="right" if k in RIGHT else "left", no_wrap=True, min_width=widths[k],
+                         max_width=widths[k] if k not in RIGHT else None)
+        for r in rows:
+            t.add_row(*(r[k] for k in [0, *group]))
+        t.add_section()
+        for r in totals:
+            t.add_row(*(r[k] for k in [0, *group]))
+        tables.append(t)
+    return tables
+
+
+def policy_title(b: PolicyBudget) -> str:
+    return (f"{b.policy}: {b.companies:,} companies evaluated, {b.with_amount:,} with an amount, "
+            f"{b.company_cap_hits:,} cut by the company cap")
 
 
 def summary_line(r: BatchReport) -> str:
@@ -64,11 +113,14 @@ def summary_line(r: BatchReport) -> str:
 
 def print_report(r: BatchReport, console: Console | None = None, *, budget: bool = True) -> None:
     """The budget view per policy, then the counts."""
-    console = console or Console(width=None if sys.stdout.isatty() else 200)
+    console = console or default_console()
     if budget:
         for b in r.budgets.values():
             if b.companies:
-                console.print(policy_table(b))
+                console.print(Text(policy_title(b), style="bold"))
+                for part in policy_tables(b, console.width):
+                    console.print(part)
+                    console.print()
         if r.hypothetical:
             console.print("[yellow]--ignore-validity: figures for years outside a policy's validity are "
                           "HYPOTHETICAL[/yellow]")
