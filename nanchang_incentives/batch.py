@@ -679,15 +679,14 @@ def check_input(path: Path) -> Place:
     """What the input is: a regular file (read in place) or a stream (standard input, a pipe, a FIFO);
     a directory, a device or a missing file is a message."""
     if str(path) == STDIO or str(path) in STDIN_NAMES:
-        try:
-            st = os.fstat(0)
-        except OSError:
+        stdin = sys.stdin
+        if stdin is None:
             raise InputError("standard input is closed; give a file name or pipe a CSV in",
-                             Location(file=str(path))) from None
-        if os.isatty(0):
+                             Location(file=str(path)))
+        if stdin.isatty():
             raise InputError("standard input is a terminal; pipe a CSV in (… | incentives batch - -o out.csv) or "
                              "give a file name", Location(file=str(path)))
-        return Place.STREAM if not stat.S_ISREG(st.st_mode) or str(path) == STDIO else Place.FILE
+        return Place.STREAM  # copied as it is read (a pipe, or a file redirected with <)
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -850,12 +849,15 @@ def lines_per_row(policies: Sequence[Policy], options: BatchOptions) -> int:
 
 
 def _count_lines(path: Path, start: int) -> int:
+    """The physical lines after the header (an upper bound of the data rows)."""
     n = 0
+    last = b"\n"
     with open(path, "rb") as f:
         f.seek(start)
         while chunk := f.read(8 << 20):
             n += chunk.count(b"\n")
-    return n + 1
+            last = chunk[-1:]
+    return n + (last != b"\n")
 
 
 def check_xlsx_rows(data_rows: int, per_row: int, where: str) -> None:

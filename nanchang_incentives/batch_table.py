@@ -94,6 +94,8 @@ def _parse_text(spec: F.Field, text: str) -> tuple[bool, object]:
     try:
         values = parse_values({spec.name: text}, F.Registry({spec.name: spec}), csv=True)
     except InputError as exc:
+        if len(text) > 200:  # a long cell is quoted in the message: clip it there too
+            return False, exc.message.replace(text, csvio._clip(text, 60)).replace(text.strip(), csvio._clip(text, 60))
         return False, exc.message
     return True, values.get(spec.name)
 

@@ -469,9 +469,9 @@ def _split_unterminated(block: Block, header: Sequence[str]) -> Cells:
     k = len(header)
     problem = RowProblem(block.first_row, "", _clip(text.rstrip("\r\n").encode("utf-8", "surrogateescape")
                                                     .decode("utf-8", "replace")),
-                         f"a quote (\") opens a cell on this line and is not closed before the next row (or "
-                         f"closes where the row no longer has {k} cells); this row is skipped and reading goes "
-                         f"on at the next line: put the quote in a pair (\"\" inside a quoted cell) or remove it",
+                         "a quote (\") opens a cell on this line and does not close where the row ends; the row is "
+                         "skipped and reading resumes on the next line: remove the quote, or double it (\"\") inside "
+                         "a quoted cell",
                          block.first_line, _name_of(next(csv.reader([text.rstrip("\r\n").replace('"', "")]), []),
                                                     header) or _name_of(loose, header))
     return Cells(np.zeros(1, np.uint8), np.zeros((0, k), np.int64, order="F"), np.zeros((0, k), np.int64, order="F"),

@@ -154,6 +154,7 @@ class XlsxSource:
         """The data rows as ``csvio.Cells``, ``size`` rows at a time (row 1 is the sheet's line 2)."""
         k = len(header.names)
         specs: list[F.Field | None] = list(header.fields)
+        money = [spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) for spec in specs]
         pieces: list[bytes] = []
         starts: list[int] = []
         lengths: list[int] = []
@@ -168,8 +169,15 @@ class XlsxSource:
             row = line - 1
             while len(texts) > k and not texts[-1]:
                 texts.pop()
+            inexact = next((j for j, c in enumerate(cells[:k]) if money[j] and _beyond_units(c.value)), None)
             if not any(texts):
                 blank += 1
+            elif inexact is not None:
+                problems.append(csvio.RowProblem(
+                    row, header.names[inexact], csvio._clip(texts[inexact]),
+                    "the cell holds a number with more than 4 decimals (a result of floating-point arithmetic?); "
+                    "amounts are exact to 1/10000 yuan: round it in the sheet (=ROUND(…,2)) or type the amount",
+                    line, _name(texts, header)))
             elif len(texts) > k:
                 problems.append(csvio.RowProblem(row, "", csvio._clip(",".join(texts)),
                                                  f"the row has {len(texts)} cells, the header has {k} columns",
@@ -192,6 +200,14 @@ class XlsxSource:
 
     def close(self) -> None:
         self.book.close()
+
+
+def _beyond_units(value: object) -> bool:
+    """A stored float whose exact decimal form has more than 4 decimals (money is kept in 1/10000 yuan)."""
+    if not isinstance(value, float) or value != value or value in (float("inf"), float("-inf")):
+        return False
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent < -4
 
 
 def _name(texts: Sequence[str], header: Header) -> str:
