@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +43,7 @@ XLSX_MAX_ROWS = 1_048_575  # an Excel sheet's 1,048,576 rows, less the header
 ZIP_MAGIC = b"PK\x03\x04"
 INSTALL_HINT = "pip install 'nanchang-incentives[xlsx]'"
 ROWS_PER_CHUNK = 10_000
-WIDTH_SAMPLE = 2_000  # column widths are fitted to the header and the first rows
+WIDTH_SAMPLE = 500  # column widths are fitted to the header and the first rows
 
 
 def is_xlsx(path: Path) -> bool:
@@ -204,7 +205,7 @@ class XlsxSource:
 
 def _beyond_units(value: object) -> bool:
     """A stored float whose exact decimal form has more than 4 decimals (money is kept in 1/10000 yuan)."""
-    if not isinstance(value, float) or value != value or value in (float("inf"), float("-inf")):
+    if not isinstance(value, float) or not math.isfinite(value):
         return False
     exponent = Decimal(repr(value)).normalize().as_tuple().exponent
     return isinstance(exponent, int) and exponent < -4

@@ -216,7 +216,7 @@ def test_pipes_and_fifos_as_real_processes(tmp_path):
     cmd = [sys.executable, "-m", "nanchang_incentives", "batch"]
     with open(src, "rb") as f:
         piped = subprocess.run([*cmd, "/dev/stdin", "-o", "/dev/stdout", "-q"], stdin=f, capture_output=True,
-                               timeout=120)
+                               timeout=120, check=False)
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout.decode().splitlines()[1].startswith("1,公司1,")
     fifo = tmp_path / "in.fifo"
