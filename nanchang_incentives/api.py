@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import Options, PolicyResult, explain, run_policy
+from .engine import AmountOverflow, Options, PolicyResult, explain, run_policy
 from .errors import InputError, Location
 from .policy import Catalog, Policy, load_catalog
 from .profile import Profile, load_profile, table_of
@@ -55,7 +55,25 @@ def calculate(profile: Profile, policies: Sequence[Policy], catalog: Catalog,
     """Evaluate one company under each policy (a batch of one through the engine)."""
     require_year(profile, options)
     table = table_of([profile], catalog.registry)
-    return [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
+    try:
+        return [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
+    except AmountOverflow as exc:
+        raise overflow_error(exc, profile) from None
+
+
+def overflow_error(exc: AmountOverflow, profile: Profile) -> InputError:
+    """An amount beyond 10万亿 yuan, located at the profile's file:line and the field that makes it."""
+    given = [f for f in exc.fields if profile.get(f) is not None] or list(exc.fields)
+    name = given[0] if given else None
+    value = profile.get(name) if name else None
+    shown = f" ({name} = {_clip_value(value)})" if value is not None else ""
+    return InputError(f"clause {exc.clause}: {exc.message}{shown}",
+                      Location(file=profile.source, line=profile.lines.get(name) if name else None, field=name))
+
+
+def _clip_value(value: object, limit: int = 80) -> str:
+    text = ";".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def relocated(profile: Profile, jurisdiction: str) -> Profile:

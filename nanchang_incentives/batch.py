@@ -21,27 +21,35 @@ import contextlib
 import csv
 import io
 import os
+import shutil
 import signal
+import stat
+import sys
 import tempfile
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from . import csvio
+from . import csvio, xlsxio
 from . import fields as F
 from .batch_output import CAP_STATE_NAMES, Evaluated, Output
-from .batch_table import Chunk, Header, bind_header, build_chunk, select
-from .csvio import Block, RowProblem
+from .batch_table import Chunk, Header, bind_header, build_chunk, drop_rows, select
+from .csvio import Block, RowProblem, SkippedRow
 from .engine import (
     CAPPED,
     EXCLUDED,
     GRANTED,
+    OVERFLOW_MESSAGE,
     STATUS_NAMES,
     Options,
     PolicyRun,
+    overflow_fields,
     run_policy,
 )
 from .errors import InputError, Location
@@ -51,7 +59,6 @@ from .policy import Catalog, Policy
 LAYOUTS = ("wide", "long")
 FORMATS = ("csv", "jsonl", "xlsx")
 CITY_ORDER = ("nanchang", "wuhan-east-lake", "beijing")  # SPEC §2: the order of the wide columns
-XLSX_MAX_ROWS = 1_048_575  # Excel's limit, less the header
 NUMERIC_WIDTH = 32  # cells longer than this are never plain numbers
 BAD_ROW_PREVIEW = 10
 
@@ -65,14 +72,29 @@ class BatchOptions:
     ignore_validity: bool = False
     layout: str = "wide"
     fmt: str = "csv"
-    excel: bool = False  # UTF-8 with BOM, for Excel
+    excel: bool = False  # the older spelling of bom=True
     encoding: str | None = None
-    jobs: int = 1  # worker processes (0: one per core, up to 2, for big files)
+    jobs: int = 1  # worker processes (0: one per core, up to 2, for big files; never more than the cores)
     block_bytes: int = csvio.BLOCK_BYTES
+    bom: bool | None = None  # CSV output with a UTF-8 BOM; None: as the input (GBK or UTF-8 with BOM -> BOM)
+    sheet: str | None = None  # the worksheet of an .xlsx input (default: the first)
 
     @property
     def engine(self) -> Options:
         return Options(year=self.year, ignore_validity=self.ignore_validity)
+
+    def output_bom(self, enc: csvio.Encoding | None) -> bool:
+        """Whether the CSV output (and the errors file) starts with a UTF-8 BOM.
+
+        Excel opens a UTF-8 CSV without a BOM as the ANSI code page (GBK on a
+        Chinese Windows): a file that came from Excel (GBK, UTF-8 with BOM,
+        .xlsx) goes back with a BOM; a plain UTF-8 file stays plain.
+        """
+        if self.excel:
+            return True
+        if self.bom is not None:
+            return self.bom
+        return enc is None or bool(enc.bom) or not enc.is_utf8
 
 
 # ---------------------------------------------------------------- budget
@@ -226,11 +248,16 @@ class BatchReport:
     input: str
     output: str
     encoding: str
-    rows: int = 0
+    rows: int = 0  # the rows read as companies: good + bad (blank and skipped rows are counted apart)
     good_rows: int = 0
     bad_rows: int = 0
     output_rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)  # the first BAD_ROW_PREVIEW
+    blank_rows: int = 0  # rows with every cell empty (Excel's ,,,, lines): skipped, not errors
+    skipped_rows: int = 0  # rows left out on purpose (totals rows): not evaluated, not errors
+    skipped: list[SkippedRow] = field(default_factory=list)  # the first BAD_ROW_PREVIEW of them
+    output_encoding: str = "UTF-8"  # "UTF-8 with BOM" when the CSV starts with a BOM
+    to_stdout: bool = False  # the results went to standard output (the summary belongs on stderr)
     budgets: dict[str, PolicyBudget] = field(default_factory=dict)
     errors_file: str | None = None
     layout: str = "wide"
@@ -242,6 +269,10 @@ class BatchReport:
             "input": self.input, "output": self.output, "encoding": self.encoding, "format": self.fmt,
             "layout": self.layout, "rows": self.rows, "good_rows": self.good_rows, "bad_rows": self.bad_rows,
             "output_rows": self.output_rows, "errors_file": self.errors_file, "hypothetical": self.hypothetical,
+            "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows,
+            "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
+                        for k in self.skipped],
+            "output_encoding": self.output_encoding,
             "policies": [b.as_dict() for b in self.budgets.values()],
         }
 
@@ -250,10 +281,60 @@ class BatchReport:
 
 
 def evaluate_chunk(chunk: Chunk, catalog: Catalog, policies: Sequence[Policy],
-                   options: BatchOptions, *, keep_runs: bool = False) -> list[Evaluated]:
-    """Run each applicable policy over its rows of the chunk (the engine of ``calc``)."""
+                   options: BatchOptions, *, keep_runs: bool = False) -> tuple[list[Evaluated], Chunk]:
+    """Run each applicable policy over its rows of the chunk (the engine of ``calc``).
+
+    A row whose amount would go above 10万亿 yuan under any policy becomes a
+    bad row (line, field, value) and the chunk is evaluated again without it:
+    returns the results and the chunk they are about.
+    """
+    out, over = _evaluate(chunk, catalog, policies, options, keep_runs)
+    if not over:
+        return out, chunk
+    chunk = drop_rows(chunk, np.array(sorted(over)), [over[i] for i in sorted(over)])
+    out, again = _evaluate(chunk, catalog, policies, options, keep_runs)
+    assert not again, "a row's amounts do not depend on the other rows"
+    return out, chunk
+
+
+def _overflow_problem(chunk: Chunk, i: int, run: PolicyRun, r: int, catalog: Catalog) -> RowProblem:
+    """The bad row for row ``r`` of ``run`` (chunk row ``i``): the clause, and the field that makes it."""
+    pol = run.policy
+    assert run.overflow_clause is not None
+    k = int(run.overflow_clause[r])
+    fields = overflow_fields(pol, k)
+    table = run.table
+    given = [f for f in fields if f in table.columns and table.columns[f].present[r]] or list(fields)
+    name = given[0] if given else ""
+    value = _value_text(table, catalog, name, r) if name else ""
+    clause = pol.clauses[k].id if k < len(pol.clauses) else "company cap"
+    assert chunk.lines is not None
+    return RowProblem(int(chunk.rows[i]), name, csvio._clip(value), f"{pol.id}, clause {clause}: {OVERFLOW_MESSAGE}",
+                      int(chunk.lines[i]), chunk.names[i].decode("utf-8", "replace"))
+
+
+def _value_text(table, catalog: Catalog, name: str, r: int) -> str:
+    """A field's value in row ``r`` as the CSV cell that reads back to it."""
+    from .profile import Column, ListColumn, TagColumn, TextColumn
+
+    col = table.columns.get(name)
+    spec = catalog.registry.get(name)
+    if col is None or spec is None or not col.present[r]:
+        return ""
+    if isinstance(col, Column):
+        return cell_text(spec, int(col.values[r]) if spec.type != F.BOOL else bool(col.values[r]))
+    if isinstance(col, ListColumn):
+        return cell_text(spec, col.flat[col.offsets[r]:col.offsets[r + 1]].tolist())
+    if isinstance(col, (TagColumn, TextColumn)):
+        return cell_text(spec, col.values[r])
+    return ""  # pragma: no cover - every column kind is listed above
+
+
+def _evaluate(chunk: Chunk, catalog: Catalog, policies: Sequence[Policy], options: BatchOptions,
+              keep_runs: bool) -> tuple[list[Evaluated], dict[int, RowProblem]]:
     n = chunk.table.n
     out: list[Evaluated] = []
+    over: dict[int, RowProblem] = {}
     for pol in policies:
         if options.policy_ids:
             idx = np.arange(n)
@@ -263,12 +344,18 @@ def evaluate_chunk(chunk: Chunk, catalog: Catalog, policies: Sequence[Policy],
         if len(idx) == 0:
             continue
         table = chunk.table if len(idx) == n else select(chunk.table, idx)
-        run = run_policy(table, pol, catalog, options.engine)
+        run = run_policy(table, pol, catalog, options.engine, flag_overflow=True)
+        if run.overflow is not None and run.overflow.any():
+            for r in np.flatnonzero(run.overflow).tolist():
+                i = int(idx[r])
+                if i not in over:
+                    over[i] = _overflow_problem(chunk, i, run, r, catalog)
+            continue  # evaluated again without those rows
         out.append(Evaluated(pol, idx, budget_of(run), np.stack([cr.amount for cr in run.clauses], axis=1),
                              np.stack([cr.status for cr in run.clauses], axis=1), run.years, run.covered,
                              run.cap_state, run if keep_runs else None))
         del run  # the next policy's intermediate columns reuse the memory
-    return out
+    return out, over
 
 
 # ---------------------------------------------------------------- one block, start to end
@@ -283,6 +370,8 @@ class BlockResult:
     rows: int
     good: int
     raw_end: int
+    blank: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
 
 
 @dataclass
@@ -299,14 +388,22 @@ class _Job:
 def process_block(block: Block, job: _Job) -> BlockResult:
     raw_end = block.raw_end
     cells = csvio.split_block(block, job.header.names)
+    del block
+    return process_cells(cells, job, raw_end)
+
+
+def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResult:
+    """A block's cells (from a CSV block or a run of .xlsx rows) -> its output lines and counts."""
     chunk = build_chunk(cells, job.header, job.catalog, year_given=job.options.year is not None,
                         policy_given=bool(job.options.policy_ids))
-    del cells, block  # only the chunk's columns are needed from here on
-    evaluated = evaluate_chunk(chunk, job.catalog, job.policies, job.options, keep_runs=job.options.layout == "long")
+    del cells  # only the chunk's columns are needed from here on
+    evaluated, chunk = evaluate_chunk(chunk, job.catalog, job.policies, job.options,
+                                      keep_runs=job.options.layout == "long")
     data, lines = job.output.chunk_bytes(chunk, evaluated)
     budgets = [ev.budget for ev in evaluated]
     bad_rows = len({p.row for p in chunk.problems})
-    return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end)
+    return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
+                       chunk.blank, chunk.skipped)
 
 
 @dataclass
@@ -326,16 +423,38 @@ _SHARED: _Shared | None = None
 _SOURCE_FD: int | None = None
 
 
-def _worker_init(shared: _Shared) -> None:
-    """In each worker: Ctrl-C is the parent's business; die with the parent; remember the job."""
+PARENT_POLL_SECONDS = 0.5
+
+
+def _worker_init(shared: _Shared, parent: int) -> None:
+    """In each worker: Ctrl-C is the parent's business; die with the parent; remember the job.
+
+    The parent's own SIGTERM handler (which unwinds the CLI) is inherited by
+    the fork: in a worker it would only turn SIGTERM into an exception that
+    the pool sends back, leaving the worker alive, so SIGTERM is reset to its
+    default (end the process).  Linux sends it when the parent dies, whatever
+    killed it (PR_SET_PDEATHSIG); everywhere, a thread also watches the
+    parent's pid and ends the worker when the parent is gone (kill -9 included).
+    """
     global _SHARED, _SOURCE_FD
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:  # Linux: get SIGTERM when the parent dies, whatever killed it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:  # Linux: get SIGTERM when the parent dies
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # pragma: no cover - not Linux
         pass
+    if os.getppid() != parent:  # the parent died before the watch began
+        os._exit(1)
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     _SHARED = shared
     _SOURCE_FD = os.open(shared.source, os.O_RDONLY)
 
@@ -387,7 +506,7 @@ def _results(blocks: Iterator[tuple[csvio.BlockRef, bytes]], source: Path, enc: 
     ctx = mp.get_context("fork")
     shared = _Shared(job, source, enc, append_to, ctx.Value("q", 0, lock=False), ctx.Value("b", 0, lock=False),
                      ctx.Condition())
-    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(shared,))
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(shared, os.getpid()))
     pending: deque = deque()
     try:
         for k, (ref, _) in enumerate(blocks):
@@ -427,26 +546,37 @@ class AtomicFile:
 
     ``created`` receives the file as soon as it exists, with signals held, so
     that whoever removes temporary files on an interruption always knows it.
+    Only a regular file (or nothing) is ever replaced (``check_paths``); an
+    existing file's permission bits are kept, and the data reach the disk
+    (fsync) before the rename.
     """
 
-    def __init__(self, path: Path, created: list[AtomicFile]):
+    def __init__(self, path: Path, created: list):
         self.path = path
         parent = path.parent if str(path.parent) else Path(".")
         with _signals_held():
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
-            self.tmp = Path(tmp)
-            self.file = os.fdopen(fd, "wb", buffering=1 << 20)
+            self.tmp: Path | None = Path(tmp)
+            self.file: BinaryIO = os.fdopen(fd, "wb", buffering=1 << 20)
             created.append(self)
 
     def write(self, data: bytes | memoryview) -> None:
         self.file.write(data)
 
     def commit(self) -> None:
+        assert self.tmp is not None
+        self.file.flush()
+        os.fsync(self.file.fileno())
         self.file.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp makes 0600; a normal file follows the umask
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)  # an existing file keeps its permissions
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp makes 0600; a new file follows the umask
+        os.chmod(self.tmp, mode)
         os.replace(self.tmp, self.path)
+        _fsync_dir(self.path)
 
     def discard(self) -> None:
         try:
@@ -454,7 +584,57 @@ class AtomicFile:
         except OSError:  # the disk was full: the file goes anyway
             pass
         finally:
-            self.tmp.unlink(missing_ok=True)
+            if self.tmp is not None:
+                self.tmp.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    """The rename itself reaches the disk (POSIX: fsync the directory)."""
+    try:
+        fd = os.open(path.parent if str(path.parent) else ".", os.O_RDONLY)
+    except OSError:  # pragma: no cover - not POSIX
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems cannot
+        pass
+    finally:
+        os.close(fd)
+
+
+class StreamTarget(AtomicFile):
+    """Standard output (``-o -``, ``-o /dev/stdout``) or ``/dev/null``: written as the run goes, no rename."""
+
+    def __init__(self, stream: BinaryIO, created: list):
+        self.path = Path("-")
+        self.tmp = None
+        self.file = stream
+        created.append(self)
+
+    def commit(self) -> None:
+        self.file.flush()
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.file.flush()
+
+
+STDIO = "-"
+STDOUT_NAMES = ("/dev/stdout", "/proc/self/fd/1", "/dev/fd/1")
+STDIN_NAMES = ("/dev/stdin", "/proc/self/fd/0", "/dev/fd/0")
+
+
+class Place(str, Enum):
+    """What a path given as input or output is."""
+
+    FILE = "file"  # a regular file, or (output) nothing yet: read in place / replaced atomically
+    STDOUT = "stdout"  # standard output: written as the run goes
+    NULL = "null"  # /dev/null: written as the run goes
+    STREAM = "stream"  # (input) standard input, a pipe or a FIFO: copied to a temporary file first
+
+
+def is_stdout(path: Path | None) -> bool:
+    return path is not None and (str(path) == STDIO or str(path) in STDOUT_NAMES)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -464,68 +644,111 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_paths(input_path: Path, outputs: Mapping[str, Path | None]) -> None:
-    """Never overwrite the input, never write two outputs to one file."""
-    if not input_path.is_file():
-        what = "is a directory" if input_path.is_dir() else "file not found"
-        raise InputError(what, Location(file=str(input_path)))
-    seen: dict[Path, str] = {}
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"  # pragma: no cover - every other kind is listed above
+
+
+def check_output(option: str, path: Path) -> Place:
+    """What ``path`` is as an output; a device (but /dev/null), a FIFO or a directory is refused."""
+    if is_stdout(path):
+        return Place.STDOUT
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return Place.FILE
+    except OSError as exc:
+        raise InputError(f"{option}: cannot use it ({exc.strerror})", Location(file=str(path), field=option)) \
+            from None
+    if stat.S_ISREG(st.st_mode):
+        return Place.FILE
+    if stat.S_ISCHR(st.st_mode) and os.path.realpath(path) == os.devnull:
+        return Place.NULL
+    raise InputError(f"{option} is {_kind(st.st_mode)}; batch only writes regular files (or standard output: "
+                     f"-o -)", Location(file=str(path), field=option))
+
+
+def check_input(path: Path) -> Place:
+    """What the input is: a regular file (read in place) or a stream (standard input, a pipe, a FIFO);
+    a directory, a device or a missing file is a message."""
+    if str(path) == STDIO or str(path) in STDIN_NAMES:
+        stdin = sys.stdin
+        if stdin is None:
+            raise InputError("standard input is closed; give a file name or pipe a CSV in",
+                             Location(file=str(path)))
+        if stdin.isatty():
+            raise InputError("standard input is a terminal; pipe a CSV in (… | incentives batch - -o out.csv) or "
+                             "give a file name", Location(file=str(path)))
+        return Place.STREAM  # copied as it is read (a pipe, or a file redirected with <)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError("file not found", Location(file=str(path))) from None
+    except OSError as exc:
+        raise InputError(f"cannot read it ({exc.strerror})", Location(file=str(path))) from None
+    if stat.S_ISREG(st.st_mode):
+        return Place.FILE
+    if stat.S_ISFIFO(st.st_mode):
+        return Place.STREAM
+    raise InputError(f"the input is {_kind(st.st_mode)}, not a CSV or .xlsx file", Location(file=str(path)))
+
+
+def check_paths(input_path: Path, outputs: Mapping[str, Path | None]) -> dict[str, Place]:
+    """Never overwrite the input, never write two outputs to one file, only ever replace regular files."""
+    seen: dict[object, str] = {}
+    places: dict[str, Place] = {}
     for option, path in outputs.items():
         if path is None:
+            continue
+        kind = places[option] = check_output(option, path)
+        if kind == Place.STDOUT:
+            if kind in seen:
+                raise InputError(f"{option} and {seen[kind]} both go to standard output",
+                                 Location(file=str(path), field=option))
+            seen[kind] = option
+            continue
+        if kind == Place.NULL:
             continue
         if _same_file(input_path, path) or path.resolve() == input_path.resolve():
             raise InputError(f"{option} would overwrite the input file; choose another name",
                              Location(file=str(path), field=option))
-        if path.is_dir():
-            raise InputError(f"{option} is a directory; give a file name", Location(file=str(path), field=option))
         if not path.resolve().parent.is_dir():
             raise InputError(f"{option}: the directory does not exist", Location(file=str(path), field=option))
         key = path.resolve()
         if key in seen:
             raise InputError(f"{option} and {seen[key]} name the same file", Location(file=str(path), field=option))
         seen[key] = option
+    return places
 
 
-class _XlsxSink:
-    """Rows to an .xlsx worksheet (openpyxl, write-only): amounts stay exact decimal text."""
-
-    def __init__(self, path: Path, header: list[str]):
-        try:
-            from openpyxl import Workbook
-        except ImportError:  # pragma: no cover - depends on the install
-            raise InputError("--format xlsx needs openpyxl: pip install 'nanchang-incentives[xlsx]'",
-                             Location(field="--format")) from None
-        self.path = path
-        self.wb = Workbook(write_only=True)
-        self.ws = self.wb.create_sheet("results")
-        self.ws.append(header)
-        self.rows = 0
-        self.ints = [k for k, name in enumerate(header) if name in ("row", "year")]  # numbers; amounts stay text
-
-    def write(self, data: bytes) -> None:
-        for record in csv.reader(io.StringIO(data.decode("utf-8"), newline="")):
-            self.rows += 1
-            if self.rows > XLSX_MAX_ROWS:
-                raise InputError(f"more than {XLSX_MAX_ROWS:,} result rows do not fit in one Excel sheet; "
-                                 f"use --format csv", Location(field="--format"))
-            for k in self.ints:
-                record[k] = int(record[k])  # type: ignore[call-overload]
-            self.ws.append(record)
-
-    def save(self, target: AtomicFile) -> None:
-        self.wb.save(target.file)
+def _target(path: Path, place: Place, created: list) -> AtomicFile:
+    if place == Place.STDOUT:
+        return StreamTarget(sys.stdout.buffer, created)
+    if place == Place.NULL:
+        return StreamTarget(open(os.devnull, "wb"), created)
+    return AtomicFile(path, created)
 
 
-def _errors_writer(target: AtomicFile, excel: bool) -> Callable[[Iterable[RowProblem]], None]:
-    if excel:
+def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProblem]], None]:
+    """The errors file: one line per problem, ``row,line,name,field,value,message``; every text cell safe
+    from Excel's formula reading (``csvio.safe_text``)."""
+    if bom:
         target.write(b"\xef\xbb\xbf")
-    target.write(b"row,field,value,message\n")
+    target.write(b"row,line,name,field,value,message\n")
+    safe = csvio.safe_text
 
     def write(problems: Iterable[RowProblem]) -> None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         for p in problems:
-            w.writerow([p.row, p.field, p.value, p.message])
+            w.writerow([p.row, p.line, safe(p.name), safe(p.field), safe(p.value), safe(p.message)])
         target.write(buf.getvalue().encode("utf-8"))
 
     return write
@@ -542,13 +765,15 @@ def choose_jobs(requested: int, size: int, block_bytes: int, load: float | None 
 
     >>> choose_jobs(0, 10**9, 2 << 20, load=0.1, cores=2), choose_jobs(0, 10**9, 2 << 20, load=1.2, cores=2)
     (2, 1)
-    >>> choose_jobs(0, 10**5, 2 << 20, load=0.0, cores=2), choose_jobs(3, 10**5, 2 << 20, load=5.0, cores=2)
+    >>> choose_jobs(0, 10**5, 2 << 20, load=0.0, cores=2), choose_jobs(3, 10**5, 2 << 20, load=5.0, cores=4)
     (1, 3)
+    >>> choose_jobs(1000, 10**9, 2 << 20, load=0.0, cores=2)  # --jobs is capped at the number of cores
+    2
     """
-    if requested > 0:
-        return requested
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if requested > 0:
+        return max(1, min(requested, cores))  # more processes than cores only add overhead
     if load is None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     free = int(cores - load + 0.5)
@@ -572,7 +797,8 @@ def policies_for_batch(catalog: Catalog, options: BatchOptions) -> list[Policy]:
 def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog, options: BatchOptions = BatchOptions(),
               *, errors_path: str | Path | None = None, summary_path: str | Path | None = None,
               progress: Callable[[int, int, int, int], None] | None = None) -> BatchReport:
-    """Evaluate every row of ``input_path`` and write ``output_path`` (atomically).
+    """Evaluate every row of ``input_path`` (CSV or .xlsx; ``-``: standard input) and write ``output_path``
+    (atomically; ``-``: standard output).
 
     ``progress(bytes_done, bytes_total, rows, bad_rows)`` is called after each
     block.  Bad rows are written to ``errors_path`` (if given) and counted in
@@ -584,47 +810,136 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
         raise InputError(f"unknown format {options.fmt!r}; use csv, jsonl or xlsx", Location(field="--format"))
     src = Path(input_path)
     dst = Path(output_path)
-    err = Path(errors_path) if errors_path else None
-    summ = Path(summary_path) if summary_path else None
-    check_paths(src, {"--output": dst, "--errors": err, "--summary-json": summ})
-    enc = csvio.detect_encoding(src, options.encoding)
+    if options.fmt == "xlsx" and check_output("--output", dst) != Place.FILE:
+        raise InputError("an .xlsx workbook cannot be streamed; give a file name (or use --format csv/jsonl for "
+                         "standard output)", Location(file=str(dst), field="--output"))
+    with _readable(src) as path:
+        return _run(path, src, dst, catalog, options, Path(errors_path) if errors_path else None,
+                    Path(summary_path) if summary_path else None, progress)
+
+
+@contextlib.contextmanager
+def _readable(src: Path) -> Iterator[Path]:
+    """The input as a regular file: itself, or (standard input, a pipe, a FIFO) a temporary copy."""
+    if check_input(src) == Place.FILE:
+        yield src
+        return
+    fd, tmp = tempfile.mkstemp(prefix="incentives-input-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if str(src) == STDIO or str(src) in STDIN_NAMES:
+                shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
+            else:
+                with open(src, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        yield Path(tmp)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def lines_per_row(policies: Sequence[Policy], options: BatchOptions) -> int:
+    """The most output lines one input row can give (wide: a line per policy; long: per clause)."""
+    if options.policy_ids:
+        groups = [list(policies)]
+    else:
+        groups = [[p for p in policies if p.jurisdiction == j] for j in {p.jurisdiction for p in policies}]
+    if options.layout == "long":
+        return max((sum(len(p.clauses) for p in g) for g in groups), default=0)
+    return max((len(g) for g in groups), default=0)
+
+
+def _count_lines(path: Path, start: int) -> int:
+    """The physical lines after the header (an upper bound of the data rows)."""
+    n = 0
+    last = b"\n"
+    with open(path, "rb") as f:
+        f.seek(start)
+        while chunk := f.read(8 << 20):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (last != b"\n")
+
+
+def check_xlsx_rows(data_rows: int, per_row: int, where: str) -> None:
+    """Refuse, before anything is written, an input whose results cannot fit in one Excel sheet."""
+    most = data_rows * per_row
+    if most > xlsxio.XLSX_MAX_ROWS:
+        raise InputError(f"{data_rows:,} input rows make up to {most:,} result rows, more than the "
+                         f"{xlsxio.XLSX_MAX_ROWS:,} an Excel sheet holds below its header; use --format csv (or "
+                         f"split the input)", Location(file=where, field="--format"))
+
+
+def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptions, err: Path | None,
+         summ: Path | None, progress: Callable[[int, int, int, int], None] | None) -> BatchReport:
+    places = check_paths(path, {"--output": dst, "--errors": err, "--summary-json": summ})
+    shown = str(src) if str(src) != STDIO else "<stdin>"
     policies = policies_for_batch(catalog, options)
-    size = src.stat().st_size
-    with open(src, "rb") as f:
-        names, data_start = csvio.read_header(f, enc, src)
-        header = bind_header(names, catalog, str(src))
+    size = path.stat().st_size
+    with contextlib.ExitStack() as stack:
+        sheet: xlsxio.XlsxSource | None = None
+        enc: csvio.Encoding | None = None
+        if xlsxio.is_xlsx(path):
+            sheet = xlsxio.XlsxSource(path, options.sheet)
+            stack.callback(sheet.close)
+            names, label, data_start = sheet.names, f"xlsx, sheet {sheet.sheet!r}", 0
+            f = None
+        else:
+            if options.sheet is not None:
+                raise InputError("--sheet is for .xlsx input; this file is CSV text", Location(file=shown,
+                                                                                               field="--sheet"))
+            enc = csvio.detect_encoding(path, options.encoding)
+            f = stack.enter_context(open(path, "rb"))
+            names, data_start = csvio.read_header(f, enc, Path(shown))
+            label = enc.label
+        header = bind_header(names, catalog, shown)
+        what = "sheet" if sheet is not None else "CSV"
         if options.year is None and "year" not in header.names:
-            raise InputError("the CSV has no year column: add one (the fiscal year, e.g. 2024) or pass --year",
-                             Location(file=str(src), line=1))
+            raise InputError(f"the {what} has no year column: add one (the fiscal year, e.g. 2024) or pass --year",
+                             Location(file=shown, line=1))
         if not options.policy_ids and "jurisdiction" not in header.names:
-            raise InputError(f"the CSV has no jurisdiction column: add one ({', '.join(catalog.jurisdictions())}) "
-                             f"or pass --policy ID", Location(file=str(src), line=1))
+            raise InputError(f"the {what} has no jurisdiction column: add one "
+                             f"({', '.join(catalog.jurisdictions())}) or pass --policy ID", Location(file=shown, line=1))
         output = Output(policies, options, catalog)
         job = _Job(header, catalog, policies, options, output)
-        report = BatchReport(str(src), str(dst), enc.label, errors_file=str(err) if err else None,
-                             layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity)
+        bom = options.output_bom(enc)
+        report = BatchReport(shown, str(dst), label, errors_file=str(err) if err else None,
+                             layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity,
+                             output_encoding="UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
+                             to_stdout=places["--output"] == Place.STDOUT)
         report.budgets = {p.id: PolicyBudget(p.id, p.title_zh) for p in policies}
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}
+        if options.fmt == "xlsx":
+            rows = sheet.estimated_rows() if sheet is not None else _count_lines(path, data_start)
+            check_xlsx_rows(rows, lines_per_row(policies, options), str(dst))
         targets: list[AtomicFile] = []
         try:
-            out = AtomicFile(dst, targets)
-            xlsx = _XlsxSink(dst, output.header_columns()) if options.fmt == "xlsx" else None
-            if xlsx is None:
-                if options.excel and options.fmt == "csv":
+            out = _target(dst, places["--output"], targets)
+            xlsx = None
+            if options.fmt == "xlsx":
+                assert out.tmp is not None
+                xlsx = xlsxio.XlsxSink(out.tmp, output.header_columns(), output.amount_columns())
+            else:
+                if bom and options.fmt == "csv":
                     out.write(b"\xef\xbb\xbf")
                 out.write(output.header())
             write_errors = None
             if err is not None:
-                err_file = AtomicFile(err, targets)
-                write_errors = _errors_writer(err_file, options.excel)
-            jobs = 1 if xlsx is not None else choose_jobs(options.jobs, size, options.block_bytes)
+                write_errors = _errors_writer(_target(err, places["--errors"], targets), bom)
+            streamed = out.tmp is None
+            jobs = 1 if xlsx is not None or sheet is not None else choose_jobs(options.jobs, size, options.block_bytes)
             append_to = None
-            if jobs > 1:
+            if jobs > 1 and not streamed:
                 out.file.flush()  # the header first: the workers append after it
                 append_to = out.tmp
-            blocks = csvio.iter_raw_blocks(f, data_start, options.block_bytes)
-            for res in _results(blocks, src, enc, job, jobs, append_to):
+            results: Iterable[BlockResult]
+            if sheet is not None:
+                results = (process_cells(cells, job) for cells in sheet.chunks(header))
+            else:
+                assert f is not None and enc is not None
+                blocks = csvio.iter_raw_blocks(f, data_start, options.block_bytes, len(header.names))
+                results = _results(blocks, path, enc, job, jobs, append_to)
+            for res in results:
                 for piece in res.data:
                     if xlsx is not None:
                         xlsx.write(piece)
@@ -633,6 +948,11 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
                 report.output_rows += res.lines
                 report.rows += res.rows
                 report.good_rows += res.good
+                report.blank_rows += res.blank
+                report.skipped_rows += len(res.skipped)
+                room = BAD_ROW_PREVIEW - len(report.skipped)
+                if res.skipped and room > 0:
+                    report.skipped.extend(res.skipped[:room])
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
                 if res.problems:
@@ -644,13 +964,14 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
                 for b in res.budgets:
                     report.budgets[b.policy].merge(b)
                 if progress is not None:
-                    progress(res.raw_end, size, report.rows, report.bad_rows)
+                    progress(res.raw_end or size, size, report.rows, report.bad_rows)
             if xlsx is not None:
-                xlsx.save(out)
+                xlsx.write_budget(report)
+                xlsx.close()
             if summ is not None:
                 import json
 
-                s = AtomicFile(summ, targets)
+                s = _target(summ, places["--summary-json"], targets)
                 s.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
             with _signals_held():  # all the files, or none of them
                 for t in targets:

@@ -192,6 +192,7 @@ class Output:
         self.catalog = catalog
         self.layout = options.layout
         self.json = options.fmt == "jsonl"
+        self.safe = options.fmt == "csv"  # names that look like formulas get a leading ' (never in xlsx/JSON)
         self.policy_index = {p.id: k for k, p in enumerate(self.policies)}
         clause_ids: list[str] = []
         for p in self.policies:
@@ -225,6 +226,12 @@ class Output:
             cols += [cid, f"{cid}_status"]
         return cols
 
+    def amount_columns(self) -> list[str]:
+        """The columns that hold amounts (yuan with two decimals): numbers in an .xlsx."""
+        if self.layout == "long":
+            return ["raw_amount", "amount"]
+        return ["total", "total_exact", "total_up_to", *self.clause_ids]
+
     def header(self) -> bytes:
         if self.json:
             return b""
@@ -246,10 +253,14 @@ class Output:
             cells[special] = 0
         else:
             special = ((m == 34) | (m == 44) | (m == 10) | (m == 13)).any(axis=1)
+            if self.safe and m.shape[1]:  # = + - @ tab CR (after spaces): see csvio.safe_text
+                first = m[np.arange(n), np.argmax(m != 32, axis=1)]
+                special |= np.isin(first, np.frombuffer("".join(csvio.FORMULA_STARTS).encode(), np.uint8))
             cells = m
         rows = np.flatnonzero(special)
         if len(rows):
-            fixed = self._text([names[i].decode("utf-8") for i in rows.tolist()])
+            texts = [names[i].decode("utf-8") for i in rows.tolist()]
+            fixed = self._text([csvio.safe_text(t) for t in texts] if self.safe else texts)
             w = max(cells.shape[1], max(len(x) for x in fixed))
             cells = np.concatenate([cells, np.zeros((n, w - cells.shape[1]), np.uint8)], axis=1)
             for i, x in zip(rows.tolist(), fixed):

@@ -14,13 +14,13 @@ from __future__ import annotations
 import difflib
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import csvio
 from . import fields as F
-from .csvio import Cells, RowProblem
+from .csvio import Cells, RowProblem, SkippedRow, SkipReason
 from .errors import InputError, Location
 from .money import MAX_COUNT, MAX_UNITS
 from .policy import Catalog
@@ -79,6 +79,9 @@ class Chunk:
     jurisdiction: list[str | None]  # per distinct code
     jcode: np.ndarray  # int64 code per good row (-1: none)
     problems: list[RowProblem]
+    lines: np.ndarray | None = None  # int64, the spreadsheet line of each good row (header = line 1)
+    skipped: list[SkippedRow] = field(default_factory=list)  # totals rows, not evaluated
+    blank: int = 0  # rows with every cell empty, skipped
 
 
 def _parse_text(spec: F.Field, text: str) -> tuple[bool, object]:
@@ -91,6 +94,8 @@ def _parse_text(spec: F.Field, text: str) -> tuple[bool, object]:
     try:
         values = parse_values({spec.name: text}, F.Registry({spec.name: spec}), csv=True)
     except InputError as exc:
+        if len(text) > 200:  # a long cell is quoted in the message: clip it there too
+            return False, exc.message.replace(text, csvio._clip(text, 60)).replace(text.strip(), csvio._clip(text, 60))
         return False, exc.message
     return True, values.get(spec.name)
 
@@ -328,6 +333,7 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     ``year_given`` (--year) makes an empty year cell fine; ``policy_given``
     (--policy) makes the jurisdiction irrelevant.
     """
+    cells, skipped = _drop_totals(cells, header)
     b = _ColumnBuilder(cells, header)
     n = cells.n
     columns: dict[str, Column | ListColumn | TagColumn | TextColumn] = {}
@@ -386,15 +392,54 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
             b.fail(rows, jj if jj is not None else -1, [msg] * len(rows))
 
     problems = list(cells.problems)
+    assert cells.lines is not None
+    name_j = header.index("name")
     for i, j, value, msg in b.problems:
-        problems.append(RowProblem(int(cells.rows[i]), header.names[j] if j >= 0 else "year", value, msg))
+        name = names[i].decode("utf-8", "replace") if len(names) == n and names[i] else (
+            csvio._clip(cells.text(i, name_j).strip(), 60) if name_j is not None else "")
+        problems.append(RowProblem(int(cells.rows[i]), header.names[j] if j >= 0 else "year", value, msg,
+                                   int(cells.lines[i]), name))
     problems.sort(key=lambda p: p.row)
     good = np.flatnonzero(~b.bad)
     table = Table(n, columns, cells.rows.tolist())
     if len(good) < n:
         table = select(table, good)
     return Chunk(table, cells.rows[good], names[good] if len(names) == n else np.zeros(len(good), "S1"),
-                 jur_values, jur_codes[good], problems)
+                 jur_values, jur_codes[good], problems, cells.lines[good], skipped, cells.blank)
+
+
+def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:
+    """Leave out the rows that look like a spreadsheet's totals row: 合计/总计/小计/Total in the name and
+    neither a year nor a jurisdiction (a real company always has both, or gets them from --year/--policy)."""
+    name_j = header.index("name")
+    if name_j is None or cells.n == 0:
+        return cells, []
+    start, length = cells.start[:, name_j], cells.length[:, name_j]
+    names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, np.minimum(length, 200))))
+    hit = np.zeros(cells.n, dtype=bool)
+    for word in csvio.TOTALS_WORDS:
+        hit |= np.char.find(names, word.encode("utf-8")) >= 0
+    for col in ("year", "jurisdiction"):
+        j = header.index(col)
+        if j is not None:
+            hit &= cells.length[:, j] == 0
+    if not hit.any():
+        return cells, []
+    assert cells.lines is not None
+    skipped = [SkippedRow(int(cells.rows[i]), int(cells.lines[i]), csvio._clip(cells.text(i, name_j).strip(), 60),
+                          SkipReason.TOTALS) for i in np.flatnonzero(hit).tolist()]
+    return csvio.keep_rows(cells, ~hit), skipped
+
+
+def drop_rows(chunk: Chunk, idx: np.ndarray, problems: Sequence[RowProblem]) -> Chunk:
+    """The chunk without its rows ``idx`` (sorted), which become ``problems``."""
+    keep = np.ones(chunk.table.n, dtype=bool)
+    keep[idx] = False
+    good = np.flatnonzero(keep)
+    assert chunk.lines is not None
+    merged = sorted([*chunk.problems, *problems], key=lambda p: p.row)
+    return Chunk(select(chunk.table, good), chunk.rows[good], chunk.names[good], chunk.jurisdiction,
+                 chunk.jcode[good], merged, chunk.lines[good], chunk.skipped, chunk.blank)
 
 
 def select(table: Table, idx: np.ndarray) -> Table:

@@ -26,6 +26,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
 
@@ -108,16 +109,36 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=tail_ok)
         return Encoding(UTF8)
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
+    except UnicodeDecodeError:
+        pass
     try:
         codecs.getincrementaldecoder(GB18030)().decode(head, final=tail_ok)
         return Encoding(GB18030)
     except UnicodeDecodeError:
         pass
-    line = head.count(b"\n", 0, utf8_error.start) + 1
-    raise InputError(f"cannot tell the text encoding: byte {utf8_error.start} (line {line}) is neither UTF-8 nor "
-                     f"GB18030/GBK; {ENCODING_HELP}", Location(file=str(path)))
+    return Encoding(_majority_encoding(head, tail_ok))
+
+
+def _majority_encoding(head: bytes, whole: bool) -> str:
+    """Neither UTF-8 nor GB18030 reads every line (rows pasted from two files): the one that reads more
+    of the lines with non-ASCII text; the lines it cannot read become bad rows, the file is not refused."""
+    utf8 = gbk = 0
+    lines = head.split(b"\n")
+    for line in lines if whole else lines[:-1]:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            line.decode(GB18030)
+            gbk += 1
+        except UnicodeDecodeError:
+            pass
+    return UTF8 if utf8 >= gbk else GB18030
 
 
 # ---------------------------------------------------------------- blocks
@@ -128,12 +149,20 @@ MAX_BLOCK_BYTES = 256 << 20
 
 @dataclass
 class Block:
-    """A whole number of records as UTF-8 bytes; ``first_row`` is the 1-based data row of the first."""
+    """A whole number of records as UTF-8 bytes; ``first_row`` is the 1-based data row of the first.
+
+    ``first_line`` is the spreadsheet line of the first record (the header is
+    line 1; a quoted cell with line breaks spans several lines).
+    ``unterminated``: the block is the one line where a quote opens a cell
+    that never closes (see ``iter_raw_blocks``).
+    """
 
     data: bytes
     first_row: int
     raw_end: int  # offset in the file just after the block (for progress)
     bad_encoding: bool = False  # some bytes did not decode: see the records' problems
+    first_line: int = 2
+    unterminated: bool = False
 
 
 def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]:
@@ -155,24 +184,72 @@ def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]
     return [n.strip() for n in names], enc.bom + len(line)
 
 
-def _record_cut(data: bytes) -> int:
-    """Offset just after the last record boundary in ``data`` (0: none found).
+#: a record (one row, with the line breaks inside its quoted cells) longer than this is a quote left open
+MAX_RECORD_BYTES = 128 << 10
+
+
+def _record_ok(text: bytes, width: int) -> bool:
+    """Whether ``text`` (several lines) is one well-quoted CSV record of ``width`` cells (0: any)."""
+    if len(text) > MAX_RECORD_BYTES:
+        return False
+    try:
+        records = list(csv.reader(io.StringIO(text.decode("latin-1"), newline=""), strict=True))
+    except csv.Error:
+        return False
+    if len(records) != 1:
+        return False
+    cells = records[0]
+    return not width or len(cells) == width or (len(cells) > width and not any(cells[width:]))
+
+
+def _scan(data: bytes, eof: bool, width: int) -> tuple[int, int | None]:
+    """Where to cut ``data`` (which starts at a record): ``(cut, None)``, or ``(cut, line_end)`` when the
+    record at ``cut`` opens a quote that never closes (it is the line ``data[cut:line_end]``).
 
     A newline ends a record when an even number of quote characters precedes
     it (quotes come in pairs in a well-formed CSV, and "" inside a quoted cell
-    is two of them).
+    is two of them).  A record spanning several lines must be one well-quoted
+    record of the header's width, at most MAX_RECORD_BYTES long; otherwise
+    its first line is where a quote went wrong, and reading resynchronises at
+    the next line.  ``cut`` 0 with None: more data is needed.
     """
     last_nl = data.rfind(b"\n")
-    if last_nl < 0:
-        return 0
-    if data.find(b'"', 0, last_nl) < 0:
-        return last_nl + 1
+    if data.find(b'"', 0, last_nl if not eof else len(data)) < 0:
+        return (len(data) if eof else last_nl + 1), None
     arr = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(arr == 34)
     newlines = np.flatnonzero(arr == 10)
-    even = (np.searchsorted(quotes, newlines) % 2) == 0
-    ok = newlines[even]
-    return int(ok[-1]) + 1 if len(ok) else 0
+    if eof and not data.endswith(b"\n"):
+        newlines = np.append(newlines, len(data) - 1 if len(data) else 0)
+        ends = newlines + 1
+        ends[-1] = len(data)
+    else:
+        ends = newlines + 1
+    odd = (np.searchsorted(quotes, newlines) % 2) == 1
+    i = 0
+    n = len(newlines)
+    while True:
+        rest = np.flatnonzero(odd[i:])
+        if not len(rest):  # every record from here on is one line
+            return (len(data) if eof else (int(ends[n - 1]) if n else 0)), None
+        i0 = i + int(rest[0])
+        rs = int(ends[i0 - 1]) if i0 > 0 else 0
+        closes = np.flatnonzero(~odd[i0:])
+        if not len(closes):  # still open at the end of what was read
+            if eof or len(data) - rs > MAX_RECORD_BYTES:
+                return rs, int(ends[i0])
+            return rs, None
+        j = i0 + int(closes[0])
+        if not _record_ok(data[rs:int(ends[j])], width):
+            return rs, int(ends[i0])
+        i = j + 1
+        if i >= n:
+            return (len(data) if eof else int(ends[j])), None
+
+
+def _record_cut(data: bytes) -> int:
+    """Offset just after the last record boundary in ``data`` (0: none found)."""
+    return _scan(data, False, 0)[0]
 
 
 @dataclass(frozen=True)
@@ -182,24 +259,40 @@ class BlockRef:
     offset: int
     size: int
     first_row: int
+    first_line: int = 2
+    unterminated: bool = False
 
     @property
     def end(self) -> int:
         return self.offset + self.size
 
 
-def iter_raw_blocks(f: BinaryIO, start: int, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[BlockRef, bytes]]:
+def iter_raw_blocks(f: BinaryIO, start: int, block_bytes: int = BLOCK_BYTES, width: int = 0,
+                    first_line: int = 2) -> Iterator[tuple[BlockRef, bytes]]:
     """Blocks of whole records from ``start``: where each is, and its bytes as in the file.
 
     Newlines, commas and quotes are single bytes in every encoding read here
-    (UTF-8, GB18030/GBK), so records are cut and counted before decoding.
+    (UTF-8, GB18030/GBK), so records are cut and counted before decoding.  A
+    line where a quote opens a cell that never closes (``_scan``) comes as a
+    block of its own, marked ``unterminated``; reading goes on at the next
+    line, so every later row keeps its number.
     """
     f.seek(start)
     pending = b""
     row = 1
+    line = first_line
     pos = start
     eof = False
     size = block_bytes
+
+    def emit(data: bytes, unterminated: bool = False) -> tuple[BlockRef, bytes]:
+        nonlocal row, line, pos
+        ref = BlockRef(pos, len(data), row, line, unterminated)
+        pos += len(data)
+        row += 1 if unterminated else (data.count(b"\n") if b'"' not in data else count_records(data))
+        line += data.count(b"\n")
+        return ref, data
+
     while not eof or pending:
         if not eof:
             chunk = f.read(size)
@@ -208,17 +301,19 @@ def iter_raw_blocks(f: BinaryIO, start: int, block_bytes: int = BLOCK_BYTES) -> 
             pending += chunk
         if not pending:
             break
-        cut = len(pending) if eof else _record_cut(pending)
+        cut, bad_end = _scan(pending, eof, width)
+        if bad_end is not None:
+            if cut:
+                yield emit(pending[:cut])
+            yield emit(pending[cut:bad_end], True)
+            pending = pending[bad_end:]
+            size = block_bytes
+            continue
         if cut == 0:
-            if len(pending) > MAX_BLOCK_BYTES:  # an unbalanced quote: cut at a line, let the rows be reported
-                cut = pending.rfind(b"\n") + 1 or len(pending)
-            else:
-                size = min(size * 2, MAX_BLOCK_BYTES)
-                continue
+            size = min(size * 2, MAX_BLOCK_BYTES)
+            continue
         data, pending = pending[:cut], pending[cut:]
-        yield BlockRef(pos, len(data), row), data
-        pos += len(data)
-        row += data.count(b"\n") if b'"' not in data else count_records(data)
+        yield emit(data)
         size = block_bytes
 
 
@@ -231,7 +326,7 @@ def iter_blocks(f: BinaryIO, enc: Encoding, start: int, block_bytes: int = BLOCK
 def decode_block(ref: BlockRef, data: bytes, enc: Encoding) -> Block:
     """A block's bytes (as read from the file at ``ref``) as UTF-8."""
     text, bad = _to_utf8(data, enc)
-    return Block(text, ref.first_row, ref.end, bad)
+    return Block(text, ref.first_row, ref.end, bad, ref.first_line, ref.unterminated)
 
 
 def read_block(fd: int, ref: BlockRef, enc: Encoding) -> Block:
@@ -277,6 +372,28 @@ class RowProblem:
     field: str
     value: str
     message: str
+    line: int = 0  # the spreadsheet line (header = 1) where the row starts
+    name: str = ""  # the row's company name, as far as it could be read
+
+
+class SkipReason(str, Enum):
+    """Why a row was skipped without being evaluated (it is not a bad row)."""
+
+    TOTALS = "totals"  # 合计 / 总计 / 小计 / Total in the name, no year and no jurisdiction
+
+
+#: words that mark a spreadsheet's totals row (lower case; matched anywhere in the name)
+TOTALS_WORDS = ("合计", "总计", "小计", "total")
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row left out on purpose (a totals row): reported, never evaluated, not an error."""
+
+    row: int
+    line: int
+    name: str
+    reason: SkipReason
 
 
 @dataclass
@@ -288,6 +405,12 @@ class Cells:
     length: np.ndarray  # (n, k) int64
     rows: np.ndarray  # (n,) int64, 1-based data row numbers
     problems: list[RowProblem] = field(default_factory=list)
+    lines: np.ndarray | None = None  # (n,) int64, the spreadsheet line of each row (header = 1)
+    blank: int = 0  # rows with every cell empty: skipped, not problems
+
+    def __post_init__(self) -> None:
+        if self.lines is None:
+            self.lines = self.rows + 1
 
     @property
     def n(self) -> int:
@@ -299,11 +422,60 @@ class Cells:
 
 
 def split_block(block: Block, header: Sequence[str]) -> Cells:
-    """Cut a block into cells; rows with the wrong number of cells, or with NUL bytes, become problems."""
-    if block.bad_encoding or b"\0" in block.data:
+    """Cut a block into cells; rows with the wrong number of cells, or with NUL bytes, become problems.
+
+    Rows whose cells are all empty (Excel's ``,,,,`` lines) are skipped and
+    counted in ``Cells.blank``; they keep their row numbers.
+    """
+    if block.unterminated:
+        cells = _split_unterminated(block, header)
+    elif block.bad_encoding or b"\0" in block.data:
+        cells = _split_with_csv(block, header)
+    else:
+        cells = _split_plain(block, header) or _split_with_csv(block, header)
+    return _drop_blank(cells)
+
+
+def _drop_blank(cells: Cells) -> Cells:
+    empty = (cells.length == 0).all(axis=1) if cells.length.shape[1] else np.ones(cells.n, dtype=bool)
+    if not empty.any():
+        return cells
+    return keep_rows(cells, ~empty, blank=int(empty.sum()))
+
+
+def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
+    """Only the rows ``keep`` (a bool mask) of ``cells``; ``blank`` more rows counted as blank."""
+    assert cells.lines is not None
+    return Cells(cells.buf, np.asfortranarray(cells.start[keep]), np.asfortranarray(cells.length[keep]),
+                 cells.rows[keep], cells.problems, cells.lines[keep], cells.blank + blank)
+
+
+def _name_of(record: Sequence[str], header: Sequence[str]) -> str:
+    """The name cell of a record that could not be read as a whole (best effort, for messages)."""
+    j = list(header).index("name") if "name" in header else -1
+    return _clip(record[j].strip(), 60) if 0 <= j < len(record) else ""
+
+
+def _split_unterminated(block: Block, header: Sequence[str]) -> Cells:
+    """The one line where a quote opens a cell and never closes: a problem, unless it reads as a row."""
+    text = block.data.decode("utf-8", errors="surrogateescape")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        records = []
+    if len(records) == 1:  # a quote inside a cell ('ab"c'), which the csv module reads literally
         return _split_with_csv(block, header)
-    cells = _split_plain(block, header)
-    return cells if cells is not None else _split_with_csv(block, header)
+    loose = next(csv.reader(io.StringIO(text.rstrip("\r\n"), newline=""), strict=False), [])
+    k = len(header)
+    problem = RowProblem(block.first_row, "", _clip(text.rstrip("\r\n").encode("utf-8", "surrogateescape")
+                                                    .decode("utf-8", "replace")),
+                         "a quote (\") opens a cell on this line and does not close where the row ends; the row is "
+                         "skipped and reading resumes on the next line: remove the quote, or double it (\"\") inside "
+                         "a quoted cell",
+                         block.first_line, _name_of(next(csv.reader([text.rstrip("\r\n").replace('"', "")]), []),
+                                                    header) or _name_of(loose, header))
+    return Cells(np.zeros(1, np.uint8), np.zeros((0, k), np.int64, order="F"), np.zeros((0, k), np.int64, order="F"),
+                 np.zeros(0, np.int64), [problem], np.zeros(0, np.int64))
 
 
 def _count_message(got: int, want: int) -> str:
@@ -335,8 +507,13 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
         np.add.at(depth, hi, -1)
         seps = seps[np.cumsum(depth[:-1]) == 0]
     nl_idx = np.flatnonzero(is_nl[seps])  # which separators end a line
-    del is_nl
     nlines = len(nl_idx)
+    if len(quotes):  # a quoted cell may hold line breaks: count the physical lines before each record
+        rec_start = np.concatenate(([0], seps[nl_idx[:-1]] + 1)) if nlines else np.zeros(0, np.int64)
+        lines_all = block.first_line + np.searchsorted(np.flatnonzero(is_nl), rec_start).astype(np.int64)
+    else:
+        lines_all = block.first_line + np.arange(nlines, dtype=np.int64)
+    del is_nl
     per_line = np.diff(nl_idx, prepend=-1)
     starts = np.empty(len(seps), dtype=np.int32)
     starts[0:1] = 0
@@ -348,6 +525,7 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
     rows_all = block.first_row + np.arange(nlines, dtype=np.int64)
     good_line = per_line == k
     problems: list[RowProblem] = []
+    blank = 0
     if not good_line.all():
         bad_lines = np.flatnonzero(~good_line)
         first_sep = np.concatenate(([0], np.cumsum(per_line)))
@@ -356,12 +534,14 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
             cnt = int(per_line[ln])
             s0, e0 = int(starts[a]), int(ends[a + cnt - 1])
             if cnt == 1 and e0 == s0:
+                blank += 1
                 continue  # a blank line: skipped, but it keeps its row number
             if cnt > k and all(ends[a + x] == starts[a + x] for x in range(k, cnt)):
                 good_line[ln] = True  # only empty cells after the last column (Excel does this)
                 continue
             text = data[s0:e0].decode("utf-8", errors="replace")
-            problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k)))
+            problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k),
+                                       int(lines_all[ln]), _name_of(next(csv.reader([text]), []), header)))
         keep_sep = np.repeat(good_line, per_line)
         extra = good_line & (per_line > k)
         if extra.any():  # lines with extra empty cells: keep only their first k cells
@@ -369,6 +549,7 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
             keep_sep &= ~(np.repeat(extra, per_line) & (pos_in_line >= k))
         starts, ends = starts[keep_sep], ends[keep_sep]
         rows_all = rows_all[good_line]
+        lines_all = lines_all[good_line]
     n = len(rows_all)
     lengths = ends - starts
     if len(quotes):
@@ -379,7 +560,7 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
     # column-major: the builder reads one column at a time
     start = np.asfortranarray(starts.reshape(n, k))
     length = np.asfortranarray(lengths.reshape(n, k))
-    return Cells(buf, start, length, rows_all, problems)
+    return Cells(buf, start, length, rows_all, problems, lines_all, blank)
 
 
 def _unquote(buf: np.ndarray, flat_start: np.ndarray, flat_len: np.ndarray, quotes: np.ndarray) -> np.ndarray | None:
@@ -420,50 +601,64 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
     starts: list[int] = []
     lengths: list[int] = []
     rows: list[int] = []
+    lines: list[int] = []
     problems: list[RowProblem] = []
+    blank = 0
     pos = 0
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     row = block.first_row - 1
     while True:
+        line = block.first_line + reader.line_num
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:  # pragma: no cover - strict=False accepts nearly everything
             row += 1
-            problems.append(RowProblem(row, "", "", f"not valid CSV: {exc}"))
+            problems.append(RowProblem(row, "", "", f"not valid CSV: {exc}", line))
             continue
         row += 1
         if not record or (len(record) == 1 and not record[0].strip()):
+            blank += 1
             continue
         if len(record) > k and not any(c for c in record[k:]):
             record = record[:k]
+        name = _name_of(record, header).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if len(record) != k:
-            problems.append(RowProblem(row, "", _clip(",".join(record)), _count_message(len(record), k)))
+            problems.append(RowProblem(row, "", _clip(",".join(record).encode("utf-8", "surrogateescape")
+                                                      .decode("utf-8", "replace")), _count_message(len(record), k),
+                                       line, name))
             continue
         if any("\0" in c for c in record):
             j = next(j for j, c in enumerate(record) if "\0" in c)
             problems.append(RowProblem(row, header[j], _clip(record[j].replace("\0", "\\0")),
-                                       "contains a NUL byte: is this a text CSV file?"))
+                                       "contains a NUL byte: is this a text CSV file?", line, name))
             continue
         if any(_has_surrogate(c) for c in record):
             j = next(j for j, c in enumerate(record) if _has_surrogate(c))
             problems.append(RowProblem(row, header[j], _clip(record[j].encode("utf-8", "surrogateescape")
                                                              .decode("utf-8", "replace")),
-                                       "not valid text in the file's encoding; " + ENCODING_HELP))
+                                       "not valid text in the file's encoding; " + ENCODING_HELP, line, name))
             continue
         rows.append(row)
+        lines.append(line)
         for c in record:
             b = c.encode("utf-8")
             starts.append(pos)
             lengths.append(len(b))
             pieces.append(b)
             pos += len(b)
+    return cells_of(pieces, starts, lengths, rows, lines, k, problems, blank)
+
+
+def cells_of(pieces: list[bytes], starts: list[int], lengths: list[int], rows: list[int], lines: list[int], k: int,
+             problems: list[RowProblem], blank: int = 0) -> Cells:
+    """Cells from rows of UTF-8 cell texts laid end to end (the csv and the xlsx readers)."""
     buf = np.frombuffer(b"".join(pieces) or b"\0", dtype=np.uint8)
     n = len(rows)
     return Cells(buf, np.asfortranarray(np.asarray(starts, dtype=np.int64).reshape(n, k)),
                  np.asfortranarray(np.asarray(lengths, dtype=np.int64).reshape(n, k)), np.asarray(rows, dtype=np.int64),
-                 problems)
+                 problems, np.asarray(lines, dtype=np.int64), blank)
 
 
 def _has_surrogate(text: str) -> bool:
@@ -629,6 +824,20 @@ def parse_numbers(buf: np.ndarray, start: np.ndarray, length: np.ndarray, *, sca
 
 
 # ---------------------------------------------------------------- output
+
+
+#: first characters that make Excel/WPS read a cell as a formula (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """A text cell that Excel will not run: a leading ``'`` when it starts (after spaces) like a formula.
+
+    >>> safe_text("=HYPERLINK(1)"), safe_text("  +1"), safe_text("-5"), safe_text("南昌"), safe_text("")
+    ("'=HYPERLINK(1)", "'  +1", "'-5", '南昌', '')
+    """
+    head = text.lstrip(" ")
+    return "'" + text if head and head[0] in FORMULA_STARTS else text
 
 
 def quote_csv(text: str) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import expr
 from . import fields as F
-from .errors import InputError
+from .errors import InputError, Location
 from .expr import Bool, Num
 from .money import MAX_UNITS, UNITS_PER_FEN, format_units
 from .policy import ITEM, Catalog, Clause, Policy
@@ -110,6 +110,10 @@ class PolicyRun:
     default_sources: dict[str, str]
     lookups: dict[tuple[str, int], object]  # (series, year) -> reference Lookup
     group_winner: dict[str, np.ndarray] = field(default_factory=dict)  # group -> index into members (-1)
+    #: rows whose amount went above MAX_FEN (run_policy(flag_overflow=True)); their amounts are not meaningful
+    overflow: np.ndarray | None = None
+    #: per row, the index of the first clause that overflowed (len(clauses): the company cap; -1: none)
+    overflow_clause: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -254,8 +258,12 @@ def _bound(values: np.ndarray, type_bound: int) -> int:
     return int(np.abs(values).max()) if values.dtype != bool else 1
 
 
-def to_fen(v: Num, n: int) -> np.ndarray:
-    """Round an exact yuan column half-up to whole fen (negative -> 0)."""
+def to_fen(v: Num, n: int, over: np.ndarray | None = None) -> np.ndarray:
+    """Round an exact yuan column half-up to whole fen (negative -> 0).
+
+    An amount above MAX_FEN raises ``AmountOverflow``; with ``over`` (a bool
+    array of length n) its row is marked there instead and its fen set to 0.
+    """
     num = v.num
     if not isinstance(num, np.ndarray):
         num = np.full(n, num, dtype=np.int64 if abs(num) < 2**62 else object)
@@ -265,17 +273,37 @@ def to_fen(v: Num, n: int) -> np.ndarray:
     q = num // den
     r = num - q * den
     fen = q * 100 + (2 * r * 100 + den) // (2 * den)
-    fen = _check_fen(np.maximum(fen, 0))
+    fen = _check_fen(np.maximum(fen, 0), over)
     if fen.dtype == object:
         fen = fen.astype(np.int64)
     return fen
 
 
-def _check_fen(fen: np.ndarray) -> np.ndarray:
-    """Refuse amounts above MAX_FEN (so sums of clauses can never overflow int64)."""
+OVERFLOW_MESSAGE = (f"an amount of more than {MAX_FEN // 100:,} yuan, the largest the tool handles: check the "
+                    f"value (a unit such as 万/亿, or a count) and the policy's formula")
+
+
+class AmountOverflow(InputError):
+    """Some rows' amounts are beyond MAX_FEN: which rows, in which clause, from which fields."""
+
+    def __init__(self, rows: np.ndarray, clause: str | None, fields: tuple[str, ...]):
+        self.rows = rows
+        self.clause = clause
+        self.fields = fields
+        super().__init__(OVERFLOW_MESSAGE, Location(clause=clause, field=fields[0] if fields else None))
+
+
+def _check_fen(fen: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
+    """Refuse amounts above MAX_FEN (so sums of clauses can never overflow int64).
+
+    With ``over`` the rows above are marked there (and zeroed) instead of raising.
+    """
     if len(fen) and fen.max() > MAX_FEN:
-        raise InputError(f"an amount of more than {MAX_FEN // 100:,} yuan, the largest the tool handles: check the "
-                         f"profile's values (a unit or a count) and the policy's formula")
+        if over is None:
+            raise AmountOverflow(np.flatnonzero(fen > MAX_FEN), None, ())
+        big = fen > MAX_FEN
+        over |= big
+        fen = np.where(big, 0, fen)
     return fen
 
 
@@ -305,7 +333,28 @@ def years_of(table: Table, options: Options) -> np.ndarray:
     return col.values.astype(np.int64)
 
 
-def run_policy(table: Table, policy: Policy, catalog: Catalog, options: Options = Options()) -> PolicyRun:
+def overflow_fields(policy: Policy, k: int) -> tuple[str, ...]:
+    """The fields whose values make clause ``k``'s amount (k == len(clauses): the company cap's limit)."""
+    if k >= len(policy.clauses):
+        cap = policy.company_cap
+        return tuple(sorted(cap.limit.names)) if cap is not None else ()
+    c = policy.clauses[k]
+    names: list[str] = [c.items] if c.items else []
+    for e in (c.base, c.rate):
+        if e is not None:
+            names += sorted(n for n in e.names if n != ITEM and n not in names)
+    return tuple(names)
+
+
+def run_policy(table: Table, policy: Policy, catalog: Catalog, options: Options = Options(), *,
+               flag_overflow: bool = False) -> PolicyRun:
+    """Evaluate ``policy`` over every row of ``table``.
+
+    A row whose amount would go above MAX_FEN raises ``AmountOverflow``
+    (naming the rows, the clause and its fields); with ``flag_overflow`` the
+    run goes on and such rows are marked in ``PolicyRun.overflow`` instead,
+    for the caller to report (``batch`` makes them bad rows).
+    """
     n = table.n
     years = years_of(table, options)
     covered = np.array([policy.covers(int(y)) for y in np.unique(years)])
@@ -322,11 +371,26 @@ def run_policy(table: Table, policy: Policy, catalog: Catalog, options: Options 
         industry = Bool(np.ones(n, dtype=bool), np.ones(n, dtype=bool))
     industry = _bool_full(industry, n)
 
-    runs = [_run_clause(c, ctx, n, active, industry) for c in policy.clauses]
+    overflow = np.zeros(n, dtype=bool)
+    first_over = np.full(n, -1, dtype=np.int64)
+    runs = []
+    for k, c in enumerate(policy.clauses):
+        over = np.zeros(n, dtype=bool)
+        runs.append(_run_clause(c, ctx, n, active, industry, over))
+        first_over[over & ~overflow] = k
+        overflow |= over
     winners = _apply_groups(policy, runs, n)
-    state, limit, before, after, exempt, waived = _apply_company_cap(policy, runs, ctx, n)
+    over = np.zeros(n, dtype=bool)
+    state, limit, before, after, exempt, waived = _apply_company_cap(policy, runs, ctx, n, over)
+    first_over[over & ~overflow] = len(policy.clauses)
+    overflow |= over
+    if overflow.any() and not flag_overflow:
+        rows = np.flatnonzero(overflow)
+        k = int(first_over[rows[0]])
+        raise AmountOverflow(rows, policy.clauses[k].id if k < len(policy.clauses) else "company cap",
+                             overflow_fields(policy, k))
     return PolicyRun(policy, table, years, covered, options, industry, runs, state, limit, before, after,
-                     exempt, waived, ctx.defaulted, ctx.default_sources, ctx.lookups, winners)
+                     exempt, waived, ctx.defaulted, ctx.default_sources, ctx.lookups, winners, overflow, first_over)
 
 
 def _year_map(years: np.ndarray, per_unique: np.ndarray) -> np.ndarray:
@@ -334,7 +398,9 @@ def _year_map(years: np.ndarray, per_unique: np.ndarray) -> np.ndarray:
     return per_unique[np.searchsorted(uniq, years)]
 
 
-def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: Bool) -> ClauseRun:
+def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: Bool,
+                over: np.ndarray) -> ClauseRun:
+    """One clause over every row; rows whose amount overflows are marked in ``over`` (their amount is 0)."""
     zeros = np.zeros(n, dtype=np.int64)
     conds = [_eval_condition(cond.expr, ctx, n) for cond in c.conditions]
     ok = Bool(np.ones(n, dtype=bool), np.ones(n, dtype=bool))
@@ -362,11 +428,14 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
                        _bound(flat, F.BOUND[F.MONEY_LIST]))
             ictx = ctx.at_items(index, item)
             value = _amount_value(c, ictx)
-            item_fen = to_fen(value, len(flat)) if len(flat) else np.zeros(0, np.int64)
+            item_over = np.zeros(len(flat), dtype=bool)
+            item_fen = to_fen(value, len(flat), item_over) if len(flat) else np.zeros(0, np.int64)
+            if item_over.any():
+                over[index[item_over]] = True
             item_known = _full(value.known, len(flat), bool)
             capped_items = np.minimum(item_fen, c.item_cap // UNITS_PER_FEN) if c.item_cap else item_fen
-            raw = _segment_sum(item_fen, offsets)
-            after_item = _segment_sum(capped_items, offsets)
+            raw = _segment_sum(item_fen, offsets, over)
+            after_item = _segment_sum(capped_items, offsets, over)
             unknown_items = _segment_sum((~item_known).astype(np.int64), offsets)
             amount_known = present & (unknown_items == 0)
             items_count = counts
@@ -374,7 +443,7 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
             base = value
         else:
             value = _amount_value(c, ctx)
-            raw = to_fen(value, n)
+            raw = to_fen(value, n, over)
             after_item = raw
             amount_known = _full(value.known, n, bool)
             base = ctx_value_or_none(c.base, ctx)
@@ -464,10 +533,10 @@ def _amount_value(c: Clause, ctx: _Context) -> Num:
     return value
 
 
-def _segment_sum(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def _segment_sum(values: np.ndarray, offsets: np.ndarray, over: np.ndarray | None = None) -> np.ndarray:
     cs = np.zeros(len(values) + 1, dtype=np.int64)
     np.cumsum(values, out=cs[1:])  # may wrap, but each row's difference is exact (items <= MAX_FEN, <= 1000)
-    return _check_fen(cs[offsets[1:]] - cs[offsets[:-1]])
+    return _check_fen(cs[offsets[1:]] - cs[offsets[:-1]], over)
 
 
 def _apply_groups(policy: Policy, runs: list[ClauseRun], n: int) -> dict[str, np.ndarray]:
@@ -487,7 +556,7 @@ def _apply_groups(policy: Policy, runs: list[ClauseRun], n: int) -> dict[str, np
     return winners
 
 
-def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: int):
+def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: int, over: np.ndarray):
     cap = policy.company_cap
     zeros = np.zeros(n, dtype=np.int64)
     counted = [r for r in runs if not cap or r.clause.id not in cap.excludes]
@@ -498,7 +567,7 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
         return np.full(n, CAP_NONE, np.int8), zeros, before, before.copy(), None, None
     lim = expr.evaluate(cap.limit.tree, ctx)
     assert isinstance(lim, Num)
-    limit = to_fen(lim, n)
+    limit = to_fen(lim, n, over)
     limit_known = _full(lim.known, n, bool)
     exempt = _bool_full(expr.evaluate(cap.exempt_if.tree, ctx), n) if cap.exempt_if else None  # type: ignore[arg-type]
     waived = _bool_full(expr.evaluate(cap.waived_if.tree, ctx), n) if cap.waived_if else None  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ def catalog():
     return api.load()
 
 
-def read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
+def read_csv(path: Path, encoding: str = "utf-8-sig") -> list[dict[str, str]]:
     with open(path, newline="", encoding=encoding) as f:
         return list(csv.DictReader(f))
 
@@ -277,9 +277,10 @@ def test_xlsx_output(catalog, tmp_path, hand):
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
     got = {r[0]: dict(zip(header, r)) for r in rows[1:]}
-    assert got[3]["neeq_listing"] == "166666.67"  # amounts stay exact decimal text
+    assert got[3]["neeq_listing"] == 166666.67  # amounts are numbers (SUM works), exact to the fen
     assert (got[3]["row"], got[3]["year"]) == (3, 2024)  # row and year are numbers
-    assert {k: ("" if v is None else str(v)) for k, v in got[5].items()} == hand[5]
+    amounts = {"total", "total_exact", "total_up_to", *(c for c in header if f"{c}_status" in header)}
+    assert {k: ("" if v is None else f"{v:.2f}" if k in amounts else str(v)) for k, v in got[5].items()} == hand[5]
 
 
 def test_excel_bom(catalog, tmp_path, hand):

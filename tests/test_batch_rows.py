@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nanchang_incentives import api
+from nanchang_incentives import api, csvio
 from nanchang_incentives.batch import BatchOptions, run_batch
 from nanchang_incentives.errors import InputError
 
@@ -53,7 +53,7 @@ def test_each_kind_of_bad_row_is_reported(bad_run, row, field, value, message):
     _, errors, _ = bad_run
     hits = [e for e in errors if int(e["row"]) == row and e["field"] == field]
     assert len(hits) == 1, errors
-    assert hits[0]["value"] == value
+    assert hits[0]["value"] == csvio.safe_text(value)  # "-5" is written "'-5": Excel would read a formula
     assert message in hits[0]["message"]
 
 
@@ -170,11 +170,14 @@ def test_whitespace_only_cell_is_missing_and_padded_numbers_parse(catalog, tmp_p
     assert rows[("2", "rd_center")]["status"] == "not_eligible"
 
 
-def test_undecodable_file_is_a_clear_error(catalog, tmp_path):
+def test_undecodable_row_is_a_bad_row_not_a_refused_file(catalog, tmp_path):
     src = tmp_path / "a.csv"
-    src.write_bytes(b"name,year\n" + bytes([0xFF, 0xFE, 0xFD, 0x80]) * 10 + b",2024\n")
-    with pytest.raises(InputError, match="cannot tell the text encoding"):
-        run_batch(src, tmp_path / "o.csv", catalog)
+    src.write_bytes(b"name,jurisdiction,year\n" + bytes([0xFF, 0xFE, 0xFD, 0x80]) * 10 + b",nanchang,2024\n"
+                    + "好公司,nanchang,2024\n".encode())
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.encoding, report.good_rows, report.bad_rows) == ("UTF-8", 1, 1)
+    assert report.problems[0].row == 1 and report.problems[0].line == 2
+    assert "not valid text in the file's encoding" in report.problems[0].message
 
 
 def test_utf16_file_is_refused_with_advice(catalog, tmp_path):

@@ -102,7 +102,8 @@ CASES = [
     Bad("calc: a hostile table in --policies-dir", ("calc", "good.toml", "--policies-dir", "hostile"), 1,
         "is not allowed"),
     Bad("calc: an amount beyond 10万亿 yuan", ("calc", "absurd-count.toml"), 1,
-        "an amount of more than 10,000,000,000,000 yuan"),
+        "absurd-count.toml:7, field 'major_tech_projects': clause major_tech_project: an amount of more than "
+        "10,000,000,000,000 yuan"),
     # ---- compare
     Bad("compare: good", ("compare", "good.toml", "--format", "json"), 0, '"policy": "beijing-robotics-2023"'),
     Bad("compare: no profile given", ("compare",), 2, "Missing argument"),

