@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .engine import Options, PolicyResult, explain, run_policy
@@ -55,7 +55,10 @@ def calculate(profile: Profile, policies: Sequence[Policy], catalog: Catalog,
     """Evaluate one company under each policy (a batch of one through the engine)."""
     require_year(profile, options)
     table = table_of([profile], catalog.registry)
-    return [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
+    results = [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
+    # the profile's plausibility warnings come first in every result's warnings (JSON `warnings`)
+    first = tuple(w.message for w in profile.warnings)
+    return [replace(r, warnings=first + r.warnings) for r in results] if first else results
 
 
 def relocated(profile: Profile, jurisdiction: str) -> Profile:

@@ -264,7 +264,7 @@ class Registry:
     """All known fields: the general ones and every loaded policy's."""
 
     fields: dict[str, Field] = field(default_factory=dict)
-    #: output column -> its Chinese heading (``[columns]`` of policies/vocabulary.toml)
+    #: output column -> its Chinese heading (``[columns]`` of policies/vocabulary/vocabulary.toml)
     columns_zh: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: the vocabularies fields may declare (``vocabulary = "industries"``)
     vocabularies: Mapping[str, Vocabulary] = field(default_factory=dict, compare=False)

@@ -1146,8 +1146,9 @@ class Catalog:
         return sorted({p.jurisdiction for p in self.policies.values()})
 
 
-#: industry tags, jurisdiction names and output headings (words, not a policy): beside fields.toml
-VOCABULARY_FILE = "vocabulary.toml"
+#: industry tags, jurisdiction names and output headings (words, not a policy), in a folder of their own
+#: so that no glob for policy tables picks them up
+VOCABULARY_FILE = "vocabulary/vocabulary.toml"
 
 
 def load_general_fields(directory: Path) -> F.Registry:
@@ -1197,7 +1198,7 @@ def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
     for d in dirs:
         here: dict[str, str] = {}
         for p in sorted(d.glob("*.toml")):
-            if p.name in ("fields.toml", VOCABULARY_FILE) or p.name.endswith(".cases.toml"):
+            if p.name == "fields.toml" or p.name.endswith(".cases.toml"):
                 continue
             pol = load_policy(p, general, references)
             if pol.id in here and here[pol.id] != str(p):
