@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .engine import AmountOverflow, Options, PolicyResult, explain, run_policy
 from .errors import InputError, Location
 from .policy import Catalog, Policy, load_catalog
 from .profile import Profile, load_profile, table_of
+from .trace import Notice, NoticeKind
 
 #: calc with no --year and validity respected
 DEFAULT_OPTIONS = Options()
@@ -56,9 +57,12 @@ def calculate(profile: Profile, policies: Sequence[Policy], catalog: Catalog,
     require_year(profile, options)
     table = table_of([profile], catalog.registry)
     try:
-        return [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
+        results = [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
     except AmountOverflow as exc:
         raise overflow_error(exc, profile) from None
+    # the profile's plausibility warnings come first in every result's notices (the table, JSON `warnings`)
+    first = tuple(Notice(NoticeKind.PLAUSIBILITY, fields=tuple(w.fields), text=w.message) for w in profile.warnings)
+    return [replace(r, notices=first + r.notices) for r in results] if first else results
 
 
 def overflow_error(exc: AmountOverflow, profile: Profile) -> InputError:

@@ -46,7 +46,7 @@ class Header:
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once."""
     out: list[F.Field] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # field -> the header name it was given by
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
         raise InputError(f"the header is one column {names[0][:60]!r}: batch reads comma-separated files "
                          f"(save from Excel as CSV, not as text with ';' or tabs)", Location(file=path, line=1))
@@ -55,15 +55,17 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         if not name:
             raise InputError(f"column {j + 1} of the header has no name; every column must be a profile field "
                              f"(name, jurisdiction, year, revenue, …)", loc)
-        spec = catalog.registry.get(name)
-        if spec is None:
+        field = catalog.registry.resolve(name)  # a field's name or any alias of it (营业收入 -> revenue)
+        if field is None:
             raise InputError(f"unknown column{catalog.registry.suggest(name)}: every column must be a profile "
                              f"field; see the field reference in the README", loc)
-        if name in seen:
-            raise InputError("the column appears twice in the header", loc)
-        seen.add(name)
-        out.append(spec)
-    return Header(tuple(names), tuple(out))
+        if field in seen:
+            twice = "the column appears twice in the header" if seen[field] == name else \
+                f"{field} is given twice: as column {seen[field]!r} and as column {name!r}; keep one"
+            raise InputError(twice, loc)
+        seen[field] = name
+        out.append(catalog.registry[field])
+    return Header(tuple(f.name for f in out), tuple(out))
 
 
 # ---------------------------------------------------------------- cells -> columns

@@ -8,8 +8,13 @@ table, so a new city brings its fields with it and no code changes.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import enum
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from . import expr
 from .errors import ValueProblem
@@ -41,13 +46,93 @@ BOUND = {MONEY: 10**17, MONEY_LIST: 10**17, COUNT: 10**7, YEAR: 2100, RATE: RATE
 EXAMPLES = {
     MONEY: '1200000, "1,200,000", "120万", "2.5亿元"',
     MONEY_LIST: '["300万", "150万"] (in CSV: "300万;150万")',
-    COUNT: "3",
-    BOOL: "true or false (CSV also 1/0, yes/no, 是/否)",
-    RATE: '"3.45%"',
+    BOOL: "true or false (also 1/0, yes/no, 是/否, 有/无, √/×)",
+    RATE: '"3.45%" (also "３.４５％")',
+    COUNT: '3 (also "150人", "3个", "2项", "5家", "4台", "2套")',
     YEAR: "2024",
     TEXT: '"Example Co."',
     TAGS: '["electronic-information", "led"] (in CSV: "electronic-information;led")',
 }
+
+
+#: the plausibility rules a money or rate field takes part in (``plausibility = "…"`` in [fields])
+class Scale(str, enum.Enum):
+    #: a part of the year's revenue (R&D expense, a product line's sales): above revenue is suspicious
+    WITHIN_REVENUE = "within_revenue"
+    #: one project's (or unit's, event's) investment: above revenue, and far above 10× revenue, is suspicious
+    PROJECT = "project"
+    #: an interest rate such as the LPR: outside 0.5% … 15% is suspicious
+    INTEREST_RATE = "interest_rate"
+
+
+def _fold(text: str) -> str:
+    """The form names are matched in: NFKC (full-width letters), lower case, no surrounding spaces."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Known values of a tag or code field (industries, jurisdictions), with the names users write for them."""
+
+    name: str
+    #: canonical value -> its Chinese name
+    zh: Mapping[str, str]
+    #: folded alias -> every canonical value it names (more than one: ambiguous)
+    aliases: Mapping[str, tuple[str, ...]]
+
+    def with_values(self, values: Iterable[str]) -> Vocabulary:
+        """The same vocabulary knowing ``values`` too (the tags of the loaded policies)."""
+        zh = dict(self.zh)
+        for v in values:
+            zh.setdefault(_fold(v), "")
+        return Vocabulary(self.name, zh, self.aliases)
+
+    def lookup(self, text: str) -> str | None:
+        """The canonical value ``text`` names, None when unknown; ambiguous names are a ValueProblem."""
+        key = _fold(text)
+        if key in self.zh:
+            return key
+        found = self.aliases.get(key)
+        if not found:
+            return None
+        if len(found) > 1:
+            raise ValueProblem(f"{text!r} could mean {' or '.join(found)}; write one of them")
+        return found[0]
+
+    def close(self, text: str) -> str | None:
+        """A known value ``text`` is probably a misspelling of (electronic_information, electronics)."""
+        key = _fold(text)
+        dashed = re.sub(r"[\s_]+", "-", key)
+        if dashed in self.zh:
+            return dashed
+        names = list(self.zh) + list(self.aliases)
+        found: list[str] = []
+        if len(key) >= 4:  # "electronics", "robot": the start of a known value
+            found = [k for k in names if len(os.path.commonprefix([key, k])) >= max(4, int(0.6 * len(key)))][:1]
+        if not found:  # short words are close to too much by ratio alone ("biotech" ~ "iot")
+            found = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+        if not found:
+            return None
+        return found[0] if found[0] in self.zh else self.aliases[found[0]][0]
+
+
+def vocabulary_from(name: str, raw: Mapping[str, Mapping[str, object]]) -> Vocabulary:
+    """A vocabulary from its TOML tables: ``[<name>.<value>] zh = "…", aliases = [...]``."""
+    zh: dict[str, str] = {}
+    aliases: dict[str, list[str]] = {}
+    for value, spec in raw.items():
+        canon = _fold(value)
+        names = [str(a) for a in spec.get("aliases", ())]  # type: ignore[union-attr]
+        zh[canon] = str(spec.get("zh") or next((a for a in names if _has_cjk(a)), ""))
+        for alias in names + ([zh[canon]] if zh[canon] else []):
+            key = _fold(alias)
+            if key != canon and canon not in aliases.setdefault(key, []):
+                aliases[key].append(canon)
+    return Vocabulary(name, zh, {k: tuple(v) for k, v in aliases.items()})
 
 
 @dataclass(frozen=True)
@@ -61,6 +146,17 @@ class Field:
     default: str | None = None
     choices: tuple[str, ...] = ()
     declared_by: str = "general"
+    #: other names of the field a profile or CSV header may use; the first Chinese one is its Chinese name
+    aliases: tuple[str, ...] = ()
+    #: the known values of a tags / text field (industries, jurisdictions), with their Chinese names
+    vocabulary: Vocabulary | None = field(default=None, compare=False)
+    #: which plausibility rules the field takes part in
+    scale: Scale | None = None
+
+    @property
+    def zh(self) -> str:
+        """The field's Chinese name (its first Chinese alias), or its name when it has none."""
+        return next((a for a in self.aliases if _has_cjk(a)), self.name)
 
     @property
     def kind(self) -> str | None:
@@ -77,9 +173,29 @@ class Field:
         """A raw TOML/CSV value -> the typed value the engine stores."""
         parser = _PARSERS[self.type]
         parsed = parser(value, csv)
+        if self.vocabulary is not None and self.type == TAGS:
+            parsed = tuple(dict.fromkeys(self._known_tag(t) for t in parsed))  # type: ignore[union-attr]
+        elif self.vocabulary is not None and self.type == TEXT and parsed:
+            parsed = self.vocabulary.lookup(parsed) or parsed  # type: ignore[arg-type]
         if self.choices and parsed not in self.choices:
             raise ValueProblem(f"expected one of {', '.join(self.choices)}, got {value!r}")
         return parsed
+
+    def _known_tag(self, tag: str) -> str:
+        """A tag as its canonical value (电子信息 -> electronic-information); a near miss is an error."""
+        assert self.vocabulary is not None
+        known = self.vocabulary.lookup(tag)
+        if known is not None:
+            return known
+        close = self.vocabulary.close(tag)
+        if close is not None:
+            raise ValueProblem(f"unknown industry tag {tag!r} (did you mean \"{close}\"?); known: "
+                               f"{', '.join(sorted(self.vocabulary.zh))}")
+        return tag  # far from every known tag: kept, and the profile gets a warning
+
+    def known_value(self, value: str) -> bool:
+        """Whether ``value`` is a value of the field's vocabulary (True when it has none)."""
+        return self.vocabulary is None or value in self.vocabulary.zh
 
 
 def _text(value: object, csv: bool) -> str:
@@ -148,6 +264,27 @@ class Registry:
     """All known fields: the general ones and every loaded policy's."""
 
     fields: dict[str, Field] = field(default_factory=dict)
+    #: output column -> its Chinese heading (``[columns]`` of policies/vocabulary/vocabulary.toml)
+    columns_zh: Mapping[str, str] = field(default_factory=dict, compare=False)
+    #: the vocabularies fields may declare (``vocabulary = "industries"``)
+    vocabularies: Mapping[str, Vocabulary] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Every name a field may be given by (its own and its aliases, folded) -> the field's name."""
+        out: dict[str, str] = {}
+        for f in self.fields.values():
+            for alias in f.aliases:
+                out.setdefault(_fold(alias), f.name)
+        for name in self.fields:
+            out[name] = name
+        return out
+
+    def resolve(self, key: str) -> str | None:
+        """The field a profile key or CSV header names: its name or one of its aliases (营业收入 -> revenue)."""
+        if key in self.fields:
+            return key
+        return self.aliases.get(_fold(key))
 
     def __contains__(self, name: str) -> bool:
         return name in self.fields
@@ -163,16 +300,68 @@ class Registry:
         return f.kind if f else None
 
     def suggest(self, name: str) -> str:
-        """ ' (did you mean "revenue"?)' or '' """
+        """ ' (did you mean "revenue"?)' or '' (also for a Chinese name: 营业收  -> "营业收入" (revenue))"""
         close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
         if not close:
             lowered = {k.lower(): k for k in self.fields}
             if name.lower() in lowered:
                 close = [lowered[name.lower()]]
+        if not close:
+            alias = difflib.get_close_matches(_fold(name), [a for a in self.aliases if a not in self.fields],
+                                              n=1, cutoff=0.6)
+            if alias:
+                return f' (did you mean "{alias[0]}", that is {self.aliases[alias[0]]}?)'
         return f' (did you mean "{close[0]}"?)' if close else ""
 
     def merged(self, extra: Iterable[Field]) -> Registry:
         out = dict(self.fields)
         for f in extra:
             out.setdefault(f.name, f)
-        return Registry(out)
+        return Registry(out, self.columns_zh, self.vocabularies)
+
+    def with_known_tags(self, tags: Iterable[str]) -> Registry:
+        """The registry whose tag fields also know ``tags`` (every loaded policy's ``industries``)."""
+        tags = tuple(tags)
+        out = {name: replace(f, vocabulary=f.vocabulary.with_values(tags))
+               if f.type == TAGS and f.vocabulary is not None else f for name, f in self.fields.items()}
+        return Registry(out, self.columns_zh, self.vocabularies)
+
+    def label(self, name: str, lang: Lang) -> str:
+        """The heading of a field or output column in ``lang`` (``revenue`` -> 营业收入, ``total`` -> 合计)."""
+        if lang is not Lang.ZH:
+            return name
+        f = self.fields.get(name)
+        if f is not None:
+            return f.zh
+        if name in self.columns_zh:
+            return self.columns_zh[name]
+        for suffix in ("_status",):  # <clause>_status columns of the wide batch layout
+            if name.endswith(suffix) and suffix[1:] in self.columns_zh:
+                return name[:-len(suffix)] + "_" + self.columns_zh[suffix[1:]]
+        return name
+
+
+class Lang(str, enum.Enum):
+    """The language of output headings and labels (JSON keys never change)."""
+
+    EN = "en"
+    ZH = "zh"
+
+
+#: the environment variable that sets the output language (``--lang`` wins over it)
+ENV_LANG = "INCENTIVES_LANG"
+
+
+def output_lang(option: str | None = None, environ: Mapping[str, str] | None = None) -> Lang:
+    """``--lang`` if given, else $INCENTIVES_LANG, else English; zh, zh-CN, zh_CN.UTF-8 … are Chinese.
+
+    >>> output_lang("zh"), output_lang(None, {"INCENTIVES_LANG": "zh_CN.UTF-8"}), output_lang(None, {})
+    (<Lang.ZH: 'zh'>, <Lang.ZH: 'zh'>, <Lang.EN: 'en'>)
+    """
+    text = option if option is not None else (os.environ if environ is None else environ).get(ENV_LANG, "")
+    text = text.strip().lower()
+    if not text or text.startswith("en"):
+        return Lang.EN
+    if text.startswith("zh"):
+        return Lang.ZH
+    raise ValueProblem(f"unknown language {text!r}; expected en or zh")

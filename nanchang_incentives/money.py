@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -36,10 +37,42 @@ MAX_COUNT = 10_000_000
 #: rates are exact to 0.0001 percentage point
 RATE_DENOMINATOR = 1_000_000
 
-_UNIT_FACTORS = {"": 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+_UNIT_FACTORS = {"": 1, "元": 1, "千": 1_000, "千元": 1_000, "万": 10_000, "万元": 10_000,
+                 "百万": 1_000_000, "百万元": 1_000_000, "亿": 100_000_000, "亿元": 100_000_000}
+#: the money units, as error messages and the README name them
+MONEY_UNITS = "元, 千/千元, 万/万元, 百万/百万元, 亿/亿元"
+#: what a count may end with ("150人", "3个", "2项", "5家", "4台", "2套")
+COUNT_SUFFIXES = ("人", "个", "项", "家", "台", "套")
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|[+-]?\.\d+"
 _MONEY_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.,+-]*)$")
-MONEY_EXAMPLE = 'a number of yuan such as 1200000, or a string such as "1,200,000", "120万", "120万元", "2.5亿"'
+MONEY_EXAMPLE = ('a number of yuan such as 1200000, or a string such as "1,200,000", "120万", "120万元", '
+                 '"2.5亿", "3500千元", "12.5百万" or "1.2E+09"')
+#: full-width forms (as a Chinese IME types them) -> ASCII; every other non-ASCII digit is refused
+_FULL_WIDTH = {**{0xFF10 + d: str(d) for d in range(10)}, ord("．"): ".", ord("，"): ",", ord("％"): "%",
+               ord("＋"): "+", ord("－"): "-", ord("\u3000"): " ", ord("\u00a0"): " "}
+_INNER_SPACE = re.compile(r"[\d.,]\s+[\d.,]")
+_EXPONENT = re.compile(r"\d[eE][+-]?\d")
+_DIGIT_HELP = "write the digits 0-9 (full-width ０-９ are fine too)"
+
+
+def normalize_number_text(text: str) -> str:
+    """A typed number as ASCII: full-width digits, ％, ，and ．become 0-9, %, ',' and '.'.
+
+    Digits of other scripts (Arabic-Indic ١٢٣, mathematical 𝟏𝟐𝟑, superscripts …)
+    and spaces inside a number ("1 0000") are refused rather than guessed at.
+
+    >>> normalize_number_text("３.４５％"), normalize_number_text("１，２００万")
+    ('3.45%', '1,200万')
+    """
+    out = text.translate(_FULL_WIDTH).strip()
+    for ch in out:
+        if ch > "\x7f" and unicodedata.category(ch) in ("Nd", "No"):  # digits of any other script
+            raise ValueProblem(f"{text!r} contains the digit {ch!r} ({unicodedata.name(ch, 'another script')}); "
+                                   f"{_DIGIT_HELP}")
+    if _INNER_SPACE.search(out):
+        raise ValueProblem(f"{text!r} has a space inside the number; write it without spaces "
+                           f"(\"10000\" or \"10,000\")")
+    return out
 
 
 def _decimal(text: str) -> Decimal:
@@ -72,10 +105,10 @@ def money_decimal(value: object) -> Decimal:
             raise ValueProblem(f"{value!r} is not a finite amount; expected {MONEY_EXAMPLE}")
         amount = value
     elif isinstance(value, str):
-        text = value.strip().replace("，", ",").replace("\u00a0", "").replace(" ", "")
+        text = normalize_number_text(value)
         for prefix in ("¥", "￥", "RMB", "CNY"):
             if text.upper().startswith(prefix):
-                text = text[len(prefix):]
+                text = text[len(prefix):].lstrip()
         match = _MONEY_RE.match(text)
         if not match:
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
@@ -83,9 +116,11 @@ def money_decimal(value: object) -> Decimal:
         if unit.upper() in ("CNY", "RMB", "YUAN"):
             unit = ""
         if unit not in _UNIT_FACTORS:
-            raise ValueProblem(
-                f"{value!r} has the unknown unit {unit!r} (known: 元, 万, 万元, 亿, 亿元); expected {MONEY_EXAMPLE}"
-            )
+            raise ValueProblem(f"{value!r} has the unknown unit {unit!r} (known: {MONEY_UNITS}); "
+                               f"expected {MONEY_EXAMPLE}")
+        if unit and _EXPONENT.search(match.group("num")):
+            raise ValueProblem(f"{value!r} combines scientific notation with the unit {unit!r}; write either "
+                               f"\"100000万\" or a plain \"1E+09\" (yuan); expected {MONEY_EXAMPLE}")
         amount = _decimal(match.group("num")) * _UNIT_FACTORS[unit]
     else:
         raise ValueProblem(f"expected money, got {type(value).__name__}; expected {MONEY_EXAMPLE}")
@@ -102,45 +137,78 @@ def parse_money(value: object) -> int:
     return int((amount * UNITS_PER_YUAN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+RATE_EXAMPLE = '"3.45%" (also "３.４５％")'
+
+
 def parse_rate(value: object) -> Fraction:
     """A rate written as a percentage string ("3.45%") -> exact Fraction.
 
-    >>> parse_rate("50%")
-    Fraction(1, 2)
+    A bare number is refused, with the percentage it probably means: Excel
+    writes a percent cell in General format as 0.031, so 0.031 suggests "3.1%".
+
+    >>> parse_rate("50%"), parse_rate("３.４５％")
+    (Fraction(1, 2), Fraction(69, 2000))
     """
-    if isinstance(value, str) and value.strip().endswith("%"):
-        text = value.strip()[:-1].strip()
-        number = _decimal(text)
-        if number < 0 or number > 100:
-            raise ValueProblem(f"{value!r} is outside 0% … 100%")
-        rate = Fraction(number) / 100
-        if (rate * RATE_DENOMINATOR).denominator != 1:
-            raise ValueProblem(f"{value!r} has more than four decimals after the percent point")
-        return rate
-    raise ValueProblem(f"expected a percentage string such as \"3.45%\", got {value!r}")
+    if isinstance(value, str):
+        text = normalize_number_text(value)
+        if text.endswith("%"):
+            number = _decimal(text[:-1].strip())
+            if number < 0 or number > 100:
+                raise ValueProblem(f"{value!r} is outside 0% … 100%")
+            rate = Fraction(number) / 100
+            if (rate * RATE_DENOMINATOR).denominator != 1:
+                raise ValueProblem(f"{value!r} has more than four decimals after the percent point")
+            return rate
+        if _EXPONENT.search(text) is None and re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+            raise ValueProblem(_bare_rate(value, Decimal(text)))
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if number.is_finite() and abs(number) < 10**6:
+            raise ValueProblem(_bare_rate(value, number))
+    raise ValueProblem(f"expected a percentage string such as {RATE_EXAMPLE}, got {value!r}")
 
 
-_TRUE = {"true", "1", "yes", "y", "是", "t"}
-_FALSE = {"false", "0", "no", "n", "否", "f"}
+def _bare_rate(value: object, number: Decimal) -> str:
+    """'0.031' (a fraction) and '3.1' both suggest "3.1%"."""
+    pct = number * 100 if abs(number) < 1 else number
+    shown = format(pct.normalize(), "f")
+    return (f"{value!r} has no percent sign; a rate is written with % — did you mean \"{shown}%\"? "
+            f"(expected a percentage string such as {RATE_EXAMPLE})")
+
+
+_TRUE = {"true", "1", "yes", "y", "是", "t", "√", "✓", "✔", "有", "对"}
+_FALSE = {"false", "0", "no", "n", "否", "f", "×", "✗", "✘", "x", "无", "没有"}
+BOOL_FORMS = "true/false, 1/0, yes/no, 是/否, 有/无, √/×"
 
 
 def parse_bool(value: object) -> bool:
-    """true/false (also 1/0, yes/no, 是/否 in CSV)."""
+    """true/false (also 1/0, yes/no, 是/否, 有/无, √/×).
+
+    >>> parse_bool("√"), parse_bool("否"), parse_bool("有")
+    (True, False, True)
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        text = value.strip().lower()
+        text = value.translate(_FULL_WIDTH).strip().lower()
         if text in _TRUE:
             return True
         if text in _FALSE:
             return False
-    raise ValueProblem(f"expected true or false (also 1/0, yes/no, 是/否), got {value!r}")
+    raise ValueProblem(f"expected true or false (also {BOOL_FORMS[len('true/false, '):]}), got {value!r}")
+
+
+COUNT_EXAMPLE = '3 (also "150人", "3个", "2项", "5家", "4台", "2套")'
 
 
 def parse_count(value: object) -> int:
-    """A whole number of things (projects, staff, events), 0 … 10,000,000."""
+    """A whole number of things (projects, staff, events), 0 … 10,000,000.
+
+    >>> parse_count("150人"), parse_count("１２项"), parse_count("1,200")
+    (150, 12, 1200)
+    """
     number: Decimal
     if isinstance(value, bool):
         raise ValueProblem(f"expected a whole number, got the boolean {str(value).lower()}")
@@ -149,11 +217,20 @@ def parse_count(value: object) -> int:
     elif isinstance(value, float) and math.isfinite(value):
         number = Decimal(repr(value))
     elif isinstance(value, str) and value.strip():
-        number = _decimal(value.strip())
+        text = normalize_number_text(value)
+        suffix = next((s for s in COUNT_SUFFIXES if text.endswith(s)), "")
+        if suffix:
+            text = text[:-len(suffix)].rstrip()
+            if _EXPONENT.search(text):
+                raise ValueProblem(f"{value!r} combines scientific notation with {suffix!r}; "
+                                   f"expected a whole number such as {COUNT_EXAMPLE}")
+        if not re.fullmatch(_NUMBER, text):
+            raise ValueProblem(f"{value!r} is not a number; expected a whole number such as {COUNT_EXAMPLE}")
+        number = _decimal(text)
     else:
-        raise ValueProblem(f"expected a whole number such as 3, got {value!r}")
+        raise ValueProblem(f"expected a whole number such as {COUNT_EXAMPLE}, got {value!r}")
     if number != number.to_integral_value():
-        raise ValueProblem(f"expected a whole number such as 3, got {value!r}")
+        raise ValueProblem(f"expected a whole number such as {COUNT_EXAMPLE}, got {value!r}")
     if number < 0:
         raise ValueProblem(f"{value!r} is negative; a count must be zero or more")
     if number > MAX_COUNT:
@@ -162,8 +239,18 @@ def parse_count(value: object) -> int:
 
 
 def parse_year(value: object) -> int:
-    """A fiscal year, 1990 … 2100."""
-    year = parse_count(value)
+    """A fiscal year, 1990 … 2100 (also "2024年", "２０２４").
+
+    >>> parse_year("2024年"), parse_year(2023)
+    (2024, 2023)
+    """
+    text = value
+    if isinstance(value, str):
+        text = normalize_number_text(value)
+        text = text.removesuffix("年度").removesuffix("年")
+        if not re.fullmatch(r"[+-]?\d+(\.0*)?", text.strip()):
+            raise ValueProblem(f"{value!r} is not a number; expected a fiscal year such as 2024")
+    year = parse_count(text)
     if not 1990 <= year <= 2100:
         raise ValueProblem(f"expected a fiscal year such as 2024, got {value!r}")
     return year

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -193,7 +193,7 @@ CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "condi
 CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes"}
 GROUP_KEYS = {"id", "clauses", "section", "quote"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
-FIELD_KEYS = {"type", "title", "description", "default", "choices"}
+FIELD_KEYS = {"type", "title", "description", "default", "choices", "aliases", "vocabulary", "plausibility"}
 TOP_KEYS = {"policy", "fields", "clauses", "groups", "company_cap", "notices"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _POLICY_ID = re.compile(r"^[a-z][a-z0-9\-]*$")
@@ -393,8 +393,9 @@ def _read(path: Path) -> tuple[dict, str]:
         raise PolicyError(exc.message, exc.location) from None
 
 
-def load_fields(raw: object, reader: _Reader, declared_by: str, table_name: str = "fields") -> list[F.Field]:
-    """The [fields] table: name -> {type, title, description, default, choices}."""
+def load_fields(raw: object, reader: _Reader, declared_by: str, table_name: str = "fields",
+                vocabularies: Mapping[str, F.Vocabulary] | None = None) -> list[F.Field]:
+    """The [fields] table: name -> {type, title, description, default, choices, aliases, vocabulary, plausibility}."""
     out: list[F.Field] = []
     if not isinstance(raw, Mapping):
         reader.error("[fields] must be a table of field definitions", ("", 0), table_name)
@@ -431,10 +432,59 @@ def load_fields(raw: object, reader: _Reader, declared_by: str, table_name: str 
         if choices and ftype != F.TEXT:
             reader.error(f"field {name!r}: choices are only for text fields", table, "choices")
             choices = ()
+        aliases, vocabulary, scale = _field_extras(str(name), ftype, spec, reader, table, vocabularies or {})
         out.append(F.Field(name=str(name), type=ftype, title=reader.text(spec, "title", table),
                            description=reader.text(spec, "description", table),
-                           default=default, choices=choices, declared_by=declared_by))
+                           default=default, choices=choices, declared_by=declared_by,
+                           aliases=aliases, vocabulary=vocabulary, scale=scale))
+    _check_aliases(out, reader, table_name)
     return out
+
+
+def _field_extras(name: str, ftype: str, spec: Mapping, reader: _Reader, table: tuple[str, int],
+                  vocabularies: Mapping[str, F.Vocabulary]) -> tuple[tuple[str, ...], F.Vocabulary | None,
+                                                                     F.Scale | None]:
+    """A field's ``aliases`` (its Chinese names), ``vocabulary`` and ``plausibility`` keys."""
+    aliases = tuple(a.strip() for a in reader.texts(spec, "aliases", table) if a.strip())
+    vocabulary = None
+    vname = reader.text(spec, "vocabulary", table)
+    if vname:
+        vocabulary = vocabularies.get(vname)
+        if vocabulary is None:
+            reader.error(f"field {name!r}: unknown vocabulary {vname!r}; known: {', '.join(sorted(vocabularies))}",
+                         table, "vocabulary")
+        elif ftype not in (F.TAGS, F.TEXT):
+            reader.error(f"field {name!r}: a vocabulary is only for tags and text fields", table, "vocabulary")
+            vocabulary = None
+    scale = None
+    sname = reader.text(spec, "plausibility", table)
+    if sname:
+        try:
+            scale = F.Scale(sname)
+        except ValueError:
+            reader.error(f"field {name!r}: plausibility {sname[:40]!r} is not one of "
+                         f"{', '.join(s.value for s in F.Scale)}", table, "plausibility")
+        else:
+            wanted = (F.RATE,) if scale is F.Scale.INTEREST_RATE else (F.MONEY, F.MONEY_LIST)
+            if ftype not in wanted:
+                reader.error(f"field {name!r}: plausibility {sname!r} is for {' or '.join(wanted)} fields",
+                             table, "plausibility")
+                scale = None
+    return aliases, vocabulary, scale
+
+
+def _check_aliases(fields: Sequence[F.Field], reader: _Reader, table_name: str,
+                   known: F.Registry | None = None) -> None:
+    """No alias names two fields (nor another field's own name)."""
+    owner: dict[str, str] = dict(known.aliases) if known is not None else {}
+    for f in fields:
+        owner.setdefault(f.name, f.name)
+    for f in fields:
+        for alias in f.aliases:
+            key = F._fold(alias)
+            if owner.setdefault(key, f.name) != f.name:
+                reader.error(f"field {f.name!r}: alias {alias!r} already names field {owner[key]!r}",
+                             (f"{table_name}.{f.name}", 0), "aliases")
 
 
 def _check_defaults(own: list[F.Field], registry: F.Registry, references: Mapping[str, ReferenceTable] | None,
@@ -629,7 +679,8 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
         reader.error(f"policy id {pid[:80]!r} must be lower-case letters, digits and '-' "
                      f"(e.g. nanchang-electronic-information-2023)", ptable, "id")
 
-    own_fields = load_fields(data.get("fields", {}), reader, pid or "?")
+    own_fields = load_fields(data.get("fields", {}), reader, pid or "?", vocabularies=general.vocabularies)
+    _check_aliases(own_fields, reader, "fields", general)
     for f in own_fields:
         known = general.get(f.name)
         if known is not None and known.type != f.type:
@@ -1095,6 +1146,11 @@ class Catalog:
         return sorted({p.jurisdiction for p in self.policies.values()})
 
 
+#: industry tags, jurisdiction names and output headings (words, not a policy), in a folder of their own
+#: so that no glob for policy tables picks them up
+VOCABULARY_FILE = "vocabulary/vocabulary.toml"
+
+
 def load_general_fields(directory: Path) -> F.Registry:
     path = directory / "fields.toml"
     try:
@@ -1102,7 +1158,10 @@ def load_general_fields(directory: Path) -> F.Registry:
     except InputError as exc:
         raise PolicyError(exc.message, exc.location) from None
     reader = _Reader(str(path), text)
-    return F.Registry({f.name: f for f in load_fields(data.get("fields", {}), reader, "general")})
+    words, _ = _read(directory / VOCABULARY_FILE) if (directory / VOCABULARY_FILE).is_file() else ({}, "")
+    vocabularies = {name: F.vocabulary_from(name, words.get(name, {})) for name in ("industries", "jurisdictions")}
+    fields = load_fields(data.get("fields", {}), reader, "general", vocabularies=vocabularies)
+    return F.Registry({f.name: f for f in fields}, dict(words.get("columns", {})), vocabularies)
 
 
 def extra_dirs(explicit: Iterable[str | Path] = ()) -> list[Path]:
@@ -1154,6 +1213,7 @@ def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
     registry = general
     for pol in policies.values():
         registry = registry.merged(pol.fields)
+    registry = registry.with_known_tags(t for pol in policies.values() for t in pol.industries)
     return Catalog(policies, registry, references, sources)
 
 

@@ -36,6 +36,8 @@ class Profile:
     source: str | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
     row: int | None = None
+    #: plausibility warnings (``plausibility.PlausibilityWarning``): values that parse but look like a slip
+    warnings: tuple = ()
 
     @property
     def name(self) -> str:
@@ -51,7 +53,7 @@ class Profile:
                 values.pop(k, None)
             else:
                 values[k] = v
-        return Profile(values, self.source, self.lines, self.row)
+        return Profile(values, self.source, self.lines, self.row, self.warnings)
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -105,36 +107,93 @@ def read_toml(path: Path, max_bytes: int = 20_000_000) -> tuple[dict, str]:
     return data, text
 
 
+class ProfileProblems(InputError):
+    """Several problems in one profile, all reported at once (like ``policies validate``)."""
+
+    def __init__(self, problems: Sequence[InputError], where: Location):
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problems; fix them all before running again:\n{lines}", where)
+
+
 def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool = False,
                  where: Location | None = None, lines: Mapping[str, int] | None = None) -> dict[str, object]:
-    """Check and type each raw value; the first problem raises InputError."""
+    """Check and type each raw value, under its name or any alias of it (营业收入 = revenue).
+
+    Every problem is collected: one raises its InputError, several a
+    ``ProfileProblems`` listing them all (file:line, field, value, expected, example).
+    """
     values: dict[str, object] = {}
+    given_as: dict[str, str] = {}
+    problems: list[InputError] = []
     for key, value in raw.items():
         loc = Location(file=where.file if where else None, row=where.row if where else None,
                        line=(lines or {}).get(key), field=key)
-        spec = registry.get(key)
-        if spec is None:
-            raise InputError(f"unknown field{registry.suggest(key)}; see the field reference in the README", loc)
+        name = registry.resolve(key)
+        if name is None:
+            problems.append(InputError(f"unknown field{registry.suggest(key)}; see the field reference in the README",
+                                       loc))
+            continue
+        if name != key:
+            loc = Location(file=loc.file, row=loc.row, line=loc.line, field=f"{key} ({name})")
+        if name in given_as:
+            first = given_as[name]
+            at = f" (line {lines[first]})" if lines and first in lines else ""
+            problems.append(InputError(f"{name} is given twice: as {first!r}{at} and as {key!r}; keep one", loc))
+            continue
+        given_as[name] = key
+        spec = registry[name]
         if isinstance(value, dict):
-            raise InputError(f"expected a value, got a table; write {key} = <value>", loc)
+            problems.append(InputError(f"expected a value, got a table; write {key} = <value>", loc))
+            continue
         if csv and isinstance(value, str) and value.strip() == "":
             continue
         try:
-            values[key] = spec.parse(value, csv=csv)
+            values[name] = spec.parse(value, csv=csv)
         except ValueProblem as exc:
             text = str(exc)
-            if "; expected " not in text:
+            if "; expected " not in text and "(expected " not in text:
                 text += f" (expected {F.EXAMPLES[spec.type]})"
-            raise InputError(text, loc) from None
+            problems.append(InputError(text, loc))
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ProfileProblems(problems, Location(file=where.file if where else None, row=where.row if where else None))
     return values
 
 
 def load_profile(path: str | Path, registry: F.Registry) -> Profile:
+    """A TOML profile, typed and checked, with its plausibility warnings."""
+    from .plausibility import check_table
+
     path = Path(path)
-    data, text = read_toml(path)
-    lines = key_lines(text)
-    values = parse_values(data, registry, where=Location(file=str(path)), lines=lines)
-    return Profile(values, str(path), lines)
+    try:
+        data, text = read_toml(path)
+    except InputError as exc:
+        raise _with_key_hint(exc, path) from None
+    raw_lines = key_lines(text)
+    values = parse_values(data, registry, where=Location(file=str(path)), lines=raw_lines)
+    lines = {**raw_lines, **{registry.resolve(k) or k: n for k, n in raw_lines.items()}}
+    profile = Profile(values, str(path), lines)
+    warnings = check_table(table_of([profile], registry), registry).for_row(0)
+    return Profile(values, str(path), lines, warnings=warnings)
+
+
+def _with_key_hint(exc: InputError, path: Path) -> InputError:
+    """A TOML error on a line starting with a bare Chinese key: say to quote it ("营业收入" = …)."""
+    if not exc.message.startswith("not valid TOML") or exc.location.line is None:
+        return exc
+    try:
+        with path.open("rb") as fh:
+            text = fh.read(20_000_001).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return exc
+    found = text.splitlines()[exc.location.line - 1:exc.location.line]
+    m = re.match(r"\s*([^\s=\"'\[#]+)\s*=", found[0]) if found else None
+    if m and not m.group(1).isascii():
+        return InputError(f"{exc.message}; a key that is not plain ASCII must be quoted: "
+                          f"\"{m.group(1)}\" = …", exc.location)
+    return exc
 
 
 # ---------------------------------------------------------------- columns

@@ -114,6 +114,7 @@ class NoticeKind(StrEnum):
     EXEMPTION_ASSUMED_FALSE = "exemption_assumed_false"
     GROUP_UNDECIDED = "group_undecided"
     POLICY_NOTICE = "policy_notice"  # a notice written in the policy table (its text is policy data)
+    PLAUSIBILITY = "plausibility"  # a profile value out of scale (its text is the input check's message)
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,11 @@ def test_unknown_field_suggests_the_close_name(tmp_path: Path) -> None:
 
 
 def test_bad_money_names_file_line_field_expected_and_example(tmp_path: Path) -> None:
-    err = load_error(tmp_path, 'name = "B"\nyear = 2024\n\nrevenue = "120千"\n')
+    err = load_error(tmp_path, 'name = "B"\nyear = 2024\n\nrevenue = "120k"\n')
     text = str(err)
     assert text.startswith(f"{tmp_path / 'company.toml'}:4")
     assert err.location.field == "revenue"
-    assert "unknown unit '千'" in text
+    assert "unknown unit 'k'" in text
     assert "expected" in text and '"120万"' in text
 
 

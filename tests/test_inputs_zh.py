@@ -1,0 +1,253 @@
+"""Inputs in the user's own words (issue 11): Chinese names, industry tags, every problem at once."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives import api, docs
+from nanchang_incentives import fields as F
+from nanchang_incentives.cli import app
+from nanchang_incentives.errors import InputError
+from nanchang_incentives.plausibility import WarningKind
+from nanchang_incentives.profile import ProfileProblems, load_profile
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+CATALOG = api.load()
+REG = CATALOG.registry
+
+
+def write(tmp_path: Path, text: str, name: str = "company.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- Chinese names of fields
+
+
+@pytest.mark.parametrize("alias,field", [
+    ("营业收入", "revenue"), ("上年营业收入", "revenue_prev"), ("研发费用", "rd_expense"), ("研发人员", "rd_staff"),
+    ("企业名称", "name"), ("所在地", "jurisdiction"), ("辖区", "jurisdiction"), ("年度", "year"),
+    ("行业", "industries"), ("销售收入（不含税）", "sales_revenue"), ("一年期LPR", "lpr_1y"),
+    ("实缴注册资本", "paid_in_capital"), ("首试首用制备成本", "first_trial_unit_costs"),
+])
+def test_the_chinese_names_of_the_issue_resolve_to_their_fields(alias: str, field: str) -> None:
+    assert REG.resolve(alias) == field
+
+
+def test_every_field_has_a_chinese_name_and_no_alias_names_two_fields() -> None:
+    owners: dict[str, str] = {}
+    for f in REG.fields.values():
+        assert f.zh != f.name, f"{f.name} has no Chinese alias"
+        for alias in f.aliases:
+            assert owners.setdefault(alias, f.name) == f.name, alias
+            assert alias not in REG.fields
+
+
+def test_an_alias_naming_two_fields_is_a_policy_error(tmp_path: Path) -> None:
+    src = (ROOT / "docs" / "example" / "policies").glob("*.toml")
+    text = next(iter(src)).read_text(encoding="utf-8")
+    head, _, rest = text.partition("[fields.")
+    bad = head + '[fields.dup_field]\naliases = ["营业收入"]\ntype = "money"\ntitle = "x"\n\n[fields.' + rest
+    path = write(tmp_path, bad, "dup.toml")
+    res = CliRunner().invoke(app, ["policies", "validate", str(path)])
+    assert res.exit_code == 1
+    assert "alias '营业收入' already names field 'revenue'" in res.output
+
+
+def test_toml_with_chinese_keys_gives_the_english_profile(tmp_path: Path) -> None:
+    zh = write(tmp_path, '"企业名称" = "甲"\n"所在地" = "南昌"\n"年度" = 2024\n"行业" = ["电子信息"]\n'
+                         '"营业收入" = "25亿"\n"上年营业收入" = "22亿"\n"研发费用" = "1.2亿"\n"研发人员" = 150\n', "zh.toml")
+    en = write(tmp_path, 'name = "甲"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["electronic-information"]\n'
+                         'revenue = "25亿"\nrevenue_prev = "22亿"\nrd_expense = "1.2亿"\nrd_staff = 150\n', "en.toml")
+    a, b = load_profile(zh, REG), load_profile(en, REG)
+    assert a.values == b.values
+    assert a.lines["revenue"] == 5 and a.lines["营业收入"] == 5  # the line under both names
+
+
+def test_a_field_given_under_two_names_is_an_error_naming_both(tmp_path: Path) -> None:
+    path = write(tmp_path, 'year = 2024\nrevenue = "25亿"\n"营业收入" = "25亿"\n')
+    with pytest.raises(InputError) as info:
+        load_profile(path, REG)
+    assert str(info.value) == (f"{path}:3, field '营业收入 (revenue)': revenue is given twice: as 'revenue' (line 2) "
+                               f"and as '营业收入'; keep one")
+
+
+def test_a_bare_chinese_toml_key_gets_the_advice_to_quote_it(tmp_path: Path) -> None:
+    path = write(tmp_path, 'year = 2024\n营业收入 = "25亿"\n')
+    with pytest.raises(InputError) as info:
+        load_profile(path, REG)
+    assert info.value.location.line == 2
+    assert 'must be quoted: "营业收入" = …' in str(info.value)
+
+
+def test_a_near_miss_chinese_name_gets_a_did_you_mean(tmp_path: Path) -> None:
+    path = write(tmp_path, 'year = 2024\n"营业收人" = "25亿"\n')  # 人 for 入
+    with pytest.raises(InputError, match='did you mean "营业收入", that is revenue'):
+        load_profile(path, REG)
+
+
+def test_csv_headers_accept_chinese_names_mixed_with_english(tmp_path: Path) -> None:
+    zh = write(tmp_path, "企业名称,jurisdiction,年度,行业,revenue,上年营业收入\n甲,南昌,2024,电子信息,25亿,22亿\n", "zh.csv")
+    en = write(tmp_path, "name,jurisdiction,year,industries,revenue,revenue_prev\n"
+                         "甲,nanchang,2024,electronic-information,25亿,22亿\n", "en.csv")
+    for src in (zh, en):
+        res = CliRunner().invoke(app, ["batch", str(src), "-o", str(src.with_suffix(".out.csv")), "--quiet"])
+        assert res.exit_code == 0, res.output
+    assert zh.with_suffix(".out.csv").read_bytes() == en.with_suffix(".out.csv").read_bytes()
+
+
+def test_a_csv_column_given_under_two_names_is_an_error_naming_both(tmp_path: Path) -> None:
+    src = write(tmp_path, "name,year,jurisdiction,revenue,营业收入\n甲,2024,nanchang,1,1\n", "c.csv")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert "revenue is given twice: as column 'revenue' and as column '营业收入'; keep one" in res.output
+
+
+@pytest.mark.parametrize("written,code", [("南昌", "nanchang"), ("南昌市", "nanchang"), ("武汉", "wuhan-east-lake"),
+                                          ("东湖", "wuhan-east-lake"), ("光谷", "wuhan-east-lake"), ("北京", "beijing"),
+                                          ("Beijing", "beijing"), ("nanchang", "nanchang")])
+def test_jurisdictions_by_their_chinese_names(written: str, code: str) -> None:
+    assert REG["jurisdiction"].parse(written) == code
+
+
+def test_an_ambiguous_jurisdiction_name_is_refused_with_both() -> None:
+    vocab = F.vocabulary_from("jurisdictions", {"wuhan-east-lake": {"aliases": ["武汉"]},
+                                                "wuhan-city": {"aliases": ["武汉"]}})
+    with pytest.raises(F.ValueProblem, match="'武汉' could mean wuhan-east-lake or wuhan-city"):
+        vocab.lookup("武汉")
+
+
+# ---------------------------------------------------------------- industry tags
+
+
+@pytest.mark.parametrize("written,tag", [("电子信息", "electronic-information"), ("软件", "software"),
+                                         ("软件和信息技术服务", "software"), ("机器人", "robotics"), ("LED", "led"),
+                                         ("半导体照明", "led"), ("Robotics", "robotics")])
+def test_industry_tags_by_their_chinese_names(written: str, tag: str) -> None:
+    assert REG["industries"].parse([written]) == (tag,)
+
+
+@pytest.mark.parametrize("written,meant", [("electronic_information", "electronic-information"),
+                                           ("electronics", "electronic-information"), ("robot", "robotics"),
+                                           ("softwares", "software")])
+def test_a_tag_close_to_a_known_one_is_an_error_with_did_you_mean(written: str, meant: str) -> None:
+    with pytest.raises(F.ValueProblem, match=f'unknown industry tag {written!r} \\(did you mean "{meant}"\\?\\)'):
+        REG["industries"].parse([written])
+
+
+def test_a_tag_far_from_all_is_kept_with_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, 'year = 2024\njurisdiction = "nanchang"\nindustries = ["电子信息", "biotech"]\n')
+    p = load_profile(path, REG)
+    assert p.values["industries"] == ("electronic-information", "biotech")
+    (w,) = p.warnings
+    assert w.kind is WarningKind.UNKNOWN_TAG and w.fields == ("industries",) and w.values == ("biotech",)
+
+
+def test_the_policies_industries_are_known_tags() -> None:
+    for pol in CATALOG.policies.values():
+        for tag in pol.industries:
+            assert REG["industries"].known_value(tag)
+
+
+def test_chinese_industry_computes_as_the_english_tag(tmp_path: Path) -> None:
+    path = write(tmp_path, 'year = 2024\njurisdiction = "南昌"\n"行业" = ["电子信息"]\nneeq_listed = true\n')
+    (res,) = api.calculate(p := load_profile(path, REG), api.policies_for(p, CATALOG), CATALOG)
+    assert res.targeted
+    assert {c.id: c.amount for c in res.clauses}["neeq_listing"] == 100_000_000  # 100万 in fen
+
+
+# ---------------------------------------------------------------- every problem at once
+
+
+SIX_MISTAKES = """name = "六错有限公司"
+jurisdiction = "nanchang"
+year = 2024
+revenue = "25千万"
+revenue_prev = "-3亿"
+rd_staff = "3.5"
+lpr_1y = "0.031"
+is_listed = "maybe"
+reveneu = "1亿"
+"""
+
+
+def test_a_profile_with_six_mistakes_lists_six_problems(tmp_path: Path) -> None:
+    path = write(tmp_path, SIX_MISTAKES)
+    with pytest.raises(ProfileProblems) as info:
+        load_profile(path, REG)
+    problems = info.value.problems
+    assert [(p.location.line, p.location.field) for p in problems] == [
+        (4, "revenue"), (5, "revenue_prev"), (6, "rd_staff"), (7, "lpr_1y"), (8, "is_listed"), (9, "reveneu")]
+    text = [p.message for p in problems]
+    assert "unknown unit '千万'" in text[0] and '"120万"' in text[0]
+    assert "negative" in text[1]
+    assert "expected a whole number such as 3" in text[2]
+    assert 'did you mean "3.1%"?' in text[3]
+    assert "expected true or false" in text[4]
+    assert 'did you mean "revenue"?' in text[5]
+
+
+def test_six_mistakes_exit_1_and_print_all_six(tmp_path: Path) -> None:
+    path = write(tmp_path, SIX_MISTAKES)
+    res = CliRunner().invoke(app, ["calc", str(path)])
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert lines[0] == f"error: {path}: 6 problems; fix them all before running again:"
+    assert [ln.split(",")[0].strip() for ln in lines[1:7]] == [f"{path}:{n}" for n in range(4, 10)]
+
+
+# ---------------------------------------------------------------- samples in Chinese
+
+
+def test_the_chinese_sample_profile_gives_exactly_the_english_results() -> None:
+    outs = []
+    for path in (SAMPLES / "zh" / "nanchang-si-led-maker.toml", SAMPLES / "nanchang-si-led-maker.toml"):
+        res = CliRunner().invoke(app, ["calc", str(path), "--format", "json"])
+        assert res.exit_code == 0, res.output
+        outs.append(json.loads(res.output))
+    assert outs[0] == outs[1]
+    assert outs[0]["results"][0]["total"] == "35339200.00"  # the hand-worked total (tests/test_sample_csv.py)
+
+
+def test_the_chinese_sample_csv_gives_exactly_the_english_results(tmp_path: Path) -> None:
+    with (SAMPLES / "zh" / "companies.csv").open(encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert all(not h.isascii() for h in header)  # written entirely with Chinese names
+    outs = []
+    for src in (SAMPLES / "zh" / "companies.csv", SAMPLES / "companies.csv"):
+        out = tmp_path / f"{src.parent.name}.csv"
+        res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--quiet"])
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+
+
+# ---------------------------------------------------------------- the README and --lang zh data
+
+
+def test_the_readme_field_reference_and_input_forms_are_generated() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert docs.render_readme(text, CATALOG) == text, "run: python -m nanchang_incentives.docs README.md"
+    assert "| `revenue` | 营业收入 (年度营业收入, 本年营业收入) | money |" in text
+
+
+def test_chinese_labels_for_fields_and_output_columns() -> None:
+    zh = F.Lang.ZH
+    assert [REG.label(n, zh) for n in ("revenue", "rd_staff", "total", "row", "warnings", "loan_interest_status")] \
+        == ["营业收入", "研发人员", "合计", "行号", "提示", "loan_interest_状态"]
+    assert REG.label("revenue", F.Lang.EN) == "revenue"
+
+
+def test_output_language_from_option_or_environment() -> None:
+    assert F.output_lang("zh") is F.Lang.ZH
+    assert F.output_lang(None, {"INCENTIVES_LANG": "zh_CN.UTF-8"}) is F.Lang.ZH
+    assert F.output_lang("en", {"INCENTIVES_LANG": "zh"}) is F.Lang.EN  # the option wins
+    with pytest.raises(F.ValueProblem, match="expected en or zh"):
+        F.output_lang("fr")
