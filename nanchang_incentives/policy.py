@@ -22,8 +22,10 @@ from . import expr
 from . import fields as F
 from .errors import ExpressionError, InputError, Location, PolicyError, ValueProblem
 from .money import MAX_COUNT, MAX_YUAN, UNITS_PER_YUAN, parse_money
-from .profile import read_toml
 from .reference import ReferenceTable, load_reference
+from .tomlio import HEADER_LINE as _HEADER
+from .tomlio import KEY_LINE as _KEY
+from .tomlio import TomlKind, line_index, read_toml
 
 BASES = ("exact", "up_to", "discretionary")
 ITEM = "item"
@@ -154,34 +156,6 @@ class Policy:
         return "in force" if day <= self.valid_until else "expired"
 
 
-# ---------------------------------------------------------------- line index
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
-
-
-def line_index(text: str) -> dict[tuple[str, int], dict[str, int]]:
-    """(table, index) -> {key: line}; '' is the root table, index counts [[arrays]]."""
-    index: dict[tuple[str, int], dict[str, int]] = {("", 0): {}}
-    counts: dict[str, int] = {}
-    current = ("", 0)
-    for number, line in enumerate(text.splitlines(), 1):
-        h = _HEADER.match(line)
-        if h and not _KEY.match(line):
-            name = h.group(2).strip()
-            if h.group(1) == "[[":
-                counts[name] = counts.get(name, -1) + 1
-                current = (name, counts[name])
-            else:
-                current = (name, 0)
-            index.setdefault(current, {})["<header>"] = number
-            continue
-        k = _KEY.match(line)
-        if k:
-            index.setdefault(current, {}).setdefault(k.group(1) or k.group(2) or k.group(3), number)
-    return index
-
-
 # ---------------------------------------------------------------- loading
 
 POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "issued", "valid_from",
@@ -199,7 +173,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _POLICY_ID = re.compile(r"^[a-z][a-z0-9\-]*$")
 
 #: limits that keep loading any file fast and small (a real policy is far below them)
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = TomlKind.POLICY.max_bytes  # the size limit of every TOML file read: see tomlio.TomlKind
 MAX_CLAUSES = 300
 MAX_CONDITIONS = 50
 MAX_FIELDS = 300
@@ -386,9 +360,9 @@ def _with_hint(message: str, registry: F.Registry | None) -> str:
 
 
 def _read(path: Path) -> tuple[dict, str]:
-    """Read a policy file: at most MAX_FILE_BYTES, errors as PolicyError."""
+    """Read a policy file (a regular file of at most MAX_FILE_BYTES, bounded nesting), errors as PolicyError."""
     try:
-        return read_toml(path, MAX_FILE_BYTES)
+        return read_toml(path, TomlKind.POLICY)
     except InputError as exc:
         raise PolicyError(exc.message, exc.location) from None
 
@@ -1098,7 +1072,7 @@ class Catalog:
 def load_general_fields(directory: Path) -> F.Registry:
     path = directory / "fields.toml"
     try:
-        data, text = read_toml(path)
+        data, text = read_toml(path, TomlKind.FIELDS)
     except InputError as exc:
         raise PolicyError(exc.message, exc.location) from None
     reader = _Reader(str(path), text)

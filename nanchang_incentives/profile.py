@@ -12,7 +12,6 @@ table of one row, ``batch`` a table per chunk of the CSV.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +20,7 @@ import numpy as np
 
 from . import fields as F
 from .errors import InputError, Location, ValueProblem
-
-if sys.version_info >= (3, 11):  # noqa: UP036 - tomli is the declared fallback for older Pythons
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .tomlio import TomlKind, read_toml
 
 
 @dataclass(frozen=True)
@@ -74,37 +69,6 @@ def key_lines(text: str) -> dict[str, int]:
     return out
 
 
-def read_toml(path: Path, max_bytes: int = 20_000_000) -> tuple[dict, str]:
-    """Read a TOML file (at most ``max_bytes``: /dev/zero must not fill memory); errors name the file and line."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
-        if len(raw) > max_bytes:
-            raise InputError(f"is larger than {max_bytes:,} bytes; is it the right file?", Location(file=str(path)))
-    except FileNotFoundError:
-        raise InputError("file not found", Location(file=str(path))) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a .toml file", Location(file=str(path))) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", Location(file=str(path))) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text; save the TOML file as UTF-8", Location(file=str(path))) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"line (\d+)", msg)
-        line = int(m.group(1)) if m else None
-        raise InputError(f"not valid TOML: {msg}", Location(file=str(path), line=line)) from None
-    except RecursionError:  # tomllib recurses on nested arrays/tables: "a = [[[[…]]]]"
-        raise InputError("not valid TOML: nested too deeply", Location(file=str(path))) from None
-    except ValueError:  # e.g. an integer of more than 4300 digits
-        raise InputError("not valid TOML: a number is too long", Location(file=str(path))) from None
-    return data, text
-
-
 def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool = False,
                  where: Location | None = None, lines: Mapping[str, int] | None = None) -> dict[str, object]:
     """Check and type each raw value; the first problem raises InputError."""
@@ -131,7 +95,7 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
 
 def load_profile(path: str | Path, registry: F.Registry) -> Profile:
     path = Path(path)
-    data, text = read_toml(path)
+    data, text = read_toml(path, TomlKind.PROFILE)  # a regular file, bounded in size and nesting
     lines = key_lines(text)
     values = parse_values(data, registry, where=Location(file=str(path)), lines=lines)
     return Profile(values, str(path), lines)

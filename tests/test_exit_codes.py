@@ -80,7 +80,7 @@ CASES = [
     Bad("calc: a directory instead of a file", ("calc", "policies"), 1, "policies: is a directory"),
     Bad("calc: not UTF-8", ("calc", "not-utf8.toml"), 1, "not-utf8.toml: is not UTF-8 text"),
     Bad("calc: not valid TOML", ("calc", "not-toml.toml"), 1, "not-toml.toml:7: not valid TOML"),
-    Bad("calc: TOML nested too deeply", ("calc", "deep.toml"), 1, "deep.toml: not valid TOML: nested too deeply"),
+    Bad("calc: TOML nested too deeply", ("calc", "deep.toml"), 1, "deep.toml:1: nested too deeply: this array goes more than 10 levels"),
     Bad("calc: unknown field", ("calc", "unknown-field.toml"), 1,
         "unknown-field.toml:7, field 'revenu': unknown field (did you mean \"revenue\"?)"),
     Bad("calc: negative money", ("calc", "negative.toml"), 1, "negative.toml:5, field 'revenue': '-5万' is negative"),

@@ -236,10 +236,11 @@ def test_a_hostile_table_in_a_policies_dir_stops_calc_with_a_message(tmp_path: P
     assert "hostile.toml:20" in result.output and "is not allowed" in result.output
 
 
-def test_device_files_are_read_only_up_to_the_limit() -> None:
+def test_device_files_are_refused_before_reading() -> None:
     zero = Path("/dev/zero")
     if not zero.exists():  # pragma: no cover - not a POSIX system
         pytest.skip("no /dev/zero")
     elapsed, peak, report = _bounded(lambda: validate_policy(zero, GENERAL, REFERENCES))
-    assert elapsed < SECONDS and peak < 3 * MEGABYTES
-    assert "is larger than 1,000,000 bytes" in report.errors[0].message
+    assert elapsed < SECONDS and peak < MEGABYTES
+    assert report.errors[0].message == ("is a character device, not a regular file; expected a policy table "
+                                        "saved as a .toml file")
