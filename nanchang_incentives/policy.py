@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +25,7 @@ from .money import MAX_COUNT, MAX_YUAN, UNITS_PER_YUAN, parse_money
 from .reference import ReferenceTable, load_reference
 from .tomlio import HEADER_LINE as _HEADER
 from .tomlio import KEY_LINE as _KEY
-from .tomlio import TomlKind, line_index, read_toml
+from .tomlio import TomlKind, line_index, read_bytes, read_toml
 
 BASES = ("exact", "up_to", "discretionary")
 ITEM = "item"
@@ -135,6 +135,9 @@ class Policy:
     company_cap: CompanyCap | None
     notices: tuple[Notice, ...]
     path: str = ""
+    #: the bundled file this table replaces: it came from --policies-dir or $INCENTIVES_POLICIES_DIR with the id
+    #: of a bundled policy (None for a bundled policy or a new id); every output of the policy must say so
+    replaces_bundled: str | None = None
 
     def clause(self, cid: str) -> Clause:
         for c in self.clauses:
@@ -169,8 +172,10 @@ GROUP_KEYS = {"id", "clauses", "section", "quote"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
 FIELD_KEYS = {"type", "title", "description", "default", "choices"}
 TOP_KEYS = {"policy", "fields", "clauses", "groups", "company_cap", "notices"}
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_POLICY_ID = re.compile(r"^[a-z][a-z0-9\-]*$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*\Z")  # \Z, not $: "$" also matches before a final newline
+#: a policy id names files, URLs and CSV cells: 1 to MAX_POLICY_ID characters of [a-z0-9-], a letter first
+MAX_POLICY_ID = 64
+_POLICY_ID = re.compile(rf"^[a-z][a-z0-9\-]{{0,{MAX_POLICY_ID - 1}}}\Z")
 
 #: limits that keep loading any file fast and small (a real policy is far below them)
 MAX_FILE_BYTES = TomlKind.POLICY.max_bytes  # the size limit of every TOML file read: see tomlio.TomlKind
@@ -566,6 +571,11 @@ def validate_policy(path: str | Path, general: F.Registry,
         return Report(str(path), None, (Problem(ERROR, exc.message, exc.location),))
     if policy is not None and catalog is not None:
         problems += field_conflicts(policy, catalog.policies.values())
+        bundled = _bundled_of(policy.id, catalog)
+        if bundled is not None and not _same_file(bundled, path):
+            problems.append(Problem(WARNING, f"policy id {policy.id!r} is the id of the bundled policy {bundled}: "
+                                    f"in --policies-dir or ${ENV_DIRS} this table replaces it",
+                                    Location(file=str(path), line=_id_line(path), field="id")))
     if any(p.level == ERROR for p in problems):
         policy = None
     return Report(str(path), policy, tuple(problems))
@@ -600,8 +610,10 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     reader.check_keys(meta, POLICY_KEYS, ptable)
     pid = reader.text(meta, "id", ptable, required=True)
     if pid and not _POLICY_ID.match(pid):
-        reader.error(f"policy id {pid[:80]!r} must be lower-case letters, digits and '-' "
-                     f"(e.g. nanchang-electronic-information-2023)", ptable, "id")
+        length = f" (this one has {len(pid):,})" if len(pid) > MAX_POLICY_ID else ""
+        reader.error(f"policy id {pid[:80]!r} must be at most {MAX_POLICY_ID} characters{length} of lower-case "
+                     f"letters, digits and '-', starting with a letter (e.g. nanchang-electronic-information-2023)",
+                     ptable, "id")
 
     own_fields = load_fields(data.get("fields", {}), reader, pid or "?")
     for f in own_fields:
@@ -1119,6 +1131,11 @@ def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
             if pol.id in here and here[pol.id] != str(p):
                 raise PolicyError(f"policy id {pol.id!r} is already used by {here[pol.id]}",
                                   Location(file=str(p), field="id"))
+            if d is not base and pol.id in policies:  # an added directory replaces a bundled (or earlier) table
+                earlier = policies[pol.id]
+                bundled = earlier.replaces_bundled or (earlier.path if Path(earlier.path).parent == base else None)
+                if bundled is not None:
+                    pol = replace(pol, replaces_bundled=bundled)
             here[pol.id] = str(p)
             policies[pol.id] = pol
             sources[pol.id] = str(p)
@@ -1129,6 +1146,32 @@ def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
     for pol in policies.values():
         registry = registry.merged(pol.fields)
     return Catalog(policies, registry, references, sources)
+
+
+def _bundled_of(pid: str, catalog: Catalog) -> str | None:
+    """The path of the bundled policy ``pid`` in ``catalog`` (whether or not an added table replaced it)."""
+    loaded = catalog.policies.get(pid)
+    if loaded is None:
+        return None
+    if loaded.replaces_bundled is not None:
+        return loaded.replaces_bundled
+    return loaded.path if Path(loaded.path).parent == package_policies_dir() else None
+
+
+def _id_line(path: Path) -> int | None:
+    """The line of ``id = …`` in the [policy] table of a file that has just been read."""
+    try:
+        text = read_bytes(path, TomlKind.POLICY).decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError):  # pragma: no cover - it was read a moment ago
+        return None
+    return line_index(text).get(("policy", 0), {}).get("id")
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:  # pragma: no cover - an unresolvable path is not the same file
+        return False
 
 
 def cap_yuan(units: int | None) -> Fraction | None:
