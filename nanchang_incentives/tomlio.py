@@ -12,7 +12,8 @@ Every TOML file the program reads goes through ``read_toml(path, kind)``, which
   standard parser recurses on nested arrays and inline tables and is quadratic
   in the length of a dotted key (``a.a.a…``: 40 KB takes seconds and gigabytes),
   so a small bound keeps loading linear in the size of the file and small in
-  memory.  The scan itself is one pass of a regular expression over the text.
+  memory.  The scan itself is one linear pass (its regular expressions never
+  backtrack over the text), stopping at the first level too deep.
 
 Errors are ``InputError``s naming the file (and line), never a traceback.
 ``line_index`` gives the line of each key of each table, for the messages of

@@ -205,6 +205,9 @@ STRUCTURES = [
                                                rate=toml_str("rd_staff" + " * 9999999999999999" * 14)),
      "can reach about 1e+467 yuan"),
     ("not UTF-8", None, "is not UTF-8"),
+    ("clause id with a final newline", HEAD + clause(id='"c\\n"', fixed='"1元"'), "must be lower_snake_case text"),
+    ("field name with a final newline", HEAD + '[fields."f\\n"]\ntype = "money"\n' + clause(fixed='"1元"'),
+     "must be lower_snake_case"),
 ]
 
 
