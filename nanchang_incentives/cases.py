@@ -28,7 +28,6 @@ checked, so a case can focus on one clause.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,10 @@ from .errors import IncentivesError, InputError, Location, PolicyError, ValuePro
 from .fields import Registry
 from .money import UNITS_PER_FEN, format_fen, parse_money
 from .policy import Catalog, Policy, field_conflicts
-from .profile import Profile, parse_values, read_toml
+from .profile import Profile, parse_values
+from .tomlio import HEADER_LINE as _HEADER
+from .tomlio import KEY_LINE as _KEY
+from .tomlio import TomlKind, read_toml
 
 SUFFIX = ".cases.toml"
 CASE_KEYS = {"name", "profile", "options", "expect", "notes"}
@@ -49,8 +51,6 @@ CLAUSE_EXPECT_KEYS = {"status", "amount", "raw_amount", "missing"}
 TOTALS = ("total", "total_exact", "total_up_to")
 MAX_CASES = 1000
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _bool(raw: Mapping, key: str, where: _Where, prefix: str) -> bool | None:
 def load_cases(path: str | Path, policy: str | None = None) -> CasesFile:
     """Read a cases file; a malformed one is an InputError naming the file, line and key."""
     path = Path(path)
-    data, text = read_toml(path)
+    data, text = read_toml(path, TomlKind.CASES)
     top = _Where(str(path), {}, None)
     for key in data:
         if key not in ("policy", "cases"):

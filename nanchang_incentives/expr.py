@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -154,6 +155,7 @@ def parse(text: str, kind_of: KindOf, *, want: str | None = None) -> Expression:
     if not text.strip():
         raise ExpressionError("expression is empty")
     source = preprocess(text)
+    _check_characters(source, text)
     try:
         module = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
@@ -169,6 +171,42 @@ def parse(text: str, kind_of: KindOf, *, want: str | None = None) -> Expression:
     if want is not None and kind != want:
         raise ExpressionError(f"{text!r} is a {kind} expression; a {want} one is expected here")
     return Expression(text=text, tree=tree, kind=kind, names=frozenset(names))
+
+
+def _describe(ch: str) -> str:
+    return f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')})"
+
+
+def _check_characters(source: str, text: str) -> None:
+    """What a reviewer reads must be what runs: ASCII names and operators, no comment, no lookalike tag.
+
+    Python reads names after NFKC normalisation, so ``ｒｅｖｅｎｕｅ`` (full-width) or ``𝐫𝐞𝐯𝐞𝐧𝐮𝐞`` (mathematical
+    bold) would silently mean ``revenue``; and everything after ``#`` would be a comment that never runs.
+    Outside quotes only ASCII is allowed (万/亿 after a number have been rewritten already); inside a quoted
+    tag, no character that NFKC changes and no backslash escape.
+    """
+    quote: str | None = None
+    for ch in source:
+        if quote is not None:  # inside "tag"
+            if ch == quote:
+                quote = None
+            elif ch == "\\":
+                raise ExpressionError(f"{text!r}: a backslash is not allowed in a quoted tag; write the tag as it is")
+            elif unicodedata.normalize("NFKC", ch) != ch or not ch.isprintable():
+                raise ExpressionError(f"{text!r}: the character {_describe(ch)} in a quoted tag is not allowed: "
+                                      f"it looks like another character or cannot be seen; write the tag in "
+                                      f"plain letters (e.g. \"led\" in industries)")
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch == "#":
+            raise ExpressionError(f"{text!r}: '#' is not allowed in an expression (everything after it would be "
+                                  f"a comment that is not evaluated); put explanations in the clause's notes")
+        elif not ch.isascii():
+            plain = unicodedata.normalize("NFKC", ch)
+            hint = f"; write {plain!r} instead" if plain.isascii() and plain.isprintable() and plain.strip() \
+                else ""
+            raise ExpressionError(f"{text!r}: the character {_describe(ch)} is not allowed: names and operators "
+                                  f"in an expression are plain ASCII (only 万 and 亿 after a number){hint}")
 
 
 def _literal(node: ast.Constant, source: str, text: str) -> Fraction:

@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -22,8 +22,10 @@ from . import expr
 from . import fields as F
 from .errors import ExpressionError, InputError, Location, PolicyError, ValueProblem
 from .money import MAX_COUNT, MAX_YUAN, UNITS_PER_YUAN, parse_money
-from .profile import read_toml
 from .reference import ReferenceTable, load_reference
+from .tomlio import HEADER_LINE as _HEADER
+from .tomlio import KEY_LINE as _KEY
+from .tomlio import TomlKind, line_index, read_bytes, read_toml
 
 BASES = ("exact", "up_to", "discretionary")
 ITEM = "item"
@@ -133,6 +135,9 @@ class Policy:
     company_cap: CompanyCap | None
     notices: tuple[Notice, ...]
     path: str = ""
+    #: the bundled file this table replaces: it came from --policies-dir or $INCENTIVES_POLICIES_DIR with the id
+    #: of a bundled policy (None for a bundled policy or a new id); every output of the policy must say so
+    replaces_bundled: str | None = None
 
     def clause(self, cid: str) -> Clause:
         for c in self.clauses:
@@ -154,34 +159,6 @@ class Policy:
         return "in force" if day <= self.valid_until else "expired"
 
 
-# ---------------------------------------------------------------- line index
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_KEY = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
-
-
-def line_index(text: str) -> dict[tuple[str, int], dict[str, int]]:
-    """(table, index) -> {key: line}; '' is the root table, index counts [[arrays]]."""
-    index: dict[tuple[str, int], dict[str, int]] = {("", 0): {}}
-    counts: dict[str, int] = {}
-    current = ("", 0)
-    for number, line in enumerate(text.splitlines(), 1):
-        h = _HEADER.match(line)
-        if h and not _KEY.match(line):
-            name = h.group(2).strip()
-            if h.group(1) == "[[":
-                counts[name] = counts.get(name, -1) + 1
-                current = (name, counts[name])
-            else:
-                current = (name, 0)
-            index.setdefault(current, {})["<header>"] = number
-            continue
-        k = _KEY.match(line)
-        if k:
-            index.setdefault(current, {}).setdefault(k.group(1) or k.group(2) or k.group(3), number)
-    return index
-
-
 # ---------------------------------------------------------------- loading
 
 POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "issued", "valid_from",
@@ -195,11 +172,13 @@ GROUP_KEYS = {"id", "clauses", "section", "quote"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
 FIELD_KEYS = {"type", "title", "description", "default", "choices", "aliases", "vocabulary", "plausibility"}
 TOP_KEYS = {"policy", "fields", "clauses", "groups", "company_cap", "notices"}
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_POLICY_ID = re.compile(r"^[a-z][a-z0-9\-]*$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*\Z")  # \Z, not $: "$" also matches before a final newline
+#: a policy id names files, URLs and CSV cells: 1 to MAX_POLICY_ID characters of [a-z0-9-], a letter first
+MAX_POLICY_ID = 64
+_POLICY_ID = re.compile(rf"^[a-z][a-z0-9\-]{{0,{MAX_POLICY_ID - 1}}}\Z")
 
 #: limits that keep loading any file fast and small (a real policy is far below them)
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = TomlKind.POLICY.max_bytes  # the size limit of every TOML file read: see tomlio.TomlKind
 MAX_CLAUSES = 300
 MAX_CONDITIONS = 50
 MAX_FIELDS = 300
@@ -386,9 +365,9 @@ def _with_hint(message: str, registry: F.Registry | None) -> str:
 
 
 def _read(path: Path) -> tuple[dict, str]:
-    """Read a policy file: at most MAX_FILE_BYTES, errors as PolicyError."""
+    """Read a policy file (a regular file of at most MAX_FILE_BYTES, bounded nesting), errors as PolicyError."""
     try:
-        return read_toml(path, MAX_FILE_BYTES)
+        return read_toml(path, TomlKind.POLICY)
     except InputError as exc:
         raise PolicyError(exc.message, exc.location) from None
 
@@ -642,6 +621,11 @@ def validate_policy(path: str | Path, general: F.Registry,
         return Report(str(path), None, (Problem(ERROR, exc.message, exc.location),))
     if policy is not None and catalog is not None:
         problems += field_conflicts(policy, catalog.policies.values())
+        bundled = _bundled_of(policy.id, catalog)
+        if bundled is not None and not _same_file(bundled, path):
+            problems.append(Problem(WARNING, f"policy id {policy.id!r} is the id of the bundled policy {bundled}: "
+                                    f"in --policies-dir or ${ENV_DIRS} this table replaces it",
+                                    Location(file=str(path), line=_id_line(path), field="id")))
     if any(p.level == ERROR for p in problems):
         policy = None
     return Report(str(path), policy, tuple(problems))
@@ -676,8 +660,10 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     reader.check_keys(meta, POLICY_KEYS, ptable)
     pid = reader.text(meta, "id", ptable, required=True)
     if pid and not _POLICY_ID.match(pid):
-        reader.error(f"policy id {pid[:80]!r} must be lower-case letters, digits and '-' "
-                     f"(e.g. nanchang-electronic-information-2023)", ptable, "id")
+        length = f" (this one has {len(pid):,})" if len(pid) > MAX_POLICY_ID else ""
+        reader.error(f"policy id {pid[:80]!r} must be at most {MAX_POLICY_ID} characters{length} of lower-case "
+                     f"letters, digits and '-', starting with a letter (e.g. nanchang-electronic-information-2023)",
+                     ptable, "id")
 
     own_fields = load_fields(data.get("fields", {}), reader, pid or "?", vocabularies=general.vocabularies)
     _check_aliases(own_fields, reader, "fields", general)
@@ -1154,7 +1140,7 @@ VOCABULARY_FILE = "vocabulary/vocabulary.toml"
 def load_general_fields(directory: Path) -> F.Registry:
     path = directory / "fields.toml"
     try:
-        data, text = read_toml(path)
+        data, text = read_toml(path, TomlKind.FIELDS)
     except InputError as exc:
         raise PolicyError(exc.message, exc.location) from None
     reader = _Reader(str(path), text)
@@ -1204,6 +1190,11 @@ def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
             if pol.id in here and here[pol.id] != str(p):
                 raise PolicyError(f"policy id {pol.id!r} is already used by {here[pol.id]}",
                                   Location(file=str(p), field="id"))
+            if d is not base and pol.id in policies:  # an added directory replaces a bundled (or earlier) table
+                earlier = policies[pol.id]
+                bundled = earlier.replaces_bundled or (earlier.path if Path(earlier.path).parent == base else None)
+                if bundled is not None:
+                    pol = replace(pol, replaces_bundled=bundled)
             here[pol.id] = str(p)
             policies[pol.id] = pol
             sources[pol.id] = str(p)
@@ -1215,6 +1206,32 @@ def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
         registry = registry.merged(pol.fields)
     registry = registry.with_known_tags(t for pol in policies.values() for t in pol.industries)
     return Catalog(policies, registry, references, sources)
+
+
+def _bundled_of(pid: str, catalog: Catalog) -> str | None:
+    """The path of the bundled policy ``pid`` in ``catalog`` (whether or not an added table replaced it)."""
+    loaded = catalog.policies.get(pid)
+    if loaded is None:
+        return None
+    if loaded.replaces_bundled is not None:
+        return loaded.replaces_bundled
+    return loaded.path if Path(loaded.path).parent == package_policies_dir() else None
+
+
+def _id_line(path: Path) -> int | None:
+    """The line of ``id = …`` in the [policy] table of a file that has just been read."""
+    try:
+        text = read_bytes(path, TomlKind.POLICY).decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError):  # pragma: no cover - it was read a moment ago
+        return None
+    return line_index(text).get(("policy", 0), {}).get("id")
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:  # pragma: no cover - an unresolvable path is not the same file
+        return False
 
 
 def cap_yuan(units: int | None) -> Fraction | None:

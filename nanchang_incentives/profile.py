@@ -12,7 +12,6 @@ table of one row, ``batch`` a table per chunk of the CSV.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +20,7 @@ import numpy as np
 
 from . import fields as F
 from .errors import InputError, Location, ValueProblem
-
-if sys.version_info >= (3, 11):  # noqa: UP036 - tomli is the declared fallback for older Pythons
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .tomlio import TomlKind, read_toml
 
 
 @dataclass(frozen=True)
@@ -74,37 +69,6 @@ def key_lines(text: str) -> dict[str, int]:
         if m and not in_table:
             out.setdefault(m.group(1) or m.group(2) or m.group(3), number)
     return out
-
-
-def read_toml(path: Path, max_bytes: int = 20_000_000) -> tuple[dict, str]:
-    """Read a TOML file (at most ``max_bytes``: /dev/zero must not fill memory); errors name the file and line."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
-        if len(raw) > max_bytes:
-            raise InputError(f"is larger than {max_bytes:,} bytes; is it the right file?", Location(file=str(path)))
-    except FileNotFoundError:
-        raise InputError("file not found", Location(file=str(path))) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a .toml file", Location(file=str(path))) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", Location(file=str(path))) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text; save the TOML file as UTF-8", Location(file=str(path))) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"line (\d+)", msg)
-        line = int(m.group(1)) if m else None
-        raise InputError(f"not valid TOML: {msg}", Location(file=str(path), line=line)) from None
-    except RecursionError:  # tomllib recurses on nested arrays/tables: "a = [[[[…]]]]"
-        raise InputError("not valid TOML: nested too deeply", Location(file=str(path))) from None
-    except ValueError:  # e.g. an integer of more than 4300 digits
-        raise InputError("not valid TOML: a number is too long", Location(file=str(path))) from None
-    return data, text
 
 
 class ProfileProblems(InputError):
@@ -168,7 +132,7 @@ def load_profile(path: str | Path, registry: F.Registry) -> Profile:
 
     path = Path(path)
     try:
-        data, text = read_toml(path)
+        data, text = read_toml(path, TomlKind.PROFILE)  # a regular file, bounded in size and nesting
     except InputError as exc:
         raise _with_key_hint(exc, path) from None
     raw_lines = key_lines(text)

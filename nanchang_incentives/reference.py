@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import InputError, Location, PolicyError, ValueProblem
 from .money import parse_rate
-from .profile import read_toml
+from .tomlio import TomlKind, read_toml
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class ReferenceTable:
 
 def load_reference(path: Path) -> ReferenceTable:
     try:
-        data, _ = read_toml(path)
+        data, _ = read_toml(path, TomlKind.REFERENCE)
     except InputError as exc:
         raise PolicyError(exc.message, exc.location) from None
     loc = Location(file=str(path))

@@ -1,0 +1,316 @@
+"""Reading TOML files written by people: policy tables, cases files, reference tables, company profiles.
+
+Every TOML file the program reads goes through ``read_toml(path, kind)``, which
+
+* opens only a **regular file**: a FIFO, a device (``/dev/zero``) or a directory
+  is refused at once (the file is opened with ``O_NONBLOCK`` and checked with
+  ``fstat`` before anything is read, so a FIFO never blocks);
+* reads at most ``kind.max_bytes`` (a policy table or a profile is a few KB;
+  the limits are far above any real file and far below what could hurt);
+* scans the raw text, **before** the TOML parser sees it, and refuses key
+  nesting deeper than ``MAX_NESTING`` levels with the file and line.  The
+  standard parser recurses on nested arrays and inline tables and is quadratic
+  in the length of a dotted key (``a.a.a…``: 40 KB takes seconds and gigabytes),
+  so a small bound keeps loading linear in the size of the file and small in
+  memory.  The scan itself is one linear pass (its regular expressions never
+  backtrack over the text), stopping at the first level too deep.
+
+Errors are ``InputError``s naming the file (and line), never a traceback.
+``line_index`` gives the line of each key of each table, for the messages of
+the policy validator.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+
+from .errors import InputError, Location
+
+if sys.version_info >= (3, 11):  # noqa: UP036 - tomli is the declared fallback for older Pythons
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: the deepest key nesting accepted: each part of a dotted key or of a [table.header] is a level, and so
+#: is each array, array of tables ([[…]]) and inline table ({…}) opened.  The bundled files need at most 7
+#: (the Nanchang cases file, like ``pyproject.toml``, reaches 7); a hostile file needs thousands.
+MAX_NESTING = 10
+
+_MB = 1_000_000
+
+
+class TomlKind(enum.Enum):
+    """What a TOML file is: names it in messages and sets its size limit."""
+
+    POLICY = ("policy table", 1 * _MB)
+    FIELDS = ("field registry", 1 * _MB)
+    REFERENCE = ("reference table", 1 * _MB)
+    CASES = ("cases file", 4 * _MB)
+    PROFILE = ("company profile", 1 * _MB)
+
+    def __init__(self, label: str, max_bytes: int):
+        self.label = label
+        self.max_bytes = max_bytes
+
+
+_FILE_TYPES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str:
+    for test, what in _FILE_TYPES:
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def read_bytes(path: Path, kind: TomlKind) -> bytes:
+    """The bytes of a regular file of at most ``kind.max_bytes``; anything else is an InputError at once."""
+    where = Location(file=str(path))
+    expected = f"expected a {kind.label} saved as a .toml file"
+    try:
+        if path.is_dir():  # os.open cannot open a directory on Windows: say what it is first
+            raise InputError(f"is a directory, {expected}", where)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise InputError("file not found", where) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"is {_not_regular(mode)}, not a regular file; {expected}", where)
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1  # the file object owns it now
+            raw = fh.read(kind.max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(raw) > kind.max_bytes:
+        raise InputError(f"is larger than {kind.max_bytes:,} bytes, the limit for a {kind.label}; "
+                         f"is it the right file?", where)
+    return raw
+
+
+# ---------------------------------------------------------------- the nesting scan
+
+# The scan reads only what decides nesting.  Every pattern matches without backtracking over the text: a
+# string's closing quotes are an optional group, so an unterminated string is a match without them (and the
+# scan stops there, where the parser stops with its own message), never a search to the end of the file.
+_BARE = r"""[^ \t\r\n"'#\[\]{}=,.]+"""  # a bare key part (any such run counts, valid for TOML or not)
+_BASIC = r'"(?:[^"\\\n]++|\\.)*+"'
+_LITERAL = r"'[^'\n]*+'"
+_PART = f"(?:{_BARE}|{_BASIC}|{_LITERAL})"
+#: a key of up to MAX_NESTING + 1 parts at a key position; what follows it tells a key (=) from a longer one (.)
+_DOTTED = re.compile(rf"[ \t]*+{_PART}(?:[ \t]*+\.[ \t]*+{_PART}){{0,{MAX_NESTING}}}[ \t]*+")
+#: a [table] or [[array.of.tables]] header of up to MAX_NESTING parts (longer ones go the slow way, and fail)
+_HEADER_FAST = re.compile(rf"[ \t]*+(\[\[?+)[ \t]*+({_PART}(?:[ \t]*+\.[ \t]*+{_PART}){{0,{MAX_NESTING - 1}}})[ \t]*+\]")
+_PARTS = re.compile(_PART)
+#: a run of lines "key = plain value # comment" (one-part key, no array, no table, no multi-line string) and
+#: blank or comment lines: the bulk of a real file, read in one match
+_ONE_LINE_STRING = r"""(?:"(?!"")(?:[^"\\\n]++|\\.)*+"|'(?!'')[^'\n]*+')"""
+_SIMPLE_LINES = re.compile(
+    rf"""(?:[ \t\r]*+(?:(?:{_BARE}|{_ONE_LINE_STRING})[ \t]*+=(?:[^\[\]{{}}"'#\n]++|{_ONE_LINE_STRING})*+)?"""
+    r"(?:\#[^\n]*+)?\n)++")
+#: the rest of a value that cannot open or close anything (in an inline table a comma ends the value)
+_VALUE_RUN = re.compile(r"""[^\[\]{}"'#\n]++""")
+_INLINE_VALUE_RUN = re.compile(r"""[^\[\]{}"'#\n,]++""")
+_Q3, _A3 = '"' * 3, "'" * 3
+_TOKEN = re.compile(
+    r"(?P<nl>\n)"
+    r"|(?P<ws>[ \t\r]++)"
+    r"|(?P<comment>\#[^\n]*+)"
+    rf'|(?P<mlbasic>{_Q3}(?:[^"\\]++|\\[\s\S]|"(?!""))*+(?P<mlbasic_end>{_Q3}(?:"{{1,2}})?)?)'
+    rf"|(?P<mlliteral>{_A3}(?:[^']++|'(?!''))*+(?P<mlliteral_end>{_A3}(?:'{{1,2}})?)?)"
+    r'|(?P<basic>"(?:[^"\\\n]++|\\.)*+(?P<basic_end>")?)'
+    r"|(?P<literal>'[^'\n]*+(?P<literal_end>')?)"
+    rf"|(?P<word>{_BARE})"
+    r"|(?P<punct>[\s\S])"
+)
+_STRINGS = ("mlbasic", "mlliteral", "basic", "literal")
+
+_ARRAY, _INLINE = "array", "inline table"
+
+
+def _skip_line(text: str, pos: int, stack: list) -> int:
+    """Where to go on after text that is not TOML at a key position: the next line (the end, in a {table})."""
+    if stack:
+        return len(text)
+    nl = text.find("\n", pos)
+    return len(text) if nl < 0 else nl
+
+
+def check_nesting(text: str, file: str, kind: TomlKind) -> None:
+    """Refuse key nesting deeper than ``MAX_NESTING``, naming the line; one linear pass, before parsing.
+
+    The scan follows table headers, dotted keys, arrays and inline tables, and skips strings, comments and
+    plain values.  It does not validate TOML: the parser does that afterwards, and the scan stops at an
+    unterminated string, where the parser stops too.
+    """
+    limit = MAX_NESTING
+    line = 1
+    table_depth = 0  # levels of the current [table] / [[array.of.tables]] header
+    stack: list[tuple[str, int]] = []  # open arrays and inline tables: (kind, depth of their contents)
+    at_key = True  # a key may start here (line start at table level, or after "{" / "," in an inline table)
+    header: str | None = None  # inside a "[a.b]" ("[") or "[[a.b]]" ("[[") header
+    parts = 0  # parts of the header being read
+    value_depth = 0  # depth of the value being read
+    pos, end = 0, len(text)
+
+    def too_deep(what: str) -> InputError:
+        return InputError(
+            f"nested too deeply: {what} goes more than {limit} levels deep; at most {limit} are allowed in a "
+            f"{kind.label} (each part of a dotted key or [table.name], each array and each {{inline table}} is a "
+            f"level); deeper nesting is refused before parsing, because the TOML parser slows down and runs out "
+            f"of memory on it",
+            Location(file=file, line=line))
+
+    while pos < end:
+        if header is None:
+            if at_key and not stack and table_depth < limit and (r := _SIMPLE_LINES.match(text, pos)) is not None:
+                line += text.count("\n", pos, r.end())
+                pos = r.end()
+                continue
+            if at_key and not stack and (h := _HEADER_FAST.match(text, pos)) is not None:
+                table_depth = len(_PARTS.findall(h.group(2))) + len(h.group(1)) - 1
+                if h.group(1) == "[[" and not text.startswith("]", h.end()):
+                    table_depth = 0  # "[[a]" is not TOML: the parser says so
+                if table_depth > limit:
+                    raise too_deep("this table header")
+                at_key, pos = False, h.end() + len(h.group(1)) - 1
+                continue
+            if at_key:
+                m = _DOTTED.match(text, pos)
+                if m is not None:
+                    after = text[m.end():m.end() + 1]
+                    n = len(_PARTS.findall(m.group()))
+                    base = stack[-1][1] if stack else table_depth
+                    if base + n > limit or (after == "." and n > limit):
+                        raise too_deep("this key")
+                    if after != "=":  # not TOML ("a b = 1", "a. = 1"): the parser stops at this line
+                        pos = _skip_line(text, pos, stack)
+                        continue
+                    value_depth, at_key, pos = base + n, False, m.end() + 1
+                    continue
+            else:
+                run = _INLINE_VALUE_RUN if stack and stack[-1][0] == _INLINE else _VALUE_RUN
+                m = run.match(text, pos)
+                if m is not None:
+                    pos = m.end()
+                    if pos >= end:
+                        break
+        m = _TOKEN.match(text, pos)
+        assert m is not None  # "punct" matches any character
+        what = m.lastgroup
+        pos = m.end()
+        if what == "ws" or what == "comment":
+            continue
+        if what == "nl":
+            line += 1
+            header = None  # an unclosed header is the parser's error to report
+            if not stack:
+                at_key = True
+            continue
+        if what in _STRINGS:
+            if m.group(f"{what}_end") is None:
+                return  # unterminated: the parser stops here with its own message
+            if what[:2] == "ml":
+                line += m.group().count("\n")
+        token = m.group() if what == "punct" else ""
+        if header is not None:  # [a.b.c] or [[a.b.c]]: a part, a dot or the end
+            if token == "]":
+                if header == "[[" and text.startswith("]", pos):
+                    pos += 1
+                header, at_key = None, False
+            elif token == ".":
+                parts += 1
+                table_depth = parts + (1 if header == "[[" else 0)
+                if table_depth > limit:
+                    raise too_deep("this table header")
+            continue
+        if at_key:  # not a plain key (those are read above)
+            if token == "[" and not stack:
+                header = "[[" if text.startswith("[", pos) else "["
+                pos += len(header) - 1
+                parts = 1
+                table_depth = 1 + (1 if header == "[[" else 0)
+            elif token in ("}", "]") and stack:  # "{}", or a trailing comma
+                stack.pop()
+                at_key = False
+            elif what not in ("nl", "ws", "comment"):  # not a key ("= 1", ", x"): the parser stops at this line
+                pos = _skip_line(text, pos, stack)
+            continue
+        if token == "[" or token == "{":  # a value opens an array or an inline table
+            depth = (stack[-1][1] if stack and stack[-1][0] == _ARRAY else value_depth) + 1
+            if depth > limit:
+                raise too_deep("this array" if token == "[" else "this inline table")
+            stack.append((_ARRAY if token == "[" else _INLINE, depth))
+            at_key = token == "{"
+        elif token in ("]", "}"):
+            if stack:
+                stack.pop()
+        elif token == "," and stack and stack[-1][0] == _INLINE:
+            at_key = True
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
+    """The parsed table and the text of a TOML file; every problem is an InputError naming the file and line."""
+    path = Path(path)
+    raw = read_bytes(path, kind)
+    where = str(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text; save the TOML file as UTF-8", Location(file=where)) from None
+    check_nesting(text, where, kind)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"line (\d+)", msg)
+        line = int(m.group(1)) if m else None
+        raise InputError(f"not valid TOML: {msg}", Location(file=where, line=line)) from None
+    except RecursionError:  # not reachable past check_nesting; kept so that no parser recursion becomes a traceback
+        raise InputError("not valid TOML: nested too deeply", Location(file=where)) from None
+    except ValueError:  # e.g. an integer of more than 4300 digits
+        raise InputError("not valid TOML: a number is too long", Location(file=where)) from None
+    return data, text
+
+
+# ---------------------------------------------------------------- line index
+
+HEADER_LINE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+KEY_LINE = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_\-]+))\s*=""")
+
+
+def line_index(text: str) -> dict[tuple[str, int], dict[str, int]]:
+    """(table, index) -> {key: line}; '' is the root table, index counts [[arrays]]."""
+    index: dict[tuple[str, int], dict[str, int]] = {("", 0): {}}
+    counts: dict[str, int] = {}
+    current = ("", 0)
+    for number, line in enumerate(text.splitlines(), 1):
+        h = HEADER_LINE.match(line)
+        if h and not KEY_LINE.match(line):
+            name = h.group(2).strip()
+            if h.group(1) == "[[":
+                counts[name] = counts.get(name, -1) + 1
+                current = (name, counts[name])
+            else:
+                current = (name, 0)
+            index.setdefault(current, {})["<header>"] = number
+            continue
+        k = KEY_LINE.match(line)
+        if k:
+            index.setdefault(current, {}).setdefault(k.group(1) or k.group(2) or k.group(3), number)
+    return index
