@@ -161,11 +161,15 @@ def parse_count(value: object) -> int:
     return int(number)
 
 
+#: the fiscal years the project computes (a profile's year, a CSV year cell, --year)
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+
 def parse_year(value: object) -> int:
-    """A fiscal year, 1990 … 2100."""
+    """A fiscal year, YEAR_MIN … YEAR_MAX."""
     year = parse_count(value)
-    if not 1990 <= year <= 2100:
-        raise ValueProblem(f"expected a fiscal year such as 2024, got {value!r}")
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ValueProblem(f"expected a fiscal year between {YEAR_MIN} and {YEAR_MAX} such as 2024, got {value!r}")
     return year
 
 
