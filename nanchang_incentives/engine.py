@@ -200,7 +200,7 @@ class _Context:
             elif bit < 62:
                 val = (col.masks & (1 << bit)) != 0
             else:
-                val = np.array([bool(v) and tag.lower() in v for v in col.values], dtype=bool)
+                val = np.array([bool(v) and tag.lower() in v for v in col.values], dtype=bool)  # type: ignore[operator]
             b = Bool(val, col.present)
         return _take(b, self.index) if self.index is not None else b  # type: ignore[return-value]
 
@@ -366,7 +366,7 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
         decided = np.where(raw == 0, NOT_ELIGIBLE, np.where(after_cap < raw, CAPPED, GRANTED))
     else:
         computed = eligible
-        decided = DISCRETIONARY
+        decided = DISCRETIONARY  # type: ignore[assignment]
     status = np.where(~active, EXPIRED,
                       np.where(industry.known & ~industry.val, NOT_ELIGIBLE,
                                # a condition already false decides the clause even without industries
@@ -603,7 +603,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
             if not targeted:
                 tags = table.python_value("industries", i) or ()
                 warnings.append(f"This policy targets {', '.join(pol.industries)} enterprises; the company's "
-                                f"industries are [{', '.join(tags)}]: no clause applies")
+                                f"industries are [{', '.join(tags)}]: no clause applies")  # type: ignore[arg-type]
         else:
             warnings.append("industries is missing: add it (e.g. industries = [\"" + pol.industries[0]
                             + "\"]) to see which clauses apply")
@@ -633,7 +633,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     used_fields = set().union(*(c.names() for c in pol.clauses))
     for series_field in ("lpr_1y", "lpr_5y"):
         if series_field in used_fields & computed_fields and table.python_value(series_field, i) is not None:
-            refs.append(f"{series_field} = {format_rate(Fraction(int(table.python_value(series_field, i)), F.DENOMINATOR[F.RATE]), 2)}: "  # type: ignore[arg-type]
+            refs.append(f"{series_field} = {format_rate(Fraction(int(table.python_value(series_field, i)), F.DENOMINATOR[F.RATE]), 2)}: "  # type: ignore[call-overload]
                         f"given in the profile")
 
     clause_results: list[ClauseResult] = []

@@ -413,13 +413,14 @@ def validate(
                 reports.append(_validate_cases_file(path, catalog))
                 continue
             report = _validate_one(path, catalog)
-            if report.policy is not None:
-                if report.policy.id in ids:
+            pol = report.policy
+            if pol is not None:
+                if pol.id in ids:
                     report = Report(report.path, None, report.problems + (Problem(
-                        ERROR, f"policy id {report.policy.id!r} is also used by {ids[report.policy.id]}",
+                        ERROR, f"policy id {pol.id!r} is also used by {ids[pol.id]}",
                         Location(file=str(path), field="id")),))
                 else:
-                    ids[report.policy.id] = str(path)
+                    ids[pol.id] = str(path)
             reports.append(report)
         failed = any(r.errors or (strict and r.warnings) for r in reports)
         if fmt == Format.json:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import IO, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
@@ -38,7 +38,7 @@ PIPE_WIDTH = 120
 ProgressUpdate = Callable[[int, int, int, int], None]
 
 
-def _isatty(stream: TextIO | None) -> bool:
+def _isatty(stream: IO[str] | None) -> bool:
     try:
         return bool(stream is not None and stream.isatty())
     except (ValueError, OSError):  # a closed or odd stream
