@@ -94,7 +94,7 @@ def usage_message(exc: Any) -> str:
     text = " ".join(exc.format_message().split())
     if isinstance(exc, click_exceptions.BadParameter) and not text.startswith("-"):
         # Click's own wording ("Invalid value for '--layout': 'x' is not one of 'wide', 'long'.")
-        text = re.sub(r"^Invalid value for '?([^':]+)'?: ", r"\1: ", text)
+        text = re.sub(r"^Invalid value for '(-[\w-]+)'(?: / '-\w+')*: ", r"\1: ", text)
     if isinstance(exc, OptionValueError):
         return text  # names the option, the value, what is expected and an example
     text = text.rstrip(".")

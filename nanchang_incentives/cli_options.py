@@ -101,6 +101,15 @@ def parse_date(value: str | dt.date) -> dt.date:
     raise OptionValueError(f"--on {visible(value)}: expected a date as YYYY-MM-DD, e.g. --on 2024-12-31")
 
 
+def parse_jobs(value: str | int) -> int:
+    """A --jobs value: a whole number of worker processes, 0 (choose) or more."""
+    text = str(value).strip()
+    if text.isdigit() and int(text) <= 256:
+        return int(text)
+    raise OptionValueError(f"--jobs {visible(str(value))}: expected a number of worker processes from 0 (choose) "
+                           f"to 256, e.g. --jobs 2")
+
+
 def parse_encoding(value: str) -> str:
     """An --encoding value: a text encoding Python knows in which commas and line breaks are single bytes."""
     try:

@@ -19,6 +19,7 @@ from ..cli_options import (
     Year,
     choice_option,
     parse_encoding,
+    parse_jobs,
     split_names,
 )
 from .common import guarded, terminal_of
@@ -83,7 +84,7 @@ def batch(
         metavar="FILE", help="Write the budget view and the counts as JSON to this file.")] = None,
     quiet: Quiet = False,
     ignore_validity: IgnoreValidity = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, metavar="N",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", parser=parse_jobs,
                                       help="Worker processes (0: up to two when the file is large).")] = 0,
     policies_dir: PoliciesDir = None,
 ) -> None:

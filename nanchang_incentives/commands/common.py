@@ -31,7 +31,7 @@ def guarded(fn: Callable[[], T], terminal: Terminal | None = None) -> T:
         return fn()
     except OptionError as exc:
         option = exc.location.field or ""
-        (terminal or Terminal.create()).error(f"{option}: {exc.message}" if option.startswith("-") else str(exc))
+        (terminal or Terminal.create()).error(f"{option}: {exc.message}" if option else exc.message)
         raise typer.Exit(EXIT_USAGE) from None
     except IncentivesError as exc:
         (terminal or Terminal.create()).error(str(exc))
