@@ -120,8 +120,8 @@ BAD_VALUES = [
     (("compare", MULTI, "--cities", "nanchang,bejing"), '(did you mean "beijing"?)'),
     (("compare", MULTI, "--cities", ","), "error: --cities: no city given"),
     (("calc", LED, "--policy", "nanchang-electronic-information-2024"),
-     "error: --policy: unknown policy or jurisdiction 'nanchang-electronic-information-2024' "
-     '(did you mean "nanchang-electronic-information-2023"?)'),
+     ("error: --policy: unknown policy or jurisdiction 'nanchang-electronic-information-2024' "
+      '(did you mean "nanchang-electronic-information-2023"?)')),
     (("batch", CSV, "-o", "out.csv", "--policy", "wuhan-west-lake"),
      "error: --policy: unknown policy or jurisdiction 'wuhan-west-lake' (did you mean \"wuhan-east-lake\"?)"),
     (("policies", "show", "shenzhen"), "error: POLICY: unknown policy or jurisdiction 'shenzhen'"),

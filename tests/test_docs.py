@@ -35,7 +35,7 @@ def commands() -> dict[tuple[str, ...], list[str]]:
 def synopses() -> dict[tuple[str, ...], str]:
     """The README's Commands block: a line starting with `incentives` begins a synopsis, indented lines continue it."""
     section = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```\n(.*?)```", section, re.S)
+    block = re.search(r"```\n(.*?)```", section, re.DOTALL)
     assert block, "the Commands section has a ``` block"
     out: dict[tuple[str, ...], str] = {}
     path: tuple[str, ...] = ()

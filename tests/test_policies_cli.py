@@ -123,8 +123,8 @@ def test_show_a_table_file_that_is_not_installed() -> None:
 
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("policies", "show", "nanchang-electronic-information-2024"), 2,
-     'unknown policy or jurisdiction \'nanchang-electronic-information-2024\' '
-     '(did you mean "nanchang-electronic-information-2023"?)'),
+     ("unknown policy or jurisdiction 'nanchang-electronic-information-2024' "
+      '(did you mean "nanchang-electronic-information-2023"?)')),
     (("policies", "show", NANCHANG, "--clause", "smart_factroy"), 2,
      "has no clause 'smart_factroy' (did you mean \"smart_factory\"?)"),
     (("policies", "show", str(BROKEN)), 1, "run: incentives policies validate"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +56,8 @@ def test_width_not_a_terminal_is_columns_else_120() -> None:
 
 def test_width_of_a_real_terminal_is_its_own() -> None:
     """A pseudo-terminal of 93 columns: its width wins over $COLUMNS."""
-    import fcntl
+    import fcntl  # POSIX only, like the pseudo-terminal itself
+    import pty
     import struct
     import termios
 
