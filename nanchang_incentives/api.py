@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .engine import AmountOverflow, Options, PolicyResult, explain, run_policy
-from .errors import InputError, Location
+from .errors import InputError, Location, OptionError
+from .money import YEAR_MAX, YEAR_MIN
 from .policy import Catalog, Policy, load_catalog
 from .profile import Profile, load_profile, table_of
 from .trace import Notice, NoticeKind
@@ -27,10 +28,27 @@ def load(policies_dirs: Iterable[str | Path] = ()) -> Catalog:
     return load_catalog(policies_dirs)
 
 
+def resolve_policies(names: Sequence[str], catalog: Catalog, option: str = "--policy") -> list[Policy]:
+    """The policies named (ids, jurisdictions, Chinese names, prefixes: ``Catalog.resolve``), without repeats."""
+    out: list[Policy] = []
+    for name in names:
+        if not name.strip():
+            continue
+        for p in catalog.resolve(name, option):
+            if p not in out:
+                out.append(p)
+    if not out:
+        what = "city" if option == "--cities" else "policy"
+        raise OptionError(f"no {what} given; jurisdictions: {', '.join(catalog.jurisdictions())}",
+                          Location(field=option))
+    return out
+
+
 def policies_for(profile: Profile, catalog: Catalog, policy_ids: Sequence[str] = ()) -> list[Policy]:
-    """The policies to evaluate: the --policy ids given, else the profile's jurisdiction's."""
+    """The policies to evaluate: the --policy names given (see ``resolve_policies``), else the profile's
+    jurisdiction's."""
     if policy_ids:
-        return [catalog.get(pid) for pid in policy_ids]
+        return resolve_policies(policy_ids, catalog)
     jurisdiction = profile.get("jurisdiction")
     loc = Location(file=profile.source, line=profile.lines.get("jurisdiction"), field="jurisdiction")
     if jurisdiction is None:
@@ -46,6 +64,9 @@ def policies_for(profile: Profile, catalog: Catalog, policy_ids: Sequence[str] =
 
 
 def require_year(profile: Profile, options: Options) -> None:
+    if options.year is not None and not YEAR_MIN <= options.year <= YEAR_MAX:
+        raise OptionError(f"--year {options.year}: expected a fiscal year between {YEAR_MIN} and {YEAR_MAX}, "
+                          f"e.g. --year 2024", Location(field="year"))
     if options.year is None and profile.get("year") is None:
         raise InputError("missing; add year = 2024 (the fiscal year the figures describe) or pass --year",
                          Location(file=profile.source, field="year"))
@@ -95,21 +116,16 @@ def default_cities(catalog: Catalog) -> list[str]:
 
 
 def check_cities(cities: Sequence[str], catalog: Catalog) -> list[str]:
-    """The cities asked for, trimmed and without repeats; an unknown one is an InputError with a did-you-mean."""
-    known = default_cities(catalog)
+    """The jurisdictions asked for, without repeats, in the order given.
+
+    Each name is matched as ``Catalog.resolve`` matches it (a jurisdiction, its Chinese name, a
+    policy id, an unambiguous prefix: ``wuhan`` is wuhan-east-lake); an unknown or ambiguous one is
+    an OptionError with a did-you-mean.
+    """
     out: list[str] = []
-    for raw in cities:
-        city = raw.strip()
-        if not city:
-            continue
-        if city not in known:
-            close = difflib.get_close_matches(city.lower(), known, n=1, cutoff=0.4)
-            hint = f' (did you mean "{close[0]}"?)' if close else ""
-            raise InputError(f"unknown city {city!r}{hint}; known: {', '.join(known)}", Location(field="--cities"))
-        if city not in out:
-            out.append(city)
-    if not out:
-        raise InputError(f"no city given; known: {', '.join(known)}", Location(field="--cities"))
+    for p in resolve_policies(cities, catalog, "--cities"):
+        if p.jurisdiction not in out:
+            out.append(p.jurisdiction)
     return out
 
 

@@ -994,15 +994,15 @@ def cell_text(spec: F.Field, value: object) -> str:
     if value is None:
         return ""
     if spec.type == F.MONEY:
-        return _units_text(int(value))  # type: ignore[arg-type]
+        return _units_text(int(value))  # type: ignore[call-overload]
     if spec.type == F.MONEY_LIST:  # an empty list is ";" (an empty cell is missing input)
-        return ";".join(_units_text(int(v)) for v in value) or ";"  # type: ignore[union-attr]
+        return ";".join(_units_text(int(v)) for v in value) or ";"  # type: ignore[attr-defined]
     if spec.type == F.BOOL:
         return "true" if value else "false"
     if spec.type == F.RATE:
         from fractions import Fraction
 
-        return format_rate(Fraction(int(value), F.DENOMINATOR[F.RATE]))  # type: ignore[arg-type]
+        return format_rate(Fraction(int(value), F.DENOMINATOR[F.RATE]))  # type: ignore[call-overload]
     if spec.type == F.TAGS:  # no tags at all is ";" (an empty cell is missing input)
         return ";".join(value) or ";"  # type: ignore[arg-type]
     return str(value)

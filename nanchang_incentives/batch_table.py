@@ -283,7 +283,7 @@ class _ColumnBuilder:
         umasks = np.zeros(len(results), dtype=np.int64)
         uvalues: list[tuple[str, ...] | None] = []
         for k, (ok, v) in enumerate(results):
-            tags = tuple(v) if ok and v is not None else None  # type: ignore[arg-type]
+            tags: tuple | None = tuple(v) if ok and v is not None else None  # type: ignore[arg-type]
             uvalues.append(tags)
             m = 0
             for t in tags or ():
@@ -322,7 +322,7 @@ class _ColumnBuilder:
                     msgs.append(str(v))
                     s[i] = b""
                 else:
-                    s[i] = (v or "").encode("utf-8")  # type: ignore[union-attr]
+                    s[i] = (v or "").encode("utf-8")  # type: ignore[attr-defined]
             if bad_rows:
                 self.fail(bad_rows, j, msgs)
             s = s.astype(bytes)

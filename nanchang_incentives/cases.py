@@ -314,9 +314,9 @@ def compare(case: Case, result: PolicyResult) -> list[Mismatch]:
     """Every difference between what the case expects and the result."""
     out: list[Mismatch] = []
     got_totals = {"total": result.total, "total_exact": result.total_exact, "total_up_to": result.total_up_to}
-    for key, want in case.totals.items():
-        if got_totals[key] != want:
-            out.append(Mismatch(key, format_fen(want), format_fen(got_totals[key])))
+    for key, expected in case.totals.items():
+        if got_totals[key] != expected:
+            out.append(Mismatch(key, format_fen(expected), format_fen(got_totals[key])))
     by_id = {c.id: c for c in result.clauses}
     for cid, want in case.clauses.items():
         got = by_id.get(cid)

@@ -1,65 +1,161 @@
 """The `incentives` command line: parse arguments, call the API, hand results to a renderer.
 
+Every command is a plain function in ``commands/`` (which never imports this
+module); they are registered here, explicitly, in the order ``--help`` lists
+them. The root callback builds the one :class:`~.render.terminal.Terminal` of
+the invocation and stores it on the Click context, where each command finds it.
+
 Exit codes: 0 success; 1 bad input (the message names file, line/row, field and
-what is expected); 2 usage error (Typer/Click's own).
+what is expected); 2 usage error: an unknown option, a missing argument or a bad
+option value, always as ONE line ``error: …`` on stderr (help output is Typer's).
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from .errors import IncentivesError
+from . import __version__
+from .cli_options import OptionValueError
+from .commands import batch, calc, compare, policies
+from .commands.common import EXIT_BAD_INPUT, EXIT_USAGE, guarded
+from .render.terminal import Terminal
+
+try:  # Typer >= 0.20 carries its own copy of Click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older Typer on the separate click package
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+
+__all__ = ["app", "guarded", "main"]
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _untyped(params: list[Any]) -> list[Any]:
+    """Help without internal type names: a flag shows none, every value option its metavar (YEAR, DIR …)."""
+    for p in params:
+        if getattr(p, "metavar", "x") is None:
+            p.metavar = "" if getattr(p, "is_flag", False) else (p.name or "value").upper()
+        if getattr(p, "param_type_name", "") == "argument":
+            p.display_type_rich = _no_type  # the argument's metavar (COMPANY.toml) says it all
+    return params
+
+
+def _no_type(ctx: Any = None) -> None:
+    return None
+
+
+class Command(TyperCommand):
+    """A command whose help shows metavars, never Typer's ``<bool>`` / ``<list[str]>``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _untyped(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The same for a group; the root group also turns usage errors into one line and an exit code."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _untyped(super().get_params(ctx))
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                  windows_expand_args=windows_expand_args, **extra)
+            code = result if isinstance(result, int) else 0
+        except click_exceptions.NoArgsIsHelpError as exc:
+            # `incentives` / `incentives policies` alone: the help, as --help gives it
+            if exc.ctx is not None:
+                typer.echo(exc.ctx.get_help(), nl=False)
+            code = EXIT_USAGE
+        except click_exceptions.UsageError as exc:
+            Terminal.create().error(usage_message(exc))
+            code = EXIT_USAGE
+        except click_exceptions.ClickException as exc:
+            Terminal.create().error(" ".join(exc.format_message().split()))
+            code = exc.exit_code
+        except typer.Abort:
+            Terminal.create().error("aborted")
+            code = EXIT_BAD_INPUT
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def usage_message(exc: Any) -> str:
+    """A usage error as one line: what is wrong, and where to read more."""
+    text = " ".join(exc.format_message().split())
+    if isinstance(exc, click_exceptions.BadParameter) and not text.startswith("-"):
+        # Click's own wording ("Invalid value for '--layout': 'x' is not one of 'wide', 'long'.")
+        text = re.sub(r"^Invalid value for '(-[\w-]+)'(?: / '-\w+')*: ", r"\1: ", text)
+    if isinstance(exc, OptionValueError):
+        return text  # names the option, the value, what is expected and an example
+    text = text.rstrip(".")
+    path = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "incentives"
+    return f"{text} (see: {path} --help)"
+
 
 app = typer.Typer(
     name="incentives",
+    cls=Group,
     help="Subsidies an enterprise is entitled to under Chinese local industrial policies: "
     "exact figures, each traced to a sentence of the policy text.",
+    epilog="Examples: incentives calc samples/nanchang-si-led-maker.toml · incentives compare "
+    "samples/multi-industry.toml --cities 南昌,武汉 · incentives policies list. "
+    "Shell completion: incentives --install-completion.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
 )
 
-T = TypeVar("T")
+
+def version() -> str:
+    try:
+        return metadata.version("nanchang-incentives")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a checkout without installing
+        return __version__
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"incentives {version()}")
+        raise typer.Exit(0)
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    ctx: typer.Context,
+    show_version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_show_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
     """Subsidies an enterprise is entitled to under Chinese local industrial policies."""
+    ctx.obj = Terminal.create()
 
 
-def fail(message: str, code: int = 1) -> None:
-    """Print an error message to stderr and exit (no traceback)."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+# ---------------------------------------------------------------- commands, registered explicitly
 
+app.command("calc", cls=Command, epilog=calc.EXAMPLES)(calc.calc)
+app.command("compare", cls=Command, epilog=compare.EXAMPLES)(compare.compare)
+app.command("batch", cls=Command, epilog=batch.EXAMPLES)(batch.batch)
 
-def guarded(fn: Callable[[], T]) -> T:
-    """Run fn; the project's own errors become exit 1 with their message."""
-    try:
-        return fn()
-    except IncentivesError as exc:
-        fail(str(exc))
-        raise  # pragma: no cover
-
-
-# every command lives in its own module and registers itself on `app`
-from .commands import calc as _calc  # noqa: F401
-
-for _name in ("compare", "batch", "policies"):
-    try:
-        __import__(f"{__package__}.commands.{_name}")
-    except ModuleNotFoundError as _exc:  # pragma: no cover - command not built yet
-        if _exc.name != f"{__package__}.commands.{_name}":
-            raise
+policies_app = typer.Typer(name="policies", cls=Group, help=policies.HELP, no_args_is_help=True,
+                           add_completion=False, pretty_exceptions_enable=False, context_settings=CONTEXT)
+policies_app.command("list", cls=Command, epilog=policies.EXAMPLES["list"])(policies.list_)
+policies_app.command("show", cls=Command, epilog=policies.EXAMPLES["show"])(policies.show)
+policies_app.command("validate", cls=Command, epilog=policies.EXAMPLES["validate"])(policies.validate)
+policies_app.command("test", cls=Command, epilog=policies.EXAMPLES["test"])(policies.test)
+app.add_typer(policies_app, name="policies")
 
 
 def main() -> None:
-    try:
-        app()
-    except KeyboardInterrupt:  # pragma: no cover
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    """The console script: run the app without Click's standalone handling, exit with its code."""
+    code = app(prog_name="incentives", standalone_mode=False)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -96,10 +96,10 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
         if name == "utf-8-sig":
             name, bom = "utf-8", len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
         return Encoding(name, bom, detected=False)
-    for bom, name in _BOMS:
-        if head.startswith(bom):
+    for mark, name in _BOMS:
+        if head.startswith(mark):
             if name == UTF8_BOM:
-                return Encoding(UTF8, len(bom))
+                return Encoding(UTF8, len(mark))
             raise InputError(f"the file is {name.upper()} text, which batch does not read; {ENCODING_HELP}",
                              Location(file=str(path)))
     if b"\x00" in head:
@@ -582,10 +582,10 @@ def _unquote(buf: np.ndarray, flat_start: np.ndarray, flat_len: np.ndarray, quot
     at = len(buf)
     for c in quoted.tolist():
         s, n = int(flat_start[c]), int(flat_len[c])
-        cell = buf[s:s + n].tobytes()
-        if n < 2 or not cell.endswith(b'"') or cell[1:-1].replace(b'""', b"").count(b'"'):
+        raw = buf[s:s + n].tobytes()
+        if n < 2 or not raw.endswith(b'"') or raw[1:-1].replace(b'""', b"").count(b'"'):
             return None
-        text = cell[1:-1].replace(b'""', b'"')
+        text = raw[1:-1].replace(b'""', b'"')
         flat_start[c] = at
         flat_len[c] = len(text)
         extra.append(text)

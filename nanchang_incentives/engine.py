@@ -228,7 +228,7 @@ class _Context:
             elif bit < 62:
                 val = (col.masks & (1 << bit)) != 0
             else:
-                val = np.array([bool(v) and tag.lower() in v for v in col.values], dtype=bool)
+                val = np.array([bool(v) and tag.lower() in v for v in col.values], dtype=bool)  # type: ignore[operator]
             b = Bool(val, col.present)
         return _take(b, self.index) if self.index is not None else b  # type: ignore[return-value]
 
@@ -459,7 +459,7 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
         decided = np.where(raw == 0, NOT_ELIGIBLE, np.where(after_cap < raw, CAPPED, GRANTED))
     else:
         computed = eligible
-        decided = DISCRETIONARY
+        decided = DISCRETIONARY  # type: ignore[assignment]
     status = np.where(~active, EXPIRED,
                       np.where(industry.known & ~industry.val, NOT_ELIGIBLE,
                                # a condition already false decides the clause even without industries

@@ -59,6 +59,13 @@ class InputError(LocatedError):
     """A company profile, CSV row or option is wrong."""
 
 
+class OptionError(InputError):
+    """A value given on the command line names nothing known (an unknown or ambiguous policy or city).
+
+    The CLI treats it as a usage error (exit 2); through the API it is an InputError like any other.
+    """
+
+
 class PolicyError(LocatedError):
     """A policy table is malformed (or asks for something it may not)."""
 

@@ -261,8 +261,8 @@ def _convert(node: ast.AST, source: str, names: set[str], depth: int, text: str)
     if isinstance(node, ast.Compare):
         if len(node.ops) != 1:
             raise ExpressionError(f"{text!r}: write chained comparisons with 'and' (a >= 1 and a <= 3)")
-        op = node.ops[0]
-        if isinstance(op, ast.In):
+        cmp = node.ops[0]
+        if isinstance(cmp, ast.In):
             if not (isinstance(node.left, ast.Constant) and isinstance(node.left.value, str)
                     and isinstance(node.comparators[0], ast.Name)):
                 raise ExpressionError(f"{text!r}: 'in' takes a quoted tag and a list field: \"led\" in industries")
@@ -274,9 +274,9 @@ def _convert(node: ast.AST, source: str, names: set[str], depth: int, text: str)
                 raise ExpressionError(f"the name {field!r} in {text!r} is not allowed")
             names.add(field)
             return HasTag(tag, field)
-        if type(op) not in _CMPOPS:
-            raise ExpressionError(f"{text!r}: comparison {type(op).__name__} is not allowed")
-        return Compare(_CMPOPS[type(op)], _convert(node.left, source, names, d, text),
+        if type(cmp) not in _CMPOPS:
+            raise ExpressionError(f"{text!r}: comparison {type(cmp).__name__} is not allowed")
+        return Compare(_CMPOPS[type(cmp)], _convert(node.left, source, names, d, text),
                        _convert(node.comparators[0], source, names, d, text))
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCS:

@@ -238,8 +238,12 @@ def parse_count(value: object) -> int:
     return int(number)
 
 
+#: the fiscal years the project computes (a profile's year, a CSV year cell, --year)
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+
 def parse_year(value: object) -> int:
-    """A fiscal year, 1990 … 2100 (also "2024年", "２０２４").
+    """A fiscal year, YEAR_MIN … YEAR_MAX (also "2024年", "２０２４").
 
     >>> parse_year("2024年"), parse_year(2023)
     (2024, 2023)
@@ -251,8 +255,8 @@ def parse_year(value: object) -> int:
         if not re.fullmatch(r"[+-]?\d+(\.0*)?", text.strip()):
             raise ValueProblem(f"{value!r} is not a number; expected a fiscal year such as 2024")
     year = parse_count(text)
-    if not 1990 <= year <= 2100:
-        raise ValueProblem(f"expected a fiscal year such as 2024, got {value!r}")
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ValueProblem(f"expected a fiscal year between {YEAR_MIN} and {YEAR_MAX} such as 2024, got {value!r}")
     return year
 
 

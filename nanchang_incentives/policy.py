@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from . import expr
 from . import fields as F
-from .errors import ExpressionError, InputError, Location, PolicyError, ValueProblem
+from .errors import ExpressionError, InputError, Location, OptionError, PolicyError, ValueProblem
 from .money import MAX_COUNT, MAX_YUAN, UNITS_PER_YUAN, parse_money
 from .reference import ReferenceTable, load_reference
 from .tomlio import HEADER_LINE as _HEADER
@@ -138,6 +139,8 @@ class Policy:
     #: the bundled file this table replaces: it came from --policies-dir or $INCENTIVES_POLICIES_DIR with the id
     #: of a bundled policy (None for a bundled policy or a new id); every output of the policy must say so
     replaces_bundled: str | None = None
+    #: other names of the jurisdiction a user may type (南昌, 武汉, 东湖 …): see Catalog.resolve
+    jurisdiction_names: tuple[str, ...] = ()
 
     def clause(self, cid: str) -> Clause:
         for c in self.clauses:
@@ -162,7 +165,7 @@ class Policy:
 # ---------------------------------------------------------------- loading
 
 POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "issued", "valid_from",
-               "valid_until", "validity_note", "jurisdiction", "industries", "source_file",
+               "valid_until", "validity_note", "jurisdiction", "jurisdiction_names", "industries", "source_file",
                "source_section", "notes"}
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
                "item_label", "base", "base_label", "rate", "fixed", "item_cap", "cap", "cap_period",
@@ -685,6 +688,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     title_zh = reader.text(meta, "title_zh", ptable, required=True)
     jurisdiction = reader.text(meta, "jurisdiction", ptable, required=True)
     industries = tuple(t.lower() for t in reader.texts(meta, "industries", ptable))
+    jurisdiction_names = reader.texts(meta, "jurisdiction_names", ptable)
     validity_note = reader.text(meta, "validity_note", ptable)
     meta_text = {k: reader.text(meta, k, ptable) for k in ("title_en", "issuer", "document_number",
                                                            "source_file", "source_section")}
@@ -782,6 +786,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
         company_cap=cap,
         notices=tuple(notices),
         path=str(path),
+        jurisdiction_names=jurisdiction_names,
     ), reader.problems
 
 
@@ -1130,6 +1135,53 @@ class Catalog:
 
     def jurisdictions(self) -> list[str]:
         return sorted({p.jurisdiction for p in self.policies.values()})
+
+    def resolve(self, name: str, option: str = "--policy") -> tuple[Policy, ...]:
+        """The policies a name given by a user stands for (every command matches names this way).
+
+        Without regard to case (and full-width letters, ``_`` for ``-``): a policy id gives that
+        policy; a jurisdiction (``nanchang``) or one of its ``jurisdiction_names`` (``南昌``, ``武汉``,
+        ``东湖``, ``北京``) gives every policy of that jurisdiction; otherwise a prefix of two or more
+        characters that fits exactly one jurisdiction (``wuhan`` -> wuhan-east-lake), else exactly one
+        policy id, stands for it. Anything else is an OptionError naming ``option``, with a
+        did-you-mean and what is known.
+        """
+        want = _name_key(name)
+        by_id = {_name_key(pid): p for pid, p in self.policies.items()}
+        if want in by_id:
+            return (by_id[want],)
+        places: dict[str, str] = {}  # a key a user may type -> jurisdiction
+        for p in sorted(self.policies.values(), key=lambda p: p.id):
+            for key in (p.jurisdiction, *p.jurisdiction_names):
+                places.setdefault(_name_key(key), p.jurisdiction)
+        if want in places:
+            return tuple(self.for_jurisdiction(places[want]))
+        shown = name.strip()[:80]
+        if len(want) >= 2:
+            regions = sorted({j for key, j in places.items() if key.startswith(want)})
+            if len(regions) == 1:
+                return tuple(self.for_jurisdiction(regions[0]))
+            ids = sorted(p.id for key, p in by_id.items() if key.startswith(want))
+            if not regions and len(ids) == 1:
+                return (self.policies[ids[0]],)
+            if len(regions) > 1 or len(ids) > 1:
+                raise OptionError(f"{shown!r} is ambiguous: it could be {', '.join(regions or ids)}; "
+                                  f"write one of them", Location(field=option))
+        targets: dict[str, str] = {}  # every key and each of its leading "-" segments -> what to suggest
+        for key, target in [*places.items(), *((k, p.id) for k, p in by_id.items())]:
+            parts = key.split("-")
+            for n in range(len(parts), 0, -1):
+                targets.setdefault("-".join(parts[:n]), target)
+        close = difflib.get_close_matches(want, list(targets), n=1, cutoff=0.6)
+        hint = f' (did you mean "{targets[close[0]]}"?)' if close else ""
+        raise OptionError(f"unknown policy or jurisdiction {shown!r}{hint}; jurisdictions: "
+                          f"{', '.join(self.jurisdictions())}; policies: {', '.join(sorted(self.policies))}",
+                          Location(field=option))
+
+
+def _name_key(name: str) -> str:
+    """How names are compared: NFKC (full-width letters), case-folded, "_" and spaces as "-"."""
+    return re.sub(r"[\s_]+", "-", unicodedata.normalize("NFKC", name).strip().casefold())
 
 
 #: industry tags, jurisdiction names and output headings (words, not a policy), in a folder of their own

@@ -259,10 +259,10 @@ def from_values(records: Sequence[Mapping[str, object]], types: Mapping[str, str
             vals = np.fromiter((bool(r.get(name, False)) for r in records), dtype=bool, count=n)
             columns[name] = Column(vals, present)
         elif ftype in (F.MONEY, F.COUNT, F.RATE, F.YEAR):
-            vals = np.fromiter((int(r.get(name, 0)) for r in records), dtype=np.int64, count=n)
+            vals = np.fromiter((int(r.get(name, 0)) for r in records), dtype=np.int64, count=n)  # type: ignore[call-overload]
             columns[name] = Column(vals, present)
         elif ftype == F.MONEY_LIST:
-            lists = [tuple(r.get(name, ())) for r in records]
+            lists: list[tuple] = [tuple(r.get(name, ())) for r in records]  # type: ignore[arg-type]
             offsets = np.zeros(n + 1, dtype=np.int64)
             offsets[1:] = np.cumsum([len(x) for x in lists])
             flat = np.fromiter((v for x in lists for v in x), dtype=np.int64, count=int(offsets[-1]))

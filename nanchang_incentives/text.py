@@ -1,30 +1,47 @@
-"""Text from outside (profile values, file names) made safe to show in a terminal or a report."""
+"""Text that is safe to show on a terminal.
+
+A company name, a file name or any other text from a profile, a CSV or a
+policy table may hold terminal escape sequences (``"\\x1b]0;title\\x07"``,
+``"\\x1b[2J"``, OSC 52 clipboard writes) or Unicode bidi overrides that make a
+line read differently from what it says. Everything that reaches the terminal
+from user input goes through :func:`visible` first, which writes such
+characters out as escapes, so that the reader sees them and the terminal
+never acts on them. (JSON output needs none of this: JSON escapes control
+characters itself.)
+"""
 
 from __future__ import annotations
 
 import re
 
-#: C0 and C1 controls, DEL, and the bidirectional overrides / isolates that reorder what a reader sees
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: bidi embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), and the
+#: invisible direction marks LRM, RLM and ALM: the "Trojan Source" characters
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+#: C0 controls, DEL, C1 controls (U+0080–U+009F, among them CSI U+009B and OSC U+009D),
+#: the Unicode line and paragraph separators, and the bidi controls above
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
-def _escape(m: re.Match[str]) -> str:
-    ch = m.group(0)
+def _escape(ch: str) -> str:
     code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def visible(text: object, *, keep: str = "") -> str:
-    r"""``text`` with every control or escape character written out, so it cannot act on a terminal.
+def visible(text: str, allow: str = "") -> str:
+    r"""``text`` with every control, escape and bidi character written out as ``\xNN`` / ``\uNNNN``.
 
-    ``keep`` lists characters left as they are (e.g. ``"\n"`` for a multi-line message).
+    ``allow`` names the characters the caller wants kept as they are: usually
+    nothing (a one-line message), or ``"\n"`` / ``"\n\t"`` for a block of text.
+    Backslashes are left alone (Windows paths stay readable).
 
-    >>> visible("Acme\x1b]0;pwned\x07 Ltd")
-    'Acme\\x1b]0;pwned\\x07 Ltd'
-    >>> visible("a\u202eb"), visible("line\nnext", keep="\n")
-    ('a\\u202eb', 'line\nnext')
+    >>> visible("Evil\x1b]0;pwned\x07 Co")
+    'Evil\\x1b]0;pwned\\x07 Co'
+    >>> visible("a\nb\tc"), visible("a\nb\tc", allow="\n")
+    ('a\\x0ab\\x09c', 'a\nb\\x09c')
+    >>> visible("abc\u202edcba 南昌 C:\\data")
+    'abc\\u202edcba 南昌 C:\\data'
     """
-    s = str(text)
-    if keep:
-        return "".join(ch if ch in keep else _CONTROL.sub(_escape, ch) for ch in s)
-    return _CONTROL.sub(_escape, s)
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda m: m.group() if m.group() in allow else _escape(m.group()), text)

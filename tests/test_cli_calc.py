@@ -44,9 +44,10 @@ TOTALS = {
     "nanchang-small-firm-capped": ("1592223.91", "925557.24", "666666.67"),
 }
 
-#: colour off, no forced terminal: what a pipe or a file gets
+#: colour off, no forced terminal: what a pipe or a file gets; these tables were laid out at WIDTH columns
+#: (140), so COLUMNS says so (without it a pipe gets render.terminal.PIPE_WIDTH, 120)
 PLAIN_ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None,
-             "COLUMNS": None, "INCENTIVES_POLICIES_DIR": None}
+             "COLUMNS": str(WIDTH), "INCENTIVES_POLICIES_DIR": None}
 
 
 def grouped(yuan: str) -> str:
@@ -274,9 +275,9 @@ def test_missing_file_exits_1(tmp_path: Path) -> None:
     assert "Traceback" not in res.output
 
 
-def test_unknown_policy_exits_1_with_a_hint() -> None:
+def test_unknown_policy_exits_2_with_a_hint() -> None:
     res = calc(sample("nanchang-vr-studio"), "--policy", "nanchang-electronic-information-2032")
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert 'did you mean "nanchang-electronic-information-2023"' in res.stderr
 
 

@@ -327,27 +327,38 @@ def test_cities_subset_table_has_only_those_rows():
 
 
 @pytest.mark.parametrize("cities, suggestion", [
-    ("wuhan", "wuhan-east-lake"),
     ("nanchang,bejing", "beijing"),
-    ("Nanchang", "nanchang"),
+    ("wuhan-east-lak3", "wuhan-east-lake"),
 ])
-def test_unknown_city_exits_1_with_did_you_mean(cities, suggestion):
+def test_unknown_city_exits_2_with_did_you_mean(cities, suggestion):
     result = invoke(str(TRI), "--cities", cities)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert f'(did you mean "{suggestion}"?)' in result.stderr
-    assert "known: nanchang, wuhan-east-lake, beijing" in result.stderr
+    assert "jurisdictions: beijing, nanchang, wuhan-east-lake" in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("cities, shown", [
+    ("wuhan", ["wuhan-east-lake"]),            # an unambiguous prefix
+    ("Nanchang", ["nanchang"]),                # case
+    ("北京,武汉", ["beijing", "wuhan-east-lake"]),  # Chinese names, in the order given
+])
+def test_city_names_are_matched_like_every_other_name(cities, shown):
+    result = invoke(str(TRI), "--cities", cities, "--format", "json")
+    assert result.exit_code == 0, result.output
+    import json
+    assert [r["jurisdiction"] for r in json.loads(result.stdout)["results"]] == shown
 
 
 def test_unknown_city_is_reported_before_the_profile_is_read():
     result = invoke(str(FIX / "no-such-file.toml"), "--cities", "shanghai")
-    assert result.exit_code == 1
-    assert "unknown city 'shanghai'" in result.stderr
+    assert result.exit_code == 2
+    assert "unknown policy or jurisdiction 'shanghai'" in result.stderr
 
 
-def test_empty_cities_exits_1():
+def test_empty_cities_exits_2():
     result = invoke(str(TRI), "--cities", " , ")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no city given" in result.stderr
 
 

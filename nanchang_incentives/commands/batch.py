@@ -11,7 +11,27 @@ import typer
 
 from .. import api
 from ..batch import BatchOptions, run_batch
-from ..cli import app, guarded
+from ..cli_options import (
+    IgnoreValidity,
+    Policies,
+    PoliciesDir,
+    Quiet,
+    Year,
+    choice_option,
+    parse_encoding,
+    parse_jobs,
+    split_names,
+)
+from .common import guarded, terminal_of
+
+EXAMPLES = """Examples:
+
+  incentives batch samples/companies.csv -o results.csv
+
+  incentives batch companies.csv -o results.xlsx --policy nanchang --year 2024 --errors bad_rows.csv
+
+  incentives batch companies-gbk.csv -o results.csv --encoding gbk --excel --quiet
+"""
 
 
 class Layout(str, Enum):
@@ -20,6 +40,8 @@ class Layout(str, Enum):
 
 
 class BatchFormat(str, Enum):
+    """The file format of batch's output (not a terminal rendering: see cli_options.Format)."""
+
     csv = "csv"
     jsonl = "jsonl"
     xlsx = "xlsx"
@@ -38,68 +60,71 @@ def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-@app.command()
 def batch(
+    ctx: typer.Context,
     companies: Annotated[Path, typer.Argument(
-        help="Companies, one per row (CSV or .xlsx; the columns are profile fields; - reads standard input).",
-        show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Results file (written atomically; - for standard "
-                                         "output).", show_default=False)],
-    policy: Annotated[list[str] | None, typer.Option(
-        "--policy", "-p", help="Policy id(s) for every row; default: each row's jurisdiction.")] = None,
-    year: Annotated[int | None, typer.Option(help="Fiscal year for every row (overrides the year column).")] = None,
-    layout: Annotated[Layout, typer.Option(
-        help="wide: a row per company and policy; long: a row per company and clause.")] = Layout.wide,
+        metavar="COMPANIES.csv", show_default=False,
+        help="Companies, one per row (CSV or .xlsx; the columns are profile fields; - reads standard input).")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", show_default=False,
+                                         help="Results file (written atomically; - for standard output).")],
+    policy: Policies = None,
+    year: Year = None,
+    layout: Annotated[Layout, choice_option(
+        "--layout", allowed=list(Layout),
+        help_="wide: a row per company and policy; long: a row per company and clause.")] = Layout.wide,
     errors: Annotated[Path | None, typer.Option(
-        help="Write every bad row (row, field, value, message) to this CSV.")] = None,
-    fmt: Annotated[BatchFormat | None, typer.Option(
-        "--format", "-f", help="csv, jsonl or xlsx (default: from the output's suffix, else csv).")] = None,
+        metavar="FILE", help="Write every bad row (row, line, name, field, value, message) to this CSV.")] = None,
+    fmt: Annotated[BatchFormat | None, choice_option(
+        "--format", "-f", allowed=list(BatchFormat),
+        help_="Output file format (default: from the output's suffix, else csv).")] = None,
     bom: Annotated[bool | None, typer.Option(
         "--bom/--no-bom", help="CSV output with a UTF-8 BOM (default: as the input; GBK, UTF-8 with BOM and .xlsx "
         "input give a BOM, so that Excel shows Chinese correctly).", show_default=False)] = None,
     excel: Annotated[bool, typer.Option("--excel", help="Same as --bom.")] = False,
-    sheet: Annotated[str | None, typer.Option(help="The worksheet of an .xlsx input (default: the first).")] = None,
+    sheet: Annotated[str | None, typer.Option(metavar="NAME",
+                                              help="The worksheet of an .xlsx input (default: the first).")] = None,
     encoding: Annotated[str | None, typer.Option(
+        metavar="ENCODING", parser=parse_encoding,
         help="Input encoding (default: detected; UTF-8, UTF-8 with BOM or GB18030/GBK).")] = None,
     summary_json: Annotated[Path | None, typer.Option(
-        help="Write the budget view and the counts as JSON to this file.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no budget table.")] = False,
-    ignore_validity: Annotated[bool, typer.Option(
-        "--ignore-validity", help="Compute years outside a policy's validity (labelled hypothetical).")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0,
+        metavar="FILE", help="Write the budget view and the counts as JSON to this file.")] = None,
+    quiet: Quiet = False,
+    ignore_validity: IgnoreValidity = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", parser=parse_jobs,
                                       help="Worker processes (0: up to two when the file is large).")] = 0,
-    policies_dir: Annotated[list[Path] | None, typer.Option(
-        help="Extra policy tables (also $INCENTIVES_POLICIES_DIR).")] = None,
+    policies_dir: PoliciesDir = None,
 ) -> None:
     """Compute every company of a CSV (as `calc` does for one) and show what each clause would cost.
 
     Bad rows never stop the run: each is reported (row, field, value, message),
     every good row is written, and the exit code is 1 if any row was bad.
+    --quiet: no progress bar and no budget table (the counts and bad rows still go to stderr).
     """
-    from rich.console import Console
+    from ..render.budget import print_problems, print_report
 
-    from ..render.budget import print_problems, print_report, progress
+    term = terminal_of(ctx, quiet)
 
     def run() -> int:
         catalog = api.load(policies_dir or ())
-        options = BatchOptions(policy_ids=tuple(policy or ()), year=year, ignore_validity=ignore_validity,
+        names = split_names(policy)
+        ids = tuple(p.id for p in api.resolve_policies(names, catalog)) if names else ()
+        options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
                                jobs=jobs, bom=bom, sheet=sheet)
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
-            with progress(not quiet) as update:
+            with term.progress() as update:
                 report = run_batch(companies, output, catalog, options, errors_path=errors,
                                    summary_path=summary_json, progress=update)
         finally:
             signal.signal(signal.SIGTERM, previous)
-        err = Console(stderr=True)
-        print_problems(report, err)
-        if quiet:
-            print_report(report, err, budget=False)
+        print_problems(report, term.err)
+        if term.quiet:
+            print_report(report, term.err, budget=False)
         else:  # with -o - the results own standard output
-            print_report(report, err) if report.to_stdout else print_report(report)
+            print_report(report, term.err if report.to_stdout else term.out)
         return 1 if report.bad_rows else 0
 
-    code = guarded(run)
+    code = guarded(run, term)
     if code:
         raise typer.Exit(code)

@@ -2,55 +2,74 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import api
-from ..cli import app, guarded
-from ..engine import Options
+from ..cli_options import Format, IgnoreValidity, Policies, PoliciesDir, Year, format_option, split_names
+from ..engine import Options, PolicyResult
+from ..profile import Profile
+from ..render.terminal import Terminal
+from .common import guarded, terminal_of
+
+EXAMPLES = """Examples:
+
+  incentives calc samples/nanchang-si-led-maker.toml
+
+  incentives calc samples/beijing-robot-maker.toml --format markdown > report.md
+
+  incentives calc samples/multi-industry.toml --policy 武汉,beijing --year 2024 --format json
+"""
+
+Renderer = Callable[[Terminal, Profile, Sequence[PolicyResult], bool], None]
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
+def _table(term: Terminal, profile: Profile, results: Sequence[PolicyResult], show_all: bool) -> None:
+    from ..render.table import print_results
+
+    print_results(profile, results, show_all=show_all, console=term.out)
 
 
-@app.command()
+def _json(term: Terminal, profile: Profile, results: Sequence[PolicyResult], show_all: bool) -> None:
+    from ..render.json import dumps
+
+    term.write(dumps(profile.name, results[0].year, results))
+
+
+def _markdown(term: Terminal, profile: Profile, results: Sequence[PolicyResult], show_all: bool) -> None:
+    from ..render.markdown import render_results
+
+    term.write(render_results(profile, results, show_all=show_all))
+
+
+RENDERERS: dict[Format, Renderer] = {Format.table: _table, Format.json: _json, Format.markdown: _markdown}
+
+
 def calc(
-    company: Annotated[Path, typer.Argument(help="Company profile (TOML).", show_default=False)],
-    policy: Annotated[list[str] | None, typer.Option(
-        "--policy", "-p", help="Policy id(s); default: the profile's jurisdiction.")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Fiscal year (overrides the profile's year).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json or markdown.")] = Format.table,
-    ignore_validity: Annotated[bool, typer.Option(
-        "--ignore-validity", help="Compute years outside the policy's validity (labelled hypothetical).")] = False,
+    ctx: typer.Context,
+    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML).",
+                                            show_default=False)],
+    policy: Policies = None,
+    year: Year = None,
+    fmt: Annotated[Format, format_option(*RENDERERS)] = Format.table,
+    ignore_validity: IgnoreValidity = False,
     show_all: Annotated[bool, typer.Option(
         "--all", help="List every clause, including those not evaluated for missing input.")] = False,
-    policies_dir: Annotated[list[Path] | None, typer.Option(
-        "--policies-dir", help="Extra policy tables (also $INCENTIVES_POLICIES_DIR).")] = None,
+    policies_dir: PoliciesDir = None,
 ) -> None:
     """Compute every clause of the company's policy (or --policy) and explain each figure."""
+    term = terminal_of(ctx)
 
     def run() -> None:
         catalog = api.load(policies_dir or ())
+        names = split_names(policy)
+        chosen = api.resolve_policies(names, catalog) if names else None  # a bad --policy fails before the file
         profile = api.load_company(company, catalog)
         options = Options(year=year, ignore_validity=ignore_validity)
-        results = api.calculate(profile, api.policies_for(profile, catalog, policy or ()), catalog, options)
-        if fmt == Format.json:
-            from ..render.json import dumps
+        results = api.calculate(profile, chosen or api.policies_for(profile, catalog), catalog, options)
+        RENDERERS[fmt](term, profile, results, show_all)
 
-            typer.echo(dumps(profile.name, results[0].year, results))
-        elif fmt == Format.markdown:
-            from ..render.markdown import render_results
-
-            typer.echo(render_results(profile, results, show_all=show_all))
-        else:
-            from ..render.table import print_results
-
-            print_results(profile, results, show_all=show_all)
-
-    guarded(run)
+    guarded(run, term)

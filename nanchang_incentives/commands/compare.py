@@ -2,61 +2,72 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import api
-from ..cli import app, guarded
+from ..cli_options import NAMES_HELP, Format, IgnoreValidity, PoliciesDir, Year, format_option, split_names
 from ..engine import Options
+from ..render.terminal import Terminal
+from .common import guarded, terminal_of
+
+EXAMPLES = """Examples:
+
+  incentives compare samples/multi-industry.toml
+
+  incentives compare samples/multi-industry.toml --cities 南昌,武汉 --format markdown > sites.md
+"""
+
+Renderer = Callable[[Terminal, api.Comparison], None]
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
+def _table(term: Terminal, comparison: api.Comparison) -> None:
+    from ..render.compare import print_comparison
+
+    print_comparison(comparison, term.out)
 
 
-def split_cities(value: str | None) -> list[str]:
-    """"nanchang, beijing" -> ["nanchang", "beijing"] (empty: every city)."""
-    return [c.strip() for c in (value or "").split(",") if c.strip()]
+def _json(term: Terminal, comparison: api.Comparison) -> None:
+    from ..render.json import dumps
+
+    term.write(dumps(comparison.profile.name, comparison.results[0].year, comparison.results))
 
 
-@app.command()
+def _markdown(term: Terminal, comparison: api.Comparison) -> None:
+    from ..render.compare import markdown
+
+    term.write(markdown(comparison), end="")
+
+
+RENDERERS: dict[Format, Renderer] = {Format.table: _table, Format.json: _json, Format.markdown: _markdown}
+
+
 def compare(
-    company: Annotated[Path, typer.Argument(help="Company profile (TOML).", show_default=False)],
-    cities: Annotated[str | None, typer.Option(
-        "--cities", "-c",
-        help="Comma-separated jurisdictions, e.g. nanchang,wuhan-east-lake,beijing; default: every one.")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Fiscal year (overrides the profile's year).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, json or markdown.")] = Format.table,
-    ignore_validity: Annotated[bool, typer.Option(
-        "--ignore-validity", help="Compute years outside a policy's validity (labelled hypothetical).")] = False,
-    policies_dir: Annotated[list[Path] | None, typer.Option(
-        "--policies-dir", help="Extra policy tables (also $INCENTIVES_POLICIES_DIR).")] = None,
+    ctx: typer.Context,
+    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML).",
+                                            show_default=False)],
+    cities: Annotated[list[str] | None, typer.Option(
+        "--cities", "-c", metavar="NAME",
+        help=f"The cities to compare: {NAMES_HELP}. Default: every jurisdiction.")] = None,
+    year: Year = None,
+    fmt: Annotated[Format, format_option(*RENDERERS)] = Format.table,
+    ignore_validity: IgnoreValidity = False,
+    policies_dir: PoliciesDir = None,
 ) -> None:
     """Evaluate the same company as if it were located in each city, side by side (site selection)."""
+    term = terminal_of(ctx)
 
     def run() -> None:
         catalog = api.load(policies_dir or ())
-        wanted = split_cities(cities)
+        wanted: list[str] = []
         if cities is not None:
-            api.check_cities(wanted, catalog)  # a bad (or empty) --cities fails before the profile is read
+            # a bad (or empty) --cities fails before the profile is read
+            wanted = api.check_cities(split_names(cities), catalog)
         profile = api.load_company(company, catalog)
         result = api.compare(profile, wanted, catalog, Options(year=year, ignore_validity=ignore_validity))
-        if fmt == Format.json:
-            from ..render.json import dumps
+        RENDERERS[fmt](term, result)
 
-            typer.echo(dumps(profile.name, result.results[0].year, result.results))
-        elif fmt == Format.markdown:
-            from ..render.compare import markdown
-
-            typer.echo(markdown(result), nl=False)
-        else:
-            from ..render.compare import print_comparison
-
-            print_comparison(result)
-
-    guarded(run)
+    guarded(run, term)

@@ -12,15 +12,14 @@ import datetime as dt
 import difflib
 import json
 import unicodedata
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import cases as C
-from ..cli import app, guarded
-from ..errors import InputError, Location, PolicyError
+from ..cli_options import Format, PoliciesDir, Quiet, format_option, parse_date
+from ..errors import InputError, Location, OptionError, PolicyError
 from ..money import format_units
 from ..policy import (
     ERROR,
@@ -35,23 +34,41 @@ from ..policy import (
     package_policies_dir,
     validate_policy,
 )
+from ..render.terminal import Terminal
+from ..text import visible
+from .common import guarded, terminal_of
 
-policies_app = typer.Typer(
-    name="policies",
-    help="List, show, validate and test policy tables (policies/*.toml and --policies-dir).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(policies_app, name="policies")
+HELP = "List, show, validate and test policy tables (policies/*.toml and --policies-dir)."
 
-PoliciesDir = Annotated[list[Path] | None, typer.Option(
-    "--policies-dir", help="Extra policy tables (also $INCENTIVES_POLICIES_DIR); may replace a bundled id.")]
+EXAMPLES = {
+    "list": """Examples:
 
+  incentives policies list
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
+  incentives policies list --on 2026-06-30 --format json
+""",
+    "show": """Examples:
+
+  incentives policies show nanchang
+
+  incentives policies show 北京 --clause first_trial
+""",
+    "validate": """Examples:
+
+  incentives policies validate docs/example/policies/example-city-software-2024.toml
+
+  incentives policies validate my-policies/ --strict --format json
+""",
+    "test": """Examples:
+
+  incentives policies test
+
+  incentives policies test wuhan -v
+""",
+}
+
+POLICY_HELP = ("Policy id (see `policies list`), jurisdiction (nanchang) or its Chinese name (南昌), "
+               "or a policy table file.")
 
 
 # ---------------------------------------------------------------- plain-text helpers
@@ -90,41 +107,57 @@ def validity(policy: Policy) -> str:
 # ---------------------------------------------------------------- list
 
 
-@policies_app.command("list")
+LIST_HEADER = ["ID", "TITLE", "JURISDICTION", "DOCUMENT", "VALIDITY", "CLAUSES"]
+
+
+def _list_rows(pols: list[Policy], day: dt.date) -> list[list[str]]:
+    return [[p.id, p.title_zh, p.jurisdiction, p.document_number or "—", validity(p), str(len(p.clauses)),
+             status_of(p, day)] for p in pols]
+
+
+def _list_table(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.date) -> None:
+    term.write(visible(columns([*LIST_HEADER, f"STATUS ON {day}"], _list_rows(pols, day)), allow="\n"))
+
+
+def _list_markdown(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.date) -> None:
+    def cell(text: str) -> str:
+        return visible(text).replace("|", "\\|")
+
+    header = [*LIST_HEADER, f"STATUS ON {day}"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in _list_rows(pols, day)]
+    term.write("\n".join(lines))
+
+
+def _list_json(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.date) -> None:
+    term.write(json.dumps([{
+        "id": p.id, "title": p.title_zh, "title_en": p.title_en, "jurisdiction": p.jurisdiction,
+        "document_number": p.document_number, "valid_from": p.valid_from.isoformat(),
+        "valid_until": p.valid_until.isoformat() if p.valid_until else None,
+        "clauses": len(p.clauses), "status": status_of(p, day), "path": catalog.sources.get(p.id, p.path),
+    } for p in pols], ensure_ascii=False, indent=2))
+
+
+LIST_RENDERERS = {Format.table: _list_table, Format.json: _list_json, Format.markdown: _list_markdown}
+
+
 def list_(
+    ctx: typer.Context,
     policies_dir: PoliciesDir = None,
-    on: Annotated[str | None, typer.Option("--on", help="Status on this date (YYYY-MM-DD); default: today.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    on: Annotated[dt.date | None, typer.Option(
+        "--on", metavar="YYYY-MM-DD", parser=parse_date, help="Status on this date; default: today.")] = None,
+    fmt: Annotated[Format, format_option(*LIST_RENDERERS)] = Format.table,
 ) -> None:
     """Every loaded policy: id, title, jurisdiction, document number, validity, clauses, status."""
+    term = terminal_of(ctx)
 
     def run() -> None:
-        day = _date(on)
+        day = on or dt.date.today()
         catalog = load_catalog(policies_dir or ())
         pols = sorted(catalog.policies.values(), key=lambda p: (p.jurisdiction, p.id))
-        if fmt == Format.json:
-            typer.echo(json.dumps([{
-                "id": p.id, "title": p.title_zh, "title_en": p.title_en, "jurisdiction": p.jurisdiction,
-                "document_number": p.document_number, "valid_from": p.valid_from.isoformat(),
-                "valid_until": p.valid_until.isoformat() if p.valid_until else None,
-                "clauses": len(p.clauses), "status": status_of(p, day), "path": catalog.sources.get(p.id, p.path),
-            } for p in pols], ensure_ascii=False, indent=2))
-            return
-        rows = [[p.id, p.title_zh, p.jurisdiction, p.document_number or "—", validity(p), str(len(p.clauses)),
-                 status_of(p, day)] for p in pols]
-        typer.echo(columns(["ID", "TITLE", "JURISDICTION", "DOCUMENT", "VALIDITY", "CLAUSES", f"STATUS ON {day}"],
-                           rows))
+        LIST_RENDERERS[fmt](term, catalog, pols, day)
 
-    guarded(run)
-
-
-def _date(text: str | None) -> dt.date:
-    if text is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{text!r} is not a date such as 2024-12-31", Location(field="--on")) from None
+    guarded(run, term)
 
 
 # ---------------------------------------------------------------- show
@@ -244,38 +277,61 @@ def _policy_from(target: str, catalog: Catalog) -> Policy:
     return _get(catalog, target)
 
 
-def _get(catalog: Catalog, pid: str) -> Policy:
-    """A policy of the catalogue; an unknown id is an InputError about the argument (with a did-you-mean)."""
-    try:
-        return catalog.get(pid)
-    except InputError as exc:
-        raise InputError(exc.message, Location(field="ID")) from None
+def _get(catalog: Catalog, name: str) -> Policy:
+    """The one policy a name stands for (``Catalog.resolve``)."""
+    found = catalog.resolve(name, "POLICY")
+    if len(found) > 1:
+        raise OptionError(f"{name!r} stands for {len(found)} policies ({', '.join(p.id for p in found)}); "
+                          f"name one of them", Location(field="POLICY"))
+    return found[0]
 
 
-@policies_app.command("show")
+def _policies_from(target: str, catalog: Catalog) -> list[Policy]:
+    """A policy table file, or the catalogue's policies a name stands for (``Catalog.resolve``)."""
+    if _is_file(target):
+        return [_policy_from(target, catalog)]
+    return list(catalog.resolve(target, "POLICY"))
+
+
+def _is_file(target: str) -> bool:
+    return target.endswith(".toml") or "/" in target or "\\" in target
+
+
+def _clause_of(pol: Policy, clause: str) -> Clause:
+    """A clause of the policy, matched without regard to case; else an OptionError with a did-you-mean."""
+    ids = [c.id for c in pol.clauses]
+    for cid in ids:
+        if cid.lower() == clause.strip().lower():
+            return pol.clause(cid)
+    close = difflib.get_close_matches(clause.strip().lower(), ids, n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    raise OptionError(f"policy {pol.id!r} has no clause {clause!r}{hint}; clauses: {', '.join(ids)}",
+                      Location(field="--clause"))
+
+
 def show(
-    policy: Annotated[str, typer.Argument(help="Policy id (see `policies list`) or a policy table file.",
-                                          show_default=False)],
-    clause: Annotated[str | None, typer.Option("--clause", "-c", help="Show only this clause.")] = None,
+    ctx: typer.Context,
+    policy: Annotated[str, typer.Argument(metavar="POLICY", help=POLICY_HELP, show_default=False)],
+    clause: Annotated[str | None, typer.Option("--clause", "-c", metavar="CLAUSE",
+                                               help="Show only this clause (its id).")] = None,
     policies_dir: PoliciesDir = None,
 ) -> None:
-    """Every clause with its section, quoted sentence, rule in words, caps, basis and group; then the policy-wide rules."""
+    """Every clause with its section, quoted sentence, rule in words, caps, basis and group; then the policy-wide rules.
+
+    A jurisdiction with several policies shows each of them.
+    """
+    term = terminal_of(ctx)
 
     def run() -> None:
         catalog = load_catalog(policies_dir or ())
-        pol = _policy_from(policy, catalog)
-        only = None
-        if clause is not None:
-            ids = [c.id for c in pol.clauses]
-            if clause not in ids:
-                close = difflib.get_close_matches(clause, ids, n=1)
-                hint = f' (did you mean "{close[0]}"?)' if close else ""
-                raise InputError(f"policy {pol.id!r} has no clause {clause!r}{hint}; clauses: {', '.join(ids)}",
-                                 Location(field="--clause"))
-            only = pol.clause(clause)
-        typer.echo(policy_text(pol, only))
+        pols = _policies_from(policy, catalog)
+        if clause is not None and len(pols) > 1:
+            raise OptionError(f"{policy!r} stands for {len(pols)} policies ({', '.join(p.id for p in pols)}); "
+                              f"name one of them with --clause", Location(field="POLICY"))
+        texts = [policy_text(pol, _clause_of(pol, clause) if clause is not None else None) for pol in pols]
+        term.write(visible("\n\n".join(texts), allow="\n"))
 
-    guarded(run)
+    guarded(run, term)
 
 
 # ---------------------------------------------------------------- validate
@@ -330,16 +386,20 @@ def _validate_cases_file(path: Path, catalog: Catalog | None) -> Report:
     return Report(str(path), None, tuple(problems))
 
 
-@policies_app.command("validate")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Policy tables (or directories, or .cases.toml files).",
-                                                show_default=False)],
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", show_default=False,
+                                                help="Policy tables (or directories, or .cases.toml files).")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1).")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show errors only, not warnings.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    quiet: Quiet = False,
+    fmt: Annotated[Format, format_option(Format.table, Format.json)] = Format.table,
     policies_dir: PoliciesDir = None,
 ) -> None:
-    """Check policy tables: keys, types, fields, expressions, ids, groups, caps, dates. Exit 1 on any error."""
+    """Check policy tables: keys, types, fields, expressions, ids, groups, caps, dates. Exit 1 on any error.
+
+    --quiet: errors only, no warnings.
+    """
+    term = terminal_of(ctx, quiet)
 
     def run() -> None:
         try:
@@ -353,17 +413,18 @@ def validate(
                 reports.append(_validate_cases_file(path, catalog))
                 continue
             report = _validate_one(path, catalog)
-            if report.policy is not None:
-                if report.policy.id in ids:
+            pol = report.policy
+            if pol is not None:
+                if pol.id in ids:
                     report = Report(report.path, None, report.problems + (Problem(
-                        ERROR, f"policy id {report.policy.id!r} is also used by {ids[report.policy.id]}",
+                        ERROR, f"policy id {pol.id!r} is also used by {ids[pol.id]}",
                         Location(file=str(path), field="id")),))
                 else:
-                    ids[report.policy.id] = str(path)
+                    ids[pol.id] = str(path)
             reports.append(report)
         failed = any(r.errors or (strict and r.warnings) for r in reports)
         if fmt == Format.json:
-            typer.echo(json.dumps([{
+            term.write(json.dumps([{
                 "file": r.path, "ok": not (r.errors or (strict and r.warnings)),
                 "policy": r.policy.id if r.policy else None,
                 "problems": [{"level": p.level, "message": p.message, "line": p.location.line,
@@ -375,36 +436,38 @@ def validate(
                 shown = sorted((p for p in r.problems if not (quiet and p.level != ERROR)),
                                key=lambda p: (p.location.line or 0, p.level != ERROR))
                 for p in shown:
-                    typer.echo(str(p))
+                    term.write(visible(str(p)))
                 what = f"policy {r.policy.id!r}" if r.policy else ("cases" if r.path.endswith(C.SUFFIX) else "")
                 verdict = "FAILED" if r.errors or (strict and r.warnings) else "OK"
-                typer.echo(f"{r.path}: {verdict}{' (' + what + ')' if what else ''}: "
-                           f"{len(r.errors)} error(s), {len(r.warnings)} warning(s)")
+                term.write(visible(f"{r.path}: {verdict}{' (' + what + ')' if what else ''}: "
+                                   f"{len(r.errors)} error(s), {len(r.warnings)} warning(s)"))
         if failed:
             raise typer.Exit(1)
 
-    guarded(run)
+    guarded(run, term)
 
 
 # ---------------------------------------------------------------- test
 
 
-@policies_app.command("test")
 def test(
+    ctx: typer.Context,
     targets: Annotated[list[str] | None, typer.Argument(
-        help="Policy ids, policy tables or .cases.toml files; default: every loaded policy's cases.",
-        show_default=False)] = None,
+        metavar="POLICY|FILE", show_default=False,
+        help="Policy ids or jurisdictions (as for `policies show`), policy tables or .cases.toml files; "
+             "default: every loaded policy's cases.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing cases too.")] = False,
     policies_dir: PoliciesDir = None,
 ) -> None:
-    """Run the worked cases (policies/<id>.cases.toml) and print a diff for every mismatch. Exit 1 on a failure."""
+    """Run the worked cases (policies/ID.cases.toml) and print a diff for every mismatch. Exit 1 on a failure."""
+    term = terminal_of(ctx)
 
     def run() -> None:
         catalog = load_catalog(policies_dir or ())
         jobs: list[tuple[C.CasesFile, Catalog]] = []
         without: list[str] = []
         for target in targets or []:
-            jobs.append(_job(target, catalog))
+            jobs += _jobs(target, catalog)
         if not targets:
             for pol, path in C.discover(catalog):
                 if path is None:
@@ -417,34 +480,35 @@ def test(
             bad = [o for o in outcomes if not o.passed]
             total += len(outcomes)
             failed += len(bad)
-            typer.echo(f"{cf.policy}: {len(outcomes) - len(bad)}/{len(outcomes)} cases pass ({cf.path})")
+            term.write(visible(f"{cf.policy}: {len(outcomes) - len(bad)}/{len(outcomes)} cases pass ({cf.path})"))
             for o in outcomes:
                 if verbose or not o.passed:
-                    typer.echo("  " + C.describe(o).replace("\n", "\n  "))
+                    term.write(visible("  " + C.describe(o).replace("\n", "\n  "), allow="\n"))
         for pid in without:
-            typer.echo(f"{pid}: no cases file (write {pid}{C.SUFFIX} beside its table)")
-        typer.echo(f"{total - failed} passed, {failed} failed")
+            term.write(f"{pid}: no cases file (write {pid}{C.SUFFIX} beside its table)")
+        term.write(f"{total - failed} passed, {failed} failed")
         if failed or not jobs:
             raise typer.Exit(1)
 
-    guarded(run)
+    guarded(run, term)
 
 
-def _job(target: str, catalog: Catalog) -> tuple[C.CasesFile, Catalog]:
-    """What to run for one target: an id, a policy table or a cases file."""
+def _jobs(target: str, catalog: Catalog) -> list[tuple[C.CasesFile, Catalog]]:
+    """What to run for one target: a cases file, a policy table, or the policies a name stands for."""
     path = Path(target)
     if target.endswith(C.SUFFIX):
         cf = C.load_cases(path)
         sibling = path.with_name(path.name[: -len(C.SUFFIX)] + ".toml")
         if sibling.is_file():
-            return cf, C.catalog_with(catalog, _policy_from(str(sibling), catalog))
-        return cf, catalog
-    if target.endswith(".toml"):
+            return [(cf, C.catalog_with(catalog, _policy_from(str(sibling), catalog)))]
+        return [(cf, catalog)]
+    if _is_file(target):
         pol = _policy_from(target, catalog)
-        cat = C.catalog_with(catalog, pol)
-    else:
-        pol = _get(catalog, target)
-        cat = catalog
+        return [_cases_of(pol, C.catalog_with(catalog, pol))]
+    return [_cases_of(pol, catalog) for pol in catalog.resolve(target, "POLICY")]
+
+
+def _cases_of(pol: Policy, cat: Catalog) -> tuple[C.CasesFile, Catalog]:
     found = C.cases_path(pol)
     if found is None:
         raise InputError(f"policy {pol.id!r} has no cases file: write {pol.id}{C.SUFFIX} beside {pol.path}",

@@ -8,21 +8,16 @@ lays them out.
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from ..batch import BatchReport, PolicyBudget
 from ..money import format_fen_grouped
 from .terminal import default_console
+from .terminal import progress as _terminal_progress
 
 
 def _money(fen: int) -> str:
@@ -140,21 +135,5 @@ def print_problems(r: BatchReport, console: Console) -> None:
                       soft_wrap=True)
 
 
-@contextmanager
-def progress(enabled: bool) -> Iterator[Callable[[int, int, int, int], None]]:
-    """A progress bar on stderr (bytes read, rows/s, bad rows) when it is a terminal; else a no-op."""
-    if not enabled or not sys.stderr.isatty():
-        yield lambda done, total, rows, bad: None
-        return
-    console = Console(stderr=True)
-    start = time.monotonic()
-    with Progress(TextColumn("batch"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rate]}"),
-                  TextColumn("{task.fields[bad]}"), TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("rows", total=None, rate="", bad="")
-
-        def update(done: int, total: int, rows: int, bad: int) -> None:
-            elapsed = max(time.monotonic() - start, 1e-9)
-            bar.update(task, completed=done, total=total, rate=f"{rows / elapsed:,.0f} rows/s",
-                       bad=f"{bad:,} bad" if bad else "")
-
-        yield update
+# the progress bar moved to render.terminal (Terminal.progress); re-exported for existing callers
+progress = _terminal_progress

@@ -1,23 +1,177 @@
-"""The width and colour rules of every console (until the Terminal object owns them)."""
+"""The one terminal of a command: its two Rich consoles, width, colour, quiet mode and progress bar.
+
+Built once per invocation (in the root callback of ``cli.py``), stored on the
+Click context and handed to every command, as hatch's ``Application`` /
+``Terminal`` do. Renderers receive ``terminal.out`` (a ``rich.console.Console``)
+and never build a console of their own.
+
+Width: a real terminal gives its own width; anything else (a pipe, a file, a
+test) gets ``$COLUMNS`` when it is set to a positive number, else
+:data:`PIPE_WIDTH` columns, the same for every command, so that captured
+output is the same on every machine.
+
+Colour: none when ``NO_COLOR`` is set (to anything non-empty, https://no-color.org);
+otherwise on when ``FORCE_COLOR`` is set non-empty (https://force-color.org), even
+into a pipe; otherwise on exactly when the stream is a terminal.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
+from typing import IO, TextIO
 
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-#: width when the output is not a terminal and $COLUMNS is not set (pipes, files, tests)
+from ..text import visible
+
+#: width of output that does not go to a terminal and has no $COLUMNS
 PIPE_WIDTH = 120
 
+#: update(bytes done, bytes total, rows done, bad rows) -- what batch reports while it runs
+ProgressUpdate = Callable[[int, int, int, int], None]
 
-def pipe_width() -> int:
-    cols = os.environ.get("COLUMNS", "")
-    return int(cols) if cols.isdigit() and int(cols) > 0 else PIPE_WIDTH
+
+def _isatty(stream: IO[str] | None) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (ValueError, OSError):  # a closed or odd stream
+        return False
+
+
+def width_of(stream: TextIO | None, environ: Mapping[str, str]) -> int:
+    """A terminal's own width; else $COLUMNS when it is a positive number; else PIPE_WIDTH."""
+    if _isatty(stream):
+        try:
+            assert stream is not None
+            return max(os.get_terminal_size(stream.fileno()).columns, 20)
+        except (OSError, ValueError, AttributeError):
+            pass
+    columns = environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return PIPE_WIDTH
+
+
+def colour_for(stream: TextIO | None, environ: Mapping[str, str]) -> bool:
+    """NO_COLOR wins; then FORCE_COLOR; else colour exactly when the stream is a terminal."""
+    if environ.get("NO_COLOR", ""):
+        return False
+    if environ.get("FORCE_COLOR", ""):
+        return True
+    return _isatty(stream)
+
+
+def make_console(stream: TextIO | None, *, stderr: bool, environ: Mapping[str, str]) -> Console:
+    """A Rich console for stdout or stderr, following the width and colour rules above."""
+    colour = colour_for(stream, environ)
+    tty = _isatty(stream)
+    return Console(
+        stderr=stderr,
+        width=width_of(stream, environ),
+        # a forced colour into a pipe needs Rich to treat the pipe as a terminal
+        force_terminal=tty or colour,
+        color_system="auto" if colour else None,
+        no_color=not colour,
+        highlight=False,
+        emoji=False,
+        _environ={k: v for k, v in environ.items() if k not in ("COLUMNS", "LINES")},
+    )
+
+
+@contextmanager
+def progress(enabled: bool, console: Console | None = None) -> Iterator[ProgressUpdate]:
+    """A progress bar on stderr (bytes read, rows/s, bad rows) when it is a terminal; else a no-op."""
+    console = console or Console(stderr=True)
+    if not enabled or not _isatty(console.file):
+        yield lambda done, total, rows, bad: None
+        return
+    start = time.monotonic()
+    with Progress(TextColumn("batch"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rate]}"),
+                  TextColumn("{task.fields[bad]}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("rows", total=None, rate="", bad="")
+
+        def update(done: int, total: int, rows: int, bad: int) -> None:
+            elapsed = max(time.monotonic() - start, 1e-9)
+            bar.update(task, completed=done, total=total, rate=f"{rows / elapsed:,.0f} rows/s",
+                       bad=f"{bad:,} bad" if bad else "")
+
+        yield update
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """stdout and stderr of one invocation.
+
+    ``out``: the console every renderer prints to (tables, reports).
+    ``err``: errors, warnings about the run, the progress bar.
+    ``quiet``: the command was asked for less (no progress bar; what else is
+    left out is the command's choice, e.g. batch's budget tables).
+    """
+
+    out: Console
+    err: Console
+    quiet: bool = False
+
+    @classmethod
+    def create(cls, *, quiet: bool = False, environ: Mapping[str, str] | None = None,
+               stdout: TextIO | None = None, stderr: TextIO | None = None) -> Terminal:
+        """The terminal of the current process (``sys.stdout`` / ``sys.stderr`` and ``os.environ``)."""
+        env = os.environ if environ is None else environ
+        out = make_console(stdout or sys.stdout, stderr=False, environ=env)
+        err = make_console(stderr or sys.stderr, stderr=True, environ=env)
+        if stdout is not None:
+            out.file = stdout
+        if stderr is not None:
+            err.file = stderr
+        return cls(out, err, quiet)
+
+    @property
+    def width(self) -> int:
+        """The width renderers lay out for (stdout's)."""
+        return self.out.width
+
+    @property
+    def colour(self) -> bool:
+        return self.out.color_system is not None
+
+    def quieted(self, quiet: bool) -> Terminal:
+        """This terminal, in quiet mode when ``quiet`` (a command's own --quiet)."""
+        return replace(self, quiet=True) if quiet and not self.quiet else self
+
+    def write(self, text: str, end: str = "\n") -> None:
+        """Text exactly as given (JSON, Markdown, plain text) to stdout: no markup, wrapping or styling."""
+        self.out.file.write(text + end)
+        self.out.file.flush()
+
+    def error(self, message: str) -> None:
+        """``error: <message>`` on stderr, with control and escape characters made visible.
+
+        A message of several problems (a profile with six mistakes) keeps its line breaks: one problem a line.
+        """
+        line = Text("error:", style="bold red")
+        line.append(" " + visible(message, allow="\n"))
+        self.err.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    def warning(self, message: str) -> None:
+        """``warning: <message>`` on stderr (not shown in quiet mode)."""
+        if self.quiet:
+            return
+        line = Text("warning:", style="yellow")
+        line.append(" " + visible(message))
+        self.err.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    def progress(self, enabled: bool = True) -> AbstractContextManager[ProgressUpdate]:
+        """A progress bar on stderr while the block runs, or a no-op (quiet, disabled, stderr not a terminal)."""
+        return progress(enabled and not self.quiet, self.err)
 
 
 def default_console(stderr: bool = False) -> Console:
-    """A console: the terminal's own width, else $COLUMNS, else ``PIPE_WIDTH``."""
-    console = Console(highlight=False, emoji=False, stderr=stderr)
-    if not console.is_terminal:
-        console = Console(highlight=False, emoji=False, stderr=stderr, width=pipe_width())
-    return console
+    """The console a renderer uses when it is called without one (the Python API): the same rules."""
+    return make_console(sys.stderr if stderr else sys.stdout, stderr=stderr, environ=os.environ)

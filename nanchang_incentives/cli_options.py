@@ -1,0 +1,157 @@
+"""The options several commands share, declared once (``Annotated`` aliases for Typer).
+
+Every value is checked when the command line is parsed: a bad one is a usage
+error (exit 2) with a one-line message that names the option, the value, what
+is expected and an example, e.g.
+``error: --year 20245: expected a fiscal year between 1990 and 2100, e.g. --year 2024``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from .money import YEAR_MAX, YEAR_MIN
+from .text import visible
+
+
+class OptionValueError(typer.BadParameter):
+    """A bad option value; its message already names the option and the value (shown as it is)."""
+
+    def format_message(self) -> str:
+        return self.message
+
+
+class Format(str, Enum):
+    """What a command writes to stdout: a table for people, JSON for scripts, Markdown for reports."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _choices(values: Iterable[str]) -> str:
+    """["a", "b", "c"] -> "a, b or c"."""
+    values = list(values)
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def enum_parser(option: str, allowed: Sequence[E]) -> Callable[[Any], E]:
+    """A parser of ``option``'s value: one of ``allowed`` (by value, without regard to case)."""
+    names = [str(f.value) for f in allowed]
+
+    def parse(value: Any) -> E:
+        if isinstance(value, Enum) and value in allowed:
+            return value  # type: ignore[return-value]
+        wanted = str(value).strip().lower()
+        for f in allowed:
+            if str(f.value) == wanted:
+                return f
+        raise OptionValueError(f"{option} {visible(str(value))}: expected {_choices(names)}, "
+                               f"e.g. {option} {names[-1]}")
+
+    return parse
+
+
+def choice_option(*decls: str, allowed: Sequence[Enum], help_: str) -> Any:
+    """An option whose value is one of an enum's (``--layout wide|long``), checked by :func:`enum_parser`."""
+    names = [str(f.value) for f in allowed]
+    return typer.Option(*decls, metavar="|".join(names), parser=enum_parser(decls[0], allowed),
+                        autocompletion=lambda: names, help=help_)
+
+
+def format_option(*allowed: Format, help_: str = "") -> Any:
+    """``--format/-f`` for a command that writes ``allowed`` (matched without regard to case).
+
+    Used as ``fmt: Annotated[Format, format_option(Format.table, Format.json)] = Format.table``.
+    """
+    return choice_option("--format", "-f", allowed=allowed,
+                         help_=help_ or f"{_choices([f.value for f in allowed])}.")
+
+
+def parse_year(value: str | int) -> int:
+    """A --year value: a whole number within the years the project computes."""
+    text = str(value).strip()
+    if re.fullmatch(r"\d{1,6}", text) and YEAR_MIN <= int(text) <= YEAR_MAX:
+        return int(text)
+    raise OptionValueError(f"--year {visible(str(value))}: expected a fiscal year between {YEAR_MIN} and "
+                           f"{YEAR_MAX}, e.g. --year 2024")
+
+
+def parse_date(value: str | dt.date) -> dt.date:
+    """A --on value: an ISO date."""
+    if isinstance(value, dt.date):
+        return value
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise OptionValueError(f"--on {visible(value)}: expected a date as YYYY-MM-DD, e.g. --on 2024-12-31")
+
+
+def parse_jobs(value: str | int) -> int:
+    """A --jobs value: a whole number of worker processes, 0 (choose) or more."""
+    text = str(value).strip()
+    if text.isdigit() and int(text) <= 256:
+        return int(text)
+    raise OptionValueError(f"--jobs {visible(str(value))}: expected a number of worker processes from 0 (choose) "
+                           f"to 256, e.g. --jobs 2")
+
+
+def parse_encoding(value: str) -> str:
+    """An --encoding value: a text encoding Python knows in which commas and line breaks are single bytes."""
+    try:
+        name = codecs.lookup(value.strip()).name
+    except LookupError:
+        name = ""
+    if not name or "a,\r\n".encode(name, errors="replace") != b"a,\r\n":
+        raise OptionValueError(f"--encoding {visible(value)}: expected utf-8, utf-8-sig, gb18030 or gbk, "
+                               f"e.g. --encoding gbk")
+    return value.strip()
+
+
+def split_names(values: Sequence[str] | None) -> list[str]:
+    """Repeated options and comma lists alike: ["a,b", " c "] -> ["a", "b", "c"] (also "，" and "、")."""
+    out: list[str] = []
+    for value in values or ():
+        out += [part.strip() for part in re.split(r"[,，、]", value) if part.strip()]
+    return out
+
+
+NAMES_HELP = ("a policy id, a jurisdiction (nanchang) or its Chinese name (南昌, 武汉, 北京), or an unambiguous "
+              "prefix of one; repeat the option or separate names with commas")
+
+#: --policies-dir DIR (repeatable)
+PoliciesDir = Annotated[list[Path] | None, typer.Option(
+    "--policies-dir", metavar="DIR",
+    help="Extra policy tables, repeatable (also $INCENTIVES_POLICIES_DIR); a table there may replace a bundled id.")]
+
+#: --year YEAR
+Year = Annotated[int | None, typer.Option(
+    "--year", metavar="YEAR", parser=parse_year,
+    help=f"Fiscal year {YEAR_MIN}–{YEAR_MAX}; overrides the year of the profile (or of every CSV row).")]
+
+#: --quiet / -q
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Less output: no progress bar, summary tables or warnings (see the command's help).")]
+
+#: --policy / -p NAME (repeatable, comma lists)
+Policies = Annotated[list[str] | None, typer.Option(
+    "--policy", "-p", metavar="NAME",
+    help=f"Policies to apply: {NAMES_HELP}. Default: the company's own jurisdiction.")]
+
+#: --ignore-validity
+IgnoreValidity = Annotated[bool, typer.Option(
+    "--ignore-validity", help="Compute years outside a policy's validity (labelled HYPOTHETICAL).")]

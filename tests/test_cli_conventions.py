@@ -1,0 +1,289 @@
+"""CLI conventions (issue 8, item 5): --version/-V, -h, completion, help without type names, one-line
+usage errors with exit 2, names matched the same way in every command, no control characters on stderr."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from nanchang_incentives import __version__
+from nanchang_incentives.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+LED = str(SAMPLES / "nanchang-si-led-maker.toml")
+MULTI = str(SAMPLES / "multi-industry.toml")
+CSV = str(SAMPLES / "companies.csv")
+EXE = Path(sys.executable).parent / "incentives"
+ENV = {"INCENTIVES_POLICIES_DIR": "", "NO_COLOR": "1", "FORCE_COLOR": None, "COLUMNS": "120"}
+
+NANCHANG = "nanchang-electronic-information-2023"
+WUHAN = "wuhan-east-lake-software-2023"
+BEIJING = "beijing-robotics-2023"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args), env=ENV)
+
+
+def command_paths() -> list[tuple[str, ...]]:
+    """Every command of the tree, the root first: (), ("calc",), …, ("policies", "list"), …"""
+    out: list[tuple[str, ...]] = []
+
+    def walk(cmd, path: tuple[str, ...]) -> None:
+        out.append(path)
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return out
+
+
+# ---------------------------------------------------------------- version, help, completion
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag: str) -> None:
+    res = invoke(flag)
+    assert res.exit_code == 0
+    assert res.stdout == f"incentives {__version__}\n"
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=lambda p: " ".join(p) or "incentives")
+def test_dash_h_is_help_and_names_no_internal_type(path: tuple[str, ...]) -> None:
+    long = invoke(*path, "--help")
+    short = invoke(*path, "-h")
+    assert long.exit_code == 0 and short.exit_code == 0
+    assert short.stdout == long.stdout
+    assert "Usage: incentives" in long.stdout
+    # Typer's <bool>, <int>, <path>, <list[str]>, <text> … never appear
+    assert not re.search(r"<[A-Za-z_][\w\[\]|, .]*>", long.stdout), long.stdout
+
+
+@pytest.mark.parametrize("path", [p for p in command_paths() if p and p != ("policies",)],
+                         ids=lambda p: " ".join(p))
+def test_every_command_help_has_an_example(path: tuple[str, ...]) -> None:
+    out = invoke(*path, "--help").stdout
+    assert "Examples:" in out
+    assert f"incentives {' '.join(path)} " in out.split("Examples:")[1]
+
+
+def test_shell_completion_is_offered() -> None:
+    out = invoke("--help").stdout
+    assert "--install-completion" in out and "--show-completion" in out
+    res = invoke("--show-completion", "bash")
+    assert res.exit_code == 0
+    assert "_INCENTIVES_COMPLETE" in res.stdout
+
+
+@pytest.mark.parametrize("name", [NANCHANG, WUHAN, BEIJING])
+def test_policies_show_names_no_internal_type(name: str) -> None:
+    out = invoke("policies", "show", name).stdout
+    assert not re.search(r"<(bool|int|str|text|path|float|list\[[^\]]*\])>", out)
+
+
+# ---------------------------------------------------------------- bad option values: exit 2, one line
+
+BAD_VALUES = [
+    (("calc", LED, "--year", "20245"),
+     "error: --year 20245: expected a fiscal year between 1990 and 2100, e.g. --year 2024"),
+    (("calc", LED, "--year", "0"), "error: --year 0: expected a fiscal year between 1990 and 2100"),
+    (("calc", LED, "--year", "-1"), "error: --year -1: expected a fiscal year between 1990 and 2100"),
+    (("calc", LED, "--year", "2101"), "error: --year 2101: expected a fiscal year between 1990 and 2100"),
+    (("calc", LED, "--year", "twenty"), "error: --year twenty: expected a fiscal year"),
+    (("compare", MULTI, "--year", "0"), "error: --year 0: expected a fiscal year between 1990 and 2100"),
+    (("batch", CSV, "-o", "out.csv", "--year", "99999"), "error: --year 99999: expected a fiscal year"),
+    (("batch", CSV, "-o", "out.csv", "--encoding", "bogus"),
+     "error: --encoding bogus: expected utf-8, utf-8-sig, gb18030 or gbk, e.g. --encoding gbk"),
+    (("batch", CSV, "-o", "out.csv", "--encoding", "utf-16"), "error: --encoding utf-16: expected utf-8"),
+    (("batch", CSV, "-o", "out.csv", "--layout", "tall"), "error: --layout tall: expected wide or long"),
+    (("batch", CSV, "-o", "out.csv", "--format", "xls"), "error: --format xls: expected csv, jsonl or xlsx"),
+    (("batch", CSV, "-o", "out.csv", "--jobs", "-3"),
+     "error: --jobs -3: expected a number of worker processes from 0 (choose) to 256, e.g. --jobs 2"),
+    (("calc", LED, "--format", "xml"), "error: --format xml: expected table, json or markdown, e.g. --format markdown"),
+    (("compare", MULTI, "--format", "html"), "error: --format html: expected table, json or markdown"),
+    (("policies", "list", "--format", "text"), "error: --format text: expected table, json or markdown"),
+    (("policies", "validate", str(ROOT / "policies"), "--format", "markdown"),
+     "error: --format markdown: expected table or json, e.g. --format json"),
+    (("policies", "list", "--on", "2026/06/30"),
+     "error: --on 2026/06/30: expected a date as YYYY-MM-DD, e.g. --on 2024-12-31"),
+    (("policies", "list", "--on", "2026-02-30"), "error: --on 2026-02-30: expected a date as YYYY-MM-DD"),
+    (("compare", MULTI, "--cities", "shanghai"),
+     "error: --cities: unknown policy or jurisdiction 'shanghai'; jurisdictions: beijing, nanchang, wuhan-east-lake"),
+    (("compare", MULTI, "--cities", "nanchang,bejing"), '(did you mean "beijing"?)'),
+    (("compare", MULTI, "--cities", ","), "error: --cities: no city given"),
+    (("calc", LED, "--policy", "nanchang-electronic-information-2024"),
+     ("error: --policy: unknown policy or jurisdiction 'nanchang-electronic-information-2024' "
+      '(did you mean "nanchang-electronic-information-2023"?)')),
+    (("batch", CSV, "-o", "out.csv", "--policy", "wuhan-west-lake"),
+     "error: --policy: unknown policy or jurisdiction 'wuhan-west-lake' (did you mean \"wuhan-east-lake\"?)"),
+    (("policies", "show", "shenzhen"), "error: POLICY: unknown policy or jurisdiction 'shenzhen'"),
+    (("policies", "show", "nanchang", "--clause", "smart_factroy"),
+     "has no clause 'smart_factroy' (did you mean \"smart_factory\"?)"),
+    (("policies", "test", "shenzhen"), "error: POLICY: unknown policy or jurisdiction 'shenzhen'"),
+    (("calc", LED, "--frobnicate"), "error: No such option: --frobnicate"),
+    (("calc",), "error: Missing argument 'COMPANY.toml' (see: incentives calc --help)"),
+    (("batch", CSV), "error: Missing option '--output'"),
+    (("policies", "lint"), "error: No such command 'lint'"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), BAD_VALUES, ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_bad_option_value_exits_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                args: tuple[str, ...], says: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = invoke(*args)
+    assert res.exit_code == 2, res.output
+    assert res.stdout == ""
+    assert res.stderr.count("\n") == 1 and res.stderr.endswith("\n"), res.stderr
+    assert res.stderr.startswith("error: ")
+    assert says in res.stderr
+    assert "Traceback" not in res.output
+    assert not list(tmp_path.iterdir())  # nothing written (batch's output included)
+
+
+def test_the_console_script_gives_the_same_one_line() -> None:
+    """main() runs the app with standalone_mode=False and turns the usage error into the line and exit 2."""
+    res = subprocess.run([str(EXE), "calc", LED, "--year", "20245"], capture_output=True, text=True, check=False,
+                         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    assert res.returncode == 2
+    assert res.stderr == "error: --year 20245: expected a fiscal year between 1990 and 2100, e.g. --year 2024\n"
+    assert res.stdout == ""
+
+
+def test_python_m_runs_the_same_main() -> None:
+    res = subprocess.run([sys.executable, "-m", "nanchang_incentives", "-V"], capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 0 and res.stdout == f"incentives {__version__}\n"
+
+
+@pytest.mark.parametrize("year", ["0", "-1", "20245", "99999"])
+def test_a_profile_year_out_of_range_is_bad_input_with_file_and_line(tmp_path: Path, year: str) -> None:
+    text = Path(LED).read_text(encoding="utf-8")
+    bad = tmp_path / "bad-year.toml"
+    bad.write_text(re.sub(r"(?m)^year = .*$", f"year = {year}", text), encoding="utf-8")
+    line = next(i for i, s in enumerate(bad.read_text(encoding="utf-8").splitlines(), 1) if s.startswith("year ="))
+    for command in ("calc", "compare"):
+        res = invoke(command, str(bad))
+        assert res.exit_code == 1, res.output
+        assert f"bad-year.toml:{line}, field 'year': " in res.stderr
+        assert "Traceback" not in res.output
+
+
+def test_a_csv_year_out_of_range_is_a_bad_row(tmp_path: Path) -> None:
+    src = tmp_path / "c.csv"
+    src.write_text("name,jurisdiction,year,industries,revenue\nA,nanchang,20245,electronic-information,10亿\n",
+                   encoding="utf-8")
+    res = invoke("batch", str(src), "-o", str(tmp_path / "out.csv"), "-q")
+    assert res.exit_code == 1
+    assert "row 1, field 'year'" in res.stderr and "between 1990 and 2100" in res.stderr
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("year", ["1990", "2100"])
+def test_the_edges_of_the_year_range_compute(year: str) -> None:
+    """1990 and 2100 are accepted (expired, or hypothetical with --ignore-validity): no traceback."""
+    res = invoke("calc", LED, "--year", year, "--ignore-validity", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["year"] == int(year)
+
+
+# ---------------------------------------------------------------- names: one matcher for every command
+
+
+def policies_of(*args: str) -> list[str]:
+    res = invoke(*args, "--format", "json")
+    assert res.exit_code == 0, res.output
+    return [r["policy"] for r in json.loads(res.stdout)["results"]]
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["--policy", "nanchang"], [NANCHANG]),
+    (["--policy", "NANCHANG"], [NANCHANG]),
+    (["--policy", "南昌"], [NANCHANG]),
+    (["--policy", "武汉"], [WUHAN]),
+    (["--policy", "东湖"], [WUHAN]),
+    (["--policy", "北京"], [BEIJING]),
+    (["--policy", "wuhan"], [WUHAN]),                       # unambiguous prefix of wuhan-east-lake
+    (["--policy", "Beijing-Robotics-2023"], [BEIJING]),
+    (["--policy", "nanchang,北京"], [NANCHANG, BEIJING]),   # a comma list …
+    (["-p", "nanchang", "-p", "北京"], [NANCHANG, BEIJING]),  # … or the option repeated
+    (["--policy", "北京，武汉"], [BEIJING, WUHAN]),           # a full-width comma
+    (["--policy", "nanchang,南昌,nanchang-electronic-information-2023"], [NANCHANG]),  # no repeats
+])
+def test_calc_policy_names(names: list[str], expected: list[str]) -> None:
+    assert policies_of("calc", MULTI, *names) == expected
+
+
+@pytest.mark.parametrize(("cities", "expected"), [
+    ("北京,武汉", [BEIJING, WUHAN]),
+    ("Wuhan-East-Lake", [WUHAN]),
+    ("wuhan_east_lake", [WUHAN]),
+    ("nanchang-electronic-information-2023", [NANCHANG]),  # a policy id stands for its city
+])
+def test_compare_cities_use_the_same_names(cities: str, expected: list[str]) -> None:
+    assert policies_of("compare", MULTI, "--cities", cities) == expected
+
+
+def test_compare_cities_repeated() -> None:
+    assert policies_of("compare", MULTI, "-c", "南昌", "-c", "beijing") == [NANCHANG, BEIJING]
+
+
+def test_batch_policy_names(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    res = invoke("batch", CSV, "-o", str(out), "-q", "--policy", "北京,nanchang")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["policy"] for r in rows} == {BEIJING, NANCHANG}
+
+
+@pytest.mark.parametrize("name", ["南昌", "nanchang", "NanChang", "nanchang-electronic-information-2023", "nanch"])
+def test_policies_show_names(name: str) -> None:
+    res = invoke("policies", "show", name)
+    assert res.exit_code == 0, res.output
+    assert res.stdout == invoke("policies", "show", NANCHANG).stdout
+
+
+def test_policies_test_names() -> None:
+    res = invoke("policies", "test", "武汉")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith(f"{WUHAN}: ")
+
+
+def test_clause_names_are_case_insensitive() -> None:
+    res = invoke("policies", "show", "nanchang", "--clause", "Smart_Factory")
+    assert res.exit_code == 0, res.output
+    assert "smart_factory — 5G+智慧工厂补助" in res.stdout
+
+
+# ---------------------------------------------------------------- control characters never reach stderr
+
+
+def test_a_file_name_with_escapes_is_shown_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = invoke("calc", "evil\x1b]0;pwned\x07\x1b[2J.toml")
+    assert res.exit_code == 1
+    assert "\x1b" not in res.stderr and "\x07" not in res.stderr
+    assert "evil\\x1b]0;pwned\\x07\\x1b[2J.toml: file not found" in res.stderr
+
+
+def test_profile_text_in_an_error_is_shown_escaped(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\njurisdiction = "nan\\u001b[2Jchang\\u202e"\nyear = 2024\n', encoding="utf-8")
+    res = invoke("calc", str(bad))
+    assert res.exit_code == 1
+    assert "\x1b" not in res.stderr and "\u202e" not in res.stderr
+    assert "\\x1b[2J" in res.stderr
+
+
+def test_an_option_value_with_escapes_is_shown_escaped() -> None:
+    res = invoke("calc", LED, "--year", "20\x1b[31m24")
+    assert res.exit_code == 2
+    assert res.stderr == "error: --year 20\\x1b[31m24: expected a fiscal year between 1990 and 2100, e.g. --year 2024\n"

@@ -1,0 +1,158 @@
+"""The one Terminal (render/terminal.py) and text.visible: width, colour, quiet, progress, errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nanchang_incentives.render.terminal import PIPE_WIDTH, Terminal, colour_for, width_of
+from nanchang_incentives.text import visible
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- visible
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("plain 南昌 Co.", "plain 南昌 Co."),
+    ("\x1b]0;pwned\x07", "\\x1b]0;pwned\\x07"),                  # OSC title + BEL
+    ("\x1b[2J", "\\x1b[2J"),                                      # clear screen
+    ("\x1b]52;c;ZXZpbA==\x07", "\\x1b]52;c;ZXZpbA==\\x07"),      # OSC 52: write the clipboard
+    ("a\x00b\x7fc", "a\\x00b\\x7fc"),                             # NUL, DEL
+    ("\x9b31m\x9d", "\\x9b31m\\x9d"),                             # C1 CSI and OSC
+    ("abc\u202edcba", "abc\\u202edcba"),                          # RIGHT-TO-LEFT OVERRIDE
+    ("\u2066x\u2069", "\\u2066x\\u2069"),                          # isolates
+    ("a\u2028b", "a\\u2028b"),                                    # line separator
+    ("a\nb\tc\r", "a\\x0ab\\x09c\\x0d"),                          # nothing kept unless asked
+    ("C:\\data\\公司.toml", "C:\\data\\公司.toml"),                # backslashes stay
+])
+def test_visible(raw: str, shown: str) -> None:
+    assert visible(raw) == shown
+
+
+def test_visible_keeps_only_what_the_caller_allows() -> None:
+    assert visible("a\nb\tc\x1b", allow="\n") == "a\nb\\x09c\\x1b"
+    assert visible("a\nb\tc", allow="\n\t") == "a\nb\tc"
+
+
+# ---------------------------------------------------------------- width and colour
+
+
+def test_width_not_a_terminal_is_columns_else_120() -> None:
+    pipe = io.StringIO()
+    assert PIPE_WIDTH == 120
+    assert width_of(pipe, {}) == 120
+    assert width_of(pipe, {"COLUMNS": "80"}) == 80
+    assert width_of(pipe, {"COLUMNS": "200"}) == 200
+    assert width_of(pipe, {"COLUMNS": "wide"}) == 120
+    assert width_of(pipe, {"COLUMNS": "0"}) == 120
+
+
+def test_width_of_a_real_terminal_is_its_own() -> None:
+    """A pseudo-terminal of 93 columns: its width wins over $COLUMNS."""
+    import fcntl  # POSIX only, like the pseudo-terminal itself
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 93, 0, 0))
+        with os.fdopen(os.dup(slave), "w") as tty:
+            assert width_of(tty, {"COLUMNS": "200"}) == 93
+            assert colour_for(tty, {}) is True
+            assert colour_for(tty, {"NO_COLOR": "1"}) is False
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+@pytest.mark.parametrize(("env", "colour"), [
+    ({}, False),                                    # a pipe: no colour
+    ({"FORCE_COLOR": "1"}, True),                   # forced
+    ({"FORCE_COLOR": ""}, False),                   # empty is unset
+    ({"NO_COLOR": "1"}, False),
+    ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),  # NO_COLOR wins
+])
+def test_colour_rule_for_a_pipe(env: dict[str, str], colour: bool) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    term = Terminal.create(environ=env, stdout=out, stderr=err)
+    assert term.colour is colour
+    term.out.print("[bold red]x[/]")
+    assert ("\x1b[" in out.getvalue()) is colour
+
+
+def test_both_consoles_follow_the_rule() -> None:
+    term = Terminal.create(environ={"COLUMNS": "88"}, stdout=io.StringIO(), stderr=io.StringIO())
+    assert term.width == term.out.width == term.err.width == 88
+    assert not term.quiet
+
+
+def test_the_same_width_for_every_command_when_piped(tmp_path: Path) -> None:
+    """calc, compare, batch's budget view: each line of each is at most $COLUMNS (or 120) wide, never Rich's 80."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR", "INCENTIVES_POLICIES_DIR")}
+    env["NO_COLOR"] = "1"
+    exe = str(Path(sys.executable).parent / "incentives")
+    runs = [[exe, "calc", str(ROOT / "samples" / "nanchang-si-led-maker.toml")],
+            [exe, "compare", str(ROOT / "samples" / "multi-industry.toml")],
+            [exe, "batch", str(ROOT / "samples" / "companies.csv"), "-o", "r.csv"]]  # a short name: its summary
+    # line is never wrapped, so that the file name can be copied
+    for cmd in runs:
+        for columns in (None, "200"):
+            run_env = dict(env, **({"COLUMNS": columns} if columns else {}))
+            res = subprocess.run(cmd, capture_output=True, text=True, env=run_env, check=False, cwd=tmp_path)
+            assert res.returncode == 0, res.stderr
+            widest = max(len(line) for line in res.stdout.splitlines())
+            assert widest <= int(columns or PIPE_WIDTH), (cmd, columns)
+            assert widest > 80  # laid out for the documented width, not Rich's default
+
+
+# ---------------------------------------------------------------- errors, quiet, progress
+
+
+def test_error_is_one_line_with_controls_made_visible() -> None:
+    err = io.StringIO()
+    term = Terminal.create(environ={"COLUMNS": "40"}, stdout=io.StringIO(), stderr=err)
+    term.error("evil\x1b[2J.toml:3, field 'name': " + "x" * 80)
+    assert err.getvalue() == "error: evil\\x1b[2J.toml:3, field 'name': " + "x" * 80 + "\n"
+
+
+def test_quiet_hides_warnings_and_the_progress_bar() -> None:
+    err = io.StringIO()
+    term = Terminal.create(environ={}, stdout=io.StringIO(), stderr=err)
+    quiet = term.quieted(True)
+    assert quiet.quiet and not term.quiet and term.quieted(False) is term
+    quiet.warning("hidden")
+    term.warning("shown\x07")
+    assert err.getvalue() == "warning: shown\\x07\n"
+    with quiet.progress() as update:
+        update(1, 2, 3, 0)
+    assert err.getvalue() == "warning: shown\\x07\n"
+
+
+def test_progress_is_a_no_op_when_stderr_is_not_a_terminal() -> None:
+    err = io.StringIO()
+    term = Terminal.create(environ={"FORCE_COLOR": "1"}, stdout=io.StringIO(), stderr=err)
+    with term.progress() as update:
+        update(10, 100, 5, 1)
+    assert err.getvalue() == ""
+
+
+def test_budget_keeps_its_progress_name() -> None:
+    from nanchang_incentives.render import budget, terminal
+
+    assert budget.progress is terminal.progress
+
+
+def test_write_is_exact() -> None:
+    out = io.StringIO()
+    term = Terminal.create(environ={"COLUMNS": "10"}, stdout=out, stderr=io.StringIO())
+    term.write('{"name": "[bold]a very long line that is not wrapped"}')
+    term.write("no newline", end="")
+    assert out.getvalue() == '{"name": "[bold]a very long line that is not wrapped"}\nno newline'
