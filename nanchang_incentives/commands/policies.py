@@ -141,6 +141,8 @@ def rule_lines(policy: Policy, clause: Clause) -> list[str]:
             for c in clause.conditions))
     else:
         out.append("when: no condition beyond the policy's industries")
+    out.append("frequency: " + ("once (a one-off award: claimed in the fiscal year of the event)" if clause.one_off
+                                else "annual (claimable every year the conditions hold)"))
     if not clause.computes_amount:
         out.append("amount: none fixed by the text (discretionary): listed when the conditions hold")
         return out
@@ -163,10 +165,10 @@ def rule_lines(policy: Policy, clause: Clause) -> list[str]:
             parts.append(f"{format_units(clause.fixed)} yuan")
         out.append(f"amount: {up_to}{' × '.join(parts)}")
     caps = []
-    if clause.item_cap is not None:
-        caps.append(f"{format_units(clause.item_cap)} yuan per {clause.item_label}")
-    if clause.cap is not None:
-        caps.append(f"{format_units(clause.cap)} yuan per {clause.cap_period}")
+    for cap, scope in ((clause.item_cap, clause.item_cap_scope), (clause.cap, clause.cap_scope)):
+        if cap is not None and scope is not None:
+            caps.append(f"{format_units(cap)} yuan " + ("once" if scope == "once" else f"per {scope}")
+                        + f" (cap scope: {scope})")
     out.append("caps: " + ("; ".join(caps) if caps else "none at clause level"))
     basis = {"exact": "exact: the text fixes the amount",
              "up_to": "up_to: the text fixes only a ceiling; the amount shown is the most that can be granted"}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..engine import ClauseResult, PolicyResult
 from ..money import format_fen
+from ..policy import Clause
 
 
 def clause_dict(c: ClauseResult) -> dict:
@@ -32,6 +33,12 @@ def clause_dict(c: ClauseResult) -> dict:
     }
 
 
+def scope_keys(clause: Clause) -> dict:
+    """SPEC 9.5: ``frequency``, and ``cap_scope`` when the clause has a cap (its own, else its per-item cap)."""
+    scope = clause.main_cap_scope
+    return {"frequency": clause.frequency.value, **({"cap_scope": scope.value} if scope is not None else {})}
+
+
 def result_dict(r: PolicyResult) -> dict:
     p = r.policy
     return {
@@ -49,7 +56,7 @@ def result_dict(r: PolicyResult) -> dict:
         "caps": [cap.as_dict() for cap in r.caps],
         "warnings": list(r.warnings),
         "references": list(r.references),
-        "clauses": [clause_dict(c) for c in r.clauses],
+        "clauses": [clause_dict(c) | scope_keys(p.clause(c.id)) for c in r.clauses],
     }
 
 
