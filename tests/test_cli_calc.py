@@ -32,7 +32,7 @@ NANCHANG_IDS = {
     "one_firm_one_policy", "loan_interest", "ipo", "neeq_listing", "equity_investment", "equity_refinancing",
     "case_by_case", "major_project_award", "settlement", "si_led_rd", "si_led_sales", "rd_post_subsidy_topup",
     "rd_center", "innovation_platform", "major_tech_project", "smart_factory", "supply_chain_platform",
-    "event_hosting", "event_attraction",
+    "event_hosting", "event_attraction", "talent_and_jobs", "industry_fund",
 }
 
 #: sample -> (total, total_exact, total_up_to), worked out in test_samples.py
@@ -107,11 +107,11 @@ def test_table_key_figures_of_the_si_led_maker() -> None:
 
 def test_table_hides_irrelevant_clauses_and_summarises_missing_input(tmp_path: Path) -> None:
     out = calc(sample("nanchang-vr-studio")).stdout
-    rows = {line.split()[0] for line in out.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+三", line)}
+    rows = {line.split()[0] for line in out.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+[三四]", line)}
     # granted/capped, discretionary, and not eligible on a missed threshold (loan growth, rd_center, 10亿 project)
     assert rows == {"one_firm_one_policy", "loan_interest", "neeq_listing", "equity_investment", "case_by_case",
                     "major_project_award", "rd_post_subsidy_topup", "rd_center", "innovation_platform",
-                    "supply_chain_platform", "event_hosting", "event_attraction"}
+                    "supply_chain_platform", "event_hosting", "event_attraction", "talent_and_jobs", "industry_fund"}
     # growth 4500万: 55,000,000.00 short of 1亿 (the cell may wrap between the two)
     assert "(55,000,000.00" in out and "short of 100,000,000.00)" in out
 
@@ -126,7 +126,7 @@ def test_all_lists_every_clause() -> None:
     default = calc(sample("nanchang-vr-studio")).stdout
     res = calc(sample("nanchang-vr-studio"), "--all")
     assert res.exit_code == 0
-    rows = {line.split()[0] for line in res.stdout.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+三", line)}
+    rows = {line.split()[0] for line in res.stdout.splitlines() if re.match(r"^[a-z][a-z0-9_]+\s+[三四]", line)}
     assert rows == NANCHANG_IDS
     assert not re.search(r"(?m)^ipo\s", default) and re.search(r"(?m)^ipo\s", res.stdout)
 
@@ -169,6 +169,13 @@ def test_json_validates_against_the_schema_and_lists_every_clause(name: str) -> 
     assert {c["id"] for c in r["clauses"]} == NANCHANG_IDS
     assert len(r["clauses"]) == len(NANCHANG_IDS)
     assert (r["total"], r["total_exact"], r["total_up_to"]) == TOTALS[name]
+    # SPEC 9.5: every clause has a frequency; cap_scope only where there is a cap
+    scopes = {c["id"]: (c["frequency"], c.get("cap_scope")) for c in r["clauses"]}
+    assert scopes["loan_interest"] == ("annual", "year")  # 每家企业每年不超过200万元
+    assert scopes["smart_factory"] == ("once", "project")  # 单个项目最高不超过500万元
+    assert scopes["event_hosting"] == ("once", "event")  # 每项活动不超过100万元
+    assert scopes["neeq_listing"] == ("once", None)  # 成功挂牌: a one-off award, no cap
+    assert scopes["talent_and_jobs"] == ("annual", None)
 
 
 def test_json_small_firm_cap_note() -> None:
@@ -212,7 +219,7 @@ def test_year_outside_validity_expires_every_clause_with_a_warning() -> None:
     assert r["total"] == "0.00" and r["hypothetical"] is False
     assert any("outside the policy's validity" in w for w in r["warnings"])
     table = calc(sample("nanchang-vr-studio"), "--year", "2026").stdout
-    assert "19 of 19 clauses expired" in table
+    assert "21 of 21 clauses expired" in table
     assert "fiscal year 2026 NOT covered" in table
     assert "warning: 2026 is outside the policy's validity" in table
 

@@ -165,10 +165,11 @@ def rule_lines(policy: Policy, clause: Clause) -> list[str]:
             parts.append(f"{format_units(clause.fixed)} yuan")
         out.append(f"amount: {up_to}{' × '.join(parts)}")
     caps = []
-    for cap, scope in ((clause.item_cap, clause.item_cap_scope), (clause.cap, clause.cap_scope)):
-        if cap is not None and scope is not None:
-            caps.append(f"{format_units(cap)} yuan " + ("once" if scope == "once" else f"per {scope}")
-                        + f" (cap scope: {scope})")
+    if clause.item_cap is not None:
+        caps.append(f"{format_units(clause.item_cap)} yuan per {clause.item_label} (cap scope: {clause.item_cap_scope})")
+    if clause.cap is not None:
+        per = "once" if clause.cap_period == "once" else f"per {clause.cap_period}"
+        caps.append(f"{format_units(clause.cap)} yuan {per} (cap scope: {clause.cap_period})")
     out.append("caps: " + ("; ".join(caps) if caps else "none at clause level"))
     basis = {"exact": "exact: the text fixes the amount",
              "up_to": "up_to: the text fixes only a ceiling; the amount shown is the most that can be granted"}
