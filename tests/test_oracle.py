@@ -855,8 +855,8 @@ def test_frequency_and_cap_scope_in_the_json_agree_with_the_spec(policy: str) ->
 PLANTS = [
     # the issue's bug: rd_center without its R&D-centre condition pays 18,000,000.00 to a firm without one
     (NANCHANG, "nanchang-electronic-information-2023.toml",
-     '  { test = "has_rd_center", label = "has set up an R&D centre, alone or with universities / institutes '
-     '(设立研发中心)" },\n', "",
+     ('  { test = "has_rd_center", label = "has set up an R&D centre, alone or with universities / institutes '
+      '(设立研发中心)" },\n'), "",
      {"year": 2024, "industries": ["electronic-information"], **BIG_SALES, "revenue": 25 * YI,
       "rd_expense": D(120_000_000), "rd_staff": 150, "has_rd_center": False}),
     # a wrong rate: 16% for 15%
