@@ -47,7 +47,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = ROOT / "bench-out"
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: has_rd_center, chain_first_included (SPEC [2026-12])
 NANCHANG = "nanchang-electronic-information-2023"
 WUHAN = "wuhan-east-lake-software-2023"
 BEIJING = "beijing-robotics-2023"
@@ -63,6 +63,7 @@ COLUMNS = [
     "xinchuang_contract_non_hardware", "open_source_products", "newly_above_scale", "hosted_national_events",
     "breakthrough_investment", "platform_investment", "major_project_loans", "major_project_interest_year",
     "chain_contract_amount", "first_trial_unit_costs", "first_trial_prior_funding",
+    "has_rd_center", "chain_first_included",
 ]
 
 
@@ -188,6 +189,9 @@ def generate_chunk(seed: int, start: int, n: int) -> list[list[str]]:
             rng, rng.integers(100, 100_000, n) * wan)), ""),
         "first_trial_unit_costs": np.where(robotics, _list_text(rng, n, 0.03, 10 * 10_000, 80 * 10_000, 5), ""),
         "first_trial_prior_funding": np.where(robotics, _bool_text(rng, n, 0.3), ""),
+        # drawn last, so that the columns above stay as in version 3
+        "has_rd_center": _bool_text(rng, n, 0.7, 0.9),
+        "chain_first_included": np.where(robotics, _bool_text(rng, n, 0.6, 0.9), ""),
     }
     # a few bad cells per 10 000 rows, of different kinds
     bad = np.flatnonzero(rng.random(n) < 0.0004)
@@ -397,7 +401,8 @@ def ref_nanchang(r: dict[str, str]) -> dict[str, int] | None:
     base = _d(r["rd_post_subsidy_base"])
     if rd is not None and rd >= 20_000_000 and base is not None:
         a["rd_post_subsidy_topup"] = _cap_fen(_fen(base), 2000 * WAN)
-    if None not in (rev, rd, staff) and rev >= 2_000_000_000 and rd >= 100_000_000 and staff >= 100:
+    if _b(r["has_rd_center"]) is True and None not in (rev, rd, staff) and rev >= 2_000_000_000 \
+            and rd >= 100_000_000 and staff >= 100:
         a["rd_center"] = _cap_fen(_fen(rd * Decimal("0.15")), 2000 * WAN)
     if r["major_tech_projects"] and int(r["major_tech_projects"]) > 0:
         a["major_tech_project"] = int(r["major_tech_projects"]) * _fen(200 * WAN)
@@ -466,7 +471,7 @@ def ref_beijing(r: dict[str, str]) -> dict[str, int]:
     if k is not None and 1 <= k <= 3 and loans is not None:
         a["major_project_interest"] = _cap_fen(_fen(loans * LPR_5Y[year]), cap)
     chain = _d(r["chain_contract_amount"])
-    if chain is not None and chain > 0:
+    if chain is not None and chain > 0 and _b(r["chain_first_included"]) is True:
         a["chain_strengthening"] = _cap_fen(_fen(chain * Decimal("0.05")), cap)
     if r["first_trial_unit_costs"] and _b(r["first_trial_prior_funding"]) is False:
         units = sum(_cap_fen(_fen(_d(x)), 50 * WAN) for x in r["first_trial_unit_costs"].split(";"))

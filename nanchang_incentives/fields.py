@@ -45,7 +45,7 @@ BOUND = {MONEY: 10**17, MONEY_LIST: 10**17, COUNT: 10**7, YEAR: 2100, RATE: RATE
 
 EXAMPLES = {
     MONEY: '1200000, "1,200,000", "120万", "2.5亿元"',
-    MONEY_LIST: '["300万", "150万"] (in CSV: "300万;150万")',
+    MONEY_LIST: '["300万", "150万"], or one amount "300万" (in CSV: "300万;150万")',
     BOOL: "true or false (also 1/0, yes/no, 是/否, 有/无, √/×)",
     RATE: '"3.45%" (also "３.４５％")',
     COUNT: '3 (also "150人", "3个", "2项", "5家", "4台", "2套")',
@@ -219,6 +219,8 @@ def _split(value: object, csv: bool) -> list[object]:
 
 
 def _money_list(value: object, csv: bool) -> tuple[int, ...]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]  # one amount is a list of one (one project); a text amount is split below
     items = _split(value, csv)
     if len(items) > 1000:
         raise ValueProblem("more than 1000 items in one list")

@@ -15,9 +15,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from . import expr
 from . import fields as F
@@ -31,6 +33,36 @@ from .tomlio import TomlKind, line_index, read_bytes, read_toml
 BASES = ("exact", "up_to", "discretionary")
 ITEM = "item"
 ENV_DIRS = "INCENTIVES_POLICIES_DIR"
+
+
+class CapScope(StrEnum):
+    """What one cap limits, as its sentence gives it (SPEC 9.1).
+
+    ``year``: a company's award for one year (每年, 年度); ``project``: one project
+    (单个项目, 每项); ``event``: one event (每项活动); ``unit``: one unit of a product
+    (单台（套）); ``once``: a one-off award, whatever the year. A sentence that names
+    no period is ``project`` when the base is a project's investment, otherwise
+    ``once``; never ``year`` by default.
+    """
+
+    YEAR = "year"
+    PROJECT = "project"
+    EVENT = "event"
+    UNIT = "unit"
+    ONCE = "once"
+
+
+class Frequency(StrEnum):
+    """How often a clause can be claimed (SPEC 9.1).
+
+    ``annual``: on each year's figures, every year the conditions hold; ``once``: a
+    one-off award (落地, 上市, 挂牌, 入驻, 新建, 剥离, 新入规, 首次, a project or event
+    paid once), claimable in the fiscal year of the event, so its trigger fields mean
+    "in the year".
+    """
+
+    ANNUAL = "annual"
+    ONCE = "once"
 
 
 @dataclass(frozen=True)
@@ -58,8 +90,10 @@ class Clause:
     rate: expr.Expression | None = None
     fixed: int | None = None  # money units per unit of base (or in total)
     item_cap: int | None = None  # money units, per item
-    cap: int | None = None  # money units, per company and year (clause level)
-    cap_period: str = "year"
+    cap: int | None = None  # money units, on the clause's sum (its scope: cap_scope)
+    cap_scope: CapScope | None = None  # what ``cap`` limits; set exactly when cap is
+    item_cap_scope: CapScope | None = None  # what ``item_cap`` limits; set exactly when item_cap is
+    frequency: Frequency = Frequency.ANNUAL
     group: str | None = None
     notes: tuple[str, ...] = ()
     line: int | None = None
@@ -67,6 +101,21 @@ class Clause:
     @property
     def computes_amount(self) -> bool:
         return self.basis != "discretionary"
+
+    @property
+    def cap_period(self) -> str:
+        """The clause cap's scope as a word ("year", "project", "event", "unit", "once"); "" without a cap."""
+        return self.cap_scope.value if self.cap_scope is not None else ""
+
+    @property
+    def main_cap_scope(self) -> CapScope | None:
+        """The scope JSON's ``cap_scope`` names: the clause cap's, else the per-item cap's, else None."""
+        return self.cap_scope if self.cap is not None else self.item_cap_scope
+
+    @property
+    def one_off(self) -> bool:
+        """A one-off award (SPEC 9.1): claimable in the fiscal year of the event only."""
+        return self.frequency is Frequency.ONCE
 
     def names(self) -> frozenset[str]:
         """Every field the clause reads (derived once; the clause is frozen)."""
@@ -168,8 +217,8 @@ POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "issue
                "valid_until", "validity_note", "jurisdiction", "jurisdiction_names", "industries", "source_file",
                "source_section", "notes"}
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
-               "item_label", "base", "base_label", "rate", "fixed", "item_cap", "cap", "cap_period",
-               "group", "notes"}
+               "item_label", "base", "base_label", "rate", "fixed", "item_cap", "cap", "cap_scope",
+               "item_cap_scope", "frequency", "group", "notes"}
 CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes"}
 GROUP_KEYS = {"id", "clauses", "section", "quote"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
@@ -1008,8 +1057,15 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
     if group is not None and not isinstance(group, str):
         reader.error(f"group must be text, got {_short(group)}", table, "group", cid)
         group = None
+    cap_scope = _enum(raw, "cap_scope", CapScope, reader, table, cid)
+    item_cap_scope = _enum(raw, "item_cap_scope", CapScope, reader, table, cid)
+    frequency = _enum(raw, "frequency", Frequency, reader, table, cid)
+    _check_scopes(raw, reader, table, cid)
+    if "frequency" not in raw:
+        reader.warn('no frequency: say whether the clause pays on every year\'s figures (frequency = "annual") '
+                    'or is a one-off award (frequency = "once"); annual assumed', table, "frequency", cid)
     texts = {k: reader.text(raw, k, table, clause=cid) for k in ("title_zh", "title_en", "quote", "item_label",
-                                                                  "base_label", "cap_period")}
+                                                                  "base_label")}
     section = reader.text(raw, "section", table, required=True, clause=cid)
     notes = reader.texts(raw, "notes", table, cid)
     if not texts["quote"]:
@@ -1038,11 +1094,47 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         fixed=fixed,
         item_cap=item_cap,
         cap=cap,
-        cap_period=texts["cap_period"] or "year",
+        cap_scope=cap_scope,
+        item_cap_scope=item_cap_scope,
+        frequency=frequency or Frequency.ANNUAL,
         group=group,
         notes=notes,
         line=reader.lines.get(table, {}).get("<header>"),
     )
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _enum(raw: Mapping, key: str, kind: type[_E], reader: _Reader, table: tuple[str, int],
+          cid: str | None) -> _E | None:
+    """An enum-valued key (cap_scope, item_cap_scope, frequency): None when absent or wrong."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    allowed = [m.value for m in kind]
+    if not isinstance(value, str) or value not in allowed:
+        close = difflib.get_close_matches(str(value), allowed, n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        reader.error(f"{key} must be one of {', '.join(allowed)}, got {_short(value)}{hint}", table, key, cid)
+        return None
+    return kind(value)
+
+
+_SCOPE_HINT = ('as its sentence gives it: 每年/年度 -> "year", 单个项目/每项 -> "project", 每项活动 -> "event", '
+               '单台（套） -> "unit", a one-off award -> "once"; a sentence that names no period is "project" when '
+               'the base is a project\'s investment, otherwise "once" (never "year" by default)')
+
+
+def _check_scopes(raw: Mapping, reader: _Reader, table: tuple[str, int], cid: str | None) -> None:
+    """Every cap states its scope (SPEC 9.1), and a scope belongs to a cap."""
+    for cap_key, scope_key in (("cap", "cap_scope"), ("item_cap", "item_cap_scope")):
+        if raw.get(cap_key) is not None and raw.get(scope_key) is None:
+            reader.error(f'{cap_key} needs {scope_key} = "year", "project", "event", "unit" or "once", '
+                         f"{_SCOPE_HINT}", table, cap_key, cid)
+        elif raw.get(cap_key) is None and raw.get(scope_key) is not None:
+            reader.error(f"{scope_key} without {cap_key}: remove it, or add the {cap_key} it describes",
+                         table, scope_key, cid)
 
 
 def _check_magnitude(base: expr.Expression | None, rate: expr.Expression | None, fixed: int | None,

@@ -100,7 +100,7 @@ def test_company_cap_one_fen_over_cuts_one_fen(hand):
 
 def test_exclusive_group_keeps_the_highest_and_new_entrant_is_exempt(hand):
     # row 4: si_led_rd 2000万 × 20% = 400万; top-up 300万 × 100% = 300万 (rd 1.2亿 ≥ 2000万);
-    # rd_center 1.2亿 × 15% = 1800万 (revenue 25亿 ≥ 20亿, rd ≥ 1亿, staff 150 ≥ 100): rd_center wins
+    # rd_center 1.2亿 × 15% = 1800万 (has_rd_center 是, revenue 25亿 ≥ 20亿, rd ≥ 1亿, staff 150 ≥ 100): rd_center wins
     r = hand[4]
     assert (r["rd_center"], r["rd_center_status"]) == ("18000000.00", "granted")
     assert (r["si_led_rd"], r["si_led_rd_status"]) == ("0.00", "excluded")

@@ -155,15 +155,15 @@ def test_extra_empty_cells_at_the_end_are_accepted(catalog, tmp_path):
 
 
 def test_whitespace_only_cell_is_missing_and_padded_numbers_parse(catalog, tmp_path):
-    src = write(tmp_path / "a.csv", "name,jurisdiction,year,industries,revenue,rd_staff,rd_expense\n"
-                                    "A,nanchang,2024,electronic-information,  ,\" 120 \",1亿\n"
-                                    "B,nanchang,2024,electronic-information,  ,\" 12 \",1亿\n")
+    src = write(tmp_path / "a.csv", "name,jurisdiction,year,industries,revenue,rd_staff,rd_expense,has_rd_center\n"
+                                    "A,nanchang,2024,electronic-information,  ,\" 120 \",1亿,是\n"
+                                    "B,nanchang,2024,electronic-information,  ,\" 12 \",1亿,是\n")
     out = tmp_path / "o.csv"
     report = run_batch(src, out, catalog, BatchOptions(layout="long"))
     assert report.bad_rows == 0
     with open(out, newline="", encoding="utf-8") as f:
         rows = {(r["row"], r["clause"]): r for r in csv.DictReader(f)}
-    # revenue "  " is missing input: with 120 staff and 1亿 R&D, only revenue ≥ 20亿 is unknown
+    # revenue "  " is missing input: with an R&D centre, 120 staff and 1亿 R&D, only revenue ≥ 20亿 is unknown
     assert rows[("1", "rd_center")]["status"] == "missing_input"
     assert "add revenue" in rows[("1", "rd_center")]["explanation"]
     # " 12 " is 12 < 100: a failed condition decides, whatever revenue is

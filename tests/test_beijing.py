@@ -77,10 +77,37 @@ def test_declares_exactly_the_spec_fields(catalog: Catalog) -> None:
     assert {f.name for f in pol.fields} == {
         "breakthrough_investment", "platform_investment", "is_specialized", "first_time_above_scale",
         "output_first_over_100m", "benchmark_factory_investment", "major_project_loans",
-        "major_project_interest_year", "lpr_5y", "chain_contract_amount", "first_trial_unit_costs",
-        "first_trial_prior_funding"}
+        "major_project_interest_year", "lpr_5y", "chain_first_included", "chain_contract_amount",
+        "first_trial_unit_costs", "first_trial_prior_funding"}
     lpr = next(f for f in pol.fields if f.name == "lpr_5y")
     assert (lpr.type, lpr.default) == ("rate", "reference:lpr_5y")
+    # SPEC 9.1: the two project clauses take one amount per project
+    types = {f.name: f.type for f in pol.fields}
+    assert types["platform_investment"] == types["benchmark_factory_investment"] == "money_list"
+
+
+def test_cap_scopes_and_frequencies_follow_each_sentence(catalog: Catalog) -> None:
+    # SPEC 9.1. (frequency, clause cap scope, per-item cap scope), from each quoted sentence:
+    # 揭榜挂帅 根据攻关投入…最高3000万: no period, the base is a project's investment -> per project, once;
+    # 建设项目投资的30%…最高3000万 -> per construction project; 年度最高3000万 -> per year;
+    # 首次纳入…最高3000万: no period, not an investment -> once; 单台（套）50万, 年度200万 -> unit, year
+    got = {c.id: (c.frequency.value, c.cap_period or None, c.item_cap_scope and c.item_cap_scope.value)
+           for c in catalog.get(PID).clauses}
+    assert got == {
+        "key_tech_breakthrough": ("once", "project", None),
+        "enterprise_tech_center": ("once", None, None),
+        "public_platform": ("once", None, "project"),
+        "specialized_scale_up": ("once", None, None),
+        "benchmark_factory": ("once", None, "project"),
+        "major_project_interest": ("annual", "year", None),
+        "chain_strengthening": ("once", "once", None),
+        "first_trial_product": ("once", "year", "unit"),
+        "robot_fund": ("annual", None, None),
+    }
+    # JSON's cap_scope: the clause cap's, else the per-item cap's
+    scopes = {c.id: c.main_cap_scope for c in catalog.get(PID).clauses}
+    assert (scopes["public_platform"], scopes["first_trial_product"], scopes["robot_fund"]) == (
+        "project", "year", None)
 
 
 def test_every_quote_is_in_the_sources(catalog: Catalog) -> None:
@@ -153,6 +180,36 @@ def test_public_platform_thirty_percent(catalog: Catalog) -> None:
         "granted", 1500 * WAN, 1500 * WAN)
 
 
+def test_public_platform_one_amount_as_a_number_a_text_or_a_list_of_one(catalog: Catalog) -> None:
+    # SPEC 9.1: "one amount (one project) or a list": 50,000,000 × 30% = 15,000,000.00 every way
+    for value in (50_000_000, "5000万", ["5000万"]):
+        assert clause(result(catalog, platform_investment=value), "public_platform") == (
+            "granted", 1500 * WAN, 1500 * WAN), value
+
+
+def test_two_platforms_in_a_year_are_capped_per_project(catalog: Catalog) -> None:
+    # 按照不超过建设项目投资的30%予以补贴，最高3000万元, per construction project:
+    # 8000万 × 30% = 2400万 (under the cap); 1.2亿 × 30% = 3600万 -> 3000万. 2400万 + 3000万 = 5400万
+    # (a single cap over the year would have given 3000万); raw 2400万 + 3600万 = 6000万
+    res = result(catalog, platform_investment=["8000万", "12000万"])
+    assert clause(res, "public_platform") == ("capped", 5400 * WAN, 6000 * WAN)
+    item = next(c for c in res.caps if (c.kind, c.clause) == ("item", "public_platform"))
+    assert (item.limit, item.before, item.after) == (3000 * WAN, 6000 * WAN, 5400 * WAN)
+    # two platforms of exactly 1亿: 3000万 each, at the cap, granted: 6000万
+    assert clause(result(catalog, platform_investment=["1亿", "1亿"]), "public_platform") == (
+        "granted", 6000 * WAN, 6000 * WAN)
+    # one of them one fen over: 100,000,000.04 × 30% = 30,000,000.012 -> 30,000,000.01 -> 30,000,000.00
+    assert clause(result(catalog, platform_investment=["1亿", "100000000.04"]), "public_platform") == (
+        "capped", 6000 * WAN, 6000 * WAN + 1)
+
+
+def test_public_platform_no_project_and_missing(catalog: Catalog) -> None:
+    assert clause(result(catalog, platform_investment=[]), "public_platform") == ("not_eligible", 0, 0)
+    assert clause(result(catalog, platform_investment=0), "public_platform") == ("not_eligible", 0, 0)
+    c = result(catalog).clause("public_platform")
+    assert (c.status, c.missing) == ("missing_input", ("platform_investment",))
+
+
 def test_public_platform_exactly_at_cap_and_one_fen_over(catalog: Catalog) -> None:
     # 1亿 × 30% = 3000万 exactly
     assert clause(result(catalog, platform_investment="1亿"), "public_platform") == ("granted", 3000 * WAN, 3000 * WAN)
@@ -169,14 +226,36 @@ def test_benchmark_factory_thirty_percent_and_cap(catalog: Catalog) -> None:
         "capped", 3000 * WAN, 6000 * WAN)
 
 
+def test_benchmark_factory_is_capped_per_project(catalog: Catalog) -> None:
+    # 按照不超过建设项目投资的30%予以奖励，最高3000万元, per project: 2亿 × 30% = 6000万 -> 3000万;
+    # 2000万 × 30% = 600万. 3600万 (raw 6600万); 99,999,999.98 × 30% = 29,999,999.994 -> 29,999,999.99
+    res = result(catalog, benchmark_factory_investment=["2亿", "2000万"])
+    assert clause(res, "benchmark_factory") == ("capped", 3600 * WAN, 6600 * WAN)
+    assert clause(result(catalog, benchmark_factory_investment=["99999999.98"]), "benchmark_factory") == (
+        "granted", 3000 * WAN - 1, 3000 * WAN - 1)
+
+
 def test_chain_strengthening_five_percent_and_cap(catalog: Catalog) -> None:
-    # 1亿 × 5% = 500万; 6亿 × 5% = 3000万 exactly; 600,000,000.20 × 5% = 30,000,000.01 -> 30,000,000.00
-    assert clause(result(catalog, chain_contract_amount="1亿"), "chain_strengthening") == (
+    # 首次纳入 (chain_first_included); 1亿 × 5% = 500万; 6亿 × 5% = 3000万 exactly;
+    # 600,000,000.20 × 5% = 30,000,000.01 -> 30,000,000.00
+    first = {"chain_first_included": True}
+    assert clause(result(catalog, chain_contract_amount="1亿", **first), "chain_strengthening") == (
         "granted", 500 * WAN, 500 * WAN)
-    assert clause(result(catalog, chain_contract_amount="6亿"), "chain_strengthening") == (
+    assert clause(result(catalog, chain_contract_amount="6亿", **first), "chain_strengthening") == (
         "granted", 3000 * WAN, 3000 * WAN)
-    assert clause(result(catalog, chain_contract_amount="600000000.20"), "chain_strengthening") == (
+    assert clause(result(catalog, chain_contract_amount="600000000.20", **first), "chain_strengthening") == (
         "capped", 3000 * WAN, 3000 * WAN + 1)
+
+
+def test_chain_strengthening_needs_a_first_inclusion(catalog: Catalog) -> None:
+    # 首次纳入机器人整机和核心零部件配套的京津冀企业 (research notes §1, measure 7): a firm already in the
+    # chain is not eligible; one that does not say is missing chain_first_included, never a silent amount
+    c = result(catalog, chain_contract_amount="1亿", chain_first_included=False).clause("chain_strengthening")
+    assert (c.status, c.amount) == ("not_eligible", 0)
+    c = result(catalog, chain_contract_amount="1亿").clause("chain_strengthening")
+    assert (c.status, c.amount, c.missing) == ("missing_input", 0, ("chain_first_included",))
+    # nothing performed decides it without the flag
+    assert result(catalog, chain_contract_amount=0).clause("chain_strengthening").status == "not_eligible"
 
 
 # ---------------------------------------------------------------- specialized_scale_up
@@ -308,7 +387,7 @@ def test_one_clause_with_an_amount_no_notice(catalog: Catalog) -> None:
 
 def test_two_clauses_with_amounts_show_the_one_direction_notice(catalog: Catalog) -> None:
     # 1200万 + 1亿 × 5% = 500万: two clauses carry amounts
-    res = result(catalog, breakthrough_investment="1200万", chain_contract_amount="1亿")
+    res = result(catalog, breakthrough_investment="1200万", chain_contract_amount="1亿", chain_first_included=True)
     assert res.total == 1700 * WAN
     assert notice_shown(res)
 

@@ -33,7 +33,7 @@ NANCHANG_IDS = {
     "one_firm_one_policy", "loan_interest", "ipo", "neeq_listing", "equity_investment", "equity_refinancing",
     "case_by_case", "major_project_award", "settlement", "si_led_rd", "si_led_sales", "rd_post_subsidy_topup",
     "rd_center", "innovation_platform", "major_tech_project", "smart_factory", "supply_chain_platform",
-    "event_hosting", "event_attraction",
+    "event_hosting", "event_attraction", "talent_and_jobs", "industry_fund",
 }
 
 #: sample -> (total, total_exact, total_up_to), worked out in test_samples.py
@@ -45,7 +45,7 @@ TOTALS = {
 }
 
 #: colour off, no forced terminal: what a pipe or a file gets; these tables were laid out at WIDTH columns
-#: (140), so COLUMNS says so (without it a pipe gets render.terminal.PIPE_WIDTH, 120)
+#: (render.terminal.PIPE_WIDTH, 120, the width of a pipe), and COLUMNS says so explicitly
 PLAIN_ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None,
              "COLUMNS": str(WIDTH), "INCENTIVES_POLICIES_DIR": None}
 
@@ -120,7 +120,7 @@ def test_table_hides_irrelevant_clauses_and_summarises_missing_input(tmp_path: P
     # granted/capped, discretionary, and not eligible on a missed threshold (loan growth, rd_center, 10亿 project)
     assert rows == {"one_firm_one_policy", "loan_interest", "neeq_listing", "equity_investment", "case_by_case",
                     "major_project_award", "rd_post_subsidy_topup", "rd_center", "innovation_platform",
-                    "supply_chain_platform", "event_hosting", "event_attraction"}
+                    "supply_chain_platform", "event_hosting", "event_attraction", "talent_and_jobs", "industry_fund"}
     # growth 4500万: 55,000,000.00 short of 1亿 (the cell may wrap between the two)
     assert "is 45,000,000.00, 55,000,000.00 short of 100,000,000.00" in " ".join(out.split())
 
@@ -178,6 +178,13 @@ def test_json_validates_against_the_schema_and_lists_every_clause(name: str) -> 
     assert {c["id"] for c in r["clauses"]} == NANCHANG_IDS
     assert len(r["clauses"]) == len(NANCHANG_IDS)
     assert (r["total"], r["total_exact"], r["total_up_to"]) == TOTALS[name]
+    # SPEC 9.5: every clause has a frequency; cap_scope only where there is a cap
+    scopes = {c["id"]: (c["frequency"], c.get("cap_scope")) for c in r["clauses"]}
+    assert scopes["loan_interest"] == ("annual", "year")  # 每家企业每年不超过200万元
+    assert scopes["smart_factory"] == ("once", "project")  # 单个项目最高不超过500万元
+    assert scopes["event_hosting"] == ("once", "event")  # 每项活动不超过100万元
+    assert scopes["neeq_listing"] == ("once", None)  # 成功挂牌: a one-off award, no cap
+    assert scopes["talent_and_jobs"] == ("annual", None)
 
 
 def test_json_small_firm_cap_note() -> None:
@@ -221,7 +228,7 @@ def test_year_outside_validity_expires_every_clause_with_a_warning() -> None:
     assert r["total"] == "0.00" and r["hypothetical"] is False
     assert any("outside the policy's validity" in w for w in r["warnings"])
     table = calc(sample("nanchang-vr-studio"), "--year", "2026").stdout
-    assert "19 of 19 clauses expired" in table
+    assert "21 of 21 clauses expired" in table
     assert "fiscal year 2026 NOT covered" in table
     assert "warning: 2026 is outside the policy's validity" in table
 

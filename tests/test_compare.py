@@ -195,7 +195,8 @@ def test_table_city_rows(tri_table):
     assert row_cells(tri_table, "beijing") == [
         f"beijing {BEIJING}", "58,500,000.00", "0.00", "58,500,000.00", "4",
         "benchmark_factory up to 30,000,000.00",
-        "benchmark_factory: 30,000,000.00 per year first_trial_product: 500,000.00 per unit"]
+        # 按照不超过建设项目投资的30%…最高3000万元: per construction project (SPEC 9.1)
+        "benchmark_factory: 30,000,000.00 per project first_trial_product: 500,000.00 per unit"]
 
 
 def test_table_bar_chart(tri_table):

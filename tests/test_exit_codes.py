@@ -141,7 +141,7 @@ CASES = [
     Bad("policies show: unknown --clause", ("policies", "show", "beijing-robotics-2023", "--clause", "robot_fnd"), 2,
         "has no clause 'robot_fnd' (did you mean \"robot_fund\"?)"),
     Bad("policies validate: a broken table", ("policies", "validate", "policies/broken.toml"), 1,
-        "policies/broken.toml: FAILED: 10 error(s)"),
+        "policies/broken.toml: FAILED: 11 error(s)"),
     Bad("policies validate: a hostile table", ("policies", "validate", "hostile/hostile.toml"), 1,
         "calling '__import__(\"os\").system' is not allowed"),
     Bad("policies validate: file not found", ("policies", "validate", "missing.toml"), 1,

@@ -61,7 +61,7 @@ def test_rd_group_keeps_the_highest_after_clause_caps() -> None:
     # rd_center 2亿 × 15% = 30,000,000.00 -> clause cap 20,000,000.00 (clause cap before the group)
     # highest: rd_center 20,000,000.00; the other two excluded, amount 0, raw kept
     r = result(sales_revenue="100亿", si_led_rd_expense="1000万", rd_expense="2亿",
-               rd_post_subsidy_base="500万", revenue="30亿", rd_staff=150)
+               rd_post_subsidy_base="500万", revenue="30亿", rd_staff=150, has_rd_center=True)
     kept, a, b = r.clause("rd_center"), r.clause("si_led_rd"), r.clause("rd_post_subsidy_topup")
     assert (kept.status, kept.amount, kept.raw_amount) == ("capped", yuan("20000000.00"), yuan("30000000.00"))
     assert (a.status, a.amount, a.raw_amount) == ("excluded", 0, yuan("2000000.00"))
@@ -152,7 +152,8 @@ def test_company_cap_after_clause_cap_and_group() -> None:
     #   rd_center 2,000,000,000 × 10/21 = 20,000,000,000/21 = 952,380,952 + 8/21
     #   neeq        100,000,000 × 10/21 =  1,000,000,000/21 =  47,619,047 + 13/21
     # floors sum 999,999,999: the last fen to neeq (13/21 > 8/21)
-    r = result(sales_revenue="2亿", revenue="30亿", rd_expense="2亿", rd_staff=150, si_led_rd_expense="1000万",
+    r = result(sales_revenue="2亿", revenue="30亿", rd_expense="2亿", rd_staff=150, has_rd_center=True,
+               si_led_rd_expense="1000万",
                neeq_listed=True)
     assert r.clause("rd_center").amount == 952_380_952
     assert r.clause("neeq_listing").amount == 47_619_048
@@ -190,7 +191,7 @@ def test_company_cap_limit_is_rounded_half_up() -> None:
 def test_company_cap_does_not_count_discretionary_clauses() -> None:
     # “一企一策”“一事一议”除外, and discretionary clauses carry no amount anyway:
     # limit 2000万 × 5% = 1,000,000.00; counted before the cap: neeq 1,000,000.00 only
-    r = result(sales_revenue="2000万", neeq_listed=True, is_fortune500=True)
+    r = result(sales_revenue="2000万", neeq_listed=True, is_fortune500=True, project_in_production=True)
     assert r.clause("one_firm_one_policy").status == "discretionary"
     assert r.clause("case_by_case").status == "discretionary"
     assert r.clause("major_project_award").status == "discretionary"
@@ -297,7 +298,7 @@ def test_json_of_a_capped_result_matches_the_schema_and_the_numbers() -> None:
     assert by_id["neeq_listing"]["amount"] == "285714.29"
     assert by_id["neeq_listing"]["raw_amount"] == "1000000.00"
     assert by_id["one_firm_one_policy"]["amount"] == "0.00"
-    assert len(by_id) == 19
+    assert len(by_id) == 21
 
 
 # ---------------------------------------------------------------- property: the cut is exact
@@ -344,9 +345,9 @@ def test_json_of_edge_results_matches_the_schema(fields: dict[str, object], opti
     doc = document("Cap Test Co.", r.year, [r])
     jsonschema.validate(doc, json.loads(SCHEMA.read_text(encoding="utf-8")))
     ids = [c["id"] for c in doc["results"][0]["clauses"]]
-    assert len(ids) == 19
+    assert len(ids) == 21
     assert ids[0] == "one_firm_one_policy"
-    assert ids[-1] == "event_attraction"
+    assert ids[-1] == "industry_fund"
 
 
 def test_company_cap_note_for_an_expired_year_says_not_applicable() -> None:

@@ -9,6 +9,7 @@ company cap (5亿) never binds here; the caps have their own module.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,8 @@ from nanchang_incentives.profile import Profile, parse_values
 POLICY_ID = "nanchang-electronic-information-2023"
 CATALOG = api.load()
 POLICY = CATALOG.get(POLICY_ID)
+#: the policy text (a copy of ../shared/sources/002_…, as shipped for the tests)
+SOURCE = Path(__file__).resolve().parent / "fixtures" / "nanchang" / "002_1ef662a3a919e830.txt"
 
 BASE: dict[str, object] = {
     "name": "Test EI Co.",
@@ -34,8 +37,10 @@ CLAUSE_IDS = (
     "one_firm_one_policy", "loan_interest", "ipo", "neeq_listing", "equity_investment", "equity_refinancing",
     "case_by_case", "major_project_award", "settlement", "si_led_rd", "si_led_sales", "rd_post_subsidy_topup",
     "rd_center", "innovation_platform", "major_tech_project", "smart_factory", "supply_chain_platform",
-    "event_hosting", "event_attraction",
+    "event_hosting", "event_attraction", "talent_and_jobs", "industry_fund",
 )
+#: the firm that rd_center is about: an R&D centre set up (联合设立或独立设立研发中心)
+RD_CENTER = {"has_rd_center": True}
 
 
 def yuan(text: str) -> int:
@@ -76,7 +81,7 @@ def test_every_clause_of_spec_5_is_listed_in_order() -> None:
     ("si_led_rd", "exact"), ("si_led_sales", "exact"), ("rd_post_subsidy_topup", "exact"),
     ("rd_center", "exact"), ("innovation_platform", "discretionary"), ("major_tech_project", "up_to"),
     ("smart_factory", "exact"), ("supply_chain_platform", "discretionary"), ("event_hosting", "exact"),
-    ("event_attraction", "exact"),
+    ("event_attraction", "exact"), ("talent_and_jobs", "discretionary"), ("industry_fund", "discretionary"),
 ])
 def test_basis_of_each_clause_matches_spec(cid: str, basis: str) -> None:
     assert clause(cid).basis == basis
@@ -90,13 +95,59 @@ def test_sources_point_to_section_three() -> None:
     assert sections["smart_factory"] == "三(四)"
     assert sections["supply_chain_platform"] == "三(七)"
     assert sections["event_attraction"] == "三(八)"
+    assert sections["talent_and_jobs"] == "三(五)"
+    assert sections["industry_fund"] == "四(三)"
+
+
+def test_every_quote_is_in_the_source_text() -> None:
+    """Traceability: each quoted sentence occurs in 002_… (up to the PDF's spaces and line breaks)."""
+    import re
+
+    def squash(text: str) -> str:
+        return re.sub(r"\s+", "", text)
+
+    text = squash(SOURCE.read_text(encoding="utf-8"))
+    for c in POLICY.clauses:  # a quote may leave out a passage, marked ……
+        assert c.quote and all(part in text for part in squash(c.quote).split("……")), c.id
+
+
+#: (frequency, clause-cap scope, per-item cap scope) as each sentence gives them (SPEC 9.1)
+SCOPES = {
+    "one_firm_one_policy": ("annual", None, None),     # 根据企业年度经营情况予以适当奖励
+    "loan_interest": ("annual", "year", None),         # 每家企业每年不超过200万元
+    "ipo": ("once", None, None),                       # 完成首发上市
+    "neeq_listing": ("once", None, None),              # 成功挂牌
+    "equity_investment": ("once", None, None),         # 引进…股权投资的 (each financing, in its year)
+    "equity_refinancing": ("once", None, None),        # 实现股权再融资的
+    "case_by_case": ("annual", None, None),            # 根据企业经营情况给予适当配套支持
+    "major_project_award": ("annual", None, None),     # 自项目投产后…在政策有效期内根据企业年度经营情况
+    "settlement": ("annual", "year", None),            # 每家公司每年不超过2000万元
+    "si_led_rd": ("annual", "year", None),             # 每家企业每年不超过1000万元
+    "si_led_sales": ("annual", "year", None),          # 每家企业每年不超过1000万元
+    "rd_post_subsidy_topup": ("annual", "year", None),  # 每年最高不超过2000万元
+    "rd_center": ("annual", "year", None),             # 给予每年不超过2000万元的补贴
+    "innovation_platform": ("once", None, None),       # 认定 (a recognition)
+    "major_tech_project": ("once", None, None),        # 每项给予100-200万元 (per project, once)
+    "smart_factory": ("once", None, "project"),        # 单个项目最高不超过500万元
+    "supply_chain_platform": ("annual", None, None),   # 根据企业年度经营情况予以适当支持
+    "event_hosting": ("once", None, "event"),          # 每项活动不超过100万元
+    "event_attraction": ("once", None, None),          # 每家企业50万元, in the year it became 规上
+    "talent_and_jobs": ("annual", None, None),         # 按照现有人才政策
+    "industry_fund": ("annual", None, None),           # 产业基金 (equity)
+}
+
+
+def test_cap_scopes_and_frequencies_follow_each_sentence() -> None:
+    got = {c.id: (c.frequency.value, c.cap_period or None, c.item_cap_scope and c.item_cap_scope.value)
+           for c in POLICY.clauses}
+    assert got == SCOPES
 
 
 # ---------------------------------------------------------------- discretionary clauses
 
 
 @pytest.mark.parametrize("cid", ["one_firm_one_policy", "case_by_case", "innovation_platform",
-                                 "supply_chain_platform"])
+                                 "supply_chain_platform", "talent_and_jobs", "industry_fund"])
 def test_discretionary_clause_is_listed_without_amount(cid: str) -> None:
     # 适当奖励 / 一事一议 / 适当支持 / 认定: no number in the text -> listed, amount 0.00
     c = clause(cid)
@@ -105,15 +156,29 @@ def test_discretionary_clause_is_listed_without_amount(cid: str) -> None:
 
 
 @pytest.mark.parametrize("cid", ["one_firm_one_policy", "case_by_case", "innovation_platform",
-                                 "supply_chain_platform"])
+                                 "supply_chain_platform", "talent_and_jobs", "industry_fund"])
 def test_discretionary_clause_not_eligible_outside_electronic_information(cid: str) -> None:
     check(clause(cid, industries=["software"]), "not_eligible", 0)
 
 
 def test_major_project_award_at_exactly_1bn_is_discretionary() -> None:
-    # 10亿元以上 includes 10亿 (SPEC §3: 以上 = ≥)
-    c = clause("major_project_award", major_project_investment="10亿", is_fortune500=False)
+    # 10亿元以上 includes 10亿 (SPEC §3: 以上 = ≥), 自项目投产后: in production
+    c = clause("major_project_award", major_project_investment="10亿", is_fortune500=False,
+               project_in_production=True)
     check(c, "discretionary", 0)
+
+
+def test_major_project_award_needs_the_project_in_production() -> None:
+    # 自项目投产后: a 10亿 project not yet producing is not eligible; not saying is missing input
+    c = clause("major_project_award", major_project_investment="10亿", is_fortune500=False,
+               project_in_production=False)
+    check(c, "not_eligible", 0)
+    c = clause("major_project_award", major_project_investment="10亿", is_fortune500=False)
+    check(c, "missing_input", 0)
+    assert c.missing == ("project_in_production",)
+    # an investment below 10亿 and no Fortune 500 decides it without the production status
+    c = clause("major_project_award", major_project_investment="999999999.99", is_fortune500=False)
+    check(c, "not_eligible", 0)
 
 
 def test_major_project_award_one_fen_under_1bn_is_not_eligible() -> None:
@@ -124,14 +189,14 @@ def test_major_project_award_one_fen_under_1bn_is_not_eligible() -> None:
 
 def test_major_project_award_fortune500_needs_no_investment_figure() -> None:
     # "is_fortune500 or …": true decides it (Kleene), the missing investment does not matter
-    c = clause("major_project_award", is_fortune500=True)
+    c = clause("major_project_award", is_fortune500=True, project_in_production=True)
     check(c, "discretionary", 0)
     assert c.missing == ()
 
 
 def test_major_project_award_undecided_names_the_missing_field() -> None:
     # investment below 10亿 and is_fortune500 unknown: the condition is unknown, not false
-    c = clause("major_project_award", major_project_investment="5亿")
+    c = clause("major_project_award", major_project_investment="5亿", project_in_production=True)
     check(c, "missing_input", 0)
     assert c.missing == ("is_fortune500",)
     assert "is_fortune500" in explain.clause_explanation(c)
@@ -373,9 +438,42 @@ def test_rd_post_subsidy_topup_missing_base_names_it() -> None:
 def test_rd_center_exactly_at_every_threshold_is_eligible() -> None:
     # 营业收入达到20亿元以上、研发费用达到1亿元以上、全职研发人员达到100人以上: all ≥
     # 1亿 × 15% = 15,000,000.00 ≤ 2000万
-    c = clause("rd_center", revenue="20亿", rd_expense="1亿", rd_staff=100)
+    c = clause("rd_center", revenue="20亿", rd_expense="1亿", rd_staff=100, **RD_CENTER)
     check(c, "granted", yuan("15000000.00"))
-    assert [cd.held for cd in c.conditions] == [True, True, True]
+    assert [cd.held for cd in c.conditions] == [True, True, True, True]
+
+
+def test_rd_center_over_the_thresholds_without_saying_it_has_one_is_missing_input() -> None:
+    # 鼓励电子信息企业与大院大所联合设立或独立设立研发中心，对…: the sentence is about firms with an R&D centre.
+    # 2亿 × 15% = 3000万 would be capped at 2000万, but without has_rd_center nothing is granted
+    r = result(revenue="20亿", rd_expense="2亿", rd_staff=100, si_led_rd_expense="3000万",
+               rd_post_subsidy_base="500万")
+    c = r.clause("rd_center")
+    check(c, "missing_input", 0)
+    assert c.missing == ("has_rd_center",)
+    assert "has_rd_center" in explain.clause_explanation(c)
+
+
+def test_rd_center_without_an_rd_center_is_not_eligible_and_the_group_picks_among_the_others() -> None:
+    # has_rd_center = false: not eligible. The rd group (就高不就低) then keeps the highest of the others:
+    # si_led_rd 3000万 × 20% = 6,000,000.00 > top-up 500万 × 1 = 5,000,000.00 (rd_expense 2亿 ≥ 2000万)
+    r = result(revenue="20亿", rd_expense="2亿", rd_staff=100, si_led_rd_expense="3000万",
+               rd_post_subsidy_base="500万", has_rd_center=False)
+    check(r.clause("rd_center"), "not_eligible", 0)
+    check(r.clause("si_led_rd"), "granted", yuan("6000000.00"))
+    check(r.clause("rd_post_subsidy_topup"), "excluded", 0, yuan("5000000.00"))
+    assert r.total == yuan("6000000.00")
+    # with an R&D centre: rd_center 2000万 (capped) wins, the other two are excluded
+    r = result(revenue="20亿", rd_expense="2亿", rd_staff=100, si_led_rd_expense="3000万",
+               rd_post_subsidy_base="500万", has_rd_center=True)
+    check(r.clause("rd_center"), "capped", yuan("20000000.00"), yuan("30000000.00"))
+    assert (r.clause("si_led_rd").status, r.clause("rd_post_subsidy_topup").status) == ("excluded", "excluded")
+    assert r.total == yuan("20000000.00")
+
+
+def test_rd_center_below_a_threshold_needs_no_rd_center_flag() -> None:
+    # revenue 1亿 < 20亿 decides it: not eligible whether or not the firm says it has an R&D centre
+    check(clause("rd_center", revenue="1亿", rd_expense="2亿", rd_staff=100), "not_eligible", 0)
 
 
 @pytest.mark.parametrize("fields,short", [
@@ -384,25 +482,25 @@ def test_rd_center_exactly_at_every_threshold_is_eligible() -> None:
     ({"revenue": "20亿", "rd_expense": "1亿", "rd_staff": 99}, "1 short"),
 ])
 def test_rd_center_just_under_a_threshold_is_not_eligible(fields: dict[str, object], short: str) -> None:
-    c = clause("rd_center", **fields)
+    c = clause("rd_center", **fields, **RD_CENTER)
     check(c, "not_eligible", 0)
     assert short in explain.clause_explanation(c)
 
 
 def test_rd_center_rounds_to_exactly_the_cap() -> None:
     # 133,333,333.33 × 15% = 19,999,999.9995 -> half-up 20,000,000.00: at the cap, not cut
-    c = clause("rd_center", revenue="20亿", rd_expense="133333333.33", rd_staff=100)
+    c = clause("rd_center", revenue="20亿", rd_expense="133333333.33", rd_staff=100, **RD_CENTER)
     check(c, "granted", yuan("20000000.00"))
 
 
 def test_rd_center_one_fen_over_cap_is_capped() -> None:
     # 133,333,333.40 × 15% = 20,000,000.01 -> 20,000,000.00
-    c = clause("rd_center", revenue="20亿", rd_expense="133333333.40", rd_staff=100)
+    c = clause("rd_center", revenue="20亿", rd_expense="133333333.40", rd_staff=100, **RD_CENTER)
     check(c, "capped", yuan("20000000.00"), yuan("20000000.01"))
 
 
 def test_rd_center_missing_staff_names_it() -> None:
-    c = clause("rd_center", revenue="20亿", rd_expense="1亿")
+    c = clause("rd_center", revenue="20亿", rd_expense="1亿", **RD_CENTER)
     check(c, "missing_input", 0)
     assert c.missing == ("rd_staff",)
 
@@ -493,6 +591,16 @@ def test_event_attraction_count_times_500k() -> None:
     assert c.basis == "exact"
 
 
+def test_event_attraction_counts_firms_of_the_companys_own_events_in_the_year() -> None:
+    # SPEC §5 [2026-12]: the count is of firms brought in through events the company organised that became
+    # 规上 in the year; the field says so, and the award is one-off (50万 per firm, once)
+    f = CATALOG.registry["attracted_firms_scaled_up"]
+    assert "organised" in f.title and "in the year" in f.title
+    assert POLICY.clause("event_attraction").one_off
+    # one firm: 500,000.00
+    check(clause("event_attraction", attracted_firms_scaled_up=1), "granted", yuan("500000.00"))
+
+
 def test_event_attraction_none_is_not_eligible() -> None:
     check(clause("event_attraction", attracted_firms_scaled_up=0), "not_eligible", 0)
 
@@ -552,7 +660,7 @@ def test_fixture_profile_from_toml() -> None:
     # tests/fixtures/nanchang/led-2024.toml, by hand:
     #   loan_interest: growth 32亿 − 30亿 = 2亿 ≥ 1亿; 2024 LPR 3.10%: 8000万 × 1.55% = 1,240,000.00
     #   settlement: listed; 6亿 × 0.5% = 3,000,000.00
-    #   si_led_rd 3000万 × 20% = 6,000,000.00 vs rd_center 3亿 ≥ 1亿, 32亿 ≥ 20亿, 150 ≥ 100:
+    #   si_led_rd 3000万 × 20% = 6,000,000.00 vs rd_center (has_rd_center) 1.2亿 ≥ 1亿, 32亿 ≥ 20亿, 150 ≥ 100:
     #     1.2亿 × 15% = 18,000,000.00 -> rd_center kept, si_led_rd excluded (rd_post_subsidy_base absent)
     #   si_led_sales 4000万 × 10% = 4,000,000.00
     #   smart_factory: 800万 × 50% = 4,000,000.00; 1200万 × 50% = 6,000,000.00 -> 5,000,000.00

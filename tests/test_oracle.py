@@ -1,6 +1,8 @@
 """An independent second calculation (an "oracle") of all three policies.
 
-Written from SPEC.md §3 + §5, SPEC-wuhan-beijing.md §6 + §7, the source texts in
+Written from SPEC.md §3 + §5 + §9.1 (the [2026-12] revision: has_rd_center, project_in_production,
+chain_first_included, talent_and_jobs, industry_fund, per-project caps for Beijing's platform and
+benchmark factory, each clause's frequency and cap scope), SPEC-wuhan-beijing.md §6 + §7, the source texts in
 /work/shared/sources and the README's "How amounts, caps and groups are computed"
 only: it does not read the policy tables or the engine. It uses nothing but
 ``decimal.Decimal`` and plain Python, clause by clause, so that an encoding error
@@ -10,7 +12,9 @@ per-item cap) or in the engine's cap order shows up as a disagreement.
 Hypothesis then generates realistic profiles for each policy (amounts exactly at,
 one fen under and over each threshold and cap, fields missing, lists of items,
 years 2022–2026) and checks that ``nanchang_incentives.api.calculate`` gives the
-same status, raw amount and amount for every clause, and the same totals.
+same status, raw amount and amount for every clause, and the same totals. A
+planted error (a copy of a bundled table with one SPEC rule undone) must make the
+comparison fail, so the oracle is known to look.
 
 Choices the SPEC leaves open. The README ("How amounts, caps and groups are
 computed") settles these, and the oracle follows it:
@@ -209,10 +213,15 @@ def count_clause(cond: Tri, count: object, each: Decimal) -> Pre:
 
 def per_item(cond: Tri, items: object, item_amount: Callable[[Decimal], Decimal], item_cap: Decimal,
              cap: Decimal | None) -> Pre:
-    """Per project / event / unit: round each item, cap each item, then the clause cap."""
+    """Per project / event / unit: round each item, cap each item, then the clause cap.
+
+    One amount (not a list) is one project (SPEC 9.1: "one amount (one project) or a list").
+    """
     g = gate(cond, items)
     if g:
         return g
+    if isinstance(items, Decimal):
+        items = [items]
     raws = [r2(item_amount(x)) for x in items]
     raw = sum(raws, D(0))
     kept = [min(x, item_cap) for x in raws]
@@ -236,9 +245,14 @@ def nanchang_rules(lpr_1y: Decimal) -> list[tuple[str, str, Rule]]:
     def topup(p: P) -> Pre:  # 再加计1倍 of the base scheme's grant, ≤2000万
         return rate_clause(p.ge("rd_expense", 2000 * WAN), p["rd_post_subsidy_base"], D(1), 2000 * WAN)
 
-    def rd_center(p: P) -> Pre:  # 20亿以上, 1亿以上, 100人以上 → 15%, ≤2000万
-        cond = k_and(p.ge("revenue", 20 * YI), p.ge("rd_expense", YI), p.ge("rd_staff", D(100)))
+    def rd_center(p: P) -> Pre:  # [2026-12] 设立研发中心, and 20亿以上, 1亿以上, 100人以上 → 15%, ≤2000万
+        cond = k_and(p.flag("has_rd_center"), p.ge("revenue", 20 * YI), p.ge("rd_expense", YI),
+                     p.ge("rd_staff", D(100)))
         return rate_clause(cond, p["rd_expense"], D("0.15"), 2000 * WAN)
+
+    def major_project(p: P) -> Pre:  # (世界500强 or 10亿元以上) and [2026-12] 自项目投产后
+        return discretionary(k_and(k_or(p.flag("is_fortune500"), p.ge("major_project_investment", 10 * YI)),
+                                   p.flag("project_in_production")))
 
     def loan(p: P) -> Pre:  # 营业收入较上年度增加1亿元以上 → loans × LPR1y × 50%, ≤200万
         grew = None if p["revenue"] is None or p["revenue_prev"] is None else p["revenue"] - p["revenue_prev"] >= YI
@@ -257,8 +271,7 @@ def nanchang_rules(lpr_1y: Decimal) -> list[tuple[str, str, Rule]]:
         ("equity_refinancing", "up_to",
          lambda p: fixed_clause(p.gt("equity_refinancing_raised", D(0)), 200 * WAN)),
         ("case_by_case", "discretionary", lambda p: DISC),
-        ("major_project_award", "discretionary",
-         lambda p: discretionary(k_or(p.flag("is_fortune500"), p.ge("major_project_investment", 10 * YI)))),
+        ("major_project_award", "discretionary", major_project),
         ("settlement", "exact", settlement),
         ("si_led_rd", "exact", lambda p: rate_clause(True, p["si_led_rd_expense"], D("0.20"), 1000 * WAN)),
         ("si_led_sales", "exact", lambda p: rate_clause(True, p["si_led_sales"], D("0.10"), 1000 * WAN)),
@@ -272,6 +285,8 @@ def nanchang_rules(lpr_1y: Decimal) -> list[tuple[str, str, Rule]]:
         ("event_hosting", "exact",
          lambda p: per_item(True, p["hosted_event_expenses"], lambda x: x * D("0.5"), 100 * WAN, None)),
         ("event_attraction", "exact", lambda p: count_clause(True, p["attracted_firms_scaled_up"], 50 * WAN)),
+        ("talent_and_jobs", "discretionary", lambda p: DISC),  # [2026-12] 三(五), under the talent policies
+        ("industry_fund", "discretionary", lambda p: DISC),  # [2026-12] 四(三), equity, not a grant
     ]
 
 
@@ -314,15 +329,19 @@ def beijing_rules(lpr_5y: Decimal) -> list[tuple[str, str, Rule]]:
         ("key_tech_breakthrough", "up_to",
          lambda p: rate_clause(p.gt("breakthrough_investment", D(0)), p["breakthrough_investment"], D(1), 3000 * WAN)),
         ("enterprise_tech_center", "discretionary", lambda p: discretionary(p.ge("revenue", YI))),
-        ("public_platform", "up_to", lambda p: rate_clause(True, p["platform_investment"], D("0.30"), 3000 * WAN)),
+        # [2026-12] per project: each rounded, then capped at 3000万; no cap over the year
+        ("public_platform", "up_to",
+         lambda p: per_item(True, p["platform_investment"], lambda x: x * D("0.30"), 3000 * WAN, None)),
         ("specialized_scale_up", "discretionary",
          lambda p: discretionary(k_and(p.flag("is_specialized"),
                                        k_or(p.flag("first_time_above_scale"), p.flag("output_first_over_100m"))))),
         ("benchmark_factory", "up_to",
-         lambda p: rate_clause(True, p["benchmark_factory_investment"], D("0.30"), 3000 * WAN)),
+         lambda p: per_item(True, p["benchmark_factory_investment"], lambda x: x * D("0.30"), 3000 * WAN, None)),
         ("major_project_interest", "up_to", interest),
+        # [2026-12] 首次纳入…配套的京津冀企业; nothing performed is nothing to claim, whatever the flag
         ("chain_strengthening", "up_to",
-         lambda p: rate_clause(True, p["chain_contract_amount"], D("0.05"), 3000 * WAN)),
+         lambda p: rate_clause(k_and(p.flag("chain_first_included"), p.gt("chain_contract_amount", D(0))),
+                               p["chain_contract_amount"], D("0.05"), 3000 * WAN)),
         ("first_trial_product", "up_to", first_trial),
         ("robot_fund", "discretionary", lambda p: DISC),
     ]
@@ -381,6 +400,42 @@ def covered(policy: str, year: int) -> bool:
 
 TAG = {NANCHANG: "electronic-information", WUHAN: "software", BEIJING: "robotics"}
 GROUPS = {NANCHANG: [("si_led_rd", "rd_post_subsidy_topup", "rd_center")]}
+
+#: SPEC 9.1 / 9.5: each clause's (frequency, cap_scope), the JSON keys; cap_scope None: no cap. Read from the
+#: SPEC rows: 每年/年度 -> year, 单个项目/每项/建设项目 -> project, 每项活动 -> event, 单台（套） -> unit; a cap whose
+#: sentence names no period is per project when the base is a project's investment, otherwise once. One-off
+#: (落地, 首发上市, 挂牌, 入驻, 新建, 剥离, 新入规, 首次, a project, an event, a firm brought in): once.
+SCOPES: dict[str, dict[str, tuple[str, str | None]]] = {
+    NANCHANG: {
+        "one_firm_one_policy": ("annual", None), "loan_interest": ("annual", "year"), "ipo": ("once", None),
+        "neeq_listing": ("once", None), "equity_investment": ("once", None), "equity_refinancing": ("once", None),
+        "case_by_case": ("annual", None), "major_project_award": ("annual", None),
+        "settlement": ("annual", "year"), "si_led_rd": ("annual", "year"), "si_led_sales": ("annual", "year"),
+        "rd_post_subsidy_topup": ("annual", "year"), "rd_center": ("annual", "year"),
+        "innovation_platform": ("once", None), "major_tech_project": ("once", None),
+        "smart_factory": ("once", "project"), "supply_chain_platform": ("annual", None),
+        "event_hosting": ("once", "event"), "event_attraction": ("once", None),
+        "talent_and_jobs": ("annual", None), "industry_fund": ("annual", None),
+    },
+    WUHAN: {
+        "scale_up_award": ("annual", None), "major_project": ("once", None), "software_spin_off": ("once", None),
+        "hq_relocation": ("once", "once"),  # 落地奖励: capped once, never per year
+        "open_source_product": ("once", None), "open_source_platform": ("once", None),
+        "xinchuang_solution": ("annual", "year"),  # 每年择优支持…给予最高500万元
+        "software_park_core": ("once", None), "park_operator": ("annual", None),
+        "talent_onboarding": ("once", None), "new_scale_employment": ("once", None),
+        "event_hosting": ("once", None), "student_contest": ("once", None), "software_fund": ("annual", None),
+    },
+    BEIJING: {
+        "key_tech_breakthrough": ("once", "project"),  # 根据攻关投入…最高3000万: a project's investment
+        "enterprise_tech_center": ("once", None), "public_platform": ("once", "project"),
+        "specialized_scale_up": ("once", None), "benchmark_factory": ("once", "project"),
+        "major_project_interest": ("annual", "year"),  # 年度最高3000万元
+        "chain_strengthening": ("once", "once"),  # 首次纳入; 最高3000万 names no period, no investment
+        "first_trial_product": ("once", "year"),  # 每家企业年度奖励最高200万元 (per unit 50万 inside it)
+        "robot_fund": ("annual", None),
+    },
+}
 
 
 def oracle(policy: str, values: Mapping[str, object]) -> PolicyOut:
@@ -451,16 +506,16 @@ def as_raw(values: Mapping[str, object]) -> dict[str, object]:
             raw[k] = f"{v * 100}%"
         elif isinstance(v, Decimal):
             raw[k] = str(v)
-        elif isinstance(v, list) and v and isinstance(v[0], Decimal):
+        elif isinstance(v, list) and v and isinstance(v[0], Decimal):  # a lone Decimal is one amount (above)
             raw[k] = [str(x) for x in v]
         else:
             raw[k] = v
     return raw
 
 
-def engine(policy: str, values: Mapping[str, object]) -> PolicyResult:
+def engine(policy: str, values: Mapping[str, object], cat: Catalog | None = None) -> PolicyResult:
     """``api.calculate`` on the same values, given as a profile file would give them."""
-    cat = catalog()
+    cat = cat or catalog()
     profile = Profile(parse_values(as_raw(values), cat.registry))
     return api.calculate(profile, [cat.get(policy)], cat)[0]
 
@@ -469,10 +524,10 @@ def fen(x: Decimal) -> int:
     return int(x * 100)
 
 
-def check(policy: str, values: Mapping[str, object]) -> None:
+def check(policy: str, values: Mapping[str, object], cat: Catalog | None = None) -> None:
     """The engine and the oracle agree on every clause's status, raw amount and amount, and on the totals."""
     want = oracle(policy, values)
-    got = engine(policy, values)
+    got = engine(policy, values, cat)
     got_rows = [(c.id, c.status, c.raw_amount, c.amount) for c in got.clauses]
     want_rows = [(o.id, o.status, fen(o.raw), fen(o.amount)) for o in want.clauses]
     diff = [f"{w[0]}: oracle {w[1:]} engine {g[1:]}" for w, g in zip(want_rows, got_rows) if w != g]
@@ -555,7 +610,7 @@ def test_rd_group_tie_goes_to_the_first_in_table_order() -> None:
     # si_led_rd: 5000万 × 20% = 1000万 (at its cap); rd_center: 1亿 × 15% = 1500万 (20亿 / 1亿 / 100 staff,
     # every threshold exactly met); topup: base 1500万 × 1 = 1500万 (rd_expense 1亿 >= 2000万).
     # Highest 1500万, tied: rd_post_subsidy_topup comes before rd_center in the table, so it wins.
-    v = {"year": 2024, "industries": ["electronic-information"], **BIG_SALES, "revenue": 20 * YI,
+    v = {"year": 2024, "industries": ["electronic-information"], **BIG_SALES, "revenue": 20 * YI, "has_rd_center": True,
          "rd_expense": YI, "rd_staff": 100, "si_led_rd_expense": 5000 * WAN, "rd_post_subsidy_base": 1500 * WAN}
     got = amounts(oracle(NANCHANG, v))
     assert got["si_led_rd"] == ("excluded", "0.00")
@@ -724,6 +779,119 @@ def test_missing_input_only_when_the_result_needs_the_field() -> None:
     check(NANCHANG, v)
 
 
+def test_rd_center_needs_an_rd_center_and_the_group_then_picks_among_the_others() -> None:
+    # [2026-12] 鼓励…联合设立或独立设立研发中心，对…: 25亿 / 1.2亿 / 150 staff are over every threshold;
+    # rd_center 1.2亿 × 15% = 18,000,000.00; si_led_rd 2000万 × 20% = 4,000,000.00; top-up 300万 × 1
+    v = {"year": 2024, "industries": ["electronic-information"], **BIG_SALES, "revenue": 25 * YI,
+         "rd_expense": D(120_000_000), "rd_staff": 150, "si_led_rd_expense": 2000 * WAN,
+         "rd_post_subsidy_base": 300 * WAN}
+    out = {o.id: o for o in oracle(NANCHANG, v).clauses}
+    # has_rd_center not given: rd_center is missing input (never 18,000,000.00 on a guess)
+    assert out["rd_center"].status == "missing_input"
+    check(NANCHANG, v)
+    # false: not eligible, and 就高不就低 keeps si_led_rd 4,000,000.00 over the top-up 3,000,000.00
+    got = amounts(oracle(NANCHANG, {**v, "has_rd_center": False}))
+    assert "rd_center" not in got
+    assert (got["si_led_rd"], got["rd_post_subsidy_topup"]) == (("granted", "4000000.00"), ("excluded", "0.00"))
+    check(NANCHANG, {**v, "has_rd_center": False})
+    # true: rd_center 18,000,000.00 wins
+    assert amounts(oracle(NANCHANG, {**v, "has_rd_center": True}))["rd_center"] == ("granted", "18000000.00")
+    check(NANCHANG, {**v, "has_rd_center": True})
+
+
+def test_major_project_award_from_production_on() -> None:
+    # [2026-12] 自项目投产后: a 10亿 project (以上 includes it) is discretionary only once in production
+    v = {"year": 2024, "industries": ["electronic-information"], "is_fortune500": False,
+         "major_project_investment": 10 * YI}
+    for production, status in ((True, "discretionary"), (False, "not_eligible"), (None, "missing_input")):
+        w = v if production is None else {**v, "project_in_production": production}
+        assert oracle(NANCHANG, w).clauses[7].status == status
+        check(NANCHANG, w)
+
+
+def test_beijing_two_platforms_are_capped_per_project() -> None:
+    # [2026-12] 按照不超过建设项目投资的30%予以补贴，最高3000万元, per project: 8000万 × 30% = 2400万;
+    # 1.2亿 × 30% = 3600万 -> 3000万. 5400万 in all (raw 6000万), not 3000万
+    v = {"year": 2024, "industries": ["robotics"], "platform_investment": [8000 * WAN, 12000 * WAN]}
+    out = {o.id: o for o in oracle(BEIJING, v).clauses}["public_platform"]
+    assert (out.status, out.raw, out.amount) == ("capped", D("60000000.00"), D("54000000.00"))
+    check(BEIJING, v)
+    # one amount is one project: 1亿 × 30% = 3000万 exactly, granted; one fen over (1亿 + 0.04): capped
+    v = {"year": 2024, "industries": ["robotics"], "platform_investment": YI, "benchmark_factory_investment": [YI]}
+    got = amounts(oracle(BEIJING, v))
+    assert got["public_platform"] == got["benchmark_factory"] == ("granted", "30000000.00")
+    check(BEIJING, v)
+    v["benchmark_factory_investment"] = [YI, YI + D("0.04")]
+    assert amounts(oracle(BEIJING, v))["benchmark_factory"] == ("capped", "60000000.00")
+    check(BEIJING, v)
+
+
+def test_beijing_chain_strengthening_needs_a_first_inclusion() -> None:
+    # [2026-12] 首次纳入机器人整机和核心零部件配套的京津冀企业: 6亿 × 5% = 3000万 only when first included
+    v = {"year": 2024, "industries": ["robotics"], "chain_contract_amount": 6 * YI}
+    assert oracle(BEIJING, v).clauses[6].status == "missing_input"
+    check(BEIJING, v)
+    assert oracle(BEIJING, {**v, "chain_first_included": False}).clauses[6].status == "not_eligible"
+    check(BEIJING, {**v, "chain_first_included": False})
+    assert amounts(oracle(BEIJING, {**v, "chain_first_included": True}))["chain_strengthening"] == (
+        "granted", "30000000.00")
+    check(BEIJING, {**v, "chain_first_included": True})
+
+
+@pytest.mark.parametrize("policy", [NANCHANG, WUHAN, BEIJING])
+def test_frequency_and_cap_scope_in_the_json_agree_with_the_spec(policy: str) -> None:
+    # SPEC 9.5: every clause carries frequency; cap_scope only when it has a cap
+    from nanchang_incentives.render.json import document
+
+    result = engine(policy, {"year": 2024, "industries": [TAG[policy]]})
+    (out,) = document("t", 2024, [result])["results"]
+    got = {c["id"]: (c["frequency"], c.get("cap_scope")) for c in out["clauses"]}
+    assert got == SCOPES[policy]
+
+
+# ------------------------------------------------------------------ a planted error must be caught
+
+#: (policy, file, text in the bundled table, text planted instead, a profile on which the two must differ)
+PLANTS = [
+    # the issue's bug: rd_center without its R&D-centre condition pays 18,000,000.00 to a firm without one
+    (NANCHANG, "nanchang-electronic-information-2023.toml",
+     ('  { test = "has_rd_center", label = "has set up an R&D centre, alone or with universities / institutes '
+      '(设立研发中心)" },\n'), "",
+     {"year": 2024, "industries": ["electronic-information"], **BIG_SALES, "revenue": 25 * YI,
+      "rd_expense": D(120_000_000), "rd_staff": 150, "has_rd_center": False}),
+    # a wrong rate: 16% for 15%
+    (NANCHANG, "nanchang-electronic-information-2023.toml", 'rate = "15%"', 'rate = "16%"',
+     {"year": 2024, "industries": ["electronic-information"], **BIG_SALES, "revenue": 25 * YI,
+      "rd_expense": YI, "rd_staff": 150, "has_rd_center": True}),
+    # ≥ written as >: 10亿元以上 must include 10亿
+    (NANCHANG, "nanchang-electronic-information-2023.toml", "major_project_investment >= 10亿",
+     "major_project_investment > 10亿",
+     {"year": 2024, "industries": ["electronic-information"], "is_fortune500": False,
+      "major_project_investment": 10 * YI, "project_in_production": True}),
+    # the old Beijing cap: once over the year instead of per project
+    (BEIJING, "beijing-robotics-2023.toml", 'item_cap = "3000万"\nitem_cap_scope = "project"',
+     'item_cap = "3亿"\nitem_cap_scope = "project"\ncap = "3000万"\ncap_scope = "year"',
+     {"year": 2024, "industries": ["robotics"], "platform_investment": [8000 * WAN, 12000 * WAN]}),
+]
+
+
+@pytest.mark.parametrize("plant", PLANTS, ids=lambda p: p[3][:40] or "removed condition")
+def test_the_oracle_catches_a_planted_error(plant: tuple, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    from nanchang_incentives.policy import load_catalog, package_policies_dir
+
+    policy, name, old, new, values = plant
+    text = (Path(package_policies_dir()) / name).read_text(encoding="utf-8")
+    assert old in text, "the plant no longer matches the bundled table"
+    honest, planted = tmp_path_factory.mktemp("honest"), tmp_path_factory.mktemp("planted")
+    (honest / name).write_text(text, encoding="utf-8")
+    (planted / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    check(policy, values, load_catalog([honest]))  # the copy itself agrees
+    with pytest.raises(AssertionError):
+        check(policy, values, load_catalog([planted]))
+
+
 # ------------------------------------------------------------------ generated profiles
 
 EXAMPLES = int(os.environ.get("ORACLE_EXAMPLES", "300"))
@@ -783,6 +951,7 @@ def nanchang_fields(draw: st.DrawFn, year: int) -> dict[str, st.SearchStrategy]:
         "sales_revenue": near(2 * YI, 4 * YI, 20 * YI, 40 * WAN, 1000 * YI),
         "rd_expense": st.just(rd),
         "rd_staff": st.sampled_from([100, 150] if big else [99, 100, 101, 150, 0]),
+        "has_rd_center": BOOL,
         "is_new_entrant": BOOL,
         "key_support_area": BOOL,
         "local_project_loans": near(*edges(200 * WAN, rate / 2)),
@@ -792,6 +961,7 @@ def nanchang_fields(draw: st.DrawFn, year: int) -> dict[str, st.SearchStrategy]:
         "equity_refinancing_raised": near(D(0), 1000 * WAN),
         "is_fortune500": BOOL,
         "major_project_investment": near(10 * YI),
+        "project_in_production": BOOL,
         "is_china_top100_electronics": BOOL,
         "is_listed": BOOL,
         "settlement_sales": near(*edges(2000 * WAN, D("0.005"))),
@@ -836,13 +1006,16 @@ def beijing_fields(draw: st.DrawFn, year: int) -> dict[str, st.SearchStrategy]:
     fields: dict[str, st.SearchStrategy] = {
         "revenue": near(YI),
         "breakthrough_investment": near(*edges(3000 * WAN, D(1))),
-        "platform_investment": near(*edges(3000 * WAN, D("0.3"))),
+        # one amount (one project) or a list, one amount per project (SPEC 9.1)
+        "platform_investment": st.one_of(near(*edges(3000 * WAN, D("0.3"))), items(edges(3000 * WAN, D("0.3")))),
         "is_specialized": BOOL,
         "first_time_above_scale": BOOL,
         "output_first_over_100m": BOOL,
-        "benchmark_factory_investment": near(*edges(3000 * WAN, D("0.3"))),
+        "benchmark_factory_investment": st.one_of(near(*edges(3000 * WAN, D("0.3"))),
+                                                  items(edges(3000 * WAN, D("0.3")))),
         "major_project_loans": near(*edges(3000 * WAN, rate)),
         "major_project_interest_year": st.integers(0, 4),
+        "chain_first_included": BOOL,
         "chain_contract_amount": near(*edges(3000 * WAN, D("0.05"))),
         "first_trial_unit_costs": items(edges(50 * WAN, D(1)), top=6),  # 5 units to pass the 200万 cap
         "first_trial_prior_funding": BOOL,

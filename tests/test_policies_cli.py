@@ -35,8 +35,8 @@ def test_list_shows_each_bundled_policy_with_its_document_validity_clauses_and_s
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.output.splitlines()[2:]}
     assert set(rows) == {NANCHANG, "wuhan-east-lake-software-2023", "beijing-robotics-2023"}
-    # SPEC §5: 19 clause ids; 洪府发〔2023〕30号, 2023-10-10 … 2025-12-31
-    assert re.search(r"洪府发〔2023〕30号\s+2023-10-10 … 2025-12-31\s+19\s+in force$", rows[NANCHANG])
+    # SPEC §5: 21 clause ids (19, and talent_and_jobs, industry_fund [2026-12]); 洪府发〔2023〕30号, 2023-10-10 … 2025-12-31
+    assert re.search(r"洪府发〔2023〕30号\s+2023-10-10 … 2025-12-31\s+21\s+in force$", rows[NANCHANG])
     # SPEC-wuhan-beijing: 14 Wuhan clause ids and 9 Beijing ones, no confirmed end
     assert re.search(r"2023-08-17 … end unknown\s+14\s+in force, end unknown$", rows["wuhan-east-lake-software-2023"])
     assert re.search(r"2023-08-16 … end unknown\s+9\s+in force, end unknown$", rows["beijing-robotics-2023"])
@@ -53,7 +53,7 @@ def test_list_status_around_the_nanchang_validity_dates(day: str, status: str) -
     assert result.exit_code == 0, result.output
     [row] = [r for r in json.loads(result.output) if r["id"] == NANCHANG]
     assert row["status"] == status
-    assert row["clauses"] == 19
+    assert row["clauses"] == 21
     assert row["document_number"] == "洪府发〔2023〕30号"
 
 
@@ -92,6 +92,34 @@ def test_show_lists_every_clause_with_section_quote_rule_caps_basis_and_group() 
     assert "company annual cap (三 (last paragraph)): the counted clauses sum to at most 5% * sales_revenue" in out
     assert "not applied when is_new_entrant" in out
     assert "not counted: one_firm_one_policy, case_by_case" in out
+
+
+@pytest.mark.parametrize("pid", [NANCHANG, "wuhan-east-lake-software-2023", "beijing-robotics-2023"])
+def test_show_prints_every_clauses_frequency_and_cap_scope(pid: str) -> None:
+    # SPEC 9.1: each clause says whether it is annual or one-off, and each cap what it limits
+    out = invoke("policies", "show", pid).output
+    blocks = re.split(r"(?m)^(?=[a-z][a-z0-9_]* — )", out.split("\nClauses (", 1)[1].split("\nPolicy-wide", 1)[0])
+    blocks = [b for b in blocks if " — " in b.splitlines()[0]]
+    assert len(blocks) == {NANCHANG: 21, "wuhan-east-lake-software-2023": 14, "beijing-robotics-2023": 9}[pid]
+    for block in blocks:
+        assert re.search(r"(?m)^  frequency: (annual|once) ", block), block
+        caps = re.search(r"(?m)^  caps: (.*)$", block)
+        if caps and caps.group(1) != "none at clause level":
+            assert caps.group(1).count("(cap scope: ") == caps.group(1).count(" yuan "), block
+
+
+def test_show_names_the_scope_of_one_off_and_per_project_caps() -> None:
+    out = invoke("policies", "show", "wuhan-east-lake-software-2023", "--clause", "hq_relocation").output
+    # 给予最高500万元落地奖励: a one-off award, capped once (not per year)
+    assert "frequency: once (a one-off award" in out
+    assert "caps: 5,000,000.00 yuan once (cap scope: once)" in out
+    out = invoke("policies", "show", "beijing-robotics-2023", "--clause", "public_platform").output
+    assert "caps: 30,000,000.00 yuan per project (cap scope: project)" in out
+    out = invoke("policies", "show", "beijing-robotics-2023", "--clause", "first_trial_product").output
+    # 单台（套）产品最高50万元，每家企业年度奖励最高200万元
+    assert "caps: 500,000.00 yuan per unit (cap scope: unit); 2,000,000.00 yuan per year (cap scope: year)" in out
+    out = invoke("policies", "show", NANCHANG, "--clause", "loan_interest").output
+    assert "frequency: annual (claimable every year the conditions hold)" in out
 
 
 def test_show_one_clause() -> None:
@@ -160,7 +188,7 @@ def test_validate_reports_every_problem_with_line_clause_and_key() -> None:
         (11, None, "valid_until"),  # before valid_from
         (14, None, "type"),  # "mony"
         (25, "first", "conditions"),  # unknown field "revenu"
-        (30, "first", "cap"),  # negative cap
+        (30, "first", "cap"),  # negative cap, and no cap_scope (SPEC 9.1)
         (33, "first", "id"),  # duplicate id
         (35, "first", "basis"),  # "exactly"
         (43, "third", "fixed"),  # money base × fixed money
@@ -170,6 +198,7 @@ def test_validate_reports_every_problem_with_line_clause_and_key() -> None:
     messages = " | ".join(p["message"] for p in report["problems"])
     assert 'did you mean "title_en"' in messages and 'did you mean "revenue"' in messages
     assert 'did you mean "money"' in messages and 'did you mean "exact"' in messages
+    assert 'cap needs cap_scope = "year", "project", "event", "unit" or "once"' in messages
     warnings = {(p["line"], p["key"]) for p in report["problems"] if p["level"] == "warning"}
     assert (32, "quote") in warnings  # the second clause has no quote
 
@@ -180,7 +209,8 @@ def test_validate_text_output_names_file_line_level_clause_and_key() -> None:
     lines = result.output.splitlines()
     assert f"{BROKEN}:25: error: clause 'first', key 'conditions': conditions: 'revenu >= 1亿': unknown field " \
            f"'revenu' (did you mean \"revenue\"?)" in lines
-    assert lines[-1] == f"{BROKEN}: FAILED: 10 error(s), 11 warning(s)"
+    # 10 planted mistakes + the cap without a scope; 11 warnings + no frequency on each of the three clauses
+    assert lines[-1] == f"{BROKEN}: FAILED: 11 error(s), 14 warning(s)"
     assert not [line for line in lines if ": warning: " in line]  # --quiet
 
 

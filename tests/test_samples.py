@@ -26,7 +26,8 @@ SAMPLES = ROOT / "samples"
 POLICY = "nanchang-electronic-information-2023"
 NANCHANG_SAMPLES = ("nanchang-si-led-maker", "nanchang-mobile-odm", "nanchang-vr-studio", "nanchang-small-firm-capped")
 
-DISCRETIONARY = ("one_firm_one_policy", "case_by_case", "innovation_platform", "supply_chain_platform")
+DISCRETIONARY = ("one_firm_one_policy", "case_by_case", "innovation_platform", "supply_chain_platform",
+                 "talent_and_jobs", "industry_fund")
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +90,13 @@ def test_si_led_maker_every_clause(catalog) -> None:
         "si_led_sales": ("capped", "128000000.00", "10000000.00"),
         # 三(四) rd_expense 2.6亿 ≥ 2000万; 6,000,000 × 1 = 6,000,000.00 (≤ 2000万), lost in group rd
         "rd_post_subsidy_topup": ("excluded", "6000000.00", "0.00"),
-        # 三(四) 32亿 ≥ 20亿, 2.6亿 ≥ 1亿, 420 ≥ 100: 260,000,000 × 15% = 39,000,000.00 -> cap 2000万;
+        # 三(四) an R&D centre (has_rd_center), 32亿 ≥ 20亿, 2.6亿 ≥ 1亿, 420 ≥ 100: 260,000,000 × 15%
+        # = 39,000,000.00 -> cap 2000万;
         # group rd (就高不就低): max(10,000,000, 6,000,000, 20,000,000) = rd_center
         "rd_center": ("capped", "39000000.00", "20000000.00"),
         # 三(四) 每项100-200万元: 2 projects × up to 2,000,000 = up to 4,000,000.00
         "major_tech_project": ("granted", "4000000.00", "4000000.00"),
-        # 三(二) project of 12亿 ≥ 10亿: 适当奖励, no amount
+        # 三(二) project of 12亿 ≥ 10亿, in production (自项目投产后): 适当奖励, no amount
         "major_project_award": ("discretionary", "0.00", "0.00"),
         # false flags, zero raised, no projects or events
         "ipo": ("not_eligible", "0.00", "0.00"),
@@ -138,7 +140,7 @@ def test_mobile_odm_every_clause(catalog) -> None:
         "loan_interest": ("capped", "3720000.00", "2000000.00"),
         # 三(二) China top-100 / listed: 3,685,000,000 × 0.5% = 18,425,000.00 ≤ 2000万
         "settlement": ("granted", "18425000.00", "18425000.00"),
-        # 156亿 ≥ 20亿, 5.2亿 ≥ 1亿, 1800 ≥ 100: 520,000,000 × 15% = 78,000,000.00 -> 2000万
+        # its own R&D centre, 156亿 ≥ 20亿, 5.2亿 ≥ 1亿, 1800 ≥ 100: 520,000,000 × 15% = 78,000,000.00 -> 2000万
         "rd_center": ("capped", "78000000.00", "20000000.00"),
         # 3,500,000 × 1 = 3,500,000.00 < rd_center's 20,000,000.00: excluded (就高不就低)
         "rd_post_subsidy_topup": ("excluded", "3500000.00", "0.00"),
@@ -151,7 +153,7 @@ def test_mobile_odm_every_clause(catalog) -> None:
         #   12,600,000 × 50% = 6,300,000 -> 5,000,000; 6,800,000 × 50% = 3,400,000; 855,000 × 50% = 427,500
         #   raw 6,300,000 + 3,400,000 + 427,500 = 10,127,500.00; after 5,000,000 + 3,400,000 + 427,500 = 8,827,500.00
         "smart_factory": ("capped", "10127500.00", "8827500.00"),
-        # 35亿 ≥ 10亿
+        # 35亿 ≥ 10亿, in production
         "major_project_award": ("discretionary", "0.00", "0.00"),
         "ipo": ("not_eligible", "0.00", "0.00"),
         "neeq_listing": ("not_eligible", "0.00", "0.00"),
@@ -346,7 +348,9 @@ def test_rd_center_thresholds_exactly_met_and_one_staff_short(catalog) -> None:
     assert got["si_led_rd"] == ("excluded", "15000000.00", "0.00")
     assert got["rd_post_subsidy_topup"] == ("excluded", "6000000.00", "0.00")
     # 99 staff < 100: rd_center not eligible; si_led_rd (capped at 10,000,000.00) beats the top-up
-    got = figures(run(at.with_values(rd_staff=99), catalog))
-    assert got["rd_center"] == ("not_eligible", "0.00", "0.00")
-    assert got["si_led_rd"] == ("capped", "15000000.00", "10000000.00")
-    assert got["rd_post_subsidy_topup"] == ("excluded", "6000000.00", "0.00")
+    for short in (at.with_values(rd_staff=99), at.with_values(has_rd_center=False)):
+        # the same with no R&D centre (联合设立或独立设立研发中心): the rd group picks among the other two
+        got = figures(run(short, catalog))
+        assert got["rd_center"] == ("not_eligible", "0.00", "0.00")
+        assert got["si_led_rd"] == ("capped", "15000000.00", "10000000.00")
+        assert got["rd_post_subsidy_topup"] == ("excluded", "6000000.00", "0.00")

@@ -160,6 +160,33 @@ def test_hq_relocation_not_a_new_headquarters(catalog: Catalog) -> None:
     assert clause(res, "hq_relocation") == ("not_eligible", 0, 0)
 
 
+def test_hq_relocation_is_one_off_and_its_cap_is_once_not_per_year(catalog: Catalog) -> None:
+    # SPEC 9.1: 给予最高500万元落地奖励: a one-off award, claimed in the year the headquarters settles, capped
+    # at 500万 once (the cap used to read "per year"): 8000万 × 10% = 800万 -> 500万, in the JSON as "once"
+    res = result(catalog, new_headquarters=True, paid_in_capital="8000万")
+    assert clause(res, "hq_relocation") == ("capped", 500 * WAN, 800 * WAN)
+    c = catalog.get(PID).clause("hq_relocation")
+    assert (c.frequency, c.cap_scope, c.cap_period) == ("once", "once", "once")
+    assert "in the year" in catalog.registry["new_headquarters"].title
+    out = {x["id"]: x for x in document("t", 2024, [res])["results"][0]["clauses"]}["hq_relocation"]
+    assert (out["frequency"], out["cap_scope"]) == ("once", "once")
+
+
+def test_cap_scopes_and_frequencies_follow_each_sentence(catalog: Catalog) -> None:
+    # (frequency, clause cap scope) from each quoted sentence (SPEC 9.1): 每年 -> annual; 落地 / 剥离 / 新建 /
+    # 入驻 / 新入规 / each product, event, contest -> once. Only hq_relocation and xinchuang_solution have a cap
+    # beside a rate: 落地奖励 once; 每年择优支持…最高500万元 per year (the sentence's 每年)
+    got = {c.id: (c.frequency.value, c.cap_period or None) for c in catalog.get(PID).clauses}
+    assert got == {
+        "scale_up_award": ("annual", None), "major_project": ("once", None), "software_spin_off": ("once", None),
+        "hq_relocation": ("once", "once"), "open_source_product": ("once", None),
+        "open_source_platform": ("once", None), "xinchuang_solution": ("annual", "year"),
+        "software_park_core": ("once", None), "park_operator": ("annual", None),
+        "talent_onboarding": ("once", None), "new_scale_employment": ("once", None),
+        "event_hosting": ("once", None), "student_contest": ("once", None), "software_fund": ("annual", None),
+    }
+
+
 # ---------------------------------------------------------------- 重点突破
 
 

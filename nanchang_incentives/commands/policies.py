@@ -174,6 +174,8 @@ def rule_lines(policy: Policy, clause: Clause) -> list[str]:
             for c in clause.conditions))
     else:
         out.append("when: no condition beyond the policy's industries")
+    out.append("frequency: " + ("once (a one-off award: claimed in the fiscal year of the event)" if clause.one_off
+                                else "annual (claimable every year the conditions hold)"))
     if not clause.computes_amount:
         out.append("amount: none fixed by the text (discretionary): listed when the conditions hold")
         return out
@@ -197,9 +199,10 @@ def rule_lines(policy: Policy, clause: Clause) -> list[str]:
         out.append(f"amount: {up_to}{' × '.join(parts)}")
     caps = []
     if clause.item_cap is not None:
-        caps.append(f"{format_units(clause.item_cap)} yuan per {clause.item_label}")
+        caps.append(f"{format_units(clause.item_cap)} yuan per {clause.item_label} (cap scope: {clause.item_cap_scope})")
     if clause.cap is not None:
-        caps.append(f"{format_units(clause.cap)} yuan per {clause.cap_period}")
+        per = "once" if clause.cap_period == "once" else f"per {clause.cap_period}"
+        caps.append(f"{format_units(clause.cap)} yuan {per} (cap scope: {clause.cap_period})")
     out.append("caps: " + ("; ".join(caps) if caps else "none at clause level"))
     basis = {"exact": "exact: the text fixes the amount",
              "up_to": "up_to: the text fixes only a ceiling; the amount shown is the most that can be granted"}

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from .. import explain
 from ..money import format_fen
+from ..policy import Clause
 from ..trace import CapEvent, CapKind, ClauseResult, PolicyResult
 
 
@@ -48,6 +49,12 @@ def _cap_note(cap: CapEvent, r: PolicyResult) -> str:
     return explain.cap_event(cap, basis)
 
 
+def scope_keys(clause: Clause) -> dict:
+    """SPEC 9.5: ``frequency``, and ``cap_scope`` when the clause has a cap (its own, else its per-item cap)."""
+    scope = clause.main_cap_scope
+    return {"frequency": clause.frequency.value, **({"cap_scope": scope.value} if scope is not None else {})}
+
+
 def result_dict(r: PolicyResult) -> dict:
     p = r.policy
     return {
@@ -65,7 +72,7 @@ def result_dict(r: PolicyResult) -> dict:
         "caps": [cap.as_dict(_cap_note(cap, r)) for cap in r.caps],
         "warnings": list(explain.warnings(r)),
         "references": [explain.reference(ref) for ref in r.references],
-        "clauses": [clause_dict(c) for c in r.clauses],
+        "clauses": [clause_dict(c) | scope_keys(p.clause(c.id)) for c in r.clauses],
     }
 
 
