@@ -24,7 +24,8 @@ runner = CliRunner()
 
 
 def invoke(*args: str, env: dict[str, str] | None = None):
-    return runner.invoke(app, list(args), env={"INCENTIVES_POLICIES_DIR": "", **(env or {})})
+    # wide enough that no row or quote wraps (test_render_widths checks the narrow layouts)
+    return runner.invoke(app, list(args), env={"INCENTIVES_POLICIES_DIR": "", "COLUMNS": "4000", **(env or {})})
 
 
 # ---------------------------------------------------------------- list
@@ -33,7 +34,7 @@ def invoke(*args: str, env: dict[str, str] | None = None):
 def test_list_shows_each_bundled_policy_with_its_document_validity_clauses_and_status() -> None:
     result = invoke("policies", "list", "--on", "2024-06-30")
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line for line in result.output.splitlines()[2:]}
+    rows = {line.split()[0]: line.rstrip() for line in result.output.splitlines()[2:]}
     assert set(rows) == {NANCHANG, "wuhan-east-lake-software-2023", "beijing-robotics-2023"}
     # SPEC §5: 21 clause ids (19, and talent_and_jobs, industry_fund [2026-12]); 洪府发〔2023〕30号, 2023-10-10 … 2025-12-31
     assert re.search(r"洪府发〔2023〕30号\s+2023-10-10 … 2025-12-31\s+21\s+in force$", rows[NANCHANG])

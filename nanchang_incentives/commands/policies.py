@@ -116,7 +116,9 @@ def _list_rows(pols: list[Policy], day: dt.date) -> list[list[str]]:
 
 
 def _list_table(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.date) -> None:
-    term.write(visible(columns([*LIST_HEADER, f"STATUS ON {day}"], _list_rows(pols, day)), allow="\n"))
+    from ..render.policies import print_list
+
+    print_list(term.out, [*LIST_HEADER, f"STATUS ON {day}"], _list_rows(pols, day))
 
 
 def _list_markdown(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.date) -> None:
@@ -222,6 +224,18 @@ def clause_text(policy: Policy, clause: Clause) -> str:
     return "\n".join(lines)
 
 
+def _table_path(policy: Policy) -> str:
+    """Where the table was read: "bundled: <file>" for a policy that ships with the package, else its path
+    (and, for a table that replaces a bundled one, that it does)."""
+    from ..policy import package_policies_dir
+
+    if Path(policy.path).parent == package_policies_dir():
+        return f"bundled ({Path(policy.path).name})"
+    if policy.replaces_bundled:
+        return f"{policy.path} (REPLACES the bundled table {Path(policy.replaces_bundled).name})"
+    return policy.path
+
+
 def policy_text(policy: Policy, only: Clause | None = None) -> str:
     lines = [f"{policy.id}", f"  {policy.title_zh}"]
     if policy.title_en:
@@ -231,7 +245,7 @@ def policy_text(policy: Policy, only: Clause | None = None) -> str:
                          ("validity note", policy.validity_note), ("jurisdiction", policy.jurisdiction),
                          ("industries", ", ".join(policy.industries) or "any"),
                          ("source", " ".join(x for x in (policy.source_file, policy.source_section) if x)),
-                         ("table", policy.path)):
+                         ("table", _table_path(policy))):
         if value:
             lines.append(f"  {label}: {value}")
     if only is not None:
@@ -332,7 +346,9 @@ def show(
             raise OptionError(f"{policy!r} stands for {len(pols)} policies ({', '.join(p.id for p in pols)}); "
                               f"name one of them with --clause", Location(field="POLICY"))
         texts = [policy_text(pol, _clause_of(pol, clause) if clause is not None else None) for pol in pols]
-        term.write(visible("\n\n".join(texts), allow="\n"))
+        from ..render.policies import print_text
+
+        print_text(term.out, "\n\n".join(texts))
 
     guarded(run, term)
 

@@ -1,0 +1,99 @@
+"""Every figure reaches the reader: golden views at 80, 120 and 200 columns, and every amount in full.
+
+The views are what a pipe of that width gets (``COLUMNS``), colour off. Regenerate after an intended
+change with ``UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_render_widths.py`` and review the
+diff figure by figure before committing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "widths"
+WIDTHS = (80, 120, 200)
+PROFILES = sorted([*ROOT.glob("samples/*.toml"), *ROOT.glob("samples/zh/*.toml"),
+                   *ROOT.glob("tests/fixtures/compare/*.toml"), *ROOT.glob("tests/fixtures/nanchang/*.toml")])
+
+
+def run(*args: str, width: int) -> str:
+    env = {"NO_COLOR": "1", "FORCE_COLOR": None, "COLUMNS": str(width), "INCENTIVES_POLICIES_DIR": None}
+    res = CliRunner().invoke(app, list(args), env=env)
+    assert res.exit_code in (0, 1), res.output
+    return "".join(line.rstrip() + "\n" for line in res.stdout.splitlines())
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+def _key(p: Path) -> str:
+    return p.relative_to(ROOT).with_suffix("").as_posix().replace("/", "_")
+
+
+def plain(text: str) -> str:
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("profile", PROFILES, ids=_key)
+def test_calc_table_shows_every_amount_and_id_in_full(profile: Path, width: int) -> None:
+    doc = json.loads(run("calc", str(profile), "--format", "json", width=width))
+    out = run("calc", str(profile), width=width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    flat = plain(out)
+    for res in doc["results"]:
+        for c in res["clauses"]:
+            if c["amount"] != "0.00":
+                assert re.search(rf"(?<![\w]){c['id']}(?![\w])", out), (c["id"], width)
+                assert re.search(rf"(?<![\d.]){re.escape(c['amount'])}(?!\d)", flat), (c["id"], c["amount"], width)
+        assert re.search(rf"(?<![\d.]){re.escape(res['total'])}(?!\d)", flat), ("total", width)
+    golden(f"calc-{_key(profile)}-{width}.txt", out)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_compare_golden(width: int) -> None:
+    profile = ROOT / "tests" / "fixtures" / "compare" / "tri-city.toml"
+    out = run("compare", str(profile), width=width)
+    doc = json.loads(run("compare", str(profile), "--format", "json", width=width))
+    for res in doc["results"]:
+        assert res["total"] == "0.00" or res["total"] in plain(out)
+    golden(f"compare-tri-city-{width}.txt", out)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_budget_view_golden(width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = run("batch", str(ROOT / "samples" / "companies.csv"), "-o", "out.csv", "--summary-json", "s.json",
+              width=width)
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    flat = plain(out)
+    for pol in summary["policies"]:
+        for c in pol["clauses"]:
+            assert re.search(rf"(?<![\d.]){re.escape(c['amount'])}(?!\d)", flat), (pol["policy"], c["id"], width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    golden(f"budget-companies-{width}.txt", out)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_policies_show_and_list_golden(width: int) -> None:
+    out = run("policies", "show", "nanchang", width=width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    golden(f"policies-show-nanchang-{width}.txt", out)
+    listing = run("policies", "list", "--on", "2026-12-01", width=width)
+    assert max(len(line) for line in listing.splitlines()) <= width
+    for pid in ("nanchang-electronic-information-2023", "wuhan-east-lake-software-2023", "beijing-robotics-2023"):
+        assert re.search(rf"(?m)^{pid}\b", listing)
+    golden(f"policies-list-{width}.txt", listing)
