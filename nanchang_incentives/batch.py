@@ -263,6 +263,8 @@ class BatchReport:
     layout: str = "wide"
     fmt: str = "csv"
     hypothetical: bool = False
+    #: the policies evaluated whose table replaced a bundled one (--policies-dir): every output says so
+    replacing: list[Policy] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -273,6 +275,8 @@ class BatchReport:
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
             "output_encoding": self.output_encoding,
+            "replaced_bundled": [{"policy": p.id, "table": p.path, "replaces": p.replaces_bundled}
+                                 for p in self.replacing],
             "policies": [b.as_dict() for b in self.budgets.values()],
         }
 
@@ -907,6 +911,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                              output_encoding="UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
                              to_stdout=places["--output"] == Place.STDOUT)
         report.budgets = {p.id: PolicyBudget(p.id, p.title_zh) for p in policies}
+        report.replacing = [p for p in policies if p.replaces_bundled]
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}
         if options.fmt == "xlsx":

@@ -752,6 +752,8 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     caps: list[CapEvent] = []
     refs: list[ReferenceUse] = []
 
+    if pol.replaces_bundled:
+        notices.append(Notice(NoticeKind.REPLACES_BUNDLED, text=pol.replaces_bundled))
     if not in_force:
         kind = NoticeKind.HYPOTHETICAL if run.options.ignore_validity else NoticeKind.OUTSIDE_VALIDITY
         notices.append(Notice(kind, year=year))
@@ -899,4 +901,5 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
                                              and not _known(run.industry.val, i)) else ()
     return ClauseResult(c.id, c.title_zh, c.title_en, status, Basis(c.basis), amount, raw, c.section, c.quote, conds,
                         tuple(sorted(missing)), _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
-                        decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "")
+                        decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "",
+                        c.one_off)

@@ -371,6 +371,9 @@ def notice(n: Notice, r: PolicyResult) -> str:
     pol = r.policy
     period = f"{pol.valid_from} … {pol.valid_until or 'end unknown'}"
     k = n.kind
+    if k == NoticeKind.REPLACES_BUNDLED:
+        return (f"REPLACES BUNDLED POLICY: this table ({visible(pol.path)}) was loaded from --policies-dir / "
+                f"$INCENTIVES_POLICIES_DIR in place of the bundled {visible(n.text)}")
     if k == NoticeKind.OUTSIDE_VALIDITY:
         return (f"{n.year} is outside the policy's validity ({period}): every clause is expired "
                 f"(use --ignore-validity to compute a hypothetical result)")
@@ -407,6 +410,19 @@ def notice(n: Notice, r: PolicyResult) -> str:
 def warnings(r: PolicyResult) -> tuple[str, ...]:
     """Every warning of a result, worded (JSON ``warnings``, the table's warning lines)."""
     return tuple(notice(n, r) for n in r.notices)
+
+
+def first_notices(r: PolicyResult) -> tuple[str, ...]:
+    """The warnings a reader must see before the figures: a replaced bundled table, implausible inputs."""
+    return tuple(notice(n, r) for n in r.notices if n.kind in FIRST)
+
+
+def later_notices(r: PolicyResult) -> tuple[str, ...]:
+    """The other warnings, shown after the totals."""
+    return tuple(notice(n, r) for n in r.notices if n.kind not in FIRST)
+
+
+FIRST = (NoticeKind.REPLACES_BUNDLED, NoticeKind.PLAUSIBILITY)
 
 
 def company(r: PolicyResult) -> str:

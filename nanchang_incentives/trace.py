@@ -114,6 +114,7 @@ class NoticeKind(StrEnum):
     EXEMPTION_ASSUMED_FALSE = "exemption_assumed_false"
     GROUP_UNDECIDED = "group_undecided"
     POLICY_NOTICE = "policy_notice"  # a notice written in the policy table (its text is policy data)
+    REPLACES_BUNDLED = "replaces_bundled"  # the table came from --policies-dir in place of a bundled one
     PLAUSIBILITY = "plausibility"  # a profile value out of scale (its text is the input check's message)
 
 
@@ -299,6 +300,7 @@ class ClauseResult:
     year: int = 0
     not_targeted: tuple[str, ...] = ()  # the policy's industries, when the company is outside them
     cap_scope: str = ""  # the clause cap's scope word (project / year / once …)
+    one_off: bool = False  # a one-off award (frequency once): claimable in the fiscal year of the event
 
 
 @dataclass(frozen=True)

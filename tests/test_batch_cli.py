@@ -41,7 +41,7 @@ def test_bad_rows_exit_1_with_counts_and_errors_file(tmp_path):
     res = invoke(str(FIX / "bad-rows.csv"), "-o", str(out), "--errors", str(bad), "--quiet")
     assert res.exit_code == 1
     assert "14 rows read (UTF-8): 2 evaluated, 12 bad (see" in res.output
-    assert "bad row: row 2, field 'revenue' (value '12美元')" in res.output
+    assert "bad row: line 3 (row 2, unknown unit), field 'revenue' (value '12美元')" in res.output
     assert out.exists() and bad.read_text(encoding="utf-8").count("\n") == 14  # header + 13 problems
 
 

@@ -183,7 +183,7 @@ def test_a_csv_year_out_of_range_is_a_bad_row(tmp_path: Path) -> None:
                    encoding="utf-8")
     res = invoke("batch", str(src), "-o", str(tmp_path / "out.csv"), "-q")
     assert res.exit_code == 1
-    assert "row 1, field 'year'" in res.stderr and "between 1990 and 2100" in res.stderr
+    assert "line 2 (row 1, A), field 'year'" in res.stderr and "between 1990 and 2100" in res.stderr
     assert "Traceback" not in res.output
 
 

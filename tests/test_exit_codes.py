@@ -124,7 +124,7 @@ CASES = [
     Bad("batch: no --output", ("batch", "good.csv"), 2, "Missing option '--output'"),
     Bad("batch: file not found", ("batch", "missing.csv", "-o", "out.csv"), 1, "missing.csv: file not found"),
     Bad("batch: some bad rows (the good ones are written)", ("batch", "bad-rows.csv", "-o", "out.csv", "-q"), 1,
-        "row 2, field 'revenue' (value '-5'): '-5' is negative"),
+        "line 3 (row 2, B), field 'revenue' (value '-5'): '-5' is negative"),
     Bad("batch: unknown column", ("batch", "unknown-column.csv", "-o", "out.csv"), 1,
         "unknown-column.csv:1, field 'revenu': unknown column (did you mean \"revenue\"?)"),
     Bad("batch: no year column", ("batch", "no-year.csv", "-o", "out.csv"), 1, "the CSV has no year column"),

@@ -8,6 +8,9 @@ lays them out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
@@ -16,6 +19,8 @@ from rich.text import Text
 
 from ..batch import BatchReport, PolicyBudget
 from ..money import format_fen_grouped
+from ..policy import Policy
+from ..text import visible
 from .terminal import default_console
 from .terminal import progress as _terminal_progress
 
@@ -101,9 +106,21 @@ def policy_title(b: PolicyBudget) -> str:
 
 def summary_line(r: BatchReport) -> str:
     """The counts, in one line."""
-    bad = f"{r.bad_rows:,} bad" + (f" (see {r.errors_file})" if r.errors_file and r.bad_rows else "")
-    return (f"{r.rows:,} rows read ({r.encoding}): {r.good_rows:,} evaluated, {bad}; "
-            f"{r.output_rows:,} result rows written to {r.output}")
+    bad = f"{r.bad_rows:,} bad" + (f" (see {visible(str(r.errors_file))})" if r.errors_file and r.bad_rows else "")
+    skipped = []
+    if r.blank_rows:
+        skipped.append(f"{r.blank_rows:,} blank row{'s' if r.blank_rows != 1 else ''} skipped")
+    if r.skipped_rows:
+        skipped.append(f"{r.skipped_rows:,} totals row{'s' if r.skipped_rows != 1 else ''} skipped")
+    also = f"; {', '.join(skipped)}" if skipped else ""
+    return (f"{r.rows:,} rows read ({r.encoding}): {r.good_rows:,} evaluated, {bad}{also}; "
+            f"{r.output_rows:,} result rows written to {visible(str(r.output))} ({r.output_encoding})")
+
+
+def replaced_lines(policies: Sequence[Policy]) -> list[str]:
+    """A line for each policy whose table replaced a bundled one (--policies-dir)."""
+    return [f"policy {p.id}: from {visible(p.path)}, replacing the bundled table "
+            f"{visible(Path(p.replaces_bundled).name)}" for p in policies if p.replaces_bundled]
 
 
 def print_report(r: BatchReport, console: Console | None = None, *, budget: bool = True) -> None:
@@ -119,7 +136,12 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
         if r.hypothetical:
             console.print("[yellow]--ignore-validity: figures for years outside a policy's validity are "
                           "HYPOTHETICAL[/yellow]")
-    console.print(summary_line(r), highlight=False, markup=False, soft_wrap=True)
+    for line in replaced_lines(r.replacing):
+        console.print(Text(f"warning: {line}", style="yellow"))
+    for k in r.skipped:
+        console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
+                           f"(合计/总计/小计/Total in the name, no year, no jurisdiction)"))
+    console.print(Text(summary_line(r)))
 
 
 def print_problems(r: BatchReport, console: Console) -> None:
@@ -127,9 +149,11 @@ def print_problems(r: BatchReport, console: Console) -> None:
     if not r.bad_rows:
         return
     for p in r.problems:
-        where = f"row {p.row}" + (f", field {p.field!r}" if p.field else "")
-        value = f" (value {p.value!r})" if p.value else ""
-        console.print(f"bad row: {where}{value}: {p.message}", highlight=False, markup=False, soft_wrap=True)
+        who = f"row {p.row}" + (f", {visible(p.name)}" if p.name else "")
+        where = (f"line {p.line} ({who})" if p.line else who) + (f", field {visible(p.field)!r}" if p.field else "")
+        value = f" (value {visible(p.value)!r})" if p.value else ""
+        console.print(f"bad row: {where}{value}: {visible(p.message)}", highlight=False, markup=False,
+                      soft_wrap=True)
     if r.bad_rows > len({p.row for p in r.problems}) and not r.errors_file:
         console.print(f"… {r.bad_rows:,} bad rows in all: pass --errors FILE to get every one", highlight=False,
                       soft_wrap=True)

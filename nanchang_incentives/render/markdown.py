@@ -62,8 +62,9 @@ class Report:
     expired: str  # "19 clauses expired …", "" when none hidden
     empty: str  # shown when there is no row at all
     totals: tuple[tuple[str, str], ...]  # (label, figure)
-    warnings: tuple[str, ...]
+    warnings: tuple[str, ...]  # shown after the totals
     banner: str = ""  # first line: NOT TARGETED / industries unknown, "" when the policy applies
+    first_warnings: tuple[str, ...] = ()  # shown before the figures: replaced table, implausible inputs
 
 
 def failed_thresholds(c: ClauseResult) -> tuple[ConditionResult, ...]:
@@ -149,7 +150,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             raw, amount, calculation = money(c.raw_amount, c.basis), money(c.amount, c.basis), explain.calculation(c)
         else:
             raw, amount, calculation = DASH, DASH, ""
-        rows.append(Row(c, f"{c.id} {c.title_zh}", c.source, c.status, calculation, raw, tuple(cells), amount,
+        section = f"{c.source} · one-off award" if c.one_off else c.source
+        rows.append(Row(c, f"{c.id} {c.title_zh}", section, c.status, calculation, raw, tuple(cells), amount,
                         c.basis))
 
     # the company cap line is always a footnote, whether binding, not reached, exempt, waived or unknown
@@ -207,8 +209,9 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         expired=expired,
         empty=empty,
         totals=tuple(totals),
-        warnings=explain.warnings(result),
+        warnings=explain.later_notices(result),
         banner=banner(result),
+        first_warnings=explain.first_notices(result),
     )
 
 
@@ -232,6 +235,8 @@ def _markdown_report(rep: Report) -> list[str]:
     out = [f"## {pol.title_zh}{number}", ""]
     if rep.banner:
         out += [f"> **{rep.banner}**", ""]
+    if rep.first_warnings:
+        out += [f"> warning: {w}  " for w in rep.first_warnings] + [""]
     out.append(f"{pol.issuer}  ")
     out.append(rep.validity_line.replace(f"policy {pol.id}", f"Policy `{pol.id}`") + "  ")
     for ref in rep.references:

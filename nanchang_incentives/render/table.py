@@ -121,6 +121,8 @@ def print_report(rep: Report, console: Console) -> None:
     pol = rep.result.policy
     if rep.banner:
         console.print(Text(rep.banner, style="bold red"))
+    for w in rep.first_warnings:
+        console.print(Text(f"warning: {w}", style="bold yellow"))
     console.print(Text(rep.title, style="bold"))
     console.print(Text("  ".join(x for x in (pol.title_zh, pol.document_number) if x)))
     console.print(Text(pol.issuer))
