@@ -54,6 +54,7 @@ from .engine import (
 )
 from .errors import InputError, Location
 from .money import UNITS_PER_YUAN, format_fen, format_rate
+from .plausibility import TableWarnings, check_table
 from .policy import Catalog, Policy
 
 LAYOUTS = ("wide", "long")
@@ -263,6 +264,7 @@ class BatchReport:
     layout: str = "wide"
     fmt: str = "csv"
     hypothetical: bool = False
+    warned_rows: int = 0  # rows with a plausibility warning (evaluated all the same)
     #: the policies evaluated whose table replaced a bundled one (--policies-dir): every output says so
     replacing: list[Policy] = field(default_factory=list)
 
@@ -271,7 +273,7 @@ class BatchReport:
             "input": self.input, "output": self.output, "encoding": self.encoding, "format": self.fmt,
             "layout": self.layout, "rows": self.rows, "good_rows": self.good_rows, "bad_rows": self.bad_rows,
             "output_rows": self.output_rows, "errors_file": self.errors_file, "hypothetical": self.hypothetical,
-            "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows,
+            "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows, "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
             "output_encoding": self.output_encoding,
@@ -376,6 +378,8 @@ class BlockResult:
     raw_end: int
     blank: int = 0
     skipped: list[SkippedRow] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)  # plausibility warnings: the row is still evaluated
+    warned_rows: int = 0
 
 
 @dataclass
@@ -403,11 +407,27 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     del cells  # only the chunk's columns are needed from here on
     evaluated, chunk = evaluate_chunk(chunk, job.catalog, job.policies, job.options,
                                       keep_runs=job.options.layout == "long")
-    data, lines = job.output.chunk_bytes(chunk, evaluated)
+    checks = check_table(chunk.table, job.catalog.registry)
+    data, lines = job.output.chunk_bytes(chunk, evaluated, checks.codes())
     budgets = [ev.budget for ev in evaluated]
     bad_rows = len({p.row for p in chunk.problems})
+    warnings, warned = plausibility_lines(chunk, checks)
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
-                       chunk.blank, chunk.skipped)
+                       chunk.blank, chunk.skipped, warnings, warned)
+
+
+def plausibility_lines(chunk: Chunk, checks: TableWarnings) -> tuple[list[RowProblem], int]:
+    """The errors file's ``warning:`` lines for the chunk's implausible values (the rows are still evaluated)."""
+    rows = np.flatnonzero(checks.mask())
+    out = []
+    for i in rows.tolist():
+        line = int(chunk.lines[i]) if chunk.lines is not None else 0
+        name = chunk.names[i].decode("utf-8", "replace") if len(chunk.names) > i else ""
+        for w in checks.for_row(i):
+            value = "; ".join(str(v) for v in w.values)
+            out.append(RowProblem(int(chunk.rows[i]), w.fields[0] if w.fields else "", value,
+                                  f"warning: {w.message}", line, name))
+    return out, len(rows)
 
 
 @dataclass
@@ -960,6 +980,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     report.skipped.extend(res.skipped[:room])
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
+                report.warned_rows += res.warned_rows
+                if res.warnings and write_errors is not None:
+                    write_errors(res.warnings)
                 if res.problems:
                     if write_errors is not None:
                         write_errors(res.problems)

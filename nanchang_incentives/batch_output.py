@@ -34,6 +34,7 @@ from .engine import (
     PolicyRun,
 )
 from .money import format_units
+from .plausibility import check_table
 from .policy import BASES, Catalog, Policy
 from .trace import STATUS_BY_CODE
 
@@ -219,7 +220,7 @@ class Output:
     def header_columns(self) -> list[str]:
         if self.layout == "long":
             return ["row", "name", "policy", "clause", "status", "basis", "raw_amount", "amount", "explanation"]
-        cols = ["row", "name", "policy", "year", "total", "total_exact", "total_up_to", "company_cap"]
+        cols = ["row", "name", "warnings", "policy", "year", "total", "total_exact", "total_up_to", "company_cap"]
         if self.hypothetical_col:
             cols.append("hypothetical")
         for cid in self.clause_ids:
@@ -286,13 +287,18 @@ class Output:
     def _end_matrix(self, lines: csvio.Lines) -> None:
         lines.const(b"}\n" if self.json else b"\n")
 
-    def chunk_bytes(self, chunk: Chunk, evaluated: Sequence[Evaluated]) -> tuple[list[bytes], int]:
-        """The chunk's output lines (in pieces, in order) and their count."""
+    def chunk_bytes(self, chunk: Chunk, evaluated: Sequence[Evaluated],
+                    warnings: Sequence[str] | None = None) -> tuple[list[bytes], int]:
+        """The chunk's output lines (in pieces, in order) and their count.
+
+        ``warnings``: each company's plausibility codes (the wide layout's ``warnings`` column); computed
+        here when not given.
+        """
         if not evaluated:
             return [], 0
         if self.layout == "long":
             return self._long(chunk, evaluated)
-        return self._wide(chunk, evaluated)
+        return self._wide(chunk, evaluated, warnings)
 
     def _order(self, evaluated: Sequence[Evaluated]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Output order: by input row, then policy; the position of each policy's rows in it."""
@@ -318,7 +324,8 @@ class Output:
                 runs.append((c in own, [c]))
         return runs
 
-    def _wide(self, chunk: Chunk, evaluated: Sequence[Evaluated]) -> tuple[list[bytes], int]:
+    def _wide(self, chunk: Chunk, evaluated: Sequence[Evaluated],
+              warnings: Sequence[str] | None = None) -> tuple[list[bytes], int]:
         """One line per company and policy.
 
         Each run (policy) builds its own lines from its own clauses only (the
@@ -327,6 +334,10 @@ class Output:
         """
         crow, positions = self._order(evaluated)
         m = len(crow)
+        # plausibility warnings of each company (never errors): codes such as unit_slip:rd_expense+revenue
+        codes = list(warnings) if warnings is not None else check_table(chunk.table, self.catalog.registry).codes()
+        vocab, warn = np.unique(np.array(codes or [""], dtype=object), return_inverse=True)
+        self._warn = (warn.reshape(-1).astype(np.int64), csvio.vocab_table(self._text([str(v) for v in vocab])))
         src = np.empty(m, dtype=np.int64)  # the run each output line comes from
         at = np.empty(m, dtype=np.int64)  # and its row in that run
         runs = []
@@ -381,6 +392,8 @@ class Output:
         head.add(csvio.number_text(chunk.rows[crow]))
         self._put(head, "name")
         head.add(self._names(chunk.names[crow]))
+        self._put(head, "warnings")
+        head.add(csvio.vocab_text(self._warn[0][crow], self._warn[1]))
         zero = np.flatnonzero(~r["amounts"][rows].any(axis=1))
         if len(zero) < 64:
             tail = self._tail(rows, r)

@@ -206,7 +206,7 @@ def test_stdin_in_and_stdout_out(tmp_path):
                              env={"NO_COLOR": "1", "COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
-    assert lines[0].startswith("row,name,policy") and [ln.split(",")[0] for ln in lines[1:4]] == ["1", "2", "3"]
+    assert lines[0].startswith("row,name,warnings,policy") and [ln.split(",")[0] for ln in lines[1:4]] == ["1", "2", "3"]
     assert "3 rows read" in res.stderr and "3 rows read" not in res.stdout  # the summary goes to stderr
     assert not (tmp_path / "-").exists()
 

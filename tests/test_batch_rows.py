@@ -143,7 +143,7 @@ def test_empty_file_and_header_only(catalog, tmp_path):
         run_batch(write(tmp_path / "a.csv", ""), tmp_path / "o.csv", catalog)
     report = run_batch(write(tmp_path / "b.csv", "name,jurisdiction,year\n"), tmp_path / "o.csv", catalog)
     assert report.rows == 0
-    assert (tmp_path / "o.csv").read_text().startswith("row,name,policy,")
+    assert (tmp_path / "o.csv").read_text().startswith("row,name,warnings,policy,")
 
 
 def test_extra_empty_cells_at_the_end_are_accepted(catalog, tmp_path):

@@ -112,6 +112,9 @@ def summary_line(r: BatchReport) -> str:
         skipped.append(f"{r.blank_rows:,} blank row{'s' if r.blank_rows != 1 else ''} skipped")
     if r.skipped_rows:
         skipped.append(f"{r.skipped_rows:,} totals row{'s' if r.skipped_rows != 1 else ''} skipped")
+    if r.warned_rows:
+        where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
+        skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a plausibility warning{where}")
     also = f"; {', '.join(skipped)}" if skipped else ""
     return (f"{r.rows:,} rows read ({r.encoding}): {r.good_rows:,} evaluated, {bad}{also}; "
             f"{r.output_rows:,} result rows written to {visible(str(r.output))} ({r.output_encoding})")
