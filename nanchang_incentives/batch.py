@@ -79,6 +79,7 @@ class BatchOptions:
     block_bytes: int = csvio.BLOCK_BYTES
     bom: bool | None = None  # CSV output with a UTF-8 BOM; None: as the input (GBK or UTF-8 with BOM -> BOM)
     sheet: str | None = None  # the worksheet of an .xlsx input (default: the first)
+    lang: str = "en"  # headings of the CSV/xlsx output: en, or zh (Chinese column names)
 
     @property
     def engine(self) -> Options:
@@ -943,7 +944,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             xlsx = None
             if options.fmt == "xlsx":
                 assert out.tmp is not None
-                xlsx = xlsxio.XlsxSink(out.tmp, output.header_columns(), output.amount_columns())
+                xlsx = xlsxio.XlsxSink(out.tmp, output.header_columns(), output.amount_columns(),
+                                       headings=output.headings())
             else:
                 if bom and options.fmt == "csv":
                     out.write(b"\xef\xbb\xbf")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import csvio, explain
+from . import fields as F
 from .engine import (
     CAP_BINDING,
     CAP_EXEMPT,
@@ -233,10 +234,15 @@ class Output:
             return ["raw_amount", "amount"]
         return ["total", "total_exact", "total_up_to", *self.clause_ids]
 
+    def headings(self) -> list[str]:
+        """The header row as shown: the column names, or their Chinese names with --lang zh (营业收入 …)."""
+        lang = F.Lang(self.options.lang)
+        return [self.catalog.registry.label(c, lang) for c in self.header_columns()]
+
     def header(self) -> bytes:
-        if self.json:
+        if self.json:  # JSON keys never change
             return b""
-        return (",".join(csvio.quote_csv(c) for c in self.header_columns()) + "\n").encode("utf-8")
+        return (",".join(csvio.quote_csv(c) for c in self.headings()) + "\n").encode("utf-8")
 
     # -- cells
     def _text(self, values: Sequence[str]) -> list[bytes]:

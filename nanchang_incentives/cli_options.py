@@ -155,3 +155,21 @@ Policies = Annotated[list[str] | None, typer.Option(
 #: --ignore-validity
 IgnoreValidity = Annotated[bool, typer.Option(
     "--ignore-validity", help="Compute years outside a policy's validity (labelled HYPOTHETICAL).")]
+
+
+def parse_lang(value: str) -> str:
+    """A --lang value: en or zh (zh-CN, zh_CN.UTF-8 … too)."""
+    from .errors import ValueProblem
+    from .fields import output_lang
+
+    try:
+        return output_lang(value).value
+    except ValueProblem:
+        raise OptionValueError(f"--lang {visible(value)}: expected en or zh, e.g. --lang zh") from None
+
+
+#: --lang en|zh (also $INCENTIVES_LANG): the language of headings; JSON keys never change
+LangOption = Annotated[str | None, typer.Option(
+    "--lang", metavar="en|zh", parser=parse_lang,
+    help="Language of table headings and CSV/xlsx column names: en or zh (also $INCENTIVES_LANG); "
+         "JSON keys never change.")]

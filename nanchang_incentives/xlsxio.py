@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import io
 import math
+import unicodedata
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -224,7 +225,10 @@ AMOUNT, INTEGER, TEXT = range(3)
 class XlsxSink:
     """Result rows (as the CSV lines ``batch_output`` makes) into a worksheet, typed."""
 
-    def __init__(self, path: Path, header: Sequence[str], amount_columns: Sequence[str]):
+    def __init__(self, path: Path, header: Sequence[str], amount_columns: Sequence[str],
+                 headings: Sequence[str] | None = None):
+        """``header``: the column names (they decide each column's type); ``headings``: the header row as shown
+        (the same names, or their Chinese names with --lang zh)."""
         try:
             import xlsxwriter
         except ImportError:  # pragma: no cover - depends on the install
@@ -237,8 +241,10 @@ class XlsxSink:
         self.bold = self.wb.add_format({"bold": True})
         amounts = set(amount_columns)
         self.kinds = [AMOUNT if c in amounts else INTEGER if c in ("row", "year") else TEXT for c in header]
-        self.widths = [max(len(c) + 3, 8) for c in header]  # room for the filter button
-        for c, name in enumerate(header):
+        shown = list(headings) if headings is not None else list(header)
+        self.widths = [max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in c) + 3, 8)
+                       for c in shown]  # room for the filter button
+        for c, name in enumerate(shown):
             self.ws.write_string(0, c, name, self.bold)
         self.ncols = len(header)
         self.rows = 0

@@ -170,3 +170,28 @@ def test_api_results_keep_the_name_as_given(tmp_path: Path) -> None:
     profile = api.load_company(_hostile_profile(tmp_path), catalog)
     [r] = api.calculate(profile, api.policies_for(profile, catalog), catalog)
     assert r.company == HOSTILE and explain.company(r).startswith("\\x1b]0;X")
+
+
+# ---------------------------------------------------------------- --lang zh: headings, never JSON keys
+
+
+def test_lang_zh_gives_chinese_headings_in_the_table_and_the_batch_header(tmp_path: Path) -> None:
+    import csv
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["calc", "samples/nanchang-vr-studio.toml", "--lang", "zh"], env={"COLUMNS": "120"})
+    assert res.exit_code == 0 and "条款" in res.stdout and "金额" in res.stdout
+    out = tmp_path / "zh.csv"
+    res = runner.invoke(app, ["batch", "samples/companies.csv", "-o", str(out), "-q"], env={"INCENTIVES_LANG": "zh"})
+    assert res.exit_code == 0, res.output
+    header = next(csv.reader(out.open(encoding="utf-8-sig")))
+    assert header[:6] == ["行号", "企业名称", "提示", "政策", "年度", "合计"] and "loan_interest_状态" in header
+    en = tmp_path / "en.csv"
+    runner.invoke(app, ["batch", "samples/companies.csv", "-o", str(en), "-q", "--lang", "en"],
+                  env={"INCENTIVES_LANG": "zh"})
+    assert en.read_text(encoding="utf-8-sig").splitlines()[1:] == out.read_text(encoding="utf-8-sig").splitlines()[1:]
+    doc = json.loads(runner.invoke(app, ["calc", "samples/nanchang-vr-studio.toml", "--format", "json", "--lang",
+                                         "zh"]).stdout)
+    assert "results" in doc and "total" in doc["results"][0]  # JSON keys never change
+    bad = runner.invoke(app, ["calc", "samples/nanchang-vr-studio.toml", "--lang", "fr"])
+    assert bad.exit_code == 2 and "--lang fr: expected en or zh" in bad.output

@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 
 from .. import api
+from .. import fields as F
 from ..batch import BatchOptions, run_batch
 from ..cli_options import (
     IgnoreValidity,
+    LangOption,
     Policies,
     PoliciesDir,
     Quiet,
@@ -81,6 +83,7 @@ def batch(
         "--bom/--no-bom", help="CSV output with a UTF-8 BOM (default: as the input; GBK, UTF-8 with BOM and .xlsx "
         "input give a BOM, so that Excel shows Chinese correctly).", show_default=False)] = None,
     excel: Annotated[bool, typer.Option("--excel", help="Same as --bom.")] = False,
+    lang: LangOption = None,
     sheet: Annotated[str | None, typer.Option(metavar="NAME",
                                               help="The worksheet of an .xlsx input (default: the first).")] = None,
     encoding: Annotated[str | None, typer.Option(
@@ -110,7 +113,7 @@ def batch(
         ids = tuple(p.id for p in api.resolve_policies(names, catalog)) if names else ()
         options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
-                               jobs=jobs, bom=bom, sheet=sheet)
+                               jobs=jobs, bom=bom, sheet=sheet, lang=F.output_lang(lang).value)
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             with term.progress() as update:

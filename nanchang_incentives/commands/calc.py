@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,16 @@ from typing import Annotated
 import typer
 
 from .. import api
-from ..cli_options import Format, IgnoreValidity, Policies, PoliciesDir, Year, format_option, split_names
+from ..cli_options import (
+    Format,
+    IgnoreValidity,
+    LangOption,
+    Policies,
+    PoliciesDir,
+    Year,
+    format_option,
+    split_names,
+)
 from ..engine import Options, PolicyResult
 from ..profile import Profile
 from ..render.terminal import Terminal
@@ -30,7 +40,7 @@ Renderer = Callable[[Terminal, Profile, Sequence[PolicyResult], bool], None]
 def _table(term: Terminal, profile: Profile, results: Sequence[PolicyResult], show_all: bool) -> None:
     from ..render.table import print_results
 
-    print_results(profile, results, show_all=show_all, console=term.out)
+    print_results(profile, results, show_all=show_all, console=term.out, lang=term.lang)
 
 
 def _json(term: Terminal, profile: Profile, results: Sequence[PolicyResult], show_all: bool) -> None:
@@ -59,9 +69,12 @@ def calc(
     show_all: Annotated[bool, typer.Option(
         "--all", help="List every clause, including those not evaluated for missing input.")] = False,
     policies_dir: PoliciesDir = None,
+    lang: LangOption = None,
 ) -> None:
     """Compute every clause of the company's policy (or --policy) and explain each figure."""
     term = terminal_of(ctx)
+    if lang is not None:
+        term = dataclasses.replace(term, lang=lang)
 
     def run() -> None:
         catalog = api.load(policies_dir or ())

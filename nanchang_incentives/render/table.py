@@ -36,6 +36,9 @@ STATUS_STYLE = {
     Status.DISCRETIONARY: "cyan",
     Status.EXPIRED: "red",
 }
+#: the table's headings, per output language (--lang)
+HEADINGS = {"en": ("Clause", "Status", "Calculation", "Cap / notes", "Amount"),
+            "zh": ("条款", "状态", "计算", "封顶与说明", "金额")}
 #: the narrowest a wrapping text column of the table may get before the view stacks instead
 TEXT_MIN = 18
 
@@ -65,15 +68,16 @@ def _title_cell(r: Row) -> Text:
     return t
 
 
-def _table(rep: Report) -> Table:
+def _table(rep: Report, lang: str = "en") -> Table:
     ids, status, amount = _widths(rep)
+    h = HEADINGS.get(lang, HEADINGS["en"])
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   header_style="bold")
-    table.add_column("Clause", min_width=ids, overflow="fold")
-    table.add_column("Status", no_wrap=True, min_width=status)
-    table.add_column("Calculation", min_width=TEXT_MIN, ratio=1, overflow="fold")
-    table.add_column("Cap / notes", min_width=TEXT_MIN, ratio=1, overflow="fold")
-    table.add_column("Amount", justify="right", no_wrap=True, min_width=amount)
+    table.add_column(h[0], min_width=ids, overflow="fold")
+    table.add_column(h[1], no_wrap=True, min_width=status)
+    table.add_column(h[2], min_width=TEXT_MIN, ratio=1, overflow="fold")
+    table.add_column(h[3], min_width=TEXT_MIN, ratio=1, overflow="fold")
+    table.add_column(h[4], justify="right", no_wrap=True, min_width=amount)
     for r in rep.rows:
         status_text = Text(STATUS_TEXT[r.status], style=STATUS_STYLE[r.status])
         figure = Text("\n".join(_amount_lines(r)), justify="right",
@@ -107,16 +111,16 @@ def _stacked(rep: Report, width: int) -> list[RenderableType]:
     return out
 
 
-def clause_view(rep: Report, width: int) -> list[RenderableType]:
+def clause_view(rep: Report, width: int, lang: str = "en") -> list[RenderableType]:
     """The clause rows, as a table when it fits in ``width`` columns, else stacked."""
     if not rep.rows:
         return []
     if width >= table_width_needed(rep):
-        return [_table(rep)]
+        return [_table(rep, lang)]
     return _stacked(rep, width)
 
 
-def print_report(rep: Report, console: Console) -> None:
+def print_report(rep: Report, console: Console, lang: str = "en") -> None:
     """One policy result: header, clause table, footnotes, not-evaluated list, totals, warnings."""
     pol = rep.result.policy
     if rep.banner:
@@ -132,7 +136,7 @@ def print_report(rep: Report, console: Console) -> None:
     if rep.hypothetical:
         console.print(Text(f"*** {rep.hypothetical} ***", style="bold reverse red"))
     console.print()
-    for part in clause_view(rep, console.width):
+    for part in clause_view(rep, console.width, lang):
         console.print(part)
     if rep.rows:
         console.print()
@@ -158,7 +162,7 @@ def print_report(rep: Report, console: Console) -> None:
 
 
 def print_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False,
-                  console: Console | None = None) -> None:
+                  console: Console | None = None, lang: str = "en") -> None:
     """Print every policy result of one company (``calc --format table``)."""
     from .terminal import default_console
 
@@ -166,4 +170,4 @@ def print_results(profile: Profile, results: Sequence[PolicyResult], show_all: b
     for k, result in enumerate(results):
         if k:
             console.rule()
-        print_report(report_of(result, show_all, profile.name), console)
+        print_report(report_of(result, show_all, profile.name), console, lang)

@@ -118,6 +118,7 @@ class Terminal:
     out: Console
     err: Console
     quiet: bool = False
+    lang: str = "en"  # headings: en, or zh (--lang / $INCENTIVES_LANG)
 
     @classmethod
     def create(cls, *, quiet: bool = False, environ: Mapping[str, str] | None = None,
@@ -130,7 +131,14 @@ class Terminal:
             out.file = stdout
         if stderr is not None:
             err.file = stderr
-        return cls(out, err, quiet)
+        from ..errors import ValueProblem
+        from ..fields import output_lang
+
+        try:
+            lang = output_lang(None, env).value
+        except ValueProblem:  # a bad $INCENTIVES_LANG: English (--lang is checked as an option)
+            lang = "en"
+        return cls(out, err, quiet, lang)
 
     @property
     def width(self) -> int:
