@@ -23,8 +23,8 @@ POLICY = "nanchang-electronic-information-2023"
 
 
 def make_input(path: Path, n: int) -> None:
-    lines = ["name,jurisdiction,year,industries,revenue,revenue_prev,rd_expense,rd_staff,local_project_loans,"
-             "smart_factory_investments"]
+    lines = [("name,jurisdiction,year,industries,revenue,revenue_prev,rd_expense,rd_staff,local_project_loans,"
+             "smart_factory_investments")]
     for i in range(n):
         lines.append(f"企业{i},nanchang,2024,electronic-information,{(i % 997 + 1) * 100_000},"
                      f"{(i % 499 + 1) * 100_000},{(i % 97 + 1) * 10_000},{i % 150},{(i % 13) * 1_000_000},"

@@ -102,7 +102,7 @@ def input_forms() -> str:
         if form.value is None:
             shown = "error"
         elif form.type == F.MONEY:
-            shown = f"{form.value // Y:,}" + (f".{form.value % Y:04d}".rstrip("0") if form.value % Y else "") + " yuan"
+            shown = f"{form.value // Y:,}" + (f".{form.value % Y:04d}".rstrip("0") if form.value % Y else "") + " yuan"  # type: ignore[operator]
         elif form.type == F.RATE:
             shown = format_rate(Fraction(int(form.value), RATE_DENOMINATOR))  # type: ignore[call-overload]
         else:

@@ -634,7 +634,7 @@ def _field_value(table: Table, name: str, i: int, catalog: Catalog) -> FieldValu
     if v is not None and kind in (Kind.MONEY, Kind.RATE, Kind.COUNT, Kind.YEAR) and not isinstance(v, bool):
         v = Fraction(int(v), F.DENOMINATOR[spec.type]) if spec is not None else v  # type: ignore[arg-type,call-overload]
     elif v is not None and kind == Kind.MONEY_LIST:
-        v = tuple(Fraction(int(x), F.DENOMINATOR[F.MONEY_LIST]) for x in v)  # type: ignore[union-attr]
+        v = tuple(Fraction(int(x), F.DENOMINATOR[F.MONEY_LIST]) for x in v)  # type: ignore[union-attr,attr-defined]
     elif isinstance(v, np.str_):
         v = str(v)
     return FieldValue(name, kind, v)  # type: ignore[arg-type]

@@ -107,7 +107,7 @@ def value(v: object, kind: Kind) -> str:
         if kind == Kind.NUMBER and abs(f) < 1:
             return format_rate(f)
         return yuan(f)
-    return visible(v)
+    return visible(str(v))
 
 
 # ---------------------------------------------------------------- conditions

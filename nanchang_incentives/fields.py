@@ -126,7 +126,7 @@ def vocabulary_from(name: str, raw: Mapping[str, Mapping[str, object]]) -> Vocab
     aliases: dict[str, list[str]] = {}
     for value, spec in raw.items():
         canon = _fold(value)
-        names = [str(a) for a in spec.get("aliases", ())]  # type: ignore[union-attr]
+        names = [str(a) for a in spec.get("aliases", ())]  # type: ignore[union-attr,attr-defined]
         zh[canon] = str(spec.get("zh") or next((a for a in names if _has_cjk(a)), ""))
         for alias in names + ([zh[canon]] if zh[canon] else []):
             key = _fold(alias)
@@ -174,7 +174,7 @@ class Field:
         parser = _PARSERS[self.type]
         parsed = parser(value, csv)
         if self.vocabulary is not None and self.type == TAGS:
-            parsed = tuple(dict.fromkeys(self._known_tag(t) for t in parsed))  # type: ignore[union-attr]
+            parsed = tuple(dict.fromkeys(self._known_tag(t) for t in parsed))  # type: ignore[union-attr,attr-defined]
         elif self.vocabulary is not None and self.type == TEXT and parsed:
             parsed = self.vocabulary.lookup(parsed) or parsed  # type: ignore[arg-type]
         if self.choices and parsed not in self.choices:

@@ -119,9 +119,9 @@ class TableWarnings:
         if isinstance(v, tuple):
             return yuan_text(max(v)) if v else ""  # type: ignore[type-var]
         if spec is not None and spec.type == F.RATE:
-            return format_rate(Fraction(int(v), RATE_DENOMINATOR))  # type: ignore[arg-type]
+            return format_rate(Fraction(int(v), RATE_DENOMINATOR))  # type: ignore[arg-type,call-overload]
         if spec is not None and spec.type in (F.MONEY, F.MONEY_LIST):
-            return yuan_text(int(v))  # type: ignore[arg-type]
+            return yuan_text(int(v))  # type: ignore[arg-type,call-overload]
         return f"{int(v):,}" if isinstance(v, int) else str(v)  # type: ignore[arg-type]
 
     def _units(self, name: str, i: int) -> int:

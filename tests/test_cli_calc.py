@@ -208,7 +208,7 @@ def test_markdown_report() -> None:
     assert md.startswith("# Subsidies for 赣江智能终端有限公司")
     assert "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |" in md
     # smart_factory: raw 10,127,500.00, after the per-project cap 8,827,500.00
-    assert re.search(r"\| `smart_factory` 5G\+智慧工厂补助 \| 三\(四\) \| capped \|.*\| 10,127,500\.00 \| "
+    assert re.search(r"\| `smart_factory` 5G\+智慧工厂补助 \| 三\(四\) · one-off award \| capped \|.*\| 10,127,500\.00 \| "
                      r"per-project cap \[\d\] \| 8,827,500\.00 \| exact \|", md)
     # major_tech_project is an up-to figure and says so
     assert re.search(r"\| `major_tech_project` .*\| up to 2,000,000\.00 \| up_to \|", md)

@@ -40,9 +40,9 @@ LOAN = Calculation((Factor("local_project_loans", Fraction(86_400_000), Kind.MON
 
 
 def clause(**kw) -> ClauseResult:
-    base = dict(id="loan_interest", title_zh="贷款利息补贴", title_en="", status=Status.GRANTED, basis=Basis.EXACT,
-                amount=133_920_000, raw_amount=133_920_000, source="三(一)", quote="", conditions=(), missing=(),
-                calculation=LOAN, year=2024)
+    base = {"id": "loan_interest", "title_zh": "贷款利息补贴", "title_en": "", "status": Status.GRANTED, "basis": Basis.EXACT,
+                "amount": 133_920_000, "raw_amount": 133_920_000, "source": "三(一)", "quote": "", "conditions": (), "missing": (),
+                "calculation": LOAN, "year": 2024}
     base.update(kw)
     return ClauseResult(**base)  # type: ignore[arg-type]
 
