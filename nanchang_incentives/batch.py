@@ -45,14 +45,13 @@ from .engine import (
     CAPPED,
     EXCLUDED,
     GRANTED,
-    OVERFLOW_MESSAGE,
     STATUS_NAMES,
     Options,
     PolicyRun,
     overflow_fields,
     run_policy,
 )
-from .errors import InputError, Location
+from .errors import OVERFLOW_MESSAGE, InputError, Location
 from .money import UNITS_PER_YUAN, format_fen, format_rate
 from .plausibility import TableWarnings, check_table
 from .policy import Catalog, Policy

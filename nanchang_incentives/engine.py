@@ -23,7 +23,7 @@ import numpy as np
 
 from . import expr
 from . import fields as F
-from .errors import InputError, Location
+from .errors import MISSING_YEAR, OVERFLOW_MESSAGE, InputError, Location
 from .expr import Bool, Num
 from .money import MAX_UNITS, UNITS_PER_FEN, format_units
 from .policy import ITEM, Catalog, Clause, Policy
@@ -279,10 +279,6 @@ def to_fen(v: Num, n: int, over: np.ndarray | None = None) -> np.ndarray:
     return fen
 
 
-OVERFLOW_MESSAGE = (f"an amount of more than {MAX_FEN // 100:,} yuan, the largest the tool handles: check the "
-                    f"value (a unit such as 万/亿, or a count) and the policy's formula")
-
-
 class AmountOverflow(InputError):
     """Some rows' amounts are beyond MAX_FEN: which rows, in which clause, from which fields."""
 
@@ -329,7 +325,7 @@ def years_of(table: Table, options: Options) -> np.ndarray:
         return np.full(table.n, options.year, dtype=np.int64)
     col = table.scalar("year")
     if col is None or not col.present.all():
-        raise ValueError("every company needs a year (or pass --year)")
+        raise ValueError(MISSING_YEAR)
     return col.values.astype(np.int64)
 
 

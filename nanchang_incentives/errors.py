@@ -72,3 +72,9 @@ class PolicyError(LocatedError):
 
 class ExpressionError(IncentivesError):
     """A condition or formula in a policy table is not valid."""
+
+
+#: the engine's two refusals, worded here so that the engine module holds no sentences
+OVERFLOW_MESSAGE = ("an amount of more than 10,000,000,000,000 yuan, the largest the tool handles: check the "
+                    "value (a unit such as 万/亿, or a count) and the policy's formula")
+MISSING_YEAR = "every company needs a year (or pass --year)"

@@ -195,3 +195,10 @@ def test_lang_zh_gives_chinese_headings_in_the_table_and_the_batch_header(tmp_pa
     assert "results" in doc and "total" in doc["results"][0]  # JSON keys never change
     bad = runner.invoke(app, ["calc", "samples/nanchang-vr-studio.toml", "--lang", "fr"])
     assert bad.exit_code == 2 and "--lang fr: expected en or zh" in bad.output
+
+
+def test_the_overflow_limit_in_the_message_is_the_engines() -> None:
+    from nanchang_incentives.engine import MAX_FEN
+    from nanchang_incentives.errors import OVERFLOW_MESSAGE
+
+    assert f"{MAX_FEN // 100:,} yuan" in OVERFLOW_MESSAGE
