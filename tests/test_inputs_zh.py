@@ -251,3 +251,25 @@ def test_output_language_from_option_or_environment() -> None:
     assert F.output_lang("en", {"INCENTIVES_LANG": "zh"}) is F.Lang.EN  # the option wins
     with pytest.raises(F.ValueProblem, match="expected en or zh"):
         F.output_lang("fr")
+
+
+def test_an_xlsx_with_chinese_headers_gives_exactly_the_english_results(tmp_path: Path) -> None:
+    """The Chinese sample CSV saved as a workbook the way a consultant types it (text cells as typed,
+    years as numbers) is read through the same header aliases and field parsers."""
+    import openpyxl
+
+    with (SAMPLES / "zh" / "companies.csv").open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append([int(c) if c.isdigit() and len(c) == 4 else c for c in r])
+    book = tmp_path / "clients.xlsx"
+    wb.save(book)
+    outs = []
+    for src in (book, SAMPLES / "companies.csv"):
+        out = tmp_path / f"{src.stem}-out.csv"
+        res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--quiet", "--no-bom"])
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
