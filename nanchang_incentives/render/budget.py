@@ -117,7 +117,8 @@ def summary_line(r: BatchReport) -> str:
         skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a plausibility warning{where}")
     also = f"; {', '.join(skipped)}" if skipped else ""
     return (f"{r.rows:,} rows read ({r.encoding}): {r.good_rows:,} evaluated, {bad}{also}; "
-            f"{r.output_rows:,} result rows written to {visible(str(r.output))} ({r.output_encoding})")
+            f"{r.output_rows:,} result rows written to {visible(str(r.output))}"
+            + (f" ({r.output_encoding})" if r.fmt == "csv" else ""))
 
 
 def replaced_lines(policies: Sequence[Policy]) -> list[str]:
