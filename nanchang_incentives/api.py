@@ -134,6 +134,8 @@ class Comparison:
     profile: Profile
     cities: tuple[str, ...]
     results: tuple[PolicyResult, ...]
+    #: "what would unlock more" of each result, in the same order (planning.headroom, the code calc uses)
+    headroom: tuple = ()
 
     def for_city(self, city: str) -> tuple[PolicyResult, ...]:
         """The results of the policies of one city (a city may have several)."""
@@ -143,11 +145,16 @@ class Comparison:
 def compare(profile: Profile, cities: Sequence[str], catalog: Catalog, options: Options = DEFAULT_OPTIONS) -> Comparison:
     """Evaluate the same profile as if located in each city, side by side (default: every city)."""
     cities = check_cities(cities, catalog) if cities else default_cities(catalog)
+    from . import planning
+
     results: list[PolicyResult] = []
+    rooms: list = []
     for city in cities:
         moved = relocated(profile, city)
-        results.extend(calculate(moved, policies_for(moved, catalog), catalog, options))
-    return Comparison(profile, tuple(cities), tuple(results))
+        found = calculate(moved, policies_for(moved, catalog), catalog, options)
+        results.extend(found)
+        rooms.extend(planning.headroom(moved, found, catalog, options))
+    return Comparison(profile, tuple(cities), tuple(results), tuple(rooms))
 
 
 def load_company(path: str | Path, catalog: Catalog) -> Profile:

@@ -155,3 +155,10 @@ Policies = Annotated[list[str] | None, typer.Option(
 #: --ignore-validity
 IgnoreValidity = Annotated[bool, typer.Option(
     "--ignore-validity", help="Compute years outside a policy's validity (labelled HYPOTHETICAL).")]
+
+#: --set FIELD=VALUE (repeatable): calc and compare's what-if
+Settings = Annotated[list[str] | None, typer.Option(
+    "--set", "-s", metavar="FIELD=VALUE",
+    help="What if: change a profile field (any field, also its Chinese name; the value as in the TOML, e.g. "
+         "--set rd_staff=120 --set 研发费用=1.2亿; FIELD= removes it) and show each clause beside the unchanged "
+         "profile. Repeatable.")]

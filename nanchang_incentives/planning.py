@@ -366,7 +366,9 @@ class Unlock:
     missing: tuple[str, ...] = ()
     most: int | None = None  # fen: the most the clause could bring (missing input); None: no single figure
     most_each: str = ""  # "project" when ``most`` is per item / unit of the base
+    most_scope: str = ""  # the clause cap's scope word ("year", "once") when ``most`` is that cap
     basis: Basis = Basis.EXACT
+    industries: tuple[str, ...] = ()  # clause "*": the policy's industries (industries not given)
 
     @property
     def net(self) -> int | None:
@@ -605,7 +607,7 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
     out: list[Unlock] = []
     if r.targeted is None and r.policy.industries:
         return Headroom(r, (Unlock(UnlockKind.MISSING_INPUT, "*", "", "every clause", "", (),
-                                   missing=("industries",)),))
+                                   missing=("industries",), industries=tuple(r.policy.industries)),))
     for c in r.clauses:
         clause = r.policy.clause(c.id)
         if is_threshold_miss(c):
@@ -616,7 +618,8 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
         elif c.status == Status.MISSING_INPUT:
             most, each = ceiling_fen(clause)
             out.append(Unlock(UnlockKind.MISSING_INPUT, c.id, c.title_zh, c.title_en, c.source, (),
-                              missing=c.missing, most=most, most_each=each, basis=c.basis))
+                              missing=c.missing, most=most, most_each=each,
+                              most_scope=clause.cap_period if clause.cap else "", basis=c.basis))
     return Headroom(r, tuple(out))
 
 
