@@ -1030,7 +1030,7 @@ class Sweep:
     axes: tuple[Axis, ...]
     policies: tuple[Policy, ...]
     points: Points
-    cliffs: tuple[tuple[Cliff, ...], ...]  # per axis (a grid: along each axis, the other at its FROM value)
+    cliffs: tuple[tuple[Cliff, ...], ...]  # per axis (a grid: along each axis, the other held: held_units)
     year: int = 0
     clause_ids: tuple[tuple[str, str], ...] = field(default=())  # (policy, clause) of each clause column
 
@@ -1062,12 +1062,22 @@ def explore(profile: Profile, axes: Sequence[Axis], policies: Sequence[Policy], 
         held = profile
         for other in axes:
             if other is not axis:
-                held = profile.with_values(**{other.field: _held_value(other)})
+                held = profile.with_values(**{other.field: _held_value(other, profile)})
         cliffs.append(find_cliffs(held, axis, policies, catalog, options, axis.values()))
     year = int(points.runs[0].years[0]) if points.runs and points.n else 0
     ids = tuple((run.policy.id, cr.clause.id) for run in points.runs for cr in run.clauses)
     return Sweep(profile, tuple(axes), tuple(policies), points, tuple(cliffs), year, ids)
 
 
-def _held_value(axis: Axis) -> object:
-    return (axis.start,) if axis.type == F.MONEY_LIST else axis.start
+def held_units(axis: Axis, profile: Profile) -> int:
+    """Where a grid holds its other axis while the cliffs of one are searched: the profile's own value when it
+    is in the range, else TO (the end where most clauses are on)."""
+    own = profile.get(axis.field)
+    if isinstance(own, int) and not isinstance(own, bool) and axis.start <= own <= axis.stop:
+        return own
+    return axis.stop
+
+
+def _held_value(axis: Axis, profile: Profile) -> object:
+    units = held_units(axis, profile)
+    return (units,) if axis.type == F.MONEY_LIST else units

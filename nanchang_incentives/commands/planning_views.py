@@ -49,3 +49,23 @@ def calc_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequen
     else:
         views.print_what_if(w, term.out)
         views.print_headroom(rooms, term.out)
+
+
+def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequence[str], cities: Sequence[str],
+                    catalog: Catalog, options: Options) -> None:
+    """compare --set: per city, each clause base → new with the reason (the company relocated there)."""
+    chosen = list(cities) or api.default_cities(catalog)
+    found = [api.what_if(api.relocated(profile, city), list(settings), catalog, None, options) for city in chosen]
+    if fmt == Format.json:
+        term.write(json.dumps({"company": profile.name, "cities": chosen,
+                               "what_if": [dict(views.what_if_dict(w), city=city) for w, city in zip(found, chosen)]},
+                              ensure_ascii=False, indent=2))
+    elif fmt == Format.markdown:
+        term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w) for w, city in zip(found, chosen)),
+                   end="")
+    else:
+        for k, (w, city) in enumerate(zip(found, chosen)):
+            if k:
+                term.out.rule()
+            term.out.print(f"{city}", style="bold")
+            views.print_what_if(w, term.out)

@@ -308,8 +308,11 @@ def _axis_line(sw: Sweep, k: int) -> str:
 
 
 def _held_note(sw: Sweep, k: int) -> str:
+    from ..planning import held_units
+
     others = [a for j, a in enumerate(sw.axes) if j != k]
-    return "".join(f" ({a.field} held at {explain.value(a.exact(a.start), a.kind)})" for a in others)
+    return "".join(f" ({a.field} held at {explain.value(a.exact(held_units(a, sw.profile)), a.kind)})"
+                   for a in others)
 
 
 def sweep_renderables(sw: Sweep) -> list:
