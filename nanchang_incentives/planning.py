@@ -977,8 +977,8 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
     for n, (key, at) in enumerate(found):
         i, j = 2 * n, 2 * n + 1
         run = by_id[key[0]]
-        common = dict(policy=key[0], at=at, below=at - 1, total_below=int(pts.total[i]), total_at=int(pts.total[j]),
-                      exact_below=int(pts.total_exact[i]), exact_at=int(pts.total_exact[j]))
+        common = {"policy": key[0], "at": at, "below": at - 1, "total_below": int(pts.total[i]), "total_at": int(pts.total[j]),
+                      "exact_below": int(pts.total_exact[i]), "exact_at": int(pts.total_exact[j])}
         what = key[1]
         if what == "company":
             binds = int(run.cap_state[j]) == CAP_BINDING
@@ -994,7 +994,7 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
             continue
         cr = run.clauses[key[2]]
         c = cr.clause
-        amounts = dict(clause=c.id, amount_below=int(cr.amount[i]), amount_at=int(cr.amount[j]))
+        amounts = {"clause": c.id, "amount_below": int(cr.amount[i]), "amount_at": int(cr.amount[j])}
         if what == "clause":
             sb, sa = int(cr.status[i]), int(cr.status[j])
             flipped = tuple((cd.label or cd.expr.text) for cd, t in zip(c.conditions, cr.conditions)

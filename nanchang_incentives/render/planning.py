@@ -18,7 +18,19 @@ from rich.text import Text
 from .. import explain
 from ..explain import STATUS_TEXT
 from ..money import format_fen, format_fen_grouped
-from ..planning import Axis, ClauseDelta, Cliff, Headroom, Move, MoveKind, PolicyDelta, Sweep, Unlock, UnlockKind, WhatIf
+from ..planning import (
+    Axis,
+    ClauseDelta,
+    Cliff,
+    Headroom,
+    Move,
+    MoveKind,
+    PolicyDelta,
+    Sweep,
+    Unlock,
+    UnlockKind,
+    WhatIf,
+)
 from ..text import visible
 from ..trace import STATUS_BY_CODE, Kind
 
