@@ -33,9 +33,15 @@ def _table(term: Terminal, comparison: api.Comparison) -> None:
 
 
 def _json(term: Terminal, comparison: api.Comparison) -> None:
-    from ..render.json import dumps
+    import json
 
-    term.write(dumps(comparison.profile.name, comparison.results[0].year, comparison.results))
+    from ..render.json import document
+    from ..render.planning import headroom_dicts
+
+    doc = document(comparison.profile.name, comparison.results[0].year, comparison.results)
+    for d, room in zip(doc["results"], comparison.headroom):  # the same headroom as calc's
+        d["headroom"] = headroom_dicts(room)
+    term.write(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 def _markdown(term: Terminal, comparison: api.Comparison) -> None:
