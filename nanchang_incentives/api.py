@@ -134,6 +134,8 @@ class Comparison:
     profile: Profile
     cities: tuple[str, ...]
     results: tuple[PolicyResult, ...]
+    #: "what would unlock more" of each result, in the same order (planning.headroom, the code calc uses)
+    headroom: tuple = ()
 
     def for_city(self, city: str) -> tuple[PolicyResult, ...]:
         """The results of the policies of one city (a city may have several)."""
@@ -143,12 +145,82 @@ class Comparison:
 def compare(profile: Profile, cities: Sequence[str], catalog: Catalog, options: Options = DEFAULT_OPTIONS) -> Comparison:
     """Evaluate the same profile as if located in each city, side by side (default: every city)."""
     cities = check_cities(cities, catalog) if cities else default_cities(catalog)
+    from . import planning
+
     results: list[PolicyResult] = []
+    rooms: list = []
     for city in cities:
         moved = relocated(profile, city)
-        results.extend(calculate(moved, policies_for(moved, catalog), catalog, options))
-    return Comparison(profile, tuple(cities), tuple(results))
+        found = calculate(moved, policies_for(moved, catalog), catalog, options)
+        results.extend(found)
+        rooms.extend(planning.headroom(moved, found, catalog, options))
+    return Comparison(profile, tuple(cities), tuple(results), tuple(rooms))
 
 
 def load_company(path: str | Path, catalog: Catalog) -> Profile:
     return load_profile(path, catalog.registry)
+
+
+# ---------------------------------------------------------------- planning (planning.py): what-if, headroom, sweeps
+
+
+def what_if(profile: Profile, settings: Sequence[str] | dict[str, object], catalog: Catalog,
+            policies: Sequence[Policy] | None = None, options: Options = DEFAULT_OPTIONS):
+    """The profile beside the profile with ``settings`` changed (``["rd_staff=99"]`` or ``{"rd_staff": 99}``).
+
+    >>> cat = load()
+    >>> p = load_company("samples/nanchang-si-led-maker.toml", cat)
+    >>> w = what_if(p, ["rd_staff=99"], cat)
+    >>> [(d.id, d.diff / 100) for d in w.deltas[0].changed]
+    [('si_led_rd', 10000000.0), ('rd_center', -20000000.0)]
+    >>> [str(ch.kind) for ch in w.deltas[0].clause("rd_center").changes]
+    ['condition_now_failed', 'group_winner_changed']
+    >>> w.diff / 100
+    -10000000.0
+    """
+    from . import planning
+
+    require_year(profile, options)
+    changes = planning.parse_settings(settings, catalog.registry)
+    return planning.what_if(profile, changes, policies or policies_for(profile, catalog), catalog, options)
+
+
+def headroom(profile: Profile, catalog: Catalog, policies: Sequence[Policy] | None = None,
+             options: Options = DEFAULT_OPTIONS, results: Sequence[PolicyResult] | None = None):
+    """What would unlock more, per policy: thresholds missed (with the exact gain) and inputs missing.
+
+    >>> cat = load()
+    >>> p = load_company("samples/nanchang-si-led-maker.toml", cat).with_values(rd_staff=92)
+    >>> (room,) = headroom(p, cat)
+    >>> u = room.thresholds[0]
+    >>> u.clause, [(m.field, m.before, m.after) for m in u.moves]
+    ('rd_center', [('rd_staff', Fraction(92, 1), Fraction(100, 1))])
+    >>> u.own.diff / 100, u.net / 100
+    (20000000.0, 10000000.0)
+    """
+    from . import planning
+
+    chosen = list(policies or policies_for(profile, catalog))
+    if results is None:
+        results = calculate(profile, chosen, catalog, options)
+    require_year(profile, options)
+    return planning.headroom(profile, results, catalog, options)
+
+
+def explore(profile: Profile, vary: Sequence[str], catalog: Catalog, policies: Sequence[Policy] | None = None,
+            steps: int = 200, options: Options = DEFAULT_OPTIONS):
+    """The profile with one field (``["rd_expense=5000万..3亿"]``) or two (a grid) varied, and the cliffs.
+
+    >>> cat = load()
+    >>> p = load_company("samples/nanchang-small-firm-capped.toml", cat)
+    >>> sweep = explore(p, ["sales_revenue=1000万..10亿"], cat)
+    >>> len(sweep.points.total)
+    200
+    >>> [(str(c.kind), c.at / 10**4, c.total_below / 100, c.total_at / 100) for c in sweep.cliffs[0]]
+    [('company_cap_released', 95533434.5, 4776671.72, 4776671.73)]
+    """
+    from . import planning
+
+    require_year(profile, options)
+    axes = [planning.parse_axis(v, steps, catalog.registry) for v in vary]
+    return planning.explore(profile, axes, policies or policies_for(profile, catalog), catalog, options)

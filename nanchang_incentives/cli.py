@@ -23,7 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .cli_options import OptionValueError
-from .commands import batch, calc, compare, policies
+from .commands import batch, calc, compare, explore, policies
 from .commands.common import EXIT_BAD_INPUT, EXIT_USAGE, guarded
 from .render.terminal import Terminal
 
@@ -145,6 +145,7 @@ def _root(
 app.command("calc", cls=Command, epilog=calc.EXAMPLES)(calc.calc)
 app.command("compare", cls=Command, epilog=compare.EXAMPLES)(compare.compare)
 app.command("batch", cls=Command, epilog=batch.EXAMPLES)(batch.batch)
+app.command("explore", cls=Command, epilog=explore.EXAMPLES)(explore.explore)
 
 policies_app = typer.Typer(name="policies", cls=Group, help=policies.HELP, no_args_is_help=True,
                            add_completion=False, pretty_exceptions_enable=False, context_settings=CONTEXT)

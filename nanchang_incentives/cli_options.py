@@ -173,3 +173,11 @@ LangOption = Annotated[str | None, typer.Option(
     "--lang", metavar="en|zh", parser=parse_lang,
     help="Language of table headings and CSV/xlsx column names: en or zh (also $INCENTIVES_LANG); "
          "JSON keys never change.")]
+
+
+#: --set FIELD=VALUE (repeatable): calc and compare's what-if
+Settings = Annotated[list[str] | None, typer.Option(
+    "--set", "-s", metavar="FIELD=VALUE",
+    help="What if: change a profile field (any field, also its Chinese name; the value as in the TOML, e.g. "
+         "--set rd_staff=120 --set 研发费用=1.2亿; FIELD= removes it) and show each clause beside the unchanged "
+         "profile. Repeatable.")]

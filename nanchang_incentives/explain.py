@@ -433,3 +433,190 @@ def company(r: PolicyResult) -> str:
 def references(r: PolicyResult) -> tuple[str, ...]:
     """Every reference rate of a result, worded."""
     return tuple(reference(ref) for ref in r.references)
+
+
+# ---------------------------------------------------------------- planning: what-if, headroom, cliffs (planning.py)
+
+
+def signed(fen: int) -> str:
+    """A difference of money: "+1,000.00", "-20,000,000.00", "0.00".
+
+    >>> signed(100000), signed(-2000000000), signed(0)
+    ('+1,000.00', '-20,000,000.00', '0.00')
+    """
+    return ("+" if fen > 0 else "") + format_fen_grouped(fen)
+
+
+def setting(s) -> str:
+    """One --set: "rd_staff 420 → 99", "has_rd_center true → (removed)"."""
+    after = "(removed)" if s.after is None else _typed(s.after, s.kind)
+    before = "not given" if s.before is None else _typed(s.before, s.kind)
+    return f"{s.field} {before} → {after}"
+
+
+def _typed(v: object, kind: Kind) -> str:
+    """A value as the profile holds it (money in 1/10000 yuan, rates in millionths) in its own unit."""
+    if isinstance(v, bool) or kind in (Kind.TEXT, Kind.TAGS):
+        return value(v, kind)
+    if isinstance(v, tuple):
+        return value(tuple(Fraction(int(x), 10_000) for x in v), Kind.MONEY_LIST)
+    if kind == Kind.MONEY:
+        return value(Fraction(int(v), 10_000), kind)  # type: ignore[call-overload]
+    if kind == Kind.RATE:
+        return value(Fraction(int(v), 1_000_000), kind)  # type: ignore[call-overload]
+    return value(v, kind)
+
+
+def move(m) -> str:
+    """A field moved to meet a condition: "rd_staff 92 → 100 (+8)", "has_rd_center: false → true"."""
+    from .planning import MoveKind
+
+    if m.kind != MoveKind.NUMBER:
+        return f"{m.field}: {value(m.before, Kind.BOOL)} → {value(m.after, Kind.BOOL)}"
+    after = value(m.after, m.value_kind)
+    if m.before is None:
+        return f"{m.field} missing → {after}"
+    step = m.step
+    sign = "+" if step >= 0 else "-"
+    return f"{m.field} {value(m.before, m.value_kind)} → {after} ({sign}{value(abs(step), m.value_kind)})"
+
+
+def change(ch, d=None) -> str:
+    """Why a clause (or the company cap) moved between two results."""
+    from .planning import ChangeKind as K
+
+    limit = format_fen_grouped(ch.limit) if ch.limit is not None else "?"
+    k = ch.kind
+    if k == K.CONDITION_MET:
+        return "condition now met: " + "; ".join(ch.conditions)
+    if k == K.CONDITION_FAILED:
+        return "condition now failed: " + "; ".join(ch.conditions)
+    if k == K.INPUT_COMPLETE:
+        return "now evaluated: its inputs are given"
+    if k == K.INPUT_MISSING:
+        fields = ", ".join(d.after.missing) if d is not None and d.after.missing else "the missing field"
+        return f"not evaluated any more: add {fields}"
+    if k == K.CAP_BINDING:
+        return f"its cap of {limit} is now binding"
+    if k == K.CAP_RELEASED:
+        return f"its cap of {limit} no longer binds"
+    if k == K.ITEM_CAP:
+        return f"items cut to the per-item cap of {limit}: {ch.count_before} → {ch.count_after}"
+    if k == K.GROUP_WINNER:
+        return (f"group '{ch.group}' (就高不就低) winner changed from {ch.before or 'none'} to "
+                f"{ch.after or 'none'}")
+    if k == K.COMPANY_CAP_BINDING:
+        return "company annual cap now binding" + (f" (limit {limit})" if ch.limit is not None else "")
+    if k == K.COMPANY_CAP_RELEASED:
+        return "company annual cap no longer binding" + (f" (limit {limit})" if ch.limit is not None else "")
+    if k == K.COMPANY_CUT:
+        return "the company annual cap cuts it differently"
+    if k == K.AMOUNT:
+        if d is not None:
+            return (f"amount before caps {money(d.before.raw_amount, d.before.basis)} → "
+                    f"{money(d.after.raw_amount, d.after.basis)}")
+        return "the inputs of its amount changed"
+    if d is not None:
+        return f"status {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]}"
+    return "status changed"
+
+
+def clause_delta(d) -> str:
+    """ "rd_center 20,000,000.00 → 0.00 (-20,000,000.00)"."""
+    return (f"{d.id} {money(d.before.amount, d.before.basis)} → {money(d.after.amount, d.after.basis)} "
+            f"({signed(d.diff)})")
+
+
+def unlock(u) -> str:
+    """One line of "what would unlock more".
+
+    A threshold: "rd_staff 92 → 100 (+8): rd_center +20,000,000.00; si_led_rd -10,000,000.00 (group 'rd' …);
+    net +10,000,000.00". Missing input: "add has_rd_center (at most 20,000,000.00)".
+    """
+    from .planning import ChangeKind as K
+    from .planning import UnlockKind
+
+    if u.kind == UnlockKind.MISSING_INPUT:
+        text = f"add {', '.join(u.missing) or 'the missing field'}"
+        if u.clause == "*":
+            return text + f" (this policy is for {', '.join(u.industries)} enterprises)"
+        if u.most is not None:
+            most = format_fen_grouped(u.most)
+            if u.most_each:
+                return text + f" (at most {most} per {u.most_each})"
+            return text + f" (at most {most}{' ' + scope_words(u.most_scope) if u.most_scope else ''})"
+        return text + " (no single ceiling in the text)"
+    short = "; ".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
+    if not u.solved or u.delta is None:
+        return short + ("; " if short else "") + "the gain cannot be computed here (not a simple threshold)"
+    still_capped = (u.delta.after.company_cap is not None and u.delta.after.company_cap.state == CapState.APPLIED
+                    and not u.delta.company)
+    shown = [d for d in u.delta.changed
+             if not still_capped or d.id == u.clause or d.before.status != d.after.status]
+    parts = [f"{d.id} {signed(d.diff)}" if d.diff else f"{d.id} becomes {STATUS_TEXT[d.after.status]}"
+             for d in shown]
+    notes: list[str] = []
+    for d in u.delta.changed:
+        for ch in d.changes:
+            if ch.kind == K.GROUP_WINNER and ch.after == d.id:
+                notes.append(f"group '{ch.group}' winner changes from {ch.before}" if ch.before
+                             else f"{d.id} becomes the winner of group '{ch.group}'")
+    for ch in u.delta.company:
+        notes.append(change(ch))
+    if still_capped:
+        others = len(u.delta.changed) - len(shown)
+        notes.append("the company annual cap still binds" + (
+            f": {others} other clause(s) cut to make room" if others else ""))
+    own = u.own
+    if own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT):
+        notes.append(f"{u.clause} would still be {STATUS_TEXT[own.after.status]}"
+                     + (f" (add {', '.join(own.after.missing)})" if own.after.missing else ""))
+    body = ", ".join(parts) if parts else "no amount changes"
+    return (", ".join(move(m) for m in u.moves) + f": {body}" + "".join(f"; {n}" for n in notes)
+            + f"; net {signed(u.delta.diff)}")
+
+
+def unlock_with_shortfall(u) -> str:
+    """A threshold unlock with how far off the profile is first (compare): "… 1 short of 100; if met: …"."""
+    from .planning import UnlockKind
+
+    if u.kind == UnlockKind.MISSING_INPUT:
+        return unlock(u)
+    short = "; ".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
+    if not u.solved or u.delta is None:
+        return unlock(u)
+    return f"{short}; if met: {unlock(u)}" if short else unlock(u)
+
+
+def cliff(c, field: str, kind: Kind, units_per: int) -> str:
+    """One cliff of a sweep, with the totals one unit below and at it."""
+    from .planning import CliffKind as K
+
+    at = f"{field} = {value(Fraction(c.at, units_per), kind)}"
+    limit = format_fen_grouped(c.limit) if c.limit is not None else "?"
+    k = c.kind
+    if k == K.CLAUSE_ON:
+        what = f"at {at} {c.clause} becomes eligible" + (f" ({'; '.join(c.conditions)} now met)" if c.conditions else "")
+    elif k == K.CLAUSE_OFF:
+        what = f"at {at} {c.clause} stops being eligible" + (
+            f" ({'; '.join(c.conditions)} no longer met)" if c.conditions else "")
+    elif k == K.CLAUSE_MISSING:
+        what = f"at {at} {c.clause} goes from {c.before.replace('_', ' ')} to {c.after.replace('_', ' ')}"
+    elif k == K.CAP_REACHED:
+        what = (f"from {at} {c.clause} stays at its {limit} cap ({format_fen_grouped(c.amount_below)} one unit "
+                f"below)")
+    elif k == K.CAP_LEFT:
+        what = f"from {at} {c.clause} falls below its {limit} cap ({format_fen_grouped(c.amount_at)})"
+    elif k == K.ITEM_CAP:
+        what = f"at {at} the items of {c.clause} at the per-item cap of {limit}: {c.count_below} → {c.count_at}"
+    elif k == K.GROUP_WINNER:
+        what = (f"at {at} the 就高不就低 winner of group '{c.group}' changes from {c.before or 'none'} to "
+                f"{c.after or 'none'}")
+    elif k == K.COMPANY_CAP_BINDS:
+        what = (f"from {at} the company annual cap binds (limit {limit} < the counted clauses' "
+                f"{format_fen_grouped(c.amount_at)})")
+    else:
+        what = (f"from {at} the company annual cap stops binding (limit {limit} ≥ the counted clauses' "
+                f"{format_fen_grouped(c.amount_at)})")
+    return f"{what}: total {format_fen_grouped(c.total_below)} just below, {format_fen_grouped(c.total_at)} at it " \
+           f"({signed(c.jump)})"

@@ -431,8 +431,16 @@ def test_compare_ignores_the_profiles_own_jurisdiction(catalog):
 
 def _nanchang(catalog, **changes):
     profile = api.load_company(EI_SW, catalog).with_values(**changes)
-    (r,) = api.compare(profile, ["nanchang"], catalog, Options()).results
+    comparison = api.compare(profile, ["nanchang"], catalog, Options())
+    (r,) = comparison.results
     return r
+
+
+def _unlocks(catalog, **changes):
+    """compare's unlock lists, from the headroom api.compare computed (planning.headroom, as calc's)."""
+    profile = api.load_company(EI_SW, catalog).with_values(**changes)
+    comparison = api.compare(profile, ["nanchang"], catalog, Options())
+    return unlocks(comparison.results[0], comparison.headroom[0])
 
 
 def test_loan_interest_growth_exactly_1e8_is_granted_and_not_an_unlock(catalog):
@@ -441,15 +449,17 @@ def test_loan_interest_growth_exactly_1e8_is_granted_and_not_an_unlock(catalog):
     r = _nanchang(catalog, revenue_prev=4_0000_0000 * 10_000)
     assert r.clause("loan_interest").status == "granted"
     assert r.clause("loan_interest").amount == 155_000_000
-    assert "loan_interest" not in [u.clause for u in unlocks(r)[1]]
+    assert "loan_interest" not in [u.clause for u in _unlocks(catalog, revenue_prev=4_0000_0000 * 10_000)[1]]
 
 
 def test_loan_interest_growth_one_fen_short(catalog):
     # revenue_prev 4亿 + 0.01: growth 99,999,999.99, 0.01 short of 100,000,000.00
-    r = _nanchang(catalog, revenue_prev=4_0000_0000 * 10_000 + 100)
-    (u,) = [u for u in unlocks(r)[1] if u.clause == "loan_interest"]
+    (u,) = [u for u in _unlocks(catalog, revenue_prev=4_0000_0000 * 10_000 + 100)[1] if u.clause == "loan_interest"]
+    # meeting it (planning.headroom): revenue one fen more, growth exactly 1亿;
+    # loans 1亿 × 50% × 3.10% = 1,550,000.00 (under the 200万 cap), and nothing else moves
     assert u.text == ("revenue growth (revenue − revenue_prev) ≥ 1亿: is 99,999,999.99, "
-                      "0.01 short of 100,000,000.00")
+                      "0.01 short of 100,000,000.00; if met: revenue 500,000,000.00 → 500,000,000.01 (+0.01): "
+                      "loan_interest +1,550,000.00; net +1,550,000.00")
 
 
 def test_presence_test_at_zero_is_not_a_threshold_to_unlock(catalog):
@@ -459,17 +469,20 @@ def test_presence_test_at_zero_is_not_a_threshold_to_unlock(catalog):
     c = r.clause("equity_investment")
     assert c.status == "not_eligible"
     assert (c.conditions[0].left.value, explain.shortfall(c.conditions[0])) == (0, "must be more than 0.00")
-    missing, short = unlocks(r)
+    missing, short = _unlocks(catalog, equity_investment_raised=0)
     assert "equity_investment" not in [u.clause for u in short + missing]
     assert "equity_refinancing" in [u.clause for u in missing]
 
 
 def test_rd_staff_one_short_is_the_only_rd_center_unlock(catalog):
     # rd_center: 20亿 revenue and 1亿 R&D met exactly; 99 staff, 1 short of 100
-    r = _nanchang(catalog, revenue=20_0000_0000 * 10_000, revenue_prev=19_0000_0000 * 10_000,
-                  rd_expense=1_0000_0000 * 10_000, rd_staff=99)
-    (u,) = [u for u in unlocks(r)[1] if u.clause == "rd_center"]
-    assert u.text == "full-time R&D staff ≥ 100: is 99, 1 short of 100"
+    (u,) = [u for u in _unlocks(catalog, revenue=20_0000_0000 * 10_000, revenue_prev=19_0000_0000 * 10_000,
+                                rd_expense=1_0000_0000 * 10_000, rd_staff=99)[1] if u.clause == "rd_center"]
+    # meeting it also needs has_rd_center (not given): rd_center 1亿 × 15% = 15,000,000.00 wins the rd group
+    # over the post-subsidy top-up (300万 × 100% = 3,000,000.00): net 15,000,000 − 3,000,000 = 12,000,000.00
+    assert u.text == ("full-time R&D staff ≥ 100: is 99, 1 short of 100; if met: has_rd_center: missing → true, "
+                      "rd_staff 99 → 100 (+1): rd_post_subsidy_topup -3,000,000.00, rd_center +15,000,000.00; "
+                      "group 'rd' winner changes from rd_post_subsidy_topup; net +12,000,000.00")
 
 
 def test_industries_missing_is_stated_not_hidden(catalog):

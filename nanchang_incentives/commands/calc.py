@@ -16,6 +16,7 @@ from ..cli_options import (
     LangOption,
     Policies,
     PoliciesDir,
+    Settings,
     Year,
     format_option,
     split_names,
@@ -32,6 +33,8 @@ EXAMPLES = """Examples:
   incentives calc samples/beijing-robot-maker.toml --format markdown > report.md
 
   incentives calc samples/multi-industry.toml --policy 武汉,beijing --year 2024 --format json
+
+  incentives calc samples/nanchang-si-led-maker.toml --set rd_staff=99
 """
 
 Renderer = Callable[[Terminal, Profile, Sequence[PolicyResult], bool], None]
@@ -70,6 +73,7 @@ def calc(
         "--all", help="List every clause, including those not evaluated for missing input.")] = False,
     policies_dir: PoliciesDir = None,
     lang: LangOption = None,
+    settings: Settings = None,
 ) -> None:
     """Compute every clause of the company's policy (or --policy) and explain each figure."""
     term = terminal_of(ctx)
@@ -82,7 +86,16 @@ def calc(
         chosen = api.resolve_policies(names, catalog) if names else None  # a bad --policy fails before the file
         profile = api.load_company(company, catalog)
         options = Options(year=year, ignore_validity=ignore_validity)
+        if settings:
+            from . import planning_views
+
+            planning_views.calc_what_if(term, fmt, profile, settings, chosen, catalog, options)
+            return
         results = api.calculate(profile, chosen or api.policies_for(profile, catalog), catalog, options)
-        RENDERERS[fmt](term, profile, results, show_all)
+        from . import planning_views
+
+        # the report, then "What would unlock more" (JSON: a `headroom` list in each result)
+        planning_views.calc_headroom(term, fmt, profile, results, catalog, options,
+                                     lambda: RENDERERS[fmt](term, profile, results, show_all))
 
     guarded(run, term)

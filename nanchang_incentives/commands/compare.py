@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import api
-from ..cli_options import NAMES_HELP, Format, IgnoreValidity, PoliciesDir, Year, format_option, split_names
+from ..cli_options import NAMES_HELP, Format, IgnoreValidity, PoliciesDir, Settings, Year, format_option, split_names
 from ..engine import Options
 from ..render.terminal import Terminal
 from .common import guarded, terminal_of
@@ -19,6 +19,8 @@ EXAMPLES = """Examples:
   incentives compare samples/multi-industry.toml
 
   incentives compare samples/multi-industry.toml --cities 南昌,武汉 --format markdown > sites.md
+
+  incentives compare samples/multi-industry.toml --set rd_staff=120
 """
 
 Renderer = Callable[[Terminal, api.Comparison], None]
@@ -31,9 +33,15 @@ def _table(term: Terminal, comparison: api.Comparison) -> None:
 
 
 def _json(term: Terminal, comparison: api.Comparison) -> None:
-    from ..render.json import dumps
+    import json
 
-    term.write(dumps(comparison.profile.name, comparison.results[0].year, comparison.results))
+    from ..render.json import document
+    from ..render.planning import headroom_dicts
+
+    doc = document(comparison.profile.name, comparison.results[0].year, comparison.results)
+    for d, room in zip(doc["results"], comparison.headroom):  # the same headroom as calc's
+        d["headroom"] = headroom_dicts(room)
+    term.write(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 def _markdown(term: Terminal, comparison: api.Comparison) -> None:
@@ -56,6 +64,7 @@ def compare(
     fmt: Annotated[Format, format_option(*RENDERERS)] = Format.table,
     ignore_validity: IgnoreValidity = False,
     policies_dir: PoliciesDir = None,
+    settings: Settings = None,
 ) -> None:
     """Evaluate the same company as if it were located in each city, side by side (site selection)."""
     term = terminal_of(ctx)
@@ -67,6 +76,12 @@ def compare(
             # a bad (or empty) --cities fails before the profile is read
             wanted = api.check_cities(split_names(cities), catalog)
         profile = api.load_company(company, catalog)
+        if settings:
+            from . import planning_views
+
+            planning_views.compare_what_if(term, fmt, profile, settings, wanted, catalog,
+                                           Options(year=year, ignore_validity=ignore_validity))
+            return
         result = api.compare(profile, wanted, catalog, Options(year=year, ignore_validity=ignore_validity))
         RENDERERS[fmt](term, result)
 

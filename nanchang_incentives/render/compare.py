@@ -19,6 +19,7 @@ from rich.text import Text
 from .. import explain
 from ..api import Comparison
 from ..money import format_fen_grouped, format_units, round_half_up_div
+from ..planning import Headroom
 from ..policy import Clause
 from ..text import visible
 from ..trace import CapKind, ClauseResult, PolicyResult, Status
@@ -118,30 +119,18 @@ def cap_labels(r: PolicyResult) -> tuple[str, ...]:
     return tuple(out)
 
 
-def unlocks(r: PolicyResult) -> tuple[tuple[Unlock, ...], tuple[Unlock, ...]]:
+def unlocks(r: PolicyResult, room: Headroom | None) -> tuple[tuple[Unlock, ...], tuple[Unlock, ...]]:
     """(clauses not evaluated for missing input, clauses failed on a threshold) of one result.
 
-    A failed ``x > 0`` test at 0 (nothing raised, no project) is not listed as a threshold.
+    The items are ``planning.headroom``'s (the code calc's "What would unlock more" uses): a threshold
+    says how far off the profile is, then the gain of meeting it. A failed ``x > 0`` test at 0 (nothing
+    raised, no project) is not listed as a threshold.
     """
-    if r.targeted is False or any(c.status == "expired" for c in r.clauses):
+    if room is None:
         return (), ()
-    if r.targeted is None and r.policy.industries:
-        return (Unlock("*", "every clause", "", f"add industries (this policy is for "
-                       f"{', '.join(r.policy.industries)} enterprises)"),), ()
-    missing: list[Unlock] = []
-    short: list[Unlock] = []
-    for c in r.clauses:
-        if c.status == "missing_input":
-            bound = ceiling(r.policy.clause(c.id))
-            text = f"add {', '.join(c.missing) or 'the missing field'}" + (f" ({bound})" if bound else "")
-            missing.append(Unlock(c.id, c.title_en, c.source, text))
-        elif c.status == "not_eligible":
-            # a failed "x > 0" at 0 is not listed: the company simply has none of x
-            failed = [cd for cd in c.conditions if cd.held is False and cd.is_threshold and explain.shortfall(cd)]
-            if failed:
-                text = "; ".join(explain.not_met(cd).removeprefix("not met: ") for cd in failed)
-                short.append(Unlock(c.id, c.title_en, c.source, text))
-    return tuple(missing), tuple(short)
+    missing = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock(u)) for u in room.missing)
+    short = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock_with_shortfall(u)) for u in room.thresholds)
+    return missing, short
 
 
 def city_views(comparison: Comparison) -> list[CityView]:
@@ -149,10 +138,11 @@ def city_views(comparison: Comparison) -> list[CityView]:
     company = visible(comparison.profile.name)
     industries = _industries(comparison)
     views: list[CityView] = []
+    rooms = dict(zip((id(r) for r in comparison.results), comparison.headroom))
     for city in comparison.cities:
         for r in comparison.for_city(city):
             with_amount = sorted((c for c in r.clauses if c.amount > 0), key=lambda c: -c.amount)
-            missing, short = unlocks(r)
+            missing, short = unlocks(r, rooms.get(id(r)))
             views.append(CityView(
                 city=city,
                 result=r,

@@ -1,0 +1,77 @@
+"""`incentives explore company.toml --vary FIELD=FROM..TO [--steps N]`: a sweep, its chart and its cliffs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import api
+from ..cli_options import Format, IgnoreValidity, Policies, PoliciesDir, Year, format_option, split_names
+from ..engine import Options
+from ..errors import Location, OptionError
+from ..planning import DEFAULT_STEPS, MAX_POINTS
+from ..render import planning as views
+from .common import guarded, terminal_of
+
+EXAMPLES = """Examples:
+
+  incentives explore samples/nanchang-small-firm-capped.toml --vary sales_revenue=1000万..10亿
+
+  incentives explore samples/nanchang-si-led-maker.toml --vary rd_expense=5000万..3亿 --steps 500 -o sweep.csv
+
+  incentives explore samples/nanchang-si-led-maker.toml --vary rd_staff=50..150 --vary 研发费用=5000万..2亿 --steps 50
+"""
+
+FORMATS = (Format.table, Format.json, Format.markdown)
+
+
+def explore(
+    ctx: typer.Context,
+    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML).",
+                                            show_default=False)],
+    vary: Annotated[list[str], typer.Option(
+        "--vary", metavar="FIELD=FROM..TO",
+        help="The field to sweep and its range, values as in the TOML (rd_expense=5000万..3亿; Chinese field "
+             "names too). Twice: a grid of the two fields.", show_default=False)],
+    steps: Annotated[int, typer.Option(
+        "--steps", "-n", metavar="N", min=1, max=MAX_POINTS,
+        help=f"Values per field, evenly spaced (default {DEFAULT_STEPS}); a grid has at most {MAX_POINTS:,} "
+             f"points.")] = DEFAULT_STEPS,
+    policy: Policies = None,
+    year: Year = None,
+    fmt: Annotated[Format, format_option(*FORMATS)] = Format.table,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE.csv|FILE.jsonl",
+        help="Also write one line per point (each field's value, total, total_exact, each clause's amount and "
+             "status) to a .csv or .jsonl file.")] = None,
+    ignore_validity: IgnoreValidity = False,
+    policies_dir: PoliciesDir = None,
+) -> None:
+    """Sweep one field (or two) over a range in one batch: the total against it, and every cliff, exactly."""
+    term = terminal_of(ctx)
+
+    def run() -> None:
+        if output is not None and output.suffix.lower() not in (".csv", ".jsonl"):
+            raise OptionError(f"--output {output}: expected a .csv or .jsonl file, e.g. --output sweep.csv",
+                              Location())
+        catalog = api.load(policies_dir or ())
+        names = split_names(policy)
+        chosen = api.resolve_policies(names, catalog) if names else None
+        profile = api.load_company(company, catalog)
+        sweep = api.explore(profile, vary, catalog, chosen, steps, Options(year=year, ignore_validity=ignore_validity))
+        if output is not None:
+            text = views.sweep_csv(sweep) if output.suffix.lower() == ".csv" else views.sweep_jsonl(sweep)
+            output.write_text(text, encoding="utf-8")
+        if fmt == Format.json:
+            term.write(json.dumps(views.sweep_dict(sweep), ensure_ascii=False, indent=2))
+        elif fmt == Format.markdown:
+            term.write(views.sweep_markdown(sweep), end="")
+        else:
+            views.print_sweep(sweep, term.out)
+            if output is not None:
+                term.out.print(f"\n{sweep.points.n:,} points written to {output}")
+
+    guarded(run, term)

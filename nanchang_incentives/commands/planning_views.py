@@ -1,0 +1,71 @@
+"""The planning parts of ``calc`` and ``compare``: --set (what-if) and "What would unlock more" (headroom)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+from .. import api
+from ..cli_options import Format
+from ..engine import Options
+from ..policy import Catalog, Policy
+from ..profile import Profile
+from ..render import planning as views
+from ..render.terminal import Terminal
+from ..trace import PolicyResult
+
+
+def calc_headroom(term: Terminal, fmt: Format, profile: Profile, results: Sequence[PolicyResult], catalog: Catalog,
+                  options: Options, report: Callable[[], None]) -> None:
+    """calc's report followed by its headroom; JSON: the SPEC §8 document with ``headroom`` in each result."""
+    rooms = api.headroom(profile, catalog, [r.policy for r in results], options, results)
+    if fmt == Format.json:
+        from ..render.json import document
+
+        doc = document(profile.name, results[0].year, results)
+        for d, room in zip(doc["results"], rooms):
+            d["headroom"] = views.headroom_dicts(room)
+        term.write(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    report()
+    if fmt == Format.markdown:
+        term.write("\n" + views.headroom_markdown(rooms), end="")
+    else:
+        views.print_headroom(rooms, term.out)
+
+
+def calc_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequence[str],
+                 chosen: Sequence[Policy] | None, catalog: Catalog, options: Options) -> None:
+    """calc --set: each clause base → new with the reason, the totals, then the changed profile's headroom."""
+    w = api.what_if(profile, list(settings), catalog, chosen or None, options)
+    rooms = api.headroom(w.changed, catalog, [r.policy for r in w.new], options, w.new)
+    if fmt == Format.json:
+        doc = views.what_if_dict(w)
+        for d, room in zip(doc["new"], rooms):
+            d["headroom"] = views.headroom_dicts(room)
+        term.write(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif fmt == Format.markdown:
+        term.write(views.what_if_markdown(w) + "\n" + views.headroom_markdown(rooms), end="")
+    else:
+        views.print_what_if(w, term.out)
+        views.print_headroom(rooms, term.out)
+
+
+def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequence[str], cities: Sequence[str],
+                    catalog: Catalog, options: Options) -> None:
+    """compare --set: per city, each clause base → new with the reason (the company relocated there)."""
+    chosen = list(cities) or api.default_cities(catalog)
+    found = [api.what_if(api.relocated(profile, city), list(settings), catalog, None, options) for city in chosen]
+    if fmt == Format.json:
+        term.write(json.dumps({"company": profile.name, "cities": chosen,
+                               "what_if": [dict(views.what_if_dict(w), city=city) for w, city in zip(found, chosen)]},
+                              ensure_ascii=False, indent=2))
+    elif fmt == Format.markdown:
+        term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w) for w, city in zip(found, chosen)),
+                   end="")
+    else:
+        for k, (w, city) in enumerate(zip(found, chosen)):
+            if k:
+                term.out.rule()
+            term.out.print(f"{city}", style="bold")
+            views.print_what_if(w, term.out)

@@ -1,0 +1,434 @@
+"""The views of planning (``planning.py``): headroom, what-if and sweeps, as Rich, Markdown, JSON and CSV/JSONL.
+
+Every sentence comes from ``explain`` (``unlock``, ``change``, ``move``, ``cliff`` …); this module lays
+them out. Nothing is cropped at 80 columns: lines wrap, figures are never shortened.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from fractions import Fraction
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.text import Text
+
+from .. import explain
+from ..explain import STATUS_TEXT
+from ..money import format_fen, format_fen_grouped
+from ..planning import (
+    Axis,
+    ClauseDelta,
+    Cliff,
+    Headroom,
+    Move,
+    MoveKind,
+    PolicyDelta,
+    Sweep,
+    Unlock,
+    UnlockKind,
+    WhatIf,
+)
+from ..text import visible
+from ..trace import STATUS_BY_CODE, Kind
+
+HEADROOM_TITLE = "What would unlock more"
+
+
+# ---------------------------------------------------------------- headroom
+
+
+def _room_label(room: Headroom, several: bool) -> str:
+    return room.policy.id if several else ""
+
+
+def headroom_lines(room: Headroom) -> list[tuple[str, str]]:
+    """(clause and section, what) per unlock, ranked; an empty list when there is nothing to unlock."""
+    return [(u.clause if u.clause == "*" else f"{u.clause} ({u.source})", explain.unlock(u)) for u in room.unlocks]
+
+
+def _nothing(room: Headroom) -> str:
+    if room.statement == "not_targeted":
+        return f"not targeted: the policy is for {', '.join(room.policy.industries)} enterprises"
+    if room.statement == "expired":
+        return "expired for this year"
+    return "nothing: no threshold was missed and no clause waits for input"
+
+
+def headroom_renderables(rooms: Sequence[Headroom]) -> list[Text]:
+    """The "What would unlock more" section of calc's table view."""
+    out = [Text(HEADROOM_TITLE, style="bold")]
+    several = len(rooms) > 1
+    for room in rooms:
+        if several:
+            out.append(Text(room.policy.id, style="bold"))
+        lines = headroom_lines(room)
+        if not lines:
+            out.append(Text(f"  {_nothing(room)}", style="dim"))
+        for k, (head, text) in enumerate(lines, 1):
+            line = Text(f"{k}. ")
+            line.append(head, style="bold")
+            line.append(f": {text}")
+            out.append(line)
+    return out
+
+
+def print_headroom(rooms: Sequence[Headroom], console: Console) -> None:
+    console.print()
+    for part in headroom_renderables(rooms):
+        console.print(part)
+
+
+def headroom_markdown(rooms: Sequence[Headroom]) -> str:
+    lines = [f"## {HEADROOM_TITLE}", ""]
+    several = len(rooms) > 1
+    for room in rooms:
+        if several:
+            lines += [f"### {room.policy.id}", ""]
+        found = headroom_lines(room)
+        if not found:
+            lines.append(_nothing(room)[0].upper() + _nothing(room)[1:] + ".")
+        for k, (head, text) in enumerate(found, 1):
+            lines.append(f"{k}. **{_md(head)}**: {_md(text)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _exact(v: object, kind: Kind) -> object:
+    """A value for JSON: money and rates as exact decimal strings, counts as integers, yes/no as booleans."""
+    if v is None or isinstance(v, bool):
+        return v
+    f = Fraction(v)  # type: ignore[arg-type,call-overload]
+    if kind in (Kind.COUNT, Kind.YEAR) and f.denominator == 1:
+        return f.numerator
+    if kind == Kind.RATE:
+        return explain.value(f, kind)
+    return explain.yuan(f).replace(",", "")
+
+
+def move_dict(m: Move) -> dict:
+    d: dict = {"field": m.field, "before": _exact(m.before, m.value_kind), "after": _exact(m.after, m.value_kind),
+               "condition": m.condition}
+    if m.kind == MoveKind.NUMBER and m.step is not None:
+        d["step"] = _exact(m.step, m.value_kind)
+    return d
+
+
+def clause_delta_dict(d: ClauseDelta) -> dict:
+    return {"clause": d.id, "status_before": str(d.before.status), "status_after": str(d.after.status),
+            "amount_before": format_fen(d.before.amount), "amount_after": format_fen(d.after.amount),
+            "difference": format_fen(d.diff), "reasons": [str(ch.kind) for ch in d.changes],
+            "why": [explain.change(ch, d) for ch in d.changes]}
+
+
+def policy_delta_dict(pd: PolicyDelta, changed_only: bool = False) -> dict:
+    return {"policy": pd.policy.id, "total_before": format_fen(pd.before.total), "total_after": format_fen(pd.after.total),
+            "difference": format_fen(pd.diff), "difference_exact": format_fen(pd.diff_exact),
+            "company_cap": [str(ch.kind) for ch in pd.company],
+            "clauses": [clause_delta_dict(d) for d in (pd.changed if changed_only else pd.clauses)]}
+
+
+def unlock_dict(u: Unlock) -> dict:
+    d: dict = {"clause": u.clause, "kind": str(u.kind), "source": u.source, "title_en": u.title_en,
+               "text": explain.unlock(u)}
+    if u.kind == UnlockKind.THRESHOLD:
+        d["shortfalls"] = [{"label": cd.label, "shortfall": explain.shortfall(cd)} for cd in u.failed]
+        d["moves"] = [move_dict(m) for m in u.moves]
+        d["net_gain"] = format_fen(u.net) if u.net is not None else None
+        own = u.own
+        d["clause_gain"] = format_fen(own.diff) if own is not None else None
+        d["changes"] = [clause_delta_dict(x) for x in u.delta.changed] if u.delta is not None else []
+    else:
+        d["missing"] = list(u.missing)
+        d["at_most"] = format_fen(u.most) if u.most is not None else None
+        if u.most_each:
+            d["at_most_per"] = u.most_each
+    return d
+
+
+def headroom_dicts(room: Headroom) -> list[dict]:
+    """JSON ``headroom`` of one result: the unlocks, ranked."""
+    return [unlock_dict(u) for u in room.unlocks]
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def what_if_renderables(w: WhatIf) -> list[Text]:
+    """Per policy: each clause that changed, base → new (difference), and why; then the totals."""
+    out = [Text(f"{visible(w.profile.name)}: what if", style="bold")]
+    out += [Text(f"  {explain.setting(s)}") for s in w.settings]
+    for pd in w.deltas:
+        out.append(Text(""))
+        out.append(Text(f"{pd.policy.id}  {pd.policy.title_zh}", style="bold"))
+        changed = pd.changed
+        if not changed:
+            out.append(Text("  no clause changes", style="dim"))
+        for d in changed:
+            head = Text(f"{d.id}", style="bold")
+            head.append(f"  {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]}")
+            out.append(head)
+            out.append(Text(f"  base {explain.money(d.before.amount, d.before.basis)}, new "
+                            f"{explain.money(d.after.amount, d.after.basis)}, difference {explain.signed(d.diff)}"))
+            for ch in d.changes:
+                out.append(Text(f"  why: {explain.change(ch, d)}"))
+        for ch in pd.company:
+            out.append(Text(f"{explain.change(ch)}", style="yellow"))
+        same = [d.id for d in pd.clauses if not d.changed]
+        if same and changed:
+            out.append(Text(f"unchanged: {', '.join(same)}", style="dim"))
+        out += _totals(pd)
+    return out
+
+
+def _totals(pd: PolicyDelta) -> list[Text]:
+    rows = [("", "base", "new", "difference"),
+            ("exact", format_fen_grouped(pd.before.total_exact), format_fen_grouped(pd.after.total_exact),
+             explain.signed(pd.diff_exact)),
+            ("up to", format_fen_grouped(pd.before.total_up_to), format_fen_grouped(pd.after.total_up_to),
+             explain.signed(pd.after.total_up_to - pd.before.total_up_to)),
+            ("total", format_fen_grouped(pd.before.total), format_fen_grouped(pd.after.total),
+             explain.signed(pd.diff))]
+    widths = [max(len(r[k]) for r in rows) for k in range(4)]
+    out = []
+    for r in rows:
+        line = "  ".join([r[0].ljust(widths[0])] + [r[k].rjust(widths[k]) for k in (1, 2, 3)])
+        out.append(Text(line, style="bold" if r[0] in ("", "total") else ""))
+    return out
+
+
+def print_what_if(w: WhatIf, console: Console) -> None:
+    for part in what_if_renderables(w):
+        console.print(part)
+
+
+def what_if_markdown(w: WhatIf) -> str:
+    lines = [f"# {visible(w.profile.name)}: what if", ""] + [f"- `{_md(explain.setting(s))}`" for s in w.settings]
+    for pd in w.deltas:
+        lines += ["", f"## {pd.policy.id}: {pd.policy.title_zh}", "",
+                  "| Clause | Status | Base | New | Difference | Why |", "|---|---|---:|---:|---:|---|"]
+        for d in pd.changed:
+            lines.append(f"| `{d.id}` | {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]} | "
+                         f"{explain.money(d.before.amount, d.before.basis)} | "
+                         f"{explain.money(d.after.amount, d.after.basis)} | {explain.signed(d.diff)} | "
+                         f"{_md('; '.join(explain.change(ch, d) for ch in d.changes))} |")
+        lines.append(f"| **total** | | {format_fen_grouped(pd.before.total)} | {format_fen_grouped(pd.after.total)} | "
+                     f"{explain.signed(pd.diff)} | {_md('; '.join(explain.change(ch) for ch in pd.company))} |")
+    return "\n".join(lines) + "\n"
+
+
+def what_if_dict(w: WhatIf) -> dict:
+    """JSON: both results (SPEC §8 form) and the per-clause delta."""
+    from .json import document
+
+    return {"company": w.profile.name, "year": w.base[0].year if w.base else None,
+            "set": [{"field": s.field, "before": _typed_json(s.before, s.kind), "after": _typed_json(s.after, s.kind)}
+                    for s in w.settings],
+            "base": document(w.profile.name, w.base[0].year, w.base)["results"] if w.base else [],
+            "new": document(w.changed.name, w.new[0].year, w.new)["results"] if w.new else [],
+            "delta": [policy_delta_dict(pd) for pd in w.deltas]}
+
+
+def _typed_json(v: object, kind: Kind) -> object:
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    if isinstance(v, tuple):
+        return [_typed_json(x, kind) for x in v] if kind != Kind.MONEY_LIST else \
+            [_exact(Fraction(int(x), 10_000), Kind.MONEY) for x in v]
+    if kind in (Kind.MONEY, Kind.MONEY_LIST):
+        return _exact(Fraction(int(v), 10_000), Kind.MONEY)  # type: ignore[call-overload]
+    if kind == Kind.RATE:
+        return _exact(Fraction(int(v), 1_000_000), Kind.RATE)  # type: ignore[call-overload]
+    return v
+
+
+# ---------------------------------------------------------------- sweeps
+
+
+EXACT_MARK = "█"
+UP_TO_MARK = "░"
+CHART_HEIGHT = 14
+
+
+def _compact(fen: int) -> str:
+    """A y-axis label: grouped yuan without fen ("4,776,672")."""
+    return f"{(fen + 50) // 100:,}"
+
+
+class Chart:
+    """Total (exact part █, up-to part ░ above it) against the swept field, one column per slice of values.
+
+    Each column shows the point nearest the slice's middle; it fits any console of 40 columns or more and
+    reads the same with colour off.
+    """
+
+    def __init__(self, sweep: Sweep, height: int = CHART_HEIGHT):
+        self.sweep = sweep
+        self.height = height
+
+    def lines(self, width: int) -> list[str]:
+        sw = self.sweep
+        axis = sw.axes[0]
+        xs = sw.points.xs[0]
+        total, exact = sw.points.total, sw.points.total_exact
+        top = int(total.max()) if len(total) else 0
+        label_w = max(len(_compact(top)), len(_compact(0)))
+        cols = max(10, min(width - label_w - 3, len(xs)))
+        idx = [min(len(xs) - 1, (2 * k + 1) * len(xs) // (2 * cols)) for k in range(cols)]
+        out: list[str] = []
+        for row in range(self.height, 0, -1):
+            cells = []
+            for i in idx:
+                need = (2 * row - 1) * top  # a cell is filled when the value reaches its middle
+                if top and 2 * self.height * int(exact[i]) >= need:
+                    cells.append(EXACT_MARK)
+                elif top and 2 * self.height * int(total[i]) >= need:
+                    cells.append(UP_TO_MARK)
+                else:
+                    cells.append(" ")
+            label = _compact(top) if row == self.height else _compact(top // 2) if row == (self.height + 1) // 2 \
+                else ""
+            out.append(f"{label.rjust(label_w)} ┤{''.join(cells)}")
+        out.append(f"{_compact(0).rjust(label_w)} └{'─' * cols}")
+        left = explain.value(axis.exact(int(xs[0])), axis.kind)
+        right = explain.value(axis.exact(int(xs[-1])), axis.kind)
+        pad = max(1, cols - len(left) - len(right))
+        out.append(" " * (label_w + 2) + left + " " * pad + right)
+        out.append(" " * (label_w + 2) + f"{axis.field} →   {EXACT_MARK} exact   {UP_TO_MARK} up to (ceiling)")
+        return out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines(options.max_width):
+            yield Text(line, no_wrap=False)
+
+
+def cliff_text(c: Cliff, axis: Axis) -> str:
+    return explain.cliff(c, axis.field, axis.kind, axis.denominator)
+
+
+def _axis_line(sw: Sweep, k: int) -> str:
+    axis = sw.axes[k]
+    first, last = axis.exact(axis.start), axis.exact(axis.stop)
+    return (f"{axis.field} from {explain.value(first, axis.kind)} to {explain.value(last, axis.kind)}, "
+            f"{len(axis.values())} values")
+
+
+def _held_note(sw: Sweep, k: int) -> str:
+    from ..planning import held_units
+
+    others = [a for j, a in enumerate(sw.axes) if j != k]
+    return "".join(f" ({a.field} held at {explain.value(a.exact(held_units(a, sw.profile)), a.kind)})"
+                   for a in others)
+
+
+def sweep_renderables(sw: Sweep) -> list:
+    """Heading, chart (a single field), the cliffs of each axis, and the range of totals."""
+    out: list = [Text(f"{visible(sw.profile.name)}: sweep, fiscal year {sw.year}", style="bold"),
+                 Text("policies: " + ", ".join(p.id for p in sw.policies))]
+    out += [Text(_axis_line(sw, k)) for k in range(len(sw.axes))]
+    out.append(Text(f"{sw.points.n:,} points evaluated as one batch", style="dim"))
+    if len(sw.axes) == 1:
+        out.append(Text(""))
+        out.append(Chart(sw))
+    else:
+        out.append(Text(""))
+        out += _grid_summary(sw)
+    for k, axis in enumerate(sw.axes):
+        out.append(Text(""))
+        out.append(Text(f"Cliffs along {axis.field}{_held_note(sw, k)}", style="bold"))
+        if not sw.cliffs[k]:
+            out.append(Text("  none in this range: no clause switches, no cap starts to bind", style="dim"))
+        for n, c in enumerate(sw.cliffs[k], 1):
+            out.append(Text(f"{n}. {cliff_text(c, axis)}"))
+    return out
+
+
+def _grid_summary(sw: Sweep) -> list[Text]:
+    total = sw.points.total
+    lo, hi = int(total.argmin()), int(total.argmax())
+
+    def where(i: int) -> str:
+        return ", ".join(f"{a.field} = {explain.value(a.exact(int(xs[i])), a.kind)}"
+                         for a, xs in zip(sw.axes, sw.points.xs))
+
+    return [Text(f"highest total {format_fen_grouped(int(total[hi]))} at {where(hi)}"),
+            Text(f"lowest total {format_fen_grouped(int(total[lo]))} at {where(lo)}")]
+
+
+def print_sweep(sw: Sweep, console: Console) -> None:
+    for part in sweep_renderables(sw):
+        console.print(part)
+
+
+def sweep_markdown(sw: Sweep) -> str:
+    lines = [f"# {visible(sw.profile.name)}: sweep, fiscal year {sw.year}", "",
+             "Policies: " + ", ".join(f"`{p.id}`" for p in sw.policies), ""]
+    lines += [f"- {_axis_line(sw, k)}" for k in range(len(sw.axes))]
+    if len(sw.axes) == 1:
+        lines += ["", "```"] + Chart(sw).lines(80) + ["```"]
+    for k, axis in enumerate(sw.axes):
+        lines += ["", f"## Cliffs along {axis.field}{_held_note(sw, k)}", ""]
+        lines += [f"{n}. {_md(cliff_text(c, axis))}" for n, c in enumerate(sw.cliffs[k], 1)] or ["None in this range."]
+    return "\n".join(lines) + "\n"
+
+
+def sweep_records(sw: Sweep) -> tuple[list[str], list[list[object]]]:
+    """The header and one row per point: each field's value, total, total_exact, each clause's amount and status."""
+    several = len(sw.policies) > 1
+    names = [f"{pid}.{cid}" if several else cid for pid, cid in sw.clause_ids]
+    header = [a.field for a in sw.axes] + ["total", "total_exact"]
+    for n in names:
+        header += [n, f"{n}_status"]
+    amounts = [(cr.amount, cr.status) for run in sw.points.runs for cr in run.clauses]
+    rows: list[list[object]] = []
+    for i in range(sw.points.n):
+        row: list[object] = [_exact(a.exact(int(xs[i])), a.kind) for a, xs in zip(sw.axes, sw.points.xs)]
+        row += [format_fen(int(sw.points.total[i])), format_fen(int(sw.points.total_exact[i]))]
+        for amount, status in amounts:
+            row += [format_fen(int(amount[i])), str(STATUS_BY_CODE[int(status[i])])]
+        rows.append(row)
+    return header, rows
+
+
+def sweep_csv(sw: Sweep) -> str:
+    header, rows = sweep_records(sw)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def sweep_jsonl(sw: Sweep) -> str:
+    header, rows = sweep_records(sw)
+    return "".join(json.dumps(dict(zip(header, row)), ensure_ascii=False) + "\n" for row in rows)
+
+
+def sweep_dict(sw: Sweep) -> dict:
+    """JSON of a sweep: the axes, the cliffs (each worded too) and the points."""
+    header, rows = sweep_records(sw)
+    return {"company": sw.profile.name, "year": sw.year, "policies": [p.id for p in sw.policies],
+            "axes": [{"field": a.field, "from": _exact(a.exact(a.start), a.kind), "to": _exact(a.exact(a.stop), a.kind),
+                      "values": len(a.values())} for a in sw.axes],
+            "cliffs": [[cliff_dict(c, a) for c in cl] for cl, a in zip(sw.cliffs, sw.axes)],
+            "points": [dict(zip(header, row)) for row in rows]}
+
+
+def cliff_dict(c: Cliff, axis: Axis) -> dict:
+    d: dict = {"kind": str(c.kind), "policy": c.policy, "at": _exact(axis.exact(c.at), axis.kind),
+               "below": _exact(axis.exact(c.below), axis.kind), "total_below": format_fen(c.total_below),
+               "total_at": format_fen(c.total_at), "total_exact_below": format_fen(c.exact_below),
+               "total_exact_at": format_fen(c.exact_at), "text": cliff_text(c, axis)}
+    if c.clause:
+        d |= {"clause": c.clause, "amount_below": format_fen(c.amount_below), "amount_at": format_fen(c.amount_at)}
+    if c.group:
+        d |= {"group": c.group, "winner_before": c.before or None, "winner_after": c.after or None}
+    if c.limit is not None:
+        d["limit"] = format_fen(c.limit)
+    return d

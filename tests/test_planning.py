@@ -1,0 +1,352 @@
+"""Planning (issue 12): what-if, headroom and sweeps, with figures worked out by hand from the policy texts.
+
+Nanchang 洪府发〔2023〕30号: loan_interest needs revenue − revenue_prev ≥ 1亿 (增加1亿元以上) and pays
+local_project_loans × 50% × LPR (3.10% at 2024-12-31) up to 200万; rd_center needs an R&D centre,
+revenue ≥ 20亿, rd_expense ≥ 1亿 and rd_staff ≥ 100 (达到……以上) and pays 15% of rd_expense up to 2000万;
+si_led_rd, rd_post_subsidy_topup and rd_center are one 就高不就低 group; the company cap is 5% of sales.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives import api, expr, planning
+from nanchang_incentives.cli import app
+from nanchang_incentives.planning import ChangeKind, CliffKind
+from nanchang_incentives.profile import Profile
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SI_LED = SAMPLES / "nanchang-si-led-maker.toml"
+SMALL = SAMPLES / "nanchang-small-firm-capped.toml"
+WUHAN = SAMPLES / "wuhan-software-firm.toml"
+BEIJING = SAMPLES / "beijing-robot-maker.toml"
+YUAN = 10_000  # money units per yuan
+FEN = 100  # fen per yuan
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return api.load()
+
+
+def _cliffs(catalog, path, vary, steps=200, **changes):
+    profile = api.load_company(path, catalog).with_values(**changes)
+    return api.explore(profile, [vary], catalog, steps=steps).cliffs[0]
+
+
+def _one(cliffs, kind, clause=""):
+    found = [c for c in cliffs if c.kind == kind and (not clause or c.clause == clause)]
+    assert len(found) == 1, cliffs
+    return found[0]
+
+
+# ---------------------------------------------------------------- cliffs
+
+
+def test_loan_interest_switches_on_at_exactly_1e8_growth(catalog):
+    # revenue_prev 29.5亿: growth ≥ 1亿 from revenue = 30.5亿 exactly (以上 includes it).
+    # loans 8640万 × 50% × 3.10% = 1,339,200.00; the rest of the sample is 20,000,000 (rd_center) + 10,000,000
+    # (si_led_sales) + up to 4,000,000 (major_tech_project) = 34,000,000.00
+    c = _one(_cliffs(catalog, SI_LED, "revenue=29亿..32亿"), CliffKind.CLAUSE_ON, "loan_interest")
+    assert (c.at, c.below) == (30_5000_0000 * YUAN, 30_5000_0000 * YUAN - 1)
+    assert (c.total_below, c.total_at) == (34_000_000 * FEN, 35_339_200 * FEN)
+    assert c.amount_at == 1_339_200 * FEN
+
+
+def test_rd_center_revenue_threshold(catalog):
+    # revenue 20亿 (达到20亿元以上): below it si_led_rd wins the rd group (7500万 × 20% = 1500万, capped at 1000万);
+    # at it rd_center (2.6亿 × 15% = 3900万, capped at 2000万). Growth stays under 1亿 (no loan interest):
+    # below 10M + 10M + 4M = 24,000,000.00; at 20M + 10M + 4M = 34,000,000.00
+    cliffs = _cliffs(catalog, SI_LED, "revenue=10亿..25亿")
+    c = _one(cliffs, CliffKind.CLAUSE_ON, "rd_center")
+    assert c.at == 20_0000_0000 * YUAN
+    assert (c.total_below, c.total_at) == (24_000_000 * FEN, 34_000_000 * FEN)
+    assert c.conditions == ("annual revenue ≥ 20亿",)
+    g = _one(cliffs, CliffKind.GROUP_WINNER)
+    assert (g.group, g.before, g.after, g.at) == ("rd", "si_led_rd", "rd_center", 20_0000_0000 * YUAN)
+
+
+def test_rd_center_rd_expense_threshold_group_change_and_cap_break_even(catalog):
+    cliffs = _cliffs(catalog, SI_LED, "rd_expense=5000万..3亿")
+    # at 1亿: rd_center 1亿 × 15% = 15,000,000.00 replaces si_led_rd's 10,000,000.00: +5,000,000.00
+    on = _one(cliffs, CliffKind.CLAUSE_ON, "rd_center")
+    assert on.at == 1_0000_0000 * YUAN
+    assert (on.total_below, on.total_at) == (25_339_200 * FEN, 30_339_200 * FEN)
+    winner = _one(cliffs, CliffKind.GROUP_WINNER)
+    assert (winner.before, winner.after, winner.at) == ("si_led_rd", "rd_center", 1_0000_0000 * YUAN)
+    # the 2000万 cap is reached where 15% of rd_expense rounds half-up to 20,000,000.00: 0.15 x ≥ 19,999,999.995,
+    # x ≥ 133,333,333.30 exactly; one unit below (133,333,333.2999) it is 19,999,999.994985 -> 19,999,999.99
+    cap = _one(cliffs, CliffKind.CAP_REACHED, "rd_center")
+    assert cap.at == 133_333_333_3000
+    assert (cap.amount_below, cap.amount_at, cap.limit) == (19_999_999_99, 20_000_000_00, 20_000_000_00)
+    assert (cap.total_below, cap.total_at) == (35_339_199_99, 35_339_200_00)
+
+
+def test_rd_center_rd_staff_threshold(catalog):
+    # 99 staff: si_led_rd 10,000,000 wins; 100 (达到100人以上): rd_center 20,000,000: +10,000,000.00
+    cliffs = _cliffs(catalog, SI_LED, "rd_staff=50..150")
+    c = _one(cliffs, CliffKind.CLAUSE_ON, "rd_center")
+    assert (c.below, c.at) == (99, 100)
+    assert (c.total_below, c.total_at) == (25_339_200 * FEN, 35_339_200 * FEN)
+
+
+def test_small_firm_company_cap_stops_binding_to_the_fen(catalog):
+    # counted clauses 4,776,671.73 before the cap; the limit round(5% × sales) reaches it where
+    # 0.05 x ≥ 4,776,671.725: x = 95,533,434.50. One unit below, the limit is 4,776,671.72 (still binding)
+    c = _one(_cliffs(catalog, SMALL, "sales_revenue=1000万..10亿"), CliffKind.COMPANY_CAP_RELEASED)
+    assert (c.at, c.below) == (95_533_434_5000, 95_533_434_4999)
+    assert (c.total_below, c.total_at, c.limit) == (4_776_671_72, 4_776_671_73, 4_776_671_73)
+
+
+def test_company_cap_starts_to_bind(catalog):
+    # sales 7亿: limit 35,000,000.00; the rest of the sample is 34,000,000.00, so the cap binds once the loan
+    # interest (loans × 1.55%, rounded to the fen) exceeds 1,000,000.00: 1.55% x ≥ 1,000,000.005,
+    # x ≥ 64,516,129.35483… -> 64,516,129.3549 (at 64,516,129.3548 it is 1,000,000.00: equal, not binding)
+    c = _one(_cliffs(catalog, SI_LED, "local_project_loans=5000万..8000万", sales_revenue=7_0000_0000 * YUAN),
+             CliffKind.COMPANY_CAP_BINDS)
+    assert c.at == 64_516_129_3549
+    assert (c.total_below, c.total_at, c.limit) == (35_000_000 * FEN, 35_000_000 * FEN, 35_000_000 * FEN)
+    assert c.amount_at == 35_000_000_01  # the counted clauses before the cap
+
+
+def test_beijing_per_unit_and_yearly_caps_with_rounding_per_unit(catalog):
+    # 首试首用: 5 units, 100% of each unit's cost, at most 50万 per unit and 200万 a year; every unit costs x.
+    # Each unit is rounded half-up to the fen first: 5 units reach 2,000,000.00 once x ≥ 399,999.995
+    # (399,999.9949 -> 399,999.99 each, 1,999,999.95); the other Beijing clauses are 23,200,000.00
+    cliffs = _cliffs(catalog, BEIJING, "first_trial_unit_costs=10万..100万")
+    cap = _one(cliffs, CliffKind.CAP_REACHED, "first_trial_product")
+    assert cap.at == 399_999_9950
+    assert (cap.amount_below, cap.amount_at) == (1_999_999_95, 2_000_000_00)
+    assert (cap.total_below, cap.total_at) == (25_199_999_95, 25_200_000_00)
+    # per unit: every unit reaches its 500,000.00 cap at x ≥ 499,999.995, the total no longer moves
+    unit = _one(cliffs, CliffKind.ITEM_CAP, "first_trial_product")
+    assert (unit.at, unit.count_below, unit.count_at, unit.limit) == (499_999_9950, 0, 5, 500_000_00)
+    assert unit.total_below == unit.total_at == 25_200_000_00
+
+
+def test_wuhan_company_cap_of_1e8(catalog):
+    # 单个企业每年最高可获1亿元: the sample's other clauses are 19,123,456.79; each open-source product up to
+    # 1000万: 8 products 99,123,456.79 (under), 9 products 109,123,456.79 -> cut to 100,000,000.00
+    c = _one(_cliffs(catalog, WUHAN, "open_source_products=0..20"), CliffKind.COMPANY_CAP_BINDS)
+    assert (c.below, c.at) == (8, 9)
+    assert (c.total_below, c.total_at) == (99_123_456_79, 100_000_000_00)
+
+
+def test_sweep_is_one_batch_of_exact_evenly_spaced_values(catalog):
+    profile = api.load_company(SMALL, catalog)
+    sweep = api.explore(profile, ["sales_revenue=1000万..10亿"], catalog, steps=200)
+    xs = sweep.points.xs[0]
+    # 990,000,000 / 199 = 4,974,874.371859…: each value rounded half-up to 0.0001 yuan
+    assert (xs[0], xs[1], xs[-1]) == (1000_0000 * YUAN, 1000_0000 * YUAN + 49_748_743_719, 10_0000_0000 * YUAN)
+    assert len(xs) == 200 and sweep.points.runs[0].n == 200
+    # at 1000万 the cap is 500,000.00 and binds
+    assert sweep.points.total[0] == 500_000 * FEN
+
+
+def test_count_sweep_has_no_repeated_values(catalog):
+    sweep = api.explore(api.load_company(SI_LED, catalog), ["rd_staff=95..105"], catalog, steps=200)
+    assert list(sweep.points.xs[0]) == list(range(95, 106))
+
+
+def test_grid_is_capped_at_10000_points(catalog):
+    profile = api.load_company(SI_LED, catalog)
+    grid = api.explore(profile, ["rd_staff=1..100", "rd_expense=5000万..2亿"], catalog, steps=100)
+    assert grid.points.n == 10_000
+    with pytest.raises(planning.OptionError, match="40,000 points; at most 10,000"):
+        api.explore(profile, ["rd_staff=1..200", "rd_expense=5000万..2亿"], catalog, steps=200)
+
+
+# ---------------------------------------------------------------- headroom
+
+
+def test_headroom_rd_staff_92_names_the_winner_change_and_net_gain(catalog):
+    # rd_staff 92 -> 100 (+8): rd_center 20,000,000.00 replaces si_led_rd 10,000,000.00: net +10,000,000.00
+    profile = api.load_company(SI_LED, catalog).with_values(rd_staff=92)
+    (room,) = api.headroom(profile, catalog)
+    (u,) = room.thresholds
+    assert [(m.field, m.before, m.after) for m in u.moves] == [("rd_staff", 92, 100)]
+    assert (u.own.diff, u.net) == (20_000_000 * FEN, 10_000_000 * FEN)
+    from nanchang_incentives import explain
+
+    assert explain.unlock(u) == ("rd_staff 92 → 100 (+8): si_led_rd -10,000,000.00, rd_center +20,000,000.00; "
+                                 "group 'rd' winner changes from si_led_rd; net +10,000,000.00")
+
+
+def test_headroom_boolean_condition_is_named_as_such(catalog):
+    # without an R&D centre and with 99 staff, meeting rd_center needs both: has_rd_center false -> true
+    profile = api.load_company(SI_LED, catalog).with_values(rd_staff=99, has_rd_center=False)
+    (room,) = api.headroom(profile, catalog)
+    (u,) = room.thresholds
+    from nanchang_incentives import explain
+
+    assert explain.move(u.moves[0]) == "has_rd_center: false → true"
+    assert explain.move(u.moves[1]) == "rd_staff 99 → 100 (+1)"
+    assert u.net == 10_000_000 * FEN
+
+
+def test_headroom_growth_moves_revenue_and_the_company_cap_takes_it_back(catalog):
+    # small firm: revenue_prev 2950万, so revenue must reach 2950万 + 1亿 = 129,500,000.00; the company cap
+    # still binds (1,592,223.91), so the net gain is 0.00
+    (room,) = api.headroom(api.load_company(SMALL, catalog), catalog)
+    loan = next(u for u in room.thresholds if u.clause == "loan_interest")
+    assert [(m.field, m.after) for m in loan.moves] == [("revenue", 129_500_000)]
+    assert loan.net == 0
+    assert loan.delta.after.total == 1_592_223_91
+
+
+def test_headroom_ranks_by_net_gain(catalog):
+    profile = api.load_company(SI_LED, catalog).with_values(rd_staff=92, revenue=30_0000_0000 * YUAN)
+    (room,) = api.headroom(profile, catalog)
+    # rd_center (+10,000,000.00) before loan_interest (revenue 29.5亿 + 1亿 = 30.5亿: +1,339,200.00)
+    assert [(u.clause, u.net) for u in room.thresholds] == [("rd_center", 10_000_000 * FEN),
+                                                            ("loan_interest", 1_339_200 * FEN)]
+
+
+def test_strict_comparison_moves_one_unit_past_the_threshold(catalog):
+    reg = catalog.registry
+    empty = Profile({})
+    tree = expr.parse("revenue > 1亿", reg.kind_of).tree
+    assert planning.solve_comparison(tree, empty, reg) == ("revenue", 1_0000_0000 * YUAN + 1)  # + 0.0001 yuan
+    tree = expr.parse("rd_staff > 100", reg.kind_of).tree
+    assert planning.solve_comparison(tree, empty, reg) == ("rd_staff", 101)
+    tree = expr.parse("rd_staff >= 100", reg.kind_of).tree
+    assert planning.solve_comparison(tree, empty, reg) == ("rd_staff", 100)
+
+
+def test_missing_input_lists_fields_and_the_most_it_could_bring(catalog):
+    profile = api.load_company(SI_LED, catalog).with_values(settlement_sales=None, is_listed=None,
+                                                            is_fortune500=None, is_china_top100_electronics=None)
+    (room,) = api.headroom(profile, catalog)
+    (u,) = [u for u in room.missing if u.clause == "settlement"]
+    assert u.most == 20_000_000 * FEN and u.most_scope == "year"
+    assert "settlement_sales" in u.missing
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def test_what_if_deltas_equal_two_separate_calculations(catalog):
+    profile = api.load_company(SI_LED, catalog)
+    w = api.what_if(profile, ["rd_staff=99", "研发费用=1.2亿"], catalog)
+    changed = profile.with_values(rd_staff=99, rd_expense=1_2000_0000 * YUAN)
+    pols = api.policies_for(profile, catalog)
+    (before,), (after,) = api.calculate(profile, pols, catalog), api.calculate(changed, pols, catalog)
+    (pd,) = w.deltas
+    assert pd.diff == after.total - before.total
+    assert [d.diff for d in pd.clauses] == [a.amount - b.amount for a, b in zip(after.clauses, before.clauses)]
+    assert [d.after.status for d in pd.clauses] == [c.status for c in after.clauses]
+
+
+def test_what_if_reasons(catalog):
+    profile = api.load_company(SI_LED, catalog)
+    (pd,) = api.what_if(profile, ["rd_staff=99"], catalog).deltas
+    kinds = {d.id: [ch.kind for ch in d.changes] for d in pd.changed}
+    assert kinds == {"si_led_rd": [ChangeKind.GROUP_WINNER],
+                     "rd_center": [ChangeKind.CONDITION_FAILED, ChangeKind.GROUP_WINNER]}
+    # the cap now binds: rd_expense 1亿 -> 2亿 (15% = 3000万 > 2000万)
+    small = profile.with_values(rd_expense=1_0000_0000 * YUAN)
+    (pd,) = api.what_if(small, {"rd_expense": "2亿"}, catalog).deltas
+    assert ChangeKind.CAP_BINDING in [ch.kind for ch in pd.clause("rd_center").changes]
+    # the company cap now binds: sales 1亿 -> limit 5,000,000.00
+    (pd,) = api.what_if(profile, {"sales_revenue": "1亿"}, catalog).deltas
+    assert [ch.kind for ch in pd.company] == [ChangeKind.COMPANY_CAP_BINDING]
+    assert pd.after.total == 5_000_000 * FEN
+
+
+def test_bad_set_is_an_option_error_with_the_profile_message(catalog):
+    profile = api.load_company(SI_LED, catalog)
+    with pytest.raises(planning.OptionError, match=r"--set rd_staff=abc: 'abc' is not a number"):
+        api.what_if(profile, ["rd_staff=abc"], catalog)
+    with pytest.raises(planning.OptionError, match=r'unknown field \(did you mean "rd_staff"\?\)'):
+        api.what_if(profile, ["rd_stuff=1"], catalog)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+runner = CliRunner()
+
+
+def _run(*args):
+    return runner.invoke(app, list(args), env={"COLUMNS": "80", "NO_COLOR": "1"})
+
+
+def test_calc_set_shows_each_clause_and_why():
+    r = _run("calc", str(SI_LED), "--set", "rd_staff=99")
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "rd_staff 420 → 99" in flat
+    assert "rd_center capped → not eligible" in flat
+    assert "base 20,000,000.00, new 0.00, difference -20,000,000.00" in flat
+    assert "why: condition now failed: full-time R&D staff ≥ 100" in flat
+    assert "why: group 'rd' (就高不就低) winner changed from rd_center to si_led_rd" in flat
+    assert "total 35,339,200.00 25,339,200.00 -10,000,000.00" in flat
+
+
+def test_calc_set_json_has_both_results_and_the_delta():
+    r = _run("calc", str(SI_LED), "--set", "rd_staff=99", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["base"][0]["total"] == "35339200.00" and doc["new"][0]["total"] == "25339200.00"
+    rd = next(c for c in doc["delta"][0]["clauses"] if c["clause"] == "rd_center")
+    assert (rd["difference"], rd["reasons"]) == ("-20000000.00", ["condition_now_failed", "group_winner_changed"])
+
+
+def test_bad_set_exits_2_on_one_line():
+    r = _run("calc", str(SI_LED), "--set", "rd_staff=abc")
+    assert r.exit_code == 2
+    assert r.stderr.strip().count("\n") == 0 and "--set rd_staff=abc" in r.stderr
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.toml")))
+def test_calc_shows_headroom_where_a_threshold_is_missed(path, catalog):
+    profile = api.load_company(path, catalog)
+    results = api.calculate(profile, api.policies_for(profile, catalog), catalog)
+    missed = [c.id for r in results for c in r.clauses if planning.is_threshold_miss(c)]
+    r = _run("calc", str(path))
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "What would unlock more" in flat
+    for cid in missed:
+        assert f"{cid} (" in flat.split("What would unlock more", 1)[1]
+
+
+def test_calc_json_headroom():
+    doc = json.loads(_run("calc", str(SMALL), "--format", "json").stdout)
+    room = doc["results"][0]["headroom"]
+    loan = next(u for u in room if u["clause"] == "loan_interest")
+    assert loan["moves"] == [{"field": "revenue", "before": "33120000.00", "after": "129500000.00",
+                              "condition": "revenue growth (revenue − revenue_prev) ≥ 1亿", "step": "96380000.00"}]
+    assert loan["net_gain"] == "0.00"
+
+
+def test_explore_done_when(tmp_path):
+    out = tmp_path / "sweep.csv"
+    r = _run("explore", str(SMALL), "--vary", "sales_revenue=1000万..10亿", "--output", str(out))
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "from sales_revenue = 95,533,434.50 the company annual cap stops binding" in flat
+    assert "total 4,776,671.72 just below, 4,776,671.73 at it (+0.01)" in flat
+    assert all(len(line) <= 80 for line in r.stdout.splitlines())
+    assert "█" in r.stdout and "░" in r.stdout
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 200
+    assert (rows[0]["sales_revenue"], rows[0]["total"], rows[0]["neeq_listing_status"]) == \
+        ("10000000.00", "500000.00", "capped")
+
+
+def test_explore_jsonl_and_bad_vary(tmp_path):
+    out = tmp_path / "sweep.jsonl"
+    r = _run("explore", str(SI_LED), "--vary", "研发人员=90..110", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 21 and lines[10]["rd_staff"] == 100 and lines[10]["rd_center"] == "20000000.00"
+    for bad in ("rd_staff", "rd_staff=10..", "name=1..2", "rd_staff=20..10", "rd_stuff=1..2"):
+        r = _run("explore", str(SI_LED), "--vary", bad)
+        assert r.exit_code == 2, bad
+        assert "--vary" in r.stderr
