@@ -595,11 +595,9 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
     before = zeros.copy()
     for r in counted:
         before += r.amount
-    for r in runs:
-        if r.clause.basis == "exact":
-            r.amount_max = r.amount.copy()
     ranged = np.zeros(n, dtype=bool)
     if cap is None:
+        _amount_max(runs)
         return np.full(n, CAP_NONE, np.int8), zeros, before, before.copy(), None, None, ranged
     lim = expr.evaluate(cap.limit.tree, ctx)
     assert isinstance(lim, Num)
@@ -632,6 +630,8 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
             r.amount = r.amount.copy()
             r.amount[rows] = share[k]
         after[rows] = limit[rows]
+    _amount_max(runs)
+    if len(rows):
         sub = np.flatnonzero(above)
         if len(sub):
             again = np.stack([x[sub] for x in low])
@@ -645,6 +645,13 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
                     r.amount_max[rows[sub]] = share2[k]
             ranged[rows[sub]] = True
     return state, limit, before, after, exempt, waived, ranged
+
+
+def _amount_max(runs: list[ClauseRun]) -> None:
+    """Every exact clause's amount_max starts as its final amount (the ranged rows are set after)."""
+    for r in runs:
+        if r.clause.basis == "exact":
+            r.amount_max = r.amount.copy()
 
 
 def _company_cut(amounts: np.ndarray, limit: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ control character reaches a terminal.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -178,6 +179,22 @@ def range_note(c: ClauseResult) -> str:
 def successor(s: Successor) -> str:
     """What is known of a policy's successor, dated (JSON ``successor``, policies show)."""
     return f"{s.note} (as of {s.as_of})"
+
+
+def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | None, succ: Successor | None) -> str:
+    """The batch budget's line about the companies whose fiscal year the policy does not cover (SPEC 9.3).
+
+    >>> import datetime as dt
+    >>> not_in_force(3, {2026: 3}, dt.date(2025, 12, 31), None)
+    '3 companies with fiscal 2026: no clause in force (the policy ended on 2025-12-31); nothing is counted for them'
+    """
+    which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
+    word = "company" if companies == 1 else "companies"
+    why = f"the policy ended on {valid_until}" if valid_until is not None else "outside the policy's validity"
+    text = f"{companies:,} {word} with fiscal {which}: no clause in force ({why}); nothing is counted for them"
+    if succ is not None and valid_until is not None and any(y > valid_until.year for y in years):
+        text += f"; successor: {successor(succ)}"
+    return text
 
 
 def _policy_name(pol: Policy) -> str:
