@@ -425,13 +425,13 @@ class Output:
             self._put(lines, key, quoted=True)
             lines.add(csvio.number_text(totals[:, t], fen=True))
             self._after(lines, True)
-        # SPEC 9.2: total_exact_max, empty (JSON null) where it equals total_exact
+        # SPEC 9.2: total_exact_max, an empty cell (JSON: no key) where it equals total_exact
         exact_max = r["exact_max"][rows]
         ranged = exact_max != totals[:, 1]
-        self._put(lines, "total_exact_max")
         if self.json:
-            lines.const(b'"', where=ranged)
-            lines.const(b"null", where=~ranged)
+            lines.const(b',"total_exact_max":"', where=ranged)
+        else:
+            self._put(lines, "total_exact_max")
         lines.add(csvio.number_text(exact_max, ranged, fen=True))
         if self.json:
             lines.const(b'"', where=ranged)

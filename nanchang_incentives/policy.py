@@ -981,9 +981,7 @@ def _load_notices(raw_notices: object, reader: _Reader) -> list[Notice]:
 def _load_successor(raw: object, reader: _Reader, valid_until: dt.date | None) -> Successor | None:
     """[policy.successor]: note (text), as_of (the date of that knowledge), reported (optional date)."""
     table = ("policy.successor", 0)
-    if raw is None:
-        reader.warn("no [policy.successor]: say what is known of a successor (note = \"…\", as_of = \"2026-12\")",
-                    ("policy", 0))
+    if raw is None:  # optional: the bundled tables all state one (SPEC 9.3); outputs then say nothing of it
         return None
     if not isinstance(raw, Mapping):
         reader.error(f"successor must be a table ([policy.successor] with note and as_of), got {_short(raw)}",

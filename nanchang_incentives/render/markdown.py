@@ -143,9 +143,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
                 cells.append(f"{word} group '{c.group}' {notes.ref(groups[c.group])}")
             if c.company_cut is not None:
                 cells.append(f"company cap cut {notes.ref(company_note)}")
-            if c.amount_max is not None or c.amount_min is not None:
-                word = "at least: depends on the up-to awards" if c.amount_max is not None else "stated minimum"
-                cells.append(f"{word} {notes.ref(f'{c.id}: {explain.range_note(c)}')}")
+            if c.amount_max is not None:  # SPEC 9.2 (a stated minimum is in the amount cell itself)
+                cells.append(f"at least: depends on the up-to awards {notes.ref(f'{c.id}: {explain.range_note(c)}')}")
         elif c.status == Status.DISCRETIONARY:
             cells.append("no amount in the text")
         elif c.status == Status.NOT_ELIGIBLE:
@@ -196,9 +195,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         ("up-to clauses (ceilings)", money(result.total_up_to, "up_to")),
     ]
     if result.total_up_to:
-        exact_part = ("exact at least " if result.total_exact_max is not None else "exact ") + \
-            format_fen_grouped(result.total_exact)
-        grand = (f"{money(result.total, 'up_to')} ({exact_part} "
+        grand = (f"{money(result.total, 'up_to')} (exact {format_fen_grouped(result.total_exact)} "
                  f"+ up to {format_fen_grouped(result.total_up_to)})")
         totals.append(("total", grand))
     else:
