@@ -336,3 +336,21 @@ def test_policies_show_prints_the_successor() -> None:
     out = CliRunner().invoke(app, ["policies", "show", "nanchang-electronic-information-2023"], env=ENV)
     assert out.exit_code == 0
     assert "successor: no successor has been published" in " ".join(out.stdout.split())
+
+
+SUCCESSOR_BLOCK = 'as_of = "2026-12"\n'
+
+
+@pytest.mark.parametrize("new, message", [
+    ('as_of = "2026-13"\n', 'as_of must be a month "2026-12" or a date 2026-12-15'),
+    ('as_of = 2026\n', "as_of must be a month"),
+    ('as_of = "2026-12"\nreported = 2027-01-05\n', "reported 2027-01-05 is after as_of 2026-12"),
+    ('as_of = "2026-12"\nreportd = 2025-01-05\n', 'unknown key \'reportd\' (did you mean "reported"?)'),
+    ("", "missing required key 'as_of'"),
+])
+def test_successor_is_validated(tmp_path: Path, new: str, message: str) -> None:
+    path = _table_with(tmp_path, SUCCESSOR_BLOCK, new)
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path, GENERAL, REFERENCES)
+    assert message in str(exc.value)
+    assert re.search(r"nanchang-electronic-information-2023\.toml:\d+", str(exc.value))  # file:line
