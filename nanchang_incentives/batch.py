@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import os
 import shutil
@@ -54,7 +55,7 @@ from .engine import (
 from .errors import OVERFLOW_MESSAGE, InputError, Location
 from .money import UNITS_PER_YUAN, format_fen, format_rate
 from .plausibility import TableWarnings, check_table
-from .policy import Catalog, Policy
+from .policy import Catalog, Policy, Successor
 
 LAYOUTS = ("wide", "long")
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -153,6 +154,15 @@ class PolicyBudget:
     with_amount: int = 0
     cap_states: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CAP_STATE_NAMES, 0))
     clauses: dict[str, ClauseBudget] = field(default_factory=dict)
+    #: SPEC 9.2: the exact outlay if every counted up_to clause were granted its minimum (sum of total_exact_max)
+    exact_max: int = 0
+    #: SPEC 9.3: companies whose fiscal year the policy does not cover (nothing in force for them)
+    not_in_force: int = 0
+    #: the fiscal years of those companies, with their counts
+    not_in_force_years: dict[int, int] = field(default_factory=dict)
+    #: the policy's end (None: unknown) and what its table says of a successor, for the words about those companies
+    valid_until: dt.date | None = None
+    successor: Successor | None = None
 
     @property
     def total(self) -> int:
@@ -174,9 +184,20 @@ class PolicyBudget:
     def company_cap_hits(self) -> int:
         return self.cap_states["applied"]
 
+    @property
+    def exact_is_range(self) -> bool:
+        """Some company's exact outlay is a lower bound (SPEC 9.2)."""
+        return self.exact_max != self.total_exact
+
     def merge(self, other: PolicyBudget) -> None:
         self.companies += other.companies
         self.with_amount += other.with_amount
+        self.exact_max += other.exact_max
+        self.valid_until = self.valid_until or other.valid_until
+        self.successor = self.successor or other.successor
+        self.not_in_force += other.not_in_force
+        for y, count in other.not_in_force_years.items():
+            self.not_in_force_years[y] = self.not_in_force_years.get(y, 0) + count
         for k, v in other.cap_states.items():
             self.cap_states[k] += v
         for cid, c in other.clauses.items():
@@ -193,7 +214,11 @@ class PolicyBudget:
             "companies_with_amount": self.with_amount, "company_cap_hits": self.company_cap_hits,
             "company_cap": dict(self.cap_states),
             "total": format_fen(self.total), "total_exact": format_fen(self.total_exact),
-            "total_up_to": format_fen(self.total_up_to), "raw_amount": format_fen(self.raw),
+            "total_up_to": format_fen(self.total_up_to),
+            **({"total_exact_max": format_fen(self.exact_max)} if self.exact_is_range else {}),
+            "companies_not_in_force": self.not_in_force,
+            "not_in_force_years": {str(y): k for y, k in sorted(self.not_in_force_years.items())},
+            "raw_amount": format_fen(self.raw),
             "saved": format_fen(self.raw - self.total), "saved_by": saved,
             "clauses": [c.as_dict() for c in self.clauses.values()],
         }
@@ -216,7 +241,7 @@ def budget_of(run: PolicyRun) -> PolicyBudget:
     """
     assert (GRANTED, CAPPED, EXCLUDED) == (0, 1, 2)
     pol = run.policy
-    b = PolicyBudget(pol.id, pol.title_zh, companies=run.n)
+    b = PolicyBudget(pol.id, pol.title_zh, companies=run.n, valid_until=pol.valid_until, successor=pol.successor)
     any_amount = np.zeros(run.n, dtype=bool)
     for cr in run.clauses:
         c = cr.clause
@@ -237,6 +262,12 @@ def budget_of(run: PolicyRun) -> PolicyBudget:
             any_amount[rows[amount > 0]] = True
         b.clauses[c.id] = cb
     b.with_amount = int(any_amount.sum())
+    b.exact_max = _sum(run.exact_max())
+    outside = ~run.covered
+    b.not_in_force = int(outside.sum())
+    if b.not_in_force:
+        years, counts = np.unique(run.years[outside], return_counts=True)
+        b.not_in_force_years = {int(y): int(k) for y, k in zip(years, counts)}
     states = np.bincount(run.cap_state, minlength=len(CAP_STATE_NAMES))
     b.cap_states = {name: int(states[k]) for k, name in enumerate(CAP_STATE_NAMES)}
     return b
@@ -359,7 +390,7 @@ def _evaluate(chunk: Chunk, catalog: Catalog, policies: Sequence[Policy], option
             continue  # evaluated again without those rows
         out.append(Evaluated(pol, idx, budget_of(run), np.stack([cr.amount for cr in run.clauses], axis=1),
                              np.stack([cr.status for cr in run.clauses], axis=1), run.years, run.covered,
-                             run.cap_state, run if keep_runs else None))
+                             run.cap_state, run if keep_runs else None, run.exact_max()))
         del run  # the next policy's intermediate columns reuse the memory
     return out, over
 

@@ -22,6 +22,7 @@ from .engine import (
     CAP_BINDING,
     CAP_EXEMPT,
     CAP_NONE,
+    CAP_NOT_APPLICABLE,
     CAP_NOT_BINDING,
     CAP_UNKNOWN,
     CAP_WAIVED,
@@ -43,9 +44,11 @@ if TYPE_CHECKING:
     from .batch import BatchOptions, PolicyBudget
     from .batch_table import Chunk
 
-#: the company-cap column's words, in the order of engine.CAP_NONE … CAP_UNKNOWN
-CAP_STATE_NAMES = ("none", "not_reached", "applied", "exempt", "waived", "unknown")
-assert (CAP_NONE, CAP_NOT_BINDING, CAP_BINDING, CAP_EXEMPT, CAP_WAIVED, CAP_UNKNOWN) == tuple(range(6))
+#: the company-cap column's words, in the order of engine.CAP_NONE … CAP_NOT_APPLICABLE (SPEC 9.3: a year no
+#: policy covers has no cap outcome)
+CAP_STATE_NAMES = ("none", "not_reached", "applied", "exempt", "waived", "unknown", "not_applicable")
+assert (CAP_NONE, CAP_NOT_BINDING, CAP_BINDING, CAP_EXEMPT, CAP_WAIVED, CAP_UNKNOWN,
+        CAP_NOT_APPLICABLE) == tuple(range(7))
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Evaluated:
     covered: np.ndarray
     cap_state: np.ndarray
     run: PolicyRun | None = None
+    #: SPEC 9.2: per row, total_exact if the counted up_to clauses were granted their minimum
+    exact_max: np.ndarray | None = None
 
 
 
@@ -221,7 +226,8 @@ class Output:
     def header_columns(self) -> list[str]:
         if self.layout == "long":
             return ["row", "name", "policy", "clause", "status", "basis", "raw_amount", "amount", "explanation"]
-        cols = ["row", "name", "warnings", "policy", "year", "total", "total_exact", "total_up_to", "company_cap"]
+        cols = ["row", "name", "warnings", "policy", "year", "total", "total_exact", "total_up_to", "total_exact_max",
+                "company_cap"]
         if self.hypothetical_col:
             cols.append("hypothetical")
         for cid in self.clause_ids:
@@ -232,7 +238,7 @@ class Output:
         """The columns that hold amounts (yuan with two decimals): numbers in an .xlsx."""
         if self.layout == "long":
             return ["raw_amount", "amount"]
-        return ["total", "total_exact", "total_up_to", *self.clause_ids]
+        return ["total", "total_exact", "total_up_to", "total_exact_max", *self.clause_ids]
 
     def headings(self) -> list[str]:
         """The header row as shown: the column names, or their Chinese names with --lang zh (营业收入 …)."""
@@ -353,10 +359,12 @@ class Output:
             cols = [self.clause_col[c.id] for c in ev.policy.clauses]
             basis = np.array([c.basis for c in ev.policy.clauses])
             amounts = ev.amounts
+            exact = amounts[:, basis == "exact"].sum(axis=1)
             runs.append({
+                "exact_max": ev.exact_max if ev.exact_max is not None else exact,
                 "segments": self._segments(sorted(cols)), "where": {c: k for k, c in enumerate(cols)},
                 "amounts": amounts, "status": ev.status,
-                "totals": np.stack([amounts.sum(axis=1), amounts[:, basis == "exact"].sum(axis=1),
+                "totals": np.stack([amounts.sum(axis=1), exact,
                                     amounts[:, basis == "up_to"].sum(axis=1)], axis=1),
                 "policy": np.full(len(ev.rows), self.policy_index[ev.policy.id]), "year": ev.years,
                 "covered": ev.covered.astype(np.int64), "cap": ev.cap_state,
@@ -436,6 +444,16 @@ class Output:
             self._put(lines, key, quoted=True)
             lines.add(csvio.number_text(totals[:, t], fen=True))
             self._after(lines, True)
+        # SPEC 9.2: total_exact_max, an empty cell (JSON: no key) where it equals total_exact
+        exact_max = r["exact_max"][rows]
+        ranged = exact_max != totals[:, 1]
+        if self.json:
+            lines.const(b',"total_exact_max":"', where=ranged)
+        else:
+            self._put(lines, "total_exact_max")
+        lines.add(csvio.number_text(exact_max, ranged, fen=True))
+        if self.json:
+            lines.const(b'"', where=ranged)
         self._put(lines, "company_cap")
         lines.add(csvio.vocab_text(r["cap"][rows], self.cap_table))
         if self.hypothetical_col:

@@ -58,7 +58,7 @@ MAX_FEN = MAX_UNITS // UNITS_PER_FEN
 STATUS_NAMES = ("granted", "capped", "excluded", "not_eligible", "missing_input", "discretionary", "expired")
 
 # company-cap outcomes
-CAP_NONE, CAP_NOT_BINDING, CAP_BINDING, CAP_EXEMPT, CAP_WAIVED, CAP_UNKNOWN = range(6)
+CAP_NONE, CAP_NOT_BINDING, CAP_BINDING, CAP_EXEMPT, CAP_WAIVED, CAP_UNKNOWN, CAP_NOT_APPLICABLE = range(7)
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,11 @@ class ClauseRun:
     items_capped: np.ndarray | None = None  # number of items cut by item_cap
     #: the factors of the amount (base, each factor of the rate, the fixed sum) with their values
     factors: list[tuple[expr.Node | None, str, Num | None]] = field(default_factory=list)
+    #: SPEC 9.2: an up_to clause's stated minimum (fen; 0 where not counted), None when the text states none
+    minimum: np.ndarray | None = None
+    #: SPEC 9.2: an exact clause's amount (fen) if the counted up_to clauses were granted their minimum
+    #: (the company-cap step run again); equal to ``amount`` outside ``PolicyRun.ranged`` rows
+    amount_max: np.ndarray | None = None
 
 
 @dataclass
@@ -114,6 +119,17 @@ class PolicyRun:
     overflow: np.ndarray | None = None
     #: per row, the index of the first clause that overflowed (len(clauses): the company cap; -1: none)
     overflow_clause: np.ndarray | None = None
+    #: SPEC 9.2: rows where the company cap bound while an up_to clause counted above its stated minimum, so
+    #: that the exact clauses' amounts are lower bounds (their upper bounds: ClauseRun.amount_max)
+    ranged: np.ndarray | None = None
+
+    def exact_max(self) -> np.ndarray:
+        """SPEC 9.2: per row, the sum over exact clauses of amount_max (amount where there is none)."""
+        out = np.zeros(self.n, dtype=np.int64)
+        for c in self.clauses:
+            if c.clause.basis == "exact":
+                out += c.amount_max if c.amount_max is not None else c.amount
+        return out
 
     @property
     def n(self) -> int:
@@ -377,7 +393,8 @@ def run_policy(table: Table, policy: Policy, catalog: Catalog, options: Options 
         overflow |= over
     winners = _apply_groups(policy, runs, n)
     over = np.zeros(n, dtype=bool)
-    state, limit, before, after, exempt, waived = _apply_company_cap(policy, runs, ctx, n, over)
+    state, limit, before, after, exempt, waived, ranged = _apply_company_cap(policy, runs, ctx, n, over)
+    state[~active] = CAP_NOT_APPLICABLE  # SPEC 9.3: no clause in force, no cap outcome to report
     first_over[over & ~overflow] = len(policy.clauses)
     overflow |= over
     if overflow.any() and not flag_overflow:
@@ -386,7 +403,8 @@ def run_policy(table: Table, policy: Policy, catalog: Catalog, options: Options 
         raise AmountOverflow(rows, policy.clauses[k].id if k < len(policy.clauses) else "company cap",
                              overflow_fields(policy, k))
     return PolicyRun(policy, table, years, covered, options, industry, runs, state, limit, before, after,
-                     exempt, waived, ctx.defaulted, ctx.default_sources, ctx.lookups, winners, overflow, first_over)
+                     exempt, waived, ctx.defaulted, ctx.default_sources, ctx.lookups, winners, overflow, first_over,
+                     ranged)
 
 
 def _year_map(years: np.ndarray, per_unique: np.ndarray) -> np.ndarray:
@@ -465,8 +483,14 @@ def _run_clause(c: Clause, ctx: _Context, n: int, active: np.ndarray, industry: 
     counted = status <= CAPPED  # GRANTED or CAPPED
     raw = np.where(computed & active, raw, 0)
     after_cap = np.where(counted, after_cap, 0)
+    minimum = None
+    if c.minimum is not None and c.computes_amount and not c.items:
+        # SPEC 9.2: the stated minimum on the footing of the ceiling (per unit of base, or in total), never
+        # above the amount after the clause's own caps
+        low = to_fen(_amount_value(c, ctx, c.minimum), n, over)
+        minimum = np.where(counted, np.minimum(low, after_cap), 0)
     return ClauseRun(c, status, raw, np.where(counted, after_item, 0), after_cap, after_cap.copy(),
-                     conds, base, rate, items_count, items_capped, _factor_values(c, ctx))
+                     conds, base, rate, items_count, items_capped, _factor_values(c, ctx), minimum)
 
 
 def _product(node: expr.Node) -> list[expr.Node]:
@@ -516,14 +540,15 @@ def ctx_value_or_none(e: expr.Expression | None, ctx: _Context) -> Num | None:
     return expr.evaluate(e.tree, ctx) if e is not None else None  # type: ignore[return-value]
 
 
-def _amount_value(c: Clause, ctx: _Context) -> Num:
-    """base × rate, base × fixed, or fixed (exact, unrounded)."""
+def _amount_value(c: Clause, ctx: _Context, fixed: int | None = None) -> Num:
+    """base × rate, base × fixed, or fixed (exact, unrounded); ``fixed`` in place of the clause's (its minimum)."""
     value = expr.evaluate(c.base.tree, ctx) if c.base is not None else None
     if c.rate is not None:
         r = expr.evaluate(c.rate.tree, ctx)
         value = expr.mul(value, r) if value is not None else r  # type: ignore[arg-type]
-    if c.fixed is not None:
-        f = Num.const(Fraction(c.fixed, 10**4))
+    fixed = c.fixed if fixed is None else fixed
+    if fixed is not None:
+        f = Num.const(Fraction(fixed, 10**4))
         value = expr.mul(value, f) if value is not None else f  # type: ignore[arg-type]
     assert isinstance(value, Num)
     return value
@@ -553,14 +578,23 @@ def _apply_groups(policy: Policy, runs: list[ClauseRun], n: int) -> dict[str, np
 
 
 def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: int, over: np.ndarray):
+    """The per-company annual cap (SPEC §3), then its second run for the ranges of SPEC 9.2.
+
+    Returns (state, limit, before, after, exempt, waived, ranged): ``ranged`` marks the rows where the cap bound
+    while an up_to clause was counted above its stated minimum; there every exact clause's ``amount_max`` is its
+    share when ``_company_cut`` runs again on the second set of amounts (up_to clauses at their minimum, the
+    others at their amount before the company cap).
+    """
     cap = policy.company_cap
     zeros = np.zeros(n, dtype=np.int64)
     counted = [r for r in runs if not cap or r.clause.id not in cap.excludes]
     before = zeros.copy()
     for r in counted:
         before += r.amount
+    ranged = np.zeros(n, dtype=bool)
     if cap is None:
-        return np.full(n, CAP_NONE, np.int8), zeros, before, before.copy(), None, None
+        _amount_max(runs)
+        return np.full(n, CAP_NONE, np.int8), zeros, before, before.copy(), None, None, ranged
     lim = expr.evaluate(cap.limit.tree, ctx)
     assert isinstance(lim, Num)
     limit = to_fen(lim, n, over)
@@ -578,26 +612,63 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
     after = before.copy()
     rows = np.nonzero(binding)[0]
     if len(rows):
-        amounts = np.stack([r.amount[rows] for r in counted]).astype(object)  # k × m, exact Python ints
-        lim_rows = limit[rows].astype(object)
-        total = before[rows].astype(object)
-        prod = amounts * lim_rows
-        share = prod // total
-        rem = prod - share * total
-        extra = lim_rows - share.sum(axis=0)
-        # largest remainder first; equal remainders go in clause order
-        order = np.argsort(-rem, axis=0, kind="stable")
-        rank = np.empty_like(order)
-        np.put_along_axis(rank, order, np.arange(len(counted))[:, None].repeat(len(rows), axis=1), axis=0)
-        share = share + (rank < extra.astype(np.int64)[None, :])
-        share = share.astype(np.int64)
+        # the second set of amounts (SPEC 9.2), before the first cut changes them
+        low = [r.minimum[rows] if r.minimum is not None else np.zeros(len(rows), np.int64)
+               if r.clause.basis == "up_to" else r.amount[rows] for r in counted]
+        above = np.zeros(len(rows), dtype=bool)
+        for r, x in zip(counted, low):
+            if r.clause.basis == "up_to":
+                above |= r.amount[rows] > x
+        share = _company_cut(np.stack([r.amount[rows] for r in counted]), limit[rows])
         for k, r in enumerate(counted):
             cut = share[k] < r.amount[rows]
             r.status[rows[cut]] = CAPPED
             r.amount = r.amount.copy()
             r.amount[rows] = share[k]
         after[rows] = limit[rows]
-    return state, limit, before, after, exempt, waived
+    _amount_max(runs)
+    if len(rows):
+        sub = np.flatnonzero(above)
+        if len(sub):
+            again = np.stack([x[sub] for x in low])
+            binds = again.sum(axis=0) > limit[rows[sub]]
+            share2 = again.copy()
+            if binds.any():
+                share2[:, binds] = _company_cut(again[:, binds], limit[rows[sub]][binds])
+            for k, r in enumerate(counted):
+                if r.clause.basis == "exact":
+                    assert r.amount_max is not None
+                    r.amount_max[rows[sub]] = share2[k]
+            ranged[rows[sub]] = True
+    return state, limit, before, after, exempt, waived, ranged
+
+
+def _amount_max(runs: list[ClauseRun]) -> None:
+    """Every exact clause's amount_max starts as its final amount (the ranged rows are set after)."""
+    for r in runs:
+        if r.clause.basis == "exact":
+            r.amount_max = r.amount.copy()
+
+
+def _company_cut(amounts: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """The company-cap cut (SPEC §3), one column per company: ``amounts`` (clauses × rows, fen, each column
+    summing above its limit) scaled to sum to ``limit`` exactly. Each share is rounded down to the fen; the fen
+    left over go to the largest remainders, equal remainders in table order.
+    """
+    k, m = amounts.shape
+    exact = amounts.astype(object)  # k × m, exact Python ints
+    lim_rows = limit.astype(object)
+    total = exact.sum(axis=0)
+    prod = exact * lim_rows
+    share = prod // total
+    rem = prod - share * total
+    extra = lim_rows - share.sum(axis=0)
+    # largest remainder first; equal remainders go in clause order
+    order = np.argsort(-rem, axis=0, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(k)[:, None].repeat(m, axis=1), axis=0)
+    share = share + (rank < extra.astype(np.int64)[None, :])
+    return share.astype(np.int64)
 
 
 # ---------------------------------------------------------------- per-row results (facts, no words)
@@ -751,10 +822,17 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     if pol.replaces_bundled:
         notices.append(Notice(NoticeKind.REPLACES_BUNDLED, text=pol.replaces_bundled))
     if not in_force:
-        kind = NoticeKind.HYPOTHETICAL if run.options.ignore_validity else NoticeKind.OUTSIDE_VALIDITY
-        notices.append(Notice(kind, year=year))
+        if pol.ended_before(year):  # SPEC 9.3: say it ended, when, and what is known of a successor
+            notices.append(Notice(NoticeKind.POLICY_ENDED, year=year, date=pol.valid_until))
+        if run.options.ignore_validity:
+            notices.append(Notice(NoticeKind.HYPOTHETICAL, year=year))
+        elif not pol.ended_before(year):
+            notices.append(Notice(NoticeKind.OUTSIDE_VALIDITY, year=year))
     if pol.valid_until is None:
         notices.append(Notice(NoticeKind.VALIDITY_END_UNKNOWN, text=pol.validity_note))
+    if pol.may_be_superseded(year):
+        assert pol.successor is not None
+        notices.append(Notice(NoticeKind.MAY_BE_SUPERSEDED, year=year, date=pol.successor.reported))
     tags = tuple(str(t) for t in (table.python_value("industries", i) or ()))  # type: ignore[attr-defined]
     targeted = None
     if pol.industries:
@@ -804,8 +882,6 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     company: CompanyCap | None = None
     if cap is not None:
         state = CAP_STATE_BY_CODE[int(run.cap_state[i])]
-        if not in_force and not run.options.ignore_validity:
-            state = CapState.NOT_APPLICABLE
         limit = int(run.cap_limit[i])
         before, after = int(run.cap_before[i]), int(run.cap_after[i])
         missing: tuple[str, ...] = ()
@@ -844,9 +920,12 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
 
     total = sum(c.amount for c in clause_results)
     total_exact = sum(c.amount for c in clause_results if c.basis == Basis.EXACT)
+    exact_max = sum(c.amount_max if c.amount_max is not None else c.amount
+                    for c in clause_results if c.basis == Basis.EXACT)
     return PolicyResult(pol, str(table.text("name", i) or "company"), year, total, total_exact, tuple(caps),
                         tuple(notices), tuple(clause_results), hypothetical, targeted, tuple(refs), table.rows[i],
-                        company, tags, in_force, tuple(defaults))
+                        company, tags, in_force, tuple(defaults),
+                        exact_max if exact_max != total_exact else None, pol.successor)
 
 
 def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[CapEvent]) -> ClauseResult:
@@ -895,7 +974,15 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
         cut = (int(cr.after_clause_cap[i]), amount)
     not_targeted = run.policy.industries if (run.policy.industries and _known(run.industry.known, i)
                                              and not _known(run.industry.val, i)) else ()
+    # SPEC 9.2: a stated minimum, when the company cap leaves the clause whole; an upper bound, when the cap's
+    # cut depends on up_to ceilings and granting them their minimum would leave this clause more
+    amount_min = None
+    if cr.minimum is not None and status.counted and cut is None:
+        amount_min = int(cr.minimum[i])
+    amount_max = None
+    if cr.amount_max is not None and run.ranged is not None and run.ranged[i] and int(cr.amount_max[i]) > amount:
+        amount_max = int(cr.amount_max[i])
     return ClauseResult(c.id, c.title_zh, c.title_en, status, Basis(c.basis), amount, raw, c.section, c.quote, conds,
                         tuple(sorted(missing)), _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
                         decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "",
-                        c.one_off)
+                        c.one_off, amount_min, amount_max)

@@ -12,9 +12,11 @@ control character reaches a terminal.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .money import format_fen_grouped, format_rate
 from .text import visible
@@ -37,6 +39,9 @@ from .trace import (
     Source,
     Status,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .policy import Policy, Successor
 
 OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 
@@ -108,6 +113,92 @@ def value(v: object, kind: Kind) -> str:
             return format_rate(f)
         return yuan(f)
     return visible(str(v))
+
+
+# ---------------------------------------------------------------- ranges (SPEC 9.2)
+
+#: the condition under which an exact clause cut by the company cap gets more than its amount
+BELOW_CEILINGS = "if the up-to awards are granted below their ceilings"
+
+
+def at_least(amount: int, amount_max: int) -> str:
+    """An exact figure that is a lower bound because the company cap counted up-to ceilings (SPEC 9.2).
+
+    >>> at_least(33333333, 100000000)
+    'at least 333,333.33 (up to 1,000,000.00 if the up-to awards are granted below their ceilings)'
+    """
+    return f"at least {format_fen_grouped(amount)} (up to {format_fen_grouped(amount_max)} {BELOW_CEILINGS})"
+
+
+def exact_total_range(total_exact: int, total_exact_max: int) -> str:
+    """The exact clauses' total when it is a range (the totals lines of the table and Markdown).
+
+    >>> exact_total_range(92555724, 159222391)
+    'at least 925,557.24, up to 1,592,223.91 if the up-to awards are granted below their ceilings'
+    """
+    return f"at least {format_fen_grouped(total_exact)}, up to {format_fen_grouped(total_exact_max)} {BELOW_CEILINGS}"
+
+
+def amount_text(c: ClauseResult) -> str:
+    """A clause's figure in words, with its range when it has one (the Markdown amount cell).
+
+    >>> from .trace import Status
+    >>> amount_text(ClauseResult("x", "", "", Status.GRANTED, Basis.UP_TO, 400000000, 400000000, "", "", (), (),
+    ...                          None, amount_min=200000000))
+    'up to 4,000,000.00 (at least 2,000,000.00)'
+    """
+    if c.amount_max is not None:
+        return at_least(c.amount, c.amount_max)
+    if c.amount_min is not None:
+        return f"{money(c.amount, c.basis)} (at least {format_fen_grouped(c.amount_min)})"
+    return money(c.amount, c.basis)
+
+
+def amount_lines(c: ClauseResult) -> tuple[str, ...]:
+    """The same figure as lines that never split a number (the Rich table's amount cell): "up to" and
+    "at least" on their own line above the figure they qualify."""
+    if c.amount_max is not None:
+        return ("at least", format_fen_grouped(c.amount), "up to", format_fen_grouped(c.amount_max))
+    head = ("up to", format_fen_grouped(c.amount)) if c.basis == Basis.UP_TO else (format_fen_grouped(c.amount),)
+    if c.amount_min is not None:
+        return (*head, "at least", format_fen_grouped(c.amount_min))
+    return head
+
+
+def range_note(c: ClauseResult) -> str:
+    """Why a clause's figure is a range ("" when it is not)."""
+    if c.amount_max is not None:
+        return (f"{at_least(c.amount, c.amount_max)}: the company cap counted the up-to clauses at their "
+                f"ceilings; run again with each at its stated minimum (0 unless the text states one), this "
+                f"clause keeps {format_fen_grouped(c.amount_max)}")
+    if c.amount_min is not None:
+        return f"at least {format_fen_grouped(c.amount_min)}: the minimum the text states"
+    return ""
+
+
+def successor(s: Successor) -> str:
+    """What is known of a policy's successor, dated (JSON ``successor``, policies show)."""
+    return f"{s.note} (as of {s.as_of})"
+
+
+def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | None, succ: Successor | None) -> str:
+    """The batch budget's line about the companies whose fiscal year the policy does not cover (SPEC 9.3).
+
+    >>> import datetime as dt
+    >>> not_in_force(3, {2026: 3}, dt.date(2025, 12, 31), None)
+    '3 companies with fiscal 2026: no clause in force (the policy ended on 2025-12-31); nothing is counted for them'
+    """
+    which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
+    word = "company" if companies == 1 else "companies"
+    why = f"the policy ended on {valid_until}" if valid_until is not None else "outside the policy's validity"
+    text = f"{companies:,} {word} with fiscal {which}: no clause in force ({why}); nothing is counted for them"
+    if succ is not None and valid_until is not None and any(y > valid_until.year for y in years):
+        text += f"; successor: {successor(succ)}"
+    return text
+
+
+def _policy_name(pol: Policy) -> str:
+    return pol.document_number or pol.title_zh or pol.id
 
 
 # ---------------------------------------------------------------- conditions
@@ -302,6 +393,7 @@ def clause_explanation(c: ClauseResult) -> str:
         parts.append(group_decision(c.group_decision, c.status))
     if c.company_cut is not None:
         parts.append(company_cut(c))
+    parts.append(range_note(c))
     return "; ".join(p for p in parts if p)
 
 
@@ -374,6 +466,15 @@ def notice(n: Notice, r: PolicyResult) -> str:
     if k == NoticeKind.REPLACES_BUNDLED:
         return (f"REPLACES BUNDLED POLICY: this table ({visible(pol.path)}) was loaded from --policies-dir / "
                 f"$INCENTIVES_POLICIES_DIR in place of the bundled {visible(n.text)}")
+    if k == NoticeKind.POLICY_ENDED:
+        known = successor(pol.successor) if pol.successor is not None else "the policy table says nothing of a successor"
+        tail = "" if r.hypothetical else "; --ignore-validity computes a hypothetical result"
+        return (f"no clause of {_policy_name(pol)} is in force for fiscal {n.year}: it ended on {n.date}; "
+                f"{known}{tail}")
+    if k == NoticeKind.MAY_BE_SUPERSEDED:
+        known = successor(pol.successor) if pol.successor is not None else ""
+        return (f"the result may be superseded: the end of {_policy_name(pol)} is unknown and a later text was "
+                f"reported on {n.date} (fiscal {n.year} is on or after it): {known}")
     if k == NoticeKind.OUTSIDE_VALIDITY:
         return (f"{n.year} is outside the policy's validity ({period}): every clause is expired "
                 f"(use --ignore-validity to compute a hypothetical result)")

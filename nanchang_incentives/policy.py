@@ -89,6 +89,9 @@ class Clause:
     base_label: str = ""
     rate: expr.Expression | None = None
     fixed: int | None = None  # money units per unit of base (or in total)
+    #: an up_to clause's stated minimum (SPEC 9.2, "每项100-200万元"): money units on the footing of ``fixed``
+    #: (per unit of base, or in total); None when the text states none
+    minimum: int | None = None
     item_cap: int | None = None  # money units, per item
     cap: int | None = None  # money units, on the clause's sum (its scope: cap_scope)
     cap_scope: CapScope | None = None  # what ``cap`` limits; set exactly when cap is
@@ -133,6 +136,22 @@ class Clause:
             out.add(self.items)
         out.discard(ITEM)
         return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Successor:
+    """What is known of a policy's successor (SPEC 9.3), and when that was known.
+
+    ``note`` is policy data (written in the table from the sources); ``as_of`` the
+    date of that knowledge, as written ("2026-12" or "2026-12-15"); ``reported`` the
+    day a successor (or a later text changing the measures) was reported, when one
+    was: for a policy whose end is unknown, fiscal years from that year on carry a
+    warning that the result may be superseded.
+    """
+
+    note: str
+    as_of: str
+    reported: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +209,8 @@ class Policy:
     replaces_bundled: str | None = None
     #: other names of the jurisdiction a user may type (南昌, 武汉, 东湖 …): see Catalog.resolve
     jurisdiction_names: tuple[str, ...] = ()
+    #: SPEC 9.3: what is known of the successor ([policy.successor]); None when the table says nothing
+    successor: Successor | None = None
 
     def clause(self, cid: str) -> Clause:
         for c in self.clauses:
@@ -203,6 +224,15 @@ class Policy:
             return False
         return self.valid_until is None or year <= self.valid_until.year
 
+    def ended_before(self, year: int) -> bool:
+        """Is a fiscal year after the policy's (known) end?"""
+        return self.valid_until is not None and year > self.valid_until.year
+
+    def may_be_superseded(self, year: int) -> bool:
+        """An end unknown and a successor reported in or before ``year`` (SPEC 9.3)."""
+        s = self.successor
+        return self.valid_until is None and s is not None and s.reported is not None and year >= s.reported.year
+
     def status_on(self, day: dt.date) -> str:
         if day < self.valid_from:
             return "not yet in force"
@@ -215,9 +245,11 @@ class Policy:
 
 POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "issued", "valid_from",
                "valid_until", "validity_note", "jurisdiction", "jurisdiction_names", "industries", "source_file",
-               "source_section", "notes"}
+               "source_section", "notes", "successor"}
+SUCCESSOR_KEYS = {"note", "as_of", "reported"}
+_AS_OF = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?\Z")
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
-               "item_label", "base", "base_label", "rate", "fixed", "item_cap", "cap", "cap_scope",
+               "item_label", "base", "base_label", "rate", "fixed", "minimum", "item_cap", "cap", "cap_scope",
                "item_cap_scope", "frequency", "group", "notes"}
 CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes"}
 GROUP_KEYS = {"id", "clauses", "section", "quote"}
@@ -742,6 +774,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     meta_text = {k: reader.text(meta, k, ptable) for k in ("title_en", "issuer", "document_number",
                                                            "source_file", "source_section")}
     notes = reader.texts(meta, "notes", ptable)
+    successor = _load_successor(meta.get("successor"), reader, valid_until)
     if jurisdiction and not _POLICY_ID.match(jurisdiction):
         reader.warn(f"jurisdiction {jurisdiction[:80]!r} is not lower-case with '-' (profiles write it as "
                     f"jurisdiction = \"…\" exactly)", ptable, "jurisdiction")
@@ -836,6 +869,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
         notices=tuple(notices),
         path=str(path),
         jurisdiction_names=jurisdiction_names,
+        successor=successor,
     ), reader.problems
 
 
@@ -944,6 +978,44 @@ def _load_notices(raw_notices: object, reader: _Reader) -> list[Notice]:
     return notices
 
 
+def _load_successor(raw: object, reader: _Reader, valid_until: dt.date | None) -> Successor | None:
+    """[policy.successor]: note (text), as_of (the date of that knowledge), reported (optional date)."""
+    table = ("policy.successor", 0)
+    if raw is None:  # optional: the bundled tables all state one (SPEC 9.3); outputs then say nothing of it
+        return None
+    if not isinstance(raw, Mapping):
+        reader.error(f"successor must be a table ([policy.successor] with note and as_of), got {_short(raw)}",
+                     ("policy", 0), "successor")
+        return None
+    before = reader.error_count()
+    reader.check_keys(raw, SUCCESSOR_KEYS, table)
+    note = reader.text(raw, "note", table, required=True)
+    if "note" in raw and isinstance(raw.get("note"), str) and not note.strip():
+        reader.error("successor note is empty: say what the sources give (e.g. \"no successor has been "
+                     "published\")", table, "note")
+    value = raw.get("as_of")
+    as_of = ""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        as_of = value.isoformat()
+    elif isinstance(value, str) and _AS_OF.match(value):
+        as_of = value
+    elif value is None:
+        reader.error("missing required key 'as_of': the date of what the note says (\"2026-12\" or 2026-12-15)",
+                     table, "as_of")
+    else:
+        reader.error(f"as_of must be a month \"2026-12\" or a date 2026-12-15, got {_short(value)}", table, "as_of")
+    reported = reader.date(raw, "reported", table)
+    if reported is not None and as_of and reported.isoformat()[:len(as_of)] > as_of:
+        reader.error(f"reported {reported} is after as_of {as_of}: a successor cannot be reported after the date "
+                     f"of the note", table, "reported")
+    if reported is not None and valid_until is not None:
+        reader.warn("reported is used only for a policy whose end is unknown (the year-aware warning); "
+                    "this policy has valid_until", table, "reported")
+    if reader.error_count() > before:
+        return None
+    return Successor(note, as_of, reported)
+
+
 def _with_group(c: Clause, gid: str) -> Clause:
     from dataclasses import replace
 
@@ -1025,13 +1097,15 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
     base = reader.expression(raw, "base", table, kind_of, expr.NUMBER, cid, registry)
     rate = reader.expression(raw, "rate", table, kind_of, expr.NUMBER, cid, registry)
     fixed = reader.money(raw, "fixed", table, cid)
+    minimum = reader.money(raw, "minimum", table, cid)
     item_cap = reader.money(raw, "item_cap", table, cid)
     cap = reader.money(raw, "cap", table, cid)
-    for key, value in (("item_cap", item_cap), ("cap", cap), ("fixed", fixed)):
+    for key, value in (("item_cap", item_cap), ("cap", cap), ("fixed", fixed), ("minimum", minimum)):
         if value is not None and value <= 0:
             reader.error(f"{key} must be more than zero", table, key, cid)
+    _check_minimum(raw, basis, minimum, fixed, reader, table, cid)
     if basis == "discretionary":
-        for key in ("base", "rate", "fixed", "item_cap", "cap", "items"):
+        for key in ("base", "rate", "fixed", "minimum", "item_cap", "cap", "items"):
             if raw.get(key) is not None:
                 reader.error(f"a discretionary clause has no amount: remove {key!r} (put the figure in notes)",
                              table, key, cid)
@@ -1092,6 +1166,7 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         base_label=texts["base_label"],
         rate=rate,
         fixed=fixed,
+        minimum=minimum,
         item_cap=item_cap,
         cap=cap,
         cap_scope=cap_scope,
@@ -1101,6 +1176,27 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         notes=notes,
         line=reader.lines.get(table, {}).get("<header>"),
     )
+
+
+def _check_minimum(raw: Mapping, basis: object, minimum: int | None, fixed: int | None, reader: _Reader,
+                   table: tuple[str, int], cid: str | None) -> None:
+    """``minimum`` (SPEC 9.2): an up_to clause's stated minimum, on the footing of its ``fixed`` ceiling."""
+    if minimum is None or basis == "discretionary":
+        return
+    if basis != "up_to":
+        reader.error("minimum is the stated minimum of an up_to clause (\"每项给予100-200万元\"); an exact clause's "
+                     "amount is already certain: remove it", table, "minimum", cid)
+    elif raw.get("items") is not None:
+        reader.error("minimum is not supported on a per-item clause (items = …): state it per unit of a count base "
+                     "(base = \"<count field>\", fixed = ceiling, minimum = floor)", table, "minimum", cid)
+    elif fixed is None:
+        reader.error("minimum needs fixed beside it (the ceiling, per unit of base or in total, on the same "
+                     "footing): e.g. fixed = \"200万\" with minimum = \"100万\"", table, "minimum", cid)
+    elif minimum > fixed:
+        reader.error(f"minimum {raw.get('minimum')!r} is more than fixed {raw.get('fixed')!r}: the minimum must not "
+                     f"exceed the ceiling", table, "minimum", cid)
+    elif not raw.get("quote"):
+        reader.error("minimum needs the quote of the sentence that states it", table, "minimum", cid)
 
 
 _E = TypeVar("_E", bound=StrEnum)

@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .policy import Policy
+    from .policy import Policy, Successor
 
 
 class Status(StrEnum):
@@ -95,13 +95,15 @@ class CapState(StrEnum):
     NOT_APPLICABLE = "not_applicable"  # no clause in force for the year
 
 
-CAP_STATE_BY_CODE: tuple[CapState, ...] = tuple(CapState)[:6]
+CAP_STATE_BY_CODE: tuple[CapState, ...] = tuple(CapState)
 
 
 class NoticeKind(StrEnum):
     """A warning about the whole result (worded by ``explain.notice``)."""
 
     OUTSIDE_VALIDITY = "outside_validity"
+    POLICY_ENDED = "policy_ended"  # SPEC 9.3: the year is after the policy's end; names the end and the successor
+    MAY_BE_SUPERSEDED = "may_be_superseded"  # SPEC 9.3: end unknown, a successor reported in or before the year
     HYPOTHETICAL = "hypothetical"
     VALIDITY_END_UNKNOWN = "validity_end_unknown"
     NOT_TARGETED = "not_targeted"
@@ -301,6 +303,16 @@ class ClauseResult:
     not_targeted: tuple[str, ...] = ()  # the policy's industries, when the company is outside them
     cap_scope: str = ""  # the clause cap's scope word (project / year / once …)
     one_off: bool = False  # a one-off award (frequency once): claimable in the fiscal year of the event
+    #: SPEC 9.2: an up_to clause's stated minimum (fen), when the company cap does not cut it
+    amount_min: int | None = None
+    #: SPEC 9.2: an exact clause cut by a binding company cap while up_to clauses were counted: its amount (fen)
+    #: if those were granted their stated minimum (the company cap run again); None when it would not differ
+    amount_max: int | None = None
+
+    @property
+    def ranged(self) -> bool:
+        """The amount is a lower bound: it could be up to ``amount_max``."""
+        return self.amount_max is not None
 
 
 @dataclass(frozen=True)
@@ -321,6 +333,10 @@ class PolicyResult:
     industries: tuple[str, ...] = ()  # the profile's tags
     in_force: bool = True
     defaults: tuple[tuple[str, str], ...] = field(default=())  # (field, the field that stood in)
+    #: SPEC 9.2: total_exact if the counted up_to clauses were granted their stated minimum; None when equal
+    total_exact_max: int | None = None
+    #: SPEC 9.3: what the policy table says of its successor (note and date), None when it says nothing
+    successor: Successor | None = None
 
     def clause(self, cid: str) -> ClauseResult:
         return next(c for c in self.clauses if c.id == cid)

@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import csvio
+from . import csvio, explain
 from . import fields as F
 from .errors import InputError, Location
 
@@ -301,6 +301,17 @@ class XlsxSink:
                                   f"company cap applied to {b.company_cap_hits:,})", bold)
             for c, fen in ((5, b.total), (6, b.raw), (7, b.raw - b.total)):
                 ws.write_number(r, c, fen / 100, money)
+            if b.exact_is_range:  # SPEC 9.2: the exact outlay as a range
+                for label, fen in (("total, exact (at least)", b.total_exact), ("total, exact (at most)", b.exact_max)):
+                    r += 1
+                    ws.write_string(r, 0, b.policy)
+                    ws.write_string(r, 1, label)
+                    ws.write_number(r, 5, fen / 100, money)
+            if b.not_in_force:  # SPEC 9.3: the companies whose year the policy does not cover
+                r += 1
+                ws.write_string(r, 0, b.policy)
+                ws.write_string(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
+                                                           b.successor))
             r += 1
         ws.set_column(0, 0, max([len(p) for p in report.budgets] + [10]) + 2)
         ws.set_column(1, 1, 28)

@@ -139,8 +139,9 @@ def test_year_outside_validity_is_expired(hand):
 
 def test_wide_columns_follow_the_spec(hand, catalog):
     r = hand[1]
-    assert list(r)[:9] == ["row", "name", "warnings", "policy", "year", "total", "total_exact", "total_up_to",
-                           "company_cap"]
+    assert list(r)[:10] == ["row", "name", "warnings", "policy", "year", "total", "total_exact", "total_up_to",
+                            "total_exact_max",
+                            "company_cap"]
     for p in (NANCHANG, WUHAN, BEIJING):
         for c in catalog.get(p).clauses:
             assert c.id in r and f"{c.id}_status" in r

@@ -87,7 +87,11 @@ def test_table_shows_each_sample_with_its_totals(name: str) -> None:
     assert res.exit_code == 0, res.output
     out = res.stdout
     total, exact, up_to = TOTALS[name]
-    assert f"exact clauses             {grouped(exact)}" in out
+    # SPEC 9.2: the small firm's exact total is a lower bound (the cap counted equity_investment at its ceiling)
+    upper = {"nanchang-small-firm-capped": ", up to 1,592,223.91 if the up-to awards are granted below their "
+                                           "ceilings"}.get(name)
+    figure = f"at least {grouped(exact)}{upper}" if upper else grouped(exact)
+    assert f"exact clauses             {figure}" in out
     assert f"up to {grouped(up_to)}" in out
     assert f"total                     up to {grouped(total)}" in out
     assert "洪府发〔2023〕30号" in out and "2023-10-10 to 2025-12-31" in out
@@ -218,7 +222,7 @@ def test_markdown_report() -> None:
     assert re.search(r"\| `smart_factory` 5G\+智慧工厂补助 \| 三\(四\) · one-off award \| capped \|.*\| 10,127,500\.00 \| "
                      r"per-project cap \[\d\] \| 8,827,500\.00 \| exact \|", md)
     # major_tech_project is an up-to figure and says so
-    assert re.search(r"\| `major_tech_project` .*\| up to 2,000,000\.00 \| up_to \|", md)
+    assert re.search(r"\| `major_tech_project` .*\| up to 2,000,000\.00 \(at least 1,000,000\.00\) \| up_to \|", md)
     assert "- total: up to 51,252,500.00 (exact 49,252,500.00 + up to 2,000,000.00)" in md
     assert "**Caps and exclusive groups**" in md
     assert "smart_factory: 1 project(s) cut to the cap of 5,000,000.00 per project" in md
@@ -233,11 +237,11 @@ def test_year_outside_validity_expires_every_clause_with_a_warning() -> None:
     r = nanchang(json.loads(res.stdout))
     assert {c["status"] for c in r["clauses"]} == {"expired"}
     assert r["total"] == "0.00" and r["hypothetical"] is False
-    assert any("outside the policy's validity" in w for w in r["warnings"])
+    assert any("is in force for fiscal 2026: it ended on 2025-12-31" in w for w in r["warnings"])  # SPEC 9.3
     table = calc(sample("nanchang-vr-studio"), "--year", "2026").stdout
     assert "21 of 21 clauses expired" in table
     assert "fiscal year 2026 NOT covered" in table
-    assert "warning: 2026 is outside the policy's validity" in table
+    assert table.startswith("NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026")
 
 
 def test_ignore_validity_computes_a_hypothetical_result() -> None:

@@ -2,7 +2,9 @@
 
 Written from SPEC.md §3 + §5 + §9.1 (the [2026-12] revision: has_rd_center, project_in_production,
 chain_first_included, talent_and_jobs, industry_fund, per-project caps for Beijing's platform and
-benchmark factory, each clause's frequency and cap scope), SPEC-wuhan-beijing.md §6 + §7, the source texts in
+benchmark factory, each clause's frequency and cap scope; §9.2's ranges: ``amount_min`` of an up_to clause with a
+stated minimum, ``amount_max`` and ``total_exact_max`` when the company cap binds with up-to ceilings counted),
+SPEC-wuhan-beijing.md §6 + §7, the source texts in
 /work/shared/sources and the README's "How amounts, caps and groups are computed"
 only: it does not read the policy tables or the engine. It uses nothing but
 ``decimal.Decimal`` and plain Python, clause by clause, so that an encoding error
@@ -357,11 +359,20 @@ class Out:
     status: str
     raw: Decimal
     amount: Decimal
+    amount_min: Decimal | None = None  # SPEC 9.2: an up_to clause's stated minimum, when the company cap leaves it
+    amount_max: Decimal | None = None  # SPEC 9.2: an exact clause's amount if the up-to awards were at their minimum
 
 
 @dataclass
 class PolicyOut:
     clauses: list[Out]
+
+    @property
+    def total_exact_max(self) -> Decimal | None:
+        """SPEC 9.2: Σ over exact clauses of amount_max (amount where there is none); None when equal."""
+        high = sum((c.amount_max if c.amount_max is not None else c.amount
+                    for c in self.clauses if c.basis == "exact"), D(0))
+        return None if high == self.total_exact else high
 
     @property
     def total(self) -> Decimal:
@@ -482,11 +493,31 @@ def oracle(policy: str, values: Mapping[str, object]) -> PolicyOut:
     elif policy == WUHAN:
         limit = YI  # 单个企业每年最高可获1亿元奖励
     counted = [o for o in outs if o.amount > 0]
+    floors = {o.id: minimum(policy, o, values) for o in counted}
+    cut: set[str] = set()  # the clauses the company cap cut
     if limit is not None and sum((o.amount for o in counted), D(0)) > limit:
-        for o, share in zip(counted, proportional_cut([o.amount for o in counted], limit)):
+        # SPEC 9.2, the second set: every up_to clause at its stated minimum (0 unless stated), the others as
+        # they were before the company cap; the same cut applies when they too sum above the limit
+        second = [floors[o.id] if o.basis == "up_to" else o.amount for o in counted]
+        highs = proportional_cut(second, limit) if sum(second, D(0)) > limit else second
+        for o, share, high in zip(counted, proportional_cut([o.amount for o in counted], limit), highs):
             if share < o.amount:  # a clause the last fen leaves whole is not cut
                 o.amount, o.status = share, "capped"
+                cut.add(o.id)
+            if o.basis == "exact" and high > o.amount:
+                o.amount_max = high
+    for o in counted:
+        if o.basis == "up_to" and floors[o.id] > 0 and o.id not in cut:  # under the cut, a ceiling only
+            o.amount_min = floors[o.id]
     return PolicyOut(outs)
+
+
+def minimum(policy: str, o: Out, values: Mapping[str, object]) -> Decimal:
+    """SPEC 9.2: an up_to clause's stated minimum: major_tech_project "每项给予100-200万元", 100万 per project;
+    0 for every other clause (the texts state none), and never above the clause's own amount."""
+    if policy == NANCHANG and o.id == "major_tech_project":
+        return min(100 * WAN * values["major_tech_projects"], o.amount)  # type: ignore[operator]
+    return D(0)
 
 
 # ------------------------------------------------------------------ the engine side
@@ -528,13 +559,19 @@ def check(policy: str, values: Mapping[str, object], cat: Catalog | None = None)
     """The engine and the oracle agree on every clause's status, raw amount and amount, and on the totals."""
     want = oracle(policy, values)
     got = engine(policy, values, cat)
-    got_rows = [(c.id, c.status, c.raw_amount, c.amount) for c in got.clauses]
-    want_rows = [(o.id, o.status, fen(o.raw), fen(o.amount)) for o in want.clauses]
+    got_rows = [(c.id, c.status, c.raw_amount, c.amount, c.amount_min, c.amount_max) for c in got.clauses]
+    want_rows = [(o.id, o.status, fen(o.raw), fen(o.amount), opt_fen(o.amount_min), opt_fen(o.amount_max))
+                 for o in want.clauses]
     diff = [f"{w[0]}: oracle {w[1:]} engine {g[1:]}" for w, g in zip(want_rows, got_rows) if w != g]
     where = f"profile {as_raw(values)!r}\n" + "\n".join(diff)
     assert [g[0] for g in got_rows] == [w[0] for w in want_rows], where
     assert not diff, where
     assert (got.total, got.total_exact) == (fen(want.total), fen(want.total_exact)), where
+    assert got.total_exact_max == opt_fen(want.total_exact_max), where
+
+
+def opt_fen(x: Decimal | None) -> int | None:
+    return None if x is None else fen(x)
 
 
 # ------------------------------------------------------------------ hand-worked edges (the oracle itself is checked)
@@ -868,6 +905,16 @@ PLANTS = [
      "major_project_investment > 10亿",
      {"year": 2024, "industries": ["electronic-information"], "is_fortune500": False,
       "major_project_investment": 10 * YI, "project_in_production": True}),
+    # SPEC 9.2: a wrong stated minimum (150万 for 每项100-200万元): the second company-cap run counts the project at
+    # 150万, so neeq_listing's amount_max is 60万, not 75万 (sales 3000万 -> limit 150万)
+    (NANCHANG, "nanchang-electronic-information-2023.toml", 'minimum = "100万"', 'minimum = "150万"',
+     {"year": 2024, "industries": ["electronic-information"], "sales_revenue": 3000 * WAN, "is_new_entrant": False,
+      "key_support_area": False, "neeq_listed": True, "major_tech_projects": 1}),
+    # SPEC 9.2: the stated minimum dropped from the table: no amount_min, and the second company-cap run counts
+    # the project at 0, so neeq_listing's amount_max is 100万 (the oracle, reading 每项给予100-200万元: 75万)
+    (NANCHANG, "nanchang-electronic-information-2023.toml", 'minimum = "100万"\n', "",
+     {"year": 2024, "industries": ["electronic-information"], "sales_revenue": 3000 * WAN, "is_new_entrant": False,
+      "key_support_area": False, "neeq_listed": True, "major_tech_projects": 1}),
     # the old Beijing cap: once over the year instead of per project
     (BEIJING, "beijing-robotics-2023.toml", 'item_cap = "3000万"\nitem_cap_scope = "project"',
      'item_cap = "3亿"\nitem_cap_scope = "project"\ncap = "3000万"\ncap_scope = "year"',
@@ -948,7 +995,9 @@ def nanchang_fields(draw: st.DrawFn, year: int) -> dict[str, st.SearchStrategy]:
         "revenue": (st.sampled_from([20 * YI, 25 * YI]) if big
                     else near(20 * YI) if draw(st.integers(0, 2)) == 0 else st.just(prev + growth)),
         "revenue_prev": st.just(prev),
-        "sales_revenue": near(2 * YI, 4 * YI, 20 * YI, 40 * WAN, 1000 * YI),
+        # 3000万 and 4000万: limits of 150万 and 200万, where a listing and a project or an equity round bind the
+        # cap with up-to ceilings counted (SPEC 9.2)
+        "sales_revenue": near(2 * YI, 4 * YI, 20 * YI, 40 * WAN, 3000 * WAN, 4000 * WAN, 1000 * YI),
         "rd_expense": st.just(rd),
         "rd_staff": st.sampled_from([100, 150] if big else [99, 100, 101, 150, 0]),
         "has_rd_center": BOOL,

@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from .. import cases as C
+from .. import explain
 from ..cli_options import Format, PoliciesDir, Quiet, format_option, parse_date
 from ..errors import InputError, Location, OptionError, PolicyError
 from ..money import format_units
@@ -199,6 +200,9 @@ def rule_lines(policy: Policy, clause: Clause) -> list[str]:
         if clause.fixed is not None:
             parts.append(f"{format_units(clause.fixed)} yuan")
         out.append(f"amount: {up_to}{' × '.join(parts)}")
+        if clause.minimum is not None:  # SPEC 9.2: the stated minimum, on the footing of fixed
+            low = [*parts[:-1], f"{format_units(clause.minimum)} yuan"]
+            out.append(f"minimum: at least {' × '.join(low)} (stated in the text; amount_min)")
     caps = []
     if clause.item_cap is not None:
         caps.append(f"{format_units(clause.item_cap)} yuan per {clause.item_label} (cap scope: {clause.item_cap_scope})")
@@ -242,7 +246,10 @@ def policy_text(policy: Policy, only: Clause | None = None) -> str:
         lines.append(f"  {policy.title_en}")
     for label, value in (("issuer", policy.issuer), ("document", policy.document_number),
                          ("issued", str(policy.issued or "")), ("validity", validity(policy)),
-                         ("validity note", policy.validity_note), ("jurisdiction", policy.jurisdiction),
+                         ("validity note", policy.validity_note),
+                         ("successor", explain.successor(policy.successor) if policy.successor else ""),
+                         ("successor reported", str(policy.successor.reported or "") if policy.successor else ""),
+                         ("jurisdiction", policy.jurisdiction),
                          ("industries", ", ".join(policy.industries) or "any"),
                          ("source", " ".join(x for x in (policy.source_file, policy.source_section) if x)),
                          ("table", _table_path(policy))):

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .. import explain
 from ..batch import BatchReport, PolicyBudget
 from ..money import format_fen_grouped
 from ..policy import Policy
@@ -45,8 +46,12 @@ def budget_rows(b: PolicyBudget) -> tuple[list[list[str]], list[list[str]]]:
             who = f"{c.granted:,}" + (f" ({c.statuses[1]:,} capped)" if c.statuses[1] else "")
         rows.append([c.id, c.basis, who, _money(c.amount), _money(c.raw), _money(c.saved_item_cap + c.saved_clause_cap),
                      _money(c.saved_group), _money(c.saved_company_cap)])
+    exact = [["total, exact", "", "", _money(b.total_exact), "", "", "", ""]]
+    if b.exact_is_range:  # SPEC 9.2: some company's exact outlay depends on its up-to awards
+        exact = [["total, exact (at least)", "", "", _money(b.total_exact), "", "", "", ""],
+                 ["total, exact (at most)", "", "", _money(b.exact_max), "", "", "", ""]]
     totals = [
-        ["total, exact", "", "", _money(b.total_exact), "", "", "", ""],
+        *exact,
         ["total, up to", "", "", _money(b.total_up_to), "", "", "", ""],
         ["total", "", f"{b.with_amount:,}", _money(b.total), _money(b.raw),
          _money(sum(c.saved_item_cap + c.saved_clause_cap for c in b.clauses.values())),
@@ -134,6 +139,11 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
         for b in r.budgets.values():
             if b.companies:
                 console.print(Text(policy_title(b), style="bold"))
+                if b.not_in_force:
+                    console.print(Text(explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
+                                                            b.successor), style="yellow"))
+                if b.exact_is_range:
+                    console.print(Text(f"exact outlay: {explain.exact_total_range(b.total_exact, b.exact_max)}"))
                 for part in policy_tables(b, console.width):
                     console.print(part)
                     console.print()

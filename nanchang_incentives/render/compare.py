@@ -22,7 +22,7 @@ from ..money import format_fen_grouped, format_units, round_half_up_div
 from ..planning import Headroom
 from ..policy import Clause
 from ..text import visible
-from ..trace import CapKind, ClauseResult, PolicyResult, Status
+from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
 
 TOP_N = 5
 BAR_WIDTH = 40
@@ -76,6 +76,9 @@ def statement(city: str, r: PolicyResult, company: str, industries: Sequence[str
     if r.targeted is None and pol.industries:
         return (f"{city}: industries not given, so it is unknown whether {pol.id} (for "
                 f"{', '.join(pol.industries)} enterprises) applies: add industries = [\"{pol.industries[0]}\"]")
+    ended = next((n for n in r.notices if n.kind == NoticeKind.POLICY_ENDED), None)
+    if ended is not None and not r.hypothetical:  # SPEC 9.3: the end date and what is known of a successor
+        return f"{city}: {explain.notice(ended, r)}"
     if r.clauses and all(c.status == "expired" for c in r.clauses):
         end = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
         return (f"{city}: {r.year} is outside the validity of {pol.id} ({pol.valid_from} … {end}): every clause "

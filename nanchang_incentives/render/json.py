@@ -39,6 +39,8 @@ def clause_dict(c: ClauseResult) -> dict:
         "conditions": [_condition(cd) for cd in c.conditions],
         "calculation": explain.calculation(c),
         "group": c.group,
+        **({"amount_min": format_fen(c.amount_min)} if c.amount_min is not None else {}),
+        **({"amount_max": format_fen(c.amount_max)} if c.amount_max is not None else {}),
     }
 
 
@@ -69,6 +71,9 @@ def result_dict(r: PolicyResult) -> dict:
         "total": format_fen(r.total),
         "total_exact": format_fen(r.total_exact),
         "total_up_to": format_fen(r.total_up_to),
+        **({"total_exact_max": format_fen(r.total_exact_max)} if r.total_exact_max is not None else {}),
+        "in_force": r.in_force,
+        **({"successor": explain.successor(r.successor)} if r.successor is not None else {}),
         "caps": [cap.as_dict(_cap_note(cap, r)) for cap in r.caps],
         "warnings": list(explain.warnings(r)),
         "references": [explain.reference(ref) for ref in r.references],

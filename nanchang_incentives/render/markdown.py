@@ -25,7 +25,7 @@ from ..explain import STATUS_TEXT, money
 from ..money import format_fen_grouped
 from ..profile import Profile
 from ..text import visible
-from ..trace import ClauseResult, ConditionResult, PolicyResult, Status
+from ..trace import ClauseResult, ConditionResult, Notice, NoticeKind, PolicyResult, Status
 
 DASH = "—"
 __all__ = ["STATUS_TEXT", "Report", "Row", "failed_thresholds", "money", "render_results", "report_of"]
@@ -44,6 +44,8 @@ class Row:
     notes: tuple[str, ...]
     amount: str
     basis: str
+    #: the amount cell as lines that never split a figure ("up to" / "at least" above the figure they qualify)
+    amount_lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,17 @@ def _group_notes(result: PolicyResult) -> dict[str, str]:
     return out
 
 
+def _banner_notice(result: PolicyResult) -> Notice | None:
+    """The notice that is the report's first line (SPEC 9.3: no clause in force for the year)."""
+    return next((n for n in result.notices if n.kind == NoticeKind.POLICY_ENDED), None)
+
+
 def banner(result: PolicyResult) -> str:
     """The first line of a result that does not apply as is ("" when it does)."""
     pol = result.policy
+    ended = _banner_notice(result)
+    if ended is not None:
+        return "NOT IN FORCE: " + explain.notice(ended, result)
     if result.targeted is False:
         tags = explain.value(result.industries, explain.Kind.TAGS) or "none"
         return (f"NOT TARGETED: applies to {', '.join(pol.industries)} enterprises; "
@@ -134,6 +144,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
                 cells.append(f"{word} group '{c.group}' {notes.ref(groups[c.group])}")
             if c.company_cut is not None:
                 cells.append(f"company cap cut {notes.ref(company_note)}")
+            if c.amount_max is not None:  # SPEC 9.2 (a stated minimum is in the amount cell itself)
+                cells.append(f"at least: depends on the up-to awards {notes.ref(f'{c.id}: {explain.range_note(c)}')}")
         elif c.status == Status.DISCRETIONARY:
             cells.append("no amount in the text")
         elif c.status == Status.NOT_ELIGIBLE:
@@ -147,12 +159,13 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             cells.append("outside the policy's validity")
 
         if c.status.computed:
-            raw, amount, calculation = money(c.raw_amount, c.basis), money(c.amount, c.basis), explain.calculation(c)
+            raw, amount, calculation = money(c.raw_amount, c.basis), explain.amount_text(c), explain.calculation(c)
+            lines = explain.amount_lines(c)
         else:
-            raw, amount, calculation = DASH, DASH, ""
+            raw, amount, calculation, lines = DASH, DASH, "", (DASH,)
         section = f"{c.source} · one-off award" if c.one_off else c.source
         rows.append(Row(c, f"{c.id} {c.title_zh}", section, c.status, calculation, raw, tuple(cells), amount,
-                        c.basis))
+                        c.basis, lines))
 
     # the company cap line is always a footnote, whether binding, not reached, exempt, waived or unknown
     if company_note:
@@ -176,8 +189,11 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     empty = "" if rows or expired else "no clause applies (use --all to list every clause)"
 
     discretionary = sum(1 for c in result.clauses if c.status == Status.DISCRETIONARY)
+    exact_figure = format_fen_grouped(result.total_exact)
+    if result.total_exact_max is not None:  # SPEC 9.2: the exact clauses' total is a range
+        exact_figure = explain.exact_total_range(result.total_exact, result.total_exact_max)
     totals: list[tuple[str, str]] = [
-        ("exact clauses", format_fen_grouped(result.total_exact)),
+        ("exact clauses", exact_figure),
         ("up-to clauses (ceilings)", money(result.total_up_to, "up_to")),
     ]
     if result.total_up_to:
@@ -209,7 +225,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         expired=expired,
         empty=empty,
         totals=tuple(totals),
-        warnings=explain.later_notices(result),
+        warnings=tuple(explain.notice(n, result) for n in result.notices
+                       if n is not _banner_notice(result) and n.kind not in explain.FIRST),
         banner=banner(result),
         first_warnings=explain.first_notices(result),
     )

@@ -44,7 +44,9 @@ TEXT_MIN = 18
 
 
 def _amount_lines(r: Row) -> list[str]:
-    """The amount cell: "up to" on its own line above the figure, so a number is never split."""
+    """The amount cell: "up to" / "at least" on their own line above the figure, so a number is never split."""
+    if r.amount_lines:
+        return list(r.amount_lines)
     return r.amount.replace("up to ", "up to\n").split("\n")
 
 
@@ -91,7 +93,7 @@ def _stacked(rep: Report, width: int) -> list[RenderableType]:
     status = _widths(rep)[1]
     out: list[RenderableType] = []
     for r in rep.rows:
-        figure = r.amount if r.amount != DASH else ""
+        figure = " ".join(_amount_lines(r)) if r.amount != DASH else ""
         head = Text(r.clause.id, style="bold")
         gap = width - cell_len(r.clause.id) - status - 2 - cell_len(figure)
         tail = Text(STATUS_TEXT[r.status].ljust(status), style=STATUS_STYLE[r.status])

@@ -1,0 +1,356 @@
+"""SPEC 9.2 (ranges under the company cap) and 9.3 (years no policy covers, successors), worked out by hand.
+
+Amounts are fen (1 yuan = 100 fen). The company-cap step (SPEC §3): limit; each counted clause's share
+a × L / T rounded down to the fen; the fen left over to the largest remainders, equal remainders in table
+order. SPEC 9.2 runs the same step again with every counted up_to clause at its stated minimum (0 unless the
+text states one) and every other clause at its amount before the company cap: an exact clause's share in that
+second run is its ``amount_max``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from nanchang_incentives import api, explain
+from nanchang_incentives.cli import app
+from nanchang_incentives.engine import Options, PolicyResult
+from nanchang_incentives.policy import (
+    PolicyError,
+    load_general_fields,
+    load_policy,
+    load_references,
+    package_policies_dir,
+)
+from nanchang_incentives.profile import Profile, parse_values
+from nanchang_incentives.render.json import document
+from nanchang_incentives.render.markdown import render_results, report_of
+from nanchang_incentives.render.table import print_report
+from nanchang_incentives.trace import CapState, NoticeKind
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "nanchang-small-firm-capped.toml"
+SCHEMA = json.loads((ROOT / "schema" / "result.schema.json").read_text(encoding="utf-8"))
+CATALOG = api.load()
+NANCHANG = CATALOG.get("nanchang-electronic-information-2023")
+WUHAN = CATALOG.get("wuhan-east-lake-software-2023")
+BEIJING = CATALOG.get("beijing-robotics-2023")
+WAN = 10_000 * 100
+GENERAL = load_general_fields(package_policies_dir())
+REFERENCES = load_references(package_policies_dir())
+ENV = {"NO_COLOR": "1", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None, "COLUMNS": "120",
+       "INCENTIVES_POLICIES_DIR": None}
+
+
+def sample(year: int | None = None) -> PolicyResult:
+    profile = api.load_company(SAMPLE, CATALOG)
+    return api.calculate(profile, [NANCHANG], CATALOG, Options(year=year))[0]
+
+
+def nanchang(**fields: object) -> PolicyResult:
+    raw = {"name": "t", "jurisdiction": "nanchang", "year": 2024, "industries": ["electronic-information"],
+           "is_new_entrant": False, "key_support_area": False, **fields}
+    return api.calculate(Profile(parse_values(raw, CATALOG.registry)), [NANCHANG], CATALOG)[0]
+
+
+def wuhan(**fields: object) -> PolicyResult:
+    raw = {"name": "t", "jurisdiction": "wuhan-east-lake", "year": 2024, "industries": ["software"], **fields}
+    return api.calculate(Profile(parse_values(raw, CATALOG.registry)), [WUHAN], CATALOG)[0]
+
+
+# ---------------------------------------------------------------- SPEC 9.2, the small-firm sample
+
+
+def test_small_firm_sample_amount_max_worked_by_hand() -> None:
+    # Before the company cap (fen): neeq_listing 100,000,000 (exact 100万); equity_investment 200,000,000 (up to
+    # 200万, counted at its ceiling); smart_factory 3,176,843.26 × 50% = 158,842,163; event_hosting 376,500.20 × 50%
+    # = 18,825,010. Limit L = 5% × 31,844,478.20 = 1,592,223.91 = 159,222,391 fen.
+    # Second run: equity_investment at its minimum, 0 (the text states none). T = 100,000,000 + 158,842,163 +
+    # 18,825,010 = 277,667,173 > L, so the cap still binds:
+    #   neeq   100,000,000 × L / T = 57,342,893 rem 109,048,511
+    #   smart  158,842,163 × L / T = 91,084,692 rem  53,256,017
+    #   event   18,825,010 × L / T = 10,794,805 rem 115,362,645
+    # floors sum to 159,222,390: one fen to the largest remainder, event_hosting -> 10,794,806.
+    r = sample()
+    assert r.company_cap is not None and r.company_cap.state == CapState.APPLIED
+    assert [(c.id, c.amount, c.amount_max) for c in r.clauses if c.amount] == [
+        ("neeq_listing", 33_333_333, 57_342_893),
+        ("equity_investment", 66_666_667, None),  # an up-to figure under a binding cap: a ceiling only
+        ("smart_factory", 52_947_388, 91_084_692),
+        ("event_hosting", 6_275_003, 10_794_806),
+    ]
+    assert 57_342_893 + 91_084_692 + 10_794_806 == 159_222_391
+    assert r.total_exact == 92_555_724
+    assert r.total_exact_max == 159_222_391
+    assert all(c.amount_min is None for c in r.clauses)
+
+
+def test_small_firm_sample_in_words_json_and_markdown() -> None:
+    r = sample()
+    neeq = r.clause("neeq_listing")
+    assert explain.amount_text(neeq) == ("at least 333,333.33 (up to 573,428.93 if the up-to awards are granted "
+                                         "below their ceilings)")
+    assert "this clause keeps 573,428.93" in explain.clause_explanation(neeq)
+    doc = document("t", 2024, [r])
+    jsonschema.validate(doc, SCHEMA)
+    res = doc["results"][0]
+    clauses = {c["id"]: c for c in res["clauses"]}
+    assert clauses["neeq_listing"]["amount_max"] == "573428.93"
+    assert clauses["smart_factory"]["amount_max"] == "910846.92"
+    assert clauses["event_hosting"]["amount_max"] == "107948.06"
+    assert "amount_max" not in clauses["equity_investment"]
+    assert res["total_exact"] == "925557.24" and res["total_exact_max"] == "1592223.91"
+    assert res["in_force"] is True
+    md = render_results(api.load_company(SAMPLE, CATALOG), [r])
+    assert ("| at least 333,333.33 (up to 573,428.93 if the up-to awards are granted below their ceilings) |"
+            in md)
+    assert ("- exact clauses: at least 925,557.24, up to 1,592,223.91 if the up-to awards are granted below their "
+            "ceilings") in md
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+def test_small_firm_table_keeps_every_figure_whole(width: int) -> None:
+    import io
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, no_color=True, highlight=False, emoji=False)
+    print_report(report_of(sample()), console)
+    text = buf.getvalue()
+    for figure in ("333,333.33", "573,428.93", "529,473.88", "910,846.92", "62,750.03", "107,948.06",
+                   "925,557.24", "1,592,223.91"):
+        assert figure in text, (width, figure)
+    flat = " ".join(text.split())
+    assert "at least 925,557.24, up to 1,592,223.91 if the up-to awards are granted below their ceilings" in flat
+    assert "neeq_listing: at least 333,333.33 (up to 573,428.93 if the up-to awards" in flat
+    assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_no_up_to_clause_counted_gives_no_range() -> None:
+    # the sample without its equity round: neeq 100,000,000 + smart 158,842,163 + event 18,825,010 = 277,667,173
+    # > L 159,222,391: the cap binds, but no up_to clause was counted, so every figure is exact as it stands
+    r = nanchang(revenue="33,120,000", revenue_prev="2950万", sales_revenue="31,844,478.20", neeq_listed=True,
+                 smart_factory_investments=["3,176,843.26"], hosted_event_expenses=["376,500.20"])
+    assert r.company_cap is not None and r.company_cap.state == CapState.APPLIED
+    assert r.clause("neeq_listing").amount == 57_342_893  # the second run of the sample test, now the only one
+    assert r.clause("event_hosting").amount == 10_794_806
+    assert all(c.amount_max is None and c.amount_min is None for c in r.clauses)
+    assert r.total_exact_max is None
+    res = document("t", 2024, [r])["results"][0]
+    assert "total_exact_max" not in res and all("amount_max" not in c for c in res["clauses"])
+
+
+def test_major_tech_project_amount_min() -> None:
+    # 每项给予100-200万元: 2 projects -> up to 2 × 200万 = 4,000,000.00, at least 2 × 100万 = 2,000,000.00;
+    # sales 10亿 -> limit 5000万: the cap does not cut it
+    r = nanchang(sales_revenue="10亿", major_tech_projects=2)
+    c = r.clause("major_tech_project")
+    assert (c.status, c.amount, c.amount_min, c.amount_max) == ("granted", 400 * WAN, 200 * WAN, None)
+    assert explain.amount_text(c) == "up to 4,000,000.00 (at least 2,000,000.00)"
+    assert explain.amount_lines(c) == ("up to", "4,000,000.00", "at least", "2,000,000.00")
+    res = document("t", 2024, [r])["results"][0]
+    jsonschema.validate(document("t", 2024, [r]), SCHEMA)
+    assert next(x for x in res["clauses"] if x["id"] == "major_tech_project")["amount_min"] == "2000000.00"
+    assert "total_exact_max" not in res
+
+
+def test_major_tech_project_under_a_binding_cap_is_a_ceiling_only_and_counts_at_its_minimum() -> None:
+    # neeq 100万 exact + 1 project up to 200万 (at least 100万); sales 3000万 -> L = 150万 = 150,000,000 fen.
+    # First run: T = 300万: neeq 100 × 150 / 300 = 50万, project 100万 (no remainders).
+    # Second run: the project at its minimum 100万: T = 200万 > 150万: each 75万.
+    r = nanchang(sales_revenue="3000万", neeq_listed=True, major_tech_projects=1)
+    neeq, mtp = r.clause("neeq_listing"), r.clause("major_tech_project")
+    assert (neeq.amount, neeq.amount_max) == (50 * WAN, 75 * WAN)
+    assert (mtp.status, mtp.amount, mtp.amount_min) == ("capped", 100 * WAN, None)  # cut: no minimum shown
+    assert r.total_exact_max == 75 * WAN
+
+
+def test_second_run_exactly_at_the_limit_and_one_fen_over() -> None:
+    # sales 4000万 -> L = 200万; second run: neeq 100万 + project minimum 100万 = 200万 = L: not over, so neeq
+    # keeps its whole 100万
+    r = nanchang(sales_revenue="4000万", neeq_listed=True, major_tech_projects=1)
+    assert r.clause("neeq_listing").amount == 66_666_667  # 100 × 200 / 300 = 66.6666…万, + the leftover fen
+    assert r.clause("neeq_listing").amount_max == 100 * WAN
+    # sales 39,999,999.80 -> L = 1,999,999.99 = 199,999,999 fen, one fen under the second run's 200,000,000:
+    # shares 99,999,999.5 each: floors 99,999,999 + 99,999,999, equal remainders, the fen to the first in table
+    # order (neeq_listing) -> 100,000,000. First run: T = 300,000,000: neeq 66,666,666.33 -> 66,666,666, the
+    # project 133,333,332.67 -> 133,333,332 + the leftover fen (larger remainder).
+    r = nanchang(sales_revenue="39,999,999.80", neeq_listed=True, major_tech_projects=1)
+    assert (r.clause("neeq_listing").amount, r.clause("major_tech_project").amount) == (66_666_666, 133_333_333)
+    assert r.clause("neeq_listing").amount_max == 100_000_000
+    assert r.total_exact_max == 100_000_000
+
+
+def test_wuhan_company_cap_range() -> None:
+    # test_wuhan's binding case: hq_relocation 100万 × 10% = 10万 = 10,000,000 fen (exact); 9 open-source products
+    # × 1000万 and the platform 3000万 (up to). L = 1亿; the first run cuts hq to 8,326,395 fen. Second run: the
+    # up-to clauses at 0 (no stated minimum): T = 10,000,000 ≤ L, the cap does not bind: hq keeps 10,000,000.
+    r = wuhan(open_source_products=9, open_source_platform_built=True, new_headquarters=True, paid_in_capital="100万")
+    hq = r.clause("hq_relocation")
+    assert (hq.amount, hq.amount_max) == (8_326_395, 10_000_000)
+    assert r.total_exact == 8_326_395 and r.total_exact_max == 10_000_000
+    assert r.clause("open_source_product").amount_max is None
+
+
+# ---------------------------------------------------------------- the minimum key in a policy table
+
+
+def _table_with(tmp_path: Path, old: str, new: str) -> Path:
+    src = (ROOT / "policies" / "nanchang-electronic-information-2023.toml").read_text(encoding="utf-8")
+    assert old in src
+    path = tmp_path / "nanchang-electronic-information-2023.toml"
+    path.write_text(src.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("new, message", [
+    ('fixed = "200万"\nminimum = "300万"', "minimum '300万' is more than fixed '200万'"),
+    ('fixed = "200万"\nminimum = "-1万"', "minimum"),
+    ('fixed = "200万"\nminimum = "一百万"', "minimum"),
+])
+def test_minimum_is_validated_like_other_money_keys(tmp_path: Path, new: str, message: str) -> None:
+    path = _table_with(tmp_path, 'fixed = "200万"\nminimum = "100万"', new)
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path, GENERAL, REFERENCES)
+    assert message in str(exc.value) and ":" in str(exc.value)
+
+
+def test_minimum_only_on_an_up_to_clause(tmp_path: Path) -> None:
+    path = _table_with(tmp_path, 'fixed = "100万"\n', 'fixed = "100万"\nminimum = "50万"\n')  # neeq_listing, exact
+    with pytest.raises(PolicyError, match="up_to clause"):
+        load_policy(path, GENERAL, REFERENCES)
+
+
+# ---------------------------------------------------------------- SPEC 9.3: years no policy covers, successors
+
+
+def test_successor_notes_are_dated() -> None:
+    assert NANCHANG.successor is not None and NANCHANG.successor.as_of == "2026-12"
+    assert NANCHANG.successor.note.startswith("no successor has been published")
+    assert WUHAN.successor is not None and str(WUHAN.successor.reported) == "2025-03-20"
+    assert "14-measure" in WUHAN.successor.note
+    assert BEIJING.successor is not None and str(BEIJING.successor.reported) == "2026-01-23"
+    assert "首试首用" in BEIJING.successor.note and "50%" in BEIJING.successor.note
+
+
+NANCHANG_2026 = ("no clause of 洪府发〔2023〕30号 is in force for fiscal 2026: it ended on 2025-12-31; no successor has "
+                 "been published, and none was found in the sources; the text says it will be evaluated and revised "
+                 "when it expires (as of 2026-12)")
+
+
+def test_fiscal_2026_in_nanchang_is_not_in_force_and_says_why() -> None:
+    r = sample(2026)
+    assert r.in_force is False and r.total == 0
+    assert {c.status for c in r.clauses} == {"expired"}
+    assert r.company_cap is not None and r.company_cap.state == CapState.NOT_APPLICABLE
+    assert r.notices[0].kind == NoticeKind.POLICY_ENDED
+    assert explain.warnings(r)[0].startswith(NANCHANG_2026)
+    rep = report_of(r)
+    assert rep.banner.startswith("NOT IN FORCE: " + NANCHANG_2026)
+    assert not any(w.startswith("no clause of") for w in rep.warnings)  # in the banner, not repeated
+    doc = document("t", 2026, [r])
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["results"][0]["in_force"] is False
+    assert doc["results"][0]["successor"] == explain.successor(NANCHANG.successor)
+
+
+def test_fiscal_2022_is_before_the_start_not_after_the_end() -> None:
+    r = sample(2022)
+    assert [n.kind for n in r.notices if n.kind in (NoticeKind.POLICY_ENDED, NoticeKind.OUTSIDE_VALIDITY)] == [
+        NoticeKind.OUTSIDE_VALIDITY]
+
+
+def test_ignore_validity_still_computes_a_hypothetical_result() -> None:
+    profile = api.load_company(SAMPLE, CATALOG)
+    r = api.calculate(profile, [NANCHANG], CATALOG, Options(year=2026, ignore_validity=True))[0]
+    assert r.hypothetical and r.total == 159_222_391
+    assert r.company_cap is not None and r.company_cap.state == CapState.APPLIED
+    kinds = [n.kind for n in r.notices]
+    assert kinds[:2] == [NoticeKind.POLICY_ENDED, NoticeKind.HYPOTHETICAL]
+    assert "--ignore-validity computes" not in explain.warnings(r)[0]
+
+
+def test_calc_and_compare_say_it_in_words() -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["calc", str(SAMPLE), "--year", "2026"], env=ENV)
+    assert out.exit_code == 0
+    flat = " ".join(out.stdout.split())
+    assert flat.startswith("NOT IN FORCE: " + NANCHANG_2026)
+    md = runner.invoke(app, ["calc", str(SAMPLE), "--year", "2026", "--format", "markdown"], env=ENV)
+    assert f"> **NOT IN FORCE: {NANCHANG_2026}" in md.stdout
+    cmp = runner.invoke(app, ["compare", str(SAMPLE), "--year", "2026"], env=ENV)
+    assert cmp.exit_code == 0
+    assert f"! nanchang: {NANCHANG_2026}" in " ".join(cmp.stdout.split())
+
+
+def test_unknown_end_and_a_reported_successor_warn_from_its_year() -> None:
+    before = wuhan(year=2024, software_spin_off=True)
+    assert NoticeKind.MAY_BE_SUPERSEDED not in [n.kind for n in before.notices]
+    after = wuhan(year=2025, software_spin_off=True)
+    assert after.in_force
+    text = next(explain.notice(n, after) for n in after.notices if n.kind == NoticeKind.MAY_BE_SUPERSEDED)
+    assert text.startswith("the result may be superseded: the end of 加快促进软件和信息技术服务业创新发展的若干措施 is "
+                           "unknown and a later text was reported on 2025-03-20 (fiscal 2025 is on or after it): "
+                           "a 14-measure text")
+    assert text.endswith("(as of 2026-12)")
+
+
+def test_batch_counts_companies_not_in_force_and_never_claims_a_cap_outcome(tmp_path: Path) -> None:
+    rows = [
+        # the sample in 2024 (ranged), the same firm in 2026, and the firm without an equity round in 2024
+        ("A", 2024, "800万"), ("B", 2026, "800万"), ("C", 2024, "0"),
+    ]
+    src = tmp_path / "in.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "jurisdiction", "year", "industries", "revenue", "revenue_prev", "sales_revenue",
+                    "is_new_entrant", "key_support_area", "neeq_listed", "equity_investment_raised",
+                    "smart_factory_investments", "hosted_event_expenses"])
+        for name, year, equity in rows:
+            w.writerow([name, "nanchang", year, "electronic-information", "33,120,000", "2950万", "31,844,478.20",
+                        "false", "false", "true", equity, "3,176,843.26", "376,500.20"])
+    out, summary = tmp_path / "out.csv", tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--summary-json", str(summary)], env=ENV)
+    assert res.exit_code == 0, res.output
+    lines = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [(x["total_exact"], x["total_exact_max"], x["company_cap"]) for x in lines] == [
+        ("925557.24", "1592223.91", "applied"), ("0.00", "", "not_applicable"), ("1592223.91", "", "applied")]
+    pol = json.loads(summary.read_text(encoding="utf-8"))["policies"][0]
+    assert pol["companies_not_in_force"] == 1 and pol["not_in_force_years"] == {"2026": 1}
+    assert pol["company_cap"]["not_applicable"] == 1
+    assert pol["total_exact"] == "2517781.15"  # 925,557.24 + 1,592,223.91
+    assert pol["total_exact_max"] == "3184447.82"  # 1,592,223.91 twice
+    view = " ".join(res.stdout.split())
+    assert "1 company with fiscal 2026: no clause in force (the policy ended on 2025-12-31)" in view
+    assert "exact outlay: at least 2,517,781.15, up to 3,184,447.82 if the up-to awards" in view
+    assert re.search(r"total, exact \(at most\)\s+3,184,447\.82", view)
+
+
+def test_policies_show_prints_the_successor() -> None:
+    out = CliRunner().invoke(app, ["policies", "show", "nanchang-electronic-information-2023"], env=ENV)
+    assert out.exit_code == 0
+    assert "successor: no successor has been published" in " ".join(out.stdout.split())
+
+
+SUCCESSOR_BLOCK = 'as_of = "2026-12"\n'
+
+
+@pytest.mark.parametrize("new, message", [
+    ('as_of = "2026-13"\n', 'as_of must be a month "2026-12" or a date 2026-12-15'),
+    ('as_of = 2026\n', "as_of must be a month"),
+    ('as_of = "2026-12"\nreported = 2027-01-05\n', "reported 2027-01-05 is after as_of 2026-12"),
+    ('as_of = "2026-12"\nreportd = 2025-01-05\n', 'unknown key \'reportd\' (did you mean "reported"?)'),
+    ("", "missing required key 'as_of'"),
+])
+def test_successor_is_validated(tmp_path: Path, new: str, message: str) -> None:
+    path = _table_with(tmp_path, SUCCESSOR_BLOCK, new)
+    with pytest.raises(PolicyError) as exc:
+        load_policy(path, GENERAL, REFERENCES)
+    assert message in str(exc.value)
+    assert re.search(r"nanchang-electronic-information-2023\.toml:\d+", str(exc.value))  # file:line
