@@ -264,6 +264,9 @@ class XlsxSink:
                     continue
                 kind = kinds[c]
                 if kind == AMOUNT:
+                    # Excel stores every number as an IEEE double: the decimal text "12345.67" (computed exactly,
+                    # in fen) becomes the double nearest to it, which reads back as the same text for every
+                    # amount below 10^13 yuan (15 significant digits); no arithmetic is done on it here
                     write_number(r, c, float(v), money)
                 elif kind == INTEGER:
                     write_number(r, c, int(v))
