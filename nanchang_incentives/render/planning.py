@@ -257,8 +257,9 @@ CHART_HEIGHT = 14
 
 
 def _compact(fen: int) -> str:
-    """A y-axis label: grouped yuan without fen ("4,776,672")."""
-    return f"{(fen + 50) // 100:,}"
+    """A y-axis label, exact to the fen like every figure shown ("4,776,671.73"; half of it: "2,388,335.86",
+    the mid-height line, computed in whole fen)."""
+    return format_fen_grouped(fen)
 
 
 class Chart:
