@@ -12,11 +12,12 @@ A percent-formatted number is a rate (``0.0345`` -> ``3.45%``); a date in the
 read, not the displayed one (a cell showing ``1,234.57`` may hold
 ``1234.5678``).
 
-Writing (XlsxWriter, constant-memory mode): amounts are numbers with the
-format ``#,##0.00`` (a double holds 15 significant digits, so every amount
-below 10^13 yuan is exact to the fen), counts and years are numbers, text is
-always written as text (``write_string``: a name ``=HYPERLINK(…)`` stays
-text, never a formula); the header row is frozen and has an autofilter,
+Writing (``XlsxSink``: the worksheet XML is made directly, row by row, and
+zipped; no spreadsheet library): amounts are numbers with the format
+``#,##0.00`` (a double holds 15 significant digits, so every amount below
+10^13 yuan is exact to the fen), counts and years are numbers, text is
+always an inline string (a name ``=HYPERLINK(…)`` stays text, never a
+formula; control characters as ``_xHHHH_``); the header row is frozen and has an autofilter,
 column widths fit the content, and a second sheet holds the budget view.
 """
 
@@ -224,6 +225,7 @@ def _name(texts: Sequence[str], header: Header) -> str:
 # ---------------------------------------------------------------- writing
 
 AMOUNT, INTEGER, TEXT = range(3)
+CELL_MAX_CHARS = 32_767  # Excel's limit on a cell's text
 CACHE_SIZE = 100_000  # distinct texts and amounts remembered per sheet (a few MB at most)
 COMPRESS_LEVEL = 1  # deflate fast: the sheet XML is repetitive, level 1 already shrinks it ~10x
 
@@ -337,7 +339,11 @@ def _core(now: dt.datetime) -> str:
 
 
 def _inline(text: str) -> str:
-    """The ``<is>`` element of an inline-string cell (spaces at either end kept)."""
+    """The ``<is>`` element of an inline-string cell (spaces at either end kept).
+
+    A cell holds at most 32,767 characters (Excel repairs a file with a longer one): the rest is cut, as XlsxWriter
+    did before."""
+    text = text[:CELL_MAX_CHARS]
     if text[:1].isspace() or text[-1:].isspace():
         return f'<is><t xml:space="preserve">{xml_text(text)}</t></is>'
     return f"<is><t>{xml_text(text)}</t></is>"
@@ -349,6 +355,8 @@ def _text_cell(ref: str, text: str, style: int = 0) -> str:
 
 
 def _cols(widths: Sequence[float]) -> str:
+    if not widths:
+        return ""  # <cols> must hold at least one <col>
     return "<cols>" + "".join(f'<col min="{c}" max="{c}" width="{_excel_width(w)}" customWidth="1"/>'
                               for c, w in enumerate(widths, start=1)) + "</cols>"
 
