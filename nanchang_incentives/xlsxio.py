@@ -226,6 +226,7 @@ def _name(texts: Sequence[str], header: Header) -> str:
 
 AMOUNT, INTEGER, TEXT = range(3)
 CELL_MAX_CHARS = 32_767  # Excel's limit on a cell's text
+FLUSH_PIECES = 100_000  # XML pieces (about 2,000 wide rows) gathered before they are deflated to the file
 CACHE_SIZE = 100_000  # distinct texts and amounts remembered per sheet (a few MB at most)
 COMPRESS_LEVEL = 1  # deflate fast: the sheet XML is repetitive, level 1 already shrinks it ~10x
 
@@ -448,6 +449,9 @@ class XlsxSink:
                 else:
                     add(f'<c r="{letters[c]}{n}"><v>{int(v)}</v></c>')
             add("</row>")
+            if len(out) > FLUSH_PIECES:  # a large block of lines is not held in memory as XML all at once
+                self.data.write(self.pack.compress("".join(out).encode("utf-8")))
+                out.clear()
             if sample:
                 for c, v in enumerate(record):
                     w = _display_width(v, kinds[c])
