@@ -5,7 +5,7 @@
 
 It computes the wide results of N synthetic companies once (as CSV lines),
 then times only the writing of those lines into an .xlsx (``xlsxio.XlsxSink``:
-XlsxWriter, constant-memory mode, typed cells), and the whole ``run_batch``
+streamed worksheet XML, typed cells), and the whole ``run_batch``
 to .xlsx end to end.  A Nanchang line has 46 cells (8 + 2 × 19 clauses).
 """
 

@@ -12,11 +12,12 @@ A percent-formatted number is a rate (``0.0345`` -> ``3.45%``); a date in the
 read, not the displayed one (a cell showing ``1,234.57`` may hold
 ``1234.5678``).
 
-Writing (XlsxWriter, constant-memory mode): amounts are numbers with the
-format ``#,##0.00`` (a double holds 15 significant digits, so every amount
-below 10^13 yuan is exact to the fen), counts and years are numbers, text is
-always written as text (``write_string``: a name ``=HYPERLINK(…)`` stays
-text, never a formula); the header row is frozen and has an autofilter,
+Writing (``XlsxSink``: the worksheet XML is made directly, row by row, and
+zipped; no spreadsheet library): amounts are numbers with the format
+``#,##0.00`` (a double holds 15 significant digits, so every amount below
+10^13 yuan is exact to the fen), counts and years are numbers, text is
+always an inline string (a name ``=HYPERLINK(…)`` stays text, never a
+formula; control characters as ``_xHHHH_``); the header row is frozen and has an autofilter,
 column widths fit the content, and a second sheet holds the budget view.
 """
 
@@ -26,7 +27,11 @@ import csv
 import datetime as dt
 import io
 import math
+import re
+import tempfile
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -220,38 +225,200 @@ def _name(texts: Sequence[str], header: Header) -> str:
 # ---------------------------------------------------------------- writing
 
 AMOUNT, INTEGER, TEXT = range(3)
+CELL_MAX_CHARS = 32_767  # Excel's limit on a cell's text
+FLUSH_PIECES = 100_000  # XML pieces (about 2,000 wide rows) gathered before they are deflated to the file
+CACHE_SIZE = 100_000  # distinct texts and amounts remembered per sheet (a few MB at most)
+COMPRESS_LEVEL = 1  # deflate fast: the sheet XML is repetitive, level 1 already shrinks it ~10x
+
+# XML 1.0 forbids most C0 control characters (and U+FFFE/U+FFFF) even as references; they are written the
+# OOXML way, _xHHHH_, which Excel and LibreOffice turn back into the character.  A CR is written so too (an XML
+# parser would turn a bare CR into LF).  A text that itself contains "_xHHHH_" gets its underscore escaped
+# (_x005F_), so Excel shows it as typed.
+_XML_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;"}
+_XML_TEXT.update({c: f"_x{c:04X}_" for c in (*range(0x09), 0x0B, 0x0C, *range(0x0D, 0x20), 0xFFFE, 0xFFFF)})
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def xml_text(text: str) -> str:
+    """A cell's text for an inline string: XML-escaped, control characters as ``_xHHHH_``.
+
+    >>> xml_text("A&B <1> \\x1b_x0041_")
+    'A&amp;B &lt;1&gt; _x001B__x005F_x0041_'
+    """
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+    return text.translate(_XML_TEXT)
+
+
+def column_letter(c: int) -> str:
+    """The letters of the 0-based column ``c``: 0 -> A, 25 -> Z, 26 -> AA."""
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _excel_width(w: float) -> float:
+    """A width in characters as Excel stores it (7-pixel digits and 5 pixels of padding, as XlsxWriter did)."""
+    return int((int(w * 7 + 0.5) + 5) / 7 * 256) / 256
+
+
+def _number(v: str) -> str:
+    """An amount's decimal text as an Excel number (the shortest text of the double nearest to it)."""
+    # Excel stores every number as an IEEE double: the decimal text "12345.67" (computed exactly, in fen)
+    # becomes the double nearest to it, which reads back as the same text for every amount below 10^13 yuan
+    # (15 significant digits); no arithmetic is done on it here
+    s = repr(float(v))
+    if s[-1] in "fn":  # inf, nan: not a number Excel can hold
+        raise ValueError(f"not a finite amount: {v!r}")
+    return s
+
+
+_MONEY_STYLE, _BOLD_STYLE = 1, 2  # indexes into cellXfs of _STYLES
+
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_SHEET_OPEN = f'{_XML_HEAD}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+_FROZEN_HEADER = ('<sheetViews><sheetView {}workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+                  'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+                  '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+_STYLES = (f'{_XML_HEAD}<styleSheet xmlns="{_NS_MAIN}">'
+           '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+           '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+           '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+           '<fill><patternFill patternType="gray125"/></fill></fills>'
+           '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+           '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           # numFmtId 4 is the built-in "#,##0.00"
+           '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+           '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+           '</styleSheet>')
+_CONTENT_TYPES = (f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                  '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                  '<Default Extension="xml" ContentType="application/xml"/>'
+                  '<Override PartName="/xl/workbook.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                  '<Override PartName="/xl/worksheets/sheet1.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                  '<Override PartName="/xl/worksheets/sheet2.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                  '<Override PartName="/xl/styles.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                  '<Override PartName="/docProps/core.xml" '
+                  'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+                  '<Override PartName="/docProps/app.xml" '
+                  'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+                  '</Types>')
+_ROOT_RELS = (f'{_XML_HEAD}<Relationships xmlns="{_NS_PKG_REL}">'
+              '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+              'officeDocument" Target="xl/workbook.xml"/>'
+              '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+              'core-properties" Target="docProps/core.xml"/>'
+              '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+              'extended-properties" Target="docProps/app.xml"/></Relationships>')
+_WORKBOOK_RELS = (f'{_XML_HEAD}<Relationships xmlns="{_NS_PKG_REL}">'
+                  f'<Relationship Id="rId1" Type="{_NS_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+                  f'<Relationship Id="rId2" Type="{_NS_REL}/worksheet" Target="worksheets/sheet2.xml"/>'
+                  f'<Relationship Id="rId3" Type="{_NS_REL}/styles" Target="styles.xml"/></Relationships>')
+_APP = (f'{_XML_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        '<Application>incentives</Application></Properties>')
+
+
+def _core(now: dt.datetime) -> str:
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (f'{_XML_HEAD}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+            'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>incentives</dc:creator>'
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>')
+
+
+def _inline(text: str) -> str:
+    """The ``<is>`` element of an inline-string cell (spaces at either end kept).
+
+    A cell holds at most 32,767 characters (Excel repairs a file with a longer one): the rest is cut, as XlsxWriter
+    did before."""
+    text = text[:CELL_MAX_CHARS]
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<is><t xml:space="preserve">{xml_text(text)}</t></is>'
+    return f"<is><t>{xml_text(text)}</t></is>"
+
+
+def _text_cell(ref: str, text: str, style: int = 0) -> str:
+    s = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{s} t="inlineStr">{_inline(text)}</c>'
+
+
+def _cols(widths: Sequence[float]) -> str:
+    if not widths:
+        return ""  # <cols> must hold at least one <col>
+    return "<cols>" + "".join(f'<col min="{c}" max="{c}" width="{_excel_width(w)}" customWidth="1"/>'
+                              for c, w in enumerate(widths, start=1)) + "</cols>"
+
+
+class _SheetCells:
+    """A small sheet built in memory (the budget view): cells by row, in order."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+
+    def text(self, r: int, c: int, value: str, style: int = 0) -> None:
+        self._row(r).append(_text_cell(f"{column_letter(c)}{r + 1}", value, style))
+
+    def number(self, r: int, c: int, value: float, style: int = 0) -> None:
+        s = f' s="{style}"' if style else ""
+        self._row(r).append(f'<c r="{column_letter(c)}{r + 1}"{s}><v>{value!r}</v></c>')
+
+    def _row(self, r: int) -> list[str]:
+        while len(self.rows) <= r:
+            self.rows.append([])
+        return self.rows[r]
+
+    def xml(self, widths: Sequence[float]) -> str:
+        rows = "".join(f'<row r="{r}">{"".join(cells)}</row>' for r, cells in enumerate(self.rows, start=1) if cells)
+        return f'{_SHEET_OPEN}{_FROZEN_HEADER.format("")}{_cols(widths)}<sheetData>{rows}</sheetData></worksheet>'
 
 
 class XlsxSink:
-    """Result rows (as the CSV lines ``batch_output`` makes) into a worksheet, typed."""
+    """Result rows (as the CSV lines ``batch_output`` makes) into a worksheet, typed.
+
+    The workbook is written directly (no spreadsheet library: XlsxWriter's per-cell work held it to ~2,000 wide
+    rows/s): each row's XML is made with string operations, the ``<sheetData>`` goes to an anonymous temporary
+    file (the column widths, fitted to the first rows, must come before it), and ``close`` assembles the zip."""
 
     def __init__(self, path: Path, header: Sequence[str], amount_columns: Sequence[str],
                  headings: Sequence[str] | None = None):
         """``header``: the column names (they decide each column's type); ``headings``: the header row as shown
         (the same names, or their Chinese names with --lang zh)."""
-        try:
-            import xlsxwriter
-        except ImportError:  # pragma: no cover - depends on the install
-            raise InputError(f"--format xlsx needs XlsxWriter: {INSTALL_HINT}", Location(field="--format")) from None
-        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                                  "strings_to_numbers": False, "strings_to_urls": False})
-        self.ws = self.wb.add_worksheet("results")
-        self.budget_ws = self.wb.add_worksheet("budget")
-        self.money = self.wb.add_format({"num_format": "#,##0.00"})
-        self.bold = self.wb.add_format({"bold": True})
+        self.path = path
         amounts = set(amount_columns)
         self.kinds = [AMOUNT if c in amounts else INTEGER if c in ("row", "year") else TEXT for c in header]
         shown = list(headings) if headings is not None else list(header)
         self.widths = [max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in c) + 3, 8)
                        for c in shown]  # room for the filter button
-        for c, name in enumerate(shown):
-            self.ws.write_string(0, c, name, self.bold)
         self.ncols = len(header)
+        self.letters = [column_letter(c) for c in range(self.ncols)]
         self.rows = 0
+        self.data = tempfile.TemporaryFile()  # noqa: SIM115 - kept open until close()
+        head = "".join(_text_cell(f"{self.letters[c]}1", name, _BOLD_STYLE) for c, name in enumerate(shown))
+        # the rows' XML is kept deflated (level 1) while it waits: ~2 kB a wide row would be ~2 GB at Excel's limit
+        self.pack = zlib.compressobj(1)
+        self.data.write(self.pack.compress(f'<row r="1">{head}</row>'.encode()))
+        self.budget = ""
+        self.texts: dict[str, str] = {}
+        self.numbers: dict[str, str] = {}
 
     def write(self, data: bytes) -> None:
-        ws, money, kinds, widths = self.ws, self.money, self.kinds, self.widths
-        write_number, write_string = ws.write_number, ws.write_string
+        kinds, widths, letters = self.kinds, self.widths, self.letters
+        texts, numbers = self.texts, self.numbers  # status words and amounts repeat: each is escaped/parsed once
+        out: list[str] = []
+        add = out.append
         r = self.rows
         sample = r < WIDTH_SAMPLE
         for record in csv.reader(io.StringIO(data.decode("utf-8"), newline="")):
@@ -259,75 +426,111 @@ class XlsxSink:
             if r > XLSX_MAX_ROWS:  # pragma: no cover - checked before writing starts (check_rows)
                 raise InputError(f"more than {XLSX_MAX_ROWS:,} result rows do not fit in one Excel sheet; use "
                                  f"--format csv", Location(field="--format"))
+            n = str(r + 1)
+            add(f'<row r="{n}">')
             for c, v in enumerate(record):
                 if not v:
                     continue
                 kind = kinds[c]
-                if kind == AMOUNT:
-                    # Excel stores every number as an IEEE double: the decimal text "12345.67" (computed exactly,
-                    # in fen) becomes the double nearest to it, which reads back as the same text for every
-                    # amount below 10^13 yuan (15 significant digits); no arithmetic is done on it here
-                    write_number(r, c, float(v), money)
-                elif kind == INTEGER:
-                    write_number(r, c, int(v))
+                if kind == TEXT:
+                    t = texts.get(v)
+                    if t is None:
+                        t = _inline(v)
+                        if len(texts) < CACHE_SIZE:
+                            texts[v] = t
+                    add(f'<c r="{letters[c]}{n}" t="inlineStr">{t}</c>')
+                elif kind == AMOUNT:
+                    t = numbers.get(v)
+                    if t is None:
+                        t = _number(v)
+                        if len(numbers) < CACHE_SIZE:
+                            numbers[v] = t
+                    add(f'<c r="{letters[c]}{n}" s="1"><v>{t}</v></c>')
                 else:
-                    write_string(r, c, v)
+                    add(f'<c r="{letters[c]}{n}"><v>{int(v)}</v></c>')
+            add("</row>")
+            if len(out) > FLUSH_PIECES:  # a large block of lines is not held in memory as XML all at once
+                self.data.write(self.pack.compress("".join(out).encode("utf-8")))
+                out.clear()
             if sample:
                 for c, v in enumerate(record):
                     w = _display_width(v, kinds[c])
                     widths[c] = max(widths[c], w)
                 sample = r < WIDTH_SAMPLE
+        self.data.write(self.pack.compress("".join(out).encode("utf-8")))
         self.rows = r
 
     def write_budget(self, report: BatchReport) -> None:
         """The budget view: per policy, every clause's companies, outlay, raw amount and what caps saved."""
-        ws, money, bold = self.budget_ws, self.money, self.bold
+        ws, money, bold = _SheetCells(), _MONEY_STYLE, _BOLD_STYLE
         cols = ["policy", "clause", "basis", "companies granted", "of which capped", "amount", "raw amount",
                 "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap"]
         for c, name in enumerate(cols):
-            ws.write_string(0, c, name, bold)
+            ws.text(0, c, name, bold)
         r = 0
         for b in report.budgets.values():
             for cb in b.clauses.values():
                 r += 1
-                ws.write_string(r, 0, b.policy)
-                ws.write_string(r, 1, cb.id)
-                ws.write_string(r, 2, cb.basis)
-                ws.write_number(r, 3, cb.granted)
-                ws.write_number(r, 4, cb.statuses[1])
+                ws.text(r, 0, b.policy)
+                ws.text(r, 1, cb.id)
+                ws.text(r, 2, cb.basis)
+                ws.number(r, 3, cb.granted)
+                ws.number(r, 4, cb.statuses[1])
                 for c, fen in enumerate((cb.amount, cb.raw, cb.saved, cb.saved_item_cap + cb.saved_clause_cap,
                                          cb.saved_group, cb.saved_company_cap), start=5):
-                    ws.write_number(r, c, fen / 100, money)
+                    ws.number(r, c, fen / 100, money)
             r += 1
-            ws.write_string(r, 0, b.policy, bold)
-            ws.write_string(r, 1, f"total ({b.companies:,} companies, {b.with_amount:,} with an amount; "
-                                  f"company cap applied to {b.company_cap_hits:,})", bold)
+            ws.text(r, 0, b.policy, bold)
+            ws.text(r, 1, f"total ({b.companies:,} companies, {b.with_amount:,} with an amount; "
+                          f"company cap applied to {b.company_cap_hits:,})", bold)
             for c, fen in ((5, b.total), (6, b.raw), (7, b.raw - b.total)):
-                ws.write_number(r, c, fen / 100, money)
+                ws.number(r, c, fen / 100, money)
             if b.exact_is_range:  # SPEC 9.2: the exact outlay as a range
                 for label, fen in (("total, exact (at least)", b.total_exact), ("total, exact (at most)", b.exact_max)):
                     r += 1
-                    ws.write_string(r, 0, b.policy)
-                    ws.write_string(r, 1, label)
-                    ws.write_number(r, 5, fen / 100, money)
+                    ws.text(r, 0, b.policy)
+                    ws.text(r, 1, label)
+                    ws.number(r, 5, fen / 100, money)
             if b.not_in_force:  # SPEC 9.3: the companies whose year the policy does not cover
                 r += 1
-                ws.write_string(r, 0, b.policy)
-                ws.write_string(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
-                                                           b.successor))
+                ws.text(r, 0, b.policy)
+                ws.text(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until, b.successor))
             r += 1
-        ws.set_column(0, 0, max([len(p) for p in report.budgets] + [10]) + 2)
-        ws.set_column(1, 1, 28)
-        ws.set_column(2, 2, 8)
-        ws.set_column(3, len(cols) - 1, 18)
-        ws.freeze_panes(1, 0)
+        widths = [max([len(p) for p in report.budgets] + [10]) + 2, 28, 8] + [18] * (len(cols) - 3)
+        self.budget = ws.xml(widths)
 
     def close(self) -> None:
-        for c, w in enumerate(self.widths):
-            self.ws.set_column(c, c, min(w, 60))
-        self.ws.freeze_panes(1, 0)
-        self.ws.autofilter(0, 0, max(self.rows, 1), self.ncols - 1)
-        self.wb.close()
+        last = self.letters[-1] if self.letters else "A"
+        ref = f"A1:{last}{max(self.rows, 1) + 1}"
+        view = _FROZEN_HEADER.format('tabSelected="1" ')
+        sheet_head = (f'{_SHEET_OPEN}<dimension ref="A1:{last}{self.rows + 1}"/>{view}'
+                      f'{_cols([min(w, 60) for w in self.widths])}<sheetData>')
+        sheet_tail = f'</sheetData><autoFilter ref="{ref}"/></worksheet>'
+        workbook = (f'{_XML_HEAD}<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}"><bookViews><workbookView/>'
+                    '</bookViews><sheets><sheet name="results" sheetId="1" r:id="rId1"/>'
+                    '<sheet name="budget" sheetId="2" r:id="rId2"/></sheets><definedNames>'
+                    f'<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">results!$A$1:'
+                    f'${last}${max(self.rows, 1) + 1}</definedName></definedNames></workbook>')
+        budget = self.budget or f"{_SHEET_OPEN}<sheetData/></worksheet>"
+        with zipfile.ZipFile(self.path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
+            zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
+            zf.writestr("_rels/.rels", _ROOT_RELS)
+            zf.writestr("docProps/app.xml", _APP)
+            zf.writestr("docProps/core.xml", _core(dt.datetime.now(dt.UTC)))
+            zf.writestr("xl/workbook.xml", workbook)
+            zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+            zf.writestr("xl/styles.xml", _STYLES)
+            with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as entry:
+                entry.write(sheet_head.encode("utf-8"))
+                self.data.write(self.pack.flush())
+                self.data.seek(0)
+                unpack = zlib.decompressobj()
+                while chunk := self.data.read(1 << 20):
+                    entry.write(unpack.decompress(chunk))
+                entry.write(unpack.flush())
+                entry.write(sheet_tail.encode("utf-8"))
+            zf.writestr("xl/worksheets/sheet2.xml", budget)
+        self.data.close()
 
 
 def _display_width(text: str, kind: int) -> int:

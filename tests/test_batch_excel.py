@@ -441,3 +441,70 @@ def test_cell_texts_of_stored_numbers():
     assert xlsxio.cell_text(150000000.0, "#,##0", None) == "150000000"
     assert xlsxio.cell_text(True, "General", None) == "true"
     assert xlsxio._beyond_units(0.1 + 0.2) and not xlsxio._beyond_units(1234.5678)
+
+
+def _sink(path: Path, blocks: list[list[list[str]]]) -> None:
+    """Rows shaped like the wide layout (row, name, year, total, note) straight into the sink, block by block."""
+    sink = xlsxio.XlsxSink(path, ["row", "name", "year", "total", "note"], ["total"],
+                           headings=["row", "名称", "year", "total", "note"])
+    for lines in blocks:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(lines)  # quotes a CR inside a cell
+        sink.write(buf.getvalue().encode("utf-8"))
+    sink.close()
+
+
+def test_the_streamed_sheet_keeps_every_text_as_typed_and_is_well_formed_xml(tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    texts = ["A & B <有限公司>", "  spaces kept  ", "=SUM(A1:A9)", "'quoted\"", "line\nbreak\ttab", "末尾 "]
+    blocks = [[[str(i + 1), t, "2024", "1234.56", "x"] for i, t in enumerate(texts)],
+              [["7", "负数", "2025", "-0.01", ""], ["8", "零", "2024", "0.00", "esc\x1bcr\r_x0041_"]]]
+    _sink(tmp_path / "s.xlsx", blocks)
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as zf:
+        for name in zf.namelist():
+            if name.endswith((".xml", ".rels")):
+                ET.fromstring(zf.read(name))  # every part parses as XML 1.0
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    # control characters and a CR as the OOXML _xHHHH_ escape; a literal "_x0041_" guarded so Excel shows it
+    assert "esc_x001B_cr_x000D__x005F_x0041_" in sheet
+    assert '<dimension ref="A1:E9"/>' in sheet and '<autoFilter ref="A1:E9"/>' in sheet
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert wb.sheetnames == ["results", "budget"]
+    ws = wb["results"]
+    assert [c.value for c in ws[1]] == ["row", "名称", "year", "total", "note"]
+    assert all(c.font.b for c in ws[1]) and ws.freeze_panes == "A2"
+    assert [ws.cell(r, 2).value for r in range(2, 8)] == texts
+    assert all(ws.cell(r, 2).data_type == "s" for r in range(2, 10))  # "=SUM(…)" is text, never a formula
+    assert [ws.cell(r, 1).value for r in range(2, 10)] == list(range(1, 9))
+    assert {ws.cell(r, 3).value for r in range(2, 10)} == {2024, 2025}
+    assert (ws["D2"].value, ws["D8"].value, ws["D9"].value) == (1234.56, -0.01, 0)
+    assert ws["D8"].number_format == "#,##0.00" and ws["A2"].number_format == "General"
+    assert ws["E8"].value is None  # an empty cell is not written
+    assert ws.column_dimensions["B"].width > ws.column_dimensions["A"].width  # fitted to the longest name
+
+
+def test_an_empty_result_sheet_still_has_its_header_and_filter(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    _sink(tmp_path / "e.xlsx", [])
+    ws = openpyxl.load_workbook(tmp_path / "e.xlsx")["results"]
+    assert ws.max_row == 1 and ws.auto_filter.ref == "A1:E2"  # as XlsxWriter wrote it: one row below the header
+
+
+def test_widths_are_fitted_from_the_first_rows_only(tmp_path, monkeypatch):
+    openpyxl = pytest.importorskip("openpyxl")
+    monkeypatch.setattr(xlsxio, "WIDTH_SAMPLE", 2)
+    _sink(tmp_path / "w.xlsx", [[["1", "a", "2024", "1.00", "x"], ["2", "b", "2024", "1.00", "x"]],
+                                [["3", "a very long company name " * 3, "2024", "1.00", "x"]]])
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["results"]
+    assert ws.column_dimensions["B"].width < 15  # the long name in row 3 is past the sample
+    assert ws.cell(4, 2).value == "a very long company name " * 3
+
+
+def test_a_text_longer_than_an_excel_cell_is_cut_at_32767_characters(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    _sink(tmp_path / "l.xlsx", [[["1", "名" * 40_000, "2024", "1.00", "x"]]])
+    ws = openpyxl.load_workbook(tmp_path / "l.xlsx")["results"]
+    assert ws["B2"].value == "名" * 32_767 and ws["E2"].value == "x"
