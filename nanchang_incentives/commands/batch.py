@@ -31,6 +31,8 @@ EXAMPLES = """Examples:
   incentives batch companies.csv -o results.xlsx --policy nanchang --year 2024 --errors bad_rows.csv
 
   incentives batch companies-gbk.csv -o results.csv --encoding gbk --excel --quiet
+
+  incentives batch register.parquet -o results.parquet --policy nanchang
 """
 
 
@@ -45,14 +47,15 @@ class BatchFormat(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
     xlsx = "xlsx"
+    parquet = "parquet"
 
 
 def _format_for(output: Path, fmt: BatchFormat | None) -> str:
-    """--format, else the output's suffix (.jsonl/.ndjson, .xlsx), else csv."""
+    """--format, else the output's suffix (.jsonl/.ndjson, .xlsx, .parquet), else csv."""
     if fmt is not None:
         return fmt.value
     suffix = output.suffix.lower()
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(suffix, "csv")
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}.get(suffix, "csv")
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -64,7 +67,8 @@ def batch(
     ctx: typer.Context,
     companies: Annotated[Path, typer.Argument(
         metavar="COMPANIES.csv", show_default=False,
-        help="Companies, one per row (CSV or .xlsx; the columns are profile fields; - reads standard input).")],
+        help="Companies, one per row (CSV, .xlsx or .parquet; the columns are profile fields; - reads standard "
+        "input).")],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", show_default=False,
                                          help="Results file (written atomically; - for standard output).")],
     policy: Policies = None,
