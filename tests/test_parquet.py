@@ -278,3 +278,22 @@ def test_evaluate_arrow_inside_duckdb_equals_batch(catalog, tmp_path):
     rows = as_texts(results)
     assert [{k: v for k, v in r.items() if k not in (*api.ERROR_COLUMNS, "row")} for r in rows] == \
         [{k: v for k, v in r.items() if k != "row"} for r in want]
+
+
+def test_the_duckdb_example_of_docs_scale_md_runs_and_equals_batch(catalog, tmp_path, monkeypatch):
+    import re
+
+    doc = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
+    section = doc.split("### DuckDB", 1)[1].split("\n### ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    pq.write_table(typed_table(SAMPLE, catalog), tmp_path / "register.parquet", row_group_size=2)
+    monkeypatch.chdir(tmp_path)
+    ns: dict = {}
+    exec(compile(code, "docs/scale.md", "exec"), ns)
+    batch(tmp_path / "register.parquet", tmp_path / "r.csv", catalog)
+    want = read_csv(tmp_path / "r.csv")
+    got = ns["con"].sql("select * exclude (row, error_field, error_value, error_message) from results")
+    assert as_texts(got.to_arrow_table()) == [{k: v for k, v in r.items() if k != "row"} for r in want]
+    sums = ns["con"].execute("select policy, sum(total) from results group by policy order by policy").fetchall()
+    assert sums == sorted((p, sum(Decimal(r["total"]) for r in want if r["policy"] == p))
+                          for p in {r["policy"] for r in want})
