@@ -297,3 +297,19 @@ def test_the_duckdb_example_of_docs_scale_md_runs_and_equals_batch(catalog, tmp_
     sums = ns["con"].execute("select policy, sum(total) from results group by policy order by policy").fetchall()
     assert sums == sorted((p, sum(Decimal(r["total"]) for r in want if r["policy"] == p))
                           for p in {r["policy"] for r in want})
+
+
+def test_calc_imports_only_what_it_needs():
+    """`calc` starts fast: none of the batch machinery, pyarrow, rich's progress bar or numpy.ma is imported."""
+    import subprocess
+
+    code = ("import sys\nfrom nanchang_incentives.cli import main\nsys.argv = ['incentives', 'calc', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write(' '.join(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "samples" / "nanchang-si-led-maker.toml")],
+                         capture_output=True, text=True, check=True)
+    loaded = set(out.stderr.split())
+    assert "nanchang_incentives.engine" in loaded and "rich.console" in loaded
+    for heavy in ("nanchang_incentives.batch", "nanchang_incentives.csvio", "nanchang_incentives.batch_output",
+                  "nanchang_incentives.arrowio", "pyarrow", "rich.progress", "numpy.ma"):
+        assert heavy not in loaded, heavy

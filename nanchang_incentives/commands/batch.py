@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from .. import api
-from ..batch import BatchOptions, run_batch
 from ..cli_options import (
     IgnoreValidity,
     Policies,
@@ -104,6 +103,7 @@ def batch(
     every good row is written, and the exit code is 1 if any row was bad.
     --quiet: no progress bar and no budget table (the counts and bad rows still go to stderr).
     """
+    from ..batch import BatchOptions, run_batch  # here, not at the top: `calc` does not import the batch machinery
     from ..render.budget import print_problems, print_report
 
     term = terminal_of(ctx, quiet)
