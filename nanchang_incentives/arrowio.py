@@ -404,28 +404,27 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
         return pa.RecordBatch.from_pylist([], schema=schema), np.zeros(0, np.int64)
     crow, positions = output._order(evaluated)
     m = len(crow)
-    nclauses = len(output.clause_ids)
-    amounts = np.zeros((m, nclauses), dtype=np.int64)
-    status = np.zeros((m, nclauses), dtype=np.int8)
-    has = np.zeros((m, nclauses), dtype=bool)
+    # one policy for every line, in its own order: its columns go out as they are
+    whole = len(evaluated) == 1 and bool((positions[0] == np.arange(m)).all())
     totals = np.zeros((m, 3), dtype=np.int64)
     policy = np.zeros(m, dtype=np.int64)
     year = np.zeros(m, dtype=np.int64)
     cap = np.zeros(m, dtype=np.int64)
     covered = np.zeros(m, dtype=bool)
+    owners: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}  # output clause -> (lines, amounts, st)
     for ev, pos in zip(evaluated, positions):
-        cols = np.array([output.clause_col[c.id] for c in ev.policy.clauses], dtype=np.int64)
         basis = np.array([c.basis for c in ev.policy.clauses])
         a = ev.amounts
-        amounts[pos[:, None], cols[None, :]] = a
-        status[pos[:, None], cols[None, :]] = ev.status
-        has[pos[:, None], cols[None, :]] = True
+        if whole:
+            pos = np.arange(m)
         totals[pos] = np.stack([a.sum(axis=1), a[:, basis == "exact"].sum(axis=1),
                                 a[:, basis == "up_to"].sum(axis=1)], axis=1)
         policy[pos] = output.policy_index[ev.policy.id]
         year[pos] = ev.years
         cap[pos] = ev.cap_state
         covered[pos] = ev.covered
+        for k, c in enumerate(ev.policy.clauses):
+            owners.setdefault(output.clause_col[c.id], []).append((pos, a[:, k], ev.status[:, k]))
     arrays: list[Any] = [  # pyarrow arrays
         _int(pa, chunk.rows[crow], pa.int64()), _names(pa, chunk.names[crow]),
         _dictionary(pa, policy, [p.id for p in output.policies], dictionary=dictionary),
@@ -435,10 +434,20 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
     ]
     if output.hypothetical_col:
         arrays.append(pa.array(~covered, pa.bool_()))
-    for c in range(nclauses):
-        valid = has[:, c]
-        arrays.append(_decimal(pa, amounts[:, c], valid))
-        arrays.append(_dictionary(pa, status[:, c], STATUS_NAMES, valid, dictionary=dictionary))
+    for c in range(len(output.clause_ids)):
+        parts = owners.get(c, [])
+        if whole and parts:
+            amount, st, valid = parts[0][1], parts[0][2], None
+        else:
+            amount = np.zeros(m, dtype=np.int64)
+            st = np.zeros(m, dtype=np.int8)
+            valid = np.zeros(m, dtype=bool)
+            for pos, a, s_ in parts:
+                amount[pos] = a
+                st[pos] = s_
+                valid[pos] = True
+        arrays.append(_decimal(pa, np.ascontiguousarray(amount), valid))
+        arrays.append(_dictionary(pa, st, STATUS_NAMES, valid, dictionary=dictionary))
     return pa.RecordBatch.from_arrays(arrays, schema=schema), crow
 
 
@@ -509,8 +518,12 @@ class ParquetSink:
         pa = pyarrow("--format parquet", Location(field="--format"))
         self.pa = pa
         self.schema = result_schema(output)
+        # dictionaries only for the word columns (statuses, …): the amounts, mostly zero, compress better
+        # (and faster) as plain integers under zstd
+        words = [f.name for f in self.schema if pa.types.is_dictionary(f.type)]
         self.writer = pa.parquet.ParquetWriter(str(where) if isinstance(where, Path) else where, self.schema,
-                                               compression="zstd", write_statistics=["row", "year"])
+                                               compression="zstd", use_dictionary=words,
+                                               write_statistics=["row", "year"])
         self.pending: list[Any] = []  # record batches
         self.rows = 0
 
