@@ -313,3 +313,13 @@ def test_calc_imports_only_what_it_needs():
     for heavy in ("nanchang_incentives.batch", "nanchang_incentives.csvio", "nanchang_incentives.batch_output",
                   "nanchang_incentives.arrowio", "pyarrow", "rich.progress", "numpy.ma"):
         assert heavy not in loaded, heavy
+
+
+def test_parquet_output_from_worker_processes_equals_one_process(catalog, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join([lines[0]] + lines[1:] * 100) + "\n", encoding="utf-8")
+    for jobs in (1, 2):
+        batch(big, tmp_path / f"j{jobs}.parquet", catalog, jobs=jobs, block_bytes=16 << 10)
+    one, two = pq.read_table(tmp_path / "j1.parquet"), pq.read_table(tmp_path / "j2.parquet")
+    assert one.num_rows == 100 * (len(lines) - 1) and one.equals(two)
