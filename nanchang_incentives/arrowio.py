@@ -53,7 +53,7 @@ INSTALL_HINT = "pip install 'nanchang-incentives[parquet]'"
 PARQUET_MAGIC = b"PAR1"
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 ROWS_PER_BATCH = 10_000  # input rows read and evaluated at a time
-ROW_GROUP_ROWS = 65_536  # output rows per Parquet row group
+ROW_GROUP_ROWS = 32_768  # output rows per Parquet row group (a few blocks: bounds the memory they hold)
 AMOUNT_TYPE_TEXT = "decimal128(18, 2)"
 PANDAS_INDEX = "__index_level_"  # pandas writes its index as such a column: not a profile field, left out
 
@@ -541,6 +541,7 @@ class ParquetSink:
             self.writer.write_table(table, row_group_size=max(self.rows, 1))
         self.pending = []
         self.rows = 0
+        self.pa.default_memory_pool().release_unused()  # the encoders' buffers go back, memory stays flat
 
     def close(self) -> None:
         self.flush()
