@@ -434,8 +434,8 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
     ]
     if output.hypothetical_col:
         arrays.append(pa.array(~covered, pa.bool_()))
-    for c in range(len(output.clause_ids)):
-        parts = owners.get(c, [])
+    for col in range(len(output.clause_ids)):
+        parts = owners.get(col, [])
         if whole and parts:
             amount, st, valid = parts[0][1], parts[0][2], None
         else:
