@@ -9,9 +9,17 @@ CSV of synthetic companies with realistic magnitudes, then measures
 
 * a plain read + write of the same CSV with Python's ``csv`` module (the
   floor any Python tool pays), in this process;
+* the compiled floor: ``pyarrow.csv`` reads the same file (every column as
+  strings) and writes it back (``pyarrow.csv.write_csv``), in this process;
+  every ``batch`` wall time is also given as a ratio to it (the targets:
+  Nanchang wide CSV <= 2.2x, Nanchang to Parquet <= 1.5x, all three policies
+  wide CSV <= 4x), measured in the same run, so that the machine's load
+  weighs on both;
+* ``incentives calc samples/nanchang-si-led-maker.toml`` against
+  ``python -c pass`` (the interpreter's own start-up), best of 5;
 * ``incentives batch`` end to end (a subprocess: start-up, policy loading,
-  reading, computing, writing) with (a) the Nanchang policy and (b) all three
-  policies for every row: wall time, rows/s and peak memory (the resident
+  reading, computing, writing) with (a) the Nanchang policy, to CSV and to
+  Parquet, and (b) all three policies for every row: wall time, rows/s and peak memory (the resident
   memory of the command and its worker processes, summed, sampled every 10 ms;
   proportional set size where the kernel reports it, so pages the workers
   share with their parent count once);
@@ -311,6 +319,36 @@ def run_batch(src: Path, dst: Path, policies: tuple[str, ...],
     return wall, sampler.peak_total, sampler.peak_single, proc.returncode, cpu
 
 
+def arrow_floor(src: Path, dst: Path) -> float:
+    """pyarrow.csv reads the file (every column a string) and writes it back: a compiled read -> write."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    t = time.perf_counter()
+    with open(src, "rb") as f:
+        names = f.readline().decode("utf-8").strip().split(",")
+    table = pacsv.read_csv(src, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                                     strings_can_be_null=False))
+    pacsv.write_csv(table, dst)
+    return time.perf_counter() - t
+
+
+def startup(repeat: int = 5) -> tuple[float, float]:
+    """(wall s of `incentives calc` on a sample, of `python -c pass`), best of ``repeat``."""
+    exe = Path(sys.executable).parent / "incentives"
+    sample = ROOT / "samples" / "nanchang-si-led-maker.toml"
+
+    def best(cmd: list[str]) -> float:
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    return best([str(exe), "calc", str(sample)]), best([sys.executable, "-c", "pass"])
+
+
 def plain_csv(src: Path, dst: Path) -> float:
     """Read every row with csv.reader and write it back with csv.writer."""
     t = time.perf_counter()
@@ -482,6 +520,20 @@ def ref_beijing(r: dict[str, str]) -> dict[str, int]:
 REFERENCE = {NANCHANG: ref_nanchang, WUHAN: ref_wuhan, BEIJING: ref_beijing}
 
 
+def _output_rows(out: Path):
+    """The result rows as text cells (a Parquet file's decimals as their text: the CSV's cells)."""
+    if out.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        f = pq.ParquetFile(out)
+        for batch in f.iter_batches(batch_size=65536):
+            for r in batch.to_pylist():
+                yield {k: "" if v is None else str(v) for k, v in r.items()}
+        return
+    with open(out, newline="", encoding="utf-8") as f:
+        yield from csv.DictReader(f)
+
+
 def check(src: Path, out: Path, every: int) -> tuple[int, int]:
     """(rows checked, rows whose figures differ) comparing the output with the Decimal reference."""
     bad_rows = set()
@@ -496,27 +548,31 @@ def check(src: Path, out: Path, every: int) -> tuple[int, int]:
                 wanted[i] = r
     checked = differ = 0
     seen: set[int] = set()
-    with open(out, newline="", encoding="utf-8") as f:
-        for o in csv.DictReader(f):
-            row = int(o["row"])
-            if row not in wanted:
-                continue
-            seen.add(row)
-            checked += 1
-            expected = REFERENCE[o["policy"]](wanted[row])
-            got = {k: int(Decimal(o[k]) * 100) for k in expected}
-            total = int(Decimal(o["total"]) * 100)
-            if got != expected or total != sum(expected.values()):
-                differ += 1
-                if differ <= 3:
-                    print(f"  DIFFERS row {row} {o['policy']}: "
-                          f"{ {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]} }",
-                          file=sys.stderr)
+    for o in _output_rows(out):
+        row = int(o["row"])
+        if row not in wanted:
+            continue
+        seen.add(row)
+        checked += 1
+        expected = REFERENCE[o["policy"]](wanted[row])
+        got = {k: int(Decimal(o[k]) * 100) for k in expected}
+        total = int(Decimal(o["total"]) * 100)
+        if got != expected or total != sum(expected.values()):
+            differ += 1
+            if differ <= 3:
+                print(f"  DIFFERS row {row} {o['policy']}: "
+                      f"{ {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]} }",
+                      file=sys.stderr)
     missing = set(wanted) - seen
     return checked + len(missing), differ + len(missing)
 
 
 # ---------------------------------------------------------------- main
+
+
+TARGETS = {"Nanchang": 2.2, "Nanchang → Parquet": 1.5, "all three": 4.0}  # x the pyarrow floor
+CALC_TARGET = 0.2  # s
+MEMORY_TARGET = 200  # MB per process
 
 
 def main() -> None:
@@ -527,19 +583,25 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=20_000, help="rows checked with Decimal above 100k rows")
     ap.add_argument("--no-check", action="store_true", help="skip the Decimal check")
     ap.add_argument("--policies", choices=("both", "nanchang", "all"), default="both",
-                    help="(a) the Nanchang policy, (b) all three, or both (default)")
+                    help="(a) the Nanchang policy (CSV and Parquet output), (b) all three, or both (default)")
     args = ap.parse_args()
     sizes = [int(x) for x in args.rows.split(",")]
+    load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    calc, python = startup()
+    print(f"  calc {calc:.3f} s, python -c pass {python:.3f} s", file=sys.stderr)
     results = []
     for n in sizes:
         src = dataset(n)
         base = min(plain_csv(src, OUT / "plain-copy.csv") for _ in range(args.repeat))
         (OUT / "plain-copy.csv").unlink()
-        sets = [("Nanchang", (NANCHANG,)), ("all three", ALL)]
+        floor = min(arrow_floor(src, OUT / "arrow-copy.csv") for _ in range(args.repeat))
+        (OUT / "arrow-copy.csv").unlink()
+        sets = [("Nanchang", (NANCHANG,), "csv"), ("Nanchang → Parquet", (NANCHANG,), "parquet"),
+                ("all three", ALL, "csv")]
         if args.policies != "both":
-            sets = sets[:1] if args.policies == "nanchang" else sets[1:]
-        for label, pols in sets:
-            dst = OUT / f"results-{n}-{len(pols)}.csv"
+            sets = sets[:2] if args.policies == "nanchang" else sets[2:]
+        for label, pols, ext in sets:
+            dst = OUT / f"results-{n}-{len(pols)}.{ext}"
             runs = [run_batch(src, dst, pols, args.jobs) for _ in range(args.repeat)]
             wall = min(r[0] for r in runs)
             peak = max(r[1] for r in runs)
@@ -549,22 +611,44 @@ def main() -> None:
             if not args.no_check:
                 every = 1 if n <= 100_000 else max(1, n // args.sample)
                 checked, differ = check(src, dst, every)
-            results.append((n, label, wall, n / wall, cpu, peak / 1024, single / 1024, base, checked, differ))
-            print(f"  {n:>9,} {label:<9} {wall:6.2f} s  {n / wall:>10,.0f} rows/s  cpu {cpu:.2f} s  "
-                  f"peak {peak / 1024:5.0f} MB (largest process {single / 1024:.0f} MB)  csv r+w {base:.2f} s  "
-                  f"differ {differ}/{checked}", file=sys.stderr)
+            results.append((n, label, wall, n / wall, cpu, peak / 1024, single / 1024, base, floor, checked, differ))
+            print(f"  {n:>9,} {label:<18} {wall:6.2f} s  {n / wall:>10,.0f} rows/s  {wall / floor:4.2f}x floor  "
+                  f"cpu {cpu:.2f} s  peak {peak / 1024:5.0f} MB (largest process {single / 1024:.0f} MB)  "
+                  f"csv r+w {base:.2f} s  pyarrow r+w {floor:.2f} s  differ {differ}/{checked}", file=sys.stderr)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\n`incentives batch` on {cores} cores, Python {sys.version.split()[0]}, numpy {np.__version__} "
-          f"(best of {args.repeat}; load average {load:.1f} at the end; CPU = user + system time of the "
-          f"command and its workers; peak memory summed over them)\n")
-    print("| companies | policies | wall time | rows/s | CPU time | peak memory | largest process "
-          "| plain csv read+write | Decimal check: rows differing / checked |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-    for n, label, wall, rate, cpu, peak, single, base, checked, differ in results:
+    import pyarrow
+
+    print(f"\n`incentives batch` on {cores} cores, Python {sys.version.split()[0]}, numpy {np.__version__}, "
+          f"pyarrow {pyarrow.__version__} (best of {args.repeat}; load average {load_start:.1f} at the start, "
+          f"{load:.1f} at the end; CPU = user + system time of the command and its workers; peak memory summed "
+          f"over them; floor = pyarrow.csv read (all strings) + write of the same file)\n")
+    print("| companies | policies, output | wall time | rows/s | × floor | CPU time | peak memory | largest process "
+          "| pyarrow floor | plain csv read+write | Decimal check: rows differing / checked |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, label, wall, rate, cpu, peak, single, base, floor, checked, differ in results:
         chk = "not run" if checked is None else f"{differ} / {checked:,}"
-        print(f"| {n:,} | {label} | {wall:.2f} s | {rate:,.0f} | {cpu:.2f} s | {peak:.0f} MB | {single:.0f} MB "
-              f"| {base:.2f} s | {chk} |")
+        shown = label if "Parquet" in label else f"{label} → CSV"
+        print(f"| {n:,} | {shown} | {wall:.2f} s | {rate:,.0f} | {wall / floor:.2f}× | {cpu:.2f} s | {peak:.0f} MB "
+              f"| {single:.0f} MB | {floor:.2f} s | {base:.2f} s | {chk} |")
+    print(f"\n`incentives calc samples/nanchang-si-led-maker.toml`: {calc:.3f} s wall (best of 5); "
+          f"`python -c pass`: {python:.3f} s\n")
+    print("Targets:")
+    largest = max(sizes)
+    for label, target in TARGETS.items():
+        got = [r[2] / r[8] for r in results if r[1] == label and r[0] == largest]
+        if got:
+            verdict = "met" if got[0] <= target else "NOT met"
+            print(f"- {label} at {largest:,} rows: {got[0]:.2f}× the floor (target ≤ {target}×): {verdict}")
+    worst = max((r[6] for r in results), default=0)
+    print(f"- peak memory per process: at most {worst:.0f} MB (target ≤ {MEMORY_TARGET} MB): "
+          f"{'met' if worst <= MEMORY_TARGET else 'NOT met'}; by size: "
+          + ", ".join(f"{n:,}: {max(r[6] for r in results if r[0] == n):.0f} MB" for n in sizes))
+    print(f"- calc: {calc:.3f} s (target ≤ {CALC_TARGET} s; python -c pass {python:.3f} s): "
+          f"{'met' if calc <= CALC_TARGET else 'NOT met'}")
+    if not args.no_check:
+        total = sum(r[10] or 0 for r in results)
+        print(f"- exactness: {total} rows differ from the Decimal recomputation: {'met' if total == 0 else 'NOT met'}")
 
 
 if __name__ == "__main__":

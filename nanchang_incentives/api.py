@@ -224,3 +224,118 @@ def explore(profile: Profile, vary: Sequence[str], catalog: Catalog, policies: S
     require_year(profile, options)
     axes = [planning.parse_axis(v, steps, catalog.registry) for v in vary]
     return planning.explore(profile, axes, policies or policies_for(profile, catalog), catalog, options)
+
+
+# ---------------------------------------------------------------- Arrow: a batch function for other engines
+
+ERROR_COLUMNS = ("error_field", "error_value", "error_message")  # set on the rows of evaluate_arrow that are bad
+
+_CATALOGS: dict[tuple[str, ...], Catalog] = {}
+
+
+def _catalog_for(policies_dirs: Sequence[str | Path]) -> Catalog:
+    """The catalogue, loaded once per process (a worker of DuckDB, Spark or Ray loads it on its first batch)."""
+    key = tuple(str(d) for d in policies_dirs)
+    if key not in _CATALOGS:
+        _CATALOGS[key] = load(policies_dirs)
+    return _CATALOGS[key]
+
+
+def _arrow_setup(policies: str | Sequence[str] | None, year: int | None, ignore_validity: bool,
+                 catalog: Catalog | None):
+    from .batch import BatchOptions, policies_for_batch
+    from .batch_output import Output
+
+    if year is not None and not (isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX):
+        raise OptionError(f"year {year!r}: expected a fiscal year between {YEAR_MIN} and {YEAR_MAX}, e.g. 2024",
+                          Location(field="year"))
+    catalog = catalog if catalog is not None else _catalog_for(())
+    names = [policies] if isinstance(policies, str) else list(policies or ())
+    ids = tuple(p.id for p in resolve_policies(names, catalog, "policies")) if names else ()
+    options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity, fmt="parquet")
+    pols = policies_for_batch(catalog, options)
+    return catalog, options, Output(pols, options, catalog)
+
+
+def arrow_schema(policies: str | Sequence[str] | None = None, *, ignore_validity: bool = False,
+                 catalog: Catalog | None = None):
+    """The schema of what ``evaluate_arrow`` returns (before any ``keep`` columns), e.g. for Spark's
+    ``mapInArrow(f, schema)``: the wide layout (amounts ``decimal128(18, 2)``, statuses strings) and the
+    error columns."""
+    from . import arrowio
+
+    pa = arrowio.pyarrow("arrow_schema")
+    _, _, output = _arrow_setup(policies, None, ignore_validity, catalog)
+    return arrowio.result_schema(output, dictionary=False,
+                                 extra=[pa.field(c, pa.string()) for c in ERROR_COLUMNS])
+
+
+def evaluate_arrow(batch, *, policies: str | Sequence[str] | None = None, year: int | None = None,
+                   keep: Sequence[str] = (), ignore_validity: bool = False, catalog: Catalog | None = None):
+    """Evaluate every row of an Arrow ``RecordBatch`` (or ``Table``) of company profiles -> a ``RecordBatch``.
+
+    The input's columns are profile fields (as the columns of a ``batch`` CSV; strings, integers, decimals,
+    booleans, lists; a float only with at most 4 decimals), plus the ``keep`` columns, which are copied to
+    the output unchanged (an id to join the results back on).  The output is ``batch``'s wide layout (a row
+    per company and policy: row, name, policy, year, totals, company_cap, then each clause's amount and
+    status; amounts exact ``decimal128(18, 2)``) with the columns ``error_field``, ``error_value`` and
+    ``error_message``: a bad row gets one output row per problem, with those set and no policy; ``row`` is
+    the row's 1-based position in the batch.  ``policies``: ids or names (default: each row's
+    jurisdiction's policies); ``year`` overrides every row's.
+
+    Pure: the same batch gives the same result, whatever ran before; the only state is the catalogue,
+    loaded once per process.  So it runs inside DuckDB, Spark (``mapInArrow``), Ray Data
+    (``map_batches``) and Dask (see docs/scale.md).
+    """
+    from . import arrowio
+    from .batch import evaluate_chunk
+    from .batch_table import bind_header, build_chunk
+
+    pa = arrowio.pyarrow("evaluate_arrow")
+    pc = pa.compute
+    catalog, options, output = _arrow_setup(policies, year, ignore_validity, catalog)
+    if isinstance(batch, pa.Table):
+        batch = batch.combine_chunks()
+        batch = batch.to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist([], schema=batch.schema)
+    if not isinstance(batch, pa.RecordBatch):
+        raise TypeError(f"evaluate_arrow takes a pyarrow RecordBatch or Table, not {type(batch).__name__}")
+    for k in keep:
+        if k not in batch.schema.names:
+            raise InputError("a keep column is not in the batch", Location(file="<arrow>", field=k))
+    columns = [n for n in batch.schema.names if n not in keep and not n.startswith(arrowio.PANDAS_INDEX)]
+    header = bind_header(columns, catalog, "<arrow>")
+    if year is None and "year" not in header.names:
+        raise InputError("the batch has no year column: add one (the fiscal year, e.g. 2024) or pass year=",
+                         Location(file="<arrow>"))
+    if not options.policy_ids and "jurisdiction" not in header.names:
+        raise InputError(f"the batch has no jurisdiction column: add one ({', '.join(catalog.jurisdictions())}) or "
+                         f"pass policies=", Location(file="<arrow>"))
+    for name, spec in zip(columns, header.fields):
+        arrowio.check_type(batch.schema.field(name).type, spec, name, "<arrow>")
+    cells = arrowio.batch_cells(batch, header, 0, columns)
+    chunk = build_chunk(cells, header, catalog, year_given=year is not None, policy_given=bool(options.policy_ids))
+    evaluated, chunk = evaluate_chunk(chunk, catalog, output.policies, options)
+    good, _ = arrowio.wide_batch(output, chunk, evaluated, dictionary=False)
+    schema = arrow_schema(policies, ignore_validity=ignore_validity, catalog=catalog)
+    n_good = good.num_rows
+    arrays = list(good.columns) + [pa.nulls(n_good, pa.string())] * len(ERROR_COLUMNS)
+    good = pa.RecordBatch.from_arrays(arrays, schema=schema)
+    problems = chunk.problems
+    parts = [good]
+    if problems:
+        cols = {f.name: pa.nulls(len(problems), f.type) for f in schema}
+        cols["row"] = pa.array([p.row for p in problems], pa.int64())
+        cols["name"] = pa.array([p.name or None for p in problems], pa.string())
+        cols["error_field"] = pa.array([p.field for p in problems], pa.string())
+        cols["error_value"] = pa.array([p.value for p in problems], pa.string())
+        cols["error_message"] = pa.array([p.message for p in problems], pa.string())
+        parts.append(pa.RecordBatch.from_arrays([cols[f.name] for f in schema], schema=schema))
+    table = pa.Table.from_batches(parts, schema=schema)
+    if problems:
+        table = table.take(pc.sort_indices(table, [("row", "ascending")]))
+    if keep:
+        at = pc.subtract(table.column("row"), 1)
+        for k in keep:
+            table = table.append_column(batch.schema.field(k), pc.take(batch.column(k), at))
+    table = table.combine_chunks()
+    return table.to_batches()[0] if table.num_rows else pa.RecordBatch.from_pylist([], schema=table.schema)

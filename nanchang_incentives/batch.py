@@ -37,7 +37,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from . import csvio, xlsxio
+from . import arrowio, csvio, xlsxio
 from . import fields as F
 from .batch_output import CAP_STATE_NAMES, Evaluated, Output
 from .batch_table import Chunk, Header, bind_header, build_chunk, drop_rows, select
@@ -58,7 +58,7 @@ from .plausibility import TableWarnings, check_table
 from .policy import Catalog, Policy, Successor
 
 LAYOUTS = ("wide", "long")
-FORMATS = ("csv", "jsonl", "xlsx")
+FORMATS = ("csv", "jsonl", "xlsx", "parquet")
 CITY_ORDER = ("nanchang", "wuhan-east-lake", "beijing")  # SPEC §2: the order of the wide columns
 NUMERIC_WIDTH = 32  # cells longer than this are never plain numbers
 BAD_ROW_PREVIEW = 10
@@ -862,7 +862,8 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
     if options.layout not in LAYOUTS:
         raise InputError(f"unknown layout {options.layout!r}; use wide or long", Location(field="--layout"))
     if options.fmt not in FORMATS:
-        raise InputError(f"unknown format {options.fmt!r}; use csv, jsonl or xlsx", Location(field="--format"))
+        raise InputError(f"unknown format {options.fmt!r}; use csv, jsonl, xlsx or parquet",
+                         Location(field="--format"))
     src = Path(input_path)
     dst = Path(output_path)
     if options.fmt == "xlsx" and check_output("--output", dst) != Place.FILE:
@@ -931,13 +932,23 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
     policies = policies_for_batch(catalog, options)
     size = path.stat().st_size
     with contextlib.ExitStack() as stack:
-        sheet: xlsxio.XlsxSource | None = None
+        sheet: xlsxio.XlsxSource | arrowio.ParquetSource | None = None
         enc: csvio.Encoding | None = None
+        what = "CSV"
         if xlsxio.is_xlsx(path):
             sheet = xlsxio.XlsxSource(path, options.sheet)
             stack.callback(sheet.close)
             names, label, data_start = sheet.names, f"xlsx, sheet {sheet.sheet!r}", 0
             f = None
+            what = "sheet"
+        elif arrowio.is_parquet(path):
+            for option, given in (("--sheet", options.sheet), ("--encoding", options.encoding)):
+                if given is not None:
+                    raise InputError(f"{option} is for {'.xlsx' if option == '--sheet' else 'CSV'} input; this "
+                                     f"file is Parquet", Location(file=shown, field=option))
+            sheet = arrowio.ParquetSource(path)
+            stack.callback(sheet.close)
+            names, label, data_start, f, what = sheet.names, "Parquet", 0, None, "Parquet file"
         else:
             if options.sheet is not None:
                 raise InputError("--sheet is for .xlsx input; this file is CSV text", Location(file=shown,
@@ -947,7 +958,6 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             names, data_start = csvio.read_header(f, enc, Path(shown))
             label = enc.label
         header = bind_header(names, catalog, shown)
-        what = "sheet" if sheet is not None else "CSV"
         if options.year is None and "year" not in header.names:
             raise InputError(f"the {what} has no year column: add one (the fiscal year, e.g. 2024) or pass --year",
                              Location(file=shown, line=1))
@@ -971,11 +981,13 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         targets: list[AtomicFile] = []
         try:
             out = _target(dst, places["--output"], targets)
-            xlsx = None
+            xlsx: xlsxio.XlsxSink | arrowio.ParquetSink | None = None
             if options.fmt == "xlsx":
                 assert out.tmp is not None
                 xlsx = xlsxio.XlsxSink(out.tmp, output.header_columns(), output.amount_columns(),
                                        headings=output.headings())
+            elif options.fmt == "parquet":  # streamed by row groups, to the temporary file or standard output
+                xlsx = arrowio.ParquetSink(out.tmp if out.tmp is not None else out.file, output)
             else:
                 if bom and options.fmt == "csv":
                     out.write(b"\xef\xbb\xbf")
@@ -984,9 +996,10 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             if err is not None:
                 write_errors = _errors_writer(_target(err, places["--errors"], targets), bom)
             streamed = out.tmp is None
-            jobs = 1 if xlsx is not None or sheet is not None else choose_jobs(options.jobs, size, options.block_bytes)
+            jobs = 1 if options.fmt == "xlsx" or sheet is not None else \
+                choose_jobs(options.jobs, size, options.block_bytes)
             append_to = None
-            if jobs > 1 and not streamed:
+            if jobs > 1 and not streamed and xlsx is None:
                 out.file.flush()  # the header first: the workers append after it
                 append_to = out.tmp
             results: Iterable[BlockResult]
@@ -999,7 +1012,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             for res in results:
                 for piece in res.data:
                     if xlsx is not None:
-                        xlsx.write(piece)
+                        xlsx.write(piece)  # type: ignore[arg-type]
                     else:
                         out.write(piece)
                 report.output_rows += res.lines
@@ -1025,8 +1038,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     report.budgets[b.policy].merge(b)
                 if progress is not None:
                     progress(res.raw_end or size, size, report.rows, report.bad_rows)
-            if xlsx is not None:
+            if isinstance(xlsx, xlsxio.XlsxSink):
                 xlsx.write_budget(report)
+            if xlsx is not None:
                 xlsx.close()
             if summ is not None:
                 import json

@@ -199,6 +199,7 @@ class Output:
         self.catalog = catalog
         self.layout = options.layout
         self.json = options.fmt == "jsonl"
+        self.arrow = options.fmt == "parquet"  # record batches (arrowio), not bytes
         self.safe = options.fmt == "csv"  # names that look like formulas get a leading ' (never in xlsx/JSON)
         self.policy_index = {p.id: k for k, p in enumerate(self.policies)}
         clause_ids: list[str] = []
@@ -308,6 +309,11 @@ class Output:
         """
         if not evaluated:
             return [], 0
+        if self.arrow:
+            from .arrowio import chunk_batch
+
+            batch = chunk_batch(self, chunk, evaluated, warnings)
+            return [batch], batch.num_rows  # type: ignore[list-item]
         if self.layout == "long":
             return self._long(chunk, evaluated)
         return self._wide(chunk, evaluated, warnings)

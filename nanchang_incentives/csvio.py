@@ -670,16 +670,20 @@ def _clip(text: str, limit: int = 200) -> str:
 
 
 def gather(buf: np.ndarray, start: np.ndarray, length: np.ndarray, width: int | None = None) -> np.ndarray:
-    """Cells as a left-aligned byte matrix (n, width), zero-padded (longer cells are cut)."""
+    """Cells as a left-aligned byte matrix (n, width), zero-padded (longer cells are cut).
+
+    Each row is a ``width``-byte window of ``buf`` (a strided view: no index
+    matrix is built), with the bytes past the cell's end zeroed.
+    """
     n = len(start)
     w = int(length.max()) if width is None and n else (width or 0)
     if n == 0 or w == 0:
         return np.zeros((n, max(w, 0)), dtype=np.uint8)
-    cols = np.arange(w, dtype=np.int64)
-    idx = start[:, None] + cols[None, :]
-    inside = cols[None, :] < length[:, None]
-    np.minimum(idx, len(buf) - 1, out=idx)
-    return np.where(inside, buf[idx], 0).astype(np.uint8, copy=False)
+    if int(start.max()) + w > len(buf):  # room for a whole window after every start
+        buf = np.concatenate([buf, np.zeros(w, dtype=np.uint8)])
+    m = np.lib.stride_tricks.sliding_window_view(buf, w)[start]
+    m[np.arange(w)[None, :] >= length[:, None]] = 0
+    return m
 
 
 def distinct(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[list[bytes], np.ndarray]:
@@ -736,7 +740,9 @@ def _horner(buf: np.ndarray, start: np.ndarray, length: np.ndarray, width: int):
     """Digits of each cell read left to right: (value, digits, digits after the dot, dots, bad).
 
     ``buf`` must hold ``width`` bytes after every start (``parse_numbers``
-    pads it); bytes past a cell's end are not looked at.
+    pads it); bytes past a cell's end are not looked at.  The cells are laid
+    out as ``width`` contiguous rows of one byte per cell (from a strided
+    window view of ``buf``), so each step reads one row.
     """
     n = len(start)
     value = np.zeros(n, dtype=np.int64)
@@ -744,11 +750,13 @@ def _horner(buf: np.ndarray, start: np.ndarray, length: np.ndarray, width: int):
     frac = np.zeros(n, dtype=np.int64)
     ndot = np.zeros(n, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
-    pos = start.astype(np.int64)
+    seen_dot = np.zeros(n, dtype=bool)
+    if n == 0 or width == 0:
+        return value, digits, frac, ndot, bad
+    columns = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(buf, width)[start].T)
     for c in range(width):
         inside = length > c
-        ch = buf[pos]
-        pos += 1
+        ch = columns[c]
         d = ch - np.uint8(48)
         isd = d < 10
         isd &= inside
@@ -756,9 +764,11 @@ def _horner(buf: np.ndarray, start: np.ndarray, length: np.ndarray, width: int):
         isdot &= inside
         bad |= inside & ~(isd | isdot)
         ndot += isdot
-        value = np.where(isd, value * 10 + d, value)
+        seen_dot |= isdot
+        value *= np.where(isd, 10, 1)
+        value += d * isd
         digits += isd
-        frac += isd & (ndot > 0)
+        frac += isd & seen_dot
     return value, digits, frac, ndot, bad
 
 

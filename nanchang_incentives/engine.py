@@ -221,7 +221,7 @@ class _Context:
                 return None
             nums = np.zeros(self.table.n, dtype=np.int64)
             known = np.zeros(self.table.n, dtype=bool)
-            for year in np.unique(self.years):
+            for year in _distinct(self.years):
                 look = table.year_end(series, int(year))
                 self.lookups[(series, int(year))] = look
                 if look is None:
@@ -369,7 +369,7 @@ def run_policy(table: Table, policy: Policy, catalog: Catalog, options: Options 
     """
     n = table.n
     years = years_of(table, options)
-    covered = np.array([policy.covers(int(y)) for y in np.unique(years)])
+    covered = np.array([policy.covers(int(y)) for y in _distinct(years)])
     covered = _year_map(years, covered)
     ctx = _Context(table, catalog, years)
     active = covered | options.ignore_validity
@@ -407,8 +407,15 @@ def run_policy(table: Table, policy: Policy, catalog: Catalog, options: Options 
                      ranged)
 
 
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` for an int array, without numpy 2's detour through ``numpy.ma`` (whose import is a
+    tenth of `calc`'s start-up)."""
+    a = np.sort(np.asarray(a).reshape(-1))
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
 def _year_map(years: np.ndarray, per_unique: np.ndarray) -> np.ndarray:
-    uniq = np.unique(years)
+    uniq = _distinct(years)
     return per_unique[np.searchsorted(uniq, years)]
 
 

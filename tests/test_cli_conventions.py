@@ -104,7 +104,7 @@ BAD_VALUES = [
      "error: --encoding bogus: expected utf-8, utf-8-sig, gb18030 or gbk, e.g. --encoding gbk"),
     (("batch", CSV, "-o", "out.csv", "--encoding", "utf-16"), "error: --encoding utf-16: expected utf-8"),
     (("batch", CSV, "-o", "out.csv", "--layout", "tall"), "error: --layout tall: expected wide or long"),
-    (("batch", CSV, "-o", "out.csv", "--format", "xls"), "error: --format xls: expected csv, jsonl or xlsx"),
+    (("batch", CSV, "-o", "out.csv", "--format", "xls"), "error: --format xls: expected csv, jsonl, xlsx or parquet"),
     (("batch", CSV, "-o", "out.csv", "--jobs", "-3"),
      "error: --jobs -3: expected a number of worker processes from 0 (choose) to 256, e.g. --jobs 2"),
     (("calc", LED, "--format", "xml"), "error: --format xml: expected table, json or markdown, e.g. --format markdown"),

@@ -11,7 +11,6 @@ import typer
 
 from .. import api
 from .. import fields as F
-from ..batch import BatchOptions, run_batch
 from ..cli_options import (
     IgnoreValidity,
     LangOption,
@@ -33,6 +32,8 @@ EXAMPLES = """Examples:
   incentives batch companies.csv -o results.xlsx --policy nanchang --year 2024 --errors bad_rows.csv
 
   incentives batch companies-gbk.csv -o results.csv --encoding gbk --excel --quiet
+
+  incentives batch register.parquet -o results.parquet --policy nanchang
 """
 
 
@@ -47,14 +48,15 @@ class BatchFormat(str, Enum):
     csv = "csv"
     jsonl = "jsonl"
     xlsx = "xlsx"
+    parquet = "parquet"
 
 
 def _format_for(output: Path, fmt: BatchFormat | None) -> str:
-    """--format, else the output's suffix (.jsonl/.ndjson, .xlsx), else csv."""
+    """--format, else the output's suffix (.jsonl/.ndjson, .xlsx, .parquet), else csv."""
     if fmt is not None:
         return fmt.value
     suffix = output.suffix.lower()
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(suffix, "csv")
+    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}.get(suffix, "csv")
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -66,7 +68,8 @@ def batch(
     ctx: typer.Context,
     companies: Annotated[Path, typer.Argument(
         metavar="COMPANIES.csv", show_default=False,
-        help="Companies, one per row (CSV or .xlsx; the columns are profile fields; - reads standard input).")],
+        help="Companies, one per row (CSV, .xlsx or .parquet; the columns are profile fields; - reads standard "
+        "input).")],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", show_default=False,
                                          help="Results file (written atomically; - for standard output).")],
     policy: Policies = None,
@@ -103,6 +106,7 @@ def batch(
     every good row is written, and the exit code is 1 if any row was bad.
     --quiet: no progress bar and no budget table (the counts and bad rows still go to stderr).
     """
+    from ..batch import BatchOptions, run_batch  # here, not at the top: `calc` does not import the batch machinery
     from ..render.budget import print_problems, print_report
 
     term = terminal_of(ctx, quiet)

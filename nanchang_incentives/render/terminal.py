@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from typing import IO, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from ..text import visible
@@ -93,6 +92,8 @@ def progress(enabled: bool, console: Console | None = None) -> Iterator[Progress
         yield lambda done, total, rows, bad: None
         return
     start = time.monotonic()
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn  # only batch needs it
+
     with Progress(TextColumn("batch"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rate]}"),
                   TextColumn("{task.fields[bad]}"), TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task("rows", total=None, rate="", bad="")

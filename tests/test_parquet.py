@@ -1,0 +1,325 @@
+"""Parquet in and out of `batch`, and `api.evaluate_arrow` (run inside DuckDB for real).
+
+The figures are worked out by hand from 洪府发〔2023〕30号 三(二):
+si_led_rd "按照其年度实际研发费用的20%，给予每家企业每年不超过1000万元的补助" and si_led_sales
+10% of the sales, capped at 1000万; the company cap is 5% of the revenue.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb  # the test extra installs pyarrow and duckdb (no skips: a missing one is a broken install)
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from nanchang_incentives import api, arrowio
+from nanchang_incentives import fields as F
+from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.cli import app
+from nanchang_incentives.errors import InputError
+from nanchang_incentives.profile import parse_values
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "companies.csv"
+NANCHANG = "nanchang-electronic-information-2023"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return api.load()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def typed_table(path: Path, catalog) -> pa.Table:
+    """A batch CSV as a Parquet-typed table: amounts decimal128(20, 4), counts int64, years int16, flags bool,
+    tags and amount lists as lists, the jurisdiction dictionary-encoded, rates as their percent text."""
+    rows = read_csv(path)
+    cols = {}
+    for name in rows[0]:
+        spec = catalog.registry[name]
+        vals = [parse_values({name: r[name]}, F.Registry({name: spec}), csv=True).get(name) if r[name] else None
+                for r in rows]
+        if spec.type == F.MONEY:
+            cols[name] = pa.array([None if v is None else Decimal(v).scaleb(-4) for v in vals], pa.decimal128(20, 4))
+        elif spec.type == F.MONEY_LIST:
+            cols[name] = pa.array([None if v is None else [Decimal(x).scaleb(-4) for x in v] for v in vals],
+                                  pa.list_(pa.decimal128(20, 4)))
+        elif spec.type == F.COUNT:
+            cols[name] = pa.array(vals, pa.int64())
+        elif spec.type == F.YEAR:
+            cols[name] = pa.array(vals, pa.int16())
+        elif spec.type == F.BOOL:
+            cols[name] = pa.array(vals, pa.bool_())
+        elif spec.type == F.TAGS:
+            cols[name] = pa.array([None if v is None else list(v) for v in vals], pa.list_(pa.string()))
+        elif name == "jurisdiction":
+            cols[name] = pa.array([r[name] or None for r in rows], pa.string()).dictionary_encode()
+        else:  # text, and rates as written ("3.45%")
+            cols[name] = pa.array([r[name] or None for r in rows], pa.string())
+    return pa.table(cols)
+
+
+def batch(src: Path, dst: Path, catalog, **kw) -> api.Catalog:
+    opts = {"bom": False, **kw}
+    fmt = "parquet" if dst.suffix == ".parquet" else "csv"
+    return run_batch(src, dst, catalog, BatchOptions(fmt=fmt, **opts), errors_path=dst.with_suffix(".errors.csv"))
+
+
+def as_texts(table: pa.Table) -> list[dict[str, str]]:
+    """Parquet results as the CSV cells they must equal (null -> empty, decimals as written)."""
+    out = []
+    for r in table.to_pylist():
+        out.append({k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in r.items()})
+    return out
+
+
+# ---------------------------------------------------------------- the same figures as the CSV path
+
+
+def test_a_typed_parquet_register_gives_the_csv_results_byte_for_byte(catalog, tmp_path):
+    register = tmp_path / "register.parquet"
+    pq.write_table(typed_table(SAMPLE, catalog), register)
+    batch(SAMPLE, tmp_path / "from-csv.csv", catalog)
+    batch(register, tmp_path / "from-parquet.csv", catalog)
+    assert (tmp_path / "from-parquet.csv").read_bytes() == (tmp_path / "from-csv.csv").read_bytes()
+    for layout in ("wide", "long"):
+        batch(SAMPLE, tmp_path / f"{layout}.csv", catalog, layout=layout)
+        batch(register, tmp_path / f"{layout}.parquet", catalog, layout=layout)
+        got = as_texts(pq.read_table(tmp_path / f"{layout}.parquet"))
+        assert got == read_csv(tmp_path / f"{layout}.csv")
+
+
+def test_parquet_results_hold_exact_decimals_and_dictionary_statuses(catalog, tmp_path):
+    batch(SAMPLE, tmp_path / "r.parquet", catalog)
+    t = pq.read_table(tmp_path / "r.parquet")
+    out = arrowio.result_schema(__import__("nanchang_incentives.batch_output", fromlist=["Output"]).Output(
+        api.resolve_policies(["nanchang", "wuhan", "beijing"], catalog), BatchOptions(fmt="parquet"), catalog))
+    assert t.schema.names == out.names
+    assert t.schema.field("total").type == pa.decimal128(18, 2)
+    assert t.schema.field("si_led_rd").type == pa.decimal128(18, 2)
+    assert pa.types.is_dictionary(t.schema.field("si_led_rd_status").type)
+    assert pa.types.is_dictionary(t.schema.field("policy").type)
+    rows = read_csv(ROOT / "samples" / "companies.csv")
+    assert t.num_rows == len(rows)
+
+
+def test_duckdb_reads_the_results_with_exact_decimals(catalog, tmp_path):
+    batch(SAMPLE, tmp_path / "r.parquet", catalog)
+    batch(SAMPLE, tmp_path / "r.csv", catalog)
+    want = sum(Decimal(r["total"]) for r in read_csv(tmp_path / "r.csv"))
+    con = duckdb.connect()
+    kind, total = con.execute(f"select any_value(typeof(total)), sum(total) from '{tmp_path / 'r.parquet'}'").fetchone()
+    assert kind == "DECIMAL(18,2)"
+    assert isinstance(total, Decimal) and total == want
+
+
+# ---------------------------------------------------------------- hand-worked figures, floats, bad rows
+
+
+def nanchang_rows(expense: pa.Array) -> pa.Table:
+    n = len(expense)
+    return pa.table({
+        "name": pa.array([f"洪城光电{i}号" for i in range(1, n + 1)]),
+        "jurisdiction": pa.array(["nanchang"] * n),
+        "year": pa.array([2024] * n, pa.int32()),
+        "industries": pa.array([["electronic-information"]] * n, pa.list_(pa.string())),
+        "revenue": pa.array([Decimal("1000000000.00")] * n, pa.decimal128(18, 2)),  # 10亿: company cap 5000万
+        "si_led_sales": pa.array([Decimal("100000000.00")] * n, pa.decimal128(18, 2)),  # 10% = 1000万 = its cap
+        "si_led_rd_expense": expense,
+    })
+
+
+def test_decimal_amounts_are_exact_to_the_fen(catalog, tmp_path):
+    # 1,234,567.89 × 20% = 246,913.578 → 246,913.58 (half up); 50,000,000.05 × 20% = 10,000,000.01 → the
+    # 1000万 cap, one fen over it; 50,000,000.00 × 20% is exactly the cap (granted, not capped)
+    expense = pa.array([Decimal("1234567.89"), Decimal("50000000.05"), Decimal("50000000.00")], pa.decimal128(18, 2))
+    pq.write_table(nanchang_rows(expense), tmp_path / "in.parquet")
+    batch(tmp_path / "in.parquet", tmp_path / "r.parquet", catalog, policy_ids=(NANCHANG,))
+    t = pq.read_table(tmp_path / "r.parquet").to_pylist()
+    assert [(r["si_led_rd"], r["si_led_rd_status"]) for r in t] == [
+        (Decimal("246913.58"), "granted"), (Decimal("10000000.00"), "capped"), (Decimal("10000000.00"), "granted")]
+    assert [r["si_led_sales"] for r in t] == [Decimal("10000000.00")] * 3
+    assert [r["total"] for r in t] == [Decimal("10246913.58"), Decimal("20000000.00"), Decimal("20000000.00")]
+
+
+def test_a_float_column_is_read_by_its_shortest_decimal_and_inexact_floats_are_bad_rows(catalog, tmp_path):
+    expense = pa.array([1234567.89, 0.1 + 0.2, None, float("nan")], pa.float64())
+    pq.write_table(nanchang_rows(expense), tmp_path / "in.parquet")
+    report = batch(tmp_path / "in.parquet", tmp_path / "r.csv", catalog, policy_ids=(NANCHANG,))
+    assert (report.good_rows, report.bad_rows) == (2, 2)
+    rows = read_csv(tmp_path / "r.csv")
+    assert [(r["row"], r["si_led_rd"], r["si_led_rd_status"]) for r in rows] == [
+        ("1", "246913.58", "granted"), ("3", "0.00", "missing_input")]
+    errors = read_csv(tmp_path / "r.errors.csv")
+    assert [(e["row"], e["line"], e["name"], e["field"], e["value"]) for e in errors] == [
+        ("2", "3", "洪城光电2号", "si_led_rd_expense", "0.30000000000000004"),
+        ("4", "5", "洪城光电4号", "si_led_rd_expense", "nan")]
+    assert "more than 4 decimals" in errors[0]["message"] and "decimal(18, 2)" in errors[0]["message"]
+    assert "not a number" in errors[1]["message"]
+
+
+def test_bad_cells_in_parquet_get_the_csv_messages(catalog, tmp_path):
+    t = nanchang_rows(pa.array(["1234567.89", "12x", "-5"]))
+    pq.write_table(t, tmp_path / "in.parquet")
+    with open(tmp_path / "in.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(t.column_names)
+        for r in t.to_pylist():
+            w.writerow([";".join(v) if isinstance(v, list) else v for v in r.values()])
+    batch(tmp_path / "in.parquet", tmp_path / "p.csv", catalog)
+    batch(tmp_path / "in.csv", tmp_path / "c.csv", catalog)
+    assert read_csv(tmp_path / "p.errors.csv") == read_csv(tmp_path / "c.errors.csv")
+    assert len(read_csv(tmp_path / "p.errors.csv")) == 2
+    assert (tmp_path / "p.csv").read_bytes() == (tmp_path / "c.csv").read_bytes()
+
+
+def test_an_unusable_column_type_is_refused_before_any_row(catalog, tmp_path):
+    t = nanchang_rows(pa.array([Decimal(1)], pa.decimal128(18, 2))).append_column(
+        "rd_staff", pa.array([{"a": 1}], pa.struct([("a", pa.int64())])))
+    pq.write_table(t, tmp_path / "in.parquet")
+    with pytest.raises(InputError, match="rd_staff.*cannot hold rd_staff"):
+        batch(tmp_path / "in.parquet", tmp_path / "r.csv", catalog)
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_not_a_parquet_file_is_a_message(catalog, tmp_path):
+    (tmp_path / "in.parquet").write_bytes(b"PAR1 but not really")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        batch(tmp_path / "in.parquet", tmp_path / "r.csv", catalog)
+
+
+def test_results_are_streamed_in_row_groups(catalog, tmp_path, monkeypatch):
+    monkeypatch.setattr(arrowio, "ROW_GROUP_ROWS", 3)
+    monkeypatch.setattr(arrowio, "ROWS_PER_BATCH", 2)
+    pq.write_table(typed_table(SAMPLE, catalog), tmp_path / "in.parquet")
+    batch(tmp_path / "in.parquet", tmp_path / "r.parquet", catalog)
+    batch(SAMPLE, tmp_path / "r.csv", catalog)
+    f = pq.ParquetFile(tmp_path / "r.parquet")
+    assert f.metadata.num_row_groups >= 2
+    assert as_texts(f.read()) == read_csv(tmp_path / "r.csv")
+
+
+def test_without_pyarrow_the_message_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(InputError, match=r"needs pyarrow: pip install 'nanchang-incentives\[parquet\]'"):
+        arrowio.pyarrow("--format parquet")
+
+
+def test_the_cli_picks_parquet_by_suffix_and_by_format(tmp_path):
+    from typer.testing import CliRunner
+
+    r = CliRunner().invoke(app, ["batch", str(SAMPLE), "-o", str(tmp_path / "r.parquet"), "-q"])
+    assert r.exit_code == 0, r.output
+    assert pq.read_table(tmp_path / "r.parquet").num_rows == len(read_csv(SAMPLE))
+    r = CliRunner().invoke(app, ["batch", str(SAMPLE), "-o", str(tmp_path / "r.bin"), "--format", "parquet", "-q"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "r.bin").read_bytes()[:4] == b"PAR1"
+    r = CliRunner().invoke(app, ["batch", str(tmp_path / "r.bin"), "-o", str(tmp_path / "x.csv"), "--sheet", "a"])
+    assert r.exit_code == 1 and "--sheet is for .xlsx input; this file is Parquet" in r.output
+
+
+# ---------------------------------------------------------------- evaluate_arrow
+
+
+def test_evaluate_arrow_equals_batch_on_the_same_rows(catalog, tmp_path):
+    table = typed_table(SAMPLE, catalog)
+    got = api.evaluate_arrow(table)
+    batch(SAMPLE, tmp_path / "r.csv", catalog)
+    want = read_csv(tmp_path / "r.csv")
+    rows = as_texts(pa.Table.from_batches([got]))
+    assert [{k: v for k, v in r.items() if k not in api.ERROR_COLUMNS} for r in rows] == want
+    assert all(r[c] == "" for r in rows for c in api.ERROR_COLUMNS)
+    assert got.schema == api.arrow_schema()
+
+
+def test_evaluate_arrow_reports_bad_rows_and_keeps_an_id(catalog):
+    t = nanchang_rows(pa.array([Decimal("1234567.89"), Decimal("50000000.05")], pa.decimal128(18, 2)))
+    t = t.set_column(t.column_names.index("revenue"), "revenue", pa.array(["10亿", "lots"]))
+    t = t.append_column("id", pa.array(["A-1", "A-2"]))
+    out = api.evaluate_arrow(t, keep=["id"], policies="nanchang").to_pylist()
+    assert [(r["row"], r["id"], r["si_led_rd"], r["error_field"]) for r in out] == [
+        (1, "A-1", Decimal("246913.58"), None), (2, "A-2", None, "revenue")]
+    assert out[1]["policy"] is None and out[1]["name"] == "洪城光电2号" and "lots" in out[1]["error_message"]
+
+
+def test_evaluate_arrow_is_pure(catalog):
+    t = typed_table(SAMPLE, catalog)
+    first = api.evaluate_arrow(t.slice(0, 3))
+    api.evaluate_arrow(t, year=2023)
+    assert api.evaluate_arrow(t.slice(0, 3)).equals(first)
+    assert api.evaluate_arrow(t.slice(0, 0)).num_rows == 0
+
+
+def test_evaluate_arrow_inside_duckdb_equals_batch(catalog, tmp_path):
+    """The docs/scale.md DuckDB example, on a generated Parquet register."""
+    register = tmp_path / "register.parquet"
+    pq.write_table(typed_table(SAMPLE, catalog), register, row_group_size=3)
+    con = duckdb.connect()
+    reader = con.sql(f"select * from '{register}'").to_arrow_reader(batch_size=4)
+    batches = [api.evaluate_arrow(b) for b in reader]
+    assert len(batches) > 1
+    results = pa.Table.from_batches(batches, schema=api.arrow_schema())
+    kind, total, n = con.execute("select any_value(typeof(total)), sum(total), count(*) from results").fetchone()
+    batch(register, tmp_path / "r.csv", catalog)
+    want = read_csv(tmp_path / "r.csv")
+    assert kind == "DECIMAL(18,2)" and n == len(want)
+    assert total == sum(Decimal(r["total"]) for r in want)
+    # `row` counts within each Arrow batch; every other column is batch's
+    assert all(b.column("row").to_pylist() == list(range(1, b.num_rows + 1)) for b in batches)
+    rows = as_texts(results)
+    assert [{k: v for k, v in r.items() if k not in (*api.ERROR_COLUMNS, "row")} for r in rows] == \
+        [{k: v for k, v in r.items() if k != "row"} for r in want]
+
+
+def test_the_duckdb_example_of_docs_scale_md_runs_and_equals_batch(catalog, tmp_path, monkeypatch):
+    import re
+
+    doc = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
+    section = doc.split("### DuckDB", 1)[1].split("\n### ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    pq.write_table(typed_table(SAMPLE, catalog), tmp_path / "register.parquet", row_group_size=2)
+    monkeypatch.chdir(tmp_path)
+    ns: dict = {}
+    exec(compile(code, "docs/scale.md", "exec"), ns)  # noqa: S102 - the documented example, run as written
+    batch(tmp_path / "register.parquet", tmp_path / "r.csv", catalog)
+    want = read_csv(tmp_path / "r.csv")
+    got = ns["con"].sql("select * exclude (row, error_field, error_value, error_message) from results")
+    assert as_texts(got.to_arrow_table()) == [{k: v for k, v in r.items() if k != "row"} for r in want]
+    sums = ns["con"].execute("select policy, sum(total) from results group by policy order by policy").fetchall()
+    assert sums == sorted((p, sum(Decimal(r["total"]) for r in want if r["policy"] == p))
+                          for p in {r["policy"] for r in want})
+
+
+def test_calc_imports_only_what_it_needs():
+    """`calc` starts fast: none of the batch machinery, pyarrow, rich's progress bar or numpy.ma is imported."""
+    import subprocess
+
+    code = ("import sys\nfrom nanchang_incentives.cli import main\nsys.argv = ['incentives', 'calc', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write(' '.join(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "samples" / "nanchang-si-led-maker.toml")],
+                         capture_output=True, text=True, check=True)
+    loaded = set(out.stderr.split())
+    assert "nanchang_incentives.engine" in loaded and "rich.console" in loaded
+    for heavy in ("nanchang_incentives.batch", "nanchang_incentives.csvio", "nanchang_incentives.batch_output",
+                  "nanchang_incentives.arrowio", "pyarrow", "rich.progress", "numpy.ma"):
+        assert heavy not in loaded, heavy
+
+
+def test_parquet_output_from_worker_processes_equals_one_process(catalog, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join([lines[0]] + lines[1:] * 100) + "\n", encoding="utf-8")
+    for jobs in (1, 2):
+        batch(big, tmp_path / f"j{jobs}.parquet", catalog, jobs=jobs, block_bytes=16 << 10)
+    one, two = pq.read_table(tmp_path / "j1.parquet"), pq.read_table(tmp_path / "j2.parquet")
+    assert one.num_rows == 100 * (len(lines) - 1) and one.equals(two)
