@@ -265,15 +265,16 @@ def _excel_width(w: float) -> float:
     return int((int(w * 7 + 0.5) + 5) / 7 * 256) / 256
 
 
+_DECIMAL = re.compile(r"-?\d{1,16}(?:\.\d{1,4})?")
+
+
 def _number(v: str) -> str:
-    """An amount's decimal text as an Excel number (the shortest text of the double nearest to it)."""
-    # Excel stores every number as an IEEE double: the decimal text "12345.67" (computed exactly, in fen)
-    # becomes the double nearest to it, which reads back as the same text for every amount below 10^13 yuan
-    # (15 significant digits); no arithmetic is done on it here
-    s = repr(float(v))
-    if s[-1] in "fn":  # inf, nan: not a number Excel can hold
-        raise ValueError(f"not a finite amount: {v!r}")
-    return s
+    """An amount's decimal text, as the cell's value: written as computed (exactly, in fen), never through a
+    binary float here. Excel reads it into the double nearest to it, which shows the same text for every
+    amount below 10^13 yuan (15 significant digits)."""
+    if not _DECIMAL.fullmatch(v):
+        raise ValueError(f"not a plain decimal amount: {v!r}")
+    return v
 
 
 _MONEY_STYLE, _BOLD_STYLE = 1, 2  # indexes into cellXfs of _STYLES
