@@ -71,13 +71,7 @@ def pyarrow(what: str, location: Location | None = None) -> Any:
 
 def is_parquet(path: Path) -> bool:
     """A Parquet file by its suffix or its first bytes."""
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        return True
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == PARQUET_MAGIC
-    except OSError:
-        return False
+    return csvio.is_kind(path, PARQUET_SUFFIXES, PARQUET_MAGIC)
 
 
 def amount_type() -> pa.DataType:

@@ -68,6 +68,17 @@ class Encoding:
         return codecs.lookup(self.name).name.upper()
 
 
+def is_kind(path: Path, suffixes: Sequence[str], magic: bytes) -> bool:
+    """Is ``path`` a file of a binary kind (an .xlsx, a Parquet file): by its suffix, else by its first bytes."""
+    if path.suffix.lower() in suffixes:
+        return True
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
 def _ascii_compatible(name: str) -> bool:
     try:
         return ',"\n\r;'.encode(name) == b',"\n\r;' and codecs.lookup(name).name not in ("utf-16", "utf-32")

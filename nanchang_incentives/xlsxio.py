@@ -54,13 +54,7 @@ WIDTH_SAMPLE = 500  # column widths are fitted to the header and the first rows
 
 def is_xlsx(path: Path) -> bool:
     """An .xlsx (a zip file) by its suffix or its first bytes."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return True
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == ZIP_MAGIC
-    except OSError:
-        return False
+    return csvio.is_kind(path, (".xlsx", ".xlsm"), ZIP_MAGIC)
 
 
 # ---------------------------------------------------------------- reading
