@@ -608,14 +608,9 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
     """Python's csv module for a block with quotes (or with bytes that did not decode)."""
     k = len(header)
     text = block.data.decode("utf-8", errors="surrogateescape")
-    pieces: list[bytes] = []
-    starts: list[int] = []
-    lengths: list[int] = []
-    rows: list[int] = []
-    lines: list[int] = []
+    good = CellRows()
     problems: list[RowProblem] = []
     blank = 0
-    pos = 0
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     row = block.first_row - 1
     while True:
@@ -651,25 +646,39 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
                                                              .decode("utf-8", "replace")),
                                        "not valid text in the file's encoding; " + ENCODING_HELP, line, name))
             continue
-        rows.append(row)
-        lines.append(line)
-        for c in record:
-            b = c.encode("utf-8")
-            starts.append(pos)
-            lengths.append(len(b))
-            pieces.append(b)
-            pos += len(b)
-    return cells_of(pieces, starts, lengths, rows, lines, k, problems, blank)
+        good.add(row, line, record)
+    return good.cells(k, problems, blank)
 
 
-def cells_of(pieces: list[bytes], starts: list[int], lengths: list[int], rows: list[int], lines: list[int], k: int,
-             problems: list[RowProblem], blank: int = 0) -> Cells:
-    """Cells from rows of UTF-8 cell texts laid end to end (the csv and the xlsx readers)."""
-    buf = np.frombuffer(b"".join(pieces) or b"\0", dtype=np.uint8)
-    n = len(rows)
-    return Cells(buf, np.asfortranarray(np.asarray(starts, dtype=np.int64).reshape(n, k)),
-                 np.asfortranarray(np.asarray(lengths, dtype=np.int64).reshape(n, k)), np.asarray(rows, dtype=np.int64),
-                 problems, np.asarray(lines, dtype=np.int64), blank)
+class CellRows:
+    """Rows of cell texts laid end to end as UTF-8, for ``Cells`` (the CSV and the .xlsx readers)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.lengths: list[int] = []
+        self.rows: list[int] = []
+        self.lines: list[int] = []
+
+    def add(self, row: int, line: int, texts: Sequence[str]) -> None:
+        """One good row: its data row number, its spreadsheet line and its k cell texts."""
+        self.rows.append(row)
+        self.lines.append(line)
+        for t in texts:
+            b = t.encode("utf-8")
+            self.pieces.append(b)
+            self.lengths.append(len(b))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def cells(self, k: int, problems: list[RowProblem], blank: int = 0) -> Cells:
+        buf = np.frombuffer(b"".join(self.pieces) or b"\0", dtype=np.uint8)
+        n = len(self.rows)
+        lengths = np.asarray(self.lengths, dtype=np.int64)
+        starts = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        return Cells(buf, np.asfortranarray(starts.reshape(n, k)), np.asfortranarray(lengths.reshape(n, k)),
+                     np.asarray(self.rows, dtype=np.int64), problems, np.asarray(self.lines, dtype=np.int64), blank)
 
 
 def _has_surrogate(text: str) -> bool:

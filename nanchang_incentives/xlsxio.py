@@ -156,14 +156,9 @@ class XlsxSource:
         k = len(header.names)
         specs: list[F.Field | None] = list(header.fields)
         money = [spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) for spec in specs]
-        pieces: list[bytes] = []
-        starts: list[int] = []
-        lengths: list[int] = []
-        rows: list[int] = []
-        lines: list[int] = []
+        good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
-        pos = 0
         for line, cells in enumerate(self.rows, start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
                      for j, c in enumerate(cells)]
@@ -185,19 +180,12 @@ class XlsxSource:
                                                  line, _name(texts, header)))
             else:
                 texts += [""] * (k - len(texts))
-                rows.append(row)
-                lines.append(line)
-                for t in texts:
-                    b = t.encode("utf-8")
-                    starts.append(pos)
-                    lengths.append(len(b))
-                    pieces.append(b)
-                    pos += len(b)
-            if len(rows) + len(problems) + blank >= size:
-                yield csvio.cells_of(pieces, starts, lengths, rows, lines, k, problems, blank)
-                pieces, starts, lengths, rows, lines, problems, blank, pos = [], [], [], [], [], [], 0, 0
-        if rows or problems or blank:
-            yield csvio.cells_of(pieces, starts, lengths, rows, lines, k, problems, blank)
+                good.add(row, line, texts)
+            if len(good) + len(problems) + blank >= size:
+                yield good.cells(k, problems, blank)
+                good, problems, blank = csvio.CellRows(), [], 0
+        if len(good) or problems or blank:
+            yield good.cells(k, problems, blank)
 
     def close(self) -> None:
         self.book.close()
