@@ -456,7 +456,6 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
 
 def long_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated]) -> pa.RecordBatch:
     """The long layout of a chunk (a row per company and clause) as a record batch."""
-    from .batch_output import explanation_codes
     from .engine import STATUS_NAMES
     from .policy import BASES
 
@@ -464,34 +463,7 @@ def long_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated]) -> 
     schema = result_schema(output)
     if not evaluated:
         return pa.RecordBatch.from_pylist([], schema=schema)
-    _, positions = output._order(evaluated)
-    vocab: list[str] = []
-    clause_vocab: list[str] = []
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("sort", "row", "name", "policy", "clause", "status",
-                                                           "basis", "raw", "amount", "expl")}
-    for ev, pos in zip(evaluated, positions):
-        run = ev.run
-        assert run is not None, "evaluate_chunk(keep_runs=True) keeps the runs the explanations need"
-        nk, n = len(run.clauses), run.n
-        expl = np.zeros((n, nk), dtype=np.int64)
-        for k, (codes, texts) in enumerate(explanation_codes(ev, output.catalog)):
-            expl[:, k] = codes + len(vocab)
-            vocab.extend(texts)
-        first_clause = len(clause_vocab)
-        clause_vocab.extend(cr.clause.id for cr in run.clauses)
-        parts["sort"].append(np.repeat(pos, nk) * 1000 + np.tile(np.arange(nk), n))
-        parts["row"].append(np.repeat(chunk.rows[ev.rows], nk))
-        parts["name"].append(np.repeat(ev.rows, nk))
-        parts["policy"].append(np.full(n * nk, output.policy_index[ev.policy.id]))
-        parts["clause"].append(np.tile(np.arange(nk) + first_clause, n))
-        parts["status"].append(np.stack([cr.status for cr in run.clauses], axis=1).reshape(-1).astype(np.int64))
-        parts["basis"].append(np.tile(np.array([BASES.index(cr.clause.basis) for cr in run.clauses]), n))
-        parts["raw"].append(np.stack([cr.raw for cr in run.clauses], axis=1).reshape(-1))
-        parts["amount"].append(np.stack([cr.amount for cr in run.clauses], axis=1).reshape(-1))
-        parts["expl"].append(expl.reshape(-1))
-    cat = {k: np.concatenate(v) for k, v in parts.items()}
-    order = np.argsort(cat["sort"], kind="stable")
-    cat = {k: v[order] for k, v in cat.items()}
+    cat, clause_vocab, vocab = output.long_columns(chunk, evaluated)
     arrays = [
         _int(pa, cat["row"], pa.int64()), _names(pa, chunk.names[cat["name"]]),
         _dictionary(pa, cat["policy"], [p.id for p in output.policies]),

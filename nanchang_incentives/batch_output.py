@@ -477,14 +477,17 @@ class Output:
         self._end_matrix(lines)
         return lines.matrix()
 
-    def _long(self, chunk: Chunk, evaluated: Sequence[Evaluated]) -> tuple[list[bytes], int]:
+    def long_columns(self, chunk: Chunk, evaluated: Sequence[Evaluated]
+                     ) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+        """The long layout as columns (one entry per company × clause, in output order) with the vocabularies
+        of its clause and explanation codes; the CSV/JSON writer and the Parquet writer both lay these out."""
         _, positions = self._order(evaluated)
         blocks = []
         vocab: list[str] = []
         clause_vocab: list[str] = []
         for ev, pos in zip(evaluated, positions):
             run = ev.run
-            assert run is not None
+            assert run is not None, "evaluate_chunk(keep_runs=True) keeps the runs the explanations need"
             nk = len(run.clauses)
             n = run.n
             expl = np.zeros((n, nk), dtype=np.int64)
@@ -507,8 +510,11 @@ class Output:
             })
         cat = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
         order = np.argsort(cat["sort"], kind="stable")
-        cat = {key: v[order] for key, v in cat.items()}
-        total = len(order)
+        return {key: v[order] for key, v in cat.items()}, clause_vocab, vocab
+
+    def _long(self, chunk: Chunk, evaluated: Sequence[Evaluated]) -> tuple[list[bytes], int]:
+        cat, clause_vocab, vocab = self.long_columns(chunk, evaluated)
+        total = len(cat["row"])
         vocab_t = csvio.vocab_table(self._text(vocab))
         clause_t = csvio.vocab_table(self._text(clause_vocab))
         out = []

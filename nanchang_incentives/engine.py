@@ -954,7 +954,7 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
         missing.add("industries")
 
     own_caps: list[CapEvent] = []
-    scope = getattr(c, "cap_period", "") or ""
+    scope = c.cap_period  # the clause cap's scope word ("" without a cap)
     if status.computed:
         if cr.items_capped is not None and int(cr.items_capped[i]) > 0 and c.item_cap:
             own_caps.append(CapEvent(CapKind.ITEM, c.id, c.item_cap // 100, raw, int(cr.after_item_cap[i]),
