@@ -809,14 +809,33 @@ def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProbl
     return write
 
 
+def running_elsewhere(samples: int = 5, interval: float = 0.01) -> float | None:
+    """How many other processes are running now: the fewest seen in ``samples`` looks at the kernel's count
+    of runnable tasks (Linux ``/proc/loadavg``, less this process), or None where it cannot be read."""
+    seen = []
+    for k in range(samples):
+        try:
+            with open("/proc/loadavg", "rb") as f:
+                running = int(f.read().split()[3].split(b"/")[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        seen.append(max(running - 1, 0))
+        if k + 1 < samples:
+            time.sleep(interval)
+    return float(min(seen))
+
+
 def choose_jobs(requested: int, size: int, block_bytes: int, load: float | None = None,
                 cores: int | None = None) -> int:
     """Worker processes: as asked, or (0) one per free core, up to two, when the file spans several blocks.
 
-    A core is free when the one-minute load average leaves it so: on a
-    machine whose cores are busy with other work, extra processes only add
-    overhead (measured: 1M rows took 7.5 s with two workers and one busy
-    core, 5.4 s in one process).
+    A core is free when no other process is running on it now
+    (:func:`running_elsewhere`; where that cannot be read, the one-minute
+    load average): on a machine whose cores are busy with other work, extra
+    processes only add overhead (measured: 1M rows took 7.5 s with two
+    workers and one busy core, 5.4 s in one process).  The one-minute average
+    alone was wrong the other way after a busy minute that had ended: a run
+    started just after a long command stayed on one core.
 
     >>> choose_jobs(0, 10**9, 2 << 20, load=0.1, cores=2), choose_jobs(0, 10**9, 2 << 20, load=1.2, cores=2)
     (2, 1)
@@ -829,6 +848,8 @@ def choose_jobs(requested: int, size: int, block_bytes: int, load: float | None 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if requested > 0:
         return max(1, min(requested, cores))  # more processes than cores only add overhead
+    if load is None:
+        load = running_elsewhere()
     if load is None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     free = int(cores - load + 0.5)

@@ -12,10 +12,10 @@ option value, always as ONE line ``error: …`` on stderr (help output is Typer'
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from typing import Annotated, Any
 
 import typer
@@ -44,7 +44,20 @@ def _untyped(params: list[Any]) -> list[Any]:
             p.metavar = "" if getattr(p, "is_flag", False) else (p.name or "value").upper()
         if getattr(p, "param_type_name", "") == "argument":
             p.display_type_rich = _no_type  # the argument's metavar (COMPANY.toml) says it all
+            if not getattr(p.type, "_untyped", False):  # Typer 0.28 shows the type as <path> otherwise
+                p.type = copy.copy(p.type)
+                p.type.get_metavar = _no_metavar
+                p.type._untyped = True
     return params
+
+
+def _plain_usage(pieces: list[str]) -> list[str]:
+    """``COMPANY.toml``, not Typer 0.28's ``{COMPANY.toml}`` for a required argument."""
+    return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+def _no_metavar(*args: Any, **kwargs: Any) -> str:
+    return ""
 
 
 def _no_type(ctx: Any = None) -> None:
@@ -57,12 +70,18 @@ class Command(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:
         return _untyped(super().get_params(ctx))
 
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return _plain_usage(super().collect_usage_pieces(ctx))
+
 
 class Group(TyperGroup):
     """The same for a group; the root group also turns usage errors into one line and an exit code."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _untyped(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return _plain_usage(super().collect_usage_pieces(ctx))
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
@@ -118,6 +137,8 @@ app = typer.Typer(
 
 
 def version() -> str:
+    from importlib import metadata  # 60 ms of imports: only for --version
+
     try:
         return metadata.version("nanchang-incentives")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a checkout without installing

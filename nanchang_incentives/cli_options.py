@@ -12,7 +12,7 @@ import codecs
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -29,7 +29,7 @@ class OptionValueError(typer.BadParameter):
         return self.message
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """What a command writes to stdout: a table for people, JSON for scripts, Markdown for reports."""
 
     table = "table"

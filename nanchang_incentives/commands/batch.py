@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -37,12 +37,12 @@ EXAMPLES = """Examples:
 """
 
 
-class Layout(str, Enum):
+class Layout(StrEnum):
     wide = "wide"
     long = "long"
 
 
-class BatchFormat(str, Enum):
+class BatchFormat(StrEnum):
     """The file format of batch's output (not a terminal rendering: see cli_options.Format)."""
 
     csv = "csv"
