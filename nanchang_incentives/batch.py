@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -618,8 +618,46 @@ class AtomicFile:
     def write(self, data: bytes | memoryview) -> None:
         self.file.write(data)
 
+    #: bytes written since the last writeback that make the next one worth its while
+    WRITEBACK_BYTES = 32 << 20
+    WRITEBACK_SECONDS = 0.2
+
+    def start_writeback(self) -> None:
+        """Send the data to the disk while the run goes on (a thread calling fdatasync as the file grows),
+        so that commit's fsync finds little left to write instead of the whole output at the end.
+
+        The file may be appended to by worker processes too: fdatasync writes
+        the file's pages, whoever wrote them.
+        """
+        import threading
+
+        self._stop = threading.Event()
+        fd = self.file.fileno()
+
+        def run() -> None:
+            synced = 0
+            while not self._stop.wait(self.WRITEBACK_SECONDS):
+                try:
+                    size = os.fstat(fd).st_size
+                    if size - synced >= self.WRITEBACK_BYTES:
+                        os.fdatasync(fd)
+                        synced = size
+                except OSError:  # closed under us, or a file system that cannot: commit's fsync still runs
+                    return
+
+        thread = threading.Thread(target=run, name="writeback", daemon=True)
+        thread.start()
+        self._writeback: Any = thread
+
+    def _stop_writeback(self) -> None:
+        if getattr(self, "_writeback", None) is not None:
+            self._stop.set()
+            self._writeback.join()
+            self._writeback = None
+
     def commit(self) -> None:
         assert self.tmp is not None
+        self._stop_writeback()
         self.file.flush()
         os.fsync(self.file.fileno())
         self.file.close()
@@ -634,6 +672,7 @@ class AtomicFile:
         _fsync_dir(self.path)
 
     def discard(self) -> None:
+        self._stop_writeback()
         try:
             self.file.close()
         except OSError:  # the disk was full: the file goes anyway
@@ -1013,6 +1052,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 if bom and options.fmt == "csv":
                     out.write(b"\xef\xbb\xbf")
                 out.write(output.header())
+            if out.tmp is not None and hasattr(os, "fdatasync"):
+                out.start_writeback()
             write_errors = None
             if err is not None:
                 write_errors = _errors_writer(_target(err, places["--errors"], targets), bom)

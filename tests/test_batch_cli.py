@@ -98,6 +98,40 @@ def test_full_disk_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert leftovers(tmp_path) == []
 
 
+def test_output_goes_to_disk_as_it_grows_and_the_writer_thread_ends(tmp_path, monkeypatch):
+    """The writeback thread fdatasyncs the temporary output as it grows (not only at commit), then stops."""
+    import threading
+
+    synced: list[int] = []
+    real = os.fdatasync
+
+    def counting(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", counting)
+    monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_BYTES", 1)
+    monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_SECONDS", 0.001)
+    real_write = batch_mod.AtomicFile.write
+
+    def slow_write(self, data):  # give the thread time to see the file grow
+        real_write(self, data)
+        self.file.flush()
+        time.sleep(0.05)
+
+    monkeypatch.setattr(batch_mod.AtomicFile, "write", slow_write)
+    out = tmp_path / "r.csv"
+    catalog = api.load(())
+    run_batch(FIX / "companies-utf8.csv", out, catalog, BatchOptions(jobs=1))
+    assert synced and all(size > 0 for size in synced)
+    assert not [t for t in threading.enumerate() if t.name == "writeback"]
+    expected = tmp_path / "expected.csv"
+    monkeypatch.setattr(batch_mod.AtomicFile, "write", real_write)
+    run_batch(FIX / "companies-utf8.csv", expected, catalog, BatchOptions(jobs=1))
+    assert out.read_bytes() == expected.read_bytes()
+    assert leftovers(tmp_path) == []
+
+
 def test_missing_directory_and_missing_input(tmp_path):
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "nope" / "r.csv"))
     assert res.exit_code == 1 and "the directory does not exist" in res.output
@@ -196,3 +230,36 @@ def test_sigkill_never_leaves_a_partial_file_under_the_final_name(slow_input, tm
     proc.kill()
     proc.wait(timeout=30)
     assert not out.exists()  # the temporary file may remain (nothing can clean up after SIGKILL), never the result
+
+
+def test_free_cores_are_counted_from_what_runs_now(monkeypatch):
+    """--jobs 0 looks at the processes running now (the fewest of a few looks), not the one-minute average."""
+    import builtins
+
+    texts = iter([b"1.90 1.20 0.80 3/200 999\n", b"1.90 1.20 0.80 1/200 999\n", b"1.90 1.20 0.80 2/200 999\n"])
+    real_open = builtins.open
+
+    class Fake:
+        def __init__(self, data: bytes):
+            self.data = data
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return self.data
+
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: Fake(next(texts)) if path == "/proc/loadavg"
+                        else real_open(path, *a, **k))
+    # a busy last minute (1.90) but only this process running at one of the looks: both cores are free
+    assert batch_mod.running_elsewhere(samples=3, interval=0) == 0.0
+    assert batch_mod.choose_jobs(0, 10**9, 2 << 20, load=0.0, cores=2) == 2
+
+    def unreadable(path, *a, **k):
+        raise OSError(2, "No such file or directory", path)
+
+    monkeypatch.setattr(builtins, "open", unreadable)
+    assert batch_mod.running_elsewhere(samples=2, interval=0) is None
