@@ -848,7 +848,7 @@ def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProbl
     return write
 
 
-def running_elsewhere(samples: int = 5, interval: float = 0.01) -> float | None:
+def running_elsewhere(samples: int = 10, interval: float = 0.01) -> float | None:
     """How many other processes are running now: the fewest seen in ``samples`` looks at the kernel's count
     of runnable tasks (Linux ``/proc/loadavg``, less this process), or None where it cannot be read."""
     seen = []
@@ -887,12 +887,14 @@ def choose_jobs(requested: int, size: int, block_bytes: int, load: float | None 
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if requested > 0:
         return max(1, min(requested, cores))  # more processes than cores only add overhead
+    if size < 3 * block_bytes:
+        return 1
     if load is None:
         load = running_elsewhere()
     if load is None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     free = int(cores - load + 0.5)
-    if size < 3 * block_bytes or free < 2:
+    if free < 2:
         return 1
     return min(free, 2)
 

@@ -116,7 +116,7 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
             values[name] = spec.parse(value, csv=csv)
         except ValueProblem as exc:
             text = str(exc)
-            if "; expected " not in text and "(expected " not in text:
+            if not text.startswith("expected ") and "; expected " not in text and "(expected " not in text:
                 text += f" (expected {F.EXAMPLES[spec.type]})"
             problems.append(InputError(text, loc))
     if len(problems) == 1:

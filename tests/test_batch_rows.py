@@ -57,6 +57,14 @@ def test_each_kind_of_bad_row_is_reported(bad_run, row, field, value, message):
     assert message in hits[0]["message"]
 
 
+def test_each_message_says_what_is_expected_once(bad_run):
+    _, errors, _ = bad_run
+    for e in errors:
+        assert e["message"].count("expected ") <= 1, e["message"]
+    bool_msg = next(e["message"] for e in errors if e["field"] == "is_listed")
+    assert bool_msg.endswith("got 'maybe'"), bool_msg
+
+
 def test_good_rows_are_all_written_and_counted(bad_run):
     report, errors, out = bad_run
     assert [(r["row"], r["name"]) for r in out] == [("1", "good row"), ("15", "last good row")]
