@@ -608,6 +608,7 @@ class AtomicFile:
 
     def __init__(self, path: Path, created: list):
         self.path = path
+        self._writeback: Any = None  # the thread of start_writeback (set before the file is known to others)
         parent = path.parent if str(path.parent) else Path(".")
         with _signals_held():
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
@@ -635,6 +636,9 @@ class AtomicFile:
         fd = self.file.fileno()
 
         def run() -> None:
+            # Ctrl-C and SIGTERM stay the main thread's: delivered here, they would get past _signals_held
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             synced = 0
             while not self._stop.wait(self.WRITEBACK_SECONDS):
                 try:
@@ -647,10 +651,10 @@ class AtomicFile:
 
         thread = threading.Thread(target=run, name="writeback", daemon=True)
         thread.start()
-        self._writeback: Any = thread
+        self._writeback = thread  # only once started: a Ctrl-C in between leaves nothing to join
 
     def _stop_writeback(self) -> None:
-        if getattr(self, "_writeback", None) is not None:
+        if self._writeback is not None:
             self._stop.set()
             self._writeback.join()
             self._writeback = None
@@ -848,7 +852,7 @@ def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProbl
     return write
 
 
-def running_elsewhere(samples: int = 10, interval: float = 0.01) -> float | None:
+def running_elsewhere(samples: int = 10, interval: float = 0.01) -> int | None:
     """How many other processes are running now: the fewest seen in ``samples`` looks at the kernel's count
     of runnable tasks (Linux ``/proc/loadavg``, less this process), or None where it cannot be read."""
     seen = []
@@ -861,7 +865,7 @@ def running_elsewhere(samples: int = 10, interval: float = 0.01) -> float | None
         seen.append(max(running - 1, 0))
         if k + 1 < samples:
             time.sleep(interval)
-    return float(min(seen))
+    return min(seen)
 
 
 def choose_jobs(requested: int, size: int, block_bytes: int, load: float | None = None,

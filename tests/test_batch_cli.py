@@ -255,7 +255,7 @@ def test_free_cores_are_counted_from_what_runs_now(monkeypatch):
     monkeypatch.setattr(builtins, "open", lambda path, *a, **k: Fake(next(texts)) if path == "/proc/loadavg"
                         else real_open(path, *a, **k))
     # a busy last minute (1.90) but only this process running at one of the looks: both cores are free
-    assert batch_mod.running_elsewhere(samples=3, interval=0) == 0.0
+    assert batch_mod.running_elsewhere(samples=3, interval=0) == 0
     assert batch_mod.choose_jobs(0, 10**9, 2 << 20, load=0.0, cores=2) == 2
 
     def unreadable(path, *a, **k):
