@@ -263,3 +263,19 @@ def test_free_cores_are_counted_from_what_runs_now(monkeypatch):
 
     monkeypatch.setattr(builtins, "open", unreadable)
     assert batch_mod.running_elsewhere(samples=2, interval=0) is None
+
+
+def test_ctrl_c_while_the_writer_thread_starts_is_still_ctrl_c(tmp_path, monkeypatch):
+    """A signal landing while the writeback thread is set up ends the run as Ctrl-C, with nothing left behind
+    (it used to end in "cannot join thread before it is started")."""
+    import threading
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    out = tmp_path / "r.csv"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(FIX / "companies-utf8.csv", out, api.load(()), BatchOptions(jobs=1))
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
