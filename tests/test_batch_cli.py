@@ -208,7 +208,11 @@ def test_signal_mid_run_leaves_no_output_under_the_final_name(slow_input, tmp_pa
     cmd = [str(EXE), "batch", str(slow_input), "-o", str(out), "--layout", "long", "-q", "--jobs", "1"]
     for p in ("nanchang-electronic-information-2023", "wuhan-east-lake-software-2023", "beijing-robotics-2023"):
         cmd += ["--policy", p]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # A test run started in the background by a shell (`pytest &`) inherits SIGINT ignored, and so would the
+    # command (as POSIX wants of background jobs): give it the default disposition, as a terminal would.
+    default_sigint = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", default_sigint, *cmd], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while not leftovers(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
