@@ -628,8 +628,11 @@ class AtomicFile:
         so that commit's fsync finds little left to write instead of the whole output at the end.
 
         The file may be appended to by worker processes too: fdatasync writes
-        the file's pages, whoever wrote them.
+        the file's pages, whoever wrote them.  Where there is no fdatasync
+        (not POSIX), commit's fsync does it all, as before.
         """
+        if not hasattr(os, "fdatasync"):
+            return
         import threading
 
         self._stop = threading.Event()
@@ -1058,7 +1061,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 if bom and options.fmt == "csv":
                     out.write(b"\xef\xbb\xbf")
                 out.write(output.header())
-            if out.tmp is not None and hasattr(os, "fdatasync"):
+            if out.tmp is not None:
                 out.start_writeback()
             write_errors = None
             if err is not None:
