@@ -416,15 +416,21 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
     name_j = header.index("name")
     if name_j is None or cells.n == 0:
         return cells, []
-    start, length = cells.start[:, name_j], cells.length[:, name_j]
-    names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, np.minimum(length, 200))))
-    hit = np.zeros(cells.n, dtype=bool)
-    for word in csvio.TOTALS_WORDS:
-        hit |= np.char.find(names, word.encode("utf-8")) >= 0
-    for col in ("year", "jurisdiction"):
+    cand = cells.length[:, name_j] > 0
+    for col in ("year", "jurisdiction"):  # cheap first: only rows with neither are read
         j = header.index(col)
         if j is not None:
-            hit &= cells.length[:, j] == 0
+            cand &= cells.length[:, j] == 0
+    rows = np.flatnonzero(cand)
+    if len(rows) == 0:
+        return cells, []
+    start, length = cells.start[rows, name_j], cells.length[rows, name_j]
+    names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, np.minimum(length, 200))))
+    found = np.zeros(len(rows), dtype=bool)
+    for word in csvio.TOTALS_WORDS:
+        found |= np.char.find(names, word.encode("utf-8")) >= 0
+    hit = np.zeros(cells.n, dtype=bool)
+    hit[rows[found]] = True
     if not hit.any():
         return cells, []
     assert cells.lines is not None

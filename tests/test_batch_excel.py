@@ -280,6 +280,21 @@ def test_gbk_crlf_with_blank_and_totals_rows_as_excel_saves_it(catalog, tmp_path
     assert (again.good_rows, again.blank_rows, again.skipped_rows) == (2, 3, 1)
 
 
+def test_only_a_name_like_a_total_with_neither_year_nor_jurisdiction_is_a_totals_row(catalog, tmp_path):
+    text = ("name,jurisdiction,year,revenue\n"
+            "GRAND TOTAL,,,9万\n"  # English, upper case: skipped
+            "总计(含税),,,9万\n"  # the word inside a longer name: skipped
+            "Total Robotics Ltd,北京,2024,1万\n"  # a company whose name has the word: evaluated
+            "小计,,2024,1万\n")  # has a year: a company's row (here a bad one: no jurisdiction), not skipped
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [(k.row, k.line, k.name) for k in report.skipped] == [(1, 2, "GRAND TOTAL"), (2, 3, "总计(含税)")]
+    assert [r["name"] for r in read(tmp_path / "o.csv")][:1] == ["Total Robotics Ltd"]
+    assert (report.good_rows, report.bad_rows, report.skipped_rows) == (1, 1, 2)
+    assert [(p.row, p.line, p.name) for p in report.problems] == [(4, 5, "小计")]
+
+
 @pytest.mark.parametrize("encoding,bom,options,expect_bom", [
     ("utf-8", b"", BatchOptions(), False),
     ("utf-8", b"\xef\xbb\xbf", BatchOptions(), True),
