@@ -388,6 +388,8 @@ def clause_explanation(c: ClauseResult) -> str:
         parts.append(discretionary_phrase(c.notes))
     elif c.basis == Basis.UP_TO and c.status.counted:
         parts.append(CEILING)
+    if c.caveat and c.status.counted:
+        parts.append(c.caveat)
     parts.extend(cap_event(e, c.basis) for e in c.caps)
     if c.group_decision is not None:
         parts.append(group_decision(c.group_decision, c.status))
