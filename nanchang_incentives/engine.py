@@ -992,4 +992,4 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
     return ClauseResult(c.id, c.title_zh, c.title_en, status, Basis(c.basis), amount, raw, c.section, c.quote, conds,
                         tuple(sorted(missing)), _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
                         decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "",
-                        c.one_off, amount_min, amount_max)
+                        c.one_off, amount_min, amount_max, c.caveat)

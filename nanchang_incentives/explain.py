@@ -184,13 +184,25 @@ def successor(s: Successor) -> str:
 def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | None, succ: Successor | None) -> str:
     """The batch budget's line about the companies whose fiscal year the policy does not cover (SPEC 9.3).
 
+    A year not covered is either after the end or (up to the end's year, or whatever the end when it is
+    unknown) before the policy took effect; each is named for what it is.
+
     >>> import datetime as dt
     >>> not_in_force(3, {2026: 3}, dt.date(2025, 12, 31), None)
     '3 companies with fiscal 2026: no clause in force (the policy ended on 2025-12-31); nothing is counted for them'
+    >>> not_in_force(2, {2022: 1, 2026: 1}, dt.date(2025, 12, 31), None)
+    '2 companies with fiscal 2022 (1), 2026 (1): no clause in force (2022: before the policy took effect; 2026: the policy ended on 2025-12-31); nothing is counted for them'
     """
     which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
     word = "company" if companies == 1 else "companies"
-    why = f"the policy ended on {valid_until}" if valid_until is not None else "outside the policy's validity"
+    after = sorted(y for y in years if valid_until is not None and y > valid_until.year)
+    before = sorted(y for y in years if y not in after)
+    ended = f"the policy ended on {valid_until}"
+    started = "before the policy took effect"
+    if after and before:
+        why = (f"{', '.join(map(str, before))}: {started}; {', '.join(map(str, after))}: {ended}")
+    else:
+        why = ended if after else started
     text = f"{companies:,} {word} with fiscal {which}: no clause in force ({why}); nothing is counted for them"
     if succ is not None and valid_until is not None and any(y > valid_until.year for y in years):
         text += f"; successor: {successor(succ)}"
@@ -388,6 +400,8 @@ def clause_explanation(c: ClauseResult) -> str:
         parts.append(discretionary_phrase(c.notes))
     elif c.basis == Basis.UP_TO and c.status.counted:
         parts.append(CEILING)
+    if c.caveat and c.status.counted:
+        parts.append(c.caveat)
     parts.extend(cap_event(e, c.basis) for e in c.caps)
     if c.group_decision is not None:
         parts.append(group_decision(c.group_decision, c.status))

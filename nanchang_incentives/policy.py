@@ -99,6 +99,8 @@ class Clause:
     frequency: Frequency = Frequency.ANNUAL
     group: str | None = None
     notes: tuple[str, ...] = ()
+    #: a sentence every output shows beside the clause's amount (an interpretation, an award by selection)
+    caveat: str = ""
     line: int | None = None
 
     @property
@@ -250,7 +252,7 @@ SUCCESSOR_KEYS = {"note", "as_of", "reported"}
 _AS_OF = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?\Z")
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
                "item_label", "base", "base_label", "rate", "fixed", "minimum", "item_cap", "cap", "cap_scope",
-               "item_cap_scope", "frequency", "group", "notes"}
+               "item_cap_scope", "frequency", "group", "notes", "caveat"}
 CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes"}
 GROUP_KEYS = {"id", "clauses", "section", "quote"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
@@ -1139,7 +1141,7 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         reader.warn('no frequency: say whether the clause pays on every year\'s figures (frequency = "annual") '
                     'or is a one-off award (frequency = "once"); annual assumed', table, "frequency", cid)
     texts = {k: reader.text(raw, k, table, clause=cid) for k in ("title_zh", "title_en", "quote", "item_label",
-                                                                  "base_label")}
+                                                                  "base_label", "caveat")}
     section = reader.text(raw, "section", table, required=True, clause=cid)
     notes = reader.texts(raw, "notes", table, cid)
     if not texts["quote"]:
@@ -1174,6 +1176,7 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         frequency=frequency or Frequency.ANNUAL,
         group=group,
         notes=notes,
+        caveat=texts["caveat"],
         line=reader.lines.get(table, {}).get("<header>"),
     )
 

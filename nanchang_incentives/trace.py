@@ -308,6 +308,9 @@ class ClauseResult:
     #: SPEC 9.2: an exact clause cut by a binding company cap while up_to clauses were counted: its amount (fen)
     #: if those were granted their stated minimum (the company cap run again); None when it would not differ
     amount_max: int | None = None
+    #: policy data: a sentence shown beside the amount whenever the clause carries one (an interpretation of the
+    #: text, an award by selection); "" when the table gives none
+    caveat: str = ""
 
     @property
     def ranged(self) -> bool:

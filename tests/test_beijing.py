@@ -475,3 +475,22 @@ def test_first_trial_is_min_of_annual_cap_and_per_unit_caps(catalog: Catalog, co
     c = res.clause("first_trial_product")
     assert c.amount == expected
     assert c.raw_amount == sum(costs_fen)
+
+
+def test_key_tech_breakthrough_says_its_ceiling_is_an_interpretation(catalog: Catalog) -> None:
+    """SPEC §7: up to min(investment, 3000万) — "say that this is an interpretation", in the output itself.
+
+    1200万 invested: up to 1200万 (below the 3000万 per-project ceiling); the explanation (JSON, batch of one)
+    and the table's notes both carry the INTERPRETATION sentence; a clause without an amount does not.
+    """
+    from nanchang_incentives.render.markdown import report_of
+
+    res = result(catalog, breakthrough_investment="1200万")
+    c = res.clause("key_tech_breakthrough")
+    assert (c.status, c.amount) == ("granted", 1200 * WAN)
+    text = explain.clause_explanation(c)
+    assert "INTERPRETATION" in text and "min(investment, 3000万)" in text
+    assert any(f.startswith("key_tech_breakthrough: INTERPRETATION: the text gives no rate")
+               for f in report_of(res).footnotes)
+    none = result(catalog, breakthrough_investment=0).clause("key_tech_breakthrough")
+    assert none.status == "not_eligible" and "INTERPRETATION" not in explain.clause_explanation(none)

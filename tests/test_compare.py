@@ -183,9 +183,11 @@ def test_json_beijing_totals(tri_json):
 
 def test_table_city_rows(tri_table):
     assert row_cells(tri_table, "nanchang") == [
-        f"nanchang {NANCHANG}", "9,430,000.00", "8,430,000.00", "1,000,000.00", "5",
-        # biggest after the cut: smart_factory 10,000,000.00 / 2
-        "smart_factory 5,000,000.00",
+        # SPEC 9.2: the exact total is a lower bound (equity_investment counted at its 200万 ceiling): see
+        # test_exact_figures_cut_by_the_company_cap_are_shown_as_ranges
+        f"nanchang {NANCHANG}", "9,430,000.00", "at least 8,430,000.00 up to 9,430,000.00", "1,000,000.00", "5",
+        # biggest after the cut: smart_factory 10,000,000.00 / 2, itself a lower bound
+        "smart_factory at least 5,000,000.00",
         # the caps that bit: the per-project cap, the 5% company cap, the rd group
         ("smart_factory: 5,000,000.00 per project company cap 9,430,000.00 (cut 18,860,000.00 to 9,430,000.00) "
          "group rd (就高不就低): rd_post_subsidy_topup excluded")]
@@ -197,6 +199,30 @@ def test_table_city_rows(tri_table):
         "benchmark_factory up to 30,000,000.00",
         # 按照不超过建设项目投资的30%…最高3000万元: per construction project (SPEC 9.1)
         "benchmark_factory: 30,000,000.00 per project first_trial_product: 500,000.00 per unit"]
+
+
+def test_exact_figures_cut_by_the_company_cap_are_shown_as_ranges(tri_json, tri_table):
+    """SPEC 9.2 in compare as in calc: Nanchang's cap counted equity_investment at its 200万 ceiling, so every
+    exact clause it cut is a lower bound, never shown as a certain figure.
+
+    Run again with equity_investment at 0 (no stated minimum) and the others before the cap: 1,860,000 +
+    1,000,000 + 4,000,000 + 10,000,000 = 16,860,000.00 > 9,430,000.00, cut again (largest remainder):
+    loan_interest 9,430,000 × 1,860,000 / 16,860,000 = 1,040,320.2847 -> 1,040,320.28 (+1 fen: 1,040,320.29),
+    neeq_listing 559,311.98, si_led_rd 2,237,247.92, smart_factory 5,593,119.81: sum 9,430,000.00.
+    """
+    c = by_id(tri_json["results"][0])
+    assert tri_json["results"][0]["total_exact_max"] == "9430000.00"
+    assert (c["loan_interest"]["amount_max"], c["neeq_listing"]["amount_max"], c["si_led_rd"]["amount_max"],
+            c["smart_factory"]["amount_max"]) == ("1040320.29", "559311.98", "2237247.92", "5593119.81")
+    flat = " ".join(tri_table.split())
+    for cid, low, high in (("loan_interest (贷款利息补贴) 三(一)", "930,000.00", "1,040,320.29"),
+                           ("neeq_listing (新三板挂牌奖励) 三(一)", "500,000.00", "559,311.98"),
+                           ("si_led_rd (硅衬底LED技术研发补助) 三(三)", "2,000,000.00", "2,237,247.92")):
+        assert f"{cid} capped exact at least {low} up to {high}" in flat
+    assert ("exact clauses: at least 8,430,000.00, up to 9,430,000.00 if the up-to awards are granted below "
+            "their ceilings") in flat
+    # Wuhan's 1亿 cap does not bind here: its exact total is certain, shown as one figure
+    assert "total_exact_max" not in tri_json["results"][1]
 
 
 def test_table_bar_chart(tri_table):
@@ -221,7 +247,8 @@ def test_narrow_terminal_stacks_amounts_and_never_shortens_money():
     assert max(cell_len(line) for line in result.stdout.splitlines()) <= 80
     flat = " ".join(result.stdout.split())
     # the same hand-worked totals as test_json_*: stacked in one cell, never cut with "…"
-    for text in ("total 9,430,000.00", "exact 8,430,000.00", "up to 1,000,000.00",
+    # Nanchang's exact total is a range (SPEC 9.2): "exact at least", the figure, "(up to …)" on three lines
+    for text in ("total 9,430,000.00", "exact at least", "8,430,000.00", "(up to 9,430,000.00)", "up to 1,000,000.00",
                  "total 25,500,000.00", "exact 9,000,000.00", "up to 16,500,000.00",
                  "total 58,500,000.00", "exact 0.00", "up to 58,500,000.00"):
         assert text in flat
@@ -242,7 +269,7 @@ def test_table_top_clauses_per_city(tri_table):
     assert "Top clauses (5 of 5 with an amount)" in flat
     assert "Top clauses (4 of 4 with an amount)" in flat
     # Nanchang's list opens with its biggest clause after the cap, Beijing's with benchmark_factory
-    assert "smart_factory (5G+智慧工厂补助) 三(四) capped exact 5,000,000.00" in flat
+    assert "smart_factory (5G+智慧工厂补助) 三(四) capped exact at least 5,000,000.00 up to 5,593,119.81" in flat
     section = api.load().get(BEIJING).clause("benchmark_factory").section
     assert f"benchmark_factory (“机器人生产机器人”标杆工厂奖励) {section} capped up_to 30,000,000.00" in flat
     assert "Discretionary (no amount in the text): enterprise_tech_center, specialized_scale_up, robot_fund" in flat
@@ -302,6 +329,13 @@ def test_markdown():
     assert ("| wuhan-east-lake | wuhan-east-lake-software-2023 | 25,500,000.00 | 9,000,000.00 | 16,500,000.00 | 5 | "
             "open_source_product up to 10,000,000.00 | xinchuang_solution: 5,000,000.00 per year |  |") in md
     assert "beijing         " + "░" * 40 + " 58,500,000.00" in md
+    assert ("| nanchang | nanchang-electronic-information-2023 | 9,430,000.00 | at least 8,430,000.00 (up to "
+            "9,430,000.00 if the up-to awards are granted below their ceilings) | 1,000,000.00 | 5 | "
+            "smart_factory at least 5,000,000.00 |") in md
+    assert ("| `loan_interest` 贷款利息补贴 | 三(一) | capped | exact | at least 930,000.00 (up to 1,040,320.29 if "
+            "the up-to awards are granted below their ceilings) |") in md
+    assert ("exact clauses: at least 8,430,000.00, up to 9,430,000.00 if the up-to awards are granted below their "
+            "ceilings") in md
     assert "## What would unlock more" in md
     assert "- `rd_center` (三(四)): annual revenue ≥ 20亿: is 500,000,000.00, 1,500,000,000.00 short of " \
            "2,000,000,000.00" in md

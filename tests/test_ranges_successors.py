@@ -354,3 +354,27 @@ def test_successor_is_validated(tmp_path: Path, new: str, message: str) -> None:
         load_policy(path, GENERAL, REFERENCES)
     assert message in str(exc.value)
     assert re.search(r"nanchang-electronic-information-2023\.toml:\d+", str(exc.value))  # file:line
+
+
+def test_batch_budget_names_a_year_before_the_policy_as_such(tmp_path: Path) -> None:
+    """洪府发〔2023〕30号 runs 2023-10-10 … 2025-12-31: fiscal 2022 is not covered because the policy had not yet
+    taken effect, 2026 because it ended; the budget line must not say 'ended on 2025-12-31' of 2022."""
+    src = tmp_path / "in.csv"
+    src.write_text("name,jurisdiction,year,industries,revenue,revenue_prev,local_project_loans\n"
+                   "A,nanchang,2022,electronic-information,3亿,2亿,1000万\n"
+                   "B,nanchang,2026,electronic-information,3亿,2亿,1000万\n"
+                   "C,nanchang,2025,electronic-information,3亿,2亿,1000万\n"
+                   "D,wuhan-east-lake,2022,software,1亿,1亿,\n", encoding="utf-8")
+    out, summary = tmp_path / "out.csv", tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--summary-json", str(summary)], env=ENV)
+    assert res.exit_code == 0, res.output
+    view = " ".join(res.stdout.split())
+    assert ("2 companies with fiscal 2022 (1), 2026 (1): no clause in force (2022: before the policy took effect; "
+            "2026: the policy ended on 2025-12-31)") in view
+    # the Wuhan measures (from 2023-08-17, end unknown): 2022 is before them
+    assert "1 company with fiscal 2022: no clause in force (before the policy took effect)" in view
+    lines = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    # C: 1000万 × 50% × 3.00% (LPR 1y in force on 2025-12-31) = 150,000.00
+    assert [(x["name"], x["total"], x["company_cap"]) for x in lines] == [
+        ("A", "0.00", "not_applicable"), ("B", "0.00", "not_applicable"), ("C", "150000.00", "not_reached"),
+        ("D", "0.00", "not_applicable")]

@@ -372,3 +372,17 @@ def test_company_cap_never_exceeded_and_cut_is_proportional(catalog: Catalog, pr
         else:
             floor = amount * YI // total_before
             assert floor <= got <= floor + 1
+
+
+def test_xinchuang_says_it_is_awarded_by_selection(catalog: Catalog) -> None:
+    """SPEC §6: xinchuang_solution is exact "; note that it is awarded by selection" — in the output itself.
+
+    50,000,000.05 of non-hardware contract × 10% = 5,000,000.005 → 5,000,000.01 (half-up), capped at 500万 a year.
+    """
+    from nanchang_incentives.render.markdown import report_of
+
+    res = result(catalog, xinchuang_contract_non_hardware="50,000,000.05")
+    c = res.clause("xinchuang_solution")
+    assert (c.status, c.amount, c.raw_amount) == ("capped", 500_000_000, 500_000_001)
+    assert "awarded by selection (每年择优支持若干)" in explain.clause_explanation(c)
+    assert any(f.startswith("xinchuang_solution: awarded by selection") for f in report_of(res).footnotes)

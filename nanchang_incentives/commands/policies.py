@@ -224,6 +224,8 @@ def clause_text(policy: Policy, clause: Clause) -> str:
     if clause.quote:
         lines.append(f"  quote: “{clause.quote}”")
     lines += [f"  {line}" for line in rule_lines(policy, clause)]
+    if clause.caveat:
+        lines.append(f"  caveat (shown with the amount): {clause.caveat}")
     lines += [f"  note: {n}" for n in clause.notes]
     return "\n".join(lines)
 

@@ -193,7 +193,22 @@ def _doc(r: PolicyResult) -> str:
 def biggest_text(c: ClauseResult | None) -> str:
     if c is None:
         return "—"
-    return f"{c.id} {'up to ' if c.basis == 'up_to' else ''}{format_fen_grouped(c.amount)}"
+    qualifier = "at least " if c.ranged else "up to " if c.basis == "up_to" else ""
+    return f"{c.id} {qualifier}{format_fen_grouped(c.amount)}"
+
+
+def clause_amount(c: ClauseResult, lines: bool = False) -> str:
+    """A top clause's figure: with its range (SPEC 9.2) when it has one, "at least …" above "up to …"."""
+    if c.amount_max is None and c.amount_min is None:
+        return format_fen_grouped(c.amount)
+    return "\n".join(explain.amount_lines(c)) if lines else explain.amount_text(c)
+
+
+def exact_range_line(r: PolicyResult) -> str:
+    """SPEC 9.2: the exact total is a lower bound when the company cap counted up-to ceilings ("" otherwise)."""
+    if r.total_exact_max is None:
+        return ""
+    return f"exact clauses: {explain.exact_total_range(r.total_exact, r.total_exact_max)}"
 
 
 def _label(v: CityView, several: bool) -> str:
@@ -224,8 +239,21 @@ WIDE = 120  # below this console width the summary table stacks its amounts
 
 
 def _money_cells(v: CityView) -> list[str]:
+    """Total, exact, up to; an exact total that is a range (SPEC 9.2) is "at least" above "up to" lines."""
     r = v.result
-    return [format_fen_grouped(r.total), format_fen_grouped(r.total_exact), format_fen_grouped(r.total_up_to)]
+    exact = format_fen_grouped(r.total_exact)
+    if r.total_exact_max is not None:
+        exact = f"at least\n{exact}\nup to\n{format_fen_grouped(r.total_exact_max)}"
+    return [format_fen_grouped(r.total), exact, format_fen_grouped(r.total_up_to)]
+
+
+def _stacked_money(cells: list[str]) -> str:
+    """The three totals in one cell (narrow tables): "total …", "exact …" ("exact at least", the figure and
+    "(up to …)" below it for a range), "up to …"."""
+    total, exact, up_to = cells
+    parts = exact.split("\n")
+    exact_lines = ["exact at least", parts[1], f"(up to {parts[3]})"] if len(parts) == 4 else [f"exact {exact}"]
+    return "\n".join([f"total {total}", *exact_lines, f"up to {up_to}"])
 
 
 def _city_cell(v: CityView) -> Text:
@@ -250,10 +278,10 @@ def summary_table(views: Sequence[CityView], width: int = 200) -> Table:
     t.add_column("City / policy", overflow="fold", min_width=8)
     if wide:
         for k, header in enumerate(("Total", "Exact", "Up to")):
-            w = max([len(header)] + [len(row[k]) for row in money])
+            w = max([len(header)] + [len(line) for row in money for line in row[k].split("\n")])
             t.add_column(header, justify="right", no_wrap=True, min_width=w)
     else:
-        w = max([13] + [len(x) for row in money for x in row]) + 6  # "total " / "exact " / "up to "
+        w = max([13 + 6] + [len(line) for row in money for line in _stacked_money(row).split("\n")])
         t.add_column("Total / exact / up to", justify="right", no_wrap=True, min_width=w)
     t.add_column("Granted", justify="right", no_wrap=True, min_width=7)
     # the longest amount these columns show fits on one line, so it never splits
@@ -262,8 +290,7 @@ def summary_table(views: Sequence[CityView], width: int = 200) -> Table:
     t.add_column("Biggest clause", overflow="fold", min_width=longest)
     t.add_column("Caps that bit", overflow="fold", min_width=longest)
     for v, cells in zip(views, money):
-        amounts = cells if wide else [
-            "\n".join(f"{label} {x}" for label, x in zip(("total", "exact", "up to"), cells))]
+        amounts = cells if wide else [_stacked_money(cells)]
         t.add_row(_city_cell(v), *amounts, str(v.granted), biggest_text(v.biggest), "\n".join(v.caps_bit) or "—")
     return t
 
@@ -303,7 +330,7 @@ def _top_table(v: CityView) -> Table:
     t.add_column("Basis", no_wrap=True)
     t.add_column("Amount", justify="right", no_wrap=True)
     for c in v.top:
-        t.add_row(f"{c.id} ({c.title_zh})", c.source, c.status, c.basis, format_fen_grouped(c.amount))
+        t.add_row(f"{c.id} ({c.title_zh})", c.source, c.status, c.basis, clause_amount(c, lines=True))
     return t
 
 
@@ -343,6 +370,8 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
             out.append(_top_table(v))
         else:
             out.append(Text("No clause with an amount.", style="dim"))
+        if exact_range_line(r):
+            out.append(Text(exact_range_line(r)))
         if v.discretionary:
             out.append(Text(f"Discretionary (no amount in the text): {', '.join(v.discretionary)}"))
         for w in explain.warnings(r):
@@ -402,7 +431,9 @@ def markdown(comparison: Comparison) -> str:
               "(最高/不超过), not certain amounts."), "", "## Side by side", ""]
     lines += _md_table(
         ["City", "Policy", "Total", "Exact", "Up to", "Granted", "Biggest clause", "Caps that bit", "Note"],
-        [[v.city, v.policy_id, format_fen_grouped(v.result.total), format_fen_grouped(v.result.total_exact),
+        [[v.city, v.policy_id, format_fen_grouped(v.result.total),
+          explain.at_least(v.result.total_exact, v.result.total_exact_max)
+          if v.result.total_exact_max is not None else format_fen_grouped(v.result.total_exact),
           format_fen_grouped(v.result.total_up_to), str(v.granted), biggest_text(v.biggest),
           "\n".join(v.caps_bit) or "—", _note(v)] for v in views],
         right=(2, 3, 4, 5))
@@ -422,10 +453,12 @@ def markdown(comparison: Comparison) -> str:
         lines += ["", f"## {v.city}: {r.policy.title_zh}{_doc(r)}", ""]
         if v.top:
             lines += _md_table(["Clause", "Source", "Status", "Basis", "Amount"],
-                               [[f"`{c.id}` {c.title_zh}", c.source, c.status, c.basis, format_fen_grouped(c.amount)]
+                               [[f"`{c.id}` {c.title_zh}", c.source, c.status, c.basis, clause_amount(c)]
                                 for c in v.top], right=(4,))
         else:
             lines.append("No clause with an amount.")
+        if exact_range_line(r):
+            lines += ["", exact_range_line(r)]
         if v.discretionary:
             lines += ["", "Discretionary (no amount in the text): " + ", ".join(f"`{d}`" for d in v.discretionary)]
         if r.notices or r.references:

@@ -146,6 +146,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
                 cells.append(f"company cap cut {notes.ref(company_note)}")
             if c.amount_max is not None:  # SPEC 9.2 (a stated minimum is in the amount cell itself)
                 cells.append(f"at least: depends on the up-to awards {notes.ref(f'{c.id}: {explain.range_note(c)}')}")
+            if c.caveat and c.status.counted:
+                cells.append(f"note {notes.ref(f'{c.id}: {c.caveat}')}")
         elif c.status == Status.DISCRETIONARY:
             cells.append("no amount in the text")
         elif c.status == Status.NOT_ELIGIBLE:
