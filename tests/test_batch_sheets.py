@@ -148,3 +148,44 @@ def test_a_money_cell_shown_in_wan_by_its_number_format_is_a_bad_row(catalog, tm
     assert (p.row, p.line, p.name, p.field, p.value) == (1, 2, "甲公司", "settlement_sales", "123.4567")
     assert "number format '0.0000\"万元\"' shows in 万" in p.message and "(e.g. 123.4567万)" in p.message
     assert settlement_of(tmp_path / "o.csv") == {"乙公司": "6172.84"}
+
+
+# ---------------------------------------------------------------- the header line
+
+
+ROW = "甲公司,南昌,2024,电子信息,是,1234567,100亿,否"
+
+
+def test_empty_columns_right_of_the_header_are_ignored_as_in_an_xlsx(catalog, tmp_path):
+    src = tmp_path / "t.csv"  # Excel saves the empty (formatted) columns right of the data
+    src.write_bytes((",".join(HEADER) + ",,,\r\n" + ROW + ",,,\r\n" + ROW.replace("甲", "乙") + ",,备注,\r\n"
+                     + ",,,,,,,,,,,\r\n").encode("gbk"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.blank_rows) == (1, 1, 1)
+    [p] = report.problems
+    assert (p.row, p.line, p.name, p.message) == (2, 3, "乙公司", "the row has 11 cells, the header has 8 columns")
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}
+
+
+def test_every_header_problem_is_reported_at_once(catalog, tmp_path):
+    src = tmp_path / "h.csv"
+    src.write_text("序号,企业名称,所在地,年度,营业收入,营业收入,,备注\n1,甲,南昌,2024,1亿,1亿,,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    text = str(exc.value)
+    assert text.startswith(f"{src}:1: 4 problems; fix them all before running again:")
+    for part in ("field '序号': unknown column", "field '营业收入': the column appears twice",
+                 "field 'column 7': column 7 of the header has no name", "field '备注': unknown column"):
+        assert part in text
+
+
+def test_a_title_line_above_the_header_gets_advice(catalog, tmp_path):
+    src = tmp_path / "title.csv"
+    src.write_bytes(("2024年度申报企业清单,,,,,,,\r\n" + ",".join(HEADER) + "\r\n" + ROW + "\r\n").encode("gbk"))
+    with pytest.raises(InputError, match=r"title.csv:1, field '2024年度申报企业清单': the first line holds only "
+                                         r"'2024年度申报企业清单', which looks like a title: .*delete the lines above"):
+        run_batch(src, tmp_path / "o.csv", catalog)
+    typo = tmp_path / "typo.csv"  # one column that is a typo of a field: the did-you-mean, not the title advice
+    typo.write_text("nmae\nx\n", encoding="utf-8")
+    with pytest.raises(InputError, match='unknown column \\(did you mean "name"\\?\\)'):
+        run_batch(typo, tmp_path / "o.csv", catalog)
