@@ -189,3 +189,43 @@ def test_a_title_line_above_the_header_gets_advice(catalog, tmp_path):
     typo.write_text("nmae\nx\n", encoding="utf-8")
     with pytest.raises(InputError, match='unknown column \\(did you mean "name"\\?\\)'):
         run_batch(typo, tmp_path / "o.csv", catalog)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def test_lang_zh_headings_keep_every_clause_id(catalog, tmp_path):
+    out = tmp_path / "zh.csv"
+    run_batch(Path("samples/zh/companies.csv"), out, catalog, BatchOptions(lang="zh"))
+    header = next(csv.reader(out.open(encoding="utf-8-sig")))
+    # the clause si_led_sales has the name of a field (硅衬底LED销售额): its column is still the clause
+    assert "si_led_sales" in header and "硅衬底LED销售额" not in header
+    assert header[:10] == ["行号", "企业名称", "提示", "政策", "年度", "合计", "确定金额合计", "最高金额合计",
+                           "确定金额合计（至多）", "企业年度上限"]
+    row = next(r for r in read(out) if r["政策"] == "nanchang-electronic-information-2023"
+               and r["企业名称"].startswith("洪城"))
+    assert (row["si_led_sales"], row["si_led_sales_状态"]) == ("10000000.00", "capped")
+
+
+def test_an_errors_file_named_xlsx_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.csv"),
+                                   "--errors", "bad_rows.xlsx"])
+    assert res.exit_code == 2
+    assert "--errors bad_rows.xlsx: the errors file is CSV; expected a name ending in .csv, e.g. --errors " \
+           "bad_rows.csv" in res.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_failed_write_names_the_users_file_not_the_temporary_one(catalog, tmp_path, monkeypatch):
+    real = os.replace
+
+    def refuse(src, dst):  # a read-only file on Windows, an immutable one, a directory one may not write in
+        if str(dst).endswith("o.csv"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(src), None, str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(InputError) as exc:
+        run_batch(Path("samples/companies.csv"), tmp_path / "o.csv", catalog)
+    assert str(exc.value) == f"{tmp_path / 'o.csv'}: cannot write: Permission denied"
+    assert list(tmp_path.iterdir()) == []  # and the temporary file is gone
