@@ -35,7 +35,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import csvio, explain
 from . import fields as F
@@ -114,10 +114,16 @@ class XlsxSource:
             raise InputError(f"reading .xlsx needs openpyxl: {INSTALL_HINT}", Location(file=str(path))) from None
         import zipfile
 
+        from openpyxl.utils.exceptions import InvalidFileException
+
         self.path = path
+        self._files: list[BinaryIO] = []
         try:
-            self.book = load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            # from an open file: openpyxl refuses a name without an Excel suffix (standard input is read from a
+            # temporary '.part' file, a workbook may be saved as 'clients' or 'clients.xlsx.bak')
+            self.book = load_workbook(self._open(), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+            self._close_files()
             raise InputError(f"not a readable .xlsx workbook ({exc}); save it from Excel as 'Excel 工作簿 (*.xlsx)' "
                              f"or as CSV", Location(file=str(path))) from None
         names = self.book.sheetnames
@@ -145,7 +151,7 @@ class XlsxSource:
             self.recalc = _asks_recalculation(self.book)
             from openpyxl import load_workbook as _load
 
-            self.formula_book = _load(path, read_only=True, data_only=False)
+            self.formula_book = _load(self._open(), read_only=True, data_only=False)
             self.formulas = self.formula_book[self.sheet].iter_rows()
             next(self.formulas, None)
         try:
@@ -240,10 +246,21 @@ class XlsxSource:
                     f"or replace the formula by its value")
         return None
 
+    def _open(self) -> BinaryIO:
+        f = open(self.path, "rb")  # noqa: SIM115 - kept open with the workbook, closed in close()
+        self._files.append(f)
+        return f
+
+    def _close_files(self) -> None:
+        for f in self._files:
+            f.close()
+        self._files.clear()
+
     def close(self) -> None:
         self.book.close()
         if self.formulas is not None:
             self.formula_book.close()
+        self._close_files()
 
 
 def _beyond_units(value: object) -> bool:

@@ -229,3 +229,19 @@ def test_a_failed_write_names_the_users_file_not_the_temporary_one(catalog, tmp_
         run_batch(Path("samples/companies.csv"), tmp_path / "o.csv", catalog)
     assert str(exc.value) == f"{tmp_path / 'o.csv'}: cannot write: Permission denied"
     assert list(tmp_path.iterdir()) == []  # and the temporary file is gone
+
+
+def test_a_workbook_without_an_excel_suffix_or_from_standard_input_is_read(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)
+    wb.active.append(company("甲公司"))
+    wb.save(tmp_path / "clients")  # known by its zip magic; openpyxl itself refuses such a name (a traceback)
+    report = run_batch(tmp_path / "clients", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 0)
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}
+    # batch - < clients.xlsx: standard input is copied to a temporary '.part' file first
+    res = CliRunner().invoke(app, ["batch", "-", "-o", str(tmp_path / "s.csv"), "-q"],
+                             input=(tmp_path / "clients").read_bytes())
+    assert res.exit_code == 0, res.output
+    assert settlement_of(tmp_path / "s.csv") == {"甲公司": "6172.84"}
