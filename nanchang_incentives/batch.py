@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import signal
 import stat
@@ -689,6 +690,22 @@ class AtomicFile:
                 self.tmp.unlink(missing_ok=True)
 
 
+_PART = re.compile(r"\.(.+)\.[^.]+\.part")
+
+
+def _named_file(filename: object, default: Path) -> str:
+    """The file the user named, for an OSError on it or on its temporary ``.NAME.xxxx.part`` (never shown).
+
+    >>> _named_file("out/.results.csv.k2j4l1.part", Path("x")), _named_file(None, Path("r.csv"))
+    ('out/results.csv', 'r.csv')
+    """
+    if not filename:
+        return str(default)
+    path = Path(os.fsdecode(filename)) if isinstance(filename, (str, bytes)) else Path(str(filename))
+    m = _PART.fullmatch(path.name)
+    return str(path.with_name(m.group(1))) if m else str(path)
+
+
 def _fsync_dir(path: Path) -> None:
     """The rename itself reaches the disk (POSIX: fsync the directory)."""
     try:
@@ -1123,8 +1140,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     t.commit()
                 targets.clear()
         except OSError as exc:  # a full disk, a read-only directory, …: a message, not a traceback
-            raise InputError(f"cannot write: {exc.strerror or exc}", Location(file=exc.filename or str(dst))) \
-                from None
+            raise InputError(f"cannot write: {exc.strerror or exc}",
+                             Location(file=_named_file(exc.filename2 or exc.filename, dst))) from None
         finally:
             for t in targets:
                 t.discard()

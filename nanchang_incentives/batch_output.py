@@ -244,7 +244,8 @@ class Output:
     def headings(self) -> list[str]:
         """The header row as shown: the column names, or their Chinese names with --lang zh (营业收入 …)."""
         lang = F.Lang(self.options.lang)
-        return [self.catalog.registry.label(c, lang) for c in self.header_columns()]
+        clauses = set(self.clause_ids)  # a clause keeps its id, also where a field has the same name (si_led_sales)
+        return [c if c in clauses else self.catalog.registry.label(c, lang) for c in self.header_columns()]
 
     def header(self) -> bytes:
         if self.json:  # JSON keys never change

@@ -24,7 +24,7 @@ from .csvio import Cells, RowProblem, SkippedRow, SkipReason
 from .errors import InputError, Location
 from .money import MAX_COUNT, MAX_UNITS
 from .policy import Catalog
-from .profile import Column, ListColumn, Table, TagColumn, TextColumn, parse_values
+from .profile import Column, ListColumn, ProfileProblems, Table, TagColumn, TextColumn, parse_values
 
 NUMERIC_WIDTH = 32  # cells longer than this are never plain numbers
 
@@ -44,27 +44,41 @@ class Header:
 
 
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
-    """Every column must be a profile field (did-you-mean for typos), once."""
+    """Every column must be a profile field (did-you-mean for typos), once; every problem is reported at once."""
     out: list[F.Field] = []
     seen: dict[str, str] = {}  # field -> the header name it was given by
+    problems: list[InputError] = []
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
         raise InputError(f"the header is one column {names[0][:60]!r}: batch reads comma-separated files "
                          f"(save from Excel as CSV, not as text with ';' or tabs)", Location(file=path, line=1))
+    filled = [name for name in names if name]
+    if len(filled) == 1 and catalog.registry.resolve(filled[0]) is None and not catalog.registry.suggest(filled[0]):
+        # 2024年度申报企业清单 above the header (a typo of a field gets its did-you-mean below instead)
+        raise InputError(f"the first line holds only {filled[0][:60]!r}, which looks like a title: the first line "
+                         f"must name the columns (企业名称,所在地,年度,… or name,jurisdiction,year,…); delete the "
+                         f"lines above the header", Location(file=path, line=1, field=filled[0][:60]))
     for j, name in enumerate(names):
         loc = Location(file=path, line=1, field=name or f"column {j + 1}")
         if not name:
-            raise InputError(f"column {j + 1} of the header has no name; every column must be a profile field "
-                             f"(name, jurisdiction, year, revenue, …)", loc)
+            problems.append(InputError(f"column {j + 1} of the header has no name; every column must be a profile "
+                                       f"field (name, jurisdiction, year, revenue, …)", loc))
+            continue
         field = catalog.registry.resolve(name)  # a field's name or any alias of it (营业收入 -> revenue)
         if field is None:
-            raise InputError(f"unknown column{catalog.registry.suggest(name)}: every column must be a profile "
-                             f"field; see the field reference in the README", loc)
+            problems.append(InputError(f"unknown column{catalog.registry.suggest(name)}: every column must be a "
+                                       f"profile field; see the field reference in the README", loc))
+            continue
         if field in seen:
             twice = "the column appears twice in the header" if seen[field] == name else \
                 f"{field} is given twice: as column {seen[field]!r} and as column {name!r}; keep one"
-            raise InputError(twice, loc)
+            problems.append(InputError(twice, loc))
+            continue
         seen[field] = name
         out.append(catalog.registry[field])
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ProfileProblems(problems, Location(file=path, line=1))
     return Header(tuple(f.name for f in out), tuple(out))
 
 

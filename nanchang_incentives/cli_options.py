@@ -110,6 +110,24 @@ def parse_jobs(value: str | int) -> int:
                            f"to 256, e.g. --jobs 2")
 
 
+#: suffixes whose programs would misread the errors file, which is always CSV
+NOT_CSV_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson", ".json")
+
+
+def parse_errors_path(value: Any) -> Path:
+    """``--errors FILE``: the errors file is CSV, so a name that promises another format (``bad.xlsx``, which
+    Excel would refuse to open) is a usage error.
+
+    >>> parse_errors_path("bad_rows.csv")
+    PosixPath('bad_rows.csv')
+    """
+    path = Path(value)
+    if path.suffix.lower() in NOT_CSV_SUFFIXES:
+        raise OptionValueError(f"--errors {visible(str(value))}: the errors file is CSV; expected a name ending "
+                               f"in .csv, e.g. --errors {visible(path.stem or 'bad_rows')}.csv")
+    return path
+
+
 def parse_encoding(value: str) -> str:
     """An --encoding value: a text encoding Python knows in which commas and line breaks are single bytes."""
     try:

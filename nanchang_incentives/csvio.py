@@ -191,8 +191,10 @@ def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]
     except UnicodeDecodeError:
         raise InputError(f"the header line is not {enc.label} text; {ENCODING_HELP}", Location(file=str(path))) \
             from None
-    names = next(csv.reader([text.rstrip("\r\n")]), [])
-    return [n.strip() for n in names], enc.bom + len(line)
+    names = [n.strip() for n in next(csv.reader([text.rstrip("\r\n")]), [])]
+    while len(names) > 1 and not names[-1]:  # Excel's empty columns right of the data (",,,"), as in an .xlsx
+        names.pop()
+    return names, enc.bom + len(line)
 
 
 #: a record (one row, with the line breaks inside its quoted cells) longer than this is a quote left open

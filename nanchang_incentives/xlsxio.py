@@ -35,7 +35,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import csvio, explain
 from . import fields as F
@@ -114,15 +114,22 @@ class XlsxSource:
             raise InputError(f"reading .xlsx needs openpyxl: {INSTALL_HINT}", Location(file=str(path))) from None
         import zipfile
 
+        from openpyxl.utils.exceptions import InvalidFileException
+
         self.path = path
+        self._files: list[BinaryIO] = []
         try:
-            self.book = load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            # from an open file: openpyxl refuses a name without an Excel suffix (standard input is read from a
+            # temporary '.part' file, a workbook may be saved as 'clients' or 'clients.xlsx.bak')
+            self.book = load_workbook(self._open(), read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+            self._close_files()
             raise InputError(f"not a readable .xlsx workbook ({exc}); save it from Excel as 'Excel 工作簿 (*.xlsx)' "
                              f"or as CSV", Location(file=str(path))) from None
         names = self.book.sheetnames
-        if sheet is None:
-            self.ws = self.book.worksheets[0]
+        if sheet is None:  # the first sheet Excel shows: a hidden one (a lookup table, a template) is not it
+            self.ws = next((ws for ws in self.book.worksheets if ws.sheet_state == "visible"),
+                           self.book.worksheets[0])
         elif sheet in names:
             self.ws = self.book[sheet]
         else:
@@ -134,6 +141,19 @@ class XlsxSource:
                              Location(file=str(path), field="--sheet"))
         self.sheet = self.ws.title
         self.rows = self.ws.iter_rows()
+        # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
+        # openpyxl); a workbook that asks to be recalculated on opening (fullCalcOnLoad: XlsxWriter, openpyxl)
+        # was never calculated by a spreadsheet, so its saved results (XlsxWriter writes 0) are not the figures.
+        # Only a sheet that has formulas is read a second time, for them.
+        self.formulas: Iterator[tuple] | None = None
+        self.recalc = False
+        if _has_formulas(self.book, self.ws):
+            self.recalc = _asks_recalculation(self.book)
+            from openpyxl import load_workbook as _load
+
+            self.formula_book = _load(self._open(), read_only=True, data_only=False)
+            self.formulas = self.formula_book[self.sheet].iter_rows()
+            next(self.formulas, None)
         try:
             head = next(self.rows)
         except StopIteration:
@@ -165,15 +185,33 @@ class XlsxSource:
             row = line - 1
             while len(texts) > k and not texts[-1]:
                 texts.pop()
-            inexact = next((j for j, c in enumerate(cells[:k]) if money[j] and _beyond_units(c.value)), None)
-            if not any(texts):
+            formulas = next(self.formulas, ()) if self.formulas is not None else ()
+            unsure = inexact = shown = None
+            if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
+                unsure = self._formula_problem(formulas, cells, texts, header)
+                inexact = next((j for j, c in enumerate(cells[:k]) if money[j] and _beyond_units(c.value)), None)
+                shown = next((j for j, c in enumerate(cells[:k]) if money[j] and isinstance(c.value, (int, float))
+                              and _unit_in_format(getattr(c, "number_format", None))), None)
+            if not any(texts) and unsure is None:
                 blank += 1
+            elif unsure is not None:
+                j, value, message = unsure
+                problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
             elif inexact is not None:
                 problems.append(csvio.RowProblem(
                     row, header.names[inexact], csvio._clip(texts[inexact]),
                     "the cell holds a number with more than 4 decimals (a result of floating-point arithmetic?); "
                     "amounts are exact to 1/10000 yuan: round it in the sheet (=ROUND(…,2)) or type the amount",
                     line, _name(texts, header)))
+            elif shown is not None:
+                fmt = str(getattr(cells[shown], "number_format", ""))
+                unit = _unit_in_format(fmt)
+                problems.append(csvio.RowProblem(
+                    row, header.names[shown], csvio._clip(texts[shown]),
+                    f"the cell holds the number {texts[shown]}, which its number format {fmt!r} shows in {unit}; "
+                    f"the stored number is what is read, and whether it is yuan or {unit} depends on the format: "
+                    f"type the amount with its unit as text (e.g. {texts[shown]}{unit}) or in yuan with a plain "
+                    f"number format", line, _name(texts, header)))
             elif len(texts) > k:
                 problems.append(csvio.RowProblem(row, "", csvio._clip(",".join(texts)),
                                                  f"the row has {len(texts)} cells, the header has {k} columns",
@@ -187,8 +225,42 @@ class XlsxSource:
         if len(good) or problems or blank:
             yield good.cells(k, problems, blank)
 
+    def _formula_problem(self, formulas: Sequence, cells: Sequence, texts: Sequence[str],
+                         header: Header) -> tuple[int, str, str] | None:
+        """(column, formula, message) for the first cell of the row whose formula has no trustworthy result."""
+        for j, fc in enumerate(formulas[:len(header.names)]):
+            formula = fc.value
+            if not (getattr(fc, "data_type", None) == "f" and isinstance(formula, str)):
+                continue
+            value = cells[j].value if j < len(cells) else None
+            if value is None:
+                return j, csvio._clip(formula), (
+                    f"the cell holds the formula {csvio._clip(formula, 60)} but no saved result (the workbook was "
+                    f"written by a program that does not calculate formulas): open it in Excel or WPS and save it, "
+                    f"or replace the formula by its value")
+            if self.recalc:
+                return j, csvio._clip(formula), (
+                    f"the cell holds the formula {csvio._clip(formula, 60)}, whose saved result ({texts[j]!r}) no "
+                    f"spreadsheet has calculated (the workbook asks to be recalculated when it is opened: it was "
+                    f"written by a program, e.g. XlsxWriter, which saves 0): open it in Excel or WPS and save it, "
+                    f"or replace the formula by its value")
+        return None
+
+    def _open(self) -> BinaryIO:
+        f = open(self.path, "rb")  # noqa: SIM115 - kept open with the workbook, closed in close()
+        self._files.append(f)
+        return f
+
+    def _close_files(self) -> None:
+        for f in self._files:
+            f.close()
+        self._files.clear()
+
     def close(self) -> None:
         self.book.close()
+        if self.formulas is not None:
+            self.formula_book.close()
+        self._close_files()
 
 
 def _beyond_units(value: object) -> bool:
@@ -197,6 +269,63 @@ def _beyond_units(value: object) -> bool:
         return False
     exponent = Decimal(repr(value)).normalize().as_tuple().exponent
     return isinstance(exponent, int) and exponent < -4
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+_FORMAT_UNITS = ("百万", "万", "亿", "千")
+
+
+def _has_formulas(book: object, ws: object) -> bool:
+    """Whether the sheet's XML holds a formula (``<f>``): one linear scan of the decompressed part."""
+    archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
+    if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas
+        return True
+    tail = b""
+    with archive.open(part) as f:
+        while chunk := f.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+_FULL_CALC = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=[\"'](?:1|true)[\"']")
+
+
+def _asks_recalculation(book: object) -> bool:
+    """Whether workbook.xml asks for a full calculation on opening (``fullCalcOnLoad``), as files written by
+    XlsxWriter and openpyxl do and files saved by Excel, WPS or LibreOffice do not (openpyxl's own reading
+    of the attribute defaults to true, so the XML is read here)."""
+    archive = getattr(book, "_archive", None)
+    if archive is None:  # pragma: no cover - another openpyxl
+        return False
+    try:
+        return bool(_FULL_CALC.search(archive.read("xl/workbook.xml")))
+    except KeyError:  # pragma: no cover - a workbook part under another name
+        return False
+
+
+def _unit_in_format(number_format: object) -> str | None:
+    """The unit a number format shows its number in (``0.00"万元"`` -> 万), or None.
+
+    >>> _unit_in_format('0.00"万元"'), _unit_in_format('#,##0.00'), _unit_in_format('#,##0.00"元"')
+    ('万', None, None)
+    """
+    if not isinstance(number_format, str):
+        return None
+    return next((u for u in _FORMAT_UNITS if u in number_format), None)
+
+
+def _totals_like(texts: Sequence[str], header: Header) -> bool:
+    """A spreadsheet's totals row (合计 … in the name, no year, no jurisdiction): batch skips it unread."""
+    name = _name(texts, header).lower()
+    if not any(word in name for word in csvio.TOTALS_WORDS):
+        return False
+    for col in ("year", "jurisdiction"):
+        j = header.index(col)
+        if j is not None and j < len(texts) and texts[j].strip():
+            return False
+    return True
 
 
 def _name(texts: Sequence[str], header: Header) -> str:

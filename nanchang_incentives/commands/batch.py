@@ -20,6 +20,7 @@ from ..cli_options import (
     Year,
     choice_option,
     parse_encoding,
+    parse_errors_path,
     parse_jobs,
     split_names,
 )
@@ -78,7 +79,8 @@ def batch(
         "--layout", allowed=list(Layout),
         help_="wide: a row per company and policy; long: a row per company and clause.")] = Layout.wide,
     errors: Annotated[Path | None, typer.Option(
-        metavar="FILE", help="Write every bad row (row, line, name, field, value, message) to this CSV.")] = None,
+        metavar="FILE", parser=parse_errors_path,
+        help="Write every bad row (row, line, name, field, value, message) to this CSV.")] = None,
     fmt: Annotated[BatchFormat | None, choice_option(
         "--format", "-f", allowed=list(BatchFormat),
         help_="Output file format (default: from the output's suffix, else csv).")] = None,

@@ -1,0 +1,247 @@
+"""batch on client lists as Excel, WPS and spreadsheet-writing programs leave them.
+
+Hidden sheets, formulas with no (or a never-calculated) saved result, amounts shown in 万 by a number
+format, empty columns right of the header, a title line above it, several header problems at once,
+Chinese headings that keep the clause ids, an errors file named .xlsx, a write failure.
+
+The companies claim Nanchang's settlement subsidy (三(二): 0.5% of ``settlement_sales``, listed
+company): 1,234,567 yuan gives 6,172.835, half-up 6,172.84.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives import api
+from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.cli import app
+from nanchang_incentives.errors import InputError
+
+HEADER = ["企业名称", "所在地", "年度", "行业", "上市公司", "业务结算销售收入", "销售收入", "新引入企业"]
+
+
+def company(name: str, settlement: object = 1234567, year: object = 2024) -> list[object]:
+    return [name, "南昌", year, "电子信息", "是", settlement, "100亿", "否"]
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return api.load()
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def settlement_of(path: Path) -> dict[str, str]:
+    return {r["name"]: r["settlement"] for r in read(path)}
+
+
+# ---------------------------------------------------------------- which sheet
+
+
+def test_a_hidden_first_sheet_is_not_the_one_read(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    lookup = wb.active
+    lookup.title = "代码表"
+    lookup.append(["代码", "城市"])
+    lookup.sheet_state = "hidden"
+    clients = wb.create_sheet("客户")
+    clients.append(HEADER)
+    clients.append(company("甲公司"))
+    wb.active = 1
+    wb.save(tmp_path / "c.xlsx")
+    report = run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 0) and "'客户'" in report.encoding
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}
+    # asked for by name, a hidden sheet is read
+    with pytest.raises(InputError, match="field '代码'"):
+        run_batch(tmp_path / "c.xlsx", tmp_path / "o2.csv", catalog, BatchOptions(sheet="代码表"))
+
+
+# ---------------------------------------------------------------- formulas
+
+
+def test_a_formula_with_no_saved_result_is_a_bad_row_naming_the_formula(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()  # openpyxl saves formulas without a result
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(company("甲公司", "=100*12345.67"))
+    ws.append(company("乙公司", year="=2020+4"))
+    ws.append(company("丙公司"))
+    ws.append(["合计", None, None, None, None, "=SUM(F2:F4)", 0.1 + 0.2, None])  # neither makes it a bad row
+    wb.save(tmp_path / "f.xlsx")
+    report = run_batch(tmp_path / "f.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.skipped_rows) == (1, 2, 1)  # the totals row stays skipped
+    a, b = report.problems
+    assert (a.row, a.line, a.name, a.field, a.value) == (1, 2, "甲公司", "settlement_sales", "=100*12345.67")
+    assert (b.row, b.line, b.name, b.field, b.value) == (2, 3, "乙公司", "year", "=2020+4")
+    assert a.message.startswith("the cell holds the formula =100*12345.67 but no saved result")
+    assert "open it in Excel or WPS and save it" in a.message
+    assert settlement_of(tmp_path / "o.csv") == {"丙公司": "6172.84"}
+
+
+def _xlsxwriter_book(path: Path) -> None:
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("客户")
+    ws.write_row(0, 0, HEADER)
+    ws.write_row(1, 0, company("甲公司"))
+    ws.write_formula(1, 5, "=100*12345.67")  # XlsxWriter saves the result 0
+    ws.write_row(2, 0, company("乙公司"))
+    ws.write_formula(2, 5, "=100*12345.67", None, 1234567)
+    ws.write_row(3, 0, company("丙公司"))
+    wb.close()
+
+
+def test_formulas_no_spreadsheet_calculated_are_bad_rows_not_zeros(catalog, tmp_path):
+    _xlsxwriter_book(tmp_path / "w.xlsx")  # the workbook asks to be recalculated on opening (fullCalcOnLoad)
+    report = run_batch(tmp_path / "w.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 2)
+    assert [(p.line, p.field, p.value) for p in report.problems] == [
+        (2, "settlement_sales", "=100*12345.67"), (3, "settlement_sales", "=100*12345.67")]
+    assert "whose saved result ('0') no spreadsheet has calculated" in report.problems[0].message
+    assert settlement_of(tmp_path / "o.csv") == {"丙公司": "6172.84"}
+
+
+def test_the_saved_results_of_a_workbook_excel_has_calculated_are_read(catalog, tmp_path):
+    _xlsxwriter_book(tmp_path / "w.xlsx")
+    # as Excel saves it: no request to recalculate on opening (and every result calculated; row 1's is fixed here)
+    with zipfile.ZipFile(tmp_path / "w.xlsx") as z, zipfile.ZipFile(tmp_path / "e.xlsx", "w") as out:
+        for item in z.infolist():
+            data = z.read(item)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b' fullCalcOnLoad="1"', b"")
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>100*12345.67</f><v>0</v>", b"<f>100*12345.67</f><v>1234567</v>")
+            out.writestr(item, data)
+    report = run_batch(tmp_path / "e.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (3, 0)
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84", "乙公司": "6172.84", "丙公司": "6172.84"}
+
+
+# ---------------------------------------------------------------- number formats
+
+
+def test_a_money_cell_shown_in_wan_by_its_number_format_is_a_bad_row(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(company("甲公司", 123.4567))  # shown as 123.4567万元: the CSV export says 1,234,567 yuan
+    ws["F2"].number_format = '0.0000"万元"'
+    ws.append(company("乙公司", 1234567))
+    ws["F3"].number_format = '#,##0.00"元"'  # yuan: read as it is
+    wb.save(tmp_path / "u.xlsx")
+    report = run_batch(tmp_path / "u.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.row, p.line, p.name, p.field, p.value) == (1, 2, "甲公司", "settlement_sales", "123.4567")
+    assert "number format '0.0000\"万元\"' shows in 万" in p.message and "(e.g. 123.4567万)" in p.message
+    assert settlement_of(tmp_path / "o.csv") == {"乙公司": "6172.84"}
+
+
+# ---------------------------------------------------------------- the header line
+
+
+ROW = "甲公司,南昌,2024,电子信息,是,1234567,100亿,否"
+
+
+def test_empty_columns_right_of_the_header_are_ignored_as_in_an_xlsx(catalog, tmp_path):
+    src = tmp_path / "t.csv"  # Excel saves the empty (formatted) columns right of the data
+    src.write_bytes((",".join(HEADER) + ",,,\r\n" + ROW + ",,,\r\n" + ROW.replace("甲", "乙") + ",,备注,\r\n"
+                     + ",,,,,,,,,,,\r\n").encode("gbk"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.blank_rows) == (1, 1, 1)
+    [p] = report.problems
+    assert (p.row, p.line, p.name, p.message) == (2, 3, "乙公司", "the row has 11 cells, the header has 8 columns")
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}
+
+
+def test_every_header_problem_is_reported_at_once(catalog, tmp_path):
+    src = tmp_path / "h.csv"
+    src.write_text("序号,企业名称,所在地,年度,营业收入,营业收入,,备注\n1,甲,南昌,2024,1亿,1亿,,x\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    text = str(exc.value)
+    assert text.startswith(f"{src}:1: 4 problems; fix them all before running again:")
+    for part in ("field '序号': unknown column", "field '营业收入': the column appears twice",
+                 "field 'column 7': column 7 of the header has no name", "field '备注': unknown column"):
+        assert part in text
+
+
+def test_a_title_line_above_the_header_gets_advice(catalog, tmp_path):
+    src = tmp_path / "title.csv"
+    src.write_bytes(("2024年度申报企业清单,,,,,,,\r\n" + ",".join(HEADER) + "\r\n" + ROW + "\r\n").encode("gbk"))
+    with pytest.raises(InputError, match=r"title.csv:1, field '2024年度申报企业清单': the first line holds only "
+                                         r"'2024年度申报企业清单', which looks like a title: .*delete the lines above"):
+        run_batch(src, tmp_path / "o.csv", catalog)
+    typo = tmp_path / "typo.csv"  # one column that is a typo of a field: the did-you-mean, not the title advice
+    typo.write_text("nmae\nx\n", encoding="utf-8")
+    with pytest.raises(InputError, match='unknown column \\(did you mean "name"\\?\\)'):
+        run_batch(typo, tmp_path / "o.csv", catalog)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def test_lang_zh_headings_keep_every_clause_id(catalog, tmp_path):
+    out = tmp_path / "zh.csv"
+    run_batch(Path("samples/zh/companies.csv"), out, catalog, BatchOptions(lang="zh"))
+    header = next(csv.reader(out.open(encoding="utf-8-sig")))
+    # the clause si_led_sales has the name of a field (硅衬底LED销售额): its column is still the clause
+    assert "si_led_sales" in header and "硅衬底LED销售额" not in header
+    assert header[:10] == ["行号", "企业名称", "提示", "政策", "年度", "合计", "确定金额合计", "最高金额合计",
+                           "确定金额合计（至多）", "企业年度上限"]
+    row = next(r for r in read(out) if r["政策"] == "nanchang-electronic-information-2023"
+               and r["企业名称"].startswith("洪城"))
+    assert (row["si_led_sales"], row["si_led_sales_状态"]) == ("10000000.00", "capped")
+
+
+def test_an_errors_file_named_xlsx_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.csv"),
+                                   "--errors", "bad_rows.xlsx"])
+    assert res.exit_code == 2
+    assert "--errors bad_rows.xlsx: the errors file is CSV; expected a name ending in .csv, e.g. --errors " \
+           "bad_rows.csv" in res.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_failed_write_names_the_users_file_not_the_temporary_one(catalog, tmp_path, monkeypatch):
+    real = os.replace
+
+    def refuse(src, dst):  # a read-only file on Windows, an immutable one, a directory one may not write in
+        if str(dst).endswith("o.csv"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(src), None, str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(InputError) as exc:
+        run_batch(Path("samples/companies.csv"), tmp_path / "o.csv", catalog)
+    assert str(exc.value) == f"{tmp_path / 'o.csv'}: cannot write: Permission denied"
+    assert list(tmp_path.iterdir()) == []  # and the temporary file is gone
+
+
+def test_a_workbook_without_an_excel_suffix_or_from_standard_input_is_read(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)
+    wb.active.append(company("甲公司"))
+    wb.save(tmp_path / "clients")  # known by its zip magic; openpyxl itself refuses such a name (a traceback)
+    report = run_batch(tmp_path / "clients", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 0)
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}
+    # batch - < clients.xlsx: standard input is copied to a temporary '.part' file first
+    res = CliRunner().invoke(app, ["batch", "-", "-o", str(tmp_path / "s.csv"), "-q"],
+                             input=(tmp_path / "clients").read_bytes())
+    assert res.exit_code == 0, res.output
+    assert settlement_of(tmp_path / "s.csv") == {"甲公司": "6172.84"}
