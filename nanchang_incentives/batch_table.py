@@ -21,7 +21,7 @@ import numpy as np
 from . import csvio
 from . import fields as F
 from .csvio import Cells, RowProblem, SkippedRow, SkipReason
-from .errors import InputError, Location
+from .errors import InputError, Location, raise_unheld
 from .money import MAX_COUNT, MAX_UNITS
 from .policy import Catalog
 from .profile import Column, ListColumn, ProfileProblems, Table, TagColumn, TextColumn, parse_values
@@ -76,7 +76,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         seen[field] = name
         out.append(catalog.registry[field])
     if len(problems) == 1:
-        raise problems[0]
+        raise_unheld(problems.pop())
     if problems:
         raise ProfileProblems(problems, Location(file=path, line=1))
     return Header(tuple(f.name for f in out), tuple(out))

@@ -9,6 +9,7 @@ The CLI turns them into exit code 1 and never prints a traceback for them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 
 class IncentivesError(Exception):
@@ -39,6 +40,22 @@ class Location:
         if self.field:
             parts.append(f"field {self.field!r}")
         return ", ".join(parts)
+
+
+def raise_unheld(error: BaseException) -> NoReturn:
+    """Raise ``error`` with no frame on the way holding it (pass it as an expression, not a variable).
+
+    An exception kept in a local of a frame its traceback passes through
+    (``problems = [...]; raise problems[0]``) makes a reference cycle: the
+    frame, and through ``f_back`` every caller's frame with its locals, stay
+    alive after the exception is handled until a full garbage collection.  In
+    ``batch`` that kept a whole block's columns (~25 MB) alive per bad cell,
+    and the process grew to 230 MB.
+    """
+    try:
+        raise error
+    finally:
+        del error
 
 
 class ValueProblem(IncentivesError):

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import fields as F
-from .errors import InputError, Location, ValueProblem
+from .errors import InputError, Location, ValueProblem, raise_unheld
 from .tomlio import TomlKind, read_toml
 
 
@@ -119,10 +119,9 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
             if not text.startswith("expected ") and "; expected " not in text and "(expected " not in text:
                 text += f" (expected {F.EXAMPLES[spec.type]})"
             problems.append(InputError(text, loc))
-    if len(problems) == 1:
-        raise problems[0]
-    if problems:
-        raise ProfileProblems(problems, Location(file=where.file if where else None, row=where.row if where else None))
+    if problems:  # (not kept in a local: see raise_unheld)
+        raise_unheld(problems.pop() if len(problems) == 1 else ProfileProblems(
+            problems, Location(file=where.file if where else None, row=where.row if where else None)))
     return values
 
 
