@@ -405,3 +405,20 @@ def test_explore_output_that_cannot_be_written_is_one_line_and_leaves_nothing(tm
     assert r.exit_code == 0, r.output
     assert len(out.read_text(encoding="utf-8").splitlines()) == 21
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "s.jsonl"]  # no temporary file left
+
+
+def test_what_if_json_validates_against_the_result_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "schema" / "result.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads(_run("calc", str(SI_LED), "--set", "rd_staff=99", "--format", "json").stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["results"] == doc["new"] and doc["results"][0]["total"] == "25339200.00"
+    assert doc["results"][0]["headroom"][0]["clause"] == "rd_center"
+    jsonschema.validate(dict(doc, results=doc["base"]), schema)
+    doc = json.loads(_run("compare", str(SI_LED), "--set", "年度=2025", "--cities", "南昌,北京", "--format",
+                          "json").stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["year"] == 2025 and [r["policy"] for r in doc["results"]] == \
+        ["nanchang-electronic-information-2023", "beijing-robotics-2023"]
+    assert [w["city"] for w in doc["what_if"]] == ["nanchang", "beijing"]

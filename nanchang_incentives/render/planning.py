@@ -227,11 +227,14 @@ def what_if_dict(w: WhatIf) -> dict:
     """JSON: both results (SPEC §8 form) and the per-clause delta."""
     from .json import document
 
-    return {"company": w.profile.name, "year": w.base[0].year if w.base else None,
+    new = document(w.changed.name, w.new[0].year, w.new)["results"] if w.new else []
+    # ``results`` is ``new``: the document is also the SPEC §8 object of the changed profile (the schema's
+    # required keys), so a script reading calc's JSON reads a what-if's the same way
+    return {"company": w.profile.name, "year": w.new[0].year if w.new else None, "results": new,
             "set": [{"field": s.field, "before": _typed_json(s.before, s.kind), "after": _typed_json(s.after, s.kind)}
                     for s in w.settings],
             "base": document(w.profile.name, w.base[0].year, w.base)["results"] if w.base else [],
-            "new": document(w.changed.name, w.new[0].year, w.new)["results"] if w.new else [],
+            "new": new,
             "delta": [policy_delta_dict(pd) for pd in w.deltas]}
 
 
