@@ -422,3 +422,21 @@ def test_what_if_json_validates_against_the_result_schema():
     assert doc["year"] == 2025 and [r["policy"] for r in doc["results"]] == \
         ["nanchang-electronic-information-2023", "beijing-robotics-2023"]
     assert [w["city"] for w in doc["what_if"]] == ["nanchang", "beijing"]
+
+
+def test_what_if_totals_and_sweep_axis_at_40_columns():
+    # the base / new / difference columns need 51 columns: at 40 each figure gets a line instead of wrapping out
+    # of its column; the sweep's axis ends (10,000,000.00 and 1,000,000,000.00) no longer run into one line
+    env = {"COLUMNS": "40", "NO_COLOR": "1"}
+    r = runner.invoke(app, ["calc", str(SI_LED), "--set", "rd_staff=92"], env=env)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    k = lines.index("total")
+    assert lines[k + 1:k + 4] == ["  base 35,339,200.00", "  new 25,339,200.00", "  difference -10,000,000.00"]
+    r = runner.invoke(app, ["explore", str(SMALL), "--vary", "sales_revenue=1000万..10亿"], env=env)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    assert lines[axis + 1].strip() == "10,000,000.00" and lines[axis + 2].strip() == "1,000,000,000.00"
+    assert all(len(line) <= 40 for line in lines[:axis + 3])
+    assert lines[axis + 2].rstrip().endswith("0") and len(lines[axis + 2].rstrip()) == len(lines[axis].rstrip())
