@@ -182,6 +182,14 @@ def what_if(profile: Profile, settings: Sequence[str] | dict[str, object], catal
 
     require_year(profile, options)
     changes = planning.parse_settings(settings, catalog.registry)
+    if "jurisdiction" in changes:
+        # the policies are chosen from the profile before the what-if: a new jurisdiction would change nothing
+        raise OptionError("--set jurisdiction: a what-if keeps the policies it started from (calc: the profile's "
+                          "jurisdiction or --policy; compare: each city); to see another city use incentives compare "
+                          "--cities NAME or calc --policy NAME", Location())
+    if "year" in changes and changes["year"] is None and options.year is None:
+        raise OptionError("--set year=: every company needs a year; give one (--set year=2025) or pass --year",
+                          Location())
     return planning.what_if(profile, changes, policies or policies_for(profile, catalog), catalog, options)
 
 

@@ -712,6 +712,8 @@ def cliff(c, field: str, kind: Kind, units_per: int) -> str:
     k = c.kind
     if k == K.CLAUSE_ON:
         what = f"at {at} {c.clause} becomes eligible" + (f" ({'; '.join(c.conditions)} now met)" if c.conditions else "")
+        if c.limit is not None:
+            what += f", already at its {limit} cap"
     elif k == K.CLAUSE_OFF:
         what = f"at {at} {c.clause} stops being eligible" + (
             f" ({'; '.join(c.conditions)} no longer met)" if c.conditions else "")

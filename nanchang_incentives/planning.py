@@ -970,6 +970,10 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
               found: Sequence[tuple[tuple, int]]) -> tuple[Cliff, ...]:
     if not found:
         return ()
+    # a clause that switches on already at its cap (or off from it) is one event, not two: the cap cliff goes
+    # and a clause switching on says it is at its cap
+    switches = {(key[0], key[2], at) for key, at in found if key[1] == "clause"}
+    found = [(key, at) for key, at in found if not (key[1] == "cap" and (key[0], key[2], at) in switches)]
     col = np.array([v for _, at in found for v in (at - 1, at)], dtype=np.int64)
     pts = run_points(profile, [axis], [col], policies, catalog, options)
     by_id = {run.policy.id: run for run in pts.runs}
@@ -1002,12 +1006,19 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
             on_b, on_a = sb in _ON, sa in _ON
             kind = (CliffKind.CLAUSE_ON if on_a and not on_b else CliffKind.CLAUSE_OFF if on_b and not on_a
                     else CliffKind.CLAUSE_MISSING)
+            at_cap = (kind == CliffKind.CLAUSE_ON and c.cap is not None
+                      and bool(cr.after_item_cap[j] >= c.cap // UNITS_PER_FEN))
             out.append(Cliff(kind, before=str(_status(sb)), after=str(_status(sa)), conditions=flipped,
+                             limit=c.cap // UNITS_PER_FEN if at_cap else None,  # type: ignore[operator]
                              **amounts, **common))  # type: ignore[arg-type]
         elif what == "cap":
+            # the clause's own amount after its cap, before the 就高不就低 group and the company cap: what the cap
+            # is about (an excluded or company-cut amount would not show it)
             reached = bool(cr.after_item_cap[j] >= c.cap // UNITS_PER_FEN)  # type: ignore[operator]
+            capped = {"clause": c.id, "amount_below": int(cr.after_clause_cap[i]),
+                      "amount_at": int(cr.after_clause_cap[j])}
             out.append(Cliff(CliffKind.CAP_REACHED if reached else CliffKind.CAP_LEFT,
-                             limit=c.cap // UNITS_PER_FEN, **amounts, **common))  # type: ignore[arg-type,operator]
+                             limit=c.cap // UNITS_PER_FEN, **capped, **common))  # type: ignore[arg-type,operator]
         else:
             items = _items_at_cap(run, key[2])
             assert items is not None

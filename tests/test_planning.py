@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nanchang_incentives import api, expr, planning
+from nanchang_incentives import api, explain, expr, planning
 from nanchang_incentives.cli import app
 from nanchang_incentives.planning import ChangeKind, CliffKind
 from nanchang_incentives.profile import Profile
@@ -94,6 +94,31 @@ def test_rd_center_rd_staff_threshold(catalog):
     c = _one(cliffs, CliffKind.CLAUSE_ON, "rd_center")
     assert (c.below, c.at) == (99, 100)
     assert (c.total_below, c.total_at) == (25_339_200 * FEN, 35_339_200 * FEN)
+
+
+def test_a_clause_switching_on_at_its_cap_is_one_cliff_not_two(catalog):
+    # rd_staff 100: rd_center becomes eligible with 2.6亿 × 15% = 39,000,000.00, at once at its 2000万 cap; the
+    # cap is not a second cliff "(0.00 one unit below)" with the same +10,000,000.00 jump
+    cliffs = _cliffs(catalog, SI_LED, "rd_staff=90..110")
+    assert [c.kind for c in cliffs] == [CliffKind.CLAUSE_ON, CliffKind.GROUP_WINNER]
+    on = cliffs[0]
+    assert (on.at, on.limit, on.amount_at) == (100, 20_000_000 * FEN, 20_000_000 * FEN)
+    axis = planning.parse_axis("rd_staff=90..110", 200, catalog.registry)
+    assert "at rd_staff = 100 rd_center becomes eligible (full-time R&D staff ≥ 100 now met), already at its " \
+           "20,000,000.00 cap: total 25,339,200.00 just below, 35,339,200.00 at it (+10,000,000.00)" in \
+           explain.cliff(on, axis.field, axis.kind, axis.denominator)
+
+
+def test_cap_cliff_names_the_clause_own_amount_under_a_binding_company_cap(catalog):
+    # the small firm with growth 1.3亿 − 2950万 ≥ 1亿: loan_interest = loans × 50% × 3.10% reaches its 200万 cap
+    # where 0.0155 x ≥ 1,999,999.995: x = 129,032,257.7420 (129,032,257.7419 gives 1,999,999.99); the company
+    # cap (5% × 31,844,478.20 = 1,592,223.91) binds throughout, so the total does not move, but the cliff says
+    # the clause's own 1,999,999.99 below, not its share after the company cap
+    cliffs = _cliffs(catalog, SMALL, "local_project_loans=1亿..2亿", revenue=1_3000_0000 * YUAN)
+    cap = _one(cliffs, CliffKind.CAP_REACHED, "loan_interest")
+    assert (cap.at, cap.below) == (129_032_257_7420, 129_032_257_7419)
+    assert (cap.amount_below, cap.amount_at, cap.limit) == (1_999_999_99, 2_000_000_00, 2_000_000_00)
+    assert cap.total_below == cap.total_at == 1_592_223_91
 
 
 def test_small_firm_company_cap_stops_binding_to_the_fen(catalog):
@@ -350,3 +375,68 @@ def test_explore_jsonl_and_bad_vary(tmp_path):
         r = _run("explore", str(SI_LED), "--vary", bad)
         assert r.exit_code == 2, bad
         assert "--vary" in r.stderr
+
+
+def test_set_year_removed_or_jurisdiction_is_a_usage_error_not_a_traceback():
+    for cmd in ("calc", "compare"):
+        r = _run(cmd, str(SI_LED), "--set", "year=")
+        assert r.exit_code == 2, r.output
+        assert r.stderr.strip() == "error: --set year=: every company needs a year; give one (--set year=2025) " \
+                                   "or pass --year"
+        # the policies are chosen before the what-if: a new jurisdiction would silently change nothing
+        r = _run(cmd, str(SI_LED), "--set", "所在地=武汉")
+        assert r.exit_code == 2, r.output
+        assert r.stderr.startswith("error: --set jurisdiction: a what-if keeps the policies it started from")
+        assert r.stderr.strip().count("\n") == 0
+    r = _run("calc", str(SI_LED), "--set", "year=", "--year", "2025")  # --year stands in
+    assert r.exit_code == 0, r.output
+
+
+def test_explore_output_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path):
+    for target, message in ((tmp_path / "missing" / "s.csv", "the directory"),
+                            (tmp_path / "d.csv", "not a regular file")):
+        if target.name == "d.csv":
+            target.mkdir()
+        r = _run("explore", str(SI_LED), "--vary", "rd_staff=90..110", "-o", str(target))
+        assert r.exit_code == 1, r.output
+        assert r.stderr.startswith(f"error: --output {target}: {message}") and r.stderr.count("\n") == 1
+    out = tmp_path / "s.jsonl"
+    r = _run("explore", str(SI_LED), "--vary", "rd_staff=90..110", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 21
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "s.jsonl"]  # no temporary file left
+
+
+def test_what_if_json_validates_against_the_result_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "schema" / "result.schema.json").read_text(encoding="utf-8"))
+    doc = json.loads(_run("calc", str(SI_LED), "--set", "rd_staff=99", "--format", "json").stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["results"] == doc["new"] and doc["results"][0]["total"] == "25339200.00"
+    assert doc["results"][0]["headroom"][0]["clause"] == "rd_center"
+    jsonschema.validate(dict(doc, results=doc["base"]), schema)
+    doc = json.loads(_run("compare", str(SI_LED), "--set", "年度=2025", "--cities", "南昌,北京", "--format",
+                          "json").stdout)
+    jsonschema.validate(doc, schema)
+    assert doc["year"] == 2025 and [r["policy"] for r in doc["results"]] == \
+        ["nanchang-electronic-information-2023", "beijing-robotics-2023"]
+    assert [w["city"] for w in doc["what_if"]] == ["nanchang", "beijing"]
+
+
+def test_what_if_totals_and_sweep_axis_at_40_columns():
+    # the base / new / difference columns need 51 columns: at 40 each figure gets a line instead of wrapping out
+    # of its column; the sweep's axis ends (10,000,000.00 and 1,000,000,000.00) no longer run into one line
+    env = {"COLUMNS": "40", "NO_COLOR": "1"}
+    r = runner.invoke(app, ["calc", str(SI_LED), "--set", "rd_staff=92"], env=env)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    k = lines.index("total")
+    assert lines[k + 1:k + 4] == ["  base 35,339,200.00", "  new 25,339,200.00", "  difference -10,000,000.00"]
+    r = runner.invoke(app, ["explore", str(SMALL), "--vary", "sales_revenue=1000万..10亿"], env=env)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    assert lines[axis + 1].strip() == "10,000,000.00" and lines[axis + 2].strip() == "1,000,000,000.00"
+    assert all(len(line) <= 40 for line in lines[:axis + 3])
+    assert lines[axis + 2].rstrip().endswith("0") and len(lines[axis + 2].rstrip()) == len(lines[axis].rstrip())

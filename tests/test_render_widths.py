@@ -73,6 +73,35 @@ def test_compare_golden(width: int) -> None:
     golden(f"compare-tri-city-{width}.txt", out)
 
 
+@pytest.mark.parametrize("width", (40, 50, 60, 70))
+@pytest.mark.parametrize("name", ("samples/multi-industry.toml", "tests/fixtures/compare/tri-city.toml"))
+def test_compare_narrow_shows_every_figure_uncut(name: str, width: int) -> None:
+    # below the width the side-by-side table needs, each city is a block; the bars shorten so the totals beside
+    # them stay whole; the top clauses and "what would unlock more" become blocks before an id or a figure splits
+    # (at 60 columns the table cropped "Caps that bit" and the bars' totals to "15,900,00…"; at 40 it split
+    # "1,500,000,000.00" over two lines)
+    profile = ROOT / name
+    out = run("compare", str(profile), width=width)
+    doc = json.loads(run("compare", str(profile), "--format", "json", width=width))
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert "…" not in out
+    flat = plain(out)
+    for res in doc["results"]:
+        top = sorted((c for c in res["clauses"] if c["amount"] != "0.00"), key=lambda c: -float(c["amount"]))[:5]
+        for figure in [res["total"], res["total_exact"], *(c["amount"] for c in top),
+                       *(cap["limit"] for cap in res["caps"] if cap.get("kind") != "company_annual")]:
+            if figure != "0.00":
+                assert re.search(rf"(?<![\d.]){re.escape(figure)}(?!\d)", flat), (res["policy"], figure, width)
+        for c in top:
+            assert re.search(rf"(?<![\w]){c['id']}(?![\w])", out), (c["id"], width)
+        for room in res["headroom"]:
+            for m in room.get("moves", []):
+                if isinstance(m["after"], str):
+                    assert re.search(rf"(?<![\d.]){re.escape(m['after'])}(?!\d)", flat), (m, width)
+    if "multi-industry" in name:
+        assert "  up to  4,000,000.00" in out or width >= 70  # the block: one figure a line, aligned
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_budget_view_golden(width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -11,9 +11,10 @@ import typer
 from .. import api
 from ..cli_options import Format, IgnoreValidity, Policies, PoliciesDir, Year, format_option, split_names
 from ..engine import Options
-from ..errors import Location, OptionError
+from ..errors import InputError, Location, OptionError
 from ..planning import DEFAULT_STEPS, MAX_POINTS
 from ..render import planning as views
+from ..text import visible
 from .common import guarded, terminal_of
 
 EXAMPLES = """Examples:
@@ -54,9 +55,8 @@ def explore(
     term = terminal_of(ctx)
 
     def run() -> None:
-        if output is not None and output.suffix.lower() not in (".csv", ".jsonl"):
-            raise OptionError(f"--output {output}: expected a .csv or .jsonl file, e.g. --output sweep.csv",
-                              Location())
+        if output is not None:
+            _check_output(output)
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
         chosen = api.resolve_policies(names, catalog) if names else None
@@ -64,7 +64,7 @@ def explore(
         sweep = api.explore(profile, vary, catalog, chosen, steps, Options(year=year, ignore_validity=ignore_validity))
         if output is not None:
             text = views.sweep_csv(sweep) if output.suffix.lower() == ".csv" else views.sweep_jsonl(sweep)
-            output.write_text(text, encoding="utf-8")
+            _write(output, text)
         if fmt == Format.json:
             term.write(json.dumps(views.sweep_dict(sweep), ensure_ascii=False, indent=2))
         elif fmt == Format.markdown:
@@ -75,3 +75,44 @@ def explore(
                 term.out.print(f"\n{sweep.points.n:,} points written to {output}")
 
     guarded(run, term)
+
+
+def _check_output(path: Path) -> None:
+    """Before any work: a .csv or .jsonl name, in a directory that exists, not something other than a file."""
+    import os
+    import stat
+
+    shown = visible(str(path))
+    if path.suffix.lower() not in (".csv", ".jsonl"):
+        raise OptionError(f"--output {shown}: expected a .csv or .jsonl file, e.g. --output sweep.csv", Location())
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"--output {shown}: the directory {visible(str(parent))} does not exist",
+                         Location())
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InputError(f"--output {shown}: cannot use it ({exc.strerror})",
+                         Location()) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(f"--output {shown}: not a regular file; explore writes a .csv or .jsonl file",
+                         Location())
+
+
+def _write(path: Path, text: str) -> None:
+    """All or nothing: a temporary file in the same directory, renamed over ``path`` once complete."""
+    from ..batch import AtomicFile
+
+    created: list = []
+    target = None
+    try:
+        target = AtomicFile(path, created)
+        target.write(text.encode("utf-8"))
+        target.commit()
+    except OSError as exc:
+        if target is not None:
+            target.discard()
+        raise InputError(f"--output {visible(str(path))}: cannot write it ({exc.strerror})",
+                         Location()) from None

@@ -57,9 +57,11 @@ def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Seq
     chosen = list(cities) or api.default_cities(catalog)
     found = [api.what_if(api.relocated(profile, city), list(settings), catalog, None, options) for city in chosen]
     if fmt == Format.json:
-        term.write(json.dumps({"company": profile.name, "cities": chosen,
-                               "what_if": [dict(views.what_if_dict(w), city=city) for w, city in zip(found, chosen)]},
-                              ensure_ascii=False, indent=2))
+        what_ifs = [dict(views.what_if_dict(w), city=city) for w, city in zip(found, chosen)]
+        # as compare's own JSON (SPEC §8: one ``results`` entry per city), for the changed profile
+        term.write(json.dumps({"company": profile.name, "year": what_ifs[0]["year"] if what_ifs else None,
+                               "results": [r for d in what_ifs for r in d["new"]], "cities": chosen,
+                               "what_if": what_ifs}, ensure_ascii=False, indent=2))
     elif fmt == Format.markdown:
         term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w) for w, city in zip(found, chosen)),
                    end="")

@@ -9,10 +9,13 @@ fields to add; clauses failed on a threshold with how far off the profile is).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -295,26 +298,65 @@ def summary_table(views: Sequence[CityView], width: int = 200) -> Table:
     return t
 
 
+def _fits(table: Table, console: Console, options: ConsoleOptions, need: Sequence[int]) -> bool:
+    """Whether Rich, laying ``table`` out for this width, gives every column at least ``need`` cells of content
+    (else it would split an id or a figure, or crop a column). Uses the layout Rich itself computes."""
+    room = options.max_width - table._extra_width
+    widths = table._calculate_column_widths(console, options.update_width(room))
+    return sum(widths) <= room and all(w - table._get_padding_width(k) >= n for k, (w, n) in enumerate(zip(widths, need)))
+
+
+def summary_blocks(views: Sequence[CityView]) -> list[Text]:
+    """The side-by-side summary for a narrow terminal: one block per city, every figure on a line of its own."""
+    out: list[Text] = [Text("Side by side", style="bold")]
+    for v in views:
+        head = Text(v.city, style="bold") + Text(f"  {v.policy_id}", style="dim")
+        note = _note(v)
+        if note:
+            head += Text(f"  {note}", style="bold red")
+        out.append(head)
+        cells = _money_cells(v)
+        w = max(len(x) for x in cells)
+        out += [Text(f"  {label:<6}{x.rjust(w)}") for label, x in zip(("total", "exact", "up to"), cells)]
+        out.append(Text(f"  granted {v.granted}"))
+        out.append(Text(f"  biggest clause: {biggest_text(v.biggest)}"))
+        caps = v.caps_bit or ("—",)
+        out.append(Text(f"  caps that bit: {caps[0]}"))
+        out += [Text(f"    {c}") for c in caps[1:]]
+    return out
+
+
 class _Summary:
-    """The summary table, laid out for the width it is rendered at."""
+    """The summary table, laid out for the width it is rendered at (blocks when the table cannot fit)."""
 
     def __init__(self, views: Sequence[CityView]):
         self.views = views
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield summary_table(self.views, options.max_width)
+        table = summary_table(self.views, options.max_width)
+        if _fits(table, console, options, [c.min_width or 1 for c in table.columns]):
+            yield table
+        else:
+            yield from summary_blocks(self.views)
 
 
-def bar_chart(views: Sequence[CityView]) -> Table:
-    """Horizontal bars of the totals: the exact part solid, the up-to part shaded."""
+def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
+    """Horizontal bars of the totals: the exact part solid, the up-to part shaded.
+
+    The bars are at most ``BAR_WIDTH`` long and shorter where the console is narrow, so that the totals
+    beside them are never cut; the labels wrap.
+    """
     largest = max((v.result.total for v in views), default=0)
     several = _several(views)
+    amount = max((len(format_fen_grouped(v.result.total)) for v in views), default=4)
+    label = max((len(_label(v, several)) for v in views), default=4)
+    bar_width = max(1, min(BAR_WIDTH, width - amount - min(label, max(8, width // 4)) - 2))
     t = Table.grid(padding=(0, 1))
-    t.add_column()
-    t.add_column(no_wrap=True)
-    t.add_column(justify="right")
+    t.add_column(overflow="fold")
+    t.add_column(no_wrap=True, min_width=min(bar_width, 6))
+    t.add_column(justify="right", no_wrap=True, min_width=amount)
     for v in views:
-        exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest)
+        exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest, bar_width)
         bar = Text(EXACT_BAR * exact, style="green") + Text(UP_TO_BAR * up_to, style="yellow")
         if not exact and not up_to:
             bar = Text("(none)", style="dim")
@@ -322,26 +364,65 @@ def bar_chart(views: Sequence[CityView]) -> Table:
     return t
 
 
-def _top_table(v: CityView) -> Table:
+class _Bars:
+    def __init__(self, views: Sequence[CityView]):
+        self.views = views
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield bar_chart(self.views, options.max_width)
+
+
+#: a run of characters that must not be split: anything but spaces and CJK (which may break between characters)
+_TOKEN = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+")
+
+
+def _longest_token(texts: Iterable[str]) -> int:
+    return max((cell_len(t) for text in texts for t in _TOKEN.findall(text)), default=1)
+
+
+class _Fitted:
+    """A table whose ids and figures never split; below the width that needs, one block per row instead."""
+
+    def __init__(self, table: Table, blocks: Sequence[RenderableType]):
+        self.table = table
+        self.blocks = blocks
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if _fits(self.table, console, options, [c.min_width or 1 for c in self.table.columns]):
+            yield self.table
+        else:
+            yield from self.blocks
+
+
+def _top_table(v: CityView) -> _Fitted:
+    rows = [(f"{c.id} ({c.title_zh})", c.source, str(c.status), str(c.basis), clause_amount(c, lines=True))
+            for c in v.top]
     t = Table(show_header=True, box=None, padding=(0, 1))
-    t.add_column("Clause", overflow="fold")
-    t.add_column("Source", overflow="fold")
-    t.add_column("Status", no_wrap=True)
-    t.add_column("Basis", no_wrap=True)
-    t.add_column("Amount", justify="right", no_wrap=True)
-    for c in v.top:
-        t.add_row(f"{c.id} ({c.title_zh})", c.source, c.status, c.basis, clause_amount(c, lines=True))
-    return t
+    t.add_column("Clause", overflow="fold", min_width=_longest_token(r[0] for r in rows))
+    t.add_column("Source", overflow="fold", min_width=min(4, _longest_token(r[1] for r in rows)))
+    t.add_column("Status", no_wrap=True, min_width=max(len("Status"), *(len(r[2]) for r in rows)))
+    t.add_column("Basis", no_wrap=True, min_width=max(len("Basis"), *(len(r[3]) for r in rows)))
+    t.add_column("Amount", justify="right", no_wrap=True,
+                 min_width=max(len("Amount"), *(len(line) for r in rows for line in r[4].splitlines())))
+    blocks: list[RenderableType] = []
+    for row, c in zip(rows, v.top):
+        t.add_row(*row)
+        blocks.append(Text(f" {c.id}  {row[2]}  {row[3]}  {clause_amount(c)}"))
+        blocks.append(Padding(Text(f"{c.title_zh} · {c.source}"), (0, 0, 0, 3)))
+    return _Fitted(t, blocks)
 
 
-def _unlock_table(items: Sequence[Unlock]) -> Table:
+def _unlock_table(items: Sequence[Unlock]) -> _Fitted:
     t = Table(show_header=False, box=None, padding=(0, 1))
-    t.add_column("Clause", overflow="fold")
-    t.add_column("Source", overflow="fold")
-    t.add_column("What", overflow="fold")
+    t.add_column("Clause", overflow="fold", min_width=max(len(u.clause) for u in items))
+    t.add_column("Source", overflow="fold", min_width=min(4, _longest_token(u.source for u in items)))
+    t.add_column("What", overflow="fold", min_width=_longest_token(u.text for u in items))
+    blocks: list[RenderableType] = []
     for u in items:
         t.add_row(u.clause, u.source, u.text)
-    return t
+        blocks.append(Text(f" {u.clause}  {u.source}"))
+        blocks.append(Padding(Text(u.text), (0, 0, 0, 3)))
+    return _Fitted(t, blocks)
 
 
 def renderables(comparison: Comparison) -> list[RenderableType]:
@@ -354,7 +435,7 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
              "(最高/不超过), not certain amounts.", style="dim"),
         _Summary(views),
         Text("Totals", style="bold"),
-        bar_chart(views),
+        _Bars(views),
         Text(f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", style="dim"),
     ]
     statements = [v.statement for v in views if v.statement]

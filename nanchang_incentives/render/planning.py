@@ -187,7 +187,33 @@ def what_if_renderables(w: WhatIf) -> list[Text]:
     return out
 
 
-def _totals(pd: PolicyDelta) -> list[Text]:
+class _Totals:
+    """The base / new / difference totals: aligned columns, or where they do not fit, one line per figure."""
+
+    def __init__(self, pd: PolicyDelta):
+        self.pd = pd
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = _totals_lines(self.pd)
+        if max(len(line.plain) for line in lines) <= options.max_width:
+            yield from lines
+            return
+        pd = self.pd
+        for label, b, a, d in (("exact", pd.before.total_exact, pd.after.total_exact, pd.diff_exact),
+                               ("up to", pd.before.total_up_to, pd.after.total_up_to,
+                                pd.after.total_up_to - pd.before.total_up_to),
+                               ("total", pd.before.total, pd.after.total, pd.diff)):
+            yield Text(label, style="bold" if label == "total" else "")
+            yield Text(f"  base {format_fen_grouped(b)}")
+            yield Text(f"  new {format_fen_grouped(a)}")
+            yield Text(f"  difference {explain.signed(d)}")
+
+
+def _totals(pd: PolicyDelta) -> list:
+    return [_Totals(pd)]
+
+
+def _totals_lines(pd: PolicyDelta) -> list[Text]:
     rows = [("", "base", "new", "difference"),
             ("exact", format_fen_grouped(pd.before.total_exact), format_fen_grouped(pd.after.total_exact),
              explain.signed(pd.diff_exact)),
@@ -227,11 +253,14 @@ def what_if_dict(w: WhatIf) -> dict:
     """JSON: both results (SPEC §8 form) and the per-clause delta."""
     from .json import document
 
-    return {"company": w.profile.name, "year": w.base[0].year if w.base else None,
+    new = document(w.changed.name, w.new[0].year, w.new)["results"] if w.new else []
+    # ``results`` is ``new``: the document is also the SPEC §8 object of the changed profile (the schema's
+    # required keys), so a script reading calc's JSON reads a what-if's the same way
+    return {"company": w.profile.name, "year": w.new[0].year if w.new else None, "results": new,
             "set": [{"field": s.field, "before": _typed_json(s.before, s.kind), "after": _typed_json(s.after, s.kind)}
                     for s in w.settings],
             "base": document(w.profile.name, w.base[0].year, w.base)["results"] if w.base else [],
-            "new": document(w.changed.name, w.new[0].year, w.new)["results"] if w.new else [],
+            "new": new,
             "delta": [policy_delta_dict(pd) for pd in w.deltas]}
 
 
@@ -299,8 +328,11 @@ class Chart:
         out.append(f"{_compact(0).rjust(label_w)} └{'─' * cols}")
         left = explain.value(axis.exact(int(xs[0])), axis.kind)
         right = explain.value(axis.exact(int(xs[-1])), axis.kind)
-        pad = max(1, cols - len(left) - len(right))
-        out.append(" " * (label_w + 2) + left + " " * pad + right)
+        if len(left) + 1 + len(right) <= cols:
+            out.append(" " * (label_w + 2) + left + " " * (cols - len(left) - len(right)) + right)
+        else:  # a narrow chart: each end of the axis on its own line, the right one under the axis's end
+            out.append(" " * (label_w + 2) + left)
+            out.append(" " * max(0, label_w + 2 + cols - len(right)) + right)
         out.append(" " * (label_w + 2) + f"{axis.field} →   {EXACT_MARK} exact   {UP_TO_MARK} up to (ceiling)")
         return out
 
