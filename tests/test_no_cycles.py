@@ -77,3 +77,14 @@ def test_a_batch_with_bad_cells_leaves_no_frames_behind(catalog, no_collector, t
         gc.set_debug(0)
         gc.garbage.clear()
     assert frames == []
+
+
+def test_the_batch_command_keeps_freed_memory_for_the_next_block_on_glibc():
+    """glibc's default returns each block's ~100 MB of arrays to the kernel and faults them in again for the
+    next block; the batch command fixes the mmap threshold instead (elsewhere it changes nothing)."""
+    import platform
+
+    from nanchang_incentives.batch import keep_freed_memory
+
+    on_glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_memory() is on_glibc
