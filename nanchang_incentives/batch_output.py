@@ -188,6 +188,25 @@ def _short_text(c, pol: Policy, status: int, year: int, missing: list[str], fail
 # ---------------------------------------------------------------- output rows
 
 
+def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a small-integer matrix: (an index of each, per row the number of its row).
+
+    Each row is hashed to one 64-bit integer (de-duplicated without a sort
+    when there are few, ``csvio.unique_inverse``) and the rows are compared
+    with their representative's, so a collision is never trusted.
+    """
+    h = np.zeros(len(key), dtype=np.uint64)
+    for j in range(key.shape[1]):
+        h = h * np.uint64(0x9E3779B97F4A7C15) ^ key[:, j].astype(np.uint64)
+    uh, inverse = csvio.unique_inverse(h)
+    first = csvio.some_index(inverse, len(uh))
+    if (key[first][inverse] == key).all():
+        return first, inverse
+    rows = np.ascontiguousarray(key).view(f"V{key.shape[1] * key.itemsize}").reshape(-1)  # pragma: no cover
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)  # pragma: no cover - a collision
+    return first, inverse.reshape(-1)  # pragma: no cover
+
+
 class Output:
     """Formats the evaluated chunks as CSV or JSON Lines bytes (both layouts)."""
 
@@ -355,8 +374,11 @@ class Output:
         m = len(crow)
         # plausibility warnings of each company (never errors): codes such as unit_slip:rd_expense+revenue
         codes = list(warnings) if warnings is not None else check_table(chunk.table, self.catalog.registry).codes()
-        vocab, warn = np.unique(np.array(codes or [""], dtype=object), return_inverse=True)
-        self._warn = (warn.reshape(-1).astype(np.int64), csvio.vocab_table(self._text([str(v) for v in vocab])))
+        index = {"": 0}  # each distinct code once, in order of appearance; most rows have none
+        warn = np.zeros(len(codes), dtype=np.int64)
+        for i in np.flatnonzero(np.array(codes, dtype=object) != "").tolist():
+            warn[i] = index.setdefault(codes[i], len(index))
+        self._warn = (warn, csvio.vocab_table(self._text(list(index))))
         src = np.empty(m, dtype=np.int64)  # the run each output line comes from
         at = np.empty(m, dtype=np.int64)  # and its row in that run
         runs = []
@@ -423,8 +445,7 @@ class Output:
             key = np.concatenate([r["status"][zr].astype(np.int16), r["year"][zr, None].astype(np.int16),
                                   r["cap"][zr, None].astype(np.int16), r["covered"][zr, None].astype(np.int16)],
                                  axis=1)
-            key = np.ascontiguousarray(key).view(f"V{key.shape[1] * 2}").reshape(-1)
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            first, inverse = _distinct_rows(key)
             table = self._tail(zr[first], r)
             items = np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1)
             zero_tail = items[inverse.reshape(-1)].view(np.uint8).reshape(len(zero), table.shape[1])
