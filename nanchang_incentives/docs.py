@@ -64,6 +64,9 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.COUNT, "scientific notation (exact, no suffix)", "1.5E+02", 150),
     InputForm(F.COUNT, "refused: a fraction of a thing", "3.5", None),
     InputForm(F.YEAR, "a year, also with 年", "2024年", 2024),
+    InputForm(F.YEAR, "a date (as Excel exports a date cell, or 2024-12-31, 2024年12月31日): its year, as a "
+              "date cell of an .xlsx", "2024/12/31", 2024),
+    InputForm(F.YEAR, "refused: a date that does not exist", "2024/2/30", None),
 )
 
 

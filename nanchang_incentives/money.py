@@ -242,15 +242,35 @@ def parse_count(value: object) -> int:
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
 
-def parse_year(value: object) -> int:
-    """A fiscal year, YEAR_MIN … YEAR_MAX (also "2024年", "２０２４").
+#: a whole date as Excel and WPS export a date cell to CSV (2024/12/31, 2024-12-31, 2024年12月31日, 2024.12.31)
+_DATE = re.compile(r"(\d{4})\s*([-/.年])\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 
-    >>> parse_year("2024年"), parse_year(2023)
-    (2024, 2023)
+
+def parse_year(value: object) -> int:
+    """A fiscal year, YEAR_MIN … YEAR_MAX (also "2024年", "２０２４", and a date: its year).
+
+    A date is read as its year, as a date cell of an .xlsx is, so that a
+    workbook and its CSV export (where Excel writes the cell as 2024/12/31)
+    give the same results; a date that does not exist is refused.
+
+    >>> parse_year("2024年"), parse_year(2023), parse_year("2024/12/31"), parse_year("2025年1月1日")
+    (2024, 2023, 2024, 2025)
     """
+    import datetime as dt
+
+    if isinstance(value, dt.date):  # a TOML date (datetimes are dates too)
+        value = value.year
     text = value
     if isinstance(value, str):
         text = normalize_number_text(value)
+        date = _DATE.fullmatch(text.strip())
+        if date:
+            try:
+                dt.date(int(date[1]), int(date[3]), int(date[4]))
+            except ValueError:
+                raise ValueProblem(f"{value!r} is not a date that exists; expected a fiscal year such as 2024 "
+                                   f"(a date is read as its year)") from None
+            text = date[1]
         text = text.removesuffix("年度").removesuffix("年")
         if not re.fullmatch(r"[+-]?\d+(\.0*)?", text.strip()):
             raise ValueProblem(f"{value!r} is not a number; expected a fiscal year such as 2024")
