@@ -593,9 +593,20 @@ def ceiling_fen(clause: Clause) -> tuple[int | None, str]:
         return clause.item_cap // UNITS_PER_FEN, clause.item_label
     if clause.fixed is not None and clause.base is None and not clause.items:
         return clause.fixed // UNITS_PER_FEN, ""
-    if clause.fixed is not None:
-        return clause.fixed // UNITS_PER_FEN, clause.base_label or clause.item_label
+    if clause.fixed is not None:  # a fixed sum per counted thing: "per project", not "per projects"
+        return clause.fixed // UNITS_PER_FEN, _one(clause.base_label) if clause.base_label else clause.item_label
     return None, ""
+
+
+def _one(label: str) -> str:
+    """The singular of a count's label ("projects" -> "project", "firms" -> "firm"); other labels unchanged.
+
+    >>> _one("projects"), _one("events"), _one("process"), _one("攻关投入")
+    ('project', 'event', 'process', '攻关投入')
+    """
+    if label.isascii() and label.isalpha() and label.endswith("s") and not label.endswith("ss"):
+        return label[:-1]
+    return label
 
 
 def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headroom:

@@ -105,7 +105,8 @@ def policy_tables(b: PolicyBudget, width: int) -> list[Table]:
 
 
 def policy_title(b: PolicyBudget) -> str:
-    return (f"{b.policy}: {b.companies:,} companies evaluated, {b.with_amount:,} with an amount, "
+    return (f"{b.policy}: {b.companies:,} compan{'y' if b.companies == 1 else 'ies'} evaluated, "
+            f"{b.with_amount:,} with an amount, "
             f"{b.company_cap_hits:,} cut by the company cap")
 
 
