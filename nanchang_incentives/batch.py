@@ -1150,11 +1150,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
                 report.warned_rows += res.warned_rows
-                if res.warnings and write_errors is not None:
-                    write_errors(res.warnings)
+                if write_errors is not None and (res.warnings or res.problems):  # in row order, as in the input
+                    write_errors(sorted([*res.problems, *res.warnings], key=lambda p: p.row))
                 if res.problems:
-                    if write_errors is not None:
-                        write_errors(res.problems)
                     room = BAD_ROW_PREVIEW - len(report.problems)
                     if room > 0:
                         report.problems.extend(res.problems[:room])

@@ -49,3 +49,19 @@ def test_a_clean_file_has_an_empty_warnings_column(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     docs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert all(d["warnings"] == "" for d in docs) and len(docs) == 7
+
+
+def test_the_errors_file_lists_warnings_and_bad_rows_in_row_order(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.csv"
+    lines = SLIP.splitlines()
+    # row 1: a plausibility warning; row 2: bad (not a number); row 3: another warning; row 4: fine
+    src.write_text("\n".join([lines[0], lines[1], "坏公司,nanchang,2024,electronic-information,abc,,,,,",
+                              lines[1].replace("滑点公司", "滑点二"), lines[2]]) + "\n", encoding="utf-8")
+    err = tmp_path / "err.csv"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "out.csv"), "--errors", str(err), "-q"])
+    assert res.exit_code == 1, res.output
+    rows = [(r["row"], r["name"], r["message"].startswith("warning: "))
+            for r in csv.DictReader(err.open(encoding="utf-8"))]
+    assert [r[0] for r in rows] == sorted((r[0] for r in rows), key=int)
+    assert {r[:2] for r in rows} == {("1", "滑点公司"), ("2", "坏公司"), ("3", "滑点二")}
+    assert [r[2] for r in rows if r[0] == "2"] == [False]
