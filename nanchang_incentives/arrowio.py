@@ -53,7 +53,7 @@ INSTALL_HINT = "pip install 'nanchang-incentives[parquet]'"
 PARQUET_MAGIC = b"PAR1"
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 ROWS_PER_BATCH = 10_000  # input rows read and evaluated at a time
-ROW_GROUP_ROWS = 32_768  # output rows per Parquet row group (a few blocks: bounds the memory they hold)
+ROW_GROUP_ROWS = 16_384  # output rows per Parquet row group (a block or two: bounds the memory the writer holds)
 AMOUNT_TYPE_TEXT = "decimal128(18, 2)"
 PANDAS_INDEX = "__index_level_"  # pandas writes its index as such a column: not a profile field, left out
 

@@ -81,6 +81,9 @@ class BatchOptions:
     bom: bool | None = None  # CSV output with a UTF-8 BOM; None: as the input (GBK or UTF-8 with BOM -> BOM)
     sheet: str | None = None  # the worksheet of an .xlsx input (default: the first)
     lang: str = "en"  # headings of the CSV/xlsx output: en, or zh (Chinese column names)
+    # the processes that compute keep freed memory for the next block (keep_freed_memory); the command sets
+    # it, the library leaves the caller's process alone
+    reuse_memory: bool = False
 
     @property
     def engine(self) -> Options:
@@ -513,6 +516,8 @@ def _worker_init(shared: _Shared, parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
     _SHARED = shared
     _SOURCE_FD = os.open(shared.source, os.O_RDONLY)
+    if shared.job.options.reuse_memory:
+        keep_freed_memory()
 
 
 class _Aborted(Exception):
@@ -553,6 +558,8 @@ def _results(blocks: Iterator[tuple[csvio.BlockRef, bytes]], source: Path, enc: 
     that file, in block order, so no data crosses a process boundary.
     """
     if jobs <= 1:
+        if job.options.reuse_memory:
+            keep_freed_memory()
         for ref, data in blocks:
             yield process_block(csvio.decode_block(ref, data, enc), job)
         return
@@ -890,9 +897,12 @@ def keep_freed_memory() -> bool:
     and zeroing for its ~100 MB of temporary arrays again: 20% of the CPU time
     of a 1M-row run, as system time.  With a fixed threshold of 32 MB and
     64 MB kept after a free, they are reused; the peak memory stays the
-    same (~100 MB per worker on the benchmark).  The batch command calls this
-    once, before the workers are forked (they inherit it); the library does
-    not, as it is a setting of the whole process.
+    same (~100 MB per worker on the benchmark).  `batch` calls this
+    once in each process that computes blocks (each worker, or the one
+    process), not in a parent that only hands out blocks and writes Parquet
+    (there it only kept ~12 MB more), and only with
+    ``BatchOptions.reuse_memory``, which the command sets: it is a setting of
+    the whole process, which a library call leaves alone.
     """
     import platform
 
@@ -1128,6 +1138,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 append_to = out.tmp
             results: Iterable[BlockResult]
             if sheet is not None:
+                if options.reuse_memory:
+                    keep_freed_memory()
                 results = (process_cells(cells, job) for cells in sheet.chunks(header))
             else:
                 assert f is not None and enc is not None

@@ -88,3 +88,19 @@ def test_the_batch_command_keeps_freed_memory_for_the_next_block_on_glibc():
 
     on_glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     assert keep_freed_memory() is on_glibc
+
+
+def test_only_the_command_tunes_the_allocator_of_the_process_that_computes(catalog, tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from nanchang_incentives import batch
+    from nanchang_incentives.cli import app
+
+    calls: list[int] = []
+    monkeypatch.setattr(batch, "keep_freed_memory", lambda: calls.append(1) or True)
+    run_batch("samples/companies.csv", tmp_path / "lib.csv", catalog)  # a library call: the caller's process
+    assert calls == []
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "cli.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert calls == [1]  # one process computed every block (a small file): tuned once
+    assert (tmp_path / "lib.csv").read_bytes() == (tmp_path / "cli.csv").read_bytes()

@@ -108,7 +108,7 @@ def batch(
     every good row is written, and the exit code is 1 if any row was bad.
     --quiet: no progress bar and no budget table (the counts and bad rows still go to stderr).
     """
-    from ..batch import BatchOptions, keep_freed_memory, run_batch  # here: `calc` does not import the batch machinery
+    from ..batch import BatchOptions, run_batch  # here, not at the top: `calc` does not import the batch machinery
     from ..render.budget import print_problems, print_report
 
     term = terminal_of(ctx, quiet)
@@ -119,8 +119,7 @@ def batch(
         ids = tuple(p.id for p in api.resolve_policies(names, catalog)) if names else ()
         options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
-                               jobs=jobs, bom=bom, sheet=sheet, lang=F.output_lang(lang).value)
-        keep_freed_memory()
+                               jobs=jobs, bom=bom, sheet=sheet, lang=F.output_lang(lang).value, reuse_memory=True)
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             with term.progress() as update:
