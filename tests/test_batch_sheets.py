@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nanchang_incentives import api
 from nanchang_incentives.batch import BatchOptions, run_batch
 from nanchang_incentives.cli import app
 from nanchang_incentives.errors import InputError
@@ -29,11 +28,6 @@ HEADER = ["企业名称", "所在地", "年度", "行业", "上市公司", "业�
 
 def company(name: str, settlement: object = 1234567, year: object = 2024) -> list[object]:
     return [name, "南昌", year, "电子信息", "是", settlement, "100亿", "否"]
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return api.load()
 
 
 def read(path: Path) -> list[dict[str, str]]:

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from nanchang_incentives import api
 from nanchang_incentives.batch import run_batch
 from nanchang_incentives.batch_table import bind_header
 from nanchang_incentives.errors import InputError
@@ -25,11 +24,6 @@ from nanchang_incentives.profile import parse_values
 
 class Marker:
     """Something in the caller's frame: it must go when the caller returns."""
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return api.load()
 
 
 @pytest.fixture
