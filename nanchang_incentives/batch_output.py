@@ -195,10 +195,7 @@ def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     when there are few, ``csvio.unique_inverse``) and the rows are compared
     with their representative's, so a collision is never trusted.
     """
-    h = np.zeros(len(key), dtype=np.uint64)
-    for j in range(key.shape[1]):
-        h = h * np.uint64(0x9E3779B97F4A7C15) ^ key[:, j].astype(np.uint64)
-    uh, inverse = csvio.unique_inverse(h)
+    uh, inverse = csvio.unique_inverse(csvio.row_hash(key))
     first = csvio.some_index(inverse, len(uh))
     if (key[first][inverse] == key).all():
         return first, inverse

@@ -732,6 +732,14 @@ def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inverse.reshape(-1)
 
 
+def row_hash(matrix: np.ndarray) -> np.ndarray:
+    """One 64-bit hash per row of an integer matrix (equal rows, equal hashes; a match must still be checked)."""
+    h = np.zeros(len(matrix), dtype=np.uint64)
+    for j in range(matrix.shape[1]):
+        h = h * np.uint64(0x9E3779B97F4A7C15) ^ matrix[:, j].astype(np.uint64, copy=False)
+    return h
+
+
 def some_index(inverse: np.ndarray, count: int) -> np.ndarray:
     """For each of ``count`` values, the index of one of its occurrences in ``inverse``."""
     where = np.zeros(count, dtype=np.int64)
@@ -761,11 +769,7 @@ def distinct(buf: np.ndarray, start: np.ndarray, length: np.ndarray) -> tuple[li
         return [int(k).to_bytes(8, "little").rstrip(b"\0") for k in ukeys.tolist()], inverse
     matrix = gather(buf, start, length, (w + 7) // 8 * 8)
     s = as_bytes(matrix)  # trailing zero bytes are not part of a numpy bytes value
-    words = matrix.view(np.uint64)
-    h = words[:, 0].copy()
-    for k in range(1, words.shape[1]):
-        h = h * np.uint64(0x9E3779B97F4A7C15) ^ words[:, k]
-    uh, inverse = unique_inverse(h)
+    uh, inverse = unique_inverse(row_hash(matrix.view(np.uint64)))
     reps = s[some_index(inverse, len(uh))]
     if (s == reps[inverse]).all():  # no two different cells share a hash
         return reps.tolist(), inverse
