@@ -58,6 +58,8 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.BOOL, "是 / 否", "否", False),
     InputForm(F.BOOL, "有 / 无", "有", True),
     InputForm(F.BOOL, "√ / ×", "×", False),
+    InputForm(F.BOOL, "对 / 错", "错", False),
+    InputForm(F.BOOL, "refused: a letter x (× for no in some sheets, a ticked box in others)", "x", None),
     InputForm(F.COUNT, "a whole number", "150", 150),
     InputForm(F.COUNT, "with 人 / 个 / 项 / 家 / 台 / 套", "150人", 150),
     InputForm(F.COUNT, "full-width digits", "１２项", 12),

@@ -177,8 +177,10 @@ def _bare_rate(value: object, number: Decimal) -> str:
 
 
 _TRUE = {"true", "1", "yes", "y", "是", "t", "√", "✓", "✔", "有", "对"}
-_FALSE = {"false", "0", "no", "n", "否", "f", "×", "✗", "✘", "x", "无", "没有"}
+_FALSE = {"false", "0", "no", "n", "否", "f", "×", "✗", "✘", "无", "没有", "错"}
 BOOL_FORMS = "true/false, 1/0, yes/no, 是/否, 有/无, √/×"
+#: a letter x means no where it stands for ×, and yes where it ticks a box: never guessed
+_AMBIGUOUS = {"x"}
 
 
 def parse_bool(value: object) -> bool:
@@ -197,6 +199,9 @@ def parse_bool(value: object) -> bool:
             return True
         if text in _FALSE:
             return False
+        if text in _AMBIGUOUS:
+            raise ValueProblem(f"{value!r} is ambiguous: a letter x stands for × (no) in some sheets and ticks a "
+                               f"box (yes) in others; write 是 or 否 (also √/×, true/false)")
     raise ValueProblem(f"expected true or false (also {BOOL_FORMS[len('true/false, '):]}), got {value!r}")
 
 
