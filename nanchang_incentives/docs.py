@@ -68,6 +68,7 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.YEAR, "a year, also with 年", "2024年", 2024),
     InputForm(F.YEAR, "a date (as Excel exports a date cell, or 2024-12-31, 2024年12月31日): its year, as a "
               "date cell of an .xlsx", "2024/12/31", 2024),
+    InputForm(F.YEAR, "a date with Excel's time of day", "2024/12/31 0:00", 2024),
     InputForm(F.YEAR, "refused: a date that does not exist", "2024/2/30", None),
 )
 

@@ -201,7 +201,7 @@ def parse_bool(value: object) -> bool:
             return False
         if text in _AMBIGUOUS:
             raise ValueProblem(f"{value!r} is ambiguous: a letter x stands for × (no) in some sheets and ticks a "
-                               f"box (yes) in others; write 是 or 否 (also √/×, true/false)")
+                               f"box (yes) in others; expected 是 or 否 (also √/×, true/false)")
     raise ValueProblem(f"expected true or false (also {BOOL_FORMS[len('true/false, '):]}), got {value!r}")
 
 
@@ -248,7 +248,8 @@ YEAR_MIN, YEAR_MAX = 1990, 2100
 
 
 #: a whole date as Excel and WPS export a date cell to CSV (2024/12/31, 2024-12-31, 2024年12月31日, 2024.12.31)
-_DATE = re.compile(r"(\d{4})\s*([-/.年])\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+#: (also with the time Excel adds to a date-time cell: 2024/12/31 0:00)
+_DATE = re.compile(r"(\d{4})\s*([-/.年])\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 
 
 def parse_year(value: object) -> int:
@@ -260,6 +261,8 @@ def parse_year(value: object) -> int:
 
     >>> parse_year("2024年"), parse_year(2023), parse_year("2024/12/31"), parse_year("2025年1月1日")
     (2024, 2023, 2024, 2025)
+    >>> parse_year("2024/12/31 0:00")
+    2024
     """
     import datetime as dt
 
@@ -267,8 +270,7 @@ def parse_year(value: object) -> int:
         value = value.year
     text = value
     if isinstance(value, str):
-        text = normalize_number_text(value)
-        date = _DATE.fullmatch(text.strip())
+        date = _DATE.fullmatch(value.translate(_FULL_WIDTH).strip())
         if date:
             try:
                 dt.date(int(date[1]), int(date[3]), int(date[4]))
@@ -276,6 +278,8 @@ def parse_year(value: object) -> int:
                 raise ValueProblem(f"{value!r} is not a date that exists; expected a fiscal year such as 2024 "
                                    f"(a date is read as its year)") from None
             text = date[1]
+        else:
+            text = normalize_number_text(value)
         text = text.removesuffix("年度").removesuffix("年")
         if not re.fullmatch(r"[+-]?\d+(\.0*)?", text.strip()):
             raise ValueProblem(f"{value!r} is not a number; expected a fiscal year such as 2024")

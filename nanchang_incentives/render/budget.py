@@ -122,8 +122,8 @@ def summary_line(r: BatchReport) -> str:
         where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
         skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a plausibility warning{where}")
     also = f"; {', '.join(skipped)}" if skipped else ""
-    return (f"{r.rows:,} rows read ({r.encoding}): {r.good_rows:,} evaluated, {bad}{also}; "
-            f"{r.output_rows:,} result rows written to {visible(str(r.output))}"
+    return (f"{r.rows:,} row{'' if r.rows == 1 else 's'} read ({r.encoding}): {r.good_rows:,} evaluated, {bad}{also}; "
+            f"{r.output_rows:,} result row{'' if r.output_rows == 1 else 's'} written to {visible(str(r.output))}"
             + (f" ({r.output_encoding})" if r.fmt == "csv" else ""))
 
 
