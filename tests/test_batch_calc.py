@@ -151,35 +151,3 @@ def test_worker_processes_and_small_blocks_give_the_same_bytes(catalog, tmp_path
         assert a.output_rows == b.output_rows
         for pid in POLICIES:
             assert a.budgets[pid].as_dict() == b.budgets[pid].as_dict()
-
-
-def test_a_worker_ahead_of_its_turn_hands_its_block_to_the_parent(catalog, tmp_path, monkeypatch):
-    """The first block is slow: the other worker finishes later blocks first and, instead of waiting for
-    their turn, hands them over; the parent appends them in order, so the bytes are those of one process."""
-    import time
-
-    from nanchang_incentives import batch
-
-    profiles = generate_profiles(catalog, 300, seed=5)
-    src = tmp_path / "gen.csv"
-    write_profiles_csv(profiles, catalog, src)
-    one, many = tmp_path / "one.csv", tmp_path / "many.csv"
-    run_batch(src, one, catalog, BatchOptions(policy_ids=POLICIES))
-    handed: list[int] = []
-    real_process, real_append = batch.process_block, batch._append_in_order
-
-    def slow_first(block, job):
-        if block.first_row == 1:
-            time.sleep(0.5)
-        return real_process(block, job)
-
-    def append(shared, k, res):
-        if res.data:
-            handed.append(k)
-        real_append(shared, k, res)
-
-    monkeypatch.setattr(batch, "process_block", slow_first)  # before the fork: the workers have it too
-    monkeypatch.setattr(batch, "_append_in_order", append)
-    run_batch(src, many, catalog, BatchOptions(policy_ids=POLICIES, jobs=2, block_bytes=4096))
-    assert handed and 0 not in handed  # later blocks were handed over; the first was its worker's own turn
-    assert one.read_bytes() == many.read_bytes()
