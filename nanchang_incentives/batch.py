@@ -899,8 +899,8 @@ def keep_freed_memory() -> bool:
     64 MB kept after a free, they are reused; the peak memory stays the
     same (~100 MB per worker on the benchmark).  `batch` calls this
     once in each process that computes blocks (each worker, or the one
-    process), not in a parent that only hands out blocks and writes Parquet
-    (there it only kept ~12 MB more), and only with
+    process), not in a parent that only hands out blocks and writes the
+    results (it allocates little of its own), and only with
     ``BatchOptions.reuse_memory``, which the command sets: it is a setting of
     the whole process, which a library call leaves alone.
     """
