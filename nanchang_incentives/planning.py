@@ -120,12 +120,17 @@ def parse_settings(settings: Iterable[str] | Mapping[str, object], registry: F.R
                 raw = raw[1:-1]
             pairs.append((text, key.strip(), raw))
     out: dict[str, object | None] = {}
+    given: dict[str, str] = {}  # field -> the setting that gave it
     for text, key, value in pairs:
         where = f"{option} {visible(text)}"
         name = registry.resolve(key)
         if name is None:
             raise OptionError(f"{where}: unknown field{registry.suggest(key)}; see the field reference in the README",
                               Location())
+        if name in given:  # as in a profile: one value per field, never the last one silently
+            raise OptionError(f"{where}: {name} is already set by {option} {visible(given[name])}; give it once",
+                              Location())
+        given[name] = text
         if isinstance(value, str) and value == "":
             out[name] = None
             continue

@@ -292,6 +292,16 @@ def test_bad_set_is_an_option_error_with_the_profile_message(catalog):
         api.what_if(profile, ["rd_stuff=1"], catalog)
 
 
+def test_a_field_set_twice_is_refused_as_in_a_profile(catalog):
+    """--set revenue=2亿 --set 营业收入=3亿 (the same field under its Chinese name) kept the last one silently."""
+    profile = api.load_company(SI_LED, catalog)
+    with pytest.raises(planning.OptionError,
+                       match=r"^--set 营业收入=3亿: revenue is already set by --set revenue=2亿; give it once$"):
+        api.what_if(profile, ["revenue=2亿", "营业收入=3亿"], catalog)
+    with pytest.raises(planning.OptionError, match=r"rd_staff is already set by --set rd_staff=99"):
+        api.what_if(profile, ["rd_staff=99", "rd_staff="], catalog)
+
+
 # ---------------------------------------------------------------- the command line
 
 
