@@ -709,9 +709,13 @@ class Axis:
 
 
 def parse_axis(text: str, steps: int, registry: F.Registry) -> Axis:
-    """``sales_revenue=1000万..10亿`` (also Chinese field names) -> an Axis; a bad one is an OptionError."""
+    """``sales_revenue=1000万..10亿`` (also Chinese field names, and ``...`` or ``…`` for ``..``) -> an Axis;
+    a bad one is an OptionError."""
     where = f"--vary {visible(text)}"
     key, sep, span = text.partition("=")
+    # three dots or an ellipsis (…, as Chinese input methods type it) are the same two dots; read as "..",
+    # "1亿...5亿" was "1亿" to ".5亿", i.e. FROM above TO
+    span = span.replace("...", "..").replace("…", "..")
     start_text, dots, stop_text = span.partition("..")
     if not sep or not dots or not key.strip() or not start_text.strip() or not stop_text.strip():
         raise OptionError(f"{where}: expected FIELD=FROM..TO, e.g. --vary rd_expense=5000万..2亿", Location())

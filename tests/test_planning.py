@@ -109,6 +109,14 @@ def test_a_clause_switching_on_at_its_cap_is_one_cliff_not_two(catalog):
            explain.cliff(on, axis.field, axis.kind, axis.denominator)
 
 
+@pytest.mark.parametrize("span", ["1亿..5亿", "1亿...5亿", "1亿…5亿"])
+def test_three_dots_or_an_ellipsis_are_the_range_separator_too(catalog, span):
+    """'1亿...5亿' was read as 1亿 to '.5亿' (5000万) and refused as 'FROM is above TO'."""
+    axis = planning.parse_axis(f"revenue={span}", 5, catalog.registry)
+    assert (axis.field, axis.start, axis.stop) == ("revenue", 100_000_000 * 10_000, 500_000_000 * 10_000)
+    assert planning.parse_axis("revenue=1.5亿..2亿", 5, catalog.registry).start == 150_000_000 * 10_000
+
+
 def test_cap_cliff_names_the_clause_own_amount_under_a_binding_company_cap(catalog):
     # the small firm with growth 1.3亿 − 2950万 ≥ 1亿: loan_interest = loans × 50% × 3.10% reaches its 200万 cap
     # where 0.0155 x ≥ 1,999,999.995: x = 129,032,257.7420 (129,032,257.7419 gives 1,999,999.99); the company
