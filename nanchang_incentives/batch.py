@@ -558,8 +558,6 @@ def _results(blocks: Iterator[tuple[csvio.BlockRef, bytes]], source: Path, enc: 
     that file, in block order, so no data crosses a process boundary.
     """
     if jobs <= 1:
-        if job.options.reuse_memory:
-            keep_freed_memory()
         for ref, data in blocks:
             yield process_block(csvio.decode_block(ref, data, enc), job)
         return
@@ -1137,9 +1135,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 out.file.flush()  # the header first: the workers append after it
                 append_to = out.tmp
             results: Iterable[BlockResult]
+            if options.reuse_memory and jobs <= 1:  # this process computes the blocks (workers: _worker_init)
+                keep_freed_memory()
             if sheet is not None:
-                if options.reuse_memory:
-                    keep_freed_memory()
                 results = (process_cells(cells, job) for cells in sheet.chunks(header))
             else:
                 assert f is not None and enc is not None

@@ -425,8 +425,9 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
 
 
 def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:
-    """Leave out the rows that look like a spreadsheet's totals row: 合计/总计/小计/Total in the name and
-    neither a year nor a jurisdiction (a real company always has both, or gets them from --year/--policy)."""
+    """Leave out the rows that look like a spreadsheet's totals row (``csvio.names_a_total``, a column at a
+    time): 合计/总计/小计/Total in the name and neither a year nor a jurisdiction (a real company always has
+    both, or gets them from --year/--policy)."""
     name_j = header.index("name")
     if name_j is None or cells.n == 0:
         return cells, []
@@ -439,7 +440,8 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
     if len(rows) == 0:
         return cells, []
     start, length = cells.start[rows, name_j], cells.length[rows, name_j]
-    names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, np.minimum(length, 200))))
+    head = np.minimum(length, csvio.TOTALS_NAME_BYTES)
+    names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, head)))
     found = np.zeros(len(rows), dtype=bool)
     for word in csvio.TOTALS_WORDS:
         found |= np.char.find(names, word.encode("utf-8")) >= 0

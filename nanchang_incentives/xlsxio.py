@@ -318,8 +318,8 @@ def _unit_in_format(number_format: object) -> str | None:
 
 def _totals_like(texts: Sequence[str], header: Header) -> bool:
     """A spreadsheet's totals row (合计 … in the name, no year, no jurisdiction): batch skips it unread."""
-    name = _name(texts, header).lower()
-    if not any(word in name for word in csvio.TOTALS_WORDS):
+    j = header.index("name")
+    if j is None or j >= len(texts) or not csvio.names_a_total(texts[j]):
         return False
     for col in ("year", "jurisdiction"):
         j = header.index(col)
