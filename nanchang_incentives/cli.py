@@ -13,6 +13,8 @@ option value, always as ONE line ``error: …`` on stderr (help output is Typer'
 from __future__ import annotations
 
 import copy
+import importlib
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -23,7 +25,6 @@ from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .cli_options import OptionValueError
-from .commands import batch, calc, compare, explore, policies
 from .commands.common import EXIT_BAD_INPUT, EXIT_USAGE, guarded
 from .render.terminal import Terminal
 
@@ -121,19 +122,20 @@ def usage_message(exc: Any) -> str:
     return f"{text} (see: {path} --help)"
 
 
-app = typer.Typer(
-    name="incentives",
-    cls=Group,
-    help="Subsidies an enterprise is entitled to under Chinese local industrial policies: "
-    "exact figures, each traced to a sentence of the policy text.",
-    epilog="Examples: incentives calc samples/nanchang-si-led-maker.toml · incentives compare "
-    "samples/multi-industry.toml --cities 南昌,武汉 · incentives policies list. "
-    "Shell completion: incentives --install-completion.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    context_settings=CONTEXT,
-)
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        name="incentives",
+        cls=Group,
+        help="Subsidies an enterprise is entitled to under Chinese local industrial policies: "
+        "exact figures, each traced to a sentence of the policy text.",
+        epilog="Examples: incentives calc samples/nanchang-si-led-maker.toml · incentives compare "
+        "samples/multi-industry.toml --cities 南昌,武汉 · incentives policies list. "
+        "Shell completion: incentives --install-completion.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        context_settings=CONTEXT,
+    )
 
 
 def version() -> str:
@@ -151,7 +153,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     ctx: typer.Context,
     show_version: Annotated[bool, typer.Option(
@@ -163,21 +164,64 @@ def _root(
 
 # ---------------------------------------------------------------- commands, registered explicitly
 
-app.command("calc", cls=Command, epilog=calc.EXAMPLES)(calc.calc)
-app.command("compare", cls=Command, epilog=compare.EXAMPLES)(compare.compare)
-app.command("batch", cls=Command, epilog=batch.EXAMPLES)(batch.batch)
-app.command("explore", cls=Command, epilog=explore.EXAMPLES)(explore.explore)
+#: the top-level commands in the order --help lists them (each a module of commands/ with a function of that name)
+COMMANDS = ("calc", "compare", "batch", "explore")
 
-policies_app = typer.Typer(name="policies", cls=Group, help=policies.HELP, no_args_is_help=True,
-                           add_completion=False, pretty_exceptions_enable=False, context_settings=CONTEXT)
-policies_app.command("list", cls=Command, epilog=policies.EXAMPLES["list"])(policies.list_)
-policies_app.command("show", cls=Command, epilog=policies.EXAMPLES["show"])(policies.show)
-policies_app.command("validate", cls=Command, epilog=policies.EXAMPLES["validate"])(policies.validate)
-policies_app.command("test", cls=Command, epilog=policies.EXAMPLES["test"])(policies.test)
-app.add_typer(policies_app, name="policies")
+
+def _add(app: typer.Typer, name: str) -> None:
+    module = importlib.import_module(f".commands.{name}", __package__)
+    app.command(name, cls=Command, epilog=module.EXAMPLES)(getattr(module, name))
+
+
+def _add_policies(app: typer.Typer) -> None:
+    from .commands import policies
+
+    policies_app = typer.Typer(name="policies", cls=Group, help=policies.HELP, no_args_is_help=True,
+                               add_completion=False, pretty_exceptions_enable=False, context_settings=CONTEXT)
+    policies_app.command("list", cls=Command, epilog=policies.EXAMPLES["list"])(policies.list_)
+    policies_app.command("show", cls=Command, epilog=policies.EXAMPLES["show"])(policies.show)
+    policies_app.command("validate", cls=Command, epilog=policies.EXAMPLES["validate"])(policies.validate)
+    policies_app.command("test", cls=Command, epilog=policies.EXAMPLES["test"])(policies.test)
+    app.add_typer(policies_app, name="policies")
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The whole command line, or (``only``) the root with that one command: what ``incentives calc …`` needs.
+
+    A one-command app parses, helps and fails exactly as the whole one does for that command, but neither
+    imports the other commands' modules nor builds their options (some 30 ms of each ``calc``).
+    """
+    app = _new_app()
+    app.callback()(_root)
+    for name in COMMANDS:
+        if only in (None, name):
+            _add(app, name)
+    if only in (None, "policies"):
+        _add_policies(app)
+    return app
+
+
+_APP: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``cli.app``: the whole command line, built on first use (the console script builds only what it runs)."""
+    global _APP
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _APP is None:
+        _APP = build_app()
+    return _APP
+
+
+def _wanted(argv: Sequence[str]) -> str | None:
+    """The one command this invocation runs, when it is sure; None for the root, help or shell completion."""
+    if not argv or "_INCENTIVES_COMPLETE" in os.environ:
+        return None
+    return argv[0] if argv[0] in (*COMMANDS, "policies") else None
 
 
 def main() -> None:
     """The console script: run the app without Click's standalone handling, exit with its code."""
-    code = app(prog_name="incentives", standalone_mode=False)
+    code = build_app(_wanted(sys.argv[1:]))(prog_name="incentives", standalone_mode=False)
     sys.exit(code if isinstance(code, int) else 0)

@@ -291,3 +291,36 @@ def test_an_option_value_with_escapes_is_shown_escaped() -> None:
     res = invoke("calc", LED, "--year", "20\x1b[31m24")
     assert res.exit_code == 2
     assert res.stderr == "error: --year 20\\x1b[31m24: expected a fiscal year between 1990 and 2100, e.g. --year 2024\n"
+
+
+@pytest.mark.parametrize("path", [p for p in command_paths() if p], ids=" ".join)
+def test_the_one_command_app_helps_and_fails_as_the_whole_one(path):
+    """`incentives calc …` builds only calc (cli.build_app(only=…)); its help and its usage errors are the
+    whole app's, word for word, for every command and subcommand."""
+    from nanchang_incentives.cli import build_app
+
+    one = build_app(path[0])
+    for args in ([*path, "--help"], [*path, "--no-such-option"]):
+        whole, alone = (CliRunner().invoke(a, args, env=ENV) for a in (app, one))
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
+    assert whole.exit_code == 2 and "--no-such-option" in whole.output
+
+
+def test_the_console_script_runs_the_one_command_it_is_given(monkeypatch, capsys):
+    from nanchang_incentives import cli
+
+    built: list[str | None] = []
+    real = cli.build_app
+    monkeypatch.setattr(cli, "build_app", lambda only=None: built.append(only) or real(only))
+    for argv, want in ((["calc", LED, "--format", "json"], "calc"), (["policies", "list"], "policies"),
+                       (["--version"], None), (["calcc"], None), ([], None)):
+        monkeypatch.setattr(sys, "argv", ["incentives", *argv])
+        with pytest.raises(SystemExit):
+            cli.main()
+        assert built[-1] == want, argv
+    assert '"policy": "nanchang-electronic-information-2023"' in capsys.readouterr().out
+    monkeypatch.setenv("_INCENTIVES_COMPLETE", "bash_complete")  # completion needs every command
+    monkeypatch.setattr(sys, "argv", ["incentives", "calc"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert built[-1] is None
