@@ -33,7 +33,7 @@ try:  # Typer >= 0.20 carries its own copy of Click
 except ImportError:  # pragma: no cover - older Typer on the separate click package
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
-__all__ = ["app", "guarded", "main"]
+__all__ = ["app", "build_app", "guarded", "main"]  # noqa: F822 - `app` is built on first use (__getattr__)
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
