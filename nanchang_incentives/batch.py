@@ -1065,6 +1065,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         sheet: xlsxio.XlsxSource | arrowio.ParquetSource | None = None
         enc: csvio.Encoding | None = None
         what = "CSV"
+        xlsxio.refuse_compound_file(path, shown)
         if xlsxio.is_xlsx(path):
             sheet = xlsxio.XlsxSource(path, options.sheet)
             stack.callback(sheet.close)

@@ -52,6 +52,33 @@ ROWS_PER_CHUNK = 10_000
 WIDTH_SAMPLE = 500  # column widths are fitted to the header and the first rows
 
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: .xls, WPS .et, or an encrypted .xlsx
+
+
+def refuse_compound_file(path: Path, shown: str) -> None:
+    """An old-format (.xls, .et) or password-protected workbook is refused with what to do, not read as CSV text.
+
+    Both are stored as an OLE2 Compound File, which no reader here opens: read as text, it would be called
+    "not UTF-8", and openpyxl calls it "not a zip file".
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(OLE2_MAGIC))
+    except OSError:
+        return
+    if head != OLE2_MAGIC:
+        return
+    save = "save it as 'Excel 工作簿 (*.xlsx)' or as 'CSV UTF-8 (逗号分隔)'"
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        msg = ("is a password-protected workbook (or an old .xls renamed), which cannot be read: open it in Excel "
+               "or WPS, remove the password (Excel: 文件 → 信息 → 保护工作簿 → 用密码进行加密, clear it; WPS: 文件 → "
+               f"文档加密) and {save}")
+    else:
+        msg = ("is an Excel 97–2003 (.xls) or WPS (.et) workbook, which is not read: open it in Excel or WPS and "
+               f"{save} (if it asks for a password, remove that first)")
+    raise InputError(msg, Location(file=shown))
+
+
 def is_xlsx(path: Path) -> bool:
     """An .xlsx (a zip file) by its suffix or its first bytes."""
     return csvio.is_kind(path, (".xlsx", ".xlsm"), ZIP_MAGIC)

@@ -200,6 +200,28 @@ def test_a_device_as_input_is_a_message(catalog, tmp_path):
         run_batch("/dev/zero", tmp_path / "o.csv", catalog)
 
 
+@pytest.mark.parametrize("name, says", [
+    ("clients.xls", ("is an Excel 97–2003 (.xls) or WPS (.et) workbook, which is not read: open it in Excel or WPS "
+                    "and save it as 'Excel 工作簿 (*.xlsx)'")),
+    ("clients.et", "is an Excel 97–2003 (.xls) or WPS (.et) workbook"),
+    ("clients", "is an Excel 97–2003 (.xls) or WPS (.et) workbook"),
+    ("clients.xlsx", ("is a password-protected workbook (or an old .xls renamed), which cannot be read: open it in "
+                     "Excel or WPS, remove the password")),
+])
+def test_an_old_or_encrypted_workbook_says_what_to_do(catalog, tmp_path, name, says):
+    """An OLE2 Compound File (.xls, .et, an .xlsx saved with a password) was called "not UTF-8 text" with advice
+    about CSV encodings, or "not a zip file"."""
+    src = tmp_path / name
+    src.write_bytes(xlsxio.OLE2_MAGIC + bytes(504) + "\u5de5\u4f5c\u7c3f".encode("utf-16-le") * 100)
+    with pytest.raises(InputError) as exc:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert says in str(exc.value) and str(exc.value).startswith(f"{src}: ")
+    assert not (tmp_path / "o.csv").exists()
+    res = CliRunner().invoke(app, ["batch", "-", "-o", str(tmp_path / "p.csv")], input=src.read_bytes(),
+                             env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert res.exit_code == 1 and "<stdin>: is " in res.stderr and "Traceback" not in res.output
+
+
 def test_stdin_in_and_stdout_out(tmp_path):
     data = write_good(tmp_path / "a.csv").read_bytes()
     res = CliRunner().invoke(app, ["batch", "-", "-o", "-", "--no-bom"], input=data,
