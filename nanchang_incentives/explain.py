@@ -674,7 +674,7 @@ def unlock(u) -> str:
     for d in u.delta.changed:
         for ch in d.changes:
             if ch.kind == K.GROUP_WINNER and ch.after == d.id:
-                notes.append(f"group '{ch.group}' winner changes from {ch.before}" if ch.before
+                notes.append(f"group '{ch.group}' winner changes from {ch.before} to {d.id}" if ch.before
                              else f"{d.id} becomes the winner of group '{ch.group}'")
     for ch in u.delta.company:
         notes.append(change(ch))

@@ -516,7 +516,7 @@ def test_rd_staff_one_short_is_the_only_rd_center_unlock(catalog):
     # over the post-subsidy top-up (300万 × 100% = 3,000,000.00): net 15,000,000 − 3,000,000 = 12,000,000.00
     assert u.text == ("full-time R&D staff ≥ 100: is 99, 1 short of 100; if met: has_rd_center: missing → true, "
                       "rd_staff 99 → 100 (+1): rd_post_subsidy_topup -3,000,000.00, rd_center +15,000,000.00; "
-                      "group 'rd' winner changes from rd_post_subsidy_topup; net +12,000,000.00")
+                      "group 'rd' winner changes from rd_post_subsidy_topup to rd_center; net +12,000,000.00")
 
 
 def test_industries_missing_is_stated_not_hidden(catalog):

@@ -208,7 +208,7 @@ def test_headroom_rd_staff_92_names_the_winner_change_and_net_gain(catalog):
     from nanchang_incentives import explain
 
     assert explain.unlock(u) == ("rd_staff 92 → 100 (+8): si_led_rd -10,000,000.00, rd_center +20,000,000.00; "
-                                 "group 'rd' winner changes from si_led_rd; net +10,000,000.00")
+                                 "group 'rd' winner changes from si_led_rd to rd_center; net +10,000,000.00")
 
 
 def test_headroom_boolean_condition_is_named_as_such(catalog):
