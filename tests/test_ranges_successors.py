@@ -289,6 +289,21 @@ def test_calc_and_compare_say_it_in_words() -> None:
     assert f"! nanchang: {NANCHANG_2026}" in " ".join(cmp.stdout.split())
 
 
+def test_calc_totals_of_a_year_no_clause_covers_are_not_a_zero() -> None:
+    """The totals block said "total 0.00 (all exact)" under the NOT IN FORCE banner (SPEC 9.3: no silent 0.00);
+    it says that nothing is computed. --ignore-validity still gives the hypothetical figures."""
+    runner = CliRunner()
+    table = runner.invoke(app, ["calc", str(SAMPLE), "--year", "2026"], env=ENV).stdout
+    totals = table[table.index("[1] company annual cap"):table.index("What would unlock more")]
+    assert " ".join(totals.split()).endswith(
+        "total none: no clause is in force for fiscal 2026, nothing is computed")
+    assert "0.00" not in totals and "exact clauses" not in totals
+    md = runner.invoke(app, ["calc", str(SAMPLE), "--year", "2026", "--format", "markdown"], env=ENV).stdout
+    assert "- total: none: no clause is in force for fiscal 2026, nothing is computed\n" in md
+    hypothetical = runner.invoke(app, ["calc", str(SAMPLE), "--year", "2026", "--ignore-validity"], env=ENV).stdout
+    assert "nothing is computed" not in hypothetical and "exact clauses" in hypothetical
+
+
 def test_unknown_end_and_a_reported_successor_warn_from_its_year() -> None:
     before = wuhan(year=2024, software_spin_off=True)
     assert NoticeKind.MAY_BE_SUPERSEDED not in [n.kind for n in before.notices]

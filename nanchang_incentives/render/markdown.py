@@ -198,7 +198,9 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         ("exact clauses", exact_figure),
         ("up-to clauses (ceilings)", money(result.total_up_to, "up_to")),
     ]
-    if result.total_up_to:
+    if not result.in_force and not result.hypothetical:  # SPEC 9.3: no silent 0.00 for a year no clause covers
+        totals = [("total", f"none: no clause is in force for fiscal {result.year}, nothing is computed")]
+    elif result.total_up_to:
         grand = (f"{money(result.total, 'up_to')} (exact {format_fen_grouped(result.total_exact)} "
                  f"+ up to {format_fen_grouped(result.total_up_to)})")
         totals.append(("total", grand))
