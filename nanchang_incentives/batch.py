@@ -633,6 +633,12 @@ class AtomicFile:
         """Send the data to the disk while the run goes on (a thread calling fdatasync as the file grows),
         so that commit's fsync finds little left to write instead of the whole output at the end.
 
+        What has reached the disk is then dropped from the page cache (``posix_fadvise(DONTNEED)``): the
+        output of a big run is written once and not read again by this run, so it should not push the
+        user's other files out of memory, and the next megabytes are written into pages just given back
+        instead of fresh ones. Fresh pages are what cost: on the project's virtual machine, writing 1 GB
+        into never-used memory took 2.3–4.5 s, and 1.0–1.2 s when each 32 MB was dropped once on disk.
+
         The file may be appended to by worker processes too: fdatasync writes
         the file's pages, whoever wrote them.  Where there is no fdatasync
         (not POSIX), commit's fsync does it all, as before.
@@ -643,6 +649,7 @@ class AtomicFile:
 
         self._stop = threading.Event()
         fd = self.file.fileno()
+        drop = getattr(os, "posix_fadvise", None)  # Linux, BSD; not macOS or Windows
 
         def run() -> None:
             # Ctrl-C and SIGTERM stay the main thread's: delivered here, they would get past _signals_held
@@ -655,6 +662,8 @@ class AtomicFile:
                     if size - synced >= self.WRITEBACK_BYTES:
                         os.fdatasync(fd)
                         synced = size
+                        if drop is not None:  # whole megabytes only: the last page may be being appended to
+                            drop(fd, 0, size - size % (1 << 20), os.POSIX_FADV_DONTNEED)
                 except OSError:  # closed under us, or a file system that cannot: commit's fsync still runs
                     return
 

@@ -98,6 +98,41 @@ def test_full_disk_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="posix_fadvise is Linux/BSD only")
+def test_what_reached_the_disk_leaves_the_page_cache_in_whole_megabytes(tmp_path, monkeypatch):
+    """After each fdatasync the writeback thread drops the synced whole megabytes (POSIX_FADV_DONTNEED), never
+    the part being appended to; the file is the same as without it."""
+    dropped: list[tuple[int, int, int, int]] = []  # (offset, length, advice, size synced)
+    sizes: list[int] = []
+    real_sync, real_drop = os.fdatasync, os.posix_fadvise
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (sizes.append(os.fstat(fd).st_size), real_sync(fd))[1])
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, off, n, adv: (dropped.append((off, n, adv, sizes[-1])),
+                                                                      real_drop(fd, off, n, adv))[1])
+    monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_BYTES", 1 << 20)
+    monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_SECONDS", 0.001)
+    lines = (Path(__file__).resolve().parent.parent / "samples" / "companies.csv").read_text(encoding="utf-8").splitlines()
+    src = tmp_path / "many.csv"
+    src.write_text("\n".join([lines[0]] + lines[1:] * 1000) + "\n", encoding="utf-8")
+    real_write = batch_mod.AtomicFile.write
+
+    def slow_write(self, data):  # blocks of ~64 kB with time for the thread to see the file grow
+        real_write(self, data)
+        self.file.flush()
+        time.sleep(0.01)
+
+    monkeypatch.setattr(batch_mod.AtomicFile, "write", slow_write)
+    catalog = api.load(())
+    out = tmp_path / "r.csv"
+    run_batch(src, out, catalog, BatchOptions(jobs=1, block_bytes=64 << 10))
+    assert out.stat().st_size > 3 << 20 and dropped
+    for off, n, adv, synced in dropped:
+        assert (off, adv) == (0, os.POSIX_FADV_DONTNEED) and n % (1 << 20) == 0 and 0 < n <= synced
+    monkeypatch.undo()
+    expected = tmp_path / "expected.csv"
+    run_batch(src, expected, catalog, BatchOptions(jobs=1))
+    assert out.read_bytes() == expected.read_bytes()
+
+
 def test_output_goes_to_disk_as_it_grows_and_the_writer_thread_ends(tmp_path, monkeypatch):
     """The writeback thread fdatasyncs the temporary output as it grows (not only at commit), then stops."""
     import threading
