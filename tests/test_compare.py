@@ -424,7 +424,7 @@ def test_year_outside_validity_is_expired_everywhere():
     result = invoke(str(TRI), "--year", "2022")
     assert result.exit_code == 0, result.output
     for city in ("nanchang", "wuhan-east-lake", "beijing"):
-        assert row_cells(result.stdout, city)[1] == "0.00"
+        assert row_cells(result.stdout, city)[1] == "—"  # not computed: not a total of 0.00
         assert row_cells(result.stdout, city)[0].endswith(" expired")
 
 

@@ -289,6 +289,26 @@ def test_calc_and_compare_say_it_in_words() -> None:
     assert f"! nanchang: {NANCHANG_2026}" in " ".join(cmp.stdout.split())
 
 
+def test_compare_shows_a_city_whose_policy_is_not_in_force_without_figures() -> None:
+    """compare --year 2026: Nanchang's row had totals of 0.00 and a "(none)" bar, as if computed to nothing; its
+    totals are "—" and its bar says "(not in force)" (table at every layout, Markdown), while the other
+    cities keep their figures."""
+    runner = CliRunner()
+    multi = ROOT / "samples" / "multi-industry.toml"
+    for columns in ("200", "80"):
+        out = runner.invoke(app, ["compare", str(multi), "--year", "2026"], env=dict(ENV, COLUMNS=columns)).stdout
+        totals = out[out.index("\nTotals"):out.index("Not applicable as is")]
+        nanchang = next(line for line in totals.splitlines() if line.startswith("nanchang"))
+        assert nanchang.split() == ["nanchang", "(not", "in", "force)", "—"]
+        assert "42,200,000.00" in totals and "4,300,000.00" in totals
+        side = out[:out.index("\nTotals")]
+        first_row = side[side.index("nanchang"):side.index("├")]
+        assert "0.00" not in first_row and "—" in first_row
+    md = runner.invoke(app, ["compare", str(multi), "--year", "2026", "--format", "markdown"], env=ENV).stdout
+    assert "| nanchang | nanchang-electronic-information-2023 | — | — | — | 0 | — | — | expired |" in md
+    assert "(not in force)" in md and "| beijing | beijing-robotics-2023 | 42,200,000.00 |" in md
+
+
 def test_calc_totals_of_a_year_no_clause_covers_are_not_a_zero() -> None:
     """The totals block said "total 0.00 (all exact)" under the NOT IN FORCE banner (SPEC 9.3: no silent 0.00);
     it says that nothing is computed. --ignore-validity still gives the hypothetical figures."""

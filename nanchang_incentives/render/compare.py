@@ -26,6 +26,7 @@ from ..planning import Headroom
 from ..policy import Clause
 from ..text import visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
+from .markdown import DASH
 
 TOP_N = 5
 BAR_WIDTH = 40
@@ -244,6 +245,8 @@ WIDE = 120  # below this console width the summary table stacks its amounts
 def _money_cells(v: CityView) -> list[str]:
     """Total, exact, up to; an exact total that is a range (SPEC 9.2) is "at least" above "up to" lines."""
     r = v.result
+    if v.expired:  # SPEC 9.3: no clause in force this year: nothing is computed, not a total of 0.00
+        return [DASH, DASH, DASH]
     exact = format_fen_grouped(r.total_exact)
     if r.total_exact_max is not None:
         exact = f"at least\n{exact}\nup to\n{format_fen_grouped(r.total_exact_max)}"
@@ -359,8 +362,8 @@ def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest, bar_width)
         bar = Text(EXACT_BAR * exact, style="green") + Text(UP_TO_BAR * up_to, style="yellow")
         if not exact and not up_to:
-            bar = Text("(none)", style="dim")
-        t.add_row(_label(v, several), bar, format_fen_grouped(v.result.total))
+            bar = Text("(not in force)" if v.expired else "(none)", style="dim")
+        t.add_row(_label(v, several), bar, DASH if v.expired else format_fen_grouped(v.result.total))
     return t
 
 
@@ -512,10 +515,11 @@ def markdown(comparison: Comparison) -> str:
               "(最高/不超过), not certain amounts."), "", "## Side by side", ""]
     lines += _md_table(
         ["City", "Policy", "Total", "Exact", "Up to", "Granted", "Biggest clause", "Caps that bit", "Note"],
-        [[v.city, v.policy_id, format_fen_grouped(v.result.total),
-          explain.at_least(v.result.total_exact, v.result.total_exact_max)
-          if v.result.total_exact_max is not None else format_fen_grouped(v.result.total_exact),
-          format_fen_grouped(v.result.total_up_to), str(v.granted), biggest_text(v.biggest),
+        [[v.city, v.policy_id, *([DASH] * 3 if v.expired else [
+            format_fen_grouped(v.result.total),
+            explain.at_least(v.result.total_exact, v.result.total_exact_max)
+            if v.result.total_exact_max is not None else format_fen_grouped(v.result.total_exact),
+            format_fen_grouped(v.result.total_up_to)]), str(v.granted), biggest_text(v.biggest),
           "\n".join(v.caps_bit) or "—", _note(v)] for v in views],
         right=(2, 3, 4, 5))
     largest = max((v.result.total for v in views), default=0)
@@ -523,8 +527,9 @@ def markdown(comparison: Comparison) -> str:
     lines += ["", "## Totals", "", "```"]
     for v in views:
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest)
-        bar = EXACT_BAR * exact + UP_TO_BAR * up_to or "(none)"
-        lines.append(f"{_label(v, several).ljust(width)} {bar.ljust(BAR_WIDTH)} {format_fen_grouped(v.result.total)}")
+        bar = EXACT_BAR * exact + UP_TO_BAR * up_to or ("(not in force)" if v.expired else "(none)")
+        figure = DASH if v.expired else format_fen_grouped(v.result.total)
+        lines.append(f"{_label(v, several).ljust(width)} {bar.ljust(BAR_WIDTH)} {figure}")
     lines += [f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", "```"]
     statements = [v.statement for v in views if v.statement]
     if statements:
