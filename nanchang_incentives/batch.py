@@ -652,6 +652,7 @@ class AtomicFile:
         drop = getattr(os, "posix_fadvise", None)  # Linux, BSD; not macOS or Windows
 
         def run() -> None:
+            nonlocal drop
             # Ctrl-C and SIGTERM stay the main thread's: delivered here, they would get past _signals_held
             with contextlib.suppress(AttributeError, OSError, ValueError):
                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -663,7 +664,10 @@ class AtomicFile:
                         os.fdatasync(fd)
                         synced = size
                         if drop is not None:  # whole megabytes only: the last page may be being appended to
-                            drop(fd, 0, size - size % (1 << 20), os.POSIX_FADV_DONTNEED)
+                            try:
+                                drop(fd, 0, size - size % (1 << 20), os.POSIX_FADV_DONTNEED)
+                            except OSError:  # a file system that cannot: the writeback goes on without it
+                                drop = None
                 except OSError:  # closed under us, or a file system that cannot: commit's fsync still runs
                     return
 

@@ -98,6 +98,14 @@ def test_full_disk_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert leftovers(tmp_path) == []
 
 
+def many_rows(tmp_path: Path) -> Path:
+    """The sample companies 1,000 times over: an output of some 3 MB, written in many blocks."""
+    lines = (Path(__file__).resolve().parent.parent / "samples" / "companies.csv").read_text(encoding="utf-8").splitlines()
+    src = tmp_path / "many.csv"
+    src.write_text("\n".join([lines[0]] + lines[1:] * 1000) + "\n", encoding="utf-8")
+    return src
+
+
 @pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="posix_fadvise is Linux/BSD only")
 def test_what_reached_the_disk_leaves_the_page_cache_in_whole_megabytes(tmp_path, monkeypatch):
     """After each fdatasync the writeback thread drops the synced whole megabytes (POSIX_FADV_DONTNEED), never
@@ -110,9 +118,7 @@ def test_what_reached_the_disk_leaves_the_page_cache_in_whole_megabytes(tmp_path
                                                                       real_drop(fd, off, n, adv))[1])
     monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_BYTES", 1 << 20)
     monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_SECONDS", 0.001)
-    lines = (Path(__file__).resolve().parent.parent / "samples" / "companies.csv").read_text(encoding="utf-8").splitlines()
-    src = tmp_path / "many.csv"
-    src.write_text("\n".join([lines[0]] + lines[1:] * 1000) + "\n", encoding="utf-8")
+    src = many_rows(tmp_path)
     real_write = batch_mod.AtomicFile.write
 
     def slow_write(self, data):  # blocks of ~64 kB with time for the thread to see the file grow
@@ -318,3 +324,37 @@ def test_ctrl_c_while_the_writer_thread_starts_is_still_ctrl_c(tmp_path, monkeyp
         run_batch(FIX / "companies-utf8.csv", out, api.load(()), BatchOptions(jobs=1))
     assert not out.exists()
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="posix_fadvise is Linux/BSD only")
+def test_a_file_system_that_cannot_drop_pages_still_gets_its_writeback(tmp_path, monkeypatch):
+    """posix_fadvise failing (EINVAL on some file systems) stops the dropping, not the fdatasync of the rest."""
+    import errno
+
+    synced: list[int] = []
+    real_sync = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (synced.append(os.fstat(fd).st_size), real_sync(fd))[1])
+    calls: list[int] = []
+
+    def refuse(fd, off, n, adv):
+        calls.append(n)
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "posix_fadvise", refuse)
+    monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_BYTES", 1)
+    monkeypatch.setattr(batch_mod.AtomicFile, "WRITEBACK_SECONDS", 0.001)
+    real_write = batch_mod.AtomicFile.write
+
+    def slow_write(self, data):
+        real_write(self, data)
+        self.file.flush()
+        time.sleep(0.01)
+
+    monkeypatch.setattr(batch_mod.AtomicFile, "write", slow_write)
+    src, out = many_rows(tmp_path), tmp_path / "r.csv"
+    catalog = api.load(())
+    run_batch(src, out, catalog, BatchOptions(jobs=1, block_bytes=64 << 10))
+    assert len(calls) == 1 and len(synced) >= 10  # tried once, then fdatasync went on
+    monkeypatch.undo()
+    run_batch(src, tmp_path / "expected.csv", catalog, BatchOptions(jobs=1))
+    assert out.read_bytes() == (tmp_path / "expected.csv").read_bytes()
