@@ -396,8 +396,10 @@ class Output:
                 "covered": ev.covered.astype(np.int64), "cap": ev.cap_state,
             })
         out = []
-        for a in range(0, m, self.SLICE):
-            sl = slice(a, min(a + self.SLICE, m))
+        # a slice starts at a company's first line when each company has one line per run (see _merge)
+        step = self.SLICE - self.SLICE % max(1, len(runs))
+        for a in range(0, m, step):
+            sl = slice(a, min(a + step, m))
             n = sl.stop - sl.start
             pieces = []
             for e, r in enumerate(runs):
@@ -409,9 +411,16 @@ class Output:
 
     @staticmethod
     def _merge(pieces: list[tuple[np.ndarray, np.ndarray]], n: int) -> bytes:
-        """The lines of several runs (each a byte matrix of its lines ``sel``) in output order."""
-        if len(pieces) == 1:
+        """The lines of several runs (each a byte matrix of its lines ``sel``) in output order.
+
+        When every company has one line of each run, in run order (``batch --policy`` with several
+        policies), a company's lines are its runs' rows side by side: no line is padded to the widest run.
+        """
+        k = len(pieces)
+        if k == 1:
             matrix = pieces[0][1]
+        elif n % k == 0 and all(np.array_equal(sel, np.arange(j, n, k)) for j, (sel, _) in enumerate(pieces)):
+            matrix = np.concatenate([p for _, p in pieces], axis=1)
         else:
             matrix = np.zeros((n, max(p.shape[1] for _, p in pieces)), dtype=np.uint8)
             for sel, p in pieces:

@@ -40,3 +40,38 @@ def test_distinct_rows_groups_equal_rows(n, distinct, width, seed):
     first, inverse = _distinct_rows(key)
     assert (key[first][inverse] == key).all()  # each row is its representative
     assert len(first) == len(np.unique(key, axis=0))  # and equal rows share one
+
+
+def _lines(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
+    """n zero-padded byte lines of up to ``width`` bytes, each ending in a newline."""
+    m = np.zeros((n, width + 1), np.uint8)
+    for i in range(n):
+        text = rng.integers(33, 127, rng.integers(0, width + 1), dtype=np.uint8)
+        at = np.sort(rng.choice(width, len(text), replace=False))  # content with padding in between
+        m[i, at] = text
+        m[i, width] = 10
+    return m
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 4), st.integers(0, 40), st.integers(0, 2**32), st.booleans())
+def test_merging_the_lines_of_several_runs_keeps_output_order(runs, companies, seed, regular):
+    """Output._merge: lines in the order of their positions, whether every company has a line of each run (the
+    rows side by side) or not (one matrix padded to the widest run)."""
+    from nanchang_incentives.batch_output import Output
+
+    rng = np.random.default_rng(seed)
+    owner = np.tile(np.arange(runs), companies)  # the run of each output line
+    if not regular and len(owner):
+        owner = owner[rng.random(len(owner)) < 0.7]  # some companies lack some runs' lines
+    n = len(owner)
+    pieces = [(np.flatnonzero(owner == e), _lines(rng, int((owner == e).sum()), int(rng.integers(1, 30))))
+              for e in range(runs)]
+    pieces = [(sel, m) for sel, m in pieces if len(sel)]
+    if not pieces:
+        return
+    want: list[bytes] = [b""] * n
+    for sel, m in pieces:
+        for i, row in zip(sel.tolist(), m):
+            want[i] = row.tobytes().replace(b"\0", b"")
+    assert Output._merge(pieces, n) == b"".join(want)
