@@ -396,39 +396,57 @@ class Output:
                 "covered": ev.covered.astype(np.int64), "cap": ev.cap_state,
             })
         out = []
-        # a slice starts at a company's first line when each company has one line per run (see _merge)
-        step = self.SLICE - self.SLICE % max(1, len(runs))
+        k = len(runs)
+        # one line per company and run, in run order (batch --policy A --policy B …): a slice then starts at a
+        # company's first line, and a company's lines are its head (row, name, warnings) and each run's tail
+        # side by side, so that the head is formatted once and no line is padded to the widest run's
+        regular = (k > 1 and m % k == 0 and bool((src.reshape(-1, k) == np.arange(k)).all())
+                   and bool((crow.reshape(-1, k) == crow[::k, None]).all()))
+        step = self.SLICE - self.SLICE % k if regular else self.SLICE
         for a in range(0, m, step):
             sl = slice(a, min(a + step, m))
             n = sl.stop - sl.start
+            if regular:
+                head = self._head(chunk, crow[sl][::k])
+                parts = []
+                for e, r in enumerate(runs):
+                    parts += [head, self._wide_tail(at[sl][e::k], r)]
+                out.append(np.concatenate(parts, axis=1).tobytes().translate(None, b"\0"))  # drop the padding
+                continue
             pieces = []
             for e, r in enumerate(runs):
-                sel = np.flatnonzero(src[sl] == e) if len(runs) > 1 else np.arange(n)
+                sel = np.flatnonzero(src[sl] == e) if k > 1 else np.arange(n)
                 if len(sel):
-                    pieces.append((sel, self._wide_lines(chunk, crow[sl][sel], at[sl][sel], r)))
+                    lines = np.concatenate([self._head(chunk, crow[sl][sel]), self._wide_tail(at[sl][sel], r)],
+                                           axis=1)
+                    pieces.append((sel, lines))
             out.append(self._merge(pieces, n))
         return out, m
 
     @staticmethod
     def _merge(pieces: list[tuple[np.ndarray, np.ndarray]], n: int) -> bytes:
-        """The lines of several runs (each a byte matrix of its lines ``sel``) in output order.
-
-        When every company has one line of each run, in run order (``batch --policy`` with several
-        policies), a company's lines are its runs' rows side by side: no line is padded to the widest run.
-        """
-        k = len(pieces)
-        if k == 1:
+        """The lines of several runs (each a byte matrix of its lines ``sel``) in output order."""
+        if len(pieces) == 1:
             matrix = pieces[0][1]
-        elif n % k == 0 and all(np.array_equal(sel, np.arange(j, n, k)) for j, (sel, _) in enumerate(pieces)):
-            matrix = np.concatenate([p for _, p in pieces], axis=1)
         else:
             matrix = np.zeros((n, max(p.shape[1] for _, p in pieces)), dtype=np.uint8)
             for sel, p in pieces:
                 matrix[sel, :p.shape[1]] = p
         return matrix.tobytes().translate(None, b"\0")  # drop the padding
 
-    def _wide_lines(self, chunk: Chunk, crow: np.ndarray, rows: np.ndarray, r: dict) -> np.ndarray:
-        """The byte matrix of some lines of one run (policy).
+    def _head(self, chunk: Chunk, crow: np.ndarray) -> np.ndarray:
+        """The byte matrix of the start of some lines: row, name and warnings of the companies ``crow``."""
+        head = csvio.Lines(len(crow))
+        self._put(head, "row", first=True)
+        head.add(csvio.number_text(chunk.rows[crow]))
+        self._put(head, "name")
+        head.add(self._names(chunk.names[crow]))
+        self._put(head, "warnings")
+        head.add(csvio.vocab_text(self._warn[0][crow], self._warn[1]))
+        return head.matrix()
+
+    def _wide_tail(self, rows: np.ndarray, r: dict) -> np.ndarray:
+        """The byte matrix of the rest of some lines of one run (policy): ``rows`` of that run.
 
         Most companies get nothing under most policies: for a line whose
         amounts are all zero, everything after the name depends only on the
@@ -436,35 +454,25 @@ class Output:
         has a handful of combinations.  Such lines take that part from a table
         built by formatting one line of each combination the ordinary way.
         """
-        head = csvio.Lines(len(rows))
-        self._put(head, "row", first=True)
-        head.add(csvio.number_text(chunk.rows[crow]))
-        self._put(head, "name")
-        head.add(self._names(chunk.names[crow]))
-        self._put(head, "warnings")
-        head.add(csvio.vocab_text(self._warn[0][crow], self._warn[1]))
         zero = np.flatnonzero(~r["amounts"][rows].any(axis=1))
         if len(zero) < 64:
-            tail = self._tail(rows, r)
-        else:
-            zr = rows[zero]
-            key = np.concatenate([r["status"][zr].astype(np.int16), r["year"][zr, None].astype(np.int16),
-                                  r["cap"][zr, None].astype(np.int16), r["covered"][zr, None].astype(np.int16)],
-                                 axis=1)
-            first, inverse = _distinct_rows(key)
-            table = self._tail(zr[first], r)
-            items = np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1)
-            zero_tail = items[inverse.reshape(-1)].view(np.uint8).reshape(len(zero), table.shape[1])
-            if len(zero) == len(rows):
-                tail = zero_tail
-            else:
-                other = np.flatnonzero(r["amounts"][rows].any(axis=1))
-                other_tail = self._tail(rows[other], r)
-                tail = np.zeros((len(rows), max(zero_tail.shape[1], other_tail.shape[1])), dtype=np.uint8)
-                tail[zero, :zero_tail.shape[1]] = zero_tail
-                tail[other, :other_tail.shape[1]] = other_tail
-        head.add(tail)
-        return head.matrix()
+            return self._tail(rows, r)
+        zr = rows[zero]
+        key = np.concatenate([r["status"][zr].astype(np.int16), r["year"][zr, None].astype(np.int16),
+                              r["cap"][zr, None].astype(np.int16), r["covered"][zr, None].astype(np.int16)],
+                             axis=1)
+        first, inverse = _distinct_rows(key)
+        table = self._tail(zr[first], r)
+        items = np.ascontiguousarray(table).view(f"V{table.shape[1]}").reshape(-1)
+        zero_tail = items[inverse.reshape(-1)].view(np.uint8).reshape(len(zero), table.shape[1])
+        if len(zero) == len(rows):
+            return zero_tail
+        other = np.flatnonzero(r["amounts"][rows].any(axis=1))
+        other_tail = self._tail(rows[other], r)
+        tail = np.zeros((len(rows), max(zero_tail.shape[1], other_tail.shape[1])), dtype=np.uint8)
+        tail[zero, :zero_tail.shape[1]] = zero_tail
+        tail[other, :other_tail.shape[1]] = other_tail
+        return tail
 
     def _tail(self, rows: np.ndarray, r: dict) -> np.ndarray:
         """Everything after the name, for some lines of one run."""

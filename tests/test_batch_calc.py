@@ -151,3 +151,19 @@ def test_worker_processes_and_small_blocks_give_the_same_bytes(catalog, tmp_path
         assert a.output_rows == b.output_rows
         for pid in POLICIES:
             assert a.budgets[pid].as_dict() == b.budgets[pid].as_dict()
+
+
+def test_companies_alternating_between_two_policies_keep_their_own_lines(catalog, tmp_path):
+    """Nanchang, Wuhan, Nanchang, Wuhan …: the lines alternate between two runs exactly as when every company has
+    a line of each, but each line is a different company. The wide layout lays side by side only the lines of
+    one company (batch_output._wide), so every line keeps its own row, name and figures."""
+    profiles = [dict(p, jurisdiction=("nanchang", "wuhan-east-lake")[i % 2])
+                for i, p in enumerate(generate_profiles(catalog, 60, seed=23))]
+    src = tmp_path / "gen.csv"
+    write_profiles_csv(profiles, catalog, src)
+    out = tmp_path / "out.csv"
+    run_batch(src, out, catalog)
+    assert compare(catalog, profiles, out) > 0
+    with open(out, newline="", encoding="utf-8-sig") as f:
+        got = [(g["row"], g["name"], g["policy"]) for g in csv.DictReader(f)]
+    assert got == [(str(i + 1), p["name"], POLICIES[i % 2]) for i, p in enumerate(profiles)]
