@@ -28,6 +28,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -589,17 +590,37 @@ def _results(blocks: Iterator[tuple[csvio.BlockRef, bytes]], source: Path, enc: 
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait (they are not lost) while temporary files are created or renamed."""
+    """Ctrl-C and SIGTERM wait (they are not lost) while temporary files are created or renamed.
+
+    Blocking them in this thread's signal mask is not enough: the kernel then hands a signal to any
+    thread that does not block it (numpy's OpenBLAS starts one at import), and Python runs the handler
+    in the main thread all the same, e.g. between ``mkstemp`` and the file's registration, which left
+    a ``.part`` file behind. So in the main thread the handlers themselves are also replaced by one
+    that only notes the signal; the first noted one is handed to the previous handler on the way out.
+    """
     held = {signal.SIGINT, signal.SIGTERM}
     try:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     except (AttributeError, OSError, ValueError):  # pragma: no cover - no POSIX signal masks
-        yield
-        return
+        old = None
+    noted: list[int] = []
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in held:
+            previous[sig] = signal.signal(sig, lambda signum, frame: noted.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a signal pending in the mask is handled now
+        if noted:
+            handler = previous[noted[0]]
+            if callable(handler):
+                handler(noted[0], None)  # KeyboardInterrupt, or the CLI's SystemExit(128 + SIGTERM)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), noted[0])
 
 
 class AtomicFile:

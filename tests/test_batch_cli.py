@@ -358,3 +358,39 @@ def test_a_file_system_that_cannot_drop_pages_still_gets_its_writeback(tmp_path,
     monkeypatch.undo()
     run_batch(src, tmp_path / "expected.csv", catalog, BatchOptions(jobs=1))
     assert out.read_bytes() == (tmp_path / "expected.csv").read_bytes()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_another_thread_receives_still_waits_for_the_held_section(sig):
+    """The kernel hands a signal the main thread blocks to any thread that does not (numpy's OpenBLAS starts
+    one); Python then ran the handler in the middle of the held section (between mkstemp and the file's
+    registration: a .part file left behind). It now runs when the section ends."""
+    import threading
+
+    def terminate(signum, frame):  # what the CLI installs for SIGTERM during batch
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate) if sig == signal.SIGTERM else None
+    go, sent = threading.Event(), threading.Event()
+
+    def sender() -> None:  # started before the section: its signal mask lets the signal in
+        go.wait()
+        os.kill(os.getpid(), sig)
+        sent.set()
+
+    t = threading.Thread(target=sender)
+    t.start()
+    steps: list[str] = []
+    try:
+        with pytest.raises(KeyboardInterrupt if sig == signal.SIGINT else SystemExit):
+            with batch_mod._signals_held():
+                go.set()
+                assert sent.wait(5)
+                for _ in range(10_000):  # bytecodes at which the handler used to run
+                    steps.append("")
+                steps.append("registered")
+        assert steps[-1] == "registered"
+    finally:
+        t.join()
+        if sig == signal.SIGTERM:
+            signal.signal(signal.SIGTERM, previous)
