@@ -382,13 +382,12 @@ def test_a_signal_another_thread_receives_still_waits_for_the_held_section(sig):
     t.start()
     steps: list[str] = []
     try:
-        with pytest.raises(KeyboardInterrupt if sig == signal.SIGINT else SystemExit):
-            with batch_mod._signals_held():
-                go.set()
-                assert sent.wait(5)
-                for _ in range(10_000):  # bytecodes at which the handler used to run
-                    steps.append("")
-                steps.append("registered")
+        with pytest.raises(KeyboardInterrupt if sig == signal.SIGINT else SystemExit), batch_mod._signals_held():
+            go.set()
+            assert sent.wait(5)
+            for _ in range(10_000):  # bytecodes at which the handler used to run
+                steps.append("")
+            steps.append("registered")
         assert steps[-1] == "registered"
     finally:
         t.join()
