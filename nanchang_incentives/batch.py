@@ -611,8 +611,8 @@ def _signals_held() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         if old is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a signal pending in the mask is handled now
         if noted:
