@@ -407,7 +407,7 @@ class Output:
             sl = slice(a, min(a + step, m))
             n = sl.stop - sl.start
             if regular:
-                head = self._head(chunk, crow[sl][::k])
+                head = self._head(chunk, crow[sl][::k]).matrix()
                 parts = []
                 for e, r in enumerate(runs):
                     parts += [head, self._wide_tail(at[sl][e::k], r)]
@@ -417,9 +417,9 @@ class Output:
             for e, r in enumerate(runs):
                 sel = np.flatnonzero(src[sl] == e) if k > 1 else np.arange(n)
                 if len(sel):
-                    lines = np.concatenate([self._head(chunk, crow[sl][sel]), self._wide_tail(at[sl][sel], r)],
-                                           axis=1)
-                    pieces.append((sel, lines))
+                    lines = self._head(chunk, crow[sl][sel])
+                    lines.add(self._wide_tail(at[sl][sel], r))
+                    pieces.append((sel, lines.matrix()))
             out.append(self._merge(pieces, n))
         return out, m
 
@@ -434,8 +434,8 @@ class Output:
                 matrix[sel, :p.shape[1]] = p
         return matrix.tobytes().translate(None, b"\0")  # drop the padding
 
-    def _head(self, chunk: Chunk, crow: np.ndarray) -> np.ndarray:
-        """The byte matrix of the start of some lines: row, name and warnings of the companies ``crow``."""
+    def _head(self, chunk: Chunk, crow: np.ndarray) -> csvio.Lines:
+        """The start of some lines: row, name and warnings of the companies ``crow`` (the rest is added to it)."""
         head = csvio.Lines(len(crow))
         self._put(head, "row", first=True)
         head.add(csvio.number_text(chunk.rows[crow]))
@@ -443,7 +443,7 @@ class Output:
         head.add(self._names(chunk.names[crow]))
         self._put(head, "warnings")
         head.add(csvio.vocab_text(self._warn[0][crow], self._warn[1]))
-        return head.matrix()
+        return head
 
     def _wide_tail(self, rows: np.ndarray, r: dict) -> np.ndarray:
         """The byte matrix of the rest of some lines of one run (policy): ``rows`` of that run.
