@@ -507,7 +507,6 @@ def _worker_init(shared: _Shared, parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before the watch began
         os._exit(1)
-    import threading
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -666,8 +665,6 @@ class AtomicFile:
         """
         if not hasattr(os, "fdatasync"):
             return
-        import threading
-
         self._stop = threading.Event()
         fd = self.file.fileno()
         drop = getattr(os, "posix_fadvise", None)  # Linux, BSD; not macOS or Windows
