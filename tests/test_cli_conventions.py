@@ -324,3 +324,54 @@ def test_the_console_script_runs_the_one_command_it_is_given(monkeypatch, capsys
     with pytest.raises(SystemExit):
         cli.main()
     assert built[-1] is None
+
+
+def _console(*args: str, **kw) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "COLUMNS": "120", "INCENTIVES_POLICIES_DIR": ""}
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, check=False, env=env, **kw)
+
+
+@pytest.mark.parametrize("args", [
+    ("calc", LED), ("calc", LED, "--format", "json"), ("calc", LED, "--format", "markdown", "--year", "2026"),
+    ("compare", str(SAMPLES / "multi-industry.toml")), ("calc", str(SAMPLES / "no-such.toml")),
+    ("calc", LED, "--year", "20245"), ("compare", LED, "--policy", "nowhere"),
+])
+def test_the_console_script_ends_a_print_only_command_with_its_output_and_code(args) -> None:
+    """console() flushes and leaves without the interpreter's teardown for calc and compare: nothing of the
+    output or the exit code may be lost on the way (0, 1 bad input, 2 usage), compared with the app itself."""
+    got = _console(*args)
+    want = CliRunner().invoke(app, list(args), env={**ENV, "COLUMNS": "120"})
+    assert got.returncode == want.exit_code
+    assert got.stdout == want.stdout and got.stderr == want.stderr
+    assert "Traceback" not in got.stderr
+    assert got.stdout or got.stderr
+
+
+def test_the_console_script_into_a_closed_pipe_stops_quietly() -> None:
+    """`incentives calc … | head -1` once the reader has gone: no traceback, the code Rich gives (1)."""
+    import os
+
+    for args in (("calc", LED), ("calc", LED, "--format", "json"), ("compare", str(SAMPLES / "multi-industry.toml"))):
+        r, w = os.pipe()
+        os.close(r)  # the reader is gone before the first write
+        try:
+            p = subprocess.run([str(EXE), *args], stdout=w, stderr=subprocess.PIPE, check=False,
+                               env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "COLUMNS": "120"})
+        finally:
+            os.close(w)
+        assert p.returncode == 1, (args, p.returncode)
+        assert b"Traceback" not in p.stderr, p.stderr.decode()
+
+
+def test_the_console_script_keeps_numpy_to_one_blas_thread_unless_told(monkeypatch) -> None:
+    from nanchang_incentives import cli
+
+    for given, want in ((None, "1"), ("4", "4")):
+        if given is None:
+            monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+        else:
+            monkeypatch.setenv("OPENBLAS_NUM_THREADS", given)
+        monkeypatch.setattr(sys, "argv", ["incentives", "--version"])  # not print-only: main()'s own exit
+        with pytest.raises(SystemExit):
+            cli.console()
+        assert cli.os.environ["OPENBLAS_NUM_THREADS"] == want
