@@ -52,8 +52,7 @@ def policies_for(profile: Profile, catalog: Catalog, policy_ids: Sequence[str] =
     jurisdiction = profile.get("jurisdiction")
     loc = Location(file=profile.source, line=profile.lines.get("jurisdiction"), field="jurisdiction")
     if jurisdiction is None:
-        raise InputError(f"missing; add jurisdiction = \"{catalog.jurisdictions()[0]}\" "
-                         f"(one of {', '.join(catalog.jurisdictions())}) or pass --policy ID", loc)
+        raise InputError(_missing_jurisdiction(catalog), loc)
     found = catalog.for_jurisdiction(str(jurisdiction).strip().lower())
     if not found:
         known = catalog.jurisdictions()
@@ -68,8 +67,15 @@ def require_year(profile: Profile, options: Options) -> None:
         raise OptionError(f"--year {options.year}: expected a fiscal year between {YEAR_MIN} and {YEAR_MAX}, "
                           f"e.g. --year 2024", Location(field="year"))
     if options.year is None and profile.get("year") is None:
-        raise InputError("missing; add year = 2024 (the fiscal year the figures describe) or pass --year",
-                         Location(file=profile.source, field="year"))
+        raise InputError(MISSING_YEAR, Location(file=profile.source, field="year"))
+
+
+MISSING_YEAR = "missing; add year = 2024 (the fiscal year the figures describe) or pass --year"
+
+
+def _missing_jurisdiction(catalog: Catalog) -> str:
+    return (f"missing; add jurisdiction = \"{catalog.jurisdictions()[0]}\" "
+            f"(one of {', '.join(catalog.jurisdictions())}) or pass --policy ID")
 
 
 def calculate(profile: Profile, policies: Sequence[Policy], catalog: Catalog,
@@ -157,8 +163,20 @@ def compare(profile: Profile, cities: Sequence[str], catalog: Catalog, options: 
     return Comparison(profile, tuple(cities), tuple(results), tuple(rooms))
 
 
-def load_company(path: str | Path, catalog: Catalog) -> Profile:
-    return load_profile(path, catalog.registry)
+def load_company(path: str | Path, catalog: Catalog, *, policy_given: bool = True,
+                 year_given: bool = True) -> Profile:
+    """The company profile at ``path``, every value checked.
+
+    A command says what it has from elsewhere: without a policy given (``--policy``) the profile needs its
+    ``jurisdiction``, without a year (``--year``) its ``year``; when they are missing, that is reported with
+    every other problem of the file, all at once.
+    """
+    required = {}
+    if not policy_given:
+        required["jurisdiction"] = _missing_jurisdiction(catalog)
+    if not year_given:
+        required["year"] = MISSING_YEAR
+    return load_profile(path, catalog.registry, required)
 
 
 # ---------------------------------------------------------------- planning (planning.py): what-if, headroom, sweeps

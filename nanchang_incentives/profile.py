@@ -81,11 +81,13 @@ class ProfileProblems(InputError):
 
 
 def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool = False,
-                 where: Location | None = None, lines: Mapping[str, int] | None = None) -> dict[str, object]:
+                 where: Location | None = None, lines: Mapping[str, int] | None = None,
+                 required: Mapping[str, str] | None = None) -> dict[str, object]:
     """Check and type each raw value, under its name or any alias of it (营业收入 = revenue).
 
     Every problem is collected: one raises its InputError, several a
     ``ProfileProblems`` listing them all (file:line, field, value, expected, example).
+    ``required``: field -> what to say when it is not given at all (listed after the other problems).
     """
     values: dict[str, object] = {}
     given_as: dict[str, str] = {}
@@ -119,14 +121,18 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
             if not text.startswith("expected ") and "; expected " not in text and "(expected " not in text:
                 text += f" (expected {F.EXAMPLES[spec.type]})"
             problems.append(InputError(text, loc))
+    for name, missing in (required or {}).items():
+        if name not in given_as:
+            problems.append(InputError(missing, Location(file=where.file if where else None,
+                                                         row=where.row if where else None, field=name)))
     if problems:  # (not kept in a local: see raise_unheld)
         raise_unheld(problems.pop() if len(problems) == 1 else ProfileProblems(
             problems, Location(file=where.file if where else None, row=where.row if where else None)))
     return values
 
 
-def load_profile(path: str | Path, registry: F.Registry) -> Profile:
-    """A TOML profile, typed and checked, with its plausibility warnings."""
+def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, str] | None = None) -> Profile:
+    """A TOML profile, typed and checked, with its plausibility warnings (``required``: see ``parse_values``)."""
     from .plausibility import check_table
 
     path = Path(path)
@@ -135,7 +141,7 @@ def load_profile(path: str | Path, registry: F.Registry) -> Profile:
     except InputError as exc:
         raise _with_key_hint(exc, path) from None
     raw_lines = key_lines(text)
-    values = parse_values(data, registry, where=Location(file=str(path)), lines=raw_lines)
+    values = parse_values(data, registry, where=Location(file=str(path)), lines=raw_lines, required=required)
     lines = {**raw_lines, **{registry.resolve(k) or k: n for k, n in raw_lines.items()}}
     profile = Profile(values, str(path), lines)
     warnings = check_table(table_of([profile], registry), registry).for_row(0)

@@ -203,6 +203,37 @@ def test_six_mistakes_exit_1_and_print_all_six(tmp_path: Path) -> None:
     assert [ln.split(",")[0].strip() for ln in lines[1:7]] == [f"{path}:{n}" for n in range(4, 10)]
 
 
+@pytest.mark.parametrize("command, extra, want", [
+    ("calc", [], ["revenu", "jurisdiction", "year"]),
+    ("calc", ["--policy", "wuhan"], ["revenu", "year"]),
+    ("calc", ["--year", "2024"], ["revenu", "jurisdiction"]),
+    ("compare", [], ["revenu", "year"]),  # every city: no jurisdiction needed
+    ("explore", ["--vary", "revenue=1亿..2亿"], ["revenu", "jurisdiction", "year"]),
+])
+def test_a_missing_year_and_jurisdiction_are_listed_with_the_other_problems(tmp_path: Path, command, extra,
+                                                                             want) -> None:
+    """README: a profile with several bad fields lists all of them at once, the fields it lacks included."""
+    path = write(tmp_path, 'name = "x"\nindustries = ["software"]\nrevenu = 1\n')
+    res = CliRunner().invoke(app, [command, str(path), *extra])
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert lines[0] == f"error: {path}: {len(want)} problems; fix them all before running again:"
+    assert [ln.split("field '")[1].split("'")[0] for ln in lines[1:]] == want
+    assert lines[1] == (f"  {path}:3, field 'revenu': unknown field (did you mean \"revenue\"?); "
+                        "see the field reference in the README")
+    if "year" in want:
+        assert lines[-1] == (f"  {path}, field 'year': missing; add year = 2024 (the fiscal year the figures "
+                             "describe) or pass --year")
+
+
+def test_a_profile_lacking_only_its_year_says_that_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, 'name = "x"\njurisdiction = "wuhan"\nindustries = ["software"]\nrevenue = 1\n')
+    res = CliRunner().invoke(app, ["calc", str(path)])
+    assert res.exit_code == 1
+    assert res.output == (f"error: {path}, field 'year': missing; add year = 2024 (the fiscal year the figures "
+                          "describe) or pass --year\n")
+
+
 # ---------------------------------------------------------------- samples in Chinese
 
 

@@ -84,7 +84,7 @@ def calc(
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
         chosen = api.resolve_policies(names, catalog) if names else None  # a bad --policy fails before the file
-        profile = api.load_company(company, catalog)
+        profile = api.load_company(company, catalog, policy_given=bool(chosen), year_given=year is not None)
         options = Options(year=year, ignore_validity=ignore_validity)
         if settings:
             from . import planning_views

@@ -75,7 +75,7 @@ def compare(
         if cities is not None:
             # a bad (or empty) --cities fails before the profile is read
             wanted = api.check_cities(split_names(cities), catalog)
-        profile = api.load_company(company, catalog)
+        profile = api.load_company(company, catalog, year_given=year is not None)  # each city: no jurisdiction
         if settings:
             from . import planning_views
 

@@ -60,7 +60,7 @@ def explore(
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
         chosen = api.resolve_policies(names, catalog) if names else None
-        profile = api.load_company(company, catalog)
+        profile = api.load_company(company, catalog, policy_given=bool(chosen), year_given=year is not None)
         sweep = api.explore(profile, vary, catalog, chosen, steps, Options(year=year, ignore_validity=ignore_validity))
         if output is not None:
             text = views.sweep_csv(sweep) if output.suffix.lower() == ".csv" else views.sweep_jsonl(sweep)
