@@ -119,8 +119,11 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        if number_format and "%" in number_format:
+        shown = _percent_sign(number_format, value) if number_format and "%" in number_format else None
+        if shown == "scaled":
             return percent_text(value)
+        if shown == "literal":  # 3.45 shown as "3.45%" by 0.00"%": the rate the sheet shows, not 345%
+            return number_text(value) + "%"
         return number_text(value)
     if isinstance(value, (dt.datetime, dt.date)):
         if spec is not None and spec.type == F.YEAR:
@@ -129,6 +132,67 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)
     return str(value)
+
+
+def _format_section(number_format: str, value: float) -> str:
+    """The section of a number format that shows ``value`` (positive;negative;zero;text)."""
+    sections, start, i, n = [], 0, 0, len(number_format)
+    while i < n:
+        ch = number_format[i]
+        if ch == '"':
+            close = number_format.find('"', i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if ch in "\\_*":
+            i += 2
+            continue
+        if ch == "[":
+            close = number_format.find("]", i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if ch == ";":
+            sections.append(number_format[start:i])
+            start = i + 1
+        i += 1
+    sections.append(number_format[start:])
+    if len(sections) >= 3 and value == 0:
+        return sections[2]
+    if len(sections) >= 2 and value < 0:
+        return sections[1]
+    return sections[0]
+
+
+def _percent_sign(number_format: str, value: float) -> str | None:
+    """How the format shows a ``%`` for ``value``: "scaled" (``0.00%``: the number × 100, as Excel does),
+    "literal" (``0.00"%"``, ``0.00\\%``: text after the number as it is), or None.
+
+    >>> [_percent_sign(f, 0.5) for f in ('0.00%', '0.00"%"', '0.00\\\\%', '0.0"%";-0.0%', '[Red]0%', '#,##0.00', '0_%')]
+    ['scaled', 'literal', 'literal', 'literal', 'scaled', None, None]
+    >>> _percent_sign('0.0"%";-0.0%', -0.5)
+    'scaled'
+    """
+    section = _format_section(number_format, value)
+    literal = False
+    i, n = 0, len(section)
+    while i < n:
+        ch = section[i]
+        if ch == '"':
+            close = section.find('"', i + 1)
+            literal = literal or "%" in section[i + 1:(n if close < 0 else close)]
+            i = n if close < 0 else close + 1
+            continue
+        if ch in "\\_*":  # an escaped character (shown as it is), a space as wide as one, a fill character
+            literal = literal or (ch == "\\" and section[i + 1:i + 2] == "%")
+            i += 2
+            continue
+        if ch == "[":  # [Red], [$-804], [>=100]
+            close = section.find("]", i + 1)
+            i = n if close < 0 else close + 1
+            continue
+        if ch == "%":
+            return "scaled"
+        i += 1
+    return "literal" if literal else None
 
 
 class XlsxSource:

@@ -480,6 +480,35 @@ def test_cell_texts_of_stored_numbers():
     assert xlsxio._beyond_units(0.1 + 0.2) and not xlsxio._beyond_units(1234.5678)
 
 
+@pytest.mark.parametrize("value, number_format, text", [
+    (0.0345, "0.00%", "3.45%"), (0.0345, "[Blue]0.00%", "3.45%"), (0.0345, '0.00%" (1y)"', "3.45%"),
+    (3.45, '0.00"%"', "3.45%"), (3.45, "0.00\\%", "3.45%"), (0.0345, '0.0000"%"', "0.0345%"),
+    (3.45, "0.00_%", "3.45"), (3.45, '0.00;-0.00"%"', "3.45"), (-3.45, '0.00;-0.00"%"', "-3.45%"),
+])
+def test_a_percent_sign_scales_only_where_excel_scales(value, number_format, text):
+    """Excel multiplies by 100 for a % in the format, not for a quoted "%" or an escaped \\% (shown as it is):
+    the cell is read as the text the sheet shows, as its CSV export would hold it."""
+    assert xlsxio.cell_text(value, number_format, None) == text
+
+
+def test_a_rate_shown_with_a_literal_percent_is_read_as_shown(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["name", "jurisdiction", "year", "industries", "revenue", "revenue_prev", "local_project_loans",
+               "lpr_1y"])
+    for name, rate, fmt in (("scaled", 0.0345, "0.00%"), ("quoted", 3.45, '0.00"%"'), ("escaped", 3.45, "0.00\\%"),
+                            ("tiny", 0.0345, '0.0000"%"')):
+        ws.append([name, "nanchang", 2024, "electronic-information", 3e8, 1.5e8, 1e8, rate])
+        ws.cell(ws.max_row, 8).number_format = fmt
+    wb.save(tmp_path / "rates.xlsx")
+    run_batch(tmp_path / "rates.xlsx", tmp_path / "r.csv", catalog, BatchOptions())
+    got = {r["name"]: r["loan_interest"] for r in read(tmp_path / "r.csv")}
+    # 三(一): loans 1亿 × 50% × LPR; growth 3亿 − 1.5亿 ≥ 1亿. 3.45% -> 1,725,000.00 (under the 200万 cap),
+    # the rate a quoted "0.0345%" shows -> 17,250.00 (not the 3.45% Excel would never show)
+    assert got == {"scaled": "1725000.00", "quoted": "1725000.00", "escaped": "1725000.00", "tiny": "17250.00"}
+
+
 def _sink(path: Path, blocks: list[list[list[str]]]) -> None:
     """Rows shaped like the wide layout (row, name, year, total, note) straight into the sink, block by block."""
     sink = xlsxio.XlsxSink(path, ["row", "name", "year", "total", "note"], ["total"],
