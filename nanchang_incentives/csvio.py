@@ -162,8 +162,9 @@ MAX_BLOCK_BYTES = 256 << 20
 class Block:
     """A whole number of records as UTF-8 bytes; ``first_row`` is the 1-based data row of the first.
 
-    ``first_line`` is the spreadsheet line of the first record (the header is
-    line 1; a quoted cell with line breaks spans several lines).
+    ``first_line`` is the spreadsheet line of the first record as Excel and WPS
+    show it (the header is line 1; a record is one line however many line
+    breaks its quoted cells hold).
     ``unterminated``: the block is the one line where a quote opens a cell
     that never closes (see ``iter_raw_blocks``).
     """
@@ -177,24 +178,42 @@ class Block:
 
 
 def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]:
-    """The header record (first line) as names, and the file offset of the first data row."""
+    """The header record (the first line; more when a quoted heading holds a line break, as Excel writes a
+    heading typed with Alt+Enter) as names, and the file offset of the first data row."""
     f.seek(enc.bom)
     line = f.readline(1 << 20)
-    if b"\r" in line.rstrip(b"\r\n"):
+    if b"\r" in line.rstrip(b"\r\n") and line.count(b'"') % 2 == 0:
         raise InputError("the lines end with carriage returns only (old Mac CSV); save the file as 'CSV UTF-8' "
                          "or 'CSV (逗号分隔)'", Location(file=str(path)))
     if not line:
         raise InputError("the file is empty; the first line must name the columns (name,jurisdiction,year,…)",
                          Location(file=str(path)))
+    while line.count(b'"') % 2 and line.endswith(b"\n") and len(line) < MAX_RECORD_BYTES:
+        more = f.readline(1 << 20)  # a heading's line break inside quotes: the record goes on
+        if not more:
+            break
+        line += more
+    if line.count(b'"') % 2:
+        raise InputError('a quote (") in the header line opens a heading that never closes; remove it or close it',
+                         Location(file=str(path), line=1))
     try:
         text = line.decode(enc.name)
     except UnicodeDecodeError:
         raise InputError(f"the header line is not {enc.label} text; {ENCODING_HELP}", Location(file=str(path))) \
             from None
-    names = [n.strip() for n in next(csv.reader([text.rstrip("\r\n")]), [])]
+    names = [heading(n) for n in next(csv.reader(io.StringIO(text, newline="")), [])]
     while len(names) > 1 and not names[-1]:  # Excel's empty columns right of the data (",,,"), as in an .xlsx
         names.pop()
     return names, enc.bom + len(line)
+
+
+def heading(text: str) -> str:
+    """A column heading as a name: without the spaces around it and its line breaks (Alt+Enter in a cell).
+
+    >>> heading(" 所在地\\n"), heading("营业\\r\\n收入"), heading("revenue")
+    ('所在地', '营业收入', 'revenue')
+    """
+    return "".join(part.strip() for part in text.splitlines()) if "\n" in text or "\r" in text else text.strip()
 
 
 #: a record (one row, with the line breaks inside its quoted cells) longer than this is a quote left open
@@ -302,8 +321,9 @@ def iter_raw_blocks(f: BinaryIO, start: int, block_bytes: int = BLOCK_BYTES, wid
         nonlocal row, line, pos
         ref = BlockRef(pos, len(data), row, line, unterminated)
         pos += len(data)
-        row += 1 if unterminated else (data.count(b"\n") if b'"' not in data else count_records(data))
-        line += data.count(b"\n")
+        records = 1 if unterminated else (data.count(b"\n") if b'"' not in data else count_records(data))
+        row += records
+        line += records  # a spreadsheet shows each record as one line (SPEC 9.4)
         return ref, data
 
     while not eof or pending:
@@ -533,12 +553,8 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
         np.add.at(depth, hi, -1)
         seps = seps[np.cumsum(depth[:-1]) == 0]
     nl_idx = np.flatnonzero(is_nl[seps])  # which separators end a line
-    nlines = len(nl_idx)
-    if len(quotes):  # a quoted cell may hold line breaks: count the physical lines before each record
-        rec_start = np.concatenate(([0], seps[nl_idx[:-1]] + 1)) if nlines else np.zeros(0, np.int64)
-        lines_all = block.first_line + np.searchsorted(np.flatnonzero(is_nl), rec_start).astype(np.int64)
-    else:
-        lines_all = block.first_line + np.arange(nlines, dtype=np.int64)
+    nlines = len(nl_idx)  # records (a quoted cell's line breaks are inside one)
+    lines_all = block.first_line + np.arange(nlines, dtype=np.int64)
     del is_nl
     per_line = np.diff(nl_idx, prepend=-1)
     starts = np.empty(len(seps), dtype=np.int32)
@@ -629,7 +645,7 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     row = block.first_row - 1
     while True:
-        line = block.first_line + reader.line_num
+        line = block.first_line + row - (block.first_row - 1)  # the record's line in a spreadsheet
         try:
             record = next(reader)
         except StopIteration:

@@ -250,7 +250,7 @@ class XlsxSource:
         except StopIteration:
             raise InputError("the sheet is empty; its first row must name the columns (name,jurisdiction,year,…)",
                              Location(file=str(path), line=1)) from None
-        names_row = [cell_text(c.value, None, None).strip() for c in head]
+        names_row = [csvio.heading(cell_text(c.value, None, None)) for c in head]
         while names_row and not names_row[-1]:
             names_row.pop()
         if not names_row:

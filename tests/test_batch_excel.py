@@ -103,13 +103,56 @@ def test_two_stray_quotes_close_to_each_other_resynchronise(catalog, tmp_path):
     assert [(p.row, p.line) for p in report.problems] == [(2, 3)]
 
 
-def test_lines_count_the_line_breaks_inside_quoted_cells(catalog, tmp_path):
+def test_a_cell_with_line_breaks_keeps_its_record_on_one_spreadsheet_line(catalog, tmp_path):
+    """SPEC 9.4: the line as Excel or WPS shows it; a quoted cell's line breaks (Alt+Enter) stay in its row."""
     src = tmp_path / "a.csv"
     src.write_text(HEADER + "\n" + f'"两行\n名称",{WUHAN},2024,1万,,\n' + f"坏公司,{WUHAN},2024,-5,,\n",
                    encoding="utf-8")
     report = run_batch(src, tmp_path / "o.csv", catalog)
     (p,) = report.problems
-    assert (p.row, p.line, p.name, p.field, p.value) == (2, 4, "坏公司", "revenue", "-5")
+    assert (p.row, p.line, p.name, p.field, p.value) == (2, 3, "坏公司", "revenue", "-5")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_line_is_its_row_plus_one_however_the_blocks_fall(catalog, tmp_path, jobs):
+    """Many cells with line breaks, blank records and bad rows, cut into small blocks (and worker processes):
+    the spreadsheet line of every problem is its data row + 1, as in the sheet Excel opens."""
+    rows = []
+    for i in range(1, 3001):
+        name = f'"公司{i}\n第二行\n第三行"' if i % 3 == 0 else f"公司{i}"
+        rows.append("" if i % 7 == 0 else f"{name},{WUHAN},2024,{'-5' if i % 5 == 0 else '1万'},,")
+    src = tmp_path / "many.csv"
+    src.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    run_batch(src, tmp_path / "o.csv", catalog, BatchOptions(jobs=jobs, block_bytes=4 << 10),
+              errors_path=tmp_path / "e.csv")
+    problems = read(tmp_path / "e.csv")
+    bad = [i for i in range(1, 3001) if i % 5 == 0 and i % 7]
+    assert [int(p["row"]) for p in problems] == bad
+    assert all(int(p["line"]) == int(p["row"]) + 1 for p in problems)
+    assert [p["name"] for p in problems][:3] == ["公司5", "公司10", "公司15\n第二行\n第三行"]
+
+
+@pytest.mark.parametrize("header", [
+    'name,"jurisdiction\n",year,revenue,open_source_products,"smart_factory\n_investments"',
+    'name,jurisdiction,year,"营业\r\n收入",open_source_products,smart_factory_investments',
+])
+def test_a_heading_with_a_line_break_is_one_heading(catalog, tmp_path, header):
+    """Excel writes a heading typed with Alt+Enter in quotes, line break included: the header is one record,
+    the heading its text without the line breaks, and the rows keep their numbers and lines."""
+    src = tmp_path / "h.csv"
+    src.write_text(header + "\n" + good_row(1) + "\n" + f"坏公司,{WUHAN},2024,-5,,\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [r["row"] for r in read(tmp_path / "o.csv")] == ["1"]
+    assert [(p.row, p.line, p.name, p.field) for p in report.problems] == [(2, 3, "坏公司", "revenue")]
+
+
+def test_a_heading_whose_quote_never_closes_is_named(catalog, tmp_path):
+    src = tmp_path / "h.csv"
+    src.write_text('name,"jurisdiction,year,revenue\n' + good_row(1) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="opens a heading that never closes") as info:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert info.value.location.line == 1
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_a_long_cell_is_clipped_in_messages(catalog, tmp_path):
