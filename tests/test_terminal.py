@@ -156,3 +156,56 @@ def test_write_is_exact() -> None:
     term.write('{"name": "[bold]a very long line that is not wrapped"}')
     term.write("no newline", end="")
     assert out.getvalue() == '{"name": "[bold]a very long line that is not wrapped"}\nno newline'
+
+
+# ---------------------------------------------------------------- a stream in a legacy encoding (Chinese Windows)
+
+GBK_RUNS = [
+    ("calc", "samples/nanchang-small-firm-capped.toml"),  # "−" in its range figures
+    ("calc", "samples/nanchang-small-firm-capped.toml", "--format", "markdown", "--all"),
+    ("calc", "samples/nanchang-si-led-maker.toml", "--format", "json"),
+    ("calc", "samples/nanchang-si-led-maker.toml", "--set", "rd_staff=99"),
+    ("compare", "samples/multi-industry.toml"),  # "░" in its bars
+    ("compare", "samples/multi-industry.toml", "--format", "json"),
+    ("explore", "samples/nanchang-small-firm-capped.toml", "--vary", "sales_revenue=1000万..10亿"),
+    ("policies", "show", "nanchang"),
+    ("batch", "samples/companies.csv", "-o", "/dev/null"),  # its summary tables (the CSV keeps its encoding)
+]
+
+
+@pytest.mark.parametrize("args", GBK_RUNS, ids=lambda a: " ".join(a[:2]))
+def test_output_redirected_in_gbk_is_whole_and_never_a_traceback(args, tmp_path):
+    """Chinese Windows writes redirected output in cp936: characters GBK lacks (−, ░) become look-alikes;
+    every figure and every Chinese word of the UTF-8 run is there, JSON still parses."""
+    import json
+    import re
+
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NO_COLOR": "1", "COLUMNS": "120"}
+    exe = [sys.executable, "-m", "nanchang_incentives", *args]
+    gbk = subprocess.run(exe, capture_output=True, cwd=ROOT, env={**env, "PYTHONIOENCODING": "cp936"}, check=False)
+    utf = subprocess.run(exe, capture_output=True, cwd=ROOT, env={**env, "PYTHONIOENCODING": "utf-8"}, check=False)
+    assert b"Traceback" not in gbk.stderr, gbk.stderr.decode("gbk", "replace")
+    assert gbk.returncode == utf.returncode == 0
+    got = gbk.stdout.decode("gbk") + gbk.stderr.decode("gbk")
+    want = (utf.stdout.decode("utf-8") + utf.stderr.decode("utf-8")).replace("\u2212", "-")
+    figures = re.compile(r"-?\d[\d,]*\.\d{2}\b|[\u4e00-\u9fff]+")  # every amount and every Chinese word
+    assert figures.findall(got) == figures.findall(want)
+    assert len(figures.findall(got)) > 10
+    if "json" in args:
+        assert json.loads(got) == json.loads(want)
+
+
+def test_the_substitutes_are_in_gbk_and_a_utf8_stream_is_left_alone():
+    from nanchang_incentives.render.terminal import SUBSTITUTES, fit_stream
+
+    for sub in SUBSTITUTES.values():
+        sub.encode("gbk")
+    buf = io.BytesIO()
+    stream = io.TextIOWrapper(buf, encoding="gbk")
+    fit_stream(stream)
+    stream.write("−1,234.00 ░█ 南昌 \U0001d41e \u0e01")
+    stream.flush()
+    assert buf.getvalue().decode("gbk") == "-1,234.00 .█ 南昌 e ?"
+    utf = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    fit_stream(utf)
+    assert utf.errors == "strict"

@@ -17,9 +17,11 @@ into a pipe; otherwise on exactly when the stream is a terminal.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
@@ -84,6 +86,45 @@ def make_console(stream: TextIO | None, *, stderr: bool, environ: Mapping[str, s
     )
 
 
+#: what a stream that cannot encode a character (GBK: Chinese Windows' redirected output) gets instead
+SUBSTITUTES = {"\u2212": "-", "\u2591": ".", "\u2592": ":", "\u2593": "#", "\u00a5": "\uffe5",
+               "\u2713": "v", "\u2714": "v", "\u2717": "x", "\u2718": "x"}
+SUBSTITUTE_ERRORS = "incentives-substitute"
+
+
+def _substitute(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: each character the encoding lacks as its nearest look-alike (− as -, ░ as .),
+    its compatibility form, or ``?``; never an exception in the middle of a report."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for ch in exc.object[exc.start:exc.end]:
+        sub = SUBSTITUTES.get(ch) or unicodedata.normalize("NFKC", ch)
+        try:
+            sub.encode(exc.encoding)
+        except (UnicodeEncodeError, LookupError):
+            sub = "?"
+        out.append(sub)
+    return "".join(out), exc.end
+
+
+codecs.register_error(SUBSTITUTE_ERRORS, _substitute)
+
+
+def fit_stream(stream: TextIO | None) -> None:
+    """Let a text stream in a legacy encoding (cp936/GBK when Chinese Windows redirects output to a file or
+    a pipe) write every report: the characters it lacks are substituted (``_substitute``) instead of
+    raising UnicodeEncodeError halfway through. UTF-8 streams and ones that cannot be reconfigured are
+    left as they are."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    if stream is None or not encoding or encoding.startswith("utf"):
+        return
+    try:
+        stream.reconfigure(errors=SUBSTITUTE_ERRORS)  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        pass
+
+
 @contextmanager
 def progress(enabled: bool, console: Console | None = None) -> Iterator[ProgressUpdate]:
     """A progress bar on stderr (bytes read, rows/s, bad rows) when it is a terminal; else a no-op."""
@@ -126,6 +167,9 @@ class Terminal:
                stdout: TextIO | None = None, stderr: TextIO | None = None) -> Terminal:
         """The terminal of the current process (``sys.stdout`` / ``sys.stderr`` and ``os.environ``)."""
         env = os.environ if environ is None else environ
+        if stdout is None and stderr is None:  # the process's own streams
+            fit_stream(sys.stdout)
+            fit_stream(sys.stderr)
         out = make_console(stdout or sys.stdout, stderr=False, environ=env)
         err = make_console(stderr or sys.stderr, stderr=True, environ=env)
         if stdout is not None:
