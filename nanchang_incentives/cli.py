@@ -92,9 +92,11 @@ class Group(TyperGroup):
                                   windows_expand_args=windows_expand_args, **extra)
             code = result if isinstance(result, int) else 0
         except click_exceptions.NoArgsIsHelpError as exc:
-            # `incentives` / `incentives policies` alone: the help, as --help gives it
-            if exc.ctx is not None:
-                typer.echo(exc.ctx.get_help(), nl=False)
+            # `incentives` / `incentives policies` alone: the help, as --help gives it, once. Typer's rich help
+            # prints itself when the error is built (ctx.get_help() in its constructor; the message is then
+            # empty); a plain help is the message.
+            if exc.format_message().strip():
+                typer.echo(exc.format_message(), nl=False)
             code = EXIT_USAGE
         except click_exceptions.UsageError as exc:
             Terminal.create().error(usage_message(exc))

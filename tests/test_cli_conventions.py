@@ -375,3 +375,13 @@ def test_the_console_script_keeps_numpy_to_one_blas_thread_unless_told(monkeypat
         with pytest.raises(SystemExit):
             cli.console()
         assert cli.os.environ["OPENBLAS_NUM_THREADS"] == want
+
+
+@pytest.mark.parametrize("args", [(), ("policies",)])
+def test_a_group_alone_prints_its_help_once_and_exits_2(args) -> None:
+    """README: `incentives` alone prints the help and exits 2 -- once (Typer's rich help prints itself)."""
+    alone = _console(*args)
+    helped = _console(*args, "--help")
+    assert alone.returncode == 2 and helped.returncode == 0
+    assert alone.stdout.count("Usage:") == 1
+    assert alone.stdout.rstrip("\n") == helped.stdout.rstrip("\n")
