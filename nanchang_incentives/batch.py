@@ -1077,6 +1077,24 @@ def _count_lines(path: Path, start: int) -> int:
     return n + (last != b"\n")
 
 
+_FILLED_LINE = re.compile(rb'^[^\n]*[^,\s"][^\n]*$', re.MULTILINE)
+
+
+def _count_filled_lines(path: Path, start: int) -> int:
+    """The lines after the header with something besides commas, quotes and spaces in them: an upper bound of
+    the rows that can give results (Excel saves a formatted empty row as ",,,,")."""
+    n = 0
+    rest = b""
+    with open(path, "rb") as f:
+        f.seek(start)
+        while chunk := f.read(8 << 20):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            n += len(_FILLED_LINE.findall(data, 0, cut))
+            rest = data[cut:]
+    return n + len(_FILLED_LINE.findall(rest))
+
+
 def check_xlsx_rows(data_rows: int, per_row: int, where: str) -> None:
     """Refuse, before anything is written, an input whose results cannot fit in one Excel sheet."""
     most = data_rows * per_row
@@ -1138,8 +1156,12 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}
         if options.fmt == "xlsx":
+            per_row = lines_per_row(policies, options)
             rows = sheet.estimated_rows() if sheet is not None else _count_lines(path, data_start)
-            check_xlsx_rows(rows, lines_per_row(policies, options), str(dst))
+            if rows * per_row > xlsxio.XLSX_MAX_ROWS:  # the quick bound is too high: blank rows make nothing
+                rows = sheet.filled_rows() if isinstance(sheet, xlsxio.XlsxSource) else \
+                    rows if sheet is not None else _count_filled_lines(path, data_start)
+            check_xlsx_rows(rows, per_row, str(dst))
         targets: list[AtomicFile] = []
         try:
             out = _target(dst, places["--output"], targets)

@@ -262,6 +262,11 @@ class XlsxSource:
         """The data rows the sheet says it has (its dimension; an upper bound)."""
         return max((self.ws.max_row or 1) - 1, 0)
 
+    def filled_rows(self) -> int:
+        """The data rows with at least one value (a sheet formatted far below its data says it has more)."""
+        return sum(1 for row in self.ws.iter_rows(min_row=2, values_only=True)
+                   if any(v is not None and (not isinstance(v, str) or v.strip()) for v in row))
+
     def chunks(self, header: Header, size: int = ROWS_PER_CHUNK) -> Iterator[csvio.Cells]:
         """The data rows as ``csvio.Cells``, ``size`` rows at a time (row 1 is the sheet's line 2)."""
         k = len(header.names)

@@ -510,6 +510,34 @@ def test_the_excel_row_limit_is_checked_before_writing(catalog, tmp_path, monkey
     run_batch(write_good(tmp_path / "b.csv", n=5), tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx"))
 
 
+def test_blank_rows_below_the_data_do_not_count_against_the_excel_row_limit(catalog, tmp_path, monkeypatch):
+    """A sheet formatted far below its data (its dimension says 1000 rows), or its CSV export (",,,," lines):
+    only rows with a value can give result rows; a sheet that truly has too many is still refused."""
+    openpyxl = pytest.importorskip("openpyxl")
+    monkeypatch.setattr(xlsxio, "XLSX_MAX_ROWS", 50)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(","))
+    for i in (1, 2):
+        ws.append(good_row(i).split(","))
+    for r in range(4, 1001):
+        ws.cell(r, 4).number_format = "#,##0.00"
+        ws.cell(r, 1).value = "  " if r % 2 else None
+    wb.save(tmp_path / "formatted.xlsx")
+    csv_export = tmp_path / "export.csv"
+    csv_export.write_text(HEADER + "\n" + good_row(1) + "\n" + good_row(2) + "\n" + ",,,,,\n" * 997
+                          + '"",,,"",,\n', encoding="utf-8")
+    for src in (tmp_path / "formatted.xlsx", csv_export):
+        report = run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx", layout="long"))
+        assert report.good_rows == 2 and report.output_rows == 2 * len(catalog.policies["wuhan-east-lake-software-2023"]
+                                                                         .clauses)
+    monkeypatch.setattr(xlsxio, "XLSX_MAX_ROWS", 20)  # two filled rows × the Wuhan clauses: too many now
+    for src in (tmp_path / "formatted.xlsx", csv_export):
+        with pytest.raises(InputError, match="2 input rows make up to"):
+            run_batch(src, tmp_path / "s.xlsx", catalog, BatchOptions(fmt="xlsx", layout="long"))
+        assert not (tmp_path / "s.xlsx").exists()
+
+
 def test_xlsx_to_stdout_is_refused(catalog, tmp_path):
     with pytest.raises(InputError, match="cannot be streamed"):
         run_batch(write_good(tmp_path / "a.csv"), "-", catalog, BatchOptions(fmt="xlsx"))
