@@ -874,6 +874,9 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None]) -> dict[st
             raise InputError(f"{option} would overwrite the input file; choose another name",
                              Location(file=str(path), field=option))
         if not path.resolve().parent.is_dir():
+            if path.is_symlink():
+                raise InputError(f"{option} is a link to {os.readlink(path)}, whose directory does not exist",
+                                 Location(file=str(path), field=option))
             raise InputError(f"{option}: the directory does not exist", Location(file=str(path), field=option))
         key = path.resolve()
         if key in seen:
@@ -887,7 +890,8 @@ def _target(path: Path, place: Place, created: list) -> AtomicFile:
         return StreamTarget(sys.stdout.buffer, created)
     if place == Place.NULL:
         return StreamTarget(open(os.devnull, "wb"), created)
-    return AtomicFile(path, created)
+    # a symbolic link: the file it points to is replaced (atomically, beside it), the link stays
+    return AtomicFile(Path(os.path.realpath(path)) if path.is_symlink() else path, created)
 
 
 def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProblem]], None]:

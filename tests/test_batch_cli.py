@@ -230,6 +230,34 @@ def test_output_file_gets_normal_permissions(tmp_path):
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+def test_an_output_that_is_a_link_replaces_the_file_it_points_to(tmp_path):
+    """README: only a regular file is ever replaced; a symbolic link is followed, and stays a link."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    target = shared / "results.csv"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "results.csv"
+    link.symlink_to(target)
+    errors_link = tmp_path / "errors.csv"
+    errors_link.symlink_to(shared / "errors.csv")  # its file does not exist yet: it is created there
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(link), "--errors", str(errors_link), "-q")
+    assert res.exit_code in (0, 1), res.output
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text(encoding="utf-8").startswith("row,name,")
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert errors_link.is_symlink() and (shared / "errors.csv").read_text(encoding="utf-8").startswith("row,line,")
+    assert sorted(p.name for p in shared.iterdir()) == ["errors.csv", "results.csv"]  # no .part left
+
+
+def test_a_link_to_a_missing_directory_says_so(tmp_path):
+    link = tmp_path / "r.csv"
+    link.symlink_to(tmp_path / "gone" / "r.csv")
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(link))
+    assert res.exit_code == 1
+    assert f"--output is a link to {tmp_path / 'gone' / 'r.csv'}, whose directory does not exist" in res.output
+
+
 @pytest.fixture(scope="module")
 def slow_input(tmp_path_factory) -> Path:
     """20 000 companies: about a second of work in the long layout under all three policies."""

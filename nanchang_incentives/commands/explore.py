@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -108,7 +109,7 @@ def _write(path: Path, text: str) -> None:
     created: list = []
     target = None
     try:
-        target = AtomicFile(path, created)
+        target = AtomicFile(Path(os.path.realpath(path)) if path.is_symlink() else path, created)  # the link stays
         target.write(text.encode("utf-8"))
         target.commit()
     except OSError as exc:
