@@ -270,7 +270,7 @@ def _city_cell(v: CityView) -> Text:
     return city
 
 
-def summary_table(views: Sequence[CityView], width: int = 200) -> Table:
+def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | None = None) -> Table:
     """The side-by-side table: one row per city (and policy).
 
     The city cell also names the policy and any NOT TARGETED / expired note.
@@ -278,10 +278,11 @@ def summary_table(views: Sequence[CityView], width: int = 200) -> Table:
     one cell (total / exact / up to) so that the table still fits; text folds.
     """
     money = [_money_cells(v) for v in views]
-    wide = width >= WIDE
+    wide = width >= WIDE if stacked is None else not stacked
     t = Table(title="Side by side", title_justify="left", show_lines=True, collapse_padding=not wide,
               pad_edge=wide)
-    t.add_column("City / policy", overflow="fold", min_width=8)
+    # the city (its jurisdiction id) never splits; the policy id under it may fold
+    t.add_column("City / policy", overflow="fold", min_width=max([8] + [len(v.city) for v in views]))
     if wide:
         for k, header in enumerate(("Total", "Exact", "Up to")):
             w = max([len(header)] + [len(line) for row in money for line in row[k].split("\n")])
@@ -292,7 +293,8 @@ def summary_table(views: Sequence[CityView], width: int = 200) -> Table:
     t.add_column("Granted", justify="right", no_wrap=True, min_width=7)
     # the longest amount these columns show fits on one line, so it never splits
     longest = max([13] + [len(format_fen_grouped(x)) for v in views
-                          for cap in v.result.caps for x in (cap.before, cap.limit or 0)])
+                          for cap in v.result.caps for x in (cap.before, cap.limit or 0)]
+                  + [_longest_token([biggest_text(v.biggest), *v.caps_bit]) for v in views])  # nor a clause id
     t.add_column("Biggest clause", overflow="fold", min_width=longest)
     t.add_column("Caps that bit", overflow="fold", min_width=longest)
     for v, cells in zip(views, money):
@@ -318,9 +320,13 @@ def summary_blocks(views: Sequence[CityView]) -> list[Text]:
         if note:
             head += Text(f"  {note}", style="bold red")
         out.append(head)
-        cells = _money_cells(v)
-        w = max(len(x) for x in cells)
-        out += [Text(f"  {label:<6}{x.rjust(w)}") for label, x in zip(("total", "exact", "up to"), cells)]
+        total, exact, up_to = _money_cells(v)
+        parts = exact.split("\n")  # a range (SPEC 9.2): "at least", the figure, "up to", the figure
+        rows = [("total", total), *([("exact at least", parts[1]), ("", f"(up to {parts[3]})")]
+                                    if len(parts) == 4 else [("exact", exact)]), ("up to", up_to)]
+        label_w = max(len(label) for label, _ in rows)
+        w = max(len(x) for label, x in rows if label)
+        out += [Text(f"  {label:<{label_w}} {x.rjust(w) if label else x}") for label, x in rows]
         out.append(Text(f"  granted {v.granted}"))
         out.append(Text(f"  biggest clause: {biggest_text(v.biggest)}"))
         caps = v.caps_bit or ("—",)
@@ -336,11 +342,13 @@ class _Summary:
         self.views = views
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        table = summary_table(self.views, options.max_width)
-        if _fits(table, console, options, [c.min_width or 1 for c in table.columns]):
-            yield table
-        else:
-            yield from summary_blocks(self.views)
+        # three amount columns when there is room, else the amounts stacked in one, else one block per city
+        for stacked in ((False, True) if options.max_width >= WIDE else (True,)):
+            table = summary_table(self.views, options.max_width, stacked)
+            if _fits(table, console, options, [c.min_width or 1 for c in table.columns]):
+                yield table
+                return
+        yield from summary_blocks(self.views)
 
 
 def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
