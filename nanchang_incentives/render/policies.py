@@ -19,19 +19,22 @@ from ..text import visible
 
 #: the narrowest a wrapping column of the list may get before the list stacks instead
 TEXT_MIN = 10
+TITLE_MIN = 20
 
 
 def print_list(console: Console, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """The policy list: column 0 (the id) and column 5 (the clause count) never wrap."""
+    """The policy list: the ids (policy, jurisdiction), the document number (洪府发〔2023〕30号) and the clause
+    count never wrap; the title keeps at least TITLE_MIN cells (ten Chinese characters a line)."""
     rows = [[visible(c) for c in r] for r in rows]
-    keep = {0, 5}
+    keep = {0, 2, 3, 5}
     widths = [max(cell_len(r[k]) for r in [list(header), *rows]) for k in range(len(header))]
-    need = sum(widths[k] if k in keep else min(widths[k], TEXT_MIN) for k in range(len(header))) + 2 * len(header)
+    least = [widths[k] if k in keep else min(widths[k], TITLE_MIN if k == 1 else TEXT_MIN) for k in range(len(header))]
+    need = sum(least) + 3 * (len(header) - 1)  # between two columns: a space of padding, the rule, a space
     if console.width >= need:
         t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
         for k, h in enumerate(header):
-            t.add_column(h, no_wrap=k in keep, min_width=widths[k] if k in keep else min(widths[k], TEXT_MIN),
-                         justify="right" if k == 5 else "left", overflow="fold")
+            t.add_column(h, no_wrap=k in keep, min_width=least[k], justify="right" if k == 5 else "left",
+                         overflow="fold")
         for r in rows:
             t.add_row(*r)
         console.print(t)
