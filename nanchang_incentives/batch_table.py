@@ -426,7 +426,7 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
 
 def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:
     """Leave out the rows that look like a spreadsheet's totals row (``csvio.names_a_total``, a column at a
-    time): 合计/总计/小计/Total in the name and neither a year nor a jurisdiction (a real company always has
+    time): 合计/总计/小计/汇总/Total in the name (spaces ignored) and neither a year nor a jurisdiction (a real company always has
     both, or gets them from --year/--policy)."""
     name_j = header.index("name")
     if name_j is None or cells.n == 0:
@@ -441,10 +441,8 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         return cells, []
     start, length = cells.start[rows, name_j], cells.length[rows, name_j]
     head = np.minimum(length, csvio.TOTALS_NAME_BYTES)
-    names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, head)))
-    found = np.zeros(len(rows), dtype=bool)
-    for word in csvio.TOTALS_WORDS:
-        found |= np.char.find(names, word.encode("utf-8")) >= 0
+    names = csvio.as_bytes(csvio.gather(cells.buf, start, head))  # few rows: those with no year nor jurisdiction
+    found = np.array([csvio.names_a_total(n.decode("utf-8", "ignore")) for n in names.tolist()], dtype=bool)
     hit = np.zeros(cells.n, dtype=bool)
     hit[rows[found]] = True
     if not hit.any():

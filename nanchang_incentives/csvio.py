@@ -416,20 +416,22 @@ class SkipReason(str, Enum):
 
 
 #: words that mark a spreadsheet's totals row (lower case; matched anywhere in the name)
-TOTALS_WORDS = ("合计", "总计", "小计", "total")
+TOTALS_WORDS = ("合计", "总计", "小计", "汇总", "total")
 #: the words are looked for in the first bytes of the name only (a totals row's name is short)
 TOTALS_NAME_BYTES = 200
 
 
 def names_a_total(name: str) -> bool:
     """Whether a company name reads like a totals row's (合计, Total …), as ``batch_table._drop_totals`` tests
-    a column of them: a word of ``TOTALS_WORDS`` in its first ``TOTALS_NAME_BYTES`` bytes, ASCII case ignored.
+    a column of them: a word of ``TOTALS_WORDS`` in its first ``TOTALS_NAME_BYTES`` bytes, ASCII case and
+    spaces ignored (a two-character label is often spread out: "合  计", "合　计").
 
-    >>> names_a_total("合计"), names_a_total("GRAND TOTAL"), names_a_total("南昌合力科技")
-    (True, True, False)
+    >>> names_a_total("合计"), names_a_total("GRAND TOTAL"), names_a_total("合　计"), names_a_total("南昌合力科技")
+    (True, True, True, False)
     """
-    head = name.encode("utf-8")[:TOTALS_NAME_BYTES].lower()
-    return any(word.encode("utf-8") in head for word in TOTALS_WORDS)
+    head = name.encode("utf-8")[:TOTALS_NAME_BYTES].decode("utf-8", "ignore").lower()
+    head = "".join(head.split())  # every space, the full-width one (U+3000) included
+    return any(word in head for word in TOTALS_WORDS)
 
 
 @dataclass(frozen=True)

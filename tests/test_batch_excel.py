@@ -360,6 +360,25 @@ def test_only_a_name_like_a_total_with_neither_year_nor_jurisdiction_is_a_totals
     assert [(p.row, p.line, p.name) for p in report.problems] == [(4, 5, "小计")]
 
 
+def test_a_totals_label_spread_out_or_called_huizong_is_a_totals_row(catalog, tmp_path):
+    """Excel users spread a two-character label over the cell (合  计, 合　计) and WPS's pivot calls it 汇总;
+    the CSV and the .xlsx of the same sheet skip the same rows."""
+    text = ("name,jurisdiction,year,revenue\n" + good_row(1).rsplit(",", 2)[0] + "\n"
+            "汇总,,,9万\n合  计,,,9万\n合\u3000计,,,9万\n汇总科技有限公司,,,9万\n")
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [(k.row, k.line, k.name) for k in report.skipped] == [
+        (2, 3, "汇总"), (3, 4, "合  计"), (4, 5, "合\u3000计"), (5, 6, "汇总科技有限公司")]
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    for line in text.splitlines():
+        wb.active.append([c or None for c in line.split(",")])
+    wb.save(tmp_path / "t.xlsx")
+    book = run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
+    assert [(k.row, k.name) for k in book.skipped] == [(k.row, k.name) for k in report.skipped]
+
+
 @pytest.mark.parametrize("encoding,bom,options,expect_bom", [
     ("utf-8", b"", BatchOptions(), False),
     ("utf-8", b"\xef\xbb\xbf", BatchOptions(), True),
