@@ -385,3 +385,16 @@ def test_a_group_alone_prints_its_help_once_and_exits_2(args) -> None:
     assert alone.returncode == 2 and helped.returncode == 0
     assert alone.stdout.count("Usage:") == 1
     assert alone.stdout.rstrip("\n") == helped.stdout.rstrip("\n")
+
+
+@pytest.mark.parametrize("command", [
+    ["calc", LED], ["explore", LED, "--vary", "rd_staff=1..200"],
+    ["batch", str(SAMPLES / "companies.csv"), "-o", "/dev/null"],
+])
+@pytest.mark.parametrize("empty", ["", ",", " ，、 "])
+def test_a_policy_option_naming_nothing_is_a_usage_error(command, empty) -> None:
+    """--policy '' was silently ignored (the profile's jurisdiction, or every policy for batch), while
+    --cities '' was an error; both say now that no policy was given."""
+    res = CliRunner().invoke(app, [*command, "--policy", empty], env=ENV)
+    assert res.exit_code == 2
+    assert res.stderr == "error: --policy: no policy given; jurisdictions: beijing, nanchang, wuhan-east-lake\n"

@@ -116,7 +116,8 @@ def batch(
     def run() -> int:
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
-        ids = tuple(p.id for p in api.resolve_policies(names, catalog)) if names else ()
+        # --policy given but naming nothing (--policy '', --policy ,) is a usage error, not "every policy"
+        ids = tuple(p.id for p in api.resolve_policies(names, catalog)) if policy else ()
         options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
                                jobs=jobs, bom=bom, sheet=sheet, lang=F.output_lang(lang).value, reuse_memory=True)

@@ -83,7 +83,8 @@ def calc(
     def run() -> None:
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
-        chosen = api.resolve_policies(names, catalog) if names else None  # a bad --policy fails before the file
+        # a bad (or empty) --policy fails before the file is read
+        chosen = api.resolve_policies(names, catalog) if policy else None
         profile = api.load_company(company, catalog, policy_given=bool(chosen), year_given=year is not None)
         options = Options(year=year, ignore_validity=ignore_validity)
         if settings:

@@ -60,7 +60,7 @@ def explore(
             _check_output(output)
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
-        chosen = api.resolve_policies(names, catalog) if names else None
+        chosen = api.resolve_policies(names, catalog) if policy else None  # an empty --policy: a usage error
         profile = api.load_company(company, catalog, policy_given=bool(chosen), year_given=year is not None)
         sweep = api.explore(profile, vary, catalog, chosen, steps, Options(year=year, ignore_validity=ignore_validity))
         if output is not None:
