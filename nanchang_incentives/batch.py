@@ -629,10 +629,12 @@ class AtomicFile:
     that whoever removes temporary files on an interruption always knows it.
     Only a regular file (or nothing) is ever replaced (``check_paths``); an
     existing file's permission bits are kept, and the data reach the disk
-    (fsync) before the rename.
+    (fsync) before the rename. A symbolic link is followed: the file it
+    points to is replaced, beside itself, and the link stays.
     """
 
     def __init__(self, path: Path, created: list):
+        path = Path(os.path.realpath(path)) if path.is_symlink() else path
         self.path = path
         self._writeback: Any = None  # the thread of start_writeback (set before the file is known to others)
         parent = path.parent if str(path.parent) else Path(".")
@@ -890,8 +892,7 @@ def _target(path: Path, place: Place, created: list) -> AtomicFile:
         return StreamTarget(sys.stdout.buffer, created)
     if place == Place.NULL:
         return StreamTarget(open(os.devnull, "wb"), created)
-    # a symbolic link: the file it points to is replaced (atomically, beside it), the link stays
-    return AtomicFile(Path(os.path.realpath(path)) if path.is_symlink() else path, created)
+    return AtomicFile(path, created)
 
 
 def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProblem]], None]:
@@ -1084,19 +1085,23 @@ def _count_lines(path: Path, start: int) -> int:
 _FILLED_LINE = re.compile(rb'^[^\n]*[^,\s"][^\n]*$', re.MULTILINE)
 
 
-def _count_filled_lines(path: Path, start: int) -> int:
+def _count_filled_lines(path: Path, start: int, chunk_bytes: int = 8 << 20) -> int:
     """The lines after the header with something besides commas, quotes and spaces in them: an upper bound of
     the rows that can give results (Excel saves a formatted empty row as ",,,,")."""
     n = 0
-    rest = b""
+    filled = False  # whether the line the last chunk ended in has something in it so far
     with open(path, "rb") as f:
         f.seek(start)
-        while chunk := f.read(8 << 20):
-            data = rest + chunk
-            cut = data.rfind(b"\n") + 1
-            n += len(_FILLED_LINE.findall(data, 0, cut))
-            rest = data[cut:]
-    return n + len(_FILLED_LINE.findall(rest))
+        while chunk := f.read(chunk_bytes):
+            first = chunk.find(b"\n")
+            if first < 0:  # the line goes on (a long one is never held whole)
+                filled = filled or bool(_FILLED_LINE.search(chunk))
+                continue
+            n += filled or bool(_FILLED_LINE.search(chunk, 0, first))
+            last = chunk.rfind(b"\n")
+            n += len(_FILLED_LINE.findall(chunk, first + 1, last))
+            filled = bool(_FILLED_LINE.search(chunk, last + 1))
+    return n + filled
 
 
 def check_xlsx_rows(data_rows: int, per_row: int, where: str) -> None:

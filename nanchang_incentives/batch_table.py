@@ -441,8 +441,22 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         return cells, []
     start, length = cells.start[rows, name_j], cells.length[rows, name_j]
     head = np.minimum(length, csvio.TOTALS_NAME_BYTES)
-    names = csvio.as_bytes(csvio.gather(cells.buf, start, head))  # few rows: those with no year nor jurisdiction
-    found = np.array([csvio.names_a_total(n.decode("utf-8", "ignore")) for n in names.tolist()], dtype=bool)
+    names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, head)))
+
+    def has_word(names: np.ndarray) -> np.ndarray:  # vectorised: every row is a candidate under --year --policy
+        found = np.zeros(len(names), dtype=bool)
+        for word in csvio.TOTALS_WORDS:
+            found |= np.char.find(names, word.encode("utf-8")) >= 0
+        return found
+
+    found = has_word(names)
+    spaces = (b" ", b"\t", "\u3000".encode("utf-8"))  # as names_a_total: "合  计", "合　计" are 合计
+    spaced = ~found & np.logical_or.reduce([np.char.find(names, sp) >= 0 for sp in spaces])
+    if spaced.any():
+        packed = names[spaced]
+        for sp in spaces:
+            packed = np.char.replace(packed, sp, b"")
+        found[spaced] = has_word(packed)
     hit = np.zeros(cells.n, dtype=bool)
     hit[rows[found]] = True
     if not hit.any():

@@ -557,6 +557,25 @@ def test_blank_rows_below_the_data_do_not_count_against_the_excel_row_limit(cata
         assert not (tmp_path / "s.xlsx").exists()
 
 
+def test_the_filled_lines_are_counted_whatever_the_chunks(tmp_path):
+    """batch._count_filled_lines against a plain count, for lines cut anywhere by the reads (1 to 64 bytes)."""
+    import random
+    import re
+
+    from nanchang_incentives import batch
+
+    rng = random.Random(13)
+    src = tmp_path / "f.csv"
+    for _ in range(200):
+        parts = [rng.choice([b",,,", b"a,b", b"", b'"",""', b" ,\t", b"x" * rng.randint(0, 90)])
+                 for _ in range(rng.randint(0, 30))]
+        data = b"\n".join(parts) + rng.choice([b"", b"\n"])
+        src.write_bytes(b"header\n" + data)
+        lines = data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n")
+        want = sum(1 for line in lines if re.search(rb'[^,\s"]', line))
+        assert batch._count_filled_lines(src, 7, rng.randint(1, 64)) == want, data
+
+
 def test_xlsx_to_stdout_is_refused(catalog, tmp_path):
     with pytest.raises(InputError, match="cannot be streamed"):
         run_batch(write_good(tmp_path / "a.csv"), "-", catalog, BatchOptions(fmt="xlsx"))

@@ -398,3 +398,10 @@ def test_a_policy_option_naming_nothing_is_a_usage_error(command, empty) -> None
     res = CliRunner().invoke(app, [*command, "--policy", empty], env=ENV)
     assert res.exit_code == 2
     assert res.stderr == "error: --policy: no policy given; jurisdictions: beijing, nanchang, wuhan-east-lake\n"
+
+
+def test_the_command_line_module_does_not_import_numpy_before_the_blas_setting() -> None:
+    """console() sets OPENBLAS_NUM_THREADS before numpy starts: importing the CLI must not start it."""
+    code = "import sys, nanchang_incentives.cli, nanchang_incentives.__init__; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -425,6 +425,27 @@ def test_explore_output_that_cannot_be_written_is_one_line_and_leaves_nothing(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "s.jsonl"]  # no temporary file left
 
 
+def test_explore_output_through_a_link_writes_the_file_it_points_to_never_the_profile(tmp_path):
+    import shutil
+
+    profile = tmp_path / "co.toml"
+    shutil.copy(SI_LED, profile)
+    before = profile.read_bytes()
+    (tmp_path / "to-profile.csv").symlink_to(profile)
+    r = _run("explore", str(profile), "--vary", "rd_staff=90..110", "-o", str(tmp_path / "to-profile.csv"))
+    assert r.exit_code == 2 and f"(a link to {profile}): expected a .csv or .jsonl file" in r.stderr
+    shutil.copy(SI_LED, tmp_path / "co.csv")  # a profile named .csv, given as its own output
+    r = _run("explore", str(tmp_path / "co.csv"), "--vary", "rd_staff=90..110", "-o", str(tmp_path / "co.csv"))
+    assert r.exit_code == 1 and "would overwrite the company profile" in r.stderr
+    assert profile.read_bytes() == before and (tmp_path / "co.csv").read_bytes() == before
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "sweep.csv").symlink_to(tmp_path / "sweeps" / "latest.csv")
+    r = _run("explore", str(profile), "--vary", "rd_staff=90..110", "-o", str(tmp_path / "sweep.csv"))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "sweep.csv").is_symlink()
+    assert len((tmp_path / "sweeps" / "latest.csv").read_text(encoding="utf-8").splitlines()) == 22
+
+
 def test_what_if_json_validates_against_the_result_schema():
     import jsonschema
 

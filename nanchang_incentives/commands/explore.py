@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -57,7 +56,7 @@ def explore(
 
     def run() -> None:
         if output is not None:
-            _check_output(output)
+            _check_output(output, company)
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
         chosen = api.resolve_policies(names, catalog) if policy else None  # an empty --policy: a usage error
@@ -78,14 +77,24 @@ def explore(
     guarded(run, term)
 
 
-def _check_output(path: Path) -> None:
-    """Before any work: a .csv or .jsonl name, in a directory that exists, not something other than a file."""
+def _check_output(path: Path, company: Path) -> None:
+    """Before any work: a .csv or .jsonl name (a link's file too), in a directory that exists, not something
+    other than a file, never the company profile itself."""
     import os
     import stat
 
     shown = visible(str(path))
-    if path.suffix.lower() not in (".csv", ".jsonl"):
-        raise OptionError(f"--output {shown}: expected a .csv or .jsonl file, e.g. --output sweep.csv", Location())
+    real = Path(os.path.realpath(path))
+    if path.suffix.lower() not in (".csv", ".jsonl") or real.suffix.lower() not in (".csv", ".jsonl"):
+        via = f" (a link to {visible(str(real))})" if real.suffix.lower() != path.suffix.lower() else ""
+        raise OptionError(f"--output {shown}{via}: expected a .csv or .jsonl file, e.g. --output sweep.csv",
+                          Location())
+    try:
+        same = os.path.samefile(real, company)
+    except OSError:
+        same = False
+    if same:
+        raise InputError(f"--output {shown} would overwrite the company profile; choose another name", Location())
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise InputError(f"--output {shown}: the directory {visible(str(parent))} does not exist",
@@ -109,7 +118,7 @@ def _write(path: Path, text: str) -> None:
     created: list = []
     target = None
     try:
-        target = AtomicFile(Path(os.path.realpath(path)) if path.is_symlink() else path, created)  # the link stays
+        target = AtomicFile(path, created)  # (a symbolic link: the file it points to)
         target.write(text.encode("utf-8"))
         target.commit()
     except OSError as exc:

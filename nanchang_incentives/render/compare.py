@@ -257,9 +257,15 @@ def _stacked_money(cells: list[str]) -> str:
     """The three totals in one cell (narrow tables): "total …", "exact …" ("exact at least", the figure and
     "(up to …)" below it for a range), "up to …"."""
     total, exact, up_to = cells
-    parts = exact.split("\n")
-    exact_lines = ["exact at least", parts[1], f"(up to {parts[3]})"] if len(parts) == 4 else [f"exact {exact}"]
+    least, most = _exact_range(exact)
+    exact_lines = ["exact at least", least, f"(up to {most})"] if most else [f"exact {exact}"]
     return "\n".join([f"total {total}", *exact_lines, f"up to {up_to}"])
+
+
+def _exact_range(exact: str) -> tuple[str, str | None]:
+    """The exact cell of ``_money_cells`` as (its figure, None), or (at least, up to) for a range."""
+    parts = exact.split("\n")
+    return (parts[1], parts[3]) if len(parts) == 4 else (exact, None)
 
 
 def _city_cell(v: CityView) -> Text:
@@ -321,9 +327,9 @@ def summary_blocks(views: Sequence[CityView]) -> list[Text]:
             head += Text(f"  {note}", style="bold red")
         out.append(head)
         total, exact, up_to = _money_cells(v)
-        parts = exact.split("\n")  # a range (SPEC 9.2): "at least", the figure, "up to", the figure
-        rows = [("total", total), *([("exact at least", parts[1]), ("", f"(up to {parts[3]})")]
-                                    if len(parts) == 4 else [("exact", exact)]), ("up to", up_to)]
+        least, most = _exact_range(exact)  # a range (SPEC 9.2): at least …, (up to …) under it
+        rows = [("total", total), *([("exact at least", least), ("", f"(up to {most})")] if most
+                                    else [("exact", exact)]), ("up to", up_to)]
         label_w = max(len(label) for label, _ in rows)
         w = max(len(x) for label, x in rows if label)
         out += [Text(f"  {label:<{label_w}} {x.rjust(w) if label else x}") for label, x in rows]

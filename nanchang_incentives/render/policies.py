@@ -29,7 +29,8 @@ def print_list(console: Console, header: Sequence[str], rows: Sequence[Sequence[
     keep = {0, 2, 3, 5}
     widths = [max(cell_len(r[k]) for r in [list(header), *rows]) for k in range(len(header))]
     least = [widths[k] if k in keep else min(widths[k], TITLE_MIN if k == 1 else TEXT_MIN) for k in range(len(header))]
-    need = sum(least) + 3 * (len(header) - 1)  # between two columns: a space of padding, the rule, a space
+    # two cells between columns, and one more each for what Rich itself reserves (checked at 100-200 columns)
+    need = sum(least) + 3 * (len(header) - 1)
     if console.width >= need:
         t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
         for k, h in enumerate(header):
