@@ -100,6 +100,10 @@ class ParquetSource:
     def estimated_rows(self) -> int:
         return int(self.file.metadata.num_rows)
 
+    def filled_rows(self) -> int:
+        """The rows (exactly, from the file's metadata)."""
+        return self.estimated_rows()
+
     def check_types(self, header: Header) -> None:
         for name, spec in zip(self.columns, header.fields):
             check_type(self.schema.field(name).type, spec, name, str(self.path))

@@ -1070,18 +1070,6 @@ def lines_per_row(policies: Sequence[Policy], options: BatchOptions) -> int:
     return max((len(g) for g in groups), default=0)
 
 
-def _count_lines(path: Path, start: int) -> int:
-    """The physical lines after the header (an upper bound of the data rows)."""
-    n = 0
-    last = b"\n"
-    with open(path, "rb") as f:
-        f.seek(start)
-        while chunk := f.read(8 << 20):
-            n += chunk.count(b"\n")
-            last = chunk[-1:]
-    return n + (last != b"\n")
-
-
 _FILLED_LINE = re.compile(rb'^[^\n]*[^,\s"][^\n]*$', re.MULTILINE)
 
 
@@ -1166,10 +1154,12 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}
         if options.fmt == "xlsx":
             per_row = lines_per_row(policies, options)
-            rows = sheet.estimated_rows() if sheet is not None else _count_lines(path, data_start)
-            if rows * per_row > xlsxio.XLSX_MAX_ROWS:  # the quick bound is too high: blank rows make nothing
-                rows = sheet.filled_rows() if isinstance(sheet, xlsxio.XlsxSource) else \
-                    rows if sheet is not None else _count_filled_lines(path, data_start)
+            if sheet is None:  # blank lines (",,,,") make no result rows
+                rows = _count_filled_lines(path, data_start)
+            else:  # the sheet's own count; over the limit, the rows with a value (a sheet formatted far below)
+                rows = sheet.estimated_rows()
+                if rows * per_row > xlsxio.XLSX_MAX_ROWS:
+                    rows = sheet.filled_rows()
             check_xlsx_rows(rows, per_row, str(dst))
         targets: list[AtomicFile] = []
         try:

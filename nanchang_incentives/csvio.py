@@ -213,7 +213,7 @@ def heading(text: str) -> str:
     >>> heading(" 所在地\\n"), heading("营业\\r\\n收入"), heading("revenue")
     ('所在地', '营业收入', 'revenue')
     """
-    return "".join(part.strip() for part in text.splitlines()) if "\n" in text or "\r" in text else text.strip()
+    return "".join(part.strip() for part in text.splitlines())
 
 
 #: a record (one row, with the line breaks inside its quoted cells) longer than this is a quote left open
