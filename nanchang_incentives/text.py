@@ -45,3 +45,25 @@ def visible(text: str, allow: str = "") -> str:
     if not _UNSAFE.search(text):
         return text
     return _UNSAFE.sub(lambda m: m.group() if m.group() in allow else _escape(m.group()), text)
+
+
+#: the characters that start Markdown markup inside a line: emphasis, code, links and
+#: images, raw HTML and entities, table cells, strikethrough
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def markdown_text(text: str) -> str:
+    r"""User text (a company name, a value from a profile) as Markdown that shows exactly that text.
+
+    Markup characters are backslash-escaped, so that ``*ST 康美`` or
+    ``<img src=x>`` or ``[x](http://…)`` is read as those characters, not as
+    emphasis, HTML or a link; control characters are written out as by
+    :func:`visible`, and a line break becomes a space.
+
+    >>> markdown_text("*ST 康美_A* | [x](y) <b>&amp;")
+    '\\*ST 康美\\_A\\* \\| \\[x\\](y) \\<b\\>\\&amp;'
+    >>> markdown_text("# 南昌\n甲")
+    '\\# 南昌 甲'
+    """
+    shown = _MARKDOWN.sub(r"\\\1", visible(text.replace("\r\n", " ").replace("\n", " ")))
+    return "\\" + shown if shown.startswith(("#", "+", "-", ">", "=")) else shown

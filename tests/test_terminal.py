@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -209,3 +210,34 @@ def test_the_substitutes_are_in_gbk_and_a_utf8_stream_is_left_alone():
     utf = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     fit_stream(utf)
     assert utf.errors == "strict"
+
+
+# ---------------------------------------------------------------- Markdown: a company name is text, not markup
+
+EVIL_NAME = "*ST 康美_A* <img src=x onerror=alert(1)> [点我](http://evil.example) `x` | &amp;"
+EVIL_SHOWN = ("\\*ST 康美\\_A\\* \\<img src=x onerror=alert(1)\\> \\[点我\\](http://evil.example) \\`x\\` \\| "
+              "\\&amp;")
+
+
+@pytest.mark.parametrize("extra", [(), ("--set", "revenue=6000万"), ("--vary", "revenue=1000万..1亿")],
+                         ids=["calc", "what-if", "sweep"])
+def test_markdown_headings_escape_the_company_name(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    profile = tmp_path / "evil.toml"
+    profile.write_text(f'name = "{EVIL_NAME}"\njurisdiction = "nanchang"\nyear = 2025\n'
+                       'industries = ["electronic-information"]\nrevenue = "5000万"\n', encoding="utf-8")
+    command = "explore" if "--vary" in extra else "calc"
+    exe = [sys.executable, "-m", "nanchang_incentives", command, str(profile), *extra, "--format", "markdown"]
+    out = subprocess.run(exe, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    heading = out.splitlines()[0]
+    assert heading.startswith("# ") and EVIL_SHOWN in heading, heading
+    assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(http", out), "markup left unescaped"
+
+
+def test_markdown_compare_escapes_the_name_in_its_heading_and_statements(tmp_path: Path) -> None:
+    profile = tmp_path / "evil.toml"
+    profile.write_text(f'name = "{EVIL_NAME}"\njurisdiction = "nanchang"\nyear = 2025\n'
+                       'industries = ["led"]\nrevenue = "5000万"\n', encoding="utf-8")
+    exe = [sys.executable, "-m", "nanchang_incentives", "compare", str(profile), "--format", "markdown"]
+    out = subprocess.run(exe, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.splitlines()[0] == f"# {EVIL_SHOWN}: site comparison, fiscal year 2025"
+    assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(http", out), "markup left unescaped"

@@ -24,7 +24,7 @@ from ..api import Comparison
 from ..money import format_fen_grouped, format_units, round_half_up_div
 from ..planning import Headroom
 from ..policy import Clause
-from ..text import visible
+from ..text import markdown_text, visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
 from .markdown import DASH
 
@@ -524,7 +524,7 @@ def markdown(comparison: Comparison) -> str:
     views = city_views(comparison)
     year = views[0].result.year if views else 0
     several = _several(views)
-    lines = [f"# {visible(comparison.profile.name)}: site comparison, fiscal year {year}", "",
+    lines = [f"# {markdown_text(comparison.profile.name)}: site comparison, fiscal year {year}", "",
              ("Each city's policy evaluated as if the company were located there; *Up to* sums ceilings "
               "(最高/不超过), not certain amounts."), "", "## Side by side", ""]
     lines += _md_table(
@@ -547,7 +547,7 @@ def markdown(comparison: Comparison) -> str:
     lines += [f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", "```"]
     statements = [v.statement for v in views if v.statement]
     if statements:
-        lines += ["", "## Not applicable as is", ""] + [f"- **{_md(s)}**" for s in statements]
+        lines += ["", "## Not applicable as is", ""] + [f"- **{markdown_text(s)}**" for s in statements]
     for v in views:
         r = v.result
         lines += ["", f"## {v.city}: {r.policy.title_zh}{_doc(r)}", ""]

@@ -24,7 +24,7 @@ from .. import explain
 from ..explain import STATUS_TEXT, money
 from ..money import format_fen_grouped
 from ..profile import Profile
-from ..text import visible
+from ..text import markdown_text, visible
 from ..trace import ClauseResult, ConditionResult, Notice, NoticeKind, PolicyResult, Status
 
 DASH = "—"
@@ -299,7 +299,7 @@ def _markdown_report(rep: Report) -> list[str]:
 def render_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False) -> str:
     """The Markdown report of ``calc``: one section per policy."""
     year = results[0].year if results else profile.get("year")
-    lines = [f"# Subsidies for {visible(profile.name)} (fiscal year {year})", ""]
+    lines = [f"# Subsidies for {markdown_text(profile.name)} (fiscal year {year})", ""]
     for result in results:
         lines += _markdown_report(report_of(result, show_all, profile.name))
     return "\n".join(lines).rstrip() + "\n"

@@ -31,7 +31,7 @@ from ..planning import (
     UnlockKind,
     WhatIf,
 )
-from ..text import visible
+from ..text import markdown_text, visible
 from ..trace import STATUS_BY_CODE, Kind
 
 HEADROOM_TITLE = "What would unlock more"
@@ -235,7 +235,7 @@ def print_what_if(w: WhatIf, console: Console) -> None:
 
 
 def what_if_markdown(w: WhatIf) -> str:
-    lines = [f"# {visible(w.profile.name)}: what if", ""] + [f"- `{_md(explain.setting(s))}`" for s in w.settings]
+    lines = [f"# {markdown_text(w.profile.name)}: what if", ""] + [f"- `{_md(explain.setting(s))}`" for s in w.settings]
     for pd in w.deltas:
         lines += ["", f"## {pd.policy.id}: {pd.policy.title_zh}", "",
                   "| Clause | Status | Base | New | Difference | Why |", "|---|---|---:|---:|---:|---|"]
@@ -400,7 +400,7 @@ def print_sweep(sw: Sweep, console: Console) -> None:
 
 
 def sweep_markdown(sw: Sweep) -> str:
-    lines = [f"# {visible(sw.profile.name)}: sweep, fiscal year {sw.year}", "",
+    lines = [f"# {markdown_text(sw.profile.name)}: sweep, fiscal year {sw.year}", "",
              "Policies: " + ", ".join(f"`{p.id}`" for p in sw.policies), ""]
     lines += [f"- {_axis_line(sw, k)}" for k in range(len(sw.axes))]
     if len(sw.axes) == 1:
