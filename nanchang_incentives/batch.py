@@ -21,6 +21,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import shutil
@@ -58,6 +59,7 @@ from .errors import OVERFLOW_MESSAGE, InputError, Location
 from .money import UNITS_PER_YUAN, format_fen, format_rate
 from .plausibility import TableWarnings, check_table
 from .policy import Catalog, Policy, Successor
+from .policy import Notice as PolicyNotice
 
 LAYOUTS = ("wide", "long")
 FORMATS = ("csv", "jsonl", "xlsx", "parquet")
@@ -168,6 +170,13 @@ class PolicyBudget:
     #: the policy's end (None: unknown) and what its table says of a successor, for the words about those companies
     valid_until: dt.date | None = None
     successor: Successor | None = None
+    #: SPEC 9.3: companies in force whose fiscal year is on or after a reported successor (end unknown), by year
+    superseded_years: dict[int, int] = field(default_factory=dict)
+    #: the policy's notices (its table's [[notices]]) with, per notice, the companies it applies to
+    notices: tuple[PolicyNotice, ...] = ()
+    notice_companies: list[int] = field(default_factory=list)
+    #: the policy's validity note when its end is unknown (every result carries it), else None
+    validity_unknown: str | None = None
 
     @property
     def total(self) -> int:
@@ -184,6 +193,10 @@ class PolicyBudget:
     @property
     def raw(self) -> int:
         return sum(c.raw for c in self.clauses.values())
+
+    @property
+    def superseded(self) -> int:
+        return sum(self.superseded_years.values())
 
     @property
     def company_cap_hits(self) -> int:
@@ -203,6 +216,12 @@ class PolicyBudget:
         self.not_in_force += other.not_in_force
         for y, count in other.not_in_force_years.items():
             self.not_in_force_years[y] = self.not_in_force_years.get(y, 0) + count
+        for y, count in other.superseded_years.items():
+            self.superseded_years[y] = self.superseded_years.get(y, 0) + count
+        self.notices = self.notices or other.notices
+        self.notice_companies = [a + b for a, b in itertools.zip_longest(self.notice_companies,
+                                                                           other.notice_companies, fillvalue=0)]
+        self.validity_unknown = self.validity_unknown or other.validity_unknown
         for k, v in other.cap_states.items():
             self.cap_states[k] += v
         for cid, c in other.clauses.items():
@@ -223,6 +242,11 @@ class PolicyBudget:
             **({"total_exact_max": format_fen(self.exact_max)} if self.exact_is_range else {}),
             "companies_not_in_force": self.not_in_force,
             "not_in_force_years": {str(y): k for y, k in sorted(self.not_in_force_years.items())},
+            # SPEC 9.3: results that may be superseded (end unknown, a successor reported), by fiscal year
+            "companies_may_be_superseded": self.superseded,
+            "may_be_superseded_years": {str(y): k for y, k in sorted(self.superseded_years.items())},
+            "notices": [{"text": n.text, "companies": k} for n, k in zip(self.notices, self.notice_companies)],
+            "validity_end_unknown": self.validity_unknown,
             "raw_amount": format_fen(self.raw),
             "saved": format_fen(self.raw - self.total), "saved_by": saved,
             "clauses": [c.as_dict() for c in self.clauses.values()],
@@ -246,8 +270,11 @@ def budget_of(run: PolicyRun) -> PolicyBudget:
     """
     assert (GRANTED, CAPPED, EXCLUDED) == (0, 1, 2)
     pol = run.policy
-    b = PolicyBudget(pol.id, pol.title_zh, companies=run.n, valid_until=pol.valid_until, successor=pol.successor)
+    b = PolicyBudget(pol.id, pol.title_zh, companies=run.n, valid_until=pol.valid_until, successor=pol.successor,
+                     notices=pol.notices, validity_unknown=(pol.validity_note or "") if pol.valid_until is None
+                     else None)
     any_amount = np.zeros(run.n, dtype=bool)
+    with_amount = np.zeros(run.n, dtype=np.int64)  # per company, the clauses with an amount (the notices' test)
     for cr in run.clauses:
         c = cr.clause
         cb = ClauseBudget(c.id, c.basis)
@@ -265,6 +292,7 @@ def budget_of(run: PolicyRun) -> PolicyBudget:
             cb.saved_group = _sum(clause[excluded])
             cb.saved_company_cap = _sum((clause - amount)[~excluded])
             any_amount[rows[amount > 0]] = True
+            with_amount[rows[amount > 0]] += 1
         b.clauses[c.id] = cb
     b.with_amount = int(any_amount.sum())
     b.exact_max = _sum(run.exact_max())
@@ -273,6 +301,10 @@ def budget_of(run: PolicyRun) -> PolicyBudget:
     if b.not_in_force:
         years, counts = np.unique(run.years[outside], return_counts=True)
         b.not_in_force_years = {int(y): int(k) for y, k in zip(years, counts)}
+    if pol.valid_until is None and pol.successor is not None and pol.successor.reported is not None:
+        years, counts = np.unique(run.years[run.covered], return_counts=True)
+        b.superseded_years = {int(y): int(k) for y, k in zip(years, counts) if pol.may_be_superseded(int(y))}
+    b.notice_companies = [int((with_amount >= n.min_clauses_with_amount).sum()) for n in pol.notices]
     states = np.bincount(run.cap_state, minlength=len(CAP_STATE_NAMES))
     b.cap_states = {name: int(states[k]) for k, name in enumerate(CAP_STATE_NAMES)}
     return b

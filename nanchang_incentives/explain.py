@@ -41,6 +41,7 @@ from .trace import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .batch import PolicyBudget
     from .policy import Policy, Successor
 
 OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
@@ -207,6 +208,44 @@ def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | N
     if succ is not None and valid_until is not None and any(y > valid_until.year for y in years):
         text += f"; successor: {successor(succ)}"
     return text
+
+
+def may_be_superseded(years: dict[int, int], reported: dt.date | None, succ: Successor | None) -> str:
+    """The batch budget's line about the companies whose results may be superseded (SPEC 9.3).
+
+    >>> import datetime as dt
+    >>> may_be_superseded({2025: 2, 2026: 1}, dt.date(2025, 3, 20), None)
+    "3 companies with fiscal 2025 (2), 2026 (1): the result may be superseded (the policy's end is unknown; a later text was reported on 2025-03-20)"
+    """
+    companies = sum(years.values())
+    which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
+    word = "company" if companies == 1 else "companies"
+    text = (f"{companies:,} {word} with fiscal {which}: the result may be superseded (the policy's end is unknown; "
+            f"a later text was reported on {reported})")
+    return text + (f": {successor(succ)}" if succ is not None else "")
+
+
+def validity_end_unknown(note: str | None) -> str:
+    """The warning every result of a policy with no known end carries (calc, and once in the batch budget)."""
+    return f"Validity end not confirmed: {note or 'the sources give no end date'}"
+
+
+def budget_notices(b: PolicyBudget) -> list[str]:
+    """What a batch's results under one policy must be read with, worded once for all its companies.
+
+    The warnings ``calc`` gives each result (SPEC 9.3: may be superseded, end unknown; the table's
+    notices, such as Beijing's one funding direction a year), with the companies they concern.
+    """
+    lines = []
+    if b.superseded_years:
+        reported = b.successor.reported if b.successor is not None else None
+        lines.append(may_be_superseded(b.superseded_years, reported, b.successor))
+    if b.validity_unknown is not None and b.companies > b.not_in_force:
+        lines.append(validity_end_unknown(b.validity_unknown))
+    for n, k in zip(b.notices, b.notice_companies):
+        if k:
+            lines.append(f"{k:,} {'company' if k == 1 else 'companies'}: {n.text}")
+    return lines
 
 
 def _policy_name(pol: Policy) -> str:
@@ -496,7 +535,7 @@ def notice(n: Notice, r: PolicyResult) -> str:
         return (f"{n.year} is outside the policy's validity ({period}): computed anyway with --ignore-validity; "
                 f"every figure is HYPOTHETICAL")
     if k == NoticeKind.VALIDITY_END_UNKNOWN:
-        return f"Validity end not confirmed: {n.text or 'the sources give no end date'}"
+        return validity_end_unknown(n.text)
     if k == NoticeKind.NOT_TARGETED:
         return (f"This policy targets {', '.join(pol.industries)} enterprises; the company's industries are "
                 f"[{value(r.industries, Kind.TAGS)}]: no clause applies")

@@ -689,7 +689,8 @@ class XlsxSink:
                     ws.number(r, c, fen / 100, money)
             r += 1
             ws.text(r, 0, b.policy, bold)
-            ws.text(r, 1, f"total ({b.companies:,} companies, {b.with_amount:,} with an amount; "
+            ws.text(r, 1, f"total ({b.companies:,} {'company' if b.companies == 1 else 'companies'}, "
+                          f"{b.with_amount:,} with an amount; "
                           f"company cap applied to {b.company_cap_hits:,})", bold)
             for c, fen in ((5, b.total), (6, b.raw), (7, b.raw - b.total)):
                 ws.number(r, c, fen / 100, money)
@@ -703,6 +704,10 @@ class XlsxSink:
                 r += 1
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until, b.successor))
+            for line in explain.budget_notices(b):  # SPEC 9.3 (may be superseded, end unknown) and the table's notices
+                r += 1
+                ws.text(r, 0, b.policy)
+                ws.text(r, 1, line)
             r += 1
         widths = [max([len(p) for p in report.budgets] + [10]) + 2, 28, 8] + [18] * (len(cols) - 3)
         self.budget = ws.xml(widths)

@@ -414,3 +414,52 @@ def test_batch_budget_names_a_year_before_the_policy_as_such(tmp_path: Path) -> 
     assert [(x["name"], x["total"], x["company_cap"]) for x in lines] == [
         ("A", "0.00", "not_applicable"), ("B", "0.00", "not_applicable"), ("C", "150000.00", "not_reached"),
         ("D", "0.00", "not_applicable")]
+
+
+def test_batch_budget_carries_the_warnings_calc_gives_each_result(tmp_path: Path) -> None:
+    """SPEC 9.3 in batch: a fiscal year on or after a reported successor (Wuhan: 2025-03-20, Beijing: 2026-01-23)
+    may be superseded; a policy with no known end says so; Beijing's 高精尖 notice (two or more clauses with an
+    amount) counts its companies. The budget view, its xlsx sheet and --summary-json all say it, and the same
+    rows through calc carry the same warnings."""
+    with (ROOT / "samples" / "companies.csv").open(encoding="utf-8-sig", newline="") as f:
+        sample_rows = list(csv.DictReader(f))
+    beijing = next(r for r in sample_rows if r["jurisdiction"].startswith("beijing"))
+    wuhan_row = next(r for r in sample_rows if r["jurisdiction"].startswith("wuhan"))
+    rows = [{**wuhan_row, "name": f"W{y}", "year": str(y)} for y in (2024, 2025, 2026)]
+    rows += [{**beijing, "name": f"B{y}", "year": str(y)} for y in (2025, 2026)]
+    src = tmp_path / "in.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(sample_rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    out, summary = tmp_path / "out.xlsx", tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--summary-json", str(summary)], env=ENV)
+    assert res.exit_code == 0, res.output
+    pols = {p["policy"]: p for p in json.loads(summary.read_text(encoding="utf-8"))["policies"]}
+    wh, bj = pols["wuhan-east-lake-software-2023"], pols["beijing-robotics-2023"]
+    assert (wh["companies_may_be_superseded"], wh["may_be_superseded_years"]) == (2, {"2025": 1, "2026": 1})
+    assert (bj["companies_may_be_superseded"], bj["may_be_superseded_years"]) == (1, {"2026": 1})
+    assert wh["validity_end_unknown"] == WUHAN.validity_note and bj["validity_end_unknown"] == BEIJING.validity_note
+    assert [n["companies"] for n in bj["notices"]] == [2] and bj["notices"][0]["text"].startswith("高精尖")
+    assert wh["notices"] == []
+    view = " ".join(res.stdout.split())
+    assert ("2 companies with fiscal 2025 (1), 2026 (1): the result may be superseded (the policy's end is unknown; "
+            "a later text was reported on 2025-03-20)") in view
+    assert ("1 company with fiscal 2026: the result may be superseded (the policy's end is unknown; "
+            "a later text was reported on 2026-01-23)") in view
+    assert "2 companies: 高精尖产业发展资金" in view
+    assert view.count("Validity end not confirmed") == 2
+    import openpyxl
+
+    sheet = [r[1] for r in openpyxl.load_workbook(out)["budget"].iter_rows(values_only=True) if r[1]]
+    assert sum("may be superseded" in str(c) for c in sheet) == 2 and any("2 companies: 高精尖" in str(c) for c in sheet)
+    # the same rows through calc's engine: the same results carry the same warnings
+    for r in rows:
+        values = {k: v for k, v in r.items() if v != ""}
+        profile = Profile(parse_values(values, CATALOG.registry, csv=True))
+        [result] = api.calculate(profile, api.policies_for(profile, CATALOG), CATALOG)
+        kinds = {n.kind for n in result.notices}
+        superseded = r["name"] in ("W2025", "W2026", "B2026")
+        assert (NoticeKind.MAY_BE_SUPERSEDED in kinds) == superseded, r["name"]
+        assert NoticeKind.VALIDITY_END_UNKNOWN in kinds
+        assert (NoticeKind.POLICY_NOTICE in kinds) == r["name"].startswith("B"), r["name"]

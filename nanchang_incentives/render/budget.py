@@ -143,6 +143,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                 if b.not_in_force:
                     console.print(Text(explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
                                                             b.successor), style="yellow"))
+                for line in explain.budget_notices(b):
+                    console.print(Text(line, style="yellow"))
                 if b.exact_is_range:
                     console.print(Text(f"exact outlay: {explain.exact_total_range(b.total_exact, b.exact_max)}"))
                 for part in policy_tables(b, console.width):
