@@ -809,7 +809,7 @@ def _calculation(cr: ClauseRun, run: PolicyRun, i: int, catalog: Catalog) -> Cal
     if c.items:
         count = int(cr.items_count[i]) if cr.items_count is not None else 0
         return Calculation(factors, int(cr.raw[i]), count, c.items, c.item_label)
-    return Calculation(factors, int(cr.raw[i]))
+    return Calculation(factors, int(cr.raw[i]), ceiling_scope=c.ceiling_scope.value if c.ceiling_scope else "")
 
 
 def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:

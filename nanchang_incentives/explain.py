@@ -323,10 +323,17 @@ def calculation(c: ClauseResult) -> str:
 
 
 def _calculation(calc: Calculation, basis: str) -> str:
+    # the scope of an up_to clause's own ceiling (SPEC 9.1), after the ceiling: "5,000,000.00 per year"
+    # (a one-off award says so elsewhere: its ceiling needs no "once")
+    per = f" {scope_words(calc.ceiling_scope)}" if calc.ceiling_scope and calc.ceiling_scope != "once" else ""
+
+    def shown(f: Factor) -> str:
+        return factor(f) + (per if f.source == Source.CONSTANT and f.kind == Kind.MONEY else "")
+
     if calc.items is None and len(calc.factors) == 1 and calc.factors[0].source == Source.CONSTANT \
             and calc.factors[0].kind == Kind.MONEY:
-        return f"{'ceiling' if basis == Basis.UP_TO else 'fixed amount'} {factor(calc.factors[0])}"
-    pieces = [factor(f) for f in calc.factors]
+        return f"{'ceiling' if basis == Basis.UP_TO else 'fixed amount'} {shown(calc.factors[0])}"
+    pieces = [shown(f) for f in calc.factors]
     label = next((f.label for f in calc.factors if f.label and f.value is not None), "")
     if calc.items is not None:
         head = f"{calc.items} {calc.item_label}(s) in {calc.items_field}"

@@ -96,6 +96,9 @@ class Clause:
     cap: int | None = None  # money units, on the clause's sum (its scope: cap_scope)
     cap_scope: CapScope | None = None  # what ``cap`` limits; set exactly when cap is
     item_cap_scope: CapScope | None = None  # what ``item_cap`` limits; set exactly when item_cap is
+    #: what the ceiling of an up_to clause whose amount is its own ceiling (``fixed``, no ``cap``) limits:
+    #: "单个企业每年最高500万元" is per year, "每项给予100-200万元" per project (SPEC 9.1)
+    ceiling_scope: CapScope | None = None
     frequency: Frequency = Frequency.ANNUAL
     group: str | None = None
     notes: tuple[str, ...] = ()
@@ -114,8 +117,14 @@ class Clause:
 
     @property
     def main_cap_scope(self) -> CapScope | None:
-        """The scope JSON's ``cap_scope`` names: the clause cap's, else the per-item cap's, else None."""
-        return self.cap_scope if self.cap is not None else self.item_cap_scope
+        """The scope JSON's ``cap_scope`` names: the clause cap's, else the per-item cap's, else the ceiling's.
+
+        An up_to clause whose amount is a ceiling of its own (``fixed``) has no cap to cut it, but its
+        sentence gives the ceiling a scope all the same (SPEC 9.1: 每年, 每项 …): ``ceiling_scope``.
+        """
+        if self.cap is not None:
+            return self.cap_scope
+        return self.item_cap_scope if self.item_cap is not None else self.ceiling_scope
 
     @property
     def one_off(self) -> bool:
@@ -252,7 +261,7 @@ SUCCESSOR_KEYS = {"note", "as_of", "reported"}
 _AS_OF = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?\Z")
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
                "item_label", "base", "base_label", "rate", "fixed", "minimum", "item_cap", "cap", "cap_scope",
-               "item_cap_scope", "frequency", "group", "notes", "caveat"}
+               "item_cap_scope", "ceiling_scope", "frequency", "group", "notes", "caveat"}
 CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes"}
 GROUP_KEYS = {"id", "clauses", "section", "quote"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
@@ -1135,8 +1144,14 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         group = None
     cap_scope = _enum(raw, "cap_scope", CapScope, reader, table, cid)
     item_cap_scope = _enum(raw, "item_cap_scope", CapScope, reader, table, cid)
+    ceiling_scope = _enum(raw, "ceiling_scope", CapScope, reader, table, cid)
     frequency = _enum(raw, "frequency", Frequency, reader, table, cid)
     _check_scopes(raw, reader, table, cid)
+    if ceiling_scope is not None and not (basis == "up_to" and fixed is not None and cap is None
+                                          and raw.get("items") is None):
+        reader.error('ceiling_scope is the scope of an up_to clause\'s own ceiling (basis = "up_to", a fixed amount, '
+                     'no cap, no items; "单个企业每年最高500万元": ceiling_scope = "year"): a cap states its scope in '
+                     'cap_scope', table, "ceiling_scope", cid)
     if "frequency" not in raw:
         reader.warn('no frequency: say whether the clause pays on every year\'s figures (frequency = "annual") '
                     'or is a one-off award (frequency = "once"); annual assumed', table, "frequency", cid)
@@ -1173,6 +1188,7 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         cap=cap,
         cap_scope=cap_scope,
         item_cap_scope=item_cap_scope,
+        ceiling_scope=ceiling_scope,
         frequency=frequency or Frequency.ANNUAL,
         group=group,
         notes=notes,

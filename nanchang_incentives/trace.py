@@ -203,6 +203,8 @@ class Calculation:
     items: int | None = None  # number of projects / events / units, for an itemised clause
     items_field: str = ""
     item_label: str = ""
+    #: the scope of an up_to clause's own ceiling ("year", "project" …; SPEC 9.1), "" when it has none
+    ceiling_scope: str = ""
 
 
 @dataclass(frozen=True)
