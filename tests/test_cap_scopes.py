@@ -137,6 +137,20 @@ def test_a_loaded_clause_carries_enums_and_the_words_renderers_use(tmp_path: Pat
     assert c.cap_period == "once" and c.one_off and c.main_cap_scope is CapScope.ONCE
 
 
+def test_ceiling_scope_belongs_to_an_up_to_clause_whose_amount_is_its_own_ceiling(tmp_path: Path) -> None:
+    ok = table(tmp_path, 'basis = "up_to"\nfrequency = "annual"\nfixed = "500万"\nceiling_scope = "year"\n')
+    assert not [p for p in problems(ok) if ": error: " in p]
+    for clause in ('basis = "exact"\nfrequency = "annual"\nfixed = "500万"\nceiling_scope = "year"\n',
+                   'basis = "up_to"\nfrequency = "annual"\nbase = "rd_expense"\nrate = "10%"\nceiling_scope = "year"\n',
+                   'basis = "up_to"\nfrequency = "annual"\nfixed = "500万"\ncap = "100万"\ncap_scope = "year"\n'
+                   'ceiling_scope = "year"\n'):
+        [error] = [p for p in problems(table(tmp_path, clause)) if ": error: " in p]
+        assert "key 'ceiling_scope': ceiling_scope is the scope of an up_to clause's own ceiling" in error, error
+    [error] = [p for p in problems(table(tmp_path, 'basis = "up_to"\nfrequency = "annual"\nfixed = "500万"\n'
+                                                   'ceiling_scope = "yearly"\n')) if ": error: " in p]
+    assert "ceiling_scope must be one of year, project, event, unit, once, got 'yearly'" in error
+
+
 # ---------------------------------------------------------------- the bundled tables
 
 
@@ -148,6 +162,8 @@ def test_every_bundled_clause_states_its_frequency_and_every_cap_its_scope(path:
         assert c.get("frequency") in ("annual", "once"), c["id"]  # stated, never the default
         for cap, scope in (("cap", "cap_scope"), ("item_cap", "item_cap_scope")):
             assert (cap in c) == (scope in c), (c["id"], cap)
+        own_ceiling = c["basis"] == "up_to" and "fixed" in c and "cap" not in c and "items" not in c
+        assert own_ceiling == ("ceiling_scope" in c), c["id"]  # SPEC 9.1: an up-to ceiling states its scope too
     report = validate_policy(path, GENERAL, REFERENCES)
     assert report.ok and not [p for p in report.warnings if p.location.field in ("frequency", "cap_scope")]
 
@@ -156,7 +172,7 @@ def test_no_cap_reads_per_year_unless_its_sentence_says_so() -> None:
     # SPEC 9.1: "never 'per year' by default": a year-scoped cap's sentence says 每年 or 年度
     for policy in api.load().policies.values():
         for c in policy.clauses:
-            if c.cap_scope is CapScope.YEAR:
+            if CapScope.YEAR in (c.cap_scope, c.ceiling_scope):
                 assert "每年" in c.quote or "年度" in c.quote, (policy.id, c.id)
 
 
