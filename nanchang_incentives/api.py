@@ -53,13 +53,20 @@ def policies_for(profile: Profile, catalog: Catalog, policy_ids: Sequence[str] =
     loc = Location(file=profile.source, line=profile.lines.get("jurisdiction"), field="jurisdiction")
     if jurisdiction is None:
         raise InputError(_missing_jurisdiction(catalog), loc)
-    found = catalog.for_jurisdiction(str(jurisdiction).strip().lower())
-    if not found:
-        known = catalog.jurisdictions()
-        close = difflib.get_close_matches(str(jurisdiction).strip().lower(), known, n=1, cutoff=0.3)
-        hint = f' (did you mean "{close[0]}"?)' if close else ""
-        raise InputError(f"no policy for jurisdiction {jurisdiction!r}{hint}; known: {', '.join(known)}", loc)
-    return found
+    unknown = _unknown_jurisdiction(jurisdiction, catalog)
+    if unknown:
+        raise InputError(unknown, loc)
+    return catalog.for_jurisdiction(str(jurisdiction).strip().lower())
+
+
+def _unknown_jurisdiction(jurisdiction: object, catalog: Catalog) -> str | None:
+    """What to say of a jurisdiction no loaded policy is for (None when some policy is)."""
+    if catalog.for_jurisdiction(str(jurisdiction).strip().lower()):
+        return None
+    known = catalog.jurisdictions()
+    close = difflib.get_close_matches(str(jurisdiction).strip().lower(), known, n=1, cutoff=0.3)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    return f"no policy for jurisdiction {jurisdiction!r}{hint}; known: {', '.join(known)}"
 
 
 def require_year(profile: Profile, options: Options) -> None:
@@ -172,11 +179,13 @@ def load_company(path: str | Path, catalog: Catalog, *, policy_given: bool = Tru
     every other problem of the file, all at once.
     """
     required = {}
-    if not policy_given:
+    checks = {}
+    if not policy_given:  # missing, or one no policy is for: listed with the file's other problems
         required["jurisdiction"] = _missing_jurisdiction(catalog)
+        checks["jurisdiction"] = lambda v: _unknown_jurisdiction(v, catalog)
     if not year_given:
         required["year"] = MISSING_YEAR
-    return load_profile(path, catalog.registry, required)
+    return load_profile(path, catalog.registry, required, checks)
 
 
 # ---------------------------------------------------------------- planning (planning.py): what-if, headroom, sweeps

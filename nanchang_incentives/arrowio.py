@@ -308,7 +308,7 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
                         int(rows[i]) + 1, name_of(i).replace("\0", "")))
                     drop[i] = True
                     break
-    empty = (length == 0).all(axis=1) if k else np.ones(n, dtype=bool)
+    empty = csvio.empty_rows(cells)
     blank = int((empty & ~drop).sum())
     keep = ~drop & ~empty
     problems.sort(key=lambda p: p.row)

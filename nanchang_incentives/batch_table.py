@@ -356,6 +356,7 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     names = np.zeros(n, dtype="S1")
     jur_codes = np.full(n, -1, dtype=np.int64)
     jur_values: list[str | None] = []
+    jur_ok: list[bool] = []  # per distinct jurisdiction cell: did it parse (a refused one is reported already)
     for group in ([F.MONEY], [F.COUNT, F.YEAR]):
         js = [j for j, spec in enumerate(header.fields) if spec.type in group]
         for j, col in zip(js, b.numeric(js)):
@@ -378,16 +379,20 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
             b._fail_unique(j, results, inverse, np.array([not r[0] for r in results]))
             # as in calc: case and surrounding spaces do not matter
             jur_values = [str(v).strip().lower() if ok and v is not None else None for ok, v in results]
+            jur_ok = [bool(ok) for ok, _ in results]
             jur_codes = inverse.astype(np.int64)
         elif spec.type == F.TEXT:
             text = b.text(j)
             if spec.name == "name":
                 names = text
-    # row-level checks: the fiscal year, the jurisdiction
+    # row-level checks: the fiscal year, the jurisdiction; listed with the row's other problems (every problem at
+    # once), but never a second time for a cell already refused
     year_j = header.index("year")
     if not year_given:
         missing_year = ~columns["year"].present if "year" in columns else np.ones(n, dtype=bool)  # type: ignore[union-attr]
-        rows = np.flatnonzero(missing_year & ~b.bad)
+        refused = np.zeros(n, dtype=bool)
+        refused[[i for i, j, _, _ in b.problems if j == year_j]] = True
+        rows = np.flatnonzero(missing_year & ~refused)
         if len(rows):
             b.fail(rows, year_j if year_j is not None else -1,
                    ["missing; fill in the fiscal year (e.g. 2024) or pass --year"] * len(rows))
@@ -396,7 +401,7 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
         known = catalog.jurisdictions()
         policy_of = [bool(catalog.for_jurisdiction(v)) if v is not None else False for v in jur_values]
         for k, v in enumerate(jur_values):
-            rows = np.flatnonzero((jur_codes == k) & ~b.bad)
+            rows = np.flatnonzero(jur_codes == k) if jur_ok[k] else np.zeros(0, dtype=np.int64)
             if not len(rows) or policy_of[k]:
                 continue
             if v is None:

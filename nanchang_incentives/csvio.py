@@ -117,6 +117,8 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
         raise InputError(f"the file contains NUL bytes: it is not a CSV text file (is it .xlsx or UTF-16?); "
                          f"{ENCODING_HELP}", Location(file=str(path)))
     tail_ok = len(head) < SNIFF_BYTES
+    if head.isascii() and not tail_ok:  # ASCII so far reads the same in both: decide on the first text that is not
+        head, tail_ok = _first_non_ascii(path, len(head))
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=tail_ok)
         return Encoding(UTF8)
@@ -128,6 +130,27 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
     except UnicodeDecodeError:
         pass
     return Encoding(_majority_encoding(head, tail_ok))
+
+
+def _first_non_ascii(path: Path, start: int) -> tuple[bytes, bool]:
+    """Up to a megabyte of whole lines from the line of the file's first non-ASCII byte at or after ``start``
+    (b"" when there is none: the file is ASCII, which UTF-8 reads), and whether it runs to the end of the file.
+
+    A GBK export whose first megabyte is ASCII (pinyin names, numbers) is told from UTF-8 by its first Chinese
+    text, wherever it is, not read as UTF-8 with every Chinese row refused.
+    """
+    with open(path, "rb") as f:
+        f.seek(start)
+        at = start
+        while chunk := f.read(SNIFF_BYTES):
+            if not chunk.isascii():
+                first = at + next(i for i, b in enumerate(chunk) if b >= 0x80)
+                line_start = chunk.rfind(b"\n", 0, first - at) + 1 + at
+                f.seek(line_start)
+                window = f.read(SNIFF_BYTES)
+                return window, len(window) < SNIFF_BYTES
+            at += len(chunk)
+    return b"", True
 
 
 def _majority_encoding(head: bytes, whole: bool) -> str:
@@ -484,8 +507,27 @@ def split_block(block: Block, header: Sequence[str]) -> Cells:
     return _drop_blank(cells)
 
 
+#: the longest cell that can still be only spaces and be looked at for it (a few full-width spaces)
+_SPACES_ONLY_MAX = 24
+
+
+def empty_rows(cells: Cells) -> np.ndarray:
+    """Per row: is every cell empty or only spaces (`` , , ,`` or a full-width space: a row that looks empty)?
+
+    The field parsers read such a cell as no value, so such a row is Excel's blank line, not a company.
+    """
+    length = cells.length
+    if not length.shape[1]:
+        return np.ones(cells.n, dtype=bool)
+    empty = (length == 0).all(axis=1)
+    maybe = np.flatnonzero(~empty & (length <= _SPACES_ONLY_MAX).all(axis=1))
+    for i in maybe.tolist():
+        empty[i] = all(not cells.text(i, j).strip() for j in range(length.shape[1]))
+    return empty
+
+
 def _drop_blank(cells: Cells) -> Cells:
-    empty = (cells.length == 0).all(axis=1) if cells.length.shape[1] else np.ones(cells.n, dtype=bool)
+    empty = empty_rows(cells)
     if not empty.any():
         return cells
     return keep_rows(cells, ~empty, blank=int(empty.sum()))

@@ -83,17 +83,22 @@ class Vocabulary:
     zh: Mapping[str, str]
     #: folded alias -> every canonical value it names (more than one: ambiguous)
     aliases: Mapping[str, tuple[str, ...]]
+    #: "_" and spaces read as "-" (place names, as ``--cities`` and ``--policy`` read them: wuhan_east_lake,
+    #: "Wuhan East Lake"); industry tags keep them, so that a near miss is a did-you-mean
+    loose_dashes: bool = False
 
     def with_values(self, values: Iterable[str]) -> Vocabulary:
         """The same vocabulary knowing ``values`` too (the tags of the loaded policies)."""
         zh = dict(self.zh)
         for v in values:
             zh.setdefault(_fold(v), "")
-        return Vocabulary(self.name, zh, self.aliases)
+        return Vocabulary(self.name, zh, self.aliases, self.loose_dashes)
 
     def lookup(self, text: str) -> str | None:
         """The canonical value ``text`` names, None when unknown; ambiguous names are a ValueProblem."""
         key = _fold(text)
+        if self.loose_dashes:
+            key = re.sub(r"[\s_]+", "-", key)
         if key in self.zh:
             return key
         found = self.aliases.get(key)
@@ -132,7 +137,7 @@ def vocabulary_from(name: str, raw: Mapping[str, Mapping[str, object]]) -> Vocab
             key = _fold(alias)
             if key != canon and canon not in aliases.setdefault(key, []):
                 aliases[key].append(canon)
-    return Vocabulary(name, zh, {k: tuple(v) for k, v in aliases.items()})
+    return Vocabulary(name, zh, {k: tuple(v) for k, v in aliases.items()}, loose_dashes=name == "jurisdictions")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ table of one row, ``batch`` a table per chunk of the CSV.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,12 +82,14 @@ class ProfileProblems(InputError):
 
 def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool = False,
                  where: Location | None = None, lines: Mapping[str, int] | None = None,
-                 required: Mapping[str, str] | None = None) -> dict[str, object]:
+                 required: Mapping[str, str] | None = None,
+                 checks: Mapping[str, Callable[[object], str | None]] | None = None) -> dict[str, object]:
     """Check and type each raw value, under its name or any alias of it (营业收入 = revenue).
 
     Every problem is collected: one raises its InputError, several a
     ``ProfileProblems`` listing them all (file:line, field, value, expected, example).
     ``required``: field -> what to say when it is not given at all (listed after the other problems).
+    ``checks``: field -> a test of its typed value (a message, or None when it is fine), listed with the others.
     """
     values: dict[str, object] = {}
     given_as: dict[str, str] = {}
@@ -116,6 +118,10 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
             continue
         try:
             values[name] = spec.parse(value, csv=csv)
+            check = (checks or {}).get(name)
+            message = check(values[name]) if check is not None and values[name] is not None else None
+            if message:
+                problems.append(InputError(message, loc))
         except ValueProblem as exc:
             text = str(exc)
             if not text.startswith("expected ") and "; expected " not in text and "(expected " not in text:
@@ -131,8 +137,10 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
     return values
 
 
-def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, str] | None = None) -> Profile:
-    """A TOML profile, typed and checked, with its plausibility warnings (``required``: see ``parse_values``)."""
+def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, str] | None = None,
+                 checks: Mapping[str, Callable[[object], str | None]] | None = None) -> Profile:
+    """A TOML profile, typed and checked, with its plausibility warnings (``required``, ``checks``: see
+    ``parse_values``)."""
     from .plausibility import check_table
 
     path = Path(path)
@@ -141,7 +149,8 @@ def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, 
     except InputError as exc:
         raise _with_key_hint(exc, path) from None
     raw_lines = key_lines(text)
-    values = parse_values(data, registry, where=Location(file=str(path)), lines=raw_lines, required=required)
+    values = parse_values(data, registry, where=Location(file=str(path)), lines=raw_lines, required=required,
+                          checks=checks)
     lines = {**raw_lines, **{registry.resolve(k) or k: n for k, n in raw_lines.items()}}
     profile = Profile(values, str(path), lines)
     warnings = check_table(table_of([profile], registry), registry).for_row(0)

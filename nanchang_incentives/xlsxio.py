@@ -288,7 +288,7 @@ class XlsxSource:
                 inexact = next((j for j, c in enumerate(cells[:k]) if money[j] and _beyond_units(c.value)), None)
                 shown = next((j for j, c in enumerate(cells[:k]) if money[j] and isinstance(c.value, (int, float))
                               and _unit_in_format(getattr(c, "number_format", None))), None)
-            if not any(texts) and unsure is None:
+            if not any(t.strip() for t in texts) and unsure is None:  # empty, or spaces only: looks empty
                 blank += 1
             elif unsure is not None:
                 j, value, message = unsure

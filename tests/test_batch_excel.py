@@ -345,6 +345,32 @@ def test_gbk_crlf_with_blank_and_totals_rows_as_excel_saves_it(catalog, tmp_path
     assert (again.good_rows, again.blank_rows, again.skipped_rows) == (2, 3, 1)
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_a_row_of_spaces_looks_empty_and_is_a_blank_row(catalog, tmp_path, kind):
+    """Spaces (ASCII or full-width) in every cell: Excel shows an empty row; never a bad row, never a company,
+    also under --year and --policy (which would otherwise evaluate a nameless phantom)."""
+    header = ["name", "jurisdiction", "year", "revenue", "open_source_products", "smart_factory_investments"]
+    rows = [good_row(1).split(","), [" "] * 6, ["\u3000", "", "", "  ", "", ""], good_row(4).split(",")]
+    src = tmp_path / f"in.{kind}"
+    if kind == "csv":
+        src.write_text("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n", encoding="utf-8")
+    elif kind == "xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+        wb = openpyxl.Workbook()
+        for r in [header, *rows]:
+            wb.active.append(r)
+        wb.save(src)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({h: [r[j] for r in rows] for j, h in enumerate(header)}), src)
+    for options in (BatchOptions(), BatchOptions(year=2024, policy_ids=("wuhan-east-lake-software-2023",))):
+        report = run_batch(src, tmp_path / "o.csv", catalog, options)
+        assert (report.good_rows, report.bad_rows, report.blank_rows) == (2, 0, 2), kind
+        assert [r["row"] for r in read(tmp_path / "o.csv")] == ["1", "4"]
+
+
 def test_only_a_name_like_a_total_with_neither_year_nor_jurisdiction_is_a_totals_row(catalog, tmp_path):
     text = ("name,jurisdiction,year,revenue\n"
             "GRAND TOTAL,,,9万\n"  # English, upper case: skipped

@@ -198,3 +198,20 @@ def test_utf16_file_is_refused_with_advice(catalog, tmp_path):
 def test_unknown_encoding_option(catalog, tmp_path):
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
         run_batch(FIX / "bad-rows.csv", tmp_path / "o.csv", catalog, BatchOptions(encoding="klingon"))
+
+
+def test_a_bad_jurisdiction_or_missing_year_is_listed_with_the_rows_other_problems(catalog, tmp_path):
+    """Every problem at once: the jurisdiction and the year are row-level checks, listed beside a bad cell of the
+    same row instead of appearing only once that cell is fixed; a refused cell is never reported twice."""
+    src = write(tmp_path / "in.csv", "name,jurisdiction,year,industries,revenue,rd_staff\n"
+                                     "Y,上海,2024,software,100万,3.5\n"
+                                     "Z,,2024,software,abc,1\n"
+                                     "W,nanchang,,electronic-information,1,2.5\n"
+                                     "V,nanchang,20x4,electronic-information,1,1\n"
+                                     "U,火星,20x4,electronic-information,1,1\n")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    with (tmp_path / "bad.csv").open(encoding="utf-8") as f:
+        got = sorted((r["name"], r["field"]) for r in csv.DictReader(f))
+    assert got == sorted([("Y", "rd_staff"), ("Y", "jurisdiction"), ("Z", "revenue"), ("Z", "jurisdiction"),
+                          ("W", "rd_staff"), ("W", "year"), ("V", "year"), ("U", "jurisdiction"), ("U", "year")])
+    assert (report.good_rows, report.bad_rows) == (0, 5)

@@ -142,8 +142,8 @@ def test_ceiling_scope_belongs_to_an_up_to_clause_whose_amount_is_its_own_ceilin
     assert not [p for p in problems(ok) if ": error: " in p]
     for clause in ('basis = "exact"\nfrequency = "annual"\nfixed = "500万"\nceiling_scope = "year"\n',
                    'basis = "up_to"\nfrequency = "annual"\nbase = "rd_expense"\nrate = "10%"\nceiling_scope = "year"\n',
-                   'basis = "up_to"\nfrequency = "annual"\nfixed = "500万"\ncap = "100万"\ncap_scope = "year"\n'
-                   'ceiling_scope = "year"\n'):
+                   ('basis = "up_to"\nfrequency = "annual"\nfixed = "500万"\ncap = "100万"\ncap_scope = "year"\n'
+                    'ceiling_scope = "year"\n')):
         [error] = [p for p in problems(table(tmp_path, clause)) if ": error: " in p]
         assert "key 'ceiling_scope': ceiling_scope is the scope of an up_to clause's own ceiling" in error, error
     [error] = [p for p in problems(table(tmp_path, 'basis = "up_to"\nfrequency = "annual"\nfixed = "500万"\n'
