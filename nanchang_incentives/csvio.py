@@ -509,6 +509,9 @@ def split_block(block: Block, header: Sequence[str]) -> Cells:
 
 #: the longest cell that can still be only spaces and be looked at for it (a few full-width spaces)
 _SPACES_ONLY_MAX = 24
+#: first bytes of a cell that may be only white space: space, tab, CR, LF, NBSP (C2 A0), U+3000 (E3 80 80) …
+_SPACE_STARTS = np.zeros(256, dtype=bool)
+_SPACE_STARTS[[0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xC2, 0xE1, 0xE2, 0xE3]] = True
 
 
 def empty_rows(cells: Cells) -> np.ndarray:
@@ -520,7 +523,11 @@ def empty_rows(cells: Cells) -> np.ndarray:
     if not length.shape[1]:
         return np.ones(cells.n, dtype=bool)
     empty = (length == 0).all(axis=1)
-    maybe = np.flatnonzero(~empty & (length <= _SPACES_ONLY_MAX).all(axis=1))
+    # only rows whose every filled cell is short and starts like white space are read as text
+    filled = length > 0
+    first = cells.buf[np.minimum(cells.start, len(cells.buf) - 1)]
+    spacey = ~filled | ((length <= _SPACES_ONLY_MAX) & _SPACE_STARTS[first])
+    maybe = np.flatnonzero(~empty & spacey.all(axis=1))
     for i in maybe.tolist():
         empty[i] = all(not cells.text(i, j).strip() for j in range(length.shape[1]))
     return empty
