@@ -42,6 +42,7 @@ import numpy as np
 from . import csvio
 from . import fields as F
 from .errors import InputError, Location
+from .profile import cell_problems
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -267,13 +268,13 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
     length = np.zeros((n, k), dtype=np.int64, order="F")
     bufs: list[np.ndarray] = []
     base = 0
-    inexact: dict[int, int] = {}  # row index -> the first column with an inexact float
+    inexact: dict[int, list[int]] = {}  # row index -> its columns with an inexact float (or NaN)
     texts: list[Any] = []  # pyarrow arrays
     for j, (name, spec) in enumerate(zip(columns, header.fields)):
         text, bad = column_text(batch.column(name), spec, pa)
         texts.append(text)
         for i in np.flatnonzero(bad).tolist():
-            inexact.setdefault(i, j)
+            inexact.setdefault(i, []).append(j)
         data, s, ln = _string_buffers(text, pa)
         start[:, j] = s + base
         length[:, j] = ln
@@ -289,11 +290,16 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
     def name_of(i: int) -> str:
         return csvio._clip(cells.text(i, name_j).strip(), 60) if name_j is not None else ""
 
-    for i, j in sorted(inexact.items()):
-        value = cells.text(i, j)
-        message = NOT_FINITE_MESSAGE if value.lower() in ("nan", "inf", "-inf") else FLOAT_MESSAGE
-        problems.append(csvio.RowProblem(int(rows[i]), header.names[j], csvio._clip(value), message, int(rows[i]) + 1,
-                                         name_of(i)))
+    for i, cols in sorted(inexact.items()):
+        found = []
+        for j in cols:
+            value = cells.text(i, j)
+            found.append((j, NOT_FINITE_MESSAGE if value.lower() in ("nan", "inf", "-inf") else FLOAT_MESSAGE))
+        # listed with the row's other problems, all at once
+        found += cell_problems([cells.text(i, j) for j in range(k)], header.fields, set(cols))
+        for j, message in sorted(found):
+            problems.append(csvio.RowProblem(int(rows[i]), header.names[j], csvio._clip(cells.text(i, j)), message,
+                                             int(rows[i]) + 1, name_of(i)))
         drop[i] = True
     if base and (buf == 0).any():  # a NUL byte would be taken for padding by the output: as in a CSV, refused
         nul = np.flatnonzero(buf == 0)

@@ -12,7 +12,7 @@ table of one row, ``batch`` a table per chunk of the CSV.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,10 +123,7 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
             if message:
                 problems.append(InputError(message, loc))
         except ValueProblem as exc:
-            text = str(exc)
-            if not text.startswith("expected ") and "; expected " not in text and "(expected " not in text:
-                text += f" (expected {F.EXAMPLES[spec.type]})"
-            problems.append(InputError(text, loc))
+            problems.append(InputError(value_message(exc, spec), loc))
     for name, missing in (required or {}).items():
         if name not in given_as:
             problems.append(InputError(missing, Location(file=where.file if where else None,
@@ -135,6 +132,33 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
         raise_unheld(problems.pop() if len(problems) == 1 else ProfileProblems(
             problems, Location(file=where.file if where else None, row=where.row if where else None)))
     return values
+
+
+def value_message(exc: ValueProblem, spec: F.Field) -> str:
+    """A refused value's message, saying once what is expected (the same words in calc and batch)."""
+    text = str(exc)
+    if not text.startswith("expected ") and "; expected " not in text and "(expected " not in text:
+        text += f" (expected {F.EXAMPLES[spec.type]})"
+    return text
+
+
+def cell_problems(texts: Sequence[str], fields: Sequence[F.Field | None], skip: Collection[int] = ()) -> list[
+        tuple[int, str]]:
+    """(column, message) for each cell of a spreadsheet row its field refuses, other than the columns ``skip``.
+
+    For a row already refused for one cell by what only a workbook or a Parquet file can hold (a formula with
+    no result, a float with 15 decimals), so that its other problems are listed with it, all at once.
+    """
+    out = []
+    skipped = set(skip)
+    for j, (text, spec) in enumerate(zip(texts, fields)):
+        if j in skipped or spec is None or not text.strip():
+            continue
+        try:
+            parse_values({spec.name: text}, F.Registry({spec.name: spec}), csv=True)
+        except InputError as exc:
+            out.append((j, exc.message))
+    return out
 
 
 def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, str] | None = None,

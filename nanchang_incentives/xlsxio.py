@@ -40,6 +40,11 @@ from typing import TYPE_CHECKING, BinaryIO
 from . import csvio, explain
 from . import fields as F
 from .errors import InputError, Location
+from .profile import cell_problems
+
+#: a money cell of a workbook holding a float finer than the 1/10000 yuan amounts are exact to
+INEXACT_MESSAGE = ("the cell holds a number with more than 4 decimals (a result of floating-point arithmetic?); "
+                   "amounts are exact to 1/10000 yuan: round it in the sheet (=ROUND(…,2)) or type the amount")
 
 if TYPE_CHECKING:
     from .batch import BatchReport
@@ -282,32 +287,31 @@ class XlsxSource:
             while len(texts) > k and not texts[-1]:
                 texts.pop()
             formulas = next(self.formulas, ()) if self.formulas is not None else ()
-            unsure = inexact = shown = None
+            # what only a workbook can hold wrong: formulas with no trustworthy result, floats finer than
+            # 1/10000 yuan, amounts whose number format shows them in 万 (every such cell of the row)
+            sheet: list[tuple[int, str, str]] = []  # (column, value, message)
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
-                unsure = self._formula_problem(formulas, cells, texts, header)
-                inexact = next((j for j, c in enumerate(cells[:k]) if money[j] and _beyond_units(c.value)), None)
-                shown = next((j for j, c in enumerate(cells[:k]) if money[j] and isinstance(c.value, (int, float))
-                              and _unit_in_format(getattr(c, "number_format", None))), None)
-            if not any(t.strip() for t in texts) and unsure is None:  # empty, or spaces only: looks empty
+                sheet = self._formula_problems(formulas, cells, texts, header)
+                for j, c in enumerate(cells[:k]):
+                    if not money[j] or any(j == s[0] for s in sheet):
+                        continue
+                    if _beyond_units(c.value):
+                        sheet.append((j, csvio._clip(texts[j]), INEXACT_MESSAGE))
+                    elif isinstance(c.value, (int, float)) and _unit_in_format(getattr(c, "number_format", None)):
+                        fmt = str(getattr(c, "number_format", ""))
+                        unit = _unit_in_format(fmt)
+                        sheet.append((j, csvio._clip(texts[j]), (
+                            f"the cell holds the number {texts[j]}, which its number format {fmt!r} shows in {unit}; "
+                            f"the stored number is what is read, and whether it is yuan or {unit} depends on the "
+                            f"format: type the amount with its unit as text (e.g. {texts[j]}{unit}) or in yuan with "
+                            f"a plain number format")))
+            if not any(t.strip() for t in texts) and not sheet:  # empty, or spaces only: looks empty
                 blank += 1
-            elif unsure is not None:
-                j, value, message = unsure
-                problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
-            elif inexact is not None:
-                problems.append(csvio.RowProblem(
-                    row, header.names[inexact], csvio._clip(texts[inexact]),
-                    "the cell holds a number with more than 4 decimals (a result of floating-point arithmetic?); "
-                    "amounts are exact to 1/10000 yuan: round it in the sheet (=ROUND(…,2)) or type the amount",
-                    line, _name(texts, header)))
-            elif shown is not None:
-                fmt = str(getattr(cells[shown], "number_format", ""))
-                unit = _unit_in_format(fmt)
-                problems.append(csvio.RowProblem(
-                    row, header.names[shown], csvio._clip(texts[shown]),
-                    f"the cell holds the number {texts[shown]}, which its number format {fmt!r} shows in {unit}; "
-                    f"the stored number is what is read, and whether it is yuan or {unit} depends on the format: "
-                    f"type the amount with its unit as text (e.g. {texts[shown]}{unit}) or in yuan with a plain "
-                    f"number format", line, _name(texts, header)))
+            elif sheet:  # listed with the row's other problems, all at once
+                sheet += [(j, csvio._clip(texts[j]), message)
+                          for j, message in cell_problems(texts[:k], specs, {s[0] for s in sheet})]
+                for j, value, message in sorted(sheet):
+                    problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
             elif len(texts) > k:
                 problems.append(csvio.RowProblem(row, "", csvio._clip(",".join(texts)),
                                                  f"the row has {len(texts)} cells, the header has {k} columns",
@@ -321,26 +325,27 @@ class XlsxSource:
         if len(good) or problems or blank:
             yield good.cells(k, problems, blank)
 
-    def _formula_problem(self, formulas: Sequence, cells: Sequence, texts: Sequence[str],
-                         header: Header) -> tuple[int, str, str] | None:
-        """(column, formula, message) for the first cell of the row whose formula has no trustworthy result."""
+    def _formula_problems(self, formulas: Sequence, cells: Sequence, texts: Sequence[str],
+                          header: Header) -> list[tuple[int, str, str]]:
+        """(column, formula, message) for each cell of the row whose formula has no trustworthy result."""
+        out = []
         for j, fc in enumerate(formulas[:len(header.names)]):
             formula = fc.value
             if not (getattr(fc, "data_type", None) == "f" and isinstance(formula, str)):
                 continue
             value = cells[j].value if j < len(cells) else None
             if value is None:
-                return j, csvio._clip(formula), (
+                out.append((j, csvio._clip(formula), (
                     f"the cell holds the formula {csvio._clip(formula, 60)} but no saved result (the workbook was "
                     f"written by a program that does not calculate formulas): open it in Excel or WPS and save it, "
-                    f"or replace the formula by its value")
-            if self.recalc:
-                return j, csvio._clip(formula), (
+                    f"or replace the formula by its value")))
+            elif self.recalc:
+                out.append((j, csvio._clip(formula), (
                     f"the cell holds the formula {csvio._clip(formula, 60)}, whose saved result ({texts[j]!r}) no "
                     f"spreadsheet has calculated (the workbook asks to be recalculated when it is opened: it was "
                     f"written by a program, e.g. XlsxWriter, which saves 0): open it in Excel or WPS and save it, "
-                    f"or replace the formula by its value")
-        return None
+                    f"or replace the formula by its value")))
+        return out
 
     def _open(self) -> BinaryIO:
         f = open(self.path, "rb")  # noqa: SIM115 - kept open with the workbook, closed in close()

@@ -709,3 +709,24 @@ def test_a_text_longer_than_an_excel_cell_is_cut_at_32767_characters(tmp_path):
     _sink(tmp_path / "l.xlsx", [[["1", "名" * 40_000, "2024", "1.00", "x"]]])
     ws = openpyxl.load_workbook(tmp_path / "l.xlsx")["results"]
     assert ws["B2"].value == "名" * 32_767 and ws["E2"].value == "x"
+
+
+def test_a_row_refused_for_what_only_a_workbook_holds_lists_its_other_problems_too(catalog, tmp_path):
+    """Every problem at once: a formula with no saved result, a float finer than 1/10000 yuan (each such cell)
+    and the row's ordinary bad cells, in one run."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["name", "jurisdiction", "year", "revenue", "rd_staff", "rd_expense", "revenue_prev"])
+    ws.append(["A", WUHAN, 2024, 100.12345, -1, "abc", 100.123456])
+    ws.append(["B", WUHAN, 2024, "=1+1", 3.5, "1万", "=2+2"])
+    ws.append(["C", WUHAN, 2024, "100万", 1, "1万", "90万"])
+    wb.save(tmp_path / "in.xlsx")
+    report = run_batch(tmp_path / "in.xlsx", tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.good_rows, report.bad_rows) == (1, 2)
+    with (tmp_path / "bad.csv").open(encoding="utf-8-sig") as f:
+        got = [(r["name"], r["field"], r["message"][:28]) for r in csv.DictReader(f) if r["name"] in "AB"]
+    assert got == [("A", "revenue", "the cell holds a number with"), ("A", "rd_staff", "'-1' is negative; a count mu"),
+                   ("A", "rd_expense", "'abc' is not an amount of mo"), ("A", "revenue_prev", "the cell holds a number with"),
+                   ("B", "revenue", "the cell holds the formula ="), ("B", "rd_staff", "expected a whole number such"),
+                   ("B", "revenue_prev", "the cell holds the formula =")]

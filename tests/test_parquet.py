@@ -327,3 +327,20 @@ def test_parquet_output_from_worker_processes_equals_one_process(catalog, tmp_pa
         batch(big, tmp_path / f"j{jobs}.parquet", catalog, jobs=jobs, block_bytes=16 << 10)
     one, two = pq.read_table(tmp_path / "j1.parquet"), pq.read_table(tmp_path / "j2.parquet")
     assert one.num_rows == 100 * (len(lines) - 1) and one.equals(two)
+
+
+def test_a_row_refused_for_a_float_lists_its_other_problems_too(catalog, tmp_path):
+    """Every problem at once: a NaN or a float finer than 1/10000 yuan is listed with the row's other bad cells,
+    each with the message calc gives for it, instead of hiding them until it is fixed."""
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({
+        "name": ["A", "B"], "jurisdiction": ["nanchang"] * 2, "year": [2024, 2024],
+        "industries": ["electronic-information"] * 2, "revenue": [float("nan"), 1_000_000.0],
+        "rd_staff": ["-1", "1"], "rd_expense": ["abc", "1万"], "revenue_prev": [0.1 + 0.2, 900_000.0]}), src)
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.good_rows, report.bad_rows) == (1, 1)
+    with (tmp_path / "bad.csv").open(encoding="utf-8-sig") as f:
+        got = [(r["name"], r["field"], r["message"][:30]) for r in csv.DictReader(f) if r["name"] == "A"]
+    assert got == [("A", "revenue", "the value is not a number (NaN"), ("A", "rd_staff", "'-1' is negative; a count must"),
+                   ("A", "rd_expense", "'abc' is not an amount of mone"),
+                   ("A", "revenue_prev", "the value is a binary float wi")]
