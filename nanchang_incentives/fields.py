@@ -219,7 +219,9 @@ def _split(value: object, csv: bool) -> list[object]:
         text = value.strip()
         if not text:
             return []
-        return [part.strip() for part in text.replace("；", ";").split(";") if part.strip()]
+        # ";", the full-width "；" and the enumeration comma "、" (电子信息、LED) separate items; never ","
+        # or "，", which group thousands (1,200,000)
+        return [part.strip() for part in text.replace("；", ";").replace("、", ";").split(";") if part.strip()]
     raise ValueProblem(f"expected a list, got {value!r}")
 
 

@@ -324,3 +324,10 @@ def test_a_jurisdiction_no_policy_is_for_is_listed_with_the_other_problems(tmp_p
                         "nanchang, wuhan-east-lake")
     res = CliRunner().invoke(app, ["calc", str(path), "--policy", "nanchang"])
     assert res.output.splitlines()[0] == f"error: {path}: 2 problems; fix them all before running again:"
+
+
+def test_the_enumeration_comma_separates_list_items_but_a_comma_never_does() -> None:
+    # 电子信息、LED as typed in Chinese; "1,200,000" and the full-width "１，２００" stay one amount
+    assert REG["industries"].parse("电子信息、LED", csv=True) == ("electronic-information", "led")
+    assert REG["smart_factory_investments"].parse("300万、150万", csv=True) == (3_000_000_0000, 1_500_000_0000)
+    assert REG["smart_factory_investments"].parse("1,200,000;１，２００", csv=True) == (1_200_000_0000, 1_200_0000)
