@@ -42,7 +42,6 @@ import numpy as np
 from . import csvio
 from . import fields as F
 from .errors import InputError, Location
-from .profile import cell_problems
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -290,17 +289,20 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
     def name_of(i: int) -> str:
         return csvio._clip(cells.text(i, name_j).strip(), 60) if name_j is not None else ""
 
+    # an inexact float or NaN is reported here and its cell left empty: the row's other cells are parsed for
+    # their problems (all at once), and the row is never evaluated (csvio.Cells.refused)
+    refused = np.zeros((n, k), dtype=bool) if inexact else None
     for i, cols in sorted(inexact.items()):
-        found = []
         for j in cols:
             value = cells.text(i, j)
-            found.append((j, NOT_FINITE_MESSAGE if value.lower() in ("nan", "inf", "-inf") else FLOAT_MESSAGE))
-        # listed with the row's other problems, all at once
-        found += cell_problems([cells.text(i, j) for j in range(k)], header.fields, set(cols))
-        for j, message in sorted(found):
-            problems.append(csvio.RowProblem(int(rows[i]), header.names[j], csvio._clip(cells.text(i, j)), message,
+            message = NOT_FINITE_MESSAGE if value.lower() in ("nan", "inf", "-inf") else FLOAT_MESSAGE
+            problems.append(csvio.RowProblem(int(rows[i]), header.names[j], csvio._clip(value), message,
                                              int(rows[i]) + 1, name_of(i)))
-        drop[i] = True
+        assert refused is not None
+        refused[i, cols] = True
+    if refused is not None:
+        length[refused] = 0
+        cells.refused = refused
     if base and (buf == 0).any():  # a NUL byte would be taken for padding by the output: as in a CSV, refused
         nul = np.flatnonzero(buf == 0)
         for i in range(n):
@@ -315,6 +317,8 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
                     drop[i] = True
                     break
     empty = csvio.empty_rows(cells)
+    if refused is not None:  # a row whose only value was refused is a bad row, not a blank one
+        empty &= ~refused.any(axis=1)
     blank = int((empty & ~drop).sum())
     keep = ~drop & ~empty
     problems.sort(key=lambda p: p.row)

@@ -194,6 +194,14 @@ class PolicyBudget:
     def raw(self) -> int:
         return sum(c.raw for c in self.clauses.values())
 
+    @classmethod
+    def of(cls, pol: Policy) -> PolicyBudget:
+        """A policy's budget before any company: what the policy itself says is there from the start."""
+        return cls(pol.id, pol.title_zh, valid_until=pol.valid_until, successor=pol.successor, notices=pol.notices,
+                   notice_companies=[0] * len(pol.notices),
+                   validity_unknown=(pol.validity_note or "the sources give no end date")
+                   if pol.valid_until is None else None)
+
     @property
     def superseded(self) -> int:
         return sum(self.superseded_years.values())
@@ -270,9 +278,8 @@ def budget_of(run: PolicyRun) -> PolicyBudget:
     """
     assert (GRANTED, CAPPED, EXCLUDED) == (0, 1, 2)
     pol = run.policy
-    b = PolicyBudget(pol.id, pol.title_zh, companies=run.n, valid_until=pol.valid_until, successor=pol.successor,
-                     notices=pol.notices, validity_unknown=(pol.validity_note or "") if pol.valid_until is None
-                     else None)
+    b = PolicyBudget.of(pol)
+    b.companies = run.n
     any_amount = np.zeros(run.n, dtype=bool)
     with_amount = np.zeros(run.n, dtype=np.int64)  # per company, the clauses with an amount (the notices' test)
     for cr in run.clauses:
@@ -1180,7 +1187,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                              layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity,
                              output_encoding="UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
                              to_stdout=places["--output"] == Place.STDOUT)
-        report.budgets = {p.id: PolicyBudget(p.id, p.title_zh) for p in policies}
+        report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}

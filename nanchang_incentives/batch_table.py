@@ -352,6 +352,8 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     cells, skipped = _drop_totals(cells, header)
     b = _ColumnBuilder(cells, header)
     n = cells.n
+    refused = cells.refused if cells.refused is not None else np.zeros((n, len(header.names)), dtype=bool)
+    b.bad |= refused.any(axis=1)  # reported by the reader: parsed for its other problems, never evaluated
     columns: dict[str, Column | ListColumn | TagColumn | TextColumn] = {}
     names = np.zeros(n, dtype="S1")
     jur_codes = np.full(n, -1, dtype=np.int64)
@@ -390,9 +392,9 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     year_j = header.index("year")
     if not year_given:
         missing_year = ~columns["year"].present if "year" in columns else np.ones(n, dtype=bool)  # type: ignore[union-attr]
-        refused = np.zeros(n, dtype=bool)
-        refused[[i for i, j, _, _ in b.problems if j == year_j]] = True
-        rows = np.flatnonzero(missing_year & ~refused)
+        said = refused[:, year_j].copy() if year_j is not None else np.zeros(n, dtype=bool)
+        said[[i for i, j, _, _ in b.problems if j == year_j]] = True
+        rows = np.flatnonzero(missing_year & ~said)
         if len(rows):
             b.fail(rows, year_j if year_j is not None else -1,
                    ["missing; fill in the fiscal year (e.g. 2024) or pass --year"] * len(rows))
@@ -401,7 +403,8 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
         known = catalog.jurisdictions()
         policy_of = [bool(catalog.for_jurisdiction(v)) if v is not None else False for v in jur_values]
         for k, v in enumerate(jur_values):
-            rows = np.flatnonzero(jur_codes == k) if jur_ok[k] else np.zeros(0, dtype=np.int64)
+            rows = np.flatnonzero((jur_codes == k) & ~(refused[:, jj] if jj is not None else False)) if jur_ok[k] \
+                else np.zeros(0, dtype=np.int64)
             if not len(rows) or policy_of[k]:
                 continue
             if v is None:
@@ -420,7 +423,8 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
             csvio._clip(cells.text(i, name_j).strip(), 60) if name_j is not None else "")
         problems.append(RowProblem(int(cells.rows[i]), header.names[j] if j >= 0 else "year", value, msg,
                                    int(cells.lines[i]), name))
-    problems.sort(key=lambda p: p.row)
+    at = {name: j for j, name in enumerate(header.names)}
+    problems.sort(key=lambda p: (p.row, at.get(p.field, len(at))))  # a row's problems in column order
     good = np.flatnonzero(~b.bad)
     table = Table(n, columns, cells.rows.tolist())
     if len(good) < n:

@@ -478,6 +478,9 @@ class Cells:
     problems: list[RowProblem] = field(default_factory=list)
     lines: np.ndarray | None = None  # (n,) int64, the spreadsheet line of each row (header = 1)
     blank: int = 0  # rows with every cell empty: skipped, not problems
+    #: (n, k) bool, or None: cells the reader refused (a formula with no result, an inexact float …), reported in
+    #: ``problems`` and left empty here; their rows are parsed for their other problems, then never evaluated
+    refused: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.lines is None:
@@ -507,8 +510,6 @@ def split_block(block: Block, header: Sequence[str]) -> Cells:
     return _drop_blank(cells)
 
 
-#: the longest cell that can still be only spaces and be looked at for it (a few full-width spaces)
-_SPACES_ONLY_MAX = 24
 #: first bytes of a cell that may be only white space: space, tab, CR, LF, NBSP (C2 A0), U+3000 (E3 80 80) …
 _SPACE_STARTS = np.zeros(256, dtype=bool)
 _SPACE_STARTS[[0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xC2, 0xE1, 0xE2, 0xE3]] = True
@@ -526,7 +527,7 @@ def empty_rows(cells: Cells) -> np.ndarray:
     # only rows whose every filled cell is short and starts like white space are read as text
     filled = length > 0
     first = cells.buf[np.minimum(cells.start, len(cells.buf) - 1)]
-    spacey = ~filled | ((length <= _SPACES_ONLY_MAX) & _SPACE_STARTS[first])
+    spacey = ~filled | _SPACE_STARTS[first]
     maybe = np.flatnonzero(~empty & spacey.all(axis=1))
     for i in maybe.tolist():
         empty[i] = all(not cells.text(i, j).strip() for j in range(length.shape[1]))
@@ -544,7 +545,8 @@ def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
     """Only the rows ``keep`` (a bool mask) of ``cells``; ``blank`` more rows counted as blank."""
     assert cells.lines is not None
     return Cells(cells.buf, np.asfortranarray(cells.start[keep]), np.asfortranarray(cells.length[keep]),
-                 cells.rows[keep], cells.problems, cells.lines[keep], cells.blank + blank)
+                 cells.rows[keep], cells.problems, cells.lines[keep], cells.blank + blank,
+                 cells.refused[keep] if cells.refused is not None else None)
 
 
 def _name_of(record: Sequence[str], header: Sequence[str]) -> str:
@@ -626,10 +628,11 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
             a = int(first_sep[ln])
             cnt = int(per_line[ln])
             s0, e0 = int(starts[a]), int(ends[a + cnt - 1])
-            if cnt == 1 and e0 == s0:
+            if not data[s0:e0].replace(b",", b"").decode("utf-8", errors="replace").strip():
                 blank += 1
-                continue  # a blank line: skipped, but it keeps its row number
-            if cnt > k and all(ends[a + x] == starts[a + x] for x in range(k, cnt)):
+                continue  # a blank line (or only commas and spaces): skipped, but it keeps its row number
+            if cnt > k and all(not data[int(starts[a + x]):int(ends[a + x])].decode("utf-8", "replace").strip()
+                                for x in range(k, cnt)):
                 good_line[ln] = True  # only empty cells after the last column (Excel does this)
                 continue
             text = data[s0:e0].decode("utf-8", errors="replace")
@@ -706,10 +709,10 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
             problems.append(RowProblem(row, "", "", f"not valid CSV: {exc}", line))
             continue
         row += 1
-        if not record or (len(record) == 1 and not record[0].strip()):
+        if not any(c.strip() for c in record):  # no cell, or only empty and white-space cells
             blank += 1
             continue
-        if len(record) > k and not any(c for c in record[k:]):
+        if len(record) > k and not any(c.strip() for c in record[k:]):
             record = record[:k]
         name = _name_of(record, header).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if len(record) != k:
@@ -740,9 +743,13 @@ class CellRows:
         self.lengths: list[int] = []
         self.rows: list[int] = []
         self.lines: list[int] = []
+        self.refused: list[tuple[int, Sequence[int]]] = []  # (index of the row, its refused columns)
 
-    def add(self, row: int, line: int, texts: Sequence[str]) -> None:
-        """One good row: its data row number, its spreadsheet line and its k cell texts."""
+    def add(self, row: int, line: int, texts: Sequence[str], refused: Sequence[int] = ()) -> None:
+        """One row: its data row number, its spreadsheet line and its k cell texts (``refused``: the columns
+        the reader refused and reported, whose texts are empty; see ``Cells.refused``)."""
+        if refused:
+            self.refused.append((len(self.rows), refused))
         self.rows.append(row)
         self.lines.append(line)
         for t in texts:
@@ -759,8 +766,14 @@ class CellRows:
         lengths = np.asarray(self.lengths, dtype=np.int64)
         starts = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
+        refused = None
+        if self.refused:
+            refused = np.zeros((n, k), dtype=bool)
+            for i, cols in self.refused:
+                refused[i, list(cols)] = True
         return Cells(buf, np.asfortranarray(starts.reshape(n, k)), np.asfortranarray(lengths.reshape(n, k)),
-                     np.asarray(self.rows, dtype=np.int64), problems, np.asarray(self.lines, dtype=np.int64), blank)
+                     np.asarray(self.rows, dtype=np.int64), problems, np.asarray(self.lines, dtype=np.int64), blank,
+                     refused)
 
 
 def _has_surrogate(text: str) -> bool:

@@ -117,14 +117,12 @@ class Clause:
 
     @property
     def main_cap_scope(self) -> CapScope | None:
-        """The scope JSON's ``cap_scope`` names: the clause cap's, else the per-item cap's, else the ceiling's.
+        """The scope JSON's ``cap_scope`` names: the clause cap's, else the per-item cap's, else None.
 
-        An up_to clause whose amount is a ceiling of its own (``fixed``) has no cap to cut it, but its
-        sentence gives the ceiling a scope all the same (SPEC 9.1: 每年, 每项 …): ``ceiling_scope``.
+        An up_to clause whose amount is a ceiling of its own (``fixed``) has no cap (SPEC 9.5: no ``cap_scope``);
+        its sentence gives the ceiling a scope all the same (SPEC 9.1: 每年, 每项 …): ``ceiling_scope``.
         """
-        if self.cap is not None:
-            return self.cap_scope
-        return self.item_cap_scope if self.item_cap is not None else self.ceiling_scope
+        return self.cap_scope if self.cap is not None else self.item_cap_scope
 
     @property
     def one_off(self) -> bool:

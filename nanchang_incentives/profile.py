@@ -12,7 +12,7 @@ table of one row, ``batch`` a table per chunk of the CSV.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,25 +140,6 @@ def value_message(exc: ValueProblem, spec: F.Field) -> str:
     if not text.startswith("expected ") and "; expected " not in text and "(expected " not in text:
         text += f" (expected {F.EXAMPLES[spec.type]})"
     return text
-
-
-def cell_problems(texts: Sequence[str], fields: Sequence[F.Field | None], skip: Collection[int] = ()) -> list[
-        tuple[int, str]]:
-    """(column, message) for each cell of a spreadsheet row its field refuses, other than the columns ``skip``.
-
-    For a row already refused for one cell by what only a workbook or a Parquet file can hold (a formula with
-    no result, a float with 15 decimals), so that its other problems are listed with it, all at once.
-    """
-    out = []
-    skipped = set(skip)
-    for j, (text, spec) in enumerate(zip(texts, fields)):
-        if j in skipped or spec is None or not text.strip():
-            continue
-        try:
-            parse_values({spec.name: text}, F.Registry({spec.name: spec}), csv=True)
-        except InputError as exc:
-            out.append((j, exc.message))
-    return out
 
 
 def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, str] | None = None,

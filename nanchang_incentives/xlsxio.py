@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from . import csvio, explain
 from . import fields as F
 from .errors import InputError, Location
-from .profile import cell_problems
 
 #: a money cell of a workbook holding a float finer than the 1/10000 yuan amounts are exact to
 INEXACT_MESSAGE = ("the cell holds a number with more than 4 decimals (a result of floating-point arithmetic?); "
@@ -307,9 +306,15 @@ class XlsxSource:
                             f"a plain number format")))
             if not any(t.strip() for t in texts) and not sheet:  # empty, or spaces only: looks empty
                 blank += 1
-            elif sheet:  # listed with the row's other problems, all at once
-                sheet += [(j, csvio._clip(texts[j]), message)
-                          for j, message in cell_problems(texts[:k], specs, {s[0] for s in sheet})]
+            elif sheet and len(texts) <= k:  # reported here; the row's other cells are parsed for their problems
+                for j, value, message in sorted(sheet):
+                    problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
+                texts += [""] * (k - len(texts))
+                cols = sorted({s[0] for s in sheet})
+                for j in cols:
+                    texts[j] = ""
+                good.add(row, line, texts, refused=cols)
+            elif sheet:
                 for j, value, message in sorted(sheet):
                     problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
             elif len(texts) > k:

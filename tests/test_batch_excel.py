@@ -350,7 +350,7 @@ def test_a_row_of_spaces_looks_empty_and_is_a_blank_row(catalog, tmp_path, kind)
     """Spaces (ASCII or full-width) in every cell: Excel shows an empty row; never a bad row, never a company,
     also under --year and --policy (which would otherwise evaluate a nameless phantom)."""
     header = ["name", "jurisdiction", "year", "revenue", "open_source_products", "smart_factory_investments"]
-    rows = [good_row(1).split(","), [" "] * 6, ["\u3000", "", "", "  ", "", ""], good_row(4).split(",")]
+    rows = [good_row(1).split(","), [" "] * 6, ["\u3000" * 12, "", "", " " * 40, "", ""], good_row(4).split(",")]
     src = tmp_path / f"in.{kind}"
     if kind == "csv":
         src.write_text("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n", encoding="utf-8")
@@ -721,11 +721,14 @@ def test_a_row_refused_for_what_only_a_workbook_holds_lists_its_other_problems_t
     ws.append(["A", WUHAN, 2024, 100.12345, -1, "abc", 100.123456])
     ws.append(["B", WUHAN, 2024, "=1+1", 3.5, "1万", "=2+2"])
     ws.append(["C", WUHAN, 2024, "100万", 1, "1万", "90万"])
+    ws.append(["D", "上海", None, "=1+1", 1, "1万", "90万"])  # and the row-level checks: jurisdiction, year
     wb.save(tmp_path / "in.xlsx")
     report = run_batch(tmp_path / "in.xlsx", tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
-    assert (report.good_rows, report.bad_rows) == (1, 2)
+    assert (report.good_rows, report.bad_rows) == (1, 3)
     with (tmp_path / "bad.csv").open(encoding="utf-8-sig") as f:
-        got = [(r["name"], r["field"], r["message"][:28]) for r in csv.DictReader(f) if r["name"] in "AB"]
+        found = list(csv.DictReader(f))
+    assert [(r["field"]) for r in found if r["name"] == "D"] == ["jurisdiction", "year", "revenue"]
+    got = [(r["name"], r["field"], r["message"][:28]) for r in found if r["name"] in "AB"]
     assert got == [("A", "revenue", "the cell holds a number with"), ("A", "rd_staff", "'-1' is negative; a count mu"),
                    ("A", "rd_expense", "'abc' is not an amount of mo"), ("A", "revenue_prev", "the cell holds a number with"),
                    ("B", "revenue", "the cell holds the formula ="), ("B", "rd_staff", "expected a whole number such"),

@@ -215,3 +215,13 @@ def test_a_bad_jurisdiction_or_missing_year_is_listed_with_the_rows_other_proble
     assert got == sorted([("Y", "rd_staff"), ("Y", "jurisdiction"), ("Z", "revenue"), ("Z", "jurisdiction"),
                           ("W", "rd_staff"), ("W", "year"), ("V", "year"), ("U", "jurisdiction"), ("U", "year")])
     assert (report.good_rows, report.bad_rows) == (0, 5)
+
+
+def test_a_line_of_spaces_or_commas_is_blank_whatever_its_cell_count(catalog, tmp_path):
+    """" ", " , , , , , " (more cells than columns) and a trailing " " cell: Excel shows nothing there."""
+    src = write(tmp_path / "in.csv", "name,jurisdiction,year,revenue\na,nanchang,2024,1亿\n \n , , , , , \n"
+                                     "\t\nb,nanchang,2024,1亿, \n")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.blank_rows) == (2, 0, 3)
+    with (tmp_path / "o.csv").open(encoding="utf-8") as f:
+        assert [r["row"] for r in csv.DictReader(f)] == ["1", "5"]

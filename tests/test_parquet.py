@@ -334,13 +334,16 @@ def test_a_row_refused_for_a_float_lists_its_other_problems_too(catalog, tmp_pat
     each with the message calc gives for it, instead of hiding them until it is fixed."""
     src = tmp_path / "in.parquet"
     pq.write_table(pa.table({
-        "name": ["A", "B"], "jurisdiction": ["nanchang"] * 2, "year": [2024, 2024],
-        "industries": ["electronic-information"] * 2, "revenue": [float("nan"), 1_000_000.0],
-        "rd_staff": ["-1", "1"], "rd_expense": ["abc", "1万"], "revenue_prev": [0.1 + 0.2, 900_000.0]}), src)
+        "name": ["A", "B", "C"], "jurisdiction": ["nanchang", "nanchang", "上海"], "year": [2024, 2024, None],
+        "industries": ["electronic-information"] * 3, "revenue": [float("nan"), 1_000_000.0, 1e8 + 0.123456],
+        "rd_staff": ["-1", "1", "1"], "rd_expense": ["abc", "1万", "1万"], "revenue_prev": [0.1 + 0.2, 900_000.0, 1e8]}),
+        src)
     report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
-    assert (report.good_rows, report.bad_rows) == (1, 1)
+    assert (report.good_rows, report.bad_rows) == (1, 2)
     with (tmp_path / "bad.csv").open(encoding="utf-8-sig") as f:
-        got = [(r["name"], r["field"], r["message"][:30]) for r in csv.DictReader(f) if r["name"] == "A"]
+        found = list(csv.DictReader(f))
+    assert [r["field"] for r in found if r["name"] == "C"] == ["jurisdiction", "year", "revenue"]
+    got = [(r["name"], r["field"], r["message"][:30]) for r in found if r["name"] == "A"]
     assert got == [("A", "revenue", "the value is not a number (NaN"), ("A", "rd_staff", "'-1' is negative; a count must"),
                    ("A", "rd_expense", "'abc' is not an amount of mone"),
                    ("A", "revenue_prev", "the value is a binary float wi")]

@@ -106,7 +106,8 @@ def test_show_prints_every_clauses_frequency_and_cap_scope(pid: str) -> None:
         assert re.search(r"(?m)^  frequency: (annual|once) ", block), block
         caps = re.search(r"(?m)^  caps: (.*)$", block)
         if caps and caps.group(1) != "none at clause level":
-            assert caps.group(1).count("(cap scope: ") == caps.group(1).count(" yuan "), block
+            scopes = caps.group(1).count("(cap scope: ") + caps.group(1).count("(ceiling scope: ")
+            assert scopes == caps.group(1).count(" yuan "), block
 
 
 def test_show_names_the_scope_of_one_off_and_per_project_caps() -> None:

@@ -210,8 +210,9 @@ def rule_lines(policy: Policy, clause: Clause) -> list[str]:
         per = "once" if clause.cap_period == "once" else f"per {clause.cap_period}"
         caps.append(f"{format_units(clause.cap)} yuan {per} (cap scope: {clause.cap_period})")
     if clause.ceiling_scope is not None and clause.fixed is not None:  # SPEC 9.1: the up-to ceiling's own scope
-        caps.append(f"none beyond the ceiling {format_units(clause.fixed)} yuan "
-                    f"{explain.scope_words(clause.ceiling_scope.value)} (cap scope: {clause.ceiling_scope})")
+        per = "(a one-off award)" if clause.ceiling_scope == "once" else explain.scope_words(clause.ceiling_scope.value)
+        caps.append(f"none; the amount is the ceiling {format_units(clause.fixed)} yuan {per} "
+                    f"(ceiling scope: {clause.ceiling_scope})")
     out.append("caps: " + ("; ".join(caps) if caps else "none at clause level"))
     basis = {"exact": "exact: the text fixes the amount",
              "up_to": "up_to: the text fixes only a ceiling; the amount shown is the most that can be granted"}

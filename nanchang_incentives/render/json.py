@@ -52,9 +52,14 @@ def _cap_note(cap: CapEvent, r: PolicyResult) -> str:
 
 
 def scope_keys(clause: Clause) -> dict:
-    """SPEC 9.5: ``frequency``, and ``cap_scope`` when the clause has a cap (its own, else its per-item cap)."""
+    """SPEC 9.5: ``frequency``, and ``cap_scope`` when the clause has a cap (its own, else its per-item cap);
+    an up_to clause whose amount is its own ceiling has no cap (SPEC 9.5: no ``cap_scope``) but names the
+    ceiling's scope (SPEC 9.1) as ``ceiling_scope``."""
     scope = clause.main_cap_scope
-    return {"frequency": clause.frequency.value, **({"cap_scope": scope.value} if scope is not None else {})}
+    out = {"frequency": clause.frequency.value, **({"cap_scope": scope.value} if scope is not None else {})}
+    if clause.ceiling_scope is not None:
+        out["ceiling_scope"] = clause.ceiling_scope.value
+    return out
 
 
 def result_dict(r: PolicyResult) -> dict:
