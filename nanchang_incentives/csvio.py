@@ -24,6 +24,7 @@ import functools
 import io
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -132,6 +133,9 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
     return Encoding(_majority_encoding(head, tail_ok))
 
 
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
 def _first_non_ascii(path: Path, start: int) -> tuple[bytes, bool]:
     """Up to a megabyte of whole lines from the line of the file's first non-ASCII byte at or after ``start``
     (b"" when there is none: the file is ASCII, which UTF-8 reads), and whether it runs to the end of the file.
@@ -144,7 +148,9 @@ def _first_non_ascii(path: Path, start: int) -> tuple[bytes, bool]:
         at = start
         while chunk := f.read(SNIFF_BYTES):
             if not chunk.isascii():
-                first = at + next(i for i, b in enumerate(chunk) if b >= 0x80)
+                found = _HIGH_BYTE.search(chunk)
+                assert found is not None
+                first = at + found.start()
                 line_start = chunk.rfind(b"\n", 0, first - at) + 1 + at
                 f.seek(line_start)
                 window = f.read(SNIFF_BYTES)

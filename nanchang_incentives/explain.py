@@ -215,12 +215,13 @@ def may_be_superseded(years: dict[int, int], reported: dt.date | None, succ: Suc
 
     >>> import datetime as dt
     >>> may_be_superseded({2025: 2, 2026: 1}, dt.date(2025, 3, 20), None)
-    "3 companies with fiscal 2025 (2), 2026 (1): the result may be superseded (the policy's end is unknown; a later text was reported on 2025-03-20)"
+    "3 companies with fiscal 2025 (2), 2026 (1): their results may be superseded (the policy's end is unknown; a later text was reported on 2025-03-20)"
     """
     companies = sum(years.values())
     which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
     word = "company" if companies == 1 else "companies"
-    text = (f"{companies:,} {word} with fiscal {which}: the result may be superseded (the policy's end is unknown; "
+    their = "its result" if companies == 1 else "their results"
+    text = (f"{companies:,} {word} with fiscal {which}: {their} may be superseded (the policy's end is unknown; "
             f"a later text was reported on {reported})")
     return text + (f": {successor(succ)}" if succ is not None else "")
 

@@ -443,9 +443,9 @@ def test_batch_budget_carries_the_warnings_calc_gives_each_result(tmp_path: Path
     assert [n["companies"] for n in bj["notices"]] == [2] and bj["notices"][0]["text"].startswith("高精尖")
     assert wh["notices"] == []
     view = " ".join(res.stdout.split())
-    assert ("2 companies with fiscal 2025 (1), 2026 (1): the result may be superseded (the policy's end is unknown; "
+    assert ("2 companies with fiscal 2025 (1), 2026 (1): their results may be superseded (the policy's end is unknown; "
             "a later text was reported on 2025-03-20)") in view
-    assert ("1 company with fiscal 2026: the result may be superseded (the policy's end is unknown; "
+    assert ("1 company with fiscal 2026: its result may be superseded (the policy's end is unknown; "
             "a later text was reported on 2026-01-23)") in view
     assert "2 companies: 高精尖产业发展资金" in view
     assert view.count("Validity end not confirmed") == 2
