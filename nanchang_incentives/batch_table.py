@@ -352,8 +352,9 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     cells, skipped = _drop_totals(cells, header)
     b = _ColumnBuilder(cells, header)
     n = cells.n
-    refused = cells.refused if cells.refused is not None else np.zeros((n, len(header.names)), dtype=bool)
-    b.bad |= refused.any(axis=1)  # reported by the reader: parsed for its other problems, never evaluated
+    refused = cells.refused  # cells the reader reported (a formula with no result …): never evaluated
+    if refused is not None:
+        b.bad |= refused.any(axis=1)
     columns: dict[str, Column | ListColumn | TagColumn | TextColumn] = {}
     names = np.zeros(n, dtype="S1")
     jur_codes = np.full(n, -1, dtype=np.int64)
@@ -392,7 +393,7 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     year_j = header.index("year")
     if not year_given:
         missing_year = ~columns["year"].present if "year" in columns else np.ones(n, dtype=bool)  # type: ignore[union-attr]
-        said = refused[:, year_j].copy() if year_j is not None else np.zeros(n, dtype=bool)
+        said = refused[:, year_j].copy() if refused is not None and year_j is not None else np.zeros(n, dtype=bool)
         said[[i for i, j, _, _ in b.problems if j == year_j]] = True
         rows = np.flatnonzero(missing_year & ~said)
         if len(rows):
@@ -403,8 +404,9 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
         known = catalog.jurisdictions()
         policy_of = [bool(catalog.for_jurisdiction(v)) if v is not None else False for v in jur_values]
         for k, v in enumerate(jur_values):
-            rows = np.flatnonzero((jur_codes == k) & ~(refused[:, jj] if jj is not None else False)) if jur_ok[k] \
-                else np.zeros(0, dtype=np.int64)
+            rows = np.flatnonzero(jur_codes == k) if jur_ok[k] else np.zeros(0, dtype=np.int64)
+            if refused is not None and jj is not None:
+                rows = rows[~refused[rows, jj]]
             if not len(rows) or policy_of[k]:
                 continue
             if v is None:

@@ -530,11 +530,16 @@ def empty_rows(cells: Cells) -> np.ndarray:
     if not length.shape[1]:
         return np.ones(cells.n, dtype=bool)
     empty = (length == 0).all(axis=1)
-    # only rows whose every filled cell is short and starts like white space are read as text
-    filled = length > 0
-    first = cells.buf[np.minimum(cells.start, len(cells.buf) - 1)]
-    spacey = ~filled | _SPACE_STARTS[first]
-    maybe = np.flatnonzero(~empty & spacey.all(axis=1))
+    # only rows whose every filled cell starts like white space are read as text; a column at a time, so that
+    # the first column with a name or a number leaves next to no rows to look at
+    maybe = np.flatnonzero(~empty)
+    last = len(cells.buf) - 1
+    for j in range(length.shape[1]):
+        if not len(maybe):
+            break
+        filled = length[maybe, j] > 0
+        starts_like_space = _SPACE_STARTS[cells.buf[np.minimum(cells.start[maybe, j], last)]]
+        maybe = maybe[~filled | starts_like_space]
     for i in maybe.tolist():
         empty[i] = all(not cells.text(i, j).strip() for j in range(length.shape[1]))
     return empty
