@@ -306,17 +306,13 @@ class XlsxSource:
                             f"a plain number format")))
             if not any(t.strip() for t in texts) and not sheet:  # empty, or spaces only: looks empty
                 blank += 1
-            elif sheet and len(texts) <= k:  # reported here; the row's other cells are parsed for their problems
+            elif sheet:  # reported here; the row's other cells are parsed for their problems (Cells.refused)
                 for j, value, message in sorted(sheet):
                     problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
-                texts += [""] * (k - len(texts))
-                cols = sorted({s[0] for s in sheet})
-                for j in cols:
-                    texts[j] = ""
-                good.add(row, line, texts, refused=cols)
-            elif sheet:
-                for j, value, message in sorted(sheet):
-                    problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
+                if len(texts) <= k:
+                    cols = sorted({s[0] for s in sheet})
+                    texts = [("" if j in cols else t) for j, t in enumerate(texts + [""] * (k - len(texts)))]
+                    good.add(row, line, texts, refused=cols)
             elif len(texts) > k:
                 problems.append(csvio.RowProblem(row, "", csvio._clip(",".join(texts)),
                                                  f"the row has {len(texts)} cells, the header has {k} columns",
