@@ -1275,6 +1275,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 for t in targets:
                     t.commit()
                 targets.clear()
+        except BrokenPipeError:  # the reader stopped reading (`-o - | head`): quiet, as calc (Click: exit 1)
+            raise
         except OSError as exc:  # a full disk, a read-only directory, …: a message, not a traceback
             raise InputError(f"cannot write: {exc.strerror or exc}",
                              Location(file=_named_file(exc.filename2 or exc.filename, dst))) from None

@@ -348,10 +348,13 @@ def test_the_console_script_ends_a_print_only_command_with_its_output_and_code(a
 
 
 def test_the_console_script_into_a_closed_pipe_stops_quietly() -> None:
-    """`incentives calc … | head -1` once the reader has gone: no traceback, the code Rich gives (1)."""
+    """`incentives calc … | head -1` (or `batch -o - | head`) once the reader has gone: no traceback, no
+    message, the code Click gives (1)."""
     import os
 
-    for args in (("calc", LED), ("calc", LED, "--format", "json"), ("compare", str(SAMPLES / "multi-industry.toml"))):
+    for args in (("calc", LED), ("calc", LED, "--format", "json"), ("compare", str(SAMPLES / "multi-industry.toml")),
+                 ("batch", str(SAMPLES / "companies.csv"), "-o", "-"),
+                 ("batch", str(SAMPLES / "companies.csv"), "-o", "-", "--format", "jsonl", "--layout", "long")):
         r, w = os.pipe()
         os.close(r)  # the reader is gone before the first write
         try:
@@ -361,6 +364,7 @@ def test_the_console_script_into_a_closed_pipe_stops_quietly() -> None:
             os.close(w)
         assert p.returncode == 1, (args, p.returncode)
         assert b"Traceback" not in p.stderr, p.stderr.decode()
+        assert b"Broken pipe" not in p.stderr, p.stderr.decode()  # the reader left on purpose: nothing to report
 
 
 def test_the_console_script_keeps_numpy_to_one_blas_thread_unless_told(monkeypatch) -> None:
