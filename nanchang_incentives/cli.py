@@ -162,7 +162,17 @@ def _root(
         "--version", "-V", callback=_show_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """Subsidies an enterprise is entitled to under Chinese local industrial policies."""
-    ctx.obj = Terminal.create()
+    ctx.obj = term = Terminal.create()
+    from .errors import ValueProblem
+    from .fields import ENV_LANG, output_lang
+
+    try:
+        output_lang(None)
+    except ValueProblem:  # a stray setting must not stop the tool, nor pass unseen
+        from .text import visible
+
+        term.warning(f"{ENV_LANG}={visible(os.environ.get(ENV_LANG, ''))!r} is not a language of this tool "
+                     f"(en or zh, e.g. {ENV_LANG}=zh): English is used")
 
 
 # ---------------------------------------------------------------- commands, registered explicitly

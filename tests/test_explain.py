@@ -204,3 +204,20 @@ def test_the_overflow_limit_in_the_message_is_the_engines() -> None:
     from nanchang_incentives.errors import OVERFLOW_MESSAGE
 
     assert f"{MAX_FEN // 100:,} yuan" in OVERFLOW_MESSAGE
+
+
+def test_an_unknown_INCENTIVES_LANG_is_named_once_and_every_command_goes_on_in_english(tmp_path: Path) -> None:
+    """A stray setting (INCENTIVES_LANG=fr) used to be silent in calc and stop batch with 'unknown language'."""
+    runner = CliRunner()
+    want = "warning: INCENTIVES_LANG='fr' is not a language of this tool (en or zh, e.g. INCENTIVES_LANG=zh)"
+    calc = runner.invoke(app, ["calc", "samples/nanchang-vr-studio.toml"], env={"INCENTIVES_LANG": "fr", "COLUMNS": "120"})
+    assert calc.exit_code == 0 and "Clause" in calc.stdout and "条款" not in calc.stdout
+    assert calc.stderr.count(want) == 1
+    out = tmp_path / "out.csv"
+    batch = runner.invoke(app, ["batch", "samples/companies.csv", "-o", str(out), "-q"], env={"INCENTIVES_LANG": "fr"})
+    assert batch.exit_code == 0 and batch.stderr.count(want) == 1
+    assert out.read_text(encoding="utf-8-sig").startswith("row,name,warnings,policy,year,total,")
+    zh = tmp_path / "zh.csv"  # --lang wins over the setting
+    runner.invoke(app, ["batch", "samples/companies.csv", "-o", str(zh), "-q", "--lang", "zh"],
+                  env={"INCENTIVES_LANG": "fr"})
+    assert zh.read_text(encoding="utf-8-sig").startswith("行号,企业名称")

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from .. import api
-from .. import fields as F
 from ..cli_options import (
     IgnoreValidity,
     LangOption,
@@ -120,7 +119,7 @@ def batch(
         ids = tuple(p.id for p in api.resolve_policies(names, catalog)) if policy else ()
         options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
-                               jobs=jobs, bom=bom, sheet=sheet, lang=F.output_lang(lang).value, reuse_memory=True)
+                               jobs=jobs, bom=bom, sheet=sheet, lang=lang or term.lang, reuse_memory=True)
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             with term.progress() as update:
