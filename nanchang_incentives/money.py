@@ -152,6 +152,10 @@ def parse_rate(value: object) -> Fraction:
     if isinstance(value, str):
         text = normalize_number_text(value)
         if text.endswith("%"):
+            if "," in text:  # no rate has thousands: a decimal comma (European or a slip), never guessed
+                hint = f'; did you mean "{text.replace(",", ".")}"?' if text.count(",") == 1 else ""
+                raise ValueProblem(f"{value!r} has a comma; a rate is written with a decimal point{hint} "
+                                   f"(expected {RATE_EXAMPLE})")
             number = _decimal(text[:-1].strip())
             if number < 0 or number > 100:
                 raise ValueProblem(f"{value!r} is outside 0% … 100%")

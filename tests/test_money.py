@@ -238,3 +238,15 @@ def test_year_rejected(value: object) -> None:
 def test_year_accepted() -> None:
     assert parse_year(2024) == 2024
     assert parse_year("2023") == 2023
+
+
+@pytest.mark.parametrize("text, hint", [("3,10%", 'did you mean "3.10%"?'), ("3,1%", 'did you mean "3.1%"?'),
+                                        ("３，１０％", 'did you mean "3.10%"?'), ("1,000,5%", "")])
+def test_a_rate_with_a_comma_is_refused_with_the_decimal_point_it_probably_means(text: str, hint: str) -> None:
+    """'3,10%' used to be read as 310% and reported as out of range; a rate has no thousands."""
+    with pytest.raises(ValueProblem) as info:
+        parse_rate(text)
+    assert "has a comma; a rate is written with a decimal point" in str(info.value)
+    assert hint in str(info.value) and "outside" not in str(info.value)
+    if not hint:
+        assert "did you mean" not in str(info.value)
