@@ -126,3 +126,29 @@ def test_policies_show_and_list_golden(width: int) -> None:
     for pid in ("nanchang-electronic-information-2023", "wuhan-east-lake-software-2023", "beijing-robotics-2023"):
         assert re.search(rf"(?m)^{pid}\b", listing)
     golden(f"policies-list-{width}.txt", listing)
+
+
+@pytest.mark.parametrize("width", (32, 36, 40, 41, 44, 50, 60, 70))
+def test_budget_view_narrow_shows_every_figure_of_every_column_uncut(width: int, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # at 40-41 columns the clause column and one figure no longer fitted side by side: Rich cut the figures at the
+    # edge ("7,384,200.", "204,525,000" for 204,525,000.00); below that width each clause is a block, a line a figure
+    monkeypatch.chdir(tmp_path)
+    big = tmp_path / "big.csv"
+    big.write_text("name,jurisdiction,year,industries,revenue,sales_revenue,local_project_loans,lpr_1y,revenue_prev\n"
+                   "巨型企业,nanchang,2024,electronic-information,9000亿,9000亿,90000亿,3.10%,100亿\n"
+                   "小企业,nanchang,2024,electronic-information,800万,800万,300万,3.10%,500万\n", encoding="utf-8")
+    for src in (ROOT / "samples" / "companies.csv", big):
+        out = run("batch", str(src), "-o", "out.csv", "--summary-json", "s.json", width=width)
+        assert "bad row" not in out
+        summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+        assert max(len(line) for line in out.splitlines()) <= width
+        flat = plain(out)
+        for pol in summary["policies"]:
+            if not pol["companies"]:
+                continue
+            figures = [pol["total"], pol["total_exact"], pol["total_up_to"], pol["raw_amount"]]
+            for c in pol["clauses"]:
+                figures += [c["amount"], c["raw_amount"], c["saved_by"]["group"], c["saved_by"]["company_cap"]]
+            for figure in figures:
+                assert re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", flat), (pol["policy"], figure, width)

@@ -85,10 +85,7 @@ def column_groups(widths: list[int], available: int, gap: int = 2) -> list[list[
 def policy_tables(b: PolicyBudget, width: int) -> list[Table]:
     """One policy's budget: a row per clause, then the totals; split into parts that fit ``width``."""
     rows, totals = budget_rows(b)
-    every = rows + totals
-    widths = [max([cell_len(h) for h in HEADERS[k].split(" ", 1)[:1]] + [cell_len(r[k]) for r in every])
-              for k in range(len(HEADERS))]
-    widths = [max(w, min(cell_len(HEADERS[k]), 18)) for k, w in enumerate(widths)]
+    widths = _widths(rows + totals)
     tables = []
     for group in column_groups(widths, width - 2):
         t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
@@ -102,6 +99,41 @@ def policy_tables(b: PolicyBudget, width: int) -> list[Table]:
             t.add_row(*(r[k] for k in [0, *group]))
         tables.append(t)
     return tables
+
+
+def fits_as_table(b: PolicyBudget, width: int, gap: int = 2) -> bool:
+    """Whether every column fits beside the clause column in ``width`` cells (else :func:`policy_blocks`)."""
+    rows, totals = budget_rows(b)
+    widths = _widths(rows + totals)
+    return widths[0] + gap + max(widths[1:]) <= width - 2
+
+
+def _widths(every: list[list[str]]) -> list[int]:
+    """Each column's width in the table: its longest cell, its heading's first word, up to 18 of the heading."""
+    widths = [max([cell_len(h) for h in HEADERS[k].split(" ", 1)[:1]] + [cell_len(r[k]) for r in every])
+              for k in range(len(HEADERS))]
+    return [max(w, min(cell_len(HEADERS[k]), 18)) for k, w in enumerate(widths)]
+
+
+def policy_blocks(b: PolicyBudget) -> list[Text]:
+    """One policy's budget for a terminal too narrow for even two columns: a block per clause, a line per figure.
+
+    Each figure is one word on its line ("outlay (final): 14,655,037,500,000.00"), so wrapping moves it whole.
+    """
+    rows, totals = budget_rows(b)
+    lines: list[Text] = []
+    for r in [*rows, None, *totals]:
+        if r is None:
+            lines.append(Text(""))
+            continue
+        head = Text(r[0], style="bold")
+        if r[1]:
+            head.append(f" ({r[1]})")
+        lines.append(head)
+        for k in range(2, len(HEADERS)):
+            if r[k]:
+                lines.append(Text(f"  {HEADERS[k]}: {r[k]}"))
+    return lines
 
 
 def policy_title(b: PolicyBudget) -> str:
@@ -147,8 +179,13 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                     console.print(Text(line, style="yellow"))
                 if b.exact_is_range:
                     console.print(Text(f"exact outlay: {explain.exact_total_range(b.total_exact, b.exact_max)}"))
-                for part in policy_tables(b, console.width):
-                    console.print(part)
+                if fits_as_table(b, console.width):
+                    for part in policy_tables(b, console.width):
+                        console.print(part)
+                        console.print()
+                else:  # not even the clause and one figure side by side: a line per figure
+                    for line in policy_blocks(b):
+                        console.print(line)
                     console.print()
         if r.hypothetical:
             console.print("[yellow]--ignore-validity: figures for years outside a policy's validity are "
