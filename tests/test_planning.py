@@ -479,3 +479,27 @@ def test_what_if_totals_and_sweep_axis_at_40_columns():
     assert lines[axis + 1].strip() == "10,000,000.00" and lines[axis + 2].strip() == "1,000,000,000.00"
     assert all(len(line) <= 40 for line in lines[:axis + 3])
     assert lines[axis + 2].rstrip().endswith("0") and len(lines[axis + 2].rstrip()) == len(lines[axis].rstrip())
+
+
+def test_what_if_keeps_the_range_of_an_exact_clause_cut_by_a_cap_counting_up_to_ceilings() -> None:
+    """SPEC 9.2 in the what-if: with 2 科技重大专项 (up to 200万 each) the company cap binds, so each exact clause it
+    cuts is a lower bound (it showed '935,508.39' as a certain figure, and the Markdown had only a total row)."""
+    args = ["calc", "samples/nanchang-vr-studio.toml", "--set", "equity_investment_raised=0",
+            "--set", "major_tech_projects=2"]
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
+    res = CliRunner().invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    assert ("base 1,000,000.00, new at least 935,508.39 (up to 1,000,000.00 if the up-to awards are granted below "
+            "their ceilings), difference -64,491.61") in res.stdout
+    assert "base up to 0.00, new up to 3,742,033.56" in res.stdout
+    lines = [" ".join(line.split()) for line in res.stdout.splitlines()]
+    assert "exact, at least 4,551,500.00 4,257,966.44 -293,533.56" in lines
+    assert "exact, at most 4,551,500.00 4,551,500.00 0.00" in lines  # 1,000,000 + 840,000 + … as without the cap
+    assert "up to 2,000,000.00 3,742,033.56 +1,742,033.56" in lines
+    md = CliRunner().invoke(app, [*args, "--format", "markdown"], env=env).stdout
+    assert "| at least 935,508.39 (up to 1,000,000.00 if the up-to awards" in md
+    assert "| **exact, at least** | | 4,551,500.00 | 4,257,966.44 | -293,533.56 |" in md
+    assert "| **exact, at most** | | 4,551,500.00 | 4,551,500.00 | 0.00 |" in md
+    assert "| **up to** | | 2,000,000.00 | 3,742,033.56 | +1,742,033.56 |" in md
+    plain = CliRunner().invoke(app, ["calc", "samples/nanchang-vr-studio.toml", "--set", "rd_staff=70"], env=env)
+    assert "exact, at least" not in plain.stdout and "exact " in plain.stdout  # no range: one exact row

@@ -174,8 +174,8 @@ def what_if_renderables(w: WhatIf) -> list[Text]:
             head = Text(f"{d.id}", style="bold")
             head.append(f"  {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]}")
             out.append(head)
-            out.append(Text(f"  base {explain.money(d.before.amount, d.before.basis)}, new "
-                            f"{explain.money(d.after.amount, d.after.basis)}, difference {explain.signed(d.diff)}"))
+            out.append(Text(f"  base {explain.amount_text(d.before)}, new "
+                            f"{explain.amount_text(d.after)}, difference {explain.signed(d.diff)}"))
             for ch in d.changes:
                 out.append(Text(f"  why: {explain.change(ch, d)}"))
         for ch in pd.company:
@@ -198,11 +198,7 @@ class _Totals:
         if max(len(line.plain) for line in lines) <= options.max_width:
             yield from lines
             return
-        pd = self.pd
-        for label, b, a, d in (("exact", pd.before.total_exact, pd.after.total_exact, pd.diff_exact),
-                               ("up to", pd.before.total_up_to, pd.after.total_up_to,
-                                pd.after.total_up_to - pd.before.total_up_to),
-                               ("total", pd.before.total, pd.after.total, pd.diff)):
+        for label, b, a, d in _total_rows(self.pd):
             yield Text(label, style="bold" if label == "total" else "")
             yield Text(f"  base {format_fen_grouped(b)}")
             yield Text(f"  new {format_fen_grouped(a)}")
@@ -213,14 +209,26 @@ def _totals(pd: PolicyDelta) -> list:
     return [_Totals(pd)]
 
 
+def _total_rows(pd: PolicyDelta) -> list[tuple[str, int, int, int]]:
+    """(label, base, new, difference) for the exact, up-to and whole totals.
+
+    When either side's exact total is a range (SPEC 9.2: a binding company cap counted up-to awards at
+    their ceilings), the exact row is its lower bound and a second row gives the upper bound, as in calc.
+    """
+    b, a = pd.before, pd.after
+    rows = [("exact", b.total_exact, a.total_exact, pd.diff_exact)]
+    if b.total_exact_max is not None or a.total_exact_max is not None:
+        b_max = b.total_exact if b.total_exact_max is None else b.total_exact_max
+        a_max = a.total_exact if a.total_exact_max is None else a.total_exact_max
+        rows = [("exact, at least", b.total_exact, a.total_exact, pd.diff_exact),
+                ("exact, at most", b_max, a_max, a_max - b_max)]
+    return [*rows, ("up to", b.total_up_to, a.total_up_to, a.total_up_to - b.total_up_to),
+            ("total", b.total, a.total, pd.diff)]
+
+
 def _totals_lines(pd: PolicyDelta) -> list[Text]:
-    rows = [("", "base", "new", "difference"),
-            ("exact", format_fen_grouped(pd.before.total_exact), format_fen_grouped(pd.after.total_exact),
-             explain.signed(pd.diff_exact)),
-            ("up to", format_fen_grouped(pd.before.total_up_to), format_fen_grouped(pd.after.total_up_to),
-             explain.signed(pd.after.total_up_to - pd.before.total_up_to)),
-            ("total", format_fen_grouped(pd.before.total), format_fen_grouped(pd.after.total),
-             explain.signed(pd.diff))]
+    rows = [("", "base", "new", "difference")] + [
+        (label, format_fen_grouped(b), format_fen_grouped(a), explain.signed(d)) for label, b, a, d in _total_rows(pd)]
     widths = [max(len(r[k]) for r in rows) for k in range(4)]
     out = []
     for r in rows:
@@ -241,11 +249,13 @@ def what_if_markdown(w: WhatIf) -> str:
                   "| Clause | Status | Base | New | Difference | Why |", "|---|---|---:|---:|---:|---|"]
         for d in pd.changed:
             lines.append(f"| `{d.id}` | {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]} | "
-                         f"{explain.money(d.before.amount, d.before.basis)} | "
-                         f"{explain.money(d.after.amount, d.after.basis)} | {explain.signed(d.diff)} | "
+                         f"{explain.amount_text(d.before)} | "
+                         f"{explain.amount_text(d.after)} | {explain.signed(d.diff)} | "
                          f"{_md('; '.join(explain.change(ch, d) for ch in d.changes))} |")
-        lines.append(f"| **total** | | {format_fen_grouped(pd.before.total)} | {format_fen_grouped(pd.after.total)} | "
-                     f"{explain.signed(pd.diff)} | {_md('; '.join(explain.change(ch) for ch in pd.company))} |")
+        for label, b, a, d in _total_rows(pd):
+            why = _md('; '.join(explain.change(ch) for ch in pd.company)) if label == "total" else ""
+            lines.append(f"| **{label}** | | {format_fen_grouped(b)} | {format_fen_grouped(a)} | {explain.signed(d)} | "
+                         f"{why} |")
     return "\n".join(lines) + "\n"
 
 
