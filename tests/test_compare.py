@@ -271,7 +271,7 @@ def test_table_top_clauses_per_city(tri_table):
     # Nanchang's list opens with its biggest clause after the cap, Beijing's with benchmark_factory
     assert "smart_factory (5G+智慧工厂补助) 三(四) capped exact at least 5,000,000.00 up to 5,593,119.81" in flat
     section = api.load().get(BEIJING).clause("benchmark_factory").section
-    assert f"benchmark_factory (“机器人生产机器人”标杆工厂奖励) {section} capped up_to 30,000,000.00" in flat
+    assert f"benchmark_factory (“机器人生产机器人”标杆工厂奖励) {section} capped up_to up to 30,000,000.00" in flat
     assert "Discretionary (no amount in the text): enterprise_tech_center, specialized_scale_up, robot_fund" in flat
 
 

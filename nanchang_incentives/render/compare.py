@@ -202,9 +202,8 @@ def biggest_text(c: ClauseResult | None) -> str:
 
 
 def clause_amount(c: ClauseResult, lines: bool = False) -> str:
-    """A top clause's figure: with its range (SPEC 9.2) when it has one, "at least …" above "up to …"."""
-    if c.amount_max is None and c.amount_min is None:
-        return format_fen_grouped(c.amount)
+    """A top clause's figure: "up to" on a ceiling, with its range (SPEC 9.2) when it has one, "at least …"
+    above "up to …" (as calc writes it)."""
     return "\n".join(explain.amount_lines(c)) if lines else explain.amount_text(c)
 
 
