@@ -52,7 +52,7 @@ EXAMPLES = {
 
   incentives policies show nanchang
 
-  incentives policies show 北京 --clause first_trial
+  incentives policies show 北京 --clause first_trial_product
 """,
     "validate": """Examples:
 
