@@ -575,7 +575,8 @@ def warnings(r: PolicyResult) -> tuple[str, ...]:
 
 
 def first_notices(r: PolicyResult) -> tuple[str, ...]:
-    """The warnings a reader must see before the figures: a replaced bundled table, implausible inputs."""
+    """The warnings a reader must see before the figures: a replaced bundled table, implausible inputs, a
+    result that a later text may supersede (SPEC 9.3)."""
     return tuple(notice(n, r) for n in r.notices if n.kind in FIRST)
 
 
@@ -584,7 +585,7 @@ def later_notices(r: PolicyResult) -> tuple[str, ...]:
     return tuple(notice(n, r) for n in r.notices if n.kind not in FIRST)
 
 
-FIRST = (NoticeKind.REPLACES_BUNDLED, NoticeKind.PLAUSIBILITY)
+FIRST = (NoticeKind.REPLACES_BUNDLED, NoticeKind.PLAUSIBILITY, NoticeKind.MAY_BE_SUPERSEDED)
 
 
 def company(r: PolicyResult) -> str:

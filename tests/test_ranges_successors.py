@@ -463,3 +463,21 @@ def test_batch_budget_carries_the_warnings_calc_gives_each_result(tmp_path: Path
         assert (NoticeKind.MAY_BE_SUPERSEDED in kinds) == superseded, r["name"]
         assert NoticeKind.VALIDITY_END_UNKNOWN in kinds
         assert (NoticeKind.POLICY_NOTICE in kinds) == r["name"].startswith("B"), r["name"]
+
+
+def test_calc_says_a_result_may_be_superseded_before_its_figures_not_after_them() -> None:
+    """README: the first lines say what must be read before the figures; `calc … | head` lost this warning."""
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    for fmt, table_start in (("table", "Clause"), ("markdown", "| Clause |")):
+        out = CliRunner().invoke(app, ["calc", "samples/wuhan-software-firm.toml", "--year", "2026", "--format", fmt],
+                                 env={"COLUMNS": "120", "NO_COLOR": "1"}).stdout
+        warning = out.index("the result may be superseded: the end of 加快促进软件和信息技术服务业创新发展的若干措施")
+        assert warning < out.index(table_start), fmt
+        assert "fiscal year 2026 covered (the result may be superseded: see the warning)" in " ".join(out.split()), fmt
+        assert out.count("the result may be superseded: the end of") == 1, fmt
+        early = CliRunner().invoke(app, ["calc", "samples/wuhan-software-firm.toml", "--year", "2024",
+                                         "--format", fmt], env={"COLUMNS": "120", "NO_COLOR": "1"}).stdout
+        assert "superseded" not in early and "fiscal year 2024 covered\n" in early.replace("  \n", "\n"), fmt

@@ -211,6 +211,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
 
     until = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
     covered = "covered" if pol.covers(result.year) else "NOT covered"
+    if pol.may_be_superseded(result.year):  # SPEC 9.3; the warning itself is among the first lines
+        covered += " (the result may be superseded: see the warning)"
     hypothetical = ""
     if result.hypothetical:
         hypothetical = (f"HYPOTHETICAL: fiscal year {result.year} is outside the policy's validity; computed only "
