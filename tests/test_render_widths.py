@@ -152,3 +152,23 @@ def test_budget_view_narrow_shows_every_figure_of_every_column_uncut(width: int,
                 figures += [c["amount"], c["raw_amount"], c["saved_by"]["group"], c["saved_by"]["company_cap"]]
             for figure in figures:
                 assert re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", flat), (pol["policy"], figure, width)
+
+
+@pytest.mark.parametrize("width", (100, 106, 120, 140, 160, 200))
+@pytest.mark.parametrize("name", ("samples/multi-industry.toml", "tests/fixtures/compare/tri-city.toml",
+                                  "samples/nanchang-vr-studio.toml"))
+def test_compare_never_splits_a_policy_id_inside_a_word(name: str, width: int) -> None:
+    # at 106-160 columns the side-by-side table folded 'nanchang-electronic-in' / 'formation-2023' and at 120
+    # 'beijing-robotics-2' / '023': an id is now whole, or broken after one of its hyphens
+    out = run("compare", str(ROOT / name), width=width)
+    first = [line.strip("│┃").split("│")[0].strip() for line in out.splitlines() if line.startswith("│")]
+    ids = ("nanchang-electronic-information-2023", "wuhan-east-lake-software-2023", "beijing-robotics-2023")
+    seen = 0
+    for cell in first:
+        for pid in ids:
+            if len(cell) >= 4 and cell in pid and cell not in ("nanchang", "wuhan-east-lake", "beijing"):
+                pieces = re.findall(r"[^-]*-|[^-]+$", pid)
+                whole_pieces = {"".join(pieces[i:j]) for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1)}
+                assert cell in whole_pieces, (pid, cell, width)
+                seen += 1
+    assert seen or not first  # the table (not the blocks) was checked, or there is no table at this width

@@ -267,15 +267,46 @@ def _exact_range(exact: str) -> tuple[str, str | None]:
     return (parts[1], parts[3]) if len(parts) == 4 else (exact, None)
 
 
-def _city_cell(v: CityView) -> Text:
-    city = Text(v.city, style="bold") + Text(f"\n{v.policy_id}", style="dim")
+#: the city column's narrowest width: a policy id longer than this is broken after a hyphen, never inside a word
+ID_WIDTH = 21
+
+
+def hyphen_lines(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken only after a hyphen (a longer piece stays whole).
+
+    >>> hyphen_lines("nanchang-electronic-information-2023", 21)
+    ['nanchang-electronic-', 'information-2023']
+    >>> hyphen_lines("beijing-robotics-2023", 21)
+    ['beijing-robotics-2023']
+    """
+    lines: list[str] = []
+    for piece in re.findall(r"[^-]*-|[^-]+$", text):
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _city_width(views: Sequence[CityView], break_ids: bool) -> int:
+    """The city column: the longest city, and the longest policy id (or, ``break_ids``, its longest line)."""
+    if break_ids:
+        ids = [len(p) for v in views for p in re.findall(r"[^-]*-|[^-]+$", v.policy_id)] + [ID_WIDTH]
+    else:
+        ids = [len(v.policy_id) for v in views]
+    return max([8, *ids] + [len(v.city) for v in views])
+
+
+def _city_cell(v: CityView, width: int) -> Text:
+    city = Text(v.city, style="bold") + Text("\n" + "\n".join(hyphen_lines(v.policy_id, width)), style="dim")
     note = _note(v)
     if note:
         city += Text(f"\n{note}", style="bold red")
     return city
 
 
-def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | None = None) -> Table:
+def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | None = None,
+                  break_ids: bool = False) -> Table:
     """The side-by-side table: one row per city (and policy).
 
     The city cell also names the policy and any NOT TARGETED / expired note.
@@ -286,8 +317,9 @@ def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | N
     wide = width >= WIDE if stacked is None else not stacked
     t = Table(title="Side by side", title_justify="left", show_lines=True, collapse_padding=not wide,
               pad_edge=wide)
-    # the city (its jurisdiction id) never splits; the policy id under it may fold
-    t.add_column("City / policy", overflow="fold", min_width=max([8] + [len(v.city) for v in views]))
+    # the city (its jurisdiction id) never splits; the policy id under it breaks after a hyphen (hyphen_lines)
+    city_w = _city_width(views, break_ids)
+    t.add_column("City / policy", overflow="fold", min_width=city_w)
     if wide:
         for k, header in enumerate(("Total", "Exact", "Up to")):
             w = max([len(header)] + [len(line) for row in money for line in row[k].split("\n")])
@@ -304,7 +336,7 @@ def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | N
     t.add_column("Caps that bit", overflow="fold", min_width=longest)
     for v, cells in zip(views, money):
         amounts = cells if wide else [_stacked_money(cells)]
-        t.add_row(_city_cell(v), *amounts, str(v.granted), biggest_text(v.biggest), "\n".join(v.caps_bit) or "—")
+        t.add_row(_city_cell(v, city_w), *amounts, str(v.granted), biggest_text(v.biggest), "\n".join(v.caps_bit) or "—")
     return t
 
 
@@ -348,11 +380,13 @@ class _Summary:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # three amount columns when there is room, else the amounts stacked in one, else one block per city
+        # and the policy ids whole when there is room, else broken after a hyphen
         for stacked in ((False, True) if options.max_width >= WIDE else (True,)):
-            table = summary_table(self.views, options.max_width, stacked)
-            if _fits(table, console, options, [c.min_width or 1 for c in table.columns]):
-                yield table
-                return
+            for break_ids in (False, True):
+                table = summary_table(self.views, options.max_width, stacked, break_ids)
+                if _fits(table, console, options, [c.min_width or 1 for c in table.columns]):
+                    yield table
+                    return
         yield from summary_blocks(self.views)
 
 
