@@ -184,8 +184,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                         console.print(part)
                         console.print()
                 else:  # not even the clause and one figure side by side: a line per figure
-                    for line in policy_blocks(b):
-                        console.print(line)
+                    for block_line in policy_blocks(b):
+                        console.print(block_line)
                     console.print()
         if r.hypothetical:
             console.print("[yellow]--ignore-validity: figures for years outside a policy's validity are "

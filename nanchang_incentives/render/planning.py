@@ -252,9 +252,9 @@ def what_if_markdown(w: WhatIf) -> str:
                          f"{explain.amount_text(d.before)} | "
                          f"{explain.amount_text(d.after)} | {explain.signed(d.diff)} | "
                          f"{_md('; '.join(explain.change(ch, d) for ch in d.changes))} |")
-        for label, b, a, d in _total_rows(pd):
+        for label, b, a, diff in _total_rows(pd):
             why = _md('; '.join(explain.change(ch) for ch in pd.company)) if label == "total" else ""
-            lines.append(f"| **{label}** | | {format_fen_grouped(b)} | {format_fen_grouped(a)} | {explain.signed(d)} | "
+            lines.append(f"| **{label}** | | {format_fen_grouped(b)} | {format_fen_grouped(a)} | {explain.signed(diff)} | "
                          f"{why} |")
     return "\n".join(lines) + "\n"
 
