@@ -66,11 +66,48 @@ def _no_type(ctx: Any = None) -> None:
     return None
 
 
+def _folding_help() -> None:
+    """Typer lays the help out in Rich tables whose cells end a word longer than the column with "…"
+    (``$INCENTIVES_POLIC…`` at 80 columns, ``--ignore-valid…`` at 60): their text folds instead, so nothing of
+    the help is lost at any width. Done when a help is shown, never at a command's start."""
+    from typer import rich_utils
+
+    if getattr(rich_utils.Table, "folds", False):
+        return
+    from rich.table import Table
+
+    class FoldingTable(Table):
+        folds = True
+
+        def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+            super().add_row(*renderables, **kwargs)
+            for column in self.columns:
+                column.overflow = "fold"
+
+    rich_utils.Table = FoldingTable  # type: ignore[misc]
+    from rich.text import Text
+
+    parameter_help = rich_utils._get_parameter_help
+
+    def folding_parameter_help(*args: Any, **kwargs: Any) -> Any:
+        columns = parameter_help(*args, **kwargs)  # a Columns of Texts, laid out in a grid that crops too
+        for item in getattr(columns, "renderables", ()):
+            if isinstance(item, Text):
+                item.overflow = "fold"
+        return columns
+
+    rich_utils._get_parameter_help = folding_parameter_help
+
+
 class Command(TyperCommand):
     """A command whose help shows metavars, never Typer's ``<bool>`` / ``<list[str]>``."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _untyped(super().get_params(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _folding_help()
+        super().format_help(ctx, formatter)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return _plain_usage(super().collect_usage_pieces(ctx))
@@ -81,6 +118,10 @@ class Group(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _untyped(super().get_params(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _folding_help()
+        super().format_help(ctx, formatter)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return _plain_usage(super().collect_usage_pieces(ctx))
