@@ -185,17 +185,17 @@ def test_table_city_rows(tri_table):
     assert row_cells(tri_table, "nanchang") == [
         # SPEC 9.2: the exact total is a lower bound (equity_investment counted at its 200万 ceiling): see
         # test_exact_figures_cut_by_the_company_cap_are_shown_as_ranges
-        f"nanchang {NANCHANG}", "9,430,000.00", "at least 8,430,000.00 up to 9,430,000.00", "1,000,000.00", "5",
+        f"nanchang {NANCHANG}", "up to 9,430,000.00", "at least 8,430,000.00 up to 9,430,000.00", "1,000,000.00", "5",
         # biggest after the cut: smart_factory 10,000,000.00 / 2, itself a lower bound
         "smart_factory at least 5,000,000.00",
         # the caps that bit: the per-project cap, the 5% company cap, the rd group
         ("smart_factory: 5,000,000.00 per project company cap 9,430,000.00 (cut 18,860,000.00 to 9,430,000.00) "
          "group rd (就高不就低): rd_post_subsidy_topup excluded")]
     assert row_cells(tri_table, "wuhan-east-lake") == [
-        f"wuhan-east-lake {WUHAN}", "25,500,000.00", "9,000,000.00", "16,500,000.00", "5",
+        f"wuhan-east-lake {WUHAN}", "up to 25,500,000.00", "9,000,000.00", "16,500,000.00", "5",
         "open_source_product up to 10,000,000.00", "xinchuang_solution: 5,000,000.00 per year"]
     assert row_cells(tri_table, "beijing") == [
-        f"beijing {BEIJING}", "58,500,000.00", "0.00", "58,500,000.00", "4",
+        f"beijing {BEIJING}", "up to 58,500,000.00", "0.00", "58,500,000.00", "4",
         "benchmark_factory up to 30,000,000.00",
         # 按照不超过建设项目投资的30%…最高3000万元: per construction project (SPEC 9.1)
         "benchmark_factory: 30,000,000.00 per project first_trial_product: 500,000.00 per unit"]
@@ -232,12 +232,12 @@ def test_table_bar_chart(tri_table):
     #   wuhan exact 9,000,000 × 40 / 58,500,000 = 6.15 -> 6; total 25,500,000 × 40 / 58,500,000 = 17.4 -> 17
     #   beijing: no exact part, 40 up-to characters
     lines = tri_table.splitlines()
-    bars = {line.split()[0]: line.split()[1:] for line in lines
+    bars = {line.split()[0]: [line.split()[1], " ".join(line.split()[2:])] for line in lines
             if line.split() and line.split()[0] in ("nanchang", "wuhan-east-lake", "beijing") and "│" not in line
             and ("█" in line or "░" in line)}
-    assert bars["nanchang"] == ["█" * 6 + "░", "9,430,000.00"]
-    assert bars["wuhan-east-lake"] == ["█" * 6 + "░" * 11, "25,500,000.00"]
-    assert bars["beijing"] == ["░" * 40, "58,500,000.00"]
+    assert bars["nanchang"] == ["█" * 6 + "░", "up to 9,430,000.00"]
+    assert bars["wuhan-east-lake"] == ["█" * 6 + "░" * 11, "up to 25,500,000.00"]
+    assert bars["beijing"] == ["░" * 40, "up to 58,500,000.00"]
     assert "█ exact ░ up to (ceiling)" in " ".join(tri_table.split())
 
 
@@ -248,9 +248,9 @@ def test_narrow_terminal_stacks_amounts_and_never_shortens_money():
     flat = " ".join(result.stdout.split())
     # the same hand-worked totals as test_json_*: stacked in one cell, never cut with "…"
     # Nanchang's exact total is a range (SPEC 9.2): "exact at least", the figure, "(up to …)" on three lines
-    for text in ("total 9,430,000.00", "exact at least", "8,430,000.00", "(up to 9,430,000.00)", "up to 1,000,000.00",
-                 "total 25,500,000.00", "exact 9,000,000.00", "up to 16,500,000.00",
-                 "total 58,500,000.00", "exact 0.00", "up to 58,500,000.00"):
+    for text in ("total up to 9,430,000.00", "exact at least", "8,430,000.00", "(up to 9,430,000.00)", "up to 1,000,000.00",
+                 "total up to 25,500,000.00", "exact 9,000,000.00", "up to 16,500,000.00",
+                 "total up to 58,500,000.00", "exact 0.00", "up to 58,500,000.00"):
         assert text in flat
     assert "…" not in result.stdout
 
@@ -305,7 +305,7 @@ def test_table_not_targeted_statement_is_shown():
     assert "beijing / beijing-robotics-2023 not targeted: the policy is for robotics enterprises" in flat
     # Nanchang still applies: neeq 100万 + smart factory (1200万 × 50% = 600万 -> 500万) + 400万 × 50% = 200万
     #   + top-up 300万 × 1 + IPO up to 1000万 = 21,000,000.00; exact 11,000,000.00; cap 5% × 5亿 = 2500万 not reached
-    assert row_cells(result.stdout, "nanchang")[1:5] == ["21,000,000.00", "11,000,000.00", "10,000,000.00", "4"]
+    assert row_cells(result.stdout, "nanchang")[1:5] == ["up to 21,000,000.00", "11,000,000.00", "10,000,000.00", "4"]
 
 
 def test_json_not_targeted_is_false_with_every_clause_not_eligible():
@@ -326,10 +326,10 @@ def test_markdown():
     assert result.exit_code == 0, result.output
     md = result.stdout
     assert md.startswith("# 三城测试集团: site comparison, fiscal year 2024\n")
-    assert ("| wuhan-east-lake | wuhan-east-lake-software-2023 | 25,500,000.00 | 9,000,000.00 | 16,500,000.00 | 5 | "
+    assert ("| wuhan-east-lake | wuhan-east-lake-software-2023 | up to 25,500,000.00 | 9,000,000.00 | 16,500,000.00 | 5 | "
             "open_source_product up to 10,000,000.00 | xinchuang_solution: 5,000,000.00 per year |  |") in md
-    assert "beijing         " + "░" * 40 + " 58,500,000.00" in md
-    assert ("| nanchang | nanchang-electronic-information-2023 | 9,430,000.00 | at least 8,430,000.00 (up to "
+    assert "beijing         " + "░" * 40 + " up to 58,500,000.00" in md
+    assert ("| nanchang | nanchang-electronic-information-2023 | up to 9,430,000.00 | at least 8,430,000.00 (up to "
             "9,430,000.00 if the up-to awards are granted below their ceilings) | 1,000,000.00 | 5 | "
             "smart_factory at least 5,000,000.00 |") in md
     assert ("| `loan_interest` 贷款利息补贴 | 三(一) | capped | exact | at least 930,000.00 (up to 1,040,320.29 if "
@@ -356,7 +356,7 @@ def test_cities_subset_keeps_the_order_given():
 def test_cities_subset_table_has_only_those_rows():
     result = invoke(str(TRI), "--cities", "wuhan-east-lake")
     assert result.exit_code == 0, result.output
-    assert row_cells(result.stdout, "wuhan-east-lake")[1] == "25,500,000.00"
+    assert row_cells(result.stdout, "wuhan-east-lake")[1] == "up to 25,500,000.00"
     with pytest.raises(AssertionError):
         row_cells(result.stdout, "nanchang")
 

@@ -249,7 +249,15 @@ def _money_cells(v: CityView) -> list[str]:
     exact = format_fen_grouped(r.total_exact)
     if r.total_exact_max is not None:
         exact = f"at least\n{exact}\nup to\n{format_fen_grouped(r.total_exact_max)}"
-    return [format_fen_grouped(r.total), exact, format_fen_grouped(r.total_up_to)]
+    return [total_text(r), exact, format_fen_grouped(r.total_up_to)]
+
+
+def total_text(r: PolicyResult) -> str:
+    """A city's total: "up to …" when it counts up-to ceilings (as calc's total line says), else the figure.
+
+    The total is then a ceiling, never a certain amount (SPEC §3), whatever share of it is exact.
+    """
+    return f"up to {format_fen_grouped(r.total)}" if r.total_up_to else format_fen_grouped(r.total)
 
 
 def _stacked_money(cells: list[str]) -> str:
@@ -359,7 +367,8 @@ def summary_blocks(views: Sequence[CityView]) -> list[Text]:
         out.append(head)
         total, exact, up_to = _money_cells(v)
         least, most = _exact_range(exact)  # a range (SPEC 9.2): at least …, (up to …) under it
-        rows = [("total", total), *([("exact at least", least), ("", f"(up to {most})")] if most
+        total_label = "total up to" if total.startswith("up to ") else "total"  # a ceiling: the figure aligned
+        rows = [(total_label, total.removeprefix("up to ")), *([("exact at least", least), ("", f"(up to {most})")] if most
                                     else [("exact", exact)]), ("up to", up_to)]
         label_w = max(len(label) for label, _ in rows)
         w = max(len(x) for label, x in rows if label)
@@ -398,7 +407,7 @@ def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
     """
     largest = max((v.result.total for v in views), default=0)
     several = _several(views)
-    amount = max((len(format_fen_grouped(v.result.total)) for v in views), default=4)
+    amount = max((len(total_text(v.result)) for v in views), default=4)
     label = max((len(_label(v, several)) for v in views), default=4)
     bar_width = max(1, min(BAR_WIDTH, width - amount - min(label, max(8, width // 4)) - 2))
     t = Table.grid(padding=(0, 1))
@@ -410,7 +419,7 @@ def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
         bar = Text(EXACT_BAR * exact, style="green") + Text(UP_TO_BAR * up_to, style="yellow")
         if not exact and not up_to:
             bar = Text("(not in force)" if v.expired else "(none)", style="dim")
-        t.add_row(_label(v, several), bar, DASH if v.expired else format_fen_grouped(v.result.total))
+        t.add_row(_label(v, several), bar, DASH if v.expired else total_text(v.result))
     return t
 
 
@@ -563,7 +572,7 @@ def markdown(comparison: Comparison) -> str:
     lines += _md_table(
         ["City", "Policy", "Total", "Exact", "Up to", "Granted", "Biggest clause", "Caps that bit", "Note"],
         [[v.city, v.policy_id, *([DASH] * 3 if v.expired else [
-            format_fen_grouped(v.result.total),
+            total_text(v.result),
             explain.at_least(v.result.total_exact, v.result.total_exact_max)
             if v.result.total_exact_max is not None else format_fen_grouped(v.result.total_exact),
             format_fen_grouped(v.result.total_up_to)]), str(v.granted), biggest_text(v.biggest),
@@ -575,7 +584,7 @@ def markdown(comparison: Comparison) -> str:
     for v in views:
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest)
         bar = EXACT_BAR * exact + UP_TO_BAR * up_to or ("(not in force)" if v.expired else "(none)")
-        figure = DASH if v.expired else format_fen_grouped(v.result.total)
+        figure = DASH if v.expired else total_text(v.result)
         lines.append(f"{_label(v, several).ljust(width)} {bar.ljust(BAR_WIDTH)} {figure}")
     lines += [f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", "```"]
     statements = [v.statement for v in views if v.statement]
