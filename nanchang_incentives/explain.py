@@ -783,5 +783,14 @@ def cliff(c, field: str, kind: Kind, units_per: int) -> str:
     else:
         what = (f"from {at} the company annual cap stops binding (limit {limit} ≥ the counted clauses' "
                 f"{format_fen_grouped(c.amount_at)})")
-    return f"{what}: total {format_fen_grouped(c.total_below)} just below, {format_fen_grouped(c.total_at)} at it " \
-           f"({signed(c.jump)})"
+    return f"{what}: total {total_figure(c.total_below, c.exact_below)} just below, " \
+           f"{total_figure(c.total_at, c.exact_at)} at it ({signed(c.jump)})"
+
+
+def total_figure(total: int, total_exact: int) -> str:
+    """A total in fen, "up to …" when it counts up-to ceilings (SPEC §3: never presented as certain).
+
+    >>> total_figure(250_000_000, 0), total_figure(1_000, 1_000)
+    ('up to 2,500,000.00', '10.00')
+    """
+    return f"up to {format_fen_grouped(total)}" if total != total_exact else format_fen_grouped(total)

@@ -105,7 +105,7 @@ def test_a_clause_switching_on_at_its_cap_is_one_cliff_not_two(catalog):
     assert (on.at, on.limit, on.amount_at) == (100, 20_000_000 * FEN, 20_000_000 * FEN)
     axis = planning.parse_axis("rd_staff=90..110", 200, catalog.registry)
     assert "at rd_staff = 100 rd_center becomes eligible (full-time R&D staff ≥ 100 now met), already at its " \
-           "20,000,000.00 cap: total 25,339,200.00 just below, 35,339,200.00 at it (+10,000,000.00)" in \
+           "20,000,000.00 cap: total up to 25,339,200.00 just below, up to 35,339,200.00 at it (+10,000,000.00)" in \
            explain.cliff(on, axis.field, axis.kind, axis.denominator)
 
 
@@ -374,7 +374,7 @@ def test_explore_done_when(tmp_path):
     assert r.exit_code == 0, r.output
     flat = " ".join(r.stdout.split())
     assert "from sales_revenue = 95,533,434.50 the company annual cap stops binding" in flat
-    assert "total 4,776,671.72 just below, 4,776,671.73 at it (+0.01)" in flat
+    assert "total up to 4,776,671.72 just below, up to 4,776,671.73 at it (+0.01)" in flat
     assert all(len(line) <= 80 for line in r.stdout.splitlines())
     assert "█" in r.stdout and "░" in r.stdout
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -503,3 +503,18 @@ def test_what_if_keeps_the_range_of_an_exact_clause_cut_by_a_cap_counting_up_to_
     assert "| **up to** | | 2,000,000.00 | 3,742,033.56 | +1,742,033.56 |" in md
     plain = CliRunner().invoke(app, ["calc", "samples/nanchang-vr-studio.toml", "--set", "rd_staff=70"], env=env)
     assert "exact, at least" not in plain.stdout and "exact " in plain.stdout  # no range: one exact row
+
+
+def test_explore_totals_with_ceilings_say_up_to():
+    # samples/multi-industry.toml: equity_investment up to 2,000,000.00 and major_tech_project up to 2 × 1,000,000
+    # (at least 1,000,000.00 each) are ceilings in every point, so no total of the grid is certain (SPEC §3)
+    multi = Path(__file__).resolve().parent.parent / "samples" / "multi-industry.toml"
+    r = _run("explore", str(multi), "--vary", "revenue=1000万..1亿", "--vary", "rd_expense=0..3000万", "-n", "4")
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    # calc gives up to 15,900,000.00 (exact 11,900,000.00 + up to 4,000,000.00); at revenue 1000万 the growth over
+    # revenue_prev 3.8亿 is no longer ≥ 1亿, so loan_interest's 2,000,000.00 goes (13,900,000.00), and below
+    # rd_expense 2000万 the rd top-up's 1,500,000.00 too (12,400,000.00)
+    assert "highest total up to 13,900,000.00 at revenue = 10,000,000.00, rd_expense = 20,000,000.00" in flat
+    assert "lowest total up to 12,400,000.00 at revenue = 10,000,000.00, rd_expense = 0.00" in flat
+    assert "just below, up to" in flat
