@@ -481,3 +481,20 @@ def test_calc_says_a_result_may_be_superseded_before_its_figures_not_after_them(
         early = CliRunner().invoke(app, ["calc", "samples/wuhan-software-firm.toml", "--year", "2024",
                                          "--format", fmt], env={"COLUMNS": "120", "NO_COLOR": "1"}).stdout
         assert "superseded" not in early and "fiscal year 2024 covered\n" in early.replace("  \n", "\n"), fmt
+
+
+def test_a_ceiling_cut_to_zero_is_not_an_all_exact_total(tmp_path):
+    # sales_revenue 0: the 5% company cap is 0.00 and cuts ipo's 10,000,000.00 ceiling to 0.00; the total is then a
+    # ceiling of 0.00, not "0.00 (all exact)"
+    profile = tmp_path / "zero.toml"
+    profile.write_text('name = "零收入"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["electronic-information"]\n'
+                       'revenue = 0\nsales_revenue = 0\nis_new_entrant = false\nipo_completed = true\n', encoding="utf-8")
+    runner = CliRunner()
+    for fmt in ("table", "markdown"):
+        out = runner.invoke(app, ["calc", str(profile), "--format", fmt], env=ENV)
+        assert out.exit_code == 0, out.output
+        assert "all exact" not in out.stdout
+        assert "up to 0.00 (exact 0.00 + up to 0.00)" in out.stdout
+    doc = json.loads(runner.invoke(app, ["calc", str(profile), "--format", "json"], env=ENV).stdout)
+    ipo = next(c for c in doc["results"][0]["clauses"] if c["id"] == "ipo")
+    assert (ipo["status"], ipo["basis"], ipo["amount"]) == ("capped", "up_to", "0.00")
