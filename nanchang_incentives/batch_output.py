@@ -87,13 +87,13 @@ def _calc_text(c) -> str:
     if c.items:
         text = f"each {c.item_label} in {c.items}"
         if c.rate is not None:
-            text += f" × {c.rate.text}"
+            text += f" × {explain.times(c.rate.text)}"
         return text
     parts = []
     if c.base is not None:
-        parts.append(c.base_label or c.base.text)
+        parts.append(c.base_label or explain.times(c.base.text))
     if c.rate is not None:
-        parts.append(c.rate.text)
+        parts.append(explain.times(c.rate.text))
     elif c.fixed is not None:
         parts.append(format_units(c.fixed))
     return " × ".join(parts)
@@ -177,7 +177,7 @@ def _short_text(c, pol: Policy, status: int, year: int, missing: list[str], fail
                 if flags & 1 and c.item_cap else "")
     clause_cap = (f"clause cap {format_units(c.cap)} {explain.scope_words(c.cap_period)} applied"
                   if flags & 2 and c.cap else "")
-    company_cut = (f"company annual cap ({pol.company_cap.limit.text}): cut proportionally"
+    company_cut = (f"company annual cap ({explain.times(pol.company_cap.limit.text)}): cut proportionally"
                    if flags & 4 and pol.company_cap is not None else "")
     return explain.outline(status=st, year=year, missing=missing, failed=failed, held=labels, calc=_calc_text(c),
                            item_cap=item_cap, clause_cap=clause_cap, group=c.group or "", winner=winner or "",

@@ -399,11 +399,16 @@ def company_cut(c: ClauseResult) -> str:
     return f"company annual cap: cut from {format_fen_grouped(before)} to {format_fen_grouped(after)}"
 
 
+def times(formula: str) -> str:
+    """A table's formula as the reader sees it: ``5% * sales_revenue`` is ``5% × sales_revenue``."""
+    return formula.replace("*", "×")
+
+
 def company_cap(cc: CompanyCap) -> str:
     """The per-company cap in one sentence, whatever its outcome."""
     limit = format_fen_grouped(cc.limit) if cc.limit is not None else "?"
     head = f"company annual cap ({cc.section})" if cc.section else "company annual cap"
-    base = f"{cc.limit_text.replace('*', '×')} = {limit}"
+    base = f"{times(cc.limit_text)} = {limit}"
     if cc.state == CapState.APPLIED:
         return (f"{head}: {base}; the counted clauses summed to {format_fen_grouped(cc.before)} and were cut "
                 f"proportionally (largest remainder on the last fen) to {format_fen_grouped(cc.after)}")

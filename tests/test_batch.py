@@ -228,6 +228,10 @@ def test_long_layout_agrees_with_wide_and_explains(catalog, tmp_path, hand):
     assert "company annual cap" in by[(3, "neeq_listing")]["explanation"]
     assert "outside the policy's validity" in by[(8, "loan_interest")]["explanation"]
     assert "add rd_expense" in by[(1, "rd_post_subsidy_topup")]["explanation"]
+    # formulas read with ×, as calc writes them, never the table's * (the cap's "5% * sales_revenue")
+    assert "× 50% × lpr_1y" in by[(2, "loan_interest")]["explanation"]
+    assert "company annual cap (5% × sales_revenue)" in by[(3, "neeq_listing")]["explanation"]
+    assert not any("*" in r["explanation"] for r in rows)
 
 
 @pytest.mark.parametrize("name", ["companies-utf8.csv", "companies-utf8-bom.csv", "companies-gbk.csv"])
