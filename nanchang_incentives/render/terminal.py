@@ -125,6 +125,26 @@ def fit_stream(stream: TextIO | None) -> None:
         pass
 
 
+#: the progress bar's columns, in order
+PROGRESS_COLUMNS = ("label", "bar", "bytes", "rate", "bad", "elapsed")
+
+
+def progress_columns(width: int) -> tuple[str, ...]:
+    """The columns that fit on one line of ``width``: a line that wrapped would not be cleared as it updates.
+
+    "batch", "123.4/456.7 MB", "1,234,567 rows/s", "12,345 bad" and "0:01:05" take ~60 cells; the bar takes 40.
+
+    >>> progress_columns(120), progress_columns(80), progress_columns(40)
+    (('label', 'bar', 'bytes', 'rate', 'bad', 'elapsed'), ('label', 'bytes', 'rate', 'bad', 'elapsed'), \
+('label', 'bytes', 'bad'))
+    """
+    if width >= 104:
+        return PROGRESS_COLUMNS
+    if width >= 64:
+        return ("label", "bytes", "rate", "bad", "elapsed")
+    return ("label", "bytes", "bad")
+
+
 @contextmanager
 def progress(enabled: bool, console: Console | None = None) -> Iterator[ProgressUpdate]:
     """A progress bar on stderr (bytes read, rows/s, bad rows) when it is a terminal; else a no-op."""
@@ -135,8 +155,11 @@ def progress(enabled: bool, console: Console | None = None) -> Iterator[Progress
     start = time.monotonic()
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn  # only batch needs it
 
-    with Progress(TextColumn("batch"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rate]}"),
-                  TextColumn("{task.fields[bad]}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+    columns = [TextColumn("batch"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rate]}"),
+               TextColumn("{task.fields[bad]}"), TimeElapsedColumn()]
+    keep = progress_columns(console.width)
+    with Progress(*(c for name, c in zip(PROGRESS_COLUMNS, columns) if name in keep), console=console,
+                  transient=True) as bar:
         task = bar.add_task("rows", total=None, rate="", bad="")
 
         def update(done: int, total: int, rows: int, bad: int) -> None:
