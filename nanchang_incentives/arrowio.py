@@ -386,7 +386,7 @@ def result_schema(output: Output, *, dictionary: bool = True, extra: Sequence[pa
     long_word = pa.dictionary(pa.int32(), pa.string()) if dictionary else pa.string()
     money = pa.decimal128(18, 2)
     types = {"row": pa.int64(), "name": pa.string(), "warnings": pa.string(), "policy": word, "year": pa.int32(), "total": money,
-             "total_exact": money, "total_up_to": money, "company_cap": word, "hypothetical": pa.bool_(),
+             "total_exact": money, "total_up_to": money, "company_cap": word, "validity": word, "hypothetical": pa.bool_(),
              "clause": long_word, "status": word, "basis": word, "raw_amount": money, "amount": money,
              "explanation": long_word}
     fields = []
@@ -403,7 +403,7 @@ def result_schema(output: Output, *, dictionary: bool = True, extra: Sequence[pa
 def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, dictionary: bool = True,
                warnings: Sequence[str] | None = None) -> tuple[pa.RecordBatch, np.ndarray]:
     """The wide layout of a chunk as a record batch, and each output row's chunk row (for kept columns)."""
-    from .batch_output import CAP_STATE_NAMES
+    from .batch_output import CAP_STATE_NAMES, VALIDITY_NAMES, validity_codes
     from .engine import STATUS_NAMES
 
     pa = pyarrow("Arrow output")
@@ -420,6 +420,7 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
     year = np.zeros(m, dtype=np.int64)
     cap = np.zeros(m, dtype=np.int64)
     covered = np.zeros(m, dtype=bool)
+    validity = np.zeros(m, dtype=np.int64)
     owners: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}  # output clause -> (lines, amounts, st)
     for ev, pos in zip(evaluated, positions):
         basis = np.array([c.basis for c in ev.policy.clauses])
@@ -433,6 +434,7 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
         year[pos] = ev.years
         cap[pos] = ev.cap_state
         covered[pos] = ev.covered
+        validity[pos] = validity_codes(ev.policy, ev.years, ev.covered)
         for k, c in enumerate(ev.policy.clauses):
             owners.setdefault(output.clause_col[c.id], []).append((pos, a[:, k], ev.status[:, k]))
     from .plausibility import check_table
@@ -448,6 +450,7 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
         _decimal(pa, totals[:, 0]), _decimal(pa, totals[:, 1]), _decimal(pa, totals[:, 2]),
         _decimal(pa, np.ascontiguousarray(exact_max), exact_max != totals[:, 1]),
         _dictionary(pa, cap, CAP_STATE_NAMES, dictionary=dictionary),
+        _dictionary(pa, validity, VALIDITY_NAMES, dictionary=dictionary),
     ]
     if output.hypothetical_col:
         arrays.append(pa.array(~covered, pa.bool_()))

@@ -50,6 +50,19 @@ CAP_STATE_NAMES = ("none", "not_reached", "applied", "exempt", "waived", "unknow
 assert (CAP_NONE, CAP_NOT_BINDING, CAP_BINDING, CAP_EXEMPT, CAP_WAIVED, CAP_UNKNOWN,
         CAP_NOT_APPLICABLE) == tuple(range(7))
 
+#: the wide layout's ``validity`` column (SPEC 9.3, on each line): the fiscal year is covered; covered, but a
+#: later text was reported for a policy with no known end, so the result may be superseded; not covered
+VALIDITY_NAMES = ("covered", "may_be_superseded", "not_covered")
+
+
+def validity_codes(policy: Policy, years: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Each line's index into ``VALIDITY_NAMES``: what ``calc`` says of the year in its header and warnings."""
+    s = policy.successor
+    superseded = np.zeros(len(years), dtype=bool)
+    if policy.valid_until is None and s is not None and s.reported is not None:  # Policy.may_be_superseded
+        superseded = years >= s.reported.year
+    return np.where(covered, np.where(superseded, 1, 0), 2).astype(np.int64)
+
 
 @dataclass
 class Evaluated:
@@ -229,6 +242,7 @@ class Output:
         self.status_table = csvio.vocab_table(self._text(STATUS_NAMES))
         self.policy_table = csvio.vocab_table(self._text([p.id for p in self.policies]))
         self.cap_table = csvio.vocab_table(self._text(list(CAP_STATE_NAMES)))
+        self.validity_table = csvio.vocab_table(self._text(list(VALIDITY_NAMES)))
         self.basis_table = csvio.vocab_table(self._text(list(BASES)))
         self.bool_table = csvio.vocab_table([b"false", b"true"])
         self.status_bytes = self._text(STATUS_NAMES)
@@ -244,7 +258,7 @@ class Output:
         if self.layout == "long":
             return ["row", "name", "policy", "clause", "status", "basis", "raw_amount", "amount", "explanation"]
         cols = ["row", "name", "warnings", "policy", "year", "total", "total_exact", "total_up_to", "total_exact_max",
-                "company_cap"]
+                "company_cap", "validity"]
         if self.hypothetical_col:
             cols.append("hypothetical")
         for cid in self.clause_ids:
@@ -394,6 +408,7 @@ class Output:
                                     amounts[:, basis == "up_to"].sum(axis=1)], axis=1),
                 "policy": np.full(len(ev.rows), self.policy_index[ev.policy.id]), "year": ev.years,
                 "covered": ev.covered.astype(np.int64), "cap": ev.cap_state,
+                "validity": validity_codes(ev.policy, ev.years, ev.covered),
             })
         out = []
         k = len(runs)
@@ -498,6 +513,8 @@ class Output:
             lines.const(b'"', where=ranged)
         self._put(lines, "company_cap")
         lines.add(csvio.vocab_text(r["cap"][rows], self.cap_table))
+        self._put(lines, "validity")
+        lines.add(csvio.vocab_text(r["validity"][rows], self.validity_table))
         if self.hypothetical_col:
             self._put(lines, "hypothetical")
             lines.add(csvio.vocab_text(1 - r["covered"][rows], self.bool_table))

@@ -99,8 +99,8 @@ def test_compare_narrow_shows_every_figure_uncut(name: str, width: int) -> None:
                 if isinstance(m["after"], str):
                     assert re.search(rf"(?<![\d.]){re.escape(m['after'])}(?!\d)", flat), (m, width)
     if "multi-industry" in name:
-        assert re.search(r"^  up to +4,000,000\.00$", out, re.M) or width >= 70  # the block: a figure a line
-        assert re.search(r"^  total up to +15,900,000\.00$", out, re.M) or width >= 70  # a total with ceilings
+        assert re.search(r"^  up to +4,000,000\.00$", out, re.MULTILINE) or width >= 70  # the block: a figure a line
+        assert re.search(r"^  total up to +15,900,000\.00$", out, re.MULTILINE) or width >= 70  # a total with ceilings
 
 
 @pytest.mark.parametrize("width", WIDTHS)
