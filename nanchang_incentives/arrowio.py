@@ -441,7 +441,10 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
 
     if warnings is None:
         warnings = check_table(chunk.table, output.catalog.registry).codes()
-    codes = np.array(list(warnings) or [""], dtype=object)
+    from .batch_output import warning_cells
+
+    warn, cells = warning_cells(list(warnings), evaluated, chunk.table.n)
+    codes = np.array(cells, dtype=object)[warn] if len(warn) else np.array([""], dtype=object)
     arrays: list[Any] = [  # pyarrow arrays
         _int(pa, chunk.rows[crow], pa.int64()), _names(pa, chunk.names[crow]),
         pa.array(codes[crow].tolist() if len(crow) else [], pa.string()),

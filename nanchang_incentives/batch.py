@@ -35,6 +35,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -46,6 +47,9 @@ from .batch_output import CAP_STATE_NAMES, Evaluated, Output
 from .batch_table import Chunk, Header, bind_header, build_chunk, drop_rows, select
 from .csvio import Block, RowProblem, SkippedRow
 from .engine import (
+    CAP_BINDING,
+    CAP_NOT_BINDING,
+    CAP_UNKNOWN,
     CAPPED,
     EXCLUDED,
     GRANTED,
@@ -177,6 +181,12 @@ class PolicyBudget:
     notice_companies: list[int] = field(default_factory=list)
     #: the policy's validity note when its end is unknown (every result carries it), else None
     validity_unknown: str | None = None
+    #: what stood in for a missing field, as calc warns of it per result: (kind, fields) of an ``Assumption``
+    #: -> companies
+    assumed: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
+    #: a reference rate used for a missing rate field: (field, series, fiscal year, rate, in force on, published,
+    #: unconfirmed) -> companies whose computed clauses read it, as calc names it per result
+    references: dict[tuple[str, str, int, Fraction, dt.date, dt.date, bool], int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -230,6 +240,10 @@ class PolicyBudget:
         self.notice_companies = [a + b for a, b in itertools.zip_longest(self.notice_companies,
                                                                            other.notice_companies, fillvalue=0)]
         self.validity_unknown = self.validity_unknown or other.validity_unknown
+        for code, count in other.assumed.items():
+            self.assumed[code] = self.assumed.get(code, 0) + count
+        for ref, count in other.references.items():
+            self.references[ref] = self.references.get(ref, 0) + count
         for k, v in other.cap_states.items():
             self.cap_states[k] += v
         for cid, c in other.clauses.items():
@@ -255,6 +269,13 @@ class PolicyBudget:
             "may_be_superseded_years": {str(y): k for y, k in sorted(self.superseded_years.items())},
             "notices": [{"text": n.text, "companies": k} for n, k in zip(self.notices, self.notice_companies)],
             "validity_end_unknown": self.validity_unknown,
+            # what stood in for missing fields, as calc's warnings say it (codes as in the wide warnings column)
+            "assumed": [{"kind": kind, "fields": list(fields), "companies": k}
+                        for (kind, fields), k in sorted(self.assumed.items())],
+            "references": [{"field": f, "series": series, "year": y, "rate": format_rate(rate, 2),
+                            "in_force_on": on.isoformat(), "published": published.isoformat(),
+                            "unconfirmed": unconfirmed, "companies": k}
+                           for (f, series, y, rate, on, published, unconfirmed), k in sorted(self.references.items())],
             "raw_amount": format_fen(self.raw),
             "saved": format_fen(self.raw - self.total), "saved_by": saved,
             "clauses": [c.as_dict() for c in self.clauses.values()],
@@ -270,7 +291,58 @@ def _sum(a: np.ndarray) -> int:
     return int(a.astype(object).sum())  # pragma: no cover - more than 4.6e18 fen in one block
 
 
-def budget_of(run: PolicyRun) -> PolicyBudget:
+@dataclass(frozen=True)
+class Assumption:
+    """Rows of a run for which calc warns that something stood in for a missing field."""
+
+    kind: str  # "default": another field stood in; "assumed_false": a company-cap exemption taken as false
+    fields: tuple[str, ...]  # default: (the missing field, the one used in its place); else the missing fields
+    rows: np.ndarray  # bool, per row of the run
+
+    @property
+    def code(self) -> str:
+        """The wide layout's ``warnings`` code: ``default:sales_revenue``, ``assumed_false:is_new_entrant``."""
+        return f"{self.kind}:{self.fields[0] if self.kind == 'default' else '+'.join(self.fields)}"
+
+
+def assumptions(run: PolicyRun) -> list[Assumption]:
+    """The defaults calc words per result (engine.explain: DEFAULT_USED, EXEMPTION_ASSUMED_FALSE), for every row
+    at once: a field given in place of a missing one, and a company-cap exemption taken as false."""
+    out = [Assumption("default", (name, run.default_sources[name]), rows) for name, rows in run.defaulted.items()
+           if not run.default_sources[name].startswith("reference:")]
+    cap = run.policy.company_cap
+    if cap is not None and cap.exempt_if is not None and run.exempt is not None:
+        checked = np.isin(run.cap_state, (CAP_NOT_BINDING, CAP_BINDING, CAP_UNKNOWN))
+        out.append(Assumption("assumed_false", tuple(sorted(cap.exempt_if.names)), checked & ~run.exempt.known))
+    return [a for a in out if a.rows.any()]
+
+
+def reference_uses(run: PolicyRun) -> dict[tuple[str, str, int, Fraction, dt.date, dt.date, bool], int]:
+    """The reference rates that stood in for a missing rate field, per fiscal year, with the companies whose
+    computed clauses read them (calc: the header's "LPR 1y: …" line)."""
+    out: dict[tuple[str, str, int, Fraction, dt.date, dt.date, bool], int] = {}
+    for name, rows in run.defaulted.items():
+        source = run.default_sources[name]
+        if not source.startswith("reference:"):
+            continue
+        computed = np.zeros(run.n, dtype=bool)
+        for cr in run.clauses:
+            if name in cr.clause.names():
+                computed |= cr.status <= EXCLUDED
+        used = rows & computed
+        if not used.any():
+            continue
+        series = source.split(":", 1)[1]
+        years, counts = np.unique(run.years[used], return_counts=True)
+        for y, k in zip(years.tolist(), counts.tolist()):
+            look = run.lookups.get((series, y))
+            if look is not None:
+                key = (name, series, y, look.rate, look.as_of, look.effective, look.unconfirmed)  # type: ignore[attr-defined]
+                out[key] = out.get(key, 0) + k
+    return out
+
+
+def budget_of(run: PolicyRun, assumed: Sequence[Assumption] = ()) -> PolicyBudget:
     """Totals of one run (one chunk, one policy).
 
     Only the rows with an amount before the caps (granted, capped or
@@ -314,6 +386,8 @@ def budget_of(run: PolicyRun) -> PolicyBudget:
     b.notice_companies = [int((with_amount >= n.min_clauses_with_amount).sum()) for n in pol.notices]
     states = np.bincount(run.cap_state, minlength=len(CAP_STATE_NAMES))
     b.cap_states = {name: int(states[k]) for k, name in enumerate(CAP_STATE_NAMES)}
+    b.assumed = {(a.kind, a.fields): int(a.rows.sum()) for a in assumed}
+    b.references = reference_uses(run)
     return b
 
 
@@ -432,9 +506,11 @@ def _evaluate(chunk: Chunk, catalog: Catalog, policies: Sequence[Policy], option
                 if i not in over:
                     over[i] = _overflow_problem(chunk, i, run, r, catalog)
             continue  # evaluated again without those rows
-        out.append(Evaluated(pol, idx, budget_of(run), np.stack([cr.amount for cr in run.clauses], axis=1),
+        assumed = assumptions(run)
+        out.append(Evaluated(pol, idx, budget_of(run, assumed), np.stack([cr.amount for cr in run.clauses], axis=1),
                              np.stack([cr.status for cr in run.clauses], axis=1), run.years, run.covered,
-                             run.cap_state, run if keep_runs else None, run.exact_max()))
+                             run.cap_state, run if keep_runs else None, run.exact_max(),
+                             tuple((a.code, a.rows) for a in assumed)))
         del run  # the next policy's intermediate columns reuse the memory
     return out, over
 

@@ -84,6 +84,39 @@ class Evaluated:
     run: PolicyRun | None = None
     #: SPEC 9.2: per row, total_exact if the counted up_to clauses were granted their minimum
     exact_max: np.ndarray | None = None
+    #: what stood in for a missing field (batch.Assumption): (code, bool per row), as calc warns of it
+    assumed: tuple[tuple[str, np.ndarray], ...] = ()
+
+
+def warning_cells(codes: Sequence[str], evaluated: Sequence[Evaluated], n: int) -> tuple[np.ndarray, list[str]]:
+    """The wide layout's ``warnings`` cell of each of the chunk's ``n`` companies, as (an index per company, the
+    distinct cells): its plausibility codes (``unit_slip:rd_expense+revenue``), then what stood in for a missing
+    field under any of its policies (``default:sales_revenue``, ``assumed_false:is_new_entrant``), ';'-joined.
+
+    Built from small integer keys, so a block where most companies have a default costs no per-row Python.
+    """
+    index = {"": 0}  # each distinct plausibility cell once, in order of appearance; most rows have none
+    plaus = np.zeros(n, dtype=np.int64)
+    for i in np.flatnonzero(np.array(codes, dtype=object) != "").tolist() if n else ():
+        plaus[i] = index.setdefault(codes[i], len(index))
+    names: list[str] = []
+    bits = np.zeros(n, dtype=np.int64)
+    for ev in evaluated:
+        for code, rows in ev.assumed:
+            if code not in names:
+                names.append(code)
+            bits[ev.rows[rows]] |= 1 << names.index(code)
+    plain = list(index)
+    if not names:
+        return plaus, plain
+    key = plaus << len(names) | bits
+    ukeys, inverse = np.unique(key, return_inverse=True)
+    cells = []
+    for k in ukeys.tolist():
+        parts = [plain[k >> len(names)]] if k >> len(names) else []
+        parts += [c for b, c in enumerate(names) if k >> b & 1]
+        cells.append(";".join(parts))
+    return inverse.reshape(-1).astype(np.int64), cells
 
 
 
@@ -385,11 +418,8 @@ class Output:
         m = len(crow)
         # plausibility warnings of each company (never errors): codes such as unit_slip:rd_expense+revenue
         codes = list(warnings) if warnings is not None else check_table(chunk.table, self.catalog.registry).codes()
-        index = {"": 0}  # each distinct code once, in order of appearance; most rows have none
-        warn = np.zeros(len(codes), dtype=np.int64)
-        for i in np.flatnonzero(np.array(codes, dtype=object) != "").tolist():
-            warn[i] = index.setdefault(codes[i], len(index))
-        self._warn = (warn, csvio.vocab_table(self._text(list(index))))
+        warn, cells = warning_cells(codes, evaluated, len(codes))
+        self._warn = (warn, csvio.vocab_table(self._text(cells)))
         src = np.empty(m, dtype=np.int64)  # the run each output line comes from
         at = np.empty(m, dtype=np.int64)  # and its row in that run
         runs = []

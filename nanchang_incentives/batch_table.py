@@ -43,6 +43,22 @@ class Header:
         return self.names.index(name) if name in self.names else None
 
 
+#: headings of the columns a consultant's sheet often has beside the profile (compared without spaces, case-blind)
+_BOOKKEEPING = ("序号", "编号", "行号", "no", "no.", "#", "id", "备注", "说明", "联系人", "联系电话", "电话", "手机",
+                "邮箱", "地址", "统一社会信用代码", "信用代码", "负责人", "对接人", "remark", "remarks", "note", "notes",
+                "contact", "phone", "email", "address")
+
+
+def _bookkeeping(name: str) -> bool:
+    """Is ``name`` (``序号``, ``备注``, ``No.``, ``联系电话（手机）`` …) the heading of one of those columns?
+
+    >>> _bookkeeping("序 号"), _bookkeeping("No."), _bookkeeping("联系电话（手机）"), _bookkeeping("revenu")
+    (True, True, True, False)
+    """
+    key = "".join(name.split()).casefold()
+    return key in _BOOKKEEPING or any(key.startswith(b) for b in _BOOKKEEPING if len(b) >= 2 and not b.isascii())
+
+
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once; every problem is reported at once."""
     out: list[F.Field] = []
@@ -65,7 +81,14 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             continue
         field = catalog.registry.resolve(name)  # a field's name or any alias of it (营业收入 -> revenue)
         if field is None:
-            problems.append(InputError(f"unknown column{catalog.registry.suggest(name)}: every column must be a "
+            hint = catalog.registry.suggest(name)
+            if not hint and _bookkeeping(name):  # 序号, 备注, 联系人 …: a column of the user's own, not a typo
+                problems.append(InputError(f"the column {name[:60]!r} is not a profile field (a serial number, a "
+                                           f"remark or contact details are not read): delete the column, or save "
+                                           f"a copy of the sheet without it; every column must be a profile field "
+                                           f"(see the field reference in the README)", loc))
+                continue
+            problems.append(InputError(f"unknown column{hint}: every column must be a "
                                        f"profile field; see the field reference in the README", loc))
             continue
         if field in seen:

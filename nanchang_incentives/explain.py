@@ -246,7 +246,22 @@ def budget_notices(b: PolicyBudget) -> list[str]:
     for n, k in zip(b.notices, b.notice_companies):
         if k:
             lines.append(f"{k:,} {'company' if k == 1 else 'companies'}: {n.text}")
+    for (kind, fields), k in sorted(b.assumed.items()):  # calc's DEFAULT_USED / EXEMPTION_ASSUMED_FALSE
+        said = (f"{fields[0]} not given: {fields[1]} is used in its place" if kind == "default" else
+                f"{', '.join(fields)} not given: treated as false, so the company cap applies")
+        lines.append(f"{_companies(k)}: {said}")
+    for (name, series, year, rate, on, published, unconfirmed), k in sorted(b.references.items()):
+        which = "" if series == name else f" ({series})"
+        line = (f"{_companies(k)} of fiscal {year}: {name} not given: the reference table's {format_rate(rate, 2)}"
+                f"{which} is used, the rate in force on {on} (published {published})")
+        if unconfirmed:
+            line += f"; WARNING: the rate on {on} is not confirmed: give {name} in the file"
+        lines.append(line)
     return lines
+
+
+def _companies(k: int) -> str:
+    return f"{k:,} {'company' if k == 1 else 'companies'}"
 
 
 def _policy_name(pol: Policy) -> str:

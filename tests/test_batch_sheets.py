@@ -168,8 +168,10 @@ def test_every_header_problem_is_reported_at_once(catalog, tmp_path):
         run_batch(src, tmp_path / "o.csv", catalog)
     text = str(exc.value)
     assert text.startswith(f"{src}:1: 4 problems; fix them all before running again:")
-    for part in ("field '序号': unknown column", "field '营业收入': the column appears twice",
-                 "field 'column 7': column 7 of the header has no name", "field '备注': unknown column"):
+    for part in (("field '序号': the column '序号' is not a profile field (a serial number, a remark or contact "
+                  "details are not read): delete the column"), "field '营业收入': the column appears twice",
+                 "field 'column 7': column 7 of the header has no name",
+                 "field '备注': the column '备注' is not a profile field"):
         assert part in text
 
 

@@ -29,7 +29,10 @@ def test_warnings_column_and_errors_file_lines(tmp_path: Path) -> None:
     codes = rows[0]["warnings"].split(";")
     assert {"unit_slip:revenue_prev+revenue", "unit_slip:rd_expense+revenue", "rate_range:lpr_1y",
             "project_scale:smart_factory_investments+revenue"} <= set(codes)
-    assert rows[1]["warnings"] == ""
+    # no implausible value; what calc warns of for this profile too: no sales_revenue (revenue stands in) and no
+    # is_new_entrant (taken as false, so the company cap applies)
+    assert rows[1]["warnings"] == "default:sales_revenue;assumed_false:is_new_entrant"
+    assert codes[-2:] == ["default:sales_revenue", "assumed_false:is_new_entrant"]  # after the plausibility codes
     # the slip row is evaluated all the same: smart_factory 1200亿 × 50% is capped at 500万 per project, and then
     # the company cap (5% of sales_revenue, which defaults to revenue 25万) leaves 12,500.00 in all
     assert (rows[0]["smart_factory"], rows[0]["smart_factory_status"], rows[0]["total"]) == (
@@ -65,3 +68,60 @@ def test_the_errors_file_lists_warnings_and_bad_rows_in_row_order(tmp_path: Path
     assert [r[0] for r in rows] == sorted((r[0] for r in rows), key=int)
     assert {r[:2] for r in rows} == {("1", "滑点公司"), ("2", "坏公司"), ("3", "滑点二")}
     assert [r[2] for r in rows if r[0] == "2"] == [False]
+
+
+DEFAULTS = """name,jurisdiction,year,industries,revenue,revenue_prev,sales_revenue,is_new_entrant,neeq_listed,local_project_loans
+无销售额,nanchang,2024,electronic-information,2000万,2000万,,,true,
+齐全,nanchang,2024,electronic-information,3亿,1亿,2.5亿,false,true,1000万
+去年,nanchang,2023,electronic-information,3亿,1亿,,true,false,1000万
+武汉,wuhan-east-lake,2024,software,1亿,,,,,
+"""
+
+
+def test_what_stood_in_for_a_missing_field_is_said_per_row_and_counted(tmp_path: Path) -> None:
+    # calc warns per result when revenue stands in for sales_revenue, when is_new_entrant is taken as false and
+    # names the LPR it read; batch says the first two on the company's line and all three in the budget
+    src = tmp_path / "d.csv"
+    src.write_text(DEFAULTS, encoding="utf-8")
+    out, summ = tmp_path / "out.csv", tmp_path / "s.json"
+    runner = CliRunner()
+    res = runner.invoke(app, ["batch", str(src), "-o", str(out), "--summary-json", str(summ)],
+                        env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    assert rows["无销售额"]["warnings"] == "default:sales_revenue;assumed_false:is_new_entrant"
+    assert rows["齐全"]["warnings"] == ""
+    assert rows["去年"]["warnings"] == "default:sales_revenue"  # a new entrant: the cap is not applied
+    assert rows["武汉"]["warnings"] == ""  # Wuhan's cap is a fixed 1亿 with no exemption; no sales_revenue read
+    # loan_interest (growth 2亿 ≥ 1亿): 1000万 × 50% × LPR 1y: 2024 3.10% → 155,000.00; 2023 3.45% → 172,500.00
+    assert (rows["齐全"]["loan_interest"], rows["去年"]["loan_interest"]) == ("155000.00", "172500.00")
+    flat = " ".join(res.output.split())
+    assert "1 company: is_new_entrant not given: treated as false, so the company cap applies" in flat
+    assert "2 companies: sales_revenue not given: revenue is used in its place" in flat
+    assert ("1 company of fiscal 2023: lpr_1y not given: the reference table's 3.45% is used, the rate in force "
+            "on 2023-12-31 (published 2023-08-21)") in flat
+    assert "1 company of fiscal 2024: lpr_1y not given: the reference table's 3.10% is used" in flat
+    nanchang = next(p for p in json.loads(summ.read_text(encoding="utf-8"))["policies"]
+                    if p["policy"].startswith("nanchang"))
+    assert nanchang["assumed"] == [{"kind": "assumed_false", "fields": ["is_new_entrant"], "companies": 1},
+                                   {"kind": "default", "fields": ["sales_revenue", "revenue"], "companies": 2}]
+    assert [(r["year"], r["rate"], r["companies"]) for r in nanchang["references"]] == [(2023, "3.45%", 1),
+                                                                                         (2024, "3.10%", 1)]
+    # calc of each company warns of exactly the same
+    for name, row in rows.items():
+        line = next(x for x in DEFAULTS.splitlines() if x.startswith(name + ","))
+        cells = dict(zip(DEFAULTS.splitlines()[0].split(","), line.split(",")))
+        profile = tmp_path / "p.toml"
+        body = [f'name = "{name}"', f'jurisdiction = "{cells["jurisdiction"]}"', f'year = {cells["year"]}',
+                f'industries = ["{cells["industries"]}"]']
+        for k in ("revenue", "revenue_prev", "sales_revenue", "local_project_loans"):
+            if cells[k]:
+                body.append(f'{k} = "{cells[k]}"')
+        for k in ("is_new_entrant", "neeq_listed"):
+            if cells[k]:
+                body.append(f"{k} = {cells[k]}")
+        profile.write_text("\n".join(body) + "\n", encoding="utf-8")
+        doc = json.loads(runner.invoke(app, ["calc", str(profile), "--format", "json"]).stdout)
+        warned = " ".join(doc["results"][0]["warnings"])
+        assert ("sales_revenue not given" in warned) == ("default:sales_revenue" in row["warnings"]), name
+        assert ("is_new_entrant not given" in warned) == ("assumed_false:is_new_entrant" in row["warnings"]), name
