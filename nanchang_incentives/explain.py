@@ -182,6 +182,21 @@ def successor(s: Successor) -> str:
     return f"{s.note} (as of {s.as_of})"
 
 
+def not_computed(year: int, valid_from: dt.date, valid_until: dt.date | None, succ: Successor | None) -> str:
+    """An expired clause of the batch long layout, in the words of SPEC 9.3: the end and the successor note.
+
+    >>> import datetime as dt
+    >>> not_computed(2026, dt.date(2023, 10, 10), dt.date(2025, 12, 31), None)
+    'not computed: no clause is in force for fiscal 2026: the policy ended on 2025-12-31'
+    >>> not_computed(2022, dt.date(2023, 10, 10), dt.date(2025, 12, 31), None)
+    'not computed: fiscal 2022 is before the policy took effect on 2023-10-10'
+    """
+    if valid_until is not None and year > valid_until.year:
+        text = f"not computed: no clause is in force for fiscal {year}: the policy ended on {valid_until}"
+        return text + (f"; successor: {successor(succ)}" if succ is not None else "")
+    return f"not computed: fiscal {year} is before the policy took effect on {valid_from}"
+
+
 def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | None, succ: Successor | None) -> str:
     """The batch budget's line about the companies whose fiscal year the policy does not cover (SPEC 9.3).
 
@@ -495,13 +510,16 @@ def discretionary_phrase(notes: Sequence[str]) -> str:
 
 def outline(*, status: Status, year: int, missing: Sequence[str], failed: Sequence[str], held: Sequence[str],
             calc: str, item_cap: str, clause_cap: str, group: str, winner: str, tie: bool, company_cut: str,
-            not_targeted: Sequence[str], basis: str, notes: Sequence[str]) -> str:
+            not_targeted: Sequence[str], basis: str, notes: Sequence[str],
+            validity: tuple[dt.date, dt.date | None, Successor | None] | None = None) -> str:
     """The explanation of the batch long layout, without per-row figures (they are in its amount columns).
 
     Built from the same phrases as ``clause_explanation``, for a combination of facts shared by many rows.
+    ``validity``: the policy's start, end and successor, for an expired clause's words (SPEC 9.3).
     """
     if status == Status.EXPIRED:
-        return f"not computed: {year} is outside the policy's validity"
+        return not_computed(year, *validity) if validity is not None else \
+            f"not computed: {year} is outside the policy's validity"
     if status == Status.MISSING_INPUT:
         return missing_phrase(missing)
     if status == Status.NOT_ELIGIBLE:

@@ -226,7 +226,9 @@ def test_long_layout_agrees_with_wide_and_explains(catalog, tmp_path, hand):
     assert "not met: revenue growth" in by[(9, "loan_interest")]["explanation"]
     assert "rd_center is higher" in by[(4, "si_led_rd")]["explanation"]
     assert "company annual cap" in by[(3, "neeq_listing")]["explanation"]
-    assert "outside the policy's validity" in by[(8, "loan_interest")]["explanation"]
+    # row 8 is fiscal 2022, before 洪府发〔2023〕30号 (2023-10-10 … 2025-12-31): SPEC 9.3 says which side of it
+    assert by[(8, "loan_interest")]["explanation"] == "not computed: fiscal 2022 is before the policy took effect on " \
+                                                      "2023-10-10"
     assert "add rd_expense" in by[(1, "rd_post_subsidy_topup")]["explanation"]
     # formulas read with ×, as calc writes them, never the table's * (the cap's "5% * sales_revenue")
     assert "× 50% × lpr_1y" in by[(2, "loan_interest")]["explanation"]

@@ -538,3 +538,21 @@ def test_batch_says_on_every_line_whether_its_year_is_covered(tmp_path):
         superseded = any("may be superseded" in w for w in res["warnings"])
         assert (res["in_force"], superseded) == {"covered": (True, False), "may_be_superseded": (True, True),
                                                  "not_covered": (False, False)}[word], name
+
+
+def test_batch_long_layout_names_the_end_and_the_successor_of_an_expired_clause(tmp_path):
+    # SPEC 9.3: "say so in words, naming the end date and the successor note", on the row itself (with -q too)
+    src = tmp_path / "c.csv"
+    src.write_text("name,jurisdiction,year,industries,revenue\nN26,nanchang,2026,electronic-information,1亿\n",
+                   encoding="utf-8")
+    out = tmp_path / "long.csv"
+    r = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--layout", "long", "-q"], env=ENV)
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert rows and all(row["status"] == "expired" for row in rows)
+    expl = {row["explanation"] for row in rows}
+    assert len(expl) == 1
+    text = expl.pop()
+    assert text.startswith("not computed: no clause is in force for fiscal 2026: the policy ended on 2025-12-31; "
+                           "successor: no successor has been published")
+    assert text.endswith("(as of 2026-12)")
