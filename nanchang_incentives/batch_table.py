@@ -465,14 +465,21 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
     name_j = header.index("name")
     if name_j is None or cells.n == 0:
         return cells, []
-    cand = cells.length[:, name_j] > 0
+    hit = np.zeros(cells.n, dtype=bool)
+    # a name that is only 合计 / Total … (whatever else the row holds): the few short names, each distinct one once
+    short = np.flatnonzero((cells.length[:, name_j] > 0) & (cells.length[:, name_j] <= csvio.TOTALS_LABEL_BYTES))
+    if len(short):
+        texts, inverse = csvio.distinct(cells.buf, cells.start[short, name_j], cells.length[short, name_j])
+        label = np.array([csvio.is_totals_label(t.decode("utf-8", "replace")) for t in texts], dtype=bool)
+        hit[short[label[inverse]]] = True
+    cand = (cells.length[:, name_j] > 0) & ~hit
     for col in ("year", "jurisdiction"):  # cheap first: only rows with neither are read
         j = header.index(col)
         if j is not None:
             cand &= cells.length[:, j] == 0
     rows = np.flatnonzero(cand)
     if len(rows) == 0:
-        return cells, []
+        return _without_totals(cells, name_j, hit)
     start, length = cells.start[rows, name_j], cells.length[rows, name_j]
     head = np.minimum(length, csvio.TOTALS_NAME_BYTES)
     names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, head)))
@@ -491,8 +498,11 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         for sp in spaces:
             packed = np.char.replace(packed, sp, b"")
         found[spaced] = has_word(packed)
-    hit = np.zeros(cells.n, dtype=bool)
     hit[rows[found]] = True
+    return _without_totals(cells, name_j, hit)
+
+
+def _without_totals(cells: Cells, name_j: int, hit: np.ndarray) -> tuple[Cells, list[SkippedRow]]:
     if not hit.any():
         return cells, []
     assert cells.lines is not None

@@ -441,7 +441,7 @@ class RowProblem:
 class SkipReason(str, Enum):
     """Why a row was skipped without being evaluated (it is not a bad row)."""
 
-    TOTALS = "totals"  # 合计 / 总计 / 小计 / Total in the name, no year and no jurisdiction
+    TOTALS = "totals"  # 合计 / 总计 / 小计 / Total in the name and no year and no jurisdiction, or only 合计 …
 
 
 #: words that mark a spreadsheet's totals row (lower case; matched anywhere in the name)
@@ -461,6 +461,24 @@ def names_a_total(name: str) -> bool:
     head = name.encode("utf-8")[:TOTALS_NAME_BYTES].decode("utf-8", "ignore").lower()
     head = "".join(head.split())  # every space, the full-width one (U+3000) included
     return any(word in head for word in TOTALS_WORDS)
+
+
+#: a name that is only a totals label (spaces and punctuation aside) is a totals row even with a year and a
+#: place filled in: Excel users fill 年度 and 所在地 down the whole sheet, the totals row included
+TOTALS_LABELS = frozenset({"合计", "总计", "小计", "汇总", "总合计", "合计数", "总计数", "全部合计", "累计", "本页合计",
+                           "total", "totals", "grandtotal", "subtotal", "sum"})
+#: the longest such name, in bytes, with its spaces and punctuation ("合　计：" is 10 bytes of UTF-8)
+TOTALS_LABEL_BYTES = 40
+
+
+def is_totals_label(name: str) -> bool:
+    """Whether a name is nothing but a totals label: "合计", "合 计：", "（合计）", "Grand Total", "小计 ".
+
+    >>> is_totals_label("合　计："), is_totals_label("Grand Total"), is_totals_label("合计科技有限公司")
+    (True, True, False)
+    """
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    return key in TOTALS_LABELS
 
 
 @dataclass(frozen=True)

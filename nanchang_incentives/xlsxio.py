@@ -419,9 +419,14 @@ def _unit_in_format(number_format: object) -> str | None:
 
 
 def _totals_like(texts: Sequence[str], header: Header) -> bool:
-    """A spreadsheet's totals row (合计 … in the name, no year, no jurisdiction): batch skips it unread."""
+    """A spreadsheet's totals row (a name that is only 合计 …; or 合计 … in the name, no year, no jurisdiction):
+    batch skips it unread, as ``batch_table._drop_totals`` does a CSV's."""
     j = header.index("name")
-    if j is None or j >= len(texts) or not csvio.names_a_total(texts[j]):
+    if j is None or j >= len(texts):
+        return False
+    if csvio.is_totals_label(texts[j]):
+        return True
+    if not csvio.names_a_total(texts[j]):
         return False
     for col in ("year", "jurisdiction"):
         j = header.index(col)

@@ -376,14 +376,43 @@ def test_only_a_name_like_a_total_with_neither_year_nor_jurisdiction_is_a_totals
             "GRAND TOTAL,,,9万\n"  # English, upper case: skipped
             "总计(含税),,,9万\n"  # the word inside a longer name: skipped
             "Total Robotics Ltd,北京,2024,1万\n"  # a company whose name has the word: evaluated
-            "小计,,2024,1万\n")  # has a year: a company's row (here a bad one: no jurisdiction), not skipped
+            "小计科技,,2024,1万\n")  # the word in a name, and a year: a company's row (bad: no jurisdiction)
     src = tmp_path / "t.csv"
     src.write_text(text, encoding="utf-8")
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert [(k.row, k.line, k.name) for k in report.skipped] == [(1, 2, "GRAND TOTAL"), (2, 3, "总计(含税)")]
     assert [r["name"] for r in read(tmp_path / "o.csv")][:1] == ["Total Robotics Ltd"]
     assert (report.good_rows, report.bad_rows, report.skipped_rows) == (1, 1, 2)
-    assert [(p.row, p.line, p.name) for p in report.problems] == [(4, 5, "小计")]
+    assert [(p.row, p.line, p.name) for p in report.problems] == [(4, 5, "小计科技")]
+
+
+def test_a_name_that_is_only_a_totals_label_is_skipped_with_year_and_place_filled_down(catalog, tmp_path):
+    # 年度 and 所在地 filled down the whole sheet, the totals row included: it was evaluated as a company (the
+    # budget then counted the two companies twice); CSV, .xlsx and Parquet skip the same rows
+    text = ("企业名称,所在地,年度,行业,营业收入,上年营业收入\n"
+            "甲公司,南昌,2024,电子信息,25亿,22亿\n乙公司,南昌,2024,电子信息,25亿,22亿\n"
+            "合 计：,南昌,2024,电子信息,50亿,44亿\n小计,南昌,2024,电子信息,50亿,44亿\n"
+            "Grand Total,南昌,2024,电子信息,50亿,44亿\nTotal Solutions,南昌,2024,电子信息,5亿,4亿\n")
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [(k.row, k.line, k.name) for k in report.skipped] == [(3, 4, "合 计："), (4, 5, "小计"),
+                                                                (5, 6, "Grand Total")]
+    assert [r["name"] for r in read(tmp_path / "o.csv")] == ["甲公司", "乙公司", "Total Solutions"]
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    for line in text.splitlines():
+        wb.active.append(line.split(","))
+    wb.save(tmp_path / "t.xlsx")
+    book = run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
+    assert [(k.row, k.name) for k in book.skipped] == [(k.row, k.name) for k in report.skipped]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines = [line.split(",") for line in text.splitlines()]
+    pq.write_table(pa.table({h: [r[i] for r in lines[1:]] for i, h in enumerate(lines[0])}), tmp_path / "t.parquet")
+    register = run_batch(tmp_path / "t.parquet", tmp_path / "p.csv", catalog)
+    assert [(k.row, k.name) for k in register.skipped] == [(k.row, k.name) for k in report.skipped]
 
 
 def test_a_totals_label_spread_out_or_called_huizong_is_a_totals_row(catalog, tmp_path):

@@ -194,7 +194,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
         console.print(Text(f"warning: {line}", style="yellow"))
     for k in r.skipped:
         console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
-                           f"(合计/总计/小计/汇总/Total in the name, no year, no jurisdiction)"))
+                           f"(the name is a totals label, or has 合计/总计/小计/汇总/Total in it and the row no year "
+                           f"and no jurisdiction); not evaluated"))
     console.print(Text(summary_line(r)))
 
 
