@@ -11,8 +11,10 @@ continues.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +40,9 @@ class Header:
 
     names: tuple[str, ...]
     fields: tuple[F.Field, ...]
+    #: per column, what a heading's unit adds to a bare number of the column ("营业收入（万元）": "万", so that 25000
+    #: reads as 25000万; "贷款利率(%)": "%"), "" when the heading names none
+    units: tuple[str, ...] = ()
 
     def index(self, name: str) -> int | None:
         return self.names.index(name) if name in self.names else None
@@ -59,9 +64,41 @@ def _bookkeeping(name: str) -> bool:
     return key in _BOOKKEEPING or any(key.startswith(b) for b in _BOOKKEEPING if len(b) >= 2 and not b.isascii())
 
 
+#: a heading that names its unit: "营业收入（万元）", "研发费用 (万元)", "研发人员(人)", "利率（%）", "revenue [yuan]"
+_UNIT_HEADING = re.compile(r"^(?P<stem>.+?)\s*[（(\[【]\s*(?P<unit>[^()（）\[\]【】]{1,8}?)\s*[)）\]】]\s*$")
+#: per field type, the units a heading may name and what each adds to a bare number of the column
+_HEADING_UNITS: dict[str, dict[str, str]] = {
+    F.MONEY: {"元": "", "人民币元": "", "rmb": "", "yuan": "", "cny": "", "万元": "万", "万": "万",
+              "万元人民币": "万", "亿元": "亿", "亿": "亿", "千元": "千", "百万元": "百万", "百万": "百万"},
+    F.COUNT: {u: "" for u in ("人", "名", "个", "家", "项", "台", "套", "件", "次")},
+    F.RATE: {"%": "%", "％": "%"},
+}
+_HEADING_UNITS[F.MONEY_LIST] = _HEADING_UNITS[F.MONEY]
+
+
+def heading_unit(name: str, catalog: Catalog) -> tuple[str, str, str] | None:
+    """(the field, the unit as written, what it adds to a bare number) of a heading that names a field and its
+    unit, else None.
+
+    >>> from nanchang_incentives.policy import load_catalog
+    >>> heading_unit("营业收入（万元）", load_catalog()), heading_unit("研发人员(人)", load_catalog())
+    (('revenue', '万元', '万'), ('rd_staff', '人', ''))
+    """
+    m = _UNIT_HEADING.match(name.strip())
+    if m is None:
+        return None
+    field = catalog.registry.resolve(m.group("stem"))
+    if field is None:
+        return None
+    unit = m.group("unit")
+    adds = _HEADING_UNITS.get(catalog.registry[field].type, {}).get(unit.casefold())
+    return (field, unit, adds) if adds is not None else None
+
+
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once; every problem is reported at once."""
     out: list[F.Field] = []
+    units: list[str] = []
     seen: dict[str, str] = {}  # field -> the header name it was given by
     problems: list[InputError] = []
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
@@ -80,7 +117,20 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
                                        f"field (name, jurisdiction, year, revenue, …)", loc))
             continue
         field = catalog.registry.resolve(name)  # a field's name or any alias of it (营业收入 -> revenue)
+        unit = ""
+        if field is None and (given := heading_unit(name, catalog)) is not None:
+            field, _, unit = given  # 营业收入（万元）: revenue, each bare number in 万
         if field is None:
+            stem = _UNIT_HEADING.match(name.strip())
+            if stem is not None and catalog.registry.resolve(stem.group("stem")) is not None:
+                known = catalog.registry.resolve(stem.group("stem"))
+                kinds = _HEADING_UNITS.get(catalog.registry[known].type, {})  # type: ignore[index]
+                expect = ("one of " + ", ".join(sorted({k for k in kinds if not k.isascii()} | {"元"} & set(kinds)))
+                          if kinds else f"none: {known} takes no unit in its heading")
+                problems.append(InputError(f"the heading names {known} with the unit {stem.group('unit')!r}, which "
+                                           f"batch cannot read: expected {expect} (e.g. 营业收入（万元）), or the "
+                                           f"heading without a unit and the unit in each cell (25000万)", loc))
+                continue
             hint = catalog.registry.suggest(name)
             if not hint and _bookkeeping(name):  # 序号, 备注, 联系人 …: a column of the user's own, not a typo
                 problems.append(InputError(f"the column {name[:60]!r} is not a profile field (a serial number, a "
@@ -98,11 +148,12 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             continue
         seen[field] = name
         out.append(catalog.registry[field])
+        units.append(unit)
     if len(problems) == 1:
         raise_unheld(problems.pop())
     if problems:
         raise ProfileProblems(problems, Location(file=path, line=1))
-    return Header(tuple(f.name for f in out), tuple(out))
+    return Header(tuple(f.name for f in out), tuple(out), tuple(units))
 
 
 # ---------------------------------------------------------------- cells -> columns
@@ -142,8 +193,9 @@ def _parse_text(spec: F.Field, text: str) -> tuple[bool, object]:
 class _ColumnBuilder:
     """Turns one column of cells into engine columns; bad cells are recorded, not raised."""
 
-    def __init__(self, cells: Cells, header: Header):
+    def __init__(self, cells: Cells, header: Header, shown: Cells | None = None):
         self.cells = cells
+        self.shown = shown or cells  # the cells as the file has them (before with_heading_units), for messages
         self.header = header
         self.n = cells.n
         self.bad = np.zeros(self.n, dtype=bool)
@@ -152,7 +204,7 @@ class _ColumnBuilder:
     def fail(self, i: np.ndarray | list[int], j: int, messages: Sequence[str]) -> None:
         for ii, msg in zip(np.asarray(i).tolist(), messages):
             self.bad[ii] = True
-            self.problems.append((ii, j, csvio._clip(self.cells.text(ii, j)), msg))
+            self.problems.append((ii, j, csvio._clip(self.shown.text(ii, j)), msg))
 
     def column(self, j: int) -> tuple[np.ndarray, np.ndarray]:
         return self.cells.start[:, j], self.cells.length[:, j]
@@ -373,7 +425,9 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     (--policy) makes the jurisdiction irrelevant.
     """
     cells, skipped = _drop_totals(cells, header)
-    b = _ColumnBuilder(cells, header)
+    shown = cells
+    cells = with_heading_units(cells, header)
+    b = _ColumnBuilder(cells, header, shown)
     n = cells.n
     refused = cells.refused  # cells the reader reported (a formula with no result …): never evaluated
     if refused is not None:
@@ -456,6 +510,77 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
         table = select(table, good)
     return Chunk(table, cells.rows[good], names[good] if len(names) == n else np.zeros(len(good), "S1"),
                  jur_values, jur_codes[good], problems, cells.lines[good], skipped, cells.blank)
+
+
+#: the last byte of a number: an ASCII digit or '.', or the last byte of a full-width digit (U+FF10..U+FF19)
+_NUMBER_END = np.zeros(256, dtype=bool)
+_NUMBER_END[list(b"0123456789.")] = True
+
+
+def with_heading_units(cells: Cells, header: Header) -> Cells:
+    """The cells with a heading's unit written after each bare number of its column ("25000" in a 营业收入（万元）
+    column reads as "25000万"; "3.45" under 利率(%) as "3.45%"). A cell that gives its own unit ("25亿") keeps it.
+
+    Scalar columns are rewritten vectorised (a new stretch of the buffer for the cells that change); list
+    columns ("300;150") item by item, once per distinct cell.
+    """
+    js = [j for j, u in enumerate(header.units) if u]
+    if not js or cells.n == 0:
+        return cells
+    buf, start, length = cells.buf, cells.start.copy(), cells.length.copy()
+    pieces = [buf]
+    at = len(buf)
+    for j in js:
+        unit = header.units[j].encode("utf-8")
+        if header.fields[j].type == F.MONEY_LIST:
+            rows = np.flatnonzero(length[:, j] > 0)
+            if not len(rows):
+                continue
+            texts, inverse = csvio.distinct(buf, start[rows, j], length[rows, j])
+            new = [_list_with_unit(t.decode("utf-8", "replace"), header.units[j]).encode("utf-8") for t in texts]
+            for k, b in enumerate(new):
+                pieces.append(np.frombuffer(b, dtype=np.uint8))
+                mine = rows[inverse == k]
+                start[mine, j], length[mine, j] = at, len(b)
+                at += len(b)
+            continue
+        m = csvio.gather(buf, start[:, j], length[:, j])
+        if m.shape[1] == 0:
+            continue
+        # the end of each cell's text without its trailing spaces (ASCII, U+3000 is 3 bytes ending 0x80)
+        ends = length[:, j].copy()
+        for _ in range(4):
+            last = m[np.arange(cells.n), np.maximum(ends - 1, 0)]
+            trailing = (ends > 0) & ((last == 32) | (last == 9))
+            if not trailing.any():
+                break
+            ends -= trailing
+        last = m[np.arange(cells.n), np.maximum(ends - 1, 0)]
+        full_width = (ends >= 3) & (m[np.arange(cells.n), np.maximum(ends - 3, 0)] == 0xEF) & \
+            (m[np.arange(cells.n), np.maximum(ends - 2, 0)] == 0xBC) & (last >= 0x90) & (last <= 0x99)
+        bare = (ends > 0) & (_NUMBER_END[last] | full_width)
+        rows = np.flatnonzero(bare)
+        if not len(rows):
+            continue
+        w = m.shape[1] + len(unit)
+        out = np.zeros((len(rows), w), dtype=np.uint8)
+        out[:, :m.shape[1]] = m[rows]
+        cols = ends[rows][:, None] + np.arange(len(unit))[None, :]
+        out[np.arange(len(rows))[:, None], cols] = np.frombuffer(unit, dtype=np.uint8)[None, :]
+        pieces.append(out.reshape(-1))
+        start[rows, j] = at + np.arange(len(rows)) * w
+        length[rows, j] = ends[rows] + len(unit)
+        at += out.size
+    return dataclasses.replace(cells, buf=np.concatenate(pieces), start=start, length=length)
+
+
+def _list_with_unit(text: str, unit: str) -> str:
+    """ "300;150" -> "300万;150万" (each item that is a bare number; "2亿" keeps its own unit).
+
+    >>> _list_with_unit("300；1.5亿、 20 ", "万")
+    '300万；1.5亿、 20万 '
+    """
+    return re.sub(r"([0-9０-９.])(\s*)(?=$|[;；、])", lambda m: m.group(1) + unit + m.group(2), text)
 
 
 def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:

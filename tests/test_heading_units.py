@@ -1,0 +1,93 @@
+"""A heading that names its unit (营业收入（万元）, 研发人员(人), 一年期LPR(%)): each bare number of the column is read
+in that unit, in CSV, .xlsx and Parquet alike; a cell that gives its own unit keeps it.
+
+Before, such a heading was an unknown column whose did-you-mean ("营业收入") led the user to rename it, and then
+every amount was read as yuan: 10,000 times too small, with no warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import decimal
+from pathlib import Path
+
+import pytest
+
+from nanchang_incentives.batch import run_batch
+from nanchang_incentives.errors import InputError
+
+HEAD = ("企业名称,所在地,年度,行业,营业收入（万元）,上年营业收入(万元),研发费用 (万元),研发人员(人),已设立研发中心,"
+        "在昌项目银行贷款【万元】,智慧工厂投入（万元）,一年期LPR(%)")
+
+
+def results(path: Path) -> dict[str, dict[str, str]]:
+    return {r["name"]: r for r in csv.DictReader(path.open(encoding="utf-8-sig"))}
+
+
+def test_bare_numbers_are_read_in_the_heading_s_unit(catalog, tmp_path):
+    src = tmp_path / "u.csv"
+    src.write_text(HEAD + "\n"
+                   # 25亿 revenue, growth 3亿; rd 1.2亿 (a trailing space); loans 3亿; two projects 300万 and 1.5亿;
+                   # LPR 3.1 under (%)
+                   "甲,南昌,2024,电子信息,250000,220000,12000 ,150,是,30000,300；1.5亿,3.1\n"
+                   # the same company with its own units in every cell: they are kept
+                   "乙,南昌,2024,电子信息,25亿,22亿,1.2亿,150,是,3亿,300万;1.5亿,3.1%\n"
+                   # full-width digits; 12000.25万 = 120,002,500.00 yuan exactly
+                   "丙,南昌,2024,电子信息,２５００００,220000,12000.25,150,是,30000,,\n"
+                   "丁,南昌,2024,电子信息,250000,220000,-5,150,是,30000,,\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    rows = results(tmp_path / "o.csv")
+    for name in ("甲", "乙"):
+        r = rows[name]
+        # loan_interest 3亿 × 50% × 3.1% = 4,650,000.00, capped at 2,000,000.00; rd_center 1.2亿 × 15% =
+        # 18,000,000.00; smart_factory 300万 × 50% = 1,500,000.00 + min(1.5亿 × 50%, 500万) = 6,500,000.00
+        assert (r["loan_interest"], r["rd_center"], r["smart_factory"]) == ("2000000.00", "18000000.00",
+                                                                            "6500000.00"), name
+        assert r["total"] == "26500000.00", name
+    # rd_center 120,002,500.00 × 15% = 18,000,375.00; loan_interest with no LPR cell: 2024's 3.10%, capped
+    assert (rows["丙"]["rd_center"], rows["丙"]["loan_interest"]) == ("18000375.00", "2000000.00")
+    # the bad cell is shown as the file has it, the message reads it in the column's unit
+    (bad,) = report.problems
+    assert (bad.name, bad.field, bad.value) == ("丁", "rd_expense", "-5")
+    assert bad.message.startswith("'-5万' is negative")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "parquet"])
+def test_workbooks_and_parquet_read_the_heading_s_unit_too(catalog, tmp_path, kind):
+    heads = HEAD.split(",")[:10]
+    values = [["甲", "南昌", 2024, "电子信息", 250000, 220000, 12000, 150, "是", 30000],
+              ["乙", "南昌", 2024, "电子信息", 250000.5, 220000, 12000.25, 150, "是", 30000]]
+    src = tmp_path / f"u.{kind}"
+    if kind == "xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+        wb = openpyxl.Workbook()
+        wb.active.append(heads)
+        for v in values:
+            wb.active.append(v)
+        wb.save(src)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        cols: dict[str, object] = {h: [v[k] for v in values] for k, h in enumerate(heads)}
+        cols["营业收入（万元）"] = pa.array([decimal.Decimal(250000), decimal.Decimal("250000.5")], pa.decimal128(12, 2))
+        cols["研发费用 (万元)"] = pa.array([12000.0, 12000.25], pa.float64())
+        cols["已设立研发中心"] = pa.array([True, True])
+        pq.write_table(pa.table(cols), src)
+    run_batch(src, tmp_path / "o.csv", catalog)
+    rows = results(tmp_path / "o.csv")
+    # 甲: rd_center 1.2亿 × 15% = 18,000,000.00; 乙: 120,002,500.00 × 15% = 18,000,375.00; loans 3亿: capped 200万
+    assert [(r["rd_center"], r["loan_interest"]) for r in rows.values()] == [("18000000.00", "2000000.00"),
+                                                                            ("18000375.00", "2000000.00")]
+
+
+def test_a_unit_the_heading_cannot_have_is_named_with_what_it_may_be(catalog, tmp_path):
+    src = tmp_path / "u.csv"
+    src.write_text("企业名称,所在地,年度,营业收入（千万元）,研发人员(万人)\na,南昌,2024,1,1\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    text = str(exc.value)
+    assert "field '营业收入（千万元）': the heading names revenue with the unit '千万元', which batch cannot read: " \
+           "expected one of 万, 万元" in text
+    assert "field '研发人员(万人)': the heading names rd_staff with the unit '万人'" in text
+    assert "did you mean" not in text  # never the bare heading, whose numbers would then be yuan
