@@ -47,6 +47,8 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.MONEY, "full-width digits, ，and ．", "１，２００．５万", 12_005_000 * Y),
     InputForm(F.MONEY, "a space between the number and its unit", "120 万", 1_200_000 * Y),
     InputForm(F.MONEY, "refused: scientific notation with a unit", "1e5万", None),
+    InputForm(F.MONEY, "refused: 6 significant digits in scientific notation (Excel's General format for a number "
+                       "too long for its cell: rounded before it was saved)", "1.23457E+11", None),
     InputForm(F.MONEY, "refused: a space inside the number", "1 0000", None),
     InputForm(F.MONEY, "refused: digits of other scripts (Arabic-Indic, mathematical …)", "١٢٣", None),
     InputForm(F.MONEY, "refused: other units, negative amounts, above 10万亿", "120k", None),

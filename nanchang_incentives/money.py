@@ -90,6 +90,23 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
+def _excel_rounded(num: str) -> bool:
+    """Whether a number in scientific notation has the 6 significant digits of Excel's General format for a
+    number that does not fit ("1.23457E+11"): the figure it stands for was rounded. Fewer digits ("1.2E+07",
+    "1.1E+11") are exactly what Excel held; more ("1.2345678901234567E+12") never come from its display.
+
+    >>> _excel_rounded("1.23457E+11"), _excel_rounded("1.2E+07"), _excel_rounded("123457")
+    (True, False, False)
+    >>> _excel_rounded("1.2345678901234567E+12"), _excel_rounded("1.23450E+11")
+    (False, False)
+    """
+    m = _EXPONENT.search(num)
+    if not m:
+        return False
+    mantissa = num[:m.start() + 1].replace(",", "").replace(".", "").lstrip("+-").lstrip("0")
+    return len(mantissa.rstrip("0")) == 6  # more digits than Excel shows were typed, or written by a program
+
+
 def money_decimal(value: object) -> Decimal:
     """The exact yuan value of a money input (number or string with unit)."""
     if isinstance(value, bool):
@@ -121,6 +138,10 @@ def money_decimal(value: object) -> Decimal:
         if unit and _EXPONENT.search(match.group("num")):
             raise ValueProblem(f"{value!r} combines scientific notation with the unit {unit!r}; write either "
                                f"\"100000万\" or a plain \"1E+09\" (yuan); expected {MONEY_EXAMPLE}")
+        if _excel_rounded(match.group("num")):
+            raise ValueProblem(f"{value!r} is in the scientific notation Excel shows for a number too long for its "
+                               f"cell: Excel rounded the figure to 6 digits when it saved the file; format the "
+                               f"column as a number (0.00) in Excel, save again and check the figure")
         amount = _decimal(match.group("num")) * _UNIT_FACTORS[unit]
     else:
         raise ValueProblem(f"expected money, got {type(value).__name__}; expected {MONEY_EXAMPLE}")

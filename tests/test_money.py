@@ -250,3 +250,12 @@ def test_a_rate_with_a_comma_is_refused_with_the_decimal_point_it_probably_means
     assert hint in str(info.value) and "outside" not in str(info.value)
     if not hint:
         assert "did you mean" not in str(info.value)
+
+
+def test_a_figure_excel_rounded_to_scientific_notation_is_refused() -> None:
+    # Excel's General format shows 123,456,789,012 as 1.23457E+11 and saves that text in a CSV: the figure lost
+    # its last six digits before incentives saw it. Fewer significant digits are exact (1.1E+11 is what Excel had)
+    with pytest.raises(ValueProblem, match=r"'1\.23457E\+11' is in the scientific notation Excel shows .* rounded"):
+        parse_money("1.23457E+11")
+    assert parse_money("1.1E+11") == 110_000_000_000 * 10_000
+    assert parse_money("1.2E+07") == 12_000_000 * 10_000
