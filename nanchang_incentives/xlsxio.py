@@ -235,6 +235,10 @@ class XlsxSource:
             raise InputError(f"no sheet named {sheet!r}{hint}; the workbook has {', '.join(map(repr, names))}",
                              Location(file=str(path), field="--sheet"))
         self.sheet = self.ws.title
+        # the sheet's stated dimension (A1:XFD1048576 when one cell far away is formatted) is an upper bound only:
+        # read the rows and cells the file holds, never a 1,048,576 × 16,384 grid of empty cells padded to it
+        self.dimension_rows = self.ws.max_row or 1
+        self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
         # openpyxl); a workbook that asks to be recalculated on opening (fullCalcOnLoad: XlsxWriter, openpyxl)
@@ -247,7 +251,9 @@ class XlsxSource:
             from openpyxl import load_workbook as _load
 
             self.formula_book = _load(self._open(), read_only=True, data_only=False)
-            self.formulas = self.formula_book[self.sheet].iter_rows()
+            formula_sheet = self.formula_book[self.sheet]
+            formula_sheet.reset_dimensions()  # as the sheet itself: the rows the file holds
+            self.formulas = formula_sheet.iter_rows()
             next(self.formulas, None)
         try:
             head = next(self.rows)
@@ -264,7 +270,7 @@ class XlsxSource:
 
     def estimated_rows(self) -> int:
         """The data rows the sheet says it has (its dimension; an upper bound)."""
-        return max((self.ws.max_row or 1) - 1, 0)
+        return max(self.dimension_rows - 1, 0)
 
     def filled_rows(self) -> int:
         """The data rows with at least one value (a sheet formatted far below its data says it has more)."""

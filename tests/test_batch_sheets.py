@@ -241,3 +241,25 @@ def test_a_workbook_without_an_excel_suffix_or_from_standard_input_is_read(catal
                              input=(tmp_path / "clients").read_bytes())
     assert res.exit_code == 0, res.output
     assert settlement_of(tmp_path / "s.csv") == {"甲公司": "6172.84"}
+
+
+def test_a_sheet_whose_dimension_reaches_the_last_cell_is_read_as_the_rows_it_holds(catalog, tmp_path):
+    # one formatted cell at XFD1048576 made the sheet's dimension A1:XFD1048576, and reading padded every row to
+    # 16,384 cells down to row 1,048,576: a 5 KB workbook ran for more than ten minutes
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.styles import PatternFill
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["name", "jurisdiction", "year", "revenue"])
+    ws.append(["甲", "nanchang", 2024, "1亿"])
+    ws.append([])
+    ws.append(["乙", "nanchang", 2024, None, None, None, "x"])  # a stray value right of the header: a bad row
+    for row, col in ((1048576, 1), (1048576, 16384)):
+        ws.cell(row, col).fill = PatternFill("solid", fgColor="FFFF00")
+    src = tmp_path / "styled.xlsx"
+    wb.save(src)
+    report = run_batch(src, tmp_path / "o.xlsx", catalog, BatchOptions(fmt="xlsx"))
+    assert report.good_rows == 1
+    assert [(p.row, p.line, p.name, p.message) for p in report.problems] == [
+        (3, 4, "乙", "the row has 7 cells, the header has 4 columns")]
