@@ -238,6 +238,7 @@ class XlsxSource:
         # the sheet's stated dimension (A1:XFD1048576 when one cell far away is formatted) is an upper bound only:
         # read the rows and cells the file holds, never a 1,048,576 × 16,384 grid of empty cells padded to it
         self.dimension_rows = self.ws.max_row or 1
+        self.merged = _vertical_merges(self.ws)
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
@@ -285,18 +286,28 @@ class XlsxSource:
         good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
+        tops: dict[int, str] = {}  # column -> the text of the first row of the merged range it is in
         for line, cells in enumerate(self.rows, start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
                      for j, c in enumerate(cells)]
             row = line - 1
+            merged = self._merged_cells(line, texts, tops, k)
             while len(texts) > k and not texts[-1]:
                 texts.pop()
             formulas = next(self.formulas, ()) if self.formulas is not None else ()
             # what only a workbook can hold wrong: formulas with no trustworthy result, floats finer than
             # 1/10000 yuan, amounts whose number format shows them in 万 (every such cell of the row)
             sheet: list[tuple[int, str, str]] = []  # (column, value, message)
+            for j, (ref, top) in merged.items():  # a cell below the first of a merged range (SheetMerge)
+                if specs[j] is not None and specs[j].type in _FILLED_DOWN:  # type: ignore[union-attr]
+                    texts[j] = top  # 所在地 / 年度 / 行业 merged over several companies: each has that value
+                elif top.strip():
+                    why = (f"the cell is part of the merged range {ref}, whose value {top!r} is in its first row "
+                           f"only: an amount is never copied to the other rows; unmerge the cells (取消合并单元格) and "
+                           f"give each row its own figure")
+                    sheet.append((j, "", why))
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
-                sheet = self._formula_problems(formulas, cells, texts, header)
+                sheet += self._formula_problems(formulas, cells, texts, header)
                 for j, c in enumerate(cells[:k]):
                     if not money[j] or any(j == s[0] for s in sheet):
                         continue
@@ -331,6 +342,23 @@ class XlsxSource:
                 good, problems, blank = csvio.CellRows(), [], 0
         if len(good) or problems or blank:
             yield good.cells(k, problems, blank)
+
+    def _merged_cells(self, line: int, texts: list[str], tops: dict[int, str], k: int) -> dict[int, tuple[str, str]]:
+        """The cells of sheet line ``line`` that lie below the first row of a merged range of one column:
+        column -> (the range, its value). The first row's text is remembered as it is read."""
+        out: dict[int, tuple[str, str]] = {}
+        for j in range(k):
+            span = self.merged.get((line, j))
+            if span is None:
+                continue
+            first, ref = span
+            if first == line:
+                tops[j] = texts[j] if j < len(texts) else ""
+            elif j >= len(texts) or not texts[j].strip():
+                out[j] = (ref, tops.get(j, ""))
+        while len(texts) < max(out, default=-1) + 1:
+            texts.append("")
+        return out
 
     def _formula_problems(self, formulas: Sequence, cells: Sequence, texts: Sequence[str],
                           header: Header) -> list[tuple[int, str, str]]:
@@ -381,6 +409,44 @@ def _beyond_units(value: object) -> bool:
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
 _FORMAT_UNITS = ("百万", "万", "亿", "千")
+
+
+#: the fields whose value a merged cell gives every row of its range (a label shared by several companies)
+_FILLED_DOWN = (F.TEXT, F.TAGS, F.YEAR, F.BOOL)
+
+
+def _vertical_merges(ws: object) -> dict[tuple[int, int], tuple[int, str]]:
+    """The sheet's merged ranges of one column over data rows: (sheet line, column index) -> (the range's first
+    line, the range as Excel names it, "B2:B4"), for every cell of such a range.
+
+    Read from the sheet's XML (``<mergeCell ref="B2:B4"/>``, after its rows), which read-only openpyxl does not
+    parse; the XML is scanned as it is decompressed, a megabyte at a time.
+    """
+    import re
+
+    from openpyxl.utils.cell import range_boundaries
+
+    out: dict[tuple[int, int], tuple[int, str]] = {}
+    try:
+        src = ws._get_source()  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, OSError):
+        return out
+    pattern = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+    tail = b""
+    with src:
+        while True:
+            block = src.read(1 << 20)
+            if not block:
+                break
+            data = tail + block
+            for m in pattern.finditer(data):
+                ref = m.group(1).decode("ascii")
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
+                if min_col == max_col and max_row > min_row and max_row >= 2:
+                    for line in range(max(min_row, 2), max_row + 1):
+                        out[(line, min_col - 1)] = (min_row, ref)
+            tail = data[-200:]
+    return out
 
 
 def _has_formulas(book: object, ws: object) -> bool:

@@ -263,3 +263,30 @@ def test_a_sheet_whose_dimension_reaches_the_last_cell_is_read_as_the_rows_it_ho
     assert report.good_rows == 1
     assert [(p.row, p.line, p.name, p.message) for p in report.problems] == [
         (3, 4, "乙", "the row has 7 cells, the header has 4 columns")]
+
+
+def test_cells_merged_down_a_column_give_each_row_their_label_but_never_an_amount(catalog, tmp_path):
+    # 所在地 / 年度 / 行业 / 研发中心 merged over three companies: openpyxl gives the value to the first row only, and
+    # the other rows were bad ("jurisdiction: missing") or silently lost has_rd_center
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "营业收入", "上年营业收入", "研发费用", "研发人员", "已设立研发中心"])
+    ws.append(["甲", "南昌", 2024, "电子信息", "25亿", "22亿", "1.2亿", 150, "是"])
+    ws.append(["乙", None, None, None, "25亿", "22亿", "1.2亿", 150, None])
+    ws.append(["丙", None, None, None, None, "22亿", "1.2亿", 150, None])
+    for ref in ("B2:B4", "C2:C4", "D2:D4", "I2:I4", "E3:E4"):
+        ws.merge_cells(ref)
+    src = tmp_path / "merged.xlsx"
+    wb.save(src)
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    rows = {r["name"]: r for r in csv.DictReader((tmp_path / "o.csv").open(encoding="utf-8-sig"))}
+    # 乙 has 甲's place, year, industry and R&D centre: rd_center 1.2亿 × 15% = 18,000,000.00
+    assert (rows["乙"]["policy"], rows["乙"]["year"], rows["乙"]["rd_center"]) == (
+        "nanchang-electronic-information-2023", "2024", "18000000.00")
+    assert rows["甲"]["rd_center"] == "18000000.00"
+    # 丙's revenue lies under 乙's in the merged E3:E4: never copied, a bad row naming the range
+    (p,) = report.problems
+    assert (p.row, p.line, p.name, p.field) == (3, 4, "丙", "revenue")
+    assert p.message.startswith("the cell is part of the merged range E3:E4, whose value '25亿' is in its first row "
+                                "only: an amount is never copied")
