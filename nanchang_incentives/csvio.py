@@ -112,7 +112,9 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
         if head.startswith(mark):
             if name == UTF8_BOM:
                 return Encoding(UTF8, len(mark))
-            raise InputError(f"the file is {name.upper()} text, which batch does not read; {ENCODING_HELP}",
+            raise InputError(f"the file is {name.upper()} text (Excel's 'Unicode 文本'), which batch does not read, "
+                             f"whatever --encoding says; save it from Excel as 'CSV UTF-8 (逗号分隔)' or as plain "
+                             f"'CSV (逗号分隔)' (GBK)",
                              Location(file=str(path)))
     if b"\x00" in head:
         raise InputError(f"the file contains NUL bytes: it is not a CSV text file (is it .xlsx or UTF-16?); "

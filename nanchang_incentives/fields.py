@@ -236,8 +236,30 @@ def _money_list(value: object, csv: bool) -> tuple[int, ...]:
         try:
             out.append(parse_money(item))
         except ValueProblem as exc:
+            if isinstance(item, str) and _commas_between_amounts(item):
+                raise ValueProblem(f"{item!r} has a comma between amounts: separate a list's amounts with ';' "
+                                   f"(\"{';'.join(p.strip() for p in item.split(','))}\"), or '；' or '、'; a comma "
+                                   f"only groups thousands (1,200,000)") from None
             raise ValueProblem(f"item {i}: {exc}") from None
     return tuple(out)
+
+
+def _commas_between_amounts(item: str) -> bool:
+    """ "1200万, 600万" or "1200万,600万": commas that cannot be thousands separators, between amounts that each
+    read as one (a list written with ',' instead of ';').
+
+    >>> _commas_between_amounts("1200万, 600万"), _commas_between_amounts("1,200,000"), _commas_between_amounts("1,2")
+    (True, False, False)
+    """
+    parts = [p.strip() for p in item.split(",")]
+    if len(parts) < 2 or not re.search(r"[^\d\s],|,\s", item.strip()):  # after a unit, or before a space
+        return False
+    try:
+        for p in parts:
+            parse_money(p)
+    except ValueProblem:
+        return False
+    return True
 
 
 def _tags(value: object, csv: bool) -> tuple[str, ...]:

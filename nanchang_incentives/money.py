@@ -65,6 +65,9 @@ def normalize_number_text(text: str) -> str:
     ('3.45%', '1,200万')
     """
     out = text.translate(_FULL_WIDTH).strip()
+    if out[:1] in ("'", "\u2018", "\u2019") and len(out) > 1:
+        raise ValueProblem(f"{text!r} starts with an apostrophe, which a spreadsheet uses to keep a cell as text: "
+                           f"remove it ({out[1:].strip()!r})")
     for ch in out:
         if ch > "\x7f" and unicodedata.category(ch) in ("Nd", "No"):  # digits of any other script
             raise ValueProblem(f"{text!r} contains the digit {ch!r} ({unicodedata.name(ch, 'another script')}); "

@@ -47,6 +47,16 @@ def visible(text: str, allow: str = "") -> str:
     return _UNSAFE.sub(lambda m: m.group() if m.group() in allow else _escape(m.group()), text)
 
 
+def quoted(text: str) -> str:
+    r"""``text`` between quotes, as ``repr`` quotes a string but with its characters as they are (a message
+    quotes a ``visible`` text: ``repr`` would write each of its backslashes twice).
+
+    >>> quoted(visible("bad[2J")), quoted("it's"), quoted("C:\data")
+    ("'bad\\x1b[2J'", '"it\'s"', "'C:\\data'")
+    """
+    return f'"{text}"' if "'" in text and '"' not in text else f"'{text}'"
+
+
 #: the characters that start Markdown markup inside a line: emphasis, code, links and
 #: images, raw HTML and entities, table cells, strikethrough
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|~&])")

@@ -125,3 +125,18 @@ def test_what_stood_in_for_a_missing_field_is_said_per_row_and_counted(tmp_path:
         warned = " ".join(doc["results"][0]["warnings"])
         assert ("sales_revenue not given" in warned) == ("default:sales_revenue" in row["warnings"]), name
         assert ("is_new_entrant not given" in warned) == ("assumed_false:is_new_entrant" in row["warnings"]), name
+
+
+def test_list_written_with_commas_and_escapes_in_messages(tmp_path: Path) -> None:
+    # "1200万, 600万": the message names the comma between amounts (it said "a space inside the number"); a value
+    # with an escape is written out once on stderr ('bad\x1b[2J', never 'bad\\x1b[2J')
+    src = tmp_path / "l.csv"
+    src.write_text('name,jurisdiction,year,revenue,smart_factory_investments\n'
+                   'a,nanchang,2024,1亿,"1200万, 600万"\nb,nanchang,2024,"bad\x1b[2J",\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "-q"])
+    assert res.exit_code == 1
+    flat = " ".join(res.output.split())
+    assert ("(value '1200万, 600万'): '1200万, 600万' has a comma between amounts: separate a list's amounts with ';' "
+            "(\"1200万;600万\")") in flat
+    assert "(value 'bad\\x1b[2J'): 'bad\\x1b[2J' is not an amount of money" in flat
+    assert "\x1b" not in res.output

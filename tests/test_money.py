@@ -259,3 +259,10 @@ def test_a_figure_excel_rounded_to_scientific_notation_is_refused() -> None:
         parse_money("1.23457E+11")
     assert parse_money("1.1E+11") == 110_000_000_000 * 10_000
     assert parse_money("1.2E+07") == 12_000_000 * 10_000
+
+
+def test_a_leading_apostrophe_is_named_as_the_problem() -> None:
+    # a spreadsheet's "keep as text" mark: the message says to remove it rather than "not an amount of money"
+    with pytest.raises(ValueProblem, match=r"starts with an apostrophe, which a spreadsheet uses to keep a cell as "
+                                           r"text: remove it \('25亿'\)"):
+        parse_money("'25亿")

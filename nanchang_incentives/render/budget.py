@@ -21,7 +21,7 @@ from .. import explain
 from ..batch import BatchReport, PolicyBudget
 from ..money import format_fen_grouped
 from ..policy import Policy
-from ..text import visible
+from ..text import quoted, visible
 from .terminal import default_console
 from .terminal import progress as _terminal_progress
 
@@ -205,8 +205,8 @@ def print_problems(r: BatchReport, console: Console) -> None:
         return
     for p in r.problems:
         who = f"row {p.row}" + (f", {visible(p.name)}" if p.name else "")
-        where = (f"line {p.line} ({who})" if p.line else who) + (f", field {visible(p.field)!r}" if p.field else "")
-        value = f" (value {visible(p.value)!r})" if p.value else ""
+        where = (f"line {p.line} ({who})" if p.line else who) + (f", field {quoted(visible(p.field))}" if p.field else "")
+        value = f" (value {quoted(visible(p.value))})" if p.value else ""
         console.print(f"bad row: {where}{value}: {visible(p.message)}", highlight=False, markup=False,
                       soft_wrap=True)
     if r.bad_rows > len({p.row for p in r.problems}) and not r.errors_file:
