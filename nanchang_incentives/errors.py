@@ -37,8 +37,8 @@ class Location:
             parts.append(f"row {self.row}")
         if self.clause:
             parts.append(f"clause {self.clause!r}")
-        if self.field:
-            parts.append(f"field {self.field!r}")
+        if self.field:  # a command-line option (--output, --sheet) is named as one, never as a field
+            parts.append(f"option {self.field}" if self.field.startswith("--") else f"field {self.field!r}")
         return ", ".join(parts)
 
 

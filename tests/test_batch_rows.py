@@ -191,8 +191,10 @@ def test_undecodable_row_is_a_bad_row_not_a_refused_file(catalog, tmp_path):
 def test_utf16_file_is_refused_with_advice(catalog, tmp_path):
     src = tmp_path / "a.csv"
     src.write_bytes("name,year\nA,2024\n".encode("utf-16"))
-    with pytest.raises(InputError, match="UTF-16 text, which batch does not read"):
+    with pytest.raises(InputError, match=r"UTF-16 text \(Excel's 'Unicode 文本'\), which batch does not read, "
+                                         r"whatever --encoding says; save it from Excel as 'CSV UTF-8") as exc:
         run_batch(src, tmp_path / "o.csv", catalog)
+    assert "gb18030" not in str(exc.value)  # no --encoding reads it
 
 
 def test_unknown_encoding_option(catalog, tmp_path):
