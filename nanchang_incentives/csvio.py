@@ -116,7 +116,8 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
                              f"whatever --encoding says; save it from Excel as 'CSV UTF-8 (逗号分隔)' or as plain "
                              f"'CSV (逗号分隔)' (GBK)",
                              Location(file=str(path)))
-    if b"\x00" in head:
+    if head.count(b"\x00") > max(16, len(head) // 200):  # UTF-16 without a mark, a binary file: not text;
+        # a stray NUL or two (a cell pasted from another program) makes only its row bad (split_block)
         raise InputError(f"the file contains NUL bytes: it is not a CSV text file (is it .xlsx or UTF-16?); "
                          f"{ENCODING_HELP}", Location(file=str(path)))
     tail_ok = len(head) < SNIFF_BYTES

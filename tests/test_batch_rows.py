@@ -227,3 +227,13 @@ def test_a_line_of_spaces_or_commas_is_blank_whatever_its_cell_count(catalog, tm
     assert (report.good_rows, report.bad_rows, report.blank_rows) == (2, 0, 3)
     with (tmp_path / "o.csv").open(encoding="utf-8") as f:
         assert [r["row"] for r in csv.DictReader(f)] == ["1", "5"]
+
+
+def test_a_stray_nul_byte_makes_only_its_row_bad(catalog, tmp_path):
+    # one NUL pasted into a name refused the whole file ("the file contains NUL bytes"); the other rows are read
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,jurisdiction,year,revenue\na\0b,nanchang,2024,1亿\nc,nanchang,2024,1亿\n".encode())
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 1)
+    assert [(p.row, p.line) for p in report.problems] == [(1, 2)]
+    assert "NUL byte" in report.problems[0].message
