@@ -406,7 +406,8 @@ class BatchReport:
     blank_rows: int = 0  # rows with every cell empty (Excel's ,,,, lines): skipped, not errors
     skipped_rows: int = 0  # rows left out on purpose (totals rows): not evaluated, not errors
     skipped: list[SkippedRow] = field(default_factory=list)  # the first BAD_ROW_PREVIEW of them
-    output_encoding: str = "UTF-8"  # "UTF-8 with BOM" when the CSV starts with a BOM
+    #: "UTF-8 with BOM" when the CSV starts with a BOM; None for a binary output (.xlsx, Parquet)
+    output_encoding: str | None = "UTF-8"
     to_stdout: bool = False  # the results went to standard output (the summary belongs on stderr)
     budgets: dict[str, PolicyBudget] = field(default_factory=dict)
     errors_file: str | None = None
@@ -1261,7 +1262,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         bom = options.output_bom(enc)
         report = BatchReport(shown, str(dst), label, errors_file=str(err) if err else None,
                              layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity,
-                             output_encoding="UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
+                             output_encoding=None if options.fmt in ("xlsx", "parquet") else
+                             "UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
                              to_stdout=places["--output"] == Place.STDOUT)
         report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]

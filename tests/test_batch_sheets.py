@@ -290,3 +290,14 @@ def test_cells_merged_down_a_column_give_each_row_their_label_but_never_an_amoun
     assert (p.row, p.line, p.name, p.field) == (3, 4, "丙", "revenue")
     assert p.message.startswith("the cell is part of the merged range E3:E4, whose value '25亿' is in its first row "
                                 "only: an amount is never copied")
+
+
+def test_the_summary_of_a_binary_output_names_no_text_encoding(tmp_path):
+    for suffix, expected in (("xlsx", None), ("parquet", None), ("csv", "UTF-8"), ("jsonl", "UTF-8")):
+        summary = tmp_path / f"s-{suffix}.json"
+        res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / f"o.{suffix}"),
+                                       "--summary-json", str(summary), "-q"])
+        assert res.exit_code == 0, res.output
+        import json
+
+        assert json.loads(summary.read_text(encoding="utf-8"))["output_encoding"] == expected, suffix
