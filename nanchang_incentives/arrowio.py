@@ -443,11 +443,10 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
         warnings = check_table(chunk.table, output.catalog.registry).codes()
     from .batch_output import warning_cells
 
-    warn, cells = warning_cells(list(warnings), evaluated, chunk.table.n)
-    codes = np.array(cells, dtype=object)[warn] if len(warn) else np.array([""], dtype=object)
+    warn, cells = warning_cells(list(warnings), evaluated, crow, positions)  # per output line
     arrays: list[Any] = [  # pyarrow arrays
         _int(pa, chunk.rows[crow], pa.int64()), _names(pa, chunk.names[crow]),
-        pa.array(codes[crow].tolist() if len(crow) else [], pa.string()),
+        pa.array(np.array(cells, dtype=object)[warn].tolist() if len(crow) else [], pa.string()),
         _dictionary(pa, policy, [p.id for p in output.policies], dictionary=dictionary),
         _int(pa, year, pa.int32()),
         _decimal(pa, totals[:, 0]), _decimal(pa, totals[:, 1]), _decimal(pa, totals[:, 2]),

@@ -88,28 +88,32 @@ class Evaluated:
     assumed: tuple[tuple[str, np.ndarray], ...] = ()
 
 
-def warning_cells(codes: Sequence[str], evaluated: Sequence[Evaluated], n: int) -> tuple[np.ndarray, list[str]]:
-    """The wide layout's ``warnings`` cell of each of the chunk's ``n`` companies, as (an index per company, the
-    distinct cells): its plausibility codes (``unit_slip:rd_expense+revenue``), then what stood in for a missing
-    field under any of its policies (``default:sales_revenue``, ``assumed_false:is_new_entrant``), ';'-joined.
+def warning_cells(codes: Sequence[str], evaluated: Sequence[Evaluated], crow: np.ndarray,
+                  positions: Sequence[np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """The wide layout's ``warnings`` cell of each output line (company ``crow`` under one policy), as (an index
+    per line, the distinct cells): the company's plausibility codes (``unit_slip:rd_expense+revenue``), then what
+    stood in for a missing field under that line's policy, as calc warns of it in that policy's result
+    (``default:sales_revenue``, ``assumed_false:is_new_entrant``), ';'-joined.
 
     Built from small integer keys, so a block where most companies have a default costs no per-row Python.
     """
+    n = len(codes)
     index = {"": 0}  # each distinct plausibility cell once, in order of appearance; most rows have none
     plaus = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(np.array(codes, dtype=object) != "").tolist() if n else ():
         plaus[i] = index.setdefault(codes[i], len(index))
     names: list[str] = []
-    bits = np.zeros(n, dtype=np.int64)
-    for ev in evaluated:
+    bits = np.zeros(len(crow), dtype=np.int64)
+    for ev, pos in zip(evaluated, positions):  # pos: the output line of each of the run's rows
         for code, rows in ev.assumed:
             if code not in names:
                 names.append(code)
-            bits[ev.rows[rows]] |= 1 << names.index(code)
+            bits[pos[rows]] |= 1 << names.index(code)
     plain = list(index)
+    line_plaus = plaus[crow] if len(crow) else np.zeros(0, dtype=np.int64)
     if not names:
-        return plaus, plain
-    key = plaus << len(names) | bits
+        return line_plaus, plain
+    key = line_plaus << len(names) | bits
     ukeys, inverse = np.unique(key, return_inverse=True)
     cells = []
     for k in ukeys.tolist():
@@ -419,7 +423,7 @@ class Output:
         m = len(crow)
         # plausibility warnings of each company (never errors): codes such as unit_slip:rd_expense+revenue
         codes = list(warnings) if warnings is not None else check_table(chunk.table, self.catalog.registry).codes()
-        warn, cells = warning_cells(codes, evaluated, len(codes))
+        warn, cells = warning_cells(codes, evaluated, crow, positions)  # per output line
         self._warn = (warn, csvio.vocab_table(self._text(cells)))
         src = np.empty(m, dtype=np.int64)  # the run each output line comes from
         at = np.empty(m, dtype=np.int64)  # and its row in that run
@@ -453,17 +457,21 @@ class Output:
             sl = slice(a, min(a + step, m))
             n = sl.stop - sl.start
             if regular:
-                head = self._head(chunk, crow[sl][::k]).matrix()
+                at_line = np.arange(sl.start, sl.stop)
+                head = self._head(chunk, crow[sl][::k], at_line[::k]).matrix()
                 parts = []
                 for e, r in enumerate(runs):
-                    parts += [head, self._wide_tail(at[sl][e::k], r)]
+                    # the company's head once, unless this policy's line warns of other defaults (warning_cells)
+                    same = e == 0 or np.array_equal(warn[at_line[e::k]], warn[at_line[::k]])
+                    parts += [head if same else self._head(chunk, crow[sl][e::k], at_line[e::k]).matrix(),
+                              self._wide_tail(at[sl][e::k], r)]
                 out.append(np.concatenate(parts, axis=1).tobytes().translate(None, b"\0"))  # drop the padding
                 continue
             pieces = []
             for e, r in enumerate(runs):
                 sel = np.flatnonzero(src[sl] == e) if k > 1 else np.arange(n)
                 if len(sel):
-                    lines = self._head(chunk, crow[sl][sel])
+                    lines = self._head(chunk, crow[sl][sel], sl.start + sel)
                     lines.add(self._wide_tail(at[sl][sel], r))
                     pieces.append((sel, lines.matrix()))
             out.append(self._merge(pieces, n))
@@ -480,7 +488,7 @@ class Output:
                 matrix[sel, :p.shape[1]] = p
         return matrix.tobytes().translate(None, b"\0")  # drop the padding
 
-    def _head(self, chunk: Chunk, crow: np.ndarray) -> csvio.Lines:
+    def _head(self, chunk: Chunk, crow: np.ndarray, line: np.ndarray) -> csvio.Lines:
         """The start of some lines: row, name and warnings of the companies ``crow`` (the rest is added to it)."""
         head = csvio.Lines(len(crow))
         self._put(head, "row", first=True)
@@ -488,7 +496,7 @@ class Output:
         self._put(head, "name")
         head.add(self._names(chunk.names[crow]))
         self._put(head, "warnings")
-        head.add(csvio.vocab_text(self._warn[0][crow], self._warn[1]))
+        head.add(csvio.vocab_text(self._warn[0][line], self._warn[1]))
         return head
 
     def _wide_tail(self, rows: np.ndarray, r: dict) -> np.ndarray:

@@ -140,3 +140,28 @@ def test_list_written_with_commas_and_escapes_in_messages(tmp_path: Path) -> Non
             "(\"1200万;600万\")") in flat
     assert "(value 'bad\\x1b[2J'): 'bad\\x1b[2J' is not an amount of money" in flat
     assert "\x1b" not in res.output
+
+
+def test_with_several_policies_each_line_warns_of_its_own_policy_s_defaults(tmp_path: Path) -> None:
+    # calc -p nanchang,wuhan,beijing gives "sales_revenue not given" and "is_new_entrant not given" on the Nanchang
+    # result only (its company cap reads them); the Wuhan and Beijing lines of the same company must not say so
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "a.csv"
+    src.write_text("name,jurisdiction,year,industries,revenue\nA,nanchang,2024,electronic-information,1亿\n"
+                   "B,nanchang,2024,electronic-information,1亿\n", encoding="utf-8")
+    expected = [("A", "nanchang-electronic-information-2023", "default:sales_revenue;assumed_false:is_new_entrant"),
+                ("A", "wuhan-east-lake-software-2023", ""), ("A", "beijing-robotics-2023", "")]
+    expected += [("B", p, w) for _, p, w in expected]
+    for suffix in ("csv", "jsonl", "parquet"):
+        out = tmp_path / f"o.{suffix}"
+        res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "-q", "-p", "nanchang,wuhan,beijing"])
+        assert res.exit_code == 0, res.output
+        if suffix == "csv":
+            got = [(r["name"], r["policy"], r["warnings"]) for r in csv.DictReader(out.open(encoding="utf-8-sig"))]
+        elif suffix == "jsonl":
+            got = [(d["name"], d["policy"], d["warnings"]) for d in map(json.loads, out.read_text("utf-8").splitlines())]
+        else:
+            t = pq.read_table(out).to_pydict()
+            got = list(zip(t["name"], t["policy"], t["warnings"]))
+        assert got == expected, suffix
