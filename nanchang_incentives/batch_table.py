@@ -512,7 +512,7 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
                  jur_values, jur_codes[good], problems, cells.lines[good], skipped, cells.blank)
 
 
-#: the last byte of a number: an ASCII digit or '.', or the last byte of a full-width digit (U+FF10..U+FF19)
+#: the last byte of a plain number: an ASCII digit or '.'
 _NUMBER_END = np.zeros(256, dtype=bool)
 _NUMBER_END[list(b"0123456789.")] = True
 
@@ -547,31 +547,42 @@ def with_heading_units(cells: Cells, header: Header) -> Cells:
         m = csvio.gather(buf, start[:, j], length[:, j])
         if m.shape[1] == 0:
             continue
-        # the end of each cell's text without its trailing spaces (ASCII, U+3000 is 3 bytes ending 0x80)
-        ends = length[:, j].copy()
-        for _ in range(4):
-            last = m[np.arange(cells.n), np.maximum(ends - 1, 0)]
-            trailing = (ends > 0) & ((last == 32) | (last == 9))
-            if not trailing.any():
-                break
-            ends -= trailing
-        last = m[np.arange(cells.n), np.maximum(ends - 1, 0)]
-        full_width = (ends >= 3) & (m[np.arange(cells.n), np.maximum(ends - 3, 0)] == 0xEF) & \
-            (m[np.arange(cells.n), np.maximum(ends - 2, 0)] == 0xBC) & (last >= 0x90) & (last <= 0x99)
-        bare = (ends > 0) & (_NUMBER_END[last] | full_width)
-        rows = np.flatnonzero(bare)
+        filled = length[:, j] > 0
+        last = m[np.arange(cells.n), np.maximum(length[:, j] - 1, 0)]
+        plain = filled & _NUMBER_END[last]  # ends in an ASCII digit or '.': the unit goes right after it
+        # ends in a space (ASCII, full-width, no-break …) or in any other character: read as text, once per
+        # distinct cell ("250000　" -> "250000万", "２５００００" -> "２５００００万", "25亿" stays)
+        odd = np.flatnonzero(filled & ~plain)
+        if len(odd):
+            texts, inverse = csvio.distinct(buf, start[odd, j], length[odd, j])
+            for k, t in enumerate(texts):
+                text = t.decode("utf-8", "replace").rstrip()
+                if not text or not _ends_in_digit(text):
+                    continue
+                b = (text + header.units[j]).encode("utf-8")
+                pieces.append(np.frombuffer(b, dtype=np.uint8))
+                mine = odd[inverse == k]
+                start[mine, j], length[mine, j] = at, len(b)
+                at += len(b)
+        rows = np.flatnonzero(plain)
         if not len(rows):
             continue
+        ends = length[rows, j]
         w = m.shape[1] + len(unit)
         out = np.zeros((len(rows), w), dtype=np.uint8)
         out[:, :m.shape[1]] = m[rows]
-        cols = ends[rows][:, None] + np.arange(len(unit))[None, :]
+        cols = ends[:, None] + np.arange(len(unit))[None, :]
         out[np.arange(len(rows))[:, None], cols] = np.frombuffer(unit, dtype=np.uint8)[None, :]
         pieces.append(out.reshape(-1))
         start[rows, j] = at + np.arange(len(rows)) * w
-        length[rows, j] = ends[rows] + len(unit)
+        length[rows, j] = ends + len(unit)
         at += out.size
     return dataclasses.replace(cells, buf=np.concatenate(pieces), start=start, length=length)
+
+
+def _ends_in_digit(text: str) -> bool:
+    """ "250000", "12.", "２５００００": a bare number's last character (a digit of 0-9 or full-width, or '.')."""
+    return text[-1] in "0123456789." or "０" <= text[-1] <= "９" or text[-1] == "．"
 
 
 def _list_with_unit(text: str, unit: str) -> str:
@@ -580,7 +591,7 @@ def _list_with_unit(text: str, unit: str) -> str:
     >>> _list_with_unit("300；1.5亿、 20 ", "万")
     '300万；1.5亿、 20万 '
     """
-    return re.sub(r"([0-9０-９.])(\s*)(?=$|[;；、])", lambda m: m.group(1) + unit + m.group(2), text)
+    return re.sub(r"([0-9０-９.．])(\s*)(?=$|[;；、])", lambda m: m.group(1) + unit + m.group(2), text)
 
 
 def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:

@@ -86,3 +86,17 @@ def test_a_unit_the_heading_cannot_have_is_named_with_what_it_may_be(header_prob
            "expected one of 万, 万元" in text
     assert "field '研发人员(万人)': the heading names rd_staff with the unit '万人'" in text
     assert "did you mean" not in text  # never the bare heading, whose numbers would then be yuan
+
+
+def test_a_bare_number_ending_in_any_space_still_takes_the_heading_s_unit(catalog, tmp_path):
+    # "250000" followed by spaces, a full-width space or a no-break space was read as 250,000 yuan (the unit
+    # was only added after ASCII digits): the company cap then came out at 5% of 25万 instead of 25亿
+    src = tmp_path / "s.csv"
+    cells = ["250000", "250000     ", "250000\u3000", "250000\u00a0", "２５００００", "25亿 "]
+    src.write_text("企业名称,所在地,年度,行业,营业收入（万元）,新三板挂牌\n" + "".join(
+        f"c{k},南昌,2024,电子信息,{c},是\n" for k, c in enumerate(cells)), encoding="utf-8")
+    run_batch(src, tmp_path / "o.csv", catalog)
+    rows = results(tmp_path / "o.csv")
+    # neeq_listing 1,000,000.00 under a cap of 5% × 25亿 = 125,000,000.00: not reached, for every form
+    assert {(r["total"], r["company_cap"]) for r in rows.values()} == {("1000000.00", "not_reached")}
+    assert len(rows) == len(cells)
