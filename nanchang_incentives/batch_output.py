@@ -114,7 +114,7 @@ def warning_cells(codes: Sequence[str], evaluated: Sequence[Evaluated], crow: np
     if not names:
         return line_plaus, plain
     key = line_plaus << len(names) | bits
-    ukeys, inverse = np.unique(key, return_inverse=True)
+    ukeys, inverse = csvio.unique_inverse(key)  # a handful of distinct cells: no sort
     cells = []
     for k in ukeys.tolist():
         parts = [plain[k >> len(names)]] if k >> len(names) else []
