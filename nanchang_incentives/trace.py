@@ -349,3 +349,8 @@ class PolicyResult:
     @property
     def total_up_to(self) -> int:
         return sum(c.amount for c in self.clauses if c.basis == Basis.UP_TO)
+
+    @property
+    def counts_ceiling(self) -> bool:
+        """The total counts an up-to ceiling (SPEC §3: never certain), also one the company cap cut to 0.00."""
+        return any(c.basis == Basis.UP_TO and c.status.counted for c in self.clauses)

@@ -498,6 +498,13 @@ def test_a_ceiling_cut_to_zero_is_not_an_all_exact_total(tmp_path):
     doc = json.loads(runner.invoke(app, ["calc", str(profile), "--format", "json"], env=ENV).stdout)
     ipo = next(c for c in doc["results"][0]["clauses"] if c["id"] == "ipo")
     assert (ipo["status"], ipo["basis"], ipo["amount"]) == ("capped", "up_to", "0.00")
+    # compare says it as calc does (table, bars, Markdown): Nanchang's total is a ceiling of 0.00
+    table = runner.invoke(app, ["compare", str(profile)], env=ENV).stdout
+    assert "total up to 0.00" in " ".join(table.split()) or "│ up to 0.00 │" in table
+    bars = table[table.index("\nTotals"):]
+    assert next(line for line in bars.splitlines() if line.startswith("nanchang")).endswith("up to 0.00")
+    md = runner.invoke(app, ["compare", str(profile), "--format", "markdown"], env=ENV).stdout
+    assert "| nanchang | nanchang-electronic-information-2023 | up to 0.00 |" in md
 
 
 def test_batch_says_on_every_line_whether_its_year_is_covered(tmp_path):

@@ -257,7 +257,7 @@ def total_text(r: PolicyResult) -> str:
 
     The total is then a ceiling, never a certain amount (SPEC §3), whatever share of it is exact.
     """
-    return f"up to {format_fen_grouped(r.total)}" if r.total_up_to else format_fen_grouped(r.total)
+    return f"up to {format_fen_grouped(r.total)}" if r.counts_ceiling else format_fen_grouped(r.total)
 
 
 def _stacked_money(cells: list[str]) -> str:

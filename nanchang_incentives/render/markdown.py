@@ -200,8 +200,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     ]
     if not result.in_force and not result.hypothetical:  # SPEC 9.3: no silent 0.00 for a year no clause covers
         totals = [("total", f"none: no clause is in force for fiscal {result.year}, nothing is computed")]
-    elif result.total_up_to or any(c.basis == "up_to" and c.status.counted for c in result.clauses):
-        # a ceiling cut to 0.00 (by the company cap) is still a ceiling: the total is not "all exact"
+    elif result.counts_ceiling:  # a ceiling cut to 0.00 (by the company cap) is still one: not "all exact"
         grand = (f"{money(result.total, 'up_to')} (exact {format_fen_grouped(result.total_exact)} "
                  f"+ up to {format_fen_grouped(result.total_up_to)})")
         totals.append(("total", grand))
