@@ -91,7 +91,10 @@ def heading_unit(name: str, catalog: Catalog) -> tuple[str, str, str] | None:
     if field is None:
         return None
     unit = m.group("unit")
-    adds = _HEADING_UNITS.get(catalog.registry[field].type, {}).get(unit.casefold())
+    kind = catalog.registry[field].type
+    if kind not in _HEADING_UNITS:  # 企业名称（全称）, 年度（年）, 已设立研发中心（是/否）: a note, no number to scale
+        return field, unit, ""
+    adds = _HEADING_UNITS[kind].get(unit.casefold())
     return (field, unit, adds) if adds is not None else None
 
 
@@ -125,8 +128,8 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             if stem is not None and catalog.registry.resolve(stem.group("stem")) is not None:
                 known = catalog.registry.resolve(stem.group("stem"))
                 kinds = _HEADING_UNITS.get(catalog.registry[known].type, {})  # type: ignore[index]
-                expect = ("one of " + ", ".join(sorted({k for k in kinds if not k.isascii()} | {"元"} & set(kinds)))
-                          if kinds else f"none: {known} takes no unit in its heading")
+                shown = sorted(k for k in kinds if not k.isascii() or not k.isalpha())  # not rmb / yuan / cny
+                expect = "one of " + ", ".join(shown)
                 problems.append(InputError(f"the heading names {known} with the unit {stem.group('unit')!r}, which "
                                            f"batch cannot read: expected {expect} (e.g. 营业收入（万元）), or the "
                                            f"heading without a unit and the unit in each cell (25000万)", loc))

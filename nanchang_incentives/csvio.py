@@ -477,11 +477,18 @@ TOTALS_LABEL_BYTES = 40
 def is_totals_label(name: str) -> bool:
     """Whether a name is nothing but a totals label: "合计", "合 计：", "（合计）", "Grand Total", "小计 ".
 
+    A count beside the label is part of it: "合计（25家）", "合计 25 户".
+
     >>> is_totals_label("合　计："), is_totals_label("Grand Total"), is_totals_label("合计科技有限公司")
+    (True, True, False)
+    >>> is_totals_label("合计（25家）"), is_totals_label("小计:3户"), is_totals_label("合计25家科技")
     (True, True, False)
     """
     key = "".join(ch for ch in name.lower() if ch.isalnum())
-    return key in TOTALS_LABELS
+    if key in TOTALS_LABELS:
+        return True
+    bare = re.sub(r"[0-9０-９]+(家|户|个|项|条|名|人|行)?", "", key)  # the count of the rows it sums
+    return bare != key and bare in TOTALS_LABELS
 
 
 @dataclass(frozen=True)

@@ -311,7 +311,7 @@ class XlsxSource:
                 for j, c in enumerate(cells[:k]):
                     if not money[j] or any(j == s[0] for s in sheet):
                         continue
-                    if _beyond_units(c.value):
+                    if _beyond_units(c.value, _UNIT_DECIMALS.get(header.units[j] if j < len(header.units) else "", 0)):
                         sheet.append((j, csvio._clip(texts[j]), INEXACT_MESSAGE))
                     elif isinstance(c.value, (int, float)) and _unit_in_format(getattr(c, "number_format", None)):
                         fmt = str(getattr(c, "number_format", ""))
@@ -399,12 +399,17 @@ class XlsxSource:
         self._close_files()
 
 
-def _beyond_units(value: object) -> bool:
-    """A stored float whose exact decimal form has more than 4 decimals (money is kept in 1/10000 yuan)."""
+#: the decimals a heading's unit adds to a money cell (营业收入（万元）: 12000.12345678 is 120,001,234.5678 yuan)
+_UNIT_DECIMALS = {"千": 3, "万": 4, "百万": 6, "亿": 8}
+
+
+def _beyond_units(value: object, extra: int = 0) -> bool:
+    """A stored float whose exact decimal form has more than 4 decimals (money is kept in 1/10000 yuan), or
+    4 + ``extra`` when the heading gives the column's unit."""
     if not isinstance(value, float) or not math.isfinite(value):
         return False
     exponent = Decimal(repr(value)).normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent < -4
+    return isinstance(exponent, int) and exponent < -4 - extra
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")

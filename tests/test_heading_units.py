@@ -100,3 +100,19 @@ def test_a_bare_number_ending_in_any_space_still_takes_the_heading_s_unit(catalo
     # neeq_listing 1,000,000.00 under a cap of 5% × 25亿 = 125,000,000.00: not reached, for every form
     assert {(r["total"], r["company_cap"]) for r in rows.values()} == {("1000000.00", "not_reached")}
     assert len(rows) == len(cells)
+
+
+def test_a_note_in_a_text_or_year_heading_is_fine_and_a_wan_cell_may_have_eight_decimals(catalog, tmp_path):
+    # 企业名称（全称） and 年度（年） were refused as "units"; an .xlsx float 12000.12345678 under 营业收入（万元） was
+    # refused as finer than 1/10000 yuan, though 12000.12345678万 is exactly 120,001,234.5678 yuan
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(["企业名称（全称）", "所在地", "年度（年）", "行业", "研发费用（万元）", "营业收入（万元）", "上年营业收入（万元）",
+                      "研发人员(人)", "已设立研发中心（是/否）"])
+    wb.active.append(["甲", "南昌", 2024, "电子信息", 12000.12345678, 250000, 220000, 150, "是"])
+    src = tmp_path / "n.xlsx"
+    wb.save(src)
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.bad_rows == 0, [p.message for p in report.problems]
+    # rd_center: 120,001,234.5678 × 15% = 18,000,185.18517 → 18,000,185.19 (half-up)
+    assert results(tmp_path / "o.csv")["甲"]["rd_center"] == "18000185.19"
