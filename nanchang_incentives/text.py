@@ -51,7 +51,7 @@ def quoted(text: str) -> str:
     r"""``text`` between quotes, as ``repr`` quotes a string but with its characters as they are (a message
     quotes a ``visible`` text: ``repr`` would write each of its backslashes twice).
 
-    >>> quoted(visible("bad\x1b[2J")), quoted("it's"), quoted("C:\data")
+    >>> quoted(visible("bad\x1b[2J")), quoted("it's"), quoted("C:\\data")
     ("'bad\\x1b[2J'", '"it\'s"', "'C:\\data'")
     """
     return f'"{text}"' if "'" in text and '"' not in text else f"'{text}'"
