@@ -483,11 +483,13 @@ def is_totals_label(name: str) -> bool:
     (True, True, False)
     >>> is_totals_label("合计（25家）"), is_totals_label("小计:3户"), is_totals_label("合计25家科技")
     (True, True, False)
+    >>> is_totals_label("@SUM(1+1)"), is_totals_label("Total 2")
+    (False, False)
     """
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     if key in TOTALS_LABELS:
         return True
-    bare = re.sub(r"[0-9０-９]+(家|户|个|项|条|名|人|行)?", "", key)  # the count of the rows it sums
+    bare = re.sub(r"[0-9０-９]+(家|户|个|项|条|名|人|行)", "", key)  # the count of the rows it sums ("@SUM(1+1)" no)
     return bare != key and bare in TOTALS_LABELS
 
 
