@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -534,18 +535,12 @@ def with_heading_units(cells: Cells, header: Header) -> Cells:
     pieces = [buf]
     at = len(buf)
     for j in js:
-        unit = header.units[j].encode("utf-8")
+        word = header.units[j]
+        unit = word.encode("utf-8")
         if header.fields[j].type == F.MONEY_LIST:
             rows = np.flatnonzero(length[:, j] > 0)
-            if not len(rows):
-                continue
-            texts, inverse = csvio.distinct(buf, start[rows, j], length[rows, j])
-            new = [_list_with_unit(t.decode("utf-8", "replace"), header.units[j]).encode("utf-8") for t in texts]
-            for k, b in enumerate(new):
-                pieces.append(np.frombuffer(b, dtype=np.uint8))
-                mine = rows[inverse == k]
-                start[mine, j], length[mine, j] = at, len(b)
-                at += len(b)
+            if len(rows):
+                at = _rewrite(buf, start, length, j, rows, functools.partial(_list_with_unit, unit=word), pieces, at)
             continue
         m = csvio.gather(buf, start[:, j], length[:, j])
         if m.shape[1] == 0:
@@ -557,16 +552,7 @@ def with_heading_units(cells: Cells, header: Header) -> Cells:
         # distinct cell ("250000　" -> "250000万", "２５００００" -> "２５００００万", "25亿" stays)
         odd = np.flatnonzero(filled & ~plain)
         if len(odd):
-            texts, inverse = csvio.distinct(buf, start[odd, j], length[odd, j])
-            for k, t in enumerate(texts):
-                text = t.decode("utf-8", "replace").rstrip()
-                if not text or not _ends_in_digit(text):
-                    continue
-                b = (text + header.units[j]).encode("utf-8")
-                pieces.append(np.frombuffer(b, dtype=np.uint8))
-                mine = odd[inverse == k]
-                start[mine, j], length[mine, j] = at, len(b)
-                at += len(b)
+            at = _rewrite(buf, start, length, j, odd, functools.partial(_bare_with_unit, unit=word), pieces, at)
         rows = np.flatnonzero(plain)
         if not len(rows):
             continue
@@ -581,6 +567,32 @@ def with_heading_units(cells: Cells, header: Header) -> Cells:
         length[rows, j] = ends + len(unit)
         at += out.size
     return dataclasses.replace(cells, buf=np.concatenate(pieces), start=start, length=length)
+
+
+def _rewrite(buf: np.ndarray, start: np.ndarray, length: np.ndarray, j: int, rows: np.ndarray,
+             text: Callable[[str], str | None], pieces: list[np.ndarray], at: int) -> int:
+    """Cells ``rows`` of column ``j`` as ``text`` makes each distinct one (None: left as it is): the new texts
+    are appended to ``pieces`` (the buffer's stretch from offset ``at``) and ``start``/``length`` point at them.
+    Returns the offset after them."""
+    texts, inverse = csvio.distinct(buf, start[rows, j], length[rows, j])
+    new = [text(t.decode("utf-8", "replace")) for t in texts]
+    data = [x.encode("utf-8") for x in new if x is not None]
+    if not data:
+        return at
+    changed = np.array([x is not None for x in new], dtype=bool)
+    sizes = np.zeros(len(new), dtype=np.int64)
+    sizes[changed] = [len(b) for b in data]
+    offsets = at + np.cumsum(sizes) - sizes
+    mine = changed[inverse]
+    start[rows[mine], j], length[rows[mine], j] = offsets[inverse[mine]], sizes[inverse[mine]]
+    pieces.append(np.frombuffer(b"".join(data), dtype=np.uint8))
+    return at + int(sizes.sum())
+
+
+def _bare_with_unit(text: str, unit: str) -> str | None:
+    """ "250000　" -> "250000万" (any trailing space dropped); None for a cell that is not a bare number ("25亿")."""
+    text = text.rstrip()
+    return text + unit if text and _ends_in_digit(text) else None
 
 
 def _ends_in_digit(text: str) -> bool:
