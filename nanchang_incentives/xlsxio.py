@@ -238,7 +238,7 @@ class XlsxSource:
         # the sheet's stated dimension (A1:XFD1048576 when one cell far away is formatted) is an upper bound only:
         # read the rows and cells the file holds, never a 1,048,576 × 16,384 grid of empty cells padded to it
         self.dimension_rows = self.ws.max_row or 1
-        self.merged = _vertical_merges(self.ws)
+        has_formulas, self.merged = _scan_sheet(self.book, self.ws)
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
@@ -247,7 +247,7 @@ class XlsxSource:
         # Only a sheet that has formulas is read a second time, for them.
         self.formulas: Iterator[tuple] | None = None
         self.recalc = False
-        if _has_formulas(self.book, self.ws):
+        if has_formulas:
             self.recalc = _asks_recalculation(self.book)
             from openpyxl import load_workbook as _load
 
@@ -420,52 +420,34 @@ _FORMAT_UNITS = ("百万", "万", "亿", "千")
 _FILLED_DOWN = (F.TEXT, F.TAGS, F.YEAR, F.BOOL)
 
 
-def _vertical_merges(ws: object) -> dict[tuple[int, int], tuple[int, str]]:
-    """The sheet's merged ranges of one column over data rows: (sheet line, column index) -> (the range's first
-    line, the range as Excel names it, "B2:B4"), for every cell of such a range.
+_MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 
-    Read from the sheet's XML (``<mergeCell ref="B2:B4"/>``, after its rows), which read-only openpyxl does not
-    parse; the XML is scanned as it is decompressed, a megabyte at a time.
-    """
-    import re
 
+def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]]]:
+    """One linear scan of the sheet's XML as it is decompressed, a megabyte at a time, for what read-only
+    openpyxl does not give: whether it holds a formula (``<f>``), and its merged ranges of one column over data
+    rows (``<mergeCell ref="B2:B4"/>``, after the rows): (sheet line, column index) -> (the range's first line,
+    the range as Excel names it), for every cell of such a range."""
     from openpyxl.utils.cell import range_boundaries
 
-    out: dict[tuple[int, int], tuple[int, str]] = {}
-    try:
-        src = ws._get_source()  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, OSError):
-        return out
-    pattern = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+    archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
+    if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas, no merges
+        return True, {}
+    formulas = False
+    merged: dict[tuple[int, int], tuple[int, str]] = {}
     tail = b""
-    with src:
-        while True:
-            block = src.read(1 << 20)
-            if not block:
-                break
-            data = tail + block
-            for m in pattern.finditer(data):
+    with archive.open(part) as f:
+        while chunk := f.read(1 << 20):
+            data = tail + chunk
+            formulas = formulas or _FORMULA_TAG.search(data) is not None
+            for m in _MERGE_TAG.finditer(data):  # a tag in the overlap is read twice, to the same effect
                 ref = m.group(1).decode("ascii")
                 min_col, min_row, max_col, max_row = range_boundaries(ref)
                 if min_col == max_col and max_row > min_row and max_row >= 2:
                     for line in range(max(min_row, 2), max_row + 1):
-                        out[(line, min_col - 1)] = (min_row, ref)
+                        merged[(line, min_col - 1)] = (min_row, ref)
             tail = data[-200:]
-    return out
-
-
-def _has_formulas(book: object, ws: object) -> bool:
-    """Whether the sheet's XML holds a formula (``<f>``): one linear scan of the decompressed part."""
-    archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
-    if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas
-        return True
-    tail = b""
-    with archive.open(part) as f:
-        while chunk := f.read(1 << 20):
-            if _FORMULA_TAG.search(tail + chunk):
-                return True
-            tail = chunk[-16:]
-    return False
+    return formulas, merged
 
 
 _FULL_CALC = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=[\"'](?:1|true)[\"']")
