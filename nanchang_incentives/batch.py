@@ -47,9 +47,6 @@ from .batch_output import CAP_STATE_NAMES, Evaluated, Output
 from .batch_table import Chunk, Header, bind_header, build_chunk, drop_rows, select
 from .csvio import Block, RowProblem, SkippedRow
 from .engine import (
-    CAP_BINDING,
-    CAP_NOT_BINDING,
-    CAP_UNKNOWN,
     CAPPED,
     EXCLUDED,
     GRANTED,
@@ -308,12 +305,12 @@ class Assumption:
 def assumptions(run: PolicyRun) -> list[Assumption]:
     """The defaults calc words per result (engine.explain: DEFAULT_USED, EXEMPTION_ASSUMED_FALSE), for every row
     at once: a field given in place of a missing one, and a company-cap exemption taken as false."""
-    out = [Assumption("default", (name, run.default_sources[name]), rows) for name, rows in run.defaulted.items()
-           if not run.default_sources[name].startswith("reference:")]
-    cap = run.policy.company_cap
-    if cap is not None and cap.exempt_if is not None and run.exempt is not None:
-        checked = np.isin(run.cap_state, (CAP_NOT_BINDING, CAP_BINDING, CAP_UNKNOWN))
-        out.append(Assumption("assumed_false", tuple(sorted(cap.exempt_if.names)), checked & ~run.exempt.known))
+    out = [Assumption("default", (name, run.default_sources[name]), rows) for name, rows in run.defaults_used().items()]
+    assumed_false = run.exemption_assumed_false()
+    if assumed_false is not None:
+        cap = run.policy.company_cap
+        assert cap is not None and cap.exempt_if is not None
+        out.append(Assumption("assumed_false", tuple(sorted(cap.exempt_if.names)), assumed_false))
     return [a for a in out if a.rows.any()]
 
 

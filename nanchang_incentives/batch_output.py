@@ -57,10 +57,8 @@ VALIDITY_NAMES = ("covered", "may_be_superseded", "not_covered")
 
 def validity_codes(policy: Policy, years: np.ndarray, covered: np.ndarray) -> np.ndarray:
     """Each line's index into ``VALIDITY_NAMES``: what ``calc`` says of the year in its header and warnings."""
-    s = policy.successor
-    superseded = np.zeros(len(years), dtype=bool)
-    if policy.valid_until is None and s is not None and s.reported is not None:  # Policy.may_be_superseded
-        superseded = years >= s.reported.year
+    later = [y for y in np.unique(years).tolist() if policy.may_be_superseded(int(y))]  # a handful of years
+    superseded = np.isin(years, later)
     return np.where(covered, np.where(superseded, 1, 0), 2).astype(np.int64)
 
 

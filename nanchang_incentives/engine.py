@@ -123,6 +123,21 @@ class PolicyRun:
     #: that the exact clauses' amounts are lower bounds (their upper bounds: ClauseRun.amount_max)
     ranged: np.ndarray | None = None
 
+    def defaults_used(self) -> dict[str, np.ndarray]:
+        """Per field another field stood in for (``sales_revenue`` <- ``revenue``), the rows where it did: what
+        ``explain`` says per result (DEFAULT_USED) and batch per line. A reference rate is not one of them."""
+        return {name: rows for name, rows in self.defaulted.items()
+                if not self.default_sources[name].startswith("reference:")}
+
+    def exemption_assumed_false(self) -> np.ndarray | None:
+        """The rows whose company-cap exemption field is missing and taken as false, so that the cap was checked
+        (EXEMPTION_ASSUMED_FALSE); None when the policy's cap has no exemption."""
+        cap = self.policy.company_cap
+        if cap is None or cap.exempt_if is None or self.exempt is None:
+            return None
+        checked = np.isin(self.cap_state, (CAP_NOT_BINDING, CAP_BINDING, CAP_UNKNOWN))
+        return checked & ~self.exempt.known
+
     def exact_max(self) -> np.ndarray:
         """SPEC 9.2: per row, the sum over exact clauses of amount_max (amount where there is none)."""
         out = np.zeros(self.n, dtype=np.int64)
@@ -854,11 +869,12 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     computed_fields: set[str] = set().union(*(cr.clause.names() for cr in run.clauses
                                              if int(cr.status[i]) in (GRANTED, CAPPED, EXCLUDED)))
     defaults: list[tuple[str, str]] = []
+    used = run.defaults_used()
     for name, rows in run.defaulted.items():
         if not rows[i]:
             continue
         source = run.default_sources[name]
-        if source.startswith("reference:"):
+        if name not in used:  # a reference rate stood in
             if name not in computed_fields:
                 continue
             series = source.split(":", 1)[1]
@@ -908,10 +924,10 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
                              before, after, missing, note)
         caps.append(CapEvent(CapKind.COMPANY, None, company.limit, before, after,
                              applied=state == CapState.APPLIED, state=state))
-        if state in (CapState.NOT_REACHED, CapState.APPLIED, CapState.UNKNOWN) and cap.exempt_if is not None:
-            ex = run.exempt
-            if ex is not None and not _known(ex.known, i):
-                notices.append(Notice(NoticeKind.EXEMPTION_ASSUMED_FALSE, fields=tuple(sorted(cap.exempt_if.names))))
+        assumed_false = run.exemption_assumed_false()
+        if assumed_false is not None and assumed_false[i]:
+            assert cap.exempt_if is not None
+            notices.append(Notice(NoticeKind.EXEMPTION_ASSUMED_FALSE, fields=tuple(sorted(cap.exempt_if.names))))
 
     by_id = {c.id: c for c in clause_results}
     for g in pol.groups:
