@@ -260,11 +260,9 @@ def budget_notices(b: PolicyBudget) -> list[str]:
         lines.append(validity_end_unknown(b.validity_unknown))
     for n, k in zip(b.notices, b.notice_companies):
         if k:
-            lines.append(f"{k:,} {'company' if k == 1 else 'companies'}: {n.text}")
+            lines.append(f"{_companies(k)}: {n.text}")
     for (kind, fields), k in sorted(b.assumed.items()):  # calc's DEFAULT_USED / EXEMPTION_ASSUMED_FALSE
-        said = (f"{fields[0]} not given: {fields[1]} is used in its place" if kind == "default" else
-                f"{', '.join(fields)} not given: treated as false, so the company cap applies")
-        lines.append(f"{_companies(k)}: {said}")
+        lines.append(f"{_companies(k)}: {default_used(*fields) if kind == 'default' else assumed_false(fields)}")
     for (name, series, year, rate, on, published, unconfirmed), k in sorted(b.references.items()):
         which = "" if series == name else f" ({series})"
         line = (f"{_companies(k)} of fiscal {year}: {name} not given: the reference table's {format_rate(rate, 2)}"
@@ -273,6 +271,16 @@ def budget_notices(b: PolicyBudget) -> list[str]:
             line += f"; WARNING: the rate on {on} is not confirmed: give {name} in the file"
         lines.append(line)
     return lines
+
+
+def default_used(name: str, source: str) -> str:
+    """DEFAULT_USED, in calc's warnings and batch's budget: "sales_revenue not given: revenue is used in its place"."""
+    return f"{name} not given: {source} is used in its place"
+
+
+def assumed_false(fields: Sequence[str]) -> str:
+    """EXEMPTION_ASSUMED_FALSE: "is_new_entrant not given: treated as false, so the company cap applies"."""
+    return f"{', '.join(fields)} not given: treated as false, so the company cap applies"
 
 
 def _companies(k: int) -> str:
@@ -588,7 +596,7 @@ def notice(n: Notice, r: PolicyResult) -> str:
     if k == NoticeKind.INDUSTRIES_MISSING:
         return f"industries is missing: add it (e.g. industries = [\"{pol.industries[0]}\"]) to see which clauses apply"
     if k == NoticeKind.DEFAULT_USED:
-        return f"{n.fields[0]} not given: {n.fields[1]} is used in its place"
+        return default_used(*n.fields)
     if k == NoticeKind.REFERENCE_UNCONFIRMED:
         return (f"{n.fields[0]}: reference rate after {n.date} is unconfirmed; pass {n.fields[0]} = \"x.xx%\" "
                 f"to be sure")
@@ -600,7 +608,7 @@ def notice(n: Notice, r: PolicyResult) -> str:
         return (f"Company annual cap ({n.text}) not checked: {', '.join(n.fields)} missing; "
                 f"the total may be too high")
     if k == NoticeKind.EXEMPTION_ASSUMED_FALSE:
-        return f"{', '.join(n.fields)} not given: treated as false, so the company cap applies"
+        return assumed_false(n.fields)
     if k == NoticeKind.GROUP_UNDECIDED:
         return (f"exclusive group '{n.group}' (就高不就低) was decided without {', '.join(n.clauses)} (missing input): "
                 f"the choice may change once {', '.join(n.fields)} is given")
