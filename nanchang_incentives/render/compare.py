@@ -367,8 +367,11 @@ def summary_blocks(views: Sequence[CityView]) -> list[Text]:
         out.append(head)
         total, exact, up_to = _money_cells(v)
         least, most = _exact_range(exact)  # a range (SPEC 9.2): at least …, (up to …) under it
-        total_label = "total up to" if total.startswith("up to ") else "total"  # a ceiling: the figure aligned
-        rows = [(total_label, total.removeprefix("up to ")), *([("exact at least", least), ("", f"(up to {most})")] if most
+        if v.result.counts_ceiling and not v.expired:  # a ceiling: "up to" in the label, the figure aligned
+            total_label, total = "total up to", format_fen_grouped(v.result.total)
+        else:
+            total_label = "total"
+        rows = [(total_label, total), *([("exact at least", least), ("", f"(up to {most})")] if most
                                     else [("exact", exact)]), ("up to", up_to)]
         label_w = max(len(label) for label, _ in rows)
         w = max(len(x) for label, x in rows if label)
