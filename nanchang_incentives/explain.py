@@ -829,14 +829,15 @@ def cliff(c, field: str, kind: Kind, units_per: int) -> str:
     else:
         what = (f"from {at} the company annual cap stops binding (limit {limit} ≥ the counted clauses' "
                 f"{format_fen_grouped(c.amount_at)})")
-    return f"{what}: total {total_figure(c.total_below, c.exact_below)} just below, " \
-           f"{total_figure(c.total_at, c.exact_at)} at it ({signed(c.jump)})"
+    return f"{what}: total {total_figure(c.total_below, c.ceiling_below)} just below, " \
+           f"{total_figure(c.total_at, c.ceiling_at)} at it ({signed(c.jump)})"
 
 
-def total_figure(total: int, total_exact: int) -> str:
-    """A total in fen, "up to …" when it counts up-to ceilings (SPEC §3: never presented as certain).
+def total_figure(total: int, ceiling: bool) -> str:
+    """A total in fen, "up to …" when it counts an up-to ceiling (SPEC §3: never presented as certain), also
+    one the company cap cut to 0.00 (PolicyResult.counts_ceiling, planning.Points.ceiling).
 
-    >>> total_figure(250_000_000, 0), total_figure(1_000, 1_000)
-    ('up to 2,500,000.00', '10.00')
+    >>> total_figure(250_000_000, True), total_figure(1_000, False), total_figure(0, True)
+    ('up to 2,500,000.00', '10.00', 'up to 0.00')
     """
-    return f"up to {format_fen_grouped(total)}" if total != total_exact else format_fen_grouped(total)
+    return f"up to {format_fen_grouped(total)}" if ceiling else format_fen_grouped(total)

@@ -800,6 +800,16 @@ class Points:
     def n(self) -> int:
         return len(self.total)
 
+    @property
+    def ceiling(self) -> np.ndarray:
+        """Per point, whether its total counts an up-to ceiling (PolicyResult.counts_ceiling): never certain."""
+        out = np.zeros(self.n, dtype=bool)
+        for run in self.runs:
+            for cr in run.clauses:
+                if cr.clause.basis == "up_to":
+                    out |= (cr.status == GRANTED) | (cr.status == CAPPED)
+        return out
+
 
 def run_points(profile: Profile, axes: Sequence[Axis], columns: Sequence[np.ndarray], policies: Sequence[Policy],
                catalog: Catalog, options: Options) -> Points:
@@ -851,6 +861,8 @@ class Cliff:
     total_at: int
     exact_below: int
     exact_at: int
+    ceiling_below: bool = False  # the total just below counts an up-to ceiling (Points.ceiling)
+    ceiling_at: bool = False
     clause: str = ""
     group: str = ""
     before: str = ""  # group winner before / status before
@@ -996,13 +1008,15 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
     found = [(key, at) for key, at in found if not (key[1] == "cap" and (key[0], key[2], at) in switches)]
     col = np.array([v for _, at in found for v in (at - 1, at)], dtype=np.int64)
     pts = run_points(profile, [axis], [col], policies, catalog, options)
+    ceiling = pts.ceiling
     by_id = {run.policy.id: run for run in pts.runs}
     out: list[Cliff] = []
     for n, (key, at) in enumerate(found):
         i, j = 2 * n, 2 * n + 1
         run = by_id[key[0]]
         common = {"policy": key[0], "at": at, "below": at - 1, "total_below": int(pts.total[i]), "total_at": int(pts.total[j]),
-                      "exact_below": int(pts.total_exact[i]), "exact_at": int(pts.total_exact[j])}
+                      "exact_below": int(pts.total_exact[i]), "exact_at": int(pts.total_exact[j]),
+                      "ceiling_below": bool(ceiling[i]), "ceiling_at": bool(ceiling[j])}
         what = key[1]
         if what == "company":
             binds = int(run.cap_state[j]) == CAP_BINDING

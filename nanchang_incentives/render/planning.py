@@ -393,15 +393,15 @@ def sweep_renderables(sw: Sweep) -> list:
 
 
 def _grid_summary(sw: Sweep) -> list[Text]:
-    total, exact = sw.points.total, sw.points.total_exact
+    total, ceiling = sw.points.total, sw.points.ceiling
     lo, hi = int(total.argmin()), int(total.argmax())
 
     def where(i: int) -> str:
         return ", ".join(f"{a.field} = {explain.value(a.exact(int(xs[i])), a.kind)}"
                          for a, xs in zip(sw.axes, sw.points.xs))
 
-    return [Text(f"highest total {explain.total_figure(int(total[hi]), int(exact[hi]))} at {where(hi)}"),
-            Text(f"lowest total {explain.total_figure(int(total[lo]), int(exact[lo]))} at {where(lo)}")]
+    return [Text(f"highest total {explain.total_figure(int(total[hi]), bool(ceiling[hi]))} at {where(hi)}"),
+            Text(f"lowest total {explain.total_figure(int(total[lo]), bool(ceiling[lo]))} at {where(lo)}")]
 
 
 def print_sweep(sw: Sweep, console: Console) -> None:
