@@ -169,8 +169,9 @@ def _plain_text(arr: pa.Array, pa: Any) -> pa.Array:
     return pc.cast(arr, pa.string())  # integers
 
 
-def _float_text(arr: pa.Array, pa: Any) -> tuple[pa.Array, np.ndarray]:
-    """A float column as decimal text, and the rows whose value has more than 4 decimals (or is not finite).
+def _float_text(arr: pa.Array, pa: Any, decimals: int = 4) -> tuple[pa.Array, np.ndarray]:
+    """A float column as decimal text, and the rows whose value has more than ``decimals`` decimals (4: money is
+    exact to 1/10000 yuan; more under a heading that names the unit, 8 under 万元) or is not finite.
 
     Each distinct value is written by its shortest round trip (``repr``) read
     as a ``Decimal``: 1234.56 stays 1234.56, 0.1 + 0.2 is 0.30000000000000004.
@@ -192,7 +193,7 @@ def _float_text(arr: pa.Array, pa: Any) -> tuple[pa.Array, np.ndarray]:
             bad_u[k] = True
             continue
         exponent = d.normalize().as_tuple().exponent
-        bad_u[k] = isinstance(exponent, int) and exponent < -4
+        bad_u[k] = isinstance(exponent, int) and exponent < -decimals
         texts.append(number_text(v))
     idx = pc.index_in(arr, value_set=uniq)
     text = pc.take(pa.array(texts, pa.string()), idx)
@@ -208,8 +209,9 @@ FLOAT_MESSAGE = ("the value is a binary float with more than 4 decimals (a resul
 NOT_FINITE_MESSAGE = "the value is not a number (NaN or infinity); leave the cell empty (null) when it is unknown"
 
 
-def column_text(arr: pa.Array, spec: F.Field, pa: Any) -> tuple[pa.Array, np.ndarray]:
-    """One column as the cell texts of a CSV export of it, and its rows with an inexact float."""
+def column_text(arr: pa.Array, spec: F.Field, pa: Any, decimals: int = 4) -> tuple[pa.Array, np.ndarray]:
+    """One column as the cell texts of a CSV export of it, and its rows with an inexact float (more than
+    ``decimals`` decimals)."""
     pc = pa.compute
     t = arr.type
     if pa.types.is_dictionary(t):
@@ -218,7 +220,7 @@ def column_text(arr: pa.Array, spec: F.Field, pa: Any) -> tuple[pa.Array, np.nda
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         items = arr.flatten()
         if pa.types.is_floating(items.type):
-            text, bad_items = _float_text(items, pa)
+            text, bad_items = _float_text(items, pa, decimals)
         else:
             text, bad_items = _plain_text(items, pa), np.zeros(len(items), dtype=bool)
         offsets = arr.offsets.to_numpy(zero_copy_only=False) - arr.offsets[0].as_py()
@@ -233,7 +235,7 @@ def column_text(arr: pa.Array, spec: F.Field, pa: Any) -> tuple[pa.Array, np.nda
             bad[owner[bad_items]] = True
         return joined, bad
     if pa.types.is_floating(t):
-        return _float_text(arr, pa)
+        return _float_text(arr, pa, decimals)
     if (pa.types.is_date(t) or pa.types.is_timestamp(t)) and spec.type == F.YEAR:
         return pc.cast(pc.year(arr), pa.string()), np.zeros(len(arr), dtype=bool)
     return _plain_text(arr, pa), np.zeros(len(arr), dtype=bool)
@@ -269,8 +271,11 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
     base = 0
     inexact: dict[int, list[int]] = {}  # row index -> its columns with an inexact float (or NaN)
     texts: list[Any] = []  # pyarrow arrays
+    from .xlsxio import UNIT_DECIMALS
+
     for j, (name, spec) in enumerate(zip(columns, header.fields)):
-        text, bad = column_text(batch.column(name), spec, pa)
+        unit = header.units[j] if j < len(header.units) else ""
+        text, bad = column_text(batch.column(name), spec, pa, 4 + UNIT_DECIMALS.get(unit, 0))
         texts.append(text)
         for i in np.flatnonzero(bad).tolist():
             inexact.setdefault(i, []).append(j)

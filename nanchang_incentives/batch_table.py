@@ -77,6 +77,24 @@ _HEADING_UNITS: dict[str, dict[str, str]] = {
 _HEADING_UNITS[F.MONEY_LIST] = _HEADING_UNITS[F.MONEY]
 
 
+_MARKS = "*＊※ \t\u3000"  # a template's "required" star and spaces around a heading
+_UNIT_WORDS = "万元|亿元|千元|百万元|元|万|亿|%|％|人|名|个|家|项|台|套|件|次"
+_LOOSE_UNIT = re.compile(rf"^(?P<stem>.+?)\s*(?:[/／]\s*|\s+)(?P<unit>{_UNIT_WORDS})$")  # 营业收入/万元, 营业收入 万元
+_OPEN_UNIT = re.compile(rf"^(?P<stem>.+?)\s*[（(\[【]\s*(?P<unit>{_UNIT_WORDS})\s*$")  # 营业收入(万元 (never closed)
+
+
+def canonical_heading(name: str) -> str:
+    """A heading as ``heading_unit`` reads it: the star of a required column dropped, a unit written after a
+    slash or a space, or in a bracket left open, put in brackets.
+
+    >>> canonical_heading("*营业收入（万元）"), canonical_heading("营业收入/万元"), canonical_heading("营业收入(万元")
+    ('营业收入（万元）', '营业收入（万元）', '营业收入（万元）')
+    """
+    text = name.strip(_MARKS)
+    m = _LOOSE_UNIT.match(text) or _OPEN_UNIT.match(text)
+    return f"{m.group('stem')}（{m.group('unit')}）" if m else text
+
+
 def heading_unit(name: str, catalog: Catalog) -> tuple[str, str, str] | None:
     """(the field, the unit as written, what it adds to a bare number) of a heading that names a field and its
     unit, else None.
@@ -85,7 +103,7 @@ def heading_unit(name: str, catalog: Catalog) -> tuple[str, str, str] | None:
     >>> heading_unit("营业收入（万元）", load_catalog()), heading_unit("研发人员(人)", load_catalog())
     (('revenue', '万元', '万'), ('rd_staff', '人', ''))
     """
-    m = _UNIT_HEADING.match(name.strip())
+    m = _UNIT_HEADING.match(canonical_heading(name))
     if m is None:
         return None
     field = catalog.registry.resolve(m.group("stem"))
@@ -122,10 +140,12 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             continue
         field = catalog.registry.resolve(name)  # a field's name or any alias of it (营业收入 -> revenue)
         unit = ""
+        if field is None:
+            field = catalog.registry.resolve(name.strip(_MARKS))  # *营业收入: a template's required column
         if field is None and (given := heading_unit(name, catalog)) is not None:
             field, _, unit = given  # 营业收入（万元）: revenue, each bare number in 万
         if field is None:
-            stem = _UNIT_HEADING.match(name.strip())
+            stem = _UNIT_HEADING.match(canonical_heading(name))
             if stem is not None and catalog.registry.resolve(stem.group("stem")) is not None:
                 known = catalog.registry.resolve(stem.group("stem"))
                 kinds = _HEADING_UNITS.get(catalog.registry[known].type, {})  # type: ignore[index]
@@ -136,6 +156,12 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
                                            f"heading without a unit and the unit in each cell (25000万)", loc))
                 continue
             hint = catalog.registry.suggest(name)
+            if hint and re.search(r"万|亿|千元|百万", name):  # never a did-you-mean whose numbers would be yuan
+                problems.append(InputError("the heading seems to name an amount with its unit in a form batch does "
+                                           "not read: write the unit in brackets after the field's name "
+                                           "(营业收入（万元）), or the bare name with the unit in each cell (25000万); "
+                                           "renaming it to the bare name would read its numbers as yuan", loc))
+                continue
             if not hint and _bookkeeping(name):  # 序号, 备注, 联系人 …: a column of the user's own, not a typo
                 problems.append(InputError(f"the column {name[:60]!r} is not a profile field (a serial number, a "
                                            f"remark or contact details are not read): delete the column, or save "
@@ -609,11 +635,10 @@ def _list_with_unit(text: str, unit: str) -> str:
     return re.sub(r"([0-9０-９.．])(\s*)(?=$|[;；、])", lambda m: m.group(1) + unit + m.group(2), text)
 
 
-#: bytes every totals label holds one of, whatever its spaces and ASCII case: 计 (合计, 总计, 小计, 累计), 汇 (汇总),
-#: "otal" (Total, TOTAL, subtotal), "sum" — a quick filter before ``csvio.is_totals_label`` reads a name
-_LABEL_NEEDLES = tuple(x.encode("utf-8") for x in ("计", "汇", "otal", "OTAL", "sum", "Sum", "SUM"))
-assert all(any(n.decode() in label or n.decode() in label.upper() for n in _LABEL_NEEDLES)
-           for label in csvio.TOTALS_LABELS)
+#: bytes every totals label holds one of (in ASCII lower case): 计 (合计, 总计, 小计, 共计, 累计), 汇 (汇总), "otal"
+#: (total, subtotal), "sum" — a quick filter before ``csvio.is_totals_label`` reads a name
+_LABEL_NEEDLES = tuple(x.encode("utf-8") for x in ("计", "汇", "otal", "sum"))
+assert all(any(n.decode() in label for n in _LABEL_NEEDLES) for label in csvio.TOTALS_LABELS)
 
 
 def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:
@@ -630,7 +655,7 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         m = np.ascontiguousarray(csvio.gather(cells.buf, cells.start[short, name_j], cells.length[short, name_j]))
         near = np.zeros(len(short), dtype=bool)
         if m.size:  # a row per name, zero-padded: a match's offset // width is its name; then on to the next name
-            data, w = m.tobytes(), m.shape[1]
+            data, w = m.tobytes().lower(), m.shape[1]  # ASCII case folded, as is_totals_label reads a name
             for needle in _LABEL_NEEDLES:
                 i = data.find(needle)
                 while i >= 0:

@@ -118,8 +118,9 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
                              Location(file=str(path)))
     if head.count(b"\x00") > max(16, len(head) // 200):  # UTF-16 without a mark, a binary file: not text;
         # a stray NUL or two (a cell pasted from another program) makes only its row bad (split_block)
-        raise InputError(f"the file contains NUL bytes: it is not a CSV text file (is it .xlsx or UTF-16?); "
-                         f"{ENCODING_HELP}", Location(file=str(path)))
+        raise InputError("the file contains NUL bytes: it is not a CSV text file (is it .xlsx, or UTF-16: Excel's "
+                         "'Unicode 文本'?), which no --encoding reads; save it from Excel as 'CSV UTF-8 (逗号分隔)' or "
+                         "as plain 'CSV (逗号分隔)' (GBK), or pass an .xlsx as it is", Location(file=str(path)))
     tail_ok = len(head) < SNIFF_BYTES
     if head.isascii() and not tail_ok:  # ASCII so far reads the same in both: decide on the first text that is not
         head, tail_ok = _first_non_ascii(path, len(head))
@@ -468,10 +469,15 @@ def names_a_total(name: str) -> bool:
 
 #: a name that is only a totals label (spaces and punctuation aside) is a totals row even with a year and a
 #: place filled in: Excel users fill 年度 and 所在地 down the whole sheet, the totals row included
-TOTALS_LABELS = frozenset({"合计", "总计", "小计", "汇总", "总合计", "合计数", "总计数", "全部合计", "累计", "本页合计",
+TOTALS_LABELS = frozenset({"合计", "总计", "小计", "汇总", "总合计", "合计数", "总计数", "全部合计", "累计", "本页合计", "共计",
                            "total", "totals", "grandtotal", "subtotal", "sum"})
-#: the longest such name, in bytes, with its spaces and punctuation ("合　计：" is 10 bytes of UTF-8)
-TOTALS_LABEL_BYTES = 40
+#: the longest such name, in bytes, with its spaces, punctuation and what it sums ("合计（共125家）": 22 bytes)
+TOTALS_LABEL_BYTES = 60
+
+
+_CJK_TOTAL = re.compile("合计|总计|小计|共计|汇总|累计")
+_COMPANY_WORD = re.compile("公司|集团|企业|厂|有限|股份|研究院|研究所|中心|事务所|合作社|工作室|商行|科技|实业|"
+                           "ltd|inc|corp|co$|llc|gmbh")
 
 
 def is_totals_label(name: str) -> bool:
@@ -483,14 +489,22 @@ def is_totals_label(name: str) -> bool:
     (True, True, False)
     >>> is_totals_label("合计（25家）"), is_totals_label("小计:3户"), is_totals_label("合计25家科技")
     (True, True, False)
-    >>> is_totals_label("@SUM(1+1)"), is_totals_label("Total 2")
+    >>> is_totals_label("@SUM(1+1)"), is_totals_label("Total 2"), is_totals_label("Total (25 companies)")
+    (False, False, True)
+    >>> is_totals_label("合计（共2家）"), is_totals_label("南昌合计"), is_totals_label("以上合计"), is_totals_label("共计")
+    (True, True, True, True)
+    >>> is_totals_label("汇总科技有限公司"), is_totals_label("南昌小计电子厂")
     (False, False)
     """
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     if key in TOTALS_LABELS:
         return True
-    bare = re.sub(r"[0-9０-９]+(家|户|个|项|条|名|人|行)", "", key)  # the count of the rows it sums ("@SUM(1+1)" no)
-    return bare != key and bare in TOTALS_LABELS
+    bare = re.sub(r"[0-9０-９]+(家|户|个|项|条|名|人|行|companies|company|firms|rows)", "", key)  # its count
+    if bare != key and bare in TOTALS_LABELS:  # "@SUM(1+1)" has no counter word: a name
+        return True
+    # 合计 / 共计 … with what it sums ("南昌合计", "以上合计", "合计（共2家）", "小计（南昌）", "合计金额"), and nothing that
+    # names a company (公司, 集团, 厂 …: "合计科技有限公司" is one)
+    return bool(_CJK_TOTAL.search(key)) and not _COMPANY_WORD.search(key)
 
 
 @dataclass(frozen=True)

@@ -236,9 +236,10 @@ def _money_list(value: object, csv: bool) -> tuple[int, ...]:
         try:
             out.append(parse_money(item))
         except ValueProblem as exc:
-            if isinstance(item, str) and _commas_between_amounts(item):
+            if isinstance(item, str) and _commas_between_amounts(item.replace("，", ",")):
+                parts = item.replace("，", ",").split(",")
                 raise ValueProblem(f"{item!r} has a comma between amounts: separate a list's amounts with ';' "
-                                   f"(\"{';'.join(p.strip() for p in item.split(','))}\"), or '；' or '、'; a comma "
+                                   f"(\"{';'.join(p.strip() for p in parts)}\"), or '；' or '、'; a comma "
                                    f"only groups thousands (1,200,000)") from None
             raise ValueProblem(f"item {i}: {exc}") from None
     return tuple(out)

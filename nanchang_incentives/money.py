@@ -138,13 +138,13 @@ def money_decimal(value: object) -> Decimal:
         if unit not in _UNIT_FACTORS:
             raise ValueProblem(f"{value!r} has the unknown unit {unit!r} (known: {MONEY_UNITS}); "
                                f"expected {MONEY_EXAMPLE}")
-        if unit and _EXPONENT.search(match.group("num")):
-            raise ValueProblem(f"{value!r} combines scientific notation with the unit {unit!r}; write either "
-                               f"\"100000万\" or a plain \"1E+09\" (yuan); expected {MONEY_EXAMPLE}")
         if _excel_rounded(match.group("num")) and not match.group("num").lstrip().startswith("-"):
             raise ValueProblem(f"{value!r} is in the scientific notation Excel shows for a number too long for its "
                                f"cell: Excel rounded the figure to 6 digits when it saved the file; format the "
                                f"column as a number (0.00) in Excel, save again and check the figure")
+        if unit and _EXPONENT.search(match.group("num")):
+            raise ValueProblem(f"{value!r} combines scientific notation with the unit {unit!r}; write either "
+                               f"\"100000万\" or a plain \"1E+09\" (yuan); expected {MONEY_EXAMPLE}")
         amount = _decimal(match.group("num")) * _UNIT_FACTORS[unit]
     else:
         raise ValueProblem(f"expected money, got {type(value).__name__}; expected {MONEY_EXAMPLE}")

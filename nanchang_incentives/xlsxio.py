@@ -311,7 +311,7 @@ class XlsxSource:
                 for j, c in enumerate(cells[:k]):
                     if not money[j] or any(j == s[0] for s in sheet):
                         continue
-                    if _beyond_units(c.value, _UNIT_DECIMALS.get(header.units[j] if j < len(header.units) else "", 0)):
+                    if _beyond_units(c.value, UNIT_DECIMALS.get(header.units[j] if j < len(header.units) else "", 0)):
                         sheet.append((j, csvio._clip(texts[j]), INEXACT_MESSAGE))
                     elif isinstance(c.value, (int, float)) and _unit_in_format(getattr(c, "number_format", None)):
                         fmt = str(getattr(c, "number_format", ""))
@@ -400,7 +400,7 @@ class XlsxSource:
 
 
 #: the decimals a heading's unit adds to a money cell (营业收入（万元）: 12000.12345678 is 120,001,234.5678 yuan)
-_UNIT_DECIMALS = {"千": 3, "万": 4, "百万": 6, "亿": 8}
+UNIT_DECIMALS = {"千": 3, "万": 4, "百万": 6, "亿": 8}
 
 
 def _beyond_units(value: object, extra: int = 0) -> bool:
@@ -483,7 +483,7 @@ def _totals_like(texts: Sequence[str], header: Header) -> bool:
     j = header.index("name")
     if j is None or j >= len(texts):
         return False
-    if csvio.is_totals_label(texts[j]):
+    if len(texts[j].encode("utf-8")) <= csvio.TOTALS_LABEL_BYTES and csvio.is_totals_label(texts[j]):  # as a CSV's
         return True
     if not csvio.names_a_total(texts[j]):
         return False

@@ -116,3 +116,32 @@ def test_a_note_in_a_text_or_year_heading_is_fine_and_a_wan_cell_may_have_eight_
     assert report.bad_rows == 0, [p.message for p in report.problems]
     # rd_center: 120,001,234.5678 × 15% = 18,000,185.18517 → 18,000,185.19 (half-up)
     assert results(tmp_path / "o.csv")["甲"]["rd_center"] == "18000185.19"
+
+
+def test_a_unit_written_loosely_is_read_and_never_answered_with_the_bare_name(catalog, tmp_path, header_problems):
+    # a template's required star (*营业收入（万元）), a unit after a slash or a space, a bracket left open: read in
+    # 万; before, the did-you-mean said "营业收入", and renaming to it read every figure as yuan
+    src = tmp_path / "star.csv"
+    src.write_text("name,jurisdiction,year,industries,*营业收入（万元）,研发费用/万元,研发人员 人,has_rd_center,"
+                   "上年营业收入(万元\nA,nanchang,2024,electronic-information,250000,12000,150,true,220000\n",
+                   encoding="utf-8")
+    run_batch(src, tmp_path / "o.csv", catalog)
+    assert results(tmp_path / "o.csv")["A"]["rd_center"] == "18000000.00"  # 1.2亿 × 15%
+    text = header_problems("name,jurisdiction,year,营业收入（万元）注\nA,nanchang,2024,1\n")
+    assert "did you mean" not in text
+    assert "renaming it to the bare name would read its numbers as yuan" in text
+
+
+def test_parquet_floats_under_a_unit_heading_may_have_the_unit_s_decimals(catalog, tmp_path):
+    # 0.12345678亿 is 12,345,678 yuan exactly: refused before as "a binary float with more than 4 decimals"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"name": ["A"], "jurisdiction": ["nanchang"], "year": [2024],
+                             "industries": [["electronic-information"]], "revenue（亿元）": [3.0],
+                             "revenue_prev（亿元）": [1.0], "local_project_loans【亿元】": [0.12345678]}), src)
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.bad_rows == 0, [p.message for p in report.problems]
+    # loan_interest: growth 2亿 ≥ 1亿; 12,345,678 × 50% × LPR 1y 3.10% (2024) = 191,358.009 → 191,358.01
+    assert results(tmp_path / "o.csv")["A"]["loan_interest"] == "191358.01"
