@@ -117,6 +117,32 @@ def heading_unit(name: str, catalog: Catalog) -> tuple[str, str, str] | None:
     return (field, unit, adds) if adds is not None else None
 
 
+def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
+    """Why a heading names no field, with what to write instead: a unit batch cannot read, a unit written in a
+    form it does not read (never a did-you-mean to the bare name, whose numbers would be yuan), a column of the
+    sheet's own (序号, 备注), or a typo with its did-you-mean."""
+    stem = _UNIT_HEADING.match(canonical_heading(name))
+    known = catalog.registry.resolve(stem.group("stem")) if stem is not None else None
+    if stem is not None and known is not None:
+        kinds = _HEADING_UNITS.get(catalog.registry[known].type, {})
+        shown = sorted(k for k in kinds if not k.isascii() or not k.isalpha())  # not rmb / yuan / cny
+        return InputError(f"the heading names {known} with the unit {stem.group('unit')!r}, which batch cannot "
+                          f"read: expected one of {', '.join(shown)} (e.g. 营业收入（万元）), or the heading without "
+                          f"a unit and the unit in each cell (25000万)", loc)
+    hint = catalog.registry.suggest(name)
+    if hint and re.search(r"万|亿|千元|百万", name):
+        return InputError("the heading seems to name an amount with its unit in a form batch does not read: write "
+                          "the unit in brackets after the field's name (营业收入（万元）), or the bare name with the "
+                          "unit in each cell (25000万); renaming it to the bare name would read its numbers as yuan",
+                          loc)
+    if not hint and _bookkeeping(name):  # 序号, 备注, 联系人 …: a column of the user's own, not a typo
+        return InputError(f"the column {name[:60]!r} is not a profile field (a serial number, a remark or contact "
+                          f"details are not read): delete the column, or save a copy of the sheet without it; every "
+                          f"column must be a profile field (see the field reference in the README)", loc)
+    return InputError(f"unknown column{hint}: every column must be a profile field; see the field reference in "
+                      f"the README", loc)
+
+
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once; every problem is reported at once."""
     out: list[F.Field] = []
@@ -145,31 +171,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         if field is None and (given := heading_unit(name, catalog)) is not None:
             field, _, unit = given  # 营业收入（万元）: revenue, each bare number in 万
         if field is None:
-            stem = _UNIT_HEADING.match(canonical_heading(name))
-            if stem is not None and catalog.registry.resolve(stem.group("stem")) is not None:
-                known = catalog.registry.resolve(stem.group("stem"))
-                kinds = _HEADING_UNITS.get(catalog.registry[known].type, {})  # type: ignore[index]
-                shown = sorted(k for k in kinds if not k.isascii() or not k.isalpha())  # not rmb / yuan / cny
-                expect = "one of " + ", ".join(shown)
-                problems.append(InputError(f"the heading names {known} with the unit {stem.group('unit')!r}, which "
-                                           f"batch cannot read: expected {expect} (e.g. 营业收入（万元）), or the "
-                                           f"heading without a unit and the unit in each cell (25000万)", loc))
-                continue
-            hint = catalog.registry.suggest(name)
-            if hint and re.search(r"万|亿|千元|百万", name):  # never a did-you-mean whose numbers would be yuan
-                problems.append(InputError("the heading seems to name an amount with its unit in a form batch does "
-                                           "not read: write the unit in brackets after the field's name "
-                                           "(营业收入（万元）), or the bare name with the unit in each cell (25000万); "
-                                           "renaming it to the bare name would read its numbers as yuan", loc))
-                continue
-            if not hint and _bookkeeping(name):  # 序号, 备注, 联系人 …: a column of the user's own, not a typo
-                problems.append(InputError(f"the column {name[:60]!r} is not a profile field (a serial number, a "
-                                           f"remark or contact details are not read): delete the column, or save "
-                                           f"a copy of the sheet without it; every column must be a profile field "
-                                           f"(see the field reference in the README)", loc))
-                continue
-            problems.append(InputError(f"unknown column{hint}: every column must be a "
-                                       f"profile field; see the field reference in the README", loc))
+            problems.append(_unknown_column(name, catalog, loc))
             continue
         if field in seen:
             twice = "the column appears twice in the header" if seen[field] == name else \
