@@ -1427,14 +1427,26 @@ def load_catalog(extra: Iterable[str | Path] = ()) -> Catalog:
     """The bundled policies plus any in ``extra`` directories (which may replace a bundled id).
 
     Within one directory two files may not share a policy id, and no two
-    policies may declare the same field with different types.
+    policies may declare the same field with different types. The bundled
+    catalogue alone (no ``extra`` directory) is kept between runs
+    (:mod:`.catalog_cache`).
     """
     base = package_policies_dir()
+    dirs = extra_dirs(extra)
+    if not dirs:
+        from .catalog_cache import cached
+
+        return cached(base, lambda: _load_catalog(base, []))
+    return _load_catalog(base, dirs)
+
+
+def _load_catalog(base: Path, extra: list[Path]) -> Catalog:
+    """The catalogue read from the files: the bundled directory ``base``, then each of ``extra`` in order."""
     general = load_general_fields(base)
     references = load_references(base)
     policies: dict[str, Policy] = {}
     sources: dict[str, str] = {}
-    dirs = [base] + extra_dirs(extra)
+    dirs = [base, *extra]
     for d in dirs[1:]:
         if not d.is_dir():
             raise InputError("policies directory not found", Location(file=str(d)))

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from nanchang_incentives import api
+from nanchang_incentives.catalog_cache import ENV_CACHE_DIR
+
+# The catalogue cache stays on, as users run it (every CLI run after the first answers from it), but in a
+# directory of this test run's own, never the user's ~/.cache; processes the tests start inherit it.
+_CACHE = tempfile.mkdtemp(prefix="incentives-test-cache-")
+os.environ[ENV_CACHE_DIR] = _CACHE
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

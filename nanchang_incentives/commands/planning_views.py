@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 
 from .. import api
@@ -25,7 +24,7 @@ def calc_headroom(term: Terminal, fmt: Format, profile: Profile, results: Sequen
         doc = document(profile.name, results[0].year, results)
         for d, room in zip(doc["results"], rooms):
             d["headroom"] = views.headroom_dicts(room)
-        term.write(json.dumps(doc, ensure_ascii=False, indent=2))
+        term.write(_json_dumps(doc))
         return
     report()
     if fmt == Format.markdown:
@@ -43,7 +42,7 @@ def calc_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequen
         doc = views.what_if_dict(w)
         for d, room in zip(doc["new"], rooms):
             d["headroom"] = views.headroom_dicts(room)
-        term.write(json.dumps(doc, ensure_ascii=False, indent=2))
+        term.write(_json_dumps(doc))
     elif fmt == Format.markdown:
         term.write(views.what_if_markdown(w) + "\n" + views.headroom_markdown(rooms), end="")
     else:
@@ -59,9 +58,9 @@ def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Seq
     if fmt == Format.json:
         what_ifs = [dict(views.what_if_dict(w), city=city) for w, city in zip(found, chosen)]
         # as compare's own JSON (SPEC §8: one ``results`` entry per city), for the changed profile
-        term.write(json.dumps({"company": profile.name, "year": what_ifs[0]["year"] if what_ifs else None,
+        term.write(_json_dumps({"company": profile.name, "year": what_ifs[0]["year"] if what_ifs else None,
                                "results": [r for d in what_ifs for r in d["new"]], "cities": chosen,
-                               "what_if": what_ifs}, ensure_ascii=False, indent=2))
+                               "what_if": what_ifs}))
     elif fmt == Format.markdown:
         term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w) for w, city in zip(found, chosen)),
                    end="")
@@ -71,3 +70,9 @@ def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Seq
                 term.out.rule()
             term.out.print(f"{city}", style="bold")
             views.print_what_if(w, term.out)
+
+
+def _json_dumps(doc: object) -> str:
+    import json  # only for --format json: the table that calc prints by default needs no json module
+
+    return json.dumps(doc, ensure_ascii=False, indent=2)

@@ -6,9 +6,6 @@ them out. Nothing is cropped at 80 columns: lines wrap, figures are never shorte
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -440,6 +437,9 @@ def sweep_records(sw: Sweep) -> tuple[list[str], list[list[object]]]:
 
 
 def sweep_csv(sw: Sweep) -> str:
+    import csv  # here, not at the top: calc imports this module for its headroom
+    import io
+
     header, rows = sweep_records(sw)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -449,6 +449,8 @@ def sweep_csv(sw: Sweep) -> str:
 
 
 def sweep_jsonl(sw: Sweep) -> str:
+    import json
+
     header, rows = sweep_records(sw)
     return "".join(json.dumps(dict(zip(header, row)), ensure_ascii=False) + "\n" for row in rows)
 
