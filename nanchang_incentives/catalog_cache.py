@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 import sys
 import zlib
 from collections.abc import Callable
@@ -105,10 +106,13 @@ def cached(base: Path, build: Callable[[], Catalog]) -> Catalog:
         return build()
     path = entry_path(directory, base)
     try:
-        with open(path, "rb") as f:
-            kept, catalog = pickle.load(f)
-        if kept == now:
-            return catalog  # type: ignore[no-any-return]
+        # without blocking on a FIFO put in its place; only a regular file is read
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            if stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                kept, catalog = pickle.load(f)
+                if kept == now:
+                    return catalog  # type: ignore[no-any-return]
     except Exception:  # noqa: BLE001 - missing, truncated, from other code: any failure is a miss
         pass
     catalog = build()

@@ -143,8 +143,7 @@ def money_decimal(value: object) -> Decimal:
                                f"cell: Excel rounded the figure to 6 digits when it saved the file; format the "
                                f"column as a number (0.00) in Excel, save again and check the figure")
         if unit and _EXPONENT.search(match.group("num")):
-            raise ValueProblem(f"{value!r} combines scientific notation with the unit {unit!r}; write either "
-                               f"\"100000万\" or a plain \"1E+09\" (yuan); expected {MONEY_EXAMPLE}")
+            raise ValueProblem(_exponent_with_unit(value, match.group("num"), unit))
         amount = _decimal(match.group("num")) * _UNIT_FACTORS[unit]
     else:
         raise ValueProblem(f"expected money, got {type(value).__name__}; expected {MONEY_EXAMPLE}")
@@ -153,6 +152,17 @@ def money_decimal(value: object) -> Decimal:
     if amount > MAX_YUAN:
         raise ValueProblem(f"{value!r} is more than 10万亿 yuan, which no profile can hold; check the unit")
     return amount
+
+
+def _exponent_with_unit(value: str, num: str, unit: str) -> str:
+    """Why "2.5E+05万" is refused, with the same amount written without the exponent (from ``num``)."""
+    try:
+        plain = f"{_decimal(num).normalize():f}"
+    except ValueProblem:  # pragma: no cover - the pattern matched a number
+        plain = "250000"
+    return (f"{value!r} combines scientific notation with the unit {unit!r} (written after the number, or given "
+            f"by the column's heading, as in 营业收入（万元）); write the number without the exponent: {plain!r} "
+            f"under such a heading, {plain + unit!r} anywhere; expected {MONEY_EXAMPLE}")
 
 
 def parse_money(value: object) -> int:

@@ -154,3 +154,14 @@ def test_calc_prints_the_same_cold_warm_and_without_cache(tmp_path):
     assert list((tmp_path / "c").glob("catalog-*.pickle"))
     assert run({}) == cold
     assert run({ENV_NO_CACHE: "1"}) == cold
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_fifo_in_the_entrys_place_neither_blocks_nor_is_read(cache, base):
+    build, calls = counting(base)
+    cache.mkdir()
+    os.mkfifo(entry_path(cache, base))
+    assert cached(base, build) == _load_catalog(base, [])  # returns: open() did not wait for a writer
+    assert len(calls) == 1
+    assert cached(base, build) is not None  # the FIFO was replaced by an entry
+    assert len(calls) == 1

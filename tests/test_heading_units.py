@@ -145,3 +145,13 @@ def test_parquet_floats_under_a_unit_heading_may_have_the_unit_s_decimals(catalo
     assert report.bad_rows == 0, [p.message for p in report.problems]
     # loan_interest: growth 2亿 ≥ 1亿; 12,345,678 × 50% × LPR 1y 3.10% (2024) = 191,358.009 → 191,358.01
     assert results(tmp_path / "o.csv")["A"]["loan_interest"] == "191358.01"
+
+
+def test_scientific_notation_under_a_unit_heading_is_refused_with_what_to_type_instead(catalog, tmp_path):
+    src = tmp_path / "e.csv"
+    src.write_text("企业名称,所在地,年度,营业收入（万元）\n甲,南昌,2024,2.5E+05\n乙,南昌,2024,250000\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.good_rows, report.bad_rows) == (1, 1)
+    bad = list(csv.DictReader((tmp_path / "bad.csv").open(encoding="utf-8-sig")))
+    assert [(b["line"], b["name"], b["field"], b["value"]) for b in bad] == [("2", "甲", "revenue", "2.5E+05")]
+    assert "without the exponent: '250000' under such a heading, '250000万' anywhere" in bad[0]["message"]
