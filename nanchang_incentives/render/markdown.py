@@ -54,7 +54,6 @@ class Report:
 
     result: PolicyResult
     title: str  # company — fiscal year
-    policy_line: str  # title, document number, issuer
     validity_line: str
     references: tuple[str, ...]
     hypothetical: str  # banner text, "" when not hypothetical
@@ -220,7 +219,6 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     return Report(
         result=result,
         title=f"{visible(company or result.company)} {DASH} fiscal year {result.year}",
-        policy_line=f"{pol.title_zh} ({pol.document_number}), {pol.issuer}",
         validity_line=f"policy {pol.id}: valid {pol.valid_from.isoformat()} to {until}; "
                       f"fiscal year {result.year} {covered}",
         references=tuple(explain.reference(ref) for ref in result.references),
