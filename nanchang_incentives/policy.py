@@ -213,6 +213,7 @@ class Policy:
     company_cap: CompanyCap | None
     notices: tuple[Notice, ...]
     path: str = ""
+    document_number_note: str = ""  # why there is no document_number (the sources state none)
     #: the bundled file this table replaces: it came from --policies-dir or $INCENTIVES_POLICIES_DIR with the id
     #: of a bundled policy (None for a bundled policy or a new id); every output of the policy must say so
     replaces_bundled: str | None = None
@@ -252,9 +253,9 @@ class Policy:
 
 # ---------------------------------------------------------------- loading
 
-POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "issued", "valid_from",
-               "valid_until", "validity_note", "jurisdiction", "jurisdiction_names", "industries", "source_file",
-               "source_section", "notes", "successor"}
+POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "document_number_note", "issued",
+               "valid_from", "valid_until", "validity_note", "jurisdiction", "jurisdiction_names", "industries",
+               "source_file", "source_section", "notes", "successor"}
 SUCCESSOR_KEYS = {"note", "as_of", "reported"}
 _AS_OF = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?\Z")
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
@@ -781,7 +782,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     jurisdiction_names = reader.texts(meta, "jurisdiction_names", ptable)
     validity_note = reader.text(meta, "validity_note", ptable)
     meta_text = {k: reader.text(meta, k, ptable) for k in ("title_en", "issuer", "document_number",
-                                                           "source_file", "source_section")}
+                                                           "document_number_note", "source_file", "source_section")}
     notes = reader.texts(meta, "notes", ptable)
     successor = _load_successor(meta.get("successor"), reader, valid_until)
     if jurisdiction and not _POLICY_ID.match(jurisdiction):
@@ -794,8 +795,13 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
                     ptable, "validity_note")
     for key, what in (("document_number", "document number (文号)"), ("source_file", "source file"),
                       ("title_en", "English title")):
-        if not meta_text[key]:
-            reader.warn(f"no {what}", ptable, key)
+        if not meta_text[key] and not (key == "document_number" and meta_text["document_number_note"]):
+            hint = (": give it, or say why there is none in document_number_note (e.g. \"the sources state no "
+                    "文号\")") if key == "document_number" else ""
+            reader.warn(f"no {what}{hint}", ptable, key)
+    if meta_text["document_number"] and meta_text["document_number_note"]:
+        reader.warn("document_number_note is for a policy without a document number: delete one of the two",
+                    ptable, "document_number_note")
 
     raw_clauses = data.get("clauses", [])
     if not isinstance(raw_clauses, list) or not raw_clauses:
@@ -862,6 +868,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
         title_en=meta_text["title_en"],
         issuer=meta_text["issuer"],
         document_number=meta_text["document_number"],
+        document_number_note=meta_text["document_number_note"],
         issued=issued,
         valid_from=valid_from,
         valid_until=valid_until,

@@ -315,3 +315,36 @@ def test_test_a_policy_without_cases(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "policy 'example-city-software-2024' has no cases file: write example-city-software-2024.cases.toml" \
         in result.output
+
+
+def test_the_bundled_tables_pass_strict_validation() -> None:
+    """A table an author copies must itself be clean: Wuhan's and Beijing's sources state no 文号, and the tables
+    say so (document_number_note) instead of leaving a warning."""
+    result = invoke("policies", "validate", "--strict", str(POLICIES))
+    assert result.exit_code == 0, result.output
+    assert " warning: " not in result.output
+    shown = invoke("policies", "show", "beijing")
+    assert "document: none (the sources state no 文号)" in shown.output
+
+
+@pytest.mark.parametrize(("number", "note", "warning"), [
+    ("", "", "key 'document_number': no document number (文号): give it, or say why there is none in "
+             "document_number_note"),
+    ("示例府发〔2024〕1号", "the sources state no 文号",
+     "key 'document_number_note': document_number_note is for a policy without a document number"),
+    ("", "the sources state no 文号", None),
+])
+def test_a_missing_document_number_is_either_given_or_explained(tmp_path: Path, number, note, warning) -> None:
+    table = tmp_path / "t.toml"
+    text = EXAMPLE_TABLE.read_text(encoding="utf-8")
+    old = 'document_number = "示例府发〔2024〕1号"'
+    assert old in text
+    new = f'document_number = "{number}"' + (f'\ndocument_number_note = "{note}"' if note else "")
+    table.write_text(text.replace(old, new), encoding="utf-8")
+    result = invoke("policies", "validate", "--strict", str(table))
+    if warning is None:
+        assert result.exit_code == 0, result.output
+        assert " warning: " not in result.output
+    else:
+        assert result.exit_code == 1
+        assert warning in result.output

@@ -250,7 +250,9 @@ def policy_text(policy: Policy, only: Clause | None = None) -> str:
     lines = [f"{policy.id}", f"  {policy.title_zh}"]
     if policy.title_en:
         lines.append(f"  {policy.title_en}")
-    for label, value in (("issuer", policy.issuer), ("document", policy.document_number),
+    document = policy.document_number or (f"none ({policy.document_number_note})" if policy.document_number_note
+                                          else "")
+    for label, value in (("issuer", policy.issuer), ("document", document),
                          ("issued", str(policy.issued or "")), ("validity", validity(policy)),
                          ("validity note", policy.validity_note),
                          ("successor", explain.successor(policy.successor) if policy.successor else ""),
