@@ -105,19 +105,26 @@ def cached(base: Path, build: Callable[[], Catalog]) -> Catalog:
     except OSError:  # a file vanished while it was listed: no stamp to trust
         return build()
     path = entry_path(directory, base)
+    entry = _read(path)
+    if entry is not None and entry[0] == now:
+        return entry[1]
+    catalog = build()
+    _keep(path, (now, catalog))
+    return catalog
+
+
+def _read(path: Path) -> tuple[Stamp, Catalog] | None:
+    """The entry at ``path``, or None: missing, not a regular file, truncated, from other code (any failure)."""
     try:
         # without blocking on a FIFO put in its place; only a regular file is read
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as f:
-            if stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                kept, catalog = pickle.load(f)
-                if kept == now:
-                    return catalog  # type: ignore[no-any-return]
-    except Exception:  # noqa: BLE001 - missing, truncated, from other code: any failure is a miss
-        pass
-    catalog = build()
-    _keep(path, (now, catalog))
-    return catalog
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            kept, catalog = pickle.load(f)  # the user's own cache directory, written by _keep
+    except Exception:  # noqa: BLE001 - any failure is a miss
+        return None
+    return kept, catalog
 
 
 def _keep(path: Path, entry: tuple[Stamp, Catalog]) -> None:
@@ -133,7 +140,7 @@ def _keep(path: Path, entry: tuple[Stamp, Catalog]) -> None:
         os.replace(tmp, path)
         tmp = None
     except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache, not an error
-        pass
+        return
     finally:
         if tmp is not None:
             try:

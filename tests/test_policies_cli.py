@@ -328,8 +328,8 @@ def test_the_bundled_tables_pass_strict_validation() -> None:
 
 
 @pytest.mark.parametrize(("number", "note", "warning"), [
-    ("", "", "key 'document_number': no document number (文号): give it, or say why there is none in "
-             "document_number_note"),
+    ("", "", ("key 'document_number': no document number (文号): give it, or say why there is none in "
+              "document_number_note")),
     ("示例府发〔2024〕1号", "the sources state no 文号",
      "key 'document_number_note': document_number_note is for a policy without a document number"),
     ("", "the sources state no 文号", None),
