@@ -286,6 +286,9 @@ class XlsxSource:
         good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
+        # empty rows are counted as skipped only when a row with a value follows: the rows a sheet formatted far
+        # below its data holds (to line 1,048,576) are not rows anybody left blank
+        pending = 0
         tops: dict[int, str] = {}  # column -> the text of the first row of the merged range it is in
         for line, cells in enumerate(self.rows, start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
@@ -322,8 +325,11 @@ class XlsxSource:
                             f"format: type the amount with its unit as text (e.g. {texts[j]}{unit}) or in yuan with "
                             f"a plain number format")))
             if not any(t.strip() for t in texts) and not sheet:  # empty, or spaces only: looks empty
-                blank += 1
-            elif sheet:  # reported here; the row's other cells are parsed for their problems (Cells.refused)
+                pending += 1
+                continue
+            blank += pending
+            pending = 0
+            if sheet:  # reported here; the row's other cells are parsed for their problems (Cells.refused)
                 for j, value, message in sorted(sheet):
                     problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
                 if len(texts) <= k:

@@ -259,6 +259,9 @@ def test_a_sheet_whose_dimension_reaches_the_last_cell_is_read_as_the_rows_it_ho
     assert report.good_rows == 1
     assert [(p.row, p.line, p.name, p.message) for p in report.problems] == [
         (3, 4, "乙", "the row has 7 cells, the header has 4 columns")]
+    # the blank row between the companies is skipped; the 1,048,572 formatted empty rows below them are not
+    # rows anybody left blank (the budget view said "1,048,573 blank rows skipped")
+    assert report.blank_rows == 1
 
 
 def test_cells_merged_down_a_column_give_each_row_their_label_but_never_an_amount(catalog, tmp_path):
