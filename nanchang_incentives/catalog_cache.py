@@ -1,19 +1,27 @@
 """The bundled catalogue, kept loaded between runs: what saves ``calc`` parsing the policy tables each time.
 
 Reading and checking the bundled tables (``fields.toml``, the vocabulary, the
-reference LPR and the three policies) takes 20-40 ms of every command, a tenth
-to a sixth of ``calc``'s whole run; reading them back from a pickle of the
-:class:`~.policy.Catalog` they make takes about 2 ms.
+reference LPR and the three policies) takes 15-40 ms of every command; reading
+them back from a pickle of the :class:`~.policy.Catalog` they make takes about
+2 ms.
 
 What the cache may never do is answer from tables or code that have changed, so
-an entry is used only when its stamp equals the stamp taken now: the format of
-this cache, the Python and package versions, the bundled directory, and the
-path, size and modification time of every file under it and of every module of
-the package (what Python itself trusts for its ``.pyc`` files). Anything
-else is a miss, and a miss loads the tables as if there were no cache, then
-replaces the entry. A cache that cannot be read or written (a read-only home,
-a corrupt file, another Python) is ignored: it can only make a run slower,
-never fail it.
+an entry is used only when its stamp equals the stamp taken now:
+
+* the format of this cache, the Python and package versions, the bundled directory;
+* the path and the *contents* (a BLAKE2 digest, 0.3 ms) of every file under it:
+  an edit of one digit of a rate, copied back with its old modification time
+  (``cp -p``, ``rsync -a``, unzip), is a miss;
+* the path, size and modification time of every module of the package, what
+  Python itself trusts for its ``.pyc`` files (a package without its sources,
+  e.g. frozen into one executable, is not cached at all).
+
+Anything else is a miss: the tables are read as if there were no cache, and the
+entry is replaced. An entry is only ever read from a directory and a file that
+belong to the user and that nobody else may write (POSIX), and only a regular
+file of at most 4 MB; a pickle put there by somebody else is never loaded. A
+cache that cannot be read or written (a read-only home, a corrupt file, another
+Python, somebody else's directory) is ignored: the run reads the tables.
 
 Only the bundled catalogue is kept: with ``--policies-dir`` or
 ``INCENTIVES_POLICIES_DIR`` every table is read again, since those are the
@@ -30,6 +38,7 @@ import os
 import pickle
 import stat
 import sys
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -37,13 +46,20 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 
+try:  # hashlib's own source of BLAKE2, without the 3 ms of importing hashlib (and OpenSSL) at every start
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
+
 if TYPE_CHECKING:
     from .policy import Catalog
 
 ENV_CACHE_DIR = "INCENTIVES_CACHE_DIR"
 ENV_NO_CACHE = "INCENTIVES_NO_CACHE"
-FORMAT = 1  # of the entry: (stamp, catalogue); a new one whenever that changes
+FORMAT = 2  # of an entry: the pickled stamp, then the pickled catalogue; a new number whenever that changes
 PACKAGE = Path(__file__).resolve().parent
+MAX_ENTRY_BYTES = 4 << 20  # the bundled catalogue pickles to ~80 kB
+STALE_SECONDS = 30 * 86400  # other entries (another checkout, another Python) unused this long are removed
 
 Stamp = tuple[object, ...]
 
@@ -61,32 +77,42 @@ def cache_dir() -> Path | None:
     try:
         home = Path.home()
     except (KeyError, RuntimeError):  # no home directory (a service account): no cache
-        home = None
-    if sys.platform == "darwin" and home is not None:
+        return None
+    if sys.platform == "darwin":
         return home / "Library" / "Caches" / "incentives"
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     if xdg and Path(xdg).is_absolute():
         return Path(xdg) / "incentives"
-    return home / ".cache" / "incentives" if home is not None else None
+    return home / ".cache" / "incentives"
 
 
-def _files(root: Path) -> list[tuple[str, int, int]]:
-    """(path under ``root``, size, mtime in ns) of every file below it, ``__pycache__`` aside, sorted."""
+def _walk(root: Path) -> list[str]:
+    """The paths of every file below ``root`` (``__pycache__`` aside), sorted; an unreadable directory fails."""
+    def fail(exc: OSError) -> None:
+        raise exc
+
     found = []
-    for here, dirs, names in os.walk(root):
+    for here, dirs, names in os.walk(root, onerror=fail):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in names:
-            path = os.path.join(here, name)
+        found += [os.path.join(here, name) for name in names]
+    return sorted(found)
+
+
+def stamp(base: Path) -> Stamp | None:
+    """What an entry for the bundled directory ``base`` must have been made from to be used now; None when the
+    package has no sources to stamp (then nothing is cached). Raises OSError when a file cannot be read."""
+    tables = []
+    for path in _walk(base):
+        with open(path, "rb") as f:
+            tables.append((os.path.relpath(path, base), blake2b(f.read(), digest_size=16).digest()))
+    code = []
+    for path in _walk(PACKAGE):
+        if path.endswith(".py"):
             st = os.stat(path)
-            found.append((os.path.relpath(path, root), st.st_size, st.st_mtime_ns))
-    found.sort()
-    return found
-
-
-def stamp(base: Path) -> Stamp:
-    """What an entry for the bundled directory ``base`` must have been made from to be used now."""
-    code = [f for f in _files(PACKAGE) if f[0].endswith(".py")]
-    return (FORMAT, sys.version, __version__, str(base), tuple(_files(base)), tuple(code))
+            code.append((os.path.relpath(path, PACKAGE), st.st_size, st.st_mtime_ns))
+    if not code:
+        return None
+    return (FORMAT, sys.version, __version__, str(base), tuple(tables), tuple(code))
 
 
 def entry_path(directory: Path, base: Path) -> Path:
@@ -102,43 +128,65 @@ def cached(base: Path, build: Callable[[], Catalog]) -> Catalog:
         return build()
     try:
         now = stamp(base)
-    except OSError:  # a file vanished while it was listed: no stamp to trust
+    except OSError:  # a file vanished or cannot be read: no stamp to trust
+        now = None
+    if now is None:
         return build()
     path = entry_path(directory, base)
-    entry = _read(path)
-    if entry is not None and entry[0] == now:
-        return entry[1]
+    catalog = _read(path, now)
+    if catalog is not None:
+        return catalog
     catalog = build()
-    _keep(path, (now, catalog))
+    _keep(path, now, catalog)
     return catalog
 
 
-def _read(path: Path) -> tuple[Stamp, Catalog] | None:
-    """The entry at ``path``, or None: missing, not a regular file, truncated, from other code (any failure)."""
+def _private(st: os.stat_result) -> bool:
+    """The user's own, and writable by nobody else (always true where there are no owners: Windows)."""
+    if not hasattr(os, "getuid"):
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _read(path: Path, now: Stamp) -> Catalog | None:
+    """The catalogue of the entry at ``path`` if its stamp is ``now``; None for anything else: missing, not a
+    regular file (a FIFO is not waited on), too big, not the user's own, truncated, from other code."""
     try:
-        # without blocking on a FIFO put in its place; only a regular file is read
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        if not _private(os.stat(path.parent)):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_BINARY", 0))
         with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES or not _private(st):
                 return None
-            kept, catalog = pickle.load(f)  # the user's own cache directory, written by _keep
+            if pickle.load(f) != now:  # the stamp first: the catalogue is only unpickled when it is current
+                return None
+            catalog = pickle.load(f)
     except Exception:  # noqa: BLE001 - any failure is a miss
         return None
-    return kept, catalog
+    from .policy import Catalog
+
+    return catalog if isinstance(catalog, Catalog) else None
 
 
-def _keep(path: Path, entry: tuple[Stamp, Catalog]) -> None:
-    """Write the entry under a temporary name and rename it into place; on any failure, leave no trace."""
+def _keep(path: Path, now: Stamp, catalog: Catalog) -> None:
+    """Write the entry under a temporary name and rename it into place; on any failure, leave no trace.
+    Also removes the other entries nobody has written for ``STALE_SECONDS`` (and leftover temporary files)."""
     import tempfile  # only on a miss
 
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(os.stat(path.parent)):
+            return  # somebody else's directory, or one others may write: nothing is kept there
         fd, tmp = tempfile.mkstemp(prefix=".catalog-", suffix=".part", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(now, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(catalog, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
         tmp = None
+        _prune(path)
     except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache, not an error
         return
     finally:
@@ -147,3 +195,16 @@ def _keep(path: Path, entry: tuple[Stamp, Catalog]) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _prune(kept: Path) -> None:
+    """Remove the other entries of ``kept``'s directory not written for ``STALE_SECONDS``, and temporary files
+    a killed run left behind a day ago or more."""
+    now = time.time()
+    for other in kept.parent.iterdir():
+        if other == kept or not other.name.startswith(("catalog-", ".catalog-")):
+            continue
+        st = other.lstat()
+        age = now - st.st_mtime
+        if stat.S_ISREG(st.st_mode) and age > (86400 if other.name.endswith(".part") else STALE_SECONDS):
+            other.unlink()

@@ -6,12 +6,22 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from nanchang_incentives import catalog_cache
-from nanchang_incentives.catalog_cache import ENV_CACHE_DIR, ENV_NO_CACHE, cached, entry_path, stamp
+from nanchang_incentives.catalog_cache import (
+    ENV_CACHE_DIR,
+    ENV_NO_CACHE,
+    MAX_ENTRY_BYTES,
+    STALE_SECONDS,
+    cache_dir,
+    cached,
+    entry_path,
+    stamp,
+)
 from nanchang_incentives.policy import _load_catalog, load_catalog, package_policies_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,9 +78,20 @@ def test_a_changed_table_is_read_again(cache, base):
     cached(base, build)
     assert len(calls) == 2
     st = table.stat()
-    os.utime(table, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # same size, a later time
+    os.utime(table, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # touched, the same bytes: still current
     cached(base, build)
+    assert len(calls) == 2
+    # one digit of a rate changed, the same size, copied back with its old time (cp -p, rsync -a, unzip)
+    st = table.stat()
+    edited = table.read_text(encoding="utf-8")
+    assert 'rate = "50% * lpr_1y"' in edited
+    table.write_text(edited.replace('rate = "50% * lpr_1y"', 'rate = "90% * lpr_1y"', 1), encoding="utf-8")
+    os.utime(table, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert table.stat().st_size == st.st_size
+    again = cached(base, build)
     assert len(calls) == 3
+    loan = next(c for c in again.get("nanchang-electronic-information-2023").clauses if c.id == "loan_interest")
+    assert "90%" in str(loan.rate)
     before = stamp(base)
     (base / "reference" / "extra.toml").write_text("", encoding="utf-8")  # a file added anywhere below
     assert stamp(base) != before
@@ -165,3 +186,91 @@ def test_a_fifo_in_the_entrys_place_neither_blocks_nor_is_read(cache, base):
     assert len(calls) == 1
     assert cached(base, build) is not None  # the FIFO was replaced by an entry
     assert len(calls) == 1
+
+
+def test_a_package_without_its_sources_is_not_cached(cache, base, monkeypatch, tmp_path):
+    """Frozen into one executable, or compiled and stripped of its .py files: no module to stamp, so no cache."""
+    bare = tmp_path / "frozen"
+    bare.mkdir()
+    (bare / "engine.pyc").write_bytes(b"")
+    monkeypatch.setattr(catalog_cache, "PACKAGE", bare)
+    build, calls = counting(base)
+    cached(base, build)
+    cached(base, build)
+    assert len(calls) == 2
+    assert not cache.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
+def test_an_entry_others_may_write_is_never_loaded(cache, base):
+    build, calls = counting(base)
+    cached(base, build)
+    assert cache.stat().st_mode & 0o777 == 0o700  # created private
+    entry = entry_path(cache, base)
+    os.chmod(entry, 0o666)
+    cached(base, build)  # a file anybody may have written: not read (and replaced by a private one)
+    assert len(calls) == 2
+    assert entry.stat().st_mode & 0o022 == 0
+    cached(base, build)
+    assert len(calls) == 2
+    os.chmod(cache, 0o777)  # a directory anybody may write (a shared /tmp-like INCENTIVES_CACHE_DIR)
+    cached(base, build)
+    cached(base, build)
+    assert len(calls) == 4  # neither read nor written
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_a_symbolic_link_in_the_entry_s_place_is_not_followed(cache, base, tmp_path):
+    build, calls = counting(base)
+    cached(base, build)
+    entry = entry_path(cache, base)
+    elsewhere = tmp_path / "elsewhere.pickle"
+    entry.rename(elsewhere)
+    entry.symlink_to(elsewhere)
+    cached(base, build)
+    assert len(calls) == 2
+
+
+def test_an_entry_too_big_to_be_a_catalogue_is_not_read(cache, base):
+    build, calls = counting(base)
+    cached(base, build)
+    entry = entry_path(cache, base)
+    with open(entry, "ab") as f:
+        f.truncate(MAX_ENTRY_BYTES + 1)
+    cached(base, build)
+    assert len(calls) == 2
+    assert entry.stat().st_size < 1 << 20  # replaced
+
+
+def test_writing_an_entry_removes_others_long_unused_and_leftover_temporary_files(cache, base):
+    build, calls = counting(base)
+    cache.mkdir(mode=0o700)
+    old, recent, part = cache / "catalog-00000001.pickle", cache / "catalog-00000002.pickle", cache / ".catalog-x.part"
+    mine = cache / "notes.txt"  # not the cache's: left alone, however old
+    for f in (old, recent, part, mine):
+        f.write_bytes(b"x")
+    long_ago = time.time() - STALE_SECONDS - 60
+    for f in (old, part, mine):
+        os.utime(f, (long_ago, long_ago))
+    cached(base, build)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([entry_path(cache, base).name, recent.name, mine.name])
+
+
+def test_where_the_cache_is(monkeypatch, tmp_path):
+    for name in (ENV_CACHE_DIR, ENV_NO_CACHE, "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(ENV_CACHE_DIR, str(tmp_path / "here"))
+    assert cache_dir() == tmp_path / "here"
+    for off in ("1", "yes"):
+        monkeypatch.setenv(ENV_NO_CACHE, off)
+        assert cache_dir() is None
+    monkeypatch.setenv(ENV_NO_CACHE, "0")
+    assert cache_dir() == tmp_path / "here"
+    monkeypatch.delenv(ENV_CACHE_DIR)
+    if sys.platform.startswith("linux"):
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        assert cache_dir() == tmp_path / "home" / ".cache" / "incentives"
+        monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # not absolute: ignored, as the XDG rules say
+        assert cache_dir() == tmp_path / "home" / ".cache" / "incentives"
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        assert cache_dir() == tmp_path / "xdg" / "incentives"
