@@ -457,14 +457,24 @@ TOTALS_NAME_BYTES = 200
 def names_a_total(name: str) -> bool:
     """Whether a company name reads like a totals row's (合计, Total …), as ``batch_table._drop_totals`` tests
     a column of them: a word of ``TOTALS_WORDS`` in its first ``TOTALS_NAME_BYTES`` bytes, ASCII case and
-    spaces ignored (a two-character label is often spread out: "合  计", "合　计").
+    spaces ignored (a two-character label is often spread out: "合  计", "合　计"); "total" as a word of its own
+    ("Grand Total", "Subtotal", not "TotalEnergies"), and no word that names a company (公司, 科技, 有限 …:
+    "小计算机有限公司", "汇总天下科技" are companies).
 
     >>> names_a_total("合计"), names_a_total("GRAND TOTAL"), names_a_total("合　计"), names_a_total("南昌合力科技")
     (True, True, True, False)
+    >>> names_a_total("小计算机有限公司"), names_a_total("TotalEnergies 中国"), names_a_total("南昌 subtotal")
+    (False, False, True)
     """
     head = name.encode("utf-8")[:TOTALS_NAME_BYTES].decode("utf-8", "ignore").lower()
+    if _TOTAL_WORD.search(head):
+        return not _COMPANY_WORD.search("".join(head.split()))
     head = "".join(head.split())  # every space, the full-width one (U+3000) included
-    return any(word in head for word in TOTALS_WORDS)
+    return any(word in head for word in TOTALS_WORDS if word != "total") and not _COMPANY_WORD.search(head)
+
+
+#: "total" as a word of its own (not "TotalEnergies", "totally"): subtotal, totals, grand total
+_TOTAL_WORD = re.compile(r"(?<![a-z])(?:sub|grand)?totals?(?![a-z])")
 
 
 #: a name that is only a totals label (spaces and punctuation aside) is a totals row even with a year and a

@@ -491,13 +491,10 @@ def _totals_like(texts: Sequence[str], header: Header) -> bool:
         return False
     if len(texts[j].encode("utf-8")) <= csvio.TOTALS_LABEL_BYTES and csvio.is_totals_label(texts[j]):  # as a CSV's
         return True
-    if not csvio.names_a_total(texts[j]):
+    wheres = [j for j in (header.index("year"), header.index("jurisdiction")) if j is not None]
+    if not wheres or not csvio.names_a_total(texts[j]):
         return False
-    for col in ("year", "jurisdiction"):
-        j = header.index(col)
-        if j is not None and j < len(texts) and texts[j].strip():
-            return False
-    return True
+    return not any(j < len(texts) and texts[j].strip() for j in wheres)
 
 
 def _name(texts: Sequence[str], header: Header) -> str:

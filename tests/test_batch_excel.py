@@ -417,14 +417,18 @@ def test_a_name_that_is_only_a_totals_label_is_skipped_with_year_and_place_fille
 
 def test_a_totals_label_spread_out_or_called_huizong_is_a_totals_row(catalog, tmp_path):
     """Excel users spread a two-character label over the cell (合  计, 合　计) and WPS's pivot calls it 汇总;
-    the CSV and the .xlsx of the same sheet skip the same rows."""
+    the CSV and the .xlsx of the same sheet skip the same rows. A company's name with such a word in it
+    (汇总科技有限公司, 小计算机有限公司, TotalEnergies) is a company: with no year it is a bad row, never skipped."""
     text = ("name,jurisdiction,year,revenue\n" + good_row(1).rsplit(",", 2)[0] + "\n"
-            "汇总,,,9万\n合  计,,,9万\n合\u3000计,,,9万\n汇总科技有限公司,,,9万\n")
+            "汇总,,,9万\n合  计,,,9万\n合\u3000计,,,9万\n汇总科技有限公司,,,9万\n小计算机有限公司,,,9万\n"
+            "TotalEnergies 中国,,,9万\n南昌 Subtotal,,,9万\n")
     src = tmp_path / "t.csv"
     src.write_text(text, encoding="utf-8")
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert [(k.row, k.line, k.name) for k in report.skipped] == [
-        (2, 3, "汇总"), (3, 4, "合  计"), (4, 5, "合\u3000计"), (5, 6, "汇总科技有限公司")]
+        (2, 3, "汇总"), (3, 4, "合  计"), (4, 5, "合\u3000计"), (8, 9, "南昌 Subtotal")]
+    assert sorted({(p.row, p.name) for p in report.problems}) == [
+        (5, "汇总科技有限公司"), (6, "小计算机有限公司"), (7, "TotalEnergies 中国")]
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
     for line in text.splitlines():
@@ -781,3 +785,27 @@ def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalo
         wb.active.append(line.split(","))
     wb.save(tmp_path / "t.xlsx")
     assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == labels
+
+
+def test_without_year_and_jurisdiction_columns_only_a_totals_label_is_skipped(catalog, tmp_path):
+    """Under --year and --policy a sheet needs neither column, so every row lacks them: "no year and no
+    jurisdiction" tells nothing there, and a company named 小计算机有限公司 or 汇总天下科技 was silently dropped."""
+    src = tmp_path / "t.csv"
+    src.write_text("name,industries,revenue,revenue_prev,local_project_loans\n"
+                   "小计算机有限公司,电子信息,5亿,3.8亿,120万\nTotalEnergies 中国,电子信息,5亿,3.8亿,120万\n"
+                   "汇总天下科技,电子信息,5亿,3.8亿,120万\n合计,,15亿,11.4亿,360万\n", encoding="utf-8")
+    options = BatchOptions(year=2024, policy_ids=("nanchang-electronic-information-2023",))
+    report = run_batch(src, tmp_path / "o.csv", catalog, options)
+    assert [(k.row, k.name) for k in report.skipped] == [(4, "合计")]
+    rows = read(tmp_path / "o.csv")
+    assert [r["name"] for r in rows] == ["小计算机有限公司", "TotalEnergies 中国", "汇总天下科技"]
+    # each is evaluated as the company it is: the figures of the same row under a plain name
+    plain = tmp_path / "p.csv"
+    plain.write_text("name,industries,revenue,revenue_prev,local_project_loans\n甲公司,电子信息,5亿,3.8亿,120万\n",
+                     encoding="utf-8")
+    run_batch(plain, tmp_path / "p_out.csv", catalog, options)
+    (expected,) = read(tmp_path / "p_out.csv")
+    assert float(expected["total"]) > 0
+    for r in rows:
+        assert {k: v for k, v in r.items() if k not in ("row", "name")} == \
+            {k: v for k, v in expected.items() if k not in ("row", "name")}
