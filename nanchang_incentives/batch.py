@@ -44,7 +44,16 @@ import numpy as np
 from . import arrowio, csvio, xlsxio
 from . import fields as F
 from .batch_output import CAP_STATE_NAMES, Evaluated, Output
-from .batch_table import Chunk, Header, bind_header, build_chunk, drop_rows, select
+from .batch_table import (
+    HEADER_SEARCH_LINES,
+    Chunk,
+    Header,
+    bind_header,
+    build_chunk,
+    drop_rows,
+    misplaced_header,
+    select,
+)
 from .csvio import Block, RowProblem, SkippedRow
 from .engine import (
     CAPPED,
@@ -61,6 +70,7 @@ from .money import UNITS_PER_YUAN, format_fen, format_rate
 from .plausibility import TableWarnings, check_table
 from .policy import Catalog, Policy, Successor
 from .policy import Notice as PolicyNotice
+from .profile import ProfileProblems
 
 LAYOUTS = ("wide", "long")
 FORMATS = ("csv", "jsonl", "xlsx", "parquet")
@@ -1214,6 +1224,32 @@ def check_xlsx_rows(data_rows: int, per_row: int, where: str) -> None:
                          f"split the input)", Location(file=where, field="--format"))
 
 
+def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.XlsxSource | arrowio.ParquetSource | None,
+                  path: Path, enc: csvio.Encoding | None) -> Header:
+    """``bind_header``, and when it fails: whether the header is on a later line (a title above it, perhaps with
+    the unit of the amounts: ``batch_table.misplaced_header``), and for a workbook, which sheet was read."""
+    try:
+        return bind_header(names, catalog, shown)
+    except InputError as exc:
+        first: list[list[str]] | None = None
+        if isinstance(sheet, xlsxio.XlsxSource):
+            first = sheet.first_rows(HEADER_SEARCH_LINES)
+        elif sheet is None and enc is not None:
+            first = csvio.first_records(path, enc, HEADER_SEARCH_LINES)
+        better = misplaced_header(first, catalog, shown) if first else None
+        error: InputError = better or exc
+        others = sheet.other_sheets() if isinstance(sheet, xlsxio.XlsxSource) else []
+        if others:
+            which = InputError(f"this is sheet {sheet.sheet!r} of the workbook, which also has "  # type: ignore[union-attr]
+                               f"{', '.join(map(repr, others))}: choose one with --sheet NAME",
+                               Location(file=shown, field="--sheet"))
+            parts = list(error.problems) if isinstance(error, ProfileProblems) else [error]
+            error = ProfileProblems([*parts, which], Location(file=shown, line=1))
+        if error is exc:
+            raise
+        raise error from None
+
+
 def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptions, err: Path | None,
          summ: Path | None, progress: Callable[[int, int, int, int], None] | None) -> BatchReport:
     places = check_paths(path, {"--output": dst, "--errors": err, "--summary-json": summ})
@@ -1247,7 +1283,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             f = stack.enter_context(open(path, "rb"))
             names, data_start = csvio.read_header(f, enc, Path(shown))
             label = enc.label
-        header = bind_header(names, catalog, shown)
+        header = _bound_header(names, catalog, shown, sheet, path, enc)
         if options.year is None and "year" not in header.names:
             raise InputError(f"the {what} has no year column: add one (the fiscal year, e.g. 2024) or pass --year",
                              Location(file=shown, line=1))

@@ -143,6 +143,58 @@ def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
                       f"the README", loc)
 
 
+#: "单位：万元", "金额单位:万元", "（单位：人民币万元）" in a title line above the header: the unit of the sheet's amounts
+_UNIT_NOTE = re.compile(r"单位\s*[:：]?\s*(?:人民币)?\s*(千元|万元|亿元|百万元|万|亿|元)")
+#: the lines looked at for the header when the first one is not it
+HEADER_SEARCH_LINES = 6
+
+
+def _names_field(name: str, catalog: Catalog) -> bool:
+    """Whether a heading names a profile field (as bind_header reads it: alias, template star, unit)."""
+    name = name.strip()
+    return bool(name) and (catalog.registry.resolve(name) is not None
+                           or catalog.registry.resolve(name.strip(_MARKS)) is not None
+                           or heading_unit(name, catalog) is not None)
+
+
+def misplaced_header(lines: Sequence[Sequence[str]], catalog: Catalog, path: str) -> InputError | None:
+    """When the first of ``lines`` (a sheet's first rows, as cell texts) is not the header and a later one is:
+    the error that says which line it is, and what a title line above it says of the unit of the amounts.
+
+    A title such as ``2024年度企业申报汇总表,,,,,单位：万元`` above the header made every column of line 1 an unknown
+    or unnamed one; deleting the line as told then read the 万元 figures as yuan, 10,000 times too small.
+    """
+    def known(cells: Sequence[str]) -> tuple[int, int]:
+        filled = [c for c in cells if c.strip()]
+        return sum(_names_field(c, catalog) for c in filled), len(filled)
+
+    if not lines:
+        return None
+    hits, filled = known(lines[0])
+    if filled and hits * 2 >= filled:
+        return None  # line 1 is the header, with mistakes of its own (bind_header names them)
+    for k, cells in enumerate(lines[1:HEADER_SEARCH_LINES], start=2):
+        hits, filled = known(cells)
+        if hits >= 2 and hits * 5 >= filled * 3:
+            break
+    else:
+        return None
+    named = [c.strip() for c in cells if _names_field(c, catalog)]
+    above = "line 1" if k == 2 else f"lines 1-{k - 1}"
+    message = (f"line {k} looks like the header ({', '.join(named[:3])}{', …' if len(named) > 3 else ''}), not "
+               f"line 1: the first line must name the columns; delete {above} above it")
+    for i, row in enumerate(lines[:k - 1], start=1):
+        for cell in row:
+            unit = _UNIT_NOTE.search(cell)
+            if unit and unit.group(1) != "元":
+                word = unit.group(1) if unit.group(1).endswith("元") else unit.group(1) + "元"
+                message += (f". Line {i} says {cell.strip()[:40]!r}: without it the amounts would be read as yuan, "
+                            f"so first write the unit into each amount's heading (营业收入（{word}）, "
+                            f"上年营业收入（{word}）, …), or after each figure")
+                return InputError(message, Location(file=path, line=1))
+    return InputError(message, Location(file=path, line=1))
+
+
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once; every problem is reported at once."""
     out: list[F.Field] = []

@@ -240,6 +240,27 @@ def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]
     return names, enc.bom + len(line)
 
 
+def first_records(path: Path, enc: Encoding, n: int) -> list[list[str]]:
+    """The first ``n`` records of a CSV as headings (for saying where its header is); what cannot be read is
+    left out (this only ever adds to an error message)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(enc.bom)
+            data = f.read(256 << 10)
+    except OSError:
+        return []
+    text = data.decode(enc.name, "replace")
+    out = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline="")):
+            out.append([heading(c) for c in record])
+            if len(out) >= n:
+                break
+    except csv.Error:  # a NUL byte, a record cut by the read: what was read so far
+        pass
+    return out
+
+
 def heading(text: str) -> str:
     """A column heading as a name: without the spaces around it and its line breaks (Alt+Enter in a cell).
 

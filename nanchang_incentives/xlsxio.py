@@ -269,6 +269,15 @@ class XlsxSource:
                              "year,…)", Location(file=str(path), line=1))
         self.names = names_row
 
+    def first_rows(self, n: int) -> list[list[str]]:
+        """The sheet's first ``n`` rows as headings (for saying where its header is)."""
+        return [[csvio.heading(cell_text(c.value, None, None)) for c in row]
+                for row in self.ws.iter_rows(min_row=1, max_row=n)]
+
+    def other_sheets(self) -> list[str]:
+        """The workbook's other visible sheets (what --sheet could have chosen)."""
+        return [ws.title for ws in self.book.worksheets if ws.title != self.sheet and ws.sheet_state == "visible"]
+
     def estimated_rows(self) -> int:
         """The data rows the sheet says it has (its dimension; an upper bound)."""
         return max(self.dimension_rows - 1, 0)

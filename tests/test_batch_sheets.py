@@ -174,9 +174,14 @@ def test_every_header_problem_is_reported_at_once(header_problems, tmp_path):
 def test_a_title_line_above_the_header_gets_advice(catalog, tmp_path):
     src = tmp_path / "title.csv"
     src.write_bytes(("2024年度申报企业清单,,,,,,,\r\n" + ",".join(HEADER) + "\r\n" + ROW + "\r\n").encode("gbk"))
-    with pytest.raises(InputError, match=r"title.csv:1, field '2024年度申报企业清单': the first line holds only "
-                                         r"'2024年度申报企业清单', which looks like a title: .*delete the lines above"):
+    with pytest.raises(InputError, match=r"title.csv:1: line 2 looks like the header \(企业名称, .*\), not line 1: "
+                                         r"the first line must name the columns; delete line 1 above it$"):
         run_batch(src, tmp_path / "o.csv", catalog)
+    alone = tmp_path / "alone.csv"  # a title and no header in the first lines: said as before
+    alone.write_text("2024年度申报企业清单\n甲,南昌,2024\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"alone.csv:1, field '2024年度申报企业清单': the first line holds only "
+                                         r"'2024年度申报企业清单', which looks like a title: .*delete the lines above"):
+        run_batch(alone, tmp_path / "o.csv", catalog)
     typo = tmp_path / "typo.csv"  # one column that is a typo of a field: the did-you-mean, not the title advice
     typo.write_text("nmae\nx\n", encoding="utf-8")
     with pytest.raises(InputError, match='unknown column \\(did you mean "name"\\?\\)'):

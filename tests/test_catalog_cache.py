@@ -243,7 +243,7 @@ def test_an_entry_too_big_to_be_a_catalogue_is_not_read(cache, base):
 
 
 def test_writing_an_entry_removes_others_long_unused_and_leftover_temporary_files(cache, base):
-    build, calls = counting(base)
+    build, _ = counting(base)
     cache.mkdir(mode=0o700)
     old, recent, part = cache / "catalog-00000001.pickle", cache / "catalog-00000002.pickle", cache / ".catalog-x.part"
     mine = cache / "notes.txt"  # not the cache's: left alone, however old

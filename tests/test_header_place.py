@@ -1,0 +1,99 @@
+"""A header that is not on line 1 (a title, a unit line above it), and a workbook whose first sheet is not the list.
+
+Chinese registers put a title and the unit above the table (``2024年度企业申报汇总表,,,,,单位：万元``); batch used to
+report every cell of that line as an unknown or unnamed column, or say "delete the lines above the header", after
+which the 万元 figures were read as yuan, 10,000 times too small, with exit 0.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nanchang_incentives.batch import run_batch
+from nanchang_incentives.errors import InputError
+
+HEADER = "企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款"
+ROW = "甲,南昌,2024,电子信息,50000,38000,120"
+
+
+def refusal(tmp_path, catalog, name: str, text: str, encoding: str = "utf-8") -> str:
+    src = tmp_path / name
+    src.write_bytes(text.encode(encoding))
+    with pytest.raises(InputError) as exc:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert not (tmp_path / "o.csv").exists()
+    return str(exc.value).replace(str(src), name)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_a_title_with_the_unit_above_the_header_says_where_the_header_is_and_to_keep_the_unit(
+        catalog, tmp_path, encoding):
+    message = refusal(tmp_path, catalog, "t.csv", f"2024年度企业申报汇总表,,,,,单位：万元,\n{HEADER}\n{ROW}\n",
+                      encoding)
+    assert message == (
+        "t.csv:1: line 2 looks like the header (企业名称, 所在地, 年度, …), not line 1: the first line must name the "
+        "columns; delete line 1 above it. Line 1 says '单位：万元': without it the amounts would be read as yuan, so "
+        "first write the unit into each amount's heading (营业收入（万元）, 上年营业收入（万元）, …), or after each "
+        "figure")
+
+
+@pytest.mark.parametrize(("above", "unit"), [
+    ("金额单位:亿元", "亿元"), ("（单位：人民币万元）", "万元"), ("单位：千元", "千元"), ("单位：万", "万元")])
+def test_the_unit_line_may_be_written_several_ways(catalog, tmp_path, above, unit):
+    message = refusal(tmp_path, catalog, "t.csv", f"申报汇总表\n{above}\n{HEADER}\n{ROW}\n")
+    assert "line 3 looks like the header" in message and "delete lines 1-2 above it" in message
+    assert f"Line 2 says {above!r}" in message and f"营业收入（{unit}）" in message
+
+
+def test_a_title_without_a_unit_or_in_yuan_only_says_where_the_header_is(catalog, tmp_path):
+    for above in ("2024年度申报企业清单", "2024年度申报企业清单,,,单位：元"):
+        message = refusal(tmp_path, catalog, "t.csv", f"{above}\n{HEADER}\n{ROW}\n")
+        assert message.endswith("not line 1: the first line must name the columns; delete line 1 above it")
+
+
+def test_a_header_with_mistakes_of_its_own_is_still_the_header(catalog, tmp_path):
+    message = refusal(tmp_path, catalog, "t.csv", "企业名称,所在地,年度,营业收人,备注\n甲,南昌,2024,1亿,x\n")
+    assert "looks like the header" not in message
+    assert "营业收人" in message and "备注" in message
+
+
+def test_in_a_workbook_too(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "申报表"
+    ws.append(["2024年度企业申报汇总表"])
+    ws.merge_cells("A1:G1")
+    ws.append([None, None, None, None, None, "单位：万元"])
+    ws.append(HEADER.split(","))
+    ws.append(["甲", "南昌", 2024, "电子信息", 50000, 38000, 120])
+    wb.save(tmp_path / "t.xlsx")
+    with pytest.raises(InputError) as exc:
+        run_batch(tmp_path / "t.xlsx", tmp_path / "o.csv", catalog)
+    assert str(exc.value).replace(str(tmp_path / "t.xlsx"), "t.xlsx").startswith(
+        "t.xlsx:1: line 3 looks like the header (企业名称, 所在地, 年度, …), not line 1: the first line must name the "
+        "columns; delete lines 1-2 above it. Line 2 says '单位：万元': without it the amounts would be read as yuan")
+
+
+def test_a_workbook_whose_first_sheet_is_not_the_list_names_the_sheet_read_and_the_others(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from nanchang_incentives.batch import BatchOptions
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "填表说明"
+    wb.active.append(["序号", "说明"])
+    wb.active.append([1, "每家企业一行"])
+    hidden = wb.create_sheet("代码表")
+    hidden.sheet_state = "hidden"
+    data = wb.create_sheet("企业名单")
+    data.append(["企业名称", "所在地", "年度", "营业收入"])
+    data.append(["甲", "南昌", 2024, "5亿"])
+    wb.save(tmp_path / "c.xlsx")
+    with pytest.raises(InputError) as exc:
+        run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog)
+    lines = str(exc.value).replace(str(tmp_path / "c.xlsx"), "c.xlsx").splitlines()
+    assert lines[0] == "c.xlsx:1: 3 problems; fix them all before running again:"
+    assert lines[-1] == ("  c.xlsx, option --sheet: this is sheet '填表说明' of the workbook, which also has '企业名单': "
+                         "choose one with --sheet NAME")  # the hidden sheet is not offered
+    report = run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog, BatchOptions(sheet="企业名单"))
+    assert report.good_rows == 1
