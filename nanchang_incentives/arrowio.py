@@ -442,10 +442,10 @@ def wide_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated], *, 
         validity[pos] = validity_codes(ev.policy, ev.years, ev.covered)
         for k, c in enumerate(ev.policy.clauses):
             owners.setdefault(output.clause_col[c.id], []).append((pos, a[:, k], ev.status[:, k]))
-    from .plausibility import check_table
+    from .batch_table import chunk_checks
 
     if warnings is None:
-        warnings = check_table(chunk.table, output.catalog.registry).codes()
+        warnings = chunk_checks(chunk, output.catalog.registry).codes()
     from .batch_output import warning_cells
 
     warn, cells = warning_cells(list(warnings), evaluated, crow, positions)  # per output line

@@ -50,6 +50,7 @@ from .batch_table import (
     Header,
     bind_header,
     build_chunk,
+    chunk_checks,
     drop_rows,
     misplaced_header,
     select,
@@ -67,7 +68,7 @@ from .engine import (
 )
 from .errors import OVERFLOW_MESSAGE, InputError, Location
 from .money import UNITS_PER_YUAN, format_fen, format_rate
-from .plausibility import TableWarnings, check_table
+from .plausibility import TableWarnings
 from .policy import Catalog, Policy, Successor
 from .policy import Notice as PolicyNotice
 from .profile import ProfileProblems
@@ -566,7 +567,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     del cells  # only the chunk's columns are needed from here on
     evaluated, chunk = evaluate_chunk(chunk, job.catalog, job.policies, job.options,
                                       keep_runs=job.options.layout == "long")
-    checks = check_table(chunk.table, job.catalog.registry)
+    checks = chunk_checks(chunk, job.catalog.registry)
     data, lines = job.output.chunk_bytes(chunk, evaluated, checks.codes())
     budgets = [ev.budget for ev in evaluated]
     bad_rows = len({p.row for p in chunk.problems})

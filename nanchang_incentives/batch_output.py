@@ -18,6 +18,7 @@ import numpy as np
 
 from . import csvio, explain
 from . import fields as F
+from .batch_table import chunk_checks
 from .engine import (
     CAP_BINDING,
     CAP_EXEMPT,
@@ -36,7 +37,6 @@ from .engine import (
     PolicyRun,
 )
 from .money import format_units
-from .plausibility import check_table
 from .policy import BASES, Catalog, Policy
 from .trace import STATUS_BY_CODE
 
@@ -420,7 +420,7 @@ class Output:
         crow, positions = self._order(evaluated)
         m = len(crow)
         # plausibility warnings of each company (never errors): codes such as unit_slip:rd_expense+revenue
-        codes = list(warnings) if warnings is not None else check_table(chunk.table, self.catalog.registry).codes()
+        codes = list(warnings) if warnings is not None else chunk_checks(chunk, self.catalog.registry).codes()
         warn, cells = warning_cells(codes, evaluated, crow, positions)  # per output line
         self._warn = (warn, csvio.vocab_table(self._text(cells)))
         src = np.empty(m, dtype=np.int64)  # the run each output line comes from

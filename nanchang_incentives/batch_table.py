@@ -26,6 +26,7 @@ from . import fields as F
 from .csvio import Cells, RowProblem, SkippedRow, SkipReason
 from .errors import InputError, Location, raise_unheld
 from .money import MAX_COUNT, MAX_UNITS
+from .plausibility import TableWarnings, check_table
 from .policy import Catalog
 from .profile import Column, ListColumn, ProfileProblems, Table, TagColumn, TextColumn, parse_values
 
@@ -256,6 +257,7 @@ class Chunk:
     lines: np.ndarray | None = None  # int64, the spreadsheet line of each good row (header = line 1)
     skipped: list[SkippedRow] = field(default_factory=list)  # totals rows, not evaluated
     blank: int = 0  # rows with every cell empty, skipped
+    named: bool = False  # the sheet has a name column (``names`` b"" is then a row left without one)
 
 
 def _parse_text(spec: F.Field, text: str) -> tuple[bool, object]:
@@ -593,7 +595,8 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     if len(good) < n:
         table = select(table, good)
     return Chunk(table, cells.rows[good], names[good] if len(names) == n else np.zeros(len(good), "S1"),
-                 jur_values, jur_codes[good], problems, cells.lines[good], skipped, cells.blank)
+                 jur_values, jur_codes[good], problems, cells.lines[good], skipped, cells.blank,
+                 named=header.index("name") is not None)
 
 
 #: the last byte of a plain number: an ASCII digit or '.'
@@ -767,6 +770,12 @@ def _without_totals(cells: Cells, name_j: int, hit: np.ndarray) -> tuple[Cells, 
     return csvio.keep_rows(cells, ~hit), skipped
 
 
+def chunk_checks(chunk: Chunk, registry: F.Registry) -> TableWarnings:
+    """The plausibility warnings of a chunk's rows, a row left without a name in a sheet that has a name column
+    among them (an unlabelled subtotal, a note: ``plausibility.WarningKind.NO_NAME``)."""
+    return check_table(chunk.table, registry, nameless=(chunk.names == b"") if chunk.named else None)
+
+
 def drop_rows(chunk: Chunk, idx: np.ndarray, problems: Sequence[RowProblem]) -> Chunk:
     """The chunk without its rows ``idx`` (sorted), which become ``problems``."""
     keep = np.ones(chunk.table.n, dtype=bool)
@@ -775,7 +784,7 @@ def drop_rows(chunk: Chunk, idx: np.ndarray, problems: Sequence[RowProblem]) -> 
     assert chunk.lines is not None
     merged = sorted([*chunk.problems, *problems], key=lambda p: p.row)
     return Chunk(select(chunk.table, good), chunk.rows[good], chunk.names[good], chunk.jurisdiction,
-                 chunk.jcode[good], merged, chunk.lines[good], chunk.skipped, chunk.blank)
+                 chunk.jcode[good], merged, chunk.lines[good], chunk.skipped, chunk.blank, chunk.named)
 
 
 def select(table: Table, idx: np.ndarray) -> Table:

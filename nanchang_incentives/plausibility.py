@@ -45,6 +45,7 @@ class WarningKind(str, enum.Enum):
     RATE_RANGE = "rate_range"  # an interest rate outside 0.5% … 15%
     LARGE_COUNT = "large_count"  # a count above 1,000,000
     UNKNOWN_TAG = "unknown_tag"  # an industry tag no policy and no vocabulary entry knows
+    NO_NAME = "no_name"  # a batch row without a company name, in a sheet that has the column: a subtotal, a note?
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,9 @@ class TableWarnings:
         return max(v, default=0) if isinstance(v, tuple) else int(v or 0)  # type: ignore[call-overload]
 
     def _warning(self, h: _Hit, i: int) -> PlausibilityWarning:
+        if h.kind is WarningKind.NO_NAME:  # the names are not a column of the table (batch keeps them apart)
+            return PlausibilityWarning(h.kind, h.fields, ("",), "the row has no company name: if it is a subtotal, a "
+                                       "total or a note, delete it; otherwise write the company's name")
         vals = tuple(self._value(f, i) for f in h.fields)
         a, b = (h.fields + ("", ""))[:2]
         va, vb = (vals + ("", ""))[:2]
@@ -182,9 +186,14 @@ def _largest(col: Column | ListColumn) -> tuple[np.ndarray, np.ndarray]:
     return values, present
 
 
-def check_table(table: Table, registry: F.Registry) -> TableWarnings:
-    """Every plausibility rule over every row of ``table`` (vectorised; int64, no floating point)."""
+def check_table(table: Table, registry: F.Registry, nameless: np.ndarray | None = None) -> TableWarnings:
+    """Every plausibility rule over every row of ``table`` (vectorised; int64, no floating point).
+
+    ``nameless``: per row, whether a batch row has no company name (batch keeps names out of the table).
+    """
     hits: list[_Hit] = []
+    if nameless is not None:
+        hits.append(_Hit(WarningKind.NO_NAME, ("name",), nameless))
     unknown: dict[str, list[tuple[str, ...]]] = {}
     rev_col = table.scalar("revenue")
     rev = rev_col.values.astype(np.int64) if rev_col is not None else np.zeros(table.n, dtype=np.int64)

@@ -165,3 +165,27 @@ def test_with_several_policies_each_line_warns_of_its_own_policy_s_defaults(tmp_
             t = pq.read_table(out).to_pydict()
             got = list(zip(t["name"], t["policy"], t["warnings"]))
         assert got == expected, suffix
+
+
+def test_a_row_without_a_name_is_evaluated_with_a_warning(catalog, tmp_path):
+    """An unlabelled subtotal (所在地 and 年度 filled down, no name) would otherwise count as a company."""
+    import csv as _csv
+
+    from nanchang_incentives.batch import run_batch
+
+    src = tmp_path / "n.csv"
+    src.write_text("name,jurisdiction,year,industries,revenue,revenue_prev,local_project_loans\n"
+                   "甲,南昌,2024,电子信息,5亿,3.8亿,120万\n乙,南昌,2024,电子信息,5亿,3.8亿,120万\n"
+                   ",南昌,2024,电子信息,10亿,7.6亿,240万\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv")
+    assert (report.good_rows, report.warned_rows) == (3, 1)
+    rows = list(_csv.DictReader((tmp_path / "o.csv").open(encoding="utf-8-sig")))
+    assert [r["warnings"].split(";")[0] for r in rows] == ["default:sales_revenue", "default:sales_revenue",
+                                                           "no_name:name"]
+    (warning,) = list(_csv.DictReader((tmp_path / "e.csv").open(encoding="utf-8-sig")))
+    assert (warning["row"], warning["line"], warning["name"], warning["field"]) == ("3", "4", "", "name")
+    assert warning["message"].startswith("warning: the row has no company name: if it is a subtotal")
+    # a sheet without a name column at all: nothing to warn about on each row
+    bare = tmp_path / "b.csv"
+    bare.write_text("jurisdiction,year,revenue\n南昌,2024,5亿\n", encoding="utf-8")
+    assert run_batch(bare, tmp_path / "b_out.csv", catalog).warned_rows == 0
