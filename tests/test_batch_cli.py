@@ -421,3 +421,18 @@ def test_a_signal_another_thread_receives_still_waits_for_the_held_section(sig):
         t.join()
         if sig == signal.SIGTERM:
             signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize(("name", "instead"), [("results.xls", "results.xlsx"), ("结果.et", "结果.xlsx"),
+                                               ("r.XLSM", "r.xlsx"), ("r.json", "r.jsonl")])
+def test_an_output_name_promising_a_format_batch_does_not_write_is_refused(tmp_path, name, instead):
+    """`-o results.xls` wrote CSV text under an Excel name (Excel then warns the file is not what it says)."""
+    out = tmp_path / name
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q")
+    assert res.exit_code == 2, res.output
+    assert f"batch cannot write {out.suffix.lower()} files" in res.output
+    assert f"write {instead} instead" in res.output
+    assert not out.exists()
+    forced = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q", "--format", "csv")  # asked for: written
+    assert forced.exit_code == 0, forced.output
+    assert out.read_text(encoding="utf-8-sig").startswith("row,name,")

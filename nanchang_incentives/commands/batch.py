@@ -56,7 +56,20 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
     if fmt is not None:
         return fmt.value
     suffix = output.suffix.lower()
+    if suffix in UNWRITTEN_SUFFIXES:
+        from ..errors import Location, OptionError
+        from ..text import visible
+
+        instead = ".jsonl" if suffix == ".json" else ".xlsx"
+        raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, .jsonl and .parquet), and CSV "
+                          f"text under that name would make Excel or WPS warn that the file is not what its name "
+                          f"says: write {output.with_suffix(instead).name} instead (Excel and WPS open .xlsx), or "
+                          f"pass --format", Location(file=str(output), field="--output"))
     return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}.get(suffix, "csv")
+
+
+#: output names that promise a format batch does not write: refused unless --format says what to write
+UNWRITTEN_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ett", ".ods", ".numbers", ".json")
 
 
 def _terminate(signum: int, frame: object) -> None:
