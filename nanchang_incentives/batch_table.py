@@ -114,8 +114,18 @@ def heading_unit(name: str, catalog: Catalog) -> tuple[str, str, str] | None:
     kind = catalog.registry[field].type
     if kind not in _HEADING_UNITS:  # 企业名称（全称）, 年度（年）, 已设立研发中心（是/否）: a note, no number to scale
         return field, unit, ""
-    adds = _HEADING_UNITS[kind].get(unit.casefold())
+    adds = _HEADING_UNITS[kind].get(unit_key(unit))
     return (field, unit, adds) if adds is not None else None
+
+
+def unit_key(unit: str) -> str:
+    """A heading's unit as ``_HEADING_UNITS`` knows it: "单位：万元", "人民币万元", "万元（人民币）" -> "万元".
+
+    >>> unit_key("单位：万元"), unit_key("单位:人民币万元"), unit_key("人民币万元"), unit_key("RMB")
+    ('万元', '万元', '万元', 'rmb')
+    """
+    key = re.sub(r"^单位\s*[:：]?\s*", "", unit.strip()).casefold()
+    return re.sub(r"^人民币\s*(?=\S)", "", key)
 
 
 def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:

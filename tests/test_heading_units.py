@@ -155,3 +155,19 @@ def test_scientific_notation_under_a_unit_heading_is_refused_with_what_to_type_i
     bad = list(csv.DictReader((tmp_path / "bad.csv").open(encoding="utf-8-sig")))
     assert [(b["line"], b["name"], b["field"], b["value"]) for b in bad] == [("2", "甲", "revenue", "2.5E+05")]
     assert "without the exponent: '250000' under such a heading, '250000万' anywhere" in bad[0]["message"]
+
+
+def test_the_unit_may_be_written_as_government_forms_write_it(catalog, tmp_path):
+    """（单位：万元）, (人民币万元), （万元人民币）, （单位：人）: the forms of official 申报表 headings."""
+    plain = tmp_path / "p.csv"
+    plain.write_text("企业名称,所在地,年度,行业,营业收入,上年营业收入,研发费用,研发人员,在昌项目银行贷款\n"
+                     "甲,南昌,2024,电子信息,5亿,3.8亿,1200万,30,1.2亿\n", encoding="utf-8")
+    forms = tmp_path / "f.csv"
+    forms.write_text("企业名称,所在地,年度,行业,营业收入（单位：万元）,上年营业收入(人民币万元),研发费用（万元人民币）,"
+                     "研发人员（单位：人）,在昌项目银行贷款（单位:亿元）\n"
+                     "甲,南昌,2024,电子信息,50000,38000,1200,30,1.2\n", encoding="utf-8")
+    run_batch(plain, tmp_path / "p_out.csv", catalog)
+    run_batch(forms, tmp_path / "f_out.csv", catalog)
+    expected, got = results(tmp_path / "p_out.csv")["甲"], results(tmp_path / "f_out.csv")["甲"]
+    assert decimal.Decimal(expected["loan_interest"]) > 0  # the loans were read: 1.2亿
+    assert got == expected
