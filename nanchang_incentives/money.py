@@ -305,6 +305,8 @@ def parse_year(value: object) -> int:
     import datetime as dt
 
     if isinstance(value, dt.date):  # a TOML date (datetimes are dates too)
+        if 1900 <= value.year <= 1905:
+            raise ValueProblem(_EXCEL_DAY_YEAR.format(value=value.isoformat()[:10]))
         value = value.year
     text = value
     if isinstance(value, str):
@@ -315,16 +317,33 @@ def parse_year(value: object) -> int:
             except ValueError:
                 raise ValueProblem(f"{value!r} is not a date that exists; expected a fiscal year such as 2024 "
                                    f"(a date is read as its year)") from None
+            if 1900 <= int(date[1]) <= 1905:
+                raise ValueProblem(_EXCEL_DAY_YEAR.format(value=value.strip()))
             text = date[1]
         else:
             text = normalize_number_text(value)
         text = text.removesuffix("年度").removesuffix("年")
+        if re.fullmatch(r"[+-]?\d+\.\d*[1-9]\d*", text.strip()):
+            raise ValueProblem(f"{value!r} is not a whole year; expected a fiscal year such as 2024")
         if not re.fullmatch(r"[+-]?\d+(\.0*)?", text.strip()):
             raise ValueProblem(f"{value!r} is not a number; expected a fiscal year such as 2024")
-    year = parse_count(text)
-    if not YEAR_MIN <= year <= YEAR_MAX:
+        squeezed = re.fullmatch(r"((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", text.strip())
+        if squeezed:
+            raise ValueProblem(f"{value!r} looks like a date written without separators; expected the fiscal year "
+                               f"alone, such as {squeezed[1]}")
+    try:
+        year = parse_count(text)
+    except ValueProblem:  # a negative or fractional number, a float: said as a year, not as a count
+        year = None
+    if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         raise ValueProblem(f"expected a fiscal year between {YEAR_MIN} and {YEAR_MAX} such as 2024, got {value!r}")
     return year
+
+
+#: a year typed into a cell formatted as a date: Excel stores 2024 as day 2024 after 1899-12-31 (1905-07-16)
+_EXCEL_DAY_YEAR = ("{value!r} is a date in 1905: a year typed into a cell formatted as a date is stored as a day of "
+                   "1905 (2024 becomes 1905-07-16): format the cell as a number (or text) and type the year again; "
+                   "expected a fiscal year such as 2024")
 
 
 def round_half_up_div(num: int, den: int) -> int:

@@ -130,8 +130,8 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
             return number_text(value) + "%"
         return number_text(value)
     if isinstance(value, (dt.datetime, dt.date)):
-        if spec is not None and spec.type == F.YEAR:
-            return str(value.year)
+        if spec is not None and spec.type == F.YEAR:  # the year; a year typed into a date cell shows as 1905-07-16
+            return str(value.year) if value.year > 1905 else value.isoformat()[:10]
         return value.isoformat()
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)

@@ -266,3 +266,37 @@ def test_a_leading_apostrophe_is_named_as_the_problem() -> None:
     with pytest.raises(ValueProblem, match=r"starts with an apostrophe, which a spreadsheet uses to keep a cell as "
                                            r"text: remove it \('25亿'\)"):
         parse_money("'25亿")
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("2024.5", "'2024.5' is not a whole year; expected a fiscal year such as 2024"),
+    (2024.5, "expected a fiscal year between 1990 and 2100 such as 2024, got 2024.5"),  # TOML year = 2024.5
+    ("-2024", "expected a fiscal year between 1990 and 2100 such as 2024, got '-2024'"),  # not "a count"
+    ("20241231", ("'20241231' looks like a date written without separators; expected the fiscal year alone, "
+                 "such as 2024")),
+    ("1905/7/16", ("'1905/7/16' is a date in 1905: a year typed into a cell formatted as a date is stored as a day "
+                  "of 1905 (2024 becomes 1905-07-16): format the cell as a number (or text) and type the year "
+                  "again; expected a fiscal year such as 2024")),
+])
+def test_a_refused_year_is_said_as_a_year(value: object, said: str) -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_year(value)
+    assert str(exc.value) == said
+
+
+def test_a_year_typed_into_a_date_cell_of_a_workbook_is_explained(catalog, tmp_path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from nanchang_incentives.batch import run_batch
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "营业收入"])
+    ws.append(["甲", "南昌", 2024, "5亿"])
+    ws["C2"].number_format = "yyyy-mm-dd"  # Excel shows 1905-07-16
+    ws.append(["乙", "南昌", 2024, "5亿"])
+    wb.save(tmp_path / "d.xlsx")
+    report = run_batch(tmp_path / "d.xlsx", tmp_path / "o.csv", catalog)
+    assert report.good_rows == 1
+    (p,) = report.problems
+    assert (p.line, p.field, p.value) == (2, "year", "1905-07-16")
+    assert "a year typed into a cell formatted as a date is stored as a day of 1905" in p.message
