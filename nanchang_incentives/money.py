@@ -49,7 +49,7 @@ MONEY_EXAMPLE = ('a number of yuan such as 1200000, or a string such as "1,200,0
                  '"2.5亿", "3500千元", "12.5百万" or "1.2E+09"')
 #: full-width forms (as a Chinese IME types them) -> ASCII; every other non-ASCII digit is refused
 _FULL_WIDTH = {**{0xFF10 + d: str(d) for d in range(10)}, ord("．"): ".", ord("，"): ",", ord("％"): "%",
-               ord("＋"): "+", ord("－"): "-", ord("\u3000"): " ", ord("\u00a0"): " "}
+               ord("＋"): "+", ord("－"): "-", ord("\u2212"): "-", ord("\u3000"): " ", ord("\u00a0"): " "}
 _INNER_SPACE = re.compile(r"[\d.,]\s+[\d.,]")
 _EXPONENT = re.compile(r"\d[eE][+-]?\d")
 _DIGIT_HELP = "write the digits 0-9 (full-width ０-９ are fine too)"
@@ -126,9 +126,15 @@ def money_decimal(value: object) -> Decimal:
         amount = value
     elif isinstance(value, str):
         text = normalize_number_text(value)
+        sign = "-" if text.startswith("-") else ""  # -¥1,200.00: the sign before the currency
+        text = text.removeprefix(sign).lstrip()
         for prefix in ("¥", "￥", "RMB", "CNY"):
             if text.upper().startswith(prefix):
                 text = text[len(prefix):].lstrip()
+        if text.startswith("(") and text.endswith(")") and _MONEY_RE.match(text[1:-1].strip()):
+            raise ValueProblem(f"{value!r} is an amount in accounting brackets, a negative one; money must be zero "
+                               f"or more")
+        text = sign + text
         match = _MONEY_RE.match(text)
         if not match:
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")

@@ -300,3 +300,18 @@ def test_a_year_typed_into_a_date_cell_of_a_workbook_is_explained(catalog, tmp_p
     (p,) = report.problems
     assert (p.line, p.field, p.value) == (2, "year", "1905-07-16")
     assert "a year typed into a cell formatted as a date is stored as a day of 1905" in p.message
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("−500", "'−500' is negative; money must be zero or more"),  # U+2212, the minus sign of Word and WPS
+    ("-¥1,200.00", "'-¥1,200.00' is negative; money must be zero or more"),  # the sign before the currency
+    ("(1,200)", "'(1,200)' is an amount in accounting brackets, a negative one; money must be zero or more"),
+])
+def test_a_negative_amount_however_written_is_called_negative(text: str, said: str) -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_money(text)
+    assert str(exc.value) == said
+
+
+def test_a_currency_sign_after_the_minus_of_zero_is_still_zero() -> None:
+    assert parse_money("-¥0.00") == 0 and parse_money("¥1,200.00") == 1200 * 10_000
