@@ -192,6 +192,10 @@ class Field:
         known = self.vocabulary.lookup(tag)
         if known is not None:
             return known
+        parts = tag.split()
+        if len(parts) > 1 and all(self.vocabulary.lookup(p) is not None for p in parts):
+            raise ValueProblem(f"{tag!r} looks like {len(parts)} tags separated by spaces: separate them with ; "
+                               f"(or ；, 、), e.g. {';'.join(parts)!r}")
         close = self.vocabulary.close(tag)
         if close is not None:
             raise ValueProblem(f"unknown industry tag {tag!r} (did you mean \"{close}\"?); known: "
@@ -264,7 +268,10 @@ def _commas_between_amounts(item: str) -> bool:
 
 
 def _tags(value: object, csv: bool) -> tuple[str, ...]:
-    items = _split(value, csv)
+    # a tag never holds a comma or a slash, so those separate tags too (电子信息，LED, 电子信息/LED), as ; does
+    items: list[object] = []
+    for item in _split(value, csv):
+        items += [p for p in re.split(r"[,，/／]", item) if p.strip()] if isinstance(item, str) else [item]
     if len(items) > 50:
         raise ValueProblem("more than 50 tags")
     out = []

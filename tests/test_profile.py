@@ -166,3 +166,18 @@ def test_csv_row_error_names_the_row() -> None:
     with pytest.raises(InputError) as info:
         parse_values({"revenue": "abc"}, REG, csv=True, where=Location(file="in.csv", row=7))
     assert str(info.value).startswith("in.csv, row 7, field 'revenue'")
+
+
+@pytest.mark.parametrize("written", ["电子信息；LED", "电子信息、LED", "电子信息，LED", "电子信息,LED", "电子信息/LED",
+                                     "电子信息／LED", "电子信息, LED,"])
+def test_industry_tags_are_separated_by_any_mark_a_tag_cannot_hold(catalog, written):
+    spec = catalog.registry["industries"]
+    assert spec.parse(written, csv=True) == ("electronic-information", "led")
+
+
+def test_tags_separated_by_spaces_are_refused_with_the_separator_to_use(catalog):
+    from nanchang_incentives.errors import ValueProblem
+
+    with pytest.raises(ValueProblem, match=r"'电子信息 led' looks like 2 tags separated by spaces: separate them "
+                                           r"with ; \(or ；, 、\), e.g. '电子信息;led'"):
+        catalog.registry["industries"].parse("电子信息 LED", csv=True)
