@@ -59,6 +59,11 @@ WIDTH_SAMPLE = 500  # column widths are fitted to the header and the first rows
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: .xls, WPS .et, or an encrypted .xlsx
 
 
+#: the start of an HTML page or an XML document (after a BOM and white space): never a CSV's or a workbook's
+_MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|head|body|table|meta|\?xml|style)\b",
+                     re.IGNORECASE)
+
+
 def refuse_compound_file(path: Path, shown: str) -> None:
     """An old-format (.xls, .et) or password-protected workbook is refused with what to do, not read as CSV text.
 
@@ -67,12 +72,16 @@ def refuse_compound_file(path: Path, shown: str) -> None:
     """
     try:
         with open(path, "rb") as f:
-            head = f.read(len(OLE2_MAGIC))
+            head = f.read(4096)
     except OSError:
         return
-    if head != OLE2_MAGIC:
-        return
     save = "save it as 'Excel 工作簿 (*.xlsx)' or as 'CSV UTF-8 (逗号分隔)'"
+    if _MARKUP.match(head):  # an HTML table or an Excel 2003 XML sheet, as government systems export under .xls
+        raise InputError(f"is a web page (HTML) or an XML spreadsheet, not a workbook or CSV, although it may be "
+                         f"named .xls: systems that export a table often write one; open it in Excel or WPS and "
+                         f"{save}", Location(file=shown))
+    if not head.startswith(OLE2_MAGIC):
+        return
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         msg = ("is a password-protected workbook (or an old .xls renamed), which cannot be read: open it in Excel "
                "or WPS, remove the password (Excel: 文件 → 信息 → 保护工作簿 → 用密码进行加密, clear it; WPS: 文件 → "

@@ -97,3 +97,28 @@ def test_a_workbook_whose_first_sheet_is_not_the_list_names_the_sheet_read_and_t
                          "choose one with --sheet NAME")  # the hidden sheet is not offered
     report = run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog, BatchOptions(sheet="企业名单"))
     assert report.good_rows == 1
+
+
+@pytest.mark.parametrize("text", ["\n\n\n", ",,,\n,,,\n", "\r\n企业名称,所在地,年度\r\n甲,南昌,2024\r\n"])
+def test_an_empty_first_line_is_said_to_be_empty(catalog, tmp_path, text):
+    message = refusal(tmp_path, catalog, "e.csv", text)
+    assert message == ("e.csv:1: the first line is empty: it must name the columns (name,jurisdiction,year,… or "
+                       "企业名称,所在地,年度,…); delete any empty lines above the header")
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("export.xls", "<html><body><table><tr><td>企业名称</td><td>年度</td></tr></table></body></html>"),
+    ("export.xls", "\ufeff  <!DOCTYPE html>\n<html>"),
+    ("sheet.xls", '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'),
+    ("t.csv", "<table border=1>\n<tr><td>企业名称</td></tr></table>"),
+])
+def test_a_web_page_or_xml_spreadsheet_named_xls_is_said_to_be_one(catalog, tmp_path, name, text):
+    message = refusal(tmp_path, catalog, name, text)
+    assert message.startswith(f"{name}: is a web page (HTML) or an XML spreadsheet, not a workbook or CSV")
+    assert message.endswith("open it in Excel or WPS and save it as 'Excel 工作簿 (*.xlsx)' or as 'CSV UTF-8 (逗号分隔)'")
+
+
+def test_a_csv_whose_first_cell_merely_starts_with_a_bracket_is_read(catalog, tmp_path):
+    src = tmp_path / "b.csv"
+    src.write_text("企业名称,所在地,年度,营业收入\n<甲>公司,南昌,2024,5亿\n", encoding="utf-8")
+    assert run_batch(src, tmp_path / "o.csv", catalog).good_rows == 1
