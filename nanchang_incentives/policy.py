@@ -243,13 +243,6 @@ class Policy:
         s = self.successor
         return self.valid_until is None and s is not None and s.reported is not None and year >= s.reported.year
 
-    def status_on(self, day: dt.date) -> str:
-        if day < self.valid_from:
-            return "not yet in force"
-        if self.valid_until is None:
-            return "in force (end unknown)"
-        return "in force" if day <= self.valid_until else "expired"
-
 
 # ---------------------------------------------------------------- loading
 

@@ -348,3 +348,20 @@ def test_a_missing_document_number_is_either_given_or_explained(tmp_path: Path, 
     else:
         assert result.exit_code == 1
         assert warning in result.output
+
+
+@pytest.mark.parametrize(("pid", "day", "superseded"), [
+    ("wuhan-east-lake-software-2023", "2025-03-19", False),
+    ("wuhan-east-lake-software-2023", "2025-03-20", True),  # the 14-measure text reported that day (SPEC 9.3)
+    ("beijing-robotics-2023", "2026-01-22", False),
+    ("beijing-robotics-2023", "2026-01-23", True),  # the 2026 funding guides
+    ("nanchang-electronic-information-2023", "2026-06-30", False),  # it ended: expired says it all
+])
+def test_list_says_when_a_policy_with_no_known_end_may_be_superseded(pid: str, day: str, superseded: bool) -> None:
+    result = invoke("policies", "list", "--on", day, "--format", "json")
+    assert result.exit_code == 0, result.output
+    [row] = [r for r in json.loads(result.output) if r["id"] == pid]
+    assert row["may_be_superseded"] is superseded
+    text = invoke("policies", "list", "--on", day).output  # a wide terminal: a table row per policy
+    line = next(x for x in text.splitlines() if x.startswith(pid))
+    assert ("may be superseded: a successor was reported on" in line) is superseded, line

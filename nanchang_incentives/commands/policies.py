@@ -101,6 +101,20 @@ def status_of(policy: Policy, day: dt.date) -> str:
     return "in force" if day <= policy.valid_until else "expired"
 
 
+def superseded_note(policy: Policy, day: dt.date) -> str:
+    """For a policy whose end is unknown: on or after the day a successor was reported, that it may be superseded
+    (SPEC 9.3: the figures may not be what the successor pays); else ""."""
+    s = policy.successor
+    if policy.valid_until is None and s is not None and s.reported is not None and day >= s.reported:
+        return f"may be superseded: a successor was reported on {s.reported.isoformat()}"
+    return ""
+
+
+def _status_text(policy: Policy, day: dt.date) -> str:
+    note = superseded_note(policy, day)
+    return f"{status_of(policy, day)}; {note}" if note else status_of(policy, day)
+
+
 def validity(policy: Policy) -> str:
     return f"{policy.valid_from} … {policy.valid_until or 'end unknown'}"
 
@@ -113,7 +127,7 @@ LIST_HEADER = ["ID", "TITLE", "JURISDICTION", "DOCUMENT", "VALIDITY", "CLAUSES"]
 
 def _list_rows(pols: list[Policy], day: dt.date) -> list[list[str]]:
     return [[p.id, p.title_zh, p.jurisdiction, p.document_number or "—", validity(p), str(len(p.clauses)),
-             status_of(p, day)] for p in pols]
+             _status_text(p, day)] for p in pols]
 
 
 def _list_table(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.date) -> None:
@@ -137,7 +151,8 @@ def _list_json(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.dat
         "id": p.id, "title": p.title_zh, "title_en": p.title_en, "jurisdiction": p.jurisdiction,
         "document_number": p.document_number, "valid_from": p.valid_from.isoformat(),
         "valid_until": p.valid_until.isoformat() if p.valid_until else None,
-        "clauses": len(p.clauses), "status": status_of(p, day), "path": catalog.sources.get(p.id, p.path),
+        "clauses": len(p.clauses), "status": status_of(p, day),
+        "may_be_superseded": bool(superseded_note(p, day)), "path": catalog.sources.get(p.id, p.path),
     } for p in pols], ensure_ascii=False, indent=2))
 
 
