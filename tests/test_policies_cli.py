@@ -364,4 +364,4 @@ def test_list_says_when_a_policy_with_no_known_end_may_be_superseded(pid: str, d
     assert row["may_be_superseded"] is superseded
     text = invoke("policies", "list", "--on", day).output  # a wide terminal: a table row per policy
     line = next(x for x in text.splitlines() if x.startswith(pid))
-    assert ("may be superseded: a successor was reported on" in line) is superseded, line
+    assert ("in force; may be superseded (successor reported 20" in line) is superseded, line

@@ -106,13 +106,13 @@ def superseded_note(policy: Policy, day: dt.date) -> str:
     (SPEC 9.3: the figures may not be what the successor pays); else ""."""
     s = policy.successor
     if policy.valid_until is None and s is not None and s.reported is not None and day >= s.reported:
-        return f"may be superseded: a successor was reported on {s.reported.isoformat()}"
+        return f"may be superseded (successor reported {s.reported.isoformat()})"
     return ""
 
 
 def _status_text(policy: Policy, day: dt.date) -> str:
-    note = superseded_note(policy, day)
-    return f"{status_of(policy, day)}; {note}" if note else status_of(policy, day)
+    note = superseded_note(policy, day)  # "in force; may be superseded (…)": the end is unknown, as it says
+    return f"in force; {note}" if note else status_of(policy, day)
 
 
 def validity(policy: Policy) -> str:
