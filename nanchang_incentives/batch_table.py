@@ -711,8 +711,9 @@ assert all(any(n.decode() in label for n in _LABEL_NEEDLES) for label in csvio.T
 def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:
     """Leave out the rows that look like a spreadsheet's totals row (``csvio.names_a_total``, a column at a
     time): a name that is only a totals label (``csvio.is_totals_label``), whatever else the row holds; or
-    合计/总计/小计/汇总/Total in the name (``csvio.names_a_total``: spaces ignored, no company word) and neither a year
-    nor a jurisdiction in a sheet that has a column for one of them (a real company always has both)."""
+    合计/总计/小计/汇总/Total in the name (``csvio.names_a_total``: spaces ignored, "total" as a word, no company word
+    unless the name ends with 合计 …) and neither a year nor a jurisdiction (a real company always has both, or
+    gets them from --year/--policy)."""
     name_j = header.index("name")
     if name_j is None or cells.n == 0:
         return cells, []
@@ -734,14 +735,13 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         texts, inverse = csvio.distinct(cells.buf, cells.start[short, name_j], cells.length[short, name_j])
         label = np.array([csvio.is_totals_label(t.decode("utf-8", "replace")) for t in texts], dtype=bool)
         hit[short[label[inverse]]] = True
-    # 合计 … in a longer name, when the row has neither a year nor a jurisdiction although the sheet has a column
-    # for them (a sheet with neither column, under --year and --policy, has no such rows to tell apart)
-    wheres = [j for j in (header.index("year"), header.index("jurisdiction")) if j is not None]
-    if not wheres:
-        return _without_totals(cells, name_j, hit)
+    # 合计 … in a longer name (no company word in it: names_a_total), when the row has neither a year nor a
+    # jurisdiction (with --year and --policy a sheet needs neither column)
     cand = (cells.length[:, name_j] > 0) & ~hit
-    for j in wheres:  # cheap first: only rows with neither are read
-        cand &= cells.length[:, j] == 0
+    for col in ("year", "jurisdiction"):  # cheap first: only rows with neither are read
+        j = header.index(col)
+        if j is not None:
+            cand &= cells.length[:, j] == 0
     rows = np.flatnonzero(cand)
     if len(rows) == 0:
         return _without_totals(cells, name_j, hit)

@@ -473,7 +473,7 @@ class SkipReason(str, Enum):
 
 
 #: words that mark a spreadsheet's totals row (lower case; matched anywhere in the name)
-TOTALS_WORDS = ("合计", "总计", "小计", "汇总", "total")
+TOTALS_WORDS = ("合计", "总计", "小计", "汇总", "共计", "累计", "total")
 #: the words are looked for in the first bytes of the name only (a totals row's name is short)
 TOTALS_NAME_BYTES = 200
 
@@ -489,12 +489,25 @@ def names_a_total(name: str) -> bool:
     (True, True, True, False)
     >>> names_a_total("小计算机有限公司"), names_a_total("TotalEnergies 中国"), names_a_total("南昌 subtotal")
     (False, False, True)
+    >>> names_a_total("全部企业合计"), names_a_total("合计（共2家企业）"), names_a_total("汇总天下科技")
+    (True, True, False)
     """
     head = name.encode("utf-8")[:TOTALS_NAME_BYTES].decode("utf-8", "ignore").lower()
     if _TOTAL_WORD.search(head):
         return not _COMPANY_WORD.search("".join(head.split()))
-    head = "".join(head.split())  # every space, the full-width one (U+3000) included
-    return any(word in head for word in TOTALS_WORDS if word != "total") and not _COMPANY_WORD.search(head)
+    key = _without_count("".join(ch for ch in head if ch.isalnum()))  # spaces, punctuation, "共2家企业" aside
+    return _cjk_total(key)
+
+
+def _without_count(key: str) -> str:
+    """A name's letters without the count a totals label gives: "合计共2家企业" -> "合计", "小计3户" -> "小计"."""
+    return _COUNT.sub("", key)
+
+
+def _cjk_total(key: str) -> bool:
+    """合计 / 小计 / 汇总 … in a name's letters: a totals label when the name ends with the word ("全部企业合计", "全厂合计")
+    or, elsewhere in it, when no word names a company ("合计金额", not "小计算机有限公司", "汇总天下科技")."""
+    return bool(_CJK_TOTAL_END.search(key)) or (bool(_CJK_TOTAL.search(key)) and not _COMPANY_WORD.search(key))
 
 
 #: "total" as a word of its own (not "TotalEnergies", "totally"): subtotal, totals, grand total
@@ -510,6 +523,9 @@ TOTALS_LABEL_BYTES = 60
 
 
 _CJK_TOTAL = re.compile("合计|总计|小计|共计|汇总|累计")
+_CJK_TOTAL_END = re.compile("(?:合计|总计|小计|共计|汇总|累计)$")
+#: the count a totals label may give: "共2家", "25户", "3家企业", "125 companies" (in a name's letters)
+_COUNT = re.compile(r"共?[0-9０-９]+(?:家|户|个|项|条|名|人|行|companies|company|firms|rows)(?:企业|公司|单位|工厂)?")
 _COMPANY_WORD = re.compile("公司|集团|企业|厂|有限|股份|研究院|研究所|中心|事务所|合作社|工作室|商行|科技|实业|"
                            "ltd|inc|corp|co$|llc|gmbh")
 
@@ -529,16 +545,18 @@ def is_totals_label(name: str) -> bool:
     (True, True, True, True)
     >>> is_totals_label("汇总科技有限公司"), is_totals_label("南昌小计电子厂")
     (False, False)
+    >>> is_totals_label("合计（共2家企业）"), is_totals_label("全部企业合计"), is_totals_label("全厂合计")
+    (True, True, True)
     """
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     if key in TOTALS_LABELS:
         return True
-    bare = re.sub(r"[0-9０-９]+(家|户|个|项|条|名|人|行|companies|company|firms|rows)", "", key)  # its count
+    bare = _without_count(key)
     if bare != key and bare in TOTALS_LABELS:  # "@SUM(1+1)" has no counter word: a name
         return True
-    # 合计 / 共计 … with what it sums ("南昌合计", "以上合计", "合计（共2家）", "小计（南昌）", "合计金额"), and nothing that
-    # names a company (公司, 集团, 厂 …: "合计科技有限公司" is one)
-    return bool(_CJK_TOTAL.search(key)) and not _COMPANY_WORD.search(key)
+    # 合计 / 共计 … with what it sums ("南昌合计", "以上合计", "全部企业合计", "合计（共2家）", "小计（南昌）", "合计金额"), and
+    # unless the name ends with it, nothing that names a company (公司, 集团, 厂 …: "合计科技有限公司" is one)
+    return _cjk_total(bare)
 
 
 @dataclass(frozen=True)

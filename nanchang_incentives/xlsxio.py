@@ -509,9 +509,9 @@ def _totals_like(texts: Sequence[str], header: Header) -> bool:
         return False
     if len(texts[j].encode("utf-8")) <= csvio.TOTALS_LABEL_BYTES and csvio.is_totals_label(texts[j]):  # as a CSV's
         return True
-    wheres = [j for j in (header.index("year"), header.index("jurisdiction")) if j is not None]
-    if not wheres or not csvio.names_a_total(texts[j]):
+    if not csvio.names_a_total(texts[j]):
         return False
+    wheres = [j for j in (header.index("year"), header.index("jurisdiction")) if j is not None]
     return not any(j < len(texts) and texts[j].strip() for j in wheres)
 
 

@@ -787,16 +787,20 @@ def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalo
     assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == labels
 
 
-def test_without_year_and_jurisdiction_columns_only_a_totals_label_is_skipped(catalog, tmp_path):
-    """Under --year and --policy a sheet needs neither column, so every row lacks them: "no year and no
-    jurisdiction" tells nothing there, and a company named 小计算机有限公司 or 汇总天下科技 was silently dropped."""
+def test_without_year_and_jurisdiction_columns_a_company_with_a_totals_word_in_its_name_is_kept(catalog, tmp_path):
+    """Under --year and --policy a sheet needs neither column, so every row lacks them, and a company named
+    小计算机有限公司 or 汇总天下科技 (or TotalEnergies) was silently dropped as a totals row; the totals rows stay skipped."""
     src = tmp_path / "t.csv"
     src.write_text("name,industries,revenue,revenue_prev,local_project_loans\n"
                    "小计算机有限公司,电子信息,5亿,3.8亿,120万\nTotalEnergies 中国,电子信息,5亿,3.8亿,120万\n"
-                   "汇总天下科技,电子信息,5亿,3.8亿,120万\n合计,,15亿,11.4亿,360万\n", encoding="utf-8")
+                   "汇总天下科技,电子信息,5亿,3.8亿,120万\n合计,,15亿,11.4亿,360万\nTotal for Nanchang,,15亿,11.4亿,360万\n"
+                   "Grand total - all firms,,15亿,11.4亿,360万\n全部企业合计,,15亿,11.4亿,360万\n"
+                   "合计（共3家企业）,,15亿,11.4亿,360万\n", encoding="utf-8")
     options = BatchOptions(year=2024, policy_ids=("nanchang-electronic-information-2023",))
     report = run_batch(src, tmp_path / "o.csv", catalog, options)
-    assert [(k.row, k.name) for k in report.skipped] == [(4, "合计")]
+    assert [(k.row, k.name) for k in report.skipped] == [
+        (4, "合计"), (5, "Total for Nanchang"), (6, "Grand total - all firms"), (7, "全部企业合计"),
+        (8, "合计（共3家企业）")]
     rows = read(tmp_path / "o.csv")
     assert [r["name"] for r in rows] == ["小计算机有限公司", "TotalEnergies 中国", "汇总天下科技"]
     # each is evaluated as the company it is: the figures of the same row under a plain name
@@ -809,3 +813,23 @@ def test_without_year_and_jurisdiction_columns_only_a_totals_label_is_skipped(ca
     for r in rows:
         assert {k: v for k, v in r.items() if k not in ("row", "name")} == \
             {k: v for k, v in expected.items() if k not in ("row", "name")}
+
+
+def test_totals_labels_that_name_what_they_sum_are_skipped_with_year_and_place_filled_down(catalog, tmp_path):
+    """合计（共2家企业）, 全部企业合计 and 全厂合计 hold a company word (企业, 厂) but are totals: the label ends the name or
+    the company word is part of the count. With 年度 and 所在地 filled down they were evaluated as companies."""
+    text = ("name,jurisdiction,year,revenue\n" + good_row(1).rsplit(",", 2)[0] + "\n"
+            "合计（共2家企业）,南昌,2024,9万\n全部企业合计,南昌,2024,9万\n全厂合计,南昌,2024,9万\n"
+            "南昌小计电子厂,南昌,2024,9万\n")
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [k.name for k in report.skipped] == ["合计（共2家企业）", "全部企业合计", "全厂合计"]
+    assert [r["name"] for r in read(tmp_path / "o.csv")][-1] == "南昌小计电子厂"
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    for line in text.splitlines():
+        wb.active.append(line.split(","))
+    wb.save(tmp_path / "t.xlsx")
+    assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == \
+        [k.name for k in report.skipped]
