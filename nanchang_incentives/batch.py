@@ -1230,6 +1230,8 @@ def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.
     """``bind_header``, and when it fails: whether the header is on a later line (a title above it, perhaps with
     the unit of the amounts: ``batch_table.misplaced_header``), and for a workbook, which sheet was read."""
     try:
+        if not any(names):
+            raise InputError(csvio.EMPTY_FIRST_LINE, Location(file=shown, line=1))
         return bind_header(names, catalog, shown)
     except InputError as exc:
         first: list[list[str]] | None = None
@@ -1240,12 +1242,13 @@ def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.
         better = misplaced_header(first, catalog, shown) if first else None
         error: InputError = better or exc
         others = sheet.other_sheets() if isinstance(sheet, xlsxio.XlsxSource) else []
-        if others:
-            which = InputError(f"this is sheet {sheet.sheet!r} of the workbook, which also has "  # type: ignore[union-attr]
-                               f"{', '.join(map(repr, others))}: choose one with --sheet NAME",
-                               Location(file=shown, field="--sheet"))
-            parts = list(error.problems) if isinstance(error, ProfileProblems) else [error]
-            error = ProfileProblems([*parts, which], Location(file=shown, line=1))
+        if others:  # not one more problem to fix: where they were found, and where else to look
+            which = (f"this is sheet {sheet.sheet!r} of the workbook, which also has "  # type: ignore[union-attr]
+                     f"{', '.join(map(repr, others))}: another is read with --sheet NAME")
+            if isinstance(error, ProfileProblems):
+                error = InputError(f"{error.message}\n  ({which})", error.location)
+            else:
+                error = InputError(f"{error.message} ({which})", error.location)
         if error is exc:
             raise
         raise error from None

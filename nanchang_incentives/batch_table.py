@@ -154,8 +154,13 @@ def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
                       f"the README", loc)
 
 
-#: "单位：万元", "金额单位:万元", "（单位：人民币万元）" in a title line above the header: the unit of the sheet's amounts
-_UNIT_NOTE = re.compile(r"单位\s*[:：]?\s*(?:人民币)?\s*(千元|万元|亿元|百万元|万|亿|元)")
+#: "单位：万元", "金额单位:万元", "（单位：人民币万元）", "金额：万元" in a line above the header: the unit of the sheet's
+#: amounts; never 填报单位 / 申报单位 … (the organisation that fills the form in: "填报单位：万年县工信局"), and the unit
+#: ends the phrase
+_UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制)(?<!填表)(?:单位|金额)\s*[:：]?\s*(?:人民币)?\s*"
+                        r"(千元|万元|亿元|百万元|万|亿|元)(?=$|[\s)）\]】,，;；。、/])")
+#: a cell that is only a unit: "万元", "（万元）", "人民币万元"
+_UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币)?\s*(千元|万元|亿元|百万元|万|亿|元)\s*(?:人民币)?[\s)）\]】]*$")
 #: the lines looked at for the header when the first one is not it
 HEADER_SEARCH_LINES = 6
 
@@ -194,16 +199,33 @@ def misplaced_header(lines: Sequence[Sequence[str]], catalog: Catalog, path: str
     above = "line 1" if k == 2 else f"lines 1-{k - 1}"
     message = (f"line {k} looks like the header ({', '.join(named[:3])}{', …' if len(named) > 3 else ''}), not "
                f"line 1: the first line must name the columns; delete {above} above it")
-    for i, row in enumerate(lines[:k - 1], start=1):
-        for cell in row:
-            unit = _UNIT_NOTE.search(cell)
-            if unit and unit.group(1) != "元":
-                word = unit.group(1) if unit.group(1).endswith("元") else unit.group(1) + "元"
-                message += (f". Line {i} says {cell.strip()[:40]!r}: without it the amounts would be read as yuan, "
-                            f"so first write the unit into each amount's heading (营业收入（{word}）, "
-                            f"上年营业收入（{word}）, …), or after each figure")
-                return InputError(message, Location(file=path, line=1))
+    note = _unit_note(lines[:k - 1])
+    if note is not None and not _amounts_have_units(cells, catalog):
+        i, cell, word = note
+        message += (f". Line {i} says {cell[:40]!r}: without it the amounts would be read as yuan, so first write "
+                    f"the unit into each amount's heading (营业收入（{word}）, 上年营业收入（{word}）, …), or after "
+                    f"each figure")
     return InputError(message, Location(file=path, line=1))
+
+
+def _unit_note(lines: Sequence[Sequence[str]]) -> tuple[int, str, str] | None:
+    """(line, cell, unit such as 万元) of the first cell above a header that gives the amounts a unit other than 元."""
+    for i, row in enumerate(lines, start=1):
+        for cell in row:
+            unit = _UNIT_NOTE.search(cell) or _UNIT_CELL.match(cell)
+            if unit and _HEADING_UNITS[F.MONEY].get(unit_key(unit.group(1))):  # not 元: nothing to scale
+                word = unit.group(1) if unit.group(1).endswith("元") else unit.group(1) + "元"
+                return i, cell.strip(), word
+    return None
+
+
+def _amounts_have_units(cells: Sequence[str], catalog: Catalog) -> bool:
+    """Whether every heading of an amount in a header line names its unit (营业收入（万元）): nothing to add then."""
+    money = [c for c in cells if (f := catalog.registry.resolve(c.strip().strip(_MARKS))) is not None
+             and catalog.registry[f].type in (F.MONEY, F.MONEY_LIST)]
+    with_unit = [c for c in cells if (u := heading_unit(c.strip(), catalog)) is not None
+                 and catalog.registry[u[0]].type in (F.MONEY, F.MONEY_LIST)]
+    return bool(with_unit) and not money
 
 
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:

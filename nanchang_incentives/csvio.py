@@ -237,10 +237,12 @@ def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]
     names = [heading(n) for n in next(csv.reader(io.StringIO(text, newline="")), [])]
     while len(names) > 1 and not names[-1]:  # Excel's empty columns right of the data (",,,"), as in an .xlsx
         names.pop()
-    if not any(names):
-        raise InputError("the first line is empty: it must name the columns (name,jurisdiction,year,… or 企业名称,所在地,"
-                         "年度,…); delete any empty lines above the header", Location(file=str(path), line=1))
-    return names, enc.bom + len(line)
+    return names, enc.bom + len(line)  # [""] for an empty line: batch._bound_header says where the header is
+
+
+#: what batch says of a first line (or sheet row) with no column names, when no later line looks like the header
+EMPTY_FIRST_LINE = ("the first line is empty: it must name the columns (name,jurisdiction,year,… or 企业名称,所在地,"
+                    "年度,…); delete any empty lines above the header")
 
 
 def first_records(path: Path, enc: Encoding, n: int) -> list[list[str]]:

@@ -273,10 +273,7 @@ class XlsxSource:
         names_row = [csvio.heading(cell_text(c.value, None, None)) for c in head]
         while names_row and not names_row[-1]:
             names_row.pop()
-        if not names_row:
-            raise InputError("the first row of the sheet is empty; it must name the columns (name,jurisdiction,"
-                             "year,…)", Location(file=str(path), line=1))
-        self.names = names_row
+        self.names = names_row  # [] for an empty first row: batch._bound_header says where the header is
 
     def first_rows(self, n: int) -> list[list[str]]:
         """The sheet's first ``n`` rows as headings (for saying where its header is)."""

@@ -92,18 +92,48 @@ def test_a_workbook_whose_first_sheet_is_not_the_list_names_the_sheet_read_and_t
     with pytest.raises(InputError) as exc:
         run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog)
     lines = str(exc.value).replace(str(tmp_path / "c.xlsx"), "c.xlsx").splitlines()
-    assert lines[0] == "c.xlsx:1: 3 problems; fix them all before running again:"
-    assert lines[-1] == ("  c.xlsx, option --sheet: this is sheet '填表说明' of the workbook, which also has '企业名单': "
-                         "choose one with --sheet NAME")  # the hidden sheet is not offered
+    assert lines[0] == "c.xlsx:1: 2 problems; fix them all before running again:"  # 序号 and 说明: the sheet is none
+    assert lines[-1] == ("  (this is sheet '填表说明' of the workbook, which also has '企业名单': another is read with "
+                         "--sheet NAME)")  # the hidden sheet is not offered
     report = run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog, BatchOptions(sheet="企业名单"))
     assert report.good_rows == 1
 
 
-@pytest.mark.parametrize("text", ["\n\n\n", ",,,\n,,,\n", "\r\n企业名称,所在地,年度\r\n甲,南昌,2024\r\n"])
+@pytest.mark.parametrize("text", ["\n\n\n", ",,,\n,,,\n", "\n甲,南昌,2024\n"])
 def test_an_empty_first_line_is_said_to_be_empty(catalog, tmp_path, text):
     message = refusal(tmp_path, catalog, "e.csv", text)
     assert message == ("e.csv:1: the first line is empty: it must name the columns (name,jurisdiction,year,… or "
                        "企业名称,所在地,年度,…); delete any empty lines above the header")
+
+
+def test_empty_lines_above_the_header_and_a_unit_line_among_them(catalog, tmp_path):
+    message = refusal(tmp_path, catalog, "e.csv", "\r\n企业名称,所在地,年度\r\n甲,南昌,2024\r\n")
+    assert message.endswith("line 2 looks like the header (企业名称, 所在地, 年度), not line 1: the first line must "
+                            "name the columns; delete line 1 above it")
+    message = refusal(tmp_path, catalog, "e.csv", f"\n单位：万元\n{HEADER}\n{ROW}\n")
+    assert "delete lines 1-2 above it. Line 2 says '单位：万元': without it the amounts would be read as yuan" in message
+
+
+@pytest.mark.parametrize(("above", "advice"), [
+    ("填报单位：万年县工业和信息化局,,,,", None),  # the organisation (万年县, a county of Jiangxi), not a unit
+    ("申报单位：南昌万达科技,单位：万元", "'单位：万元'"),
+    ("金额：万元", "'金额：万元'"),
+    (",,,万元", "'万元'"),  # a cell that is only the unit
+    ("（单位：元）", None),  # yuan: nothing to scale
+])
+def test_only_a_line_that_gives_the_amounts_a_unit_is_advised_on(catalog, tmp_path, above, advice):
+    message = refusal(tmp_path, catalog, "u.csv", f"{above}\n{HEADER}\n{ROW}\n")
+    assert "line 2 looks like the header" in message
+    if advice is None:
+        assert "Line 1 says" not in message
+    else:
+        assert f"Line 1 says {advice}: without it the amounts would be read as yuan" in message
+
+
+def test_no_unit_advice_when_the_amount_headings_name_their_unit(catalog, tmp_path):
+    message = refusal(tmp_path, catalog, "u.csv", "申报表（单位：万元）\n企业名称,所在地,年度,营业收入（万元）,上年营业收入（万元）\n"
+                                                  "甲,南昌,2024,50000,38000\n")
+    assert message.endswith("not line 1: the first line must name the columns; delete line 1 above it")
 
 
 @pytest.mark.parametrize(("name", "text"), [
