@@ -12,7 +12,7 @@ import enum
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -179,12 +179,22 @@ class Field:
         parser = _PARSERS[self.type]
         parsed = parser(value, csv)
         if self.vocabulary is not None and self.type == TAGS:
-            parsed = tuple(dict.fromkeys(self._known_tag(t) for t in parsed))  # type: ignore[union-attr,attr-defined]
+            parsed = tuple(dict.fromkeys(self._known_tag(t) for t in self._separated(parsed)))  # type: ignore[arg-type]
         elif self.vocabulary is not None and self.type == TEXT and parsed:
             parsed = self.vocabulary.lookup(parsed) or parsed  # type: ignore[arg-type]
         if self.choices and parsed not in self.choices:
             raise ValueProblem(f"expected one of {', '.join(self.choices)}, got {value!r}")
         return parsed
+
+    def _separated(self, tags: Sequence[str]) -> list[str]:
+        """Tags written 电子信息，LED, 电子信息,LED or 电子信息/LED as the tags they are: a comma or a slash separates them
+        too, as ; does, unless the whole item is a known tag (a policy may declare one such as "ai/ml")."""
+        assert self.vocabulary is not None
+        out: list[str] = []
+        for tag in tags:
+            parts = [p.strip() for p in re.split(r"[,，/／]", tag) if p.strip()]
+            out += [tag] if len(parts) <= 1 or self.vocabulary.lookup(tag) is not None else parts
+        return out
 
     def _known_tag(self, tag: str) -> str:
         """A tag as its canonical value (电子信息 -> electronic-information); a near miss is an error."""
@@ -195,7 +205,7 @@ class Field:
         parts = tag.split()
         if len(parts) > 1 and all(self.vocabulary.lookup(p) is not None for p in parts):
             raise ValueProblem(f"{tag!r} looks like {len(parts)} tags separated by spaces: separate them with ; "
-                               f"(or ；, 、), e.g. {';'.join(parts)!r}")
+                               f"(or ；, 、, a comma or /), e.g. {';'.join(parts)!r}")
         close = self.vocabulary.close(tag)
         if close is not None:
             raise ValueProblem(f"unknown industry tag {tag!r} (did you mean \"{close}\"?); known: "
@@ -268,10 +278,7 @@ def _commas_between_amounts(item: str) -> bool:
 
 
 def _tags(value: object, csv: bool) -> tuple[str, ...]:
-    # a tag never holds a comma or a slash, so those separate tags too (电子信息，LED, 电子信息/LED), as ; does
-    items: list[object] = []
-    for item in _split(value, csv):
-        items += [p for p in re.split(r"[,，/／]", item) if p.strip()] if isinstance(item, str) else [item]
+    items = _split(value, csv)
     if len(items) > 50:
         raise ValueProblem("more than 50 tags")
     out = []

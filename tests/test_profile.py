@@ -179,5 +179,21 @@ def test_tags_separated_by_spaces_are_refused_with_the_separator_to_use(catalog)
     from nanchang_incentives.errors import ValueProblem
 
     with pytest.raises(ValueProblem, match=r"'电子信息 led' looks like 2 tags separated by spaces: separate them "
-                                           r"with ; \(or ；, 、\), e.g. '电子信息;led'"):
+                                           r"with ; \(or ；, 、, a comma or /\), e.g. '电子信息;led'"):
         catalog.registry["industries"].parse("电子信息 LED", csv=True)
+
+
+def test_a_tag_a_policy_declares_with_a_slash_or_comma_stays_one_tag(tmp_path):
+    """A table in --policies-dir may target industries = ["ai/ml"]: that tag is not split at its slash."""
+    from nanchang_incentives import api
+
+    src = Path(__file__).resolve().parent.parent / "docs" / "example" / "policies" / "example-city-software-2024.toml"
+    text = src.read_text(encoding="utf-8")
+    assert 'industries = ["software"]' in text
+    d = tmp_path / "pol"
+    d.mkdir()
+    (d / src.name).write_text(text.replace('industries = ["software"]', 'industries = ["ai/ml", "r,d"]'), encoding="utf-8")
+    spec = api.load([d]).registry["industries"]
+    assert spec.parse("AI/ML;电子信息", csv=True) == ("ai/ml", "electronic-information")
+    assert spec.parse(["r,d"]) == ("r,d",)
+    assert spec.parse("电子信息/LED", csv=True) == ("electronic-information", "led")
