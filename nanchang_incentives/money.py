@@ -131,7 +131,11 @@ def money_decimal(value: object) -> Decimal:
         for prefix in ("¥", "￥", "RMB", "CNY"):
             if text.upper().startswith(prefix):
                 text = text[len(prefix):].lstrip()
-        if text.startswith("(") and text.endswith(")") and _MONEY_RE.match(text[1:-1].strip()):
+        bracketed = _MONEY_RE.match(text[1:-1].strip()) if text[:1] in "(（" and text[-1:] in ")）" else None
+        if bracketed and len(text) > 2:
+            if _decimal(bracketed.group("num")) == 0:
+                raise ValueProblem(f"{value!r} is in accounting brackets, which mark a negative amount: write the "
+                                   f"amount without them (0)")
             raise ValueProblem(f"{value!r} is an amount in accounting brackets, a negative one; money must be zero "
                                f"or more")
         text = sign + text

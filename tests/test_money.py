@@ -315,3 +315,12 @@ def test_a_negative_amount_however_written_is_called_negative(text: str, said: s
 
 def test_a_currency_sign_after_the_minus_of_zero_is_still_zero() -> None:
     assert parse_money("-¥0.00") == 0 and parse_money("¥1,200.00") == 1200 * 10_000
+
+
+def test_zero_in_accounting_brackets_is_not_called_negative() -> None:
+    for text in ("(0)", "（0.00）"):
+        with pytest.raises(ValueProblem, match=r"is in accounting brackets, which mark a negative amount: write the "
+                                               r"amount without them \(0\)"):
+            parse_money(text)
+    with pytest.raises(ValueProblem, match="is an amount in accounting brackets, a negative one"):
+        parse_money("（1,200）")  # full-width brackets, as a Chinese input method types them

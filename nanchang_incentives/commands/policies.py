@@ -149,7 +149,9 @@ def _list_markdown(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt
 def _list_json(term: Terminal, catalog: Catalog, pols: list[Policy], day: dt.date) -> None:
     term.write(json.dumps([{
         "id": p.id, "title": p.title_zh, "title_en": p.title_en, "jurisdiction": p.jurisdiction,
-        "document_number": p.document_number, "valid_from": p.valid_from.isoformat(),
+        "document_number": p.document_number,
+        **({"document_number_note": p.document_number_note} if p.document_number_note else {}),
+        "valid_from": p.valid_from.isoformat(),
         "valid_until": p.valid_until.isoformat() if p.valid_until else None,
         "clauses": len(p.clauses), "status": status_of(p, day),
         "may_be_superseded": bool(superseded_note(p, day)), "path": catalog.sources.get(p.id, p.path),

@@ -67,6 +67,7 @@ def result_dict(r: PolicyResult) -> dict:
     return {
         "policy": p.id,
         "document_number": p.document_number,
+        **({"document_number_note": p.document_number_note} if p.document_number_note else {}),
         "title": p.title_zh,
         "jurisdiction": p.jurisdiction,
         "valid_from": p.valid_from.isoformat(),
