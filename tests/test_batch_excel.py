@@ -419,23 +419,13 @@ def test_a_totals_label_spread_out_or_called_huizong_is_a_totals_row(catalog, tm
     """Excel users spread a two-character label over the cell (合  计, 合　计) and WPS's pivot calls it 汇总;
     the CSV and the .xlsx of the same sheet skip the same rows. A company's name with such a word in it
     (汇总科技有限公司, 小计算机有限公司, TotalEnergies) is a company: with no year it is a bad row, never skipped."""
-    text = ("name,jurisdiction,year,revenue\n" + good_row(1).rsplit(",", 2)[0] + "\n"
-            "汇总,,,9万\n合  计,,,9万\n合\u3000计,,,9万\n汇总科技有限公司,,,9万\n小计算机有限公司,,,9万\n"
-            "TotalEnergies 中国,,,9万\n南昌 Subtotal,,,9万\n")
-    src = tmp_path / "t.csv"
-    src.write_text(text, encoding="utf-8")
-    report = run_batch(src, tmp_path / "o.csv", catalog)
+    text, report = one_company_and(catalog, tmp_path, "汇总,,,9万\n合  计,,,9万\n合\u3000计,,,9万\n汇总科技有限公司,,,9万\n"
+                                   "小计算机有限公司,,,9万\nTotalEnergies 中国,,,9万\n南昌 Subtotal,,,9万\n")
     assert [(k.row, k.line, k.name) for k in report.skipped] == [
         (2, 3, "汇总"), (3, 4, "合  计"), (4, 5, "合\u3000计"), (8, 9, "南昌 Subtotal")]
     assert sorted({(p.row, p.name) for p in report.problems}) == [
         (5, "汇总科技有限公司"), (6, "小计算机有限公司"), (7, "TotalEnergies 中国")]
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    for line in text.splitlines():
-        wb.active.append([c or None for c in line.split(",")])
-    wb.save(tmp_path / "t.xlsx")
-    book = run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
-    assert [(k.row, k.name) for k in book.skipped] == [(k.row, k.name) for k in report.skipped]
+    assert_workbook_skips_the_same(catalog, tmp_path, text, report)
 
 
 @pytest.mark.parametrize("encoding,bom,options,expect_bom", [
@@ -818,18 +808,28 @@ def test_without_year_and_jurisdiction_columns_a_company_with_a_totals_word_in_i
 def test_totals_labels_that_name_what_they_sum_are_skipped_with_year_and_place_filled_down(catalog, tmp_path):
     """合计（共2家企业）, 全部企业合计 and 全厂合计 hold a company word (企业, 厂) but are totals: the label ends the name or
     the company word is part of the count. With 年度 and 所在地 filled down they were evaluated as companies."""
-    text = ("name,jurisdiction,year,revenue\n" + good_row(1).rsplit(",", 2)[0] + "\n"
-            "合计（共2家企业）,南昌,2024,9万\n全部企业合计,南昌,2024,9万\n全厂合计,南昌,2024,9万\n"
-            "南昌小计电子厂,南昌,2024,9万\n")
-    src = tmp_path / "t.csv"
-    src.write_text(text, encoding="utf-8")
-    report = run_batch(src, tmp_path / "o.csv", catalog)
+    text, report = one_company_and(catalog, tmp_path, "合计（共2家企业）,南昌,2024,9万\n全部企业合计,南昌,2024,9万\n"
+                                   "全厂合计,南昌,2024,9万\n南昌小计电子厂,南昌,2024,9万\n")
     assert [k.name for k in report.skipped] == ["合计（共2家企业）", "全部企业合计", "全厂合计"]
     assert [r["name"] for r in read(tmp_path / "o.csv")][-1] == "南昌小计电子厂"
+    assert_workbook_skips_the_same(catalog, tmp_path, text, report)
+
+
+def assert_workbook_skips_the_same(catalog, tmp_path, text: str, report) -> None:
+    """The .xlsx of the CSV ``text`` (empty cells left empty) skips the same rows as the CSV's ``report``."""
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
     for line in text.splitlines():
-        wb.active.append(line.split(","))
+        wb.active.append([c or None for c in line.split(",")])
     wb.save(tmp_path / "t.xlsx")
-    assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == \
-        [k.name for k in report.skipped]
+    book = run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
+    assert [(k.row, k.name) for k in book.skipped] == [(k.row, k.name) for k in report.skipped]
+
+
+def one_company_and(catalog, tmp_path, rows: str):
+    """(the CSV text, batch's report) of a sheet of one good company followed by ``rows`` (name,jurisdiction,
+    year,revenue)."""
+    text = "name,jurisdiction,year,revenue\n" + good_row(1).rsplit(",", 2)[0] + "\n" + rows
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    return text, run_batch(src, tmp_path / "o.csv", catalog)
