@@ -1229,29 +1229,25 @@ def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.
                   path: Path, enc: csvio.Encoding | None) -> Header:
     """``bind_header``, and when it fails: whether the header is on a later line (a title above it, perhaps with
     the unit of the amounts: ``batch_table.misplaced_header``), and for a workbook, which sheet was read."""
-    try:
-        if not any(names):
-            raise InputError(csvio.EMPTY_FIRST_LINE, Location(file=shown, line=1))
-        return bind_header(names, catalog, shown)
-    except InputError as exc:
-        first: list[list[str]] | None = None
-        if isinstance(sheet, xlsxio.XlsxSource):
-            first = sheet.first_rows(HEADER_SEARCH_LINES)
-        elif sheet is None and enc is not None:
-            first = csvio.first_records(path, enc, HEADER_SEARCH_LINES)
-        better = misplaced_header(first, catalog, shown) if first else None
-        error: InputError = better or exc
-        others = sheet.other_sheets() if isinstance(sheet, xlsxio.XlsxSource) else []
-        if others:  # not one more problem to fix: where they were found, and where else to look
-            which = (f"this is sheet {sheet.sheet!r} of the workbook, which also has "  # type: ignore[union-attr]
-                     f"{', '.join(map(repr, others))}: another is read with --sheet NAME")
-            if isinstance(error, ProfileProblems):
-                error = InputError(f"{error.message}\n  ({which})", error.location)
-            else:
-                error = InputError(f"{error.message} ({which})", error.location)
-        if error is exc:
-            raise
-        raise error from None
+    error = InputError(csvio.EMPTY_FIRST_LINE, Location(file=shown, line=1))
+    if any(names):
+        try:
+            return bind_header(names, catalog, shown)
+        except InputError as exc:
+            error = exc
+    first: list[list[str]] = []
+    if isinstance(sheet, xlsxio.XlsxSource):
+        first = sheet.first_rows(HEADER_SEARCH_LINES)
+    elif sheet is None and enc is not None:
+        first = csvio.first_records(path, enc, HEADER_SEARCH_LINES)
+    error = misplaced_header(first, catalog, shown) or error
+    others = sheet.other_sheets() if isinstance(sheet, xlsxio.XlsxSource) else []
+    if others:  # not one more problem to fix: where they were found, and where else to look
+        which = (f"this is sheet {sheet.sheet!r} of the workbook, which also has "  # type: ignore[union-attr]
+                 f"{', '.join(map(repr, others))}: another is read with --sheet NAME")
+        sep = "\n  " if isinstance(error, ProfileProblems) else " "
+        error = InputError(f"{error.message}{sep}({which})", error.location)
+    raise error
 
 
 def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptions, err: Path | None,

@@ -165,12 +165,21 @@ _UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币)?\s*(千元|万元|亿元|
 HEADER_SEARCH_LINES = 6
 
 
+def field_of(name: str, catalog: Catalog) -> tuple[str, str] | None:
+    """(the field, what its heading's unit adds to a bare number: "万", "%" or "") of a heading, else None.
+
+    A field's name or any alias of it (营业收入 -> revenue), with a template's required star (*营业收入), or with
+    its unit (营业收入（万元）: revenue, each bare number in 万).
+    """
+    field = catalog.registry.resolve(name) or catalog.registry.resolve(name.strip(_MARKS))
+    if field is not None:
+        return field, ""
+    given = heading_unit(name, catalog)
+    return (given[0], given[2]) if given is not None else None
+
+
 def _names_field(name: str, catalog: Catalog) -> bool:
-    """Whether a heading names a profile field (as bind_header reads it: alias, template star, unit)."""
-    name = name.strip()
-    return bool(name) and (catalog.registry.resolve(name) is not None
-                           or catalog.registry.resolve(name.strip(_MARKS)) is not None
-                           or heading_unit(name, catalog) is not None)
+    return bool(name.strip()) and field_of(name.strip(), catalog) is not None
 
 
 def misplaced_header(lines: Sequence[Sequence[str]], catalog: Catalog, path: str) -> InputError | None:
@@ -221,11 +230,9 @@ def _unit_note(lines: Sequence[Sequence[str]]) -> tuple[int, str, str] | None:
 
 def _amounts_have_units(cells: Sequence[str], catalog: Catalog) -> bool:
     """Whether every heading of an amount in a header line names its unit (营业收入（万元）): nothing to add then."""
-    money = [c for c in cells if (f := catalog.registry.resolve(c.strip().strip(_MARKS))) is not None
-             and catalog.registry[f].type in (F.MONEY, F.MONEY_LIST)]
-    with_unit = [c for c in cells if (u := heading_unit(c.strip(), catalog)) is not None
-                 and catalog.registry[u[0]].type in (F.MONEY, F.MONEY_LIST)]
-    return bool(with_unit) and not money
+    amounts = [found for c in cells if (found := field_of(c.strip(), catalog)) is not None
+               and catalog.registry[found[0]].type in (F.MONEY, F.MONEY_LIST)]
+    return bool(amounts) and all(adds for _, adds in amounts)
 
 
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
@@ -249,15 +256,11 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             problems.append(InputError(f"column {j + 1} of the header has no name; every column must be a profile "
                                        f"field (name, jurisdiction, year, revenue, …)", loc))
             continue
-        field = catalog.registry.resolve(name)  # a field's name or any alias of it (营业收入 -> revenue)
-        unit = ""
-        if field is None:
-            field = catalog.registry.resolve(name.strip(_MARKS))  # *营业收入: a template's required column
-        if field is None and (given := heading_unit(name, catalog)) is not None:
-            field, _, unit = given  # 营业收入（万元）: revenue, each bare number in 万
-        if field is None:
+        found = field_of(name, catalog)
+        if found is None:
             problems.append(_unknown_column(name, catalog, loc))
             continue
+        field, unit = found
         if field in seen:
             twice = "the column appears twice in the header" if seen[field] == name else \
                 f"{field} is given twice: as column {seen[field]!r} and as column {name!r}; keep one"

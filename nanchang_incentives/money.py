@@ -131,8 +131,9 @@ def money_decimal(value: object) -> Decimal:
         for prefix in ("¥", "￥", "RMB", "CNY"):
             if text.upper().startswith(prefix):
                 text = text[len(prefix):].lstrip()
-        bracketed = _MONEY_RE.match(text[1:-1].strip()) if text[:1] in "(（" and text[-1:] in ")）" else None
-        if bracketed and len(text) > 2:
+        bracketed = _MONEY_RE.match(text[1:-1].strip()) if len(text) > 2 and text[0] in "(（" and text[-1] in ")）" \
+            else None
+        if bracketed:
             if _decimal(bracketed.group("num")) == 0:
                 raise ValueProblem(f"{value!r} is in accounting brackets, which mark a negative amount: write the "
                                    f"amount without them (0)")
@@ -315,7 +316,7 @@ def parse_year(value: object) -> int:
     import datetime as dt
 
     if isinstance(value, dt.date):  # a TOML date (datetimes are dates too)
-        if 1900 <= value.year <= 1905:
+        if value.year in EXCEL_DAY_YEARS:
             raise ValueProblem(_EXCEL_DAY_YEAR.format(value=value.isoformat()[:10]))
         value = value.year
     text = value
@@ -327,7 +328,7 @@ def parse_year(value: object) -> int:
             except ValueError:
                 raise ValueProblem(f"{value!r} is not a date that exists; expected a fiscal year such as 2024 "
                                    f"(a date is read as its year)") from None
-            if 1900 <= int(date[1]) <= 1905:
+            if int(date[1]) in EXCEL_DAY_YEARS:
                 raise ValueProblem(_EXCEL_DAY_YEAR.format(value=value.strip()))
             text = date[1]
         else:
@@ -350,7 +351,9 @@ def parse_year(value: object) -> int:
     return year
 
 
-#: a year typed into a cell formatted as a date: Excel stores 2024 as day 2024 after 1899-12-31 (1905-07-16)
+#: the years of the dates a year typed into a cell formatted as a date becomes: Excel stores 2024 as day 2024
+#: after 1899-12-31, 1905-07-16 (no fiscal year is in them: YEAR_MIN is 1990)
+EXCEL_DAY_YEARS = range(1900, 1906)
 _EXCEL_DAY_YEAR = ("{value!r} is a date in 1905: a year typed into a cell formatted as a date is stored as a day of "
                    "1905 (2024 becomes 1905-07-16): format the cell as a number (or text) and type the year again; "
                    "expected a fiscal year such as 2024")

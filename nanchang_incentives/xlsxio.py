@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from . import csvio, explain
 from . import fields as F
 from .errors import InputError, Location
+from .money import EXCEL_DAY_YEARS
 
 #: a money cell of a workbook holding a float finer than the 1/10000 yuan amounts are exact to
 INEXACT_MESSAGE = ("the cell holds a number with more than 4 decimals (a result of floating-point arithmetic?); "
@@ -140,7 +141,7 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
         return number_text(value)
     if isinstance(value, (dt.datetime, dt.date)):
         if spec is not None and spec.type == F.YEAR:  # the year; a year typed into a date cell shows as 1905-07-16
-            return str(value.year) if value.year > 1905 else value.isoformat()[:10]
+            return value.isoformat()[:10] if value.year in EXCEL_DAY_YEARS else str(value.year)
         return value.isoformat()
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)

@@ -61,7 +61,8 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
         from ..text import visible
 
         instead = ".jsonl" if suffix == ".json" else ".xlsx"
-        raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, .jsonl and .parquet), and CSV "
+        raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, .jsonl "
+                          f"and .parquet), and CSV "
                           f"text under that name would make Excel or WPS warn that the file is not what its name "
                           f"says: write {output.with_suffix(instead).name} instead (Excel and WPS open .xlsx)",
                           Location(file=str(output), field="--output"))
