@@ -59,7 +59,7 @@ ENV_NO_CACHE = "INCENTIVES_NO_CACHE"
 FORMAT = 2  # of an entry: the pickled stamp, then the pickled catalogue; a new number whenever that changes
 PACKAGE = Path(__file__).resolve().parent
 MAX_ENTRY_BYTES = 4 << 20  # the bundled catalogue pickles to ~80 kB
-STALE_SECONDS = 30 * 86400  # other entries (another checkout, another Python) unused this long are removed
+STALE_SECONDS = 30 * 86400  # other entries (another checkout, another Python) not written this long are removed
 
 Stamp = tuple[object, ...]
 

@@ -62,9 +62,9 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
 
         instead = ".jsonl" if suffix == ".json" else ".xlsx"
         raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, .jsonl "
-                          f"and .parquet), and CSV "
-                          f"text under that name would make Excel or WPS warn that the file is not what its name "
-                          f"says: write {output.with_suffix(instead).name} instead (Excel and WPS open .xlsx)",
+                          f"and .parquet), and CSV text under that name would make Excel or WPS warn that the file "
+                          f"is not what its name says: write {output.with_suffix(instead).name} instead (Excel and "
+                          f"WPS open .xlsx)",
                           Location(file=str(output), field="--output"))
     return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}.get(suffix, "csv")
 
