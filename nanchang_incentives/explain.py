@@ -647,13 +647,15 @@ def references(r: PolicyResult) -> tuple[str, ...]:
 # ---------------------------------------------------------------- planning: what-if, headroom, cliffs (planning.py)
 
 
-def signed(fen: int) -> str:
-    """A difference of money: "+1,000.00", "-20,000,000.00", "0.00".
+def signed(fen: int, ceiling: bool = False) -> str:
+    """A difference of money: "+1,000.00", "-20,000,000.00", "0.00"; "up to +800.00" when it is the
+    difference of up-to ceilings (SPEC §3: an up-to figure is never presented as certain, nor is a change of one).
 
-    >>> signed(100000), signed(-2000000000), signed(0)
-    ('+1,000.00', '-20,000,000.00', '0.00')
+    >>> signed(100000), signed(-2000000000), signed(0), signed(80000, ceiling=True)
+    ('+1,000.00', '-20,000,000.00', '0.00', 'up to +800.00')
     """
-    return ("+" if fen > 0 else "") + format_fen_grouped(fen)
+    figure = ("+" if fen > 0 else "") + format_fen_grouped(fen)
+    return f"up to {figure}" if ceiling else figure
 
 
 def setting(s) -> str:
@@ -823,6 +825,12 @@ def cliff(c, field: str, kind: Kind, units_per: int) -> str:
     elif k == K.GROUP_WINNER:
         what = (f"at {at} the 就高不就低 winner of group '{c.group}' changes from {c.before or 'none'} to "
                 f"{c.after or 'none'}")
+    elif k in (K.POLICY_IN_FORCE, K.POLICY_ENDED):
+        names = f": {', '.join(c.clauses)} " if c.clauses else ": no clause "
+        what = (f"at {at} {c.policy} comes into force{names}{'become' if len(c.clauses) != 1 else 'becomes'} "
+                f"eligible" if k == K.POLICY_IN_FORCE else
+                f"at {at} {c.policy} is no longer in force{names}{'stop' if len(c.clauses) != 1 else 'stops'} "
+                f"being eligible")
     elif k == K.COMPANY_CAP_BINDS:
         what = (f"from {at} the company annual cap binds (limit {limit} < the counted clauses' "
                 f"{format_fen_grouped(c.amount_at)})")
@@ -830,7 +838,7 @@ def cliff(c, field: str, kind: Kind, units_per: int) -> str:
         what = (f"from {at} the company annual cap stops binding (limit {limit} ≥ the counted clauses' "
                 f"{format_fen_grouped(c.amount_at)})")
     return f"{what}: total {total_figure(c.total_below, c.ceiling_below)} just below, " \
-           f"{total_figure(c.total_at, c.ceiling_at)} at it ({signed(c.jump)})"
+           f"{total_figure(c.total_at, c.ceiling_at)} at it ({signed(c.jump, c.ceiling_moved)})"
 
 
 def total_figure(total: int, ceiling: bool) -> str:

@@ -193,6 +193,11 @@ class ClauseDelta:
     def changed(self) -> bool:
         return self.diff != 0 or self.before.status != self.after.status
 
+    @property
+    def counts_ceiling(self) -> bool:
+        """Either side counts an up-to ceiling, so the difference is a change of ceilings (SPEC §3)."""
+        return any(c.basis == Basis.UP_TO and c.status.counted for c in (self.before, self.after))
+
 
 @dataclass(frozen=True)
 class PolicyDelta:
@@ -212,6 +217,17 @@ class PolicyDelta:
     @property
     def diff_exact(self) -> int:
         return self.after.total_exact - self.before.total_exact
+
+    @property
+    def counts_ceiling(self) -> bool:
+        """Either total counts an up-to ceiling (SPEC §3: never presented as certain)."""
+        return self.before.counts_ceiling or self.after.counts_ceiling
+
+    @property
+    def ceiling_moved(self) -> bool:
+        """The totals' difference is a change of up-to ceilings, not certain either: their up-to parts differ.
+        (When only exact clauses moved, the difference is exact although both totals are "up to".)"""
+        return self.counts_ceiling and self.diff != self.diff_exact
 
     @property
     def changed(self) -> tuple[ClauseDelta, ...]:
@@ -843,6 +859,8 @@ class CliffKind(StrEnum):
     GROUP_WINNER = "group_winner"  # the 就高不就低 winner changes
     COMPANY_CAP_BINDS = "company_cap_binds"
     COMPANY_CAP_RELEASED = "company_cap_released"
+    POLICY_IN_FORCE = "policy_in_force"  # the fiscal year enters the policy's validity: one cliff, not one per clause
+    POLICY_ENDED = "policy_ended"  # the fiscal year leaves it
 
 
 @dataclass(frozen=True)
@@ -873,10 +891,16 @@ class Cliff:
     conditions: tuple[str, ...] = ()  # labels of the conditions that flipped
     count_below: int = 0
     count_at: int = 0
+    clauses: tuple[str, ...] = ()  # POLICY_IN_FORCE / POLICY_ENDED: the clauses that switch on or off with it
 
     @property
     def jump(self) -> int:
         return self.total_at - self.total_below
+
+    @property
+    def ceiling_moved(self) -> bool:
+        """The jump is a change of up-to ceilings (SPEC §3: not certain): the totals' up-to parts differ."""
+        return (self.ceiling_below or self.ceiling_at) and self.jump != self.exact_at - self.exact_below
 
 
 _ON = (GRANTED, CAPPED, EXCLUDED)
@@ -1011,12 +1035,27 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
     ceiling = pts.ceiling
     by_id = {run.policy.id: run for run in pts.runs}
     out: list[Cliff] = []
+    first: dict[tuple[str, int], int] = {}  # (policy, at) where the fiscal year enters or leaves its validity
+    switched: dict[tuple[str, int], list[str]] = {}
+    for n, (key, at) in enumerate(found):
+        run = by_id[key[0]]
+        if run.policy.covers(int(run.years[2 * n])) != run.policy.covers(int(run.years[2 * n + 1])):
+            first.setdefault((key[0], at), n)
+            if key[1] == "clause":
+                switched.setdefault((key[0], at), []).append(run.clauses[key[2]].clause.id)
     for n, (key, at) in enumerate(found):
         i, j = 2 * n, 2 * n + 1
         run = by_id[key[0]]
         common = {"policy": key[0], "at": at, "below": at - 1, "total_below": int(pts.total[i]), "total_at": int(pts.total[j]),
                       "exact_below": int(pts.total_exact[i]), "exact_at": int(pts.total_exact[j]),
                       "ceiling_below": bool(ceiling[i]), "ceiling_at": bool(ceiling[j])}
+        if (key[0], at) in first:
+            # every clause of the policy switches at once, for one reason: one cliff that says so
+            if first[(key[0], at)] == n:
+                kind = CliffKind.POLICY_IN_FORCE if run.policy.covers(int(run.years[j])) else CliffKind.POLICY_ENDED
+                out.append(Cliff(kind, clauses=tuple(switched.get((key[0], at), ())),
+                                 **common))  # type: ignore[arg-type]
+            continue
         what = key[1]
         if what == "company":
             binds = int(run.cap_state[j]) == CAP_BINDING
@@ -1076,7 +1115,7 @@ class Sweep:
     policies: tuple[Policy, ...]
     points: Points
     cliffs: tuple[tuple[Cliff, ...], ...]  # per axis (a grid: along each axis, the other held: held_units)
-    year: int = 0
+    year: int = 0  # the fiscal year evaluated; 0 when the sweep varies the year
     clause_ids: tuple[tuple[str, str], ...] = field(default=())  # (policy, clause) of each clause column
 
 
@@ -1109,7 +1148,8 @@ def explore(profile: Profile, axes: Sequence[Axis], policies: Sequence[Policy], 
             if other is not axis:
                 held = profile.with_values(**{other.field: _held_value(other, profile)})
         cliffs.append(find_cliffs(held, axis, policies, catalog, options, axis.values()))
-    year = int(points.runs[0].years[0]) if points.runs and points.n else 0
+    # a sweep of the fiscal year itself has no one year (0: the axis gives them)
+    year = int(points.runs[0].years[0]) if points.runs and points.n and F.YEAR not in {a.field for a in axes} else 0
     ids = tuple((run.policy.id, cr.clause.id) for run in points.runs for cr in run.clauses)
     return Sweep(profile, tuple(axes), tuple(policies), points, tuple(cliffs), year, ids)
 

@@ -329,7 +329,8 @@ def test_calc_set_shows_each_clause_and_why():
     assert "base 20,000,000.00, new 0.00, difference -20,000,000.00" in flat
     assert "why: condition now failed: full-time R&D staff ≥ 100" in flat
     assert "why: group 'rd' (就高不就低) winner changed from rd_center to si_led_rd" in flat
-    assert "total 35,339,200.00 25,339,200.00 -10,000,000.00" in flat
+    # both totals count up-to ceilings, so both say "up to"; the difference is certain: only exact clauses moved
+    assert "total up to 35,339,200.00 up to 25,339,200.00 -10,000,000.00" in flat
 
 
 def test_calc_set_json_has_both_results_and_the_delta():
@@ -374,7 +375,8 @@ def test_explore_done_when(tmp_path):
     assert r.exit_code == 0, r.output
     flat = " ".join(r.stdout.split())
     assert "from sales_revenue = 95,533,434.50 the company annual cap stops binding" in flat
-    assert "total up to 4,776,671.72 just below, up to 4,776,671.73 at it (+0.01)" in flat
+    # the released cap moves the up-to part too, so the jump is a change of ceilings (SPEC §3)
+    assert "total up to 4,776,671.72 just below, up to 4,776,671.73 at it (up to +0.01)" in flat
     assert all(len(line) <= 80 for line in r.stdout.splitlines())
     assert "█" in r.stdout and "░" in r.stdout
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -471,7 +473,8 @@ def test_what_if_totals_and_sweep_axis_at_40_columns():
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     k = lines.index("total")
-    assert lines[k + 1:k + 4] == ["  base 35,339,200.00", "  new 25,339,200.00", "  difference -10,000,000.00"]
+    assert lines[k + 1:k + 4] == ["  base up to 35,339,200.00", "  new up to 25,339,200.00",
+                                  "  difference -10,000,000.00"]
     r = runner.invoke(app, ["explore", str(SMALL), "--vary", "sales_revenue=1000万..10亿"], env=env)
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
@@ -495,12 +498,14 @@ def test_what_if_keeps_the_range_of_an_exact_clause_cut_by_a_cap_counting_up_to_
     lines = [" ".join(line.split()) for line in res.stdout.splitlines()]
     assert "exact, at least 4,551,500.00 4,257,966.44 -293,533.56" in lines
     assert "exact, at most 4,551,500.00 4,551,500.00 0.00" in lines  # 1,000,000 + 840,000 + … as without the cap
-    assert "up to 2,000,000.00 3,742,033.56 +1,742,033.56" in lines
+    assert "up-to clauses up to 2,000,000.00 up to 3,742,033.56 up to +1,742,033.56" in lines
+    # the total counts the ceilings on both sides, and its difference moves with them
+    assert "total up to 6,551,500.00 up to 8,000,000.00 up to +1,448,500.00" in lines
     md = CliRunner().invoke(app, [*args, "--format", "markdown"], env=env).stdout
     assert "| at least 935,508.39 (up to 1,000,000.00 if the up-to awards" in md
     assert "| **exact, at least** | | 4,551,500.00 | 4,257,966.44 | -293,533.56 |" in md
     assert "| **exact, at most** | | 4,551,500.00 | 4,551,500.00 | 0.00 |" in md
-    assert "| **up to** | | 2,000,000.00 | 3,742,033.56 | +1,742,033.56 |" in md
+    assert "| **up-to clauses** | | up to 2,000,000.00 | up to 3,742,033.56 | up to +1,742,033.56 |" in md
     plain = CliRunner().invoke(app, ["calc", "samples/nanchang-vr-studio.toml", "--set", "rd_staff=70"], env=env)
     assert "exact, at least" not in plain.stdout and "exact " in plain.stdout  # no range: one exact row
 
@@ -518,3 +523,54 @@ def test_explore_totals_with_ceilings_say_up_to():
     assert "highest total up to 13,900,000.00 at revenue = 10,000,000.00, rd_expense = 20,000,000.00" in flat
     assert "lowest total up to 12,400,000.00 at revenue = 10,000,000.00, rd_expense = 0.00" in flat
     assert "just below, up to" in flat
+
+
+def test_what_if_of_an_up_to_ceiling_says_up_to_in_every_difference() -> None:
+    """SPEC §3 in the what-if: key_tech_breakthrough is min(investment, 3000万), a ceiling. Raising the investment
+    from 1200万 to 2000万 raises the ceiling by 800万; that difference, and the totals counting it, are never shown
+    as certain (they were '+8,000,000.00' and 'total 25,200,000.00')."""
+    args = ["calc", str(BEIJING), "--set", "breakthrough_investment=2000万"]
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
+    r = runner.invoke(app, args, env=env)
+    assert r.exit_code == 0, r.output
+    assert "base up to 12,000,000.00, new up to 20,000,000.00, difference up to +8,000,000.00" in r.stdout
+    lines = [" ".join(line.split()) for line in r.stdout.splitlines()]
+    assert "exact 0.00 0.00 0.00" in lines
+    assert "total up to 25,200,000.00 up to 33,200,000.00 up to +8,000,000.00" in lines
+    md = runner.invoke(app, [*args, "--format", "markdown"], env=env).stdout
+    assert "| up to 12,000,000.00 | up to 20,000,000.00 | up to +8,000,000.00 |" in md
+    assert "| **total** | | up to 25,200,000.00 | up to 33,200,000.00 | up to +8,000,000.00 |" in md
+    doc = json.loads(runner.invoke(app, [*args, "--format", "json"], env=env).stdout)
+    delta = doc["delta"][0]
+    assert (delta["difference"], delta["difference_counts_ceiling"]) == ("8000000.00", True)
+    assert delta["total_before_counts_ceiling"] and delta["total_after_counts_ceiling"]
+    key = next(c for c in delta["clauses"] if c["clause"] == "key_tech_breakthrough")
+    assert (key["basis_after"], key["difference"], key["difference_counts_ceiling"]) == ("up_to", "8000000.00", True)
+
+
+def test_what_if_of_the_name_is_the_new_name_in_json_and_plain_text_in_markdown() -> None:
+    args = ["calc", str(BEIJING), "--set", "name=甲|乙`丙"]
+    doc = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert doc["company"] == "甲|乙`丙"  # it kept the old name
+    md = runner.invoke(app, [*args, "--format", "markdown"]).stdout
+    # a list item, not a code span: in a code span the backslashes before | and ` would show
+    assert "- name 京北协作机器人有限公司 (Jingbei Cobots) → 甲\\|乙\\`丙" in md.splitlines()
+
+
+def test_a_sweep_of_the_year_gives_one_cliff_where_the_policy_starts_and_one_where_it_ends() -> None:
+    """洪府发〔2023〕30号 runs 2023-01-01 to 2025-12-31: along the year, every clause switches at once at 2023 and at
+    2026, one cliff each (it was seven, one per clause and one for the group), and the heading names no one year."""
+    r = runner.invoke(app, ["explore", str(SI_LED), "--vary", "year=2022..2027"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[0].endswith(": sweep")
+    flat = " ".join(r.stdout.split())
+    assert flat.count(". at year = ") == 2
+    assert "1. at year = 2023 nanchang-electronic-information-2023 comes into force: " in flat
+    assert "2. at year = 2026 nanchang-electronic-information-2023 is no longer in force: " in flat
+    assert flat.endswith("stop being eligible: total up to 35,296,000.00 just below, 0.00 at it (up to -35,296,000.00)")
+    doc = json.loads(runner.invoke(app, ["explore", str(SI_LED), "--vary", "year=2022..2027", "-f", "json"]).stdout)
+    assert doc["year"] is None
+    ended = doc["cliffs"][0][1]
+    assert (ended["kind"], ended["at"], ended["below"]) == ("policy_ended", 2026, 2025)
+    assert "rd_center" in ended["clauses"] and "si_led_rd" in ended["clauses"]
+    assert (ended["total_below_counts_ceiling"], ended["total_at_counts_ceiling"]) == (True, False)

@@ -120,13 +120,17 @@ def move_dict(m: Move) -> dict:
 def clause_delta_dict(d: ClauseDelta) -> dict:
     return {"clause": d.id, "status_before": str(d.before.status), "status_after": str(d.after.status),
             "amount_before": format_fen(d.before.amount), "amount_after": format_fen(d.after.amount),
-            "difference": format_fen(d.diff), "reasons": [str(ch.kind) for ch in d.changes],
+            "basis_before": str(d.before.basis), "basis_after": str(d.after.basis),
+            "difference": format_fen(d.diff), "difference_counts_ceiling": d.counts_ceiling,
+            "reasons": [str(ch.kind) for ch in d.changes],
             "why": [explain.change(ch, d) for ch in d.changes]}
 
 
 def policy_delta_dict(pd: PolicyDelta, changed_only: bool = False) -> dict:
     return {"policy": pd.policy.id, "total_before": format_fen(pd.before.total), "total_after": format_fen(pd.after.total),
             "difference": format_fen(pd.diff), "difference_exact": format_fen(pd.diff_exact),
+            "total_before_counts_ceiling": pd.before.counts_ceiling, "total_after_counts_ceiling": pd.after.counts_ceiling,
+            "difference_counts_ceiling": pd.ceiling_moved,
             "company_cap": [str(ch.kind) for ch in pd.company],
             "clauses": [clause_delta_dict(d) for d in (pd.changed if changed_only else pd.clauses)]}
 
@@ -172,7 +176,7 @@ def what_if_renderables(w: WhatIf) -> list[Text]:
             head.append(f"  {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]}")
             out.append(head)
             out.append(Text(f"  base {explain.amount_text(d.before)}, new "
-                            f"{explain.amount_text(d.after)}, difference {explain.signed(d.diff)}"))
+                            f"{explain.amount_text(d.after)}, difference {explain.signed(d.diff, d.counts_ceiling)}"))
             for ch in d.changes:
                 out.append(Text(f"  why: {explain.change(ch, d)}"))
         for ch in pd.company:
@@ -197,35 +201,39 @@ class _Totals:
             return
         for label, b, a, d in _total_rows(self.pd):
             yield Text(label, style="bold" if label == "total" else "")
-            yield Text(f"  base {format_fen_grouped(b)}")
-            yield Text(f"  new {format_fen_grouped(a)}")
-            yield Text(f"  difference {explain.signed(d)}")
+            yield Text(f"  base {b}")
+            yield Text(f"  new {a}")
+            yield Text(f"  difference {d}")
 
 
 def _totals(pd: PolicyDelta) -> list:
     return [_Totals(pd)]
 
 
-def _total_rows(pd: PolicyDelta) -> list[tuple[str, int, int, int]]:
-    """(label, base, new, difference) for the exact, up-to and whole totals.
+def _total_rows(pd: PolicyDelta) -> list[tuple[str, str, str, str]]:
+    """(label, base, new, difference) for the exact, up-to and whole totals, as words.
 
     When either side's exact total is a range (SPEC 9.2: a binding company cap counted up-to awards at
     their ceilings), the exact row is its lower bound and a second row gives the upper bound, as in calc.
+    A figure that counts an up-to ceiling says "up to", and so does a difference of two such figures (SPEC §3).
     """
     b, a = pd.before, pd.after
-    rows = [("exact", b.total_exact, a.total_exact, pd.diff_exact)]
+    rows = [("exact", b.total_exact, a.total_exact, False, False)]
     if b.total_exact_max is not None or a.total_exact_max is not None:
         b_max = b.total_exact if b.total_exact_max is None else b.total_exact_max
         a_max = a.total_exact if a.total_exact_max is None else a.total_exact_max
-        rows = [("exact, at least", b.total_exact, a.total_exact, pd.diff_exact),
-                ("exact, at most", b_max, a_max, a_max - b_max)]
-    return [*rows, ("up to", b.total_up_to, a.total_up_to, a.total_up_to - b.total_up_to),
-            ("total", b.total, a.total, pd.diff)]
+        rows = [("exact, at least", b.total_exact, a.total_exact, False, False),
+                ("exact, at most", b_max, a_max, False, False)]
+    up_to = pd.counts_ceiling
+    rows += [("up-to clauses", b.total_up_to, a.total_up_to, up_to, up_to),
+             ("total", b.total, a.total, b.counts_ceiling, a.counts_ceiling)]
+    return [(label, explain.total_figure(bf, bc), explain.total_figure(af, ac),
+             explain.signed(af - bf, pd.ceiling_moved if label == "total" else bc or ac))
+            for label, bf, af, bc, ac in rows]
 
 
 def _totals_lines(pd: PolicyDelta) -> list[Text]:
-    rows = [("", "base", "new", "difference")] + [
-        (label, format_fen_grouped(b), format_fen_grouped(a), explain.signed(d)) for label, b, a, d in _total_rows(pd)]
+    rows = [("", "base", "new", "difference")] + _total_rows(pd)
     widths = [max(len(r[k]) for r in rows) for k in range(4)]
     out = []
     for r in rows:
@@ -240,19 +248,18 @@ def print_what_if(w: WhatIf, console: Console) -> None:
 
 
 def what_if_markdown(w: WhatIf) -> str:
-    lines = [f"# {markdown_text(w.profile.name)}: what if", ""] + [f"- `{_md(explain.setting(s))}`" for s in w.settings]
+    lines = [f"# {markdown_text(w.profile.name)}: what if", ""] + [f"- {markdown_text(explain.setting(s))}" for s in w.settings]
     for pd in w.deltas:
         lines += ["", f"## {pd.policy.id}: {pd.policy.title_zh}", "",
                   "| Clause | Status | Base | New | Difference | Why |", "|---|---|---:|---:|---:|---|"]
         for d in pd.changed:
             lines.append(f"| `{d.id}` | {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]} | "
                          f"{explain.amount_text(d.before)} | "
-                         f"{explain.amount_text(d.after)} | {explain.signed(d.diff)} | "
+                         f"{explain.amount_text(d.after)} | {explain.signed(d.diff, d.counts_ceiling)} | "
                          f"{_md('; '.join(explain.change(ch, d) for ch in d.changes))} |")
         for label, b, a, diff in _total_rows(pd):
             why = _md('; '.join(explain.change(ch) for ch in pd.company)) if label == "total" else ""
-            lines.append(f"| **{label}** | | {format_fen_grouped(b)} | {format_fen_grouped(a)} | {explain.signed(diff)} | "
-                         f"{why} |")
+            lines.append(f"| **{label}** | | {b} | {a} | {diff} | {why} |")
     return "\n".join(lines) + "\n"
 
 
@@ -263,7 +270,7 @@ def what_if_dict(w: WhatIf) -> dict:
     new = document(w.changed.name, w.new[0].year, w.new)["results"] if w.new else []
     # ``results`` is ``new``: the document is also the SPEC §8 object of the changed profile (the schema's
     # required keys), so a script reading calc's JSON reads a what-if's the same way
-    return {"company": w.profile.name, "year": w.new[0].year if w.new else None, "results": new,
+    return {"company": w.changed.name, "year": w.new[0].year if w.new else None, "results": new,
             "set": [{"field": s.field, "before": _typed_json(s.before, s.kind), "after": _typed_json(s.after, s.kind)}
                     for s in w.settings],
             "base": document(w.profile.name, w.base[0].year, w.base)["results"] if w.base else [],
@@ -367,9 +374,14 @@ def _held_note(sw: Sweep, k: int) -> str:
                    for a in others)
 
 
+def _year(sw: Sweep) -> str:
+    """", fiscal year 2024" in a heading; nothing when the sweep varies the year."""
+    return f", fiscal year {sw.year}" if sw.year else ""
+
+
 def sweep_renderables(sw: Sweep) -> list:
     """Heading, chart (a single field), the cliffs of each axis, and the range of totals."""
-    out: list = [Text(f"{visible(sw.profile.name)}: sweep, fiscal year {sw.year}", style="bold"),
+    out: list = [Text(f"{visible(sw.profile.name)}: sweep{_year(sw)}", style="bold"),
                  Text("policies: " + ", ".join(p.id for p in sw.policies))]
     out += [Text(_axis_line(sw, k)) for k in range(len(sw.axes))]
     out.append(Text(f"{sw.points.n:,} points evaluated as one batch", style="dim"))
@@ -407,7 +419,7 @@ def print_sweep(sw: Sweep, console: Console) -> None:
 
 
 def sweep_markdown(sw: Sweep) -> str:
-    lines = [f"# {markdown_text(sw.profile.name)}: sweep, fiscal year {sw.year}", "",
+    lines = [f"# {markdown_text(sw.profile.name)}: sweep{_year(sw)}", "",
              "Policies: " + ", ".join(f"`{p.id}`" for p in sw.policies), ""]
     lines += [f"- {_axis_line(sw, k)}" for k in range(len(sw.axes))]
     if len(sw.axes) == 1:
@@ -458,7 +470,7 @@ def sweep_jsonl(sw: Sweep) -> str:
 def sweep_dict(sw: Sweep) -> dict:
     """JSON of a sweep: the axes, the cliffs (each worded too) and the points."""
     header, rows = sweep_records(sw)
-    return {"company": sw.profile.name, "year": sw.year, "policies": [p.id for p in sw.policies],
+    return {"company": sw.profile.name, "year": sw.year or None, "policies": [p.id for p in sw.policies],
             "axes": [{"field": a.field, "from": _exact(a.exact(a.start), a.kind), "to": _exact(a.exact(a.stop), a.kind),
                       "values": len(a.values())} for a in sw.axes],
             "cliffs": [[cliff_dict(c, a) for c in cl] for cl, a in zip(sw.cliffs, sw.axes)],
@@ -476,4 +488,7 @@ def cliff_dict(c: Cliff, axis: Axis) -> dict:
         d |= {"group": c.group, "winner_before": c.before or None, "winner_after": c.after or None}
     if c.limit is not None:
         d["limit"] = format_fen(c.limit)
+    if c.clauses:
+        d["clauses"] = list(c.clauses)
+    d |= {"total_below_counts_ceiling": c.ceiling_below, "total_at_counts_ceiling": c.ceiling_at}
     return d
