@@ -94,10 +94,18 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
     values: dict[str, object] = {}
     given_as: dict[str, str] = {}
     problems: list[InputError] = []
+    nested: set[str] = set()  # fields written under a table heading: not also reported as missing
     for key, value in raw.items():
         loc = Location(file=where.file if where else None, row=where.row if where else None,
                        line=(lines or {}).get(key), field=key)
         name = registry.resolve(key)
+        inner = {registry.resolve(str(k)) for k in value} - {None} if name is None and isinstance(value, dict) else set()
+        if inner:
+            # a [company] heading above the fields (as in other tools' config files): they are read inside it
+            problems.append(InputError(f"a [{key}] table heading: a profile's fields are written at the top of the "
+                                       f"file, with no heading above them; delete the line [{key}]", loc))
+            nested.update(inner)  # type: ignore[arg-type]
+            continue
         if name is None:
             problems.append(InputError(f"unknown field{registry.suggest(key)}; see the field reference in the README",
                                        loc))
@@ -125,7 +133,7 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
         except ValueProblem as exc:
             problems.append(InputError(value_message(exc, spec), loc))
     for name, missing in (required or {}).items():
-        if name not in given_as:
+        if name not in given_as and name not in nested:
             problems.append(InputError(missing, Location(file=where.file if where else None,
                                                          row=where.row if where else None, field=name)))
     if problems:  # (not kept in a local: see raise_unheld)
@@ -149,10 +157,7 @@ def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, 
     from .plausibility import check_table
 
     path = Path(path)
-    try:
-        data, text = read_toml(path, TomlKind.PROFILE)  # a regular file, bounded in size and nesting
-    except InputError as exc:
-        raise _with_key_hint(exc, path) from None
+    data, text = read_toml(path, TomlKind.PROFILE)  # a regular file, bounded in size and nesting
     raw_lines = key_lines(text)
     values = parse_values(data, registry, where=Location(file=str(path)), lines=raw_lines, required=required,
                           checks=checks)
@@ -160,23 +165,6 @@ def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, 
     profile = Profile(values, str(path), lines)
     warnings = check_table(table_of([profile], registry), registry).for_row(0)
     return Profile(values, str(path), lines, warnings=warnings)
-
-
-def _with_key_hint(exc: InputError, path: Path) -> InputError:
-    """A TOML error on a line starting with a bare Chinese key: say to quote it ("营业收入" = …)."""
-    if not exc.message.startswith("not valid TOML") or exc.location.line is None:
-        return exc
-    try:
-        with path.open("rb") as fh:
-            text = fh.read(20_000_001).decode("utf-8-sig", errors="replace")
-    except OSError:
-        return exc
-    found = text.splitlines()[exc.location.line - 1:exc.location.line]
-    m = re.match(r"\s*([^\s=\"'\[#]+)\s*=", found[0]) if found else None
-    if m and not m.group(1).isascii():
-        return InputError(f"{exc.message}; a key that is not plain ASCII must be quoted: "
-                          f"\"{m.group(1)}\" = …", exc.location)
-    return exc
 
 
 # ---------------------------------------------------------------- columns

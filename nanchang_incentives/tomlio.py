@@ -280,12 +280,90 @@ def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
         msg = str(exc)
         m = re.search(r"line (\d+)", msg)
         line = int(m.group(1)) if m else None
-        raise InputError(f"not valid TOML: {msg}", Location(file=where, line=line)) from None
+        hint = syntax_hint(text.splitlines(), line, msg, kind) if line is not None else None
+        raise InputError(f"not valid TOML: {msg}" + (f"; {hint}" if hint else ""),
+                         Location(file=where, line=line)) from None
     except RecursionError:  # not reachable past check_nesting; kept so that no parser recursion becomes a traceback
         raise InputError("not valid TOML: nested too deeply", Location(file=where)) from None
     except ValueError:  # e.g. an integer of more than 4300 digits
         raise InputError("not valid TOML: a number is too long", Location(file=where)) from None
     return data, text
+
+
+# ---------------------------------------------------------------- what a syntax error most likely is
+
+#: characters an input method or a word processor puts where TOML needs ASCII, and what to type instead
+_WIDE = {"＝": "=", "：": "=", "，": ",", "；": "nothing", "\u3000": "a space",
+         "“": '"', "”": '"', "‘": "'", "’": "'", "＂": '"', "［": "[", "］": "]"}
+_BOOLEAN_WORDS = {"true", "false", "yes", "no", "y", "n", "是", "否", "对", "错", "有", "无", "√", "×"}
+_BARE_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=\s*(.*?)\s*$")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*)(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None = None) -> str | None:
+    """What a person most likely meant on the line the TOML parser stopped at, in words ("text goes in double
+    quotes: revenue = "3亿""); None when the line shows nothing familiar (the parser's message then stands alone).
+
+    >>> syntax_hint(['revenue = 3亿'], 1, "Expected newline (at line 1, column 12)")
+    'a value with a unit or any text goes in double quotes: revenue = "3亿"'
+    >>> syntax_hint(['name = “甲”'], 1, "Invalid value (at line 1, column 8)")
+    'the quotes are curly (“ ” ‘ ’, as Word or WPS type them): use straight ones, name = "甲"'
+    """
+    if not 1 <= line <= len(lines):
+        return None
+    text = lines[line - 1]
+    heading = re.match(r"^\s*\[+\s*([^\]\"']+?)\s*\]", text)
+    if heading and kind == TomlKind.PROFILE:
+        return (f"a company profile has no [headings]: its fields are written at the top of the file; delete the "
+                f"line {heading.group(0).strip()}")
+    if heading and not heading.group(1).isascii():
+        return f"a heading that is not plain ASCII must be quoted: [\"{heading.group(1)}\"]"
+    key = re.match(r"\s*([^\s=\"'\[#]+)\s*=", text)
+    if key and not key.group(1).isascii():
+        return f"a key that is not plain ASCII must be quoted: \"{key.group(1)}\" = …"
+    if "Cannot overwrite a value" in message or "Cannot declare" in message:
+        m = _BARE_KEY.match(text) or re.match(r"^\s*\[+\s*([^\]]+?)\s*\]", text)
+        if m:
+            key = m.group(1)
+            for k in range(line - 1):
+                earlier = _BARE_KEY.match(lines[k]) or re.match(r"^\s*\[+\s*([^\]]+?)\s*\]", lines[k])
+                if earlier and earlier.group(1) == key:
+                    return f"{key} is given twice (lines {k + 1} and {line}): keep one"
+        return "a key is given twice: keep one"
+    outside = _QUOTED.sub('""', text)  # the line without its quoted text, where a full-width character is an error
+    wide = [c for c in _WIDE if c in outside]
+    if any(c in "“”‘’＂" for c in wide):
+        fixed = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "＂": '"'})).strip()
+        return f"the quotes are curly (“ ” ‘ ’, as Word or WPS type them): use straight ones, {fixed}"
+    m = _BARE_KEY.match(text)
+    value = m.group(2).split(" #", 1)[0].strip() if m else ""
+    bare = value.rstrip(",，;；").strip()
+    if m and bare != value and bare and (_NUMBER.match(bare) or bare[0] in "\"'" or bare in ("true", "false")):
+        return (f"remove the “{value[len(bare):].strip()}” after the value: one field per line, nothing between "
+                f"them, e.g. {m.group(1)} = {bare}")
+    if wide:
+        # a full-width character outside a quoted value: the input method was left in Chinese mode
+        named = ", ".join(f"“{c}” (type {_WIDE[c]})" if c != "\u3000" else "a full-width space (type a space)"
+                          for c in wide)
+        return f"full-width characters where TOML needs ASCII, as a Chinese input method types them: {named}"
+    if m is None:
+        if re.match(r"^\s*[A-Za-z0-9_\-]+\s*:", text):
+            key = text.split(":", 1)[0].strip()
+            return f"a key and its value are joined by = (not :), e.g. {key} = {text.split(':', 1)[1].strip()}"
+        return None
+    key = m.group(1)
+    if not value:
+        return f"{key} has no value: give one after =, e.g. {key} = \"…\" or {key} = 0"
+    if value[0] in "=＝":
+        return f"one = between a key and its value: {key} = {value.lstrip('=＝ ')}"
+    if value[0] == "'" and value.count("'") > 2:
+        return f"a ' inside text written in ' quotes ends it: use double quotes, {key} = \"{value[1:-1]}\""
+    if value.lower() in _BOOLEAN_WORDS and value not in ("true", "false"):
+        return f"yes or no is written true or false, in lower case: {key} = true"
+    if value[0] not in "\"'[{" and not _NUMBER.match(value):
+        return f"a value with a unit or any text goes in double quotes: {key} = \"{bare}\""
+    return None
 
 
 # ---------------------------------------------------------------- line index
