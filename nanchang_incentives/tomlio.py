@@ -297,6 +297,7 @@ _WIDE = {"＝": "=", "：": "=", "，": ",", "；": "nothing", "\u3000": "a spac
          "“": '"', "”": '"', "‘": "'", "’": "'", "＂": '"', "［": "[", "］": "]"}
 _BOOLEAN_WORDS = {"true", "false", "yes", "no", "y", "n", "是", "否", "对", "错", "有", "无", "√", "×"}
 _BARE_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=\s*(.*?)\s*$")
+_STRAIGHT = str.maketrans("“”‘’＂", "\"\"''\"")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*)(\.\d+)?([eE][+-]?\d+)?$")
 
@@ -319,9 +320,9 @@ def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None
                 f"line {heading.group(0).strip()}")
     if heading and not heading.group(1).isascii():
         return f"a heading that is not plain ASCII must be quoted: [\"{heading.group(1)}\"]"
-    key = re.match(r"\s*([^\s=\"'\[#]+)\s*=", text)
-    if key and not key.group(1).isascii():
-        return f"a key that is not plain ASCII must be quoted: \"{key.group(1)}\" = …"
+    wide_key = re.match(r"\s*([^\s=\"'\[#]+)\s*=", text)
+    if wide_key and not wide_key.group(1).isascii():
+        return f"a key that is not plain ASCII must be quoted: \"{wide_key.group(1)}\" = …"
     if "Cannot overwrite a value" in message or "Cannot declare" in message:
         m = _BARE_KEY.match(text) or re.match(r"^\s*\[+\s*([^\]]+?)\s*\]", text)
         if m:
@@ -334,7 +335,7 @@ def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None
     outside = _QUOTED.sub('""', text)  # the line without its quoted text, where a full-width character is an error
     wide = [c for c in _WIDE if c in outside]
     if any(c in "“”‘’＂" for c in wide):
-        fixed = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "＂": '"'})).strip()
+        fixed = text.translate(_STRAIGHT).strip()
         return f"the quotes are curly (“ ” ‘ ’, as Word or WPS type them): use straight ones, {fixed}"
     m = _BARE_KEY.match(text)
     value = m.group(2).split(" #", 1)[0].strip() if m else ""
