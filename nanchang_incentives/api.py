@@ -86,17 +86,36 @@ def _missing_jurisdiction(catalog: Catalog) -> str:
 
 
 def calculate(profile: Profile, policies: Sequence[Policy], catalog: Catalog,
-              options: Options = DEFAULT_OPTIONS) -> list[PolicyResult]:
-    """Evaluate one company under each policy (a batch of one through the engine)."""
+              options: Options = DEFAULT_OPTIONS, *, evaluated: Sequence[Policy] = ()) -> list[PolicyResult]:
+    """Evaluate one company under each policy (a batch of one through the engine).
+
+    ``evaluated``: the other policies the caller evaluates for the same company (``compare``): a field one of
+    them reads is not reported as unread.
+    """
     require_year(profile, options)
     table = table_of([profile], catalog.registry)
     try:
         results = [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
     except AmountOverflow as exc:
         raise overflow_error(exc, profile) from None
-    # the profile's plausibility warnings come first in every result's notices (the table, JSON `warnings`)
-    first = tuple(Notice(NoticeKind.PLAUSIBILITY, fields=tuple(w.fields), text=w.message) for w in profile.warnings)
+    first = leading_notices(profile, [*policies, *evaluated], catalog)
     return [replace(r, notices=first + r.notices) for r in results] if first else results
+
+
+def leading_notices(profile: Profile, policies: Sequence[Policy], catalog: Catalog) -> tuple[Notice, ...]:
+    """The notices about the profile itself, first in every result's (the table, JSON `warnings`): its
+    plausibility warnings, then the fields given that only a policy not evaluated reads (a Nanchang profile
+    with Beijing's breakthrough_investment: it changes nothing here, and the reader should know)."""
+    first = tuple(Notice(NoticeKind.PLAUSIBILITY, fields=tuple(w.fields), text=w.message) for w in profile.warnings)
+    chosen = {p.id for p in policies}
+    read = {name for p in policies for c in p.clauses for name in c.names()}
+    unread = [(name, catalog.registry[name].declared_by) for name in profile.values
+              if name in catalog.registry and name not in read
+              and catalog.registry[name].declared_by in catalog.policies.keys() - chosen]
+    if unread:
+        first += (Notice(NoticeKind.UNREAD_FIELDS, fields=tuple(n for n, _ in unread),
+                         policies=tuple(pid for _, pid in unread)),)
+    return first
 
 
 def overflow_error(exc: AmountOverflow, profile: Profile) -> InputError:
@@ -164,7 +183,8 @@ def compare(profile: Profile, cities: Sequence[str], catalog: Catalog, options: 
     rooms: list = []
     for city in cities:
         moved = relocated(profile, city)
-        found = calculate(moved, policies_for(moved, catalog), catalog, options)
+        found = calculate(moved, policies_for(moved, catalog), catalog, options,
+                          evaluated=[p for c in cities for p in catalog.for_jurisdiction(c)])
         results.extend(found)
         rooms.extend(planning.headroom(moved, found, catalog, options))
     return Comparison(profile, tuple(cities), tuple(results), tuple(rooms))

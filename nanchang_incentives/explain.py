@@ -590,6 +590,14 @@ def notice(n: Notice, r: PolicyResult) -> str:
                 f"every figure is HYPOTHETICAL")
     if k == NoticeKind.VALIDITY_END_UNKNOWN:
         return validity_end_unknown(n.text)
+    if k == NoticeKind.UNREAD_FIELDS:
+        owners = list(dict.fromkeys(n.policies))
+        named = "; ".join(f"{', '.join(f for f, o in zip(n.fields, n.policies) if o == pid)} (read by {pid})"
+                          for pid in owners)
+        return (f"not read by the policies evaluated here, so they change nothing in this result: {named}; to "
+                f"apply {'that policy' if len(owners) == 1 else 'those policies'} as well, name {'it' if len(owners) == 1 else 'them'} "
+                f"too (calc --policy {','.join([pol.id, *owners])}; or compare "
+                f"{'its city' if len(owners) == 1 else 'their cities'})")
     if k == NoticeKind.NOT_TARGETED:
         return (f"This policy targets {', '.join(pol.industries)} enterprises; the company's industries are "
                 f"[{value(r.industries, Kind.TAGS)}]: no clause applies")
@@ -631,7 +639,7 @@ def later_notices(r: PolicyResult) -> tuple[str, ...]:
     return tuple(notice(n, r) for n in r.notices if n.kind not in FIRST)
 
 
-FIRST = (NoticeKind.REPLACES_BUNDLED, NoticeKind.PLAUSIBILITY, NoticeKind.MAY_BE_SUPERSEDED)
+FIRST = (NoticeKind.REPLACES_BUNDLED, NoticeKind.PLAUSIBILITY, NoticeKind.UNREAD_FIELDS, NoticeKind.MAY_BE_SUPERSEDED)
 
 
 def company(r: PolicyResult) -> str:

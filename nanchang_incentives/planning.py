@@ -53,7 +53,7 @@ from .money import UNITS_PER_FEN
 from .policy import Catalog, Clause, Policy
 from .profile import Column, ListColumn, Profile, Table, TagColumn, TextColumn, parse_values, table_of
 from .text import visible
-from .trace import Basis, CapKind, CapState, ClauseResult, Kind, Notice, NoticeKind, PolicyResult, Status
+from .trace import Basis, CapKind, CapState, ClauseResult, Kind, PolicyResult, Status
 
 #: the most points a sweep (or a grid) evaluates
 MAX_POINTS = 10_000
@@ -81,9 +81,11 @@ def evaluate(profiles: Sequence[Profile], policies: Sequence[Policy], catalog: C
 
         row = int(exc.rows[0]) if len(exc.rows) else 0
         raise overflow_error(exc, profiles[min(row, len(profiles) - 1)]) from None
+    from .api import leading_notices
+
     out: list[list[PolicyResult]] = []
     for i, prof in enumerate(profiles):
-        first = tuple(Notice(NoticeKind.PLAUSIBILITY, fields=tuple(w.fields), text=w.message) for w in prof.warnings)
+        first = leading_notices(prof, policies, catalog)
         out.append([replace(r, notices=first + r.notices) if first else r
                     for r in (explain(run, i, catalog) for run in runs)])
     return out

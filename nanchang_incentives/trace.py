@@ -118,6 +118,7 @@ class NoticeKind(StrEnum):
     POLICY_NOTICE = "policy_notice"  # a notice written in the policy table (its text is policy data)
     REPLACES_BUNDLED = "replaces_bundled"  # the table came from --policies-dir in place of a bundled one
     PLAUSIBILITY = "plausibility"  # a profile value out of scale (its text is the input check's message)
+    UNREAD_FIELDS = "unread_fields"  # fields given that only a policy not evaluated reads (``policies``: which)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class Notice:
     text: str = ""  # policy data: a note or notice written in the table (never engine prose)
     year: int = 0
     date: dt.date | None = None
+    policies: tuple[str, ...] = ()  # UNREAD_FIELDS: the policy that reads each of ``fields``
 
 
 @dataclass(frozen=True)

@@ -309,3 +309,27 @@ def test_usage_errors_exit_2(args: list[str]) -> None:
 def test_no_profile_is_a_usage_error() -> None:
     res = calc()
     assert res.exit_code == 2
+
+
+def test_a_field_of_another_citys_policy_is_named_as_unread_not_silently_ignored(tmp_path: Path) -> None:
+    """A Nanchang profile given Beijing's breakthrough_investment and Wuhan's paid_in_capital: Nanchang reads
+    neither, so the figures are those of the sample, and a warning says which fields changed nothing and why."""
+    body = Path(sample("nanchang-vr-studio")).read_text(encoding="utf-8")
+    path = tmp_path / "vr.toml"
+    path.write_text(body + 'breakthrough_investment = "2000万"\npaid_in_capital = "1亿"\n', encoding="utf-8")
+    plain = json.loads(calc(sample("nanchang-vr-studio"), "--format", "json").stdout)["results"][0]
+    res = calc(str(path), "--format", "json")
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)["results"][0]
+    assert (got["total"], got["total_exact"]) == (plain["total"], plain["total_exact"])
+    assert got["warnings"][0] == (
+        "not read by the policies evaluated here, so they change nothing in this result: breakthrough_investment "
+        "(read by beijing-robotics-2023); paid_in_capital (read by wuhan-east-lake-software-2023); to apply those "
+        "policies as well, name them too (calc --policy nanchang-electronic-information-2023,beijing-robotics-2023,"
+        "wuhan-east-lake-software-2023; or compare their cities)")
+    both = json.loads(calc(str(path), "--policy", "nanchang,beijing", "--format", "json").stdout)["results"]
+    assert [w for r in both for w in r["warnings"] if "breakthrough_investment" in w] == []
+    assert all("paid_in_capital (read by wuhan-east-lake-software-2023)" in r["warnings"][0] for r in both)
+    compared = CliRunner().invoke(app, ["compare", str(path), "--format", "json"])
+    assert compared.exit_code == 0, compared.output
+    assert "not read by the policies" not in compared.stdout
