@@ -657,13 +657,14 @@ def references(r: PolicyResult) -> tuple[str, ...]:
 
 def signed(fen: int, ceiling: bool = False) -> str:
     """A difference of money: "+1,000.00", "-20,000,000.00", "0.00"; "up to +800.00" when it is the
-    difference of up-to ceilings (SPEC §3: an up-to figure is never presented as certain, nor is a change of one).
+    difference of up-to ceilings (SPEC §3: an up-to figure is never presented as certain, nor is a change of one);
+    no difference at all is 0.00 either way.
 
-    >>> signed(100000), signed(-2000000000), signed(0), signed(80000, ceiling=True)
-    ('+1,000.00', '-20,000,000.00', '0.00', 'up to +800.00')
+    >>> signed(100000), signed(-2000000000), signed(0), signed(80000, ceiling=True), signed(0, ceiling=True)
+    ('+1,000.00', '-20,000,000.00', '0.00', 'up to +800.00', '0.00')
     """
     figure = ("+" if fen > 0 else "") + format_fen_grouped(fen)
-    return f"up to {figure}" if ceiling else figure
+    return f"up to {figure}" if ceiling and fen else figure
 
 
 def setting(s) -> str:
@@ -743,7 +744,7 @@ def change(ch, d=None) -> str:
 def clause_delta(d) -> str:
     """ "rd_center 20,000,000.00 → 0.00 (-20,000,000.00)"."""
     return (f"{d.id} {money(d.before.amount, d.before.basis)} → {money(d.after.amount, d.after.basis)} "
-            f"({signed(d.diff)})")
+            f"({signed(d.diff, d.counts_ceiling)})")
 
 
 def unlock(u) -> str:
@@ -772,7 +773,7 @@ def unlock(u) -> str:
                     and not u.delta.company)
     shown = [d for d in u.delta.changed
              if not still_capped or d.id == u.clause or d.before.status != d.after.status]
-    parts = [f"{d.id} {signed(d.diff)}" if d.diff else f"{d.id} becomes {STATUS_TEXT[d.after.status]}"
+    parts = [f"{d.id} {signed(d.diff, d.counts_ceiling)}" if d.diff else f"{d.id} becomes {STATUS_TEXT[d.after.status]}"
              for d in shown]
     notes: list[str] = []
     for d in u.delta.changed:
@@ -792,7 +793,7 @@ def unlock(u) -> str:
                      + (f" (add {', '.join(own.after.missing)})" if own.after.missing else ""))
     body = ", ".join(parts) if parts else "no amount changes"
     return (", ".join(move(m) for m in u.moves) + f": {body}" + "".join(f"; {n}" for n in notes)
-            + f"; net {signed(u.delta.diff)}")
+            + f"; net {signed(u.delta.diff, u.delta.ceiling_moved)}")
 
 
 def unlock_with_shortfall(u) -> str:

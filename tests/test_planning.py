@@ -574,3 +574,20 @@ def test_a_sweep_of_the_year_gives_one_cliff_where_the_policy_starts_and_one_whe
     assert (ended["kind"], ended["at"], ended["below"]) == ("policy_ended", 2026, 2025)
     assert "rd_center" in ended["clauses"] and "si_led_rd" in ended["clauses"]
     assert (ended["total_below_counts_ceiling"], ended["total_at_counts_ceiling"]) == (True, False)
+
+
+def test_headroom_says_up_to_where_an_unlock_moves_an_up_to_ceiling() -> None:
+    """The VR studio's rd_center unlock makes the 800万 company cap (5% of 1.6亿 sales) bind: the total goes from up to
+    6,551,500.00 (exact 4,551,500.00 + equity_investment's ceiling 2,000,000.00) to up to 8,000,000.00, and
+    equity_investment's ceiling is cut to make room; neither change is certain (SPEC §3)."""
+    r = runner.invoke(app, ["calc", str(SAMPLES / "nanchang-vr-studio.toml")], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "equity_investment up to -1,236,058.06, rd_post_subsidy_topup -840,000.00" in flat
+    assert "company annual cap now binding (limit 8,000,000.00); net up to +1,448,500.00" in flat
+    # the small firm's unlocks leave the capped total where it is: no difference is 0.00, not "up to 0.00"
+    small = " ".join(runner.invoke(app, ["calc", str(SMALL)], env={"COLUMNS": "200"}).stdout.split())
+    assert "cut to make room; net 0.00" in small and "up to 0.00" not in small
+    doc = json.loads(runner.invoke(app, ["calc", str(SAMPLES / "nanchang-vr-studio.toml"), "-f", "json"]).stdout)
+    unlock = next(u for u in doc["results"][0]["headroom"] if u["clause"] == "rd_center")
+    assert (unlock["net_gain"], unlock["net_gain_counts_ceiling"]) == ("1448500.00", True)

@@ -142,6 +142,7 @@ def unlock_dict(u: Unlock) -> dict:
         d["shortfalls"] = [{"label": cd.label, "shortfall": explain.shortfall(cd)} for cd in u.failed]
         d["moves"] = [move_dict(m) for m in u.moves]
         d["net_gain"] = format_fen(u.net) if u.net is not None else None
+        d["net_gain_counts_ceiling"] = u.delta.ceiling_moved if u.delta is not None else False
         own = u.own
         d["clause_gain"] = format_fen(own.diff) if own is not None else None
         d["changes"] = [clause_delta_dict(x) for x in u.delta.changed] if u.delta is not None else []
