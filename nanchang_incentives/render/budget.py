@@ -53,7 +53,9 @@ def budget_rows(b: PolicyBudget) -> tuple[list[list[str]], list[list[str]]]:
     totals = [
         *exact,
         ["total, up to", "", "", _money(b.total_up_to), "", "", "", ""],
-        ["total", "", f"{b.with_amount:,}", _money(b.total), _money(b.raw),
+        # the total counts the up-to ceilings: it is an "up to" figure too (SPEC §3), and so is the raw total
+        ["total", "", f"{b.with_amount:,}", explain.total_figure(b.total, b.total_up_to > 0),
+         explain.total_figure(b.raw, any(c.basis == "up_to" and c.raw for c in b.clauses.values())),
          _money(sum(c.saved_item_cap + c.saved_clause_cap for c in b.clauses.values())),
          _money(sum(c.saved_group for c in b.clauses.values())),
          _money(sum(c.saved_company_cap for c in b.clauses.values()))],
