@@ -233,3 +233,18 @@ def test_readme_field_reference_has_every_field_with_its_title() -> None:
     catalog = api.load()
     for name, spec in catalog.registry.fields.items():
         assert rows.get(name) == spec.title, name
+
+
+def test_json_names_a_per_unit_cap_under_a_yearly_one() -> None:
+    """首试首用: 单台（套）产品最高50万元，每家企业年度奖励最高200万元. cap_scope names the 200万 yearly cap; the 50万 per
+    unit was only in the explanation, now ``item_cap`` / ``item_cap_scope`` (SPEC 9.1: the output names every cap's
+    scope)."""
+    import json
+
+    res = CliRunner().invoke(app, ["calc", str(ROOT / "samples" / "beijing-robot-maker.toml"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    clauses = {c["id"]: c for c in json.loads(res.stdout)["results"][0]["clauses"]}
+    trial = clauses["first_trial_product"]
+    assert (trial["cap_scope"], trial["item_cap"], trial["item_cap_scope"]) == ("year", "500000.00", "unit")
+    # a clause whose only cap is per project keeps it as cap_scope, with no item_cap beside it
+    assert "item_cap" not in clauses["public_platform"] and clauses["public_platform"]["cap_scope"] == "project"

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 
 from .. import explain
-from ..money import format_fen
+from ..money import UNITS_PER_FEN, format_fen
 from ..policy import Clause
 from ..trace import CapEvent, CapKind, ClauseResult, PolicyResult
 
@@ -59,6 +59,12 @@ def scope_keys(clause: Clause) -> dict:
     out = {"frequency": clause.frequency.value, **({"cap_scope": scope.value} if scope is not None else {})}
     if clause.ceiling_scope is not None:
         out["ceiling_scope"] = clause.ceiling_scope.value
+    if clause.item_cap is not None and clause.cap is not None:
+        # a per-item cap under the clause's own (首试首用: 50万 per unit, 200万 per year): cap_scope names the
+        # clause cap, so the per-item one is named here, with its figure
+        out["item_cap"] = format_fen(clause.item_cap // UNITS_PER_FEN)
+        if clause.item_cap_scope is not None:
+            out["item_cap_scope"] = clause.item_cap_scope.value
     return out
 
 
