@@ -290,6 +290,17 @@ def test_output_language_from_option_or_environment() -> None:
         F.output_lang("fr")
 
 
+def test_lang_zh_gives_the_markdown_clause_table_chinese_headings_too() -> None:
+    sample = str(SAMPLES / "zh" / "nanchang-si-led-maker.toml")
+    zh = CliRunner().invoke(app, ["calc", sample, "--format", "markdown", "--lang", "zh"]).stdout
+    en = CliRunner().invoke(app, ["calc", sample, "--format", "markdown"], env={"INCENTIVES_LANG": ""}).stdout
+    assert "| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |" in zh.splitlines()
+    assert "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |" in en.splitlines()
+    # only the headings change: every figure is the same
+    assert zh.replace("| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |",
+                      "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |") == en
+
+
 def test_an_xlsx_with_chinese_headers_gives_exactly_the_english_results(tmp_path: Path) -> None:
     """The Chinese sample CSV saved as a workbook the way a consultant types it (text cells as typed,
     years as numbers) is read through the same header aliases and field parsers."""

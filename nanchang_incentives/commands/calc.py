@@ -55,7 +55,7 @@ def _json(term: Terminal, profile: Profile, results: Sequence[PolicyResult], sho
 def _markdown(term: Terminal, profile: Profile, results: Sequence[PolicyResult], show_all: bool) -> None:
     from ..render.markdown import render_results
 
-    term.write(render_results(profile, results, show_all=show_all))
+    term.write(render_results(profile, results, show_all=show_all, lang=term.lang))
 
 
 RENDERERS: dict[Format, Renderer] = {Format.table: _table, Format.json: _json, Format.markdown: _markdown}

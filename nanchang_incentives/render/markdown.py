@@ -238,7 +238,9 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
 
 # ---------------------------------------------------------------- Markdown
 
-HEADERS = ("Clause", "Section", "Status", "Calculation", "Raw", "Cap / notes", "Amount", "Basis")
+#: the clause table's headings, per output language (--lang; the Chinese ones are batch's column names)
+HEADERS = {"en": ("Clause", "Section", "Status", "Calculation", "Raw", "Cap / notes", "Amount", "Basis"),
+           "zh": ("条款", "章节", "状态", "计算", "封顶前金额", "封顶与说明", "金额", "金额性质")}
 
 
 def _cell(text: str) -> str:
@@ -250,7 +252,7 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>") or " "
 
 
-def _markdown_report(rep: Report) -> list[str]:
+def _markdown_report(rep: Report, lang: str = "en") -> list[str]:
     pol = rep.result.policy
     number = f" ({pol.document_number})" if pol.document_number else ""
     out = [f"## {pol.title_zh}{number}", ""]
@@ -266,7 +268,7 @@ def _markdown_report(rep: Report) -> list[str]:
     if rep.hypothetical:
         out += [f"> **{rep.hypothetical}**", ""]
     if rep.rows:
-        out.append("| " + " | ".join(HEADERS) + " |")
+        out.append("| " + " | ".join(HEADERS.get(lang, HEADERS["en"])) + " |")
         out.append("|---|---|---|---|---:|---|---:|---|")
         for r in rep.rows:
             cells = (f"`{r.clause.id}` {r.clause.title_zh}", r.section, STATUS_TEXT[r.status],
@@ -296,10 +298,11 @@ def _markdown_report(rep: Report) -> list[str]:
     return out
 
 
-def render_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False) -> str:
-    """The Markdown report of ``calc``: one section per policy."""
+def render_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False,
+                   lang: str = "en") -> str:
+    """The Markdown report of ``calc``: one section per policy; ``lang`` (en, zh) sets the table's headings."""
     year = results[0].year if results else profile.get("year")
     lines = [f"# Subsidies for {markdown_text(profile.name)} (fiscal year {year})", ""]
     for result in results:
-        lines += _markdown_report(report_of(result, show_all, profile.name))
+        lines += _markdown_report(report_of(result, show_all, profile.name), lang)
     return "\n".join(lines).rstrip() + "\n"
