@@ -22,11 +22,13 @@ import json
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from random import Random
 
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from nanchang_incentives import expr
 from nanchang_incentives import fields as F
@@ -323,5 +325,15 @@ def test_the_generator_reaches_every_status(status: str) -> None:
         run = run_policy(table(recs, policy), policy, CATALOG, Options(ignore_validity=ignore))
         return any(STATUS_NAMES[int(s)] == status for cr in run.clauses for s in cr.status)
 
-    find(any_policy, reaches, settings=settings(max_examples=300, deadline=None, database=None, derandomize=True,
-                                                phases=[Phase.generate]))  # found is enough: no shrinking
+    # one derandomized search is one fixed draw, and Hypothesis mixes the package's literals into what it draws:
+    # a new string or number anywhere in nanchang_incentives could make the rarest status ("excluded", found in
+    # about 7 searches of 8) unreached. A few fixed seeds, each deterministic; the first that finds it is enough
+    for seed in range(5):
+        try:
+            find(any_policy, reaches, random=Random(seed),
+                 settings=settings(max_examples=300, deadline=None, database=None,
+                                   phases=[Phase.generate]))  # found is enough: no shrinking
+            return
+        except NoSuchExample:
+            continue
+    pytest.fail(f"no generated profile reaches the status {status!r} (5 searches of 300 examples)")
