@@ -18,7 +18,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from .errors import ValueProblem
 from .money import YEAR_MAX, YEAR_MIN
+from .money import parse_year as year_field
 from .text import visible
 
 
@@ -80,12 +82,17 @@ def format_option(*allowed: Format, help_: str = "") -> Any:
 
 
 def parse_year(value: str | int) -> int:
-    """A --year value: a whole number within the years the project computes."""
-    text = str(value).strip()
-    if re.fullmatch(r"\d{1,6}", text) and YEAR_MIN <= int(text) <= YEAR_MAX:
-        return int(text)
-    raise OptionValueError(f"--year {visible(str(value))}: expected a fiscal year between {YEAR_MIN} and "
-                           f"{YEAR_MAX}, e.g. --year 2024")
+    """A --year value: a fiscal year as a profile's year field reads it (``2024``, ``2024年``, ``２０２４``), within
+    the years the project computes.
+
+    >>> parse_year("2024年"), parse_year(" 2025 ")
+    (2024, 2025)
+    """
+    try:
+        return year_field(value)
+    except ValueProblem:
+        raise OptionValueError(f"--year {visible(str(value))}: expected a fiscal year between {YEAR_MIN} and "
+                               f"{YEAR_MAX}, e.g. --year 2024") from None
 
 
 def parse_date(value: str | dt.date) -> dt.date:
@@ -177,7 +184,6 @@ IgnoreValidity = Annotated[bool, typer.Option(
 
 def parse_lang(value: str) -> str:
     """A --lang value: en or zh (zh-CN, zh_CN.UTF-8 … too)."""
-    from .errors import ValueProblem
     from .fields import output_lang
 
     try:

@@ -38,9 +38,20 @@ MAX_COUNT = 10_000_000
 RATE_DENOMINATOR = 1_000_000
 
 _UNIT_FACTORS = {"": 1, "元": 1, "千": 1_000, "千元": 1_000, "万": 10_000, "万元": 10_000,
-                 "百万": 1_000_000, "百万元": 1_000_000, "亿": 100_000_000, "亿元": 100_000_000}
+                 "百万": 1_000_000, "百万元": 1_000_000, "亿": 100_000_000, "亿元": 100_000_000,
+                 "万亿": 10**12, "万亿元": 10**12}
 #: the money units, as error messages and the README name them
-MONEY_UNITS = "元, 千/千元, 万/万元, 百万/百万元, 亿/亿元"
+MONEY_UNITS = "元, 千/千元, 万/万元, 百万/百万元, 亿/亿元, 万亿/万亿元 (also 萬/億)"
+#: the traditional characters of the units (繁體, as Hong Kong and Taiwan write them) -> simplified
+_TRADITIONAL_UNITS = str.maketrans({"萬": "万", "億": "亿"})
+#: the currency written before an amount (¥1.2亿, RMB 1.2亿, 人民币1.2亿)
+_CURRENCY_PREFIXES = ("¥", "￥", "RMB", "CNY", "人民币", "人民幣")
+#: the currency written after an amount's unit (1.2亿元人民币, 1.2亿RMB), or alone (1200000 RMB)
+_CURRENCY_SUFFIXES = ("人民币", "人民幣", "RMB", "CNY")
+#: Chinese numerals written as words: the 大写 of a cheque (壹佰贰拾万元) and the everyday ones (一百二十万); never
+#: read (a slip in them cannot be checked against the figure), the error says to write the digits. 百/千/万/亿 are
+#: not among them: they are units after digits ("12.5百万")
+_NUMERAL_WORDS = frozenset("零〇一二三四五六七八九十壹贰貳叁參叄肆伍陆陸柒捌玖拾佰仟两兩")
 #: what a count may end with ("150人", "3个", "2项", "5家", "4台", "2套")
 COUNT_SUFFIXES = ("人", "个", "项", "家", "台", "套")
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|[+-]?\.\d+"
@@ -126,9 +137,14 @@ def money_decimal(value: object) -> Decimal:
         amount = value
     elif isinstance(value, str):
         text = normalize_number_text(value)
+        if not _NUMERAL_WORDS.isdisjoint(text):
+            words = [ch for ch in dict.fromkeys(text) if ch in _NUMERAL_WORDS]
+            raise ValueProblem(f"{value!r} has Chinese numerals ({', '.join(map(repr, words))}), which are not read: "
+                               f"write the amount in digits 0-9, as in \"120万元\" or \"1200000\" for 壹佰贰拾万元 "
+                               f"(一百二十万)")
         sign = "-" if text.startswith("-") else ""  # -¥1,200.00: the sign before the currency
         text = text.removeprefix(sign).lstrip()
-        for prefix in ("¥", "￥", "RMB", "CNY"):
+        for prefix in _CURRENCY_PREFIXES:
             if text.upper().startswith(prefix):
                 text = text[len(prefix):].lstrip()
         bracketed = _MONEY_RE.match(text[1:-1].strip()) if len(text) > 2 and text[0] in "(（" and text[-1] in ")）" \
@@ -144,18 +160,21 @@ def money_decimal(value: object) -> Decimal:
         if not match:
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
         unit = match.group("unit")
-        if unit.upper() in ("CNY", "RMB", "YUAN"):
-            unit = ""
-        if unit not in _UNIT_FACTORS:
+        if unit == "整":  # "120整" under 营业收入（万元）would keep its "own unit" and read as 120 yuan: never guessed
+            num = match.group("num").strip()
+            raise ValueProblem(f"{value!r} has 整 with no unit before it: write the unit, as on a cheque "
+                               f"({num + '元整'!r} or {num + '万元整'!r}), or leave 整 out")
+        known = _known_unit(unit)
+        if known not in _UNIT_FACTORS:
             raise ValueProblem(f"{value!r} has the unknown unit {unit!r} (known: {MONEY_UNITS}); "
                                f"expected {MONEY_EXAMPLE}")
         if _excel_rounded(match.group("num")) and not match.group("num").lstrip().startswith("-"):
             raise ValueProblem(f"{value!r} is in the scientific notation Excel shows for a number too long for its "
                                f"cell: Excel rounded the figure to 6 digits when it saved the file; format the "
                                f"column as a number (0.00) in Excel, save again and check the figure")
-        if unit and _EXPONENT.search(match.group("num")):
+        if known and _EXPONENT.search(match.group("num")):
             raise ValueProblem(_exponent_with_unit(value, match.group("num"), unit))
-        amount = _decimal(match.group("num")) * _UNIT_FACTORS[unit]
+        amount = _decimal(match.group("num")) * _UNIT_FACTORS[known]
     else:
         raise ValueProblem(f"expected money, got {type(value).__name__}; expected {MONEY_EXAMPLE}")
     if amount < 0:
@@ -163,6 +182,21 @@ def money_decimal(value: object) -> Decimal:
     if amount > MAX_YUAN:
         raise ValueProblem(f"{value!r} is more than 10万亿 yuan, which no profile can hold; check the unit")
     return amount
+
+
+def _known_unit(unit: str) -> str:
+    """A unit as written after a number -> its key in ``_UNIT_FACTORS`` (unknown ones are returned for refusal):
+    traditional 萬/億 as 万/亿; a cheque's closing 整 ("exactly") and a currency written after the unit dropped.
+
+    >>> _known_unit("萬元"), _known_unit("亿元人民币"), _known_unit("万元整"), _known_unit("RMB"), _known_unit("k")
+    ('万元', '亿元', '万元', '', 'k')
+    """
+    key = unit.translate(_TRADITIONAL_UNITS).removesuffix("整")
+    for currency in _CURRENCY_SUFFIXES:
+        if key.upper().endswith(currency):
+            key = key[:-len(currency)]
+            break
+    return "" if key.upper() == "YUAN" else key
 
 
 def _exponent_with_unit(value: str, num: str, unit: str) -> str:

@@ -435,7 +435,7 @@ def _beyond_units(value: object, extra: int = 0) -> bool:
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
-_FORMAT_UNITS = ("百万", "万", "亿", "千")
+_FORMAT_UNITS = ("百万", "万", "亿", "千", "萬", "億")  # 萬/億: the traditional units the money parser reads too
 
 
 #: the fields whose value a merged cell gives every row of its range (a label shared by several companies)
@@ -493,6 +493,8 @@ def _unit_in_format(number_format: object) -> str | None:
 
     >>> _unit_in_format('0.00"万元"'), _unit_in_format('#,##0.00'), _unit_in_format('#,##0.00"元"')
     ('万', None, None)
+    >>> _unit_in_format('0.00"萬元"')
+    '萬'
     """
     if not isinstance(number_format, str):
         return None

@@ -144,6 +144,23 @@ def test_a_money_cell_shown_in_wan_by_its_number_format_is_a_bad_row(catalog, tm
     assert settlement_of(tmp_path / "o.csv") == {"乙公司": "6172.84"}
 
 
+def test_a_money_cell_shown_in_traditional_wan_by_its_number_format_is_a_bad_row(catalog, tmp_path):
+    """0.00"萬元" (繁體) was read as yuan, 10,000 times too small, while 0.00"万元" was refused."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(company("甲公司", 123.4567))
+    ws["F2"].number_format = '0.0000"萬元"'
+    ws.append(company("乙公司", "123.4567萬"))  # the text the message suggests reads as 1,234,567 yuan
+    wb.save(tmp_path / "u.xlsx")
+    report = run_batch(tmp_path / "u.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.line, p.value) == (2, "123.4567")
+    assert "shows in 萬" in p.message and "(e.g. 123.4567萬)" in p.message
+    assert settlement_of(tmp_path / "o.csv") == {"乙公司": "6172.84"}
+
+
 # ---------------------------------------------------------------- the header line
 
 

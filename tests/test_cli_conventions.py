@@ -199,6 +199,15 @@ def test_the_edges_of_the_year_range_compute(year: str) -> None:
     assert json.loads(res.stdout)["year"] == int(year)
 
 
+def test_the_year_option_takes_the_forms_a_year_field_takes() -> None:
+    """--year 2024年 was refused while year = "2024年" in the profile was read: one parser for both now."""
+    plain = invoke("calc", LED, "--year", "2024", "--format", "json")
+    for year in ("2024年", "２０２４年"):
+        res = invoke("calc", LED, "--year", year, "--format", "json")
+        assert res.exit_code == 0, res.output
+        assert res.stdout == plain.stdout
+
+
 # ---------------------------------------------------------------- names: one matcher for every command
 
 

@@ -171,3 +171,19 @@ def test_the_unit_may_be_written_as_government_forms_write_it(catalog, tmp_path)
     expected, got = results(tmp_path / "p_out.csv")["甲"], results(tmp_path / "f_out.csv")["甲"]
     assert decimal.Decimal(expected["loan_interest"]) > 0  # the loans were read: 1.2亿
     assert got == expected
+
+
+def test_a_cell_with_its_own_unit_and_zheng_keeps_it_and_a_bare_zheng_is_refused(catalog, tmp_path):
+    """Under 营业收入（万元）"1.2億元整" keeps its own unit; "25000整" gives none, and as a cell with its own unit it
+    would be read as 25000 yuan: refused, never guessed."""
+    src = tmp_path / "u.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入（万元）,研发费用（万元）,研发人员(人),已设立研发中心\n"
+                   "甲,南昌,2024,电子信息,25亿元整,1.2億元整,150,是\n"
+                   "乙,南昌,2024,电子信息,250000,12000,150,是\n"
+                   "丙,南昌,2024,电子信息,250000,12000整,150,是\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    rows = results(tmp_path / "o.csv")
+    assert rows["甲"]["rd_center"] == rows["乙"]["rd_center"] == "18000000.00"  # 1.2亿 × 15%
+    (bad,) = report.problems
+    assert (bad.name, bad.field, bad.value) == ("丙", "rd_expense", "12000整")
+    assert "has 整 with no unit before it" in bad.message

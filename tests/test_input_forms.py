@@ -84,6 +84,7 @@ def test_refusals_name_the_accepted_forms(tmp_path: Path) -> None:
     assert "千/千元" in msg["120k"] and "百万/百万元" in msg["120k"]
     assert 'did you mean "3.1%"?' in msg["0.031"]
     assert "150人" in msg["3.5"]
+    assert "Chinese numerals" in msg["壹佰贰拾万元"] and '"120万元"' in msg["壹佰贰拾万元"]
 
 
 def test_mathematical_digits_are_refused_not_read(tmp_path: Path) -> None:
@@ -106,7 +107,8 @@ def _full_width(text: str) -> str:
 
 money_forms = st.one_of(
     st.builds(lambda n, d, u: f"{n}{d}{u}", st.integers(0, 99_999), st.sampled_from(["", ".5", ".25", ".0001"]),
-              st.sampled_from(["", "元", "千", "千元", "万", "万元", "百万", "百万元", "亿", "亿元"])),
+              st.sampled_from(["", "元", "千", "千元", "万", "万元", "百万", "百万元", "亿", "亿元", "万亿", "萬元", "億",
+                               "万元整", "亿元人民币"])),
     st.builds(lambda m, e: f"{m}E+{e:02d}", st.sampled_from(["1.2", "3", "9.99", "1.23456"]), st.integers(0, 12)),
     st.builds(lambda n, u: f"{n}e{u}", st.integers(1, 99), st.sampled_from(["3万", "2亿", "1千元"])),  # refused
     st.builds(lambda n, m: f"{n} {m:04d}", st.integers(1, 99), st.integers(0, 9999)),  # refused

@@ -83,7 +83,7 @@ def test_money_upper_bound_is_inclusive() -> None:
     -1, "-1", "-0.01", -0.01, "-120万",  # negative
     float("nan"), "nan", "NaN",  # not a number
     float("inf"), float("-inf"), "inf", "Infinity",  # infinite
-    "120k", "12 dollars", "120万元整", "120千万",  # unknown unit
+    "120k", "12 dollars", "120千万", "120万元整整", "120万元整人民币",  # unknown unit
     "1,20,000", "12,0000", "1,2", ",100",  # bad grouping
     10**13 + 1, "100000.01亿", "10000000000000.01", 1e14,  # more than 10万亿
     True, False,  # booleans are not money
@@ -324,3 +324,97 @@ def test_zero_in_accounting_brackets_is_not_called_negative() -> None:
             parse_money(text)
     with pytest.raises(ValueProblem, match="is an amount in accounting brackets, a negative one"):
         parse_money("（1,200）")  # full-width brackets, as a Chinese input method types them
+
+
+# ---------------------------------------------------------------- forms finance staff type (人民币, 万亿, 萬/億, 整)
+
+
+@pytest.mark.parametrize(("text", "units"), [
+    ("人民币1.2亿", 120_000_000 * Y),  # 1.2 × 10^8 yuan
+    ("1.2亿元人民币", 120_000_000 * Y),
+    ("RMB 1.2亿", 120_000_000 * Y),
+    ("¥1.2亿", 120_000_000 * Y),
+    ("1.2亿RMB", 120_000_000 * Y),
+    ("人民幣1.2億元", 120_000_000 * Y),  # traditional throughout
+    ("1.2万亿", 1_200_000_000_000 * Y),  # 万亿 = 10^12: 1,200,000,000,000.00 yuan
+    ("1.2万亿元", 1_200_000_000_000 * Y),
+    ("1.2萬億", 1_200_000_000_000 * Y),
+    ("0.0001万亿", 100_000_000 * Y),  # 10^-4 × 10^12 = 1亿
+    ("10万亿", 10**13 * Y),  # the largest amount, inclusive
+    ("1.2億", 120_000_000 * Y),
+    ("500萬元", 5_000_000 * Y),
+    ("１２０萬", 1_200_000 * Y),  # full-width digits with a traditional unit
+    ("120万元整", 1_200_000 * Y),  # 整: "exactly", as a cheque ends
+    ("人民币120万元整", 1_200_000 * Y),
+    ("￥1,200,000.00元整", 1_200_000 * Y),
+    ("1200000元整", 1_200_000 * Y),
+    ("120万整", 1_200_000 * Y),
+    ("1200000RMB整", 1_200_000 * Y),
+    ("120万元人民币整", 1_200_000 * Y),
+    ("1.23456789万亿", 1_234_567_890_000 * Y),  # 8 decimals of 万亿 are whole yuan: exact
+])
+def test_the_forms_finance_staff_type_read_exactly(text: str, units: int) -> None:
+    assert parse_money(text) == units
+
+
+def test_wan_yi_is_ten_to_the_twelve() -> None:
+    assert parse_money("1万亿") == 10**12 * Y == parse_money("1,000,000,000,000")
+    assert format_fen(parse_money("1.2万亿") // 100) == "1200000000000.00"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("-1.2万亿", "negative"), ("人民币-5万", "negative"), ("-人民币5万", "negative"), ("-120万元整", "negative"),
+    ("（1.2亿元人民币）", "accounting brackets"),
+    ("10.0001万亿", "more than 10万亿"), ("12萬億", "more than 10万亿"),
+    ("1e5万亿", "combines scientific notation with the unit '万亿'"),
+    ("1.2E+04萬", "combines scientific notation with the unit '萬'"),
+    ("2.5E+05元整", "combines scientific notation with the unit '元整'"),
+    ("1.23457E+11人民币", "scientific notation Excel shows"),
+    ("120万 整", "not an amount of money"),
+    ("1200000整", (r"has 整 with no unit before it: write the unit, as on a cheque \('1200000元整' or "
+                   r"'1200000万元整'\), or leave 整 out")),
+    ("1.2E+09整", "has 整 with no unit before it"),
+    ("5千万", "unknown unit '千万'"), ("5万万", "unknown unit '万万'"),
+])
+def test_the_new_forms_keep_every_refusal(text: str, said: str) -> None:
+    with pytest.raises(ValueProblem, match=said):
+        parse_money(text)
+
+
+@pytest.mark.parametrize("text", ["壹佰贰拾万元", "壹佰贰拾万元整", "一百二十万", "人民币叁仟元", "两亿", "1亿五千万",
+                                  "120万元（壹佰贰拾万元整）", "〇"])
+def test_chinese_numerals_in_words_are_refused_with_digits_to_write(text: str) -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_money(text)
+    said = str(exc.value)
+    assert said.startswith(f"{text!r} has Chinese numerals (")
+    assert 'write the amount in digits 0-9, as in "120万元" or "1200000" for 壹佰贰拾万元 (一百二十万)' in said
+
+
+def test_the_new_forms_in_set_and_vary(catalog) -> None:
+    """--set and --vary read a value as a profile does."""
+    from nanchang_incentives import planning
+
+    changes = planning.parse_settings(["营业收入=1.2万亿", "rd_expense=人民币500萬元整"], catalog.registry)
+    assert changes == {"revenue": 1_200_000_000_000 * Y, "rd_expense": 5_000_000 * Y}
+    axis = planning.parse_axis("revenue=1.2億..1.2万亿", 5, catalog.registry)
+    assert (axis.start, axis.stop) == (120_000_000 * Y, 1_200_000_000_000 * Y)
+    with pytest.raises(planning.OptionError, match=r"^--set revenue=壹佰贰拾万元: '壹佰贰拾万元' has Chinese numerals"):
+        planning.parse_settings(["revenue=壹佰贰拾万元"], catalog.registry)
+
+
+@pytest.mark.parametrize("year", ["2024年", "２０２４", "2024年度", " 2024 "])
+def test_the_year_option_reads_a_year_as_the_year_field_does(year: str) -> None:
+    from nanchang_incentives.cli_options import parse_year as year_option
+
+    assert year_option(year) == parse_year(year) == 2024
+
+
+@pytest.mark.parametrize("year", ["1989年", "2101年", "20245", "二〇二四年", "2024.5", "-2024", "20241231"])
+def test_the_year_option_keeps_its_range_and_message(year: str) -> None:
+    from nanchang_incentives.cli_options import OptionValueError
+    from nanchang_incentives.cli_options import parse_year as year_option
+
+    with pytest.raises(OptionValueError) as exc:
+        year_option(year)
+    assert exc.value.message == f"--year {year}: expected a fiscal year between 1990 and 2100, e.g. --year 2024"
