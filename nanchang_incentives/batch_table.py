@@ -118,13 +118,17 @@ def heading_unit(name: str, catalog: Catalog) -> tuple[str, str, str] | None:
     return (field, unit, adds) if adds is not None else None
 
 
+#: traditional characters of the units and words a heading may use (單位：萬元) -> simplified
+_TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "單": "单", "幣": "币"})
+
+
 def unit_key(unit: str) -> str:
     """A heading's unit as ``_HEADING_UNITS`` knows it: "单位：万元", "人民币万元", "万元（人民币）" -> "万元".
 
-    >>> unit_key("单位：万元"), unit_key("单位:人民币万元"), unit_key("人民币万元"), unit_key("RMB")
-    ('万元', '万元', '万元', 'rmb')
+    >>> unit_key("单位：万元"), unit_key("单位:人民币万元"), unit_key("人民币万元"), unit_key("RMB"), unit_key("單位：萬元")
+    ('万元', '万元', '万元', 'rmb', '万元')
     """
-    key = re.sub(r"^单位\s*[:：]?\s*", "", unit.strip()).casefold()
+    key = re.sub(r"^单位\s*[:：]?\s*", "", unit.strip().translate(_TRADITIONAL)).casefold()
     return re.sub(r"^人民币\s*(?=\S)", "", key)
 
 
@@ -157,10 +161,10 @@ def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
 #: "单位：万元", "金额单位:万元", "（单位：人民币万元）", "金额：万元" in a line above the header: the unit of the sheet's
 #: amounts; never 填报单位 / 申报单位 … (the organisation that fills the form in: "填报单位：万年县工信局"), and the unit
 #: ends the phrase
-_UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制)(?<!填表)(?:单位|金额)\s*[:：]?\s*(?:人民币)?\s*"
-                        r"(千元|万元|亿元|百万元|万|亿|元)(?=$|[\s)）\]】,，;；。、/])")
+_UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制)(?<!填表)(?:单位|單位|金额|金額)\s*[:：]?\s*(?:人民币|人民幣)?\s*"
+                        r"(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)(?=$|[\s)）\]】,，;；。、/])")
 #: a cell that is only a unit: "万元", "（万元）", "人民币万元"
-_UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币)?\s*(千元|万元|亿元|百万元|万|亿|元)\s*(?:人民币)?[\s)）\]】]*$")
+_UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)\s*(?:人民币|人民幣)?[\s)）\]】]*$")
 #: the lines looked at for the header when the first one is not it
 HEADER_SEARCH_LINES = 6
 

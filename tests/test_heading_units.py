@@ -187,3 +187,19 @@ def test_a_cell_with_its_own_unit_and_zheng_keeps_it_and_a_bare_zheng_is_refused
     (bad,) = report.problems
     assert (bad.name, bad.field, bad.value) == ("丙", "rd_expense", "12000整")
     assert "has 整 with no unit before it" in bad.message
+
+
+def test_traditional_units_in_headings_and_in_a_title_line(catalog, tmp_path):
+    """萬元 / 億元 (as Hong Kong and Taiwan write them, and as some templates do) are the same units: 營業收入 under
+    （萬元） is read in 万元, and a title line 單位：萬元 above the header gets the unit advice, not "delete it"."""
+    src = tmp_path / "t.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入（萬元）,上年营业收入（萬元）,研发费用(億元),研发人员,已设立研发中心\n"
+                   "甲,南昌,2024,电子信息,250000,220000,1.2,150,是\n", encoding="utf-8")
+    run_batch(src, tmp_path / "o.csv", catalog)
+    # revenue 25亿, rd 1.2亿, 150 staff: rd_center 1.2亿 × 15% = 18,000,000.00 (under its 2000万 cap)
+    assert results(tmp_path / "o.csv")["甲"]["rd_center"] == "18000000.00"
+    titled = tmp_path / "titled.csv"
+    titled.write_text("單位：萬元\n企业名称,所在地,年度,营业收入\n甲,南昌,2024,250000\n", encoding="utf-8")
+    with pytest.raises(Exception, match="without it the amounts would be read as yuan") as info:
+        run_batch(titled, tmp_path / "o2.csv", catalog)
+    assert "單位：萬元" in str(info.value)
