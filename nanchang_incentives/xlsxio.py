@@ -575,7 +575,7 @@ def _number(v: str) -> str:
     return v
 
 
-_MONEY_STYLE, _BOLD_STYLE = 1, 2  # indexes into cellXfs of _STYLES
+_MONEY_STYLE, _BOLD_STYLE, _UP_TO_STYLE = 1, 2, 3  # indexes into cellXfs of _STYLES
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -586,16 +586,19 @@ _FROZEN_HEADER = ('<sheetViews><sheetView {}workbookViewId="0"><pane ySplit="1" 
                   'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
                   '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
 _STYLES = (f'{_XML_HEAD}<styleSheet xmlns="{_NS_MAIN}">'
+           # an up-to ceiling stays a number a formula can sum, shown "up to 2,500,000.00" (SPEC §3: never as certain)
+           '<numFmts count="1"><numFmt numFmtId="164" formatCode="&quot;up to &quot;#,##0.00"/></numFmts>'
            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
            '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
            '<fill><patternFill patternType="gray125"/></fill></fills>'
            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
            # numFmtId 4 is the built-in "#,##0.00"
            '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+           '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
            '</styleSheet>')
 _CONTENT_TYPES = (f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -760,8 +763,12 @@ class XlsxSink:
         self.rows = r
 
     def write_budget(self, report: BatchReport) -> None:
-        """The budget view: per policy, every clause's companies, outlay, raw amount and what caps saved."""
-        ws, money, bold = _SheetCells(), _MONEY_STYLE, _BOLD_STYLE
+        """The budget view: per policy, every clause's companies, outlay, raw amount and what caps saved.
+
+        The rows and labels of the terminal's budget view (render/budget.py): an up-to clause's figures and every
+        total that counts an up-to ceiling are shown "up to …" (still numbers), and the totals are split into
+        the exact outlay and the up-to ceilings, so no ceiling is read as a certain amount (SPEC §3)."""
+        ws, money, bold, up_to = _SheetCells(), _MONEY_STYLE, _BOLD_STYLE, _UP_TO_STYLE
         cols = ["policy", "clause", "basis", "companies granted", "of which capped", "amount", "raw amount",
                 "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap"]
         for c, name in enumerate(cols):
@@ -775,22 +782,28 @@ class XlsxSink:
                 ws.text(r, 2, cb.basis)
                 ws.number(r, 3, cb.granted)
                 ws.number(r, 4, cb.statuses[1])
+                ceiling = cb.basis == "up_to"
                 for c, fen in enumerate((cb.amount, cb.raw, cb.saved, cb.saved_item_cap + cb.saved_clause_cap,
                                          cb.saved_group, cb.saved_company_cap), start=5):
-                    ws.number(r, c, fen / 100, money)
+                    ws.number(r, c, fen / 100, up_to if ceiling and c in (5, 6) and fen else money)
+            exact = [("total, exact", b.total_exact)]
+            if b.exact_is_range:  # SPEC 9.2: the exact outlay as a range
+                exact = [("total, exact (at least)", b.total_exact), ("total, exact (at most)", b.exact_max)]
+            for label, fen, style in [*((lb, f, money) for lb, f in exact),
+                                      ("total, up to", b.total_up_to, up_to if b.total_up_to else money)]:
+                r += 1
+                ws.text(r, 0, b.policy)
+                ws.text(r, 1, label)
+                ws.number(r, 5, fen / 100, style)
             r += 1
+            raw_ceiling = any(c.basis == "up_to" and c.raw for c in b.clauses.values())
             ws.text(r, 0, b.policy, bold)
             ws.text(r, 1, f"total ({b.companies:,} {'company' if b.companies == 1 else 'companies'}, "
-                          f"{b.with_amount:,} with an amount; "
-                          f"company cap applied to {b.company_cap_hits:,})", bold)
-            for c, fen in ((5, b.total), (6, b.raw), (7, b.raw - b.total)):
-                ws.number(r, c, fen / 100, money)
-            if b.exact_is_range:  # SPEC 9.2: the exact outlay as a range
-                for label, fen in (("total, exact (at least)", b.total_exact), ("total, exact (at most)", b.exact_max)):
-                    r += 1
-                    ws.text(r, 0, b.policy)
-                    ws.text(r, 1, label)
-                    ws.number(r, 5, fen / 100, money)
+                          f"{b.with_amount:,} with an amount; company cap applied to {b.company_cap_hits:,})"
+                          + ("; counts the up-to ceilings" if b.total_up_to or raw_ceiling else ""), bold)
+            for c, fen, style in ((5, b.total, up_to if b.total_up_to else money),
+                                  (6, b.raw, up_to if raw_ceiling else money), (7, b.raw - b.total, money)):
+                ws.number(r, c, fen / 100, style)
             if b.not_in_force:  # SPEC 9.3: the companies whose year the policy does not cover
                 r += 1
                 ws.text(r, 0, b.policy)

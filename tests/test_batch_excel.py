@@ -565,8 +565,39 @@ def test_xlsx_output_is_typed_frozen_filtered_and_has_the_budget(catalog, tmp_pa
     assert ws.cell(2, header.index("total") + 1).number_format == "#,##0.00"
     assert ws.column_dimensions["B"].width > 10  # fitted to the Chinese names
     budget = [r for r in wb["budget"].iter_rows(values_only=True)]
-    total = next(r for r in budget if r[0] == "nanchang-electronic-information-2023" and str(r[1]).startswith("total"))
+    total = next(r for r in budget if r[0] == "nanchang-electronic-information-2023" and str(r[1]).startswith("total ("))
     assert round(total[5] * 100) == report.budgets["nanchang-electronic-information-2023"].total
+
+
+def test_the_xlsx_budget_sheet_shows_up_to_ceilings_as_up_to_and_splits_the_totals(catalog, tmp_path):
+    """SPEC §3: an up-to ceiling is never presented as certain. The Beijing sample's 25,200,000.00 is all
+    ceilings (key_tech_breakthrough 12,000,000 + major_project_interest 7,200,000 + chain_strengthening 4,000,000
+    + first_trial_product 2,000,000 after its 2,650,000 raw hit the clause cap): the sheet's totals say so, as the
+    terminal's budget view does, and the cells stay numbers."""
+    openpyxl = pytest.importorskip("openpyxl")
+    src = Path(__file__).parent.parent / "samples" / "companies.csv"
+    report = run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx"))
+    sheet = [r for r in openpyxl.load_workbook(tmp_path / "r.xlsx")["budget"].iter_rows()]
+    bj = {r[1].value: r for r in sheet if r[0].value == "beijing-robotics-2023"}
+    up_to = '"up to "#,##0.00'
+    assert (bj["total, exact"][5].value, bj["total, exact"][5].number_format) == (0, "#,##0.00")
+    assert (bj["total, up to"][5].value, bj["total, up to"][5].number_format) == (25_200_000, up_to)
+    [total] = [r for k, r in bj.items() if str(k).startswith("total (")]
+    assert total[1].value.endswith("; counts the up-to ceilings")
+    assert [(c.value, c.number_format) for c in total[5:8]] == [(25_200_000, up_to), (25_850_000, up_to),
+                                                                (650_000, "#,##0.00")]
+    first = bj["first_trial_product"]
+    assert [(c.value, c.number_format) for c in first[5:8]] == [(2_000_000, up_to), (2_650_000, up_to),
+                                                                (650_000, "#,##0.00")]
+    # Nanchang: exact clauses whose outlay is a range (SPEC 9.2), then the ceilings, then the total
+    nc = {r[1].value: r[5].value for r in sheet if r[0].value == "nanchang-electronic-information-2023"}
+    b = report.budgets["nanchang-electronic-information-2023"]
+    assert round(nc["total, exact (at least)"] * 100) == b.total_exact
+    assert round(nc["total, exact (at most)"] * 100) == b.exact_max
+    assert round(nc["total, up to"] * 100) == b.total_up_to
+    # a clause whose basis is exact keeps the plain format
+    exact = next(r for r in sheet if r[2].value == "exact" and r[5].value)
+    assert exact[5].number_format == "#,##0.00"
 
 
 def test_the_excel_row_limit_is_checked_before_writing(catalog, tmp_path, monkeypatch):
