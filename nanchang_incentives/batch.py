@@ -66,12 +66,13 @@ from .engine import (
     overflow_fields,
     run_policy,
 )
-from .errors import OVERFLOW_MESSAGE, InputError, Location
+from .errors import OVERFLOW_MESSAGE, InputError, Location, OptionError
 from .money import UNITS_PER_YUAN, format_fen, format_rate
 from .plausibility import TableWarnings
 from .policy import Catalog, Policy, Successor
 from .policy import Notice as PolicyNotice
 from .profile import ProfileProblems
+from .text import visible
 
 LAYOUTS = ("wide", "long")
 FORMATS = ("csv", "jsonl", "xlsx", "parquet")
@@ -1003,7 +1004,8 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None]) -> dict[st
             if path.is_symlink():
                 raise InputError(f"{option} is a link to {os.readlink(path)}, whose directory does not exist",
                                  Location(file=str(path), field=option))
-            raise InputError(f"{option}: the directory does not exist", Location(file=str(path), field=option))
+            raise InputError(f"the directory {visible(str(path.resolve().parent))} does not exist",
+                             Location(file=str(path), field=option))
         key = path.resolve()
         if key in seen:
             raise InputError(f"{option} and {seen[key]} name the same file", Location(file=str(path), field=option))
@@ -1156,9 +1158,11 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
                          Location(field="--format"))
     src = Path(input_path)
     dst = Path(output_path)
-    if options.fmt == "xlsx" and check_output("--output", dst) != Place.FILE:
-        raise InputError("an .xlsx workbook cannot be streamed; give a file name (or use --format csv/jsonl for "
-                         "standard output)", Location(file=str(dst), field="--output"))
+    if options.fmt in ("xlsx", "parquet") and check_output("--output", dst) != Place.FILE:
+        # a usage error (the CLI's exit 2): neither is read before its end is written, so neither is streamed
+        what = "an .xlsx workbook" if options.fmt == "xlsx" else "a Parquet file"
+        raise OptionError(f"{what} cannot be streamed; give a file name (or use --format csv/jsonl for "
+                          "standard output)", Location(file=str(dst), field="--output"))
     with _readable(src) as path:
         return _run(path, src, dst, catalog, options, Path(errors_path) if errors_path else None,
                     Path(summary_path) if summary_path else None, progress)

@@ -175,7 +175,7 @@ def test_output_goes_to_disk_as_it_grows_and_the_writer_thread_ends(tmp_path, mo
 
 def test_missing_directory_and_missing_input(tmp_path):
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "nope" / "r.csv"))
-    assert res.exit_code == 1 and "the directory does not exist" in res.output
+    assert res.exit_code == 1 and f"the directory {tmp_path / 'nope'} does not exist" in " ".join(res.output.split())
     res = invoke(str(tmp_path / "none.csv"), "-o", str(tmp_path / "r.csv"))
     assert res.exit_code == 1 and "file not found" in res.output
 
@@ -436,3 +436,37 @@ def test_an_output_name_promising_a_format_batch_does_not_write_is_refused(tmp_p
     forced = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q", "--format", "csv")  # asked for: written
     assert forced.exit_code == 0, forced.output
     assert out.read_text(encoding="utf-8-sig").startswith("row,name,")
+
+
+@pytest.mark.parametrize(("name", "fmt", "named", "instead"), [
+    ("r.xlsx", "csv", "an .xlsx", "r.csv"), ("r.csv", "parquet", "a CSV", "r.parquet"),
+    ("r.CSV", "jsonl", "a CSV", "r.jsonl"), ("r.jsonl", "xlsx", "a JSON Lines", "r.xlsx"),
+    ("r.parquet", "csv", "a Parquet", "r.csv"),
+])
+def test_a_format_that_contradicts_the_output_suffix_is_refused(tmp_path, name, fmt, named, instead):
+    """`-o results.xlsx --format csv` wrote CSV text under an .xlsx name (exit 0): Excel then refuses the file."""
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / name), "--format", fmt)
+    out = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert f"'{name}' names {named} file but --format is {fmt}: write {instead} instead" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_format_that_agrees_or_an_unknown_suffix_is_written(tmp_path):
+    for name, fmt in (("r.csv", "csv"), ("r.txt", "jsonl"), ("r.json", "jsonl"), ("r.dat", "csv")):
+        res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / name), "--format", fmt)
+        assert res.exit_code == 0, res.output
+        assert (tmp_path / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize(("fmt", "what"), [("xlsx", "an .xlsx workbook"), ("parquet", "a Parquet file")])
+def test_a_workbook_or_parquet_file_to_standard_output_is_a_usage_error(fmt, what):
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", "-", "--format", fmt)
+    assert res.exit_code == 2
+    assert f"{what} cannot be streamed; give a file name" in " ".join(res.output.split())
+
+
+def test_the_json_refusal_advises_jsonl_only():
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", "r.json")
+    out = " ".join(res.output.split())
+    assert res.exit_code == 2 and "write r.jsonl instead" in out and ".xlsx)" not in out

@@ -51,22 +51,43 @@ class BatchFormat(StrEnum):
     parquet = "parquet"
 
 
-def _format_for(output: Path, fmt: BatchFormat | None) -> str:
-    """--format, else the output's suffix (.jsonl/.ndjson, .xlsx, .parquet), else csv."""
-    if fmt is not None:
-        return fmt.value
-    suffix = output.suffix.lower()
-    if suffix in UNWRITTEN_SUFFIXES:
-        from ..errors import Location, OptionError
-        from ..text import visible
+#: the output suffixes that name one of batch's formats (a contradicting --format is refused)
+SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}
 
-        instead = ".jsonl" if suffix == ".json" else ".xlsx"
-        raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, .jsonl "
-                          f"and .parquet), and CSV text under that name would make Excel or WPS warn that the file "
-                          f"is not what its name says: write {output.with_suffix(instead).name} instead (Excel and "
-                          f"WPS open .xlsx)",
+
+def _format_for(output: Path, fmt: BatchFormat | None) -> str:
+    """--format, else the output's suffix (.jsonl/.ndjson, .xlsx, .parquet), else csv.
+
+    A --format that contradicts the suffix (``-o results.xlsx --format csv``) is refused: the file would be
+    named one format and hold another, which Excel or WPS refuses to open or warns about."""
+    from ..errors import Location, OptionError
+    from ..text import visible
+
+    suffix = output.suffix.lower() if str(output) != "-" else ""
+    named = SUFFIX_FORMATS.get(suffix)
+    if fmt is not None:
+        if named is not None and named != fmt.value:
+            raise OptionError(f"{visible(output.name)!r} names {_NAMED[named]} file but --format is {fmt.value}: "
+                              f"write {output.with_suffix(_SUFFIX_OF[fmt.value]).name} instead, or leave out "
+                              f"--format (the suffix decides)",
+                              Location(file=str(output), field="--format"))
+        return fmt.value
+    if suffix in UNWRITTEN_SUFFIXES:
+        if suffix == ".json":
+            why = ("JSON Lines (one JSON object per line) under that name would be taken for a single JSON "
+                   "document: write {} instead")
+        else:
+            why = ("CSV text under that name would make Excel or WPS warn that the file is not what its name "
+                   "says: write {} instead (Excel and WPS open .xlsx)")
+        instead = output.with_suffix(".jsonl" if suffix == ".json" else ".xlsx").name
+        raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, "
+                          f".jsonl and .parquet), and {why.format(visible(instead))}",
                           Location(file=str(output), field="--output"))
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".parquet": "parquet"}.get(suffix, "csv")
+    return named or "csv"
+
+
+_SUFFIX_OF = {"csv": ".csv", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
+_NAMED = {"csv": "a CSV", "jsonl": "a JSON Lines", "xlsx": "an .xlsx", "parquet": "a Parquet"}
 
 
 #: output names that promise a format batch does not write: refused unless --format says what to write
