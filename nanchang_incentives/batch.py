@@ -75,6 +75,10 @@ from .profile import ProfileProblems
 from .text import visible
 
 LAYOUTS = ("wide", "long")
+#: the signals that stop a run: Ctrl-C, SIGTERM and (POSIX) SIGHUP, sent when the terminal or SSH session closes;
+#: each unwinds it, removing the temporary files (the CLI turns the last two into SystemExit(128 + signal))
+STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM,
+                                            *((signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()))
 FORMATS = ("csv", "jsonl", "xlsx", "parquet")
 CITY_ORDER = ("nanchang", "wuhan-east-lake", "beijing")  # SPEC §2: the order of the wide columns
 NUMERIC_WIDTH = 32  # cells longer than this are never plain numbers
@@ -623,7 +627,8 @@ def _worker_init(shared: _Shared, parent: int) -> None:
     """
     global _SHARED, _SOURCE_FD
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for sig in STOP_SIGNALS[1:]:  # SIGTERM, SIGHUP (a closed terminal): end the worker
+        signal.signal(sig, signal.SIG_DFL)
     try:  # Linux: get SIGTERM when the parent dies
         import ctypes
 
@@ -722,7 +727,7 @@ def _signals_held() -> Iterator[None]:
     a ``.part`` file behind. So in the main thread the handlers themselves are also replaced by one
     that only notes the signal; the first noted one is handed to the previous handler on the way out.
     """
-    held = {signal.SIGINT, signal.SIGTERM}
+    held = set(STOP_SIGNALS)
     try:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     except (AttributeError, OSError, ValueError):  # pragma: no cover - no POSIX signal masks
@@ -800,7 +805,7 @@ class AtomicFile:
             nonlocal drop
             # Ctrl-C and SIGTERM stay the main thread's: delivered here, they would get past _signals_held
             with contextlib.suppress(AttributeError, OSError, ValueError):
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+                signal.pthread_sigmask(signal.SIG_BLOCK, set(STOP_SIGNALS))
             synced = 0
             while not self._stop.wait(self.WRITEBACK_SECONDS):
                 try:

@@ -271,8 +271,12 @@ def slow_input(tmp_path_factory) -> Path:
     return src
 
 
-@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, 130)])
-def test_signal_mid_run_leaves_no_output_under_the_final_name(slow_input, tmp_path, sig, code):
+@pytest.mark.parametrize("sig,code,name", [(signal.SIGTERM, 128 + signal.SIGTERM, "SIGTERM"),
+                                           (signal.SIGINT, 130, "Ctrl-C"),
+                                           (signal.SIGHUP, 128 + signal.SIGHUP, "SIGHUP")])
+def test_signal_mid_run_leaves_no_output_under_the_final_name(slow_input, tmp_path, sig, code, name):
+    """Ctrl-C, SIGTERM and SIGHUP (the terminal or SSH session closed) each unwind the run: no result under the
+    final name, no .part file left, and one line that says so instead of silence."""
     out = tmp_path / "r.csv"
     cmd = [str(EXE), "batch", str(slow_input), "-o", str(out), "--layout", "long", "-q", "--jobs", "1"]
     for p in ("nanchang-electronic-information-2023", "wuhan-east-lake-software-2023", "beijing-robotics-2023"):
@@ -287,10 +291,14 @@ def test_signal_mid_run_leaves_no_output_under_the_final_name(slow_input, tmp_pa
         time.sleep(0.005)
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(sig)
-    proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == code
     assert not out.exists()
     assert leftovers(tmp_path) == []
+    said = " ".join(err.decode().split())
+    assert f"interrupted ({name}): nothing was written; {out} and any --errors or --summary-json file are as they " \
+           "were before the run" in said, said
+    assert "Traceback" not in said
 
 
 def test_sigkill_never_leaves_a_partial_file_under_the_final_name(slow_input, tmp_path):
@@ -470,3 +478,24 @@ def test_the_json_refusal_advises_jsonl_only():
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", "r.json")
     out = " ".join(res.output.split())
     assert res.exit_code == 2 and "write r.jsonl instead" in out and ".xlsx)" not in out
+
+
+def test_an_interruption_during_the_final_rename_says_the_files_are_complete(tmp_path, monkeypatch):
+    """A signal that arrives while the files are renamed waits until all of them are (batch._signals_held):
+    the run then ends interrupted, but with every file complete, and must not claim nothing was written."""
+    from nanchang_incentives import batch as batch_mod
+
+    real = batch_mod.AtomicFile.commit
+
+    def commit_then_interrupt(self):
+        real(self)
+        os.kill(os.getpid(), signal.SIGINT)  # noted, and delivered once every file is committed
+
+    monkeypatch.setattr(batch_mod.AtomicFile, "commit", commit_then_interrupt)
+    out = tmp_path / "r.csv"
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "--errors", str(tmp_path / "bad.csv"))
+    said = " ".join(res.output.split())
+    assert res.exit_code == 130, res.output
+    assert f"interrupted (Ctrl-C) after the results were written: {out} and any --errors or --summary-json file " \
+           "are complete; only the counts were not shown" in said
+    assert out.stat().st_size > 0 and (tmp_path / "bad.csv").exists()

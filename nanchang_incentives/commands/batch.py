@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from enum import StrEnum
 from pathlib import Path
@@ -95,8 +96,46 @@ UNWRITTEN_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ett", ".ods", ".numbers
 
 
 def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM: unwind like Ctrl-C, so that temporary files are removed."""
+    """SIGTERM, SIGHUP: unwind like Ctrl-C, so that temporary files are removed."""
     raise SystemExit(128 + signum)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """The file a name points to now (device, inode, modification time), None for none or standard output."""
+    if str(path) == "-":
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns
+
+
+def _interrupted(number: int, output: Path, written: bool) -> str:
+    """The one line an interrupted run ends with: what stopped it, and what it left (never a half-written file).
+
+    ``written``: the output was replaced, so the signal came during the final commit, which renames every file
+    at once (batch._signals_held): the results are complete."""
+    from ..text import visible
+
+    why = f"interrupted ({_signal_name(number)})"
+    if str(output) == "-":
+        return f"{why}: the results on standard output are incomplete; no --errors or --summary-json file was written"
+    if written:
+        return (f"{why} after the results were written: {visible(str(output))} and any --errors or --summary-json "
+                f"file are complete; only the counts were not shown")
+    return (f"{why}: nothing was written; {visible(str(output))} and any --errors or --summary-json file are as "
+            f"they were before the run")
+
+
+def _signal_name(number: int) -> str:
+    """'Ctrl-C' for SIGINT, else the signal's name (SIGTERM, SIGHUP)."""
+    if number == signal.SIGINT:
+        return "Ctrl-C"
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def batch(
@@ -142,7 +181,11 @@ def batch(
     every good row is written, and the exit code is 1 if any row was bad.
     --quiet: no progress bar and no budget table (the counts and bad rows still go to stderr).
     """
-    from ..batch import BatchOptions, run_batch  # here, not at the top: `calc` does not import the batch machinery
+    from ..batch import (  # here, not at the top: `calc` does not import the batch machinery
+        STOP_SIGNALS,
+        BatchOptions,
+        run_batch,
+    )
     from ..render.budget import print_problems, print_report
 
     term = terminal_of(ctx, quiet)
@@ -155,13 +198,22 @@ def batch(
         options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
                                jobs=jobs, bom=bom, sheet=sheet, lang=lang or term.lang, reuse_memory=True)
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        before = _identity(output)
+        previous = {sig: signal.signal(sig, _terminate) for sig in STOP_SIGNALS[1:]}  # SIGTERM, SIGHUP
         try:
             with term.progress() as update:
                 report = run_batch(companies, output, catalog, options, errors_path=errors,
                                    summary_path=summary_json, progress=update)
+        except (KeyboardInterrupt, SystemExit) as stop:
+            code = 130 if isinstance(stop, KeyboardInterrupt) else stop.code
+            if isinstance(code, int) and code >= 128:  # interrupted: say so, rather than end without a word
+                with contextlib.suppress(OSError, ValueError):  # SIGHUP: the terminal may be gone
+                    term.error(_interrupted(code - 128, output, _identity(output) != before))
+                raise typer.Exit(code) from None
+            raise
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         print_problems(report, term.err)
         if term.quiet:
             print_report(report, term.err, budget=False)
