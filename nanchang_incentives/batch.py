@@ -430,6 +430,8 @@ class BatchReport:
     warned_rows: int = 0  # rows with a plausibility warning (evaluated all the same)
     #: the policies evaluated whose table replaced a bundled one (--policies-dir): every output says so
     replacing: list[Policy] = field(default_factory=list)
+    #: field -> its column's heading as the file writes it, where that differs (revenue: 营业收入（万元）)
+    headings: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -1309,6 +1311,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                              to_stdout=places["--output"] == Place.STDOUT)
         report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]
+        report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f}
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}
         if options.fmt == "xlsx":

@@ -45,6 +45,8 @@ class Header:
     #: per column, what a heading's unit adds to a bare number of the column ("营业收入（万元）": "万", so that 25000
     #: reads as 25000万; "贷款利率(%)": "%"), "" when the heading names none
     units: tuple[str, ...] = ()
+    #: per column, its heading as the file writes it ("营业收入（万元）" for revenue), for messages
+    headings: tuple[str, ...] = ()
 
     def index(self, name: str) -> int | None:
         return self.names.index(name) if name in self.names else None
@@ -277,7 +279,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         raise_unheld(problems.pop())
     if problems:
         raise ProfileProblems(problems, Location(file=path, line=1))
-    return Header(tuple(f.name for f in out), tuple(out), tuple(units))
+    return Header(tuple(f.name for f in out), tuple(out), tuple(units), tuple(seen[f.name] for f in out))
 
 
 # ---------------------------------------------------------------- cells -> columns
@@ -625,6 +627,11 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     for i, j, value, msg in b.problems:
         name = names[i].decode("utf-8", "replace") if len(names) == n and names[i] else (
             csvio._clip(cells.text(i, name_j).strip(), 60) if name_j is not None else "")
+        if j >= 0 and j < len(header.units) and header.units[j] and header.fields[j].type in (F.MONEY,
+                                                                                                F.MONEY_LIST):
+            # the money message's examples are in yuan; under 营业收入（万元） a bare number is read in 万元
+            msg += (f" (the column's heading {header.headings[j]!r} gives a bare number the unit "
+                    f"{header.units[j]}元: write 120 for 120{header.units[j]}元, or a unit in the cell)")
         problems.append(RowProblem(int(cells.rows[i]), header.names[j] if j >= 0 else "year", value, msg,
                                    int(cells.lines[i]), name))
     at = {name: j for j, name in enumerate(header.names)}

@@ -686,8 +686,30 @@ def _split_unterminated(block: Block, header: Sequence[str]) -> Cells:
                  np.zeros(0, np.int64), [problem], np.zeros(0, np.int64))
 
 
-def _count_message(got: int, want: int) -> str:
-    return f"the row has {got} cells, the header has {want} columns"
+def _count_message(got: int, want: int, sheet: bool = False) -> str:
+    """Why a row's cells do not line up with the header, and the usual cause.
+
+    >>> _count_message(5, 4)
+    'the row has 5 cells, the header has 4 columns: a cell with a comma in it (a name, 1,200,000) must be in double quotes, or a cell lies past the last column'
+    """
+    if sheet:
+        why = "a cell lies past the last column of the header: delete it or give its column a heading"
+    elif got > want:
+        why = "a cell with a comma in it (a name, 1,200,000) must be in double quotes, or a cell lies past the last column"
+    else:
+        why = "cells are missing (every row needs a cell, perhaps empty, for each column)"
+    return f"the row has {got} cells, the header has {want} columns: {why}"
+
+
+def joined(cells: Sequence[str]) -> str:
+    """A row's cells as one CSV line, quoted where a cell needs it, so that a comma inside a cell is seen as one.
+
+    >>> joined(["丙,公司", "100", "南昌"])
+    '"丙,公司",100,南昌'
+    """
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
 
 
 def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
@@ -825,7 +847,7 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
             record = record[:k]
         name = _name_of(record, header).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if len(record) != k:
-            problems.append(RowProblem(row, "", _clip(",".join(record).encode("utf-8", "surrogateescape")
+            problems.append(RowProblem(row, "", _clip(joined(record).encode("utf-8", "surrogateescape")
                                                       .decode("utf-8", "replace")), _count_message(len(record), k),
                                        line, name))
             continue

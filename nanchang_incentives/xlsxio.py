@@ -353,8 +353,8 @@ class XlsxSource:
                     texts = [("" if j in cols else t) for j, t in enumerate(texts + [""] * (k - len(texts)))]
                     good.add(row, line, texts, refused=cols)
             elif len(texts) > k:
-                problems.append(csvio.RowProblem(row, "", csvio._clip(",".join(texts)),
-                                                 f"the row has {len(texts)} cells, the header has {k} columns",
+                problems.append(csvio.RowProblem(row, "", csvio._clip(csvio.joined(texts)),
+                                                 csvio._count_message(len(texts), k, sheet=True),
                                                  line, _name(texts, header)))
             else:
                 texts += [""] * (k - len(texts))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -41,7 +42,7 @@ def test_bad_rows_exit_1_with_counts_and_errors_file(tmp_path):
     res = invoke(str(FIX / "bad-rows.csv"), "-o", str(out), "--errors", str(bad), "--quiet")
     assert res.exit_code == 1
     assert "14 rows read (UTF-8): 2 evaluated, 12 bad (see" in res.output
-    assert "bad row: line 3 (row 2, unknown unit), field 'revenue' (value '12美元')" in res.output
+    assert f"bad row: {FIX / 'bad-rows.csv'} line 3 (row 2, unknown unit), field 'revenue' (value '12美元')" in res.output
     assert out.exists() and bad.read_text(encoding="utf-8").count("\n") == 14  # header + 13 problems
 
 
@@ -499,3 +500,26 @@ def test_an_interruption_during_the_final_rename_says_the_files_are_complete(tmp
     assert f"interrupted (Ctrl-C) after the results were written: {out} and any --errors or --summary-json file " \
            "are complete; only the counts were not shown" in said
     assert out.stat().st_size > 0 and (tmp_path / "bad.csv").exists()
+
+
+def test_a_bad_row_names_the_file_the_column_as_headed_and_the_unit_it_gives(tmp_path):
+    """A consultant with a dozen client files reads which file, which line and which column (as headed in the
+    sheet, not only the field's English id); under 营业收入（万元） the yuan examples would mislead, so the
+    message says what a bare number means there; cells split by a comma are shown as CSV, quoted."""
+    src = tmp_path / "客户.csv"
+    src.write_text("企业名称,营业收入（万元）,年度,所在地\n甲公司,abc,2024,南昌\n\"丙,公司\",100,2024,南昌,多余\n",
+                   encoding="utf-8")
+    res = invoke(str(src), "-o", str(tmp_path / "r.csv"), "--errors", str(tmp_path / "bad.csv"))
+    out = " ".join(res.output.split())
+    assert res.exit_code == 1
+    assert (f"bad row: {src} line 2 (row 1, 甲公司), field 'revenue' (column '营业收入（万元）') (value 'abc'): "
+            "'abc' is not an amount of money;") in out
+    assert ("(the column's heading '营业收入（万元）' gives a bare number the unit 万元: write 120 for 120万元, or a "
+            "unit in the cell)") in out
+    assert (f"bad row: {src} line 3 (row 2, 丙,公司) (value '\"丙,公司\",100,2024,南昌,多余'): the row has 5 cells, "
+            "the header has 4 columns: a cell with a comma in it (a name, 1,200,000) must be in double quotes, or a "
+            "cell lies past the last column") in out
+    with open(tmp_path / "bad.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["line"], r["field"], r["value"]) for r in rows] == [("2", "revenue", "abc"),
+                                                                   ("3", "", '"丙,公司",100,2024,南昌,多余')]

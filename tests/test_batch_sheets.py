@@ -174,7 +174,9 @@ def test_empty_columns_right_of_the_header_are_ignored_as_in_an_xlsx(catalog, tm
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert (report.good_rows, report.bad_rows, report.blank_rows) == (1, 1, 1)
     [p] = report.problems
-    assert (p.row, p.line, p.name, p.message) == (2, 3, "乙公司", "the row has 11 cells, the header has 8 columns")
+    assert (p.row, p.line, p.name, p.message) == (2, 3, "乙公司", ("the row has 11 cells, the header has 8 columns"
+                                                 ": a cell with a comma in it (a name, 1,200,000) must be in double "
+                                                 "quotes, or a cell lies past the last column"))
     assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}
 
 
@@ -280,7 +282,8 @@ def test_a_sheet_whose_dimension_reaches_the_last_cell_is_read_as_the_rows_it_ho
     report = run_batch(src, tmp_path / "o.xlsx", catalog, BatchOptions(fmt="xlsx"))
     assert report.good_rows == 1
     assert [(p.row, p.line, p.name, p.message) for p in report.problems] == [
-        (3, 4, "乙", "the row has 7 cells, the header has 4 columns")]
+        (3, 4, "乙", ("the row has 7 cells, the header has 4 columns: a cell lies past the last column of the "
+                   "header: delete it or give its column a heading"))]
     # the blank row between the companies is skipped; the 1,048,572 formatted empty rows below them are not
     # rows anybody left blank (the budget view said "1,048,573 blank rows skipped")
     assert report.blank_rows == 1

@@ -205,9 +205,13 @@ def print_problems(r: BatchReport, console: Console) -> None:
     """The first bad rows on stderr (all of them are in --errors FILE)."""
     if not r.bad_rows:
         return
+    source = visible(r.input) + " "
     for p in r.problems:
         who = f"row {p.row}" + (f", {visible(p.name)}" if p.name else "")
-        where = (f"line {p.line} ({who})" if p.line else who) + (f", field {quoted(visible(p.field))}" if p.field else "")
+        where = source + (f"line {p.line} ({who})" if p.line else who)
+        if p.field:
+            heading = r.headings.get(p.field)
+            where += f", field {quoted(visible(p.field))}" + (f" (column {quoted(visible(heading))})" if heading else "")
         value = f" (value {quoted(visible(p.value))})" if p.value else ""
         console.print(f"bad row: {where}{value}: {visible(p.message)}", highlight=False, markup=False,
                       soft_wrap=True)
