@@ -336,7 +336,8 @@ class Output:
             special = ((m == 34) | (m == 44) | (m == 10) | (m == 13)).any(axis=1)
             if self.safe and m.shape[1]:  # = + - @ tab CR (after spaces): see csvio.safe_text
                 first = m[np.arange(n), np.argmax(m != 32, axis=1)]
-                special |= np.isin(first, np.frombuffer("".join(csvio.FORMULA_STARTS).encode(), np.uint8))
+                special |= np.isin(first, np.frombuffer("".join(csvio.FORMULA_STARTS).encode()
+                                                        + csvio.SUSPECT_LEAD_BYTES, np.uint8))
             cells = m
         rows = np.flatnonzero(special)
         if len(rows):

@@ -1121,14 +1121,31 @@ def parse_numbers(buf: np.ndarray, start: np.ndarray, length: np.ndarray, *, sca
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: what may precede a formula's first character and still let a spreadsheet (or a later trim) run it: spaces of
+#: every kind (no-break U+00A0, ideographic U+3000 …), zero-width characters and a stray BOM
+_INVISIBLE_LEAD = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in "\t\r") + \
+    "\u200b\u200c\u200d\u2060\ufeff"
+#: the full-width forms of the formula characters (＝, ＋, －, ＠), which an IME or a half-width conversion turns
+#: into the ASCII ones
+_WIDE_STARTS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: the first UTF-8 bytes of those characters (U+00A0, U+1680 …, U+3000, U+FEFF, U+FF1D …): a name cell starting
+#: with one goes through :func:`safe_text` (CJK names start with 0xE4-0xE9 and do not)
+SUSPECT_LEAD_BYTES = bytes(sorted({ch.encode()[0] for ch in _INVISIBLE_LEAD + "".join(_WIDE_STARTS)} - {0x20}))
+
+
 def safe_text(text: str) -> str:
     """A text cell that Excel will not run: a leading ``'`` when it starts (after spaces) like a formula.
 
+    Spaces include the no-break and ideographic ones, zero-width characters and a BOM (a name copied from a web
+    page or a PDF), and the formula characters their full-width forms.
+
     >>> safe_text("=HYPERLINK(1)"), safe_text("  +1"), safe_text("-5"), safe_text("南昌"), safe_text("")
     ("'=HYPERLINK(1)", "'  +1", "'-5", '南昌', '')
+    >>> safe_text("\u00a0=1+1"), safe_text("\u3000=1"), safe_text("\u200b@SUM(A1)"), safe_text("＝1+1")
+    ("'\xa0=1+1", "'\u3000=1", "'\u200b@SUM(A1)", "'＝1+1")
     """
-    head = text.lstrip(" ")
-    return "'" + text if head and head[0] in FORMULA_STARTS else text
+    head = text.lstrip(_INVISIBLE_LEAD)
+    return "'" + text if head and (head[0] in FORMULA_STARTS or head[0] in _WIDE_STARTS) else text
 
 
 def quote_csv(text: str) -> str:

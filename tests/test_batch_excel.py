@@ -864,3 +864,24 @@ def one_company_and(catalog, tmp_path, rows: str):
     src = tmp_path / "t.csv"
     src.write_text(text, encoding="utf-8")
     return text, run_batch(src, tmp_path / "o.csv", catalog)
+
+
+@pytest.mark.parametrize("lead", ["\u00a0", "\u3000", "\u200b", "\ufeff", "\u2060", " \u00a0 "])
+def test_a_formula_behind_an_invisible_character_is_guarded_too(catalog, tmp_path, lead):
+    """A name pasted from a web page or a PDF may start with a no-break, ideographic or zero-width space: a
+    spreadsheet or a later TRIM/CLEAN would still run what follows, so the cell is guarded like '=…'; so is a
+    full-width ＝ (an IME turns it into =)."""
+    src = tmp_path / "a.csv"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "jurisdiction", "year", "revenue"])
+        w.writerow([lead + '=HYPERLINK("http://evil.example")', WUHAN, 2024, "1万"])
+        w.writerow([lead + "@SUM(1+1)", WUHAN, 2024, "-1"])  # a bad row: its name goes to the errors file
+        w.writerow(["＝1+1", WUHAN, 2024, "1万"])
+        w.writerow(["南昌\u3000甲公司", WUHAN, 2024, "1万"])  # inside a name: nothing to guard
+    run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    names = [r["name"] for r in read(tmp_path / "o.csv")]
+    assert [n[:1] for n in names[:2]] == ["'", "'"] and names[0].endswith('=HYPERLINK("http://evil.example")')
+    assert names[1] == "'＝1+1" and names[2] == "南昌\u3000甲公司"
+    [error] = read(tmp_path / "bad.csv")
+    assert error["name"].startswith("'") and error["name"].endswith("@SUM(1+1)")
