@@ -44,8 +44,8 @@ SNIFF_BYTES = 1 << 20
 
 _BOMS = ((codecs.BOM_UTF8, UTF8_BOM), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
          (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"))
-ENCODING_HELP = ("save it from Excel as 'CSV UTF-8 (逗号分隔)' or as plain 'CSV (逗号分隔)' (GBK), "
-                 "or pass --encoding (utf-8, utf-8-sig, gb18030, gbk)")
+SAVE_HELP = "save it from Excel as 'CSV UTF-8 (逗号分隔)' or as plain 'CSV (逗号分隔)' (GBK)"
+ENCODING_HELP = f"{SAVE_HELP}, or pass --encoding (utf-8, utf-8-sig, gb18030, gbk)"
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,7 @@ class Block:
     bad_encoding: bool = False  # some bytes did not decode: see the records' problems
     first_line: int = 2
     unterminated: bool = False
+    encoding: Encoding | None = None  # how the file is read (for the message about bytes that did not decode)
 
 
 def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]:
@@ -418,7 +419,7 @@ def iter_blocks(f: BinaryIO, enc: Encoding, start: int, block_bytes: int = BLOCK
 def decode_block(ref: BlockRef, data: bytes, enc: Encoding) -> Block:
     """A block's bytes (as read from the file at ``ref``) as UTF-8."""
     text, bad = _to_utf8(data, enc)
-    return Block(text, ref.first_row, ref.end, bad, ref.first_line, ref.unterminated)
+    return Block(text, ref.first_row, ref.end, bad, ref.first_line, ref.unterminated, enc if bad else None)
 
 
 def read_block(fd: int, ref: BlockRef, enc: Encoding) -> Block:
@@ -658,6 +659,49 @@ def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
                  cells.refused[keep] if cells.refused is not None else None)
 
 
+def _best_text(raw: bytes) -> str:
+    """Bytes that did not decode in the file's encoding, for a message: as UTF-8 or GB18030 if either reads them
+    (a row pasted in from a file saved the other way), else UTF-8 with replacement marks.
+
+    >>> _best_text("甲公司".encode("gbk")), _best_text("乙".encode()), _best_text(bytes([255, 254]))
+    ('甲公司', '乙', '��')
+    """
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")  # pragma: no cover - GB18030 decodes nearly every byte sequence
+
+
+def _encoding_message(raw: bytes, enc: Encoding | None) -> str:
+    """Why a cell's bytes are refused, and what to do: which encoding they look like (a file with rows saved two
+    ways, from a copy-paste between files), and --encoding only when it was not already given.
+
+    >>> _encoding_message("甲".encode("gbk"), Encoding("utf-8"))[:93]
+    'not UTF-8 text, which the rest of the file is (this cell reads as GBK: rows from a file saved'
+    """
+    if enc is None:
+        return f"not valid text in the file's encoding; {ENCODING_HELP}"
+    label = enc.label.split(" ")[0]
+    looks = ""
+    for codec, name in (("utf-8", "UTF-8"), ("gb18030", "GBK")):
+        if name == label or (name == "GBK" and label in ("GB18030", "GBK")):
+            continue
+        try:
+            raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        looks = name
+        break
+    how = "which the rest of the file is" if enc.detected else "as --encoding says the file is"
+    mixed = f" (this cell reads as {looks}: rows from a file saved another way were pasted in)" if looks else ""
+    if enc.detected:
+        return f"not {label} text, {how}{mixed}; {SAVE_HELP} so that every row is in one encoding"
+    switch = f"pass --encoding {looks.lower()} if the whole file is {looks}, or " if looks else ""
+    return f"not {label} text, {how}{mixed}; {switch}{SAVE_HELP}"
+
+
 def _name_of(record: Sequence[str], header: Sequence[str]) -> str:
     """The name cell of a record that could not be read as a whole (best effort, for messages)."""
     j = list(header).index("name") if "name" in header else -1
@@ -858,9 +902,10 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
             continue
         if any(_has_surrogate(c) for c in record):
             j = next(j for j, c in enumerate(record) if _has_surrogate(c))
-            problems.append(RowProblem(row, header[j], _clip(record[j].encode("utf-8", "surrogateescape")
-                                                             .decode("utf-8", "replace")),
-                                       "not valid text in the file's encoding; " + ENCODING_HELP, line, name))
+            raw = record[j].encode("utf-8", "surrogateescape")
+            problems.append(RowProblem(row, header[j], _clip(_best_text(raw)),
+                                       _encoding_message(raw, block.encoding), line,
+                                       _best_text(_name_of(record, header).encode("utf-8", "surrogateescape"))))
             continue
         good.add(row, line, record)
     return good.cells(k, problems, blank)

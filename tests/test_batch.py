@@ -256,7 +256,11 @@ def test_wrong_forced_encoding_reports_rows_not_a_crash(catalog, tmp_path):
     report = run_batch(FIX / "companies-gbk.csv", tmp_path / "r.csv", catalog, BatchOptions(encoding="utf-8"),
                        errors_path=tmp_path / "bad.csv")
     assert report.bad_rows == 11
-    assert all("not valid text in the file's encoding" in p.message for p in report.problems)
+    # the message says which encoding the cell looks like, and --encoding gbk (not "pass --encoding": it was given)
+    assert all(p.message.startswith("not UTF-8 text, as --encoding says the file is (this cell reads as GBK: rows "
+                                    "from a file saved another way were pasted in); pass --encoding gbk if the "
+                                    "whole file is GBK, or save it from Excel") for p in report.problems)
+    assert all("�" not in p.name and "�" not in p.value for p in report.problems)  # the name shown as GBK reads it
 
 
 def test_jsonl_wide_and_long(catalog, tmp_path, hand):

@@ -189,7 +189,21 @@ def test_undecodable_row_is_a_bad_row_not_a_refused_file(catalog, tmp_path):
     report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
     assert (report.encoding, report.good_rows, report.bad_rows) == ("UTF-8", 1, 1)
     assert report.problems[0].row == 1 and report.problems[0].line == 2
-    assert "not valid text in the file's encoding" in report.problems[0].message
+    assert report.problems[0].message == ("not UTF-8 text, which the rest of the file is; save it from Excel as "
+                                          "'CSV UTF-8 (逗号分隔)' or as plain 'CSV (逗号分隔)' (GBK) so that every row "
+                                          "is in one encoding")
+
+
+def test_a_gbk_row_pasted_into_a_utf8_file_is_named_as_gbk_reads_it(catalog, tmp_path):
+    """A consultant pastes rows from a client's GBK file into a UTF-8 one: the bad row shows the company's name
+    (not ��) and says the cell is GBK text, so the cause is plain."""
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,jurisdiction,year\n好公司,nanchang,2024\n".encode() + "南昌甲公司,nanchang,2024\n".encode("gbk"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.row, p.line, p.name, p.field, p.value) == (2, 3, "南昌甲公司", "name", "南昌甲公司")
+    assert p.message.startswith("not UTF-8 text, which the rest of the file is (this cell reads as GBK: rows from a "
+                                "file saved another way were pasted in); save it from Excel")
 
 
 def test_utf16_file_is_refused_with_advice(catalog, tmp_path):
