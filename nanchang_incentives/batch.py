@@ -959,8 +959,15 @@ def check_output(option: str, path: Path) -> Place:
         return Place.FILE
     if stat.S_ISCHR(st.st_mode) and os.path.realpath(path) == os.devnull:
         return Place.NULL
-    raise InputError(f"{option} is {_kind(st.st_mode)}; batch only writes regular files (or standard output: "
-                     f"-o -)", Location(file=str(path), field=option))
+    where = f"; name a file in it, e.g. {option} {visible(str(path / _DEFAULT_NAME[option]))}" \
+        if stat.S_ISDIR(st.st_mode) and option in _DEFAULT_NAME else ""
+    stdout = " (or standard output: -o -)" if option == "--output" else ""
+    raise InputError(f"{option} is {_kind(st.st_mode)}; batch only writes regular files{stdout}{where}",
+                     Location(file=str(path), field=option))
+
+
+#: a file name to suggest when an output option names a directory
+_DEFAULT_NAME = {"--output": "results.csv", "--errors": "bad_rows.csv", "--summary-json": "summary.json"}
 
 
 def check_input(path: Path) -> Place:

@@ -231,6 +231,15 @@ def test_devices_fifos_and_directories_are_refused(catalog, tmp_path):
         with pytest.raises(InputError, match=says):
             run_batch(src, target, catalog)
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+    # a directory: the advice names a file in it; only --output may go to standard output
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path / "r.csv", catalog, errors_path=tmp_path)
+    assert caught.value.message == (f"--errors is a directory; batch only writes regular files; name a file in it, "
+                                    f"e.g. --errors {tmp_path / 'bad_rows.csv'}")
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path, catalog)
+    assert caught.value.message.endswith(f"(or standard output: -o -); name a file in it, e.g. --output "
+                                         f"{tmp_path / 'results.csv'}")
 
 
 def test_dev_null_is_written_to_and_left_a_device(catalog, tmp_path):

@@ -196,7 +196,7 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
         console.print(Text(f"warning: {line}", style="yellow"))
     for k in r.skipped:
         console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
-                           f"(the name is a totals label, or has 合计/总计/小计/汇总/Total in it and the row no year "
+                           f"(the name is a totals label, or has 合计/总计/小计/汇总/Total in it and the row has no year "
                            f"and no jurisdiction); not evaluated"))
     console.print(Text(summary_line(r)))
 
