@@ -335,6 +335,11 @@ YEAR_MIN, YEAR_MAX = 1990, 2100
 _DATE = re.compile(r"(\d{4})\s*([-/.年])\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 
 
+#: the Chinese digits a year is written with, one character per digit (二〇二四年); 〇 also as ○ or 零
+_CHINESE_DIGITS = str.maketrans({**{ch: str(d) for d, ch in enumerate("〇一二三四五六七八九")}, "○": "0", "零": "0"})
+_CHINESE_YEAR = re.compile("[〇○零一二三四五六七八九]{4}")
+
+
 def parse_year(value: object) -> int:
     """A fiscal year, YEAR_MIN … YEAR_MAX (also "2024年", "２０２４", and a date: its year).
 
@@ -344,8 +349,8 @@ def parse_year(value: object) -> int:
 
     >>> parse_year("2024年"), parse_year(2023), parse_year("2024/12/31"), parse_year("2025年1月1日")
     (2024, 2023, 2024, 2025)
-    >>> parse_year("2024/12/31 0:00")
-    2024
+    >>> parse_year("2024/12/31 0:00"), parse_year("二〇二四年"), parse_year("二零二五年度")
+    (2024, 2024, 2025)
     """
     import datetime as dt
 
@@ -368,6 +373,8 @@ def parse_year(value: object) -> int:
         else:
             text = normalize_number_text(value)
         text = text.removesuffix("年度").removesuffix("年")
+        if _CHINESE_YEAR.fullmatch(text.strip()):  # 二〇二四年, 二零二四: a year written digit by digit
+            text = text.strip().translate(_CHINESE_DIGITS)
         if re.fullmatch(r"[+-]?\d+\.\d*[1-9]\d*", text.strip()):
             raise ValueProblem(f"{value!r} is not a whole year; expected a fiscal year such as 2024")
         if not re.fullmatch(r"[+-]?\d+(\.0*)?", text.strip()):

@@ -229,7 +229,7 @@ def test_count_rejected(value: object) -> None:
         parse_count(value)
 
 
-@pytest.mark.parametrize("value", [1989, 2101, "20x4", 2024.5])
+@pytest.mark.parametrize("value", [1989, 2101, "20x4", 2024.5, "二〇二", "二〇二四五", "两千零二十四", "二〇二四月"])
 def test_year_rejected(value: object) -> None:
     with pytest.raises(ValueProblem):
         parse_year(value)
@@ -238,6 +238,13 @@ def test_year_rejected(value: object) -> None:
 def test_year_accepted() -> None:
     assert parse_year(2024) == 2024
     assert parse_year("2023") == 2023
+
+
+@pytest.mark.parametrize(("text", "year"), [("二〇二四", 2024), ("二〇二四年", 2024), ("二零二五年度", 2025),
+                                            ("二○二三年", 2023), (" 二〇二四 ", 2024)])
+def test_a_year_in_chinese_digits_is_read(text: str, year: int) -> None:
+    """Chinese documents write the year digit by digit (二〇二四年度); 〇 is also typed ○ or 零."""
+    assert parse_year(text) == year
 
 
 @pytest.mark.parametrize("text, hint", [("3,10%", 'did you mean "3.10%"?'), ("3,1%", 'did you mean "3.1%"?'),
@@ -403,7 +410,7 @@ def test_the_new_forms_in_set_and_vary(catalog) -> None:
         planning.parse_settings(["revenue=壹佰贰拾万元"], catalog.registry)
 
 
-@pytest.mark.parametrize("year", ["2024年", "２０２４", "2024年度", " 2024 "])
+@pytest.mark.parametrize("year", ["2024年", "２０２４", "2024年度", " 2024 ", "二〇二四年"])
 def test_the_year_option_reads_a_year_as_the_year_field_does(year: str) -> None:
     from nanchang_incentives.cli_options import parse_year as year_option
 
