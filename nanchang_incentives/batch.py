@@ -1393,7 +1393,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 if progress is not None:
                     progress(res.raw_end or size, size, report.rows, report.bad_rows)
             if isinstance(xlsx, xlsxio.XlsxSink):
-                xlsx.write_budget(report)
+                xlsx.write_budget(report, options.lang)
             if xlsx is not None:
                 xlsx.close()
             if summ is not None:

@@ -47,7 +47,7 @@ INEXACT_MESSAGE = ("the cell holds a number with more than 4 decimals (a result 
                    "amounts are exact to 1/10000 yuan: round it in the sheet (=ROUND(…,2)) or type the amount")
 
 if TYPE_CHECKING:
-    from .batch import BatchReport
+    from .batch import BatchReport, PolicyBudget
     from .batch_table import Header
 
 XLSX_MAX_ROWS = 1_048_575  # an Excel sheet's 1,048,576 rows, less the header
@@ -575,7 +575,7 @@ def _number(v: str) -> str:
     return v
 
 
-_MONEY_STYLE, _BOLD_STYLE, _UP_TO_STYLE = 1, 2, 3  # indexes into cellXfs of _STYLES
+_MONEY_STYLE, _BOLD_STYLE, _UP_TO_STYLE, _UP_TO_ZH_STYLE = 1, 2, 3, 4  # indexes into cellXfs of _STYLES
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -587,18 +587,20 @@ _FROZEN_HEADER = ('<sheetViews><sheetView {}workbookViewId="0"><pane ySplit="1" 
                   '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
 _STYLES = (f'{_XML_HEAD}<styleSheet xmlns="{_NS_MAIN}">'
            # an up-to ceiling stays a number a formula can sum, shown "up to 2,500,000.00" (SPEC §3: never as certain)
-           '<numFmts count="1"><numFmt numFmtId="164" formatCode="&quot;up to &quot;#,##0.00"/></numFmts>'
+           '<numFmts count="2"><numFmt numFmtId="164" formatCode="&quot;up to &quot;#,##0.00"/>'
+           '<numFmt numFmtId="165" formatCode="&quot;最高 &quot;#,##0.00"/></numFmts>'
            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
            '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
            '<fill><patternFill patternType="gray125"/></fill></fills>'
            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
            # numFmtId 4 is the built-in "#,##0.00"
            '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-           '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+           '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+           '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
            '</styleSheet>')
 _CONTENT_TYPES = (f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -687,6 +689,28 @@ class _SheetCells:
         return f'{_SHEET_OPEN}{_FROZEN_HEADER.format("")}{_cols(widths)}<sheetData>{rows}</sheetData></worksheet>'
 
 
+def _en_total(b: PolicyBudget) -> str:
+    return (f"total ({b.companies:,} {'company' if b.companies == 1 else 'companies'}, {b.with_amount:,} with an "
+            f"amount; company cap applied to {b.company_cap_hits:,})")
+
+
+def _zh_total(b: PolicyBudget) -> str:
+    return f"合计（{b.companies:,}家企业，{b.with_amount:,}家有金额；企业上限适用于{b.company_cap_hits:,}家）"
+
+
+#: the budget sheet's headings and total labels (--lang); the zh words are the results sheet's (确定金额合计 …)
+_BUDGET_WORDS: dict[str, dict] = {
+    "en": {"columns": ["policy", "clause", "basis", "companies granted", "of which capped", "amount", "raw amount",
+                       "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap"],
+           "exact": "total, exact", "at_least": "total, exact (at least)", "at_most": "total, exact (at most)",
+           "up_to": "total, up to", "total": _en_total, "counts": "; counts the up-to ceilings"},
+    "zh": {"columns": ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省", "单项/条款封顶节省",
+                       "就高不就低节省", "企业上限节省"],
+           "exact": "确定金额合计", "at_least": "确定金额合计（至少）", "at_most": "确定金额合计（至多）",
+           "up_to": "最高金额合计", "total": _zh_total, "counts": "；含最高额度（上限，非确定金额）"},
+}
+
+
 class XlsxSink:
     """Result rows (as the CSV lines ``batch_output`` makes) into a worksheet, typed.
 
@@ -762,16 +786,18 @@ class XlsxSink:
         self.data.write(self.pack.compress("".join(out).encode("utf-8")))
         self.rows = r
 
-    def write_budget(self, report: BatchReport) -> None:
+    def write_budget(self, report: BatchReport, lang: str = "en") -> None:
         """The budget view: per policy, every clause's companies, outlay, raw amount and what caps saved.
 
         The rows and labels of the terminal's budget view (render/budget.py): an up-to clause's figures and every
         total that counts an up-to ceiling are shown "up to …" (still numbers), and the totals are split into
-        the exact outlay and the up-to ceilings, so no ceiling is read as a certain amount (SPEC §3)."""
-        ws, money, bold, up_to = _SheetCells(), _MONEY_STYLE, _BOLD_STYLE, _UP_TO_STYLE
-        cols = ["policy", "clause", "basis", "companies granted", "of which capped", "amount", "raw amount",
-                "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap"]
-        for c, name in enumerate(cols):
+        the exact outlay and the up-to ceilings, so no ceiling is read as a certain amount (SPEC §3). With
+        ``lang`` "zh" the headings and total labels are Chinese, as the results sheet's are (--lang zh); clause
+        ids, bases and the notices stay as they are."""
+        words = _BUDGET_WORDS[lang if lang in _BUDGET_WORDS else "en"]
+        ws, money, bold = _SheetCells(), _MONEY_STYLE, _BOLD_STYLE
+        up_to = _UP_TO_STYLE if lang != "zh" else _UP_TO_ZH_STYLE
+        for c, name in enumerate(words["columns"]):
             ws.text(0, c, name, bold)
         r = 0
         for b in report.budgets.values():
@@ -786,11 +812,11 @@ class XlsxSink:
                 for c, fen in enumerate((cb.amount, cb.raw, cb.saved, cb.saved_item_cap + cb.saved_clause_cap,
                                          cb.saved_group, cb.saved_company_cap), start=5):
                     ws.number(r, c, fen / 100, up_to if ceiling and c in (5, 6) and fen else money)
-            exact = [("total, exact", b.total_exact)]
+            exact = [(words["exact"], b.total_exact)]
             if b.exact_is_range:  # SPEC 9.2: the exact outlay as a range
-                exact = [("total, exact (at least)", b.total_exact), ("total, exact (at most)", b.exact_max)]
+                exact = [(words["at_least"], b.total_exact), (words["at_most"], b.exact_max)]
             for label, fen, style in [*((lb, f, money) for lb, f in exact),
-                                      ("total, up to", b.total_up_to, up_to if b.total_up_to else money)]:
+                                      (words["up_to"], b.total_up_to, up_to if b.total_up_to else money)]:
                 r += 1
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, label)
@@ -798,9 +824,7 @@ class XlsxSink:
             r += 1
             raw_ceiling = any(c.basis == "up_to" and c.raw for c in b.clauses.values())
             ws.text(r, 0, b.policy, bold)
-            ws.text(r, 1, f"total ({b.companies:,} {'company' if b.companies == 1 else 'companies'}, "
-                          f"{b.with_amount:,} with an amount; company cap applied to {b.company_cap_hits:,})"
-                          + ("; counts the up-to ceilings" if b.total_up_to or raw_ceiling else ""), bold)
+            ws.text(r, 1, words["total"](b) + (words["counts"] if b.total_up_to or raw_ceiling else ""), bold)
             for c, fen, style in ((5, b.total, up_to if b.total_up_to else money),
                                   (6, b.raw, up_to if raw_ceiling else money), (7, b.raw - b.total, money)):
                 ws.number(r, c, fen / 100, style)
@@ -813,7 +837,7 @@ class XlsxSink:
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, line)
             r += 1
-        widths = [max([len(p) for p in report.budgets] + [10]) + 2, 28, 8] + [18] * (len(cols) - 3)
+        widths = [max([len(p) for p in report.budgets] + [10]) + 2, 28, 8] + [18] * (len(words["columns"]) - 3)
         self.budget = ws.xml(widths)
 
     def close(self) -> None:

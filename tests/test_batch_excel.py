@@ -894,3 +894,21 @@ def test_a_formula_behind_an_invisible_character_is_guarded_too(catalog, tmp_pat
     assert names[1] == "'＝1+1" and names[2] == "南昌\u3000甲公司"
     [error] = read(tmp_path / "bad.csv")
     assert error["name"].startswith("'") and error["name"].endswith("@SUM(1+1)")
+
+
+def test_the_xlsx_budget_sheet_speaks_chinese_with_lang_zh(catalog, tmp_path):
+    """--lang zh gives the results sheet Chinese headings; the budget sheet beside it follows, and its ceilings
+    read 最高 (still numbers)."""
+    openpyxl = pytest.importorskip("openpyxl")
+    src = Path(__file__).parent.parent / "samples" / "companies.csv"
+    run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx", lang="zh"))
+    sheet = list(openpyxl.load_workbook(tmp_path / "r.xlsx")["budget"].iter_rows())
+    assert [c.value for c in sheet[0]] == ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省",
+                                           "单项/条款封顶节省", "就高不就低节省", "企业上限节省"]
+    bj = {r[1].value: r for r in sheet[1:] if r[0].value == "beijing-robotics-2023"}
+    assert (bj["最高金额合计"][5].value, bj["最高金额合计"][5].number_format) == (25_200_000, '"最高 "#,##0.00')
+    assert bj["确定金额合计"][5].value == 0
+    [total] = [k for k in bj if str(k).startswith("合计（")]
+    assert total == "合计（1家企业，1家有金额；企业上限适用于0家）；含最高额度（上限，非确定金额）"
+    nc = {r[1].value for r in sheet[1:] if r[0].value == "nanchang-electronic-information-2023"}
+    assert {"确定金额合计（至少）", "确定金额合计（至多）"} <= nc
