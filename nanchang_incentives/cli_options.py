@@ -131,7 +131,24 @@ def parse_errors_path(value: Any) -> Path:
     path = Path(value)
     if path.suffix.lower() in NOT_CSV_SUFFIXES:
         raise OptionValueError(f"--errors {visible(str(value))}: the errors file is CSV; expected a name ending "
-                               f"in .csv, e.g. --errors {visible(path.stem or 'bad_rows')}.csv")
+                               f"in .csv, e.g. --errors {visible(str(path.with_suffix('.csv')))}")
+    return path
+
+
+#: names that promise another format than the JSON --summary-json writes
+NOT_JSON_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson", ".txt", ".toml", ".md")
+
+
+def parse_summary_path(value: Any) -> Path:
+    """``--summary-json FILE``: one JSON document, so a name that promises another format is a usage error.
+
+    >>> parse_summary_path("summary.json")
+    PosixPath('summary.json')
+    """
+    path = Path(value)
+    if path.suffix.lower() in NOT_JSON_SUFFIXES:
+        raise OptionValueError(f"--summary-json {visible(str(value))}: the summary is one JSON document; expected "
+                               f"a name ending in .json, e.g. --summary-json {visible(str(path.with_suffix('.json')))}")
     return path
 
 

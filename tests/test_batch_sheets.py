@@ -325,3 +325,16 @@ def test_the_summary_of_a_binary_output_names_no_text_encoding(tmp_path):
         import json
 
         assert json.loads(summary.read_text(encoding="utf-8"))["output_encoding"] == expected, suffix
+
+
+def test_a_summary_named_csv_is_a_usage_error_and_the_advice_keeps_the_directory(tmp_path):
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.csv"),
+                                   "--summary-json", str(tmp_path / "summary.csv")])
+    assert res.exit_code == 2
+    said = " ".join(res.output.split())
+    assert (f"--summary-json {tmp_path / 'summary.csv'}: the summary is one JSON document; expected a name ending "
+            f"in .json, e.g. --summary-json {tmp_path / 'summary.json'}") in said
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.csv"),
+                                   "--errors", str(tmp_path / "bad.xlsx")])
+    assert res.exit_code == 2 and f"e.g. --errors {tmp_path / 'bad.csv'}" in " ".join(res.output.split())
+    assert not (tmp_path / "o.csv").exists()

@@ -22,6 +22,7 @@ from ..cli_options import (
     parse_encoding,
     parse_errors_path,
     parse_jobs,
+    parse_summary_path,
     split_names,
 )
 from .common import guarded, terminal_of
@@ -168,7 +169,7 @@ def batch(
         metavar="ENCODING", parser=parse_encoding,
         help="Input encoding (default: detected; UTF-8, UTF-8 with BOM or GB18030/GBK).")] = None,
     summary_json: Annotated[Path | None, typer.Option(
-        metavar="FILE", help="Write the budget view and the counts as JSON to this file.")] = None,
+        metavar="FILE", parser=parse_summary_path, help="Write the budget view and the counts as JSON to this file.")] = None,
     quiet: Quiet = False,
     ignore_validity: IgnoreValidity = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", parser=parse_jobs,
