@@ -57,7 +57,10 @@ INPUT_FORMS: tuple[InputForm, ...] = (
                        "too long for its cell: rounded before it was saved)", "1.23457E+11", None),
     InputForm(F.MONEY, "refused: a space inside the number", "1 0000", None),
     InputForm(F.MONEY, "refused: digits of other scripts (Arabic-Indic, mathematical …)", "١٢٣", None),
-    InputForm(F.MONEY, "refused: other units, negative amounts, above 10万亿", "120k", None),
+    InputForm(F.MONEY, "refused: other units, negative amounts, above 10万亿 (1000w, 50k and 3千万 get the form "
+              "to write: 1000万, 50千, 3000万)", "120k", None),
+    InputForm(F.MONEY, "refused: a guess or a bound (约, 多, 余, 以上, 以下, ≥, a trailing +): the error asks for the "
+              "figure itself", "约1000万", None),
     InputForm(F.MONEY, "refused: Chinese numerals in words (大写 壹佰贰拾, 一百二十): the error says to write digits",
               "壹佰贰拾万元", None),
     InputForm(F.MONEY, "refused: 整 with no unit before it (under a 营业收入（万元） heading it would read as yuan)",
@@ -78,6 +81,7 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.COUNT, "scientific notation (exact, no suffix)", "1.5E+02", 150),
     InputForm(F.COUNT, "refused: a fraction of a thing", "3.5", None),
     InputForm(F.YEAR, "a year, also with 年", "2024年", 2024),
+    InputForm(F.YEAR, "a year in Chinese digits, one per digit (〇 also ○ or 零)", "二〇二四年度", 2024),
     InputForm(F.YEAR, "a date (as Excel exports a date cell, or 2024-12-31, 2024年12月31日): its year, as a "
               "date cell of an .xlsx", "2024/12/31", 2024),
     InputForm(F.YEAR, "a date with Excel's time of day", "2024/12/31 0:00", 2024),

@@ -158,6 +158,11 @@ def money_decimal(value: object) -> Decimal:
         text = sign + text
         match = _MONEY_RE.match(text)
         if not match:
+            approx = next((w for w in _APPROXIMATE if w in text), None) or \
+                next((w for w in ("+", "＋") if text.rstrip().endswith(w)), None)
+            if approx is not None:  # 约1000万, ≥1000万, 1000万以上, 1000万+: a bound or a guess, not an amount
+                raise ValueProblem(f"{value!r} is not one amount ({approx!r} makes it approximate or a bound): write "
+                                   f"the figure itself, as in \"1000万\", so that the result is exact")
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
         unit = match.group("unit")
         if unit == "整":  # "120整" under 营业收入（万元）would keep its "own unit" and read as 120 yuan: never guessed
@@ -166,7 +171,17 @@ def money_decimal(value: object) -> Decimal:
                                f"({num + '元整'!r} or {num + '万元整'!r}), or leave 整 out")
         known = _known_unit(unit)
         if known not in _UNIT_FACTORS:
-            raise ValueProblem(f"{value!r} has the unknown unit {unit!r} (known: {MONEY_UNITS}); "
+            approx = next((w for w in _APPROXIMATE if w in unit), None)
+            if approx is not None:
+                raise ValueProblem(f"{value!r} is not one amount ({approx!r} makes it approximate or a bound): "
+                                   f"write the figure itself, as in \"1000万\", so that the result is exact")
+            meant = _SHORTHAND.get(unit.strip())
+            num = match.group("num").strip()
+            hint = f": if {unit.strip()!r} means {meant}, write {num + meant!r}" if meant else ""
+            if unit.strip() in ("千万", "千万元") and _DECIMAL_TEXT.fullmatch(num):  # 3千万: ten million, said in 万
+                in_wan = format((Decimal(num) * 1000).normalize(), "f")
+                hint = f": 千万 (ten million) is not read; write it in 万, {in_wan}万"
+            raise ValueProblem(f"{value!r} has the unknown unit {unit!r}{hint} (known: {MONEY_UNITS}); "
                                f"expected {MONEY_EXAMPLE}")
         if _excel_rounded(match.group("num")) and not match.group("num").lstrip().startswith("-"):
             raise ValueProblem(f"{value!r} is in the scientific notation Excel shows for a number too long for its "
@@ -208,6 +223,13 @@ def _exponent_with_unit(value: str, num: str, unit: str) -> str:
     return (f"{value!r} combines scientific notation with the unit {unit!r} (written after the number, or given "
             f"by the column's heading, as in 营业收入（万元）); write the number without the exponent: {plain!r} "
             f"under such a heading, {plain + unit!r} anywhere; expected {MONEY_EXAMPLE}")
+
+
+#: words that make a money cell a guess or a bound rather than an amount (约1000万, 1000万以上, ≥1000万)
+_APPROXIMATE = ("约", "大约", "左右", "以上", "以下", "不少于", "不低于", "超过", "多", "余", "≥", ">", "≤", "<", "~", "～")
+#: shorthand written in place of a unit (1000w for 1000万): named in the message, never read as that unit
+_SHORTHAND = {"w": "万", "W": "万", "k": "千", "K": "千"}
+_DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
 
 
 def parse_money(value: object) -> int:

@@ -425,3 +425,29 @@ def test_the_year_option_keeps_its_range_and_message(year: str) -> None:
     with pytest.raises(OptionValueError) as exc:
         year_option(year)
     assert exc.value.message == f"--year {year}: expected a fiscal year between 1990 and 2100, e.g. --year 2024"
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("约1000万", "'约1000万' is not one amount ('约' makes it approximate or a bound): write the figure itself"),
+    ("1000万以上", "('以上' makes it approximate or a bound)"),
+    ("≥1000万", "('≥' makes it approximate or a bound)"),
+    ("1000多万", "('多' makes it approximate or a bound)"),
+    ("1000w", "'1000w' has the unknown unit 'w': if 'w' means 万, write '1000万'"),
+    ("50K", "if 'K' means 千, write '50千'"),
+    ("3千万", "千万 (ten million) is not read; write it in 万, 3000万"),
+    ("1.5千万元", "千万 (ten million) is not read; write it in 万, 1500万"),
+])
+def test_a_guess_a_bound_or_a_shorthand_is_refused_with_what_to_write(text: str, says: str) -> None:
+    """Finance staff type 约1000万 or 1000w in a hurry: never read as an amount, and the message says what to
+    write instead (the result must be exact)."""
+    with pytest.raises(ValueProblem) as exc:
+        parse_money(text)
+    assert says in str(exc.value)
+
+
+def test_a_trailing_plus_is_a_bound_but_a_formula_is_not_called_one() -> None:
+    with pytest.raises(ValueProblem, match=r"\('\+' makes it approximate or a bound\)"):
+        parse_money("1000万+")
+    with pytest.raises(ValueProblem) as exc:
+        parse_money("=1+1")
+    assert "approximate" not in str(exc.value)
