@@ -335,6 +335,15 @@ def parse_count(value: object) -> int:
                 raise ValueProblem(f"{value!r} combines scientific notation with {suffix!r}; "
                                    f"expected a whole number such as {COUNT_EXAMPLE}")
         if not re.fullmatch(_NUMBER, text):
+            bare = value.strip()
+            approx = next((w for w in _APPROXIMATE if w in bare), None) or \
+                next((w for w in ("+", "＋") if bare.endswith(w)), None)
+            if approx is not None:  # 约150人, 150人以上, 150+: a bound or a guess
+                raise ValueProblem(f"{value!r} is not one number ({approx!r} makes it approximate or a bound): write "
+                                   f"the count itself, as in \"150\", so that the result is exact")
+            if not _NUMERAL_WORDS.isdisjoint(bare) and not any(ch.isdigit() for ch in bare):
+                raise ValueProblem(f"{value!r} is written in Chinese numerals, which are not read: write the count "
+                                   f"in digits 0-9, as in \"15\" for 十五")
             raise ValueProblem(f"{value!r} is not a number; expected a whole number such as {COUNT_EXAMPLE}")
         number = _decimal(text)
     else:

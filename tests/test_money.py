@@ -451,3 +451,17 @@ def test_a_trailing_plus_is_a_bound_but_a_formula_is_not_called_one() -> None:
     with pytest.raises(ValueProblem) as exc:
         parse_money("=1+1")
     assert "approximate" not in str(exc.value)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("约150人", "'约150人' is not one number ('约' makes it approximate or a bound): write the count itself"),
+    ("150人以上", "('以上' makes it approximate or a bound)"),
+    ("150+", "('+' makes it approximate or a bound)"),
+    ("十五人", "'十五人' is written in Chinese numerals, which are not read: write the count in digits 0-9"),
+    ("一百五十", "written in Chinese numerals"),
+])
+def test_a_count_that_is_a_guess_or_in_chinese_numerals_says_so(text: str, says: str) -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_count(text)
+    assert says in str(exc.value)
+    assert parse_count("150人") == 150 and parse_count("+3") == 3
