@@ -289,8 +289,9 @@ def _bound(values: np.ndarray, type_bound: int) -> int:
     return int(np.abs(values).max()) if values.dtype != bool else 1
 
 
-def to_fen(v: Num, n: int, over: np.ndarray | None = None) -> np.ndarray:
-    """Round an exact yuan column half-up to whole fen (negative -> 0).
+def to_fen(v: Num, n: int, over: np.ndarray | None = None, *, floor: bool = False) -> np.ndarray:
+    """Round an exact yuan column half-up to whole fen (negative -> 0); with ``floor``, down (a limit that must
+    not be exceeded: 5% × 1,000,000.10 = 50,000.005 allows 50,000.00, not 50,000.01).
 
     An amount above MAX_FEN raises ``AmountOverflow``; with ``over`` (a bool
     array of length n) its row is marked there instead and its fen set to 0.
@@ -303,7 +304,7 @@ def to_fen(v: Num, n: int, over: np.ndarray | None = None) -> np.ndarray:
         num = num.astype(object)  # q * 100 (or 2 * r * 100) could overflow int64 silently: go exact
     q = num // den
     r = num - q * den
-    fen = q * 100 + (2 * r * 100 + den) // (2 * den)
+    fen = q * 100 + ((r * 100) // den if floor else (2 * r * 100 + den) // (2 * den))
     fen = _check_fen(np.maximum(fen, 0), over)
     if fen.dtype == object:
         fen = fen.astype(np.int64)
@@ -619,7 +620,7 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
         return np.full(n, CAP_NONE, np.int8), zeros, before, before.copy(), None, None, ranged
     lim = expr.evaluate(cap.limit.tree, ctx)
     assert isinstance(lim, Num)
-    limit = to_fen(lim, n, over)
+    limit = to_fen(lim, n, over, floor=True)  # SPEC §5: the sum ≤ 5% × sales_revenue, so never a fen above it
     limit_known = _full(lim.known, n, bool)
     exempt = _bool_full(expr.evaluate(cap.exempt_if.tree, ctx), n) if cap.exempt_if else None  # type: ignore[arg-type]
     waived = _bool_full(expr.evaluate(cap.waived_if.tree, ctx), n) if cap.waived_if else None  # type: ignore[arg-type]

@@ -170,7 +170,7 @@ def test_company_cap_exactly_at_limit_is_not_binding() -> None:
     cap = company_cap(r)
     assert cap.applied is False
     assert cap.limit == yuan("1000000.00")
-    assert "not reached" in explain.company_cap(r.company_cap)
+    assert "reached exactly by the counted clauses, not exceeded: nothing cut" in explain.company_cap(r.company_cap)
 
 
 def test_company_cap_one_fen_under_the_total_binds() -> None:
@@ -181,11 +181,20 @@ def test_company_cap_one_fen_under_the_total_binds() -> None:
     assert company_cap(r).applied is True
 
 
-def test_company_cap_limit_is_rounded_half_up() -> None:
-    # 19,999,999.90 × 5% = 999,999.995 -> limit 1,000,000.00 (policy notes: half-up to the fen)
+def test_company_cap_limit_is_rounded_down_never_above_five_percent() -> None:
+    # 三, last paragraph: 累计奖补资金原则上不得超过企业销售收入（不含税）5% (SPEC: the sum ≤ 5% × sales_revenue).
+    # 19,999,999.90 × 5% = 999,999.995: 1,000,000.00 would exceed it, so the limit is 999,999.99 and the
+    # 100万 neeq award is cut by one fen
     r = result(sales_revenue="19999999.90", neeq_listed=True)
+    assert company_cap(r).limit == yuan("999999.99")
+    assert (r.clause("neeq_listing").status, r.clause("neeq_listing").amount) == ("capped", yuan("999999.99"))
+    # exactly 5%: 20,000,000.00 × 5% = 1,000,000.00, not cut
+    r = result(sales_revenue="20000000.00", neeq_listed=True)
     assert company_cap(r).limit == yuan("1000000.00")
-    assert r.clause("neeq_listing").status == "granted"
+    assert (r.clause("neeq_listing").status, r.clause("neeq_listing").amount) == ("granted", yuan("1000000.00"))
+    # one fen more of sales: 999,999.995 + 0.0005 = 1,000,000.0005 -> limit 1,000,000.00
+    r = result(sales_revenue="20000000.01", neeq_listed=True)
+    assert company_cap(r).limit == yuan("1000000.00")
 
 
 def test_company_cap_does_not_count_discretionary_clauses() -> None:
@@ -319,8 +328,8 @@ def test_company_cap_cut_sums_to_the_limit_and_is_proportional(neeq: bool, firms
         "major_tech_project": projects * 200_000_000,
         "settlement": min((2 * settlement + 200) // 400, 2_000_000_000),
     }
-    # limit: sales fen × 5% = sales / 20, half-up
-    limit = (2 * sales + 20) // 40
+    # limit: sales fen × 5% = sales / 20, rounded down (the sum may not exceed 5%)
+    limit = sales // 20
     r = result(sales_revenue=f"{sales // 100}.{sales % 100:02d}", neeq_listed=neeq, attracted_firms_scaled_up=firms,
                major_tech_projects=projects, is_listed=True, settlement_sales=f"{settlement // 100}.{settlement % 100:02d}")
     got = {cid: r.clause(cid).amount for cid in before}
@@ -359,3 +368,4 @@ def test_company_cap_note_for_an_expired_year_says_not_applicable() -> None:
     assert {c.status for c in r.clauses} == {"expired"}
     note = explain.company_cap(r.company_cap)
     assert "not applicable" in note and "not reached" not in note
+

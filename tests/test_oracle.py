@@ -24,7 +24,7 @@ computed") settles these, and the oracle follows it:
   decided false by the fields present is ``not_eligible``;
 - equal amounts in the ``rd`` group: the first in table order wins;
 - the company cap: Nanchang 5% × ``sales_revenue`` (else ``revenue``), rounded
-  half-up to the fen, not applied when ``is_new_entrant`` or ``key_support_area``
+  down to the fen (the sum ≤ 5%: never a fen above it), not applied when ``is_new_entrant`` or ``key_support_area``
   is true, applied when they are missing, not checked when both revenues are
   missing; Wuhan 1亿 with no exemption; every amount counts, ``exact`` and
   ``up_to`` alike; the cut: shares rounded down, leftover fen to the largest
@@ -494,7 +494,7 @@ def oracle(policy: str, values: Mapping[str, object]) -> PolicyOut:
         sales = values.get("sales_revenue", values.get("revenue"))
         exempt = values.get("is_new_entrant") is True or values.get("key_support_area") is True
         if sales is not None and not exempt:
-            limit = r2(sales * D("0.05"))  # 5% × 销售收入(不含税)
+            limit = (sales * D("0.05")).quantize(FEN, rounding=ROUND_FLOOR)  # 不得超过 5% × 销售收入(不含税)
     elif policy == WUHAN:
         limit = YI  # 单个企业每年最高可获1亿元奖励
     counted = [o for o in outs if o.amount > 0]
@@ -701,9 +701,13 @@ def test_nanchang_company_cap_equal_remainders_go_in_table_order() -> None:
     check(NANCHANG, v)
 
 
-def test_nanchang_limit_is_rounded_half_up_to_the_fen() -> None:
-    # sales 0.1 yuan -> 5% = 0.005 -> limit 0.01; neeq 100万 alone is cut to 0.01
+def test_nanchang_limit_is_rounded_down_to_the_fen() -> None:
+    # sales 0.1 yuan -> 5% = 0.005 -> limit 0.00 (0.01 would exceed 5%); neeq 100万 alone is cut to 0.00
     v = {"year": 2024, "industries": ["electronic-information"], "sales_revenue": D("0.1"), "neeq_listed": True}
+    assert amounts(oracle(NANCHANG, v))["neeq_listing"] == ("capped", "0.00")
+    check(NANCHANG, v)
+    # sales 0.2 yuan -> 5% = 0.01 exactly -> limit 0.01
+    v["sales_revenue"] = D("0.2")
     assert amounts(oracle(NANCHANG, v))["neeq_listing"] == ("capped", "0.01")
     check(NANCHANG, v)
 

@@ -130,10 +130,11 @@ def test_cap_cliff_names_the_clause_own_amount_under_a_binding_company_cap(catal
 
 
 def test_small_firm_company_cap_stops_binding_to_the_fen(catalog):
-    # counted clauses 4,776,671.73 before the cap; the limit round(5% × sales) reaches it where
-    # 0.05 x ≥ 4,776,671.725: x = 95,533,434.50. One unit below, the limit is 4,776,671.72 (still binding)
+    # counted clauses 4,776,671.73 before the cap; the limit floor(5% × sales) (never a fen above 5%) reaches it
+    # where 0.05 x ≥ 4,776,671.73: x = 95,533,434.60. One unit below, 0.05 x = 4,776,671.729995: the limit is
+    # 4,776,671.72 (still binding)
     c = _one(_cliffs(catalog, SMALL, "sales_revenue=1000万..10亿"), CliffKind.COMPANY_CAP_RELEASED)
-    assert (c.at, c.below) == (95_533_434_5000, 95_533_434_4999)
+    assert (c.at, c.below) == (95_533_434_6000, 95_533_434_5999)
     assert (c.total_below, c.total_at, c.limit) == (4_776_671_72, 4_776_671_73, 4_776_671_73)
 
 
@@ -374,7 +375,7 @@ def test_explore_done_when(tmp_path):
     r = _run("explore", str(SMALL), "--vary", "sales_revenue=1000万..10亿", "--output", str(out))
     assert r.exit_code == 0, r.output
     flat = " ".join(r.stdout.split())
-    assert "from sales_revenue = 95,533,434.50 the company annual cap stops binding" in flat
+    assert "from sales_revenue = 95,533,434.60 the company annual cap stops binding" in flat
     # the released cap moves the up-to part too, so the jump is a change of ceilings (SPEC §3)
     assert "total up to 4,776,671.72 just below, up to 4,776,671.73 at it (up to +0.01)" in flat
     assert all(len(line) <= 80 for line in r.stdout.splitlines())
