@@ -630,7 +630,8 @@ def _worker_init(shared: _Shared, parent: int) -> None:
     global _SHARED, _SOURCE_FD
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for sig in STOP_SIGNALS[1:]:  # SIGTERM, SIGHUP (a closed terminal): end the worker
-        signal.signal(sig, signal.SIG_DFL)
+        if signal.getsignal(sig) != signal.SIG_IGN:  # `nohup incentives batch …`: SIGHUP stays ignored
+            signal.signal(sig, signal.SIG_DFL)
     try:  # Linux: get SIGTERM when the parent dies
         import ctypes
 
@@ -1172,7 +1173,8 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
                          Location(field="--format"))
     src = Path(input_path)
     dst = Path(output_path)
-    if options.fmt in ("xlsx", "parquet") and check_output("--output", dst) != Place.FILE:
+    place = check_output("--output", dst) if options.fmt in ("xlsx", "parquet") else Place.FILE
+    if place == Place.STDOUT or (options.fmt == "xlsx" and place != Place.FILE):
         # a usage error (the CLI's exit 2): neither is read before its end is written, so neither is streamed
         what = "an .xlsx workbook" if options.fmt == "xlsx" else "a Parquet file"
         raise OptionError(f"{what} cannot be streamed; give a file name (or use --format csv/jsonl for "
@@ -1401,10 +1403,14 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
 
                 s = _target(summ, places["--summary-json"], targets)
                 s.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
-            with _signals_held():  # all the files, or none of them
-                for t in targets:
-                    t.commit()
-                targets.clear()
+            try:
+                with _signals_held():  # all the files, or none of them
+                    for t in targets:
+                        t.commit()
+                    targets.clear()
+            except (KeyboardInterrupt, SystemExit) as stop:  # held during the renames, delivered after them
+                stop.written = True  # type: ignore[union-attr]  # read by the CLI's "interrupted" line
+                raise
         except BrokenPipeError:  # the reader stopped reading (`-o - | head`): quiet, as calc (Click: exit 1)
             raise
         except OSError as exc:  # a full disk, a read-only directory, …: a message, not a traceback

@@ -297,8 +297,7 @@ def test_signal_mid_run_leaves_no_output_under_the_final_name(slow_input, tmp_pa
     assert not out.exists()
     assert leftovers(tmp_path) == []
     said = " ".join(err.decode().split())
-    assert f"interrupted ({name}): nothing was written; {out} and any --errors or --summary-json file are as they " \
-           "were before the run" in said, said
+    assert f"interrupted ({name}): nothing was written: --output {out} is as before the run" in said, said
     assert "Traceback" not in said
 
 
@@ -497,8 +496,8 @@ def test_an_interruption_during_the_final_rename_says_the_files_are_complete(tmp
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "--errors", str(tmp_path / "bad.csv"))
     said = " ".join(res.output.split())
     assert res.exit_code == 130, res.output
-    assert f"interrupted (Ctrl-C) after the results were written: {out} and any --errors or --summary-json file " \
-           "are complete; only the counts were not shown" in said
+    assert f"interrupted (Ctrl-C) after every file was written: --output {out}, --errors {tmp_path / 'bad.csv'} " \
+           "complete; only the counts were not shown" in said
     assert out.stat().st_size > 0 and (tmp_path / "bad.csv").exists()
 
 
@@ -523,3 +522,40 @@ def test_a_bad_row_names_the_file_the_column_as_headed_and_the_unit_it_gives(tmp
         rows = list(csv.DictReader(f))
     assert [(r["line"], r["field"], r["value"]) for r in rows] == [("2", "revenue", "abc"),
                                                                    ("3", "", '"丙,公司",100,2024,南昌,多余')]
+
+
+def test_the_interrupted_line_says_what_each_output_left():
+    """Files renamed or not; standard output (-o -, --errors -) complete or not; /dev/null not mentioned."""
+    from nanchang_incentives.commands.batch import _interrupted
+
+    outs = {"--output": Path("r.csv"), "--errors": Path("-"), "--summary-json": None}
+    assert _interrupted(signal.SIGTERM, outs, False) == (
+        "interrupted (SIGTERM): nothing was written: --output r.csv is as before the run; what went to standard "
+        "output (--errors) is incomplete")
+    assert _interrupted(signal.SIGTERM, outs, True) == (
+        "interrupted (SIGTERM) after every file was written: --output r.csv, --errors (standard output) complete; "
+        "only the counts were not shown")
+    outs = {"--output": Path(os.devnull), "--errors": Path("e.csv"), "--summary-json": Path("s.json")}
+    assert _interrupted(signal.SIGHUP, outs, False) == (
+        "interrupted (SIGHUP): nothing was written: --errors e.csv, --summary-json s.json are as before the run")
+    assert _interrupted(signal.SIGINT, {"--output": Path("-")}, False) == (
+        "interrupted (Ctrl-C): what went to standard output (--output) is incomplete")
+
+
+def test_a_run_started_with_sighup_ignored_keeps_running_when_the_terminal_closes(slow_input, tmp_path):
+    """`nohup incentives batch … &`: SIGHUP was ignored when the run began, and must stay ignored (in the
+    workers too); before, the run stopped with "interrupted (SIGHUP)"."""
+    out = tmp_path / "r.csv"
+    nohup = ("import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+             "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])")
+    cmd = [str(EXE), "batch", str(slow_input), "-o", str(out), "--layout", "long", "-q", "--jobs", "2"]
+    proc = subprocess.Popen([sys.executable, "-c", nohup, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not leftovers(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run ended before the signal"
+    os.killpg(proc.pid, signal.SIGHUP)  # the whole session, workers included, as a closing terminal does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert out.stat().st_size > 0 and leftovers(tmp_path) == []

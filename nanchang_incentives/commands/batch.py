@@ -101,32 +101,36 @@ def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    """The file a name points to now (device, inode, modification time), None for none or standard output."""
-    if str(path) == "-":
-        return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino, st.st_mtime_ns
-
-
-def _interrupted(number: int, output: Path, written: bool) -> str:
+def _interrupted(number: int, outputs: dict[str, Path | None], written: bool) -> str:
     """The one line an interrupted run ends with: what stopped it, and what it left (never a half-written file).
 
-    ``written``: the output was replaced, so the signal came during the final commit, which renames every file
-    at once (batch._signals_held): the results are complete."""
+    ``written``: the signal came while the finished files were renamed, which holds it until all of them are
+    (batch._signals_held): every file is complete. Results streamed to standard output (``-o -``,
+    ``--errors -``) are complete then, incomplete otherwise."""
+    from ..batch import Place, check_output
     from ..text import visible
 
+    files, streamed = [], []
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        try:
+            place = check_output(option, path)
+        except Exception:  # noqa: BLE001 - only the wording depends on it
+            place = Place.FILE
+        if place == Place.FILE:
+            files.append(f"{option} {visible(str(path))}")
+        elif place == Place.STDOUT:
+            streamed.append(option)
     why = f"interrupted ({_signal_name(number)})"
-    if str(output) == "-":
-        return f"{why}: the results on standard output are incomplete; no --errors or --summary-json file was written"
     if written:
-        return (f"{why} after the results were written: {visible(str(output))} and any --errors or --summary-json "
-                f"file are complete; only the counts were not shown")
-    return (f"{why}: nothing was written; {visible(str(output))} and any --errors or --summary-json file are as "
-            f"they were before the run")
+        what = ", ".join(files + [f"{o} (standard output)" for o in streamed])
+        return f"{why} after every file was written: {what} complete; only the counts were not shown"
+    said = [f"nothing was written: {', '.join(files)} {'is' if len(files) == 1 else 'are'} as before the run"] \
+        if files else []
+    if streamed:
+        said.append(f"what went to standard output ({', '.join(streamed)}) is incomplete")
+    return f"{why}: " + ("; ".join(said) or "nothing was written")
 
 
 def _signal_name(number: int) -> str:
@@ -199,8 +203,9 @@ def batch(
         options = BatchOptions(policy_ids=ids, year=year, ignore_validity=ignore_validity,
                                layout=layout.value, fmt=_format_for(output, fmt), excel=excel, encoding=encoding,
                                jobs=jobs, bom=bom, sheet=sheet, lang=lang or term.lang, reuse_memory=True)
-        before = _identity(output)
-        previous = {sig: signal.signal(sig, _terminate) for sig in STOP_SIGNALS[1:]}  # SIGTERM, SIGHUP
+        # SIGTERM, SIGHUP unwind like Ctrl-C; one the run was started with ignored (`nohup`) stays ignored
+        previous = {sig: signal.signal(sig, _terminate) for sig in STOP_SIGNALS[1:]
+                    if signal.getsignal(sig) != signal.SIG_IGN}
         try:
             with term.progress() as update:
                 report = run_batch(companies, output, catalog, options, errors_path=errors,
@@ -209,7 +214,9 @@ def batch(
             code = 130 if isinstance(stop, KeyboardInterrupt) else stop.code
             if isinstance(code, int) and code >= 128:  # interrupted: say so, rather than end without a word
                 with contextlib.suppress(OSError, ValueError):  # SIGHUP: the terminal may be gone
-                    term.error(_interrupted(code - 128, output, _identity(output) != before))
+                    term.error(_interrupted(code - 128, {"--output": output, "--errors": errors,
+                                                         "--summary-json": summary_json},
+                                            getattr(stop, "written", False)))
                 raise typer.Exit(code) from None
             raise
         finally:
