@@ -659,6 +659,19 @@ def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
                  cells.refused[keep] if cells.refused is not None else None)
 
 
+def _original(text: str, enc: Encoding | None) -> bytes:
+    """A cell's bytes as the file holds them: its text (decoded in the file's encoding, undecodable bytes kept
+    as surrogates) encoded back the same way."""
+    codec = enc.name if enc is not None and not enc.is_utf8 else "utf-8"
+    return text.encode(codec, "surrogateescape")
+
+
+def _looks_chinese(text: str) -> bool:
+    """Whether a decoding reads as Chinese text (CJK characters, nothing unprintable): a guess at an encoding
+    is offered only then (GB18030 decodes nearly any bytes, e.g. cp1252's Müller, into something)."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text) and all(ch.isprintable() or ch in "\t" for ch in text)
+
+
 def _best_text(raw: bytes) -> str:
     """Bytes that did not decode in the file's encoding, for a message: as UTF-8 or GB18030 if either reads them
     (a row pasted in from a file saved the other way), else UTF-8 with replacement marks.
@@ -668,10 +681,12 @@ def _best_text(raw: bytes) -> str:
     """
     for codec in ("utf-8", "gb18030"):
         try:
-            return raw.decode(codec)
+            text = raw.decode(codec)
         except UnicodeDecodeError:
             continue
-    return raw.decode("utf-8", "replace")  # pragma: no cover - GB18030 decodes nearly every byte sequence
+        if codec == "utf-8" or _looks_chinese(text):
+            return text
+    return raw.decode("utf-8", "replace")
 
 
 def _encoding_message(raw: bytes, enc: Encoding | None) -> str:
@@ -689,8 +704,10 @@ def _encoding_message(raw: bytes, enc: Encoding | None) -> str:
         if name == label or (name == "GBK" and label in ("GB18030", "GBK")):
             continue
         try:
-            raw.decode(codec)
+            text = raw.decode(codec)
         except UnicodeDecodeError:
+            continue
+        if codec == "gb18030" and not _looks_chinese(text):
             continue
         looks = name
         break
@@ -902,10 +919,10 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
             continue
         if any(_has_surrogate(c) for c in record):
             j = next(j for j, c in enumerate(record) if _has_surrogate(c))
-            raw = record[j].encode("utf-8", "surrogateescape")
+            raw = _original(record[j], block.encoding)
             problems.append(RowProblem(row, header[j], _clip(_best_text(raw)),
                                        _encoding_message(raw, block.encoding), line,
-                                       _best_text(_name_of(record, header).encode("utf-8", "surrogateescape"))))
+                                       _best_text(_original(_name_of(record, header), block.encoding))))
             continue
         good.add(row, line, record)
     return good.cells(k, problems, blank)

@@ -255,3 +255,20 @@ def test_a_stray_nul_byte_makes_only_its_row_bad(catalog, tmp_path):
     assert (report.good_rows, report.bad_rows) == (1, 1)
     assert [(p.row, p.line) for p in report.problems] == [(1, 2)]
     assert "NUL byte" in report.problems[0].message
+
+
+def test_a_utf8_row_in_a_gbk_file_is_named_as_utf8_reads_it(catalog, tmp_path):
+    """The other way round: a GB18030 file with one row pasted in as UTF-8; and a UTF-8 file read with
+    --encoding gbk is told to pass --encoding utf-8."""
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,jurisdiction,year\n好公司,nanchang,2024\n南昌丙公司,nanchang,2024\n南昌丁公司,nanchang,2024\n"
+                    .encode("gb18030") + "南昌乙公司,nanchang,2024\n".encode())
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (report.encoding, p.row, p.name, p.value) == ("GB18030", 4, "南昌乙公司", "南昌乙公司")
+    assert p.message.startswith("not GB18030 text, which the rest of the file is (this cell reads as UTF-8")
+    utf8 = tmp_path / "u.csv"
+    utf8.write_text("name,jurisdiction,year\n南昌甲公司,nanchang,2024\n", encoding="utf-8")
+    [p] = run_batch(utf8, tmp_path / "o.csv", catalog, BatchOptions(encoding="gbk")).problems
+    assert p.name == "南昌甲公司"
+    assert "pass --encoding utf-8 if the whole file is UTF-8" in p.message
