@@ -72,7 +72,7 @@ from .plausibility import TableWarnings
 from .policy import Catalog, Policy, Successor
 from .policy import Notice as PolicyNotice
 from .profile import ProfileProblems
-from .text import visible
+from .text import argument, visible
 
 LAYOUTS = ("wide", "long")
 #: the signals that stop a run: Ctrl-C, SIGTERM and (POSIX) SIGHUP, sent when the terminal or SSH session closes;
@@ -945,8 +945,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"  # pragma: no cover - every other kind is listed above
 
 
-def check_output(option: str, path: Path) -> Place:
-    """What ``path`` is as an output; a device (but /dev/null), a FIFO or a directory is refused."""
+def check_output(option: str, path: Path, fmt: str = "csv") -> Place:
+    """What ``path`` is as an output; a device (but /dev/null), a FIFO or a directory is refused (``fmt``: the
+    output's format, for the file name a directory's message suggests)."""
     if is_stdout(path):
         return Place.STDOUT
     try:
@@ -960,15 +961,17 @@ def check_output(option: str, path: Path) -> Place:
         return Place.FILE
     if stat.S_ISCHR(st.st_mode) and os.path.realpath(path) == os.devnull:
         return Place.NULL
-    where = f"; name a file in it, e.g. {option} {visible(str(path / _DEFAULT_NAME[option]))}" \
+    name = _DEFAULT_NAME[option] if option != "--output" else f"results.{_SUFFIX.get(fmt, fmt)}"
+    where = f"; name a file in it, e.g. {option} {argument(str(path / name))}" \
         if stat.S_ISDIR(st.st_mode) and option in _DEFAULT_NAME else ""
-    stdout = " (or standard output: -o -)" if option == "--output" else ""
+    stdout = " (or standard output: -o -)" if option == "--output" and fmt in ("csv", "jsonl") else ""
     raise InputError(f"{option} is {_kind(st.st_mode)}; batch only writes regular files{stdout}{where}",
                      Location(file=str(path), field=option))
 
 
 #: a file name to suggest when an output option names a directory
 _DEFAULT_NAME = {"--output": "results.csv", "--errors": "bad_rows.csv", "--summary-json": "summary.json"}
+_SUFFIX = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx", "parquet": "parquet"}
 
 
 def check_input(path: Path) -> Place:
@@ -996,14 +999,14 @@ def check_input(path: Path) -> Place:
     raise InputError(f"the input is {_kind(st.st_mode)}, not a CSV or .xlsx file", Location(file=str(path)))
 
 
-def check_paths(input_path: Path, outputs: Mapping[str, Path | None]) -> dict[str, Place]:
+def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str = "csv") -> dict[str, Place]:
     """Never overwrite the input, never write two outputs to one file, only ever replace regular files."""
     seen: dict[object, str] = {}
     places: dict[str, Place] = {}
     for option, path in outputs.items():
         if path is None:
             continue
-        kind = places[option] = check_output(option, path)
+        kind = places[option] = check_output(option, path, fmt)
         if kind == Place.STDOUT:
             if kind in seen:
                 raise InputError(f"{option} and {seen[kind]} both go to standard output",
@@ -1173,7 +1176,7 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
                          Location(field="--format"))
     src = Path(input_path)
     dst = Path(output_path)
-    place = check_output("--output", dst) if options.fmt in ("xlsx", "parquet") else Place.FILE
+    place = check_output("--output", dst, options.fmt) if options.fmt in ("xlsx", "parquet") else Place.FILE
     if place == Place.STDOUT or (options.fmt == "xlsx" and place != Place.FILE):
         # a usage error (the CLI's exit 2): neither is read before its end is written, so neither is streamed
         what = "an .xlsx workbook" if options.fmt == "xlsx" else "a Parquet file"
@@ -1272,7 +1275,7 @@ def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.
 
 def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptions, err: Path | None,
          summ: Path | None, progress: Callable[[int, int, int, int], None] | None) -> BatchReport:
-    places = check_paths(path, {"--output": dst, "--errors": err, "--summary-json": summ})
+    places = check_paths(path, {"--output": dst, "--errors": err, "--summary-json": summ}, options.fmt)
     shown = str(src) if str(src) != STDIO else "<stdin>"
     policies = policies_for_batch(catalog, options)
     size = path.stat().st_size

@@ -21,7 +21,7 @@ import typer
 from .errors import ValueProblem
 from .money import YEAR_MAX, YEAR_MIN
 from .money import parse_year as year_field
-from .text import visible
+from .text import argument, visible
 
 
 class OptionValueError(typer.BadParameter):
@@ -131,7 +131,7 @@ def parse_errors_path(value: Any) -> Path:
     path = Path(value)
     if path.suffix.lower() in NOT_CSV_SUFFIXES:
         raise OptionValueError(f"--errors {visible(str(value))}: the errors file is CSV; expected a name ending "
-                               f"in .csv, e.g. --errors {visible(str(path.with_suffix('.csv')))}")
+                               f"in .csv, e.g. --errors {argument(str(path.with_suffix('.csv')))}")
     return path
 
 
@@ -148,7 +148,7 @@ def parse_summary_path(value: Any) -> Path:
     path = Path(value)
     if path.suffix.lower() in NOT_JSON_SUFFIXES:
         raise OptionValueError(f"--summary-json {visible(str(value))}: the summary is one JSON document; expected "
-                               f"a name ending in .json, e.g. --summary-json {visible(str(path.with_suffix('.json')))}")
+                               f"a name ending in .json, e.g. --summary-json {argument(str(path.with_suffix('.json')))}")
     return path
 
 

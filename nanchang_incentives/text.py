@@ -47,6 +47,19 @@ def visible(text: str, allow: str = "") -> str:
     return _UNSAFE.sub(lambda m: m.group() if m.group() in allow else _escape(m.group()), text)
 
 
+def argument(text: str) -> str:
+    r"""A path or value as it would be typed in a command to paste: in double quotes when it has a space or a
+    character a shell (cmd, PowerShell, sh) would read; ``visible`` first.
+
+    >>> argument("out/bad.csv"), argument("my dir/bad.csv"), argument("报表/bad.csv")
+    ('out/bad.csv', '"my dir/bad.csv"', '报表/bad.csv')
+    """
+    shown = visible(text)
+    if shown and not any(ch.isspace() or ch in "\"'&|<>^;()$`!*?[]{}#~%,=" for ch in shown):
+        return shown
+    return '"' + shown.replace('"', '\\"') + '"'
+
+
 def quoted(text: str) -> str:
     r"""``text`` between quotes, as ``repr`` quotes a string but with its characters as they are (a message
     quotes a ``visible`` text: ``repr`` would write each of its backslashes twice).

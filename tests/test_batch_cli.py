@@ -439,11 +439,16 @@ def test_an_output_name_promising_a_format_batch_does_not_write_is_refused(tmp_p
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q")
     assert res.exit_code == 2, res.output
     assert f"batch cannot write {out.suffix.lower()} files" in res.output
-    assert f"write {instead} instead" in res.output
+    assert f"write -o {tmp_path / instead} instead" in " ".join(res.output.split())
     assert not out.exists()
-    forced = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q", "--format", "csv")  # asked for: written
-    assert forced.exit_code == 0, forced.output
-    assert out.read_text(encoding="utf-8-sig").startswith("row,name,")
+    # --format csv does not make CSV text under a workbook's name any better: refused too, with the name to use
+    forced = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q", "--format", "csv")
+    assert forced.exit_code == 2, forced.output
+    assert f"write -o {out.with_suffix('.csv')} instead" in " ".join(forced.output.split())
+    assert not out.exists()
+    if out.suffix == ".json":  # JSON Lines under .json, asked for: written
+        jsonl = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q", "--format", "jsonl")
+        assert jsonl.exit_code == 0 and out.read_text(encoding="utf-8").startswith('{"row":')
 
 
 @pytest.mark.parametrize(("name", "fmt", "named", "instead"), [
@@ -456,7 +461,7 @@ def test_a_format_that_contradicts_the_output_suffix_is_refused(tmp_path, name, 
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / name), "--format", fmt)
     out = " ".join(res.output.split())
     assert res.exit_code == 2, res.output
-    assert f"'{name}' names {named} file but --format is {fmt}: write {instead} instead" in out
+    assert f"'{name}' names {named} file but --format is {fmt}: write -o {tmp_path / instead} instead" in out
     assert list(tmp_path.iterdir()) == []
 
 
@@ -477,7 +482,7 @@ def test_a_workbook_or_parquet_file_to_standard_output_is_a_usage_error(fmt, wha
 def test_the_json_refusal_advises_jsonl_only():
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", "r.json")
     out = " ".join(res.output.split())
-    assert res.exit_code == 2 and "write r.jsonl instead" in out and ".xlsx)" not in out
+    assert res.exit_code == 2 and "write -o r.jsonl instead" in out and ".xlsx)" not in out
 
 
 def test_an_interruption_during_the_final_rename_says_the_files_are_complete(tmp_path, monkeypatch):

@@ -63,15 +63,20 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
     A --format that contradicts the suffix (``-o results.xlsx --format csv``) is refused: the file would be
     named one format and hold another, which Excel or WPS refuses to open or warns about."""
     from ..errors import Location, OptionError
-    from ..text import visible
+    from ..text import argument, visible
 
     suffix = output.suffix.lower() if str(output) != "-" else ""
     named = SUFFIX_FORMATS.get(suffix)
     if fmt is not None:
+        instead = argument(str(output.with_suffix(_SUFFIX_OF[fmt.value])))
         if named is not None and named != fmt.value:
             raise OptionError(f"{visible(output.name)!r} names {_NAMED[named]} file but --format is {fmt.value}: "
-                              f"write {output.with_suffix(_SUFFIX_OF[fmt.value]).name} instead, or leave out "
-                              f"--format (the suffix decides)",
+                              f"write -o {instead} instead, or leave out --format (the suffix decides)",
+                              Location(file=str(output), field="--format"))
+        if suffix in UNWRITTEN_SUFFIXES and not (suffix == ".json" and fmt.value == "jsonl"):
+            # -o results.xls --format csv: CSV text under a name Excel or WPS opens as a workbook, and refuses
+            raise OptionError(f"{visible(output.name)!r} names a {suffix} file, which batch does not write, and "
+                              f"{fmt.value} under that name would not open as one: write -o {instead} instead",
                               Location(file=str(output), field="--format"))
         return fmt.value
     if suffix in UNWRITTEN_SUFFIXES:
@@ -81,9 +86,9 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
         else:
             why = ("CSV text under that name would make Excel or WPS warn that the file is not what its name "
                    "says: write {} instead (Excel and WPS open .xlsx)")
-        instead = output.with_suffix(".jsonl" if suffix == ".json" else ".xlsx").name
+        instead = argument(str(output.with_suffix(".jsonl" if suffix == ".json" else ".xlsx")))
         raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, "
-                          f".jsonl and .parquet), and {why.format(visible(instead))}",
+                          f".jsonl and .parquet), and {why.format('-o ' + instead)}",
                           Location(file=str(output), field="--output"))
     return named or "csv"
 
@@ -92,7 +97,7 @@ _SUFFIX_OF = {"csv": ".csv", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".pa
 _NAMED = {"csv": "a CSV", "jsonl": "a JSON Lines", "xlsx": "an .xlsx", "parquet": "a Parquet"}
 
 
-#: output names that promise a format batch does not write: refused unless --format says what to write
+#: output names that promise a format batch does not write: refused (.json takes --format jsonl)
 UNWRITTEN_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ett", ".ods", ".numbers", ".json")
 
 
