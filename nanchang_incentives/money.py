@@ -158,11 +158,9 @@ def money_decimal(value: object) -> Decimal:
         text = sign + text
         match = _MONEY_RE.match(text)
         if not match:
-            approx = next((w for w in _APPROXIMATE if w in text), None) or \
-                next((w for w in ("+", "＋") if text.rstrip().endswith(w)), None)
-            if approx is not None:  # 约1000万, ≥1000万, 1000万以上, 1000万+: a bound or a guess, not an amount
-                raise ValueProblem(f"{value!r} is not one amount ({approx!r} makes it approximate or a bound): write "
-                                   f"the figure itself, as in \"1000万\", so that the result is exact")
+            inexact = _inexact(text, "amount", "1000万")
+            if inexact:  # 约1000万, ≥1000万, 1000万以上, 1000万+, 1000~2000万: a bound, a guess or a range
+                raise ValueProblem(f"{value!r} {inexact}")
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
         unit = match.group("unit")
         if unit == "整":  # "120整" under 营业收入（万元）would keep its "own unit" and read as 120 yuan: never guessed
@@ -171,10 +169,9 @@ def money_decimal(value: object) -> Decimal:
                                f"({num + '元整'!r} or {num + '万元整'!r}), or leave 整 out")
         known = _known_unit(unit)
         if known not in _UNIT_FACTORS:
-            approx = next((w for w in _APPROXIMATE if w in unit), None)
-            if approx is not None:
-                raise ValueProblem(f"{value!r} is not one amount ({approx!r} makes it approximate or a bound): "
-                                   f"write the figure itself, as in \"1000万\", so that the result is exact")
+            inexact = _inexact(text, "amount", "1000万")
+            if inexact:
+                raise ValueProblem(f"{value!r} {inexact}")
             meant = _SHORTHAND.get(unit.strip())
             num = match.group("num").strip()
             hint = f": if {unit.strip()!r} means {meant}, write {num + meant!r}" if meant else ""
@@ -226,7 +223,30 @@ def _exponent_with_unit(value: str, num: str, unit: str) -> str:
 
 
 #: words that make a money cell a guess or a bound rather than an amount (约1000万, 1000万以上, ≥1000万)
-_APPROXIMATE = ("约", "大约", "左右", "以上", "以下", "不少于", "不低于", "超过", "多", "余", "≥", ">", "≤", "<", "~", "～")
+_APPROXIMATE = ("不少于", "不低于", "不超过", "大约", "左右", "以上", "以下", "超过", "将近", "接近", "约", "近", "≥", "≤", ">",
+                "<")
+#: 多/余 right after a number (1000多万, 1000余万元, 150多人; not 余额, 多个); a range (1000~2000万, 100-200人)
+_MORE_OR_LESS = re.compile(r"(?<=[\d.])\s*[多余]")
+_RANGE = re.compile(r"\d\s*(?:[~～至到—–]|-(?=\s*\d))\s*\d")
+
+
+def _inexact(text: str, what: str, example: str) -> str:
+    """Why ``text`` (refused already) is not one figure, as the rest of a message, or "": a guess (约, 多),
+    a bound (以上, ≥, a trailing +) or a range (1000~2000万).
+
+    >>> _inexact("1000~2000万", "amount", "1000万"), _inexact("余额1000万", "amount", "1000万")
+    ('is a range, not one amount: write the figure itself, as in "1000万", so that the result is exact', '')
+    """
+    rest = f'write the figure itself, as in "{example}", so that the result is exact'
+    if _RANGE.search(text):
+        return f"is a range, not one {what}: {rest}"
+    word = next((w for w in _APPROXIMATE if w in text), None)
+    more = _MORE_OR_LESS.search(text)
+    if word is None and more is not None:
+        word = more.group().strip()
+    if word is None and text.rstrip().endswith(("+", "＋")):
+        word = text.rstrip()[-1]
+    return f"is not one {what} ({word!r} makes it approximate or a bound): {rest}" if word else ""
 #: shorthand written in place of a unit (1000w for 1000万): named in the message, never read as that unit
 _SHORTHAND = {"w": "万", "W": "万", "k": "千", "K": "千"}
 _DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
@@ -336,11 +356,9 @@ def parse_count(value: object) -> int:
                                    f"expected a whole number such as {COUNT_EXAMPLE}")
         if not re.fullmatch(_NUMBER, text):
             bare = value.strip()
-            approx = next((w for w in _APPROXIMATE if w in bare), None) or \
-                next((w for w in ("+", "＋") if bare.endswith(w)), None)
-            if approx is not None:  # 约150人, 150人以上, 150+: a bound or a guess
-                raise ValueProblem(f"{value!r} is not one number ({approx!r} makes it approximate or a bound): write "
-                                   f"the count itself, as in \"150\", so that the result is exact")
+            inexact = _inexact(bare, "number", "150")
+            if inexact:  # 约150人, 150人以上, 150+, 100-200人: a bound, a guess or a range
+                raise ValueProblem(f"{value!r} {inexact}")
             if not _NUMERAL_WORDS.isdisjoint(bare) and not any(ch.isdigit() for ch in bare):
                 raise ValueProblem(f"{value!r} is written in Chinese numerals, which are not read: write the count "
                                    f"in digits 0-9, as in \"15\" for 十五")

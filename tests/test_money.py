@@ -432,6 +432,9 @@ def test_the_year_option_keeps_its_range_and_message(year: str) -> None:
     ("1000万以上", "('以上' makes it approximate or a bound)"),
     ("≥1000万", "('≥' makes it approximate or a bound)"),
     ("1000多万", "('多' makes it approximate or a bound)"),
+    ("大约1000万", "('大约' makes it approximate or a bound)"),
+    ("1000~2000万", "'1000~2000万' is a range, not one amount: write the figure itself"),
+    ("1000-2000万", "is a range, not one amount"),
     ("1000w", "'1000w' has the unknown unit 'w': if 'w' means 万, write '1000万'"),
     ("50K", "if 'K' means 千, write '50千'"),
     ("3千万", "千万 (ten million) is not read; write it in 万, 3000万"),
@@ -454,7 +457,7 @@ def test_a_trailing_plus_is_a_bound_but_a_formula_is_not_called_one() -> None:
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ("约150人", "'约150人' is not one number ('约' makes it approximate or a bound): write the count itself"),
+    ("约150人", "'约150人' is not one number ('约' makes it approximate or a bound): write the figure itself"),
     ("150人以上", "('以上' makes it approximate or a bound)"),
     ("150+", "('+' makes it approximate or a bound)"),
     ("十五人", "'十五人' is written in Chinese numerals, which are not read: write the count in digits 0-9"),
@@ -465,3 +468,10 @@ def test_a_count_that_is_a_guess_or_in_chinese_numerals_says_so(text: str, says:
         parse_count(text)
     assert says in str(exc.value)
     assert parse_count("150人") == 150 and parse_count("+3") == 3
+
+
+@pytest.mark.parametrize("text", ["余额1000万", "1000万(多个)", "多1000万"])
+def test_a_word_that_only_contains_a_guess_character_is_not_called_a_guess(text: str) -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_money(text)
+    assert "approximate" not in str(exc.value) and "range" not in str(exc.value)
