@@ -25,7 +25,7 @@ from . import csvio
 from . import fields as F
 from .csvio import Cells, RowProblem, SkippedRow, SkipReason
 from .errors import InputError, Location, raise_unheld
-from .money import MAX_COUNT, MAX_UNITS
+from .money import MAX_COUNT, MAX_UNITS, MONEY_EXAMPLE
 from .plausibility import TableWarnings, check_table
 from .policy import Catalog
 from .profile import Column, ListColumn, ProfileProblems, Table, TagColumn, TextColumn, parse_values
@@ -627,9 +627,10 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     for i, j, value, msg in b.problems:
         name = names[i].decode("utf-8", "replace") if len(names) == n and names[i] else (
             csvio._clip(cells.text(i, name_j).strip(), 60) if name_j is not None else "")
-        if j >= 0 and j < len(header.units) and header.units[j] and header.fields[j].type in (F.MONEY,
-                                                                                                F.MONEY_LIST):
-            # the money message's examples are in yuan; under 营业收入（万元） a bare number is read in 万元
+        if (0 <= j < len(header.units) and header.units[j] and header.fields[j].type in (F.MONEY, F.MONEY_LIST)
+                and msg.endswith(MONEY_EXAMPLE)):
+            # the message's examples are in yuan; under 营业收入（万元） a bare number is read in 万元 (only where
+            # those examples are given: not after a negative amount, a guess or Excel's rounded notation)
             msg += (f" (the column's heading {header.headings[j]!r} gives a bare number the unit "
                     f"{header.units[j]}元: write 120 for 120{header.units[j]}元, or a unit in the cell)")
         problems.append(RowProblem(int(cells.rows[i]), header.names[j] if j >= 0 else "year", value, msg,
