@@ -875,25 +875,37 @@ def one_company_and(catalog, tmp_path, rows: str):
     return text, run_batch(src, tmp_path / "o.csv", catalog)
 
 
-@pytest.mark.parametrize("lead", ["\u00a0", "\u3000", "\u200b", "\ufeff", "\u2060", " \u00a0 "])
+@pytest.mark.parametrize("lead", ["\u200b", "\ufeff", "\u2060", "\u200e", "\u202e", "\u00ad", " \u200b "])
 def test_a_formula_behind_an_invisible_character_is_guarded_too(catalog, tmp_path, lead):
-    """A name pasted from a web page or a PDF may start with a no-break, ideographic or zero-width space: a
-    spreadsheet or a later TRIM/CLEAN would still run what follows, so the cell is guarded like '=…'; so is a
-    full-width ＝ (an IME turns it into =)."""
+    """A name pasted from a web page or a PDF may start with a zero-width character, a BOM, a bidi mark or a soft
+    hyphen: a spreadsheet or a later CLEAN would still run what follows, so the cell is guarded."""
     src = tmp_path / "a.csv"
     with open(src, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["name", "jurisdiction", "year", "revenue"])
         w.writerow([lead + '=HYPERLINK("http://evil.example")', WUHAN, 2024, "1万"])
         w.writerow([lead + "@SUM(1+1)", WUHAN, 2024, "-1"])  # a bad row: its name goes to the errors file
-        w.writerow(["＝1+1", WUHAN, 2024, "1万"])
-        w.writerow(["南昌\u3000甲公司", WUHAN, 2024, "1万"])  # inside a name: nothing to guard
+        w.writerow(["南昌\u200b甲公司", WUHAN, 2024, "1万"])  # inside a name: nothing to guard
     run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
     names = [r["name"] for r in read(tmp_path / "o.csv")]
-    assert [n[:1] for n in names[:2]] == ["'", "'"] and names[0].endswith('=HYPERLINK("http://evil.example")')
-    assert names[1] == "'＝1+1" and names[2] == "南昌\u3000甲公司"
+    assert names[0].startswith("'") and names[0].endswith('=HYPERLINK("http://evil.example")')
+    assert names[1] == "南昌\u200b甲公司"
     [error] = read(tmp_path / "bad.csv")
     assert error["name"].startswith("'") and error["name"].endswith("@SUM(1+1)")
+
+
+@pytest.mark.parametrize("name", ["＝1+1", "＋1", "\u00a0=1+1", "\u3000@SUM(1)"])
+def test_a_full_width_formula_character_or_a_trimmed_space_is_guarded(catalog, tmp_path, name):
+    """＝ (an IME's full-width =) would become = after a half-width conversion; a no-break or ideographic space
+    before = hides it from a plain check but not from a spreadsheet's TRIM."""
+    src = tmp_path / "a.csv"
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "jurisdiction", "year", "revenue"])
+        w.writerow([name, WUHAN, 2024, "1万"])
+    run_batch(src, tmp_path / "o.csv", catalog)
+    [row] = read(tmp_path / "o.csv")
+    assert row["name"].startswith("'") and row["name"].endswith(name.strip())
 
 
 def test_the_xlsx_budget_sheet_speaks_chinese_with_lang_zh(catalog, tmp_path):
