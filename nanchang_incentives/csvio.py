@@ -751,12 +751,12 @@ def _count_message(got: int, want: int, sheet: bool = False) -> str:
     """Why a row's cells do not line up with the header, and the usual cause.
 
     >>> _count_message(5, 4)
-    'the row has 5 cells, the header has 4 columns: a cell with a comma in it (a name, 1,200,000) must be in double quotes, or a cell lies past the last column'
+    'the row has 5 cells, the header has 4 columns: a cell lies past the last column, or a cell with a comma in it (a name, 1,200,000) is not in double quotes'
     """
     if sheet:
         why = "a cell lies past the last column of the header: delete it or give its column a heading"
     elif got > want:
-        why = "a cell with a comma in it (a name, 1,200,000) must be in double quotes, or a cell lies past the last column"
+        why = "a cell lies past the last column, or a cell with a comma in it (a name, 1,200,000) is not in double quotes"
     else:
         why = "cells are missing (every row needs a cell, perhaps empty, for each column)"
     return f"the row has {got} cells, the header has {want} columns: {why}"

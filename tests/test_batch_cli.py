@@ -521,8 +521,8 @@ def test_a_bad_row_names_the_file_the_column_as_headed_and_the_unit_it_gives(tmp
     assert ("(the column's heading '营业收入（万元）' gives a bare number the unit 万元: write 120 for 120万元, or a "
             "unit in the cell)") in out
     assert (f"bad row: {src} line 3 (row 2, 丙,公司) (value '\"丙,公司\",100,2024,南昌,多余'): the row has 5 cells, "
-            "the header has 4 columns: a cell with a comma in it (a name, 1,200,000) must be in double quotes, or a "
-            "cell lies past the last column") in out
+            "the header has 4 columns: a cell lies past the last column, or a cell with a comma in it (a name, "
+            "1,200,000) is not in double quotes") in out
     with open(tmp_path / "bad.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(r["line"], r["field"], r["value"]) for r in rows] == [("2", "revenue", "abc"),

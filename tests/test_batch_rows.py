@@ -57,7 +57,7 @@ def test_each_kind_of_bad_row_is_reported(bad_run, row, field, value, message):
     assert message in hits[0]["message"]
 
 
-COMMA = ": a cell with a comma in it (a name, 1,200,000) must be in double quotes, or a cell lies past the last column"
+COMMA = ": a cell lies past the last column, or a cell with a comma in it (a name, 1,200,000) is not in double quotes"
 
 
 def test_each_message_says_what_is_expected_once(bad_run):

@@ -175,8 +175,8 @@ def test_empty_columns_right_of_the_header_are_ignored_as_in_an_xlsx(catalog, tm
     assert (report.good_rows, report.bad_rows, report.blank_rows) == (1, 1, 1)
     [p] = report.problems
     assert (p.row, p.line, p.name, p.message) == (2, 3, "乙公司", ("the row has 11 cells, the header has 8 columns"
-                                                 ": a cell with a comma in it (a name, 1,200,000) must be in double "
-                                                 "quotes, or a cell lies past the last column"))
+                                                 ": a cell lies past the last column, or a cell with a comma in it "
+                                                 "(a name, 1,200,000) is not in double quotes"))
     assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}
 
 
