@@ -494,6 +494,8 @@ def long_batch(output: Output, chunk: Chunk, evaluated: Sequence[Evaluated]) -> 
         _dictionary32(pa, cat["clause"], clause_vocab), _dictionary(pa, cat["status"], STATUS_NAMES),
         _dictionary(pa, cat["basis"], BASES), _decimal(pa, cat["raw"]), _decimal(pa, cat["amount"]),
         _dictionary32(pa, cat["expl"], vocab),
+        # SPEC 9.2: null where the range does not apply
+        _decimal(pa, cat["amount_min"], cat["has_amount_min"]), _decimal(pa, cat["amount_max"], cat["has_amount_max"]),
     ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 

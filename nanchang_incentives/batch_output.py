@@ -253,6 +253,28 @@ def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.reshape(-1)  # pragma: no cover
 
 
+def _ranges(run: PolicyRun) -> dict[str, np.ndarray]:
+    """SPEC 9.2 per clause and company, as ``engine.clause_result`` words it for calc: ``amount_min``, an up_to
+    clause's stated minimum where it is counted and the company cap did not cut it; ``amount_max``, an exact
+    clause's amount were the up_to clauses granted their minimum, where the cap bound on ceilings and that is
+    more. Flattened company-major as the long layout's lines, with ``has_…`` masks (empty cells elsewhere)."""
+    n, k = run.n, len(run.clauses)
+    low, has_low = np.zeros((n, k), np.int64), np.zeros((n, k), bool)
+    high, has_high = np.zeros((n, k), np.int64), np.zeros((n, k), bool)
+    binding = run.cap_state == CAP_BINDING
+    for j, cr in enumerate(run.clauses):
+        if cr.minimum is not None:
+            counted = (cr.status == GRANTED) | (cr.status == CAPPED)
+            cut = (cr.status == CAPPED) & binding & (cr.amount < cr.after_clause_cap)
+            has_low[:, j] = counted & ~cut
+            low[:, j] = np.where(has_low[:, j], cr.minimum, 0)
+        if cr.amount_max is not None and run.ranged is not None:
+            has_high[:, j] = run.ranged & (cr.amount_max > cr.amount)
+            high[:, j] = np.where(has_high[:, j], cr.amount_max, 0)
+    return {"amount_min": low.reshape(-1), "has_amount_min": has_low.reshape(-1),
+            "amount_max": high.reshape(-1), "has_amount_max": has_high.reshape(-1)}
+
+
 class Output:
     """Formats the evaluated chunks as CSV or JSON Lines bytes (both layouts)."""
 
@@ -292,7 +314,10 @@ class Output:
     # -- header
     def header_columns(self) -> list[str]:
         if self.layout == "long":
-            return ["row", "name", "policy", "clause", "status", "basis", "raw_amount", "amount", "explanation"]
+            # SPEC 9.2's per-clause range (calc's amount_min / amount_max) after the SPEC §8 columns, empty where
+            # it does not apply
+            return ["row", "name", "policy", "clause", "status", "basis", "raw_amount", "amount", "explanation",
+                    "amount_min", "amount_max"]
         cols = ["row", "name", "warnings", "policy", "year", "total", "total_exact", "total_up_to", "total_exact_max",
                 "company_cap", "validity"]
         if self.hypothetical_col:
@@ -304,7 +329,7 @@ class Output:
     def amount_columns(self) -> list[str]:
         """The columns that hold amounts (yuan with two decimals): numbers in an .xlsx."""
         if self.layout == "long":
-            return ["raw_amount", "amount"]
+            return ["raw_amount", "amount", "amount_min", "amount_max"]
         return ["total", "total_exact", "total_up_to", "total_exact_max", *self.clause_ids]
 
     def headings(self) -> list[str]:
@@ -598,6 +623,7 @@ class Output:
                 "raw": np.stack([cr.raw for cr in run.clauses], axis=1).reshape(-1),
                 "amount": np.stack([cr.amount for cr in run.clauses], axis=1).reshape(-1),
                 "expl": expl.reshape(-1),
+                **_ranges(run),
             })
         cat = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
         order = np.argsort(cat["sort"], kind="stable")
@@ -626,5 +652,14 @@ class Output:
                 self._after(lines, True)
             self._put(lines, "explanation")
             lines.add(csvio.vocab_text(cat["expl"][sl], vocab_t))
+            for key in ("amount_min", "amount_max"):  # SPEC 9.2: empty (JSON: no key) where it does not apply
+                has = cat[f"has_{key}"][sl]
+                if self.json:
+                    lines.const(f',"{key}":"'.encode(), where=has)
+                else:
+                    self._put(lines, key)
+                lines.add(csvio.number_text(cat[key][sl], has, fen=True))
+                if self.json:
+                    lines.const(b'"', where=has)
             out.append(self._end(lines))
         return out, total

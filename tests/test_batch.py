@@ -8,6 +8,7 @@ holds eleven companies; each figure below is worked out from the policy text
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 
 from nanchang_incentives import api
 from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.profile import Profile, parse_values
+from nanchang_incentives.render.json import result_dict
 
 FIX = Path(__file__).parent / "fixtures" / "batch"
 NANCHANG = "nanchang-electronic-information-2023"
@@ -213,7 +216,7 @@ def test_long_layout_agrees_with_wide_and_explains(catalog, tmp_path, hand):
     report = run_batch(FIX / "companies-utf8.csv", out, catalog, BatchOptions(layout="long"))
     rows = read_csv(out)
     assert list(rows[0]) == ["row", "name", "policy", "clause", "status", "basis", "raw_amount", "amount",
-                             "explanation"]
+                             "explanation", "amount_min", "amount_max"]
     n_clauses = {p: len(catalog.get(p).clauses) for p in (NANCHANG, WUHAN, BEIJING)}
     assert report.output_rows == len(rows) == 9 * n_clauses[NANCHANG] + n_clauses[WUHAN] + n_clauses[BEIJING]
     for r in rows:
@@ -329,3 +332,39 @@ def test_ignore_validity_labels_hypothetical(catalog, tmp_path):
     # row 8 (2022): LPR1y on 2022-12-31 = 3.65%: 5000万 × 1.825% = 912,500.00, hypothetical
     assert (r[8]["loan_interest"], r[8]["hypothetical"]) == ("912500.00", "true")
     assert r[1]["hypothetical"] == "false"
+
+
+RANGES_CSV = """name,jurisdiction,year,industries,revenue,revenue_prev,sales_revenue,neeq_listed,hosted_event_expenses,equity_investment_raised,major_tech_projects
+范围甲,nanchang,2024,electronic-information,100万,100万,100万,true,200000,300万,
+范围乙,nanchang,2024,electronic-information,10亿,10亿,10亿,,,,2
+范围丙,nanchang,2024,electronic-information,100万,100万,100万,,,,1
+"""
+
+
+def test_the_long_layout_carries_the_ranges_calc_gives(catalog, tmp_path):
+    """SPEC 9.2 per clause: `amount_max` on exact clauses cut by a company cap that counted up-to ceilings
+    (sales 100万: limit 50,000.00; neeq 100万 + event 10万 + equity up to 200万 = 3,100,000 counted; neeq
+    16,129.03 now, 45,454.55 were the equity award its minimum 0: 1,000,000 × 50,000 / 1,100,000), `amount_min`
+    on an up-to clause with a stated minimum the cap did not cut (2 科技重大专项 × 100万 = 2,000,000.00), none on one
+    it cut (范围丙). The same figures as calc's JSON, in CSV (empty cells) and JSON Lines (no key)."""
+    src = tmp_path / "r.csv"
+    src.write_text(RANGES_CSV, encoding="utf-8")
+    run_batch(src, tmp_path / "long.csv", catalog, BatchOptions(layout="long"))
+    run_batch(src, tmp_path / "long.jsonl", catalog, BatchOptions(layout="long", fmt="jsonl"))
+    rows = read_csv(tmp_path / "long.csv")
+    got = {(r["name"], r["clause"]): (r["amount"], r["amount_min"], r["amount_max"]) for r in rows
+           if r["amount_min"] or r["amount_max"]}
+    assert got == {("范围甲", "neeq_listing"): ("16129.03", "", "45454.55"),
+                   ("范围甲", "event_hosting"): ("1612.90", "", "4545.45"),
+                   ("范围乙", "major_tech_project"): ("4000000.00", "2000000.00", "")}
+    lines = [json.loads(x) for x in (tmp_path / "long.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {(d["name"], d["clause"]): (d["amount"], d.get("amount_min", ""), d.get("amount_max", "")) for d in lines
+            if "amount_min" in d or "amount_max" in d} == got
+    # calc, a batch of one, says the same of each company
+    for r in csv.DictReader(io.StringIO(RANGES_CSV)):
+        values = {k: v for k, v in r.items() if v != ""}
+        profile = Profile(parse_values(values, catalog.registry, csv=True))
+        [result] = api.calculate(profile, api.policies_for(profile, catalog), catalog)
+        for c in result_dict(result)["clauses"]:
+            line = next(x for x in rows if x["name"] == r["name"] and x["clause"] == c["id"])
+            assert (line["amount_min"], line["amount_max"]) == (c.get("amount_min", ""), c.get("amount_max", "")), c
