@@ -50,7 +50,7 @@ import subprocess
 import sys
 import threading
 import time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -498,7 +498,8 @@ def ref_nanchang(r: dict[str, str]) -> dict[str, int] | None:
             a[k] = 0
     sales = _d(r["sales_revenue"]) if r["sales_revenue"] else rev
     exempt = _b(r["is_new_entrant"]) is True or _b(r["key_support_area"]) is True
-    limit = None if exempt or sales is None else _fen(sales * Decimal("0.05"))
+    # 不得超过 5% (SPEC ≤): the limit is rounded down to the fen
+    limit = None if exempt or sales is None else int((sales * Decimal("0.05") * 100).to_integral_value(ROUND_FLOOR))
     return _company_cap(a, limit, ids)
 
 
