@@ -121,6 +121,16 @@ def parse_jobs(value: str | int) -> int:
 NOT_CSV_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson", ".json")
 
 
+def _named_as(option: str, value: Any, refused: Sequence[str], what: str, suffix: str) -> Path:
+    """``option FILE`` for an output always written as ``suffix``: a name that promises another format is a
+    usage error that gives the name to use (its directory kept, quoted when it has a space)."""
+    path = Path(value)
+    if path.suffix.lower() in refused:
+        raise OptionValueError(f"{option} {visible(str(value))}: {what}; expected a name ending in {suffix}, e.g. "
+                               f"{option} {argument(str(path.with_suffix(suffix)))}")
+    return path
+
+
 def parse_errors_path(value: Any) -> Path:
     """``--errors FILE``: the errors file is CSV, so a name that promises another format (``bad.xlsx``, which
     Excel would refuse to open) is a usage error.
@@ -128,11 +138,7 @@ def parse_errors_path(value: Any) -> Path:
     >>> parse_errors_path("bad_rows.csv")
     PosixPath('bad_rows.csv')
     """
-    path = Path(value)
-    if path.suffix.lower() in NOT_CSV_SUFFIXES:
-        raise OptionValueError(f"--errors {visible(str(value))}: the errors file is CSV; expected a name ending "
-                               f"in .csv, e.g. --errors {argument(str(path.with_suffix('.csv')))}")
-    return path
+    return _named_as("--errors", value, NOT_CSV_SUFFIXES, "the errors file is CSV", ".csv")
 
 
 #: names that promise another format than the JSON --summary-json writes
@@ -145,11 +151,7 @@ def parse_summary_path(value: Any) -> Path:
     >>> parse_summary_path("summary.json")
     PosixPath('summary.json')
     """
-    path = Path(value)
-    if path.suffix.lower() in NOT_JSON_SUFFIXES:
-        raise OptionValueError(f"--summary-json {visible(str(value))}: the summary is one JSON document; expected "
-                               f"a name ending in .json, e.g. --summary-json {argument(str(path.with_suffix('.json')))}")
-    return path
+    return _named_as("--summary-json", value, NOT_JSON_SUFFIXES, "the summary is one JSON document", ".json")
 
 
 def parse_encoding(value: str) -> str:
