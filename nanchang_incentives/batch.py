@@ -961,7 +961,7 @@ def check_output(option: str, path: Path, fmt: str = "csv") -> Place:
         return Place.FILE
     if stat.S_ISCHR(st.st_mode) and os.path.realpath(path) == os.devnull:
         return Place.NULL
-    name = _DEFAULT_NAME[option] if option != "--output" else f"results.{_SUFFIX.get(fmt, fmt)}"
+    name = _DEFAULT_NAME[option] if option != "--output" else f"results.{fmt}"
     where = f"; name a file in it, e.g. {option} {argument(str(path / name))}" \
         if stat.S_ISDIR(st.st_mode) and option in _DEFAULT_NAME else ""
     stdout = " (or standard output: -o -)" if option == "--output" and fmt in ("csv", "jsonl") else ""
@@ -970,8 +970,7 @@ def check_output(option: str, path: Path, fmt: str = "csv") -> Place:
 
 
 #: a file name to suggest when an output option names a directory
-_DEFAULT_NAME = {"--output": "results.csv", "--errors": "bad_rows.csv", "--summary-json": "summary.json"}
-_SUFFIX = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx", "parquet": "parquet"}
+_DEFAULT_NAME = {"--output": "results.csv", "--errors": "bad_rows.csv", "--summary-json": "summary.json"}  # -o: .fmt
 
 
 def check_input(path: Path) -> Place:

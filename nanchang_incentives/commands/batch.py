@@ -68,7 +68,7 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
     suffix = output.suffix.lower() if str(output) != "-" else ""
     named = SUFFIX_FORMATS.get(suffix)
     if fmt is not None:
-        instead = argument(str(output.with_suffix(_SUFFIX_OF[fmt.value])))
+        instead = argument(str(output.with_suffix("." + fmt.value)))  # the formats are named as their suffixes
         if named is not None and named != fmt.value:
             raise OptionError(f"{visible(output.name)!r} names {_NAMED[named]} file but --format is {fmt.value}: "
                               f"write -o {instead} instead, or leave out --format (the suffix decides)",
@@ -93,7 +93,6 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
     return named or "csv"
 
 
-_SUFFIX_OF = {"csv": ".csv", "jsonl": ".jsonl", "xlsx": ".xlsx", "parquet": ".parquet"}
 _NAMED = {"csv": "a CSV", "jsonl": "a JSON Lines", "xlsx": "an .xlsx", "parquet": "a Parquet"}
 
 
