@@ -272,7 +272,7 @@ def explore(profile: Profile, vary: Sequence[str], catalog: Catalog, policies: S
     >>> len(sweep.points.total)
     200
     >>> [(str(c.kind), c.at / 10**4, c.total_below / 100, c.total_at / 100) for c in sweep.cliffs[0]]
-    [('company_cap_released', 95533434.5, 4776671.72, 4776671.73)]
+    [('company_cap_released', 95533434.6, 4776671.72, 4776671.73)]
     """
     from . import planning
 
