@@ -59,7 +59,7 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.MONEY, "refused: digits of other scripts (Arabic-Indic, mathematical …)", "١٢٣", None),
     InputForm(F.MONEY, "refused: other units, negative amounts, above 10万亿 (1000w, 50k and 3千万 get the form "
               "to write: 1000万, 50千, 3000万)", "120k", None),
-    InputForm(F.MONEY, "refused: a guess, a bound or a range (约, 1000多万, 以上, ≥, a trailing +, 1000~2000万): the error asks for the "
+    InputForm(F.MONEY, "refused: a guess, a bound or a range (约, 1000多万, 以上, ≥, a trailing +, 1000~2000万, 1000至2000万): the error asks for the "
               "figure itself", "约1000万", None),
     InputForm(F.MONEY, "refused: Chinese numerals in words (大写 壹佰贰拾, 一百二十): the error says to write digits",
               "壹佰贰拾万元", None),

@@ -227,7 +227,7 @@ _APPROXIMATE = ("不少于", "不低于", "不超过", "大约", "左右", "以�
                 "<")
 #: 多/余 right after a number (1000多万, 1000余万元, 150多人; not 余额, 多个); a range (1000~2000万, 100-200人)
 _MORE_OR_LESS = re.compile(r"(?<=[\d.])\s*[多余]")
-_RANGE = re.compile(r"\d\s*(?:[~～至到—–]|-(?=\s*\d))\s*\d")
+_RANGE = re.compile(r"[~～]|\d\s*[万亿千元人]*\s*[至到—–]\s*\d")  # a dash is not read as one: 2024-12-31 is a date
 
 
 def _inexact(text: str, what: str, example: str) -> str:

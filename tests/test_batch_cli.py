@@ -564,3 +564,10 @@ def test_a_run_started_with_sighup_ignored_keeps_running_when_the_terminal_close
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode()
     assert out.stat().st_size > 0 and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", [".", "./"])
+def test_a_directory_output_with_a_format_is_a_message_not_a_traceback(where):
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", where, "--format", "xlsx")
+    assert res.exit_code in (1, 2) and "is a directory" in " ".join(res.output.split())
+    assert not isinstance(res.exception, ValueError)

@@ -434,7 +434,8 @@ def test_the_year_option_keeps_its_range_and_message(year: str) -> None:
     ("1000多万", "('多' makes it approximate or a bound)"),
     ("大约1000万", "('大约' makes it approximate or a bound)"),
     ("1000~2000万", "'1000~2000万' is a range, not one amount: write the figure itself"),
-    ("1000-2000万", "is a range, not one amount"),
+    ("1000万~2000万", "is a range, not one amount"),
+    ("1000至2000万", "is a range, not one amount"),
     ("1000w", "'1000w' has the unknown unit 'w': if 'w' means 万, write '1000万'"),
     ("50K", "if 'K' means 千, write '50千'"),
     ("3千万", "千万 (ten million) is not read; write it in 万, 3000万"),
@@ -475,3 +476,10 @@ def test_a_word_that_only_contains_a_guess_character_is_not_called_a_guess(text:
     with pytest.raises(ValueProblem) as exc:
         parse_money(text)
     assert "approximate" not in str(exc.value) and "range" not in str(exc.value)
+
+
+@pytest.mark.parametrize("text", ["2024-12-31", "0791-88888888", "1-2-3"])
+def test_dashed_numbers_are_not_called_ranges(text: str) -> None:
+    with pytest.raises(ValueProblem) as exc:
+        parse_money(text)
+    assert "range" not in str(exc.value)

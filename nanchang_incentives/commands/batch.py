@@ -68,7 +68,8 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
     suffix = output.suffix.lower() if str(output) != "-" else ""
     named = SUFFIX_FORMATS.get(suffix)
     if fmt is not None:
-        instead = argument(str(output.with_suffix("." + fmt.value)))  # the formats are named as their suffixes
+        # the formats are named as their suffixes; a name with no name part (-o ., -o /) is checked later
+        instead = argument(str(output.with_suffix("." + fmt.value))) if output.name else ""
         if named is not None and named != fmt.value:
             raise OptionError(f"{visible(output.name)!r} names {_NAMED[named]} file but --format is {fmt.value}: "
                               f"write -o {instead} instead, or leave out --format (the suffix decides)",
