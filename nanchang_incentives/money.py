@@ -157,10 +157,11 @@ def money_decimal(value: object) -> Decimal:
                                f"or more")
         text = sign + text
         match = _MONEY_RE.match(text)
-        if not match:
+        if not match or (match.group("unit") != "整" and _known_unit(match.group("unit")) not in _UNIT_FACTORS):
             inexact = _inexact(text, "amount", "1000万")
             if inexact:  # 约1000万, ≥1000万, 1000万以上, 1000万+, 1000~2000万: a bound, a guess or a range
                 raise ValueProblem(f"{value!r} {inexact}")
+        if not match:
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
         unit = match.group("unit")
         if unit == "整":  # "120整" under 营业收入（万元）would keep its "own unit" and read as 120 yuan: never guessed
@@ -169,9 +170,6 @@ def money_decimal(value: object) -> Decimal:
                                f"({num + '元整'!r} or {num + '万元整'!r}), or leave 整 out")
         known = _known_unit(unit)
         if known not in _UNIT_FACTORS:
-            inexact = _inexact(text, "amount", "1000万")
-            if inexact:
-                raise ValueProblem(f"{value!r} {inexact}")
             meant = _SHORTHAND.get(unit.strip())
             num = match.group("num").strip()
             hint = f": if {unit.strip()!r} means {meant}, write {num + meant!r}" if meant else ""
@@ -225,7 +223,7 @@ def _exponent_with_unit(value: str, num: str, unit: str) -> str:
 #: words that make a money cell a guess or a bound rather than an amount (约1000万, 1000万以上, ≥1000万)
 _APPROXIMATE = ("不少于", "不低于", "不超过", "大约", "左右", "以上", "以下", "超过", "将近", "接近", "约", "近", "≥", "≤", ">",
                 "<")
-#: 多/余 right after a number (1000多万, 1000余万元, 150多人; not 余额, 多个); a range (1000~2000万, 100-200人)
+#: 多/余 right after a number (1000多万, 1000余万元, 150多人; not 余额, 多个); a range (1000~2000万, 100至200人)
 _MORE_OR_LESS = re.compile(r"(?<=[\d.])\s*[多余]")
 _RANGE = re.compile(r"[~～]|\d\s*[万亿千元人]*\s*[至到—–]\s*\d")  # a dash is not read as one: 2024-12-31 is a date
 
@@ -357,7 +355,7 @@ def parse_count(value: object) -> int:
         if not re.fullmatch(_NUMBER, text):
             bare = value.strip()
             inexact = _inexact(bare, "number", "150")
-            if inexact:  # 约150人, 150人以上, 150+, 100-200人: a bound, a guess or a range
+            if inexact:  # 约150人, 150人以上, 150+, 100~200人: a bound, a guess or a range
                 raise ValueProblem(f"{value!r} {inexact}")
             if not _NUMERAL_WORDS.isdisjoint(bare) and not any(ch.isdigit() for ch in bare):
                 raise ValueProblem(f"{value!r} is written in Chinese numerals, which are not read: write the count "
