@@ -628,9 +628,9 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
         name = names[i].decode("utf-8", "replace") if len(names) == n and names[i] else (
             csvio._clip(cells.text(i, name_j).strip(), 60) if name_j is not None else "")
         if (0 <= j < len(header.units) and header.units[j] and header.fields[j].type in (F.MONEY, F.MONEY_LIST)
-                and msg.endswith(MONEY_EXAMPLE)):
-            # the message's examples are in yuan; under 营业收入（万元） a bare number is read in 万元 (only where
-            # those examples are given: not after a negative amount, a guess or Excel's rounded notation)
+                and msg.endswith(_YUAN_EXAMPLES)):
+            # the message's examples are bare numbers of yuan (1200000), which under 营业收入（万元） would be read
+            # in 万元: say so wherever such examples end the message (not after "enter 0 for none" and the like)
             msg += (f" (the column's heading {header.headings[j]!r} gives a bare number the unit "
                     f"{header.units[j]}元: write 120 for 120{header.units[j]}元, or a unit in the cell)")
         problems.append(RowProblem(int(cells.rows[i]), header.names[j] if j >= 0 else "year", value, msg,
@@ -645,6 +645,9 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
                  jur_values, jur_codes[good], problems, cells.lines[good], skipped, cells.blank,
                  named=header.index("name") is not None)
 
+
+#: the endings of a money message whose examples are bare numbers of yuan (the long and the short form)
+_YUAN_EXAMPLES = (MONEY_EXAMPLE, f"(expected {F.EXAMPLES[F.MONEY]})")
 
 #: the last byte of a plain number: an ASCII digit or '.'
 _NUMBER_END = np.zeros(256, dtype=bool)

@@ -666,10 +666,34 @@ def _original(text: str, enc: Encoding | None) -> bytes:
     return text.encode(codec, "surrogateescape")
 
 
+def _common_hanzi(ch: str) -> bool:
+    """Whether a CJK character is one of GB2312's (the hanzi of everyday text and nearly every company name)."""
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _looks_chinese(text: str) -> bool:
-    """Whether a decoding reads as Chinese text (CJK characters, nothing unprintable): a guess at an encoding
-    is offered only then (GB18030 decodes nearly any bytes, e.g. cp1252's Müller, into something)."""
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text) and all(ch.isprintable() or ch in "\t" for ch in text)
+    """Whether a decoding reads as Chinese text: a guess at an encoding is offered only then (GB18030 decodes
+    nearly any bytes into something: cp1252's Müller into 'M黮ler', François into 'Fran鏾is').
+
+    Chinese text here means: nothing unprintable; CJK characters, most of them GB2312's everyday hanzi (a
+    Latin-1 letter before an ASCII one decodes to a rare GBK extension character); and no CJK character inside
+    a Latin word (Gößmann's 'öß' is the everyday 鲞, but between 'G' and 'mann').
+
+    >>> [_looks_chinese(t) for t in ("甲公司", "王喆科技 Ltd", "小i机器人", "M黮ler", "舗gstr鰉", "G鲞mann", "abc")]
+    [True, True, True, False, False, False, False]
+    """
+    if not all(ch.isprintable() or ch in "\t" for ch in text):
+        return False
+    hanzi = [k for k, ch in enumerate(text) if "\u4e00" <= ch <= "\u9fff"]
+    if not hanzi or 2 * sum(_common_hanzi(text[k]) for k in hanzi) <= len(hanzi):
+        return False
+    latin = [0 < k < len(text) - 1 and text[k - 1].isascii() and text[k - 1].isalpha() and text[k + 1].isascii()
+             and text[k + 1].isalpha() for k in hanzi]
+    return not any(latin)
 
 
 def _best_text(raw: bytes) -> str:

@@ -529,6 +529,23 @@ def test_a_bad_row_names_the_file_the_column_as_headed_and_the_unit_it_gives(tmp
                                                                    ("3", "", '"丙,公司",100,2024,南昌,多余')]
 
 
+def test_a_guess_or_a_negative_amount_under_a_wan_heading_also_says_what_a_bare_number_means(tmp_path):
+    """The short examples after a guess or a negative amount (1200000) are yuan too: under 营业收入（万元） they would
+    be read as 1200000万, so the same note follows them."""
+    src = tmp_path / "w.csv"
+    src.write_text("name,jurisdiction,year,营业收入（万元）\nA,nanchang,2024,约120\nB,nanchang,2024,-5\n",
+                   encoding="utf-8")
+    res = invoke(str(src), "-o", str(tmp_path / "r.csv"))
+    out = " ".join(res.output.split())
+    note = ("(the column's heading '营业收入（万元）' gives a bare number the unit 万元: write 120 for 120万元, or a "
+            "unit in the cell)")
+    assert res.exit_code == 1
+    assert ("'约120万' is not one amount ('约' makes it approximate or a bound): write the figure itself, as in "
+            f"\"1000万\", so that the result is exact (expected 1200000, \"1,200,000\", \"120万\", \"2.5亿元\") {note}") in out
+    assert ("'-5万' is negative; money must be zero or more (expected 1200000, \"1,200,000\", \"120万\", "
+            f"\"2.5亿元\") {note}") in out
+
+
 def test_the_interrupted_line_says_what_each_output_left():
     """Files renamed or not; standard output (-o -, --errors -) complete or not; /dev/null not mentioned."""
     from nanchang_incentives.commands.batch import _interrupted

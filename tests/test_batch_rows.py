@@ -206,6 +206,21 @@ def test_a_gbk_row_pasted_into_a_utf8_file_is_named_as_gbk_reads_it(catalog, tmp
                                 "file saved another way were pasted in); save it from Excel")
 
 
+def test_a_cp1252_row_in_a_utf8_file_is_not_called_gbk(catalog, tmp_path):
+    """A German client's name saved from a Western Windows (cp1252) decodes as GB18030 too, into 'M黮ler' or
+    'G鲞mann': the message does not send the user to --encoding gbk on the strength of that."""
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,jurisdiction,year\n好公司,nanchang,2024\n乙公司,nanchang,2024\n丙公司,nanchang,2024\n".encode()
+                    + "Müller GmbH,nanchang,2024\n".encode("cp1252") + "丁公司,nanchang,2024\n".encode()
+                    + "Gößmann AG,nanchang,2024\n".encode("cp1252") + "戊公司,nanchang,2024\n".encode())
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.encoding == "UTF-8"
+    assert [(p.line, p.field) for p in report.problems] == [(5, "name"), (7, "name")]
+    for p in report.problems:
+        assert p.message.startswith("not UTF-8 text, which the rest of the file is; save it from Excel as "), p
+        assert "GBK:" not in p.message and "黮" not in p.name and "鲞" not in p.name
+
+
 def test_utf16_file_is_refused_with_advice(catalog, tmp_path):
     src = tmp_path / "a.csv"
     src.write_bytes("name,year\nA,2024\n".encode("utf-16"))
