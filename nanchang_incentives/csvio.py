@@ -1210,7 +1210,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: what may precede a formula's first character and still let a spreadsheet (or a later trim) run it: spaces of
 #: every kind (no-break U+00A0, ideographic U+3000 …), zero-width characters and a stray BOM
 _INVISIBLE_LEAD = "".join(chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in "\t\r") + \
-    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" + \
+    "\u061c\u2061\u2062\u2063\u2064\u034f"  # Arabic letter mark, invisible operators, combining grapheme joiner
 #: the full-width forms of the formula characters (＝, ＋, －, ＠), which an IME or a half-width conversion turns
 #: into the ASCII ones
 _WIDE_STARTS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")

@@ -452,7 +452,7 @@ def company_cap(cc: CompanyCap) -> str:
                 f"proportionally (largest remainder on the last fen) to {format_fen_grouped(cc.after)}")
     if cc.state == CapState.NOT_REACHED:
         if cc.limit is not None and cc.before == cc.limit:  # at the limit, not above it: nothing to cut
-            return f"{head}: {base}; reached exactly by the counted clauses, not exceeded: nothing cut"
+            return f"{head}: {base}; the counted clauses sum to exactly the limit, not above it: nothing cut"
         return f"{head}: {base}; not reached"
     if cc.state == CapState.NOT_APPLICABLE:
         return f"{head}: not applicable: the year is outside the policy's validity"

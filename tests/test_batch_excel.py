@@ -875,7 +875,8 @@ def one_company_and(catalog, tmp_path, rows: str):
     return text, run_batch(src, tmp_path / "o.csv", catalog)
 
 
-@pytest.mark.parametrize("lead", ["\u200b", "\ufeff", "\u2060", "\u200e", "\u202e", "\u00ad", " \u200b "])
+@pytest.mark.parametrize("lead", ["\u200b", "\ufeff", "\u2060", "\u200e", "\u202e", "\u00ad", " \u200b ", "\u061c",
+                                  "\u2061", "\u2064", "\u034f"])
 def test_a_formula_behind_an_invisible_character_is_guarded_too(catalog, tmp_path, lead):
     """A name pasted from a web page or a PDF may start with a zero-width character, a BOM, a bidi mark or a soft
     hyphen: a spreadsheet or a later CLEAN would still run what follows, so the cell is guarded."""

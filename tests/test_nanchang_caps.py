@@ -170,7 +170,7 @@ def test_company_cap_exactly_at_limit_is_not_binding() -> None:
     cap = company_cap(r)
     assert cap.applied is False
     assert cap.limit == yuan("1000000.00")
-    assert "reached exactly by the counted clauses, not exceeded: nothing cut" in explain.company_cap(r.company_cap)
+    assert "the counted clauses sum to exactly the limit, not above it: nothing cut" in explain.company_cap(r.company_cap)
 
 
 def test_company_cap_one_fen_under_the_total_binds() -> None:
