@@ -691,9 +691,8 @@ def _looks_chinese(text: str) -> bool:
     hanzi = [k for k, ch in enumerate(text) if "\u4e00" <= ch <= "\u9fff"]
     if not hanzi or 2 * sum(_common_hanzi(text[k]) for k in hanzi) <= len(hanzi):
         return False
-    latin = [0 < k < len(text) - 1 and text[k - 1].isascii() and text[k - 1].isalpha() and text[k + 1].isascii()
-             and text[k + 1].isalpha() for k in hanzi]
-    return not any(latin)
+    return not any(0 < k < len(text) - 1 and all(c.isascii() and c.isalpha() for c in (text[k - 1], text[k + 1]))
+                   for k in hanzi)
 
 
 def _best_text(raw: bytes) -> str:
