@@ -165,7 +165,8 @@ def _first_non_ascii(path: Path, start: int) -> tuple[bytes, bool]:
 
 def _majority_encoding(head: bytes, whole: bool) -> str:
     """Neither UTF-8 nor GB18030 reads every line (rows pasted from two files): the one that reads more
-    of the lines with non-ASCII text; the lines it cannot read become bad rows, the file is not refused."""
+    of the lines with non-ASCII text (as Chinese, for GB18030); the lines it cannot read become bad rows, the
+    file is not refused."""
     utf8 = gbk = 0
     lines = head.split(b"\n")
     for line in lines if whole else lines[:-1]:
@@ -177,9 +178,8 @@ def _majority_encoding(head: bytes, whole: bool) -> str:
             continue
         except UnicodeDecodeError:
             pass
-        try:
-            line.decode(GB18030)
-            gbk += 1
+        try:  # a line counts for GBK only if it reads as Chinese (GB18030 turns cp1252's Müller into 'M黮ler')
+            gbk += _looks_chinese(line.decode(GB18030).rstrip("\r"))
         except UnicodeDecodeError:
             pass
     return UTF8 if utf8 >= gbk else GB18030

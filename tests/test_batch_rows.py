@@ -221,6 +221,17 @@ def test_a_cp1252_row_in_a_utf8_file_is_not_called_gbk(catalog, tmp_path):
         assert "GBK:" not in p.message and "黮" not in p.name and "鲞" not in p.name
 
 
+def test_cp1252_rows_outnumbering_utf8_ones_do_not_make_the_file_gbk(catalog, tmp_path):
+    """Two Western (cp1252) rows and one UTF-8 row: GB18030 decodes the two, into 'M黮ler' and 'G鲞mann', but
+    that is not Chinese text, so the file stays UTF-8 and the two rows are the bad ones (not 好公司)."""
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,jurisdiction,year\n好公司,nanchang,2024\n".encode()
+                    + "Müller GmbH,nanchang,2024\r\nGößmann AG,nanchang,2024\n".encode("cp1252"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.encoding, report.good_rows, report.bad_rows) == ("UTF-8", 1, 2)
+    assert [(p.line, p.field) for p in report.problems] == [(3, "name"), (4, "name")]
+
+
 def test_utf16_file_is_refused_with_advice(catalog, tmp_path):
     src = tmp_path / "a.csv"
     src.write_bytes("name,year\nA,2024\n".encode("utf-16"))
