@@ -157,18 +157,18 @@ def money_decimal(value: object) -> Decimal:
                                f"or more")
         text = sign + text
         match = _MONEY_RE.match(text)
-        if not match or (match.group("unit") != "整" and _known_unit(match.group("unit")) not in _UNIT_FACTORS):
+        unit = match.group("unit") if match else ""
+        known = _known_unit(unit) if match else None
+        if not match or (unit != "整" and known not in _UNIT_FACTORS):
             inexact = _inexact(text, "amount", "1000万")
             if inexact:  # 约1000万, ≥1000万, 1000万以上, 1000万+, 1000~2000万: a bound, a guess or a range
                 raise ValueProblem(f"{value!r} {inexact}")
         if not match:
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
-        unit = match.group("unit")
         if unit == "整":  # "120整" under 营业收入（万元）would keep its "own unit" and read as 120 yuan: never guessed
             num = match.group("num").strip()
             raise ValueProblem(f"{value!r} has 整 with no unit before it: write the unit, as on a cheque "
                                f"({num + '元整'!r} or {num + '万元整'!r}), or leave 整 out")
-        known = _known_unit(unit)
         if known not in _UNIT_FACTORS:
             meant = _SHORTHAND.get(unit.strip())
             num = match.group("num").strip()
