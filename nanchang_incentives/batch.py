@@ -432,6 +432,8 @@ class BatchReport:
     replacing: list[Policy] = field(default_factory=list)
     #: field -> its column's heading as the file writes it, where that differs (revenue: 营业收入（万元）)
     headings: dict[str, str] = field(default_factory=dict)
+    #: a detected GB18030 whose non-ASCII text does not read as Chinese: a word as it was read ('M黮ler'), else ""
+    encoding_doubt: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -441,7 +443,7 @@ class BatchReport:
             "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows, "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
-            "output_encoding": self.output_encoding,
+            "output_encoding": self.output_encoding, "encoding_doubt": self.encoding_doubt or None,
             "replaced_bundled": [{"policy": p.id, "table": p.path, "replaces": p.replaces_bundled}
                                  for p in self.replacing],
             "policies": [b.as_dict() for b in self.budgets.values()],
@@ -1323,6 +1325,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]
         report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f}
+        report.encoding_doubt = enc.doubt if enc is not None else ""
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}
         if options.fmt == "xlsx":

@@ -55,6 +55,9 @@ class Encoding:
     name: str  # a Python codec name
     bom: int = 0  # bytes to skip at the start of the file
     detected: bool = True
+    #: a detected GB18030 whose non-ASCII text does not read as Chinese: a word of it as GB18030 reads it
+    #: (cp1252's Müller is 'M黮ler'), for a note that names may be garbled; "" otherwise
+    doubt: str = ""
 
     @property
     def is_utf8(self) -> bool:
@@ -131,10 +134,11 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
         pass
     try:
         codecs.getincrementaldecoder(GB18030)().decode(head, final=tail_ok)
-        return Encoding(GB18030)
+        return Encoding(GB18030, doubt=_not_chinese(head, tail_ok))
     except UnicodeDecodeError:
         pass
-    return Encoding(_majority_encoding(head, tail_ok))
+    name = _majority_encoding(head, tail_ok)
+    return Encoding(name, doubt=_not_chinese(head, tail_ok) if name == GB18030 else "")
 
 
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
@@ -183,6 +187,35 @@ def _majority_encoding(head: bytes, whole: bool) -> str:
         except UnicodeDecodeError:
             pass
     return UTF8 if utf8 >= gbk else GB18030
+
+
+def _not_chinese(head: bytes, whole: bool) -> str:
+    r"""A word of the first line whose non-ASCII text does not read as Chinese in GB18030, as GB18030 reads it,
+    when such lines outnumber the Chinese ones; else "". A file saved in another code page (cp1252's Müller,
+    François) that GB18030 happens to decode has its names garbled ('M黮ler'); amounts in plain digits are not.
+
+    >>> _not_chinese("名称\n甲公司\n".encode("gb18030"), True), _not_chinese("n\nMüller\n".encode("cp1252"), True)
+    ('', 'M黮ler')
+    """
+    chinese = other = 0
+    example = ""
+    lines = head.split(b"\n")
+    for line in lines if whole else lines[:-1]:
+        if line.isascii():
+            continue
+        try:
+            text = line.decode(GB18030).rstrip("\r")
+        except UnicodeDecodeError:
+            continue
+        if _looks_chinese(text):
+            chinese += 1
+            continue
+        if all(ch.isascii() or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" for ch in text):
+            continue  # only full-width digits or punctuation (１，２００): no word to be garbled
+        other += 1
+        if not example:
+            example = next((w for w in re.split(r"[\s,;\"]+", text) if not w.isascii()), text)[:24]
+    return example if other > chinese else ""
 
 
 # ---------------------------------------------------------------- blocks

@@ -232,6 +232,39 @@ def test_cp1252_rows_outnumbering_utf8_ones_do_not_make_the_file_gbk(catalog, tm
     assert [(p.line, p.field) for p in report.problems] == [(3, "name"), (4, "name")]
 
 
+def test_a_wholly_cp1252_file_is_read_with_a_warning_that_names_may_be_garbled(catalog, tmp_path):
+    """A file saved on a Western-European Windows (cp1252) that GB18030 happens to decode throughout: it is read
+    (the figures are plain digits), but the report carries the garbled word, and the summary says to pass
+    --encoding; with --encoding cp1252 the names are right and there is no warning."""
+    from rich.console import Console
+
+    from nanchang_incentives.render.budget import print_report
+
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,jurisdiction,year,revenue\nMüller GmbH,nanchang,2024,1200000\n"
+                    "Gößmann AG,nanchang,2024,500000\n".encode("cp1252"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.encoding, report.good_rows, report.encoding_doubt) == ("GB18030", 2, "M黮ler")
+    assert report.as_dict()["encoding_doubt"] == "M黮ler"
+    console = Console(width=200, record=True)
+    print_report(report, console, budget=False)
+    assert ("warning: the file was read as GB18030, but its non-ASCII text does not read as Chinese (e.g. 'M黮ler'): "
+            "if names look garbled, it was saved in another code page; pass --encoding, e.g. --encoding cp1252"
+            in " ".join(console.export_text().split()))
+    right = run_batch(src, tmp_path / "o2.csv", catalog, BatchOptions(encoding="cp1252"))
+    assert (right.encoding, right.encoding_doubt, right.as_dict()["encoding_doubt"]) == ("CP1252", "", None)
+    with open(tmp_path / "o2.csv", encoding="utf-8-sig", newline="") as f:
+        assert [r["name"] for r in csv.DictReader(f)] == ["Müller GmbH", "Gößmann AG"]
+
+
+def test_a_gbk_file_of_chinese_names_or_full_width_figures_has_no_encoding_warning(catalog, tmp_path):
+    src = tmp_path / "a.csv"
+    src.write_bytes("name,jurisdiction,year,revenue\n南昌甲公司,nanchang,2024,120万\nABC Ltd,nanchang,2024,１２００\n"
+                    "XYZ Ltd,nanchang,2024,１５００\n".encode("gbk"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.encoding, report.good_rows, report.encoding_doubt) == ("GB18030", 3, "")
+
+
 def test_utf16_file_is_refused_with_advice(catalog, tmp_path):
     src = tmp_path / "a.csv"
     src.write_bytes("name,year\nA,2024\n".encode("utf-16"))

@@ -194,6 +194,11 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                           "HYPOTHETICAL[/yellow]")
     for line in replaced_lines(r.replacing):
         console.print(Text(f"warning: {line}", style="yellow"))
+    if r.encoding_doubt:
+        console.print(Text(f"warning: the file was read as {r.encoding}, but its non-ASCII text does not read as "
+                           f"Chinese (e.g. {quoted(visible(r.encoding_doubt))}): if names look garbled, it was saved "
+                           f"in another code page; pass --encoding, e.g. --encoding cp1252 (Western European "
+                           f"Windows); amounts in plain digits read the same either way", style="yellow"))
     for k in r.skipped:
         console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
                            f"(the name is a totals label, or has 合计/总计/小计/汇总/Total in it and the row has no year "
