@@ -55,6 +55,25 @@ STATUS_TEXT = {
     Status.DISCRETIONARY: "discretionary",
     Status.EXPIRED: "expired",
 }
+#: the same in Chinese, for the clause table under --lang zh (JSON and batch status cells keep the English codes)
+STATUS_TEXT_ZH = {
+    Status.GRANTED: "给予",
+    Status.CAPPED: "已封顶",
+    Status.EXCLUDED: "就高不叠加",
+    Status.NOT_ELIGIBLE: "不符合条件",
+    Status.MISSING_INPUT: "缺少数据",
+    Status.DISCRETIONARY: "酌情，无金额",
+    Status.EXPIRED: "不在有效期",
+}
+
+
+def status_label(status: Status, lang: str = "en") -> str:
+    """A clause's status as the clause table shows it: ``capped``, or under ``--lang zh`` ``已封顶``.
+
+    >>> status_label(Status.CAPPED), status_label(Status.CAPPED, "zh")
+    ('capped', '已封顶')
+    """
+    return (STATUS_TEXT_ZH if lang == "zh" else STATUS_TEXT)[status]
 
 
 # ---------------------------------------------------------------- figures

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from nanchang_incentives import api, docs
+from nanchang_incentives import api, docs, explain
 from nanchang_incentives import fields as F
 from nanchang_incentives.cli import app
 from nanchang_incentives.errors import InputError
@@ -296,9 +297,28 @@ def test_lang_zh_gives_the_markdown_clause_table_chinese_headings_too() -> None:
     en = CliRunner().invoke(app, ["calc", sample, "--format", "markdown"], env={"INCENTIVES_LANG": ""}).stdout
     assert "| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |" in zh.splitlines()
     assert "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |" in en.splitlines()
-    # only the headings change: every figure is the same
-    assert zh.replace("| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |",
-                      "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |") == en
+    assert "| `loan_interest` 贷款利息补贴 | 三(一) | 给予 | loans used for projects in Nanchang" in zh
+    # only the headings and the status words change: every figure is the same
+    back = zh.replace("| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |",
+                      "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |")
+    for status, word in explain.STATUS_TEXT_ZH.items():
+        back = back.replace(f" | {word} | ", f" | {explain.STATUS_TEXT[status]} | ")
+    assert back == en
+
+
+def test_lang_zh_gives_the_terminal_clause_table_chinese_status_words() -> None:
+    """给予, 已封顶, 不符合条件, 酌情，无金额 … in the status column, at 200 columns (the table) and at 70 (stacked);
+    the figures are those of the English table."""
+    sample = str(SAMPLES / "nanchang-small-firm-capped.toml")
+    for width in (200, 70):
+        env = {"COLUMNS": str(width), "INCENTIVES_LANG": ""}
+        zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh"], env=env).stdout
+        en = CliRunner().invoke(app, ["calc", sample], env=env).stdout
+        assert "已封顶" in zh and "不符合条件" in zh and "酌情，无金额" in zh, zh
+        table = zh.split("[1] company annual cap")[0]  # the explanations below it stay English
+        assert not any(w in table for w in ("granted", "not eligible", "discretionary", "  capped")), table
+        figures = re.compile(r"\d[\d,]*\.\d\d")
+        assert figures.findall(zh) == figures.findall(en) and len(figures.findall(en)) > 20
 
 
 def test_an_xlsx_with_chinese_headers_gives_exactly_the_english_results(tmp_path: Path) -> None:

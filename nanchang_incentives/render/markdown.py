@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import explain
-from ..explain import STATUS_TEXT, money
+from ..explain import STATUS_TEXT, money, status_label
 from ..money import format_fen_grouped
 from ..profile import Profile
 from ..text import markdown_text, visible
@@ -271,7 +271,7 @@ def _markdown_report(rep: Report, lang: str = "en") -> list[str]:
         out.append("| " + " | ".join(HEADERS.get(lang, HEADERS["en"])) + " |")
         out.append("|---|---|---|---|---:|---|---:|---|")
         for r in rep.rows:
-            cells = (f"`{r.clause.id}` {r.clause.title_zh}", r.section, STATUS_TEXT[r.status],
+            cells = (f"`{r.clause.id}` {r.clause.title_zh}", r.section, status_label(r.status, lang),
                      r.calculation, r.raw, "; ".join(r.notes), r.amount, r.basis)
             out.append("| " + " | ".join(_cell(x) for x in cells) + " |")
         out.append("")

@@ -22,7 +22,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..explain import STATUS_TEXT
+from ..explain import status_label
 from ..profile import Profile
 from ..trace import PolicyResult, Status
 from .markdown import DASH, Report, Row, report_of
@@ -50,16 +50,16 @@ def _amount_lines(r: Row) -> list[str]:
     return r.amount.replace("up to ", "up to\n").split("\n")
 
 
-def _widths(rep: Report) -> tuple[int, int, int]:
+def _widths(rep: Report, lang: str = "en") -> tuple[int, int, int]:
     ids = max(cell_len(r.clause.id) for r in rep.rows)
-    status = max(cell_len(STATUS_TEXT[r.status]) for r in rep.rows)
+    status = max(cell_len(status_label(r.status, lang)) for r in rep.rows)
     amount = max(max(cell_len(x) for x in _amount_lines(r)) for r in rep.rows)
     return ids, status, amount
 
 
-def table_width_needed(rep: Report) -> int:
+def table_width_needed(rep: Report, lang: str = "en") -> int:
     """The narrowest console on which the table shows every id and figure in full."""
-    ids, status, amount = _widths(rep)
+    ids, status, amount = _widths(rep, lang)
     return ids + status + amount + 2 * TEXT_MIN + 4 * 3
 
 
@@ -71,7 +71,7 @@ def _title_cell(r: Row) -> Text:
 
 
 def _table(rep: Report, lang: str = "en") -> Table:
-    ids, status, amount = _widths(rep)
+    ids, status, amount = _widths(rep, lang)
     h = HEADINGS.get(lang, HEADINGS["en"])
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   header_style="bold")
@@ -81,22 +81,23 @@ def _table(rep: Report, lang: str = "en") -> Table:
     table.add_column(h[3], min_width=TEXT_MIN, ratio=1, overflow="fold")
     table.add_column(h[4], justify="right", no_wrap=True, min_width=amount)
     for r in rep.rows:
-        status_text = Text(STATUS_TEXT[r.status], style=STATUS_STYLE[r.status])
+        status_text = Text(status_label(r.status, lang), style=STATUS_STYLE[r.status])
         figure = Text("\n".join(_amount_lines(r)), justify="right",
                       style="bold" if r.status.counted else "")
         table.add_row(_title_cell(r), status_text, Text(r.calculation), Text("\n".join(r.notes)), figure)
     return table
 
 
-def _stacked(rep: Report, width: int) -> list[RenderableType]:
+def _stacked(rep: Report, width: int, lang: str = "en") -> list[RenderableType]:
     """One block per clause: "id  status  amount", then the title, calculation and notes wrapped."""
-    status = _widths(rep)[1]
+    status = _widths(rep, lang)[1]
     out: list[RenderableType] = []
     for r in rep.rows:
         figure = " ".join(_amount_lines(r)) if r.amount != DASH else ""
         head = Text(r.clause.id, style="bold")
         gap = width - cell_len(r.clause.id) - status - 2 - cell_len(figure)
-        tail = Text(STATUS_TEXT[r.status].ljust(status), style=STATUS_STYLE[r.status])
+        label = status_label(r.status, lang)
+        tail = Text(label + " " * (status - cell_len(label)), style=STATUS_STYLE[r.status])
         tail.append(("  " + figure) if figure else "", style="bold" if r.status.counted else "")
         if gap >= 2:
             head.append(" " * gap)
@@ -117,9 +118,9 @@ def clause_view(rep: Report, width: int, lang: str = "en") -> list[RenderableTyp
     """The clause rows, as a table when it fits in ``width`` columns, else stacked."""
     if not rep.rows:
         return []
-    if width >= table_width_needed(rep):
+    if width >= table_width_needed(rep, lang):
         return [_table(rep, lang)]
-    return _stacked(rep, width)
+    return _stacked(rep, width, lang)
 
 
 def print_report(rep: Report, console: Console, lang: str = "en") -> None:
