@@ -67,6 +67,15 @@ STATUS_TEXT_ZH = {
 }
 
 
+def related_hint(pol: Policy, industries: Sequence[str] | None) -> str:
+    """For a company not targeted whose tags the text counts within the policy's industries (Nanchang: LED, VR,
+    software …): "; the text counts …: if this firm is an electronic-information enterprise, add …"; else ""."""
+    if not any(t in pol.related_industries for t in industries or ()):
+        return ""
+    return (f"; {pol.related_industries_note}: if this firm is an {' or '.join(pol.industries)} enterprise, add "
+            f"\"{pol.industries[0]}\" to its industries")
+
+
 def status_label(status: Status, lang: str = "en") -> str:
     """A clause's status as the clause table shows it: ``capped``, or under ``--lang zh`` ``已封顶``.
 
@@ -621,7 +630,7 @@ def notice(n: Notice, r: PolicyResult) -> str:
                 f"{'its city' if len(owners) == 1 else 'their cities'})")
     if k == NoticeKind.NOT_TARGETED:
         return (f"This policy targets {', '.join(pol.industries)} enterprises; the company's industries are "
-                f"[{value(r.industries, Kind.TAGS)}]: no clause applies")
+                f"[{value(r.industries, Kind.TAGS)}]: no clause applies{related_hint(pol, r.industries)}")
     if k == NoticeKind.INDUSTRIES_MISSING:
         return f"industries is missing: add it (e.g. industries = [\"{pol.industries[0]}\"]) to see which clauses apply"
     if k == NoticeKind.DEFAULT_USED:

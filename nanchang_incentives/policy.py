@@ -221,6 +221,11 @@ class Policy:
     jurisdiction_names: tuple[str, ...] = ()
     #: SPEC 9.3: what is known of the successor ([policy.successor]); None when the table says nothing
     successor: Successor | None = None
+    #: tags that the text counts within ``industries`` (Nanchang's LED, VR …: 电子信息产业) and the sentence that
+    #: says so: a profile with one of them but none of ``industries`` is still not targeted (SPEC §5), but is told
+    #: that the text may count it in
+    related_industries: tuple[str, ...] = ()
+    related_industries_note: str = ""
 
     def clause(self, cid: str) -> Clause:
         for c in self.clauses:
@@ -248,7 +253,8 @@ class Policy:
 
 POLICY_KEYS = {"id", "title_zh", "title_en", "issuer", "document_number", "document_number_note", "issued",
                "valid_from", "valid_until", "validity_note", "jurisdiction", "jurisdiction_names", "industries",
-               "source_file", "source_section", "notes", "successor"}
+               "source_file", "source_section", "notes", "successor", "related_industries",
+               "related_industries_note"}
 SUCCESSOR_KEYS = {"note", "as_of", "reported"}
 _AS_OF = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?\Z")
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
@@ -772,6 +778,11 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     title_zh = reader.text(meta, "title_zh", ptable, required=True)
     jurisdiction = reader.text(meta, "jurisdiction", ptable, required=True)
     industries = tuple(t.lower() for t in reader.texts(meta, "industries", ptable))
+    related = tuple(t.lower() for t in reader.texts(meta, "related_industries", ptable))
+    related_note = reader.text(meta, "related_industries_note", ptable)
+    if related and not related_note:
+        reader.error("related_industries without related_industries_note: quote the sentence that counts them in",
+                     ptable, "related_industries_note")
     jurisdiction_names = reader.texts(meta, "jurisdiction_names", ptable)
     validity_note = reader.text(meta, "validity_note", ptable)
     meta_text = {k: reader.text(meta, k, ptable) for k in ("title_en", "issuer", "document_number",
@@ -867,7 +878,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
         valid_until=valid_until,
         validity_note=validity_note,
         jurisdiction=jurisdiction,
-        industries=industries,
+        industries=industries, related_industries=related, related_industries_note=related_note,
         source_file=meta_text["source_file"],
         source_section=meta_text["source_section"],
         notes=notes,

@@ -161,6 +161,32 @@ def test_discretionary_clause_not_eligible_outside_electronic_information(cid: s
     check(clause(cid, industries=["software"]), "not_eligible", 0)
 
 
+def test_an_led_maker_without_the_electronic_information_tag_is_not_targeted_but_told_why() -> None:
+    """SPEC §5: industries must contain electronic-information; the text counts LED within 电子信息产业, so the
+    warning quotes that and says to add the tag (the tool does not decide it): every figure stays 0."""
+    res = result(industries=["led"], neeq_listed=True, si_led_rd_expense="1000万")
+    assert res.targeted is False and res.total == 0
+    assert {c.status for c in res.clauses} == {"not_eligible"}
+    [w] = [w for w in explain.warnings(res) if w.startswith("This policy targets")]
+    assert "全力聚焦移动智能终端、LED、VR²产业" in w and "软件和信息技术服务业" in w
+    assert w.endswith('if this firm is an electronic-information enterprise, add "electronic-information" to its '
+                      'industries')
+    squashed = "".join(SOURCE.read_text(encoding="utf-8").split()).replace("**", "")  # the text's bold marks
+    for part in ("全力聚焦移动智能终端、LED、VR²产业，探索发展5G、新型显示、物联网等新兴电子信息产业",
+                 "汽车电子产业重点发展车载", "含电子信息制造业和电子信息服务业（信息传输、软件和信息技术服务业、新一代信息技术产业等）"):
+        assert part in squashed and part in POLICY.related_industries_note  # quoted from the text
+    tagged = result(industries=["led", "electronic-information"], neeq_listed=True)
+    assert tagged.targeted is True and tagged.clause("neeq_listing").amount == 100_000_000
+    assert not any(w.startswith("This policy targets") for w in explain.warnings(tagged))
+
+
+def test_a_firm_of_an_unrelated_industry_gets_no_hint() -> None:
+    res = result(industries=["robotics"], neeq_listed=True)
+    [w] = [w for w in explain.warnings(res) if w.startswith("This policy targets")]
+    assert w == "This policy targets electronic-information enterprises; the company's industries are [robotics]: " \
+                "no clause applies"
+
+
 def test_major_project_award_at_exactly_1bn_is_discretionary() -> None:
     # 10亿元以上 includes 10亿 (SPEC §3: 以上 = ≥), 自项目投产后: in production
     c = clause("major_project_award", major_project_investment="10亿", is_fortune500=False,

@@ -116,7 +116,7 @@ def banner(result: PolicyResult) -> str:
     if result.targeted is False:
         tags = explain.value(result.industries, explain.Kind.TAGS) or "none"
         return (f"NOT TARGETED: applies to {', '.join(pol.industries)} enterprises; "
-                f"this profile's industries: {tags}")
+                f"this profile's industries: {tags}{explain.related_hint(pol, result.industries)}")
     if result.targeted is None and pol.industries:
         return (f"INDUSTRIES UNKNOWN: applies to {', '.join(pol.industries)} enterprises; add industries = "
                 f"[\"{pol.industries[0]}\"] to the profile")
