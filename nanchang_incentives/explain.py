@@ -819,8 +819,12 @@ def unlock(u) -> str:
             f": {others} other clause(s) cut to make room" if others else ""))
     own = u.own
     if own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT):
-        notes.append(f"{u.clause} would still be {STATUS_TEXT[own.after.status]}"
-                     + (f" (add {', '.join(own.after.missing)})" if own.after.missing else ""))
+        after = own.after
+        calc = calculation(after) if after.status == Status.NOT_ELIGIBLE else ""
+        zero = calc and not any(cd.held is False for cd in after.conditions) and not after.not_targeted
+        notes.append(f"{u.clause} would still be {STATUS_TEXT[after.status]}"
+                     + (f" (add {', '.join(after.missing)})" if after.missing else "")
+                     + (f": its conditions met, but {calc}: amount is zero" if zero else ""))
     body = ", ".join(parts) if parts else "no amount changes"
     return (", ".join(move(m) for m in u.moves) + f": {body}" + "".join(f"; {n}" for n in notes)
             + f"; net {signed(u.delta.diff, u.delta.ceiling_moved)}")

@@ -234,6 +234,21 @@ def test_headroom_growth_moves_revenue_and_the_company_cap_takes_it_back(catalog
     assert loan.delta.after.total == 1_592_223_91
 
 
+def test_headroom_says_why_meeting_a_threshold_gains_nothing_when_the_base_is_zero(catalog):
+    # loan_interest: revenue 1亿 → 2亿 meets the growth of 1亿 (exactly: ≥), but local_project_loans is 0, so
+    # 0.00 × 50% × LPR 3.10% = 0.00: the hint says so instead of a bare "would still be not eligible"
+    profile = api.load_company(SMALL, catalog).with_values(revenue=1_0000_0000 * YUAN, revenue_prev=1_0000_0000 * YUAN,
+                                                          local_project_loans=0)
+    (room,) = api.headroom(profile, catalog)
+    loan = next(u for u in room.thresholds if u.clause == "loan_interest")
+    assert [(m.field, m.after) for m in loan.moves] == [("revenue", 2_0000_0000)]
+    assert loan.net == 0
+    assert explain.unlock(loan) == (
+        "revenue 100,000,000.00 → 200,000,000.00 (+100,000,000.00): no amount changes; the company annual cap still "
+        "binds; loan_interest would still be not eligible: its conditions met, but loans used for projects in Nanchang 0.00 × 50% × LPR 1y 3.10% = "
+        "0.00: amount is zero; net 0.00")
+
+
 def test_headroom_ranks_by_net_gain(catalog):
     profile = api.load_company(SI_LED, catalog).with_values(rd_staff=92, revenue=30_0000_0000 * YUAN)
     (room,) = api.headroom(profile, catalog)
