@@ -167,15 +167,19 @@ def _first_non_ascii(path: Path, start: int) -> tuple[bytes, bool]:
     return b"", True
 
 
+def _non_ascii_lines(head: bytes, whole: bool) -> Iterator[bytes]:
+    """The lines of ``head`` with a byte above ASCII, leaving out its last line unless ``head`` is ``whole``
+    (the rest of the file follows: that line may be cut)."""
+    lines = head.split(b"\n")
+    return (line for line in (lines if whole else lines[:-1]) if not line.isascii())
+
+
 def _majority_encoding(head: bytes, whole: bool) -> str:
     """Neither UTF-8 nor GB18030 reads every line (rows pasted from two files): the one that reads more
     of the lines with non-ASCII text (as Chinese, for GB18030); the lines it cannot read become bad rows, the
     file is not refused."""
     utf8 = gbk = 0
-    lines = head.split(b"\n")
-    for line in lines if whole else lines[:-1]:
-        if line.isascii():
-            continue
+    for line in _non_ascii_lines(head, whole):
         try:
             line.decode("utf-8")
             utf8 += 1
@@ -199,10 +203,7 @@ def _not_chinese(head: bytes, whole: bool) -> str:
     """
     chinese = other = 0
     example = ""
-    lines = head.split(b"\n")
-    for line in lines if whole else lines[:-1]:
-        if line.isascii():
-            continue
+    for line in _non_ascii_lines(head, whole):
         try:
             text = line.decode(GB18030).rstrip("\r")
         except UnicodeDecodeError:
