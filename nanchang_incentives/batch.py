@@ -671,6 +671,10 @@ def _worker(k: int, ref: csvio.BlockRef) -> BlockResult:
             sh.cond.notify_all()  # type: ignore[attr-defined]
         raise
     if sh.path is None:
+        if sh.job.output.arrow:  # record batches: pickled compactly (amounts as their fen)
+            from .arrowio import Portable
+
+            res.data = [Portable(b) for b in res.data]  # type: ignore[misc]
         return res
     with sh.cond:  # type: ignore[attr-defined]
         sh.cond.wait_for(lambda: sh.turn.value == k or sh.abort.value)  # type: ignore[attr-defined]
