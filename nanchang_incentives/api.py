@@ -237,6 +237,12 @@ def what_if(profile: Profile, settings: Sequence[str] | dict[str, object], catal
     if "year" in changes and changes["year"] is None and options.year is None:
         raise OptionError("--set year=: every company needs a year; give one (--set year=2025) or pass --year",
                           Location())
+    if "year" in changes and options.year is not None:
+        # --year 2026 --set year=2024: the base is fiscal 2026 (--year), the what-if 2024 (--set); --year would
+        # otherwise override both sides, and the view said "year 2024 → 2024" of a result computed for 2026
+        profile = profile.with_values(year=options.year)
+        if changes["year"] is not None:  # (--set year= removes the year: the what-if falls back to --year)
+            options = replace(options, year=None)
     return planning.what_if(profile, changes, policies or policies_for(profile, catalog), catalog, options)
 
 

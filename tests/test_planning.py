@@ -607,3 +607,38 @@ def test_headroom_says_up_to_where_an_unlock_moves_an_up_to_ceiling() -> None:
     doc = json.loads(runner.invoke(app, ["calc", str(SAMPLES / "nanchang-vr-studio.toml"), "-f", "json"]).stdout)
     unlock = next(u for u in doc["results"][0]["headroom"] if u["clause"] == "rd_center")
     assert (unlock["net_gain"], unlock["net_gain_counts_ceiling"]) == ("1448500.00", True)
+
+
+VR = SAMPLES / "nanchang-vr-studio.toml"  # an electronic-information / VR company; not software
+
+
+def test_what_if_says_first_what_calc_says_first_not_in_force_superseded_not_targeted():
+    """SPEC 9.3: a what-if of a year no clause is in force for states it in words, as calc does, before its
+    0.00 figures; a result a later text may supersede says so; a policy that does not target the company says
+    NOT TARGETED. A line that holds for only one side of the what-if says which."""
+    ended = _run("calc", str(VR), "--year", "2026", "--set", "rd_staff=99")
+    flat = " ".join(ended.stdout.split())
+    assert ended.exit_code == 0, ended.output
+    assert ("NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026: it ended on 2025-12-31"
+            in flat and flat.index("NOT IN FORCE") < flat.index("no clause changes"))
+    moved = " ".join(_run("calc", str(VR), "--set", "year=2026").stdout.split())
+    assert "new: NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026" in moved
+    # --year is the base's year and --set year the what-if's (--year overrode both: "year 2024 → 2024" of 2026)
+    back = " ".join(_run("calc", str(VR), "--year", "2026", "--set", "year=2024").stdout.split())
+    assert "year 2026 → 2024" in back
+    assert "base: NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026" in back
+    assert "new: NOT IN FORCE" not in back and "loan_interest expired → not eligible" in back
+    later = " ".join(_run("calc", str(WUHAN), "--set", "year=2025").stdout.split())
+    assert "new: the result may be superseded: the end of 加快促进软件和信息技术服务业创新发展的若干措施 is unknown" in later
+    both = " ".join(_run("calc", str(WUHAN), "--year", "2025", "--set", "rd_staff=99").stdout.split())
+    assert "the result may be superseded" in both and "new: the result may be superseded" not in both
+    other = " ".join(_run("calc", str(VR), "-p", "wuhan", "--set", "rd_staff=99").stdout.split())
+    assert "NOT TARGETED: applies to software enterprises; this profile's industries: electronic-information, vr" \
+        in other
+    md = _run("calc", str(VR), "--year", "2026", "--set", "rd_staff=99", "--format", "markdown").stdout
+    assert "> **NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026" in md
+    cities = " ".join(_run("compare", str(SAMPLES / "multi-industry.toml"), "--year", "2026", "--set",
+                           "rd_staff=99").stdout.split())
+    assert "NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026" in cities
+    assert cities.count("the result may be superseded") == 2  # Wuhan (end unknown, 2025-03-20) and Beijing
+    assert "not read by" not in cities  # compare's cities each read their own fields (as compare without --set)

@@ -62,14 +62,14 @@ def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Seq
                                "results": [r for d in what_ifs for r in d["new"]], "cities": chosen,
                                "what_if": what_ifs}))
     elif fmt == Format.markdown:
-        term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w) for w, city in zip(found, chosen)),
+        term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w, unread=False) for w, city in zip(found, chosen)),
                    end="")
     else:
         for k, (w, city) in enumerate(zip(found, chosen)):
             if k:
                 term.out.rule()
             term.out.print(f"{city}", style="bold")
-            views.print_what_if(w, term.out)
+            views.print_what_if(w, term.out, unread=False)
 
 
 def _json_dumps(doc: object) -> str:

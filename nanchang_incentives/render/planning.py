@@ -29,7 +29,8 @@ from ..planning import (
     WhatIf,
 )
 from ..text import markdown_text, visible
-from ..trace import STATUS_BY_CODE, Kind
+from ..trace import STATUS_BY_CODE, Kind, NoticeKind
+from .markdown import banner
 
 HEADROOM_TITLE = "What would unlock more"
 
@@ -162,13 +163,45 @@ def headroom_dicts(room: Headroom) -> list[dict]:
 # ---------------------------------------------------------------- what-if
 
 
-def what_if_renderables(w: WhatIf) -> list[Text]:
-    """Per policy: each clause that changed, base → new (difference), and why; then the totals."""
+#: the notices a what-if shows before its figures, as calc does: SPEC 9.3's (a policy not in force or perhaps
+#: superseded for the year), a computation outside the validity, a replaced table, implausible or unread inputs
+_WHAT_IF_NOTICES = (*explain.FIRST, NoticeKind.OUTSIDE_VALIDITY, NoticeKind.HYPOTHETICAL)
+
+
+def what_if_notes(pd: PolicyDelta, unread: bool = True) -> list[tuple[str, bool]]:
+    """What must be read before a policy's what-if figures: (text, is the headline), each once.
+
+    The headline is calc's first line (NOT IN FORCE, NOT TARGETED, INDUSTRIES UNKNOWN); then the notices.
+    A line that holds for only one side (``--set year=2026``, ``--set industries=…``) says which: "base:"
+    or "new:". ``unread=False`` (compare, whose cities each read their own fields) leaves out the fields only
+    another policy reads.
+    """
+    out: list[tuple[str, bool]] = []
+
+    def side(before: list[str], after: list[str], headline: bool) -> None:
+        for text in after:
+            out.append((text if text in before else f"new: {text}", headline))
+        out.extend((f"base: {text}", headline) for text in before if text not in after)
+
+    side([t for t in [banner(pd.before)] if t], [t for t in [banner(pd.after)] if t], True)
+
+    def notices(r: object) -> list[str]:
+        return list(dict.fromkeys(explain.notice(n, r) for n in r.notices  # type: ignore[attr-defined]
+                                  if n.kind in _WHAT_IF_NOTICES and (unread or n.kind != NoticeKind.UNREAD_FIELDS)))
+
+    side(notices(pd.before), notices(pd.after), False)
+    return out
+
+
+def what_if_renderables(w: WhatIf, unread: bool = True) -> list[Text]:
+    """Per policy: what must be read first (as calc), each clause that changed, base → new (difference), and
+    why; then the totals."""
     out = [Text(f"{visible(w.profile.name)}: what if", style="bold")]
     out += [Text(f"  {explain.setting(s)}") for s in w.settings]
     for pd in w.deltas:
         out.append(Text(""))
         out.append(Text(f"{pd.policy.id}  {pd.policy.title_zh}", style="bold"))
+        out += [Text(text, style="bold red" if headline else "yellow") for text, headline in what_if_notes(pd, unread)]
         changed = pd.changed
         if not changed:
             out.append(Text("  no clause changes", style="dim"))
@@ -243,16 +276,19 @@ def _totals_lines(pd: PolicyDelta) -> list[Text]:
     return out
 
 
-def print_what_if(w: WhatIf, console: Console) -> None:
-    for part in what_if_renderables(w):
+def print_what_if(w: WhatIf, console: Console, unread: bool = True) -> None:
+    for part in what_if_renderables(w, unread):
         console.print(part)
 
 
-def what_if_markdown(w: WhatIf) -> str:
+def what_if_markdown(w: WhatIf, unread: bool = True) -> str:
     lines = [f"# {markdown_text(w.profile.name)}: what if", ""] + [f"- {markdown_text(explain.setting(s))}" for s in w.settings]
     for pd in w.deltas:
-        lines += ["", f"## {pd.policy.id}: {pd.policy.title_zh}", "",
-                  "| Clause | Status | Base | New | Difference | Why |", "|---|---|---:|---:|---:|---|"]
+        lines += ["", f"## {pd.policy.id}: {pd.policy.title_zh}", ""]
+        notes = what_if_notes(pd, unread)
+        lines += [f"> {'**' if headline else ''}{markdown_text(text)}{'**' if headline else ''}" for text, headline in notes]
+        lines += [""] if notes else []
+        lines += ["| Clause | Status | Base | New | Difference | Why |", "|---|---|---:|---:|---:|---|"]
         for d in pd.changed:
             lines.append(f"| `{d.id}` | {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]} | "
                          f"{explain.amount_text(d.before)} | "
