@@ -715,7 +715,8 @@ def validate_policy(path: str | Path, general: F.Registry,
     if policy is not None and catalog is not None:
         problems += field_conflicts(policy, catalog.policies.values())
         bundled = _bundled_of(policy.id, catalog)
-        if bundled is not None and not _same_file(bundled, path):
+        if bundled is not None and not _same_file(bundled, path) and not _same_bytes(bundled, path):
+            # (a byte-identical copy, e.g. a checkout's policies/ beside the installed package, replaces nothing)
             problems.append(Problem(WARNING, f"policy id {policy.id!r} is the id of the bundled policy {bundled}: "
                                     f"in --policies-dir or ${ENV_DIRS} this table replaces it",
                                     Location(file=str(path), line=_id_line(path), field="id")))
@@ -1511,6 +1512,13 @@ def _same_file(a: str | Path, b: str | Path) -> bool:
     try:
         return Path(a).resolve() == Path(b).resolve()
     except OSError:  # pragma: no cover - an unresolvable path is not the same file
+        return False
+
+
+def _same_bytes(a: str | Path, b: str | Path) -> bool:
+    try:
+        return Path(a).read_bytes() == Path(b).read_bytes()
+    except OSError:
         return False
 
 

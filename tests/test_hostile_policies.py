@@ -466,7 +466,7 @@ def _with_env(monkeypatch: pytest.MonkeyPatch, directory: Path):
 def test_validate_warns_that_a_table_replaces_a_bundled_policy(tmp_path: Path) -> None:
     bundled = package_policies_dir() / "wuhan-east-lake-software-2023.toml"
     mine = tmp_path / "wuhan.toml"
-    mine.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
+    mine.write_text(bundled.read_text(encoding="utf-8") + "\n# my edit\n", encoding="utf-8")
     catalog = load_catalog()
     report = validate_policy(mine, GENERAL, REFERENCES, catalog)
     assert report.ok
@@ -476,6 +476,10 @@ def test_validate_warns_that_a_table_replaces_a_bundled_policy(tmp_path: Path) -
          f"id of the bundled policy {bundled}: in --policies-dir or $INCENTIVES_POLICIES_DIR this table replaces it")]
     assert not [p for p in validate_policy(bundled, GENERAL, REFERENCES, catalog).warnings
                 if "replaces" in p.message]
+    # a byte-identical copy (a checkout's policies/ beside an installed package) replaces nothing: --strict passes
+    copy = tmp_path / "copy.toml"
+    copy.write_bytes(bundled.read_bytes())
+    assert not [p for p in validate_policy(copy, GENERAL, REFERENCES, catalog).warnings if "replaces" in p.message]
 
 
 def _line_of(path: Path, start: str) -> int:
