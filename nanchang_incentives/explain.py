@@ -185,12 +185,19 @@ def amount_text(c: ClauseResult) -> str:
 
 def amount_lines(c: ClauseResult) -> tuple[str, ...]:
     """The same figure as lines that never split a number (the Rich table's amount cell): "up to" and
-    "at least" on their own line above the figure they qualify."""
+    "at least" on their own line above the figure they qualify, the other end of a range in parentheses, so
+    that the lines joined read as ``amount_text`` does: "up to 4,000,000.00 (at least 2,000,000.00)".
+
+    >>> from .trace import Status
+    >>> amount_lines(ClauseResult("x", "", "", Status.GRANTED, Basis.UP_TO, 400000000, 400000000, "", "", (), (),
+    ...                           None, amount_min=200000000))
+    ('up to', '4,000,000.00', '(at least', '2,000,000.00)')
+    """
     if c.amount_max is not None:
-        return ("at least", format_fen_grouped(c.amount), "up to", format_fen_grouped(c.amount_max))
+        return ("at least", format_fen_grouped(c.amount), "(up to", format_fen_grouped(c.amount_max) + ")")
     head = ("up to", format_fen_grouped(c.amount)) if c.basis == Basis.UP_TO else (format_fen_grouped(c.amount),)
     if c.amount_min is not None:
-        return (*head, "at least", format_fen_grouped(c.amount_min))
+        return (*head, "(at least", format_fen_grouped(c.amount_min) + ")")
     return head
 
 

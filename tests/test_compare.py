@@ -218,7 +218,7 @@ def test_exact_figures_cut_by_the_company_cap_are_shown_as_ranges(tri_json, tri_
     for cid, low, high in (("loan_interest (贷款利息补贴) 三(一)", "930,000.00", "1,040,320.29"),
                            ("neeq_listing (新三板挂牌奖励) 三(一)", "500,000.00", "559,311.98"),
                            ("si_led_rd (硅衬底LED技术研发补助) 三(三)", "2,000,000.00", "2,237,247.92")):
-        assert f"{cid} capped exact at least {low} up to {high}" in flat
+        assert f"{cid} capped exact at least {low} (up to {high})" in flat
     assert ("exact clauses: at least 8,430,000.00, up to 9,430,000.00 if the up-to awards are granted below "
             "their ceilings") in flat
     # Wuhan's 1亿 cap does not bind here: its exact total is certain, shown as one figure
@@ -269,7 +269,7 @@ def test_table_top_clauses_per_city(tri_table):
     assert "Top clauses (5 of 5 with an amount)" in flat
     assert "Top clauses (4 of 4 with an amount)" in flat
     # Nanchang's list opens with its biggest clause after the cap, Beijing's with benchmark_factory
-    assert "smart_factory (5G+智慧工厂补助) 三(四) capped exact at least 5,000,000.00 up to 5,593,119.81" in flat
+    assert "smart_factory (5G+智慧工厂补助) 三(四) capped exact at least 5,000,000.00 (up to 5,593,119.81)" in flat
     section = api.load().get(BEIJING).clause("benchmark_factory").section
     assert f"benchmark_factory (“机器人生产机器人”标杆工厂奖励) {section} capped up_to up to 30,000,000.00" in flat
     assert "Discretionary (no amount in the text): enterprise_tech_center, specialized_scale_up, robot_fund" in flat
