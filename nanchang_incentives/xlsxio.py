@@ -701,11 +701,12 @@ def _zh_total(b: PolicyBudget) -> str:
 #: the budget sheet's headings and total labels (--lang); the zh words are the results sheet's (确定金额合计 …)
 _BUDGET_WORDS: dict[str, dict] = {
     "en": {"columns": ["policy", "clause", "basis", "companies granted", "of which capped", "amount", "raw amount",
-                       "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap"],
+                       "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap",
+                       "companies listed (discretionary)"],
            "exact": "total, exact", "at_least": "total, exact (at least)", "at_most": "total, exact (at most)",
            "up_to": "total, up to", "total": _en_total, "counts": "; counts the up-to ceilings"},
     "zh": {"columns": ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省", "单项/条款封顶节省",
-                       "就高不就低节省", "企业上限节省"],
+                       "就高不就低节省", "企业上限节省", "列入一事一议企业数"],
            "exact": "确定金额合计", "at_least": "确定金额合计（至少）", "at_most": "确定金额合计（至多）",
            "up_to": "最高金额合计", "total": _zh_total, "counts": "；含最高额度（上限，非确定金额）"},
 }
@@ -794,6 +795,8 @@ class XlsxSink:
         the exact outlay and the up-to ceilings, so no ceiling is read as a certain amount (SPEC §3). With
         ``lang`` "zh" the headings and total labels are Chinese, as the results sheet's are (--lang zh); clause
         ids, bases and the notices stay as they are."""
+        from .engine import DISCRETIONARY
+
         words = _BUDGET_WORDS[lang if lang in _BUDGET_WORDS else "en"]
         ws, money, bold = _SheetCells(), _MONEY_STYLE, _BOLD_STYLE
         up_to = _UP_TO_STYLE if lang != "zh" else _UP_TO_ZH_STYLE
@@ -812,6 +815,8 @@ class XlsxSink:
                 for c, fen in enumerate((cb.amount, cb.raw, cb.saved, cb.saved_item_cap + cb.saved_clause_cap,
                                          cb.saved_group, cb.saved_company_cap), start=5):
                     ws.number(r, c, fen / 100, up_to if ceiling and c in (5, 6) and fen else money)
+                if cb.basis == "discretionary":  # no amount in the text: the companies listed for a decision, as
+                    ws.number(r, 11, cb.statuses[DISCRETIONARY])  # the terminal's "5 listed"
             exact = [(words["exact"], b.total_exact)]
             if b.exact_is_range:  # SPEC 9.2: the exact outlay as a range
                 exact = [(words["at_least"], b.total_exact), (words["at_most"], b.exact_max)]
