@@ -1057,7 +1057,8 @@ def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProbl
         w = csv.writer(buf, lineterminator="\n")
         for p in problems:
             w.writerow([p.row, p.line, safe(p.name), safe(p.field), safe(p.value), safe(p.message)])
-        target.write(buf.getvalue().encode("utf-8"))
+        # (a problem's text is made readable where it is found; "replace" is only a last guard: never a traceback)
+        target.write(buf.getvalue().encode("utf-8", "replace"))
 
     return write
 

@@ -969,17 +969,19 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
                                                       .decode("utf-8", "replace")), _count_message(len(record), k),
                                        line, name))
             continue
+        if any(_has_surrogate(c) for c in record):  # (first: a NUL cell's text may hold undecodable bytes too)
+            j = next(j for j, c in enumerate(record) if _has_surrogate(c))
+            raw = _original(record[j], block.encoding)
+            problems.append(RowProblem(row, header[j], _clip(_best_text(raw).replace("\0", "\\0")),
+                                       _encoding_message(raw, block.encoding), line,
+                                       _best_text(_original(_name_of(record, header), block.encoding))
+                                       .replace("\0", "\\0")))
+            continue
         if any("\0" in c for c in record):
             j = next(j for j, c in enumerate(record) if "\0" in c)
             problems.append(RowProblem(row, header[j], _clip(record[j].replace("\0", "\\0")),
-                                       "contains a NUL byte: is this a text CSV file?", line, name))
-            continue
-        if any(_has_surrogate(c) for c in record):
-            j = next(j for j, c in enumerate(record) if _has_surrogate(c))
-            raw = _original(record[j], block.encoding)
-            problems.append(RowProblem(row, header[j], _clip(_best_text(raw)),
-                                       _encoding_message(raw, block.encoding), line,
-                                       _best_text(_original(_name_of(record, header), block.encoding))))
+                                       "contains a NUL byte: is this a text CSV file?", line,
+                                       name.replace("\0", "\\0")))
             continue
         good.add(row, line, record)
     return good.cells(k, problems, blank)

@@ -316,6 +316,23 @@ def test_a_stray_nul_byte_makes_only_its_row_bad(catalog, tmp_path):
     assert "NUL byte" in report.problems[0].message
 
 
+def test_a_row_with_an_undecodable_byte_and_a_nul_is_one_bad_row_in_the_errors_file(catalog, tmp_path):
+    """A row holding both a byte that is not UTF-8 and a NUL crashed the errors file's writer (a surrogate
+    reached it: UnicodeEncodeError) and neither file was written; now it is one bad row, the other written."""
+    src = tmp_path / "a.csv"
+    src.write_bytes("企业名称,所在地,年度,行业,营业收入\r\n甲公司,南昌,2024,电子信息,1亿\r\n".encode()
+                    + "乙".encode() + b"\xff\x00,\xe5\x8d\x97\xe6\x98\x8c,2024,1,1\r\n")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.good_rows, report.bad_rows) == (1, 1)
+    with open(tmp_path / "bad.csv", newline="", encoding="utf-8") as f:
+        [bad] = list(csv.DictReader(f))
+    assert (bad["row"], bad["line"], bad["field"], bad["name"], bad["value"]) == ("2", "3", "name", "乙\ufffd\\0",
+                                                                                   "乙\ufffd\\0")
+    assert bad["message"].startswith("not UTF-8 text, which the rest of the file is")
+    with open(tmp_path / "o.csv", newline="", encoding="utf-8") as f:
+        assert [r["name"] for r in csv.DictReader(f)] == ["甲公司"]
+
+
 def test_a_utf8_row_in_a_gbk_file_is_named_as_utf8_reads_it(catalog, tmp_path):
     """The other way round: a GB18030 file with one row pasted in as UTF-8; and a UTF-8 file read with
     --encoding gbk is told to pass --encoding utf-8."""
