@@ -157,10 +157,13 @@ def parse_summary_path(value: Any) -> Path:
 def parse_encoding(value: str) -> str:
     """An --encoding value: a text encoding Python knows in which commas and line breaks are single bytes."""
     try:
-        name = codecs.lookup(value.strip()).name
-    except LookupError:
-        name = ""
-    if not name or "a,\r\n".encode(name, errors="replace") != b"a,\r\n":
+        info = codecs.lookup(value.strip())
+        # rot13, base64, zlib … are codecs but not text encodings (str.encode refuses them: LookupError); idna
+        # refuses a comma (UnicodeError)
+        ok = getattr(info, "_is_text_encoding", True) and "a,\r\n".encode(info.name, errors="replace") == b"a,\r\n"
+    except (LookupError, ValueError, TypeError):  # (UnicodeError is a ValueError)
+        ok = False
+    if not ok:
         raise OptionValueError(f"--encoding {visible(value)}: expected utf-8, utf-8-sig, gb18030 or gbk, "
                                f"e.g. --encoding gbk")
     return value.strip()

@@ -107,6 +107,10 @@ BAD_VALUES = [
     (("batch", CSV, "-o", "out.csv", "--encoding", "bogus"),
      "error: --encoding bogus: expected utf-8, utf-8-sig, gb18030 or gbk, e.g. --encoding gbk"),
     (("batch", CSV, "-o", "out.csv", "--encoding", "utf-16"), "error: --encoding utf-16: expected utf-8"),
+    # codecs that are not text encodings (a LookupError traceback), and one that refuses a comma
+    (("batch", CSV, "-o", "out.csv", "--encoding", "rot13"), "error: --encoding rot13: expected utf-8, utf-8-sig"),
+    (("batch", CSV, "-o", "out.csv", "--encoding", "base64"), "error: --encoding base64: expected utf-8"),
+    (("batch", CSV, "-o", "out.csv", "--encoding", "idna"), "error: --encoding idna: expected utf-8"),
     (("batch", CSV, "-o", "out.csv", "--layout", "tall"), "error: --layout tall: expected wide or long"),
     (("batch", CSV, "-o", "out.csv", "--format", "xls"), "error: --format xls: expected csv, jsonl, xlsx or parquet"),
     (("batch", CSV, "-o", "out.csv", "--jobs", "-3"),
