@@ -209,6 +209,10 @@ def _percent_sign(number_format: str, value: float) -> str | None:
     return "literal" if literal else None
 
 
+#: what openpyxl raises on a cell it cannot parse (a number cell holding text, a bad shared-string index …)
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+
+
 class XlsxSource:
     """The first sheet (or ``sheet``) of a workbook: the header and then chunks of cells."""
 
@@ -271,6 +275,8 @@ class XlsxSource:
         except StopIteration:
             raise InputError("the sheet is empty; its first row must name the columns (name,jurisdiction,year,…)",
                              Location(file=str(path), line=1)) from None
+        except _PARSE_ERRORS as exc:
+            raise self._unreadable(exc, 1) from None
         names_row = [csvio.heading(cell_text(c.value, None, None)) for c in head]
         while names_row and not names_row[-1]:
             names_row.pop()
@@ -279,7 +285,7 @@ class XlsxSource:
     def first_rows(self, n: int) -> list[list[str]]:
         """The sheet's first ``n`` rows as headings (for saying where its header is)."""
         return [[csvio.heading(cell_text(c.value, None, None)) for c in row]
-                for row in self.ws.iter_rows(min_row=1, max_row=n)]
+                for row in self._readable(self.ws.iter_rows(min_row=1, max_row=n), 0)]
 
     def other_sheets(self) -> list[str]:
         """The workbook's other visible sheets (what --sheet could have chosen)."""
@@ -291,8 +297,26 @@ class XlsxSource:
 
     def filled_rows(self) -> int:
         """The data rows with at least one value (a sheet formatted far below its data says it has more)."""
-        return sum(1 for row in self.ws.iter_rows(min_row=2, values_only=True)
+        return sum(1 for row in self._readable(self.ws.iter_rows(min_row=2, values_only=True))
                    if any(v is not None and (not isinstance(v, str) or v.strip()) for v in row))
+
+    def _readable(self, rows: Iterator[tuple], line: int = 1) -> Iterator[tuple]:
+        """The sheet's rows (after line ``line``), or a message naming the line openpyxl could not parse: a cell
+        that is not what its type says (``<c t="n"><v>INF</v></c>``), which Excel and WPS never write."""
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except _PARSE_ERRORS as exc:
+                raise self._unreadable(exc, line + 1) from None
+            line += 1
+            yield cells
+
+    def _unreadable(self, exc: Exception, line: int) -> InputError:
+        return InputError(f"this row of sheet {self.ws.title!r} cannot be read ({exc}): the workbook was not written "
+                          f"the way Excel or WPS writes one; open it in Excel or WPS and save it again (or save it "
+                          f"as CSV)", Location(file=str(self.path), line=line))
 
     def chunks(self, header: Header, size: int = ROWS_PER_CHUNK) -> Iterator[csvio.Cells]:
         """The data rows as ``csvio.Cells``, ``size`` rows at a time (row 1 is the sheet's line 2)."""
@@ -306,7 +330,7 @@ class XlsxSource:
         # below its data holds (to line 1,048,576) are not rows anybody left blank
         pending = 0
         tops: dict[int, str] = {}  # column -> the text of the first row of the merged range it is in
-        for line, cells in enumerate(self.rows, start=2):
+        for line, cells in enumerate(self._readable(self.rows), start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
                      for j, c in enumerate(cells)]
             row = line - 1

@@ -930,3 +930,35 @@ def test_the_xlsx_budget_sheet_speaks_chinese_with_lang_zh(catalog, tmp_path):
     assert total == "合计（1家企业，1家有金额；企业上限适用于0家）；含最高额度（上限，非确定金额）"
     nc = {r[1].value for r in sheet[1:] if r[0].value == "nanchang-electronic-information-2023"}
     assert {"确定金额合计（至少）", "确定金额合计（至多）"} <= nc
+
+
+def test_a_cell_openpyxl_cannot_parse_is_a_message_naming_the_line_not_a_traceback(catalog, tmp_path):
+    """A number cell holding text (``<c t="n"><v>INF</v></c>``: no spreadsheet writes it, a hand-made or corrupt
+    file may) raised openpyxl's ValueError through the whole CLI; in a data row or in the header row, it is now
+    an InputError naming the file and the line, and nothing is written."""
+    import re
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["name", "jurisdiction", "year", "revenue"])
+    for k in range(3):
+        ws.append([f"R{k}", "nanchang", 2024, 1000])
+    wb.save(tmp_path / "ok.xlsx")
+    for ref, line in (("D3", 3), ("A1", 1)):
+        src = tmp_path / f"bad-{ref}.xlsx"
+        with zipfile.ZipFile(tmp_path / "ok.xlsx") as zin, zipfile.ZipFile(src, "w") as zout:
+            for item in zin.infolist():
+                data = zin.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'.encode(),
+                                      f'<c r="{ref}" t="n"><v>INF</v></c>'.encode(), data)
+                    assert n == 1
+                zout.writestr(item, data)
+        with pytest.raises(InputError) as info:
+            run_batch(src, tmp_path / "o.csv", catalog)
+        assert info.value.location.line == line and info.value.location.file == str(src)
+        assert info.value.message.startswith("this row of sheet 'Sheet' cannot be read (")
+        assert "open it in Excel or WPS and save it again" in info.value.message
+        assert not (tmp_path / "o.csv").exists()
