@@ -29,7 +29,7 @@ from ..planning import (
     WhatIf,
 )
 from ..text import markdown_text, visible
-from ..trace import STATUS_BY_CODE, Kind, NoticeKind
+from ..trace import STATUS_BY_CODE, Kind, NoticeKind, PolicyResult
 from .markdown import banner
 
 HEADROOM_TITLE = "What would unlock more"
@@ -185,8 +185,8 @@ def what_if_notes(pd: PolicyDelta, unread: bool = True) -> list[tuple[str, bool]
 
     side([t for t in [banner(pd.before)] if t], [t for t in [banner(pd.after)] if t], True)
 
-    def notices(r: object) -> list[str]:
-        return list(dict.fromkeys(explain.notice(n, r) for n in r.notices  # type: ignore[attr-defined]
+    def notices(r: PolicyResult) -> list[str]:
+        return list(dict.fromkeys(explain.notice(n, r) for n in r.notices
                                   if n.kind in _WHAT_IF_NOTICES and (unread or n.kind != NoticeKind.UNREAD_FIELDS)))
 
     side(notices(pd.before), notices(pd.after), False)
