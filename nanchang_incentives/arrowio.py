@@ -143,6 +143,12 @@ def check_type(t: pa.DataType, spec: F.Field, name: str, where: str) -> None:
     if not ok:
         raise InputError(f"the column has the type {t}, which cannot hold {spec.name} ({spec.type}); use a string, "
                          f"integer or decimal column", Location(file=where, field=name))
+    if types.is_floating(t) and t.bit_width < 64 and spec.type in (F.MONEY, F.MONEY_LIST, F.RATE):
+        # a float32 holds about 7 significant digits: 3176843.26 is stored as 3176843.25, and would be read so
+        raise InputError(f"the column is float{t.bit_width} (single or half precision), which holds only about {7 if t.bit_width == 32 else 3} significant "
+                         f"digits: an amount such as 3176843.26 is stored in it as 3176843.25, and the fen are lost "
+                         f"before anything reads the file; write {spec.name} as decimal(18, 2), float64 (double) "
+                         f"or text", Location(file=where, field=name))
 
 
 def _plain_text(arr: pa.Array, pa: Any) -> pa.Array:
