@@ -264,11 +264,34 @@ def check_nesting(text: str, file: str, kind: TomlKind) -> None:
 # ---------------------------------------------------------------- reading
 
 
+#: the first bytes of the spreadsheet files a profile is sometimes confused with
+_SHEET_MAGIC = ((b"PK\x03\x04", "a workbook (.xlsx, a zip file)"), (b"PAR1", "a Parquet file"),
+                (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"))
+
+
+def _spreadsheet_kind(path: Path, raw: bytes) -> str | None:
+    """What spreadsheet ``raw`` is (by its first bytes, or a .csv/.tsv name and a first line of cells and no
+    ``=``), or None."""
+    for magic, what in _SHEET_MAGIC:
+        if raw.startswith(magic):
+            return what
+    first = raw.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip()
+    if (path.suffix.lower() in (".csv", ".tsv", ".txt") and b"=" not in first and (b"," in first or b"\t" in first)
+            and not first.startswith((b"#", b"["))):  # (a TOML comment or table header with a comma in it)
+        return "a CSV file (a spreadsheet)"
+    return None
+
+
 def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
     """The parsed table and the text of a TOML file; every problem is an InputError naming the file and line."""
     path = Path(path)
     raw = read_bytes(path, kind)
     where = str(path)
+    sheet = _spreadsheet_kind(path, raw) if kind == TomlKind.PROFILE else None
+    if sheet is not None:
+        raise InputError(f"is {sheet}, not a company profile: calc, compare and explore read one company from a TOML file "
+                         f"(name = \"…\", revenue = \"3亿\" …, as in samples/*.toml); for a spreadsheet of companies "
+                         f"run incentives batch {path.name} -o results.csv", Location(file=where)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -286,6 +286,27 @@ def test_bad_profile_exits_1_naming_file_line_and_field(tmp_path: Path, body: st
     assert "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("name, data, what", [
+    ("clients.csv", "企业名称,所在地,年度\n甲公司,南昌,2024\n".encode("utf-8-sig"), "is a CSV file (a spreadsheet)"),
+    ("clients.xlsx", b"PK\x03\x04" + bytes(60), "is a workbook (.xlsx, a zip file)"),
+    ("register.parquet", b"PAR1" + bytes(60) + b"PAR1", "is a Parquet file"),
+    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(60), "is an old Excel workbook (.xls)"),
+])
+def test_a_spreadsheet_given_to_calc_is_sent_to_batch(tmp_path: Path, name: str, data: bytes, what: str) -> None:
+    """A spreadsheet is not a profile: calc said "not valid TOML" (CSV) or "save the TOML file as UTF-8" (.xlsx,
+    Parquet), advice that leads nowhere; it now says what the file is and the batch command that reads it."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    res = calc(str(path))
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.stderr.startswith(f"error: {path}: {what}, not a company profile: calc, compare and explore read one "
+                                 "company from a TOML file")
+    assert f"run incentives batch {name} -o results.csv" in " ".join(res.stderr.split())
+    toml = tmp_path / "profile.csv"  # a TOML profile under another suffix, a comment with a comma first, is read
+    toml.write_text("# 甲, 乙\n" + HEAD, encoding="utf-8")
+    assert "not a company profile" not in calc(str(toml)).stderr
+
+
 def test_missing_file_exits_1(tmp_path: Path) -> None:
     res = calc(str(tmp_path / "nope.toml"))
     assert res.exit_code == 1
