@@ -393,6 +393,20 @@ class BlockRef:
         return self.offset + self.size
 
 
+def without_dos_eof(data: bytes) -> bytes:
+    r"""The end of a file without DOS's end-of-file mark: Ctrl-Z (0x1A) bytes at its very end, on a line of their
+    own or after the last record, which some exports still add and which is not a row.
+
+    >>> without_dos_eof(b"a,b\r\n1,2\r\n\x1a"), without_dos_eof(b"a,b\n1,2\x1a"), without_dos_eof(b"a,b\n1,2\n")
+    (b'a,b\r\n1,2\r\n', b'a,b\n1,2', b'a,b\n1,2\n')
+    """
+    body = data.rstrip(b"\r\n")
+    if not body.endswith(b"\x1a"):
+        return data
+    body = body.rstrip(b"\x1a")
+    return body if body.endswith(b"\n") or not body else body + data[len(body):].replace(b"\x1a", b"")
+
+
 def iter_raw_blocks(f: BinaryIO, start: int, block_bytes: int = BLOCK_BYTES, width: int = 0,
                     first_line: int = 2) -> Iterator[tuple[BlockRef, bytes]]:
     """Blocks of whole records from ``start``: where each is, and its bytes as in the file.
@@ -423,9 +437,10 @@ def iter_raw_blocks(f: BinaryIO, start: int, block_bytes: int = BLOCK_BYTES, wid
     while not eof or pending:
         if not eof:
             chunk = f.read(size)
-            if not chunk:
-                eof = True
             pending += chunk
+            if len(chunk) < size:  # (a buffered read returns less only at the end of the file)
+                eof = True
+                pending = without_dos_eof(pending)
         if not pending:
             break
         cut, bad_end = _scan(pending, eof, width)

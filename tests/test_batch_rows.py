@@ -348,3 +348,15 @@ def test_a_utf8_row_in_a_gbk_file_is_named_as_utf8_reads_it(catalog, tmp_path):
     [p] = run_batch(utf8, tmp_path / "o.csv", catalog, BatchOptions(encoding="gbk")).problems
     assert p.name == "南昌甲公司"
     assert "pass --encoding utf-8 if the whole file is UTF-8" in p.message
+
+
+@pytest.mark.parametrize("tail", [b"\r\n\x1a", b"\x1a", b"\r\n\x1a\r\n", b"\n\x1a\x1a"])
+def test_a_dos_end_of_file_mark_is_not_a_bad_row(catalog, tmp_path, tail):
+    """A Ctrl-Z (0x1A) at the very end, which some DOS-era exports still add, was a bad row ("the row has 1
+    cells", the name '\\x1a'); it is not a row at all, in one process and in worker processes."""
+    src = tmp_path / "z.csv"
+    body = "name,jurisdiction,year,revenue\r\n" + "".join(f"企业{k},nanchang,2024,1亿\r\n" for k in range(2000))
+    src.write_bytes(body.encode("gb18030").rstrip(b"\r\n") + tail)
+    for jobs in (1, 2):
+        report = run_batch(src, tmp_path / "o.csv", catalog, BatchOptions(jobs=jobs, block_bytes=8 << 10))
+        assert (report.rows, report.good_rows, report.bad_rows, report.blank_rows) == (2000, 2000, 0, 0)
