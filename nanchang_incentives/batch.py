@@ -1189,8 +1189,15 @@ def run_batch(input_path: str | Path, output_path: str | Path, catalog: Catalog,
         raise OptionError(f"{what} cannot be streamed; give a file name (or use --format csv/jsonl for "
                           "standard output)", Location(file=str(dst), field="--output"))
     with _readable(src) as path:
-        return _run(path, src, dst, catalog, options, Path(errors_path) if errors_path else None,
-                    Path(summary_path) if summary_path else None, progress)
+        try:
+            return _run(path, src, dst, catalog, options, Path(errors_path) if errors_path else None,
+                        Path(summary_path) if summary_path else None, progress)
+        except InputError as exc:
+            if path == src:
+                raise
+            # standard input (or a pipe) was read from a temporary copy: a message names what the user gave
+            exc.rename_file(str(path), "<stdin>" if str(src) == STDIO or str(src) in STDIN_NAMES else str(src))
+            raise
 
 
 @contextlib.contextmanager

@@ -71,6 +71,14 @@ class LocatedError(IncentivesError):
         where = str(self.location)
         super().__init__(f"{where}: {message}" if where else message)
 
+    def rename_file(self, old: str, new: str) -> None:
+        """Say ``new`` wherever the error says the file ``old`` (a temporary copy of standard input)."""
+        if self.location.file == old:
+            self.location.file = new
+        self.message = self.message.replace(old, new)
+        where = str(self.location)
+        self.args = (f"{where}: {self.message}" if where else self.message,)
+
 
 class InputError(LocatedError):
     """A company profile, CSV row or option is wrong."""

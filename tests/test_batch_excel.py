@@ -274,6 +274,19 @@ def test_an_old_or_encrypted_workbook_says_what_to_do(catalog, tmp_path, name, s
     assert res.exit_code == 1 and "<stdin>: is " in res.stderr and "Traceback" not in res.output
 
 
+@pytest.mark.parametrize("data, says", [
+    ("name,jurisdiction,year\nA,nanchang,2024\n".encode("utf-16"), "<stdin>: the file is UTF-16 text"),
+    (b"PK\x03\x04" + bytes(100), "<stdin>: not a readable .xlsx workbook ("),
+])
+def test_a_problem_of_standard_input_names_stdin_not_its_temporary_copy(tmp_path, data, says):
+    """Standard input is read from a temporary copy; its messages said "/tmp/incentives-input-….part", a file the
+    user never named and that is gone once the command ends."""
+    res = CliRunner().invoke(app, ["batch", "-", "-o", str(tmp_path / "p.csv")], input=data,
+                             env={"NO_COLOR": "1", "COLUMNS": "300"})
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.stderr.startswith(f"error: {says}") and "incentives-input-" not in res.stderr
+
+
 def test_stdin_in_and_stdout_out(tmp_path):
     data = write_good(tmp_path / "a.csv").read_bytes()
     res = CliRunner().invoke(app, ["batch", "-", "-o", "-", "--no-bom"], input=data,
