@@ -273,8 +273,12 @@ class XlsxSource:
         try:
             head = next(self.rows)
         except StopIteration:
-            raise InputError("the sheet is empty; its first row must name the columns (name,jurisdiction,year,…)",
-                             Location(file=str(path), line=1)) from None
+            others = self.other_sheets()  # a cover sheet first, the data on the next: say where else to look
+            which = (f" (this is sheet {self.sheet!r} of the workbook, which also has {', '.join(map(repr, others))}: "
+                     f"another is read with --sheet NAME)") if others else ""
+            self.close()
+            raise InputError(f"the sheet is empty; its first row must name the columns (name,jurisdiction,year,…)"
+                             f"{which}", Location(file=str(path), line=1)) from None
         except _PARSE_ERRORS as exc:
             raise self._unreadable(exc, 1) from None
         names_row = [csvio.heading(cell_text(c.value, None, None)) for c in head]

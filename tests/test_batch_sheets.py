@@ -338,3 +338,22 @@ def test_a_summary_named_csv_is_a_usage_error_and_the_advice_keeps_the_directory
                                    "--errors", str(tmp_path / "bad.xlsx")])
     assert res.exit_code == 2 and f"e.g. --errors {tmp_path / 'bad.csv'}" in " ".join(res.output.split())
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_an_empty_first_sheet_names_the_sheets_with_the_data(catalog, tmp_path):
+    """A cover sheet (封面) left empty before the data sheet: "the sheet is empty" said nothing of the workbook's
+    other sheets, as a header problem's message does; it names them and --sheet."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.title = "封面"
+    data = wb.create_sheet("数据")
+    data.append(HEADER)
+    data.append(company("洪都甲公司"))
+    wb.save(tmp_path / "clients.xlsx")
+    with pytest.raises(InputError) as info:
+        run_batch(tmp_path / "clients.xlsx", tmp_path / "o.csv", catalog)
+    assert info.value.message == ("the sheet is empty; its first row must name the columns (name,jurisdiction,year,…) "
+                                  "(this is sheet '封面' of the workbook, which also has '数据': another is read with "
+                                  "--sheet NAME)")
+    run_batch(tmp_path / "clients.xlsx", tmp_path / "o.csv", catalog, BatchOptions(sheet="数据"))
+    assert settlement_of(tmp_path / "o.csv") == {"洪都甲公司": "6172.84"}
