@@ -434,9 +434,19 @@ def parse_year(value: object) -> int:
         year = parse_count(text)
     except ValueProblem:  # a negative or fractional number, a float: said as a year, not as a count
         year = None
+    if year is not None and _EXCEL_SERIAL_MIN <= year <= _EXCEL_SERIAL_MAX:  # 45657: a date cell shown as General
+        import datetime as dt
+
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=year)
+        raise ValueProblem(f"{value!r} looks like an Excel date number (day {year} is {day.isoformat()}: a date cell "
+                           f"saved with the General format); expected the fiscal year, such as {day.year}")
     if year is None or not YEAR_MIN <= year <= YEAR_MAX:
         raise ValueProblem(f"expected a fiscal year between {YEAR_MIN} and {YEAR_MAX} such as 2024, got {value!r}")
     return year
+
+
+#: the Excel day numbers of 1990-01-01 … 2100-12-31: a year column holding one is a date shown as a number
+_EXCEL_SERIAL_MIN, _EXCEL_SERIAL_MAX = 32874, 73415
 
 
 #: the years of the dates a year typed into a cell formatted as a date becomes: Excel stores 2024 as day 2024
