@@ -153,7 +153,7 @@ def test_major_tech_project_amount_min() -> None:
     c = r.clause("major_tech_project")
     assert (c.status, c.amount, c.amount_min, c.amount_max) == ("granted", 400 * WAN, 200 * WAN, None)
     assert explain.amount_text(c) == "up to 4,000,000.00 (at least 2,000,000.00)"
-    assert explain.amount_lines(c) == ("up to", "4,000,000.00", "at least", "2,000,000.00")
+    assert explain.amount_lines(c) == ("up to", "4,000,000.00", "(at least", "2,000,000.00)")
     res = document("t", 2024, [r])["results"][0]
     jsonschema.validate(document("t", 2024, [r]), SCHEMA)
     assert next(x for x in res["clauses"] if x["id"] == "major_tech_project")["amount_min"] == "2000000.00"
