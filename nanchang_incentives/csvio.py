@@ -25,7 +25,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -41,6 +41,28 @@ UTF8 = "utf-8"
 UTF8_BOM = "utf-8-sig"
 GB18030 = "gb18030"
 SNIFF_BYTES = 1 << 20
+
+#: error handlers for GBK/GB18030 text: Windows' code page 936, which Excel on a Chinese Windows writes for "CSV
+#: (逗号分隔)", has € as the single byte 0x80; Python's gbk and gb18030 codecs have no 0x80 (a lead byte there is
+#: only ever cp936's €: as a second byte it is part of a two-byte character and decodes as such)
+CP936_EURO = "incentives-cp936-euro"
+CP936_EURO_ESCAPE = "incentives-cp936-euro-surrogateescape"
+_CP936_FAMILY = ("gbk", "gb18030", "gb2312")
+
+
+def _euro_or(fallback: str) -> Callable[[UnicodeError], tuple[str | bytes, int]]:
+    then = codecs.lookup_error(fallback)
+
+    def handler(exc: UnicodeError) -> tuple[str | bytes, int]:
+        if isinstance(exc, UnicodeDecodeError) and exc.object[exc.start] == 0x80:
+            return "€", exc.start + 1
+        return then(exc)
+
+    return handler
+
+
+codecs.register_error(CP936_EURO, _euro_or("strict"))
+codecs.register_error(CP936_EURO_ESCAPE, _euro_or("surrogateescape"))
 
 _BOMS = ((codecs.BOM_UTF8, UTF8_BOM), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
          (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"))
@@ -62,6 +84,16 @@ class Encoding:
     @property
     def is_utf8(self) -> bool:
         return codecs.lookup(self.name).name == "utf-8"
+
+    @property
+    def errors(self) -> str:
+        """The decoding error handler: strict, but for GBK's € (cp936's 0x80)."""
+        return CP936_EURO if codecs.lookup(self.name).name in _CP936_FAMILY else "strict"
+
+    @property
+    def errors_escaped(self) -> str:
+        """``errors`` with undecodable bytes kept as surrogates (the row is then refused, its cell shown)."""
+        return CP936_EURO_ESCAPE if codecs.lookup(self.name).name in _CP936_FAMILY else "surrogateescape"
 
     @property
     def label(self) -> str:
@@ -133,7 +165,7 @@ def detect_encoding(path: Path, forced: str | None = None) -> Encoding:
     except UnicodeDecodeError:
         pass
     try:
-        codecs.getincrementaldecoder(GB18030)().decode(head, final=tail_ok)
+        codecs.getincrementaldecoder(GB18030)(CP936_EURO).decode(head, final=tail_ok)
         return Encoding(GB18030, doubt=_not_chinese(head, tail_ok))
     except UnicodeDecodeError:
         pass
@@ -187,7 +219,7 @@ def _majority_encoding(head: bytes, whole: bool) -> str:
         except UnicodeDecodeError:
             pass
         try:  # a line counts for GBK only if it reads as Chinese (GB18030 turns cp1252's Müller into 'M黮ler')
-            gbk += _looks_chinese(line.decode(GB18030).rstrip("\r"))
+            gbk += _looks_chinese(line.decode(GB18030, CP936_EURO).rstrip("\r"))
         except UnicodeDecodeError:
             pass
     return UTF8 if utf8 >= gbk else GB18030
@@ -205,7 +237,7 @@ def _not_chinese(head: bytes, whole: bool) -> str:
     example = ""
     for line in _non_ascii_lines(head, whole):
         try:
-            text = line.decode(GB18030).rstrip("\r")
+            text = line.decode(GB18030, CP936_EURO).rstrip("\r")
         except UnicodeDecodeError:
             continue
         if _looks_chinese(text):
@@ -265,7 +297,7 @@ def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]
         raise InputError('a quote (") in the header line opens a heading that never closes; remove it or close it',
                          Location(file=str(path), line=1))
     try:
-        text = line.decode(enc.name)
+        text = line.decode(enc.name, enc.errors)
     except UnicodeDecodeError:
         raise InputError(f"the header line is not {enc.label} text; {ENCODING_HELP}", Location(file=str(path))) \
             from None
@@ -487,9 +519,9 @@ def _to_utf8(data: bytes, enc: Encoding) -> tuple[bytes, bool]:
         except UnicodeDecodeError:
             return data, True
     try:
-        return data.decode(enc.name).encode("utf-8"), False
+        return data.decode(enc.name, enc.errors).encode("utf-8"), False
     except UnicodeDecodeError:
-        return data.decode(enc.name, errors="surrogateescape").encode("utf-8", errors="surrogateescape"), True
+        return data.decode(enc.name, errors=enc.errors_escaped).encode("utf-8", errors="surrogateescape"), True
 
 
 def count_records(data: bytes) -> int:
@@ -753,7 +785,7 @@ def _best_text(raw: bytes) -> str:
     """
     for codec in ("utf-8", "gb18030"):
         try:
-            text = raw.decode(codec)
+            text = raw.decode(codec, CP936_EURO if codec == "gb18030" else "strict")
         except UnicodeDecodeError:
             continue
         if codec == "utf-8" or _looks_chinese(text):

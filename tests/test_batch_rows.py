@@ -360,3 +360,19 @@ def test_a_dos_end_of_file_mark_is_not_a_bad_row(catalog, tmp_path, tail):
     for jobs in (1, 2):
         report = run_batch(src, tmp_path / "o.csv", catalog, BatchOptions(jobs=jobs, block_bytes=8 << 10))
         assert (report.rows, report.good_rows, report.bad_rows, report.blank_rows) == (2000, 2000, 0, 0)
+
+
+def test_the_euro_sign_of_excels_gbk_is_read(catalog, tmp_path):
+    """Excel on a Chinese Windows writes "CSV (逗号分隔)" in code page 936, where € is the single byte 0x80;
+    Python's gbk/gb18030 have no 0x80, so the row was refused as "not GB18030 text", its name shown garbled, with
+    advice to save it as the file already was. 0x80 as a second byte is part of a character (0x81 0x80 is 亐)."""
+    src = tmp_path / "a.csv"
+    rows = "企业名称,所在地,年度\r\n欧元€贸易有限公司,南昌,2024\r\n亐甲公司,南昌,2024\r\n"
+    src.write_bytes(rows.encode("gb18030").replace("€".encode("gb18030"), b"\x80"))
+    assert b"\x80" in src.read_bytes() and b"\x81\x80" in src.read_bytes()
+    for encoding in (None, "gbk", "gb18030"):
+        report = run_batch(src, tmp_path / "o.csv", catalog, BatchOptions(encoding=encoding))
+        assert (report.good_rows, report.bad_rows) == (2, 0)
+        with open(tmp_path / "o.csv", newline="", encoding="utf-8-sig") as f:
+            assert [r["name"] for r in csv.DictReader(f)] == ["欧元€贸易有限公司", "亐甲公司"]
+    assert csvio.detect_encoding(src).name == "gb18030"
