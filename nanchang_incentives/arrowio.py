@@ -42,6 +42,7 @@ import numpy as np
 from . import csvio
 from . import fields as F
 from .errors import InputError, Location
+from .filekinds import PARQUET_MAGIC
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from .batch_table import Chunk, Header
 
 INSTALL_HINT = "pip install 'nanchang-incentives[parquet]'"
-PARQUET_MAGIC = b"PAR1"
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 ROWS_PER_BATCH = 10_000  # input rows read and evaluated at a time
 ROW_GROUP_ROWS = 16_384  # output rows per Parquet row group (a block or two: bounds the memory the writer holds)

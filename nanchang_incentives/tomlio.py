@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 from .errors import InputError, Location
+from .filekinds import OLE2_MAGIC, PARQUET_MAGIC, ZIP_MAGIC
 
 if sys.version_info >= (3, 11):  # noqa: UP036 - tomli is the declared fallback for older Pythons
     import tomllib
@@ -265,8 +266,8 @@ def check_nesting(text: str, file: str, kind: TomlKind) -> None:
 
 
 #: the first bytes of the spreadsheet files a profile is sometimes confused with
-_SHEET_MAGIC = ((b"PK\x03\x04", "a workbook (.xlsx, a zip file)"), (b"PAR1", "a Parquet file"),
-                (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"))
+_SHEET_MAGIC = ((ZIP_MAGIC, "a workbook (.xlsx, a zip file)"), (PARQUET_MAGIC, "a Parquet file"),
+                (OLE2_MAGIC, "an old Excel workbook (.xls)"))
 
 
 def _spreadsheet_kind(path: Path, raw: bytes) -> str | None:
@@ -291,7 +292,7 @@ def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
     if sheet is not None:
         raise InputError(f"is {sheet}, not a company profile: calc, compare and explore read one company from a TOML file "
                          f"(name = \"…\", revenue = \"3亿\" …, as in samples/*.toml); for a spreadsheet of companies "
-                         f"run incentives batch {path.name} -o results.csv", Location(file=where)) from None
+                         f"run incentives batch {path.name} -o results.csv", Location(file=where))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from . import csvio, explain
 from . import fields as F
 from .errors import InputError, Location
+from .filekinds import OLE2_MAGIC, ZIP_MAGIC
 from .money import EXCEL_DAY_YEARS
 
 #: a money cell of a workbook holding a float finer than the 1/10000 yuan amounts are exact to
@@ -51,13 +52,9 @@ if TYPE_CHECKING:
     from .batch_table import Header
 
 XLSX_MAX_ROWS = 1_048_575  # an Excel sheet's 1,048,576 rows, less the header
-ZIP_MAGIC = b"PK\x03\x04"
 INSTALL_HINT = "pip install 'nanchang-incentives[xlsx]'"
 ROWS_PER_CHUNK = 10_000
 WIDTH_SAMPLE = 500  # column widths are fitted to the header and the first rows
-
-
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a Compound File: .xls, WPS .et, or an encrypted .xlsx
 
 
 #: the start of an HTML page or an XML document (after a BOM and white space): never a CSV's or a workbook's
