@@ -42,7 +42,7 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import __version__
 
@@ -62,6 +62,8 @@ MAX_ENTRY_BYTES = 4 << 20  # the bundled catalogue pickles to ~80 kB
 STALE_SECONDS = 30 * 86400  # other entries (another checkout, another Python) not written this long are removed
 
 Stamp = tuple[object, ...]
+#: the names of the entries (and, with a dot, of their temporary files): the catalogue, codecache's code
+ENTRY_KINDS = ("catalog-", ".catalog-", "code-", ".code-")
 
 
 def cache_dir() -> Path | None:
@@ -137,7 +139,12 @@ def cached(base: Path, build: Callable[[], Catalog]) -> Catalog:
     if catalog is not None:
         return catalog
     catalog = build()
-    _keep(path, now, catalog)
+
+    def write(f: BinaryIO) -> None:
+        pickle.dump(now, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(catalog, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    keep_entry(path, write)
     return catalog
 
 
@@ -152,14 +159,10 @@ def _read(path: Path, now: Stamp) -> Catalog | None:
     """The catalogue of the entry at ``path`` if its stamp is ``now``; None for anything else: missing, not a
     regular file (a FIFO is not waited on), too big, not the user's own, truncated, from other code."""
     try:
-        if not _private(os.stat(path.parent)):
+        f = open_entry(path)
+        if f is None:
             return None
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES or not _private(st):
-                return None
+        with f:
             if pickle.load(f) != now:  # the stamp first: the catalogue is only unpickled when it is current
                 return None
             catalog = pickle.load(f)
@@ -170,8 +173,24 @@ def _read(path: Path, now: Stamp) -> Catalog | None:
     return catalog if isinstance(catalog, Catalog) else None
 
 
-def _keep(path: Path, now: Stamp, catalog: Catalog) -> None:
-    """Write the entry under a temporary name and rename it into place; on any failure, leave no trace.
+def open_entry(path: Path) -> BinaryIO | None:
+    """The entry at ``path`` opened for reading, or None unless it is a regular file (a FIFO is not waited on)
+    of at most ``MAX_ENTRY_BYTES``, the user's own in a directory of the user's own that nobody else may write.
+    Raises OSError when there is no such file."""
+    if not _private(os.stat(path.parent)):
+        return None
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_BINARY", 0))
+    f = os.fdopen(fd, "rb")
+    st = os.fstat(f.fileno())
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES or not _private(st):
+        f.close()
+        return None
+    return f
+
+
+def keep_entry(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``write`` the entry under a temporary name and rename it into place; on any failure, leave no trace.
     Also removes the other entries nobody has written for ``STALE_SECONDS`` (and leftover temporary files)."""
     import tempfile  # only on a miss
 
@@ -180,10 +199,10 @@ def _keep(path: Path, now: Stamp, catalog: Catalog) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(os.stat(path.parent)):
             return  # somebody else's directory, or one others may write: nothing is kept there
-        fd, tmp = tempfile.mkstemp(prefix=".catalog-", suffix=".part", dir=path.parent)
+        kind = path.name.split("-", 1)[0]
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".part", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(now, f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(catalog, f, protocol=pickle.HIGHEST_PROTOCOL)
+            write(f)
         os.replace(tmp, path)
         tmp = None
         _prune(path)
@@ -202,7 +221,7 @@ def _prune(kept: Path) -> None:
     a killed run left behind a day ago or more."""
     now = time.time()
     for other in kept.parent.iterdir():
-        if other == kept or not other.name.startswith(("catalog-", ".catalog-")):
+        if other == kept or not other.name.startswith(ENTRY_KINDS):
             continue
         st = other.lstat()
         age = now - st.st_mtime

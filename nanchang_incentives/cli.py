@@ -287,22 +287,30 @@ PRINT_ONLY = ("calc", "compare")  # commands that write nothing but standard out
 def console() -> None:
     """The console script and ``python -m nanchang_incentives``: :func:`main`, as a short-lived process.
 
-    Three start-up costs that buy nothing here (together about a third of ``calc``'s wall time):
+    Start-up costs that buy nothing here (together about half of ``calc``'s wall time):
 
     * numpy's OpenBLAS starts a thread per core at import and joins them at exit; nothing in this
       package multiplies matrices, and ``batch`` runs its own worker processes. One thread, unless the
       environment says otherwise (``OPENBLAS_NUM_THREADS``; inherited by the worker processes).
+    * Compiling the methods of the package's dataclasses, some 70 classes created at import: they come from
+      :mod:`.codecache`'s table of what an earlier run compiled.
     * For a command that only prints (``PRINT_ONLY``), the cyclic garbage collector, which would run
       dozens of times over the objects import creates, and the interpreter's teardown of every module
       after the answer is out: the streams are flushed and the process ends with the command's exit
       code. If a flush fails (a closed pipe), the normal exit runs instead, with its usual handling.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from . import codecache
+
+    codecache.install()
     quick = _wanted(sys.argv[1:]) in PRINT_ONLY
     if quick:
         gc.disable()
     try:
-        main()
+        try:
+            main()
+        finally:
+            codecache.save()
     except SystemExit as stop:
         if not quick or not isinstance(stop.code, int):
             raise
