@@ -46,6 +46,7 @@ def build(module_name: str) -> type:
 def table(tmp_path):
     directory = tmp_path / "cache"
     directory.mkdir(mode=0o700)
+    codecache.uninstall()  # a test before may have run the console script in this process
     yield directory
     codecache.uninstall()
 
