@@ -142,7 +142,19 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
         return value.isoformat()
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)
-    return str(value)
+    text = str(value)
+    return _OOXML_CHAR.sub(_ooxml_char, text) if "_x" in text else text
+
+
+#: a character Excel stored the OOXML way, _xHHHH_: a CR (Alt+Enter on some systems, text pasted from other
+#: programs, "\r" from XlsxWriter), a tab, a control character. openpyxl turns back only the escaped underscore
+#: (_x005F_), so "25亿_x000D_" would be no amount; a text typed as "_x000D_" is thus read as the character, a
+#: price of openpyxl having already dropped the _x005F_ that told the two apart
+_OOXML_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_char(m: re.Match[str]) -> str:
+    return chr(int(m.group(1), 16))
 
 
 def _format_section(number_format: str, value: float) -> str:

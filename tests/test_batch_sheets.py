@@ -357,3 +357,22 @@ def test_an_empty_first_sheet_names_the_sheets_with_the_data(catalog, tmp_path):
                                   "--sheet NAME)")
     run_batch(tmp_path / "clients.xlsx", tmp_path / "o.csv", catalog, BatchOptions(sheet="数据"))
     assert settlement_of(tmp_path / "o.csv") == {"洪都甲公司": "6172.84"}
+
+
+def test_a_carriage_return_saved_as_x000d_reads_as_in_the_csv(catalog, tmp_path):
+    # Excel and XlsxWriter store a CR (text pasted from another program) as _x000D_, which openpyxl leaves
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    rows = [company("甲公司\r", "1234567\r"), company("乙公司\r\n（分公司）"), company("丙_x00公司_x1_")]
+    wb = xlsxwriter.Workbook(str(tmp_path / "cr.xlsx"))
+    ws = wb.add_worksheet()
+    for i, row in enumerate([HEADER, *rows]):
+        ws.write_row(i, 0, row)
+    wb.close()
+    report = run_batch(tmp_path / "cr.xlsx", tmp_path / "x.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (3, 0)
+    with open(tmp_path / "cr.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([HEADER, *rows])
+    run_batch(tmp_path / "cr.csv", tmp_path / "c.csv", catalog)
+    assert read(tmp_path / "x.csv") == read(tmp_path / "c.csv")
+    assert settlement_of(tmp_path / "x.csv") == {"甲公司": "6172.84", "乙公司\r\n（分公司）": "6172.84",
+                                                  "丙_x00公司_x1_": "6172.84"}
