@@ -750,7 +750,8 @@ assert all(any(n.decode() in label for n in _LABEL_NEEDLES) for label in csvio.T
 
 def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:
     """Leave out the rows that look like a spreadsheet's totals row (``csvio.names_a_total``, a column at a
-    time): a name that is only a totals label (``csvio.is_totals_label``), whatever else the row holds; or
+    time): a name that is only a totals label (``csvio.is_totals_label``), whatever else the row holds; no name
+    and only such a label in the first column; or
     合计/总计/小计/汇总/Total in the name (``csvio.names_a_total``: spaces ignored, "total" as a word, no company word
     unless the name ends with 合计 …) and neither a year nor a jurisdiction (a real company always has both, or
     gets them from --year/--policy)."""
@@ -775,6 +776,13 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         texts, inverse = csvio.distinct(cells.buf, cells.start[short, name_j], cells.length[short, name_j])
         label = np.array([csvio.is_totals_label(t.decode("utf-8", "replace")) for t in texts], dtype=bool)
         hit[short[label[inverse]]] = True
+    if name_j != 0:  # no name, and only a totals label in the first column (所在地 or 序号 first: 合计 spans them)
+        first = np.flatnonzero((cells.length[:, name_j] == 0) & (cells.length[:, 0] > 0)
+                               & (cells.length[:, 0] <= csvio.TOTALS_LABEL_BYTES))
+        if len(first):
+            texts, inverse = csvio.distinct(cells.buf, cells.start[first, 0], cells.length[first, 0])
+            label = np.array([csvio.is_totals_label(t.decode("utf-8", "replace")) for t in texts], dtype=bool)
+            hit[first[label[inverse]]] = True
     # 合计 … in a longer name (no company word in it: names_a_total), when the row has neither a year nor a
     # jurisdiction (with --year and --policy a sheet needs neither column)
     cand = (cells.length[:, name_j] > 0) & ~hit
@@ -815,8 +823,9 @@ def _without_totals(cells: Cells, name_j: int, hit: np.ndarray) -> tuple[Cells, 
     if not hit.any():
         return cells, []
     assert cells.lines is not None
-    skipped = [SkippedRow(int(cells.rows[i]), int(cells.lines[i]), csvio._clip(cells.text(i, name_j).strip(), 60),
-                          SkipReason.TOTALS) for i in np.flatnonzero(hit).tolist()]
+    skipped = [SkippedRow(int(cells.rows[i]), int(cells.lines[i]),
+                          csvio._clip((cells.text(i, name_j) or cells.text(i, 0)).strip(), 60), SkipReason.TOTALS)
+               for i in np.flatnonzero(hit).tolist()]
     return csvio.keep_rows(cells, ~hit), skipped
 
 

@@ -851,6 +851,13 @@ def _split_unterminated(block: Block, header: Sequence[str]) -> Cells:
                  np.zeros(0, np.int64), [problem], np.zeros(0, np.int64))
 
 
+#: a row with fewer cells than the header has its missing last cells read as empty, as Excel means them: its
+#: "CSV (逗号分隔)" export leaves out the commas of empty cells at the end of a row in some blocks of rows (only
+#: the first 16 rows of a block get them all). A row of one cell (a note under the table, a line broken by an
+#: unquoted line break) still gets the message saying its cells do not line up.
+MIN_SHORT_ROW = 2
+
+
 def _count_message(got: int, want: int, sheet: bool = False) -> str:
     """Why a row's cells do not line up with the header, and the usual cause.
 
@@ -863,7 +870,7 @@ def _count_message(got: int, want: int, sheet: bool = False) -> str:
         why = "a cell lies past the last column, or a cell with a comma in it (a name, 1,200,000) is not in double quotes"
     else:
         why = "cells are missing (every row needs a cell, perhaps empty, for each column)"
-    return f"the row has {got} cells, the header has {want} columns: {why}"
+    return f"the row has {got} cell{'s' if got != 1 else ''}, the header has {want} columns: {why}"
 
 
 def joined(cells: Sequence[str]) -> str:
@@ -931,6 +938,8 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
                                 for x in range(k, cnt)):
                 good_line[ln] = True  # only empty cells after the last column (Excel does this)
                 continue
+            if MIN_SHORT_ROW <= cnt < k:
+                return None  # Excel's short rows: the csv module's path reads their missing cells as empty
             text = data[s0:e0].decode("utf-8", errors="replace")
             problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k),
                                        int(lines_all[ln]), _name_of(next(csv.reader([text]), []), header)))
@@ -1010,6 +1019,8 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
             continue
         if len(record) > k and not any(c.strip() for c in record[k:]):
             record = record[:k]
+        elif MIN_SHORT_ROW <= len(record) < k:
+            record += [""] * (k - len(record))
         name = _name_of(record, header).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if len(record) != k:
             problems.append(RowProblem(row, "", _clip(joined(record).encode("utf-8", "surrogateescape")

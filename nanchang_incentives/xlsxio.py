@@ -546,6 +546,9 @@ def _totals_like(texts: Sequence[str], header: Header) -> bool:
         return False
     if len(texts[j].encode("utf-8")) <= csvio.TOTALS_LABEL_BYTES and csvio.is_totals_label(texts[j]):  # as a CSV's
         return True
+    if j != 0 and not texts[j] and texts[0] and len(texts[0].encode("utf-8")) <= csvio.TOTALS_LABEL_BYTES \
+            and csvio.is_totals_label(texts[0]):  # no name; 合计 in the first column
+        return True
     if not csvio.names_a_total(texts[j]):
         return False
     wheres = [j for j in (header.index("year"), header.index("jurisdiction")) if j is not None]

@@ -830,6 +830,27 @@ def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalo
     assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == labels
 
 
+def test_a_totals_label_in_the_first_column_of_a_row_without_a_name_is_a_totals_row(catalog, tmp_path):
+    # registers that start with 所在地 (or 序号) put 合计 in the first column; the row was two bad rows ("no policy
+    # for jurisdiction '合计'", "year missing"); a nameless row with a place in the first column stays a company
+    text = ("所在地,企业名称,年度,行业,营业收入\n南昌,甲有限公司,2024,电子信息,25亿\n合计,,,,25亿\n"
+            " 合  计 ,,2024,,25亿\n南昌,,2024,电子信息,1亿\n南昌,合计,2024,电子信息,25亿\n")
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [(k.line, k.name) for k in report.skipped] == [(3, "合计"), (4, "合  计"), (6, "合计")]
+    assert (report.good_rows, report.bad_rows) == (2, 0)
+    assert [r["row"] for r in read(tmp_path / "o.csv")] == ["1", "4"]
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    for line in text.splitlines():
+        wb.active.append([c or None for c in line.split(",")])
+    wb.save(tmp_path / "t.xlsx")
+    report = run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
+    assert [(k.line, k.name) for k in report.skipped] == [(3, "合计"), (4, "合  计"), (6, "合计")]
+    assert read(tmp_path / "x.csv") == read(tmp_path / "o.csv")
+
+
 def test_without_year_and_jurisdiction_columns_a_company_with_a_totals_word_in_its_name_is_kept(catalog, tmp_path):
     """Under --year and --policy a sheet needs neither column, so every row lacks them, and a company named
     小计算机有限公司 or 汇总天下科技 (or TotalEnergies) was silently dropped as a totals row; the totals rows stay skipped."""

@@ -40,7 +40,7 @@ EXPECTED = [
     (7, "year", "", "missing; fill in the fiscal year"),
     (8, "jurisdiction", "shanghai", "no policy for jurisdiction 'shanghai'"),
     (9, "jurisdiction", "", "missing; fill in one of"),
-    (10, "", "too few cells,nanchang,2024", "the row has 3 cells, the header has 9 columns"),
+    (10, "", "too few cells", "the row has 1 cell, the header has 9 columns: cells are missing"),
     (11, "smart_factory_investments", "300万;abc", "item 2: 'abc' is not an amount of money"),
     (12, "lpr_1y", "3.45", "expected a percentage string"),
     (13, "revenue", "1亿x", "unknown unit '亿x'"),
@@ -164,6 +164,31 @@ def test_extra_empty_cells_at_the_end_are_accepted(catalog, tmp_path):
     assert report.good_rows == 1
     assert [(p.row, p.message) for p in report.problems] == [(2, "the row has 4 cells, the header has 3 columns"
                                                                  + COMMA)]
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_short_rows_as_excel_saves_them_have_their_last_cells_empty(catalog, tmp_path, quoted):
+    # Excel's "CSV (逗号分隔)" leaves out the commas of empty cells at the end of a row after a block's first 16
+    # rows; a row of one cell (a note under the table) is still a bad row
+    name = '"短行{i}有限公司"' if quoted else "短行{i}有限公司"
+    lines = ["企业名称,所在地,年度,行业,营业收入（万元）,新三板挂牌,首发上市"]
+    lines += [name.format(i=i) + ",南昌,2024,电子信息,25000" + (",是,否" if i <= 2 else ",," if i <= 16 else "")
+              for i in range(1, 21)]
+    lines += ["短行21有限公司,南昌,2024,电子信息,25000,是", "备注：以上数据截至2024年"]
+    src = tmp_path / "excel.csv"
+    src.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (21, 1)
+    [p] = report.problems
+    assert (p.row, p.line, p.message) == (22, 23, "the row has 1 cell, the header has 7 columns: cells are missing "
+                                                  "(every row needs a cell, perhaps empty, for each column)")
+    with open(tmp_path / "o.csv", newline="", encoding="utf-8-sig") as f:
+        out = {r["name"]: r for r in csv.DictReader(f)}
+    assert len(out) == 21
+    # NEEQ listing (三(一)): 100万 once; a row without the listing (short or not) gets nothing
+    assert [out[f"短行{i}有限公司"]["neeq_listing"] for i in (1, 2, 3, 17, 20)] == [
+        "1000000.00", "1000000.00", "0.00", "0.00", "0.00"]
+    assert out["短行3有限公司"]["neeq_listing_status"] == out["短行20有限公司"]["neeq_listing_status"]
 
 
 def test_whitespace_only_cell_is_missing_and_padded_numbers_parse(catalog, tmp_path):

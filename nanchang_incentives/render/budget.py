@@ -201,8 +201,9 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"Windows); amounts in plain digits read the same either way", style="yellow"))
     for k in r.skipped:
         console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
-                           f"(the name is a totals label, or has 合计/总计/小计/汇总/Total in it and the row has no year "
-                           f"and no jurisdiction); not evaluated"))
+                           f"(the name, or the first cell of a row without a name, is a totals label, or the name "
+                           f"has 合计/总计/小计/汇总/Total in it and the row has no year and no jurisdiction); not "
+                           f"evaluated"))
     console.print(Text(summary_line(r)))
 
 
