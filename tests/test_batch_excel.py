@@ -830,6 +830,23 @@ def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalo
     assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == labels
 
 
+def test_accounting_format_zeros_from_an_excel_csv_export_are_zero(catalog, tmp_path):
+    # 会计专用 shows 0 as "-" and "CSV (逗号分隔)" saves " ￥-   "; " ￥2,500,000,000.00 " was read, its zero a bad row
+    src = tmp_path / "acc.csv"
+    src.write_bytes(("企业名称,所在地,年度,行业,营业收入,业务结算销售收入,上市公司\r\n"
+                     '会计A有限公司,南昌,2024,电子信息," ￥2,500,000,000.00 ", ￥-   ,是\r\n'
+                     "会计B有限公司,南昌,2024,电子信息,25亿,-,是\r\n"
+                     "会计C有限公司,南昌,2024,电子信息,25亿,0,是\r\n"
+                     "会计D有限公司,南昌,2024,电子信息,25亿,\" ￥123,456,789.00 \",是\r\n").encode("gb18030"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (4, 0)
+    out = {r["name"]: r for r in read(tmp_path / "o.csv")}
+    # 业务结算销售收入 × 0.5% (三(二)): 123,456,789.00 × 0.5% = 617,283.945 → 617,283.95; a dash is 0, as 0 is
+    assert [(out[n]["settlement"], out[n]["settlement_status"]) for n in ("会计A有限公司", "会计B有限公司")] == [
+        (out["会计C有限公司"]["settlement"], out["会计C有限公司"]["settlement_status"])] * 2
+    assert out["会计D有限公司"]["settlement"] == "617283.95"
+
+
 def test_a_totals_label_in_the_first_column_of_a_row_without_a_name_is_a_totals_row(catalog, tmp_path):
     # registers that start with 所在地 (or 序号) put 合计 in the first column; the row was two bad rows ("no policy
     # for jurisdiction '合计'", "year missing"); a nameless row with a place in the first column stays a company

@@ -49,6 +49,18 @@ def test_money_forms_from_spec(value: object, yuan: int) -> None:
     assert parse_money(value) == yuan * Y
 
 
+@pytest.mark.parametrize("value", ["-", " ￥-   ", "¥ - ", "－", "RMB -", "-￥"])
+def test_the_accounting_formats_dash_is_zero(value: str) -> None:
+    # Excel's 会计专用 format shows 0 as "-" (after ￥ when it has one), and a CSV export saves what is shown
+    assert parse_money(value) == 0
+
+
+@pytest.mark.parametrize("value", ["--", "- -", "—", "-x"])
+def test_other_dashes_are_not_an_amount(value: str) -> None:
+    with pytest.raises(ValueProblem, match="is not an amount of money"):
+        parse_money(value)
+
+
 def test_money_float_from_toml_is_exact() -> None:
     # TOML 1200000.5 is a float; read through its shortest repr, not its binary value
     assert parse_money(1200000.5) == 12_000_005_000
