@@ -739,7 +739,7 @@ def _list_with_unit(text: str, unit: str) -> str:
     >>> _list_with_unit("300；1.5亿、 20 ", "万")
     '300万；1.5亿、 20万 '
     """
-    return re.sub(r"([0-9０-９.．])(\s*)(?=$|[;；、])", lambda m: m.group(1) + unit + m.group(2), text)
+    return re.sub(r"([0-9０-９.．])([ \t\u3000]*)(?=[;；、\r\n]|\Z)", lambda m: m.group(1) + unit + m.group(2), text)
 
 
 #: bytes every totals label holds one of (in ASCII lower case): 计 (合计, 总计, 小计, 共计, 累计), 汇 (汇总), "otal"

@@ -226,6 +226,9 @@ def _text(value: object, csv: bool) -> str:
     return text
 
 
+_ITEM_SEPARATORS = str.maketrans({"；": ";", "、": ";", "\n": ";", "\r": ";"})
+
+
 def _split(value: object, csv: bool) -> list[object]:
     if isinstance(value, list):
         return value
@@ -233,9 +236,9 @@ def _split(value: object, csv: bool) -> list[object]:
         text = value.strip()
         if not text:
             return []
-        # ";", the full-width "；" and the enumeration comma "、" (电子信息、LED) separate items; never ","
-        # or "，", which group thousands (1,200,000)
-        return [part.strip() for part in text.replace("；", ";").replace("、", ";").split(";") if part.strip()]
+        # ";", the full-width "；", the enumeration comma "、" (电子信息、LED) and a line break (Alt+Enter in a
+        # spreadsheet cell: one item a line) separate items; never "," or "，", which group thousands (1,200,000)
+        return [part.strip() for part in text.translate(_ITEM_SEPARATORS).split(";") if part.strip()]
     raise ValueProblem(f"expected a list, got {value!r}")
 
 

@@ -847,6 +847,23 @@ def test_accounting_format_zeros_from_an_excel_csv_export_are_zero(catalog, tmp_
     assert out["会计D有限公司"]["settlement"] == "617283.95"
 
 
+def test_list_items_one_a_line_alt_enter_in_a_cell_are_items(catalog, tmp_path):
+    # smart-factory projects typed one a line (Alt+Enter): 1200万 and 600万 are two projects, each × 50% capped at
+    # 500万 (三(四)): 500万 + 300万 = 800万; under a 万元 heading the bare numbers of each line are 万 too
+    src = tmp_path / "alt.csv"
+    src.write_text("企业名称,所在地,年度,行业,5G+智慧工厂投入\n"
+                   '甲公司,南昌,2024,电子信息,"1200万\n600万"\n'
+                   '乙公司,南昌,2024,"电子信息\r\nLED","1200万\r\n600万\r\n"\n'
+                   "丙公司,南昌,2024,电子信息,1200万;600万\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (3, 0)
+    assert [r["smart_factory"] for r in read(tmp_path / "o.csv")] == ["8000000.00"] * 3
+    src.write_text('企业名称,所在地,年度,行业,5G+智慧工厂投入（万元）\n甲公司,南昌,2024,电子信息,"1200\n600"\n',
+                   encoding="utf-8")
+    run_batch(src, tmp_path / "w.csv", catalog)
+    assert [r["smart_factory"] for r in read(tmp_path / "w.csv")] == ["8000000.00"]
+
+
 def test_a_totals_label_in_the_first_column_of_a_row_without_a_name_is_a_totals_row(catalog, tmp_path):
     # registers that start with 所在地 (or 序号) put 合计 in the first column; the row was two bad rows ("no policy
     # for jurisdiction '合计'", "year missing"); a nameless row with a place in the first column stays a company
