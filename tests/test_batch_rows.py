@@ -180,8 +180,8 @@ def test_short_rows_as_excel_saves_them_have_their_last_cells_empty(catalog, tmp
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert (report.good_rows, report.bad_rows) == (21, 1)
     [p] = report.problems
-    assert (p.row, p.line, p.message) == (22, 23, "the row has 1 cell, the header has 7 columns: cells are missing "
-                                                  "(every row needs a cell, perhaps empty, for each column)")
+    assert (p.row, p.line, p.message) == (22, 23, ("the row has 1 cell, the header has 7 columns: cells are missing "
+                                                   "(every row needs a cell, perhaps empty, for each column)"))
     with open(tmp_path / "o.csv", newline="", encoding="utf-8-sig") as f:
         out = {r["name"]: r for r in csv.DictReader(f)}
     assert len(out) == 21
