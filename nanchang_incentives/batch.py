@@ -56,6 +56,7 @@ from .batch_table import (
     select,
 )
 from .csvio import Block, RowProblem, SkippedRow
+from .duplicates import Finder, Repeat, RowKeys, row_keys
 from .engine import (
     CAPPED,
     EXCLUDED,
@@ -419,6 +420,9 @@ class BatchReport:
     blank_rows: int = 0  # rows with every cell empty (Excel's ,,,, lines): skipped, not errors
     skipped_rows: int = 0  # rows left out on purpose (totals rows): not evaluated, not errors
     skipped: list[SkippedRow] = field(default_factory=list)  # the first BAD_ROW_PREVIEW of them
+    duplicate_rows: int = 0  # rows repeating the company (name, year, jurisdiction) of an earlier row
+    duplicates: list[Repeat] = field(default_factory=list)  # the first BAD_ROW_PREVIEW of them
+    duplicates_unchecked: int = 0  # named rows beyond duplicates.CHECKED_ROWS companies: not looked up
     #: "UTF-8 with BOM" when the CSV starts with a BOM; None for a binary output (.xlsx, Parquet)
     output_encoding: str | None = "UTF-8"
     to_stdout: bool = False  # the results went to standard output (the summary belongs on stderr)
@@ -443,6 +447,9 @@ class BatchReport:
             "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows, "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
+            "duplicate_rows": self.duplicate_rows, "duplicates_unchecked": self.duplicates_unchecked,
+            "duplicates": [{"row": d.row, "line": d.line, "name": d.name, "first_row": d.first_row,
+                            "first_line": d.first_line} for d in self.duplicates],
             "output_encoding": self.output_encoding, "encoding_doubt": self.encoding_doubt or None,
             "replaced_bundled": [{"policy": p.id, "table": p.path, "replaces": p.replaces_bundled}
                                  for p in self.replacing],
@@ -549,6 +556,7 @@ class BlockResult:
     skipped: list[SkippedRow] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)  # plausibility warnings: the row is still evaluated
     warned_rows: int = 0
+    keys: RowKeys | None = None  # the named rows' company keys, for the parent's duplicate check
 
 
 @dataclass
@@ -582,7 +590,17 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     bad_rows = len({p.row for p in chunk.problems})
     warnings, warned = plausibility_lines(chunk, checks)
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
-                       chunk.blank, chunk.skipped, warnings, warned)
+                       chunk.blank, chunk.skipped, warnings, warned, company_keys(chunk, job.options.year))
+
+
+def company_keys(chunk: Chunk, year: int | None) -> RowKeys:
+    """The keys (name, year, jurisdiction) of the chunk's named rows (``duplicates``)."""
+    col = chunk.table.scalar("year")
+    years = np.full(chunk.table.n, year or 0, dtype=np.int64)
+    if col is not None and year is None:
+        years = np.where(col.present, col.values, 0).astype(np.int64)
+    lines = chunk.lines if chunk.lines is not None else chunk.rows + 1
+    return row_keys(chunk.names, years, chunk.jcode, chunk.jurisdiction, chunk.rows, lines)
 
 
 def plausibility_lines(chunk: Chunk, checks: TableWarnings) -> tuple[list[RowProblem], int]:
@@ -1384,7 +1402,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 assert f is not None and enc is not None
                 blocks = csvio.iter_raw_blocks(f, data_start, options.block_bytes, len(header.names))
                 results = _results(blocks, path, enc, job, jobs, append_to)
+            finder = Finder()
             for res in results:
+                repeats = finder.add(res.keys) if res.keys is not None else []
                 for piece in res.data:
                     if xlsx is not None:
                         xlsx.write(piece)  # type: ignore[arg-type]
@@ -1401,8 +1421,14 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
                 report.warned_rows += res.warned_rows
-                if write_errors is not None and (res.warnings or res.problems):  # in row order, as in the input
-                    write_errors(sorted([*res.problems, *res.warnings], key=lambda p: p.row))
+                report.duplicate_rows += len(repeats)
+                room = BAD_ROW_PREVIEW - len(report.duplicates)
+                if repeats and room > 0:
+                    report.duplicates.extend(repeats[:room])
+                if write_errors is not None and (res.warnings or res.problems or repeats):  # in row order
+                    write_errors(sorted([*res.problems, *res.warnings,
+                                         *(RowProblem(d.row, "name", d.name, d.message(), d.line, d.name)
+                                           for d in repeats)], key=lambda p: p.row))
                 if res.problems:
                     room = BAD_ROW_PREVIEW - len(report.problems)
                     if room > 0:
@@ -1411,6 +1437,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     report.budgets[b.policy].merge(b)
                 if progress is not None:
                     progress(res.raw_end or size, size, report.rows, report.bad_rows)
+            report.duplicates_unchecked = finder.unchecked
             if isinstance(xlsx, xlsxio.XlsxSink):
                 xlsx.write_budget(report, options.lang)
             if xlsx is not None:

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from .. import explain
 from ..batch import BatchReport, PolicyBudget
+from ..duplicates import CHECKED_ROWS
 from ..money import format_fen_grouped
 from ..policy import Policy
 from ..text import quoted, visible
@@ -155,10 +156,31 @@ def summary_line(r: BatchReport) -> str:
     if r.warned_rows:
         where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
         skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a plausibility warning{where}")
+    if r.duplicate_rows:
+        skipped.append(f"{r.duplicate_rows:,} repeating an earlier row's company")
     also = f"; {', '.join(skipped)}" if skipped else ""
     return (f"{r.rows:,} row{'' if r.rows == 1 else 's'} read ({r.encoding}): {r.good_rows:,} evaluated, {bad}{also}; "
             f"{r.output_rows:,} result row{'' if r.output_rows == 1 else 's'} written to {visible(str(r.output))}"
             + (f" ({r.output_encoding})" if r.fmt == "csv" else ""))
+
+
+def duplicate_lines(r: BatchReport) -> list[str]:
+    """Warnings for the rows that repeat an earlier row's company (counted again in every total above)."""
+    out = []
+    if r.duplicate_rows:
+        n = r.duplicate_rows
+        where = f"; every one is in {visible(str(r.errors_file))}" if r.errors_file else \
+            "; pass --errors FILE to get every one"
+        out.append(f"warning: {n:,} row{'s' if n != 1 else ''} repeat{'s' if n == 1 else ''} the company of an "
+                   f"earlier row (the same name, year and jurisdiction), so {'its' if n == 1 else 'their'} amounts "
+                   f"are counted again in the totals above{where}")
+        out += [f"  line {d.line} ({visible(d.name)}) repeats line {d.first_line}" for d in r.duplicates[:5]]
+        if n > 5:
+            out.append(f"  … {n - 5:,} more")
+    if r.duplicates_unchecked:
+        out.append(f"note: {r.duplicates_unchecked:,} rows after the first {CHECKED_ROWS:,} companies were not "
+                   f"checked for repeated companies")
+    return out
 
 
 def replaced_lines(policies: Sequence[Policy]) -> list[str]:
@@ -199,6 +221,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"Chinese (e.g. {quoted(visible(r.encoding_doubt))}): if names look garbled, it was saved "
                            f"in another code page; pass --encoding, e.g. --encoding cp1252 (Western European "
                            f"Windows); amounts in plain digits read the same either way", style="yellow"))
+    for line in duplicate_lines(r):
+        console.print(Text(line, style="yellow"))
     for k in r.skipped:
         console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
                            f"(the name, or the first cell of a row without a name, is a totals label, or the name "

@@ -1,0 +1,139 @@
+"""Rows that repeat a company of an earlier row: the same name, fiscal year and jurisdiction.
+
+A register with a row pasted twice, or two sheets' rows put together, would have
+the company's amounts counted twice in every total of the budget, with nothing
+to say so. Each later row of such a company is evaluated as it stands (its
+figures are the same) and gets a warning naming the first row; the budget view
+and the summary count them.
+
+Workers compute a 64-bit key per named row (FNV-1a over the name's bytes, with
+the year and the jurisdiction mixed in, vectorised over the block); the parent,
+which sees the blocks in input order, keeps the keys of the first occurrences as
+a few sorted runs (merged as they grow, so a check costs O(log n) per row) and
+looks each new block up in them. The keys of at most ``CHECKED_ROWS`` companies
+are kept (16 bytes each, 32 MB at most); rows after those are not checked, and
+the report says so. Two different companies share a key with a chance of about
+n²/2⁶⁵ (10⁻⁸ for a million rows).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+CHECKED_ROWS = 2_000_000
+_OFFSET = np.uint64(0xCBF29CE484222325)
+_PRIME = np.uint64(0x100000001B3)
+
+
+@dataclass(frozen=True)
+class RowKeys:
+    """A block's named rows: their keys, data row numbers, spreadsheet lines and names (what a warning needs)."""
+
+    keys: np.ndarray  # uint64
+    rows: np.ndarray  # int64
+    lines: np.ndarray  # int64
+    names: np.ndarray  # S
+
+    @staticmethod
+    def empty() -> RowKeys:
+        z = np.zeros(0, dtype=np.int64)
+        return RowKeys(np.zeros(0, dtype=np.uint64), z, z, np.zeros(0, dtype="S1"))
+
+
+def row_keys(names: np.ndarray, years: np.ndarray, jcode: np.ndarray, jurisdictions: list[str | None],
+             rows: np.ndarray, lines: np.ndarray) -> RowKeys:
+    """The keys of the rows with a name (``names``: S, stripped UTF-8; ``years``: int64, 0 when not given;
+    ``jcode``: a code per row into ``jurisdictions``, -1 for none)."""
+    named = np.flatnonzero(names != b"")
+    if len(named) == 0:
+        return RowKeys.empty()
+    sel = np.ascontiguousarray(names[named])
+    width = sel.dtype.itemsize
+    matrix = sel.view(np.uint8).reshape(len(sel), width)
+    lengths = np.char.str_len(sel)
+    h = np.full(len(sel), _OFFSET, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in range(width):  # FNV-1a, a byte column at a time, over each name's own bytes (not the padding,
+            h = np.where(lengths > c, (h ^ matrix[:, c]) * _PRIME, h)  # which depends on the block's longest)
+        place = np.array([zlib.crc32((j or "").encode("utf-8")) for j in jurisdictions] + [0], dtype=np.uint64)
+        h ^= (years[named].astype(np.uint64) << np.uint64(32)) | place[jcode[named]]
+        h *= _PRIME
+    return RowKeys(h, rows[named], lines[named], sel)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A row that repeats the company of an earlier one."""
+
+    row: int
+    line: int
+    name: str
+    first_row: int
+    first_line: int
+
+    def message(self) -> str:
+        return (f"warning: the same company as line {self.first_line} (row {self.first_row}): the same name, "
+                f"year and jurisdiction, so its amounts are counted again in the budget's totals; delete one of "
+                f"the two rows, or tell them apart in the name")
+
+
+class Finder:
+    """The first occurrences seen so far, as sorted runs of (key, row, line)."""
+
+    def __init__(self, limit: int = CHECKED_ROWS) -> None:
+        self.limit = limit
+        self.kept = 0
+        self.unchecked = 0  # rows not looked up: beyond the limit
+        self._runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, block: RowKeys) -> list[Repeat]:
+        """The rows of ``block`` (the next block in input order) that repeat an earlier row's company."""
+        n = len(block.keys)
+        if n == 0:
+            return []
+        room = self.limit - self.kept
+        if room < n:
+            self.unchecked += n - max(room, 0)
+            if room <= 0:
+                return []
+            block = RowKeys(block.keys[:room], block.rows[:room], block.lines[:room], block.names[:room])
+            n = room
+        keys = block.keys
+        first_row = np.full(n, -1, dtype=np.int64)
+        first_line = np.zeros(n, dtype=np.int64)
+        for run_keys, run_rows, run_lines in self._runs:  # earlier blocks
+            at = np.minimum(np.searchsorted(run_keys, keys), len(run_keys) - 1)
+            hit = (run_keys[at] == keys) & (first_row < 0)
+            first_row[hit] = run_rows[at[hit]]
+            first_line[hit] = run_lines[at[hit]]
+        order = np.argsort(keys, kind="stable")  # within the block: the first of equal keys is the earliest row
+        sk = keys[order]
+        same = np.zeros(n, dtype=bool)
+        same[1:] = sk[1:] == sk[:-1]
+        starts = np.maximum.accumulate(np.where(same, 0, np.arange(n)))  # where each key's group begins
+        later = order[same]  # rows that repeat an earlier row of this block
+        lead = order[starts[same]]  # and that row
+        todo = first_row[later] < 0  # (when the key was in an earlier block, that block's row is the first)
+        first_row[later[todo]] = block.rows[lead[todo]]
+        first_line[later[todo]] = block.lines[lead[todo]]
+        repeated = first_row >= 0
+        new = ~repeated  # first occurrences: kept
+        self._keep(keys[new], block.rows[new], block.lines[new])
+        return [Repeat(int(block.rows[i]), int(block.lines[i]), block.names[i].decode("utf-8", "replace"),
+                       int(first_row[i]), int(first_line[i])) for i in np.flatnonzero(repeated).tolist()]
+
+    def _keep(self, keys: np.ndarray, rows: np.ndarray, lines: np.ndarray) -> None:
+        if len(keys) == 0:
+            return
+        self.kept += len(keys)
+        order = np.argsort(keys, kind="stable")
+        run = (keys[order], rows[order].astype(np.uint32), lines[order].astype(np.uint32))
+        self._runs.append(run)
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            b, a = self._runs.pop(), self._runs.pop()
+            k = np.concatenate([a[0], b[0]])
+            order = np.argsort(k, kind="stable")
+            self._runs.append((k[order], np.concatenate([a[1], b[1]])[order], np.concatenate([a[2], b[2]])[order]))

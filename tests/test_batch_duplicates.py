@@ -1,0 +1,95 @@
+"""Rows repeating the company of an earlier row (same name, year, jurisdiction): warned, counted, never silent."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from nanchang_incentives import api
+from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.cli import app
+from nanchang_incentives.duplicates import Finder, row_keys
+
+HEADER = "企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款\n"
+# revenue growth 13亿 ≥ 1亿: 在昌项目银行贷款 3亿 × 50% × LPR 1y (3.10% for 2024, 3.00% for 2025) (三(一)) =
+# 4,650,000.00 / 4,500,000.00, capped at 200万 a year
+ROW = "{name},南昌,{year},电子信息,25亿,12亿,3亿\n"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return api.load()
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_row_pasted_twice_is_warned_and_still_evaluated(catalog, tmp_path):
+    src = tmp_path / "d.csv"
+    src.write_text(HEADER + "".join(ROW.format(name=n, year=y) for n, y in [
+        ("重复甲有限公司", 2024), ("乙有限公司", 2024), ("重复甲有限公司", 2024), ("重复甲有限公司 ", 2024),
+        ("重复甲有限公司", 2025),  # another year: another claim
+    ]) + "重复甲有限公司,武汉东湖,2024,软件,25亿,,\n", encoding="gbk")  # another jurisdiction: a comparison
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv",
+                       summary_path=tmp_path / "s.json")
+    assert (report.good_rows, report.bad_rows, report.duplicate_rows) == (6, 0, 2)
+    assert [(d.row, d.line, d.name, d.first_row, d.first_line) for d in report.duplicates] == [
+        (3, 4, "重复甲有限公司", 1, 2), (4, 5, "重复甲有限公司", 1, 2)]
+    out = read(tmp_path / "o.csv")
+    assert [r["loan_interest"] for r in out[:5]] == ["2000000.00"] * 5  # every row keeps its figures
+    # the budget counts each row, so the repeated rows are in it twice over: which is what the warning says
+    assert report.budgets["nanchang-electronic-information-2023"].clauses["loan_interest"].amount == 5 * 2_000_000 * 100  # fen
+    warned = [e for e in read(tmp_path / "e.csv")]
+    assert [(e["line"], e["field"]) for e in warned] == [("4", "name"), ("5", "name")]
+    assert warned[0]["message"].startswith("warning: the same company as line 2 (row 1)")
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert (summary["duplicate_rows"], summary["duplicates_unchecked"]) == (2, 0)
+    assert summary["duplicates"][0] == {"row": 3, "line": 4, "name": "重复甲有限公司", "first_row": 1, "first_line": 2}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_repeats_are_found_across_blocks_and_workers(catalog, tmp_path, jobs):
+    names = [f"企业{i}有限公司" for i in range(3000)]
+    rows = names + names[10:13] + ["新企业"] + names[2999:]
+    src = tmp_path / "big.csv"
+    src.write_text(HEADER + "".join(ROW.format(name=n, year=2024) for n in rows), encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, BatchOptions(jobs=jobs, block_bytes=8 << 10))
+    assert report.duplicate_rows == 4
+    assert [(d.line, d.first_line) for d in report.duplicates] == [(3002, 12), (3003, 13), (3004, 14), (3006, 3001)]
+
+
+def test_the_budget_view_says_so(tmp_path):
+    src = tmp_path / "d.csv"
+    src.write_text(HEADER + ROW.format(name="甲有限公司", year=2024) * 3, encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert ("warning: 2 rows repeat the company of an earlier row (the same name, year and jurisdiction), so their "
+            "amounts are counted again in the totals above; pass --errors FILE to get every one") in res.output
+    assert "  line 3 (甲有限公司) repeats line 2\n  line 4 (甲有限公司) repeats line 2" in res.output
+    assert "3 evaluated, 0 bad; 2 repeating an earlier row's company;" in res.output
+
+
+def test_beyond_the_limit_rows_are_counted_as_unchecked():
+    f = Finder(limit=3)
+    names = np.array([b"a", b"b", b"c", b"a", b"d"], dtype="S")
+    keys = row_keys(names, np.full(5, 2024), np.zeros(5, dtype=np.int64), ["nanchang"], np.arange(1, 6),
+                    np.arange(2, 7))
+    assert [(r.row, r.first_row) for r in f.add(keys)] == []  # only the first 3 were looked up
+    assert f.unchecked == 2
+    again = row_keys(np.array([b"b"], dtype="S"), np.full(1, 2024), np.zeros(1, dtype=np.int64), ["nanchang"],
+                     np.array([9]), np.array([10]))
+    assert f.add(again) == [] and f.unchecked == 3
+
+
+def test_keys_tell_names_years_and_places_apart():
+    names = np.array([b"ab", b"ab\xe5\x85\xac", b"ab", b"ab", b"ba"], dtype="S")
+    k = row_keys(names, np.array([2024, 2024, 2025, 2024, 2024]), np.array([0, 0, 0, 1, 0]),
+                 ["nanchang", "wuhan-east-lake"], np.arange(5), np.arange(5)).keys
+    assert len(set(k.tolist())) == 5
