@@ -41,7 +41,7 @@ from .trace import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .batch import PolicyBudget
+    from .batch import BatchReport, PolicyBudget
     from .policy import Policy, Successor
 
 OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
@@ -279,6 +279,28 @@ def may_be_superseded(years: dict[int, int], reported: dt.date | None, succ: Suc
 def validity_end_unknown(note: str | None) -> str:
     """The warning every result of a policy with no known end carries (calc, and once in the batch budget)."""
     return f"Validity end not confirmed: {note or 'the sources give no end date'}"
+
+
+def duplicate_lines(r: BatchReport, first: int = 5) -> list[str]:
+    """The warning of a batch whose rows repeat an earlier row's company (each counted again in every total),
+    with the ``first`` of them, and how many rows were past the check's limit."""
+    from .duplicates import CHECKED_ROWS
+
+    out = []
+    if r.duplicate_rows:
+        n = r.duplicate_rows
+        where = f"; every one is in {visible(str(r.errors_file))}" if r.errors_file else \
+            "; pass --errors FILE to get every one"
+        out.append(f"warning: {n:,} row{'s' if n != 1 else ''} repeat{'s' if n == 1 else ''} the company of an "
+                   f"earlier row (the same name, year and jurisdiction), so {'its' if n == 1 else 'their'} amounts "
+                   f"are counted again in the totals above{where}")
+        out += [f"  line {d.line} ({visible(d.name)}) repeats line {d.first_line}" for d in r.duplicates[:first]]
+        if n > first:
+            out.append(f"  … {n - first:,} more")
+    if r.duplicates_unchecked:
+        out.append(f"note: {r.duplicates_unchecked:,} rows after the first {CHECKED_ROWS:,} companies were not "
+                   f"checked for repeated companies")
+    return out
 
 
 def budget_notices(b: PolicyBudget) -> list[str]:

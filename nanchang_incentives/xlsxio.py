@@ -882,6 +882,9 @@ class XlsxSink:
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, line)
             r += 1
+        for line in explain.duplicate_lines(report, first=20):  # rows counted twice: said where the totals are
+            r += 1
+            ws.text(r, 1, line.strip())
         widths = [max([len(p) for p in report.budgets] + [10]) + 2, 28, 8] + [18] * (len(words["columns"]) - 3)
         self.budget = ws.xml(widths)
 

@@ -93,3 +93,15 @@ def test_keys_tell_names_years_and_places_apart():
     k = row_keys(names, np.array([2024, 2024, 2025, 2024, 2024]), np.array([0, 0, 0, 1, 0]),
                  ["nanchang", "wuhan-east-lake"], np.arange(5), np.arange(5)).keys
     assert len(set(k.tolist())) == 5
+
+
+def test_the_xlsx_budget_sheet_says_so_too(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "d.csv"
+    src.write_text(HEADER + ROW.format(name="=甲有限公司", year=2024) * 2, encoding="utf-8")
+    run_batch(src, tmp_path / "o.xlsx", catalog, BatchOptions(fmt="xlsx"))
+    budget = openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[1]
+    texts = [c for row in budget.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert texts[-2].startswith("warning: 1 row repeats the company of an earlier row")
+    assert texts[-1] == "line 3 (=甲有限公司) repeats line 2"  # an inline string: text, never a formula
+    assert all(c.data_type != "f" for row in budget.iter_rows() for c in row)

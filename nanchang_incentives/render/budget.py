@@ -19,7 +19,6 @@ from rich.text import Text
 
 from .. import explain
 from ..batch import BatchReport, PolicyBudget
-from ..duplicates import CHECKED_ROWS
 from ..money import format_fen_grouped
 from ..policy import Policy
 from ..text import quoted, visible
@@ -164,25 +163,6 @@ def summary_line(r: BatchReport) -> str:
             + (f" ({r.output_encoding})" if r.fmt == "csv" else ""))
 
 
-def duplicate_lines(r: BatchReport) -> list[str]:
-    """Warnings for the rows that repeat an earlier row's company (counted again in every total above)."""
-    out = []
-    if r.duplicate_rows:
-        n = r.duplicate_rows
-        where = f"; every one is in {visible(str(r.errors_file))}" if r.errors_file else \
-            "; pass --errors FILE to get every one"
-        out.append(f"warning: {n:,} row{'s' if n != 1 else ''} repeat{'s' if n == 1 else ''} the company of an "
-                   f"earlier row (the same name, year and jurisdiction), so {'its' if n == 1 else 'their'} amounts "
-                   f"are counted again in the totals above{where}")
-        out += [f"  line {d.line} ({visible(d.name)}) repeats line {d.first_line}" for d in r.duplicates[:5]]
-        if n > 5:
-            out.append(f"  … {n - 5:,} more")
-    if r.duplicates_unchecked:
-        out.append(f"note: {r.duplicates_unchecked:,} rows after the first {CHECKED_ROWS:,} companies were not "
-                   f"checked for repeated companies")
-    return out
-
-
 def replaced_lines(policies: Sequence[Policy]) -> list[str]:
     """A line for each policy whose table replaced a bundled one (--policies-dir)."""
     return [f"policy {p.id}: from {visible(p.path)}, replacing the bundled table "
@@ -221,7 +201,7 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"Chinese (e.g. {quoted(visible(r.encoding_doubt))}): if names look garbled, it was saved "
                            f"in another code page; pass --encoding, e.g. --encoding cp1252 (Western European "
                            f"Windows); amounts in plain digits read the same either way", style="yellow"))
-    for line in duplicate_lines(r):
+    for line in explain.duplicate_lines(r):
         console.print(Text(line, style="yellow"))
     for k in r.skipped:
         console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
