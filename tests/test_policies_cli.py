@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from nanchang_incentives.cli import app
@@ -365,3 +366,21 @@ def test_list_says_when_a_policy_with_no_known_end_may_be_superseded(pid: str, d
     text = invoke("policies", "list", "--on", day).output  # a wide terminal: a table row per policy
     line = next(x for x in text.splitlines() if x.startswith(pid))
     assert ("in force; may be superseded (successor reported 20" in line) is superseded, line
+
+
+_CUT = re.compile(r"[0-9０-９]$")  # a line that ends in a digit …
+_GOES_ON = re.compile(r"^[0-9０-９%％万亿千元,.]")  # … continued at the start of the next one
+
+
+@pytest.mark.parametrize("width", [40, 52, 60, 72, 79, 80, 100, 132])
+@pytest.mark.parametrize("policy", ["nanchang", "wuhan-east-lake", "beijing"])
+def test_policies_show_never_splits_a_figure_of_the_chinese_text(policy, width):
+    # Rich folds text without spaces anywhere: 给予5⏎0%补助, 最高1⏎000万元; figures are kept whole
+    res = invoke("policies", "show", policy, env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert max(cell_len(line) for line in lines) <= width  # cells: a hanzi is two
+    for a, b in zip(lines, lines[1:]):
+        assert not (_CUT.search(a.rstrip()) and _GOES_ON.match(b.lstrip())), (a, b)
+    text = res.output.replace("\n", "")
+    assert "最高" in text and "quote: “" in text
