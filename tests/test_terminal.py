@@ -74,6 +74,29 @@ def test_width_of_a_real_terminal_is_its_own() -> None:
         os.close(slave)
 
 
+@pytest.mark.parametrize("env", [{"TERM": "dumb"}, {"TERM": "dumb", "COLUMNS": "40"}, {"TERM": "xterm-256color"}])
+def test_a_dumb_terminal_is_laid_out_at_its_own_width(env) -> None:
+    """TERM=dumb (Emacs shells, some CI logs): Rich alone lays it out at 80 columns whatever its size, so a
+    figure near the end of an 80-column line was cut by a 60-column terminal."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    from nanchang_incentives.render.terminal import make_console
+
+    master, slave = pty.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 60, 0, 0))
+        with os.fdopen(os.dup(slave), "w") as tty:
+            console = make_console(tty, stderr=False, environ=env)
+            assert (console.width, console.height) == (60, 30)
+            assert make_console(io.StringIO(), stderr=False, environ={**env, "LINES": "40"}).height == 40
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
 @pytest.mark.parametrize(("env", "colour"), [
     ({}, False),                                    # a pipe: no colour
     ({"FORCE_COLOR": "1"}, True),                   # forced

@@ -60,6 +60,19 @@ def width_of(stream: TextIO | None, environ: Mapping[str, str]) -> int:
     return PIPE_WIDTH
 
 
+def height_of(stream: TextIO | None, environ: Mapping[str, str]) -> int:
+    """A terminal's own height; else $LINES; else 25. Given to Rich with the width: with only a width, Rich
+    lays a TERM=dumb terminal out at 80 columns whatever its size."""
+    if _isatty(stream):
+        try:
+            assert stream is not None
+            return max(os.get_terminal_size(stream.fileno()).lines, 1)
+        except (OSError, ValueError, AttributeError):
+            pass
+    lines = environ.get("LINES", "").strip()
+    return int(lines) if lines.isdigit() and int(lines) > 0 else 25
+
+
 def colour_for(stream: TextIO | None, environ: Mapping[str, str]) -> bool:
     """NO_COLOR wins; then FORCE_COLOR; else colour exactly when the stream is a terminal."""
     if environ.get("NO_COLOR", ""):
@@ -76,6 +89,7 @@ def make_console(stream: TextIO | None, *, stderr: bool, environ: Mapping[str, s
     return Console(
         stderr=stderr,
         width=width_of(stream, environ),
+        height=height_of(stream, environ),
         # a forced colour into a pipe needs Rich to treat the pipe as a terminal
         force_terminal=tty or colour,
         color_system="auto" if colour else None,
