@@ -395,6 +395,11 @@ def test_explore_done_when(tmp_path):
     assert "total up to 4,776,671.72 just below, up to 4,776,671.73 at it (up to +0.01)" in flat
     assert all(len(line) <= 80 for line in r.stdout.splitlines())
     assert "█" in r.stdout and "░" in r.stdout
+    # the y axis is labelled with the exact figures its rows are measured against only: the top and 0 (a
+    # mid-height "2,388,335.86" was half of 4,776,671.73 cut to the fen, and no row's threshold at that)
+    labels = [line.split("┤")[0].strip() for line in r.stdout.splitlines() if "┤" in line]
+    assert [x for x in labels if x] == ["4,776,671.73"]
+    assert any(line.strip().startswith("0.00 └") for line in r.stdout.splitlines())
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 200
     assert (rows[0]["sales_revenue"], rows[0]["total"], rows[0]["neeq_listing_status"]) == \

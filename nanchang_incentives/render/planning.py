@@ -337,8 +337,8 @@ CHART_HEIGHT = 14
 
 
 def _compact(fen: int) -> str:
-    """A y-axis label, exact to the fen like every figure shown ("4,776,671.73"; half of it: "2,388,335.86",
-    the mid-height line, computed in whole fen)."""
+    """A y-axis label, exact to the fen like every figure shown ("4,776,671.73"): the top and 0 only, the
+    figures the chart's rows are measured against (a row in between stands for no figure to the fen)."""
     return format_fen_grouped(fen)
 
 
@@ -373,8 +373,7 @@ class Chart:
                     cells.append(UP_TO_MARK)
                 else:
                     cells.append(" ")
-            label = _compact(top) if row == self.height else _compact(top // 2) if row == (self.height + 1) // 2 \
-                else ""
+            label = _compact(top) if row == self.height else ""  # (a mid-height label would be no exact figure)
             out.append(f"{label.rjust(label_w)} ┤{''.join(cells)}")
         out.append(f"{_compact(0).rjust(label_w)} └{'─' * cols}")
         left = explain.value(axis.exact(int(xs[0])), axis.kind)
