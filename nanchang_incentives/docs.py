@@ -52,8 +52,6 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.MONEY, "scientific notation, as Excel writes it (exact, no unit)", "1.2E+09", 1_200_000_000 * Y),
     InputForm(F.MONEY, "full-width digits, ，and ．", "１，２００．５万", 12_005_000 * Y),
     InputForm(F.MONEY, "a space between the number and its unit", "120 万", 1_200_000 * Y),
-    InputForm(F.MONEY, "a dash alone, with or without ¥ / ￥ (how Excel's 会计专用 accounting format shows 0, and "
-                       "what its CSV export saves: ` ￥-   `)", "￥-", 0),
     InputForm(F.MONEY, "refused: scientific notation with a unit", "1e5万", None),
     InputForm(F.MONEY, "refused: 6 significant digits in scientific notation (Excel's General format for a number "
                        "too long for its cell: rounded before it was saved)", "1.23457E+11", None),

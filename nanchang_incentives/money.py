@@ -147,8 +147,6 @@ def money_decimal(value: object) -> Decimal:
         for prefix in _CURRENCY_PREFIXES:
             if text.upper().startswith(prefix):
                 text = text[len(prefix):].lstrip()
-        if not text if sign else text.rstrip() == "-":  # "-", " ￥-   ": how Excel's 会计专用 format shows 0
-            return Decimal(0)  # (a CSV export saves each cell as it is shown)
         bracketed = _MONEY_RE.match(text[1:-1].strip()) if len(text) > 2 and text[0] in "(（" and text[-1] in ")）" \
             else None
         if bracketed:

@@ -80,6 +80,14 @@ class ProfileProblems(InputError):
         super().__init__(f"{len(self.problems)} problems; fix them all before running again:\n{lines}", where)
 
 
+#: a spreadsheet cell holding only a dash (after ¥/￥ or not): what Excel's 会计专用 (accounting) format shows for 0,
+#: and so what its CSV export saves (" ￥-   "), and what a hand-typed "-" means, "none" or "not applicable".
+#: Which of them is unknowable, so in a sheet (never in a TOML profile) it is read as an empty cell: no figure,
+#: never a 0 that would pass or fail a condition (a revenue_prev of 0 is growth of the whole revenue).
+ACCOUNTING_DASH = re.compile(r"(?:[¥￥]\s*)?[-－]")
+DASH_IS_EMPTY = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
+
+
 def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool = False,
                  where: Location | None = None, lines: Mapping[str, int] | None = None,
                  required: Mapping[str, str] | None = None,
@@ -122,7 +130,8 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
         if isinstance(value, dict):
             problems.append(InputError(f"expected a value, got a table; write {key} = <value>", loc))
             continue
-        if csv and isinstance(value, str) and value.strip() == "":
+        if csv and isinstance(value, str) and (value.strip() == "" or (
+                spec.type in DASH_IS_EMPTY and ACCOUNTING_DASH.fullmatch(value.strip()))):
             continue
         try:
             values[name] = spec.parse(value, csv=csv)

@@ -834,38 +834,24 @@ def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalo
     assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == labels
 
 
-def test_accounting_format_zeros_from_an_excel_csv_export_are_zero(catalog, tmp_path):
-    # 会计专用 shows 0 as "-" and "CSV (逗号分隔)" saves " ￥-   "; " ￥2,500,000,000.00 " was read, its zero a bad row
+def test_a_dash_from_an_excel_csv_export_is_an_empty_cell(catalog, tmp_path):
+    # 会计专用 shows 0 as "-" and "CSV (逗号分隔)" saves " ￥-   " (" ￥2,500,000,000.00 " was read, its zero a bad
+    # row); a typed "-" means none or n/a: which, the sheet cannot say, so it is no figure, never a 0 that passes a
+    # condition (上年营业收入 0 would be growth of the whole revenue: the loan-interest subsidy granted)
     src = tmp_path / "acc.csv"
-    src.write_bytes(("企业名称,所在地,年度,行业,营业收入,业务结算销售收入,上市公司\r\n"
-                     '会计A有限公司,南昌,2024,电子信息," ￥2,500,000,000.00 ", ￥-   ,是\r\n'
-                     "会计B有限公司,南昌,2024,电子信息,25亿,-,是\r\n"
-                     "会计C有限公司,南昌,2024,电子信息,25亿,0,是\r\n"
-                     "会计D有限公司,南昌,2024,电子信息,25亿,\" ￥123,456,789.00 \",是\r\n").encode("gb18030"))
+    src.write_bytes(("企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款,研发人员,一年期LPR\r\n"
+                     '会计A有限公司,南昌,2024,电子信息," ￥2,500,000,000.00 ", ￥-   ,3亿, - ,￥-\r\n'
+                     "会计B有限公司,南昌,2024,电子信息,25亿,-,3亿,－,-\r\n"
+                     "会计C有限公司,南昌,2024,电子信息,25亿,,3亿,,\r\n"
+                     "会计D有限公司,南昌,2024,电子信息,25亿,--,3亿,,\r\n").encode("gb18030"))
     report = run_batch(src, tmp_path / "o.csv", catalog)
-    assert (report.good_rows, report.bad_rows) == (4, 0)
+    assert (report.good_rows, report.bad_rows) == (3, 1)
+    [p] = report.problems
+    assert (p.line, p.field, p.value) == (5, "revenue_prev", "--")
     out = {r["name"]: r for r in read(tmp_path / "o.csv")}
-    # 业务结算销售收入 × 0.5% (三(二)): 123,456,789.00 × 0.5% = 617,283.945 → 617,283.95; a dash is 0, as 0 is
-    assert [(out[n]["settlement"], out[n]["settlement_status"]) for n in ("会计A有限公司", "会计B有限公司")] == [
-        (out["会计C有限公司"]["settlement"], out["会计C有限公司"]["settlement_status"])] * 2
-    assert out["会计D有限公司"]["settlement"] == "617283.95"
-
-
-def test_list_items_one_a_line_alt_enter_in_a_cell_are_items(catalog, tmp_path):
-    # smart-factory projects typed one a line (Alt+Enter): 1200万 and 600万 are two projects, each × 50% capped at
-    # 500万 (三(四)): 500万 + 300万 = 800万; under a 万元 heading the bare numbers of each line are 万 too
-    src = tmp_path / "alt.csv"
-    src.write_text("企业名称,所在地,年度,行业,5G+智慧工厂投入\n"
-                   '甲公司,南昌,2024,电子信息,"1200万\n600万"\n'
-                   '乙公司,南昌,2024,"电子信息\r\nLED","1200万\r\n600万\r\n"\n'
-                   "丙公司,南昌,2024,电子信息,1200万;600万\n", encoding="utf-8")
-    report = run_batch(src, tmp_path / "o.csv", catalog)
-    assert (report.good_rows, report.bad_rows) == (3, 0)
-    assert [r["smart_factory"] for r in read(tmp_path / "o.csv")] == ["8000000.00"] * 3
-    src.write_text('企业名称,所在地,年度,行业,5G+智慧工厂投入（万元）\n甲公司,南昌,2024,电子信息,"1200\n600"\n',
-                   encoding="utf-8")
-    run_batch(src, tmp_path / "w.csv", catalog)
-    assert [r["smart_factory"] for r in read(tmp_path / "w.csv")] == ["8000000.00"]
+    assert [(out[n]["loan_interest"], out[n]["loan_interest_status"]) for n in ("会计A有限公司", "会计B有限公司")] == [
+        ("0.00", "missing_input")] * 2 == [(out["会计C有限公司"]["loan_interest"], out["会计C有限公司"]["loan_interest_status"])] * 2
+    assert read(tmp_path / "o.csv")[0] | {"row": "", "name": ""} == read(tmp_path / "o.csv")[2] | {"row": "", "name": ""}
 
 
 def test_a_totals_label_in_the_first_column_of_a_row_without_a_name_is_a_totals_row(catalog, tmp_path):

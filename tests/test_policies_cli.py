@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -380,7 +381,7 @@ def test_policies_show_never_splits_a_figure_of_the_chinese_text(policy, width):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert max(cell_len(line) for line in lines) <= width  # cells: a hanzi is two
-    for a, b in zip(lines, lines[1:]):
+    for a, b in itertools.pairwise(lines):
         assert not (_CUT.search(a.rstrip()) and _GOES_ON.match(b.lstrip())), (a, b)
     text = res.output.replace("\n", "")
     assert "最高" in text and "quote: “" in text
