@@ -11,8 +11,8 @@ the year and the jurisdiction mixed in, vectorised over the block); the parent,
 which sees the blocks in input order, keeps the keys of the first occurrences as
 a few sorted runs (merged as they grow, so a check costs O(log n) per row) and
 looks each new block up in them. The keys of at most ``CHECKED_ROWS`` companies
-are kept (16 bytes each, 32 MB at most); rows after those are not checked, and
-the report says so. Two different companies share a key with a chance of about
+are kept (12 bytes each: 24 MB, and about as much again while two runs merge);
+rows after those are not checked, and the report says so. Two different companies share a key with a chance of about
 n²/2⁶⁵ (10⁻⁸ for a million rows).
 """
 
@@ -71,23 +71,22 @@ class Repeat:
     row: int
     line: int
     name: str
-    first_row: int
     first_line: int
 
     def message(self) -> str:
-        return (f"warning: the same company as line {self.first_line} (row {self.first_row}): the same name, "
+        return (f"warning: the same company as line {self.first_line}: the same name, "
                 f"year and jurisdiction, so its amounts are counted again in the budget's totals; delete one of "
                 f"the two rows, or tell them apart in the name")
 
 
 class Finder:
-    """The first occurrences seen so far, as sorted runs of (key, row, line)."""
+    """The first occurrences seen so far, as sorted runs of (key, line)."""
 
     def __init__(self, limit: int = CHECKED_ROWS) -> None:
         self.limit = limit
         self.kept = 0
         self.unchecked = 0  # rows not looked up: beyond the limit
-        self._runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, block: RowKeys) -> list[Repeat]:
         """The rows of ``block`` (the next block in input order) that repeat an earlier row's company."""
@@ -102,12 +101,10 @@ class Finder:
             block = RowKeys(block.keys[:room], block.rows[:room], block.lines[:room], block.names[:room])
             n = room
         keys = block.keys
-        first_row = np.full(n, -1, dtype=np.int64)
-        first_line = np.zeros(n, dtype=np.int64)
-        for run_keys, run_rows, run_lines in self._runs:  # earlier blocks
+        first_line = np.zeros(n, dtype=np.int64)  # 0: no earlier row (lines start at 2, below the header)
+        for run_keys, run_lines in self._runs:  # earlier blocks
             at = np.minimum(np.searchsorted(run_keys, keys), len(run_keys) - 1)
-            hit = (run_keys[at] == keys) & (first_row < 0)
-            first_row[hit] = run_rows[at[hit]]
+            hit = (run_keys[at] == keys) & (first_line == 0)
             first_line[hit] = run_lines[at[hit]]
         order = np.argsort(keys, kind="stable")  # within the block: the first of equal keys is the earliest row
         sk = keys[order]
@@ -116,24 +113,30 @@ class Finder:
         starts = np.maximum.accumulate(np.where(same, 0, np.arange(n)))  # where each key's group begins
         later = order[same]  # rows that repeat an earlier row of this block
         lead = order[starts[same]]  # and that row
-        todo = first_row[later] < 0  # (when the key was in an earlier block, that block's row is the first)
-        first_row[later[todo]] = block.rows[lead[todo]]
+        todo = first_line[later] == 0  # (when the key was in an earlier block, that block's row is the first)
         first_line[later[todo]] = block.lines[lead[todo]]
-        repeated = first_row >= 0
+        repeated = first_line > 0
         new = ~repeated  # first occurrences: kept
-        self._keep(keys[new], block.rows[new], block.lines[new])
+        self._keep(keys[new], block.lines[new])
         return [Repeat(int(block.rows[i]), int(block.lines[i]), block.names[i].decode("utf-8", "replace"),
-                       int(first_row[i]), int(first_line[i])) for i in np.flatnonzero(repeated).tolist()]
+                       int(first_line[i])) for i in np.flatnonzero(repeated).tolist()]
 
-    def _keep(self, keys: np.ndarray, rows: np.ndarray, lines: np.ndarray) -> None:
+    def _keep(self, keys: np.ndarray, lines: np.ndarray) -> None:
+        """Add a run; merge the last two while the newer is at least half the older (a merge of two sorted runs
+        in place of a sort: what a merge holds at once stays about twice the kept keys)."""
         if len(keys) == 0:
             return
         self.kept += len(keys)
         order = np.argsort(keys, kind="stable")
-        run = (keys[order], rows[order].astype(np.uint32), lines[order].astype(np.uint32))
-        self._runs.append(run)
+        self._runs.append((keys[order], lines[order].astype(np.uint32)))
         while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            b, a = self._runs.pop(), self._runs.pop()
-            k = np.concatenate([a[0], b[0]])
-            order = np.argsort(k, kind="stable")
-            self._runs.append((k[order], np.concatenate([a[1], b[1]])[order], np.concatenate([a[2], b[2]])[order]))
+            (bk, bl), (ak, al) = self._runs.pop(), self._runs.pop()
+            at = np.searchsorted(ak, bk, side="right") + np.arange(len(bk))  # b's places among a's (b is later)
+            k = np.empty(len(ak) + len(bk), dtype=np.uint64)
+            ln = np.empty(len(k), dtype=np.uint32)
+            rest = np.ones(len(k), dtype=bool)
+            rest[at] = False
+            k[at], ln[at] = bk, bl
+            k[rest], ln[rest] = ak, al
+            del at, rest
+            self._runs.append((k, ln))

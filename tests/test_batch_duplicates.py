@@ -40,18 +40,18 @@ def test_a_row_pasted_twice_is_warned_and_still_evaluated(catalog, tmp_path):
     report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv",
                        summary_path=tmp_path / "s.json")
     assert (report.good_rows, report.bad_rows, report.duplicate_rows) == (6, 0, 2)
-    assert [(d.row, d.line, d.name, d.first_row, d.first_line) for d in report.duplicates] == [
-        (3, 4, "重复甲有限公司", 1, 2), (4, 5, "重复甲有限公司", 1, 2)]
+    assert [(d.row, d.line, d.name, d.first_line) for d in report.duplicates] == [
+        (3, 4, "重复甲有限公司", 2), (4, 5, "重复甲有限公司", 2)]
     out = read(tmp_path / "o.csv")
     assert [r["loan_interest"] for r in out[:5]] == ["2000000.00"] * 5  # every row keeps its figures
     # the budget counts each row, so the repeated rows are in it twice over: which is what the warning says
     assert report.budgets["nanchang-electronic-information-2023"].clauses["loan_interest"].amount == 5 * 2_000_000 * 100  # fen
     warned = [e for e in read(tmp_path / "e.csv")]
     assert [(e["line"], e["field"]) for e in warned] == [("4", "name"), ("5", "name")]
-    assert warned[0]["message"].startswith("warning: the same company as line 2 (row 1)")
+    assert warned[0]["message"].startswith("warning: the same company as line 2: the same name, year and")
     summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert (summary["duplicate_rows"], summary["duplicates_unchecked"]) == (2, 0)
-    assert summary["duplicates"][0] == {"row": 3, "line": 4, "name": "重复甲有限公司", "first_row": 1, "first_line": 2}
+    assert summary["duplicates"][0] == {"row": 3, "line": 4, "name": "重复甲有限公司", "first_line": 2}
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -81,7 +81,7 @@ def test_beyond_the_limit_rows_are_counted_as_unchecked():
     names = np.array([b"a", b"b", b"c", b"a", b"d"], dtype="S")
     keys = row_keys(names, np.full(5, 2024), np.zeros(5, dtype=np.int64), ["nanchang"], np.arange(1, 6),
                     np.arange(2, 7))
-    assert [(r.row, r.first_row) for r in f.add(keys)] == []  # only the first 3 were looked up
+    assert [(r.row, r.first_line) for r in f.add(keys)] == []  # only the first 3 were looked up
     assert f.unchecked == 2
     again = row_keys(np.array([b"b"], dtype="S"), np.full(1, 2024), np.zeros(1, dtype=np.int64), ["nanchang"],
                      np.array([9]), np.array([10]))
@@ -105,3 +105,33 @@ def test_the_xlsx_budget_sheet_says_so_too(catalog, tmp_path):
     assert texts[-2].startswith("warning: 1 row repeats the company of an earlier row")
     assert texts[-1] == "line 3 (=甲有限公司) repeats line 2"  # an inline string: text, never a formula
     assert all(c.data_type != "f" for row in budget.iter_rows() for c in row)
+
+
+def test_full_width_spaces_and_policy_given(catalog, tmp_path):
+    # WPS leaves a full-width space after a name; under --policy a row's jurisdiction changes nothing it is paid
+    src = tmp_path / "d.csv"
+    src.write_text(HEADER + ROW.format(name="甲公司\u3000", year=2024) + ROW.format(name="甲公司", year=2024)
+                   + "甲公司,北京,2024,电子信息,25亿,12亿,3亿\n", encoding="utf-8")
+    assert run_batch(src, tmp_path / "o.csv", catalog).duplicate_rows == 1
+    report = run_batch(src, tmp_path / "p.csv", catalog, BatchOptions(policy_ids=("nanchang-electronic-information-2023",)))
+    assert [(d.line, d.first_line) for d in report.duplicates] == [(3, 2), (4, 2)]
+
+
+def test_merged_runs_find_every_repeat_of_many_blocks():
+    f = Finder()
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 5000, size=20_000)  # many repeats, spread over 40 blocks of 500
+    seen: dict[int, int] = {}
+    expected, found = [], []
+    for b in range(40):
+        part = ids[b * 500:(b + 1) * 500]
+        names = np.array([f"企业{i}".encode() for i in part], dtype="S")
+        lines = np.arange(b * 500, (b + 1) * 500) + 2
+        for i, line in zip(part.tolist(), lines.tolist()):
+            if i in seen:
+                expected.append((line, seen[i]))
+            else:
+                seen[i] = line
+        keys = row_keys(names, np.full(500, 2024), np.zeros(500, dtype=np.int64), ["nanchang"], lines - 1, lines)
+        found += [(r.line, r.first_line) for r in f.add(keys)]
+    assert sorted(found) == sorted(expected) and len(expected) > 10_000
