@@ -143,7 +143,7 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)
     text = str(value)
-    return _OOXML_CHAR.sub(_ooxml_char, text) if "_x" in text else text
+    return _OOXML_CHAR.sub(_ooxml_char, _OOXML_PAIR.sub(_ooxml_pair, text)) if "_x" in text else text
 
 
 #: a character Excel stored the OOXML way, _xHHHH_: a CR (Alt+Enter on some systems, text pasted from other
@@ -153,8 +153,16 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
 _OOXML_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
+_OOXML_PAIR = re.compile(r"_x(D[89ABab][0-9A-Fa-f]{2})__x(D[C-Fc-f][0-9A-Fa-f]{2})_")  # a UTF-16 surrogate pair
+
+
 def _ooxml_char(m: re.Match[str]) -> str:
-    return chr(int(m.group(1), 16))
+    code = int(m.group(1), 16)
+    return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)  # half a pair stays as it was written
+
+
+def _ooxml_pair(m: re.Match[str]) -> str:
+    return chr(0x10000 + ((int(m.group(1), 16) - 0xD800) << 10) + int(m.group(2), 16) - 0xDC00)
 
 
 def _format_section(number_format: str, value: float) -> str:

@@ -376,3 +376,16 @@ def test_a_carriage_return_saved_as_x000d_reads_as_in_the_csv(catalog, tmp_path)
     assert read(tmp_path / "x.csv") == read(tmp_path / "c.csv")
     assert settlement_of(tmp_path / "x.csv") == {"甲公司": "6172.84", "乙公司\r\n（分公司）": "6172.84",
                                                   "丙_x00公司_x1_": "6172.84"}
+
+
+def test_escapes_of_surrogates_in_a_cell_never_stop_the_batch(catalog, tmp_path):
+    # _xD83D__xDE00_ is 😀 as UTF-16; a lone _xD800_ is no character: left as written (it stopped the whole run)
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)
+    for name in ("名字_xD800_公司", "笑脸_xD83D__xDE00_公司", "合计_xDC00_"):
+        wb.active.append(company(name))
+    wb.save(tmp_path / "s.xlsx")
+    report = run_batch(tmp_path / "s.xlsx", tmp_path / "o.csv", catalog)
+    assert report.good_rows + report.bad_rows + report.skipped_rows == 3
+    assert set(settlement_of(tmp_path / "o.csv")) >= {"名字_xD800_公司", "笑脸\U0001f600公司"}
