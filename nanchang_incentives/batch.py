@@ -431,7 +431,7 @@ class BatchReport:
     layout: str = "wide"
     fmt: str = "csv"
     hypothetical: bool = False
-    warned_rows: int = 0  # rows with a plausibility warning (evaluated all the same)
+    warned_rows: int = 0  # rows with a plausibility or short-row warning (evaluated all the same)
     #: the policies evaluated whose table replaced a bundled one (--policies-dir): every output says so
     replacing: list[Policy] = field(default_factory=list)
     #: field -> its column's heading as the file writes it, where that differs (revenue: 营业收入（万元）)
@@ -579,16 +579,22 @@ def process_block(block: Block, job: _Job) -> BlockResult:
 
 def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResult:
     """A block's cells (from a CSV block or a run of .xlsx rows) -> its output lines and counts."""
+    short = cells.short
     chunk = build_chunk(cells, job.header, job.catalog, year_given=job.options.year is not None,
                         policy_given=bool(job.options.policy_ids))
     del cells  # only the chunk's columns are needed from here on
     evaluated, chunk = evaluate_chunk(chunk, job.catalog, job.policies, job.options,
                                       keep_runs=job.options.layout == "long")
     checks = chunk_checks(chunk, job.catalog.registry)
-    data, lines = job.output.chunk_bytes(chunk, evaluated, checks.codes())
+    codes = checks.codes()
+    padded = short_row_lines(chunk, short, job.header, codes) if short else []
+    data, lines = job.output.chunk_bytes(chunk, evaluated, codes)
     budgets = [ev.budget for ev in evaluated]
     bad_rows = len({p.row for p in chunk.problems})
     warnings, warned = plausibility_lines(chunk, checks)
+    if padded:
+        warned += len({p.row for p in padded} - {p.row for p in warnings})
+        warnings += padded
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
                        chunk.blank, chunk.skipped, warnings, warned,
                        company_keys(chunk, job.options.year, bool(job.options.policy_ids)))
@@ -616,6 +622,33 @@ def company_keys(chunk: Chunk, year: int | None, policy_given: bool = False) -> 
                 names[i] = names[i].decode("utf-8", "replace").strip().encode("utf-8")
     jcode = np.full(len(chunk.jcode), -1, dtype=np.int64) if policy_given else chunk.jcode
     return row_keys(names, years, jcode, chunk.jurisdiction, chunk.rows, lines)
+
+
+def short_row_lines(chunk: Chunk, short: dict[int, int], header: Header, codes: list[str]) -> list[RowProblem]:
+    """The errors file's ``warning:`` lines for the evaluated rows that had fewer cells than the header (their
+    last cells read as empty, as Excel's CSV export means them), and a ``short_row:<fields>`` code in ``codes``."""
+    k = len(header.names)
+    said: dict[int, tuple[str, str, str]] = {}  # cells -> (first missing field, code, message)
+    out = []
+    rows = np.flatnonzero(np.isin(chunk.rows, np.fromiter(short, dtype=np.int64, count=len(short))))
+    for i in rows.tolist():
+        row = int(chunk.rows[i])
+        got = short[row]
+        if got not in said:
+            missing = header.names[got:k]
+            heads = (header.headings or header.names)[got:k]
+            shown = ", ".join(f"{h} ({f})" if h != f else f for f, h in zip(missing, heads))
+            many = k - got > 1
+            said[got] = (missing[0], f"short_row:{'+'.join(missing)}", (
+                f"warning: the row has {got} of the header's {k} cells: its last {'cells' if many else 'cell'} "
+                f"({shown}) {'were' if many else 'was'} read as empty, as Excel's CSV export leaves out empty "
+                f"cells at the end of a row; if a cell is missing in the middle instead, the cells after it are "
+                f"in the wrong columns: check the row"))
+        field_, code, message = said[got]
+        codes[i] = f"{codes[i]};{code}" if codes[i] else code
+        line = int(chunk.lines[i]) if chunk.lines is not None else row + 1
+        out.append(RowProblem(row, field_, "", message, line, chunk.names[i].decode("utf-8", "replace")))
+    return out
 
 
 def plausibility_lines(chunk: Chunk, checks: TableWarnings) -> tuple[list[RowProblem], int]:

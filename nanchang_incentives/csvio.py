@@ -667,6 +667,8 @@ class Cells:
     #: (n, k) bool, or None: cells the reader refused (a formula with no result, an inexact float …), reported in
     #: ``problems`` and left empty here; their rows are parsed for their other problems, then never evaluated
     refused: np.ndarray | None = None
+    #: data row -> its number of cells, for the rows that had fewer than the header (read with empty last cells)
+    short: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.lines is None:
@@ -737,7 +739,7 @@ def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
     assert cells.lines is not None
     return Cells(cells.buf, np.asfortranarray(cells.start[keep]), np.asfortranarray(cells.length[keep]),
                  cells.rows[keep], cells.problems, cells.lines[keep], cells.blank + blank,
-                 cells.refused[keep] if cells.refused is not None else None)
+                 cells.refused[keep] if cells.refused is not None else None, cells.short)
 
 
 def _original(text: str, enc: Encoding | None) -> bytes:
@@ -856,6 +858,7 @@ def _split_unterminated(block: Block, header: Sequence[str]) -> Cells:
 #: the first 16 rows of a block get them all). A row of one cell (a note under the table, a line broken by an
 #: unquoted line break) still gets the message saying its cells do not line up.
 MIN_SHORT_ROW = 2
+_EMPTY_BYTES = np.frombuffer(b', "\t\r\n', dtype=np.uint8)  # what a blank line of a CSV holds
 
 
 def _count_message(got: int, want: int, sheet: bool = False) -> str:
@@ -923,10 +926,22 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
     rows_all = block.first_row + np.arange(nlines, dtype=np.int64)
     good_line = per_line == k
     problems: list[RowProblem] = []
+    short: dict[int, int] = {}
     blank = 0
     if not good_line.all():
-        bad_lines = np.flatnonzero(~good_line)
         first_sep = np.concatenate(([0], np.cumsum(per_line)))
+        # Excel's short rows (often most rows of its CSV export): told apart from blank lines without Python per
+        # line, by whether anything but separators, quotes and ASCII white space lies between their first and
+        # last cell; the rest (blank, too many or too few cells) line by line below
+        shorts = np.flatnonzero((per_line >= MIN_SHORT_ROW) & (per_line < k))
+        if len(shorts):
+            filled = np.concatenate(([0], np.cumsum(~np.isin(buf, _EMPTY_BYTES), dtype=np.int32)))
+            first_at = starts[first_sep[shorts]]
+            last_at = ends[first_sep[shorts] + per_line[shorts] - 1]
+            shorts = shorts[filled[last_at] - filled[first_at] > 6]  # (a few bytes may be full-width spaces: the loop reads them)
+            good_line[shorts] = True
+            short.update(zip(rows_all[shorts].tolist(), per_line[shorts].tolist()))
+        bad_lines = np.flatnonzero(~good_line)
         for ln in bad_lines.tolist():
             a = int(first_sep[ln])
             cnt = int(per_line[ln])
@@ -938,8 +953,10 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
                                 for x in range(k, cnt)):
                 good_line[ln] = True  # only empty cells after the last column (Excel does this)
                 continue
-            if MIN_SHORT_ROW <= cnt < k:
-                return None  # Excel's short rows: the csv module's path reads their missing cells as empty
+            if MIN_SHORT_ROW <= cnt < k:  # Excel's short rows: the missing last cells are empty (padded below)
+                good_line[ln] = True
+                short[int(rows_all[ln])] = cnt
+                continue
             text = data[s0:e0].decode("utf-8", errors="replace")
             problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k),
                                        int(lines_all[ln]), _name_of(next(csv.reader([text]), []), header)))
@@ -949,6 +966,15 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
             pos_in_line = np.arange(len(seps)) - np.repeat(first_sep[:-1], per_line)
             keep_sep &= ~(np.repeat(extra, per_line) & (pos_in_line >= k))
         starts, ends = starts[keep_sep], ends[keep_sep]
+        if short:  # a row of each line's k cells; a short line's missing ones empty, where its last cell ends
+            have = np.minimum(per_line[good_line], k)
+            line_of = np.repeat(np.arange(len(have)), have)
+            offset = np.concatenate(([0], np.cumsum(have)[:-1]))
+            at = line_of * k + np.arange(len(starts)) - np.repeat(offset, have)
+            padded_start = np.repeat(ends[np.cumsum(have) - 1], k)
+            padded_end = padded_start.copy()
+            padded_start[at], padded_end[at] = starts, ends
+            starts, ends = padded_start, padded_end
         rows_all = rows_all[good_line]
         lines_all = lines_all[good_line]
     n = len(rows_all)
@@ -961,7 +987,7 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
     # column-major: the builder reads one column at a time
     start = np.asfortranarray(starts.reshape(n, k))
     length = np.asfortranarray(lengths.reshape(n, k))
-    return Cells(buf, start, length, rows_all, problems, lines_all, blank)
+    return Cells(buf, start, length, rows_all, problems, lines_all, blank, short=short)
 
 
 def _unquote(buf: np.ndarray, flat_start: np.ndarray, flat_len: np.ndarray, quotes: np.ndarray) -> np.ndarray | None:
@@ -1000,6 +1026,7 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
     text = block.data.decode("utf-8", errors="surrogateescape")
     good = CellRows()
     problems: list[RowProblem] = []
+    short: dict[int, int] = {}
     blank = 0
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     row = block.first_row - 1
@@ -1020,6 +1047,7 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
         if len(record) > k and not any(c.strip() for c in record[k:]):
             record = record[:k]
         elif MIN_SHORT_ROW <= len(record) < k:
+            short[row] = len(record)
             record += [""] * (k - len(record))
         name = _name_of(record, header).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if len(record) != k:
@@ -1042,7 +1070,9 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
                                        name.replace("\0", "\\0")))
             continue
         good.add(row, line, record)
-    return good.cells(k, problems, blank)
+    cells = good.cells(k, problems, blank)
+    cells.short = short
+    return cells
 
 
 class CellRows:

@@ -177,8 +177,18 @@ def test_short_rows_as_excel_saves_them_have_their_last_cells_empty(catalog, tmp
     lines += ["短行21有限公司,南昌,2024,电子信息,25000,是", "备注：以上数据截至2024年"]
     src = tmp_path / "excel.csv"
     src.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
-    report = run_batch(src, tmp_path / "o.csv", catalog)
-    assert (report.good_rows, report.bad_rows) == (21, 1)
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv")
+    assert (report.good_rows, report.bad_rows, report.warned_rows) == (21, 1, 5)
+    with open(tmp_path / "e.csv", newline="", encoding="utf-8-sig") as f:
+        warned = [e for e in csv.DictReader(f) if e["message"].startswith("warning:")]
+    # each padded row is said (a cell missing in the middle would have shifted the others): rows 17-21
+    assert [(e["line"], e["field"]) for e in warned] == [("18", "neeq_listed"), ("19", "neeq_listed"),
+                                                         ("20", "neeq_listed"), ("21", "neeq_listed"),
+                                                         ("22", "ipo_completed")]
+    assert warned[0]["message"].startswith("warning: the row has 5 of the header's 7 cells: its last cells "
+                                           "(新三板挂牌 (neeq_listed), 首发上市 (ipo_completed)) were read as empty")
+    assert warned[-1]["message"].startswith("warning: the row has 6 of the header's 7 cells: its last cell "
+                                            "(首发上市 (ipo_completed)) was read as empty")
     [p] = report.problems
     assert (p.row, p.line, p.message) == (22, 23, ("the row has 1 cell, the header has 7 columns: cells are missing "
                                                    "(every row needs a cell, perhaps empty, for each column)"))
@@ -189,6 +199,9 @@ def test_short_rows_as_excel_saves_them_have_their_last_cells_empty(catalog, tmp
     assert [out[f"短行{i}有限公司"]["neeq_listing"] for i in (1, 2, 3, 17, 20)] == [
         "1000000.00", "1000000.00", "0.00", "0.00", "0.00"]
     assert out["短行3有限公司"]["neeq_listing_status"] == out["短行20有限公司"]["neeq_listing_status"]
+    assert out["短行20有限公司"]["warnings"].startswith("short_row:neeq_listed+ipo_completed")
+    assert out["短行21有限公司"]["warnings"].startswith("short_row:ipo_completed")
+    assert not out["短行3有限公司"]["warnings"].startswith("short_row")
 
 
 def test_whitespace_only_cell_is_missing_and_padded_numbers_parse(catalog, tmp_path):
