@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 
 from . import catalog_cache
 
-FORMAT = 1
+FORMAT = 2  # 2: compiled without this module's __future__ flags (1 had them)
 MAX_TEXTS = 3000  # the classes of every command take ~600; more is old versions' sources, dropped on the next write
 PREFIX = __name__.rpartition(".")[0] + "."  # "nanchang_incentives."
 
@@ -54,11 +54,13 @@ def _exec(source: Any, globals: dict[str, Any] | None = None, locals: Any = None
     if type(source) is str and globals is not None and str(globals.get("__name__", "")).startswith(PREFIX):
         code = _codes.get(source)
         if code is None:
-            code = _codes[source] = compile(source, "<string>", "exec")
+            code = _codes[source] = compile(source, "<string>", "exec", dont_inherit=True)  # (not our __future__)
             _compiled += 1
             _dirty = True
         _used.add(source)
         source = code
+    elif type(source) is str:  # compiled as dataclasses' own exec() would, not with this module's __future__
+        source = compile(source, "<string>", "exec", dont_inherit=True)
     builtins.exec(source, globals, locals)  # noqa: S102 - dataclasses' own call, passed on
 
 

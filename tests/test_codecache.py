@@ -72,6 +72,14 @@ def test_classes_come_from_the_table_on_the_next_run_and_behave_the_same(table):
         with pytest.raises(dataclasses.FrozenInstanceError):
             a.fen = 1  # type: ignore[misc]
         assert dataclasses.replace(a, fen=1).fen == 1
+    # compiled as exec(text) would: without this module's `from __future__ import annotations` (the generated
+    # __init__'s annotations are the field types, not strings naming its locals)
+    codecache.uninstall()
+    plain = build("somebody_else.probe")  # no table at all
+    assert first.__init__.__annotations__ == second.__init__.__annotations__ == plain.__init__.__annotations__
+    codecache.install(table)
+    other = build("somebody_else.probe")  # passed through
+    assert other.__init__.__annotations__ == plain.__init__.__annotations__
 
 
 def test_other_packages_classes_are_not_looked_up(table):
