@@ -128,6 +128,8 @@ class ParquetSource:
 
 def check_type(t: pa.DataType, spec: F.Field, name: str, where: str) -> None:
     """Refuse, before any row is read, a column whose Arrow type cannot hold the field's values."""
+    if spec.type == F.IGNORED:  # a bookkeeping column (序号, 备注): never read
+        return
     pa = pyarrow("reading Arrow")
     types = pa.types
     if types.is_dictionary(t):
@@ -280,6 +282,8 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
     from .xlsxio import UNIT_DECIMALS
 
     for j, (name, spec) in enumerate(zip(columns, header.fields)):
+        if spec.type == F.IGNORED:  # a bookkeeping column (序号, 备注): empty cells, never read
+            continue
         unit = header.units[j] if j < len(header.units) else ""
         text, bad = column_text(batch.column(name), spec, pa, 4 + UNIT_DECIMALS.get(unit, 0))
         texts.append(text)

@@ -423,6 +423,8 @@ class BatchReport:
     duplicate_rows: int = 0  # rows repeating the company (name, year, jurisdiction) of an earlier row
     duplicates: list[Repeat] = field(default_factory=list)  # the first BAD_ROW_PREVIEW of them
     duplicates_unchecked: int = 0  # named rows beyond duplicates.CHECKED_ROWS companies: not looked up
+    #: the headings of the sheet's own bookkeeping columns (序号, 备注, 联系电话 …), read past
+    ignored_columns: list[str] = field(default_factory=list)
     #: "UTF-8 with BOM" when the CSV starts with a BOM; None for a binary output (.xlsx, Parquet)
     output_encoding: str | None = "UTF-8"
     to_stdout: bool = False  # the results went to standard output (the summary belongs on stderr)
@@ -447,7 +449,7 @@ class BatchReport:
             "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows, "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
-            "duplicate_rows": self.duplicate_rows, "duplicates_unchecked": self.duplicates_unchecked,
+            "ignored_columns": self.ignored_columns, "duplicate_rows": self.duplicate_rows, "duplicates_unchecked": self.duplicates_unchecked,
             "duplicates": [{"row": d.row, "line": d.line, "name": d.name, "first_line": d.first_line}
                            for d in self.duplicates],
             "output_encoding": self.output_encoding, "encoding_doubt": self.encoding_doubt or None,
@@ -1402,7 +1404,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                              to_stdout=places["--output"] == Place.STDOUT)
         report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]
-        report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f}
+        report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f and f in catalog.registry}
+        report.ignored_columns = list(header.ignored)
         report.encoding_doubt = enc.doubt if enc is not None else ""
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}

@@ -47,6 +47,8 @@ class Header:
     units: tuple[str, ...] = ()
     #: per column, its heading as the file writes it ("营业收入（万元）" for revenue), for messages
     headings: tuple[str, ...] = ()
+    #: the headings of the sheet's own bookkeeping columns (序号, 备注, 联系电话 …), read past (``F.IGNORED``)
+    ignored: tuple[str, ...] = ()
 
     def index(self, name: str) -> int | None:
         return self.names.index(name) if name in self.names else None
@@ -242,10 +244,12 @@ def _amounts_have_units(cells: Sequence[str], catalog: Catalog) -> bool:
 
 
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
-    """Every column must be a profile field (did-you-mean for typos), once; every problem is reported at once."""
+    """Every column must be a profile field (did-you-mean for typos), once, or a sheet's own bookkeeping column
+    (序号, 备注, 联系电话 …: ``_bookkeeping``), which is read past; every problem is reported at once."""
     out: list[F.Field] = []
     units: list[str] = []
     seen: dict[str, str] = {}  # field -> the header name it was given by
+    ignored: list[str] = []
     problems: list[InputError] = []
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
         raise InputError(f"the header is one column {names[0][:60]!r}: batch reads comma-separated files "
@@ -263,6 +267,12 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
                                        f"field (name, jurisdiction, year, revenue, …)", loc))
             continue
         found = field_of(name, catalog)
+        if found is None and not catalog.registry.suggest(name) and _bookkeeping(name):
+            # 序号, 备注, 联系人 …: a column of the user's own, not a typo of a field: read past, and said so
+            out.append(F.Field(f"_ignored_{j + 1}", F.IGNORED, title=name))
+            units.append("")
+            ignored.append(name)
+            continue
         if found is None:
             problems.append(_unknown_column(name, catalog, loc))
             continue
@@ -275,11 +285,15 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         seen[field] = name
         out.append(catalog.registry[field])
         units.append(unit)
+    if ignored and len(ignored) == len(out):  # only the sheet's own columns: not the list of companies at all
+        problems = [_unknown_column(name, catalog, Location(file=path, line=1, field=name)) for name in ignored] + \
+            problems
     if len(problems) == 1:
         raise_unheld(problems.pop())
     if problems:
         raise ProfileProblems(problems, Location(file=path, line=1))
-    return Header(tuple(f.name for f in out), tuple(out), tuple(units), tuple(seen[f.name] for f in out))
+    return Header(tuple(f.name for f in out), tuple(out), tuple(units),
+                  tuple(seen.get(f.name, f.title) for f in out), tuple(ignored))
 
 
 # ---------------------------------------------------------------- cells -> columns

@@ -281,6 +281,13 @@ def validity_end_unknown(note: str | None) -> str:
     return f"Validity end not confirmed: {note or 'the sources give no end date'}"
 
 
+def ignored_columns(headings: Sequence[str]) -> str:
+    """The note for the sheet's own bookkeeping columns batch read past."""
+    return (f"note: not read: the column{'s' if len(headings) > 1 else ''} "
+            f"{', '.join(repr(visible(h[:60])) for h in headings)} (the sheet's own: a serial number, a remark, "
+            f"contact details); no figure depends on {'them' if len(headings) > 1 else 'it'}")
+
+
 def duplicate_lines(r: BatchReport, first: int = 5) -> list[str]:
     """The warning of a batch whose rows repeat an earlier row's company (each counted again in every total),
     with the ``first`` of them, and how many rows were past the check's limit."""

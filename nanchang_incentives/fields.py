@@ -37,6 +37,8 @@ YEAR = "year"
 TEXT = "text"
 TAGS = "tags"
 TYPES = (MONEY, MONEY_LIST, COUNT, BOOL, RATE, YEAR, TEXT, TAGS)
+#: a sheet's own bookkeeping column (序号, 备注, 联系电话 …) that batch reads past: no field, never in a policy table
+IGNORED = "ignored"
 
 #: denominator of a numeric field's stored integers (money in 1/10000 yuan)
 DENOMINATOR = {MONEY: UNITS_PER_YUAN, MONEY_LIST: UNITS_PER_YUAN, COUNT: 1, YEAR: 1, RATE: RATE_DENOMINATOR}

@@ -181,13 +181,40 @@ def test_empty_columns_right_of_the_header_are_ignored_as_in_an_xlsx(catalog, tm
 
 
 def test_every_header_problem_is_reported_at_once(header_problems, tmp_path):
-    text = header_problems("序号,企业名称,所在地,年度,营业收入,营业收入,,备注\n1,甲,南昌,2024,1亿,1亿,,x\n")
-    assert text.startswith(f"{tmp_path / 'h.csv'}:1: 4 problems; fix them all before running again:")
-    for part in (("field '序号': the column '序号' is not a profile field (a serial number, a remark or contact "
-                  "details are not read): delete the column"), "field '营业收入': the column appears twice",
-                 "field 'column 7': column 7 of the header has no name",
-                 "field '备注': the column '备注' is not a profile field"):
+    text = header_problems("序号,企业名称,所在地,年度,营业收入,营业收入,,备注,营收\n1,甲,南昌,2024,1亿,1亿,,x,1\n")
+    assert text.startswith(f"{tmp_path / 'h.csv'}:1: 3 problems; fix them all before running again:")
+    for part in ("field '营业收入': the column appears twice", "field 'column 7': column 7 of the header has no name",
+                 "field '营收': unknown column"):
         assert part in text
+    assert "序号" not in text and "备注" not in text  # the sheet's own columns are read past (next test)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_a_sheets_own_bookkeeping_columns_are_read_past_and_named(catalog, tmp_path, fmt):
+    # 序号, 备注 and 联系电话 stood in a consultant's every sheet, and each made the whole batch refuse to start
+    header = ["序号", *HEADER, "备注", "联系电话", "备注"]
+    rows = [[1, *company("甲公司"), "重点企业", "13800000000", "x"], [2, *company("乙公司", 2469134), "", "", ""]]
+    src = tmp_path / f"b.{fmt}"
+    if fmt == "csv":
+        with open(src, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *rows])
+    elif fmt == "xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+        wb = openpyxl.Workbook()
+        for r in [header, *rows]:
+            wb.active.append(r)
+        wb.save(src)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({f"{h}{'' if k < len(header) - 1 else ' '}": [str(r[k]) for r in rows]
+                                 for k, h in enumerate(header)}), src)
+    report = run_batch(src, tmp_path / "o.csv", catalog, summary_path=tmp_path / "s.json")
+    assert (report.good_rows, report.bad_rows) == (2, 0)
+    assert report.ignored_columns[:3] == ["序号", "备注", "联系电话"]
+    # 业务结算销售收入 × 0.5% (三(二)): 1,234,567 → 6,172.835 → 6,172.84; 2,469,134 → 12,345.67
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84", "乙公司": "12345.67"}
 
 
 def test_a_title_line_above_the_header_gets_advice(catalog, tmp_path):

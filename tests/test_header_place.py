@@ -54,7 +54,7 @@ def test_a_title_without_a_unit_or_in_yuan_only_says_where_the_header_is(catalog
 def test_a_header_with_mistakes_of_its_own_is_still_the_header(catalog, tmp_path):
     message = refusal(tmp_path, catalog, "t.csv", "企业名称,所在地,年度,营业收人,备注\n甲,南昌,2024,1亿,x\n")
     assert "looks like the header" not in message
-    assert "营业收人" in message and "备注" in message
+    assert "营业收人" in message  # (备注, the sheet's own column, is read past)
 
 
 def test_in_a_workbook_too(catalog, tmp_path):

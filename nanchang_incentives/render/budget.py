@@ -201,6 +201,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"Chinese (e.g. {quoted(visible(r.encoding_doubt))}): if names look garbled, it was saved "
                            f"in another code page; pass --encoding, e.g. --encoding cp1252 (Western European "
                            f"Windows); amounts in plain digits read the same either way", style="yellow"))
+    if r.ignored_columns:
+        console.print(Text(explain.ignored_columns(r.ignored_columns)))
     for line in explain.duplicate_lines(r):
         console.print(Text(line, style="yellow"))
     for k in r.skipped:
