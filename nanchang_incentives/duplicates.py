@@ -6,8 +6,8 @@ to say so. Each later row of such a company is evaluated as it stands (its
 figures are the same) and gets a warning naming the first row; the budget view
 and the summary count them.
 
-Workers compute a 64-bit key per named row (FNV-1a over the name's bytes, with
-the year and the jurisdiction mixed in, vectorised over the block); the parent,
+Workers compute a 64-bit key per named row (a polynomial hash of the name's bytes,
+with the year and the jurisdiction mixed in, vectorised over the block); the parent,
 which sees the blocks in input order, keeps the keys of the first occurrences as
 a few sorted runs (merged as they grow, so a check costs O(log n) per row) and
 looks each new block up in them. The keys of at most ``CHECKED_ROWS`` companies
@@ -24,8 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 
 CHECKED_ROWS = 2_000_000
-_OFFSET = np.uint64(0xCBF29CE484222325)
-_PRIME = np.uint64(0x100000001B3)
+_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd: its powers are distinct modulo 2^64
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of the key depends on every bit of ``h``."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,14 @@ def row_keys(names: np.ndarray, years: np.ndarray, jcode: np.ndarray, jurisdicti
     sel = np.ascontiguousarray(names[named])
     width = sel.dtype.itemsize
     matrix = sel.view(np.uint8).reshape(len(sel), width)
-    lengths = np.char.str_len(sel)
-    h = np.full(len(sel), _OFFSET, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for c in range(width):  # FNV-1a, a byte column at a time, over each name's own bytes (not the padding,
-            h = np.where(lengths > c, (h ^ matrix[:, c]) * _PRIME, h)  # which depends on the block's longest)
+        # Σ byte·M^c (mod 2^64) over each name's bytes: the zero padding after a name adds nothing, so a name
+        # has one key whatever the block's longest name; then mixed (splitmix64) with the year and jurisdiction
+        powers = np.cumprod(np.full(width, _MULT, dtype=np.uint64), dtype=np.uint64)
+        h = matrix.astype(np.uint64) @ powers
         place = np.array([zlib.crc32((j or "").encode("utf-8")) for j in jurisdictions] + [0], dtype=np.uint64)
         h ^= (years[named].astype(np.uint64) << np.uint64(32)) | place[jcode[named]]
-        h *= _PRIME
+        h = _mix(h)
     return RowKeys(h, rows[named], lines[named], sel)
 
 
