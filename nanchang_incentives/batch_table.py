@@ -539,8 +539,15 @@ class _ColumnBuilder:
         n = self.n
         if raw.shape[1] == 0:
             return s
-        last = raw[np.arange(n), np.maximum(length - 1, 0)]
+        at = np.arange(n)
+        last = raw[at, np.maximum(length - 1, 0)]
         odd = (length > 0) & ((raw[:, 0] <= 32) | (last <= 32) | (length > 500))
+        if raw.shape[1] >= 2:  # a full-width (U+3000, E3 80 80) or no-break (U+00A0, C2 A0) space at either end
+            wide = ((raw[:, 0] == 0xE3) & (raw[:, 1] == 0x80)) | ((raw[:, 0] == 0xC2) & (raw[:, 1] == 0xA0)) \
+                | ((last == 0x80) & (raw[at, np.maximum(length - 2, 0)] == 0x80)
+                   & (raw[at, np.maximum(length - 3, 0)] == 0xE3)) \
+                | ((last == 0xA0) & (raw[at, np.maximum(length - 2, 0)] == 0xC2))
+            odd |= (length > 1) & wide
         rows = np.flatnonzero(odd)
         if len(rows):
             s = s.astype(object)

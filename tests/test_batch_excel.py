@@ -1020,3 +1020,14 @@ def test_a_cell_openpyxl_cannot_parse_is_a_message_naming_the_line_not_a_traceba
         assert info.value.message.startswith("this row of sheet 'Sheet' cannot be read (")
         assert "open it in Excel or WPS and save it again" in info.value.message
         assert not (tmp_path / "o.csv").exists()
+
+
+def test_names_are_trimmed_of_full_width_and_no_break_spaces_as_calc_trims_them(catalog, tmp_path):
+    # WPS leaves U+3000 after a name; a pasted web table U+00A0: the output name was written with it
+    src = tmp_path / "w.csv"
+    src.write_text("name,jurisdiction,year,revenue\n甲公司\u3000,nanchang,2024,1亿\n\u3000乙公司,nanchang,2024,1亿\n"
+                   "丙\u00a0,nanchang,2024,1亿\n丁、,nanchang,2024,1亿\n\u00a0\u3000戊 \u3000,nanchang,2024,1亿\n",
+                   encoding="utf-8")
+    run_batch(src, tmp_path / "o.csv", catalog)
+    assert [r["name"] for r in read(tmp_path / "o.csv")] == ["甲公司", "乙公司", "丙", "丁、", "戊"]
+    assert ["甲公司\u3000".strip(), "\u00a0\u3000戊 \u3000".strip()] == ["甲公司", "戊"]  # as calc strips a name
