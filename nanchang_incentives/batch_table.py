@@ -67,7 +67,13 @@ def _bookkeeping(name: str) -> bool:
     (True, True, True, False)
     """
     key = "".join(name.split()).casefold()
-    return key in _BOOKKEEPING or any(key.startswith(b) for b in _BOOKKEEPING if len(b) >= 2 and not b.isascii())
+    return key in _BOOKKEEPING or any(key.startswith(b) and _BOOKKEEPING_TAIL.fullmatch(key[len(b):])
+                                      for b in _BOOKKEEPING if len(b) >= 2 and not b.isascii())
+
+
+#: what may follow a bookkeeping heading's word (联系电话（手机）, 联系人1, 手机号码); anything else (手机产品销售额) is a
+#: heading of its own, refused with its did-you-mean, never read past
+_BOOKKEEPING_TAIL = re.compile(r"(?:[（(【\[].*|号码?|\d*|[:：])")
 
 
 #: a heading that names its unit: "营业收入（万元）", "研发费用 (万元)", "研发人员(人)", "利率（%）", "revenue [yuan]"
@@ -267,7 +273,8 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
                                        f"field (name, jurisdiction, year, revenue, …)", loc))
             continue
         found = field_of(name, catalog)
-        if found is None and not catalog.registry.suggest(name) and _bookkeeping(name):
+        exact = "".join(name.split()).casefold() in _BOOKKEEPING  # remark: never "did you mean year?"
+        if found is None and (exact or not catalog.registry.suggest(name)) and _bookkeeping(name):
             # 序号, 备注, 联系人 …: a column of the user's own, not a typo of a field: read past, and said so
             out.append(F.Field(f"_ignored_{j + 1}", F.IGNORED, title=name))
             units.append("")

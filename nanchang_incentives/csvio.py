@@ -357,7 +357,8 @@ def _record_ok(text: bytes, width: int) -> bool:
     if len(records) != 1:
         return False
     cells = records[0]
-    return not width or len(cells) == width or (len(cells) > width and not any(cells[width:]))
+    return (not width or len(cells) == width or (len(cells) > width and not any(cells[width:]))
+            or MIN_SHORT_ROW <= len(cells) < width)  # Excel's short rows (MIN_SHORT_ROW)
 
 
 def _scan(data: bytes, eof: bool, width: int) -> tuple[int, int | None]:
@@ -858,6 +859,7 @@ def _split_unterminated(block: Block, header: Sequence[str]) -> Cells:
 #: the first 16 rows of a block get them all). A row of one cell (a note under the table, a line broken by an
 #: unquoted line break) still gets the message saying its cells do not line up.
 MIN_SHORT_ROW = 2
+IGNORED_PREFIX = "_ignored_"  # the name batch_table gives a sheet's own bookkeeping column (序号, 备注): never read
 _EMPTY_BYTES = np.frombuffer(b', "\t\r\n', dtype=np.uint8)  # what a blank line of a CSV holds
 
 
@@ -1063,8 +1065,8 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
                                        _best_text(_original(_name_of(record, header), block.encoding))
                                        .replace("\0", "\\0")))
             continue
-        if any("\0" in c for c in record):
-            j = next(j for j, c in enumerate(record) if "\0" in c)
+        if any("\0" in c for j, c in enumerate(record) if not header[j].startswith(IGNORED_PREFIX)):
+            j = next(j for j, c in enumerate(record) if "\0" in c and not header[j].startswith(IGNORED_PREFIX))
             problems.append(RowProblem(row, header[j], _clip(record[j].replace("\0", "\\0")),
                                        "contains a NUL byte: is this a text CSV file?", line,
                                        name.replace("\0", "\\0")))

@@ -63,7 +63,9 @@ def row_keys(names: np.ndarray, years: np.ndarray, jcode: np.ndarray, jurisdicti
         # Σ byte·M^c (mod 2^64) over each name's bytes: the zero padding after a name adds nothing, so a name
         # has one key whatever the block's longest name; then mixed (splitmix64) with the year and jurisdiction
         powers = np.cumprod(np.full(width, _MULT, dtype=np.uint64), dtype=np.uint64)
-        h = matrix.astype(np.uint64) @ powers
+        h = np.zeros(len(sel), dtype=np.uint64)
+        for c in range(0, width, 16):  # 16 byte columns at a time: 128 bytes a row held, however long a name
+            h += matrix[:, c:c + 16].astype(np.uint64) @ powers[c:c + 16]
         place = np.array([zlib.crc32((j or "").encode("utf-8")) for j in jurisdictions] + [0], dtype=np.uint64)
         h ^= (years[named].astype(np.uint64) << np.uint64(32)) | place[jcode[named]]
         h = _mix(h)

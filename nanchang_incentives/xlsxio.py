@@ -153,7 +153,7 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
 _OOXML_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-_OOXML_PAIR = re.compile(r"_x(D[89ABab][0-9A-Fa-f]{2})__x(D[C-Fc-f][0-9A-Fa-f]{2})_")  # a UTF-16 surrogate pair
+_OOXML_PAIR = re.compile(r"_x(D[89AB][0-9A-F]{2})__x(D[C-F][0-9A-F]{2})_", re.IGNORECASE)  # a UTF-16 surrogate pair
 
 
 def _ooxml_char(m: re.Match[str]) -> str:
@@ -363,9 +363,10 @@ class XlsxSource:
             # 1/10000 yuan, amounts whose number format shows them in 万 (every such cell of the row)
             sheet: list[tuple[int, str, str]] = []  # (column, value, message)
             for j, (ref, top) in merged.items():  # a cell below the first of a merged range (SheetMerge)
-                if specs[j] is not None and specs[j].type in _FILLED_DOWN:  # type: ignore[union-attr]
+                spec = specs[j]
+                if spec is not None and spec.type in _FILLED_DOWN:
                     texts[j] = top  # 所在地 / 年度 / 行业 merged over several companies: each has that value
-                elif top.strip():
+                elif top.strip() and not (spec is not None and spec.type == F.IGNORED):  # (备注 merged: not read)
                     why = (f"the cell is part of the merged range {ref}, whose value {top!r} is in its first row "
                            f"only: an amount is never copied to the other rows; unmerge the cells (取消合并单元格) and "
                            f"give each row its own figure")
@@ -433,7 +434,8 @@ class XlsxSource:
         out = []
         for j, fc in enumerate(formulas[:len(header.names)]):
             formula = fc.value
-            if not (getattr(fc, "data_type", None) == "f" and isinstance(formula, str)):
+            if not (getattr(fc, "data_type", None) == "f" and isinstance(formula, str)) \
+                    or header.fields[j].type == F.IGNORED:  # (a 序号 of =ROW()-1 is never read)
                 continue
             value = cells[j].value if j < len(cells) else None
             if value is None:

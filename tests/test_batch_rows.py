@@ -414,3 +414,16 @@ def test_the_euro_sign_of_excels_gbk_is_read(catalog, tmp_path):
         with open(tmp_path / "o.csv", newline="", encoding="utf-8-sig") as f:
             assert [r["name"] for r in csv.DictReader(f)] == ["欧元€贸易有限公司", "亐甲公司"]
     assert csvio.detect_encoding(src).name == "gb18030"
+
+
+def test_a_short_row_with_a_quoted_multi_line_cell_is_one_row(catalog, tmp_path):
+    # "乙⏎公司" in a row of 5 of 8 cells was cut in two: an unclosed quote, and a made-up company 公司" with 3,000万
+    src = tmp_path / "m.csv"
+    src.write_text("name,jurisdiction,year,industries,revenue,revenue_prev,rd_expense,is_new_entrant\n"
+                   "甲公司,nanchang,2024,electronic-information,1亿,,,\n"
+                   '"乙\n公司",nanchang,2024,electronic-information,"3,000万"\n'
+                   "丙公司,nanchang,2024,electronic-information,2亿,,,\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (3, 0)
+    with open(tmp_path / "o.csv", newline="", encoding="utf-8-sig") as f:
+        assert [(r["row"], r["name"]) for r in csv.DictReader(f)] == [("1", "甲公司"), ("2", "乙\n公司"), ("3", "丙公司")]

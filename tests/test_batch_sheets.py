@@ -416,3 +416,31 @@ def test_escapes_of_surrogates_in_a_cell_never_stop_the_batch(catalog, tmp_path)
     report = run_batch(tmp_path / "s.xlsx", tmp_path / "o.csv", catalog)
     assert report.good_rows + report.bad_rows + report.skipped_rows == 3
     assert set(settlement_of(tmp_path / "o.csv")) >= {"名字_xD800_公司", "笑脸\U0001f600公司"}
+
+
+def test_bookkeeping_columns_are_never_checked_and_only_their_own_headings_are_read_past(catalog, tmp_path,
+                                                                                         header_problems):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", *HEADER, "备注"])
+    ws.append(["=ROW()-1", *company("甲公司"), "重点"])  # a formula with no saved result, in a column never read
+    ws.append(["=ROW()-1", *company("乙公司"), None])
+    ws.merge_cells("J2:J3")  # 备注 merged over two companies
+    wb.save(tmp_path / "b.xlsx")
+    report = run_batch(tmp_path / "b.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (2, 0)
+    # a heading that only starts with a bookkeeping word is a heading of its own (手机产品销售额 is sales), and
+    # an exact one is read past even when a field is near it (remark is no typo of year)
+    text = header_problems("企业名称,所在地,年度,手机产品销售额,remark,联系电话（手机）\n甲,南昌,2024,1亿,x,1\n")
+    assert "手机产品销售额" in text and "remark" not in text and "联系电话" not in text
+
+
+def test_lower_case_surrogate_escapes_are_joined(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER)
+    wb.active.append(company("笑脸_xd83d__xde00_公司"))
+    wb.save(tmp_path / "s.xlsx")
+    run_batch(tmp_path / "s.xlsx", tmp_path / "o.csv", catalog)
+    assert set(settlement_of(tmp_path / "o.csv")) == {"笑脸\U0001f600公司"}

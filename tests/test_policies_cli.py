@@ -385,3 +385,12 @@ def test_policies_show_never_splits_a_figure_of_the_chinese_text(policy, width):
         assert not (_CUT.search(a.rstrip()) and _GOES_ON.match(b.lstrip())), (a, b)
     text = res.output.replace("\n", "")
     assert "最高" in text and "quote: “" in text
+
+
+def test_a_range_and_a_rank_stay_whole():
+    from nanchang_incentives.render.policies import wrap_unbroken
+
+    for width in range(12, 40):  # (below 11 cells the figure is wider than a line: folded where it must be)
+        lines = wrap_unbroken("每项给予科技重大专项100-200万元资助，世界500强及中国电子信息100强企业", width)
+        assert "".join(lines) == "每项给予科技重大专项100-200万元资助，世界500强及中国电子信息100强企业"
+        assert any("100-200万元" in x for x in lines) and any("500强" in x for x in lines), (width, lines)

@@ -51,7 +51,8 @@ def print_list(console: Console, header: Sequence[str], rows: Sequence[Sequence[
 #: and unit (最高1000万元, 50%, 1,200,000, 2023年), a run of Latin letters, digits and _-./ (an id), one character
 #: of Chinese text; a closing mark (，。）” …) stays with what it closes, an opening one (（“) with what follows
 _UNBROKEN = re.compile(
-    r"[-+−]?[¥￥]?[0-9０-９][0-9０-９,，.．]*\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍]?)"
+    r"[-+−]?[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:[-~～—–至到][0-9０-９][0-9０-９,，.．]*)?"  # (a range, 100-200万元)
+    r"\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍强名余多]?)"
     r"|[A-Za-z0-9_\-./:'@#&]+|.", re.DOTALL)
 _HELD = "\ue000"
 _UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％])")
