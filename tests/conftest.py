@@ -41,3 +41,29 @@ def header_problems(catalog, tmp_path):
         return str(exc.value)
 
     return run
+
+
+def _write_sheet(path, header, rows) -> None:
+    """``rows`` under ``header`` as the file ``path`` names: .csv (UTF-8), .xlsx (openpyxl), .parquet (strings)."""
+    if path.suffix == ".csv":
+        import csv
+
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\r\n").writerows([header, *rows])
+    elif path.suffix == ".xlsx":
+        openpyxl = pytest.importorskip("openpyxl")
+        wb = openpyxl.Workbook()
+        for r in [header, *rows]:
+            wb.active.append(r)
+        wb.save(path)
+    else:
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({h: [str(r[j]) for r in rows] for j, h in enumerate(header)}), path)
+
+
+@pytest.fixture
+def write_sheet():
+    """A function writing a header and rows as a CSV, .xlsx or Parquet file, by the path's suffix."""
+    return _write_sheet

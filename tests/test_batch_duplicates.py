@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from nanchang_incentives import api
 from nanchang_incentives.batch import BatchOptions, run_batch
 from nanchang_incentives.cli import app
 from nanchang_incentives.duplicates import Finder, row_keys
@@ -19,11 +18,6 @@ HEADER = "企业名称,所在地,年度,行业,营业收入,上年营业收入,�
 # revenue growth 13亿 ≥ 1亿: 在昌项目银行贷款 3亿 × 50% × LPR 1y (3.10% for 2024, 3.00% for 2025) (三(一)) =
 # 4,650,000.00 / 4,500,000.00, capped at 200万 a year
 ROW = "{name},南昌,{year},电子信息,25亿,12亿,3亿\n"
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return api.load()
 
 
 def read(path: Path) -> list[dict[str, str]]:

@@ -372,25 +372,13 @@ def test_gbk_crlf_with_blank_and_totals_rows_as_excel_saves_it(catalog, tmp_path
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
-def test_a_row_of_spaces_looks_empty_and_is_a_blank_row(catalog, tmp_path, kind):
+def test_a_row_of_spaces_looks_empty_and_is_a_blank_row(catalog, tmp_path, kind, write_sheet):
     """Spaces (ASCII or full-width) in every cell: Excel shows an empty row; never a bad row, never a company,
     also under --year and --policy (which would otherwise evaluate a nameless phantom)."""
     header = ["name", "jurisdiction", "year", "revenue", "open_source_products", "smart_factory_investments"]
     rows = [good_row(1).split(","), [" "] * 6, ["\u3000" * 12, "", "", " " * 40, "", ""], good_row(4).split(",")]
     src = tmp_path / f"in.{kind}"
-    if kind == "csv":
-        src.write_text("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n", encoding="utf-8")
-    elif kind == "xlsx":
-        openpyxl = pytest.importorskip("openpyxl")
-        wb = openpyxl.Workbook()
-        for r in [header, *rows]:
-            wb.active.append(r)
-        wb.save(src)
-    else:
-        pa = pytest.importorskip("pyarrow")
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.table({h: [r[j] for r in rows] for j, h in enumerate(header)}), src)
+    write_sheet(src, header, rows)
     for options in (BatchOptions(), BatchOptions(year=2024, policy_ids=("wuhan-east-lake-software-2023",))):
         report = run_batch(src, tmp_path / "o.csv", catalog, options)
         assert (report.good_rows, report.bad_rows, report.blank_rows) == (2, 0, 2), kind
@@ -865,13 +853,7 @@ def test_a_totals_label_in_the_first_column_of_a_row_without_a_name_is_a_totals_
     assert [(k.line, k.name) for k in report.skipped] == [(3, "合计"), (4, "合  计"), (6, "合计")]
     assert (report.good_rows, report.bad_rows) == (2, 0)
     assert [r["row"] for r in read(tmp_path / "o.csv")] == ["1", "4"]
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    for line in text.splitlines():
-        wb.active.append([c or None for c in line.split(",")])
-    wb.save(tmp_path / "t.xlsx")
-    report = run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
-    assert [(k.line, k.name) for k in report.skipped] == [(3, "合计"), (4, "合  计"), (6, "合计")]
+    assert_workbook_skips_the_same(catalog, tmp_path, text, report)
     assert read(tmp_path / "x.csv") == read(tmp_path / "o.csv")
 
 

@@ -46,31 +46,29 @@ def _isatty(stream: IO[str] | None) -> bool:
         return False
 
 
-def width_of(stream: TextIO | None, environ: Mapping[str, str]) -> int:
-    """A terminal's own width; else $COLUMNS when it is a positive number; else PIPE_WIDTH."""
+def _size_of(stream: TextIO | None, environ: Mapping[str, str], which: str, variable: str, least: int,
+             otherwise: int) -> int:
+    """A terminal's own columns or lines (at least ``least``); else the environment ``variable`` when it is a
+    positive number; else ``otherwise``."""
     if _isatty(stream):
         try:
             assert stream is not None
-            return max(os.get_terminal_size(stream.fileno()).columns, 20)
+            return max(getattr(os.get_terminal_size(stream.fileno()), which), least)
         except (OSError, ValueError, AttributeError):
             pass
-    columns = environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    return PIPE_WIDTH
+    given = environ.get(variable, "").strip()
+    return int(given) if given.isdigit() and int(given) > 0 else otherwise
+
+
+def width_of(stream: TextIO | None, environ: Mapping[str, str]) -> int:
+    """A terminal's own width; else $COLUMNS when it is a positive number; else PIPE_WIDTH."""
+    return _size_of(stream, environ, "columns", "COLUMNS", 20, PIPE_WIDTH)
 
 
 def height_of(stream: TextIO | None, environ: Mapping[str, str]) -> int:
     """A terminal's own height; else $LINES; else 25. Given to Rich with the width: with only a width, Rich
     lays a TERM=dumb terminal out at 80 columns whatever its size."""
-    if _isatty(stream):
-        try:
-            assert stream is not None
-            return max(os.get_terminal_size(stream.fileno()).lines, 1)
-        except (OSError, ValueError, AttributeError):
-            pass
-    lines = environ.get("LINES", "").strip()
-    return int(lines) if lines.isdigit() and int(lines) > 0 else 25
+    return _size_of(stream, environ, "lines", "LINES", 1, 25)
 
 
 def colour_for(stream: TextIO | None, environ: Mapping[str, str]) -> bool:
