@@ -449,7 +449,8 @@ class BatchReport:
             "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows, "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
-            "ignored_columns": self.ignored_columns, "duplicate_rows": self.duplicate_rows, "duplicates_unchecked": self.duplicates_unchecked,
+            "ignored_columns": self.ignored_columns, "duplicate_rows": self.duplicate_rows,
+            "duplicates_unchecked": self.duplicates_unchecked,
             "duplicates": [{"row": d.row, "line": d.line, "name": d.name, "first_line": d.first_line}
                            for d in self.duplicates],
             "output_encoding": self.output_encoding, "encoding_doubt": self.encoding_doubt or None,
@@ -602,28 +603,17 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
                        company_keys(chunk, job.options.year, bool(job.options.policy_ids)))
 
 
-_IDEOGRAPHIC_SPACE = "\u3000".encode("utf-8")
-
-
 def company_keys(chunk: Chunk, year: int | None, policy_given: bool = False) -> RowKeys:
-    """The keys (name, year, jurisdiction) of the chunk's named rows (``duplicates``). With --policy every row
-    is evaluated under the same policies, so its jurisdiction does not tell two rows apart; a name is trimmed of
-    full-width spaces too (WPS leaves them: 甲公司　)."""
+    """The keys (name, year, jurisdiction) of the chunk's named rows (``duplicates``; the names are trimmed, of
+    full-width spaces too, by ``_ColumnBuilder.text``). With --policy every row is evaluated under the same
+    policies, so its jurisdiction does not tell two rows apart."""
     col = chunk.table.scalar("year")
     years = np.full(chunk.table.n, year or 0, dtype=np.int64)
     if col is not None and year is None:
         years = np.where(col.present, col.values, 0).astype(np.int64)
     lines = chunk.lines if chunk.lines is not None else chunk.rows + 1
-    names = chunk.names
-    if len(names):
-        wide = np.flatnonzero(np.char.startswith(names, _IDEOGRAPHIC_SPACE)
-                              | np.char.endswith(names, _IDEOGRAPHIC_SPACE))
-        if len(wide):
-            names = names.copy()
-            for i in wide.tolist():
-                names[i] = names[i].decode("utf-8", "replace").strip().encode("utf-8")
     jcode = np.full(len(chunk.jcode), -1, dtype=np.int64) if policy_given else chunk.jcode
-    return row_keys(names, years, jcode, chunk.jurisdiction, chunk.rows, lines)
+    return row_keys(chunk.names, years, jcode, chunk.jurisdiction, chunk.rows, lines)
 
 
 def short_row_lines(chunk: Chunk, short: dict[int, int], header: Header, codes: list[str]) -> list[RowProblem]:

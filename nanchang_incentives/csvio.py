@@ -940,7 +940,8 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
             filled = np.concatenate(([0], np.cumsum(~np.isin(buf, _EMPTY_BYTES), dtype=np.int32)))
             first_at = starts[first_sep[shorts]]
             last_at = ends[first_sep[shorts] + per_line[shorts] - 1]
-            shorts = shorts[filled[last_at] - filled[first_at] > 6]  # (a few bytes may be full-width spaces: the loop reads them)
+            # (a few bytes may be full-width spaces only: those lines are read by the loop below)
+            shorts = shorts[filled[last_at] - filled[first_at] > 6]
             good_line[shorts] = True
             short.update(zip(rows_all[shorts].tolist(), per_line[shorts].tolist()))
         bad_lines = np.flatnonzero(~good_line)

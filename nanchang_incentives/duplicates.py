@@ -12,8 +12,10 @@ which sees the blocks in input order, keeps the keys of the first occurrences as
 a few sorted runs (merged as they grow, so a check costs O(log n) per row) and
 looks each new block up in them. The keys of at most ``CHECKED_ROWS`` companies
 are kept (12 bytes each: 24 MB, and about as much again while two runs merge);
-rows after those are not checked, and the report says so. Two different companies share a key with a chance of about
-n²/2⁶⁵ (10⁻⁸ for a million rows).
+rows after those are not checked, and the report says so. Two different companies
+share a key with a chance of about n²/2⁶⁵ (10⁻⁸ for a million rows) for names not
+made to collide; such a pair would get a warning it does not deserve, never a
+changed figure.
 """
 
 from __future__ import annotations
