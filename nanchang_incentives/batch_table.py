@@ -276,7 +276,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         exact = "".join(name.split()).casefold() in _BOOKKEEPING  # remark: never "did you mean year?"
         if found is None and (exact or not catalog.registry.suggest(name)) and _bookkeeping(name):
             # 序号, 备注, 联系人 …: a column of the user's own, not a typo of a field: read past, and said so
-            out.append(F.Field(f"_ignored_{j + 1}", F.IGNORED, title=name))
+            out.append(F.Field(f"{csvio.IGNORED_PREFIX}{j + 1}", F.IGNORED, title=name))
             units.append("")
             ignored.append(name)
             continue
