@@ -582,7 +582,7 @@ def process_block(block: Block, job: _Job) -> BlockResult:
 
 def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResult:
     """A block's cells (from a CSV block or a run of .xlsx rows) -> its output lines and counts."""
-    short = cells.short
+    short, hidden = cells.short, cells.hidden
     chunk = build_chunk(cells, job.header, job.catalog, year_given=job.options.year is not None,
                         policy_given=bool(job.options.policy_ids))
     del cells  # only the chunk's columns are needed from here on
@@ -591,6 +591,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     checks = chunk_checks(chunk, job.catalog.registry)
     codes = checks.codes()
     padded = short_row_lines(chunk, short, job.header, codes) if short else []
+    padded += hidden_row_lines(chunk, hidden, codes) if hidden else []
     data, lines = job.output.chunk_bytes(chunk, evaluated, codes)
     budgets = [ev.budget for ev in evaluated]
     bad_rows = len({p.row for p in chunk.problems})
@@ -641,6 +642,24 @@ def short_row_lines(chunk: Chunk, short: dict[int, int], header: Header, codes: 
         line = int(chunk.lines[i]) if chunk.lines is not None else row + 1
         out.append(RowProblem(row, field_, "", message, line, chunk.names[i].decode("utf-8", "replace")))
     return out
+
+
+def hidden_row_lines(chunk: Chunk, hidden: frozenset[int], codes: list[str]) -> list[RowProblem]:
+    """The errors file's ``warning:`` lines for the evaluated rows hidden in the workbook's sheet, and a
+    ``hidden_row`` code in ``codes``: a sheet filtered to some companies, or with rows hidden by hand or in a
+    collapsed group, is computed whole (nothing is left out unsaid), and the rows nobody saw are named."""
+    out = []
+    rows = np.flatnonzero(np.isin(chunk.rows, np.fromiter(hidden, dtype=np.int64, count=len(hidden))))
+    for i in rows.tolist():
+        codes[i] = f"{codes[i]};hidden_row" if codes[i] else "hidden_row"
+        line = int(chunk.lines[i]) if chunk.lines is not None else int(chunk.rows[i]) + 1
+        out.append(RowProblem(int(chunk.rows[i]), "", "", HIDDEN_ROW_MESSAGE, line,
+                              chunk.names[i].decode("utf-8", "replace")))
+    return out
+
+
+HIDDEN_ROW_MESSAGE = ("warning: the row is hidden in the sheet (by hand, by a filter or in a collapsed group) and is "
+                      "computed as every other row: delete it from the sheet if it is not meant to be")
 
 
 def plausibility_lines(chunk: Chunk, checks: TableWarnings) -> tuple[list[RowProblem], int]:

@@ -670,6 +670,8 @@ class Cells:
     refused: np.ndarray | None = None
     #: data row -> its number of cells, for the rows that had fewer than the header (read with empty last cells)
     short: dict[int, int] = field(default_factory=dict)
+    #: the data rows hidden in the workbook's sheet (by hand, by a filter or in a collapsed group): read all the same
+    hidden: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if self.lines is None:
@@ -740,7 +742,7 @@ def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
     assert cells.lines is not None
     return Cells(cells.buf, np.asfortranarray(cells.start[keep]), np.asfortranarray(cells.length[keep]),
                  cells.rows[keep], cells.problems, cells.lines[keep], cells.blank + blank,
-                 cells.refused[keep] if cells.refused is not None else None, cells.short)
+                 cells.refused[keep] if cells.refused is not None else None, cells.short, cells.hidden)
 
 
 def _original(text: str, enc: Encoding | None) -> bytes:
@@ -1087,12 +1089,16 @@ class CellRows:
         self.rows: list[int] = []
         self.lines: list[int] = []
         self.refused: list[tuple[int, Sequence[int]]] = []  # (index of the row, its refused columns)
+        self.hidden: list[int] = []  # the data rows hidden in the sheet (Cells.hidden)
 
-    def add(self, row: int, line: int, texts: Sequence[str], refused: Sequence[int] = ()) -> None:
+    def add(self, row: int, line: int, texts: Sequence[str], refused: Sequence[int] = (), hidden: bool = False) -> None:
         """One row: its data row number, its spreadsheet line and its k cell texts (``refused``: the columns
-        the reader refused and reported, whose texts are empty; see ``Cells.refused``)."""
+        the reader refused and reported, whose texts are empty; see ``Cells.refused``; ``hidden``: the row is
+        hidden in the sheet)."""
         if refused:
             self.refused.append((len(self.rows), refused))
+        if hidden:
+            self.hidden.append(row)
         self.rows.append(row)
         self.lines.append(line)
         for t in texts:
@@ -1116,7 +1122,7 @@ class CellRows:
                 refused[i, list(cols)] = True
         return Cells(buf, np.asfortranarray(starts.reshape(n, k)), np.asfortranarray(lengths.reshape(n, k)),
                      np.asarray(self.rows, dtype=np.int64), problems, np.asarray(self.lines, dtype=np.int64), blank,
-                     refused)
+                     refused, hidden=frozenset(self.hidden))
 
 
 def _has_surrogate(text: str) -> bool:

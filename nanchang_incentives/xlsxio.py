@@ -269,7 +269,7 @@ class XlsxSource:
         # the sheet's stated dimension (A1:XFD1048576 when one cell far away is formatted) is an upper bound only:
         # read the rows and cells the file holds, never a 1,048,576 × 16,384 grid of empty cells padded to it
         self.dimension_rows = self.ws.max_row or 1
-        has_formulas, self.merged = _scan_sheet(self.book, self.ws)
+        has_formulas, self.merged, self.hidden = _scan_sheet(self.book, self.ws)
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
@@ -397,14 +397,14 @@ class XlsxSource:
                 if len(texts) <= k:
                     cols = sorted({s[0] for s in sheet})
                     texts = [("" if j in cols else t) for j, t in enumerate(texts + [""] * (k - len(texts)))]
-                    good.add(row, line, texts, refused=cols)
+                    good.add(row, line, texts, refused=cols, hidden=line in self.hidden)
             elif len(texts) > k:
                 problems.append(csvio.RowProblem(row, "", csvio._clip(csvio.joined(texts)),
                                                  csvio._count_message(len(texts), k, sheet=True),
                                                  line, _name(texts, header)))
             else:
                 texts += [""] * (k - len(texts))
-                good.add(row, line, texts)
+                good.add(row, line, texts, hidden=line in self.hidden)
             if len(good) + len(problems) + blank >= size:
                 yield good.cells(k, problems, blank)
                 good, problems, blank = csvio.CellRows(), [], 0
@@ -490,20 +490,24 @@ _FILLED_DOWN = (F.TEXT, F.TAGS, F.YEAR, F.BOOL)
 
 
 _MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+#: a row hidden in the sheet (by hand, by a filter, or in a collapsed outline): ``<row r="7" … hidden="1">``
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden=["\'](?:1|true)["\'][^>]*>')
+_ROW_NUMBER = re.compile(rb'\br=["\']([0-9]+)["\']')
 
 
-def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]]]:
+def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int]]:
     """One linear scan of the sheet's XML as it is decompressed, a megabyte at a time, for what read-only
-    openpyxl does not give: whether it holds a formula (``<f>``), and its merged ranges of one column over data
+    openpyxl does not give: whether it holds a formula (``<f>``); its merged ranges of one column over data
     rows (``<mergeCell ref="B2:B4"/>``, after the rows): (sheet line, column index) -> (the range's first line,
-    the range as Excel names it), for every cell of such a range."""
+    the range as Excel names it), for every cell of such a range; and the sheet lines of its hidden rows."""
     from openpyxl.utils.cell import range_boundaries
 
     archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
     if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas, no merges
-        return True, {}
+        return True, {}, set()
     formulas = False
     merged: dict[tuple[int, int], tuple[int, str]] = {}
+    hidden: set[int] = set()
     tail = b""
     with archive.open(part) as f:
         while chunk := f.read(1 << 20):
@@ -515,8 +519,17 @@ def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], t
                 if min_col == max_col and max_row > min_row and max_row >= 2:
                     for line in range(max(min_row, 2), max_row + 1):
                         merged[(line, min_col - 1)] = (min_row, ref)
-            tail = data[-200:]
-    return formulas, merged
+            for m in _HIDDEN_ROW.finditer(data):  # (a row without its number, which Excel never writes: not said)
+                number = _ROW_NUMBER.search(m.group(0))
+                if number is not None:
+                    hidden.add(int(number.group(1)))
+            tail = data[-_TAG_OVERLAP:]
+    return formulas, merged, hidden
+
+
+#: the bytes each megabyte of the sheet's XML is read with from the one before, so that no tag is cut in two
+#: (a row's tag with every attribute Excel and WPS write is under 200 bytes)
+_TAG_OVERLAP = 512
 
 
 _FULL_CALC = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=[\"'](?:1|true)[\"']")

@@ -431,3 +431,49 @@ def test_lower_case_surrogate_escapes_are_joined(catalog, tmp_path):
     wb.save(tmp_path / "s.xlsx")
     run_batch(tmp_path / "s.xlsx", tmp_path / "o.csv", catalog)
     assert set(settlement_of(tmp_path / "o.csv")) == {"笑脸\U0001f600公司"}
+
+
+def test_rows_hidden_in_the_sheet_are_computed_and_each_is_named(catalog, tmp_path):
+    # a consultant filters the sheet to this year's clients (or hides rows by hand, or collapses a group): the
+    # hidden rows are still in the file, and batch computes them; each is said, so a figure nobody saw in the
+    # sheet is not a surprise in the results (it was computed without a word)
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    for name in ("甲", "乙", "丙", "丁"):
+        ws.append(company(name))
+    ws.row_dimensions[3].hidden = True  # 乙, sheet line 3
+    ws.row_dimensions[5].hidden = True  # 丁, sheet line 5
+    src = tmp_path / "filtered.xlsx"
+    wb.save(src)
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv")
+    rows = {r["name"]: r for r in read(tmp_path / "o.csv")}
+    assert set(rows) == {"甲", "乙", "丙", "丁"}
+    # 三(二): 1,234,567 × 0.5% = 6,172.835 -> 6,172.84 for every row, hidden or not
+    assert [rows[n]["settlement"] for n in ("甲", "乙", "丙", "丁")] == ["6172.84"] * 4
+    assert ["hidden_row" in rows[n]["warnings"].split(";") for n in ("甲", "乙", "丙", "丁")] == [
+        False, True, False, True]
+    said = read(tmp_path / "e.csv")
+    assert [(w["row"], w["line"], w["name"]) for w in said] == [("2", "3", "乙"), ("4", "5", "丁")]
+    assert all(w["message"].startswith("warning: the row is hidden in the sheet") for w in said)
+    assert report.warned_rows == 2 and report.bad_rows == 0
+
+
+def test_a_hidden_row_tag_cut_by_a_megabyte_boundary_is_still_found(tmp_path):
+    from nanchang_incentives import xlsxio
+
+    class Book:
+        def __init__(self, data: bytes):
+            self._archive = zipfile.ZipFile(tmp_path / "b.zip", "w")
+            self._archive.writestr("s.xml", data)
+            self._archive.close()
+            self._archive = zipfile.ZipFile(tmp_path / "b.zip")
+
+    class Sheet:
+        _worksheet_path = "s.xml"
+
+    tag = b'<row r="7" spans="1:9" hidden="1" x14ac:dyDescent="0.25">'
+    pad = b" " * ((1 << 20) - 20)  # the tag straddles the first megabyte's end
+    book = Book(b"<sheetData>" + pad + tag + b"<c/></row></sheetData>")
+    assert xlsxio._scan_sheet(book, Sheet())[2] == {7}

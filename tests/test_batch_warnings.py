@@ -43,7 +43,7 @@ def test_warnings_column_and_errors_file_lines(tmp_path: Path) -> None:
     assert {r["field"] for r in lines} >= {"revenue_prev", "rd_expense", "lpr_1y", "smart_factory_investments"}
     summary = json.loads(summ.read_text(encoding="utf-8"))
     assert summary["warned_rows"] == 1 and summary["bad_rows"] == 0
-    assert "1 row with a warning (plausibility, short row)" in res.output
+    assert "1 row with a warning (plausibility, short row, hidden row)" in res.output
 
 
 def test_a_clean_file_has_an_empty_warnings_column(tmp_path: Path) -> None:

@@ -154,7 +154,7 @@ def summary_line(r: BatchReport) -> str:
         skipped.append(f"{r.skipped_rows:,} totals row{'s' if r.skipped_rows != 1 else ''} skipped")
     if r.warned_rows:
         where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
-        skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a warning (plausibility, short row){where}")
+        skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a warning (plausibility, short row, hidden row){where}")
     if r.duplicate_rows:
         skipped.append(f"{r.duplicate_rows:,} repeating an earlier row's company")
     also = f"; {', '.join(skipped)}" if skipped else ""
