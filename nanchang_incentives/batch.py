@@ -195,6 +195,13 @@ class PolicyBudget:
     notice_companies: list[int] = field(default_factory=list)
     #: the policy's validity note when its end is unknown (every result carries it), else None
     validity_unknown: str | None = None
+    #: companies whose industries are given and none of the policy's (calc: NOT TARGETED), and of them those
+    #: with a tag the text counts within the policy's industries (LED, VR …: add the policy's industry)
+    not_targeted: int = 0
+    not_targeted_related: int = 0
+    #: the policy's industries and the tags its text counts within them (for the words about those companies)
+    industries: tuple[str, ...] = ()
+    related_industries: tuple[str, ...] = ()
     #: what stood in for a missing field, as calc warns of it per result: (kind, fields) of an ``Assumption``
     #: -> companies
     assumed: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
@@ -222,6 +229,7 @@ class PolicyBudget:
     def of(cls, pol: Policy) -> PolicyBudget:
         """A policy's budget before any company: what the policy itself says is there from the start."""
         return cls(pol.id, pol.title_zh, valid_until=pol.valid_until, successor=pol.successor, notices=pol.notices,
+                   industries=pol.industries, related_industries=pol.related_industries,
                    notice_companies=[0] * len(pol.notices),
                    validity_unknown=(pol.validity_note or "the sources give no end date")
                    if pol.valid_until is None else None)
@@ -246,6 +254,8 @@ class PolicyBudget:
         self.valid_until = self.valid_until or other.valid_until
         self.successor = self.successor or other.successor
         self.not_in_force += other.not_in_force
+        self.not_targeted += other.not_targeted
+        self.not_targeted_related += other.not_targeted_related
         for y, count in other.not_in_force_years.items():
             self.not_in_force_years[y] = self.not_in_force_years.get(y, 0) + count
         for y, count in other.superseded_years.items():
@@ -277,6 +287,9 @@ class PolicyBudget:
             "total_up_to": format_fen(self.total_up_to),
             **({"total_exact_max": format_fen(self.exact_max)} if self.exact_is_range else {}),
             "companies_not_in_force": self.not_in_force,
+            # industries given and none of the policy's (calc: NOT TARGETED); of them, with a related tag
+            "companies_not_targeted": self.not_targeted,
+            "companies_not_targeted_related": self.not_targeted_related,
             "not_in_force_years": {str(y): k for y, k in sorted(self.not_in_force_years.items())},
             # SPEC 9.3: results that may be superseded (end unknown, a successor reported), by fiscal year
             "companies_may_be_superseded": self.superseded,
@@ -329,6 +342,13 @@ def assumptions(run: PolicyRun) -> list[Assumption]:
         assert cap is not None and cap.exempt_if is not None
         out.append(Assumption("assumed_false", tuple(sorted(cap.exempt_if.names)), assumed_false))
     return [a for a in out if a.rows.any()]
+
+
+def not_targeted_code(run: PolicyRun) -> tuple[tuple[str, np.ndarray], ...]:
+    """The wide layout's ``not_targeted`` code for the rows whose industries are none of the policy's (every
+    clause ``not_eligible``, as for a company that fails every condition: the code tells the two apart)."""
+    rows = run.not_targeted()
+    return (("not_targeted", rows),) if rows.any() else ()
 
 
 def reference_uses(run: PolicyRun) -> dict[tuple[str, str, int, Fraction, dt.date, dt.date, bool], int]:
@@ -401,6 +421,9 @@ def budget_of(run: PolicyRun, assumed: Sequence[Assumption] = ()) -> PolicyBudge
     states = np.bincount(run.cap_state, minlength=len(CAP_STATE_NAMES))
     b.cap_states = {name: int(states[k]) for k, name in enumerate(CAP_STATE_NAMES)}
     b.assumed = {(a.kind, a.fields): int(a.rows.sum()) for a in assumed}
+    b.not_targeted = int(run.not_targeted().sum())
+    if b.not_targeted:
+        b.not_targeted_related = int(run.related_not_targeted().sum())
     b.references = reference_uses(run)
     return b
 
@@ -538,7 +561,7 @@ def _evaluate(chunk: Chunk, catalog: Catalog, policies: Sequence[Policy], option
         out.append(Evaluated(pol, idx, budget_of(run, assumed), np.stack([cr.amount for cr in run.clauses], axis=1),
                              np.stack([cr.status for cr in run.clauses], axis=1), run.years, run.covered,
                              run.cap_state, run if keep_runs else None, run.exact_max(),
-                             tuple((a.code, a.rows) for a in assumed)))
+                             tuple((a.code, a.rows) for a in assumed) + not_targeted_code(run)))
         del run  # the next policy's intermediate columns reuse the memory
     return out, over
 

@@ -129,6 +129,24 @@ class PolicyRun:
         return {name: rows for name, rows in self.defaulted.items()
                 if not self.default_sources[name].startswith("reference:")}
 
+    def not_targeted(self) -> np.ndarray:
+        """The rows whose industries are given and are none of the policy's (calc's NOT TARGETED): every clause
+        is not_eligible for them, whatever else they hold."""
+        if not self.policy.industries:
+            return np.zeros(self.table.n, dtype=bool)
+        return self.industry.known & ~self.industry.val
+
+    def related_not_targeted(self) -> np.ndarray:
+        """Of the rows not targeted, those with a tag the text counts within the policy's industries (Nanchang:
+        LED, VR …; ``explain.related_hint``): likely such enterprises whose sheet names only the sub-sector."""
+        out = np.zeros(self.table.n, dtype=bool)
+        rows = self.not_targeted()
+        if rows.any() and self.policy.related_industries:
+            ctx = _Context(self.table, None, self.years)  # type: ignore[arg-type] - tags need no catalogue
+            for tag in self.policy.related_industries:
+                out |= ctx.has_tag("industries", tag).val
+        return out & rows
+
     def exemption_assumed_false(self) -> np.ndarray | None:
         """The rows whose company-cap exemption field is missing and taken as false, so that the cap was checked
         (EXEMPTION_ASSUMED_FALSE); None when the policy's cap has no exemption."""

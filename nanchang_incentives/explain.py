@@ -322,6 +322,9 @@ def budget_notices(b: PolicyBudget) -> list[str]:
         lines.append(may_be_superseded(b.superseded_years, reported, b.successor))
     if b.validity_unknown is not None and b.companies > b.not_in_force:
         lines.append(validity_end_unknown(b.validity_unknown))
+    if b.not_targeted:
+        lines.append(not_targeted_companies(b.not_targeted, b.not_targeted_related, b.industries,
+                                            b.related_industries))
     for n, k in zip(b.notices, b.notice_companies):
         if k:
             lines.append(f"{_companies(k)}: {n.text}")
@@ -335,6 +338,21 @@ def budget_notices(b: PolicyBudget) -> list[str]:
             line += f"; WARNING: the rate on {on} is not confirmed: give {name} in the file"
         lines.append(line)
     return lines
+
+
+def not_targeted_companies(k: int, related: int, industries: Sequence[str], related_tags: Sequence[str]) -> str:
+    """A batch's companies outside the policy's industries (calc: NOT TARGETED), in the budget view.
+
+    >>> not_targeted_companies(3, 2, ["electronic-information"], ["led", "vr"])[:112]
+    '3 companies not targeted: their industries are none of electronic-information, so no clause applies (not_tar'
+    """
+    line = (f"{_companies(k)} not targeted: their industries are none of {' or '.join(industries)}, so no clause "
+            f"applies (not_targeted in the warnings column)")
+    if related:
+        line += (f"; {related:,} of them {'has' if related == 1 else 'have'} a tag the text counts within "
+                 f"{' or '.join(industries)} ({', '.join(related_tags)}): if such a firm is an "
+                 f"{' or '.join(industries)} enterprise, add \"{industries[0]}\" to its industries")
+    return line
 
 
 def default_used(name: str, source: str) -> str:

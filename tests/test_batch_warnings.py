@@ -144,14 +144,15 @@ def test_list_written_with_commas_and_escapes_in_messages(tmp_path: Path) -> Non
 
 def test_with_several_policies_each_line_warns_of_its_own_policy_s_defaults(tmp_path: Path) -> None:
     # calc -p nanchang,wuhan,beijing gives "sales_revenue not given" and "is_new_entrant not given" on the Nanchang
-    # result only (its company cap reads them); the Wuhan and Beijing lines of the same company must not say so
+    # result only (its company cap reads them); the Wuhan and Beijing lines of the same company must not say so,
+    # and say that they do not target an electronic-information firm
     import pyarrow.parquet as pq
 
     src = tmp_path / "a.csv"
     src.write_text("name,jurisdiction,year,industries,revenue\nA,nanchang,2024,electronic-information,1亿\n"
                    "B,nanchang,2024,electronic-information,1亿\n", encoding="utf-8")
     expected = [("A", "nanchang-electronic-information-2023", "default:sales_revenue;assumed_false:is_new_entrant"),
-                ("A", "wuhan-east-lake-software-2023", ""), ("A", "beijing-robotics-2023", "")]
+                ("A", "wuhan-east-lake-software-2023", "not_targeted"), ("A", "beijing-robotics-2023", "not_targeted")]
     expected += [("B", p, w) for _, p, w in expected]
     for suffix in ("csv", "jsonl", "parquet"):
         out = tmp_path / f"o.{suffix}"
@@ -189,3 +190,43 @@ def test_a_row_without_a_name_is_evaluated_with_a_warning(catalog, tmp_path):
     bare = tmp_path / "b.csv"
     bare.write_text("jurisdiction,year,revenue\n南昌,2024,5亿\n", encoding="utf-8")
     assert run_batch(bare, tmp_path / "b_out.csv", catalog).warned_rows == 0
+
+
+NOT_TARGETED = """企业名称,所在地,年度,行业,营业收入,销售收入,新引入企业,硅衬底LED销售额
+LED公司,南昌,2024,LED,3亿,3亿,否,1000万
+电子公司,南昌,2024,电子信息;LED,3亿,3亿,否,1000万
+纺织公司,南昌,2024,textiles,3亿,3亿,否,
+软件公司,南昌,2024,software,3亿,3亿,否,
+"""
+
+
+def test_companies_a_policy_does_not_target_are_said_per_line_and_counted(tmp_path: Path) -> None:
+    # calc opens with NOT TARGETED; batch gave 0.00 and not_eligible everywhere, as for a company that failed
+    # every condition, without a word
+    src = tmp_path / "t.csv"
+    src.write_text(NOT_TARGETED, encoding="utf-8")
+    out, summ = tmp_path / "out.csv", tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--summary-json", str(summ),
+                                   "--policy", "nanchang-electronic-information-2023",
+                                   "--policy", "wuhan-east-lake-software-2023"],
+                             env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    lines = {(r["name"], r["policy"][:5]): r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    code = {k: "not_targeted" in r["warnings"].split(";") for k, r in lines.items()}
+    assert code == {("LED公司", "nanch"): True, ("LED公司", "wuhan"): True,
+                    ("电子公司", "nanch"): False, ("电子公司", "wuhan"): True,
+                    ("纺织公司", "nanch"): True, ("纺织公司", "wuhan"): True,
+                    ("软件公司", "nanch"): True, ("软件公司", "wuhan"): False}
+    # 三(三): 硅衬底LED销售额 1000万 × 10% = 1,000,000.00 for the targeted one; nothing for the LED-only sheet row
+    assert (lines[("电子公司", "nanch")]["si_led_sales"], lines[("LED公司", "nanch")]["si_led_sales"]) == (
+        "1000000.00", "0.00")
+    assert lines[("LED公司", "nanch")]["si_led_sales_status"] == "not_eligible"
+    budgets = {b["policy"][:5]: b for b in json.loads(summ.read_text(encoding="utf-8"))["policies"]}
+    assert (budgets["nanch"]["companies_not_targeted"], budgets["nanch"]["companies_not_targeted_related"]) == (3, 2)
+    assert (budgets["wuhan"]["companies_not_targeted"], budgets["wuhan"]["companies_not_targeted_related"]) == (3, 0)
+    flat = " ".join(res.output.split())
+    assert ("3 companies not targeted: their industries are none of electronic-information, so no clause applies "
+            "(not_targeted in the warnings column); 2 of them have a tag the text counts within "
+            "electronic-information (") in flat
+    assert 'add "electronic-information" to its industries' in flat
+    assert "3 companies not targeted: their industries are none of software, so no clause applies" in flat
