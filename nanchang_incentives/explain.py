@@ -343,10 +343,10 @@ def budget_notices(b: PolicyBudget) -> list[str]:
 def not_targeted_companies(k: int, related: int, industries: Sequence[str], related_tags: Sequence[str]) -> str:
     """A batch's companies outside the policy's industries (calc: NOT TARGETED), in the budget view.
 
-    >>> not_targeted_companies(3, 2, ["electronic-information"], ["led", "vr"])[:112]
-    '3 companies not targeted: their industries are none of electronic-information, so no clause applies (not_tar'
+    >>> not_targeted_companies(1, 0, ["software"], [])
+    '1 company not targeted: its industries are none of software, so no clause applies (not_targeted in the warnings column)'
     """
-    line = (f"{_companies(k)} not targeted: their industries are none of {' or '.join(industries)}, so no clause "
+    line = (f"{_companies(k)} not targeted: {'its' if k == 1 else 'their'} industries are none of {' or '.join(industries)}, so no clause "
             f"applies (not_targeted in the warnings column)")
     if related:
         line += (f"; {related:,} of them {'has' if related == 1 else 'have'} a tag the text counts within "
