@@ -30,6 +30,7 @@ import math
 import re
 import tempfile
 import unicodedata
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -244,15 +245,31 @@ class XlsxSource:
 
         self.path = path
         self._files: list[BinaryIO] = []
+        self.formulas: Iterator[tuple] | None = None
+        # openpyxl's warnings are about what it would drop on writing the workbook back (a 是/否 drop-down list:
+        # "Data Validation extension is not supported"), or a default style: nothing of what is read; they are
+        # not the user's business and reached the terminal, -q or not
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
         try:
             # from an open file: openpyxl refuses a name without an Excel suffix (standard input is read from a
             # temporary '.part' file, a workbook may be saved as 'clients' or 'clients.xlsx.bak')
             self.book = load_workbook(self._open(), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException) as exc:
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, AttributeError, InvalidFileException) as exc:
             self._close_files()
             raise InputError(f"not a readable .xlsx workbook ({exc}); save it from Excel as 'Excel 工作簿 (*.xlsx)' "
                              f"or as CSV", Location(file=str(path))) from None
         names = self.book.sheetnames
+        tables = [ws.title for ws in self.book.worksheets]  # (a chart sheet is not one)
+        if not tables:
+            why = (" (it was saved as 'Strict Open XML 电子表格', which openpyxl does not read)" if _is_strict(self.book)
+                   else "")
+            self.close()
+            raise InputError(f"the workbook has no worksheet that can be read{why}: save it from Excel or WPS as "
+                             f"'Excel 工作簿 (*.xlsx)' or as CSV", Location(file=str(path)))
+        if sheet is not None and sheet in names and sheet not in tables:
+            self.close()
+            raise InputError(f"sheet {sheet!r} is a chart sheet, not a table of companies; choose a worksheet: "
+                             f"{', '.join(map(repr, tables))}", Location(file=str(path), field="--sheet"))
         if sheet is None:  # the first sheet Excel shows: a hidden one (a lookup table, a template) is not it
             self.ws = next((ws for ws in self.book.worksheets if ws.sheet_state == "visible"),
                            self.book.worksheets[0])
@@ -276,7 +293,6 @@ class XlsxSource:
         # openpyxl); a workbook that asks to be recalculated on opening (fullCalcOnLoad: XlsxWriter, openpyxl)
         # was never calculated by a spreadsheet, so its saved results (XlsxWriter writes 0) are not the figures.
         # Only a sheet that has formulas is read a second time, for them.
-        self.formulas: Iterator[tuple] | None = None
         self.recalc = False
         if has_formulas:
             self.recalc = _asks_recalculation(self.book)
@@ -356,7 +372,7 @@ class XlsxSource:
                      for j, c in enumerate(cells)]
             row = line - 1
             merged = self._merged_cells(line, texts, tops, k)
-            while len(texts) > k and not texts[-1]:
+            while len(texts) > k and not texts[-1].strip():  # (a space typed right of the table: as in the CSV)
                 texts.pop()
             formulas = next(self.formulas, ()) if self.formulas is not None else ()
             # what only a workbook can hold wrong: formulas with no trustworthy result, floats finer than
@@ -493,6 +509,15 @@ _MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+
 #: a row hidden in the sheet (by hand, by a filter, or in a collapsed outline): ``<row r="7" … hidden="1">``
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden=["\'](?:1|true)["\'][^>]*>')
 _ROW_NUMBER = re.compile(rb'\br=["\']([0-9]+)["\']')
+
+
+def _is_strict(book: object) -> bool:
+    """Whether workbook.xml is in the ISO 29500 Strict namespace (Excel's "Strict Open XML 电子表格")."""
+    archive = getattr(book, "_archive", None)
+    try:
+        return archive is not None and b"purl.oclc.org/ooxml" in archive.read("xl/workbook.xml")[:4096]
+    except KeyError:  # pragma: no cover - a workbook part under another name
+        return False
 
 
 def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int]]:

@@ -477,3 +477,89 @@ def test_a_hidden_row_tag_cut_by_a_megabyte_boundary_is_still_found(tmp_path):
     pad = b" " * ((1 << 20) - 20)  # the tag straddles the first megabyte's end
     book = Book(b"<sheetData>" + pad + tag + b"<c/></row></sheetData>")
     assert xlsxio._scan_sheet(book, Sheet())[2] == {7}
+
+
+def _rewrite(src: Path, dst: Path, edit) -> None:
+    """A copy of the workbook ``src`` with each XML part passed through ``edit(name, text)``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith((".xml", ".rels")):
+                data = edit(info.filename, data.decode("utf-8")).encode("utf-8")
+            zout.writestr(info, data)
+
+
+def _book(tmp_path: Path, rows) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(HEADER)
+    for r in rows:
+        ws.append(r)
+    path = tmp_path / "plain.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_strict_open_xml_workbook_is_refused_with_advice_not_a_traceback(tmp_path):
+    # Excel's "Strict Open XML 电子表格" (ISO 29500 Strict namespaces): openpyxl finds no worksheet in it
+    strict = tmp_path / "strict.xlsx"
+    _rewrite(_book(tmp_path, [company("甲")]), strict, lambda name, text: text.replace(
+        "http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")
+        .replace("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                 "http://purl.oclc.org/ooxml/officeDocument/relationships"))
+    res = CliRunner().invoke(app, ["batch", str(strict), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1 and res.exception is None or isinstance(res.exception, SystemExit), res.output
+    flat = " ".join(res.output.split())
+    assert "Traceback" not in flat
+    assert ("the workbook has no worksheet that can be read (it was saved as 'Strict Open XML 电子表格', which "
+            "openpyxl does not read): save it from Excel or WPS as 'Excel 工作簿 (*.xlsx)' or as CSV") in flat
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_chart_sheet_named_by_sheet_is_refused_naming_the_worksheets(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(HEADER)
+    ws.append(company("甲"))
+    chart = openpyxl.chart.BarChart()
+    chart.add_data(openpyxl.chart.Reference(ws, min_col=6, min_row=1, max_row=2), titles_from_data=True)
+    wb.create_chartsheet("图表").add_chart(chart)
+    src = tmp_path / "chart.xlsx"
+    wb.save(src)
+    res = CliRunner().invoke(app, ["batch", str(src), "--sheet", "图表", "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1, res.output
+    assert "sheet '图表' is a chart sheet, not a table of companies; choose a worksheet: '数据'" in " ".join(
+        res.output.split())
+
+
+def test_openpyxl_warnings_about_what_it_would_not_write_back_never_reach_the_user(tmp_path, capfd):
+    # a 是/否 drop-down list saved by Excel as an x14 extension: openpyxl warned "Data Validation extension is not
+    # supported and will be removed" on the terminal, -q or not
+    ext = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+           'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="1" '
+           'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:dataValidation type="list" '
+           'allowBlank="1"><x14:formula1><xm:f>Lists!$A$1:$A$2</xm:f></x14:formula1><xm:sqref>E2:E100</xm:sqref>'
+           '</x14:dataValidation></x14:dataValidations></ext></extLst>')
+    src = tmp_path / "dv.xlsx"
+    _rewrite(_book(tmp_path, [company("甲")]), src,
+             lambda name, text: text.replace("</worksheet>", ext + "</worksheet>") if "worksheets/" in name else text)
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "nanchang_incentives", "batch", str(src), "-o",
+                           str(tmp_path / "o.csv"), "-q"], capture_output=True, text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert "UserWarning" not in done.stderr and "Data Validation" not in done.stderr
+    assert done.stderr.startswith("1 row read (xlsx, sheet '数据'): 1 evaluated, 0 bad")
+    assert settlement_of(tmp_path / "o.csv") == {"甲": "6172.84"}  # 1,234,567 × 0.5%
+
+
+def test_a_space_typed_right_of_the_table_is_ignored_as_in_the_csv(catalog, tmp_path):
+    # invisible in Excel; the row was bad ("the row has 9 cells, the header has 8") while its CSV export was read
+    src = _book(tmp_path, [company("甲") + [" "], company("乙") + ["\u3000"]])
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.bad_rows == 0
+    assert settlement_of(tmp_path / "o.csv") == {"甲": "6172.84", "乙": "6172.84"}
