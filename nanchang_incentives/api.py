@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -307,6 +308,8 @@ def _arrow_setup(policies: str | Sequence[str] | None, year: int | None, ignore_
     from .batch import BatchOptions, policies_for_batch
     from .batch_output import Output
 
+    if isinstance(year, numbers.Integral) and not isinstance(year, bool):
+        year = int(year)  # (numpy's int64 from a DataFrame cell: a year all the same)
     if year is not None and not (isinstance(year, int) and YEAR_MIN <= year <= YEAR_MAX):
         raise OptionError(f"year {year!r}: expected a fiscal year between {YEAR_MIN} and {YEAR_MAX}, e.g. 2024",
                           Location(field="year"))
@@ -350,7 +353,7 @@ def evaluate_arrow(batch, *, policies: str | Sequence[str] | None = None, year: 
     """
     from . import arrowio
     from .batch import evaluate_chunk
-    from .batch_table import bind_header, build_chunk
+    from .batch_table import bind_header, build_chunk, field_of
 
     pa = arrowio.pyarrow("evaluate_arrow")
     pc = pa.compute
@@ -360,10 +363,16 @@ def evaluate_arrow(batch, *, policies: str | Sequence[str] | None = None, year: 
         batch = batch.to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist([], schema=batch.schema)
     if not isinstance(batch, pa.RecordBatch):
         raise TypeError(f"evaluate_arrow takes a pyarrow RecordBatch or Table, not {type(batch).__name__}")
+    schema = arrow_schema(policies, ignore_validity=ignore_validity, catalog=catalog)
     for k in keep:
         if k not in batch.schema.names:
             raise InputError("a keep column is not in the batch", Location(file="<arrow>", field=k))
-    columns = [n for n in batch.schema.names if n not in keep and not n.startswith(arrowio.PANDAS_INDEX)]
+        if k in schema.names:  # (row, name, year …: two columns of one name, which DuckDB renames name_1)
+            raise InputError(f"a keep column cannot be named as a column of the results ({k!r} is one; it is "
+                             f"there already): keep an id column to join on instead", Location(file="<arrow>", field=k))
+    # a keep column that is also a profile field is read as well (keep=["revenue"]: copied, and still used)
+    columns = [n for n in batch.schema.names if not n.startswith(arrowio.PANDAS_INDEX)
+               and (n not in keep or field_of(n, catalog) is not None)]
     header = bind_header(columns, catalog, "<arrow>")
     if year is None and "year" not in header.names:
         raise InputError("the batch has no year column: add one (the fiscal year, e.g. 2024) or pass year=",
@@ -377,7 +386,6 @@ def evaluate_arrow(batch, *, policies: str | Sequence[str] | None = None, year: 
     chunk = build_chunk(cells, header, catalog, year_given=year is not None, policy_given=bool(options.policy_ids))
     evaluated, chunk = evaluate_chunk(chunk, catalog, output.policies, options)
     good, _ = arrowio.wide_batch(output, chunk, evaluated, dictionary=False)
-    schema = arrow_schema(policies, ignore_validity=ignore_validity, catalog=catalog)
     n_good = good.num_rows
     arrays = list(good.columns) + [pa.nulls(n_good, pa.string())] * len(ERROR_COLUMNS)
     good = pa.RecordBatch.from_arrays(arrays, schema=schema)

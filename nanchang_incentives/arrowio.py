@@ -88,7 +88,9 @@ class ParquetSource:
         pa = pyarrow("reading Parquet", Location(file=str(path)))
         self.path = path
         try:
-            self.file = pa.parquet.ParquetFile(path)
+            # pre_buffer=False: with pyarrow's default, the first batch read every row group's column chunks
+            # ahead, so memory grew with the file (548 MB for 2M rows); read so, it holds one row group's
+            self.file = pa.parquet.ParquetFile(path, pre_buffer=False)
             schema = self.file.schema_arrow
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise InputError(f"not a readable Parquet file ({exc}); write it with pyarrow, DuckDB, Spark or pandas "
@@ -118,12 +120,47 @@ class ParquetSource:
             for batch in self.file.iter_batches(batch_size=size, columns=self.columns, use_pandas_metadata=False):
                 yield batch_cells(batch, header, first, self.columns)
                 first += batch.num_rows
-        except pa.ArrowException as exc:
+        except (pa.ArrowException, OSError) as exc:  # (a corrupt page is an OSError: not the output's failure)
             raise InputError(f"cannot read the Parquet file after row {first:,} ({exc})",
                              Location(file=str(self.path))) from None
 
     def close(self) -> None:
         self.file.close()
+
+
+def _is_view(t: pa.DataType, pa: Any, *kinds: str) -> bool:
+    """Whether ``t`` is one of Arrow's view types (``string_view``, ``list_view`` …; pyarrow >= 16 has them)."""
+    return any(getattr(pa.types, f"is_{k}", lambda _t: False)(t) for k in kinds)
+
+
+def _is_list(t: pa.DataType, pa: Any) -> bool:
+    return pa.types.is_list(t) or pa.types.is_large_list(t) or _is_view(t, pa, "list_view", "large_list_view")
+
+
+def read_type(t: pa.DataType, pa: Any) -> pa.DataType:
+    """The type a column is read as: a dictionary as its values, a large or view string as ``string``, any list
+    (large, view, of a dictionary) as ``list<…>`` of its items read so, a half float as float64 (exact); what
+    Polars, DuckDB and pandas write (``large_string``, categoricals, ``list<large_string>``) reads as the rest."""
+    types = pa.types
+    if types.is_dictionary(t):
+        t = t.value_type
+    if _is_list(t, pa):
+        return pa.list_(read_type(t.value_type, pa))
+    if types.is_large_string(t) or _is_view(t, pa, "string_view"):
+        return pa.string()
+    if types.is_floating(t) and t.bit_width == 16:
+        return pa.float64()
+    return t
+
+
+def _as_read(arr: pa.Array, pa: Any) -> pa.Array:
+    """``arr`` cast to its ``read_type`` (a list view, which pyarrow's cast gets wrong, through Python)."""
+    target = read_type(arr.type, pa)
+    if target == arr.type:
+        return arr
+    if _is_view(arr.type, pa, "list_view", "large_list_view"):
+        return pa.array(arr.to_pylist(), target)
+    return arr.cast(target)
 
 
 def check_type(t: pa.DataType, spec: F.Field, name: str, where: str) -> None:
@@ -134,11 +171,15 @@ def check_type(t: pa.DataType, spec: F.Field, name: str, where: str) -> None:
     types = pa.types
     if types.is_dictionary(t):
         t = t.value_type
-    if types.is_list(t) or types.is_large_list(t):
+    if _is_list(t, pa):
         if spec.type not in (F.MONEY_LIST, F.TAGS):
             raise InputError(f"the column is a list ({t}); {spec.name} holds one {spec.type} value, not a list",
                              Location(file=where, field=name))
         t = t.value_type
+        if types.is_dictionary(t):
+            t = t.value_type
+    if _is_view(t, pa, "string_view"):
+        t = pa.string()
     ok = (types.is_string(t) or types.is_large_string(t) or types.is_null(t) or types.is_integer(t)
           or types.is_decimal(t) or types.is_floating(t) or types.is_boolean(t)
           or ((types.is_date(t) or types.is_timestamp(t)) and spec.type in (F.YEAR, F.TEXT)))
@@ -221,19 +262,19 @@ def column_text(arr: pa.Array, spec: F.Field, pa: Any, decimals: int = 4) -> tup
     """One column as the cell texts of a CSV export of it, and its rows with an inexact float (more than
     ``decimals`` decimals)."""
     pc = pa.compute
+    arr = _as_read(arr, pa)
     t = arr.type
-    if pa.types.is_dictionary(t):
-        arr = arr.dictionary_decode()
-        t = arr.type
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        items = arr.flatten()
+    if pa.types.is_list(t):
+        raw = arr.offsets.to_numpy(zero_copy_only=False)
+        # the items the offsets span, those behind a null list too (flatten() leaves them out, and the offsets
+        # then point past its end)
+        items = arr.values.slice(int(raw[0]), int(raw[-1] - raw[0]))
         if pa.types.is_floating(items.type):
             text, bad_items = _float_text(items, pa, decimals)
         else:
             text, bad_items = _plain_text(items, pa), np.zeros(len(items), dtype=bool)
-        offsets = arr.offsets.to_numpy(zero_copy_only=False) - arr.offsets[0].as_py()
-        lists = type(arr).from_arrays(pa.array(offsets, pa.int32() if pa.types.is_list(t) else pa.int64()),
-                                      pc.fill_null(text, ""), mask=arr.is_null())
+        offsets = raw - raw[0]
+        lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pc.fill_null(text, ""), mask=arr.is_null())
         joined = pc.binary_join(lists, ";")
         # an empty list is ";" (no items), as a CSV cell: an empty cell is missing input
         joined = pc.if_else(pc.and_(pc.is_valid(arr), pc.equal(pc.list_value_length(arr), 0)), ";", joined)
@@ -241,6 +282,7 @@ def column_text(arr: pa.Array, spec: F.Field, pa: Any, decimals: int = 4) -> tup
         if bad_items.any():
             owner = np.repeat(np.arange(len(arr)), np.diff(offsets))
             bad[owner[bad_items]] = True
+            bad &= arr.is_valid().to_numpy(zero_copy_only=False)  # (the items of a null list are not read)
         return joined, bad
     if pa.types.is_floating(t):
         return _float_text(arr, pa, decimals)

@@ -1039,6 +1039,15 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _holds_parquet(directory: Path) -> bool:
+    """Whether a directory (its first thousand entries, at any depth) holds Parquet files: a dataset."""
+    try:
+        return any(p.suffix.lower() == ".parquet" or p.name.startswith("part-")
+                   for p in itertools.islice(directory.rglob("*"), 1000))
+    except OSError:
+        return False
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
@@ -1101,7 +1110,12 @@ def check_input(path: Path) -> Place:
         return Place.FILE
     if stat.S_ISFIFO(st.st_mode):
         return Place.STREAM
-    raise InputError(f"the input is {_kind(st.st_mode)}, not a CSV or .xlsx file", Location(file=str(path)))
+    if stat.S_ISDIR(st.st_mode) and _holds_parquet(Path(path)):
+        raise InputError("the input is a directory of Parquet files (a partitioned dataset, as Spark, Hive or "
+                         "DuckDB write one), which batch does not read: give one file (in DuckDB: COPY (SELECT * "
+                         "FROM 'dir/**/*.parquet') TO 'register.parquet'), or use api.evaluate_arrow on the "
+                         "dataset's batches (docs/scale.md)", Location(file=str(path)))
+    raise InputError(f"the input is {_kind(st.st_mode)}, not a CSV, .xlsx or Parquet file", Location(file=str(path)))
 
 
 def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str = "csv") -> dict[str, Place]:

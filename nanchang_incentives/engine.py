@@ -134,7 +134,7 @@ class PolicyRun:
         is not_eligible for them, whatever else they hold."""
         if not self.policy.industries:
             return np.zeros(self.table.n, dtype=bool)
-        return self.industry.known & ~self.industry.val
+        return np.asarray(self.industry.known & ~self.industry.val, dtype=bool)
 
     def related_not_targeted(self) -> np.ndarray:
         """Of the rows not targeted, those with a tag the text counts within the policy's industries (Nanchang:
@@ -142,7 +142,7 @@ class PolicyRun:
         out = np.zeros(self.table.n, dtype=bool)
         rows = self.not_targeted()
         if rows.any() and self.policy.related_industries:
-            ctx = _Context(self.table, None, self.years)  # type: ignore[arg-type] - tags need no catalogue
+            ctx = _Context(self.table, None, self.years)  # type: ignore[arg-type]  # (tags need no catalogue)
             for tag in self.policy.related_industries:
                 out |= ctx.has_tag("industries", tag).val
         return out & rows
