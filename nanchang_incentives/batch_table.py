@@ -57,7 +57,12 @@ class Header:
 #: headings of the columns a consultant's sheet often has beside the profile (compared without spaces, case-blind)
 _BOOKKEEPING = ("序号", "编号", "行号", "no", "no.", "#", "id", "备注", "说明", "联系人", "联系电话", "电话", "手机",
                 "邮箱", "地址", "统一社会信用代码", "信用代码", "负责人", "对接人", "remark", "remarks", "note", "notes",
-                "contact", "phone", "email", "address")
+                "contact", "phone", "email", "address",
+                # a register's own columns (法定代表人, 纳税人识别号, 所属县区 …): nothing a policy reads
+                "法定代表人", "法人代表", "纳税人识别号", "税号", "所属县区", "所属区县", "县区", "区县", "所属区域",
+                "所在区县", "经办人", "填报人", "填表人", "填报日期", "填表日期", "成立日期", "成立时间", "注册日期",
+                "企业类型", "企业性质", "登记注册类型", "注册地址", "经营地址", "办公地址", "邮编", "邮政编码", "传真",
+                "网址", "主营业务", "主营产品", "经营范围")
 
 
 def _bookkeeping(name: str) -> bool:

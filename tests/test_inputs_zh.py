@@ -362,3 +362,24 @@ def test_the_enumeration_comma_separates_list_items_but_a_comma_never_does() -> 
     assert REG["industries"].parse("电子信息、LED", csv=True) == ("electronic-information", "led")
     assert REG["smart_factory_investments"].parse("300万、150万", csv=True) == (3_000_000_0000, 1_500_000_0000)
     assert REG["smart_factory_investments"].parse("1,200,000;１，２００", csv=True) == (1_200_000_0000, 1_200_0000)
+
+
+def test_a_registers_own_columns_and_official_place_names_are_read(tmp_path: Path) -> None:
+    # a register exported from a government system: 法定代表人, 纳税人识别号, 所属县区, 成立日期 stopped the run as
+    # unknown columns, and 江西省南昌市 / 武汉东湖新技术开发区 (the zone's official name) were unknown jurisdictions
+    src = tmp_path / "register.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入,硅衬底LED销售额,法定代表人,纳税人识别号,所属县区,成立日期,企业类型\n"
+                   "甲,江西省南昌市,2024,电子信息,3亿,1000万,张三,91360100MA00000000,红谷滩区,2010-01-01,民营\n"
+                   "乙,武汉东湖新技术开发区,2024,软件,3亿,,李四,91420100MA00000000,洪山区,2012-05-01,国有\n"
+                   "丙,南昌高新区,2024,电子信息,3亿,200万,,,,,\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    assert {n: r["policy"] for n, r in rows.items()} == {
+        "甲": "nanchang-electronic-information-2023", "乙": "wuhan-east-lake-software-2023",
+        "丙": "nanchang-electronic-information-2023"}
+    # 三(三): 1000万 × 10% = 1,000,000.00; 200万 × 10% = 200,000.00
+    assert (rows["甲"]["si_led_sales"], rows["丙"]["si_led_sales"]) == ("1000000.00", "200000.00")
+    assert "note: not read: the columns '法定代表人', '纳税人识别号', '所属县区', '成立日期', '企业类型'" in " ".join(
+        res.output.split())
