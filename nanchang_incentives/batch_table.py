@@ -180,6 +180,12 @@ _UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制
                         r"(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)(?=$|[\s)）\]】,，;；。、/])")
 #: a cell that is only a unit: "万元", "（万元）", "人民币万元"
 _UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)\s*(?:人民币|人民幣)?[\s)）\]】]*$")
+#: a unit said otherwise in a title or group cell: "财务数据（万元）", "2024年企业名单（单位：万元）", "人民币：万元",
+#: "金额以万元计" (a bare 万 / 亿 only with 单位 or 金额, above)
+_UNIT_PHRASE = re.compile(r"[(（\[【]\s*(?:单位|單位|金额|金額)?\s*[:：]?\s*(?:人民币|人民幣)?\s*"
+                          r"(千元|万元|亿元|百万元|萬元|億元)\s*[)）\]】]"
+                          r"|(?:人民币|人民幣)\s*[:：]\s*(千元|万元|亿元|百万元|萬元|億元)"
+                          r"|以\s*(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元)\s*(?:计|計|为单位|為單位)")
 #: the lines looked at for the header when the first one is not it
 HEADER_SEARCH_LINES = 6
 
@@ -240,9 +246,10 @@ def _unit_note(lines: Sequence[Sequence[str]]) -> tuple[int, str, str] | None:
     """(line, cell, unit such as 万元) of the first cell above a header that gives the amounts a unit other than 元."""
     for i, row in enumerate(lines, start=1):
         for cell in row:
-            unit = _UNIT_NOTE.search(cell) or _UNIT_CELL.match(cell)
-            if unit and _HEADING_UNITS[F.MONEY].get(unit_key(unit.group(1))):  # not 元: nothing to scale
-                word = unit.group(1) if unit.group(1).endswith("元") else unit.group(1) + "元"
+            unit = _UNIT_NOTE.search(cell) or _UNIT_CELL.match(cell) or _UNIT_PHRASE.search(cell)
+            said = next((g for g in unit.groups() if g), "") if unit else ""
+            if said and _HEADING_UNITS[F.MONEY].get(unit_key(said)):  # not 元: nothing to scale
+                word = said if said.endswith("元") else said + "元"
                 return i, cell.strip(), word
     return None
 
@@ -262,6 +269,13 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     seen: dict[str, str] = {}  # field -> the header name it was given by
     ignored: list[str] = []
     problems: list[InputError] = []
+    sep = max("，、；", key=names[0].count) if len(names) == 1 else ""
+    if sep and sum(field_of(part.strip(), catalog) is not None for part in names[0].split(sep)) >= 2:
+        raise InputError(f"the header is one column {names[0][:60]!r}: its names are separated by {sep!r} (a "
+                         f"full-width {'comma' if sep == '，' else 'mark'}, typed with a Chinese input method), but "
+                         f"the columns of a CSV are separated by ',' (the ASCII comma): replace every {sep!r} between "
+                         f"cells by ',' (and keep any {sep!r} inside a cell's text in quotes), or save the sheet from "
+                         f"Excel or WPS as CSV", Location(file=path, line=1))
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
         raise InputError(f"the header is one column {names[0][:60]!r}: batch reads comma-separated files "
                          f"(save from Excel as CSV, not as text with ';' or tabs)", Location(file=path, line=1))

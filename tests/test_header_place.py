@@ -120,6 +120,14 @@ def test_empty_lines_above_the_header_and_a_unit_line_among_them(catalog, tmp_pa
     ("金额：万元", "'金额：万元'"),
     (",,,万元", "'万元'"),  # a cell that is only the unit
     ("（单位：元）", None),  # yuan: nothing to scale
+    # a unit in a group or title cell: the advice said only "delete line 1", and the 万元 figures were then yuan
+    ("基本信息,,,,财务数据（万元）", "'财务数据（万元）'"),
+    (",,,2024年企业名单（万元）", "'2024年企业名单（万元）'"),
+    ("人民币：万元", "'人民币：万元'"),
+    ("金额以万元计", "'金额以万元计'"),
+    ("注：数据以亿元为单位", "'注：数据以亿元为单位'"),
+    ("万元户企业名单", None),  # a title with 万元 in a word, not a unit
+    ("财务数据（元）", None),
 ])
 def test_only_a_line_that_gives_the_amounts_a_unit_is_advised_on(catalog, tmp_path, above, advice):
     message = refusal(tmp_path, catalog, "u.csv", f"{above}\n{HEADER}\n{ROW}\n")
@@ -152,3 +160,17 @@ def test_a_csv_whose_first_cell_merely_starts_with_a_bracket_is_read(catalog, tm
     src = tmp_path / "b.csv"
     src.write_text("企业名称,所在地,年度,营业收入\n<甲>公司,南昌,2024,5亿\n", encoding="utf-8")
     assert run_batch(src, tmp_path / "o.csv", catalog).good_rows == 1
+
+
+@pytest.mark.parametrize("sep", ["，", "；", "、"])
+def test_a_header_typed_with_full_width_separators_is_said_to_be_so(catalog, tmp_path, sep):
+    # typed with a Chinese input method: the advice was "looks like a title … delete the lines above the header"
+    head = sep.join(["企业名称", "所在地", "年度", "行业", "营业收入"])
+    message = refusal(tmp_path, catalog, "f.csv", f"{head}\n甲{sep}南昌{sep}2024{sep}电子信息{sep}3亿\n")
+    assert message.startswith(f"f.csv:1: the header is one column {head!r}: its names are separated by {sep!r} (a full-width")
+    assert "separated by ',' (the ASCII comma)" in message
+
+
+def test_a_one_column_title_with_list_marks_is_still_a_title(catalog, tmp_path):
+    message = refusal(tmp_path, catalog, "t.csv", f"2024年度南昌市、武汉市、北京市企业名单\n{HEADER}\n{ROW}\n")
+    assert "line 2 looks like the header" in message and "full-width" not in message
