@@ -573,6 +573,13 @@ class _ColumnBuilder:
                 | ((last == 0x80) & (raw[at, np.maximum(length - 2, 0)] == 0x80)
                    & (raw[at, np.maximum(length - 3, 0)] == 0xE3)) \
                 | ((last == 0xA0) & (raw[at, np.maximum(length - 2, 0)] == 0xC2))
+            # zero-width characters (U+200B-U+200D E2 80 8x, U+2060 E2 81 A0, U+FEFF EF BB BF) at either end, and
+            # a few other E2 80 / E2 81 characters with them (— …: read by the slow path all the same)
+            before = raw[at, np.maximum(length - 2, 0)]
+            wide |= ((raw[:, 0] == 0xE2) & ((raw[:, 1] == 0x80) | (raw[:, 1] == 0x81))) \
+                | ((raw[:, 0] == 0xEF) & (raw[:, 1] == 0xBB)) \
+                | (((before == 0x80) | (before == 0x81)) & (raw[at, np.maximum(length - 3, 0)] == 0xE2)) \
+                | ((last == 0xBF) & (before == 0xBB))
             odd |= (length > 1) & wide
         rows = np.flatnonzero(odd)
         if len(rows):

@@ -142,6 +142,13 @@ def vocabulary_from(name: str, raw: Mapping[str, Mapping[str, object]]) -> Vocab
     return Vocabulary(name, zh, {k: tuple(v) for k, v in aliases.items()}, loose_dashes=name == "jurisdictions")
 
 
+#: characters that show as nothing (zero-width space and joiners, word joiner, a BOM inside a cell): copied from a
+#: web page or a PDF with a figure, they made "3亿\u200b" an unknown unit '亿\u200b'; at a value's ends they are
+#: dropped with the spaces around them (inside one, they stay and are reported)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_INVISIBLE_EDGES = re.compile("^[\\s\u200b\u200c\u200d\u2060\ufeff]+|[\\s\u200b\u200c\u200d\u2060\ufeff]+$")
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -179,6 +186,8 @@ class Field:
     def parse(self, value: object, *, csv: bool = False) -> object:
         """A raw TOML/CSV value -> the typed value the engine stores."""
         parser = _PARSERS[self.type]
+        if isinstance(value, str) and _ZERO_WIDTH.search(value):  # invisible: "3亿\u200b" pasted from a web page
+            value = _INVISIBLE_EDGES.sub("", value)
         parsed = parser(value, csv)
         if self.vocabulary is not None and self.type == TAGS:
             parsed = tuple(dict.fromkeys(self._known_tag(t) for t in self._separated(parsed)))  # type: ignore[arg-type]

@@ -56,6 +56,9 @@ _NUMERAL_WORDS = frozenset("零〇一二三四五六七八九十壹贰貳叁參�
 COUNT_SUFFIXES = ("人", "个", "项", "家", "台", "套")
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|[+-]?\.\d+"
 _MONEY_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.,+-]*)$")
+#: words for "none" typed in a number cell (无, 暂无, N/A): not read as 0 (nobody can tell "none" from "not known"),
+#: but refused with that advice rather than a list of number forms
+NONE_WORDS = frozenset({"无", "没有", "暂无", "空", "不适用", "n/a", "na", "none", "nil", "null"})
 MONEY_EXAMPLE = ('a number of yuan such as 1200000, or a string such as "1,200,000", "120万", "120万元", '
                  '"2.5亿", "3500千元", "12.5百万" or "1.2E+09"')
 #: full-width forms (as a Chinese IME types them) -> ASCII; every other non-ASCII digit is refused
@@ -163,6 +166,9 @@ def money_decimal(value: object) -> Decimal:
             inexact = _inexact(text, "amount", "1000万")
             if inexact:  # 约1000万, ≥1000万, 1000万以上, 1000万+, 1000~2000万: a bound, a guess or a range
                 raise ValueProblem(f"{value!r} {inexact}")
+        if not match and text.strip().casefold() in NONE_WORDS:
+            raise ValueProblem(f"{value!r} is not an amount of money: type 0 if there is none, or leave the cell "
+                               f"empty if it is not known (a clause that needs it then says missing_input)")
         if not match:
             raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
         if unit == "整":  # "120整" under 营业收入（万元）would keep its "own unit" and read as 120 yuan: never guessed
@@ -360,6 +366,9 @@ def parse_count(value: object) -> int:
             if not _NUMERAL_WORDS.isdisjoint(bare) and not any(ch.isdigit() for ch in bare):
                 raise ValueProblem(f"{value!r} is written in Chinese numerals, which are not read: write the count "
                                    f"in digits 0-9, as in \"15\" for 十五")
+            if bare.casefold() in NONE_WORDS:
+                raise ValueProblem(f"{value!r} is not a number: type 0 if there is none, or leave the cell empty if "
+                                   f"it is not known (a clause that needs it then says missing_input)")
             raise ValueProblem(f"{value!r} is not a number; expected a whole number such as {COUNT_EXAMPLE}")
         number = _decimal(text)
     else:

@@ -84,7 +84,9 @@ class ProfileProblems(InputError):
 #: and so what its CSV export saves (" ￥-   "), and what a hand-typed "-" means, "none" or "not applicable".
 #: Which of them is unknowable, so in a sheet (never in a TOML profile) it is read as an empty cell: no figure,
 #: never a 0 that would pass or fail a condition (a revenue_prev of 0 is growth of the whole revenue).
-ACCOUNTING_DASH = re.compile(r"(?:[¥￥]\s*)?[-－]")
+#: The same for the other marks of "none" a Chinese table is typed with: a dash of any width (— and ——, the
+#: usual one; –, ―, −), a slash (/ or ／, "not applicable").
+ACCOUNTING_DASH = re.compile(r"(?:[¥￥]\s*)?(?:[-－–―‐−]|—{1,2}|[/／])")
 DASH_IS_EMPTY = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
 
 

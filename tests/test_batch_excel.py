@@ -842,6 +842,40 @@ def test_a_dash_from_an_excel_csv_export_is_an_empty_cell(catalog, tmp_path):
     assert read(tmp_path / "o.csv")[0] | {"row": "", "name": ""} == read(tmp_path / "o.csv")[2] | {"row": "", "name": ""}
 
 
+def test_the_other_marks_of_none_are_empty_cells_and_none_words_get_advice(catalog, tmp_path):
+    # — and —— (the usual Chinese "none"), – and a slash ("not applicable") were bad rows where "-" was an empty
+    # cell; 无 / 暂无 / N/A stay bad rows (0 or unknown?), with that said instead of a list of number forms
+    src = tmp_path / "none.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款,研发人员\n"
+                   "甲,南昌,2024,电子信息,3亿,—,1000万,——\n乙,南昌,2024,电子信息,3亿,／,1000万,/\n"
+                   "丙,南昌,2024,电子信息,3亿,–,1000万,\n丁,南昌,2024,电子信息,3亿,1亿,1000万,\n"
+                   "戊,南昌,2024,电子信息,3亿,无,1000万,\n己,南昌,2024,电子信息,3亿,1亿,1000万,暂无\n"
+                   "庚,南昌,2024,电子信息,3亿,N/A,1000万,\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    out = {r["name"]: r for r in read(tmp_path / "o.csv")}
+    assert {n: (r["loan_interest"], r["loan_interest_status"]) for n, r in out.items()} == {
+        "甲": ("0.00", "missing_input"), "乙": ("0.00", "missing_input"), "丙": ("0.00", "missing_input"),
+        # 三(一): growth 2亿 ≥ 1亿: 1000万 × 50% × LPR 3.10% (2024) = 155,000.00
+        "丁": ("155000.00", "granted")}
+    assert [(p.line, p.name, p.field) for p in report.problems] == [
+        (6, "戊", "revenue_prev"), (7, "己", "rd_staff"), (8, "庚", "revenue_prev")]
+    assert all("type 0 if there is none, or leave the cell empty if it is not known" in p.message
+               for p in report.problems)
+
+
+def test_zero_width_characters_at_a_cells_ends_are_dropped(catalog, tmp_path):
+    # copied from a web page or a PDF: "3亿\u200b" was an unknown unit '亿\u200b', the name kept its ZWSP
+    src = tmp_path / "zw.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入,硅衬底LED销售额\n"
+                   "甲,南昌,2024,电子信息\u200b,3亿\u200b,\ufeff1000万\u200b \n乙\u200b,南昌\u2060,2024,电子信息,3亿,1000万\n",
+                   encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.bad_rows == 0
+    # 三(三): 1000万 × 10% = 1,000,000.00 each
+    assert [(r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
+        ("甲", "1000000.00"), ("乙", "1000000.00")]
+
+
 def test_a_totals_label_in_the_first_column_of_a_row_without_a_name_is_a_totals_row(catalog, tmp_path):
     # registers that start with 所在地 (or 序号) put 合计 in the first column; the row was two bad rows ("no policy
     # for jurisdiction '合计'", "year missing"); a nameless row with a place in the first column stays a company
