@@ -55,7 +55,7 @@ from .batch_table import (
     misplaced_header,
     select,
 )
-from .csvio import Block, RowProblem, SkippedRow
+from .csvio import Block, RowProblem, SkippedRow, SkipReason
 from .duplicates import Finder, Repeat, RowKeys, row_keys
 from .engine import (
     CAPPED,
@@ -441,7 +441,8 @@ class BatchReport:
     output_rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)  # the first BAD_ROW_PREVIEW
     blank_rows: int = 0  # rows with every cell empty (Excel's ,,,, lines): skipped, not errors
-    skipped_rows: int = 0  # rows left out on purpose (totals rows): not evaluated, not errors
+    skipped_rows: int = 0  # rows left out on purpose (totals rows, the header again): not evaluated, not errors
+    header_rows: int = 0  # of them, the header repeated (pasted blocks)
     skipped: list[SkippedRow] = field(default_factory=list)  # the first BAD_ROW_PREVIEW of them
     duplicate_rows: int = 0  # rows repeating the company (name, year, jurisdiction) of an earlier row
     duplicates: list[Repeat] = field(default_factory=list)  # the first BAD_ROW_PREVIEW of them
@@ -469,7 +470,8 @@ class BatchReport:
             "input": self.input, "output": self.output, "encoding": self.encoding, "format": self.fmt,
             "layout": self.layout, "rows": self.rows, "good_rows": self.good_rows, "bad_rows": self.bad_rows,
             "output_rows": self.output_rows, "errors_file": self.errors_file, "hypothetical": self.hypothetical,
-            "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows, "warned_rows": self.warned_rows,
+            "blank_rows": self.blank_rows, "skipped_rows": self.skipped_rows, "header_rows": self.header_rows,
+            "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
             "ignored_columns": self.ignored_columns, "duplicate_rows": self.duplicate_rows,
@@ -1512,6 +1514,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 report.good_rows += res.good
                 report.blank_rows += res.blank
                 report.skipped_rows += len(res.skipped)
+                report.header_rows += sum(k.reason == SkipReason.HEADER for k in res.skipped)
                 room = BAD_ROW_PREVIEW - len(report.skipped)
                 if res.skipped and room > 0:
                     report.skipped.extend(res.skipped[:room])

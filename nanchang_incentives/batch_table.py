@@ -813,6 +813,7 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
     if name_j is None or cells.n == 0:
         return cells, []
     hit = np.zeros(cells.n, dtype=bool)
+    again = _repeated_header(cells, header, name_j)
     # a name that is only 合计 / Total … (whatever else the row holds): the few short names, each distinct one once
     short = np.flatnonzero((cells.length[:, name_j] > 0) & (cells.length[:, name_j] <= csvio.TOTALS_LABEL_BYTES))
     if len(short):  # first the names with a label's word in them (one scan of their bytes), then those in Python
@@ -846,7 +847,7 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
             cand &= cells.length[:, j] == 0
     rows = np.flatnonzero(cand)
     if len(rows) == 0:
-        return _without_totals(cells, name_j, hit)
+        return _without_totals(cells, name_j, hit, again)
     start, length = cells.start[rows, name_j], cells.length[rows, name_j]
     head = np.minimum(length, csvio.TOTALS_NAME_BYTES)
     names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, head)))
@@ -870,17 +871,45 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         texts, inverse = csvio.distinct(cells.buf, cells.start[rows, name_j], cells.length[rows, name_j])
         total = np.array([csvio.names_a_total(t.decode("utf-8", "replace")) for t in texts], dtype=bool)
         hit[rows[total[inverse]]] = True
-    return _without_totals(cells, name_j, hit)
+    return _without_totals(cells, name_j, hit, again)
 
 
-def _without_totals(cells: Cells, name_j: int, hit: np.ndarray) -> tuple[Cells, list[SkippedRow]]:
-    if not hit.any():
+def _repeated_header(cells: Cells, header: Header, name_j: int) -> np.ndarray:
+    """The rows that are the header again (blocks pasted one under another, each with its header): the name
+    column holds its own heading, and at least half the row's filled cells (two or more) hold theirs. They
+    were bad rows with a problem per column ("'营业收入' is not an amount of money" …)."""
+    hit = np.zeros(cells.n, dtype=bool)
+    headings = header.headings or header.names
+    own = headings[name_j].strip().encode("utf-8")
+    rows = np.flatnonzero(cells.length[:, name_j] >= len(own))  # (the name cell may have spaces around it)
+    if not own or len(rows) == 0:
+        return hit
+    m = csvio.gather(cells.buf, cells.start[rows, name_j], cells.length[rows, name_j])
+    near = np.zeros(len(rows), dtype=bool)
+    data, w = np.ascontiguousarray(m).tobytes(), m.shape[1]
+    i = data.find(own)
+    while i >= 0:  # a row per name, zero-padded: a match's offset // width is its name
+        near[i // w] = True
+        i = data.find(own, (i // w + 1) * w)
+    folded = [h.strip().casefold() for h in headings]
+    for i in rows[near].tolist():
+        texts = [cells.text(i, j).strip().casefold() for j in range(len(folded))]
+        filled = sum(bool(t) for t in texts)
+        same = sum(bool(t) and t == h for t, h in zip(texts, folded))
+        if texts[name_j] == folded[name_j] and same >= 2 and same * 2 >= filled:
+            hit[i] = True
+    return hit
+
+
+def _without_totals(cells: Cells, name_j: int, hit: np.ndarray, again: np.ndarray) -> tuple[Cells, list[SkippedRow]]:
+    if not (hit.any() or again.any()):
         return cells, []
     assert cells.lines is not None
     skipped = [SkippedRow(int(cells.rows[i]), int(cells.lines[i]),
-                          csvio._clip((cells.text(i, name_j) or cells.text(i, 0)).strip(), 60), SkipReason.TOTALS)
-               for i in np.flatnonzero(hit).tolist()]
-    return csvio.keep_rows(cells, ~hit), skipped
+                          csvio._clip((cells.text(i, name_j) or cells.text(i, 0)).strip(), 60),
+                          SkipReason.HEADER if again[i] else SkipReason.TOTALS)
+               for i in np.flatnonzero(hit | again).tolist()]
+    return csvio.keep_rows(cells, ~(hit | again)), skipped
 
 
 def chunk_checks(chunk: Chunk, registry: F.Registry) -> TableWarnings:

@@ -555,6 +555,7 @@ class SkipReason(str, Enum):
     """Why a row was skipped without being evaluated (it is not a bad row)."""
 
     TOTALS = "totals"  # 合计 / 总计 / 小计 / Total in the name and no year and no jurisdiction, or only 合计 …
+    HEADER = "header"  # the header again (blocks pasted one under another, each with its header)
 
 
 #: words that mark a spreadsheet's totals row (lower case; matched anywhere in the name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
 import signal
 import stat
@@ -1047,3 +1048,29 @@ def test_names_are_trimmed_of_full_width_and_no_break_spaces_as_calc_trims_them(
     run_batch(src, tmp_path / "o.csv", catalog)
     assert [r["name"] for r in read(tmp_path / "o.csv")] == ["甲公司", "乙公司", "丙", "丁、", "戊"]
     assert ["甲公司\u3000".strip(), "\u00a0\u3000戊 \u3000".strip()] == ["甲公司", "戊"]  # as calc strips a name
+
+
+def test_the_header_repeated_under_a_pasted_block_is_skipped_and_said(catalog, tmp_path):
+    # two blocks pasted one under another, each with its header: the second header was a bad row with a problem
+    # per column ("'营业收入' is not an amount of money" …); a company whose name starts with the heading stays
+    head = "企业名称,所在地,年度,行业,营业收入,硅衬底LED销售额"
+    text = (f"{head}\n甲,南昌,2024,电子信息,3亿,1000万\n{head}\n乙,南昌,2024,电子信息,3亿,1000万\n"
+            " 企业名称 ,所在地,,,,\n企业名称有限公司,南昌,2024,电子信息,3亿,200万\n")
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    summary = tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--summary-json", str(summary),
+                                   "-q"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    # 三(三): 1000万 × 10% = 1,000,000.00; 200万 × 10% = 200,000.00; every later row keeps its row number
+    assert [(r["row"], r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
+        ("1", "甲", "1000000.00"), ("3", "乙", "1000000.00"), ("5", "企业名称有限公司", "200000.00")]
+    flat = " ".join(res.output.split())
+    assert "skipped: line 3: the header again (blocks pasted one under another, each with its header?)" in flat
+    assert "skipped: line 5: the header again" in flat
+    assert "3 evaluated, 0 bad; 2 repeated headers skipped;" in flat
+    doc = json.loads(summary.read_text(encoding="utf-8"))
+    assert (doc["skipped_rows"], doc["header_rows"]) == (2, 2)
+    assert [k["reason"] for k in doc["skipped"]] == ["header", "header"]
+    report = run_batch(src, tmp_path / "o2.csv", catalog)
+    assert_workbook_skips_the_same(catalog, tmp_path, text, report)

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from .. import explain
 from ..batch import BatchReport, PolicyBudget
+from ..csvio import SkipReason
 from ..money import format_fen_grouped
 from ..policy import Policy
 from ..text import quoted, visible
@@ -150,8 +151,11 @@ def summary_line(r: BatchReport) -> str:
     skipped = []
     if r.blank_rows:
         skipped.append(f"{r.blank_rows:,} blank row{'s' if r.blank_rows != 1 else ''} skipped")
-    if r.skipped_rows:
-        skipped.append(f"{r.skipped_rows:,} totals row{'s' if r.skipped_rows != 1 else ''} skipped")
+    totals = r.skipped_rows - r.header_rows
+    if totals:
+        skipped.append(f"{totals:,} totals row{'s' if totals != 1 else ''} skipped")
+    if r.header_rows:
+        skipped.append(f"{r.header_rows:,} repeated header{'s' if r.header_rows != 1 else ''} skipped")
     if r.warned_rows:
         where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
         skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a warning (plausibility, short row, hidden row){where}")
@@ -206,6 +210,10 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
     for line in explain.duplicate_lines(r):
         console.print(Text(line, style="yellow"))
     for k in r.skipped:
+        if k.reason == SkipReason.HEADER:
+            console.print(Text(f"skipped: line {k.line}: the header again (blocks pasted one under another, each "
+                               f"with its header?); not evaluated"))
+            continue
         console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
                            f"(the name, or the first cell of a row without a name, is a totals label, or the name "
                            f"has 合计/总计/小计/汇总/Total in it and the row has no year and no jurisdiction); not "
