@@ -449,6 +449,10 @@ class BatchReport:
     duplicates_unchecked: int = 0  # named rows beyond duplicates.CHECKED_ROWS companies: not looked up
     #: the headings of the sheet's own bookkeeping columns (序号, 备注, 联系电话 …), read past
     ignored_columns: list[str] = field(default_factory=list)
+    #: an .xlsx: the headings of its columns hidden in the sheet (read all the same), and, when no --sheet was
+    #: given, the workbook's other visible sheets (not read)
+    hidden_columns: list[str] = field(default_factory=list)
+    other_sheets: list[str] = field(default_factory=list)
     #: "UTF-8 with BOM" when the CSV starts with a BOM; None for a binary output (.xlsx, Parquet)
     output_encoding: str | None = "UTF-8"
     to_stdout: bool = False  # the results went to standard output (the summary belongs on stderr)
@@ -474,7 +478,8 @@ class BatchReport:
             "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
-            "ignored_columns": self.ignored_columns, "duplicate_rows": self.duplicate_rows,
+            "ignored_columns": self.ignored_columns, "hidden_columns": self.hidden_columns,
+            "other_sheets": self.other_sheets, "duplicate_rows": self.duplicate_rows,
             "duplicates_unchecked": self.duplicates_unchecked,
             "duplicates": [{"row": d.row, "line": d.line, "name": d.name, "first_line": d.first_line}
                            for d in self.duplicates],
@@ -1454,6 +1459,11 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         report.replacing = [p for p in policies if p.replaces_bundled]
         report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f and f in catalog.registry}
         report.ignored_columns = list(header.ignored)
+        if isinstance(sheet, xlsxio.XlsxSource):
+            shown_heads = header.headings or header.names
+            report.hidden_columns = [f"{shown_heads[j]} ({xlsxio.column_letter(j)})" for j in sorted(sheet.hidden_columns)
+                                     if j < len(header.names) and header.fields[j].type != F.IGNORED]
+            report.other_sheets = sheet.other_sheets() if options.sheet is None else []
         report.encoding_doubt = enc.doubt if enc is not None else ""
         for p in policies:
             report.budgets[p.id].clauses = {c.id: ClauseBudget(c.id, c.basis) for c in p.clauses}

@@ -288,6 +288,27 @@ def ignored_columns(headings: Sequence[str]) -> str:
             f"contact details); no figure depends on {'them' if len(headings) > 1 else 'it'}")
 
 
+def hidden_columns(headings: Sequence[str]) -> str:
+    """An .xlsx's columns hidden in the sheet, which batch reads as every other column.
+
+    >>> hidden_columns(["新三板挂牌 (F)"])
+    "warning: read although hidden in the sheet: the column '新三板挂牌 (F)'; its values count as every other column's"
+    """
+    which = "the column" if len(headings) == 1 else "the columns"
+    return (f"warning: read although hidden in the sheet: {which} {', '.join(map(repr, map(visible, headings)))}; "
+            f"{'its' if len(headings) == 1 else 'their'} values count as every other column's")
+
+
+def other_sheets(read: str, others: Sequence[str]) -> str:
+    """The workbook's other visible sheets, which batch did not read (one sheet per run).
+
+    >>> other_sheets("xlsx, sheet '2024年'", ["2023年"])
+    "note: only the first sheet is read (xlsx, sheet '2024年'); the workbook also has '2023年': --sheet NAME reads another"
+    """
+    return (f"note: only the first sheet is read ({read}); the workbook also has "
+            f"{', '.join(map(repr, map(visible, others)))}: --sheet NAME reads another")
+
+
 def duplicate_lines(r: BatchReport, first: int = 5) -> list[str]:
     """The warning of a batch whose rows repeat an earlier row's company (each counted again in every total),
     with the ``first`` of them, and how many rows were past the check's limit."""

@@ -286,7 +286,7 @@ class XlsxSource:
         # the sheet's stated dimension (A1:XFD1048576 when one cell far away is formatted) is an upper bound only:
         # read the rows and cells the file holds, never a 1,048,576 × 16,384 grid of empty cells padded to it
         self.dimension_rows = self.ws.max_row or 1
-        has_formulas, self.merged, self.hidden = _scan_sheet(self.book, self.ws)
+        has_formulas, self.merged, self.hidden, self.hidden_columns = _scan_sheet(self.book, self.ws)
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
@@ -388,6 +388,7 @@ class XlsxSource:
                            f"give each row its own figure")
                     sheet.append((j, "", why))
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
+                sheet += _error_values(cells, texts, specs)
                 sheet += self._formula_problems(formulas, cells, texts, header)
                 for j, c in enumerate(cells[:k]):
                     if not money[j] or any(j == s[0] for s in sheet):
@@ -484,6 +485,20 @@ class XlsxSource:
         self._close_files()
 
 
+def _error_values(cells: Sequence, texts: Sequence[str], specs: Sequence[F.Field | None]) -> list[tuple[int, str, str]]:
+    """(column, value, message) for each cell of the row that holds one of Excel's error values (``#N/A``,
+    ``#DIV/0!``, ``#REF!`` …: its formula failed), whatever the column: a company named ``#N/A`` (a VLOOKUP that
+    found nothing) was evaluated as a company of that name."""
+    out = []
+    for j, c in enumerate(cells[:len(specs)]):
+        spec = specs[j]
+        if getattr(c, "data_type", None) == "e" and not (spec is not None and spec.type == F.IGNORED):
+            out.append((j, texts[j], (f"the cell holds Excel's error value {texts[j]}: the formula that fills it "
+                                      f"failed (a lookup that found nothing, a division by zero, a deleted "
+                                      f"reference); correct it in the sheet or type the value")))
+    return out
+
+
 #: the decimals a heading's unit adds to a money cell (营业收入（万元）: 12000.12345678 is 120,001,234.5678 yuan)
 UNIT_DECIMALS = {"千": 3, "万": 4, "百万": 6, "亿": 8}
 
@@ -509,6 +524,9 @@ _MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+
 #: a row hidden in the sheet (by hand, by a filter, or in a collapsed outline): ``<row r="7" … hidden="1">``
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden=["\'](?:1|true)["\'][^>]*>')
 _ROW_NUMBER = re.compile(rb'\br=["\']([0-9]+)["\']')
+#: columns hidden in the sheet: ``<col min="6" max="7" width="0" hidden="1"/>`` (before the rows)
+_HIDDEN_COLS = re.compile(rb'<(?:\w+:)?col\b[^>]*?\bhidden=["\'](?:1|true)["\'][^>]*>')
+_COL_SPAN = (re.compile(rb'\bmin=["\']([0-9]+)["\']'), re.compile(rb'\bmax=["\']([0-9]+)["\']'))
 
 
 def _is_strict(book: object) -> bool:
@@ -520,17 +538,20 @@ def _is_strict(book: object) -> bool:
         return False
 
 
-def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int]]:
+def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int],
+                                                  set[int]]:
     """One linear scan of the sheet's XML as it is decompressed, a megabyte at a time, for what read-only
     openpyxl does not give: whether it holds a formula (``<f>``); its merged ranges of one column over data
     rows (``<mergeCell ref="B2:B4"/>``, after the rows): (sheet line, column index) -> (the range's first line,
-    the range as Excel names it), for every cell of such a range; and the sheet lines of its hidden rows."""
+    the range as Excel names it), for every cell of such a range; the sheet lines of its hidden rows; and the
+    indices (from 0) of its hidden columns."""
     from openpyxl.utils.cell import range_boundaries
 
     archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
     if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas, no merges
-        return True, {}, set()
+        return True, {}, set(), set()
     formulas = False
+    hidden_cols: set[int] = set()
     merged: dict[tuple[int, int], tuple[int, str]] = {}
     hidden: set[int] = set()
     tail = b""
@@ -548,8 +569,12 @@ def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], t
                 number = _ROW_NUMBER.search(m.group(0))
                 if number is not None:
                     hidden.add(int(number.group(1)))
+            for m in _HIDDEN_COLS.finditer(data):
+                lo, hi = (p.search(m.group(0)) for p in _COL_SPAN)
+                if lo is not None and hi is not None:  # (Excel writes a span for every hidden column: no cap)
+                    hidden_cols.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), 16384)))
             tail = data[-_TAG_OVERLAP:]
-    return formulas, merged, hidden
+    return formulas, merged, hidden, hidden_cols
 
 
 #: the bytes each megabyte of the sheet's XML is read with from the one before, so that no tag is cut in two

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -563,3 +564,55 @@ def test_a_space_typed_right_of_the_table_is_ignored_as_in_the_csv(catalog, tmp_
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert report.bad_rows == 0
     assert settlement_of(tmp_path / "o.csv") == {"甲": "6172.84", "乙": "6172.84"}
+
+
+def test_excel_error_values_make_a_bad_row_naming_them(catalog, tmp_path):
+    # a company named #N/A (a VLOOKUP that found nothing) was evaluated as a company of that name, and #DIV/0! in
+    # an amount was "not an amount of money"; a 备注 cell holding #REF! is never read
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER + ["备注"])
+    ws.append(["#N/A", "南昌", 2024, "电子信息", "是", "#DIV/0!", "100亿", "否", "#REF!"])
+    ws.append(company("乙") + [None])
+    for ref in ("A2", "F2", "I2"):
+        ws[ref].data_type = "e"
+    src = tmp_path / "errors.xlsx"
+    wb.save(src)
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [(p.line, p.field, p.value) for p in report.problems] == [(2, "name", "#N/A"), (2, "settlement_sales",
+                                                                                          "#DIV/0!")]
+    assert all(p.message.startswith("the cell holds Excel's error value #") for p in report.problems)
+    assert settlement_of(tmp_path / "o.csv") == {"乙": "6172.84"}
+
+
+def test_hidden_columns_and_the_other_sheets_are_said(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2024年"
+    ws.append(HEADER)
+    ws.append(company("甲"))
+    ws.column_dimensions["F"].hidden = True  # 业务结算销售收入: read, and its 6,172.84 counted
+    other = wb.create_sheet("2023年")
+    other.append(HEADER)
+    other.append(company("乙", year=2023))
+    wb.create_sheet("模板").sheet_state = "hidden"  # (not one a user sees: not named)
+    src = tmp_path / "two.xlsx"
+    wb.save(src)
+    summary = tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "-q", "--summary-json",
+                                   str(summary)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert ("warning: read although hidden in the sheet: the column '业务结算销售收入 (F)'; its values count as "
+            "every other column's") in flat
+    assert ("note: only the first sheet is read (xlsx, sheet '2024年'); the workbook also has '2023年': --sheet NAME "
+            "reads another") in flat
+    doc = json.loads(summary.read_text(encoding="utf-8"))
+    assert (doc["hidden_columns"], doc["other_sheets"]) == (["业务结算销售收入 (F)"], ["2023年"])
+    assert settlement_of(tmp_path / "o.csv") == {"甲": "6172.84"}
+    res = CliRunner().invoke(app, ["batch", str(src), "--sheet", "2023年", "-o", str(tmp_path / "o.csv"), "-q"],
+                             env={"COLUMNS": "200"})
+    assert "only the first sheet" not in res.output and "read although hidden" not in res.output
+    assert settlement_of(tmp_path / "o.csv") == {"乙": "6172.84"}

@@ -207,6 +207,10 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"Windows); amounts in plain digits read the same either way", style="yellow"))
     if r.ignored_columns:
         console.print(Text(explain.ignored_columns(r.ignored_columns)))
+    if r.hidden_columns:
+        console.print(Text(explain.hidden_columns(r.hidden_columns), style="yellow"))
+    if r.other_sheets:
+        console.print(Text(explain.other_sheets(r.encoding, r.other_sheets)))
     for line in explain.duplicate_lines(r):
         console.print(Text(line, style="yellow"))
     for k in r.skipped:
