@@ -367,11 +367,15 @@ class XlsxSource:
         # below its data holds (to line 1,048,576) are not rows anybody left blank
         pending = 0
         tops: dict[int, str] = {}  # column -> the text of the first row of the merged range it is in
+        name_j = header.index("name")
+        company: list[str] = []
         for line, cells in enumerate(self._readable(self.rows), start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
                      for j, c in enumerate(cells)]
             row = line - 1
             merged = self._merged_cells(line, texts, tops, k)
+            if name_j is not None and self.merged.get((line, name_j), (0, ""))[0] == line:
+                company = list(texts)  # the first row of a name merged over several: its projects' first figures
             while len(texts) > k and not texts[-1].strip():  # (a space typed right of the table: as in the CSV)
                 texts.pop()
             formulas = next(self.formulas, ()) if self.formulas is not None else ()
@@ -386,6 +390,8 @@ class XlsxSource:
                     why = (f"the cell is part of the merged range {ref}, whose value {top!r} is in its first row "
                            f"only: an amount is never copied to the other rows; unmerge the cells (取消合并单元格) and "
                            f"give each row its own figure")
+                    if name_j is not None and name_j in merged:  # the company's name merged over it too
+                        why += _projects_advice(texts, specs, header, merged[name_j][0], company)
                     sheet.append((j, "", why))
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
                 sheet += _error_values(cells, texts, specs)
@@ -483,6 +489,20 @@ class XlsxSource:
         if self.formulas is not None:
             self.formula_book.close()
         self._close_files()
+
+
+def _projects_advice(texts: Sequence[str], specs: Sequence[F.Field | None], header: Header, name_ref: str,
+                     first: Sequence[str]) -> str:
+    """What to write when a company's name is merged over several rows, each with one project's figures: one
+    row, each list's amounts separated by ';' (two rows of one company would count its figures twice)."""
+    lists = [j for j, spec in enumerate(specs) if spec is not None and spec.type == F.MONEY_LIST
+             and j < len(texts) and texts[j].strip()]
+    shown = header.headings or header.names
+    example = "; ".join(f"{shown[j]} {first[j].strip() + ';' if j < len(first) and first[j].strip() else ''}"
+                        f"{texts[j].strip()}" for j in lists[:2])
+    return (f". If the rows merged under the company's name ({name_ref}) are its projects, give the company one "
+            f"row instead, with each project's amount in the same cell separated by ';'"
+            f"{f' ({example})' if example else ''}")
 
 
 def _error_values(cells: Sequence, texts: Sequence[str], specs: Sequence[F.Field | None]) -> list[tuple[int, str, str]]:

@@ -616,3 +616,24 @@ def test_hidden_columns_and_the_other_sheets_are_said(tmp_path):
                              env={"COLUMNS": "200"})
     assert "only the first sheet" not in res.output and "read although hidden" not in res.output
     assert settlement_of(tmp_path / "o.csv") == {"乙": "6172.84"}
+
+
+def test_a_companys_projects_on_merged_rows_get_the_one_row_advice(catalog, tmp_path):
+    # the name and revenue merged over two project rows: "give each row its own figure" made two copies of the
+    # company (its revenue-based clauses and cap counted twice); the advice now says how to write one row
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "营业收入", "5G+智慧工厂投入"])
+    ws.append(["甲公司", "南昌", 2024, "电子信息", "3亿", "600万"])
+    ws.append([None, None, None, None, None, "1200万"])
+    for c in "ABCDE":
+        ws.merge_cells(f"{c}2:{c}3")
+    src = tmp_path / "projects.xlsx"
+    wb.save(src)
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    (p,) = report.problems
+    assert (p.line, p.name, p.field) == (3, "甲公司", "revenue")
+    assert p.message.endswith("If the rows merged under the company's name (A2:A3) are its projects, give the "
+                              "company one row instead, with each project's amount in the same cell separated by "
+                              "';' (5G+智慧工厂投入 600万;1200万)")
