@@ -60,7 +60,7 @@ def row_keys(names: np.ndarray, years: np.ndarray, jcode: np.ndarray, jurisdicti
         return RowKeys.empty()
     sel = np.ascontiguousarray(names[named])
     width = sel.dtype.itemsize
-    matrix = sel.view(np.uint8).reshape(len(sel), width)
+    matrix, wide = _folded(sel.view(np.uint8).reshape(len(sel), width))
     with np.errstate(over="ignore"):
         # Σ byte·M^c (mod 2^64) over each name's bytes: the zero padding after a name adds nothing, so a name
         # has one key whatever the block's longest name; then mixed (splitmix64) with the year and jurisdiction
@@ -68,10 +68,46 @@ def row_keys(names: np.ndarray, years: np.ndarray, jcode: np.ndarray, jurisdicti
         h = np.zeros(len(sel), dtype=np.uint64)
         for c in range(0, width, 16):  # 16 byte columns at a time: 128 bytes a row held, however long a name
             h += matrix[:, c:c + 16].astype(np.uint64) @ powers[c:c + 16]
+        if len(wide):  # a full-width form became one byte and two dropped ones: the later bytes move up
+            m = matrix[wide]
+            at = np.maximum(np.cumsum(m != 0, axis=1) - 1, 0)
+            h[wide] = (m.astype(np.uint64) * powers[at]).sum(axis=1, dtype=np.uint64)
         place = np.array([zlib.crc32((j or "").encode("utf-8")) for j in jurisdictions] + [0], dtype=np.uint64)
         h ^= (years[named].astype(np.uint64) << np.uint64(32)) | place[jcode[named]]
         h = _mix(h)
     return RowKeys(h, rows[named], lines[named], sel)
+
+
+def _folded(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Names (a zero-padded UTF-8 byte matrix) as the key reads them: ASCII letters in lower case, and the
+    full-width forms of ASCII (（）, Ａ, １: U+FF01-U+FF5E, EF BC 81 … EF BD 9E) as ASCII, so that 甲科技（南昌）有限公司
+    and 甲科技(南昌)有限公司, or ABC Ltd and abc ltd, are one company. A full-width form's three bytes become its
+    ASCII byte and two zeros (which add nothing to a key); the rows holding one are returned, to be keyed by
+    the positions of their bytes that are left. The input is not changed.
+
+    >>> m, wide = _folded(np.frombuffer("Ａb（c）".encode() + bytes(3), dtype=np.uint8).reshape(1, -1))
+    >>> bytes(m[0][m[0] != 0]).decode(), wide.tolist()
+    ('ab(c)', [0])
+    """
+    out = matrix.copy()
+    upper = (out >= 0x41) & (out <= 0x5A)
+    out[upper] += 0x20
+    w = out.shape[1]
+    if w < 3:
+        return out, np.zeros(0, dtype=np.int64)
+    lead = (out[:, :-2] == 0xEF) & (((out[:, 1:-1] == 0xBC) & (out[:, 2:] >= 0x81))
+                                     | ((out[:, 1:-1] == 0xBD) & (out[:, 2:] <= 0x9E) & (out[:, 2:] >= 0x80)))
+    rows, cols = np.nonzero(lead)
+    if len(rows) == 0:
+        return out, np.zeros(0, dtype=np.int64)
+    second, third = out[rows, cols + 1].astype(np.int64), out[rows, cols + 2].astype(np.int64)
+    code = np.where(second == 0xBC, 0xFF00, 0xFF40) + third - 0x80  # U+FF01 …
+    ascii_ = code - 0xFEE0
+    ascii_ = np.where((ascii_ >= 0x41) & (ascii_ <= 0x5A), ascii_ + 0x20, ascii_)
+    out[rows, cols] = ascii_.astype(np.uint8)
+    out[rows, cols + 1] = 0
+    out[rows, cols + 2] = 0
+    return out, np.unique(rows)
 
 
 @dataclass(frozen=True)

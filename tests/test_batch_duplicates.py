@@ -129,3 +129,24 @@ def test_merged_runs_find_every_repeat_of_many_blocks():
         keys = row_keys(names, np.full(500, 2024), np.zeros(500, dtype=np.int64), ["nanchang"], lines - 1, lines)
         found += [(r.line, r.first_line) for r in f.add(keys)]
     assert sorted(found) == sorted(expected) and len(expected) > 10_000
+
+
+def test_names_differing_only_in_full_width_forms_or_ascii_case_are_one_company(catalog, tmp_path):
+    # （南昌） and (南昌), ＡＢＣ and abc: the same company typed twice, not warned before
+    src = tmp_path / "d.csv"
+    src.write_text(HEADER + "".join(ROW.format(name=n, year=2024) for n in [
+        "甲科技（南昌）有限公司", "ABC Ltd", "甲科技(南昌)有限公司", "abc ltd", "ＡＢＣ　Ｌｔｄ", "乙科技（南昌）有限公司",
+        "甲科技（南昌）有限公司（一期）",
+    ]), encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    # ＡＢＣ　Ｌｔｄ has a full-width space (U+3000), not a full-width ASCII form: another name
+    assert [(d.line, d.name, d.first_line) for d in report.duplicates] == [
+        (4, "甲科技(南昌)有限公司", 2), (5, "abc ltd", 3)]
+    assert [r["loan_interest"] for r in read(tmp_path / "o.csv")] == ["2000000.00"] * 7
+
+
+def test_the_folded_key_of_a_name_is_the_key_of_its_half_width_form():
+    names = np.array([n.encode() for n in ["Ｘ（１）有限", "x(1)有限", "Ｘ（１）有限公司" + "很" * 60]], dtype="S")
+    z = np.zeros(3, dtype=np.int64)
+    keys = row_keys(names, z + 2024, z, ["nanchang"], np.arange(1, 4), np.arange(2, 5)).keys
+    assert keys[0] == keys[1] != keys[2]
