@@ -187,7 +187,7 @@ def test_lang_zh_gives_chinese_headings_in_the_table_and_the_batch_header(tmp_pa
     res = runner.invoke(app, ["batch", "samples/companies.csv", "-o", str(out), "-q"], env={"INCENTIVES_LANG": "zh"})
     assert res.exit_code == 0, res.output
     header = next(csv.reader(out.open(encoding="utf-8-sig")))
-    assert header[:6] == ["行号", "企业名称", "提示", "政策", "年度", "合计"] and "loan_interest_状态" in header
+    assert header[:6] == ["序号", "企业名称", "提示", "政策", "年度", "合计"] and "loan_interest_状态" in header
     en = tmp_path / "en.csv"
     runner.invoke(app, ["batch", "samples/companies.csv", "-o", str(en), "-q", "--lang", "en"],
                   env={"INCENTIVES_LANG": "zh"})
@@ -220,4 +220,4 @@ def test_an_unknown_INCENTIVES_LANG_is_named_once_and_every_command_goes_on_in_e
     zh = tmp_path / "zh.csv"  # --lang wins over the setting
     runner.invoke(app, ["batch", "samples/companies.csv", "-o", str(zh), "-q", "--lang", "zh"],
                   env={"INCENTIVES_LANG": "fr"})
-    assert zh.read_text(encoding="utf-8-sig").startswith("行号,企业名称")
+    assert zh.read_text(encoding="utf-8-sig").startswith("序号,企业名称")

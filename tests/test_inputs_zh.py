@@ -279,7 +279,7 @@ def test_the_readme_field_reference_and_input_forms_are_generated() -> None:
 def test_chinese_labels_for_fields_and_output_columns() -> None:
     zh = F.Lang.ZH
     assert [REG.label(n, zh) for n in ("revenue", "rd_staff", "total", "row", "warnings", "loan_interest_status")] \
-        == ["营业收入", "研发人员", "合计", "行号", "提示", "loan_interest_状态"]
+        == ["营业收入", "研发人员", "合计", "序号", "提示", "loan_interest_状态"]
     assert REG.label("revenue", F.Lang.EN) == "revenue"
 
 
