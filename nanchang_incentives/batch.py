@@ -601,6 +601,10 @@ class _Job:
     policies: list[Policy]
     options: BatchOptions
     output: Output
+    #: an errors file is written: the warnings' lines are worded (else only the warned rows are counted, which
+    #: is all the summary shows: a register where most rows have a plausibility warning spent 30 µs a row on
+    #: lines nobody would read)
+    errors: bool = True
 
 
 def process_block(block: Block, job: _Job) -> BlockResult:
@@ -625,10 +629,10 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     data, lines = job.output.chunk_bytes(chunk, evaluated, codes)
     budgets = [ev.budget for ev in evaluated]
     bad_rows = len({p.row for p in chunk.problems})
-    warnings, warned = plausibility_lines(chunk, checks)
-    if padded:
-        warned += len({p.row for p in padded} - {p.row for p in warnings})
-        warnings += padded
+    implausible = chunk.rows[checks.mask()] if len(chunk.rows) else np.zeros(0, dtype=np.int64)
+    warned = len(np.union1d(implausible, np.array([p.row for p in padded], dtype=np.int64)))
+    warnings = plausibility_lines(chunk, checks)[0] if job.errors else []
+    warnings += padded
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
                        chunk.blank, chunk.skipped, warnings, warned,
                        company_keys(chunk, job.options.year, bool(job.options.policy_ids)))
@@ -1448,7 +1452,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             raise InputError(f"the {what} has no jurisdiction column: add one "
                              f"({', '.join(catalog.jurisdictions())}) or pass --policy ID", Location(file=shown, line=1))
         output = Output(policies, options, catalog)
-        job = _Job(header, catalog, policies, options, output)
+        job = _Job(header, catalog, policies, options, output, errors=err is not None)
         bom = options.output_bom(enc)
         report = BatchReport(shown, str(dst), label, errors_file=str(err) if err else None,
                              layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity,

@@ -230,3 +230,25 @@ def test_companies_a_policy_does_not_target_are_said_per_line_and_counted(tmp_pa
             "electronic-information (") in flat
     assert 'add "electronic-information" to its industries' in flat
     assert "3 companies not targeted: their industries are none of software, so no clause applies" in flat
+
+
+def test_the_warned_rows_are_counted_alike_with_and_without_an_errors_file(tmp_path: Path) -> None:
+    # without --errors the warnings' lines are not worded (only the count is shown); a row both implausible and
+    # short counts once
+    head = SLIP.splitlines()[0]
+    slip = "滑点公司,nanchang,2024,electronic-information,25万,22亿,12亿,150,1200亿,31%"
+    rows = [slip, slip.replace("滑点公司", "短滑点").rsplit(",", 2)[0],  # implausible and short (2 cells missing)
+            "正常公司,nanchang,2024,electronic-information,25亿,22亿,1.2亿,150,1200万,3.1%",
+            "短正常,nanchang,2024,electronic-information,25亿,22亿,1.2亿"]  # short only
+    src = tmp_path / "w.csv"
+    src.write_text(head + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    counts = []
+    for extra in ([], ["--errors", str(tmp_path / "e.csv")]):
+        summ = tmp_path / "s.json"
+        res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--summary-json",
+                                       str(summ), "-q", *extra])
+        assert res.exit_code == 0, res.output
+        counts.append(json.loads(summ.read_text(encoding="utf-8"))["warned_rows"])
+    assert counts == [3, 3]
+    said = {r["name"] for r in csv.DictReader((tmp_path / "e.csv").open(encoding="utf-8"))}
+    assert said == {"滑点公司", "短滑点", "短正常"}
