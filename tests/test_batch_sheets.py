@@ -519,13 +519,19 @@ def test_a_strict_open_xml_workbook_is_refused_with_advice_not_a_traceback(tmp_p
     assert not (tmp_path / "o.csv").exists()
 
 
-def test_a_chart_sheet_named_by_sheet_is_refused_naming_the_worksheets(tmp_path):
+def _one_company_book(title: str):
+    """(openpyxl, a workbook, its first sheet titled ``title`` holding the header and company 甲)."""
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "数据"
+    ws.title = title
     ws.append(HEADER)
     ws.append(company("甲"))
+    return openpyxl, wb, ws
+
+
+def test_a_chart_sheet_named_by_sheet_is_refused_naming_the_worksheets(tmp_path):
+    openpyxl, wb, ws = _one_company_book("数据")
     chart = openpyxl.chart.BarChart()
     chart.add_data(openpyxl.chart.Reference(ws, min_col=6, min_row=1, max_row=2), titles_from_data=True)
     wb.create_chartsheet("图表").add_chart(chart)
@@ -587,12 +593,7 @@ def test_excel_error_values_make_a_bad_row_naming_them(catalog, tmp_path):
 
 
 def test_hidden_columns_and_the_other_sheets_are_said(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "2024年"
-    ws.append(HEADER)
-    ws.append(company("甲"))
+    _, wb, ws = _one_company_book("2024年")
     ws.column_dimensions["F"].hidden = True  # 业务结算销售收入: read, and its 6,172.84 counted
     other = wb.create_sheet("2023年")
     other.append(HEADER)
