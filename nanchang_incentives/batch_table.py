@@ -274,7 +274,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         raise InputError(f"the header is one column {names[0][:60]!r}: its names are separated by {sep!r} (a "
                          f"full-width {'comma' if sep == '，' else 'mark'}, typed with a Chinese input method), but "
                          f"the columns of a CSV are separated by ',' (the ASCII comma): replace every {sep!r} between "
-                         f"cells by ',' (and keep any {sep!r} inside a cell's text in quotes), or save the sheet from "
+                         f"cells by ',' (a ',' inside a cell's text goes in double quotes), or save the sheet from "
                          f"Excel or WPS as CSV", Location(file=path, line=1))
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
         raise InputError(f"the header is one column {names[0][:60]!r}: batch reads comma-separated files "

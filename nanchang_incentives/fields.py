@@ -149,6 +149,16 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _INVISIBLE_EDGES = re.compile("^[\\s\u200b\u200c\u200d\u2060\ufeff]+|[\\s\u200b\u200c\u200d\u2060\ufeff]+$")
 
 
+def has_invisible(text: str) -> bool:
+    """Whether ``text`` holds a zero-width character (``_ZERO_WIDTH``)."""
+    return _ZERO_WIDTH.search(text) is not None
+
+
+def visible_part(text: str) -> str:
+    """``text`` without the zero-width characters and spaces at its ends."""
+    return _INVISIBLE_EDGES.sub("", text)
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -186,8 +196,8 @@ class Field:
     def parse(self, value: object, *, csv: bool = False) -> object:
         """A raw TOML/CSV value -> the typed value the engine stores."""
         parser = _PARSERS[self.type]
-        if isinstance(value, str) and _ZERO_WIDTH.search(value):  # invisible: "3亿\u200b" pasted from a web page
-            value = _INVISIBLE_EDGES.sub("", value)
+        if isinstance(value, str) and has_invisible(value):  # invisible: "3亿\u200b" pasted from a web page
+            value = visible_part(value)
         parsed = parser(value, csv)
         if self.vocabulary is not None and self.type == TAGS:
             parsed = tuple(dict.fromkeys(self._known_tag(t) for t in self._separated(parsed)))  # type: ignore[arg-type]

@@ -132,6 +132,8 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
         if isinstance(value, dict):
             problems.append(InputError(f"expected a value, got a table; write {key} = <value>", loc))
             continue
+        if csv and isinstance(value, str) and F.has_invisible(value):  # ("\u200b" alone is an empty cell)
+            value = F.visible_part(value)
         if csv and isinstance(value, str) and (value.strip() == "" or (
                 spec.type in DASH_IS_EMPTY and ACCOUNTING_DASH.fullmatch(value.strip()))):
             continue
