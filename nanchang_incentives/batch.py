@@ -631,7 +631,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     bad_rows = len({p.row for p in chunk.problems})
     implausible = chunk.rows[checks.mask()] if len(chunk.rows) else np.zeros(0, dtype=np.int64)
     warned = len(np.union1d(implausible, np.array([p.row for p in padded], dtype=np.int64)))
-    warnings = plausibility_lines(chunk, checks)[0] if job.errors else []
+    warnings = plausibility_lines(chunk, checks) if job.errors else []
     warnings += padded
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
                        chunk.blank, chunk.skipped, warnings, warned,
@@ -696,7 +696,7 @@ HIDDEN_ROW_MESSAGE = ("warning: the row is hidden in the sheet (by hand, by a fi
                       "computed as every other row: delete it from the sheet if it is not meant to be")
 
 
-def plausibility_lines(chunk: Chunk, checks: TableWarnings) -> tuple[list[RowProblem], int]:
+def plausibility_lines(chunk: Chunk, checks: TableWarnings) -> list[RowProblem]:
     """The errors file's ``warning:`` lines for the chunk's implausible values (the rows are still evaluated)."""
     rows = np.flatnonzero(checks.mask())
     out = []
@@ -707,7 +707,7 @@ def plausibility_lines(chunk: Chunk, checks: TableWarnings) -> tuple[list[RowPro
             value = "; ".join(str(v) for v in w.values)
             out.append(RowProblem(int(chunk.rows[i]), w.fields[0] if w.fields else "", value,
                                   f"warning: {w.message}", line, name))
-    return out, len(rows)
+    return out
 
 
 @dataclass
