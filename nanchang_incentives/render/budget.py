@@ -23,8 +23,9 @@ from ..csvio import SkipReason
 from ..money import format_fen_grouped
 from ..policy import Policy
 from ..text import quoted, visible
-from .terminal import default_console
+from .terminal import default_console, print_message
 from .terminal import progress as _terminal_progress
+from .wrap import Prose
 
 
 def _money(fen: int) -> str:
@@ -127,15 +128,15 @@ def policy_blocks(b: PolicyBudget) -> list[Text]:
     lines: list[Text] = []
     for r in [*rows, None, *totals]:
         if r is None:
-            lines.append(Text(""))
+            lines.append(Prose(""))
             continue
-        head = Text(r[0], style="bold")
+        head = Prose(r[0], style="bold")
         if r[1]:
             head.append(f" ({r[1]})")
         lines.append(head)
         for k in range(2, len(HEADERS)):
             if r[k]:
-                lines.append(Text(f"  {HEADERS[k]}: {r[k]}"))
+                lines.append(Prose(f"  {HEADERS[k]}: {r[k]}"))
     return lines
 
 
@@ -179,14 +180,14 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
     if budget:
         for b in r.budgets.values():
             if b.companies:
-                console.print(Text(policy_title(b), style="bold"))
+                console.print(Prose(policy_title(b), style="bold"))
                 if b.not_in_force:
-                    console.print(Text(explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
+                    console.print(Prose(explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
                                                             b.successor), style="yellow"))
                 for line in explain.budget_notices(b):
-                    console.print(Text(line, style="yellow"))
+                    console.print(Prose(line, style="yellow"))
                 if b.exact_is_range:
-                    console.print(Text(f"exact outlay: {explain.exact_total_range(b.total_exact, b.exact_max)}"))
+                    console.print(Prose(f"exact outlay: {explain.exact_total_range(b.total_exact, b.exact_max)}"))
                 if fits_as_table(b, console.width):
                     for part in policy_tables(b, console.width):
                         console.print(part)
@@ -199,30 +200,30 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
             console.print("[yellow]--ignore-validity: figures for years outside a policy's validity are "
                           "HYPOTHETICAL[/yellow]")
     for line in replaced_lines(r.replacing):
-        console.print(Text(f"warning: {line}", style="yellow"))
+        console.print(Prose(f"warning: {line}", style="yellow"))
     if r.encoding_doubt:
-        console.print(Text(f"warning: the file was read as {r.encoding}, but its non-ASCII text does not read as "
+        console.print(Prose(f"warning: the file was read as {r.encoding}, but its non-ASCII text does not read as "
                            f"Chinese (e.g. {quoted(visible(r.encoding_doubt))}): if names look garbled, it was saved "
                            f"in another code page; pass --encoding, e.g. --encoding cp1252 (Western European "
                            f"Windows); amounts in plain digits read the same either way", style="yellow"))
     if r.ignored_columns:
-        console.print(Text(explain.ignored_columns(r.ignored_columns)))
+        console.print(Prose(explain.ignored_columns(r.ignored_columns)))
     if r.hidden_columns:
-        console.print(Text(explain.hidden_columns(r.hidden_columns), style="yellow"))
+        console.print(Prose(explain.hidden_columns(r.hidden_columns), style="yellow"))
     if r.other_sheets:
-        console.print(Text(explain.other_sheets(r.encoding, r.other_sheets)))
+        console.print(Prose(explain.other_sheets(r.encoding, r.other_sheets)))
     for line in explain.duplicate_lines(r):
-        console.print(Text(line, style="yellow"))
+        console.print(Prose(line, style="yellow"))
     for k in r.skipped:
         if k.reason == SkipReason.HEADER:
-            console.print(Text(f"skipped: line {k.line}: the header again (blocks pasted one under another, each "
+            console.print(Prose(f"skipped: line {k.line}: the header again (blocks pasted one under another, each "
                                f"with its header?); not evaluated"))
             continue
-        console.print(Text(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
+        console.print(Prose(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
                            f"(the name, or the first cell of a row without a name, is a totals label, or the name "
                            f"has 合计/总计/小计/汇总/Total in it and the row has no year and no jurisdiction); not "
                            f"evaluated"))
-    console.print(Text(summary_line(r)))
+    console.print(Prose(summary_line(r)))
 
 
 def print_problems(r: BatchReport, console: Console) -> None:
@@ -237,11 +238,9 @@ def print_problems(r: BatchReport, console: Console) -> None:
             heading = r.headings.get(p.field)
             where += f", field {quoted(visible(p.field))}" + (f" (column {quoted(visible(heading))})" if heading else "")
         value = f" (value {quoted(visible(p.value))})" if p.value else ""
-        console.print(f"bad row: {where}{value}: {visible(p.message)}", highlight=False, markup=False,
-                      soft_wrap=True)
+        print_message(console, f"bad row: {where}{value}: {visible(p.message)}")
     if r.bad_rows > len({p.row for p in r.problems}) and not r.errors_file:
-        console.print(f"… {r.bad_rows:,} bad rows in all: pass --errors FILE to get every one", highlight=False,
-                      soft_wrap=True)
+        print_message(console, f"… {r.bad_rows:,} bad rows in all: pass --errors FILE to get every one")
 
 
 # the progress bar moved to render.terminal (Terminal.progress); re-exported for existing callers

@@ -27,6 +27,7 @@ from ..policy import Clause
 from ..text import markdown_text, visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
 from .markdown import DASH
+from .wrap import Prose
 
 TOP_N = 5
 BAR_WIDTH = 40
@@ -306,10 +307,10 @@ def _city_width(views: Sequence[CityView], break_ids: bool) -> int:
 
 
 def _city_cell(v: CityView, width: int) -> Text:
-    city = Text(v.city, style="bold") + Text("\n" + "\n".join(hyphen_lines(v.policy_id, width)), style="dim")
+    city = Prose(v.city, style="bold") + Prose("\n" + "\n".join(hyphen_lines(v.policy_id, width)), style="dim")
     note = _note(v)
     if note:
-        city += Text(f"\n{note}", style="bold red")
+        city += Prose(f"\n{note}", style="bold red")
     return city
 
 
@@ -358,12 +359,12 @@ def _fits(table: Table, console: Console, options: ConsoleOptions, need: Sequenc
 
 def summary_blocks(views: Sequence[CityView]) -> list[Text]:
     """The side-by-side summary for a narrow terminal: one block per city, every figure on a line of its own."""
-    out: list[Text] = [Text("Side by side", style="bold")]
+    out: list[Text] = [Prose("Side by side", style="bold")]
     for v in views:
-        head = Text(v.city, style="bold") + Text(f"  {v.policy_id}", style="dim")
+        head = Prose(v.city, style="bold") + Prose(f"  {v.policy_id}", style="dim")
         note = _note(v)
         if note:
-            head += Text(f"  {note}", style="bold red")
+            head += Prose(f"  {note}", style="bold red")
         out.append(head)
         total, exact, up_to = _money_cells(v)
         least, most = _exact_range(exact)  # a range (SPEC 9.2): at least …, (up to …) under it
@@ -375,12 +376,12 @@ def summary_blocks(views: Sequence[CityView]) -> list[Text]:
                                     else [("exact", exact)]), ("up to", up_to)]
         label_w = max(len(label) for label, _ in rows)
         w = max(len(x) for label, x in rows if label)
-        out += [Text(f"  {label:<{label_w}} {x.rjust(w) if label else x}") for label, x in rows]
-        out.append(Text(f"  granted {v.granted}"))
-        out.append(Text(f"  biggest clause: {biggest_text(v.biggest)}"))
+        out += [Prose(f"  {label:<{label_w}} {x.rjust(w) if label else x}") for label, x in rows]
+        out.append(Prose(f"  granted {v.granted}"))
+        out.append(Prose(f"  biggest clause: {biggest_text(v.biggest)}"))
         caps = v.caps_bit or ("—",)
-        out.append(Text(f"  caps that bit: {caps[0]}"))
-        out += [Text(f"    {c}") for c in caps[1:]]
+        out.append(Prose(f"  caps that bit: {caps[0]}"))
+        out += [Prose(f"    {c}") for c in caps[1:]]
     return out
 
 
@@ -419,9 +420,9 @@ def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
     t.add_column(justify="right", no_wrap=True, min_width=amount)
     for v in views:
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest, bar_width)
-        bar = Text(EXACT_BAR * exact, style="green") + Text(UP_TO_BAR * up_to, style="yellow")
+        bar = Prose(EXACT_BAR * exact, style="green") + Prose(UP_TO_BAR * up_to, style="yellow")
         if not exact and not up_to:
-            bar = Text("(not in force)" if v.expired else "(none)", style="dim")
+            bar = Prose("(not in force)" if v.expired else "(none)", style="dim")
         t.add_row(_label(v, several), bar, DASH if v.expired else total_text(v.result))
     return t
 
@@ -469,8 +470,8 @@ def _top_table(v: CityView) -> _Fitted:
     blocks: list[RenderableType] = []
     for row, c in zip(rows, v.top):
         t.add_row(*row)
-        blocks.append(Text(f" {c.id}  {row[2]}  {row[3]}  {clause_amount(c)}"))
-        blocks.append(Padding(Text(f"{c.title_zh} · {c.source}"), (0, 0, 0, 3)))
+        blocks.append(Prose(f" {c.id}  {row[2]}  {row[3]}  {clause_amount(c)}"))
+        blocks.append(Padding(Prose(f"{c.title_zh} · {c.source}"), (0, 0, 0, 3)))
     return _Fitted(t, blocks)
 
 
@@ -482,8 +483,8 @@ def _unlock_table(items: Sequence[Unlock]) -> _Fitted:
     blocks: list[RenderableType] = []
     for u in items:
         t.add_row(u.clause, u.source, u.text)
-        blocks.append(Text(f" {u.clause}  {u.source}"))
-        blocks.append(Padding(Text(u.text), (0, 0, 0, 3)))
+        blocks.append(Prose(f" {u.clause}  {u.source}"))
+        blocks.append(Padding(Prose(u.text), (0, 0, 0, 3)))
     return _Fitted(t, blocks)
 
 
@@ -492,52 +493,52 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
     views = city_views(comparison)
     year = views[0].result.year if views else 0
     out: list[RenderableType] = [
-        Text(f"{visible(comparison.profile.name)}: site comparison, fiscal year {year}", style="bold"),
-        Text("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
+        Prose(f"{visible(comparison.profile.name)}: site comparison, fiscal year {year}", style="bold"),
+        Prose("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
              "(最高/不超过), not certain amounts.", style="dim"),
         _Summary(views),
-        Text("Totals", style="bold"),
+        Prose("Totals", style="bold"),
         _Bars(views),
-        Text(f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", style="dim"),
+        Prose(f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", style="dim"),
     ]
     statements = [v.statement for v in views if v.statement]
     if statements:
-        out.append(Text("Not applicable as is", style="bold"))
-        out.extend(Text(f"! {s}", style="yellow") for s in statements)
+        out.append(Prose("Not applicable as is", style="bold"))
+        out.extend(Prose(f"! {s}", style="yellow") for s in statements)
     for v in views:
         r = v.result
-        out.append(Text(f"\n── {v.city}: {r.policy.title_zh}{_doc(r)}", style="bold"))
+        out.append(Prose(f"\n── {v.city}: {r.policy.title_zh}{_doc(r)}", style="bold"))
         if v.top:
-            out.append(Text(f"Top clauses ({len(v.top)} of {sum(1 for c in r.clauses if c.amount > 0)} "
+            out.append(Prose(f"Top clauses ({len(v.top)} of {sum(1 for c in r.clauses if c.amount > 0)} "
                             f"with an amount)", style="bold"))
             out.append(_top_table(v))
         else:
-            out.append(Text("No clause with an amount.", style="dim"))
+            out.append(Prose("No clause with an amount.", style="dim"))
         if exact_range_line(r):
-            out.append(Text(exact_range_line(r)))
+            out.append(Prose(exact_range_line(r)))
         if v.discretionary:
-            out.append(Text(f"Discretionary (no amount in the text): {', '.join(v.discretionary)}"))
+            out.append(Prose(f"Discretionary (no amount in the text): {', '.join(v.discretionary)}"))
         for w in explain.warnings(r):
-            out.append(Text(f"warning: {w}", style="yellow"))
+            out.append(Prose(f"warning: {w}", style="yellow"))
         for ref in r.references:
-            out.append(Text(f"reference: {explain.reference(ref)}", style="dim"))
-    out.append(Text("\n── What would unlock more", style="bold"))
+            out.append(Prose(f"reference: {explain.reference(ref)}", style="dim"))
+    out.append(Prose("\n── What would unlock more", style="bold"))
     for v in views:
-        out.append(Text(_label(v, True), style="bold"))
+        out.append(Prose(_label(v, True), style="bold"))
         if v.result.targeted is False:
-            out.append(Text(f"  not targeted: the policy is for {', '.join(v.result.policy.industries)} "
+            out.append(Prose(f"  not targeted: the policy is for {', '.join(v.result.policy.industries)} "
                             f"enterprises"))
             continue
         if v.expired:
-            out.append(Text("  expired for this year"))
+            out.append(Prose("  expired for this year"))
             continue
         if not v.missing and not v.shortfalls:
-            out.append(Text("  nothing: every clause was evaluated and no threshold was missed", style="dim"))
+            out.append(Prose("  nothing: every clause was evaluated and no threshold was missed", style="dim"))
         if v.missing:
-            out.append(Text("  Not evaluated, missing input:"))
+            out.append(Prose("  Not evaluated, missing input:"))
             out.append(_unlock_table(v.missing))
         if v.shortfalls:
-            out.append(Text("  Failed on a threshold:"))
+            out.append(Prose("  Failed on a threshold:"))
             out.append(_unlock_table(v.shortfalls))
     return out
 

@@ -31,6 +31,7 @@ from ..planning import (
 from ..text import markdown_text, visible
 from ..trace import STATUS_BY_CODE, Kind, NoticeKind, PolicyResult
 from .markdown import banner
+from .wrap import Prose
 
 HEADROOM_TITLE = "What would unlock more"
 
@@ -57,16 +58,16 @@ def _nothing(room: Headroom) -> str:
 
 def headroom_renderables(rooms: Sequence[Headroom]) -> list[Text]:
     """The "What would unlock more" section of calc's table view."""
-    out = [Text(HEADROOM_TITLE, style="bold")]
+    out: list[Text] = [Prose(HEADROOM_TITLE, style="bold")]
     several = len(rooms) > 1
     for room in rooms:
         if several:
-            out.append(Text(room.policy.id, style="bold"))
+            out.append(Prose(room.policy.id, style="bold"))
         lines = headroom_lines(room)
         if not lines:
-            out.append(Text(f"  {_nothing(room)}", style="dim"))
+            out.append(Prose(f"  {_nothing(room)}", style="dim"))
         for k, (head, text) in enumerate(lines, 1):
-            line = Text(f"{k}. ")
+            line = Prose(f"{k}. ")
             line.append(head, style="bold")
             line.append(f": {text}")
             out.append(line)
@@ -196,28 +197,28 @@ def what_if_notes(pd: PolicyDelta, unread: bool = True) -> list[tuple[str, bool]
 def what_if_renderables(w: WhatIf, unread: bool = True) -> list[Text]:
     """Per policy: what must be read first (as calc), each clause that changed, base → new (difference), and
     why; then the totals."""
-    out = [Text(f"{visible(w.profile.name)}: what if", style="bold")]
-    out += [Text(f"  {explain.setting(s)}") for s in w.settings]
+    out: list[Text] = [Prose(f"{visible(w.profile.name)}: what if", style="bold")]
+    out += [Prose(f"  {explain.setting(s)}") for s in w.settings]
     for pd in w.deltas:
-        out.append(Text(""))
-        out.append(Text(f"{pd.policy.id}  {pd.policy.title_zh}", style="bold"))
-        out += [Text(text, style="bold red" if headline else "yellow") for text, headline in what_if_notes(pd, unread)]
+        out.append(Prose(""))
+        out.append(Prose(f"{pd.policy.id}  {pd.policy.title_zh}", style="bold"))
+        out += [Prose(text, style="bold red" if headline else "yellow") for text, headline in what_if_notes(pd, unread)]
         changed = pd.changed
         if not changed:
-            out.append(Text("  no clause changes", style="dim"))
+            out.append(Prose("  no clause changes", style="dim"))
         for d in changed:
-            head = Text(f"{d.id}", style="bold")
+            head = Prose(f"{d.id}", style="bold")
             head.append(f"  {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]}")
             out.append(head)
-            out.append(Text(f"  base {explain.amount_text(d.before)}, new "
+            out.append(Prose(f"  base {explain.amount_text(d.before)}, new "
                             f"{explain.amount_text(d.after)}, difference {explain.signed(d.diff, d.counts_ceiling)}"))
             for ch in d.changes:
-                out.append(Text(f"  why: {explain.change(ch, d)}"))
+                out.append(Prose(f"  why: {explain.change(ch, d)}"))
         for ch in pd.company:
-            out.append(Text(f"{explain.change(ch)}", style="yellow"))
+            out.append(Prose(f"{explain.change(ch)}", style="yellow"))
         same = [d.id for d in pd.clauses if not d.changed]
         if same and changed:
-            out.append(Text(f"unchanged: {', '.join(same)}", style="dim"))
+            out.append(Prose(f"unchanged: {', '.join(same)}", style="dim"))
         out += _totals(pd)
     return out
 
@@ -234,10 +235,10 @@ class _Totals:
             yield from lines
             return
         for label, b, a, d in _total_rows(self.pd):
-            yield Text(label, style="bold" if label == "total" else "")
-            yield Text(f"  base {b}")
-            yield Text(f"  new {a}")
-            yield Text(f"  difference {d}")
+            yield Prose(label, style="bold" if label == "total" else "")
+            yield Prose(f"  base {b}")
+            yield Prose(f"  new {a}")
+            yield Prose(f"  difference {d}")
 
 
 def _totals(pd: PolicyDelta) -> list:
@@ -269,10 +270,10 @@ def _total_rows(pd: PolicyDelta) -> list[tuple[str, str, str, str]]:
 def _totals_lines(pd: PolicyDelta) -> list[Text]:
     rows = [("", "base", "new", "difference")] + _total_rows(pd)
     widths = [max(len(r[k]) for r in rows) for k in range(4)]
-    out = []
+    out: list[Text] = []
     for r in rows:
         line = "  ".join([r[0].ljust(widths[0])] + [r[k].rjust(widths[k]) for k in (1, 2, 3)])
-        out.append(Text(line, style="bold" if r[0] in ("", "total") else ""))
+        out.append(Prose(line, style="bold" if r[0] in ("", "total") else ""))
     return out
 
 
@@ -388,7 +389,7 @@ class Chart:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         for line in self.lines(options.max_width):
-            yield Text(line, no_wrap=False)
+            yield Prose(line, no_wrap=False)
 
 
 def cliff_text(c: Cliff, axis: Axis) -> str:
@@ -417,23 +418,23 @@ def _year(sw: Sweep) -> str:
 
 def sweep_renderables(sw: Sweep) -> list:
     """Heading, chart (a single field), the cliffs of each axis, and the range of totals."""
-    out: list = [Text(f"{visible(sw.profile.name)}: sweep{_year(sw)}", style="bold"),
-                 Text("policies: " + ", ".join(p.id for p in sw.policies))]
-    out += [Text(_axis_line(sw, k)) for k in range(len(sw.axes))]
-    out.append(Text(f"{sw.points.n:,} points evaluated as one batch", style="dim"))
+    out: list = [Prose(f"{visible(sw.profile.name)}: sweep{_year(sw)}", style="bold"),
+                 Prose("policies: " + ", ".join(p.id for p in sw.policies))]
+    out += [Prose(_axis_line(sw, k)) for k in range(len(sw.axes))]
+    out.append(Prose(f"{sw.points.n:,} points evaluated as one batch", style="dim"))
     if len(sw.axes) == 1:
-        out.append(Text(""))
+        out.append(Prose(""))
         out.append(Chart(sw))
     else:
-        out.append(Text(""))
+        out.append(Prose(""))
         out += _grid_summary(sw)
     for k, axis in enumerate(sw.axes):
-        out.append(Text(""))
-        out.append(Text(f"Cliffs along {axis.field}{_held_note(sw, k)}", style="bold"))
+        out.append(Prose(""))
+        out.append(Prose(f"Cliffs along {axis.field}{_held_note(sw, k)}", style="bold"))
         if not sw.cliffs[k]:
-            out.append(Text("  none in this range: no clause switches, no cap starts to bind", style="dim"))
+            out.append(Prose("  none in this range: no clause switches, no cap starts to bind", style="dim"))
         for n, c in enumerate(sw.cliffs[k], 1):
-            out.append(Text(f"{n}. {cliff_text(c, axis)}"))
+            out.append(Prose(f"{n}. {cliff_text(c, axis)}"))
     return out
 
 
@@ -445,8 +446,8 @@ def _grid_summary(sw: Sweep) -> list[Text]:
         return ", ".join(f"{a.field} = {explain.value(a.exact(int(xs[i])), a.kind)}"
                          for a, xs in zip(sw.axes, sw.points.xs))
 
-    return [Text(f"highest total {explain.total_figure(int(total[hi]), bool(ceiling[hi]))} at {where(hi)}"),
-            Text(f"lowest total {explain.total_figure(int(total[lo]), bool(ceiling[lo]))} at {where(lo)}")]
+    return [Prose(f"highest total {explain.total_figure(int(total[hi]), bool(ceiling[hi]))} at {where(hi)}"),
+            Prose(f"lowest total {explain.total_figure(int(total[lo]), bool(ceiling[lo]))} at {where(lo)}")]
 
 
 def print_sweep(sw: Sweep, console: Console) -> None:

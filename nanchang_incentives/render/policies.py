@@ -6,7 +6,6 @@ per policy; ``show`` wraps each line of its text at words, keeping the line's in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rich import box
@@ -17,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..text import visible
+from .wrap import wrap_unbroken
 
 #: the narrowest a wrapping column of the list may get before the list stacks instead
 TEXT_MIN = 10
@@ -45,78 +45,6 @@ def print_list(console: Console, header: Sequence[str], rows: Sequence[Sequence[
         console.print(Text(r[0], style="bold"))
         for label, value in zip(header[1:], r[1:]):
             console.print(Padding(Text(f"{label.lower()}: {value}"), (0, 0, 0, 2), expand=False))
-
-
-#: the pieces a word too long for a line is cut between: a figure with its sign, currency, digits, separators
-#: and unit (最高1000万元, 50%, 1,200,000, 2023年), a run of Latin letters, digits and _-./ (an id), one character
-#: of Chinese text; a closing mark (，。）” …) stays with what it closes, an opening one (（“) with what follows
-_UNBROKEN = re.compile(
-    r"[-+−]?[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:[-~～—–至到][0-9０-９][0-9０-９,，.．]*)?"  # (a range, 100-200万元)
-    r"\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍强名余多]?)"
-    r"|[A-Za-z0-9_\-./:'@#&]+|.", re.DOTALL)
-_HELD = "\ue000"
-_UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％])")
-_CLOSING = set("，。、；：！？）)]】」』”’》〉…,.;:!?%％")
-_OPENING = set("（([【「『“‘《〈")
-
-
-def _pieces(word: str) -> list[str]:
-    out: list[str] = []
-    for tok in _UNBROKEN.findall(word):
-        if out and (tok[0] in _CLOSING or out[-1][-1] in _OPENING):
-            out[-1] += tok
-        else:
-            out.append(tok)
-    return out
-
-
-def wrap_unbroken(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` cells: broken at spaces, and a word too long for a line of its own
-    (Chinese text has no spaces) between its pieces (``_UNBROKEN``), never inside a figure or an id; only a
-    piece wider than a whole line is folded.
-
-    >>> wrap_unbroken("给予每家企业每年最高1000万元补助", 12)
-    ['给予每家企业', '每年最高', '1000万元补助']
-    >>> wrap_unbroken("给予最高不超过 200 万元奖励", 16)
-    ['给予最高不超过', '200 万元奖励']
-    >>> wrap_unbroken("section: 三(一)    basis: exact", 20)
-    ['section: 三(一)', 'basis: exact']
-    >>> wrap_unbroken("quote: “一年期贷款市场报价利率的50%，给予”", 20)
-    ['quote: “一年期贷款市', '场报价利率的50%，给', '予”']
-    """
-    # a space between a figure and its unit (不超过 200 万元) holds them together: a private-use character of one
-    # cell until the lines are made (one a table's text held itself would show as a space)
-    text = _UNIT_SPACE.sub(_HELD, text)
-    lines: list[str] = []
-    line = ""
-
-    def put(piece: str) -> None:
-        nonlocal line
-        if cell_len(line + piece) <= width:
-            line += piece
-            return
-        if line.strip():
-            lines.append(line.rstrip())
-        line = ""
-        while cell_len(piece) > width:  # wider than a line by itself: folded where it must be
-            cut = 1
-            while cell_len(piece[:cut + 1]) <= width:
-                cut += 1
-            lines.append(piece[:cut])
-            piece = piece[cut:]
-        line = piece
-
-    for word in re.findall(r"\s+|\S+", text):
-        if word.isspace():
-            line += word if line else ""
-        elif cell_len(line + word) <= width or cell_len(word) <= width:
-            put(word)
-        else:
-            for piece in _pieces(word):
-                put(piece)
-    if line.strip():
-        lines.append(line.rstrip())
-    return [x.replace(_HELD, " ") for x in lines] or [""]
 
 
 def print_text(console: Console, text: str) -> None:

@@ -26,6 +26,7 @@ from ..explain import status_label
 from ..profile import Profile
 from ..trace import PolicyResult, Status
 from .markdown import DASH, Report, Row, report_of
+from .wrap import Prose
 
 STATUS_STYLE = {
     Status.GRANTED: "green",
@@ -64,7 +65,7 @@ def table_width_needed(rep: Report, lang: str = "en") -> int:
 
 
 def _title_cell(r: Row) -> Text:
-    t = Text(r.clause.id, style="bold")
+    t = Prose(r.clause.id, style="bold")
     t.append(f"\n{r.clause.title_zh}")
     t.append(f"\n{r.section}", style="dim")
     return t
@@ -81,10 +82,10 @@ def _table(rep: Report, lang: str = "en") -> Table:
     table.add_column(h[3], min_width=TEXT_MIN, ratio=1, overflow="fold")
     table.add_column(h[4], justify="right", no_wrap=True, min_width=amount)
     for r in rep.rows:
-        status_text = Text(status_label(r.status, lang), style=STATUS_STYLE[r.status])
-        figure = Text("\n".join(_amount_lines(r)), justify="right",
+        status_text = Prose(status_label(r.status, lang), style=STATUS_STYLE[r.status])
+        figure = Prose("\n".join(_amount_lines(r)), justify="right",
                       style="bold" if r.status.counted else "")
-        table.add_row(_title_cell(r), status_text, Text(r.calculation), Text("\n".join(r.notes)), figure)
+        table.add_row(_title_cell(r), status_text, Prose(r.calculation), Prose("\n".join(r.notes)), figure)
     return table
 
 
@@ -94,10 +95,10 @@ def _stacked(rep: Report, width: int, lang: str = "en") -> list[RenderableType]:
     out: list[RenderableType] = []
     for r in rep.rows:
         figure = " ".join(_amount_lines(r)) if r.amount != DASH else ""
-        head = Text(r.clause.id, style="bold")
+        head = Prose(r.clause.id, style="bold")
         gap = width - cell_len(r.clause.id) - status - 2 - cell_len(figure)
         label = status_label(r.status, lang)
-        tail = Text(label + " " * (status - cell_len(label)), style=STATUS_STYLE[r.status])
+        tail = Prose(label + " " * (status - cell_len(label)), style=STATUS_STYLE[r.status])
         tail.append(("  " + figure) if figure else "", style="bold" if r.status.counted else "")
         if gap >= 2:
             head.append(" " * gap)
@@ -106,10 +107,10 @@ def _stacked(rep: Report, width: int, lang: str = "en") -> list[RenderableType]:
         else:  # too narrow even for one line: the status and amount go on their own line
             out.append(head)
             out.append(Padding(tail, (0, 0, 0, 2), expand=False))
-        body = [Text(f"{r.clause.title_zh} · {r.section}")]
+        body = [Prose(f"{r.clause.title_zh} · {r.section}")]
         if r.calculation:
-            body.append(Text(r.calculation))
-        body += [Text(n) for n in r.notes]
+            body.append(Prose(r.calculation))
+        body += [Prose(n) for n in r.notes]
         out.append(Padding(Group(*body), (0, 0, 0, 2), expand=False))
     return out
 
@@ -127,17 +128,17 @@ def print_report(rep: Report, console: Console, lang: str = "en") -> None:
     """One policy result: header, clause table, footnotes, not-evaluated list, totals, warnings."""
     pol = rep.result.policy
     if rep.banner:
-        console.print(Text(rep.banner, style="bold red"))
+        console.print(Prose(rep.banner, style="bold red"))
     for w in rep.first_warnings:
-        console.print(Text(f"warning: {w}", style="bold yellow"))
-    console.print(Text(rep.title, style="bold"))
-    console.print(Text("  ".join(x for x in (pol.title_zh, pol.document_number) if x)))
-    console.print(Text(pol.issuer))
-    console.print(Text(rep.validity_line))
+        console.print(Prose(f"warning: {w}", style="bold yellow"))
+    console.print(Prose(rep.title, style="bold"))
+    console.print(Prose("  ".join(x for x in (pol.title_zh, pol.document_number) if x)))
+    console.print(Prose(pol.issuer))
+    console.print(Prose(rep.validity_line))
     for ref in rep.references:
-        console.print(Text(f"reference: {ref}"))
+        console.print(Prose(f"reference: {ref}"))
     if rep.hypothetical:
-        console.print(Text(f"*** {rep.hypothetical} ***", style="bold reverse red"))
+        console.print(Prose(f"*** {rep.hypothetical} ***", style="bold reverse red"))
     console.print()
     for part in clause_view(rep, console.width, lang):
         console.print(part)
@@ -145,23 +146,23 @@ def print_report(rep: Report, console: Console, lang: str = "en") -> None:
         console.print()
     for line in (rep.expired, rep.empty):
         if line:
-            console.print(Text(line, style="italic"))
+            console.print(Prose(line, style="italic"))
             console.print()
     for i, text in enumerate(rep.footnotes, 1):
-        console.print(Text(f"[{i}] {text}"))
+        console.print(Prose(f"[{i}] {text}"))
     if rep.footnotes:
         console.print()
     for line in rep.not_evaluated:
-        console.print(Text(line, style="red"))
+        console.print(Prose(line, style="red"))
     if rep.not_evaluated:
         console.print()
     width = max(len(label) for label, _ in rep.totals)
     for label, figure in rep.totals:
-        console.print(Text(f"{label.ljust(width)}  {figure}", style="bold" if label == "total" else ""))
+        console.print(Prose(f"{label.ljust(width)}  {figure}", style="bold" if label == "total" else ""))
     if rep.warnings:
         console.print()
         for w in rep.warnings:
-            console.print(Text(f"warning: {w}", style="yellow"))
+            console.print(Prose(f"warning: {w}", style="yellow"))
 
 
 def print_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False,

@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ..text import visible
+from .wrap import Prose
 
 #: width of output that does not go to a terminal and has no $COLUMNS
 PIPE_WIDTH = 120
@@ -243,21 +244,32 @@ class Terminal:
 
         A message of several problems (a profile with six mistakes) keeps its line breaks: one problem a line.
         """
-        line = Text("error:", style="bold red")
+        line = Prose("error:", style="bold red")
         line.append(" " + visible(message, allow="\n"))
-        self.err.print(line, soft_wrap=True, markup=False, highlight=False)
+        print_message(self.err, line)
 
     def warning(self, message: str) -> None:
         """``warning: <message>`` on stderr (not shown in quiet mode)."""
         if self.quiet:
             return
-        line = Text("warning:", style="yellow")
+        line = Prose("warning:", style="yellow")
         line.append(" " + visible(message))
-        self.err.print(line, soft_wrap=True, markup=False, highlight=False)
+        print_message(self.err, line)
 
     def progress(self, enabled: bool = True) -> AbstractContextManager[ProgressUpdate]:
         """A progress bar on stderr while the block runs, or a no-op (quiet, disabled, stderr not a terminal)."""
         return progress(enabled and not self.quiet, self.err)
+
+
+def print_message(console: Console, message: Text | str) -> None:
+    """A message (``error: …``, ``warning: …``, ``bad row: …``): on a terminal, wrapped within its width at
+    words and between Chinese characters (:class:`~.wrap.Prose`), so that the terminal never cuts a line
+    number, an amount or an escape in two; into a file or a pipe, one line a message, as a log is read."""
+    text = message if isinstance(message, Prose) else Prose(str(message))
+    if console.is_terminal:
+        console.print(text, markup=False, highlight=False)
+    else:
+        console.print(text, soft_wrap=True, markup=False, highlight=False)
 
 
 def default_console(stderr: bool = False) -> Console:

@@ -1,0 +1,158 @@
+"""Where a line of text may break: at spaces, between the characters of Chinese text, never inside a figure
+or an id (a number with its separators, sign, currency and unit; a run of Latin letters and digits).
+
+Rich breaks a word too long for its line wherever the line ends, and Chinese text has no spaces, so a
+sentence is one "word" to it: at 44 columns ``2023—2025年`` came out as ``2023—202`` / ``5年``, and an amount
+at a line's end could lose its last digits to the next line. :class:`Prose` is a ``rich.text.Text`` that
+breaks only where :func:`break_offsets` allows; every note, warning and message of the terminal views is one.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.containers import Lines
+from rich.measure import Measurement
+from rich.text import Text
+
+#: the pieces a word too long for a line is cut between: a figure with its sign, currency, digits, separators
+#: and unit (最高1000万元, 50%, 1,200,000, 2023年, 2023—2025年), a run of Latin letters, digits and _-./ (an
+#: id, a file name, an escape such as \x07), one character of Chinese text; a closing mark (，。）” …) stays
+#: with what it closes, an opening one (（“) with what follows
+_UNBROKEN = re.compile(
+    r"[-+−]?[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:[-~～—–至到][0-9０-９][0-9０-９,，.．]*)?"  # (a range, 100-200万元)
+    r"\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍强名余多]?)"
+    r"|[A-Za-z0-9_\-./:'@#&\\]+|.", re.DOTALL)
+_HELD = "\ue000"
+_UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％])")
+_CLOSING = set("，。、；：！？）)]】」』”’》〉…,.;:!?%％'\"")
+_OPENING = set("（([【「『“‘《〈")
+_WORDS = re.compile(r"\s+|\S+")
+
+
+def _pieces(word: str) -> list[str]:
+    out: list[str] = []
+    for tok in _UNBROKEN.findall(word):
+        if out and (tok[0] in _CLOSING or out[-1][-1] in _OPENING):
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
+
+
+def break_offsets(text: str, width: int) -> list[int]:
+    """The offsets in ``text`` (one line) where its wrapped lines start, for lines of at most ``width`` cells
+    once their trailing spaces are dropped: at spaces first; a word too long for a line of its own between
+    its pieces (``_UNBROKEN``); only a piece wider than a whole line is folded where the line ends. A space
+    between a figure and its unit (不超过 200 万元) holds them together."""
+    width = max(width, 1)
+    held = _UNIT_SPACE.sub(_HELD, text)  # one character for one: the offsets stay the text's
+    offsets: list[int] = []
+    used = 0  # cells on the current line, spaces after its last word included
+
+    def put(start: int, piece: str) -> None:
+        nonlocal used
+        size = cell_len(piece)
+        if used + size <= width:
+            used += size
+            return
+        if used:
+            offsets.append(start)
+            used = 0
+        while size > width:  # wider than a line by itself: folded where it must be
+            cut = 1
+            while cell_len(piece[:cut + 1]) <= width:
+                cut += 1
+            start += cut
+            piece = piece[cut:]
+            offsets.append(start)
+            size = cell_len(piece)
+        used = size
+
+    for m in _WORDS.finditer(held):
+        word = m.group()
+        if word.isspace():
+            if used:
+                used += cell_len(word)
+        elif used + cell_len(word) <= width or cell_len(word) <= width:
+            put(m.start(), word)
+        else:
+            start = m.start()
+            for piece in _pieces(word):
+                put(start, piece)
+                start += len(piece)
+    return offsets
+
+
+def wrap_unbroken(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken where :func:`break_offsets` allows.
+
+    >>> wrap_unbroken("给予每家企业每年最高1000万元补助", 12)
+    ['给予每家企业', '每年最高', '1000万元补助']
+    >>> wrap_unbroken("给予最高不超过 200 万元奖励", 16)
+    ['给予最高不超过', '200 万元奖励']
+    >>> wrap_unbroken("section: 三(一)    basis: exact", 20)
+    ['section: 三(一)', 'basis: exact']
+    >>> wrap_unbroken("quote: “一年期贷款市场报价利率的50%，给予”", 20)
+    ['quote: “一年期贷款市', '场报价利率的50%，给', '予”']
+    >>> wrap_unbroken("有效期为2023—2025年，届时根据实施情况评估修订", 14)
+    ['有效期为', '2023—2025年，', '届时根据实施情', '况评估修订']
+    """
+    text = text.lstrip(" ")
+    cuts = [0, *break_offsets(text, width), len(text)]
+    lines = [text[a:b].rstrip() for a, b in pairwise(cuts)]
+    return [x for x in lines if x] or [""]
+
+
+class Prose(Text):
+    """A Rich ``Text`` that wraps at :func:`break_offsets` (spaces, and between the characters of Chinese
+    text) instead of folding a long word where the line ends; styles and spans are kept, and the lines an
+    indented line wraps into keep its indentation. Its narrowest
+    width is its widest unbroken piece, so a table column of prose never cuts a figure either."""
+
+    def wrap(self, console: Console, width: int, *, justify=None, overflow=None,  # type: ignore[no-untyped-def]
+             tab_size: int = 8, no_wrap: bool | None = None) -> Lines:
+        if no_wrap or self.no_wrap or overflow == "ignore":
+            return super().wrap(console, width, justify=justify, overflow=overflow, tab_size=tab_size,
+                                no_wrap=no_wrap)
+        lines = Lines()
+        for line in self.split(allow_blank=True):
+            if "\t" in line:
+                line.expand_tabs(tab_size)
+            plain = line.plain
+            indent = len(plain) - len(plain.lstrip(" "))
+            indent = indent if indent <= width // 2 else 0  # an indented line's continuation lines keep it
+            parts = line.divide([indent + k for k in break_offsets(plain[indent:], width - indent)])
+            for k, part in enumerate(parts):
+                part.rstrip()
+                if k:
+                    part.pad_left(indent)
+            lines.extend(parts)
+        return lines
+
+    def __rich__(self) -> _Printed:
+        # Console.print joins the Text objects it is given into one plain Text, which would wrap as Rich's
+        # own; what it gets instead is not a Text, and renders this one
+        return _Printed(self)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        rows = self.plain.splitlines()
+        widest = max((cell_len(x) for x in rows), default=0)
+        pieces = [p for word in self.plain.split() for p in _pieces(_UNIT_SPACE.sub(_HELD, word))]
+        return Measurement(max((cell_len(p) for p in pieces), default=widest), widest)
+
+
+class _Printed:
+    """A :class:`Prose` as ``Console.print`` and tables render it (see ``Prose.__rich__``)."""
+
+    def __init__(self, text: Prose):
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return Text.__rich_console__(self.text, console, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return self.text.__rich_measure__(console, options)

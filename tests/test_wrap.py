@@ -1,0 +1,104 @@
+"""Messages and notes wrap at words and between Chinese characters, never inside a figure, an id or an escape.
+
+Before, a ``bad row:`` or ``error:`` line went to the terminal unwrapped and the terminal cut it at its edge
+(``12,345,`` / ``678.90``), and Rich folded a Chinese sentence wherever its line ended (``2023—202`` / ``5年``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from nanchang_incentives.batch import BatchReport
+from nanchang_incentives.csvio import RowProblem
+from nanchang_incentives.render.budget import print_problems
+from nanchang_incentives.render.terminal import Terminal, print_message
+from nanchang_incentives.render.wrap import Prose, break_offsets, wrap_unbroken
+
+#: what must never be cut: amounts, ranges of years, ids, escapes, quoted error values, line numbers
+WHOLE = ["12,345,678.90", "2023—2025年", "1,200,000", "120万元", "nanchang-electronic-information-2023",
+         r"\x07", "'#N/A'", "1.2E+09", "3.10%", "1048576"]
+TEXT = ("bad row: 企业名单.csv line 1048576 (row 3, 南昌某某电子信息科技有限公司), field 'rd_expense' (value '#N/A'): "
+        "'#N/A' is not an amount of money; expected 1,200,000 or 120万元 or 1.2E+09; 有效期为2023—2025年，"
+        "按一年期LPR 3.10%计算，合计12,345,678.90元；policy nanchang-electronic-information-2023 "
+        r"name has \x07 in it")
+
+
+def lines_of(text: str | Text, width: int, terminal: bool = True) -> list[str]:
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=terminal, color_system=None, highlight=False)
+    print_message(console, text)
+    return buf.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("width", range(40, 121, 4))
+def test_a_message_on_a_terminal_wraps_within_its_width_and_keeps_every_figure_whole(width: int) -> None:
+    lines = lines_of(TEXT, width)
+    assert len(lines) > 1
+    assert max(cell_len(x) for x in lines) <= width
+    for figure in WHOLE:
+        assert any(figure in x for x in lines), (figure, width, lines)
+    # nothing lost or added but the spaces the lines were broken at
+    assert re.sub(r"\s", "", "".join(lines)) == re.sub(r"\s", "", TEXT)
+
+
+def test_a_message_into_a_file_or_pipe_is_one_line() -> None:
+    assert lines_of(TEXT, 40, terminal=False) == [TEXT]
+
+
+def test_continuation_lines_of_an_indented_line_keep_its_indentation() -> None:
+    lines = lines_of(Prose("  why: the clause cap 10,000,000.00 per year applied to 15,000,000.00"), 30)
+    assert lines == ["  why: the clause cap", "  10,000,000.00 per year", "  applied to 15,000,000.00"]
+
+
+def test_a_year_range_inside_chinese_text_is_not_split() -> None:
+    """The case a terminal review found at 42-46 columns (a policy note in the batch budget view)."""
+    text = "(the companion 《北京市机器人产业创新发展行动方案（2023—2025年）》 runs 2023–2025, which"
+    for width in range(30, 60):
+        buf = io.StringIO()
+        Console(file=buf, width=width, force_terminal=True, color_system=None).print(Prose(text, style="yellow"))
+        out = buf.getvalue()
+        assert "2023—2025年" in out and "2023–2025" in out, (width, out)
+
+
+def test_a_piece_wider_than_the_line_is_folded_and_nothing_is_lost() -> None:
+    assert wrap_unbroken("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+    assert break_offsets("12,345,678.90", 5) == [5, 10]
+
+
+def test_a_figure_and_its_unit_apart_by_a_space_stay_together() -> None:
+    assert wrap_unbroken("给予最高不超过 200 万元奖励", 16) == ["给予最高不超过", "200 万元奖励"]
+
+
+def test_error_and_warning_lines_of_the_terminal_wrap_on_a_terminal_only() -> None:
+    for tty in (True, False):
+        buf = io.StringIO()
+        console = Console(file=buf, width=40, force_terminal=tty, color_system=None)
+        term = Terminal(console, console, False, "en")
+        term.error("a.toml: field 'revenue': '12,345,678.90美元' is not an amount of money")
+        term.warning("policy nanchang-electronic-information-2023 ended on 2025-12-31")
+        lines = buf.getvalue().splitlines()
+        if tty:
+            assert lines[0] == "error: a.toml: field 'revenue':"
+            assert "'12,345,678.90美元' is not an amount of" in lines[1]
+            assert any(x.startswith("nanchang-electronic-information-2023") for x in lines)
+        else:
+            assert len(lines) == 2
+
+
+def test_bad_row_lines_keep_the_line_number_and_value_whole() -> None:
+    problem = RowProblem(row=2, line=3, name="南昌乙公司", field="rd_expense", value="12,345,678.90美元",
+                         message="'12,345,678.90美元' is not an amount of money")
+    report = BatchReport(input="企业名单.csv", output="out.csv", encoding="UTF-8", bad_rows=1, problems=[problem])
+    for width in range(30, 81, 5):
+        buf = io.StringIO()
+        print_problems(report, Console(file=buf, width=width, force_terminal=True, color_system=None))
+        lines = buf.getvalue().splitlines()
+        assert max(cell_len(x) for x in lines) <= width, (width, lines)  # the terminal cuts nothing
+        assert any("line 3" in x for x in lines), (width, lines)
+        assert sum(x.count("'12,345,678.90美元'") for x in lines) == 2, (width, lines)
