@@ -17,6 +17,7 @@ succeeds.  Everything here is callable from Python (``run_batch``); the CLI in
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -1009,13 +1010,27 @@ def _fsync_dir(path: Path) -> None:
 
 
 class StreamTarget(AtomicFile):
-    """Standard output (``-o -``, ``-o /dev/stdout``) or ``/dev/null``: written as the run goes, no rename."""
+    """Standard output (``-o -``, ``-o /dev/stdout``) or ``/dev/null``: written as the run goes, no rename.
 
-    def __init__(self, stream: BinaryIO, created: list):
+    ``shown``: the stream is a terminal, and the text written to it (CSV) is for the eye: the control,
+    escape and bidi characters a cell held (an .xlsx's ``_x001B_``, a CSV's raw ESC) are written out as
+    ``\x1b`` (``text.visible``), as every message does, instead of being run by the terminal, which could
+    move the cursor and overwrite a figure on the screen. Into a file or a pipe the data stay as they are.
+    """
+
+    def __init__(self, stream: BinaryIO, created: list, shown: bool = False):
         self.path = Path("-")
         self.tmp = None
         self.file = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape") if shown else None
         created.append(self)
+
+    def write(self, data: bytes | memoryview) -> None:
+        if self._decoder is None:
+            self.file.write(data)
+            return
+        text = self._decoder.decode(bytes(data))
+        self.file.write(visible(text, allow="\n").encode("utf-8", "surrogateescape"))
 
     def commit(self) -> None:
         self.file.flush()
@@ -1161,9 +1176,18 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str =
     return places
 
 
-def _target(path: Path, place: Place, created: list) -> AtomicFile:
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _target(path: Path, place: Place, created: list, text: bool = True) -> AtomicFile:
+    """Where an output goes; ``text``: it is CSV or JSON (not a workbook or Parquet), so that a terminal gets
+    its control characters written out (``StreamTarget``)."""
     if place == Place.STDOUT:
-        return StreamTarget(sys.stdout.buffer, created)
+        return StreamTarget(sys.stdout.buffer, created, shown=text and _isatty(sys.stdout))
     if place == Place.NULL:
         return StreamTarget(open(os.devnull, "wb"), created)
     return AtomicFile(path, created)
@@ -1482,7 +1506,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             check_xlsx_rows(rows, per_row, str(dst))
         targets: list[AtomicFile] = []
         try:
-            out = _target(dst, places["--output"], targets)
+            out = _target(dst, places["--output"], targets, text=options.fmt in ("csv", "jsonl"))
             xlsx: xlsxio.XlsxSink | arrowio.ParquetSink | None = None
             if options.fmt == "xlsx":
                 assert out.tmp is not None
