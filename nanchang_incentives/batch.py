@@ -70,7 +70,7 @@ from .engine import (
 )
 from .errors import OVERFLOW_MESSAGE, InputError, Location, OptionError
 from .money import UNITS_PER_YUAN, format_fen, format_rate
-from .plausibility import TableWarnings
+from .plausibility import TableWarnings, WarningKind
 from .policy import Catalog, Policy, Successor
 from .policy import Notice as PolicyNotice
 from .profile import ProfileProblems
@@ -463,6 +463,7 @@ class BatchReport:
     fmt: str = "csv"
     hypothetical: bool = False
     warned_rows: int = 0  # rows with a plausibility or short-row warning (evaluated all the same)
+    warning_kinds: set[str] = field(default_factory=set)  # what they were about (WARNING_KINDS)
     #: the policies evaluated whose table replaced a bundled one (--policies-dir): every output says so
     replacing: list[Policy] = field(default_factory=list)
     #: field -> its column's heading as the file writes it, where that differs (revenue: 营业收入（万元）)
@@ -590,7 +591,8 @@ class BlockResult:
     skipped: list[SkippedRow] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)  # plausibility warnings: the row is still evaluated
     warned_rows: int = 0
-    keys: RowKeys | None = None  # the named rows' company keys, for the parent's duplicate check
+    keys: RowKeys | None = None
+    warned_kinds: frozenset[str] = frozenset()  # what the warnings were about (``warning_kinds``)  # the named rows' company keys, for the parent's duplicate check
 
 
 @dataclass
@@ -634,9 +636,18 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     warned = len(np.union1d(implausible, np.array([p.row for p in padded], dtype=np.int64)))
     warnings = plausibility_lines(chunk, checks) if job.errors else []
     warnings += padded
+    kinds = {WARNING_KIND_LABEL.get(h.kind, "plausibility") for h in checks.hits if h.mask.any()}
+    kinds |= {"short row"} if short else set()
+    kinds |= {"hidden row"} if hidden else set()
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
                        chunk.blank, chunk.skipped, warnings, warned,
-                       company_keys(chunk, job.options.year, bool(job.options.policy_ids)))
+                       company_keys(chunk, job.options.year, bool(job.options.policy_ids)), frozenset(kinds))
+
+
+#: how the summary names a row warning's kind (the plausibility rules proper are "plausibility")
+WARNING_KIND_LABEL = {WarningKind.UNKNOWN_TAG: "unknown industry tag", WarningKind.NO_NAME: "no name"}
+#: the order the summary lists the kinds in
+WARNING_KINDS = ("plausibility", "unknown industry tag", "no name", "short row", "hidden row")
 
 
 def company_keys(chunk: Chunk, year: int | None, policy_given: bool = False) -> RowKeys:
@@ -1559,6 +1570,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
                 report.warned_rows += res.warned_rows
+                report.warning_kinds |= res.warned_kinds
                 report.duplicate_rows += len(repeats)
                 room = BAD_ROW_PREVIEW - len(report.duplicates)
                 if repeats and room > 0:

@@ -43,7 +43,7 @@ def test_warnings_column_and_errors_file_lines(tmp_path: Path) -> None:
     assert {r["field"] for r in lines} >= {"revenue_prev", "rd_expense", "lpr_1y", "smart_factory_investments"}
     summary = json.loads(summ.read_text(encoding="utf-8"))
     assert summary["warned_rows"] == 1 and summary["bad_rows"] == 0
-    assert "1 row with a warning (plausibility, short row, hidden row)" in res.output
+    assert "1 row with a warning (plausibility) (see" in res.output  # the kinds it had, not every kind
 
 
 def test_a_clean_file_has_an_empty_warnings_column(tmp_path: Path) -> None:
@@ -252,3 +252,33 @@ def test_the_warned_rows_are_counted_alike_with_and_without_an_errors_file(tmp_p
     assert counts == [3, 3]
     said = {r["name"] for r in csv.DictReader((tmp_path / "e.csv").open(encoding="utf-8"))}
     assert said == {"滑点公司", "短滑点", "短正常"}
+
+
+def test_the_summary_names_the_kinds_of_warning_the_rows_had(tmp_path: Path) -> None:
+    """It said "(plausibility, short row, hidden row)" whatever the warning was, "hidden row" of a CSV too."""
+    src = tmp_path / "kinds.csv"
+    src.write_text("name,jurisdiction,year,industries,sales_revenue\n"
+                   "甲公司,nanchang,2024,electronic-information;quantum-foo,1亿\n"
+                   "乙公司,nanchang,2024\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert "2 rows with a warning (unknown industry tag, short row) (pass --errors FILE to see them)" in res.output
+    src.write_text("name,jurisdiction,year,industries,sales_revenue\n甲公司,nanchang,2024,electronic-information;"
+                   "quantum-foo,1亿\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "300"})
+    assert "1 row with a warning (unknown industry tag) (pass" in res.output and "hidden" not in res.output
+
+
+def test_a_long_list_of_skipped_rows_says_how_many_it_left_out(tmp_path: Path) -> None:
+    """The first ten skipped rows are listed; the list stopped there without a word."""
+    src = tmp_path / "totals.csv"
+    rows = ["name,jurisdiction,year,industries,sales_revenue"]
+    for i in range(13):
+        rows += [f"公司{i},nanchang,2024,electronic-information,1亿", "合计,,,,1亿"]
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    listed = [x for x in res.output.splitlines() if x.startswith("skipped: line ")]
+    assert [x.split()[2] for x in listed] == [str(3 + 2 * k) for k in range(10)]  # lines 3, 5 … 21
+    assert "skipped: … and 3 more rows, not listed one by one" in res.output
+    assert "13 totals rows skipped" in res.output

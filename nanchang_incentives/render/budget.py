@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import explain
-from ..batch import BatchReport, PolicyBudget
+from ..batch import WARNING_KINDS, BatchReport, PolicyBudget
 from ..csvio import SkipReason
 from ..money import format_fen_grouped
 from ..policy import Policy
@@ -159,7 +159,9 @@ def summary_line(r: BatchReport) -> str:
         skipped.append(f"{r.header_rows:,} repeated header{'s' if r.header_rows != 1 else ''} skipped")
     if r.warned_rows:
         where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
-        skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a warning (plausibility, short row, hidden row){where}")
+        kinds = ", ".join(k for k in WARNING_KINDS if k in r.warning_kinds)
+        skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a warning"
+                       f"{f' ({kinds})' if kinds else ''}{where}")
     if r.duplicate_rows:
         skipped.append(f"{r.duplicate_rows:,} repeating an earlier row's company")
     also = f"; {', '.join(skipped)}" if skipped else ""
@@ -223,6 +225,9 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"(the name, or the first cell of a row without a name, is a totals label, or the name "
                            f"has 合计/总计/小计/汇总/Total in it and the row has no year and no jurisdiction); not "
                            f"evaluated"))
+    if r.skipped_rows > len(r.skipped):
+        more = r.skipped_rows - len(r.skipped)
+        console.print(Prose(f"skipped: … and {more:,} more row{'s' if more != 1 else ''}, not listed one by one"))
     console.print(Prose(summary_line(r)))
 
 
