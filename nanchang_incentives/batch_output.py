@@ -338,6 +338,13 @@ class Output:
         clauses = set(self.clause_ids)  # a clause keeps its id, also where a field has the same name (si_led_sales)
         return [c if c in clauses else self.catalog.registry.label(c, lang) for c in self.header_columns()]
 
+    def warnings_heading(self) -> str:
+        """The warnings column as the output heads it (``warnings``, 提示), or "" when the layout has none."""
+        columns = self.header_columns()
+        if "warnings" not in columns:
+            return ""
+        return "warnings" if self.json else self.headings()[columns.index("warnings")]
+
     def header(self) -> bytes:
         if self.json:  # JSON keys never change
             return b""

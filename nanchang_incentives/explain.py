@@ -331,7 +331,7 @@ def duplicate_lines(r: BatchReport, first: int = 5) -> list[str]:
     return out
 
 
-def budget_notices(b: PolicyBudget) -> list[str]:
+def budget_notices(b: PolicyBudget, warnings_column: str = "warnings") -> list[str]:
     """What a batch's results under one policy must be read with, worded once for all its companies.
 
     The warnings ``calc`` gives each result (SPEC 9.3: may be superseded, end unknown; the table's
@@ -345,7 +345,7 @@ def budget_notices(b: PolicyBudget) -> list[str]:
         lines.append(validity_end_unknown(b.validity_unknown))
     if b.not_targeted:
         lines.append(not_targeted_companies(b.not_targeted, b.not_targeted_related, b.industries,
-                                            b.related_industries))
+                                            b.related_industries, warnings_column))
     for n, k in zip(b.notices, b.notice_companies):
         if k:
             lines.append(f"{_companies(k)}: {n.text}")
@@ -361,14 +361,20 @@ def budget_notices(b: PolicyBudget) -> list[str]:
     return lines
 
 
-def not_targeted_companies(k: int, related: int, industries: Sequence[str], related_tags: Sequence[str]) -> str:
-    """A batch's companies outside the policy's industries (calc: NOT TARGETED), in the budget view.
+def not_targeted_companies(k: int, related: int, industries: Sequence[str], related_tags: Sequence[str],
+                           warnings_column: str = "warnings") -> str:
+    """A batch's companies outside the policy's industries (calc: NOT TARGETED), in the budget view; where the
+    output says so: its warnings column (as headed: 提示 with --lang zh), or, in the long layout, which has none,
+    each clause's explanation.
 
     >>> not_targeted_companies(1, 0, ["software"], [])
     '1 company not targeted: its industries are none of software, so no clause applies (not_targeted in the warnings column)'
+    >>> not_targeted_companies(2, 0, ["software"], [], "")[-43:]
+    "applies (each clause's explanation says so)"
     """
+    where = f"not_targeted in the {warnings_column} column" if warnings_column else "each clause's explanation says so"
     line = (f"{_companies(k)} not targeted: {'its' if k == 1 else 'their'} industries are none of {' or '.join(industries)}, so no clause "
-            f"applies (not_targeted in the warnings column)")
+            f"applies ({where})")
     if related:
         line += (f"; {related:,} of them {'has' if related == 1 else 'have'} a tag the text counts within "
                  f"{' or '.join(industries)} ({', '.join(related_tags)}): if such a firm is an "
