@@ -228,7 +228,20 @@ def _percent_sign(number_format: str, value: float) -> str | None:
 
 
 #: what openpyxl raises on a cell it cannot parse (a number cell holding text, a bad shared-string index …)
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+#: what openpyxl raises on a workbook not written as Excel writes one: a malformed or cut XML part (an
+#: ElementTree/lxml ParseError is a SyntaxError), a damaged compressed part (zlib.error, a bad CRC, a cut file)
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, SyntaxError, zlib.error,
+                 zipfile.BadZipFile, EOFError)
+
+
+
+def _why(exc: Exception) -> str:
+    """An openpyxl failure in words: a ParseError's "line 1, column 201" is of an XML part inside the file."""
+    if isinstance(exc, SyntaxError):
+        return f"a damaged XML part inside the file: {exc}"
+    if isinstance(exc, zlib.error):
+        return f"a damaged compressed part inside the file: {exc}"
+    return str(exc)
 
 
 class XlsxSource:
@@ -239,7 +252,6 @@ class XlsxSource:
             from openpyxl import load_workbook
         except ImportError:  # pragma: no cover - depends on the install
             raise InputError(f"reading .xlsx needs openpyxl: {INSTALL_HINT}", Location(file=str(path))) from None
-        import zipfile
 
         from openpyxl.utils.exceptions import InvalidFileException
 
@@ -254,10 +266,10 @@ class XlsxSource:
             # from an open file: openpyxl refuses a name without an Excel suffix (standard input is read from a
             # temporary '.part' file, a workbook may be saved as 'clients' or 'clients.xlsx.bak')
             self.book = load_workbook(self._open(), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, AttributeError, InvalidFileException) as exc:
+        except (OSError, AttributeError, InvalidFileException, *_PARSE_ERRORS) as exc:
             self._close_files()
-            raise InputError(f"not a readable .xlsx workbook ({exc}); save it from Excel as 'Excel 工作簿 (*.xlsx)' "
-                             f"or as CSV", Location(file=str(path))) from None
+            raise InputError(f"not a readable .xlsx workbook ({_why(exc)}); save it from Excel as 'Excel 工作簿 "
+                             f"(*.xlsx)' or as CSV", Location(file=str(path))) from None
         names = self.book.sheetnames
         tables = [ws.title for ws in self.book.worksheets]  # (a chart sheet is not one)
         if not tables:
@@ -298,7 +310,12 @@ class XlsxSource:
             self.recalc = _asks_recalculation(self.book)
             from openpyxl import load_workbook as _load
 
-            self.formula_book = _load(self._open(), read_only=True, data_only=False)
+            try:
+                self.formula_book = _load(self._open(), read_only=True, data_only=False)
+            except (OSError, AttributeError, *_PARSE_ERRORS) as exc:
+                self.close()
+                raise InputError(f"not a readable .xlsx workbook ({_why(exc)}); save it from Excel as 'Excel 工作簿 "
+                                 f"(*.xlsx)' or as CSV", Location(file=str(path))) from None
             formula_sheet = self.formula_book[self.sheet]
             formula_sheet.reset_dimensions()  # as the sheet itself: the rows the file holds
             self.formulas = formula_sheet.iter_rows()
@@ -351,7 +368,7 @@ class XlsxSource:
             yield cells
 
     def _unreadable(self, exc: Exception, line: int) -> InputError:
-        return InputError(f"this row of sheet {self.ws.title!r} cannot be read ({exc}): the workbook was not written "
+        return InputError(f"this row of sheet {self.ws.title!r} cannot be read ({_why(exc)}): the workbook was not written "
                           f"the way Excel or WPS writes one; open it in Excel or WPS and save it again (or save it "
                           f"as CSV)", Location(file=str(self.path), line=line))
 

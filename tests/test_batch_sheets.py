@@ -519,6 +519,40 @@ def test_a_strict_open_xml_workbook_is_refused_with_advice_not_a_traceback(tmp_p
     assert not (tmp_path / "o.csv").exists()
 
 
+
+@pytest.mark.parametrize("part, says", [
+    ("xl/workbook.xml", ": not a readable .xlsx workbook (a damaged XML part inside the file: "),
+    ("xl/styles.xml", ": not a readable .xlsx workbook (a damaged XML part inside the file: "),
+    ("xl/worksheets/sheet1.xml", ":1: this row of sheet '数据' cannot be read (a damaged XML part inside the file: "),
+])
+def test_a_workbook_with_a_cut_xml_part_is_refused_with_advice_not_a_traceback(tmp_path, part, says):
+    # a workbook cut short in one of its parts (a copy broken off, a tool that wrote it badly): openpyxl's
+    # ElementTree ParseError came out as a traceback
+    cut = tmp_path / "cut.xlsx"
+    _rewrite(_book(tmp_path, [company("甲")]), cut, lambda name, text: text[:len(text) // 2] if name == part else text)
+    res = CliRunner().invoke(app, ["batch", str(cut), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "400"})
+    assert res.exit_code == 1, res.output
+    assert isinstance(res.exception, SystemExit), res.exception  # a message, not an exception out of openpyxl
+    assert f"error: {cut}{says}" in res.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_workbook_with_a_damaged_compressed_part_is_refused_not_a_traceback(tmp_path):
+    src = _book(tmp_path, [company(f"公司{k}") for k in range(200)])
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for k in range(start + 40, start + 60):  # inside the sheet's deflated bytes
+        data[k] ^= 0x5A
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(bytes(data))
+    res = CliRunner().invoke(app, ["batch", str(bad), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "400"})
+    assert res.exit_code == 1, res.output
+    assert isinstance(res.exception, SystemExit), res.exception
+    assert res.output.startswith(f"error: {bad}")
+    assert "not a readable .xlsx workbook (a damaged compressed part inside the file: " in res.output, res.output
+
 def _one_company_book(title: str):
     """(openpyxl, a workbook, its first sheet titled ``title`` holding the header and company 甲)."""
     openpyxl = pytest.importorskip("openpyxl")
