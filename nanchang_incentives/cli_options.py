@@ -68,8 +68,17 @@ def enum_parser(option: str, allowed: Sequence[E]) -> Callable[[Any], E]:
 def choice_option(*decls: str, allowed: Sequence[Enum], help_: str) -> Any:
     """An option whose value is one of an enum's (``--layout wide|long``), checked by :func:`enum_parser`."""
     names = [str(f.value) for f in allowed]
-    return typer.Option(*decls, metavar="|".join(names), parser=enum_parser(decls[0], allowed),
+    metavar = "|".join(names)
+    if len(metavar) > METAVAR_MAX:  # the help's metavar column is narrow: it folded parquet into par / quet
+        metavar = decls[0].lstrip("-").upper()
+        help_ = f"{_choices(names)}: {help_[0].lower()}{help_[1:]}" if help_ else f"{_choices(names)}."
+    return typer.Option(*decls, metavar=metavar, parser=enum_parser(decls[0], allowed),
                         autocompletion=lambda: names, help=help_)
+
+
+#: the longest "a|b|c" an option's choices are shown as in its metavar; longer, the metavar is its name (FORMAT)
+#: and the choices lead its help
+METAVAR_MAX = 16
 
 
 def format_option(*allowed: Format, help_: str = "") -> Any:

@@ -422,3 +422,18 @@ def test_the_command_line_module_does_not_import_numpy_before_the_blas_setting()
     code = "import sys, nanchang_incentives.cli, nanchang_incentives.__init__; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=lambda p: " ".join(p) or "root")
+def test_help_at_80_columns_shows_every_metavar_and_choice_whole(path):
+    """`batch --help` folded --format's csv|jsonl|xlsx|parquet into `par` / `quet` at 80 columns."""
+    res = CliRunner().invoke(app, [*path, "--help"], env={**ENV, "COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    words = set(re.findall(r"[\w|.<=\[\]-]+", res.output))
+    cmd = typer.main.get_command(app)
+    for name in path:
+        cmd = cmd.commands[name]  # type: ignore[attr-defined]
+    for param in cmd.params:
+        metavar = getattr(param, "metavar", None)
+        if metavar:
+            assert metavar in words, (path, param.name, metavar)
