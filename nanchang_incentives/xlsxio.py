@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import csvio, explain
 from . import fields as F
@@ -235,6 +235,16 @@ _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, Syn
 
 
 
+def _holds_cells(ws: Any, rows: int = 20) -> bool:
+    """Whether a sheet has a value in its first ``rows`` rows (a table, a title, a note); an unreadable one
+    counts as holding something."""
+    try:
+        return any(v is not None and str(v).strip() for row in ws.iter_rows(max_row=rows, values_only=True)
+                   for v in row)
+    except _PARSE_ERRORS:
+        return True
+
+
 def _why(exc: Exception) -> str:
     """An openpyxl failure in words: a ParseError's "line 1, column 201" is of an XML part inside the file."""
     if isinstance(exc, SyntaxError):
@@ -342,8 +352,10 @@ class XlsxSource:
                 for row in self._readable(self.ws.iter_rows(min_row=1, max_row=n), 0)]
 
     def other_sheets(self) -> list[str]:
-        """The workbook's other visible sheets (what --sheet could have chosen)."""
-        return [ws.title for ws in self.book.worksheets if ws.title != self.sheet and ws.sheet_state == "visible"]
+        """The workbook's other visible sheets that hold something (what --sheet could have chosen): not the
+        empty Sheet2 and Sheet3 that Excel 2010 and WPS put in every new workbook."""
+        return [ws.title for ws in self.book.worksheets
+                if ws.title != self.sheet and ws.sheet_state == "visible" and _holds_cells(ws)]
 
     def estimated_rows(self) -> int:
         """The data rows the sheet says it has (its dimension; an upper bound)."""

@@ -633,6 +633,7 @@ def test_hidden_columns_and_the_other_sheets_are_said(tmp_path):
     other.append(HEADER)
     other.append(company("乙", year=2023))
     wb.create_sheet("模板").sheet_state = "hidden"  # (not one a user sees: not named)
+    wb.create_sheet("Sheet3")  # the empty sheet Excel 2010 and WPS put in a new workbook: not named either
     src = tmp_path / "two.xlsx"
     wb.save(src)
     summary = tmp_path / "s.json"
