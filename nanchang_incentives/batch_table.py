@@ -16,6 +16,7 @@ import difflib
 import functools
 import operator
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -52,6 +53,19 @@ class Header:
 
     def index(self, name: str) -> int | None:
         return self.names.index(name) if name in self.names else None
+
+    @functools.cached_property
+    def forms(self) -> tuple[frozenset[str], ...]:
+        """Per column, every heading that names its field, folded (``heading_form``): the field's name, its
+        aliases and the heading the file gives it (name, Name, 企业名称, 公司名称 … for the name column)."""
+        headings = self.headings or self.names
+        return tuple(frozenset(heading_form(x) for x in (f.name, *f.aliases, h) if x)
+                     for f, h in zip(self.fields, headings))
+
+
+def heading_form(text: str) -> str:
+    """A heading as headings are compared: NFKC (full-width letters), case-blind, no surrounding spaces."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 #: headings of the columns a consultant's sheet often has beside the profile (compared without spaces, case-blind)
@@ -876,27 +890,31 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
 
 def _repeated_header(cells: Cells, header: Header, name_j: int) -> np.ndarray:
     """The rows that are the header again (blocks pasted one under another, each with its header): the name
-    column holds its own heading, and at least half the row's filled cells (two or more) hold theirs. They
+    column holds a heading of its field (its own, another alias, in another case: ``Header.forms``), and at
+    least half the row's filled cells (two or more) hold one of theirs. They
     were bad rows with a problem per column ("'营业收入' is not an amount of money" …)."""
     hit = np.zeros(cells.n, dtype=bool)
-    headings = header.headings or header.names
-    own = headings[name_j].strip().encode("utf-8")
-    rows = np.flatnonzero(cells.length[:, name_j] >= len(own))  # (the name cell may have spaces around it)
-    if not own or len(rows) == 0:
+    forms = header.forms
+    needles = sorted({f.encode("utf-8") for f in forms[name_j] if f})
+    if not needles:
+        return hit
+    rows = np.flatnonzero(cells.length[:, name_j] >= min(map(len, needles)))  # (spaces may be around the name)
+    if len(rows) == 0:
         return hit
     m = csvio.gather(cells.buf, cells.start[rows, name_j], cells.length[rows, name_j])
+    m = np.where((m >= 65) & (m <= 90), m | 0x20, m)  # ASCII case-blind (Name, NAME); the rest in Python below
     near = np.zeros(len(rows), dtype=bool)
-    data, w = np.ascontiguousarray(m).tobytes(), m.shape[1]
-    i = data.find(own)
-    while i >= 0:  # a row per name, zero-padded: a match's offset // width is its name
-        near[i // w] = True
-        i = data.find(own, (i // w + 1) * w)
-    folded = [h.strip().casefold() for h in headings]
+    data, w = np.ascontiguousarray(m, dtype=np.uint8).tobytes(), m.shape[1]
+    for own in needles:
+        i = data.find(own)
+        while i >= 0:  # a row per name, zero-padded: a match's offset // width is its name
+            near[i // w] = True
+            i = data.find(own, (i // w + 1) * w)
     for i in rows[near].tolist():
-        texts = [cells.text(i, j).strip().casefold() for j in range(len(folded))]
+        texts = [heading_form(cells.text(i, j)) for j in range(len(forms))]
         filled = sum(bool(t) for t in texts)
-        same = sum(bool(t) and t == h for t, h in zip(texts, folded))
-        if texts[name_j] == folded[name_j] and same >= 2 and same * 2 >= filled:
+        same = sum(bool(t) and t in f for t, f in zip(texts, forms))
+        if texts[name_j] in forms[name_j] and same >= 2 and same * 2 >= filled:
             hit[i] = True
     return hit
 

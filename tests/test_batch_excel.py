@@ -1074,3 +1074,18 @@ def test_the_header_repeated_under_a_pasted_block_is_skipped_and_said(catalog, t
     assert [k["reason"] for k in doc["skipped"]] == ["header", "header"]
     report = run_batch(src, tmp_path / "o2.csv", catalog)
     assert_workbook_skips_the_same(catalog, tmp_path, text, report)
+
+
+def test_a_repeated_header_in_another_case_or_with_other_aliases_is_skipped_too(catalog, tmp_path):
+    # the second block's header typed otherwise (Name, YEAR) or in Chinese under an English one: it was a bad row
+    src = tmp_path / "t.csv"
+    src.write_text("name,jurisdiction,year,industries,si_led_sales\nA公司,nanchang,2024,electronic-information,1000万\n"
+                   "Name,Jurisdiction,YEAR,Industries,SI_LED_SALES\nB公司,nanchang,2024,electronic-information,1000万\n"
+                   "企业名称,所在地,年度,行业,硅衬底LED销售额\nC公司,nanchang,2024,electronic-information,200万\n"
+                   "名称公司,nanchang,2024,electronic-information,200万\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.bad_rows, report.header_rows, [k.line for k in report.skipped]) == (0, 2, [3, 5])
+    # 三(三): 1000万 × 10% = 1,000,000.00; 200万 × 10% = 200,000.00
+    assert [(r["row"], r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
+        ("1", "A公司", "1000000.00"), ("3", "B公司", "1000000.00"), ("5", "C公司", "200000.00"),
+        ("6", "名称公司", "200000.00")]
