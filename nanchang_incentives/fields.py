@@ -252,14 +252,16 @@ _ITEM_SEPARATORS = str.maketrans({"；": ";", "、": ";", "\n": ";", "\r": ";"})
 
 def _split(value: object, csv: bool) -> list[object]:
     if isinstance(value, list):
-        return value
+        return [visible_part(v) if isinstance(v, str) and has_invisible(v) else v for v in value]
     if isinstance(value, str):
         text = value.strip()
         if not text:
             return []
         # ";", the full-width "；", the enumeration comma "、" (电子信息、LED) and a line break (Alt+Enter in a
         # spreadsheet cell: one item a line) separate items; never "," or "，", which group thousands (1,200,000)
-        return [part.strip() for part in text.translate(_ITEM_SEPARATORS).split(";") if part.strip()]
+        # (each item without the zero-width characters at its ends: "600万;\u200b1200万" pasted from a web page)
+        parts = [visible_part(part) for part in text.translate(_ITEM_SEPARATORS).split(";")]
+        return [part for part in parts if part]
     raise ValueProblem(f"expected a list, got {value!r}")
 
 

@@ -877,6 +877,25 @@ def test_zero_width_characters_at_a_cells_ends_are_dropped(catalog, tmp_path):
         ("甲", "1000000.00"), ("乙", "1000000.00")]
 
 
+def test_zero_width_characters_at_a_list_items_ends_are_dropped(catalog, tmp_path):
+    # "600万;\u200b1200万" and "电子信息;\u200bLED": the second item was "not an amount" / an unknown tag
+    src = tmp_path / "zw.csv"
+    src.write_text("企业名称,所在地,年度,行业,销售收入,5G+智慧工厂投入\n"
+                   "甲,南昌,2024,电子信息;\u200bLED,10亿,600万;\u200b1200万\u200b\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.bad_rows == 0
+    # 三(四): each project × 50%, at most 500万 a project: 300万 + min(600万, 500万) = 8,000,000.00
+    assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "o.csv")] == [("甲", "8000000.00")]
+
+
+def test_zero_width_characters_in_a_toml_lists_items_are_dropped(catalog):
+    from nanchang_incentives.money import UNITS_PER_YUAN
+    from nanchang_incentives.profile import parse_values
+
+    values = parse_values({"smart_factory_investments": ["600万", "\u200b1200万"]}, catalog.registry)
+    assert values["smart_factory_investments"] == (6_000_000 * UNITS_PER_YUAN, 12_000_000 * UNITS_PER_YUAN)
+
+
 def test_a_totals_label_in_the_first_column_of_a_row_without_a_name_is_a_totals_row(catalog, tmp_path):
     # registers that start with 所在地 (or 序号) put 合计 in the first column; the row was two bad rows ("no policy
     # for jurisdiction '合计'", "year missing"); a nameless row with a place in the first column stays a company
