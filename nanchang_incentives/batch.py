@@ -463,6 +463,8 @@ class BatchReport:
     fmt: str = "csv"
     #: the heading of the output's warnings column ("warnings", 提示 with --lang zh), "" when it has none (long)
     warnings_column: str = "warnings"
+    #: the language of the output's headings (--lang), which the budget view's headings follow
+    lang: str = "en"
     hypothetical: bool = False
     warned_rows: int = 0  # rows with a plausibility or short-row warning (evaluated all the same)
     warning_kinds: set[str] = field(default_factory=set)  # what they were about (WARNING_KINDS)
@@ -1495,7 +1497,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                              layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity,
                              output_encoding=None if options.fmt in ("xlsx", "parquet") else
                              "UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
-                             to_stdout=places["--output"] == Place.STDOUT, warnings_column=output.warnings_heading())
+                             to_stdout=places["--output"] == Place.STDOUT, warnings_column=output.warnings_heading(), lang=options.lang)
         report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]
         report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f and f in catalog.registry}

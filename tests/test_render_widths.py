@@ -173,3 +173,27 @@ def test_compare_never_splits_a_policy_id_inside_a_word(name: str, width: int) -
                 assert cell in whole_pieces, (pid, cell, width)
                 seen += 1
     assert seen or not first  # the table (not the blocks) was checked, or there is no table at this width
+
+
+@pytest.mark.parametrize("width", (32, 40, 50, 60, 80, 120, 200))
+def test_budget_view_in_chinese_keeps_every_figure_whole(width: int, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # batch --lang zh headed the output's columns in Chinese but left the budget view in English
+    from rich.cells import cell_len
+
+    monkeypatch.chdir(tmp_path)
+    out = run("batch", str(ROOT / "samples" / "zh" / "companies.csv"), "-o", "out.csv", "--summary-json", "s.json",
+              "--lang", "zh", width=width)
+    assert max(cell_len(line) for line in out.splitlines()) <= width
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    flat = plain(out)
+    for pol in summary["policies"]:
+        if not pol["companies"]:
+            continue
+        figures = [pol["total"], pol["total_exact"], pol["total_up_to"], pol["raw_amount"]]
+        for c in pol["clauses"]:
+            figures += [c["amount"], c["raw_amount"], c["saved_by"]["group"], c["saved_by"]["company_cap"]]
+        for figure in figures:
+            assert re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", flat), (pol["policy"], figure, width)
+    assert "最高金额合计" in out and "列入 5" in out
+    assert "金额（封顶后）" in out and "total, up to" not in out and "outlay (final)" not in out

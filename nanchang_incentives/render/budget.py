@@ -35,28 +35,43 @@ def _money(fen: int) -> str:
 #: the columns of the budget view; the first (the clause) is repeated in every part
 HEADERS = ("clause", "basis", "companies", "outlay (final)", "raw (before caps)", "saved: clause caps",
            "saved: 就高不就低", "saved: company cap")
+#: the same with --lang zh (the words of the .xlsx budget sheet's Chinese headings); clause ids and basis codes stay
+HEADERS_ZH = ("条款", "性质", "企业数", "金额（封顶后）", "封顶前金额", "节省：条款封顶", "节省：就高不就低",
+              "节省：企业上限")
+#: the total rows' labels and the companies cell, per language
+_WORDS = {
+    "en": {"exact": "total, exact", "at_least": "total, exact (at least)", "at_most": "total, exact (at most)",
+           "up_to": "total, up to", "total": "total", "listed": "{:,} listed", "capped": " ({:,} capped)"},
+    "zh": {"exact": "确定金额合计", "at_least": "确定金额合计（至少）", "at_most": "确定金额合计（至多）",
+           "up_to": "最高金额合计", "total": "合计", "listed": "列入 {:,}", "capped": "（封顶 {:,}）"},
+}
+
+
+def headers(lang: str = "en") -> tuple[str, ...]:
+    return HEADERS_ZH if lang == "zh" else HEADERS
 RIGHT = {2, 3, 4, 5, 6, 7}
 
 
-def budget_rows(b: PolicyBudget) -> tuple[list[list[str]], list[list[str]]]:
+def budget_rows(b: PolicyBudget, lang: str = "en") -> tuple[list[list[str]], list[list[str]]]:
     """(a row per clause, the total rows) as cells, every figure in full."""
+    words = _WORDS.get(lang, _WORDS["en"])
     rows = []
     for c in b.clauses.values():
         if c.basis == "discretionary":
-            who = f"{c.statuses[5]:,} listed"
+            who = words["listed"].format(c.statuses[5])
         else:
-            who = f"{c.granted:,}" + (f" ({c.statuses[1]:,} capped)" if c.statuses[1] else "")
+            who = f"{c.granted:,}" + (words["capped"].format(c.statuses[1]) if c.statuses[1] else "")
         rows.append([c.id, c.basis, who, _money(c.amount), _money(c.raw), _money(c.saved_item_cap + c.saved_clause_cap),
                      _money(c.saved_group), _money(c.saved_company_cap)])
-    exact = [["total, exact", "", "", _money(b.total_exact), "", "", "", ""]]
+    exact = [[words["exact"], "", "", _money(b.total_exact), "", "", "", ""]]
     if b.exact_is_range:  # SPEC 9.2: some company's exact outlay depends on its up-to awards
-        exact = [["total, exact (at least)", "", "", _money(b.total_exact), "", "", "", ""],
-                 ["total, exact (at most)", "", "", _money(b.exact_max), "", "", "", ""]]
+        exact = [[words["at_least"], "", "", _money(b.total_exact), "", "", "", ""],
+                 [words["at_most"], "", "", _money(b.exact_max), "", "", "", ""]]
     totals = [
         *exact,
-        ["total, up to", "", "", _money(b.total_up_to), "", "", "", ""],
+        [words["up_to"], "", "", _money(b.total_up_to), "", "", "", ""],
         # the total counts the up-to ceilings: it is an "up to" figure too (SPEC §3), and so is the raw total
-        ["total", "", f"{b.with_amount:,}", explain.total_figure(b.total, b.total_up_to > 0),
+        [words["total"], "", f"{b.with_amount:,}", explain.total_figure(b.total, b.total_up_to > 0),
          explain.total_figure(b.raw, any(c.basis == "up_to" and c.raw for c in b.clauses.values())),
          _money(sum(c.saved_item_cap + c.saved_clause_cap for c in b.clauses.values())),
          _money(sum(c.saved_group for c in b.clauses.values())),
@@ -86,15 +101,16 @@ def column_groups(widths: list[int], available: int, gap: int = 2) -> list[list[
     return groups
 
 
-def policy_tables(b: PolicyBudget, width: int) -> list[Table]:
+def policy_tables(b: PolicyBudget, width: int, lang: str = "en") -> list[Table]:
     """One policy's budget: a row per clause, then the totals; split into parts that fit ``width``."""
-    rows, totals = budget_rows(b)
-    widths = _widths(rows + totals)
+    rows, totals = budget_rows(b, lang)
+    heads = headers(lang)
+    widths = _widths(rows + totals, heads)
     tables = []
     for group in column_groups(widths, width - 2):
         t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold")
         for k in [0, *group]:
-            t.add_column(HEADERS[k], justify="right" if k in RIGHT else "left", no_wrap=True, min_width=widths[k],
+            t.add_column(heads[k], justify="right" if k in RIGHT else "left", no_wrap=True, min_width=widths[k],
                          max_width=widths[k] if k not in RIGHT else None)
         for r in rows:
             t.add_row(*(r[k] for k in [0, *group]))
@@ -105,26 +121,27 @@ def policy_tables(b: PolicyBudget, width: int) -> list[Table]:
     return tables
 
 
-def fits_as_table(b: PolicyBudget, width: int, gap: int = 2) -> bool:
+def fits_as_table(b: PolicyBudget, width: int, gap: int = 2, lang: str = "en") -> bool:
     """Whether every column fits beside the clause column in ``width`` cells (else :func:`policy_blocks`)."""
-    rows, totals = budget_rows(b)
-    widths = _widths(rows + totals)
+    rows, totals = budget_rows(b, lang)
+    widths = _widths(rows + totals, headers(lang))
     return widths[0] + gap + max(widths[1:]) <= width - 2
 
 
-def _widths(every: list[list[str]]) -> list[int]:
+def _widths(every: list[list[str]], heads: tuple[str, ...] = HEADERS) -> list[int]:
     """Each column's width in the table: its longest cell, its heading's first word, up to 18 of the heading."""
-    widths = [max([cell_len(h) for h in HEADERS[k].split(" ", 1)[:1]] + [cell_len(r[k]) for r in every])
-              for k in range(len(HEADERS))]
-    return [max(w, min(cell_len(HEADERS[k]), 18)) for k, w in enumerate(widths)]
+    widths = [max([cell_len(h) for h in heads[k].split(" ", 1)[:1]] + [cell_len(r[k]) for r in every])
+              for k in range(len(heads))]
+    return [max(w, min(cell_len(heads[k]), 18)) for k, w in enumerate(widths)]
 
 
-def policy_blocks(b: PolicyBudget) -> list[Text]:
+def policy_blocks(b: PolicyBudget, lang: str = "en") -> list[Text]:
     """One policy's budget for a terminal too narrow for even two columns: a block per clause, a line per figure.
 
     Each figure is one word on its line ("outlay (final): 14,655,037,500,000.00"), so wrapping moves it whole.
     """
-    rows, totals = budget_rows(b)
+    rows, totals = budget_rows(b, lang)
+    heads = headers(lang)
     lines: list[Text] = []
     for r in [*rows, None, *totals]:
         if r is None:
@@ -134,9 +151,9 @@ def policy_blocks(b: PolicyBudget) -> list[Text]:
         if r[1]:
             head.append(f" ({r[1]})")
         lines.append(head)
-        for k in range(2, len(HEADERS)):
+        for k in range(2, len(heads)):
             if r[k]:
-                lines.append(Prose(f"  {HEADERS[k]}: {r[k]}"))
+                lines.append(Prose(f"  {heads[k]}: {r[k]}"))
     return lines
 
 
@@ -190,12 +207,12 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                     console.print(Prose(line, style="yellow"))
                 if b.exact_is_range:
                     console.print(Prose(f"exact outlay: {explain.exact_total_range(b.total_exact, b.exact_max)}"))
-                if fits_as_table(b, console.width):
-                    for part in policy_tables(b, console.width):
+                if fits_as_table(b, console.width, lang=r.lang):
+                    for part in policy_tables(b, console.width, r.lang):
                         console.print(part)
                         console.print()
                 else:  # not even the clause and one figure side by side: a line per figure
-                    for block_line in policy_blocks(b):
+                    for block_line in policy_blocks(b, r.lang):
                         console.print(block_line)
                     console.print()
         if r.hypothetical:
