@@ -197,3 +197,25 @@ def test_budget_view_in_chinese_keeps_every_figure_whole(width: int, tmp_path: P
             assert re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", flat), (pol["policy"], figure, width)
     assert "最高金额合计" in out and "列入 5" in out
     assert "金额（封顶后）" in out and "total, up to" not in out and "outlay (final)" not in out
+
+
+@pytest.mark.parametrize("width", (40, 60, 80, 100, 120, 160, 200))
+def test_compare_in_chinese_heads_its_tables_in_chinese_and_keeps_every_figure_whole(width: int) -> None:
+    # compare had no --lang: a Chinese user got calc in Chinese and the site comparison in English
+    from rich.cells import cell_len
+
+    profile = ROOT / "samples" / "multi-industry.toml"
+    out = run("compare", str(profile), "--lang", "zh", width=width)
+    doc = json.loads(run("compare", str(profile), "--format", "json", "--lang", "zh", width=width))
+    assert max(cell_len(line) for line in out.splitlines()) <= width
+    flat = plain(out)
+    for res in doc["results"]:
+        top = sorted((c for c in res["clauses"] if c["amount"] != "0.00"), key=lambda c: -float(c["amount"]))[:5]
+        for figure in [res["total"], res["total_exact"], *(c["amount"] for c in top)]:
+            if figure != "0.00":
+                assert re.search(rf"(?<![\d.]){re.escape(figure)}(?!\d)", flat), (res["policy"], figure, width)
+        assert all(c["status"] in ("granted", "capped", "excluded", "not_eligible", "missing_input",
+                                   "discretionary", "expired") for c in res["clauses"])  # JSON keeps the codes
+    assert "已封顶" in out and "capped" not in out.split("── What would unlock more")[0]
+    if width >= 120:  # (narrower, the side-by-side table is a block per city, as in English)
+        assert "城市 / 政策" in out and "条款" in out

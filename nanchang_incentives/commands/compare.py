@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +10,17 @@ from typing import Annotated
 import typer
 
 from .. import api
-from ..cli_options import NAMES_HELP, Format, IgnoreValidity, PoliciesDir, Settings, Year, format_option, split_names
+from ..cli_options import (
+    NAMES_HELP,
+    Format,
+    IgnoreValidity,
+    LangOption,
+    PoliciesDir,
+    Settings,
+    Year,
+    format_option,
+    split_names,
+)
 from ..engine import Options
 from ..render.terminal import Terminal
 from .common import guarded, terminal_of
@@ -29,7 +40,7 @@ Renderer = Callable[[Terminal, api.Comparison], None]
 def _table(term: Terminal, comparison: api.Comparison) -> None:
     from ..render.compare import print_comparison
 
-    print_comparison(comparison, term.out)
+    print_comparison(comparison, term.out, term.lang)
 
 
 def _json(term: Terminal, comparison: api.Comparison) -> None:
@@ -65,9 +76,12 @@ def compare(
     ignore_validity: IgnoreValidity = False,
     policies_dir: PoliciesDir = None,
     settings: Settings = None,
+    lang: LangOption = None,
 ) -> None:
     """Evaluate the same company as if it were located in each city, side by side (site selection)."""
     term = terminal_of(ctx)
+    if lang is not None:
+        term = dataclasses.replace(term, lang=lang)
 
     def run() -> None:
         catalog = api.load(policies_dir or ())

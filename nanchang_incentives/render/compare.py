@@ -314,8 +314,19 @@ def _city_cell(v: CityView, width: int) -> Text:
     return city
 
 
+#: the tables' headings under --lang zh (as calc's clause table: headings and status words; notes stay English)
+HEADINGS_ZH = {"City / policy": "城市 / 政策", "Total": "合计", "Exact": "确定金额", "Up to": "最高金额",
+               "Total / exact / up to": "合计 / 确定 / 最高", "Granted": "给予条款", "Biggest clause": "最大条款",
+               "Caps that bit": "触及的上限", "Clause": "条款", "Source": "出处", "Status": "状态", "Basis": "性质",
+               "Amount": "金额"}
+
+
+def heading(text: str, lang: str = "en") -> str:
+    return HEADINGS_ZH.get(text, text) if lang == "zh" else text
+
+
 def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | None = None,
-                  break_ids: bool = False) -> Table:
+                  break_ids: bool = False, lang: str = "en") -> Table:
     """The side-by-side table: one row per city (and policy).
 
     The city cell also names the policy and any NOT TARGETED / expired note.
@@ -328,21 +339,21 @@ def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | N
               pad_edge=wide)
     # the city (its jurisdiction id) never splits; the policy id under it breaks after a hyphen (hyphen_lines)
     city_w = _city_width(views, break_ids)
-    t.add_column("City / policy", overflow="fold", min_width=city_w)
+    t.add_column(heading("City / policy", lang), overflow="fold", min_width=city_w)
     if wide:
         for k, header in enumerate(("Total", "Exact", "Up to")):
-            w = max([len(header)] + [len(line) for row in money for line in row[k].split("\n")])
-            t.add_column(header, justify="right", no_wrap=True, min_width=w)
+            w = max([cell_len(heading(header, lang))] + [len(line) for row in money for line in row[k].split("\n")])
+            t.add_column(heading(header, lang), justify="right", no_wrap=True, min_width=w)
     else:
         w = max([13 + 6] + [len(line) for row in money for line in _stacked_money(row).split("\n")])
-        t.add_column("Total / exact / up to", justify="right", no_wrap=True, min_width=w)
-    t.add_column("Granted", justify="right", no_wrap=True, min_width=7)
+        t.add_column(heading("Total / exact / up to", lang), justify="right", no_wrap=True, min_width=w)
+    t.add_column(heading("Granted", lang), justify="right", no_wrap=True, min_width=7)
     # the longest amount these columns show fits on one line, so it never splits
     longest = max([13] + [len(format_fen_grouped(x)) for v in views
                           for cap in v.result.caps for x in (cap.before, cap.limit or 0)]
                   + [_longest_token([biggest_text(v.biggest), *v.caps_bit]) for v in views])  # nor a clause id
-    t.add_column("Biggest clause", overflow="fold", min_width=longest)
-    t.add_column("Caps that bit", overflow="fold", min_width=longest)
+    t.add_column(heading("Biggest clause", lang), overflow="fold", min_width=longest)
+    t.add_column(heading("Caps that bit", lang), overflow="fold", min_width=longest)
     for v, cells in zip(views, money):
         amounts = cells if wide else [_stacked_money(cells)]
         t.add_row(_city_cell(v, city_w), *amounts, str(v.granted), biggest_text(v.biggest), "\n".join(v.caps_bit) or "—")
@@ -388,15 +399,16 @@ def summary_blocks(views: Sequence[CityView]) -> list[Text]:
 class _Summary:
     """The summary table, laid out for the width it is rendered at (blocks when the table cannot fit)."""
 
-    def __init__(self, views: Sequence[CityView]):
+    def __init__(self, views: Sequence[CityView], lang: str = "en"):
         self.views = views
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # three amount columns when there is room, else the amounts stacked in one, else one block per city
         # and the policy ids whole when there is room, else broken after a hyphen
         for stacked in ((False, True) if options.max_width >= WIDE else (True,)):
             for break_ids in (False, True):
-                table = summary_table(self.views, options.max_width, stacked, break_ids)
+                table = summary_table(self.views, options.max_width, stacked, break_ids, self.lang)
                 if _fits(table, console, options, [c.min_width or 1 for c in table.columns]):
                     yield table
                     return
@@ -457,16 +469,17 @@ class _Fitted:
             yield from self.blocks
 
 
-def _top_table(v: CityView) -> _Fitted:
-    rows = [(f"{c.id} ({c.title_zh})", c.source, str(c.status), str(c.basis), clause_amount(c, lines=True))
-            for c in v.top]
+def _top_table(v: CityView, lang: str = "en") -> _Fitted:
+    rows = [(f"{c.id} ({c.title_zh})", c.source, explain.status_label(c.status, lang), str(c.basis),
+             clause_amount(c, lines=True)) for c in v.top]
     t = Table(show_header=True, box=None, padding=(0, 1))
-    t.add_column("Clause", overflow="fold", min_width=_longest_token(r[0] for r in rows))
-    t.add_column("Source", overflow="fold", min_width=min(4, _longest_token(r[1] for r in rows)))
-    t.add_column("Status", no_wrap=True, min_width=max(len("Status"), *(len(r[2]) for r in rows)))
-    t.add_column("Basis", no_wrap=True, min_width=max(len("Basis"), *(len(r[3]) for r in rows)))
-    t.add_column("Amount", justify="right", no_wrap=True,
-                 min_width=max(len("Amount"), *(len(line) for r in rows for line in r[4].splitlines())))
+    head = {k: heading(k, lang) for k in ("Clause", "Source", "Status", "Basis", "Amount")}
+    t.add_column(head["Clause"], overflow="fold", min_width=_longest_token(r[0] for r in rows))
+    t.add_column(head["Source"], overflow="fold", min_width=min(4, _longest_token(r[1] for r in rows)))
+    t.add_column(head["Status"], no_wrap=True, min_width=max(cell_len(head["Status"]), *(cell_len(r[2]) for r in rows)))
+    t.add_column(head["Basis"], no_wrap=True, min_width=max(cell_len(head["Basis"]), *(len(r[3]) for r in rows)))
+    t.add_column(head["Amount"], justify="right", no_wrap=True,
+                 min_width=max(cell_len(head["Amount"]), *(len(line) for r in rows for line in r[4].splitlines())))
     blocks: list[RenderableType] = []
     for row, c in zip(rows, v.top):
         t.add_row(*row)
@@ -488,15 +501,16 @@ def _unlock_table(items: Sequence[Unlock]) -> _Fitted:
     return _Fitted(t, blocks)
 
 
-def renderables(comparison: Comparison) -> list[RenderableType]:
-    """The whole comparison as Rich renderables, in reading order."""
+def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType]:
+    """The whole comparison as Rich renderables, in reading order (``lang``: the tables' headings and status
+    words, as in calc's clause table)."""
     views = city_views(comparison)
     year = views[0].result.year if views else 0
     out: list[RenderableType] = [
         Prose(f"{visible(comparison.profile.name)}: site comparison, fiscal year {year}", style="bold"),
         Prose("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
              "(最高/不超过), not certain amounts.", style="dim"),
-        _Summary(views),
+        _Summary(views, lang),
         Prose("Totals", style="bold"),
         _Bars(views),
         Prose(f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", style="dim"),
@@ -511,7 +525,7 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
         if v.top:
             out.append(Prose(f"Top clauses ({len(v.top)} of {sum(1 for c in r.clauses if c.amount > 0)} "
                             f"with an amount)", style="bold"))
-            out.append(_top_table(v))
+            out.append(_top_table(v, lang))
         else:
             out.append(Prose("No clause with an amount.", style="dim"))
         if exact_range_line(r):
@@ -543,12 +557,12 @@ def renderables(comparison: Comparison) -> list[RenderableType]:
     return out
 
 
-def print_comparison(comparison: Comparison, console: Console | None = None) -> None:
+def print_comparison(comparison: Comparison, console: Console | None = None, lang: str = "en") -> None:
     """Print the comparison to the terminal (or the console given)."""
     from .terminal import default_console
 
     console = console or default_console()
-    console.print(Group(*renderables(comparison)))
+    console.print(Group(*renderables(comparison, lang)))
 
 
 # ---------------------------------------------------------------- Markdown
