@@ -465,6 +465,8 @@ class BatchReport:
     warnings_column: str = "warnings"
     #: the language of the output's headings (--lang), which the budget view's headings follow
     lang: str = "en"
+    #: --jobs N was given but the run used one process: why ("Parquet input is read"), else ""
+    one_process: str = ""
     hypothetical: bool = False
     warned_rows: int = 0  # rows with a plausibility or short-row warning (evaluated all the same)
     warning_kinds: set[str] = field(default_factory=set)  # what they were about (WARNING_KINDS)
@@ -1541,6 +1543,10 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             streamed = out.tmp is None
             jobs = 1 if options.fmt == "xlsx" or sheet is not None else \
                 choose_jobs(options.jobs, size, options.block_bytes)
+            if options.jobs > 1 and (options.fmt == "xlsx" or sheet is not None):  # asked for, not used: said
+                report.one_process = ("a workbook is written" if options.fmt == "xlsx" else
+                                      "Parquet input is read" if isinstance(sheet, arrowio.ParquetSource) else
+                                      "a workbook is read")
             append_to = None
             if jobs > 1 and not streamed and xlsx is None:
                 out.file.flush()  # the header first: the workers append after it

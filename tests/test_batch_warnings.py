@@ -297,3 +297,15 @@ def test_a_long_list_of_skipped_rows_says_how_many_it_left_out(tmp_path: Path) -
     assert [x.split()[2] for x in listed] == [str(3 + 2 * k) for k in range(10)]  # lines 3, 5 … 21
     assert "skipped: … and 3 more rows, not listed one by one" in res.output
     assert "13 totals rows skipped" in res.output
+
+
+def test_jobs_asked_for_but_not_used_is_said(tmp_path: Path) -> None:
+    """--jobs 2 with .xlsx output ran in one process without a word."""
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.xlsx"), "--jobs", "2"],
+                             env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert ("note: --jobs not used: a workbook is written in one process (several processes work on CSV input to "
+            "CSV, JSONL or Parquet output)") in res.output
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.csv"), "--jobs", "2"],
+                             env={"COLUMNS": "300"})
+    assert "--jobs not used" not in res.output

@@ -242,6 +242,9 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"(the name, or the first cell of a row without a name, is a totals label, or the name "
                            f"has 合计/总计/小计/汇总/Total in it and the row has no year and no jurisdiction); not "
                            f"evaluated"))
+    if r.one_process:
+        console.print(Prose(f"note: --jobs not used: {r.one_process} in one process (several processes work on "
+                            f"CSV input to CSV, JSONL or Parquet output)"))
     if r.skipped_rows > len(r.skipped):
         more = r.skipped_rows - len(r.skipped)
         console.print(Prose(f"skipped: … and {more:,} more row{'s' if more != 1 else ''}, not listed one by one"))
