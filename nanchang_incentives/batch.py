@@ -597,8 +597,8 @@ class BlockResult:
     skipped: list[SkippedRow] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)  # plausibility warnings: the row is still evaluated
     warned_rows: int = 0
-    keys: RowKeys | None = None
-    warned_kinds: frozenset[str] = frozenset()  # what the warnings were about (``warning_kinds``)  # the named rows' company keys, for the parent's duplicate check
+    keys: RowKeys | None = None  # the named rows' company keys, for the parent's duplicate check
+    warned_kinds: frozenset[str] = frozenset()  # what the warnings were about (``warning_kinds``)
 
 
 @dataclass
@@ -1499,7 +1499,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                              layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity,
                              output_encoding=None if options.fmt in ("xlsx", "parquet") else
                              "UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
-                             to_stdout=places["--output"] == Place.STDOUT, warnings_column=output.warnings_heading(), lang=options.lang)
+                             to_stdout=places["--output"] == Place.STDOUT, warnings_column=output.warnings_heading(),
+                             lang=options.lang)
         report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]
         report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f and f in catalog.registry}
