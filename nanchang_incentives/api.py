@@ -285,7 +285,9 @@ def explore(profile: Profile, vary: Sequence[str], catalog: Catalog, policies: S
 
     require_year(profile, options)
     axes = [planning.parse_axis(v, steps, catalog.registry) for v in vary]
-    return planning.explore(profile, axes, policies or policies_for(profile, catalog), catalog, options)
+    chosen = list(policies or policies_for(profile, catalog))
+    sweep = planning.explore(profile, axes, chosen, catalog, options)
+    return replace(sweep, base=tuple(calculate(profile, chosen, catalog, options)))
 
 
 # ---------------------------------------------------------------- Arrow: a batch function for other engines

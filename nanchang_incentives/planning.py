@@ -26,6 +26,7 @@ set to true (``not x``: to false).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -726,17 +727,29 @@ class Axis:
         return Fraction(int(units), self.denominator)
 
 
+#: what separates FROM and TO in --vary (see parse_axis)
+_RANGE_MARK = re.compile(r"\.{2,}|…+|。{2,}|．{2,}|[~～至到]")
+_BARE = re.compile(r"[0-9０-９][0-9０-９,，.．]*")
+_UNIT = re.compile(r"(?:千|百万|万|亿|萬|億)元?$")
+#: the fewest values a sweep has per field: FROM and TO
+MIN_STEPS = 2
+
+
 def parse_axis(text: str, steps: int, registry: F.Registry) -> Axis:
     """``sales_revenue=1000万..10亿`` (also Chinese field names, and ``...`` or ``…`` for ``..``) -> an Axis;
     a bad one is an OptionError."""
     where = f"--vary {visible(text)}"
     key, sep, span = text.partition("=")
-    # three dots or an ellipsis (…, as Chinese input methods type it) are the same two dots; read as "..",
-    # "1亿...5亿" was "1亿" to ".5亿", i.e. FROM above TO
-    span = span.replace("...", "..").replace("…", "..")
-    start_text, dots, stop_text = span.partition("..")
-    if not sep or not dots or not key.strip() or not start_text.strip() or not stop_text.strip():
-        raise OptionError(f"{where}: expected FIELD=FROM..TO, e.g. --vary rd_expense=5000万..2亿", Location())
+    if not sep and "＝" in text:  # typed with a Chinese input method
+        key, sep, span = text.partition("＝")
+    # any run of two or more dots, an ellipsis (…… as Chinese input methods type it), 。。 or ．．, and the range
+    # marks of Chinese text (~, ～, 至, 到) separate FROM and TO: "1亿...5亿" was "1亿" to ".5亿" (FROM above TO),
+    # and "1000万....5亿" swept up to 0.5亿 without a word
+    parts = _RANGE_MARK.split(span)
+    if not sep or len(parts) != 2 or not key.strip() or not parts[0].strip() or not parts[1].strip():
+        raise OptionError(f"{where}: expected FIELD=FROM..TO with two dots between FROM and TO, e.g. --vary "
+                          f"rd_expense=5000万..2亿", Location())
+    start_text, stop_text = parts
     name = registry.resolve(key.strip())
     if name is None:
         raise OptionError(f"{where}: unknown field{registry.suggest(key.strip())}; see the field reference in the "
@@ -757,10 +770,18 @@ def parse_axis(text: str, steps: int, registry: F.Registry) -> Axis:
                                   f"--vary {name}=100万..800万", Location())
             parsed = parsed[0]
         bounds.append(int(parsed))  # type: ignore[call-overload]
+    if spec.type in (F.MONEY, F.MONEY_LIST) and bounds[0] and _BARE.fullmatch(start_text.strip()) \
+            and (unit := _UNIT.search(stop_text.strip())):
+        # "5000..20000万": in Chinese one writes the unit once, at the end; read literally FROM was 5,000 yuan
+        raise OptionError(f"{where}: FROM {start_text.strip()} has no unit and would be read as yuan, while TO is "
+                          f"in {unit.group()}: write the unit on both, e.g. --vary {key.strip()}="
+                          f"{start_text.strip()}{unit.group()}..{stop_text.strip()} (or {start_text.strip()}元 for "
+                          f"yuan)", Location())
     if bounds[1] < bounds[0]:
         raise OptionError(f"{where}: FROM is above TO; write the smaller value first", Location())
-    if not 1 <= steps <= MAX_POINTS:
-        raise OptionError(f"--steps {steps}: expected 1 to {MAX_POINTS:,}, e.g. --steps 200", Location())
+    if not MIN_STEPS <= steps <= MAX_POINTS:
+        raise OptionError(f"--steps {steps}: expected {MIN_STEPS} to {MAX_POINTS:,} (FROM and TO are both "
+                          f"evaluated), e.g. --steps 200", Location())
     distinct = bounds[1] - bounds[0] + 1
     return Axis(name, spec.type, bounds[0], bounds[1], min(steps, distinct))
 
@@ -1119,6 +1140,9 @@ class Sweep:
     cliffs: tuple[tuple[Cliff, ...], ...]  # per axis (a grid: along each axis, the other held: held_units)
     year: int = 0  # the fiscal year evaluated; 0 when the sweep varies the year
     clause_ids: tuple[tuple[str, str], ...] = field(default=())  # (policy, clause) of each clause column
+    #: the profile as given, evaluated as calc does: what must be read with the sweep (NOT IN FORCE, NOT TARGETED,
+    #: the table's notices), worded by the renderers as calc's first lines
+    base: tuple[PolicyResult, ...] = field(default=())
 
 
 def grid_columns(axes: Sequence[Axis]) -> list[np.ndarray]:
@@ -1131,12 +1155,20 @@ def grid_columns(axes: Sequence[Axis]) -> list[np.ndarray]:
 
 
 def explore(profile: Profile, axes: Sequence[Axis], policies: Sequence[Policy], catalog: Catalog,
-            options: Options) -> Sweep:
+            options: Options, base: Sequence[PolicyResult] = ()) -> Sweep:
     """Evaluate the profile at every point of the axes (one table through the engine) and find the cliffs."""
     if not 1 <= len(axes) <= 2:
         raise OptionError("--vary: give one field (a sweep) or two (a grid)", Location())
     if len(axes) == 2 and axes[0].field == axes[1].field:
         raise OptionError(f"--vary: {axes[0].field} is given twice; a grid varies two different fields", Location())
+    if options.year is not None and any(a.field == F.YEAR for a in axes):
+        raise OptionError(f"--year {options.year} and --vary year both set the fiscal year; drop --year (the sweep "
+                          f"gives the years)", Location())
+    places = sorted({p.jurisdiction for p in policies})
+    if len(places) > 1:
+        raise OptionError(f"--policy: {', '.join(p.id for p in policies)} are policies of {len(places)} places "
+                          f"({', '.join(places)}); a company is in one, so their totals do not add up: sweep one "
+                          f"place at a time, or compare the places with `incentives compare`", Location())
     count = math.prod(len(a.values()) for a in axes)
     if count > MAX_POINTS:
         raise OptionError(f"--vary: the grid has {count:,} points; at most {MAX_POINTS:,} (lower --steps, e.g. "
@@ -1153,7 +1185,7 @@ def explore(profile: Profile, axes: Sequence[Axis], policies: Sequence[Policy], 
     # a sweep of the fiscal year itself has no one year (0: the axis gives them)
     year = int(points.runs[0].years[0]) if points.runs and points.n and F.YEAR not in {a.field for a in axes} else 0
     ids = tuple((run.policy.id, cr.clause.id) for run in points.runs for cr in run.clauses)
-    return Sweep(profile, tuple(axes), tuple(policies), points, tuple(cliffs), year, ids)
+    return Sweep(profile, tuple(axes), tuple(policies), points, tuple(cliffs), year, ids, tuple(base))
 
 
 def held_units(axis: Axis, profile: Profile) -> int:

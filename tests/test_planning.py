@@ -647,3 +647,79 @@ def test_what_if_says_first_what_calc_says_first_not_in_force_superseded_not_tar
     assert "NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026" in cities
     assert cities.count("the result may be superseded") == 2  # Wuhan (end unknown, 2025-03-20) and Beijing
     assert "not read by" not in cities  # compare's cities each read their own fields (as compare without --set)
+
+
+# ---------------------------------------------------------------- explore: a user's review (2026-12-07)
+
+
+def test_explore_refuses_year_twice_rather_than_labelling_every_point_with_a_year_it_did_not_use():
+    # --year 2025 --vary year=2022..2027 labelled six years and computed 2025 six times (loan_interest granted
+    # in 2022 and 2026, outside 2023-10-10 … 2025-12-31)
+    r = _run("explore", str(SI_LED), "--year", "2025", "--vary", "year=2022..2027")
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == ("error: --year 2025 and --vary year both set the fiscal year; drop --year (the sweep "
+                                "gives the years)")
+
+
+@pytest.mark.parametrize("span", ["1000万....5亿", "1000万……5亿", "1000万~5亿", "1000万～5亿", "1000万至5亿",
+                                  "1000万。。5亿", "1000万...5亿"])
+def test_explore_reads_every_way_of_writing_a_range_to_the_same_ends(span):
+    # four dots swept up to 0.5亿 ("....5亿" read as ".5亿") without a word; the Chinese ellipsis was an error
+    r = _run("explore", str(SI_LED), "--vary", f"rd_expense={span}", "-n", "3", "-f", "json")
+    assert r.exit_code == 0, r.output
+    axis = json.loads(r.stdout)["axes"][0]
+    assert (axis["from"], axis["to"], axis["values"]) == ("10000000.00", "500000000.00", 3)
+
+
+@pytest.mark.parametrize("bad, says", [
+    ("rd_expense=5000..20000万", "FROM 5000 has no unit and would be read as yuan, while TO is in 万: write the "
+                                 "unit on both, e.g. --vary rd_expense=5000万..20000万 (or 5000元 for yuan)"),
+    ("rd_expense=1亿..2亿..3亿", "expected FIELD=FROM..TO with two dots between FROM and TO"),
+])
+def test_explore_refuses_a_range_it_would_read_otherwise_than_meant(bad, says):
+    r = _run("explore", str(SI_LED), "--vary", bad)
+    assert r.exit_code == 2, r.output
+    assert says in " ".join(r.stderr.split())
+
+
+def test_explore_takes_a_full_width_equals_sign_and_zero_without_a_unit():
+    r = _run("explore", str(SI_LED), "--vary", "研发费用＝0..2亿", "-n", "2", "-f", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["axes"][0] == {"field": "rd_expense", "from": "0.00", "to": "200000000.00",
+                                               "values": 2}
+
+
+@pytest.mark.parametrize("steps", ["1", "3.5", "1e3", "0"])
+def test_explore_needs_at_least_from_and_to(steps):
+    # --steps 1 evaluated FROM only, said "1 values" and missed the cliffs inside the range
+    r = _run("explore", str(SI_LED), "--vary", "rd_expense=1亿..2亿", "--steps", steps)
+    assert r.exit_code == 2, r.output
+    assert f"--steps {steps}: expected a whole number of values from 2 (FROM and TO) to 10,000, e.g. --steps 200" \
+        in " ".join(r.stderr.split())
+
+
+def test_explore_refuses_to_add_up_the_totals_of_two_places():
+    # -p nanchang,武汉 gave one "total" that was Nanchang's plus Wuhan's, for a company that is in one of them
+    r = _run("explore", str(ROOT / "samples" / "multi-industry.toml"), "-p", "nanchang,武汉", "--vary",
+             "revenue=1亿..25亿", "-n", "3")
+    assert r.exit_code == 2, r.output
+    assert "are policies of 2 places (nanchang, wuhan-east-lake); a company is in one, so their totals do not add " \
+           "up" in " ".join(r.stderr.split())
+
+
+def test_explore_opens_with_what_calc_opens_with():
+    # NOT IN FORCE, NOT TARGETED and the unread fields were missing: an all-zero sweep read as "no clause switches"
+    r = _run("explore", str(SI_LED), "--vary", "rd_expense=0..3亿", "-n", "3", "--year", "2026")
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026" in flat
+    doc = json.loads(_run("explore", str(SI_LED), "--vary", "rd_expense=0..3亿", "-n", "3", "--year", "2026",
+                          "-f", "json").stdout)
+    assert doc["warnings"][0]["headline"] is True and doc["warnings"][0]["text"].startswith("NOT IN FORCE")
+    r = _run("explore", str(SI_LED), "-p", "beijing", "--vary", "rd_expense=0..3亿", "-n", "3")
+    assert "NOT TARGETED: applies to robotics enterprises" in " ".join(r.stdout.split())
+    r = _run("explore", str(SI_LED), "--vary", "paid_in_capital=0..1亿", "-n", "3", "-f", "markdown")
+    assert ("> warning: paid_in_capital is not read by nanchang-electronic-information-2023: nothing changes along "
+            "it") in r.stdout
+    r = _run("explore", str(SI_LED), "--vary", "year=2022..2027")  # the years are the axis: no banner
+    assert r.exit_code == 0 and "NOT IN FORCE" not in r.stdout

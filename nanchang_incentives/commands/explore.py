@@ -9,10 +9,19 @@ from typing import Annotated
 import typer
 
 from .. import api
-from ..cli_options import Format, IgnoreValidity, Policies, PoliciesDir, Year, format_option, split_names
+from ..cli_options import (
+    Format,
+    IgnoreValidity,
+    OptionValueError,
+    Policies,
+    PoliciesDir,
+    Year,
+    format_option,
+    split_names,
+)
 from ..engine import Options
 from ..errors import InputError, Location, OptionError
-from ..planning import DEFAULT_STEPS, MAX_POINTS
+from ..planning import DEFAULT_STEPS, MAX_POINTS, MIN_STEPS
 from ..render import planning as views
 from ..text import visible
 from .common import guarded, terminal_of
@@ -38,7 +47,7 @@ def explore(
         help="The field to sweep and its range, values as in the TOML (rd_expense=5000万..3亿; Chinese field "
              "names too). Twice: a grid of the two fields.", show_default=False)],
     steps: Annotated[int, typer.Option(
-        "--steps", "-n", metavar="N", min=1, max=MAX_POINTS,
+        "--steps", "-n", metavar="N", parser=parse_steps,
         help=f"Values per field, evenly spaced (default {DEFAULT_STEPS}); a grid has at most {MAX_POINTS:,} "
              f"points.")] = DEFAULT_STEPS,
     policy: Policies = None,
@@ -75,6 +84,15 @@ def explore(
                 term.out.print(f"\n{sweep.points.n:,} points written to {output}")
 
     guarded(run, term)
+
+
+def parse_steps(value: str | int) -> int:
+    """A --steps value: a whole number of values per field, FROM and TO included."""
+    text = str(value).strip()
+    if text.isdigit() and MIN_STEPS <= int(text) <= MAX_POINTS:
+        return int(text)
+    raise OptionValueError(f"--steps {visible(str(value))}: expected a whole number of values from {MIN_STEPS} "
+                           f"(FROM and TO) to {MAX_POINTS:,}, e.g. --steps 200")
 
 
 def _check_output(path: Path, company: Path) -> None:

@@ -416,10 +416,36 @@ def _year(sw: Sweep) -> str:
     return f", fiscal year {sw.year}" if sw.year else ""
 
 
+def sweep_notices(sw: Sweep) -> list[tuple[str, str, bool]]:
+    """What must be read with a sweep, as calc's first lines of the profile as given: (policy, text, headline):
+    NOT IN FORCE (not when the sweep varies the year: the points say it), NOT TARGETED, the plausibility and
+    unread-field warnings, the table's notices (may be superseded, end unknown …)."""
+    from .markdown import report_of
+
+    out: list[tuple[str, str, bool]] = []
+    for r in sw.base:
+        rep = report_of(r)
+        if rep.banner and not (sw.year == 0 and not r.in_force and r.targeted is not False):
+            out.append((r.policy.id, rep.banner, True))
+        out += [(r.policy.id, w, False) for w in rep.first_warnings if (r.policy.id, w, False) not in out]
+        out += [(r.policy.id, w, False) for w in rep.warnings]
+    read = {name for p in sw.policies for c in p.clauses for name in c.names()}
+    for a in sw.axes:
+        if a.field not in read and a.field != "year":
+            out.append(("", f"{a.field} is not read by {', '.join(p.id for p in sw.policies)}: nothing changes "
+                            f"along it", False))
+    return out
+
+
 def sweep_renderables(sw: Sweep) -> list:
-    """Heading, chart (a single field), the cliffs of each axis, and the range of totals."""
+    """Heading, what must be read first, chart (a single field), the cliffs of each axis, the range of totals."""
     out: list = [Prose(f"{visible(sw.profile.name)}: sweep{_year(sw)}", style="bold"),
                  Prose("policies: " + ", ".join(p.id for p in sw.policies))]
+    several = len(sw.policies) > 1
+    for pid, text, headline in sweep_notices(sw):
+        where = f"{pid}: " if several and pid else ""
+        out.append(Prose(f"{where}{text}" if headline else f"warning: {where}{text}",
+                         style="bold red" if headline else "yellow"))
     out += [Prose(_axis_line(sw, k)) for k in range(len(sw.axes))]
     out.append(Prose(f"{sw.points.n:,} points evaluated as one batch", style="dim"))
     if len(sw.axes) == 1:
@@ -459,6 +485,10 @@ def sweep_markdown(sw: Sweep) -> str:
     lines = [f"# {markdown_text(sw.profile.name)}: sweep{_year(sw)}", "",
              "Policies: " + ", ".join(f"`{p.id}`" for p in sw.policies), ""]
     lines += [f"- {_axis_line(sw, k)}" for k in range(len(sw.axes))]
+    notices = sweep_notices(sw)
+    if notices:
+        lines.append("")
+        lines += [f"> **{_md(text)}**" if headline else f"> warning: {_md(text)}" for _, text, headline in notices]
     if len(sw.axes) == 1:
         lines += ["", "```"] + Chart(sw).lines(80) + ["```"]
     for k, axis in enumerate(sw.axes):
@@ -510,6 +540,7 @@ def sweep_dict(sw: Sweep) -> dict:
     return {"company": sw.profile.name, "year": sw.year or None, "policies": [p.id for p in sw.policies],
             "axes": [{"field": a.field, "from": _exact(a.exact(a.start), a.kind), "to": _exact(a.exact(a.stop), a.kind),
                       "values": len(a.values())} for a in sw.axes],
+            "warnings": [{"policy": pid, "text": text, "headline": headline} for pid, text, headline in sweep_notices(sw)],
             "cliffs": [[cliff_dict(c, a) for c in cl] for cl, a in zip(sw.cliffs, sw.axes)],
             "points": [dict(zip(header, row)) for row in rows]}
 
