@@ -833,6 +833,10 @@ def change(ch, d=None) -> str:
         return f"its cap of {limit} no longer binds"
     if k == K.ITEM_CAP:
         return f"items cut to the per-item cap of {limit}: {ch.count_before} → {ch.count_after}"
+    if k == K.VALIDITY:
+        if d is not None and d.before.status == Status.EXPIRED:
+            return "the policy is in force for the new fiscal year"
+        return "the policy is not in force for the new fiscal year (outside its validity)"
     if k == K.GROUP_WINNER:
         return (f"group '{ch.group}' (就高不就低) winner changed from {ch.before or 'none'} to "
                 f"{ch.after or 'none'}")

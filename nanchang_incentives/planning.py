@@ -164,6 +164,7 @@ class ChangeKind(StrEnum):
     COMPANY_CUT = "company_cap_cut_changed"
     AMOUNT = "amount_inputs_changed"
     STATUS = "status_changed"
+    VALIDITY = "validity_changed"  # the year moved into or out of the policy's validity
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,8 @@ def _cap_event(c: ClauseResult, kind: CapKind):
 
 def clause_changes(b: ClauseResult, a: ClauseResult, before: PolicyResult, after: PolicyResult) -> tuple[Change, ...]:
     """The reasons a clause differs between two results (empty when it does not)."""
+    if (b.status == Status.EXPIRED) != (a.status == Status.EXPIRED):  # the year moved: that is the one reason
+        return (Change(ChangeKind.VALIDITY),)
     out: list[Change] = []
     flipped_on = tuple(x.label for x, y in zip(b.conditions, a.conditions) if x.held is not True and y.held is True)
     flipped_off = tuple(x.label for x, y in zip(b.conditions, a.conditions) if x.held is not False and y.held is False)

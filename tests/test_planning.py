@@ -723,3 +723,14 @@ def test_explore_opens_with_what_calc_opens_with():
             "it") in r.stdout
     r = _run("explore", str(SI_LED), "--vary", "year=2022..2027")  # the years are the axis: no banner
     assert r.exit_code == 0 and "NOT IN FORCE" not in r.stdout
+
+
+def test_a_what_if_that_leaves_the_validity_says_so_as_the_reason():
+    # --set year=2026: si_led_rd and rd_post_subsidy_topup were "group 'rd' winner changed from rd_center to none"
+    r = _run("calc", str(SI_LED), "--set", "year=2026")
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "group 'rd' (就高不就低) winner changed" not in flat
+    assert flat.count("why: the policy is not in force for the new fiscal year (outside its validity)") >= 10
+    r = _run("calc", str(SI_LED), "--year", "2026", "--set", "year=2025")
+    assert "why: the policy is in force for the new fiscal year" in " ".join(r.stdout.split())

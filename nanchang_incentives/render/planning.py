@@ -432,8 +432,8 @@ def sweep_notices(sw: Sweep) -> list[tuple[str, str, bool]]:
     read = {name for p in sw.policies for c in p.clauses for name in c.names()}
     for a in sw.axes:
         if a.field not in read and a.field != "year":
-            out.append(("", f"{a.field} is not read by {', '.join(p.id for p in sw.policies)}: nothing changes "
-                            f"along it", False))
+            text = f"{a.field} is not read by {', '.join(p.id for p in sw.policies)}: nothing changes along it"
+            out.append(("", text, False))
     return out
 
 
