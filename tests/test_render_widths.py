@@ -47,6 +47,19 @@ def plain(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3})", "", text)
 
 
+def assert_budget_figures_whole(out: str, summary: dict, width: int) -> None:
+    """Every figure of the budget view's --summary-json (totals, each clause's outlay, raw and savings) in full."""
+    flat = plain(out)
+    for pol in summary["policies"]:
+        if not pol["companies"]:
+            continue
+        figures = [pol["total"], pol["total_exact"], pol["total_up_to"], pol["raw_amount"]]
+        for c in pol["clauses"]:
+            figures += [c["amount"], c["raw_amount"], c["saved_by"]["group"], c["saved_by"]["company_cap"]]
+        for figure in figures:
+            assert re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", flat), (pol["policy"], figure, width)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("profile", PROFILES, ids=_key)
 def test_calc_table_shows_every_amount_and_id_in_full(profile: Path, width: int) -> None:
@@ -144,15 +157,7 @@ def test_budget_view_narrow_shows_every_figure_of_every_column_uncut(width: int,
         assert "bad row" not in out
         summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
         assert max(len(line) for line in out.splitlines()) <= width
-        flat = plain(out)
-        for pol in summary["policies"]:
-            if not pol["companies"]:
-                continue
-            figures = [pol["total"], pol["total_exact"], pol["total_up_to"], pol["raw_amount"]]
-            for c in pol["clauses"]:
-                figures += [c["amount"], c["raw_amount"], c["saved_by"]["group"], c["saved_by"]["company_cap"]]
-            for figure in figures:
-                assert re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", flat), (pol["policy"], figure, width)
+        assert_budget_figures_whole(out, summary, width)
 
 
 @pytest.mark.parametrize("width", (100, 106, 120, 140, 160, 200))
@@ -186,15 +191,7 @@ def test_budget_view_in_chinese_keeps_every_figure_whole(width: int, tmp_path: P
               "--lang", "zh", width=width)
     assert max(cell_len(line) for line in out.splitlines()) <= width
     summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
-    flat = plain(out)
-    for pol in summary["policies"]:
-        if not pol["companies"]:
-            continue
-        figures = [pol["total"], pol["total_exact"], pol["total_up_to"], pol["raw_amount"]]
-        for c in pol["clauses"]:
-            figures += [c["amount"], c["raw_amount"], c["saved_by"]["group"], c["saved_by"]["company_cap"]]
-        for figure in figures:
-            assert re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d.])", flat), (pol["policy"], figure, width)
+    assert_budget_figures_whole(out, summary, width)
     assert "最高金额合计" in out and "列入 5" in out
     assert "金额（封顶后）" in out and "total, up to" not in out and "outlay (final)" not in out
 
