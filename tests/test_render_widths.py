@@ -76,6 +76,24 @@ def test_calc_table_shows_every_amount_and_id_in_full(profile: Path, width: int)
     golden(f"calc-{_key(profile)}-{width}.txt", out)
 
 
+@pytest.mark.parametrize("lang", ("en", "zh"))
+@pytest.mark.parametrize("profile", [p for p in PROFILES if p.parent.name in ("samples", "zh")], ids=_key)
+def test_calc_at_the_width_where_the_table_starts_keeps_every_amount(profile: Path, lang: str) -> None:
+    # at 93-98 columns (the width the table's estimate allowed) Rich laid the table out a few cells too wide and
+    # cropped the Amount column: "1,339,200.0", "up t" (a terminal review)
+    from rich.cells import cell_len
+
+    doc = json.loads(run("calc", str(profile), "--format", "json", width=120))
+    for width in range(86, 106):
+        out = run("calc", str(profile), "--all", "--lang", lang, width=width)
+        assert max(cell_len(line) for line in out.splitlines()) <= width, width
+        flat = plain(out)
+        for res in doc["results"]:
+            for c in res["clauses"]:
+                if c["amount"] != "0.00":
+                    assert re.search(rf"(?<![\d.]){re.escape(c['amount'])}(?!\d)", flat), (c["id"], width)
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_compare_golden(width: int) -> None:
     profile = ROOT / "tests" / "fixtures" / "compare" / "tri-city.toml"

@@ -27,7 +27,7 @@ from ..policy import Clause
 from ..text import markdown_text, visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
 from .markdown import DASH
-from .wrap import Prose
+from .wrap import Prose, table_fits
 
 TOP_N = 5
 BAR_WIDTH = 40
@@ -360,14 +360,6 @@ def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | N
     return t
 
 
-def _fits(table: Table, console: Console, options: ConsoleOptions, need: Sequence[int]) -> bool:
-    """Whether Rich, laying ``table`` out for this width, gives every column at least ``need`` cells of content
-    (else it would split an id or a figure, or crop a column). Uses the layout Rich itself computes."""
-    room = options.max_width - table._extra_width
-    widths = table._calculate_column_widths(console, options.update_width(room))
-    return sum(widths) <= room and all(w - table._get_padding_width(k) >= n for k, (w, n) in enumerate(zip(widths, need)))
-
-
 def summary_blocks(views: Sequence[CityView]) -> list[Text]:
     """The side-by-side summary for a narrow terminal: one block per city, every figure on a line of its own."""
     out: list[Text] = [Prose("Side by side", style="bold")]
@@ -409,7 +401,7 @@ class _Summary:
         for stacked in ((False, True) if options.max_width >= WIDE else (True,)):
             for break_ids in (False, True):
                 table = summary_table(self.views, options.max_width, stacked, break_ids, self.lang)
-                if _fits(table, console, options, [c.min_width or 1 for c in table.columns]):
+                if table_fits(table, console, options, [c.min_width or 1 for c in table.columns]):
                     yield table
                     return
         yield from summary_blocks(self.views)
@@ -463,7 +455,7 @@ class _Fitted:
         self.blocks = blocks
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if _fits(self.table, console, options, [c.min_width or 1 for c in self.table.columns]):
+        if table_fits(self.table, console, options, [c.min_width or 1 for c in self.table.columns]):
             yield self.table
         else:
             yield from self.blocks

@@ -13,6 +13,7 @@ status and amount on the first line and the rest wrapped below.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 from rich import box
@@ -26,7 +27,7 @@ from ..explain import status_label
 from ..profile import Profile
 from ..trace import PolicyResult, Status
 from .markdown import DASH, Report, Row, report_of
-from .wrap import Prose
+from .wrap import Prose, table_fits
 
 STATUS_STYLE = {
     Status.GRANTED: "green",
@@ -120,7 +121,12 @@ def clause_view(rep: Report, width: int, lang: str = "en") -> list[RenderableTyp
     if not rep.rows:
         return []
     if width >= table_width_needed(rep, lang):
-        return [_table(rep, lang)]
+        # the estimate can be a few cells short of what Rich lays out (at 93-98 columns it cropped the Amount
+        # column: "1,339,200.0"): the table only when Rich's own layout gives each column its width
+        table = _table(rep, lang)
+        measure = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
+        if table_fits(table, measure, measure.options, [c.min_width or 1 for c in table.columns]):
+            return [table]
     return _stacked(rep, width, lang)
 
 

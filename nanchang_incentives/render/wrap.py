@@ -10,12 +10,14 @@ breaks only where :func:`break_offsets` allows; every note, warning and message 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import pairwise
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.containers import Lines
 from rich.measure import Measurement
+from rich.table import Table
 from rich.text import Text
 
 #: the pieces a word too long for a line is cut between: a figure with its sign, currency, digits, separators
@@ -156,3 +158,11 @@ class _Printed:
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return self.text.__rich_measure__(console, options)
+
+
+def table_fits(table: Table, console: Console, options: ConsoleOptions, need: Sequence[int]) -> bool:
+    """Whether Rich, laying ``table`` out for this width, gives every column at least ``need`` cells of content
+    (else it would split an id or a figure, or crop a column). Uses the layout Rich itself computes."""
+    room = options.max_width - table._extra_width
+    widths = table._calculate_column_widths(console, options.update_width(room))
+    return sum(widths) <= room and all(w - table._get_padding_width(k) >= n for k, (w, n) in enumerate(zip(widths, need)))
