@@ -102,3 +102,23 @@ def test_bad_row_lines_keep_the_line_number_and_value_whole() -> None:
         assert max(cell_len(x) for x in lines) <= width, (width, lines)  # the terminal cuts nothing
         assert any("line 3" in x for x in lines), (width, lines)
         assert sum(x.count("'12,345,678.90美元'") for x in lines) == 2, (width, lines)
+
+
+def test_policies_output_said_on_a_terminal_wraps_and_keeps_its_figures_and_indentation() -> None:
+    # `policies validate` / `policies test` went out unwrapped: the terminal cut 'scale_up_awar' / 'd' and
+    # "expected: 3000000." / "01"
+    for tty in (True, False):
+        buf = io.StringIO()
+        console = Console(file=buf, width=44, force_terminal=tty, color_system=None)
+        Terminal(console, console, False, "en").say(
+            "  FAIL hq_relocation: 10% of 3000万 paid-in capital = 300万 (exact) 2023—2025年 12,345,678.90元\n"
+            "    total                 expected: 3000000.01\n"
+            "                               got: 3000000.00")
+        lines = buf.getvalue().splitlines()
+        if not tty:
+            assert len(lines) == 3
+            continue
+        assert max(cell_len(x) for x in lines) <= 44
+        for figure in ("3000000.01", "3000000.00", "12,345,678.90元", "2023—2025年", "hq_relocation:"):
+            assert any(figure in x for x in lines), (figure, lines)
+        assert lines[1].startswith("  ") and lines[1].strip()  # a continuation keeps the line's indentation

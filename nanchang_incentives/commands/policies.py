@@ -487,10 +487,10 @@ def validate(
                 shown = sorted((p for p in r.problems if not (quiet and p.level != ERROR)),
                                key=lambda p: (p.location.line or 0, p.level != ERROR))
                 for p in shown:
-                    term.write(visible(str(p)))
+                    term.say(visible(str(p)))
                 what = f"policy {r.policy.id!r}" if r.policy else ("cases" if r.path.endswith(C.SUFFIX) else "")
                 verdict = "FAILED" if r.errors or (strict and r.warnings) else "OK"
-                term.write(visible(f"{r.path}: {verdict}{' (' + what + ')' if what else ''}: "
+                term.say(visible(f"{r.path}: {verdict}{' (' + what + ')' if what else ''}: "
                                    f"{len(r.errors)} error(s), {len(r.warnings)} warning(s)"))
         if failed:
             raise typer.Exit(1)
@@ -531,13 +531,13 @@ def test(
             bad = [o for o in outcomes if not o.passed]
             total += len(outcomes)
             failed += len(bad)
-            term.write(visible(f"{cf.policy}: {len(outcomes) - len(bad)}/{len(outcomes)} cases pass ({cf.path})"))
+            term.say(visible(f"{cf.policy}: {len(outcomes) - len(bad)}/{len(outcomes)} cases pass ({cf.path})"))
             for o in outcomes:
                 if verbose or not o.passed:
-                    term.write(visible("  " + C.describe(o).replace("\n", "\n  "), allow="\n"))
+                    term.say(visible("  " + C.describe(o).replace("\n", "\n  "), allow="\n"))
         for pid in without:
-            term.write(f"{pid}: no cases file (write {pid}{C.SUFFIX} beside its table)")
-        term.write(f"{total - failed} passed, {failed} failed")
+            term.say(f"{pid}: no cases file (write {pid}{C.SUFFIX} beside its table)")
+        term.say(f"{total - failed} passed, {failed} failed")
         if failed or not jobs:
             raise typer.Exit(1)
 

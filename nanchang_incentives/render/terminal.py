@@ -239,6 +239,15 @@ class Terminal:
         self.out.file.write(text + end)
         self.out.file.flush()
 
+    def say(self, text: str) -> None:
+        """Plain text for people on stdout (``policies validate``, ``policies test``), already made visible: on a
+        terminal, each line wrapped within its width at words and between Chinese characters (:class:`Prose`,
+        indentation kept), never inside a figure, an id or a path; into a file or a pipe, as it is."""
+        if self.out.is_terminal:
+            self.out.print(Prose(text), markup=False, highlight=False)
+        else:
+            self.write(text)
+
     def error(self, message: str) -> None:
         """``error: <message>`` on stderr, with control and escape characters made visible.
 

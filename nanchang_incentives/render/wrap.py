@@ -76,9 +76,8 @@ def break_offsets(text: str, width: int) -> list[int]:
 
     for m in _WORDS.finditer(held):
         word = m.group()
-        if word.isspace():
-            if used:
-                used += cell_len(word)
+        if word.isspace():  # (a line's leading spaces count too: they are shown)
+            used += cell_len(word)
         elif used + cell_len(word) <= width or cell_len(word) <= width:
             put(m.start(), word)
         else:
