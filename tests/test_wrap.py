@@ -122,3 +122,11 @@ def test_policies_output_said_on_a_terminal_wraps_and_keeps_its_figures_and_inde
         for figure in ("3000000.01", "3000000.00", "12,345,678.90元", "2023—2025年", "hq_relocation:"):
             assert any(figure in x for x in lines), (figure, lines)
         assert lines[1].startswith("  ") and lines[1].strip()  # a continuation keeps the line's indentation
+
+
+def test_a_quoted_figure_and_an_escape_sequence_stay_whole() -> None:
+    # "(value '12," / "345,678.90元多'):" at 20 columns, and "\x1b" / "[31m" in a name
+    for width in range(18, 40):
+        lines = wrap_unbroken("bad row: 企业.csv line 2 (value '12,345,678.90元多'): 恶意\\x1b[31m红色 name", width)
+        assert any("'12,345,678.90元" in x for x in lines), (width, lines)
+        assert any("\\x1b[31m" in x for x in lines), (width, lines)

@@ -194,6 +194,7 @@ def batch(
     from ..batch import (  # here, not at the top: `calc` does not import the batch machinery
         STOP_SIGNALS,
         BatchOptions,
+        is_stdout,
         run_batch,
     )
     from ..render.budget import print_problems, print_report
@@ -212,7 +213,9 @@ def batch(
         previous = {sig: signal.signal(sig, _terminate) for sig in STOP_SIGNALS[1:]
                     if signal.getsignal(sig) != signal.SIG_IGN}
         try:
-            with term.progress() as update:
+            # the results on the terminal itself (-o -): a progress bar would sit on their first line
+            on_screen = is_stdout(output) and term.out.is_terminal
+            with term.progress(enabled=not on_screen) as update:
                 report = run_batch(companies, output, catalog, options, errors_path=errors,
                                    summary_path=summary_json, progress=update)
         except (KeyboardInterrupt, SystemExit) as stop:

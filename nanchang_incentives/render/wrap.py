@@ -22,16 +22,16 @@ from rich.text import Text
 
 #: the pieces a word too long for a line is cut between: a figure with its sign, currency, digits, separators
 #: and unit (最高1000万元, 50%, 1,200,000, 2023年, 2023—2025年), a run of Latin letters, digits and _-./ (an
-#: id, a file name, an escape such as \x07), one character of Chinese text; a closing mark (，。）” …) stays
+#: id, a file name, an escape such as \x07 or \x1b[31m), one character of Chinese text; a closing mark (，。）” …) stays
 #: with what it closes, an opening one (（“) with what follows
 _UNBROKEN = re.compile(
     r"[-+−]?[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:[-~～—–至到][0-9０-９][0-9０-９,，.．]*)?"  # (a range, 100-200万元)
     r"\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍强名余多]?)"
-    r"|[A-Za-z0-9_\-./:'@#&\\]+|.", re.DOTALL)
+    r"|[A-Za-z0-9_\-./:@#&\\\[\];][A-Za-z0-9_\-./:'@#&\\\[\];]*|.", re.DOTALL)
 _HELD = "\ue000"
 _UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％])")
 _CLOSING = set("，。、；：！？）)]】」』”’》〉…,.;:!?%％'\"")
-_OPENING = set("（([【「『“‘《〈")
+_OPENING = set("（([【「『“‘《〈'\"")  # (a straight quote opens as often as it closes: it holds to both sides)
 _WORDS = re.compile(r"\s+|\S+")
 
 
