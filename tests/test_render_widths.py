@@ -234,3 +234,12 @@ def test_compare_in_chinese_heads_its_tables_in_chinese_and_keeps_every_figure_w
     assert "已封顶" in out and "capped" not in out.split("── What would unlock more")[0]
     if width >= 120:  # (narrower, the side-by-side table is a block per city, as in English)
         assert "城市 / 政策" in out and "条款" in out
+
+
+def test_calc_never_folds_a_field_name_in_a_text_column() -> None:
+    # at 93-106 columns the table's Cap / notes column folded "major_project_investme" / "nt = 0.00"
+    profile = ROOT / "samples" / "nanchang-small-firm-capped.toml"
+    for width in range(86, 121):
+        out = run("calc", str(profile), width=width)
+        for name in ("major_project_investment", "smart_factory_investments"):
+            assert name in out, (name, width)

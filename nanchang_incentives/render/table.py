@@ -27,7 +27,7 @@ from ..explain import status_label
 from ..profile import Profile
 from ..trace import PolicyResult, Status
 from .markdown import DASH, Report, Row, report_of
-from .wrap import Prose, table_fits
+from .wrap import Prose, table_fits, widest_piece
 
 STATUS_STYLE = {
     Status.GRANTED: "green",
@@ -125,7 +125,13 @@ def clause_view(rep: Report, width: int, lang: str = "en") -> list[RenderableTyp
         # column: "1,339,200.0"): the table only when Rich's own layout gives each column its width
         table = _table(rep, lang)
         measure = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
-        if table_fits(table, measure, measure.options, [c.min_width or 1 for c in table.columns]):
+        # each text column at least as wide as its widest id or figure, so that none is folded
+        # ("major_project_investme" / "nt = 0.00" at 93-106 columns)
+        calc = max((widest_piece(r.calculation) for r in rep.rows), default=0)
+        notes = max((widest_piece(n) for r in rep.rows for n in r.notes), default=0)
+        need = [c.min_width or 1 for c in table.columns]
+        need[2], need[3] = max(need[2], calc), max(need[3], notes)
+        if table_fits(table, measure, measure.options, need):
             return [table]
     return _stacked(rep, width, lang)
 

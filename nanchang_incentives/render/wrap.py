@@ -108,6 +108,12 @@ def wrap_unbroken(text: str, width: int) -> list[str]:
     return [x for x in lines if x] or [""]
 
 
+def widest_piece(text: str) -> int:
+    """The widest run of ``text`` a line may not break (a figure, an id, a word that fits): the narrowest a
+    column showing it can be without folding it."""
+    return max((cell_len(p) for word in text.split() for p in _pieces(_UNIT_SPACE.sub(_HELD, word))), default=0)
+
+
 class Prose(Text):
     """A Rich ``Text`` that wraps at :func:`break_offsets` (spaces, and between the characters of Chinese
     text) instead of folding a long word where the line ends; styles and spans are kept, and the lines an
