@@ -243,3 +243,14 @@ def test_calc_never_folds_a_field_name_in_a_text_column() -> None:
         out = run("calc", str(profile), width=width)
         for name in ("major_project_investment", "smart_factory_investments"):
             assert name in out, (name, width)
+
+
+@pytest.mark.parametrize("width", (20, 22, 24, 26, 28, 30, 36, 41))
+def test_compare_totals_at_the_narrowest_widths_keep_label_and_total_whole(width: int) -> None:
+    # at 20-28 columns the Totals chart cut "up to 15,900,000.0" and lost or folded the city labels
+    profile = ROOT / "samples" / "multi-industry.toml"
+    out = run("compare", str(profile), width=width)
+    totals = out.split("Totals\n", 1)[1]
+    for city, total in (("nanchang", "15,900,000.00"), ("wuhan-east-lake", "4,300,000.00"),
+                        ("beijing", "42,200,000.00")):
+        assert re.search(rf"(?m)^{city}$", totals) and total in totals, (city, width)

@@ -436,7 +436,15 @@ class _Bars:
         self.views = views
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield bar_chart(self.views, options.max_width)
+        several = _several(self.views)
+        amount = max((len(total_text(v.result)) for v in self.views), default=4)
+        label = max((_longest_token([_label(v, several)]) for v in self.views), default=4)
+        if options.max_width >= label + amount + 2 + 6:  # a label, a bar of at least 6 and the total side by side
+            yield bar_chart(self.views, options.max_width)
+            return
+        for v in self.views:  # too narrow (20-28 columns cut the totals): the label, then its total on a line
+            yield Prose(_label(v, several))
+            yield Prose("  " + (DASH if v.expired else total_text(v.result)))
 
 
 #: a run of characters that must not be split: anything but spaces and CJK (which may break between characters)
