@@ -734,3 +734,15 @@ def test_a_what_if_that_leaves_the_validity_says_so_as_the_reason():
     assert flat.count("why: the policy is not in force for the new fiscal year (outside its validity)") >= 10
     r = _run("calc", str(SI_LED), "--year", "2026", "--set", "year=2025")
     assert "why: the policy is in force for the new fiscal year" in " ".join(r.stdout.split())
+
+
+def test_explore_too_narrow_for_its_chart_gives_the_highest_and_lowest_totals_instead():
+    # at 20-27 columns the chart cut its axis ("50,000,00", "rd_expens")
+    r = runner.invoke(app, ["explore", str(SI_LED), "--vary", "rd_expense=5000万..9000亿", "--steps", "50"],
+                      env={"COLUMNS": "24", "NO_COLOR": "1"})
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert "┤" not in r.stdout and "highest total up to 35,339,200.00 at rd_expense =" in flat
+    wide = runner.invoke(app, ["explore", str(SI_LED), "--vary", "rd_expense=5000万..9000亿", "--steps", "50"],
+                         env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert "┤" in wide.stdout

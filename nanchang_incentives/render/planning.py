@@ -387,7 +387,18 @@ class Chart:
         out.append(" " * (label_w + 2) + f"{axis.field} →   {EXACT_MARK} exact   {UP_TO_MARK} up to (ceiling)")
         return out
 
+    def needs(self) -> int:
+        """The narrowest console the chart fits: its value labels, ten columns, and each end of the axis."""
+        sw = self.sweep
+        axis, xs, total = sw.axes[0], sw.points.xs[0], sw.points.total
+        label_w = max(len(_compact(int(total.max()) if len(total) else 0)), len(_compact(0)))
+        ends = [len(explain.value(axis.exact(int(xs[k])), axis.kind)) for k in (0, -1)] if len(xs) else [0]
+        return max(label_w + 3 + 10, label_w + 2 + max(*ends, len(axis.field) + 2))
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width < self.needs():  # (at 20-27 columns it cut the axis's figures and the field name)
+            yield from _grid_summary(self.sweep)
+            return
         for line in self.lines(options.max_width):
             yield Prose(line, no_wrap=False)
 
