@@ -29,10 +29,11 @@ def _sheet(tmp_path: Path) -> Path:
     return src
 
 
-def _on_a_terminal(cmd: list[str]) -> bytes:
+def _on_a_terminal(cmd: list[str], stderr_too: bool = False, cwd: Path | None = None) -> bytes:
+    """What ``cmd`` writes with its standard output (and, ``stderr_too``, its standard error) on a terminal."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                            close_fds=True, env={**os.environ, "COLUMNS": "200"})
+    proc = subprocess.Popen(cmd, stdout=slave, stderr=slave if stderr_too else subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, close_fds=True, cwd=cwd, env={**os.environ, "COLUMNS": "200"})
     os.close(slave)
     chunks = []
     while True:
@@ -73,22 +74,7 @@ def test_a_character_split_between_two_writes_is_still_one_character():
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_no_progress_bar_sits_on_the_results_shown_on_the_terminal(tmp_path):
     # `batch x.csv -o -` in a terminal: the screen's first line was "batch ━━━… 0:00:00row,name,warnings,…"
-    master, slave = pty.openpty()
     cmd = [sys.executable, "-m", "nanchang_incentives", "batch", "samples/companies.csv", "-o", "-"]
-    proc = subprocess.Popen(cmd, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, close_fds=True,
-                            cwd=Path(__file__).resolve().parent.parent, env={**os.environ, "COLUMNS": "200"})
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=120)
-    os.close(master)
-    screen = b"".join(chunks).decode("utf-8")
+    screen = _on_a_terminal(cmd, stderr_too=True, cwd=Path(__file__).resolve().parent.parent).decode("utf-8")
     assert screen.startswith("row,name,warnings,policy"), screen[:200]
     assert "━" not in screen
