@@ -465,11 +465,11 @@ class BatchReport:
     warnings_column: str = "warnings"
     #: the language of the output's headings (--lang), which the budget view's headings follow
     lang: str = "en"
-    #: --jobs N was given but the run used one process: why ("Parquet input is read"), else ""
+    #: --jobs N was given but the run used one process: why (xlsx_output, parquet_input, xlsx_input), else ""
     one_process: str = ""
     hypothetical: bool = False
     warned_rows: int = 0  # rows with a plausibility or short-row warning (evaluated all the same)
-    warning_kinds: set[str] = field(default_factory=set)  # what they were about (WARNING_KINDS)
+    warning_kinds: set[str] = field(default_factory=set)  # what they were about (codes of WARNING_KINDS)
     #: the policies evaluated whose table replaced a bundled one (--policies-dir): every output says so
     replacing: list[Policy] = field(default_factory=list)
     #: field -> its column's heading as the file writes it, where that differs (revenue: 营业收入（万元）)
@@ -642,18 +642,18 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     warned = len(np.union1d(implausible, np.array([p.row for p in padded], dtype=np.int64)))
     warnings = plausibility_lines(chunk, checks) if job.errors else []
     warnings += padded
-    kinds = {WARNING_KIND_LABEL.get(h.kind, "plausibility") for h in checks.hits if h.mask.any()}
-    kinds |= {"short row"} if short else set()
-    kinds |= {"hidden row"} if hidden else set()
+    kinds = {_WARNING_KIND.get(h.kind, "plausibility") for h in checks.hits if h.mask.any()}
+    kinds |= {"short_row"} if short else set()
+    kinds |= {"hidden_row"} if hidden else set()
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
                        chunk.blank, chunk.skipped, warnings, warned,
                        company_keys(chunk, job.options.year, bool(job.options.policy_ids)), frozenset(kinds))
 
 
-#: how the summary names a row warning's kind (the plausibility rules proper are "plausibility")
-WARNING_KIND_LABEL = {WarningKind.UNKNOWN_TAG: "unknown industry tag", WarningKind.NO_NAME: "no name"}
-#: the order the summary lists the kinds in
-WARNING_KINDS = ("plausibility", "unknown industry tag", "no name", "short row", "hidden row")
+#: the kinds of row warning a run counts (``BatchReport.warning_kinds``), in the order the summary lists them:
+#: the plausibility rules proper are one kind; an unknown tag and a missing name are kinds of their own
+WARNING_KINDS = ("plausibility", "unknown_tag", "no_name", "short_row", "hidden_row")
+_WARNING_KIND = {WarningKind.UNKNOWN_TAG: "unknown_tag", WarningKind.NO_NAME: "no_name"}
 
 
 def company_keys(chunk: Chunk, year: int | None, policy_given: bool = False) -> RowKeys:
@@ -1545,9 +1545,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             jobs = 1 if options.fmt == "xlsx" or sheet is not None else \
                 choose_jobs(options.jobs, size, options.block_bytes)
             if options.jobs > 1 and (options.fmt == "xlsx" or sheet is not None):  # asked for, not used: said
-                report.one_process = ("a workbook is written" if options.fmt == "xlsx" else
-                                      "Parquet input is read" if isinstance(sheet, arrowio.ParquetSource) else
-                                      "a workbook is read")
+                report.one_process = ("xlsx_output" if options.fmt == "xlsx" else
+                                      "parquet_input" if isinstance(sheet, arrowio.ParquetSource) else "xlsx_input")
             append_to = None
             if jobs > 1 and not streamed and xlsx is None:
                 out.file.flush()  # the header first: the workers append after it

@@ -163,6 +163,13 @@ def policy_title(b: PolicyBudget) -> str:
             f"{b.company_cap_hits:,} cut by the company cap")
 
 
+#: the summary's words for the kinds of row warning (batch.WARNING_KINDS) and for why --jobs was not used
+_WARNING_WORDS = {"plausibility": "plausibility", "unknown_tag": "unknown industry tag", "no_name": "no name",
+                  "short_row": "short row", "hidden_row": "hidden row"}
+_ONE_PROCESS = {"xlsx_output": "a workbook is written", "parquet_input": "Parquet input is read",
+                "xlsx_input": "a workbook is read"}
+
+
 def summary_line(r: BatchReport) -> str:
     """The counts, in one line."""
     bad = f"{r.bad_rows:,} bad" + (f" (see {visible(str(r.errors_file))})" if r.errors_file and r.bad_rows else "")
@@ -176,7 +183,7 @@ def summary_line(r: BatchReport) -> str:
         skipped.append(f"{r.header_rows:,} repeated header{'s' if r.header_rows != 1 else ''} skipped")
     if r.warned_rows:
         where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
-        kinds = ", ".join(k for k in WARNING_KINDS if k in r.warning_kinds)
+        kinds = ", ".join(_WARNING_WORDS[k] for k in WARNING_KINDS if k in r.warning_kinds)
         skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a warning"
                        f"{f' ({kinds})' if kinds else ''}{where}")
     if r.duplicate_rows:
@@ -243,8 +250,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"has 合计/总计/小计/汇总/Total in it and the row has no year and no jurisdiction); not "
                            f"evaluated"))
     if r.one_process:
-        console.print(Prose(f"note: --jobs not used: {r.one_process} in one process (several processes work on "
-                            f"CSV input to CSV, JSONL or Parquet output)"))
+        console.print(Prose(f"note: --jobs not used: {_ONE_PROCESS[r.one_process]} in one process (several "
+                            f"processes work on CSV input to CSV, JSONL or Parquet output)"))
     if r.skipped_rows > len(r.skipped):
         more = r.skipped_rows - len(r.skipped)
         console.print(Prose(f"skipped: … and {more:,} more row{'s' if more != 1 else ''}, not listed one by one"))
