@@ -18,9 +18,13 @@ import re
 #: invisible direction marks LRM, RLM and ALM: the "Trojan Source" characters
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
+#: characters that show as nothing (zero-width space, non-joiner, joiner, word joiner, a BOM inside a text): two
+#: names that differ only by one looked the same on the screen
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
 #: C0 controls, DEL, C1 controls (U+0080–U+009F, among them CSI U+009B and OSC U+009D),
-#: the Unicode line and paragraph separators, and the bidi controls above
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]")
+#: the Unicode line and paragraph separators, the bidi controls and the zero-width characters above
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS | ZERO_WIDTH)) + "]")
 
 
 def _escape(ch: str) -> str:

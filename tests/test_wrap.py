@@ -130,3 +130,11 @@ def test_a_quoted_figure_and_an_escape_sequence_stay_whole() -> None:
         lines = wrap_unbroken("bad row: 企业.csv line 2 (value '12,345,678.90元多'): 恶意\\x1b[31m红色 name", width)
         assert any("'12,345,678.90元" in x for x in lines), (width, lines)
         assert any("\\x1b[31m" in x for x in lines), (width, lines)
+
+
+def test_zero_width_characters_are_written_out_like_the_bidi_controls() -> None:
+    # two names that differ only by a U+200B looked the same in every message (the bidi controls were escaped)
+    from nanchang_incentives.text import visible
+
+    assert visible("零宽\u200b公司\ufeff尾\u2060") == "零宽\\u200b公司\\ufeff尾\\u2060"
+    assert visible("南昌甲公司") == "南昌甲公司"
