@@ -67,6 +67,15 @@ STATUS_TEXT_ZH = {
 }
 
 
+#: the budget's total rows, as the terminal's budget view and the .xlsx budget sheet label them (--lang)
+TOTAL_LABELS = {
+    "en": {"exact": "total, exact", "at_least": "total, exact (at least)", "at_most": "total, exact (at most)",
+           "up_to": "total, up to"},
+    "zh": {"exact": "确定金额合计", "at_least": "确定金额合计（至少）", "at_most": "确定金额合计（至多）",
+           "up_to": "最高金额合计"},
+}
+
+
 def related_hint(pol: Policy, industries: Sequence[str] | None) -> str:
     """For a company not targeted whose tags the text counts within the policy's industries (Nanchang: LED, VR,
     software …): "; the text counts …: if this firm is an electronic-information enterprise, add …"; else ""."""

@@ -865,12 +865,10 @@ _BUDGET_WORDS: dict[str, dict] = {
     "en": {"columns": ["policy", "clause", "basis", "companies granted", "of which capped", "amount", "raw amount",
                        "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap",
                        "companies listed (discretionary)"],
-           "exact": "total, exact", "at_least": "total, exact (at least)", "at_most": "total, exact (at most)",
-           "up_to": "total, up to", "total": _en_total, "counts": "; counts the up-to ceilings"},
+           **explain.TOTAL_LABELS["en"], "total": _en_total, "counts": "; counts the up-to ceilings"},
     "zh": {"columns": ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省", "单项/条款封顶节省",
                        "就高不就低节省", "企业上限节省", "列入一事一议企业数"],
-           "exact": "确定金额合计", "at_least": "确定金额合计（至少）", "at_most": "确定金额合计（至多）",
-           "up_to": "最高金额合计", "total": _zh_total, "counts": "；含最高额度（上限，非确定金额）"},
+           **explain.TOTAL_LABELS["zh"], "total": _zh_total, "counts": "；含最高额度（上限，非确定金额）"},
 }
 
 

@@ -40,10 +40,8 @@ HEADERS_ZH = ("条款", "性质", "企业数", "金额（封顶后）", "封顶�
               "节省：企业上限")
 #: the total rows' labels and the companies cell, per language
 _WORDS = {
-    "en": {"exact": "total, exact", "at_least": "total, exact (at least)", "at_most": "total, exact (at most)",
-           "up_to": "total, up to", "total": "total", "listed": "{:,} listed", "capped": " ({:,} capped)"},
-    "zh": {"exact": "确定金额合计", "at_least": "确定金额合计（至少）", "at_most": "确定金额合计（至多）",
-           "up_to": "最高金额合计", "total": "合计", "listed": "列入 {:,}", "capped": "（封顶 {:,}）"},
+    "en": {**explain.TOTAL_LABELS["en"], "total": "total", "listed": "{:,} listed", "capped": " ({:,} capped)"},
+    "zh": {**explain.TOTAL_LABELS["zh"], "total": "合计", "listed": "列入 {:,}", "capped": "（封顶 {:,}）"},
 }
 
 

@@ -27,7 +27,7 @@ from ..policy import Clause
 from ..text import markdown_text, visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
 from .markdown import DASH
-from .wrap import Prose, table_fits
+from .wrap import Prose, table_fits, widest_piece
 
 TOP_N = 5
 BAR_WIDTH = 40
@@ -447,12 +447,9 @@ class _Bars:
             yield Prose("  " + (DASH if v.expired else total_text(v.result)))
 
 
-#: a run of characters that must not be split: anything but spaces and CJK (which may break between characters)
-_TOKEN = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+")
-
-
 def _longest_token(texts: Iterable[str]) -> int:
-    return max((cell_len(t) for text in texts for t in _TOKEN.findall(text)), default=1)
+    """The widest run of the texts a line may not break (``wrap.widest_piece``): an id, a figure with its unit."""
+    return max([1, *(widest_piece(text) for text in texts)])
 
 
 class _Fitted:

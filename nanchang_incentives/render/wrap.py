@@ -148,8 +148,7 @@ class Prose(Text):
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         rows = self.plain.splitlines()
         widest = max((cell_len(x) for x in rows), default=0)
-        pieces = [p for word in self.plain.split() for p in _pieces(_UNIT_SPACE.sub(_HELD, word))]
-        return Measurement(max((cell_len(p) for p in pieces), default=widest), widest)
+        return Measurement(widest_piece(self.plain) or widest, widest)
 
 
 class _Printed:
