@@ -57,7 +57,7 @@ STATUS_TEXT = {
 }
 #: the same in Chinese, for the clause table under --lang zh (JSON and batch status cells keep the English codes)
 STATUS_TEXT_ZH = {
-    Status.GRANTED: "给予",
+    Status.GRANTED: "符合条件",  # eligible: an up-to figure is not "given" (SPEC §3)
     Status.CAPPED: "已封顶",
     Status.EXCLUDED: "就高不叠加",
     Status.NOT_ELIGIBLE: "不符合条件",
@@ -97,14 +97,42 @@ def status_label(status: Status, lang: str = "en") -> str:
 # ---------------------------------------------------------------- figures
 
 
-def money(fen: int, basis: str) -> str:
+#: the words that qualify a figure, per output language (--lang): an up-to ceiling is never shown as certain
+#: (SPEC §3), in Chinese as in English (最高 as the texts say it: "最高1000万元")
+QUALIFIERS = {"en": {"up to": "up to", "at least": "at least"}, "zh": {"up to": "最高", "at least": "至少"}}
+
+
+#: a clause's basis as the Markdown table and the budget view show it, per output language (SPEC §3)
+BASIS_TEXT = {"en": {"exact": "exact", "up_to": "up_to", "discretionary": "discretionary"},
+              "zh": {"exact": "确定", "up_to": "最高", "discretionary": "酌情"}}
+
+
+def basis_label(basis: str, lang: str = "en") -> str:
+    """A basis code in the output language: ``up_to``, or under ``--lang zh`` ``最高``.
+
+    >>> basis_label("up_to"), basis_label("up_to", "zh"), basis_label("discretionary", "zh")
+    ('up_to', '最高', '酌情')
+    """
+    return BASIS_TEXT.get(lang, BASIS_TEXT["en"]).get(str(basis), str(basis))
+
+
+def qualifier(word: str, lang: str = "en") -> str:
+    """``"up to"`` or ``"at least"`` in the output language.
+
+    >>> qualifier("up to"), qualifier("up to", "zh"), qualifier("at least", "zh")
+    ('up to', '最高', '至少')
+    """
+    return QUALIFIERS.get(lang, QUALIFIERS["en"])[word]
+
+
+def money(fen: int, basis: str, lang: str = "en") -> str:
     """A clause or total figure: up-to ceilings say so, exact figures never do.
 
-    >>> money(123456789, "exact"), money(200000000, "up_to")
-    ('1,234,567.89', 'up to 2,000,000.00')
+    >>> money(123456789, "exact"), money(200000000, "up_to"), money(200000000, "up_to", "zh")
+    ('1,234,567.89', 'up to 2,000,000.00', '最高 2,000,000.00')
     """
     text = format_fen_grouped(fen)
-    return f"up to {text}" if basis == Basis.UP_TO else text
+    return f"{qualifier('up to', lang)} {text}" if basis == Basis.UP_TO else text
 
 
 def yuan(v: Fraction) -> str:
@@ -159,25 +187,37 @@ def value(v: object, kind: Kind) -> str:
 BELOW_CEILINGS = "if the up-to awards are granted below their ceilings"
 
 
-def at_least(amount: int, amount_max: int) -> str:
+#: the same condition in Chinese (--lang zh)
+BELOW_CEILINGS_ZH = "最高限额条款低于上限给予时"
+
+
+def at_least(amount: int, amount_max: int, lang: str = "en") -> str:
     """An exact figure that is a lower bound because the company cap counted up-to ceilings (SPEC 9.2).
 
     >>> at_least(33333333, 100000000)
     'at least 333,333.33 (up to 1,000,000.00 if the up-to awards are granted below their ceilings)'
+    >>> at_least(33333333, 100000000, "zh")
+    '至少 333,333.33（最高限额条款低于上限给予时，至多 1,000,000.00）'
     """
+    if lang == "zh":
+        return f"至少 {format_fen_grouped(amount)}（{BELOW_CEILINGS_ZH}，至多 {format_fen_grouped(amount_max)}）"
     return f"at least {format_fen_grouped(amount)} (up to {format_fen_grouped(amount_max)} {BELOW_CEILINGS})"
 
 
-def exact_total_range(total_exact: int, total_exact_max: int) -> str:
+def exact_total_range(total_exact: int, total_exact_max: int, lang: str = "en") -> str:
     """The exact clauses' total when it is a range (the totals lines of the table and Markdown).
 
     >>> exact_total_range(92555724, 159222391)
     'at least 925,557.24, up to 1,592,223.91 if the up-to awards are granted below their ceilings'
+    >>> exact_total_range(92555724, 159222391, "zh")
+    '至少 925,557.24，最高限额条款低于上限给予时至多 1,592,223.91'
     """
+    if lang == "zh":
+        return f"至少 {format_fen_grouped(total_exact)}，{BELOW_CEILINGS_ZH}至多 {format_fen_grouped(total_exact_max)}"
     return f"at least {format_fen_grouped(total_exact)}, up to {format_fen_grouped(total_exact_max)} {BELOW_CEILINGS}"
 
 
-def amount_text(c: ClauseResult) -> str:
+def amount_text(c: ClauseResult, lang: str = "en") -> str:
     """A clause's figure in words, with its range when it has one (the Markdown amount cell).
 
     >>> from .trace import Status
@@ -186,13 +226,13 @@ def amount_text(c: ClauseResult) -> str:
     'up to 4,000,000.00 (at least 2,000,000.00)'
     """
     if c.amount_max is not None:
-        return at_least(c.amount, c.amount_max)
+        return at_least(c.amount, c.amount_max, lang)
     if c.amount_min is not None:
-        return f"{money(c.amount, c.basis)} (at least {format_fen_grouped(c.amount_min)})"
-    return money(c.amount, c.basis)
+        return f"{money(c.amount, c.basis, lang)} ({qualifier('at least', lang)} {format_fen_grouped(c.amount_min)})"
+    return money(c.amount, c.basis, lang)
 
 
-def amount_lines(c: ClauseResult) -> tuple[str, ...]:
+def amount_lines(c: ClauseResult, lang: str = "en") -> tuple[str, ...]:
     """The same figure as lines that never split a number (the Rich table's amount cell): "up to" and
     "at least" on their own line above the figure they qualify, the other end of a range in parentheses, so
     that the lines joined read as ``amount_text`` does: "up to 4,000,000.00 (at least 2,000,000.00)".
@@ -202,11 +242,12 @@ def amount_lines(c: ClauseResult) -> tuple[str, ...]:
     ...                           None, amount_min=200000000))
     ('up to', '4,000,000.00', '(at least', '2,000,000.00)')
     """
+    up_to, least = qualifier("up to", lang), qualifier("at least", lang)
     if c.amount_max is not None:
-        return ("at least", format_fen_grouped(c.amount), "(up to", format_fen_grouped(c.amount_max) + ")")
-    head = ("up to", format_fen_grouped(c.amount)) if c.basis == Basis.UP_TO else (format_fen_grouped(c.amount),)
+        return (least, format_fen_grouped(c.amount), f"({up_to}", format_fen_grouped(c.amount_max) + ")")
+    head = (up_to, format_fen_grouped(c.amount)) if c.basis == Basis.UP_TO else (format_fen_grouped(c.amount),)
     if c.amount_min is not None:
-        return (*head, "(at least", format_fen_grouped(c.amount_min) + ")")
+        return (*head, f"({least}", format_fen_grouped(c.amount_min) + ")")
     return head
 
 
@@ -978,11 +1019,13 @@ def cliff(c, field: str, kind: Kind, units_per: int) -> str:
            f"{total_figure(c.total_at, c.ceiling_at)} at it ({signed(c.jump, c.ceiling_moved)})"
 
 
-def total_figure(total: int, ceiling: bool) -> str:
+def total_figure(total: int, ceiling: bool, lang: str = "en") -> str:
     """A total in fen, "up to …" when it counts an up-to ceiling (SPEC §3: never presented as certain), also
     one the company cap cut to 0.00 (PolicyResult.counts_ceiling, planning.Points.ceiling).
 
     >>> total_figure(250_000_000, True), total_figure(1_000, False), total_figure(0, True)
     ('up to 2,500,000.00', '10.00', 'up to 0.00')
+    >>> total_figure(250_000_000, True, "zh")
+    '最高 2,500,000.00'
     """
-    return f"up to {format_fen_grouped(total)}" if ceiling else format_fen_grouped(total)
+    return f"{qualifier('up to', lang)} {format_fen_grouped(total)}" if ceiling else format_fen_grouped(total)

@@ -867,7 +867,7 @@ _BUDGET_WORDS: dict[str, dict] = {
                        "companies listed (discretionary)"],
            **explain.TOTAL_LABELS["en"], "total": _en_total, "counts": "; counts the up-to ceilings"},
     "zh": {"columns": ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省", "单项/条款封顶节省",
-                       "就高不就低节省", "企业上限节省", "列入一事一议企业数"],
+                       "就高不就低节省", "企业上限节省", "列入企业数（酌情条款）"],
            **explain.TOTAL_LABELS["zh"], "total": _zh_total, "counts": "；含最高额度（上限，非确定金额）"},
 }
 
@@ -953,8 +953,8 @@ class XlsxSink:
         The rows and labels of the terminal's budget view (render/budget.py): an up-to clause's figures and every
         total that counts an up-to ceiling are shown "up to …" (still numbers), and the totals are split into
         the exact outlay and the up-to ceilings, so no ceiling is read as a certain amount (SPEC §3). With
-        ``lang`` "zh" the headings and total labels are Chinese, as the results sheet's are (--lang zh); clause
-        ids, bases and the notices stay as they are."""
+        ``lang`` "zh" the headings, bases (最高 …) and total labels are Chinese, as the results sheet's are
+        (--lang zh); clause ids and the notices stay as they are."""
         from .engine import DISCRETIONARY
 
         words = _BUDGET_WORDS[lang if lang in _BUDGET_WORDS else "en"]
@@ -968,7 +968,7 @@ class XlsxSink:
                 r += 1
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, cb.id)
-                ws.text(r, 2, cb.basis)
+                ws.text(r, 2, explain.basis_label(cb.basis, lang))
                 ws.number(r, 3, cb.granted)
                 ws.number(r, 4, cb.statuses[1])
                 ceiling = cb.basis == "up_to"

@@ -1011,12 +1011,15 @@ def test_the_xlsx_budget_sheet_speaks_chinese_with_lang_zh(catalog, tmp_path):
     run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx", lang="zh"))
     sheet = list(openpyxl.load_workbook(tmp_path / "r.xlsx")["budget"].iter_rows())
     assert [c.value for c in sheet[0]] == ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省",
-                                           "单项/条款封顶节省", "就高不就低节省", "企业上限节省", "列入一事一议企业数"]
+                                           "单项/条款封顶节省", "就高不就低节省", "企业上限节省", "列入企业数（酌情条款）"]
     # a discretionary clause has no amount: nobody is "granted" it, the companies listed for a decision are counted
     listed = {r[1].value: (r[3].value, r[11].value) for r in sheet[1:]
               if r[0].value == "nanchang-electronic-information-2023"}
     assert listed["one_firm_one_policy"] == (0, 5) and listed["major_project_award"] == (0, 2)
     assert listed["loan_interest"] == (3, None)  # an amount clause: its companies are column 4's
+    # the basis in Chinese, as the terminal's budget view under --lang zh (SPEC §3: a ceiling reads 最高)
+    basis = {r[1].value: r[2].value for r in sheet[1:] if r[0].value == "nanchang-electronic-information-2023"}
+    assert (basis["loan_interest"], basis["equity_investment"], basis["case_by_case"]) == ("确定", "最高", "酌情")
     bj = {r[1].value: r for r in sheet[1:] if r[0].value == "beijing-robotics-2023"}
     assert (bj["最高金额合计"][5].value, bj["最高金额合计"][5].number_format) == (25_200_000, '"最高 "#,##0.00')
     assert bj["确定金额合计"][5].value == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nanchang_incentives import api, docs, explain
+from nanchang_incentives import api, docs
 from nanchang_incentives import fields as F
 from nanchang_incentives.cli import app
 from nanchang_incentives.errors import InputError
@@ -297,13 +297,45 @@ def test_lang_zh_gives_the_markdown_clause_table_chinese_headings_too() -> None:
     en = CliRunner().invoke(app, ["calc", sample, "--format", "markdown"], env={"INCENTIVES_LANG": ""}).stdout
     assert "| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |" in zh.splitlines()
     assert "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |" in en.splitlines()
-    assert "| `loan_interest` 贷款利息补贴 | 三(一) | 给予 | loans used for projects in Nanchang" in zh
-    # only the headings and the status words change: every figure is the same
-    back = zh.replace("| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |",
-                      "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |")
-    for status, word in explain.STATUS_TEXT_ZH.items():
-        back = back.replace(f" | {word} | ", f" | {explain.STATUS_TEXT[status]} | ")
-    assert back == en
+    assert "| `loan_interest` 贷款利息补贴 | 三(一) | 符合条件 | loans used for projects in Nanchang" in zh
+    # 《意见》三(四): 每项给予100-200万元 -> an up-to figure with a stated minimum, marked 最高 / 至少 in the amount,
+    # raw and basis cells (SPEC §3, 9.2)
+    assert ("| 最高 4,000,000.00 |   | 最高 4,000,000.00 (至少 2,000,000.00) | 最高 |" in zh
+            and "| up to 4,000,000.00 |   | up to 4,000,000.00 (at least 2,000,000.00) | up_to |" in en)
+    assert "**合计**" in zh and "- 合计: 最高 35,339,200.00（确定 31,339,200.00 + 最高 4,000,000.00）" in zh
+    assert "- total: up to 35,339,200.00 (exact 31,339,200.00 + up to 4,000,000.00)" in en
+    # the figures are the same, in the same order
+    figures = re.compile(r"\d[\d,]*\.\d\d")
+    assert figures.findall(zh) == figures.findall(en) and len(figures.findall(en)) > 20
+
+
+def test_lang_zh_marks_every_ceiling_in_chinese_in_the_calc_table() -> None:
+    """Wuhan's 规模提升 award (单个企业每年最高500万元) is a ceiling: under --lang zh its amount cell reads 最高 above
+    the figure, never the English "up to" beside a Chinese status, and the totals block is Chinese (SPEC §3)."""
+    sample = str(SAMPLES / "wuhan-software-firm.toml")
+    for width in (200, 70):
+        zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh"], env={"COLUMNS": str(width)}).stdout
+        table = zh.split("[1] xinchuang_solution")[0]
+        lines = [ln.rstrip() for ln in table.splitlines()]
+        if width == 200:
+            k = next(i for i, ln in enumerate(lines) if ln.startswith("scale_up_award"))
+            # the qualifier on its own line above the figure, as "up to" is: a figure is never split
+            assert "符合条件" in lines[k] and lines[k].endswith("最高") and lines[k + 1].endswith(" 5,000,000.00"), table
+            assert sum(ln.endswith("最高") for ln in lines) == 5 and not any(ln.endswith("up to") for ln in lines)
+        else:  # stacked: the amount after the status, qualifier and figure on one line
+            for figure in ("5,000,000.00", "10,000,000.00", "6,000,000.00", "1,000,000.00"):
+                assert re.search(rf"符合条件 +最高 {figure}$", zh, re.MULTILINE), table
+        assert "确定金额条款" in zh and "最高限额条款（上限）  最高 27,000,000.00" in zh
+        total = "合计                  最高 29,123,456.79（确定 2,123,456.79 + 最高 27,000,000.00）"
+        assert total in zh if width == 200 else total.split("（")[0] in zh
+        assert "酌情条款              3 项条款文本无金额，不计入合计" in zh
+
+
+def test_lang_zh_says_in_chinese_when_no_clause_is_in_force() -> None:
+    """洪府发〔2023〕30号 ended on 2025-12-31: for fiscal 2026 the total says, in Chinese, that nothing is computed."""
+    sample = str(SAMPLES / "zh" / "nanchang-si-led-maker.toml")
+    zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh", "--year", "2026"]).stdout
+    assert "合计  无：2026 财年没有条款在有效期内，未计算" in zh
 
 
 def test_lang_zh_gives_the_terminal_clause_table_chinese_status_words() -> None:

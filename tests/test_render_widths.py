@@ -212,6 +212,19 @@ def test_budget_view_in_chinese_keeps_every_figure_whole(width: int, tmp_path: P
     assert_budget_figures_whole(out, summary, width)
     assert "最高金额合计" in out and "列入 5" in out
     assert "金额（封顶后）" in out and "total, up to" not in out and "outlay (final)" not in out
+    # SPEC §3: an up-to clause's outlay is a sum of ceilings, marked 最高 (also as its basis), never bare; a
+    # discretionary clause has no figure (—), as calc shows it, not 0.00
+    flat = " ".join(out.split())
+    assert "up to" not in flat.split("企业上限")[0].split("金额（封顶后）", 1)[1], out
+    rows = " | ".join(ln for ln in out.splitlines() if ln.startswith(("equity_investment", "case_by_case")))
+    if "equity_investment (最高)" not in out:  # a table (in parts when narrow): each part's row of the clause
+        assert re.search(r"equity_investment +最高 ", rows) and re.search(r"case_by_case +酌情 ", rows), out
+        assert re.search(r"equity_investment .*最高 4,666,666\.67", rows), out
+        assert re.search(r"equity_investment .*最高 6,000,000\.00", rows), out
+        assert re.search(r"case_by_case .*列入 5", rows) and rows.count("—") >= 2, out
+    else:  # a block per clause
+        assert "equity_investment (最高)" in out and "金额（封顶后）: 最高 4,666,666.67" in flat, out
+        assert "case_by_case (酌情)" in out and "金额（封顶后）: —" in out, out
 
 
 @pytest.mark.parametrize("width", (40, 60, 80, 100, 120, 160, 200))
@@ -234,6 +247,30 @@ def test_compare_in_chinese_heads_its_tables_in_chinese_and_keeps_every_figure_w
     assert "已封顶" in out and "capped" not in out.split("── What would unlock more")[0]
     if width >= 120:  # (narrower, the side-by-side table is a block per city, as in English)
         assert "城市 / 政策" in out and "条款" in out
+    flat = " ".join(out.split())
+    if width < 120:
+        assert "合计 最高 15,900,000.00" in flat and "确定金额 11,900,000.00" in flat and "最高金额 4,000,000.00" in flat
+    # SPEC §3 in Chinese: every total that counts a ceiling, and every up-to clause, reads 最高 before its figure
+    for figure in ("15,900,000.00", "4,300,000.00", "42,200,000.00"):
+        assert f"最高 {figure}" in flat, (figure, width)
+    assert ("event_hosting 最高 3,000,000.00" if width < 120 else "event_hosting 最高") in flat, out
+    assert "up to" not in flat.split("── nanchang")[0], out
+    assert "█ 确定金额 ░ 最高（上限）" in flat and "对比" in out
+
+
+def test_compare_markdown_follows_lang_zh() -> None:
+    """compare -f markdown ignored --lang zh: the headings, status and basis words, and 最高 on every ceiling."""
+    profile = str(ROOT / "samples" / "multi-industry.toml")
+    zh = run("compare", profile, "--lang", "zh", "-f", "markdown", width=100)
+    en = run("compare", profile, "-f", "markdown", width=100)
+    assert "| 城市 | 政策 | 合计 | 确定金额 | 最高金额 | 符合条件条款 | 最大条款 | 触及的上限 | 说明 |" in zh
+    assert ("| beijing | beijing-robotics-2023 | 最高 42,200,000.00 | 0.00 | 42,200,000.00 | 3 | "
+            "key_tech_breakthrough 最高 30,000,000.00 |") in zh
+    assert "| `equity_investment` 引进股权投资奖励 | 三(一) | 符合条件 | 最高 | 最高 2,000,000.00 |" in zh
+    assert "| `equity_investment` 引进股权投资奖励 | 三(一) | granted | up_to | up to 2,000,000.00 |" in en
+    assert "## 对比" in zh and "## 合计" in zh and "## Side by side" in en
+    figures = re.compile(r"\d[\d,]*\.\d\d")
+    assert figures.findall(zh) == figures.findall(en)
 
 
 def test_calc_never_folds_a_field_name_in_a_text_column() -> None:

@@ -58,7 +58,7 @@ def _json(term: Terminal, comparison: api.Comparison) -> None:
 def _markdown(term: Terminal, comparison: api.Comparison) -> None:
     from ..render.compare import markdown
 
-    term.write(markdown(comparison), end="")
+    term.write(markdown(comparison, term.lang), end="")
 
 
 RENDERERS: dict[Format, Renderer] = {Format.table: _table, Format.json: _json, Format.markdown: _markdown}

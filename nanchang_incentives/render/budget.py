@@ -35,7 +35,7 @@ def _money(fen: int) -> str:
 #: the columns of the budget view; the first (the clause) is repeated in every part
 HEADERS = ("clause", "basis", "companies", "outlay (final)", "raw (before caps)", "saved: clause caps",
            "saved: 就高不就低", "saved: company cap")
-#: the same with --lang zh (the words of the .xlsx budget sheet's Chinese headings); clause ids and basis codes stay
+#: the same with --lang zh (the words of the .xlsx budget sheet's Chinese headings); clause ids stay
 HEADERS_ZH = ("条款", "性质", "企业数", "金额（封顶后）", "封顶前金额", "节省：条款封顶", "节省：就高不就低",
               "节省：企业上限")
 #: the total rows' labels and the companies cell, per language
@@ -59,18 +59,22 @@ def budget_rows(b: PolicyBudget, lang: str = "en") -> tuple[list[list[str]], lis
             who = words["listed"].format(c.statuses[5])
         else:
             who = f"{c.granted:,}" + (words["capped"].format(c.statuses[1]) if c.statuses[1] else "")
-        rows.append([c.id, c.basis, who, _money(c.amount), _money(c.raw), _money(c.saved_item_cap + c.saved_clause_cap),
-                     _money(c.saved_group), _money(c.saved_company_cap)])
+        if c.basis == "discretionary":  # no amount in the text: no figure, as calc shows "—" (SPEC §3)
+            amount = raw = "—"
+        else:  # an up-to clause's outlay is a sum of ceilings: never shown as certain (SPEC §3)
+            amount, raw = (explain.total_figure(x, c.basis == "up_to" and x > 0, lang) for x in (c.amount, c.raw))
+        rows.append([c.id, explain.basis_label(c.basis, lang), who, amount, raw,
+                     _money(c.saved_item_cap + c.saved_clause_cap), _money(c.saved_group), _money(c.saved_company_cap)])
     exact = [[words["exact"], "", "", _money(b.total_exact), "", "", "", ""]]
     if b.exact_is_range:  # SPEC 9.2: some company's exact outlay depends on its up-to awards
         exact = [[words["at_least"], "", "", _money(b.total_exact), "", "", "", ""],
                  [words["at_most"], "", "", _money(b.exact_max), "", "", "", ""]]
     totals = [
         *exact,
-        [words["up_to"], "", "", _money(b.total_up_to), "", "", "", ""],
+        [words["up_to"], "", "", explain.total_figure(b.total_up_to, b.total_up_to > 0, lang), "", "", "", ""],
         # the total counts the up-to ceilings: it is an "up to" figure too (SPEC §3), and so is the raw total
-        [words["total"], "", f"{b.with_amount:,}", explain.total_figure(b.total, b.total_up_to > 0),
-         explain.total_figure(b.raw, any(c.basis == "up_to" and c.raw for c in b.clauses.values())),
+        [words["total"], "", f"{b.with_amount:,}", explain.total_figure(b.total, b.total_up_to > 0, lang),
+         explain.total_figure(b.raw, any(c.basis == "up_to" and c.raw for c in b.clauses.values()), lang),
          _money(sum(c.saved_item_cap + c.saved_clause_cap for c in b.clauses.values())),
          _money(sum(c.saved_group for c in b.clauses.values())),
          _money(sum(c.saved_company_cap for c in b.clauses.values()))],
@@ -211,7 +215,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                 for line in explain.budget_notices(b, r.warnings_column):
                     console.print(Prose(line, style="yellow"))
                 if b.exact_is_range:
-                    console.print(Prose(f"exact outlay: {explain.exact_total_range(b.total_exact, b.exact_max)}"))
+                    label = "确定金额" if r.lang == "zh" else "exact outlay"
+                    console.print(Prose(f"{label}: {explain.exact_total_range(b.total_exact, b.exact_max, r.lang)}"))
                 if fits_as_table(b, console.width, lang=r.lang):
                     for part in policy_tables(b, console.width, r.lang):
                         console.print(part)

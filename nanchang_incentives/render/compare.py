@@ -195,24 +195,26 @@ def _doc(r: PolicyResult) -> str:
     return f" ({r.policy.document_number})" if r.policy.document_number else ""
 
 
-def biggest_text(c: ClauseResult | None) -> str:
+def biggest_text(c: ClauseResult | None, lang: str = "en") -> str:
     if c is None:
         return "—"
-    qualifier = "at least " if c.ranged else "up to " if c.basis == "up_to" else ""
-    return f"{c.id} {qualifier}{format_fen_grouped(c.amount)}"
+    word = explain.qualifier("at least", lang) if c.ranged else explain.qualifier("up to", lang) \
+        if c.basis == "up_to" else ""
+    return f"{c.id} {word} {format_fen_grouped(c.amount)}" if word else f"{c.id} {format_fen_grouped(c.amount)}"
 
 
-def clause_amount(c: ClauseResult, lines: bool = False) -> str:
+def clause_amount(c: ClauseResult, lines: bool = False, lang: str = "en") -> str:
     """A top clause's figure: "up to" on a ceiling, with its range (SPEC 9.2) when it has one, "at least …"
-    above "up to …" (as calc writes it)."""
-    return "\n".join(explain.amount_lines(c)) if lines else explain.amount_text(c)
+    above "up to …" (as calc writes it; 最高 / 至少 with --lang zh)."""
+    return "\n".join(explain.amount_lines(c, lang)) if lines else explain.amount_text(c, lang)
 
 
-def exact_range_line(r: PolicyResult) -> str:
+def exact_range_line(r: PolicyResult, lang: str = "en") -> str:
     """SPEC 9.2: the exact total is a lower bound when the company cap counted up-to ceilings ("" otherwise)."""
     if r.total_exact_max is None:
         return ""
-    return f"exact clauses: {explain.exact_total_range(r.total_exact, r.total_exact_max)}"
+    label = "确定金额条款" if lang == "zh" else "exact clauses"
+    return f"{label}: {explain.exact_total_range(r.total_exact, r.total_exact_max, lang)}"
 
 
 def _label(v: CityView, several: bool) -> str:
@@ -242,32 +244,40 @@ def _note(v: CityView) -> str:
 WIDE = 120  # below this console width the summary table stacks its amounts
 
 
-def _money_cells(v: CityView) -> list[str]:
+def _money_cells(v: CityView, lang: str = "en") -> list[str]:
     """Total, exact, up to; an exact total that is a range (SPEC 9.2) is "at least" above "up to" lines."""
     r = v.result
     if v.expired:  # SPEC 9.3: no clause in force this year: nothing is computed, not a total of 0.00
         return [DASH, DASH, DASH]
     exact = format_fen_grouped(r.total_exact)
     if r.total_exact_max is not None:
-        exact = f"at least\n{exact}\nup to\n{format_fen_grouped(r.total_exact_max)}"
-    return [total_text(r), exact, format_fen_grouped(r.total_up_to)]
+        exact = (f"{explain.qualifier('at least', lang)}\n{exact}\n{explain.qualifier('up to', lang)}\n"
+                 f"{format_fen_grouped(r.total_exact_max)}")
+    return [total_text(r, lang), exact, format_fen_grouped(r.total_up_to)]
 
 
-def total_text(r: PolicyResult) -> str:
+def total_text(r: PolicyResult, lang: str = "en") -> str:
     """A city's total: "up to …" when it counts up-to ceilings (as calc's total line says), else the figure.
 
     The total is then a ceiling, never a certain amount (SPEC §3), whatever share of it is exact.
     """
-    return f"up to {format_fen_grouped(r.total)}" if r.counts_ceiling else format_fen_grouped(r.total)
+    return explain.total_figure(r.total, r.counts_ceiling, lang)
 
 
-def _stacked_money(cells: list[str]) -> str:
+#: the stacked totals cell's labels, per output language
+_STACKED = {"en": {"total": "total", "exact": "exact", "exact at least": "exact at least", "up to": "up to"},
+            "zh": {"total": "合计", "exact": "确定", "exact at least": "确定 至少", "up to": "最高"}}
+
+
+def _stacked_money(cells: list[str], lang: str = "en") -> str:
     """The three totals in one cell (narrow tables): "total …", "exact …" ("exact at least", the figure and
     "(up to …)" below it for a range), "up to …"."""
+    words = _STACKED.get(lang, _STACKED["en"])
     total, exact, up_to = cells
     least, most = _exact_range(exact)
-    exact_lines = ["exact at least", least, f"(up to {most})"] if most else [f"exact {exact}"]
-    return "\n".join([f"total {total}", *exact_lines, f"up to {up_to}"])
+    exact_lines = [words["exact at least"], least, f"({words['up to']} {most})"] if most \
+        else [f"{words['exact']} {exact}"]
+    return "\n".join([f"{words['total']} {total}", *exact_lines, f"{words['up to']} {up_to}"])
 
 
 def _exact_range(exact: str) -> tuple[str, str | None]:
@@ -316,9 +326,14 @@ def _city_cell(v: CityView, width: int) -> Text:
 
 #: the tables' headings under --lang zh (as calc's clause table: headings and status words; notes stay English)
 HEADINGS_ZH = {"City / policy": "城市 / 政策", "Total": "合计", "Exact": "确定金额", "Up to": "最高金额",
-               "Total / exact / up to": "合计 / 确定 / 最高", "Granted": "给予条款", "Biggest clause": "最大条款",
+               "Total / exact / up to": "合计 / 确定 / 最高", "Granted": "符合条件条款", "Biggest clause": "最大条款",
                "Caps that bit": "触及的上限", "Clause": "条款", "Source": "出处", "Status": "状态", "Basis": "性质",
-               "Amount": "金额"}
+               "Amount": "金额", "Side by side": "对比", "Totals": "合计"}
+#: the lines around the tables, per output language
+LEAD = {"en": ("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
+               "(最高/不超过), not certain amounts."),
+        "zh": "按企业落户各城市分别计算各地政策；“最高”为上限之和（最高/不超过），不是确定金额。"}
+LEGEND = {"en": "{exact} exact   {up_to} up to (ceiling)", "zh": "{exact} 确定金额   {up_to} 最高（上限）"}
 
 
 def heading(text: str, lang: str = "en") -> str:
@@ -333,57 +348,72 @@ def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | N
     Money is never shortened: below ``WIDE`` columns the three totals stack in
     one cell (total / exact / up to) so that the table still fits; text folds.
     """
-    money = [_money_cells(v) for v in views]
+    money = [_money_cells(v, lang) for v in views]
     wide = width >= WIDE if stacked is None else not stacked
-    t = Table(title="Side by side", title_justify="left", show_lines=True, collapse_padding=not wide,
+    t = Table(title=heading("Side by side", lang), title_justify="left", show_lines=True, collapse_padding=not wide,
               pad_edge=wide)
     # the city (its jurisdiction id) never splits; the policy id under it breaks after a hyphen (hyphen_lines)
     city_w = _city_width(views, break_ids)
     t.add_column(heading("City / policy", lang), overflow="fold", min_width=city_w)
     if wide:
         for k, header in enumerate(("Total", "Exact", "Up to")):
-            w = max([cell_len(heading(header, lang))] + [len(line) for row in money for line in row[k].split("\n")])
+            w = max([cell_len(heading(header, lang))] + [cell_len(line) for row in money for line in row[k].split("\n")])
             t.add_column(heading(header, lang), justify="right", no_wrap=True, min_width=w)
     else:
-        w = max([13 + 6] + [len(line) for row in money for line in _stacked_money(row).split("\n")])
+        w = max([13 + 6] + [cell_len(line) for row in money for line in _stacked_money(row, lang).split("\n")])
         t.add_column(heading("Total / exact / up to", lang), justify="right", no_wrap=True, min_width=w)
     t.add_column(heading("Granted", lang), justify="right", no_wrap=True, min_width=7)
     # the longest amount these columns show fits on one line, so it never splits
     longest = max([13] + [len(format_fen_grouped(x)) for v in views
                           for cap in v.result.caps for x in (cap.before, cap.limit or 0)]
-                  + [_longest_token([biggest_text(v.biggest), *v.caps_bit]) for v in views])  # nor a clause id
+                  + [_longest_token([biggest_text(v.biggest, lang), *v.caps_bit]) for v in views])  # nor an id
     t.add_column(heading("Biggest clause", lang), overflow="fold", min_width=longest)
     t.add_column(heading("Caps that bit", lang), overflow="fold", min_width=longest)
     for v, cells in zip(views, money):
-        amounts = cells if wide else [_stacked_money(cells)]
-        t.add_row(_city_cell(v, city_w), *amounts, str(v.granted), biggest_text(v.biggest), "\n".join(v.caps_bit) or "—")
+        amounts = cells if wide else [_stacked_money(cells, lang)]
+        t.add_row(_city_cell(v, city_w), *amounts, str(v.granted), biggest_text(v.biggest, lang),
+                  "\n".join(v.caps_bit) or "—")
     return t
 
 
-def summary_blocks(views: Sequence[CityView]) -> list[Text]:
+#: the narrow summary's labels, per output language
+_BLOCK_WORDS = {
+    "en": {"title": "Side by side", "total": "total", "total up to": "total up to", "exact": "exact",
+           "exact at least": "exact at least", "up to": "up to", "granted": "granted",
+           "biggest": "biggest clause", "caps": "caps that bit"},
+    "zh": {"title": "对比", "total": "合计", "total up to": "合计 最高", "exact": "确定金额",
+           "exact at least": "确定金额 至少", "up to": "最高金额", "granted": "符合条件条款",
+           "biggest": "最大条款", "caps": "触及的上限"},
+}
+
+
+def summary_blocks(views: Sequence[CityView], lang: str = "en") -> list[Text]:
     """The side-by-side summary for a narrow terminal: one block per city, every figure on a line of its own."""
-    out: list[Text] = [Prose("Side by side", style="bold")]
+    words = _BLOCK_WORDS.get(lang, _BLOCK_WORDS["en"])
+    out: list[Text] = [Prose(words["title"], style="bold")]
     for v in views:
         head = Prose(v.city, style="bold") + Prose(f"  {v.policy_id}", style="dim")
         note = _note(v)
         if note:
             head += Prose(f"  {note}", style="bold red")
         out.append(head)
-        total, exact, up_to = _money_cells(v)
+        total, exact, up_to = _money_cells(v, lang)
         least, most = _exact_range(exact)  # a range (SPEC 9.2): at least …, (up to …) under it
         if v.result.counts_ceiling and not v.expired:  # a ceiling: "up to" in the label, the figure aligned
-            total_label, total = "total up to", format_fen_grouped(v.result.total)
+            total_label, total = words["total up to"], format_fen_grouped(v.result.total)
         else:
-            total_label = "total"
-        rows = [(total_label, total), *([("exact at least", least), ("", f"(up to {most})")] if most
-                                    else [("exact", exact)]), ("up to", up_to)]
-        label_w = max(len(label) for label, _ in rows)
+            total_label = words["total"]
+        rows = [(total_label, total),
+                *([(words["exact at least"], least), ("", f"({explain.qualifier('up to', lang)} {most})")] if most
+                  else [(words["exact"], exact)]), (words["up to"], up_to)]
+        label_w = max(cell_len(label) for label, _ in rows)
         w = max(len(x) for label, x in rows if label)
-        out += [Prose(f"  {label:<{label_w}} {x.rjust(w) if label else x}") for label, x in rows]
-        out.append(Prose(f"  granted {v.granted}"))
-        out.append(Prose(f"  biggest clause: {biggest_text(v.biggest)}"))
+        out += [Prose(f"  {label}{' ' * (label_w - cell_len(label))} {x.rjust(w) if label else x}")
+                for label, x in rows]
+        out.append(Prose(f"  {words['granted']} {v.granted}"))
+        out.append(Prose(f"  {words['biggest']}: {biggest_text(v.biggest, lang)}"))
         caps = v.caps_bit or ("—",)
-        out.append(Prose(f"  caps that bit: {caps[0]}"))
+        out.append(Prose(f"  {words['caps']}: {caps[0]}"))
         out += [Prose(f"    {c}") for c in caps[1:]]
     return out
 
@@ -404,10 +434,10 @@ class _Summary:
                 if table_fits(table, console, options, [c.min_width or 1 for c in table.columns]):
                     yield table
                     return
-        yield from summary_blocks(self.views)
+        yield from summary_blocks(self.views, self.lang)
 
 
-def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
+def bar_chart(views: Sequence[CityView], width: int = 200, lang: str = "en") -> Table:
     """Horizontal bars of the totals: the exact part solid, the up-to part shaded.
 
     The bars are at most ``BAR_WIDTH`` long and shorter where the console is narrow, so that the totals
@@ -415,7 +445,7 @@ def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
     """
     largest = max((v.result.total for v in views), default=0)
     several = _several(views)
-    amount = max((len(total_text(v.result)) for v in views), default=4)
+    amount = max((cell_len(total_text(v.result, lang)) for v in views), default=4)
     label = max((len(_label(v, several)) for v in views), default=4)
     bar_width = max(1, min(BAR_WIDTH, width - amount - min(label, max(8, width // 4)) - 2))
     t = Table.grid(padding=(0, 1))
@@ -427,24 +457,25 @@ def bar_chart(views: Sequence[CityView], width: int = 200) -> Table:
         bar = Prose(EXACT_BAR * exact, style="green") + Prose(UP_TO_BAR * up_to, style="yellow")
         if not exact and not up_to:
             bar = Prose("(not in force)" if v.expired else "(none)", style="dim")
-        t.add_row(_label(v, several), bar, DASH if v.expired else total_text(v.result))
+        t.add_row(_label(v, several), bar, DASH if v.expired else total_text(v.result, lang))
     return t
 
 
 class _Bars:
-    def __init__(self, views: Sequence[CityView]):
+    def __init__(self, views: Sequence[CityView], lang: str = "en"):
         self.views = views
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         several = _several(self.views)
-        amount = max((len(total_text(v.result)) for v in self.views), default=4)
+        amount = max((cell_len(total_text(v.result, self.lang)) for v in self.views), default=4)
         label = max((_longest_token([_label(v, several)]) for v in self.views), default=4)
         if options.max_width >= label + amount + 2 + 6:  # a label, a bar of at least 6 and the total side by side
-            yield bar_chart(self.views, options.max_width)
+            yield bar_chart(self.views, options.max_width, self.lang)
             return
         for v in self.views:  # too narrow (20-28 columns cut the totals): the label, then its total on a line
             yield Prose(_label(v, several))
-            yield Prose("  " + (DASH if v.expired else total_text(v.result)))
+            yield Prose("  " + (DASH if v.expired else total_text(v.result, self.lang)))
 
 
 def _longest_token(texts: Iterable[str]) -> int:
@@ -467,20 +498,20 @@ class _Fitted:
 
 
 def _top_table(v: CityView, lang: str = "en") -> _Fitted:
-    rows = [(f"{c.id} ({c.title_zh})", c.source, explain.status_label(c.status, lang), str(c.basis),
-             clause_amount(c, lines=True)) for c in v.top]
+    rows = [(f"{c.id} ({c.title_zh})", c.source, explain.status_label(c.status, lang),
+             explain.basis_label(c.basis, lang), clause_amount(c, lines=True, lang=lang)) for c in v.top]
     t = Table(show_header=True, box=None, padding=(0, 1))
     head = {k: heading(k, lang) for k in ("Clause", "Source", "Status", "Basis", "Amount")}
     t.add_column(head["Clause"], overflow="fold", min_width=_longest_token(r[0] for r in rows))
     t.add_column(head["Source"], overflow="fold", min_width=min(4, _longest_token(r[1] for r in rows)))
     t.add_column(head["Status"], no_wrap=True, min_width=max(cell_len(head["Status"]), *(cell_len(r[2]) for r in rows)))
-    t.add_column(head["Basis"], no_wrap=True, min_width=max(cell_len(head["Basis"]), *(len(r[3]) for r in rows)))
+    t.add_column(head["Basis"], no_wrap=True, min_width=max(cell_len(head["Basis"]), *(cell_len(r[3]) for r in rows)))
     t.add_column(head["Amount"], justify="right", no_wrap=True,
-                 min_width=max(cell_len(head["Amount"]), *(len(line) for r in rows for line in r[4].splitlines())))
+                 min_width=max(cell_len(head["Amount"]), *(cell_len(line) for r in rows for line in r[4].splitlines())))
     blocks: list[RenderableType] = []
     for row, c in zip(rows, v.top):
         t.add_row(*row)
-        blocks.append(Prose(f" {c.id}  {row[2]}  {row[3]}  {clause_amount(c)}"))
+        blocks.append(Prose(f" {c.id}  {row[2]}  {row[3]}  {clause_amount(c, lang=lang)}"))
         blocks.append(Padding(Prose(f"{c.title_zh} · {c.source}"), (0, 0, 0, 3)))
     return _Fitted(t, blocks)
 
@@ -505,12 +536,11 @@ def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType
     year = views[0].result.year if views else 0
     out: list[RenderableType] = [
         Prose(f"{visible(comparison.profile.name)}: site comparison, fiscal year {year}", style="bold"),
-        Prose("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
-             "(最高/不超过), not certain amounts.", style="dim"),
+        Prose(LEAD.get(lang, LEAD["en"]), style="dim"),
         _Summary(views, lang),
-        Prose("Totals", style="bold"),
-        _Bars(views),
-        Prose(f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", style="dim"),
+        Prose(heading("Totals", lang), style="bold"),
+        _Bars(views, lang),
+        Prose(LEGEND.get(lang, LEGEND["en"]).format(exact=EXACT_BAR, up_to=UP_TO_BAR), style="dim"),
     ]
     statements = [v.statement for v in views if v.statement]
     if statements:
@@ -525,8 +555,8 @@ def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType
             out.append(_top_table(v, lang))
         else:
             out.append(Prose("No clause with an amount.", style="dim"))
-        if exact_range_line(r):
-            out.append(Prose(exact_range_line(r)))
+        if exact_range_line(r, lang):
+            out.append(Prose(exact_range_line(r, lang)))
         if v.discretionary:
             out.append(Prose(f"Discretionary (no amount in the text): {', '.join(v.discretionary)}"))
         for w in explain.warnings(r):
@@ -576,32 +606,42 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Seque
     return lines
 
 
-def markdown(comparison: Comparison) -> str:
-    """The comparison as GitHub-flavoured Markdown (same sections as the terminal view)."""
+#: the Markdown comparison's section headings under --lang zh (as the terminal tables'; notes stay English)
+SECTIONS_ZH = {"Side by side": "对比", "Totals": "合计", "City": "城市", "Policy": "政策", "Note": "说明",
+               "What would unlock more": "还可争取的补贴"}
+
+
+def markdown(comparison: Comparison, lang: str = "en") -> str:
+    """The comparison as GitHub-flavoured Markdown (same sections as the terminal view; ``lang``: the tables'
+    headings, status and basis words and the figures' qualifiers, as there)."""
+    def h(text: str) -> str:
+        return (SECTIONS_ZH.get(text) or HEADINGS_ZH.get(text, text)) if lang == "zh" else text
+
     views = city_views(comparison)
     year = views[0].result.year if views else 0
     several = _several(views)
     lines = [f"# {markdown_text(comparison.profile.name)}: site comparison, fiscal year {year}", "",
-             ("Each city's policy evaluated as if the company were located there; *Up to* sums ceilings "
-              "(最高/不超过), not certain amounts."), "", "## Side by side", ""]
+             LEAD["zh"] if lang == "zh" else LEAD["en"].replace("'Up to'", "*Up to*"), "",
+             f"## {h('Side by side')}", ""]
     lines += _md_table(
-        ["City", "Policy", "Total", "Exact", "Up to", "Granted", "Biggest clause", "Caps that bit", "Note"],
+        [h(x) for x in ("City", "Policy", "Total", "Exact", "Up to", "Granted", "Biggest clause", "Caps that bit",
+                        "Note")],
         [[v.city, v.policy_id, *([DASH] * 3 if v.expired else [
-            total_text(v.result),
-            explain.at_least(v.result.total_exact, v.result.total_exact_max)
+            total_text(v.result, lang),
+            explain.at_least(v.result.total_exact, v.result.total_exact_max, lang)
             if v.result.total_exact_max is not None else format_fen_grouped(v.result.total_exact),
-            format_fen_grouped(v.result.total_up_to)]), str(v.granted), biggest_text(v.biggest),
+            format_fen_grouped(v.result.total_up_to)]), str(v.granted), biggest_text(v.biggest, lang),
           "\n".join(v.caps_bit) or "—", _note(v)] for v in views],
         right=(2, 3, 4, 5))
     largest = max((v.result.total for v in views), default=0)
     width = max((len(_label(v, several)) for v in views), default=0)
-    lines += ["", "## Totals", "", "```"]
+    lines += ["", f"## {h('Totals')}", "", "```"]
     for v in views:
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest)
         bar = EXACT_BAR * exact + UP_TO_BAR * up_to or ("(not in force)" if v.expired else "(none)")
-        figure = DASH if v.expired else total_text(v.result)
+        figure = DASH if v.expired else total_text(v.result, lang)
         lines.append(f"{_label(v, several).ljust(width)} {bar.ljust(BAR_WIDTH)} {figure}")
-    lines += [f"{EXACT_BAR} exact   {UP_TO_BAR} up to (ceiling)", "```"]
+    lines += [LEGEND.get(lang, LEGEND["en"]).format(exact=EXACT_BAR, up_to=UP_TO_BAR), "```"]
     statements = [v.statement for v in views if v.statement]
     if statements:
         lines += ["", "## Not applicable as is", ""] + [f"- **{markdown_text(s)}**" for s in statements]
@@ -609,20 +649,22 @@ def markdown(comparison: Comparison) -> str:
         r = v.result
         lines += ["", f"## {v.city}: {r.policy.title_zh}{_doc(r)}", ""]
         if v.top:
-            lines += _md_table(["Clause", "Source", "Status", "Basis", "Amount"],
-                               [[f"`{c.id}` {c.title_zh}", c.source, c.status, c.basis, clause_amount(c)]
+            lines += _md_table([h(x) for x in ("Clause", "Source", "Status", "Basis", "Amount")],
+                               [[f"`{c.id}` {c.title_zh}", c.source,
+                                 explain.status_label(c.status, lang) if lang == "zh" else c.status,
+                                 explain.basis_label(c.basis, lang), clause_amount(c, lang=lang)]
                                 for c in v.top], right=(4,))
         else:
             lines.append("No clause with an amount.")
-        if exact_range_line(r):
-            lines += ["", exact_range_line(r)]
+        if exact_range_line(r, lang):
+            lines += ["", exact_range_line(r, lang)]
         if v.discretionary:
             lines += ["", "Discretionary (no amount in the text): " + ", ".join(f"`{d}`" for d in v.discretionary)]
         if r.notices or r.references:
             lines.append("")
             lines += [f"- warning: {_md(w)}" for w in explain.warnings(r)]
             lines += [f"- reference: {_md(explain.reference(ref))}" for ref in r.references]
-    lines += ["", "## What would unlock more"]
+    lines += ["", f"## {h('What would unlock more')}"]
     for v in views:
         lines += ["", f"### {_label(v, True)}", ""]
         if v.result.targeted is False:

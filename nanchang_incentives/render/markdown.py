@@ -31,6 +31,21 @@ DASH = "—"
 __all__ = ["STATUS_TEXT", "Report", "Row", "failed_thresholds", "money", "render_results", "report_of"]
 
 
+#: the totals block's labels and figures, per output language (--lang); "total" is the label of the grand total
+TOTAL_WORDS = {
+    "en": {"exact": "exact clauses", "up_to": "up-to clauses (ceilings)", "total": "total",
+           "none": "none: no clause is in force for fiscal {year}, nothing is computed",
+           "ceiling": "{total} (exact {exact} + up to {up_to})", "all_exact": "{total} (all exact)",
+           "discretionary": "discretionary",
+           "discretionary_n": "{n} clause(s) without an amount in the text, not in the totals"},
+    "zh": {"exact": "确定金额条款", "up_to": "最高限额条款（上限）", "total": "合计",
+           "none": "无：{year} 财年没有条款在有效期内，未计算",
+           "ceiling": "{total}（确定 {exact} + 最高 {up_to}）", "all_exact": "{total}（全部为确定金额）",
+           "discretionary": "酌情条款",
+           "discretionary_n": "{n} 项条款文本无金额，不计入合计"},
+}
+
+
 @dataclass(frozen=True)
 class Row:
     """One clause as a table row (every cell already a string)."""
@@ -123,8 +138,12 @@ def banner(result: PolicyResult) -> str:
     return ""
 
 
-def report_of(result: PolicyResult, show_all: bool = False, company: str | None = None) -> Report:
-    """The plain view of one policy result shared by the Markdown and Rich renderers."""
+def report_of(result: PolicyResult, show_all: bool = False, company: str | None = None, lang: str = "en") -> Report:
+    """The plain view of one policy result shared by the Markdown and Rich renderers.
+
+    ``lang`` (--lang): the amount cells' "up to" / "at least" and the totals block in that language (最高 / 至少,
+    合计); the notes and explanations stay English (README).
+    """
     pol = result.policy
     notes = _Notes()
     groups = _group_notes(result)
@@ -160,8 +179,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             cells.append("outside the policy's validity")
 
         if c.status.computed:
-            raw, amount, calculation = money(c.raw_amount, c.basis), explain.amount_text(c), explain.calculation(c)
-            lines = explain.amount_lines(c)
+            raw, amount = money(c.raw_amount, c.basis, lang), explain.amount_text(c, lang)
+            calculation, lines = explain.calculation(c), explain.amount_lines(c, lang)
         else:
             raw, amount, calculation, lines = DASH, DASH, "", (DASH,)
         section = f"{c.source} · one-off award" if c.one_off else c.source
@@ -192,21 +211,22 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     discretionary = sum(1 for c in result.clauses if c.status == Status.DISCRETIONARY)
     exact_figure = format_fen_grouped(result.total_exact)
     if result.total_exact_max is not None:  # SPEC 9.2: the exact clauses' total is a range
-        exact_figure = explain.exact_total_range(result.total_exact, result.total_exact_max)
+        exact_figure = explain.exact_total_range(result.total_exact, result.total_exact_max, lang)
+    words = TOTAL_WORDS.get(lang, TOTAL_WORDS["en"])
     totals: list[tuple[str, str]] = [
-        ("exact clauses", exact_figure),
-        ("up-to clauses (ceilings)", money(result.total_up_to, "up_to")),
+        (words["exact"], exact_figure),
+        (words["up_to"], money(result.total_up_to, "up_to", lang)),
     ]
     if not result.in_force and not result.hypothetical:  # SPEC 9.3: no silent 0.00 for a year no clause covers
-        totals = [("total", f"none: no clause is in force for fiscal {result.year}, nothing is computed")]
+        totals = [(words["total"], words["none"].format(year=result.year))]
     elif result.counts_ceiling:  # a ceiling cut to 0.00 (by the company cap) is still one: not "all exact"
-        grand = (f"{money(result.total, 'up_to')} (exact {format_fen_grouped(result.total_exact)} "
-                 f"+ up to {format_fen_grouped(result.total_up_to)})")
-        totals.append(("total", grand))
+        totals.append((words["total"], words["ceiling"].format(total=money(result.total, "up_to", lang),
+                                                               exact=format_fen_grouped(result.total_exact),
+                                                               up_to=format_fen_grouped(result.total_up_to))))
     else:
-        totals.append(("total", f"{format_fen_grouped(result.total)} (all exact)"))
+        totals.append((words["total"], words["all_exact"].format(total=format_fen_grouped(result.total))))
     if discretionary:
-        totals.append(("discretionary", f"{discretionary} clause(s) without an amount in the text, not in the totals"))
+        totals.append((words["discretionary"], words["discretionary_n"].format(n=discretionary)))
 
     until = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
     covered = "covered" if pol.covers(result.year) else "NOT covered"
@@ -241,6 +261,9 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
 #: the clause table's headings, per output language (--lang; the Chinese ones are batch's column names)
 HEADERS = {"en": ("Clause", "Section", "Status", "Calculation", "Raw", "Cap / notes", "Amount", "Basis"),
            "zh": ("条款", "章节", "状态", "计算", "封顶前金额", "封顶与说明", "金额", "金额性质")}
+#: the sections' headings, per output language
+SECTIONS = {"en": {"caps": "Caps and exclusive groups", "totals": "Totals", "warnings": "Warnings"},
+            "zh": {"caps": "封顶与就高不就低", "totals": "合计", "warnings": "提示"}}
 
 
 def _cell(text: str) -> str:
@@ -254,6 +277,7 @@ def _cell(text: str) -> str:
 
 def _markdown_report(rep: Report, lang: str = "en") -> list[str]:
     pol = rep.result.policy
+    sections = SECTIONS.get(lang, SECTIONS["en"])
     number = f" ({pol.document_number})" if pol.document_number else ""
     out = [f"## {pol.title_zh}{number}", ""]
     if rep.banner:
@@ -272,26 +296,26 @@ def _markdown_report(rep: Report, lang: str = "en") -> list[str]:
         out.append("|---|---|---|---|---:|---|---:|---|")
         for r in rep.rows:
             cells = (f"`{r.clause.id}` {r.clause.title_zh}", r.section, status_label(r.status, lang),
-                     r.calculation, r.raw, "; ".join(r.notes), r.amount, r.basis)
+                     r.calculation, r.raw, "; ".join(r.notes), r.amount, explain.basis_label(r.basis, lang))
             out.append("| " + " | ".join(_cell(x) for x in cells) + " |")
         out.append("")
     for line in (rep.expired, rep.empty):
         if line:
             out += [f"*{line}*", ""]
     if rep.footnotes:
-        out.append("**Caps and exclusive groups**")
+        out.append(f"**{sections['caps']}**")
         out.append("")
         out += [f"{i}. {text}" for i, text in enumerate(rep.footnotes, 1)]
         out.append("")
     if rep.not_evaluated:
         out += [f"- {line}" for line in rep.not_evaluated]
         out.append("")
-    out.append("**Totals**")
+    out.append(f"**{sections['totals']}**")
     out.append("")
     out += [f"- {label}: {figure}" for label, figure in rep.totals]
     out.append("")
     if rep.warnings:
-        out.append("**Warnings**")
+        out.append(f"**{sections['warnings']}**")
         out.append("")
         out += [f"- {w}" for w in rep.warnings]
         out.append("")
@@ -304,5 +328,5 @@ def render_results(profile: Profile, results: Sequence[PolicyResult], show_all: 
     year = results[0].year if results else profile.get("year")
     lines = [f"# Subsidies for {markdown_text(profile.name)} (fiscal year {year})", ""]
     for result in results:
-        lines += _markdown_report(report_of(result, show_all, profile.name), lang)
+        lines += _markdown_report(report_of(result, show_all, profile.name, lang), lang)
     return "\n".join(lines).rstrip() + "\n"

@@ -26,7 +26,7 @@ from rich.text import Text
 from ..explain import status_label
 from ..profile import Profile
 from ..trace import PolicyResult, Status
-from .markdown import DASH, Report, Row, report_of
+from .markdown import DASH, TOTAL_WORDS, Report, Row, report_of
 from .wrap import Prose, table_fits, widest_piece
 
 STATUS_STYLE = {
@@ -41,6 +41,8 @@ STATUS_STYLE = {
 #: the table's headings, per output language (--lang)
 HEADINGS = {"en": ("Clause", "Status", "Calculation", "Cap / notes", "Amount"),
             "zh": ("条款", "状态", "计算", "封顶与说明", "金额")}
+#: the grand total's label in each language (printed bold)
+GRAND_TOTAL = frozenset(w["total"] for w in TOTAL_WORDS.values())
 #: the narrowest a wrapping text column of the table may get before the view stacks instead
 TEXT_MIN = 18
 
@@ -168,9 +170,9 @@ def print_report(rep: Report, console: Console, lang: str = "en") -> None:
         console.print(Prose(line, style="red"))
     if rep.not_evaluated:
         console.print()
-    width = max(len(label) for label, _ in rep.totals)
+    width = max(cell_len(label) for label, _ in rep.totals)
     for label, figure in rep.totals:
-        console.print(Prose(f"{label.ljust(width)}  {figure}", style="bold" if label == "total" else ""))
+        console.print(Prose(f"{label}{' ' * (width - cell_len(label))}  {figure}", style="bold" if label in GRAND_TOTAL else ""))
     if rep.warnings:
         console.print()
         for w in rep.warnings:
@@ -186,4 +188,4 @@ def print_results(profile: Profile, results: Sequence[PolicyResult], show_all: b
     for k, result in enumerate(results):
         if k:
             console.rule()
-        print_report(report_of(result, show_all, profile.name), console, lang)
+        print_report(report_of(result, show_all, profile.name, lang), console, lang)
