@@ -408,11 +408,20 @@ class Unlock:
             return None
         return next(d for d in self.delta.clauses if d.id == self.clause)
 
+    @property
+    def unlocks_own(self) -> bool:
+        """The moves make the clause itself eligible (not, say, a revenue move whose only gain is another
+        clause's, while this one stays not eligible for want of a base); unknown (not computed) counts as yes."""
+        own = self.own
+        return own is None or own.after.status not in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT)
+
 
 @dataclass(frozen=True)
 class Headroom:
     result: PolicyResult
-    unlocks: tuple[Unlock, ...]  # thresholds ranked by net gain, then missing input by the most it could bring
+    #: thresholds ranked by net gain (those that unlock their own clause first), then missing input by the most
+    #: it could bring
+    unlocks: tuple[Unlock, ...]
     statement: str = ""  # "not_targeted" / "expired" / "" (facts, worded by the renderer)
 
     @property
@@ -662,8 +671,10 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
 
 
 def _rank(items: Sequence[Unlock]) -> tuple[Unlock, ...]:
+    # a move that unlocks its own clause first: one that leaves the clause not eligible (its gain, if any, is
+    # another clause's, listed under that clause) would send the reader after the wrong lever
     thresholds = sorted((u for u in items if u.kind == UnlockKind.THRESHOLD),
-                        key=lambda u: (u.net is None, -(u.net or 0)))
+                        key=lambda u: (u.net is None, not u.unlocks_own, -(u.net or 0)))
     missing = sorted((u for u in items if u.kind == UnlockKind.MISSING_INPUT),
                      key=lambda u: (u.clause != "*", u.most is None, -(u.most or 0)))
     return tuple(thresholds) + tuple(missing)

@@ -257,6 +257,22 @@ def test_headroom_ranks_by_net_gain(catalog):
                                                             ("loan_interest", 1_339_200 * FEN)]
 
 
+def test_headroom_ranks_a_move_that_unlocks_its_own_clause_before_one_that_does_not(catalog):
+    # revenue 1,999,999,999.99 (one fen under rd_center's 20亿, 达到……以上), no project loans. Raising revenue to
+    # 21亿 for loan_interest's growth of 1亿 also meets rd_center's 20亿, so both moves net +3,000,000.00
+    # (rd_center 15% × 1亿 = 15,000,000.00 replaces the top-up's 12,000,000.00 in the 'rd' group); but the
+    # loan move leaves loan_interest itself not eligible (0.00 of loans), so the one-fen move comes first
+    profile = api.load_company(SI_LED, catalog).with_values(
+        revenue=1_999_999_999_99 * YUAN // FEN, revenue_prev=20_0000_0000 * YUAN, sales_revenue=20_0000_0000 * YUAN,
+        rd_expense=1_0000_0000 * YUAN, rd_staff=100, si_led_rd_expense=6000_0000 * YUAN,
+        rd_post_subsidy_base=1200_0000 * YUAN, local_project_loans=0, si_led_sales=None,
+        major_tech_projects=None)
+    (room,) = api.headroom(profile, catalog)
+    ranked = [(u.clause, u.net, u.unlocks_own) for u in room.thresholds]
+    assert ranked[:2] == [("rd_center", 3_000_000 * FEN, True), ("loan_interest", 3_000_000 * FEN, False)], ranked
+    assert [(m.field, m.after) for m in room.thresholds[0].moves] == [("revenue", 20_0000_0000)]
+
+
 def test_strict_comparison_moves_one_unit_past_the_threshold(catalog):
     reg = catalog.registry
     empty = Profile({})
