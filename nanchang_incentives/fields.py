@@ -372,15 +372,17 @@ class Registry:
         return f.kind if f else None
 
     def suggest(self, name: str) -> str:
-        """ ' (did you mean "revenue"?)' or '' (also for a Chinese name: 营业收  -> "营业收入" (revenue))"""
+        """ ' (did you mean "revenue"?)' or '' (also for a Chinese name: 营业收 or 营业额 -> "营业收入" (revenue))"""
         close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
         if not close:
             lowered = {k.lower(): k for k in self.fields}
             if name.lower() in lowered:
                 close = [lowered[name.lower()]]
         if not close:
+            # a Chinese name shares fewer characters with its alias (营业额 ~ 营业收入: 4 of 7), so a lower bar
+            cutoff = 0.6 if name.isascii() else 0.5
             alias = difflib.get_close_matches(_fold(name), [a for a in self.aliases if a not in self.fields],
-                                              n=1, cutoff=0.6)
+                                              n=1, cutoff=cutoff)
             if alias:
                 return f' (did you mean "{alias[0]}", that is {self.aliases[alias[0]]}?)'
         return f' (did you mean "{close[0]}"?)' if close else ""

@@ -124,6 +124,36 @@ def _excel_rounded(num: str) -> bool:
     return len(mantissa.rstrip("0")) == 6  # more digits than Excel shows were typed, or written by a program
 
 
+_TWO_UNITS = re.compile(r"(\d+(?:\.\d+)?)\s*[亿億]\s*(\d+(?:\.\d+)?)\s*[万萬]\s*元?")
+_ODD_GROUPS = re.compile(r"\d+(?:,\d+)+(?:\.\d+)?")
+
+
+def _money_hint(text: str) -> str:
+    """Advice for two common ways of writing an amount that are not read (never a guess at the figure itself).
+
+    >>> _money_hint("1亿2000万"), _money_hint("abc")
+    (': write it with one unit, as 12000万 (or 1.2亿)', '')
+    >>> _money_hint("1,2345.67")
+    ': its commas do not group the digits in threes: write 12345.67 (or 12,345.67)'
+    >>> _money_hint("12,34")
+    ': its commas do not group the digits in threes: write 1234 (or 1,234); if the comma is a decimal point, write 12.34'
+    """
+    two = _TWO_UNITS.fullmatch(text.strip())
+    if two:
+        wan = Decimal(two.group(1)) * 10_000 + Decimal(two.group(2))
+        yi = format((wan / 10_000).normalize(), "f")
+        return f": write it with one unit, as {format(wan.normalize(), 'f')}万 (or {yi}亿)"
+    odd = _ODD_GROUPS.fullmatch(text.strip())
+    if odd:
+        plain = text.strip().replace(",", "")
+        whole, _, frac = plain.partition(".")
+        grouped = f"{int(whole):,}" + (f".{frac}" if frac else "")
+        decimal = re.fullmatch(r"(\d+),(\d{1,2})", text.strip())
+        point = f"; if the comma is a decimal point, write {decimal.group(1)}.{decimal.group(2)}" if decimal else ""
+        return f": its commas do not group the digits in threes: write {plain} (or {grouped}){point}"
+    return ""
+
+
 def money_decimal(value: object) -> Decimal:
     """The exact yuan value of a money input (number or string with unit)."""
     if isinstance(value, bool):
@@ -170,7 +200,7 @@ def money_decimal(value: object) -> Decimal:
             raise ValueProblem(f"{value!r} is not an amount of money: type 0 if there is none, or leave the cell "
                                f"empty if it is not known (a clause that needs it then says missing_input)")
         if not match:
-            raise ValueProblem(f"{value!r} is not an amount of money; expected {MONEY_EXAMPLE}")
+            raise ValueProblem(f"{value!r} is not an amount of money{_money_hint(text)}; expected {MONEY_EXAMPLE}")
         if unit == "整":  # "120整" under 营业收入（万元）would keep its "own unit" and read as 120 yuan: never guessed
             num = match.group("num").strip()
             raise ValueProblem(f"{value!r} has 整 with no unit before it: write the unit, as on a cheque "

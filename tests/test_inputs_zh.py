@@ -94,6 +94,15 @@ def test_a_near_miss_chinese_name_gets_a_did_you_mean(tmp_path: Path) -> None:
         load_profile(path, REG)
 
 
+@pytest.mark.parametrize(("written", "meant", "field"), [("营业额", "营业收入", "revenue"),
+                                                         ("销售额", "销售收入", "sales_revenue")])
+def test_an_everyday_chinese_word_for_a_field_gets_a_did_you_mean(tmp_path: Path, written, meant, field) -> None:
+    # 营业额 shares 营业 with 营业收入 (4 of 7 characters): below the bar for ASCII names, so it got no hint
+    path = write(tmp_path, f'year = 2024\n"{written}" = "25亿"\n')
+    with pytest.raises(InputError, match=f'did you mean "{meant}", that is {field}'):
+        load_profile(path, REG)
+
+
 def test_csv_headers_accept_chinese_names_mixed_with_english(tmp_path: Path) -> None:
     zh = write(tmp_path, "企业名称,jurisdiction,年度,行业,revenue,上年营业收入\n甲,南昌,2024,电子信息,25亿,22亿\n", "zh.csv")
     en = write(tmp_path, "name,jurisdiction,year,industries,revenue,revenue_prev\n"

@@ -410,6 +410,21 @@ def test_chinese_numerals_in_words_are_refused_with_digits_to_write(text: str) -
     assert 'write the amount in digits 0-9, as in "120万元" or "1200000" for 壹佰贰拾万元 (一百二十万)' in said
 
 
+@pytest.mark.parametrize(("text", "advice"), [
+    ("1亿2000万", "write it with one unit, as 12000万 (or 1.2亿)"),
+    ("3亿5000万元", "write it with one unit, as 35000万 (or 3.5亿)"),
+    ("1,2345.67", "its commas do not group the digits in threes: write 12345.67 (or 12,345.67)"),
+    ("1，2345.67", "its commas do not group the digits in threes: write 12345.67 (or 12,345.67)"),
+    ("12,34", "write 1234 (or 1,234); if the comma is a decimal point, write 12.34"),
+])
+def test_two_units_and_commas_every_four_digits_are_refused_with_what_to_write(text: str, advice: str) -> None:
+    """Common Chinese ways of writing an amount (1亿2000万; commas every 万, 1,2345.67) are not read, never
+    guessed: the message says how to write them."""
+    with pytest.raises(ValueProblem) as exc:
+        parse_money(text)
+    assert str(exc.value).startswith(f"{text!r} is not an amount of money: ") and advice in str(exc.value)
+
+
 def test_the_new_forms_in_set_and_vary(catalog) -> None:
     """--set and --vary read a value as a profile does."""
     from nanchang_incentives import planning
