@@ -490,7 +490,10 @@ class XlsxSource:
                     or header.fields[j].type == F.IGNORED:  # (a 序号 of =ROW()-1 is never read)
                 continue
             value = cells[j].value if j < len(cells) else None
-            if value is None:
+            # Excel saves a formula whose result is "" (=IF(…,"",…)) as t="str" with an empty <v/>: openpyxl
+            # gives None, as for a formula never calculated (no t, <v/>, as openpyxl and other programs write it)
+            empty_text = value is None and j < len(cells) and getattr(cells[j], "data_type", None) == "str"
+            if value is None and not empty_text:
                 out.append((j, csvio._clip(formula), (
                     f"the cell holds the formula {csvio._clip(formula, 60)} but no saved result (the workbook was "
                     f"written by a program that does not calculate formulas): open it in Excel or WPS and save it, "

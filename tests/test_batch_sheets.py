@@ -86,6 +86,39 @@ def test_a_formula_with_no_saved_result_is_a_bad_row_naming_the_formula(catalog,
     assert settlement_of(tmp_path / "o.csv") == {"丙公司": "6172.84"}
 
 
+def test_a_formula_whose_saved_result_is_empty_text_is_an_empty_cell_not_a_bad_row(catalog, tmp_path):
+    """Excel saves =IF(…,"",…) with the result "" as <c t="str"><f>…</f><v/></c>: a calculated, empty result
+    (re-saving in Excel changes nothing), unlike openpyxl's <c><f>…</f><v/></c>, which was never calculated.
+    A row of such cells only (a template row below the data) is blank."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(company("甲公司", '=IF(1,"",0)'))
+    ws.append(company("乙公司"))
+    ws.append(['=IF(1,"",0)'] * len(HEADER))
+    wb.save(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as src, zipfile.ZipFile(tmp_path / "e.xlsx", "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # as Excel writes an empty-text result
+                data = data.replace(b'"><f>IF(1,"",0)</f><v /></c>', b'" t="str"><f>IF(1,"",0)</f><v /></c>')
+                data = data.replace(b'"><f>IF(1,&quot;&quot;,0)</f><v /></c>',
+                                    b'" t="str"><f>IF(1,&quot;&quot;,0)</f><v /></c>')
+                assert data.count(b't="str"') == 1 + len(HEADER)
+            if item.filename == "xl/workbook.xml":  # Excel does not ask to be recalculated on opening
+                data = data.replace(b' fullCalcOnLoad="1"', b"")
+            dst.writestr(item, data)
+    report = run_batch(tmp_path / "e.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.output_rows) == (2, 0, 2)
+    # 甲公司's settlement sales are empty: the clause waits for them; 乙公司's: 1,234,567 × 0.5% = 6,172.835 → 6172.84
+    rows = {r["name"]: r for r in read(tmp_path / "o.csv")}
+    assert rows["甲公司"]["settlement_status"] == "missing_input" and rows["乙公司"]["settlement"] == "6172.84"
+    # the workbook as openpyxl saved it (never calculated) still gives the bad row
+    plain = run_batch(tmp_path / "plain.xlsx", tmp_path / "o2.csv", catalog)
+    assert plain.bad_rows == 2 and plain.problems[0].message.startswith('the cell holds the formula =IF(1,"",0)')
+
+
 def _xlsxwriter_book(path: Path) -> None:
     xlsxwriter = pytest.importorskip("xlsxwriter")
     wb = xlsxwriter.Workbook(str(path))
