@@ -913,7 +913,12 @@ class AtomicFile:
             created.append(self)
 
     def write(self, data: bytes | memoryview) -> None:
-        self.file.write(data)
+        try:
+            self.file.write(data)
+        except OSError as exc:  # a full disk: the message names this file (the --errors file, not the results)
+            if not exc.filename:
+                exc.filename = str(self.path)
+            raise
 
     #: bytes written since the last writeback that make the next one worth its while
     WRITEBACK_BYTES = 32 << 20
@@ -969,12 +974,21 @@ class AtomicFile:
             self._writeback.join()
             self._writeback = None
 
-    def commit(self) -> None:
+    _prepared = False
+
+    def prepare(self) -> None:
+        """Everything but the rename: the data on the disk, the file closed with its permissions. Every output is
+        prepared before any is renamed, so that a full disk on the last (the --errors file) replaces none."""
         assert self.tmp is not None
         self._stop_writeback()
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+        except OSError as exc:
+            if not exc.filename:
+                exc.filename = str(self.path)
+            raise
         try:
             mode = stat.S_IMODE(os.stat(self.path).st_mode)  # an existing file keeps its permissions
         except FileNotFoundError:
@@ -982,6 +996,12 @@ class AtomicFile:
             os.umask(umask)
             mode = 0o666 & ~umask  # mkstemp makes 0600; a new file follows the umask
         os.chmod(self.tmp, mode)
+        self._prepared = True
+
+    def commit(self) -> None:
+        if not self._prepared:
+            self.prepare()
+        assert self.tmp is not None
         os.replace(self.tmp, self.path)
         _fsync_dir(self.path)
 
@@ -1048,6 +1068,9 @@ class StreamTarget(AtomicFile):
             return
         text = self._decoder.decode(bytes(data))
         self.file.write(visible(text, allow="\n").encode("utf-8", "surrogateescape"))
+
+    def prepare(self) -> None:
+        self.file.flush()
 
     def commit(self) -> None:
         self.file.flush()
@@ -1608,7 +1631,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 s = _target(summ, places["--summary-json"], targets)
                 s.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
             try:
-                with _signals_held():  # all the files, or none of them
+                with _signals_held():  # all the files, or none of them: each on the disk before any is renamed
+                    for t in targets:
+                        t.prepare()
                     for t in targets:
                         t.commit()
                     targets.clear()

@@ -79,6 +79,37 @@ def test_refuses_to_overwrite_the_input(tmp_path):
     assert src.read_bytes() == before
 
 
+def test_a_full_disk_under_the_errors_file_replaces_no_output_and_names_that_file(tmp_path, monkeypatch):
+    """The results were renamed over the previous ones before the errors file failed to reach its (full) disk,
+    and the message named the results file: now every output is on the disk before any is renamed."""
+    out, errors = tmp_path / "r.csv", tmp_path / "e.csv"
+    out.write_text("previous results\n")
+    errors.write_text("previous errors\n")
+    prepare = batch_mod.AtomicFile.prepare
+
+    class Full:  # the errors file's last buffer does not fit on its disk
+        def __init__(self, real):
+            self.real = real
+
+        def flush(self):
+            raise OSError(28, "No space left on device")
+
+        def close(self):
+            self.real.close()
+
+    def full_for_errors(self):
+        if self.path == errors:
+            self.file = Full(self.file)
+        prepare(self)
+
+    monkeypatch.setattr(batch_mod.AtomicFile, "prepare", full_for_errors)
+    res = invoke(str(FIX / "bad-rows.csv"), "-o", str(out), "--errors", str(errors))
+    assert res.exit_code == 1
+    assert f"{errors}: cannot write: No space left on device" in " ".join(res.output.split()), res.output
+    assert out.read_text() == "previous results\n" and errors.read_text() == "previous errors\n"
+    assert leftovers(tmp_path) == []
+
+
 def test_output_and_errors_cannot_be_the_same_file(tmp_path):
     res = invoke(str(FIX / "bad-rows.csv"), "-o", str(tmp_path / "r.csv"), "--errors", str(tmp_path / "r.csv"))
     assert res.exit_code == 1 and "name the same file" in res.output
