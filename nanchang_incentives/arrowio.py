@@ -373,7 +373,7 @@ def batch_cells(batch: pa.RecordBatch | pa.Table, header: Header, first_row: int
                         int(rows[i]) + 1, name_of(i).replace("\0", "")))
                     drop[i] = True
                     break
-    empty = csvio.empty_rows(cells)
+    empty = csvio.empty_rows(cells, header.counted)
     if refused is not None:  # a row whose only value was refused is a bad row, not a blank one
         empty &= ~refused.any(axis=1)
     blank = int((empty & ~drop).sum())

@@ -55,6 +55,12 @@ class Header:
         return self.names.index(name) if name in self.names else None
 
     @functools.cached_property
+    def counted(self) -> tuple[bool, ...]:
+        """Per column, whether it is read: False for the sheet's bookkeeping columns (序号, 备注 …), so that a row
+        with values there only (a template's numbered rows below the data) is blank, not a company."""
+        return tuple(f.type != F.IGNORED for f in self.fields)
+
+    @functools.cached_property
     def forms(self) -> tuple[frozenset[str], ...]:
         """Per column, every heading that names its field, folded (``heading_form``): the field's name, its
         aliases and the heading the file gives it (name, Name, 企业名称, 公司名称 … for the name column)."""

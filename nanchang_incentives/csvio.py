@@ -687,11 +687,13 @@ class Cells:
         return self.buf[s:s + n].tobytes().decode("utf-8", errors="replace")
 
 
-def split_block(block: Block, header: Sequence[str]) -> Cells:
+def split_block(block: Block, header: Sequence[str], counted: Sequence[bool] | None = None) -> Cells:
     """Cut a block into cells; rows with the wrong number of cells, or with NUL bytes, become problems.
 
     Rows whose cells are all empty (Excel's ``,,,,`` lines) are skipped and
-    counted in ``Cells.blank``; they keep their row numbers.
+    counted in ``Cells.blank``; they keep their row numbers. ``counted``: per
+    column, whether it is read (False for a 序号 or 备注 column): a row with
+    values in such columns only (a template's numbered empty rows) is blank too.
     """
     if block.unterminated:
         cells = _split_unterminated(block, header)
@@ -699,7 +701,7 @@ def split_block(block: Block, header: Sequence[str]) -> Cells:
         cells = _split_with_csv(block, header)
     else:
         cells = _split_plain(block, header) or _split_with_csv(block, header)
-    return _drop_blank(cells)
+    return _drop_blank(cells, counted)
 
 
 #: first bytes of a cell that may be only white space: space, tab, CR, LF, NBSP (C2 A0), U+3000 (E3 80 80) …
@@ -707,32 +709,36 @@ _SPACE_STARTS = np.zeros(256, dtype=bool)
 _SPACE_STARTS[[0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C, 0xC2, 0xE1, 0xE2, 0xE3]] = True
 
 
-def empty_rows(cells: Cells) -> np.ndarray:
+def empty_rows(cells: Cells, counted: Sequence[bool] | None = None) -> np.ndarray:
     """Per row: is every cell empty or only spaces (`` , , ,`` or a full-width space: a row that looks empty)?
 
     The field parsers read such a cell as no value, so such a row is Excel's blank line, not a company.
+    ``counted``: only those columns are looked at (a row with nothing but its 序号 is blank).
     """
     length = cells.length
     if not length.shape[1]:
         return np.ones(cells.n, dtype=bool)
-    empty = (length == 0).all(axis=1)
+    columns = list(range(length.shape[1]))
+    if counted is not None and any(counted) and not all(counted[:len(columns)]):
+        columns = [j for j in columns if j >= len(counted) or counted[j]]
+    empty = (length[:, columns] == 0).all(axis=1)
     # only rows whose every filled cell starts like white space are read as text; a column at a time, so that
     # the first column with a name or a number leaves next to no rows to look at
     maybe = np.flatnonzero(~empty)
     last = len(cells.buf) - 1
-    for j in range(length.shape[1]):
+    for j in columns:
         if not len(maybe):
             break
         filled = length[maybe, j] > 0
         starts_like_space = _SPACE_STARTS[cells.buf[np.minimum(cells.start[maybe, j], last)]]
         maybe = maybe[~filled | starts_like_space]
     for i in maybe.tolist():
-        empty[i] = all(not cells.text(i, j).strip() for j in range(length.shape[1]))
+        empty[i] = all(not cells.text(i, j).strip() for j in columns)
     return empty
 
 
-def _drop_blank(cells: Cells) -> Cells:
-    empty = empty_rows(cells)
+def _drop_blank(cells: Cells, counted: Sequence[bool] | None = None) -> Cells:
+    empty = empty_rows(cells, counted)
     if not empty.any():
         return cells
     return keep_rows(cells, ~empty, blank=int(empty.sum()))

@@ -389,6 +389,7 @@ class XlsxSource:
         k = len(header.names)
         specs: list[F.Field | None] = list(header.fields)
         money = [spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) for spec in specs]
+        counted = header.counted if any(header.counted) else (True,) * k
         good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
@@ -438,7 +439,9 @@ class XlsxSource:
                             f"the stored number is what is read, and whether it is yuan or {unit} depends on the "
                             f"format: type the amount with its unit as text (e.g. {texts[j]}{unit}) or in yuan with "
                             f"a plain number format")))
-            if not any(t.strip() for t in texts) and not sheet:  # empty, or spaces only: looks empty
+            # empty, or spaces only, or values in bookkeeping columns only (a template's 序号 1, 2, 3 … below the
+            # data): looks empty
+            if not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]) and not sheet:
                 pending += 1
                 continue
             blank += pending

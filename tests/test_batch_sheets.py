@@ -119,6 +119,30 @@ def test_a_formula_whose_saved_result_is_empty_text_is_an_empty_cell_not_a_bad_r
     assert plain.bad_rows == 2 and plain.problems[0].message.startswith('the cell holds the formula =IF(1,"",0)')
 
 
+def test_rows_with_only_a_serial_number_or_a_remark_are_blank_not_bad(catalog, tmp_path):
+    """A consultant's template numbers its rows (序号 1 … 200) before anyone fills them in, and ends with 以下空白 in
+    备注: those rows are no companies (every column the policies read is empty), so they are blank rows, not 200
+    bad rows for a missing 所在地 and 年度; in a CSV saved from it, and in the workbook itself."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", *HEADER, "备注"])
+    ws.append([1, *company("甲公司"), None])
+    for r in range(2, 6):
+        ws.append([r] + [None] * len(HEADER))
+    ws.append([6] + [None] * len(HEADER) + ["以下空白"])
+    ws.append([7, *company("乙公司"), "补录"])
+    wb.save(tmp_path / "t.xlsx")
+    with (tmp_path / "t.csv").open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows([[("" if c.value is None else c.value) for c in row] for row in ws.iter_rows()])
+    for src in ("t.xlsx", "t.csv"):
+        report = run_batch(tmp_path / src, tmp_path / f"{src}.out.csv", catalog)
+        assert (report.good_rows, report.bad_rows, report.blank_rows) == (2, 0, 5), src
+        # 1,234,567 × 0.5% = 6,172.835 → 6,172.84 each; 乙公司 keeps its line (8) and its row (7)
+        assert settlement_of(tmp_path / f"{src}.out.csv") == {"甲公司": "6172.84", "乙公司": "6172.84"}
+        assert [r["row"] for r in read(tmp_path / f"{src}.out.csv")] == ["1", "7"]
+
+
 def _xlsxwriter_book(path: Path) -> None:
     xlsxwriter = pytest.importorskip("xlsxwriter")
     wb = xlsxwriter.Workbook(str(path))
