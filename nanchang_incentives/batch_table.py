@@ -70,8 +70,13 @@ class Header:
 
 
 def heading_form(text: str) -> str:
-    """A heading as headings are compared: NFKC (full-width letters), case-blind, no surrounding spaces."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
+    """A heading as headings are compared: NFKC (full-width letters), case-blind, no surrounding spaces, nor
+    the byte-order mark a second "CSV UTF-8" file brings along when two are joined (``copy /b a.csv+b.csv``).
+
+    >>> heading_form("\ufeff企业名称 "), heading_form("ＮＡＭＥ")
+    ('企业名称', 'name')
+    """
+    return unicodedata.normalize("NFKC", text).strip().strip("\ufeff\u200b").strip().casefold()
 
 
 #: headings of the columns a consultant's sheet often has beside the profile (compared without spaces, case-blind)

@@ -1111,3 +1111,16 @@ def test_a_repeated_header_in_another_case_or_with_other_aliases_is_skipped_too(
     assert [(r["row"], r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
         ("1", "A公司", "1000000.00"), ("3", "B公司", "1000000.00"), ("5", "C公司", "200000.00"),
         ("6", "名称公司", "200000.00")]
+
+
+def test_a_repeated_header_after_a_byte_order_mark_is_skipped_too(catalog, tmp_path):
+    # two "CSV UTF-8" exports joined (copy /b a.csv+b.csv, cat): the second header starts with the BOM, and it
+    # was a bad row with a problem per column
+    block = "企业名称,所在地,年度,行业,硅衬底LED销售额\r\n{}公司,南昌,2024,电子信息,1000万\r\n"
+    src = tmp_path / "joined.csv"
+    src.write_bytes(b"\xef\xbb\xbf" + block.format("甲").encode() + b"\xef\xbb\xbf" + block.format("乙").encode())
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.bad_rows, report.header_rows, [k.line for k in report.skipped]) == (0, 1, [3])
+    # 三(三): 1000万 × 10% = 1,000,000.00 each; 乙公司 keeps its line 4, row 3
+    assert [(r["row"], r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
+        ("1", "甲公司", "1000000.00"), ("3", "乙公司", "1000000.00")]
