@@ -105,14 +105,37 @@ class Encoding:
 
 
 def is_kind(path: Path, suffixes: Sequence[str], magic: bytes) -> bool:
-    """Is ``path`` a file of a binary kind (an .xlsx, a Parquet file): by its suffix, else by its first bytes."""
-    if path.suffix.lower() in suffixes:
-        return True
+    """Is ``path`` a file of a binary kind (an .xlsx, a Parquet file): by its first bytes, else by its suffix.
+
+    A file named so that does not start as one (a CSV renamed ``clients.xlsx``, an empty file) is not, when
+    it reads as text: it goes to the CSV reader, as an .xlsx renamed ``.csv`` goes to the workbook reader.
+    A damaged workbook (binary, not a zip) still goes to the workbook reader, which says what is wrong.
+    """
     try:
         with open(path, "rb") as f:
-            return f.read(len(magic)) == magic
+            head = f.read(SNIFF_BYTES)
     except OSError:
+        return path.suffix.lower() in suffixes
+    if head.startswith(magic):
+        return True
+    if path.suffix.lower() not in suffixes:
         return False
+    return not _reads_as_text(head)
+
+
+def _reads_as_text(head: bytes) -> bool:
+    """The first bytes of a file are text a CSV could hold (UTF-8, GB18030, UTF-16 with its BOM), or none."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\0" in head:
+        return False
+    for name in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(name)().decode(head)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 def _ascii_compatible(name: str) -> bool:

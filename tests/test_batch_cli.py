@@ -619,3 +619,25 @@ def test_a_directory_output_with_a_format_is_a_message_not_a_traceback(where):
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", where, "--format", "xlsx")
     assert res.exit_code in (1, 2) and "is a directory" in " ".join(res.output.split())
     assert not isinstance(res.exception, ValueError)
+
+
+@pytest.mark.parametrize("name", ["clients.xlsx", "clients.parquet", "clients.XLSX"])
+def test_a_csv_named_as_a_workbook_or_parquet_file_is_read_as_the_csv_it_is(tmp_path, name):
+    """A CSV renamed .xlsx (or .parquet) was refused ("File is not a zip file") while an .xlsx renamed .csv was
+    read: the first bytes decide either way; the summary says how the file was read."""
+    src = tmp_path / name
+    src.write_bytes((FIX / "companies-utf8.csv").read_bytes())
+    res = invoke(str(src), "-o", str(tmp_path / "o.csv"))
+    ref = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "ref.csv"))
+    assert res.exit_code == ref.exit_code == 0, res.output
+    assert "read (UTF-8)" in res.output
+    assert (tmp_path / "o.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
+
+
+def test_an_empty_file_named_xlsx_is_said_to_be_empty_and_a_damaged_one_not_a_workbook(tmp_path):
+    (tmp_path / "e.xlsx").write_bytes(b"")
+    res = invoke(str(tmp_path / "e.xlsx"), "-o", str(tmp_path / "o.csv"))
+    assert res.exit_code == 1 and "the file is empty" in res.output
+    (tmp_path / "d.xlsx").write_bytes(bytes(range(256)) * 8)  # binary, not a zip: the workbook reader's message
+    res = invoke(str(tmp_path / "d.xlsx"), "-o", str(tmp_path / "o.csv"))
+    assert res.exit_code == 1 and "not a readable .xlsx workbook" in res.output
