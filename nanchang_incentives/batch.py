@@ -450,6 +450,8 @@ class BatchReport:
     duplicates_unchecked: int = 0  # named rows beyond duplicates.CHECKED_ROWS companies: not looked up
     #: the headings of the sheet's own bookkeeping columns (序号, 备注, 联系电话 …), read past
     ignored_columns: list[str] = field(default_factory=list)
+    #: the columns (1 for the first) with no heading (an empty column A), read past
+    unnamed_columns: list[int] = field(default_factory=list)
     #: an .xlsx: the headings of its columns hidden in the sheet (read all the same), and, when no --sheet was
     #: given, the workbook's other visible sheets (not read)
     hidden_columns: list[str] = field(default_factory=list)
@@ -486,7 +488,8 @@ class BatchReport:
             "warned_rows": self.warned_rows,
             "skipped": [{"row": k.row, "line": k.line, "name": k.name, "reason": k.reason.value}
                         for k in self.skipped],
-            "ignored_columns": self.ignored_columns, "hidden_columns": self.hidden_columns,
+            "ignored_columns": self.ignored_columns, "unnamed_columns": self.unnamed_columns,
+            "hidden_columns": self.hidden_columns,
             "other_sheets": self.other_sheets, "duplicate_rows": self.duplicate_rows,
             "duplicates_unchecked": self.duplicates_unchecked,
             "duplicates": [{"row": d.row, "line": d.line, "name": d.name, "first_line": d.first_line}
@@ -1528,6 +1531,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         report.replacing = [p for p in policies if p.replaces_bundled]
         report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f and f in catalog.registry}
         report.ignored_columns = list(header.ignored)
+        report.unnamed_columns = list(header.unnamed)
         if isinstance(sheet, xlsxio.XlsxSource):
             shown_heads = header.headings or header.names
             report.hidden_columns = [f"{shown_heads[j]} ({xlsxio.column_letter(j)})" for j in sorted(sheet.hidden_columns)

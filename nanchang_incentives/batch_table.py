@@ -50,6 +50,8 @@ class Header:
     headings: tuple[str, ...] = ()
     #: the headings of the sheet's own bookkeeping columns (序号, 备注, 联系电话 …), read past (``F.IGNORED``)
     ignored: tuple[str, ...] = ()
+    #: the columns (1 for the first) with no heading, between or before named ones (an empty column A): read past
+    unnamed: tuple[int, ...] = ()
 
     def index(self, name: str) -> int | None:
         return self.names.index(name) if name in self.names else None
@@ -293,6 +295,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     units: list[str] = []
     seen: dict[str, str] = {}  # field -> the header name it was given by
     ignored: list[str] = []
+    unnamed: list[int] = []
     problems: list[InputError] = []
     sep = max("，、；", key=names[0].count) if len(names) == 1 else ""
     if sep and sum(field_of(part.strip(), catalog) is not None for part in names[0].split(sep)) >= 2:
@@ -312,9 +315,10 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
                          f"lines above the header", Location(file=path, line=1, field=filled[0][:60]))
     for j, name in enumerate(names):
         loc = Location(file=path, line=1, field=name or f"column {j + 1}")
-        if not name:
-            problems.append(InputError(f"column {j + 1} of the header has no name; every column must be a profile "
-                                       f"field (name, jurisdiction, year, revenue, …)", loc))
+        if not name:  # an empty column A (the table starts in B), or a gap: read past, and said so
+            out.append(F.Field(f"{csvio.IGNORED_PREFIX}{j + 1}", F.IGNORED, title=""))
+            units.append("")
+            unnamed.append(j + 1)
             continue
         found = field_of(name, catalog)
         exact = "".join(name.split()).casefold() in _BOOKKEEPING  # remark: never "did you mean year?"
@@ -336,7 +340,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
         seen[field] = name
         out.append(catalog.registry[field])
         units.append(unit)
-    if ignored and len(ignored) == len(out):  # only the sheet's own columns: not the list of companies at all
+    if ignored and len(ignored) + len(unnamed) == len(out):  # only the sheet's own columns: not a list of companies
         problems = [_unknown_column(name, catalog, Location(file=path, line=1, field=name)) for name in ignored] + \
             problems
     if len(problems) == 1:
@@ -344,7 +348,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     if problems:
         raise ProfileProblems(problems, Location(file=path, line=1))
     return Header(tuple(f.name for f in out), tuple(out), tuple(units),
-                  tuple(seen.get(f.name, f.title) for f in out), tuple(ignored))
+                  tuple(seen.get(f.name, f.title) for f in out), tuple(ignored), tuple(unnamed))
 
 
 # ---------------------------------------------------------------- cells -> columns

@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .money import format_fen_grouped, format_rate
-from .text import visible
+from .text import column_letter, visible
 from .trace import (
     Basis,
     Calculation,
@@ -336,6 +336,19 @@ def ignored_columns(headings: Sequence[str]) -> str:
     return (f"note: not read: the column{'s' if len(headings) > 1 else ''} "
             f"{', '.join(repr(visible(h[:60])) for h in headings)} (the sheet's own: a serial number, a remark, "
             f"contact details); no figure depends on {'them' if len(headings) > 1 else 'it'}")
+
+
+def unnamed_columns(columns: Sequence[int]) -> str:
+    """The note for the columns with no heading that batch read past (an empty column A, a gap), by the letters
+    a spreadsheet shows (a CSV opened in Excel too).
+
+    >>> unnamed_columns([1])
+    "note: not read: column A, which has no heading; if it holds figures, give it the field's name (营业收入, revenue …)"
+    """
+    which = [f"column {column_letter(j - 1)}" for j in columns]
+    return (f"note: not read: {', '.join(which)}, which {'has' if len(which) == 1 else 'have'} no heading; if "
+            f"{'it holds' if len(which) == 1 else 'they hold'} figures, give {'it' if len(which) == 1 else 'each'} "
+            f"the field's name (营业收入, revenue …)")
 
 
 def hidden_columns(headings: Sequence[str]) -> str:

@@ -94,3 +94,17 @@ def markdown_text(text: str) -> str:
     """
     shown = _MARKDOWN.sub(r"\\\1", visible(text.replace("\r\n", " ").replace("\n", " ")))
     return "\\" + shown if shown.startswith(("#", "+", "-", ">", "=")) else shown
+
+
+def column_letter(c: int) -> str:
+    """The letters of the 0-based column ``c`` as a spreadsheet heads it: 0 -> A, 25 -> Z, 26 -> AA.
+
+    >>> column_letter(0), column_letter(25), column_letter(26)
+    ('A', 'Z', 'AA')
+    """
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = chr(65 + rem) + s
+    return s

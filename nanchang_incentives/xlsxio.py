@@ -43,6 +43,7 @@ from . import fields as F
 from .errors import InputError, Location
 from .filekinds import OLE2_MAGIC, ZIP_MAGIC
 from .money import EXCEL_DAY_YEARS
+from .text import column_letter
 
 #: a money cell of a workbook holding a float finer than the 1/10000 yuan amounts are exact to
 INEXACT_MESSAGE = ("the cell holds a number with more than 4 decimals (a result of floating-point arithmetic?); "
@@ -714,16 +715,6 @@ def xml_text(text: str) -> str:
     if "_x" in text:
         text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
     return text.translate(_XML_TEXT)
-
-
-def column_letter(c: int) -> str:
-    """The letters of the 0-based column ``c``: 0 -> A, 25 -> Z, 26 -> AA."""
-    s = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def _excel_width(w: float) -> float:

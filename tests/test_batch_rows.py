@@ -113,8 +113,20 @@ def test_unknown_column_stops_before_any_row(catalog, tmp_path):
 def test_duplicate_and_unnamed_columns(catalog, tmp_path):
     with pytest.raises(InputError, match="appears twice"):
         run_batch(write(tmp_path / "a.csv", "name,year,year\n"), tmp_path / "o.csv", catalog)
-    with pytest.raises(InputError, match="column 2 of the header has no name"):
-        run_batch(write(tmp_path / "b.csv", "name,,year\n"), tmp_path / "o.csv", catalog)
+    # a column with no heading (an empty column A, a gap) is read past, and named (by its letter) in a note
+    report = run_batch(write(tmp_path / "b.csv", ",name,jurisdiction,,year,industries,si_led_sales\n"
+                                                 ",A,nanchang,x,2024,electronic-information,1000万\n"),
+                       tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.unnamed_columns) == (1, 0, [1, 4])
+    from nanchang_incentives import explain
+
+    assert explain.unnamed_columns(report.unnamed_columns).startswith(
+        "note: not read: column A, column D, which have no heading")
+    # 三(三): 1000万 × 10% = 1,000,000.00
+    with (tmp_path / "o.csv").open(encoding="utf-8-sig") as f:
+        assert next(csv.DictReader(f))["si_led_sales"] == "1000000.00"
+    with pytest.raises(InputError, match="the first line is empty"):  # no heading at all: refused
+        run_batch(write(tmp_path / "c.csv", ",,\nA,nanchang\n"), tmp_path / "o.csv", catalog)
 
 
 def test_semicolon_separated_file_gets_a_hint(catalog, tmp_path):

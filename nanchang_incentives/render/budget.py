@@ -237,6 +237,8 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                            f"Windows); amounts in plain digits read the same either way", style="yellow"))
     if r.ignored_columns:
         console.print(Prose(explain.ignored_columns(r.ignored_columns)))
+    if r.unnamed_columns:
+        console.print(Prose(explain.unnamed_columns(r.unnamed_columns), style="yellow"))
     if r.hidden_columns:
         console.print(Prose(explain.hidden_columns(r.hidden_columns), style="yellow"))
     if r.other_sheets:
