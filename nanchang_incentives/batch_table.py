@@ -288,6 +288,10 @@ def _amounts_have_units(cells: Sequence[str], catalog: Catalog) -> bool:
     return bool(amounts) and all(adds for _, adds in amounts)
 
 
+#: the header's problems worded one by one; unknown columns beyond them are counted
+HEADER_PROBLEMS_SHOWN = 50
+
+
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once, or a sheet's own bookkeeping column
     (序号, 备注, 联系电话 …: ``_bookkeeping``), which is read past; every problem is reported at once."""
@@ -297,6 +301,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     ignored: list[str] = []
     unnamed: list[int] = []
     problems: list[InputError] = []
+    more = 0  # unknown columns past the first HEADER_PROBLEMS_SHOWN problems: counted, not worded
     sep = max("，、；", key=names[0].count) if len(names) == 1 else ""
     if sep and sum(field_of(part.strip(), catalog) is not None for part in names[0].split(sep)) >= 2:
         raise InputError(f"the header is one column {names[0][:60]!r}: its names are separated by {sep!r} (a "
@@ -322,13 +327,16 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             continue
         found = field_of(name, catalog)
         exact = "".join(name.split()).casefold() in _BOOKKEEPING  # remark: never "did you mean year?"
-        if found is None and (exact or not catalog.registry.suggest(name)) and _bookkeeping(name):
+        if found is None and _bookkeeping(name) and (exact or not catalog.registry.suggest(name)):
             # 序号, 备注, 联系人 …: a column of the user's own, not a typo of a field: read past, and said so
             out.append(F.Field(f"{csvio.IGNORED_PREFIX}{j + 1}", F.IGNORED, title=name))
             units.append("")
             ignored.append(name)
             continue
         if found is None:
+            if len(problems) >= HEADER_PROBLEMS_SHOWN:  # (a sheet of 16,384 columns: not 16,384 did-you-means)
+                more += 1
+                continue
             problems.append(_unknown_column(name, catalog, loc))
             continue
         field, unit = found
@@ -343,6 +351,9 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     if ignored and len(ignored) + len(unnamed) == len(out):  # only the sheet's own columns: not a list of companies
         problems = [_unknown_column(name, catalog, Location(file=path, line=1, field=name)) for name in ignored] + \
             problems
+    if more:
+        problems.append(InputError(f"… and {more:,} more column{'s' if more != 1 else ''} naming no profile field, "
+                                   f"not listed one by one: is line 1 the header?", Location(file=path, line=1)))
     if len(problems) == 1:
         raise_unheld(problems.pop())
     if problems:

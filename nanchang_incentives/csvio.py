@@ -311,6 +311,10 @@ def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]
     if not line:
         raise InputError("the file is empty; the first line must name the columns (name,jurisdiction,year,…)",
                          Location(file=str(path)))
+    if len(line) == 1 << 20 and not line.endswith(b"\n") and line.count(b'"') % 2 == 0:
+        raise InputError("the first line is more than 1 MB long, which no header is: the first line must name the "
+                         "columns (name,jurisdiction,year,… or 企业名称,所在地,年度,…); is this a CSV of companies?",
+                         Location(file=str(path), line=1))
     while line.count(b'"') % 2 and line.endswith(b"\n") and len(line) < MAX_RECORD_BYTES:
         more = f.readline(1 << 20)  # a heading's line break inside quotes: the record goes on
         if not more:
@@ -324,7 +328,12 @@ def read_header(f: BinaryIO, enc: Encoding, path: Path) -> tuple[list[str], int]
     except UnicodeDecodeError:
         raise InputError(f"the header line is not {enc.label} text; {ENCODING_HELP}", Location(file=str(path))) \
             from None
-    names = [heading(n) for n in next(csv.reader(io.StringIO(text, newline="")), [])]
+    try:
+        names = [heading(n) for n in next(csv.reader(io.StringIO(text, newline="")), [])]
+    except csv.Error as exc:  # a heading longer than the csv module's limit (131,072 characters), a NUL byte
+        raise InputError(f"the header line cannot be read as column names ({exc}): the first line must name the "
+                         f"columns (name,jurisdiction,year,… or 企业名称,所在地,年度,…)",
+                         Location(file=str(path), line=1)) from None
     while len(names) > 1 and not names[-1]:  # Excel's empty columns right of the data (",,,"), as in an .xlsx
         names.pop()
     return names, enc.bom + len(line)  # [""] for an empty line: batch._bound_header says where the header is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -439,3 +440,26 @@ def test_a_short_row_with_a_quoted_multi_line_cell_is_one_row(catalog, tmp_path)
     assert (report.good_rows, report.bad_rows) == (3, 0)
     with open(tmp_path / "o.csv", newline="", encoding="utf-8-sig") as f:
         assert [(r["row"], r["name"]) for r in csv.DictReader(f)] == [("1", "甲公司"), ("2", "乙\n公司"), ("3", "丙公司")]
+
+
+def test_a_header_of_thousands_of_unknown_columns_lists_the_first_fifty_and_counts_the_rest(catalog, tmp_path):
+    # Excel's 16,384 columns of nonsense: 16,384 did-you-means took 10 s and as many lines
+    from nanchang_incentives.profile import ProfileProblems
+
+    src = write(tmp_path / "w.csv", ",".join(f"c{i}" for i in range(16_384)) + "\n")
+    with pytest.raises(ProfileProblems) as info:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    problems = info.value.problems
+    assert len(problems) == 51 and problems[49].location.field == "c49"
+    assert str(problems[50]).endswith("… and 16,334 more columns naming no profile field, not listed one by one: "
+                                      "is line 1 the header?")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("x" * 2_000_000 + "\n", "the first line is more than 1 MB long, which no header is"),
+    ("name," + "x" * 200_000 + "\nA,1\n", "the header line cannot be read as column names (field larger than"),
+])
+def test_a_first_line_no_header_could_be_is_a_message_not_a_traceback(catalog, tmp_path, text, said):
+    with pytest.raises(InputError, match=re.escape(said)):
+        run_batch(write(tmp_path / "l.csv", text), tmp_path / "o.csv", catalog)
+    assert not (tmp_path / "o.csv").exists()
