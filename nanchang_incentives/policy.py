@@ -1177,6 +1177,8 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         reader.warn("no title_en", table, "title_en", cid)
     if basis == "discretionary" and not notes:
         reader.warn("a discretionary clause should say in notes why the text fixes no amount", table, "notes", cid)
+    for message, key in _legal_words(texts["quote"] or "", basis, rate is not None, raw.get("conditions")):
+        reader.warn(message, table, key, cid)
     if reader.error_count() > before or cid is None or basis is None:
         return None
     return Clause(
@@ -1249,6 +1251,44 @@ def _enum(raw: Mapping, key: str, kind: type[_E], reader: _Reader, table: tuple[
 _SCOPE_HINT = ('as its sentence gives it: 每年/年度 -> "year", 单个项目/每项 -> "project", 每项活动 -> "event", '
                '单台（套） -> "unit", a one-off award -> "once"; a sentence that names no period is "project" when '
                'the base is a project\'s investment, otherwise "once" (never "year" by default)')
+
+
+_CEILING_WORDS = re.compile(r"最高|不超过|最多")
+_RATE_CEILING = re.compile(r"(?:不超过|最高)\s*\d+(?:\.\d+)?\s*[%％]")
+_INCLUSIVE = re.compile(r"以上|达到|不低于|不少于")
+_EXCLUSIVE = re.compile(r"(?<!不)超过|高于|大于")
+_STRICT_TEST = re.compile(r"(?<![<>=!])>(?!=)\s*(?!0(?![\d.]))[\d.]+")  # "> 1亿", never "> 0" (any amount at all)
+_INCLUSIVE_TEST = re.compile(r">=\s*[\d.]+")
+
+
+def _legal_words(quote: str, basis: object, has_rate: bool, conditions: object) -> list[tuple[str, str]]:
+    """SPEC §3 read against a clause's quote, as warnings (--strict fails on them): a ceiling coded as an exact
+    amount, and a threshold whose comparison contradicts its words (以上 includes the number, 超过 excludes it).
+
+    >>> _legal_words("对完成首发上市的，给予最高1000万元奖励", "exact", False, ["ipo_completed"])[0][1]
+    'basis'
+    >>> _legal_words("营业收入增加1亿元以上的", "exact", True, [{"test": "revenue - revenue_prev > 1亿"}])[0][1]
+    'conditions'
+    >>> _legal_words("按照研发费用的10%给予补助，每年不超过100万元", "exact", True, [])
+    []
+    """
+    out: list[tuple[str, str]] = []
+    if basis == "exact" and not has_rate and _CEILING_WORDS.search(quote):
+        out.append(("the quote fixes a ceiling (最高 / 不超过) and the clause has no rate: SPEC §3 makes its amount an "
+                    "up_to figure, never certain (basis = \"up_to\")", "basis"))
+    elif basis == "exact" and _RATE_CEILING.search(quote):
+        out.append(("the quote's rate is itself a ceiling (不超过 r% / 最高 r%): SPEC §3 makes the amount an up_to "
+                    "figure (basis = \"up_to\")", "basis"))
+    tests = [c if isinstance(c, str) else c.get("test", "") if isinstance(c, dict) else ""
+             for c in (conditions if isinstance(conditions, list) else [])]
+    tests = [t for t in tests if isinstance(t, str)]
+    if _INCLUSIVE.search(quote) and not _EXCLUSIVE.search(quote) and any(_STRICT_TEST.search(t) for t in tests):
+        out.append(("the quote says 以上 / 达到 (the number itself included, SPEC §3) and a condition compares with "
+                    "'>': write '>='", "conditions"))
+    if _EXCLUSIVE.search(quote) and not _INCLUSIVE.search(quote) and any(_INCLUSIVE_TEST.search(t) for t in tests):
+        out.append(("the quote says 超过 (the number itself excluded, SPEC §3) and a condition compares with '>=': "
+                    "write '>'", "conditions"))
+    return out
 
 
 def _check_scopes(raw: Mapping, reader: _Reader, table: tuple[str, int], cid: str | None) -> None:

@@ -231,6 +231,27 @@ def test_validate_strict_fails_on_warnings(tmp_path: Path) -> None:
     assert "FAILED" in strict.output
 
 
+def test_validate_strict_catches_a_ceiling_coded_exact_and_a_threshold_against_its_words(tmp_path: Path) -> None:
+    """SPEC §3 read against the quotes: 三(一) "给予最高1000万元奖励" coded basis = "exact", and "增加1亿元以上"
+    (the number itself included) coded with '>': both warnings, so --strict fails; the bundled table passes."""
+    text = (POLICIES / f"{NANCHANG}.toml").read_text(encoding="utf-8")
+    ipo = text.index('quote = "对完成首发上市的')
+    start = text.rindex('basis = "up_to"', 0, ipo)
+    text = text[:start] + 'basis = "exact"' + text[start + len('basis = "up_to"'):]
+    text = text.replace('test = "revenue - revenue_prev >= 1亿"', 'test = "revenue - revenue_prev > 1亿"')
+    table = tmp_path / "changed.toml"
+    table.write_text(text.replace(f'id = "{NANCHANG}"', 'id = "changed-copy"'), encoding="utf-8")
+    res = invoke("policies", "validate", "--strict", str(table))
+    out = " ".join(res.output.split())
+    assert res.exit_code == 1, res.output
+    assert ("clause 'ipo', key 'basis': the quote fixes a ceiling (最高 / 不超过) and the clause has no rate: SPEC §3 "
+            "makes its amount an up_to figure, never certain") in out
+    assert ("clause 'loan_interest', key 'conditions': the quote says 以上 / 达到 (the number itself included, SPEC §3) "
+            "and a condition compares with '>': write '>='") in out
+    # (and an error: ipo's ceiling_scope belongs to an up_to clause)
+    assert out.endswith("FAILED: 1 error(s), 2 warning(s)"), out
+
+
 def test_validate_two_files_with_one_id(tmp_path: Path) -> None:
     shutil.copy(EXAMPLE_TABLE, tmp_path / "a.toml")
     shutil.copy(EXAMPLE_TABLE, tmp_path / "b.toml")
