@@ -345,6 +345,14 @@ def test_lang_zh_says_in_chinese_when_no_clause_is_in_force() -> None:
     sample = str(SAMPLES / "zh" / "nanchang-si-led-maker.toml")
     zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh", "--year", "2026"]).stdout
     assert "合计  无：2026 财年没有条款在有效期内，未计算" in zh
+    # the first line says it in Chinese before the English detail (SPEC 9.3: the end date, the successor)
+    flat = " ".join(zh.split())
+    assert flat.startswith("未生效：2026 财年不在 洪府发〔2023〕30号 的有效期内（2023-10-10 至 2025-12-31），不计算任何条款。"
+                           "NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026"), flat[:300]
+    wuhan = CliRunner().invoke(app, ["calc", str(SAMPLES / "wuhan-software-firm.toml"), "--lang", "zh", "--policy",
+                                     "nanchang"]).stdout
+    assert " ".join(wuhan.split()).startswith("不适用：本政策适用于 electronic-information 企业，本企业行业为 software。"
+                                              "NOT TARGETED:")
 
 
 def test_lang_zh_gives_the_terminal_clause_table_chinese_status_words() -> None:

@@ -122,18 +122,25 @@ def _banner_notice(result: PolicyResult) -> Notice | None:
     return next((n for n in result.notices if n.kind == NoticeKind.POLICY_ENDED), None)
 
 
-def banner(result: PolicyResult) -> str:
-    """The first line of a result that does not apply as is ("" when it does)."""
+def banner(result: PolicyResult, lang: str = "en") -> str:
+    """The first line of a result that does not apply as is ("" when it does); under --lang zh it opens with the
+    same verdict in Chinese (未生效 / 不适用 / 行业未填), the English detail after it."""
     pol = result.policy
     ended = _banner_notice(result)
+    zh = lang == "zh"
     if ended is not None:
-        return "NOT IN FORCE: " + explain.notice(ended, result)
+        until = pol.valid_until.isoformat() if pol.valid_until else "终止日期未知"
+        lead = (f"未生效：{result.year} 财年不在 {pol.document_number or pol.title_zh} 的有效期内（{pol.valid_from.isoformat()} "
+                f"至 {until}），不计算任何条款。") if zh else ""
+        return lead + "NOT IN FORCE: " + explain.notice(ended, result)
     if result.targeted is False:
         tags = explain.value(result.industries, explain.Kind.TAGS) or "none"
-        return (f"NOT TARGETED: applies to {', '.join(pol.industries)} enterprises; "
+        lead = f"不适用：本政策适用于 {'、'.join(pol.industries)} 企业，本企业行业为 {tags}。" if zh else ""
+        return (f"{lead}NOT TARGETED: applies to {', '.join(pol.industries)} enterprises; "
                 f"this profile's industries: {tags}{explain.related_hint(pol, result.industries)}")
     if result.targeted is None and pol.industries:
-        return (f"INDUSTRIES UNKNOWN: applies to {', '.join(pol.industries)} enterprises; add industries = "
+        lead = f"行业未填：本政策适用于 {'、'.join(pol.industries)} 企业，请填写行业（industries）。" if zh else ""
+        return (f"{lead}INDUSTRIES UNKNOWN: applies to {', '.join(pol.industries)} enterprises; add industries = "
                 f"[\"{pol.industries[0]}\"] to the profile")
     return ""
 
@@ -251,7 +258,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         totals=tuple(totals),
         warnings=tuple(explain.notice(n, result) for n in result.notices
                        if n is not _banner_notice(result) and n.kind not in explain.FIRST),
-        banner=banner(result),
+        banner=banner(result, lang),
         first_warnings=explain.first_notices(result),
     )
 
