@@ -829,16 +829,18 @@ def references(r: PolicyResult) -> tuple[str, ...]:
 # ---------------------------------------------------------------- planning: what-if, headroom, cliffs (planning.py)
 
 
-def signed(fen: int, ceiling: bool = False) -> str:
+def signed(fen: int, ceiling: bool = False, lang: str = "en") -> str:
     """A difference of money: "+1,000.00", "-20,000,000.00", "0.00"; "up to +800.00" when it is the
     difference of up-to ceilings (SPEC §3: an up-to figure is never presented as certain, nor is a change of one);
     no difference at all is 0.00 either way.
 
     >>> signed(100000), signed(-2000000000), signed(0), signed(80000, ceiling=True), signed(0, ceiling=True)
     ('+1,000.00', '-20,000,000.00', '0.00', 'up to +800.00', '0.00')
+    >>> signed(80000, ceiling=True, lang="zh")
+    '最高 +800.00'
     """
     figure = ("+" if fen > 0 else "") + format_fen_grouped(fen)
-    return f"up to {figure}" if ceiling and fen else figure
+    return f"{qualifier('up to', lang)} {figure}" if ceiling and fen else figure
 
 
 def setting(s) -> str:
@@ -990,7 +992,7 @@ def unlock_with_shortfall(u) -> str:
     return f"{short}; if met: {unlock(u)}" if short else unlock(u)
 
 
-def cliff(c, field: str, kind: Kind, units_per: int) -> str:
+def cliff(c, field: str, kind: Kind, units_per: int, lang: str = "en") -> str:
     """One cliff of a sweep, with the totals one unit below and at it."""
     from .planning import CliffKind as K
 
@@ -1028,8 +1030,8 @@ def cliff(c, field: str, kind: Kind, units_per: int) -> str:
     else:
         what = (f"from {at} the company annual cap stops binding (limit {limit} ≥ the counted clauses' "
                 f"{format_fen_grouped(c.amount_at)})")
-    return f"{what}: total {total_figure(c.total_below, c.ceiling_below)} just below, " \
-           f"{total_figure(c.total_at, c.ceiling_at)} at it ({signed(c.jump, c.ceiling_moved)})"
+    return f"{what}: total {total_figure(c.total_below, c.ceiling_below, lang)} just below, " \
+           f"{total_figure(c.total_at, c.ceiling_at, lang)} at it ({signed(c.jump, c.ceiling_moved, lang)})"
 
 
 def total_figure(total: int, ceiling: bool, lang: str = "en") -> str:

@@ -1261,6 +1261,16 @@ _STRICT_TEST = re.compile(r"(?<![<>=!])>(?!=)\s*(?!0(?![\d.]))[\d.]+")  # "> 1�
 _INCLUSIVE_TEST = re.compile(r">=\s*[\d.]+")
 
 
+_CEILING_CODED_EXACT = ("the quote fixes a ceiling (最高 / 不超过) and the clause has no rate: SPEC §3 makes its amount an "
+                        "up_to figure, never certain (basis = \"up_to\")")
+_RATE_CEILING_CODED_EXACT = ("the quote's rate is itself a ceiling (不超过 r% / 最高 r%): SPEC §3 makes the amount an up_to "
+                             "figure (basis = \"up_to\")")
+_INCLUSIVE_CODED_STRICT = ("the quote says 以上 / 达到 (the number itself included, SPEC §3) and a condition compares "
+                           "with '>': write '>='")
+_EXCLUSIVE_CODED_INCLUSIVE = ("the quote says 超过 (the number itself excluded, SPEC §3) and a condition compares with "
+                              "'>=': write '>'")
+
+
 def _legal_words(quote: str, basis: object, has_rate: bool, conditions: object) -> list[tuple[str, str]]:
     """SPEC §3 read against a clause's quote, as warnings (--strict fails on them): a ceiling coded as an exact
     amount, and a threshold whose comparison contradicts its words (以上 includes the number, 超过 excludes it).
@@ -1274,20 +1284,16 @@ def _legal_words(quote: str, basis: object, has_rate: bool, conditions: object) 
     """
     out: list[tuple[str, str]] = []
     if basis == "exact" and not has_rate and _CEILING_WORDS.search(quote):
-        out.append(("the quote fixes a ceiling (最高 / 不超过) and the clause has no rate: SPEC §3 makes its amount an "
-                    "up_to figure, never certain (basis = \"up_to\")", "basis"))
+        out.append((_CEILING_CODED_EXACT, "basis"))
     elif basis == "exact" and _RATE_CEILING.search(quote):
-        out.append(("the quote's rate is itself a ceiling (不超过 r% / 最高 r%): SPEC §3 makes the amount an up_to "
-                    "figure (basis = \"up_to\")", "basis"))
+        out.append((_RATE_CEILING_CODED_EXACT, "basis"))
     tests = [c if isinstance(c, str) else c.get("test", "") if isinstance(c, dict) else ""
              for c in (conditions if isinstance(conditions, list) else [])]
     tests = [t for t in tests if isinstance(t, str)]
     if _INCLUSIVE.search(quote) and not _EXCLUSIVE.search(quote) and any(_STRICT_TEST.search(t) for t in tests):
-        out.append(("the quote says 以上 / 达到 (the number itself included, SPEC §3) and a condition compares with "
-                    "'>': write '>='", "conditions"))
+        out.append((_INCLUSIVE_CODED_STRICT, "conditions"))
     if _EXCLUSIVE.search(quote) and not _INCLUSIVE.search(quote) and any(_INCLUSIVE_TEST.search(t) for t in tests):
-        out.append(("the quote says 超过 (the number itself excluded, SPEC §3) and a condition compares with '>=': "
-                    "write '>'", "conditions"))
+        out.append((_EXCLUSIVE_CODED_INCLUSIVE, "conditions"))
     return out
 
 

@@ -432,3 +432,36 @@ def test_a_registers_own_columns_and_official_place_names_are_read(tmp_path: Pat
     assert (rows["甲"]["si_led_sales"], rows["丙"]["si_led_sales"]) == ("1000000.00", "200000.00")
     assert "note: not read: the columns '法定代表人', '纳税人识别号', '所属县区', '成立日期', '企业类型'" in " ".join(
         res.output.split())
+
+
+def test_lang_zh_gives_the_what_if_view_chinese_totals_status_words_and_qualifiers() -> None:
+    """calc --set revenue=3亿 on the Si-LED maker (营业收入 32亿 → 3亿): loan_interest loses its growth of 1亿
+    (3亿 − 29.5亿 < 1亿) and rd_center its 20亿; si_led_rd (1000万 cap) wins the 'rd' group: 31,339,200.00 exact
+    → 20,000,000.00; the 科技重大专项 ceilings stay up to 4,000,000.00 (SPEC §3: 最高 in Chinese)."""
+    sample = str(SAMPLES / "zh" / "nanchang-si-led-maker.toml")
+    zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh", "--set", "revenue=3亿"],
+                            env={"COLUMNS": "120"}).stdout
+    lines = [ln.rstrip() for ln in zh.splitlines()]
+    assert "loan_interest  符合条件 → 不符合条件" in lines
+    assert "  原值 1,339,200.00，新值 0.00，差额 -1,339,200.00" in lines
+    assert re.search(r"^确定金额 +31,339,200\.00 +20,000,000\.00 +-11,339,200\.00$", zh, re.MULTILINE), zh
+    assert re.search(r"^最高限额条款 +最高 4,000,000\.00 +最高 4,000,000\.00 +0\.00$", zh, re.MULTILINE), zh
+    assert re.search(r"^合计 +最高 35,339,200\.00 +最高 24,000,000\.00 +-11,339,200\.00$", zh, re.MULTILINE), zh
+    md = CliRunner().invoke(app, ["calc", sample, "--lang", "zh", "--set", "revenue=3亿", "-f", "markdown"]).stdout
+    assert "| 条款 | 状态 | 原值 | 新值 | 差额 | 原因 |" in md
+    assert "| **合计** | | 最高 35,339,200.00 | 最高 24,000,000.00 | -11,339,200.00 |" in md
+
+
+def test_explore_takes_lang_zh_for_its_legend_and_the_totals_at_each_cliff() -> None:
+    # 三(一): growth ≥ 1亿 from revenue 30.5亿 (revenue_prev 29.5亿): 34,000,000.00 → 35,339,200.00, each total
+    # counting the 科技重大专项 ceilings (最高)
+    sample = str(SAMPLES / "zh" / "nanchang-si-led-maker.toml")
+    for args, env in ((["--lang", "zh"], {}), ([], {"INCENTIVES_LANG": "zh"})):
+        res = CliRunner().invoke(app, ["explore", sample, "--vary", "revenue=29亿..32亿", *args],
+                                 env={"COLUMNS": "120", **env})
+        assert res.exit_code == 0, res.output
+        flat = " ".join(res.stdout.split())
+        assert "revenue → █ 确定金额 ░ 最高（上限）" in flat
+        assert "total 最高 34,000,000.00 just below, 最高 35,339,200.00 at it (+1,339,200.00)" in flat
+    en = CliRunner().invoke(app, ["explore", sample, "--vary", "revenue=29亿..32亿"], env={"COLUMNS": "120"}).stdout
+    assert "total up to 34,000,000.00 just below, up to 35,339,200.00 at it" in " ".join(en.split())

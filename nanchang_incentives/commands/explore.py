@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,7 @@ from .. import api
 from ..cli_options import (
     Format,
     IgnoreValidity,
+    LangOption,
     OptionValueError,
     Policies,
     PoliciesDir,
@@ -59,9 +61,12 @@ def explore(
              "status) to a .csv or .jsonl file.")] = None,
     ignore_validity: IgnoreValidity = False,
     policies_dir: PoliciesDir = None,
+    lang: LangOption = None,
 ) -> None:
     """Sweep one field (or two) over a range in one batch: the total against it, and every cliff, exactly."""
     term = terminal_of(ctx)
+    if lang is not None:
+        term = dataclasses.replace(term, lang=lang)
 
     def run() -> None:
         if output is not None:
@@ -77,9 +82,9 @@ def explore(
         if fmt == Format.json:
             term.write(json.dumps(views.sweep_dict(sweep), ensure_ascii=False, indent=2))
         elif fmt == Format.markdown:
-            term.write(views.sweep_markdown(sweep), end="")
+            term.write(views.sweep_markdown(sweep, term.lang), end="")
         else:
-            views.print_sweep(sweep, term.out)
+            views.print_sweep(sweep, term.out, term.lang)
             if output is not None:
                 term.out.print(f"\n{sweep.points.n:,} points written to {output}")
 

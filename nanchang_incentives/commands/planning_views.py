@@ -44,9 +44,9 @@ def calc_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequen
             d["headroom"] = views.headroom_dicts(room)
         term.write(_json_dumps(doc))
     elif fmt == Format.markdown:
-        term.write(views.what_if_markdown(w) + "\n" + views.headroom_markdown(rooms), end="")
+        term.write(views.what_if_markdown(w, lang=term.lang) + "\n" + views.headroom_markdown(rooms), end="")
     else:
-        views.print_what_if(w, term.out)
+        views.print_what_if(w, term.out, lang=term.lang)
         views.print_headroom(rooms, term.out)
 
 
@@ -62,14 +62,14 @@ def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Seq
                                "results": [r for d in what_ifs for r in d["new"]], "cities": chosen,
                                "what_if": what_ifs}))
     elif fmt == Format.markdown:
-        term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w, unread=False) for w, city in zip(found, chosen)),
-                   end="")
+        term.write("".join(f"\n<!-- {city} -->\n" + views.what_if_markdown(w, unread=False, lang=term.lang)
+                           for w, city in zip(found, chosen)), end="")
     else:
         for k, (w, city) in enumerate(zip(found, chosen)):
             if k:
                 term.out.rule()
             term.out.print(f"{city}", style="bold")
-            views.print_what_if(w, term.out, unread=False)
+            views.print_what_if(w, term.out, unread=False, lang=term.lang)
 
 
 def _json_dumps(doc: object) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from .. import explain
-from ..explain import STATUS_TEXT
 from ..money import format_fen, format_fen_grouped
 from ..planning import (
     Axis,
@@ -169,7 +169,7 @@ def headroom_dicts(room: Headroom) -> list[dict]:
 _WHAT_IF_NOTICES = (*explain.FIRST, NoticeKind.OUTSIDE_VALIDITY, NoticeKind.HYPOTHETICAL)
 
 
-def what_if_notes(pd: PolicyDelta, unread: bool = True) -> list[tuple[str, bool]]:
+def what_if_notes(pd: PolicyDelta, unread: bool = True, lang: str = "en") -> list[tuple[str, bool]]:
     """What must be read before a policy's what-if figures: (text, is the headline), each once.
 
     The headline is calc's first line (NOT IN FORCE, NOT TARGETED, INDUSTRIES UNKNOWN); then the notices.
@@ -184,7 +184,7 @@ def what_if_notes(pd: PolicyDelta, unread: bool = True) -> list[tuple[str, bool]
             out.append((text if text in before else f"new: {text}", headline))
         out.extend((f"base: {text}", headline) for text in before if text not in after)
 
-    side([t for t in [banner(pd.before)] if t], [t for t in [banner(pd.after)] if t], True)
+    side([t for t in [banner(pd.before, lang)] if t], [t for t in [banner(pd.after, lang)] if t], True)
 
     def notices(r: PolicyResult) -> list[str]:
         return list(dict.fromkeys(explain.notice(n, r) for n in r.notices
@@ -194,58 +194,79 @@ def what_if_notes(pd: PolicyDelta, unread: bool = True) -> list[tuple[str, bool]
     return out
 
 
-def what_if_renderables(w: WhatIf, unread: bool = True) -> list[Text]:
+#: the what-if view's words, per output language (--lang): the status words, qualifiers and totals as calc's
+_WHAT_IF_WORDS = {
+    "en": {"what if": "what if", "base": "base", "new": "new", "difference": "difference", "exact": "exact",
+           "exact, at least": "exact, at least", "exact, at most": "exact, at most", "up-to clauses": "up-to clauses",
+           "total": "total", "unchanged": "unchanged", "no change": "no clause changes"},
+    "zh": {"what if": "假设测算", "base": "原值", "new": "新值", "difference": "差额", "exact": "确定金额",
+           "exact, at least": "确定金额（至少）", "exact, at most": "确定金额（至多）", "up-to clauses": "最高限额条款",
+           "total": "合计", "unchanged": "未变", "no change": "没有条款变化"},
+}
+
+
+def _words(lang: str) -> dict[str, str]:
+    return _WHAT_IF_WORDS.get(lang, _WHAT_IF_WORDS["en"])
+
+
+def what_if_renderables(w: WhatIf, unread: bool = True, lang: str = "en") -> list[Text]:
     """Per policy: what must be read first (as calc), each clause that changed, base → new (difference), and
-    why; then the totals."""
-    out: list[Text] = [Prose(f"{visible(w.profile.name)}: what if", style="bold")]
+    why; then the totals (``lang``: the status words, qualifiers and totals in that language, as calc's)."""
+    words = _words(lang)
+    out: list[Text] = [Prose(f"{visible(w.profile.name)}: {words['what if']}", style="bold")]
     out += [Prose(f"  {explain.setting(s)}") for s in w.settings]
     for pd in w.deltas:
         out.append(Prose(""))
         out.append(Prose(f"{pd.policy.id}  {pd.policy.title_zh}", style="bold"))
-        out += [Prose(text, style="bold red" if headline else "yellow") for text, headline in what_if_notes(pd, unread)]
+        out += [Prose(text, style="bold red" if headline else "yellow")
+                for text, headline in what_if_notes(pd, unread, lang)]
         changed = pd.changed
         if not changed:
-            out.append(Prose("  no clause changes", style="dim"))
+            out.append(Prose(f"  {words['no change']}", style="dim"))
         for d in changed:
             head = Prose(f"{d.id}", style="bold")
-            head.append(f"  {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]}")
+            head.append(f"  {explain.status_label(d.before.status, lang)} → {explain.status_label(d.after.status, lang)}")
             out.append(head)
-            out.append(Prose(f"  base {explain.amount_text(d.before)}, new "
-                            f"{explain.amount_text(d.after)}, difference {explain.signed(d.diff, d.counts_ceiling)}"))
+            sep = "，" if lang == "zh" else ", "
+            out.append(Prose(f"  {words['base']} {explain.amount_text(d.before, lang)}{sep}{words['new']} "
+                            f"{explain.amount_text(d.after, lang)}{sep}{words['difference']} "
+                            f"{explain.signed(d.diff, d.counts_ceiling, lang)}"))
             for ch in d.changes:
                 out.append(Prose(f"  why: {explain.change(ch, d)}"))
         for ch in pd.company:
             out.append(Prose(f"{explain.change(ch)}", style="yellow"))
         same = [d.id for d in pd.clauses if not d.changed]
         if same and changed:
-            out.append(Prose(f"unchanged: {', '.join(same)}", style="dim"))
-        out += _totals(pd)
+            out.append(Prose(f"{words['unchanged']}: {', '.join(same)}", style="dim"))
+        out += _totals(pd, lang)
     return out
 
 
 class _Totals:
     """The base / new / difference totals: aligned columns, or where they do not fit, one line per figure."""
 
-    def __init__(self, pd: PolicyDelta):
+    def __init__(self, pd: PolicyDelta, lang: str = "en"):
         self.pd = pd
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        lines = _totals_lines(self.pd)
-        if max(len(line.plain) for line in lines) <= options.max_width:
+        lines = _totals_lines(self.pd, self.lang)
+        if max(cell_len(line.plain) for line in lines) <= options.max_width:
             yield from lines
             return
-        for label, b, a, d in _total_rows(self.pd):
-            yield Prose(label, style="bold" if label == "total" else "")
-            yield Prose(f"  base {b}")
-            yield Prose(f"  new {a}")
-            yield Prose(f"  difference {d}")
+        words = _words(self.lang)
+        for label, b, a, d in _total_rows(self.pd, self.lang):
+            yield Prose(label, style="bold" if label == words["total"] else "")
+            yield Prose(f"  {words['base']} {b}")
+            yield Prose(f"  {words['new']} {a}")
+            yield Prose(f"  {words['difference']} {d}")
 
 
-def _totals(pd: PolicyDelta) -> list:
-    return [_Totals(pd)]
+def _totals(pd: PolicyDelta, lang: str = "en") -> list:
+    return [_Totals(pd, lang)]
 
 
-def _total_rows(pd: PolicyDelta) -> list[tuple[str, str, str, str]]:
+def _total_rows(pd: PolicyDelta, lang: str = "en") -> list[tuple[str, str, str, str]]:
     """(label, base, new, difference) for the exact, up-to and whole totals, as words.
 
     When either side's exact total is a range (SPEC 9.2: a binding company cap counted up-to awards at
@@ -262,41 +283,49 @@ def _total_rows(pd: PolicyDelta) -> list[tuple[str, str, str, str]]:
     up_to = pd.counts_ceiling
     rows += [("up-to clauses", b.total_up_to, a.total_up_to, up_to, up_to),
              ("total", b.total, a.total, b.counts_ceiling, a.counts_ceiling)]
-    return [(label, explain.total_figure(bf, bc), explain.total_figure(af, ac),
-             explain.signed(af - bf, pd.ceiling_moved if label == "total" else bc or ac))
+    words = _words(lang)
+    return [(words[label], explain.total_figure(bf, bc, lang), explain.total_figure(af, ac, lang),
+             explain.signed(af - bf, pd.ceiling_moved if label == "total" else bc or ac, lang))
             for label, bf, af, bc, ac in rows]
 
 
-def _totals_lines(pd: PolicyDelta) -> list[Text]:
-    rows = [("", "base", "new", "difference")] + _total_rows(pd)
-    widths = [max(len(r[k]) for r in rows) for k in range(4)]
+def _totals_lines(pd: PolicyDelta, lang: str = "en") -> list[Text]:
+    words = _words(lang)
+    rows = [("", words["base"], words["new"], words["difference"])] + _total_rows(pd, lang)
+    widths = [max(cell_len(r[k]) for r in rows) for k in range(4)]
     out: list[Text] = []
     for r in rows:
-        line = "  ".join([r[0].ljust(widths[0])] + [r[k].rjust(widths[k]) for k in (1, 2, 3)])
-        out.append(Prose(line, style="bold" if r[0] in ("", "total") else ""))
+        cells = [r[0] + " " * (widths[0] - cell_len(r[0]))] + [" " * (widths[k] - cell_len(r[k])) + r[k]
+                                                              for k in (1, 2, 3)]
+        out.append(Prose("  ".join(cells), style="bold" if r[0] in ("", words["total"]) else ""))
     return out
 
 
-def print_what_if(w: WhatIf, console: Console, unread: bool = True) -> None:
-    for part in what_if_renderables(w, unread):
+def print_what_if(w: WhatIf, console: Console, unread: bool = True, lang: str = "en") -> None:
+    for part in what_if_renderables(w, unread, lang):
         console.print(part)
 
 
-def what_if_markdown(w: WhatIf, unread: bool = True) -> str:
-    lines = [f"# {markdown_text(w.profile.name)}: what if", ""] + [f"- {markdown_text(explain.setting(s))}" for s in w.settings]
+def what_if_markdown(w: WhatIf, unread: bool = True, lang: str = "en") -> str:
+    words = _words(lang)
+    head = ("| 条款 | 状态 | 原值 | 新值 | 差额 | 原因 |" if lang == "zh" else
+            "| Clause | Status | Base | New | Difference | Why |")
+    lines = [f"# {markdown_text(w.profile.name)}: {words['what if']}", ""] + \
+        [f"- {markdown_text(explain.setting(s))}" for s in w.settings]
     for pd in w.deltas:
         lines += ["", f"## {pd.policy.id}: {pd.policy.title_zh}", ""]
-        notes = what_if_notes(pd, unread)
+        notes = what_if_notes(pd, unread, lang)
         lines += [f"> {'**' if headline else ''}{markdown_text(text)}{'**' if headline else ''}" for text, headline in notes]
         lines += [""] if notes else []
-        lines += ["| Clause | Status | Base | New | Difference | Why |", "|---|---|---:|---:|---:|---|"]
+        lines += [head, "|---|---|---:|---:|---:|---|"]
         for d in pd.changed:
-            lines.append(f"| `{d.id}` | {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]} | "
-                         f"{explain.amount_text(d.before)} | "
-                         f"{explain.amount_text(d.after)} | {explain.signed(d.diff, d.counts_ceiling)} | "
+            lines.append(f"| `{d.id}` | {explain.status_label(d.before.status, lang)} → "
+                         f"{explain.status_label(d.after.status, lang)} | "
+                         f"{explain.amount_text(d.before, lang)} | "
+                         f"{explain.amount_text(d.after, lang)} | {explain.signed(d.diff, d.counts_ceiling, lang)} | "
                          f"{_md('; '.join(explain.change(ch, d) for ch in d.changes))} |")
-        for label, b, a, diff in _total_rows(pd):
-            why = _md('; '.join(explain.change(ch) for ch in pd.company)) if label == "total" else ""
+        for label, b, a, diff in _total_rows(pd, lang):
+            why = _md('; '.join(explain.change(ch) for ch in pd.company)) if label == words["total"] else ""
             lines.append(f"| **{label}** | | {b} | {a} | {diff} | {why} |")
     return "\n".join(lines) + "\n"
 
@@ -350,9 +379,10 @@ class Chart:
     reads the same with colour off.
     """
 
-    def __init__(self, sweep: Sweep, height: int = CHART_HEIGHT):
+    def __init__(self, sweep: Sweep, height: int = CHART_HEIGHT, lang: str = "en"):
         self.sweep = sweep
         self.height = height
+        self.lang = lang
 
     def lines(self, width: int) -> list[str]:
         sw = self.sweep
@@ -384,7 +414,8 @@ class Chart:
         else:  # a narrow chart: each end of the axis on its own line, the right one under the axis's end
             out.append(" " * (label_w + 2) + left)
             out.append(" " * max(0, label_w + 2 + cols - len(right)) + right)
-        out.append(" " * (label_w + 2) + f"{axis.field} →   {EXACT_MARK} exact   {UP_TO_MARK} up to (ceiling)")
+        legend = _LEGEND.get(self.lang, _LEGEND["en"]).format(exact=EXACT_MARK, up_to=UP_TO_MARK)
+        out.append(" " * (label_w + 2) + f"{axis.field} →   {legend}")
         return out
 
     def needs(self) -> int:
@@ -397,14 +428,18 @@ class Chart:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if options.max_width < self.needs():  # (at 20-27 columns it cut the axis's figures and the field name)
-            yield from _grid_summary(self.sweep)
+            yield from _grid_summary(self.sweep, self.lang)
             return
         for line in self.lines(options.max_width):
             yield Prose(line, no_wrap=False)
 
 
-def cliff_text(c: Cliff, axis: Axis) -> str:
-    return explain.cliff(c, axis.field, axis.kind, axis.denominator)
+#: the chart's legend, per output language (as compare's)
+_LEGEND = {"en": "{exact} exact   {up_to} up to (ceiling)", "zh": "{exact} 确定金额   {up_to} 最高（上限）"}
+
+
+def cliff_text(c: Cliff, axis: Axis, lang: str = "en") -> str:
+    return explain.cliff(c, axis.field, axis.kind, axis.denominator, lang)
 
 
 def _axis_line(sw: Sweep, k: int) -> str:
@@ -427,7 +462,7 @@ def _year(sw: Sweep) -> str:
     return f", fiscal year {sw.year}" if sw.year else ""
 
 
-def sweep_notices(sw: Sweep) -> list[tuple[str, str, bool]]:
+def sweep_notices(sw: Sweep, lang: str = "en") -> list[tuple[str, str, bool]]:
     """What must be read with a sweep, as calc's first lines of the profile as given: (policy, text, headline):
     NOT IN FORCE (not when the sweep varies the year: the points say it), NOT TARGETED, the plausibility and
     unread-field warnings, the table's notices (may be superseded, end unknown …)."""
@@ -435,7 +470,7 @@ def sweep_notices(sw: Sweep) -> list[tuple[str, str, bool]]:
 
     out: list[tuple[str, str, bool]] = []
     for r in sw.base:
-        rep = report_of(r)
+        rep = report_of(r, lang=lang)
         if rep.banner and not (sw.year == 0 and not r.in_force and r.targeted is not False):
             out.append((r.policy.id, rep.banner, True))
         out += [(r.policy.id, w, False) for w in rep.first_warnings if (r.policy.id, w, False) not in out]
@@ -448,12 +483,13 @@ def sweep_notices(sw: Sweep) -> list[tuple[str, str, bool]]:
     return out
 
 
-def sweep_renderables(sw: Sweep) -> list:
-    """Heading, what must be read first, chart (a single field), the cliffs of each axis, the range of totals."""
+def sweep_renderables(sw: Sweep, lang: str = "en") -> list:
+    """Heading, what must be read first, chart (a single field), the cliffs of each axis, the range of totals
+    (``lang``: the qualifiers 最高 / 至少, the legend and the first line's verdict in that language, as calc's)."""
     out: list = [Prose(f"{visible(sw.profile.name)}: sweep{_year(sw)}", style="bold"),
                  Prose("policies: " + ", ".join(p.id for p in sw.policies))]
     several = len(sw.policies) > 1
-    for pid, text, headline in sweep_notices(sw):
+    for pid, text, headline in sweep_notices(sw, lang):
         where = f"{pid}: " if several and pid else ""
         out.append(Prose(f"{where}{text}" if headline else f"warning: {where}{text}",
                          style="bold red" if headline else "yellow"))
@@ -461,21 +497,21 @@ def sweep_renderables(sw: Sweep) -> list:
     out.append(Prose(f"{sw.points.n:,} points evaluated as one batch", style="dim"))
     if len(sw.axes) == 1:
         out.append(Prose(""))
-        out.append(Chart(sw))
+        out.append(Chart(sw, lang=lang))
     else:
         out.append(Prose(""))
-        out += _grid_summary(sw)
+        out += _grid_summary(sw, lang)
     for k, axis in enumerate(sw.axes):
         out.append(Prose(""))
         out.append(Prose(f"Cliffs along {axis.field}{_held_note(sw, k)}", style="bold"))
         if not sw.cliffs[k]:
             out.append(Prose("  none in this range: no clause switches, no cap starts to bind", style="dim"))
         for n, c in enumerate(sw.cliffs[k], 1):
-            out.append(Prose(f"{n}. {cliff_text(c, axis)}"))
+            out.append(Prose(f"{n}. {cliff_text(c, axis, lang)}"))
     return out
 
 
-def _grid_summary(sw: Sweep) -> list[Text]:
+def _grid_summary(sw: Sweep, lang: str = "en") -> list[Text]:
     total, ceiling = sw.points.total, sw.points.ceiling
     lo, hi = int(total.argmin()), int(total.argmax())
 
@@ -483,28 +519,29 @@ def _grid_summary(sw: Sweep) -> list[Text]:
         return ", ".join(f"{a.field} = {explain.value(a.exact(int(xs[i])), a.kind)}"
                          for a, xs in zip(sw.axes, sw.points.xs))
 
-    return [Prose(f"highest total {explain.total_figure(int(total[hi]), bool(ceiling[hi]))} at {where(hi)}"),
-            Prose(f"lowest total {explain.total_figure(int(total[lo]), bool(ceiling[lo]))} at {where(lo)}")]
+    return [Prose(f"highest total {explain.total_figure(int(total[hi]), bool(ceiling[hi]), lang)} at {where(hi)}"),
+            Prose(f"lowest total {explain.total_figure(int(total[lo]), bool(ceiling[lo]), lang)} at {where(lo)}")]
 
 
-def print_sweep(sw: Sweep, console: Console) -> None:
-    for part in sweep_renderables(sw):
+def print_sweep(sw: Sweep, console: Console, lang: str = "en") -> None:
+    for part in sweep_renderables(sw, lang):
         console.print(part)
 
 
-def sweep_markdown(sw: Sweep) -> str:
+def sweep_markdown(sw: Sweep, lang: str = "en") -> str:
     lines = [f"# {markdown_text(sw.profile.name)}: sweep{_year(sw)}", "",
              "Policies: " + ", ".join(f"`{p.id}`" for p in sw.policies), ""]
     lines += [f"- {_axis_line(sw, k)}" for k in range(len(sw.axes))]
-    notices = sweep_notices(sw)
+    notices = sweep_notices(sw, lang)
     if notices:
         lines.append("")
         lines += [f"> **{_md(text)}**" if headline else f"> warning: {_md(text)}" for _, text, headline in notices]
     if len(sw.axes) == 1:
-        lines += ["", "```"] + Chart(sw).lines(80) + ["```"]
+        lines += ["", "```"] + Chart(sw, lang=lang).lines(80) + ["```"]
     for k, axis in enumerate(sw.axes):
         lines += ["", f"## Cliffs along {axis.field}{_held_note(sw, k)}", ""]
-        lines += [f"{n}. {_md(cliff_text(c, axis))}" for n, c in enumerate(sw.cliffs[k], 1)] or ["None in this range."]
+        lines += [f"{n}. {_md(cliff_text(c, axis, lang))}" for n, c in enumerate(sw.cliffs[k], 1)] or \
+            ["None in this range."]
     return "\n".join(lines) + "\n"
 
 
