@@ -148,9 +148,25 @@ class Group(TyperGroup):
         except typer.Abort:
             Terminal.create().error("aborted")
             code = EXIT_BAD_INPUT
+        except OSError as exc:  # standard output on a full disk (`> /dev/full`), a device that fails: no traceback
+            _quiet_stdout()
+            where = f"{exc.filename}: " if exc.filename else "standard output: "
+            Terminal.create().error(f"{where}cannot write: {exc.strerror or exc}")
+            code = EXIT_BAD_INPUT
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _quiet_stdout() -> None:
+    """Standard output failed: what is still buffered for it goes nowhere (fd 1 onto /dev/null), so that the
+    exit's flush does not fail again with "Exception ignored … OSError" after the message."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:  # pragma: no cover - no /dev/null
+        pass
 
 
 def usage_message(exc: Any) -> str:

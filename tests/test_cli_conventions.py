@@ -437,3 +437,15 @@ def test_help_at_80_columns_shows_every_metavar_and_choice_whole(path):
         metavar = getattr(param, "metavar", None)
         if metavar:
             assert metavar in words, (path, param.name, metavar)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full is Linux's")
+@pytest.mark.parametrize("args", [["calc", LED], ["calc", LED, "-f", "json"], ["compare", LED],
+                                  ["explore", LED, "--vary", "revenue=29亿..32亿"], ["policies", "list"]])
+def test_standard_output_on_a_full_disk_is_a_message_not_a_traceback(args: list[str]) -> None:
+    """`incentives calc … > /dev/full` was a Python traceback ending in OSError (batch -o - already said it)."""
+    with open("/dev/full", "w") as full:
+        res = subprocess.run([str(EXE), *args], stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+                             env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    assert res.returncode == 1
+    assert res.stderr == "error: standard output: cannot write: No space left on device\n", res.stderr
