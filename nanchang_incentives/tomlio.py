@@ -23,10 +23,12 @@ the policy validator.
 from __future__ import annotations
 
 import enum
+import math
 import os
 import re
 import stat
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .errors import InputError, Location
@@ -283,6 +285,27 @@ def _spreadsheet_kind(path: Path, raw: bytes) -> str | None:
     return None
 
 
+def _float_as_written(text: str) -> float | str:
+    """A profile's unquoted TOML float: the float when it is the number written, else the text as written, which
+    the field parsers then read exactly, as a quoted value or a CSV cell (``rd_staff = 99.9999999999999999``
+    was the binary float 100.0, a whole number of staff, where the CSV cell is refused; ``revenue =
+    1999999999.99999999`` was 2e9).
+
+    >>> _float_as_written("3.5"), _float_as_written("1e9"), _float_as_written("99.9999999999999999")
+    (3.5, 1000000000.0, '99.9999999999999999')
+    """
+    number = float(text)
+    if not math.isfinite(number):  # nan, inf: the parsers refuse them as numbers
+        return number
+    written = text.replace("_", "")
+    try:
+        if Decimal(written) == Decimal(repr(number)):
+            return number
+    except InvalidOperation:  # pragma: no cover - tomllib hands over valid float text only
+        return number
+    return written
+
+
 def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
     """The parsed table and the text of a TOML file; every problem is an InputError naming the file and line."""
     path = Path(path)
@@ -299,7 +322,7 @@ def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
         raise InputError("is not UTF-8 text; save the TOML file as UTF-8", Location(file=where)) from None
     check_nesting(text, where, kind)
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=_float_as_written if kind == TomlKind.PROFILE else float)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"line (\d+)", msg)

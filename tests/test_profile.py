@@ -197,3 +197,18 @@ def test_a_tag_a_policy_declares_with_a_slash_or_comma_stays_one_tag(tmp_path):
     assert spec.parse("AI/ML;电子信息", csv=True) == ("ai/ml", "electronic-information")
     assert spec.parse(["r,d"]) == ("r,d",)
     assert spec.parse("电子信息/LED", csv=True) == ("electronic-information", "led")
+
+
+def test_an_unquoted_float_reads_as_its_quoted_form_in_a_profile_file(tmp_path: Path) -> None:
+    """TOML parsed rd_staff = 99.9999999999999999 into the float 100.0 (100 R&D staff: rd_center granted,
+    15,000,000.00) where the same CSV cell is refused. A float a binary float cannot hold is now read from its
+    text; one that is the number written (100.0, 2.5e9) stays a number."""
+    # 1999999999.99999999: 1/10000 yuan exact, finer digits half-up (README), the same as "1999999999.99999999"
+    # and as the CSV cell; before, the binary float 2000000000.0 decided
+    unquoted = load_profile(write(tmp_path, "year = 2024\nrevenue = 1999999999.99994999\n"), REG)
+    quoted = load_profile(write(tmp_path, 'year = 2024\nrevenue = "1999999999.99994999"\n', "q.toml"), REG)
+    assert unquoted.get("revenue") == quoted.get("revenue") == 19_999_999_999_999
+    with pytest.raises(InputError, match=r"company\.toml:2, field 'rd_staff'.*got '99\.9999999999999999'"):
+        load_profile(write(tmp_path, "year = 2024\nrd_staff = 99.9999999999999999\n"), REG)
+    whole = load_profile(write(tmp_path, "year = 2024\nrd_staff = 100.0\nrevenue = 2.5e9\n", "w.toml"), REG)
+    assert (whole.get("rd_staff"), whole.get("revenue")) == (100, 2_500_000_000 * Y)
