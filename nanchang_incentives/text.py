@@ -24,12 +24,30 @@ ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 
 #: C0 controls, DEL, C1 controls (U+0080–U+009F, among them CSI U+009B and OSC U+009D),
 #: the Unicode line and paragraph separators, the bidi controls and the zero-width characters above
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS | ZERO_WIDTH)) + "]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + "".join(sorted(BIDI_CONTROLS | ZERO_WIDTH))
+                     + "\ud800-\udfff]")
+#: lone surrogates: a byte of a file name or argument that is not UTF-8 (Python's surrogateescape: 0x9B is
+#: U+DC9B), which would reach the output as that raw byte (0x9B is the 8-bit CSI control)
+SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _escape(ch: str) -> str:
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that did not decode: written as that byte
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def json_safe(text: str) -> str:
+    r"""JSON (or any text written as is) with each lone surrogate written as its JSON escape, so the output is
+    valid UTF-8 and a JSON reader gets the same string back, never the raw byte.
+
+    >>> json_safe('{"name": "red\udc9b2J"}')
+    '{"name": "red\\udc9b2J"}'
+    """
+    if not SURROGATES.search(text):
+        return text
+    return SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def visible(text: str, allow: str = "") -> str:
@@ -43,8 +61,8 @@ def visible(text: str, allow: str = "") -> str:
     'Evil\\x1b]0;pwned\\x07 Co'
     >>> visible("a\nb\tc"), visible("a\nb\tc", allow="\n")
     ('a\\x0ab\\x09c', 'a\nb\\x09c')
-    >>> visible("abc\u202edcba 南昌 C:\\data")
-    'abc\\u202edcba 南昌 C:\\data'
+    >>> visible("abc\u202edcba 南昌 C:\\data"), visible("red\udc9b2J")
+    ('abc\\u202edcba 南昌 C:\\data', 'red\\x9b2J')
     """
     if not _UNSAFE.search(text):
         return text

@@ -449,3 +449,20 @@ def test_standard_output_on_a_full_disk_is_a_message_not_a_traceback(args: list[
                              env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
     assert res.returncode == 1
     assert res.stderr == "error: standard output: cannot write: No space left on device\n", res.stderr
+
+
+def test_a_file_name_byte_that_is_not_utf8_never_reaches_the_output_raw(tmp_path: Path) -> None:
+    """A profile without a name is named after its file; a file name with the byte 0x9B (the 8-bit CSI control,
+    not UTF-8) wrote that raw byte to the terminal and made the JSON invalid UTF-8."""
+    text = Path(LED).read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("name"))
+    path = bytes(tmp_path) + b"/red\x9b2J.toml"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(body + "\n")
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "COLUMNS": "120"}
+    table = subprocess.run([bytes(EXE), b"calc", path], capture_output=True, check=False, env=env)
+    assert table.returncode == 0  # (strict decoding: a raw 0x9B outside a character would fail it)
+    assert table.stdout.decode("utf-8").startswith("red\\x9b2J — fiscal year 2024")
+    doc = subprocess.run([bytes(EXE), b"calc", path, b"-f", b"json"], capture_output=True, check=False, env=env)
+    assert doc.returncode == 0
+    assert json.loads(doc.stdout.decode("utf-8"))["company"] == "red\udc9b2J"  # the JSON escape of the byte

@@ -30,7 +30,7 @@ from typing import IO, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from ..text import visible
+from ..text import json_safe, visible
 from .wrap import Prose
 
 #: width of output that does not go to a terminal and has no $COLUMNS
@@ -235,8 +235,9 @@ class Terminal:
         return replace(self, quiet=True) if quiet and not self.quiet else self
 
     def write(self, text: str, end: str = "\n") -> None:
-        """Text exactly as given (JSON, Markdown, plain text) to stdout: no markup, wrapping or styling."""
-        self.out.file.write(text + end)
+        """Text exactly as given (JSON, Markdown, plain text) to stdout: no markup, wrapping or styling; a lone
+        surrogate (a file name's byte that is not UTF-8) as its JSON escape, never the raw byte."""
+        self.out.file.write(json_safe(text + end))
         self.out.file.flush()
 
     def say(self, text: str) -> None:
