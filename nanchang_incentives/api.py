@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import fields as F
 from .engine import AmountOverflow, Options, PolicyResult, explain, run_policy
 from .errors import InputError, Location, OptionError
-from .money import YEAR_MAX, YEAR_MIN
+from .money import YEAR_MAX, YEAR_MIN, format_units
 from .policy import Catalog, Policy, load_catalog
 from .profile import Profile, load_profile, table_of
 from .trace import Notice, NoticeKind
@@ -98,7 +99,7 @@ def calculate(profile: Profile, policies: Sequence[Policy], catalog: Catalog,
     try:
         results = [explain(run_policy(table, p, catalog, options), 0, catalog) for p in policies]
     except AmountOverflow as exc:
-        raise overflow_error(exc, profile) from None
+        raise overflow_error(exc, profile, catalog.registry) from None
     first = leading_notices(profile, [*policies, *evaluated], catalog)
     return [replace(r, notices=first + r.notices) for r in results] if first else results
 
@@ -119,11 +120,16 @@ def leading_notices(profile: Profile, policies: Sequence[Policy], catalog: Catal
     return first
 
 
-def overflow_error(exc: AmountOverflow, profile: Profile) -> InputError:
-    """An amount beyond 10万亿 yuan, located at the profile's file:line and the field that makes it."""
+def overflow_error(exc: AmountOverflow, profile: Profile, registry: F.Registry | None = None) -> InputError:
+    """An amount beyond 10万亿 yuan, located at the profile's file:line and the field that makes it (its value
+    in yuan, as written: never the engine's units of 1/10000 yuan)."""
     given = [f for f in exc.fields if profile.get(f) is not None] or list(exc.fields)
     name = given[0] if given else None
     value = profile.get(name) if name else None
+    spec = registry.get(name) if registry is not None and name else None
+    if spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) and value is not None:
+        value = [format_units(int(v)) for v in value] if isinstance(value, (list, tuple)) else \
+            format_units(int(value))  # type: ignore[call-overload]
     shown = f" ({name} = {_clip_value(value)})" if value is not None else ""
     return InputError(f"clause {exc.clause}: {exc.message}{shown}",
                       Location(file=profile.source, line=profile.lines.get(name) if name else None, field=name))

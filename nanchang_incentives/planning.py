@@ -81,7 +81,7 @@ def evaluate(profiles: Sequence[Profile], policies: Sequence[Policy], catalog: C
         from .api import overflow_error
 
         row = int(exc.rows[0]) if len(exc.rows) else 0
-        raise overflow_error(exc, profiles[min(row, len(profiles) - 1)]) from None
+        raise overflow_error(exc, profiles[min(row, len(profiles) - 1)], catalog.registry) from None
     from .api import leading_notices
 
     out: list[list[PolicyResult]] = []

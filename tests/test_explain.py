@@ -206,6 +206,20 @@ def test_the_overflow_limit_in_the_message_is_the_engines() -> None:
     assert f"{MAX_FEN // 100:,} yuan" in OVERFLOW_MESSAGE
 
 
+def test_an_amount_beyond_the_limit_names_the_value_in_yuan_not_in_the_engines_units(tmp_path: Path) -> None:
+    # 三(四) smart factories: three projects of 10万亿 each; the message showed 100000000000000000 (1/10000 yuan)
+    profile = tmp_path / "big.toml"
+    profile.write_text('name = "x"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["electronic-information"]\n'
+                       'smart_factory_investments = ["10万亿", "10万亿", "10万亿"]\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["calc", str(profile)])
+    assert res.exit_code == 1
+    said = " ".join(res.stderr.split())
+    assert f"{profile}:5, field 'smart_factory_investments': clause smart_factory: an amount of more than" in said
+    assert said.endswith("(smart_factory_investments = 10,000,000,000,000.00;10,000,000,000,000.00;"
+                         "10,000,000,000,000.00)"), said
+    assert "100000000000000000" not in said
+
+
 def test_an_unknown_INCENTIVES_LANG_is_named_once_and_every_command_goes_on_in_english(tmp_path: Path) -> None:
     """A stray setting (INCENTIVES_LANG=fr) used to be silent in calc and stop batch with 'unknown language'."""
     runner = CliRunner()
