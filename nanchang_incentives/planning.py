@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from fractions import Fraction
 
@@ -749,6 +750,29 @@ _UNIT = re.compile(r"(?:千|百万|万|亿|萬|億)元?$")
 MIN_STEPS = 2
 
 
+#: the units of a sweep's bounds, largest first, in yuan
+_SWEEP_UNITS = (("万亿", 10**12), ("亿", 10**8), ("万", 10**4), ("千", 10**3))
+
+
+def _unit_for(start: str, to_unit: str, stop_units: int) -> str:
+    """The unit a bare FROM most likely shares with TO: TO's own when FROM in it is not above TO, else the
+    largest smaller one that keeps it so ("5000..2亿": 5000万, not 5000亿, which is above 2亿).
+
+    >>> _unit_for("5000", "万", 200_000_000 * 10_000), _unit_for("5000", "亿", 200_000_000 * 10_000)
+    ('万', '万')
+    """
+    try:
+        number = Decimal(start.replace(",", ""))
+    except InvalidOperation:
+        return to_unit
+    written = to_unit.replace("萬", "万").replace("億", "亿")
+    first = next((k for k, (u, _) in enumerate(_SWEEP_UNITS) if written.startswith(u)), len(_SWEEP_UNITS))
+    for u, factor in _SWEEP_UNITS[first:]:
+        if number * factor * 10_000 <= stop_units:
+            return u + ("元" if written.endswith("元") else "")
+    return to_unit
+
+
 def parse_axis(text: str, steps: int, registry: F.Registry) -> Axis:
     """``sales_revenue=1000万..10亿`` (also Chinese field names, and ``...`` or ``…`` for ``..``) -> an Axis;
     a bad one is an OptionError."""
@@ -787,9 +811,10 @@ def parse_axis(text: str, steps: int, registry: F.Registry) -> Axis:
     if spec.type in (F.MONEY, F.MONEY_LIST) and bounds[0] and _BARE.fullmatch(start_text.strip()) \
             and (unit := _UNIT.search(stop_text.strip())):
         # "5000..20000万": in Chinese one writes the unit once, at the end; read literally FROM was 5,000 yuan
+        meant = _unit_for(start_text.strip(), unit.group(), bounds[1])
         raise OptionError(f"{where}: FROM {start_text.strip()} has no unit and would be read as yuan, while TO is "
                           f"in {unit.group()}: write the unit on both, e.g. --vary {key.strip()}="
-                          f"{start_text.strip()}{unit.group()}..{stop_text.strip()} (or {start_text.strip()}元 for "
+                          f"{start_text.strip()}{meant}..{stop_text.strip()} (or {start_text.strip()}元 for "
                           f"yuan)", Location())
     if bounds[1] < bounds[0]:
         raise OptionError(f"{where}: FROM is above TO; write the smaller value first", Location())

@@ -690,6 +690,11 @@ def test_explore_reads_every_way_of_writing_a_range_to_the_same_ends(span):
 @pytest.mark.parametrize("bad, says", [
     ("rd_expense=5000..20000万", ("FROM 5000 has no unit and would be read as yuan, while TO is in 万: write the "
                                   "unit on both, e.g. --vary rd_expense=5000万..20000万 (or 5000元 for yuan)")),
+    # the advice gives FROM a unit that keeps it below TO: 5000万..2亿, never 5000亿..2亿 (then "FROM is above TO")
+    ("revenue=5000..2亿", ("FROM 5000 has no unit and would be read as yuan, while TO is in 亿: write the unit on "
+                          "both, e.g. --vary revenue=5000万..2亿 (or 5000元 for yuan)")),
+    ("revenue=3..5亿", "e.g. --vary revenue=3亿..5亿 (or 3元 for yuan)"),
+    ("revenue=50..2亿元", "e.g. --vary revenue=50万元..2亿元 (or 50元 for yuan)"),
     ("rd_expense=1亿..2亿..3亿", "expected FIELD=FROM..TO with two dots between FROM and TO"),
 ])
 def test_explore_refuses_a_range_it_would_read_otherwise_than_meant(bad, says):
