@@ -255,6 +255,9 @@ def _split(value: object, csv: bool) -> list[object]:
         return [visible_part(v) if isinstance(v, str) and has_invisible(v) else v for v in value]
     if isinstance(value, str):
         text = value.strip()
+        if not text and not csv:  # (an empty CSV cell never gets here: it is no value, missing_input)
+            raise ValueProblem("an empty text is no list: write [] for an empty list (none), or leave the key out when "
+                               "it is not known (the clauses that need it then say missing_input)")
         if not text:
             return []
         # ";", the full-width "；", the enumeration comma "、" (电子信息、LED) and a line break (Alt+Enter in a

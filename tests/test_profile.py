@@ -212,3 +212,13 @@ def test_an_unquoted_float_reads_as_its_quoted_form_in_a_profile_file(tmp_path: 
         load_profile(write(tmp_path, "year = 2024\nrd_staff = 99.9999999999999999\n"), REG)
     whole = load_profile(write(tmp_path, "year = 2024\nrd_staff = 100.0\nrevenue = 2.5e9\n", "w.toml"), REG)
     assert (whole.get("rd_staff"), whole.get("revenue")) == (100, 2_500_000_000 * Y)
+
+
+@pytest.mark.parametrize("key", ["smart_factory_investments", "industries"])
+def test_an_empty_text_for_a_list_is_an_error_as_for_an_amount(tmp_path: Path, key: str) -> None:
+    """smart_factory_investments = "" was an empty list (0 projects, not eligible) where the empty CSV cell is
+    no value (missing_input), and revenue = "" is an error: now an error too, saying what to write."""
+    err = load_error(tmp_path, f'year = 2024\n{key} = ""\n')
+    assert err.location.line == 2 and err.location.field == key
+    assert "an empty text is no list: write [] for an empty list (none), or leave the key out when it is not known" \
+        in str(err)
