@@ -125,15 +125,16 @@ def parse_settings(settings: Iterable[str] | Mapping[str, object], registry: F.R
             pairs.append((text, key.strip(), raw))
     out: dict[str, object | None] = {}
     given: dict[str, str] = {}  # field -> the setting that gave it
+    problems: list[str] = []  # every bad setting, said at once (as a profile's problems are)
     for text, key, value in pairs:
         where = f"{option} {visible(text)}"
         name = registry.resolve(key)
         if name is None:
-            raise OptionError(f"{where}: unknown field{registry.suggest(key)}; see the field reference in the README",
-                              Location())
+            problems.append(f"{where}: unknown field{registry.suggest(key)}; see the field reference in the README")
+            continue
         if name in given:  # as in a profile: one value per field, never the last one silently
-            raise OptionError(f"{where}: {name} is already set by {option} {visible(given[name])}; give it once",
-                              Location())
+            problems.append(f"{where}: {name} is already set by {option} {visible(given[name])}; give it once")
+            continue
         given[name] = text
         if isinstance(value, str) and value == "":
             out[name] = None
@@ -141,8 +142,14 @@ def parse_settings(settings: Iterable[str] | Mapping[str, object], registry: F.R
         try:
             parsed = parse_values({key: value}, registry, csv=isinstance(value, str))
         except InputError as exc:
-            raise OptionError(f"{where}: {exc.message}", Location()) from None
+            problems.append(f"{where}: {exc.message}")
+            continue
         out.update(parsed)
+    if len(problems) == 1:
+        raise OptionError(problems[0], Location())
+    if problems:
+        raise OptionError(f"{len(problems)} problems; fix them all before running again:\n"
+                          + "\n".join(f"  {p}" for p in problems), Location())
     return out
 
 

@@ -767,3 +767,17 @@ def test_explore_too_narrow_for_its_chart_gives_the_highest_and_lowest_totals_in
     wide = runner.invoke(app, ["explore", str(SI_LED), "--vary", "rd_expense=5000万..9000亿", "--steps", "50"],
                          env={"COLUMNS": "80", "NO_COLOR": "1"})
     assert "┤" in wide.stdout
+
+
+def test_every_bad_set_is_reported_at_once(catalog):
+    # only the first bad --set was said: the user fixed it, ran again, met the next
+    with pytest.raises(planning.OptionError) as info:
+        planning.parse_settings(["rd_expense=-5万", "rd_staff=3.5", "foo=1", "rd_staff=99"], catalog.registry)
+    lines = info.value.message.splitlines()
+    assert lines[0] == "4 problems; fix them all before running again:"
+    assert lines[1].startswith("  --set rd_expense=-5万: '-5万' is negative")
+    assert lines[2].startswith("  --set rd_staff=3.5: expected a whole number")
+    assert lines[3] == "  --set foo=1: unknown field; see the field reference in the README"
+    assert lines[4] == "  --set rd_staff=99: rd_staff is already set by --set rd_staff=3.5; give it once"
+    with pytest.raises(planning.OptionError, match=r"^--set foo=1: unknown field"):  # one: one line, as before
+        planning.parse_settings(["foo=1"], catalog.registry)
