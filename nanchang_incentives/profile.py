@@ -90,6 +90,10 @@ ACCOUNTING_DASH = re.compile(r"(?:[¥￥]\s*)?(?:[-－–―‐−]|—{1,2}|[/�
 DASH_IS_EMPTY = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
 
 
+#: a profile's problems worded one by one; unknown fields beyond them are counted
+PROBLEMS_SHOWN = 50
+
+
 def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool = False,
                  where: Location | None = None, lines: Mapping[str, int] | None = None,
                  required: Mapping[str, str] | None = None,
@@ -105,6 +109,7 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
     given_as: dict[str, str] = {}
     problems: list[InputError] = []
     nested: set[str] = set()  # fields written under a table heading: not also reported as missing
+    unknown_more = 0  # unknown fields past the first PROBLEMS_SHOWN problems: counted, not worded
     for key, value in raw.items():
         loc = Location(file=where.file if where else None, row=where.row if where else None,
                        line=(lines or {}).get(key), field=key)
@@ -117,6 +122,9 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
             nested.update(inner)  # type: ignore[arg-type]
             continue
         if name is None:
+            if len(problems) >= PROBLEMS_SHOWN:  # (60,000 keys of nonsense: not 60,000 did-you-means)
+                unknown_more += 1
+                continue
             problems.append(InputError(f"unknown field{registry.suggest(key)}; see the field reference in the README",
                                        loc))
             continue
@@ -145,6 +153,10 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
                 problems.append(InputError(message, loc))
         except ValueProblem as exc:
             problems.append(InputError(value_message(exc, spec), loc))
+    if unknown_more:
+        problems.append(InputError(f"… and {unknown_more:,} more unknown field{'s' if unknown_more != 1 else ''}, not "
+                                   f"listed one by one: is this a company profile?",
+                                   Location(file=where.file if where else None, row=where.row if where else None)))
     for name, missing in (required or {}).items():
         if name not in given_as and name not in nested:
             problems.append(InputError(missing, Location(file=where.file if where else None,

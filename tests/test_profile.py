@@ -222,3 +222,16 @@ def test_an_empty_text_for_a_list_is_an_error_as_for_an_amount(tmp_path: Path, k
     assert err.location.line == 2 and err.location.field == key
     assert "an empty text is no list: write [] for an empty list (none), or leave the key out when it is not known" \
         in str(err)
+
+
+def test_a_flood_of_unknown_fields_lists_fifty_and_counts_the_rest(tmp_path: Path) -> None:
+    # 60,000 keys of nonsense took 18 s and 5.7 MB of did-you-means
+    from nanchang_incentives.profile import ProfileProblems
+
+    path = write(tmp_path, "year = 2024\n" + "".join(f"k{i} = 1\n" for i in range(2_000)))
+    with pytest.raises(ProfileProblems) as info:
+        load_profile(path, REG)
+    problems = info.value.problems
+    assert len(problems) == 51 and problems[0].location.line == 2 and problems[49].location.field == "k49"
+    assert str(problems[50]).endswith("… and 1,950 more unknown fields, not listed one by one: is this a company "
+                                      "profile?")
