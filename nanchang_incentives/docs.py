@@ -74,6 +74,7 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.BOOL, "有 / 无", "有", True),
     InputForm(F.BOOL, "√ / ×", "×", False),
     InputForm(F.BOOL, "对 / 错", "错", False),
+    InputForm(F.BOOL, "1.0 / 0.0 (pandas' booleans in a column with an empty cell)", "1.0", True),
     InputForm(F.BOOL, "refused: a letter x (× for no in some sheets, a ticked box in others)", "x", None),
     InputForm(F.COUNT, "a whole number", "150", 150),
     InputForm(F.COUNT, "with 人 / 个 / 项 / 家 / 台 / 套", "150人", 150),

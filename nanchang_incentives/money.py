@@ -335,8 +335,9 @@ def _bare_rate(value: object, number: Decimal) -> str:
             f"(expected a percentage string such as {RATE_EXAMPLE})")
 
 
-_TRUE = {"true", "1", "yes", "y", "是", "t", "√", "✓", "✔", "有", "对"}
-_FALSE = {"false", "0", "no", "n", "否", "f", "×", "✗", "✘", "无", "没有", "错"}
+#: (1.0 / 0.0: how pandas writes a column of booleans that has an empty cell, a float column)
+_TRUE = {"true", "1", "1.0", "yes", "y", "是", "t", "√", "✓", "✔", "有", "对"}
+_FALSE = {"false", "0", "0.0", "no", "n", "否", "f", "×", "✗", "✘", "无", "没有", "错"}
 BOOL_FORMS = "true/false, 1/0, yes/no, 是/否, 有/无, √/×"
 #: a letter x means no where it stands for ×, and yes where it ticks a box: never guessed
 _AMBIGUOUS = {"x"}
@@ -345,12 +346,12 @@ _AMBIGUOUS = {"x"}
 def parse_bool(value: object) -> bool:
     """true/false (also 1/0, yes/no, 是/否, 有/无, √/×).
 
-    >>> parse_bool("√"), parse_bool("否"), parse_bool("有")
-    (True, False, True)
+    >>> parse_bool("√"), parse_bool("否"), parse_bool("有"), parse_bool("1.0"), parse_bool(0.0)
+    (True, False, True, True, False)
     """
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value in (0, 1):
+    if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
         text = value.translate(_FULL_WIDTH).strip().lower()

@@ -212,12 +212,14 @@ def test_format_rate() -> None:
     ("1", True), ("0", False), (1, True), (0, False),
     ("yes", True), ("no", False), ("Yes", True), ("NO", False),
     ("是", True), ("否", False), (" 是 ", True),
+    # pandas writes a boolean column with an empty cell as floats (1.0 / 0.0), as a count 3.0 is read as 3
+    ("1.0", True), ("0.0", False), (1.0, True), (0.0, False),
 ])
 def test_bool_accepted(value: object, expected: bool) -> None:
     assert parse_bool(value) is expected
 
 
-@pytest.mark.parametrize("value", [2, -1, "2", "maybe", "", "真", None, 1.0, 0.0, [True]])
+@pytest.mark.parametrize("value", [2, -1, "2", "maybe", "", "真", None, 2.0, 0.5, "1.5", [True]])
 def test_bool_rejected(value: object) -> None:
     with pytest.raises(ValueProblem, match="true or false"):
         parse_bool(value)
