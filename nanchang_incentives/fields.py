@@ -21,6 +21,7 @@ from .errors import ValueProblem
 from .money import (
     RATE_DENOMINATOR,
     UNITS_PER_YUAN,
+    given,
     parse_bool,
     parse_count,
     parse_money,
@@ -204,7 +205,7 @@ class Field:
         elif self.vocabulary is not None and self.type == TEXT and parsed:
             parsed = self.vocabulary.lookup(parsed) or parsed  # type: ignore[arg-type]
         if self.choices and parsed not in self.choices:
-            raise ValueProblem(f"expected one of {', '.join(self.choices)}, got {value!r}")
+            raise ValueProblem(f"expected one of {', '.join(self.choices)}, got {given(value)}")
         return parsed
 
     def _separated(self, tags: Sequence[str]) -> list[str]:
@@ -240,7 +241,7 @@ class Field:
 
 def _text(value: object, csv: bool) -> str:
     if not isinstance(value, str):
-        raise ValueProblem(f"expected text, got {value!r}")
+        raise ValueProblem(f"expected text, got {given(value)}")
     text = value.strip()
     if len(text) > 500:
         raise ValueProblem("text longer than 500 characters")
@@ -265,7 +266,7 @@ def _split(value: object, csv: bool) -> list[object]:
         # (each item without the zero-width characters at its ends: "600万;\u200b1200万" pasted from a web page)
         parts = [visible_part(part) for part in text.translate(_ITEM_SEPARATORS).split(";")]
         return [part for part in parts if part]
-    raise ValueProblem(f"expected a list, got {value!r}")
+    raise ValueProblem(f"expected a list, got {given(value)}")
 
 
 def _money_list(value: object, csv: bool) -> tuple[int, ...]:

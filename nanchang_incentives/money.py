@@ -154,6 +154,31 @@ def _money_hint(text: str) -> str:
     return ""
 
 
+def given(value: object) -> str:
+    """A refused value as a message names it: a text quoted (``'abc'``), a TOML boolean, date or time in words,
+    never Python's ``True`` or ``datetime.date(2024, 1, 1)``.
+
+    >>> import datetime as dt
+    >>> given("abc"), given(True), given(dt.date(2024, 1, 1)), given(dt.time(12, 0)), given([1, 2]), given(3.5)
+    ("'abc'", 'the boolean true', 'the date 2024-01-01', 'the time 12:00:00', 'a list', '3.5')
+    """
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dt.datetime):
+        return f"the date and time {value.isoformat(sep=' ')}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, dt.time):
+        return f"the time {value.isoformat()}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return repr(value)
+
+
 def money_decimal(value: object) -> Decimal:
     """The exact yuan value of a money input (number or string with unit)."""
     if isinstance(value, bool):
@@ -222,7 +247,7 @@ def money_decimal(value: object) -> Decimal:
             raise ValueProblem(_exponent_with_unit(value, match.group("num"), unit))
         amount = _decimal(match.group("num")) * _UNIT_FACTORS[known]
     else:
-        raise ValueProblem(f"expected money, got {type(value).__name__}; expected {MONEY_EXAMPLE}")
+        raise ValueProblem(f"expected money, got {given(value)}; expected {MONEY_EXAMPLE}")
     if amount < 0:
         raise ValueProblem(f"{value!r} is negative; money must be zero or more")
     if amount > MAX_YUAN:
@@ -324,7 +349,7 @@ def parse_rate(value: object) -> Fraction:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if number.is_finite() and abs(number) < 10**6:
             raise ValueProblem(_bare_rate(value, number))
-    raise ValueProblem(f"expected a percentage string such as {RATE_EXAMPLE}, got {value!r}")
+    raise ValueProblem(f"expected a percentage string such as {RATE_EXAMPLE}, got {given(value)}")
 
 
 def _bare_rate(value: object, number: Decimal) -> str:
@@ -362,7 +387,7 @@ def parse_bool(value: object) -> bool:
         if text in _AMBIGUOUS:
             raise ValueProblem(f"{value!r} is ambiguous: a letter x stands for × (no) in some sheets and ticks a "
                                f"box (yes) in others; expected 是 or 否 (also √/×, true/false)")
-    raise ValueProblem(f"expected true or false (also {BOOL_FORMS[len('true/false, '):]}), got {value!r}")
+    raise ValueProblem(f"expected true or false (also {BOOL_FORMS[len('true/false, '):]}), got {given(value)}")
 
 
 COUNT_EXAMPLE = '3 (also "150人", "3个", "2项", "5家", "4台", "2套")'
@@ -403,9 +428,9 @@ def parse_count(value: object) -> int:
             raise ValueProblem(f"{value!r} is not a number; expected a whole number such as {COUNT_EXAMPLE}")
         number = _decimal(text)
     else:
-        raise ValueProblem(f"expected a whole number such as {COUNT_EXAMPLE}, got {value!r}")
+        raise ValueProblem(f"expected a whole number such as {COUNT_EXAMPLE}, got {given(value)}")
     if number != number.to_integral_value():
-        raise ValueProblem(f"expected a whole number such as {COUNT_EXAMPLE}, got {value!r}")
+        raise ValueProblem(f"expected a whole number such as {COUNT_EXAMPLE}, got {given(value)}")
     if number < 0:
         raise ValueProblem(f"{value!r} is negative; a count must be zero or more")
     if number > MAX_COUNT:
@@ -481,7 +506,7 @@ def parse_year(value: object) -> int:
         raise ValueProblem(f"{value!r} looks like an Excel date number (day {year} is {day.isoformat()}: a date cell "
                            f"saved with the General format); expected the fiscal year, such as {day.year}")
     if year is None or not YEAR_MIN <= year <= YEAR_MAX:
-        raise ValueProblem(f"expected a fiscal year between {YEAR_MIN} and {YEAR_MAX} such as 2024, got {value!r}")
+        raise ValueProblem(f"expected a fiscal year between {YEAR_MIN} and {YEAR_MAX} such as 2024, got {given(value)}")
     return year
 
 

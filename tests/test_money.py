@@ -512,3 +512,17 @@ def test_dashed_numbers_are_not_called_ranges(text: str) -> None:
     with pytest.raises(ValueProblem) as exc:
         parse_money(text)
     assert "range" not in str(exc.value)
+
+
+def test_a_refused_toml_value_is_named_in_words_not_in_python() -> None:
+    # `year = true`, `rd_staff = 2024-01-01` said "got True" / "got datetime.date(2024, 1, 1)"
+    import datetime as dt
+
+    from nanchang_incentives.money import parse_count, parse_year
+
+    with pytest.raises(ValueProblem, match=r"got the boolean true$"):
+        parse_year(True)
+    with pytest.raises(ValueProblem, match=r"got the date 2024-01-01$"):
+        parse_count(dt.date(2024, 1, 1))
+    with pytest.raises(ValueProblem, match=r"^expected money, got the time 12:00:00; expected a number of yuan"):
+        parse_money(dt.time(12, 0))
