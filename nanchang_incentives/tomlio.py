@@ -285,6 +285,18 @@ def _spreadsheet_kind(path: Path, raw: bytes) -> str | None:
     return None
 
 
+def _encoding_hint(raw: bytes) -> str:
+    """What a profile that is not UTF-8 most likely is: UTF-16 (Notepad's "Unicode"), or GBK (the "ANSI" of a
+    Chinese Windows); "" when neither reads it."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return " but UTF-16 (Notepad's \"Unicode\")"
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return " but most likely GBK (the \"ANSI\" of a Chinese Windows)"
+
+
 def _float_as_written(text: str) -> float | str:
     """A profile's unquoted TOML float: the float when it is the number written, else the text as written, which
     the field parsers then read exactly, as a quoted value or a CSV cell (``rd_staff = 99.9999999999999999``
@@ -319,7 +331,13 @@ def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text; save the TOML file as UTF-8", Location(file=where)) from None
+        raise InputError(f"is not UTF-8 text{_encoding_hint(raw)}; save the TOML file as UTF-8 (Notepad: Save as, "
+                         f"Encoding UTF-8)", Location(file=where)) from None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise InputError("holds a NUL character (\\x00), which no TOML file may: delete it (an editor or a copy "
+                         "from another program left it there; it is invisible in most editors)",
+                         Location(file=where, line=line))
     check_nesting(text, where, kind)
     try:
         data = tomllib.loads(text, parse_float=_float_as_written if kind == TomlKind.PROFILE else float)

@@ -235,3 +235,24 @@ def test_a_flood_of_unknown_fields_lists_fifty_and_counts_the_rest(tmp_path: Pat
     assert len(problems) == 51 and problems[0].location.line == 2 and problems[49].location.field == "k49"
     assert str(problems[50]).endswith("… and 1,950 more unknown fields, not listed one by one: is this a company "
                                       "profile?")
+
+
+@pytest.mark.parametrize(("encoding", "said"), [
+    ("gbk", 'is not UTF-8 text but most likely GBK (the "ANSI" of a Chinese Windows); save the TOML file as UTF-8'),
+    ("utf-16", 'is not UTF-8 text but UTF-16 (Notepad\'s "Unicode"); save the TOML file as UTF-8'),
+])
+def test_a_profile_saved_in_another_encoding_is_named(tmp_path: Path, encoding: str, said: str) -> None:
+    path = tmp_path / "p.toml"
+    path.write_bytes('name = "甲公司"\nyear = 2024\n'.encode(encoding))
+    with pytest.raises(InputError) as info:
+        load_profile(path, REG)
+    assert said in str(info.value)
+
+
+def test_a_nul_character_in_a_profile_is_named_with_its_line(tmp_path: Path) -> None:
+    # a trailing NUL was "not valid TOML: Invalid statement", naming nothing one could see
+    path = tmp_path / "p.toml"
+    path.write_bytes(b'name = "x"\nyear = 2024\n\x00')
+    with pytest.raises(InputError) as info:
+        load_profile(path, REG)
+    assert info.value.location.line == 3 and "holds a NUL character" in str(info.value)
