@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -105,16 +106,23 @@ def parse_year(value: str | int) -> int:
 
 
 def parse_date(value: str | dt.date) -> dt.date:
-    """A --on value: an ISO date."""
+    """A --on value: an ISO date, or one written as in Chinese (2025年12月31日, 2025/12/31, 2025.12.31).
+
+    >>> parse_date("2025-12-31"), parse_date("2025年12月31日"), parse_date("２０２５/1/5")
+    (datetime.date(2025, 12, 31), datetime.date(2025, 12, 31), datetime.date(2025, 1, 5))
+    """
     if isinstance(value, dt.date):
         return value
-    text = value.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    text = unicodedata.normalize("NFKC", value).strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})-(\d{2})|年(\d{1,2})月(\d{1,2})日?|[/.](\d{1,2})[/.](\d{1,2}))", text)
+    if m:
+        year, month, day = m.group(1), *(g for g in m.groups()[1:] if g is not None)
         try:
-            return dt.date.fromisoformat(text)
+            return dt.date(int(year), int(month), int(day))
         except ValueError:
             pass
-    raise OptionValueError(f"--on {visible(value)}: expected a date as YYYY-MM-DD, e.g. --on 2024-12-31")
+    raise OptionValueError(f"--on {visible(value)}: expected a date as YYYY-MM-DD (or 2024年12月31日), "
+                           f"e.g. --on 2024-12-31")
 
 
 def parse_jobs(value: str | int) -> int:

@@ -120,8 +120,8 @@ BAD_VALUES = [
     (("policies", "list", "--format", "text"), "error: --format text: expected table, json or markdown"),
     (("policies", "validate", str(ROOT / "policies"), "--format", "markdown"),
      "error: --format markdown: expected table or json, e.g. --format json"),
-    (("policies", "list", "--on", "2026/06/30"),
-     "error: --on 2026/06/30: expected a date as YYYY-MM-DD, e.g. --on 2024-12-31"),
+    (("policies", "list", "--on", "30/06/2026"),  # (2026/06/30 and 2026年6月30日 are read)
+     "error: --on 30/06/2026: expected a date as YYYY-MM-DD (or 2024年12月31日), e.g. --on 2024-12-31"),
     (("policies", "list", "--on", "2026-02-30"), "error: --on 2026-02-30: expected a date as YYYY-MM-DD"),
     (("compare", MULTI, "--cities", "shanghai"),
      "error: --cities: unknown policy or jurisdiction 'shanghai'; jurisdictions: beijing, nanchang, wuhan-east-lake"),

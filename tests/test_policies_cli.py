@@ -72,7 +72,7 @@ def test_list_includes_a_policies_dir_and_the_environment_variable() -> None:
 def test_list_rejects_a_bad_date() -> None:
     result = invoke("policies", "list", "--on", "2024-13-01")
     assert result.exit_code == 2
-    assert "--on 2024-13-01: expected a date as YYYY-MM-DD, e.g. --on 2024-12-31" in result.output
+    assert "--on 2024-13-01: expected a date as YYYY-MM-DD (or 2024年12月31日), e.g. --on 2024-12-31" in result.output
 
 
 # ---------------------------------------------------------------- show
@@ -415,3 +415,13 @@ def test_a_range_and_a_rank_stay_whole():
         lines = wrap_unbroken("每项给予科技重大专项100-200万元资助，世界500强及中国电子信息100强企业", width)
         assert "".join(lines) == "每项给予科技重大专项100-200万元资助，世界500强及中国电子信息100强企业"
         assert any("100-200万元" in x for x in lines) and any("500强" in x for x in lines), (width, lines)
+
+
+def test_show_finds_a_clause_by_its_chinese_title_and_suggests_the_nearest() -> None:
+    # `policies show 南昌 -c 研发中心补贴` was refused: only ids were looked up
+    by_title = invoke("policies", "show", NANCHANG, "-c", "研发中心补贴")
+    by_id = invoke("policies", "show", NANCHANG, "-c", "rd_center")
+    assert by_title.exit_code == 0 and by_title.stdout == by_id.stdout
+    near = invoke("policies", "show", NANCHANG, "-c", "研发中心")
+    assert near.exit_code == 2
+    assert 'has no clause \'研发中心\' (did you mean "研发中心补贴", that is rd_center?)' in " ".join(near.output.split())

@@ -347,13 +347,22 @@ def _is_file(target: str) -> bool:
 
 
 def _clause_of(pol: Policy, clause: str) -> Clause:
-    """A clause of the policy, matched without regard to case; else an OptionError with a did-you-mean."""
+    """A clause of the policy by its id (without regard to case) or its Chinese title (研发中心补贴); else an
+    OptionError with a did-you-mean (an id, or for Chinese the clause whose title is nearest)."""
     ids = [c.id for c in pol.clauses]
+    wanted = clause.strip()
     for cid in ids:
-        if cid.lower() == clause.strip().lower():
+        if cid.lower() == wanted.lower():
             return pol.clause(cid)
-    close = difflib.get_close_matches(clause.strip().lower(), ids, n=1)
+    by_title = [c for c in pol.clauses if c.title_zh and c.title_zh == wanted]
+    if len(by_title) == 1:
+        return by_title[0]
+    titles = {c.title_zh: c.id for c in pol.clauses if c.title_zh}
+    close = difflib.get_close_matches(wanted.lower(), ids, n=1)
     hint = f' (did you mean "{close[0]}"?)' if close else ""
+    if not close and not wanted.isascii():
+        near = difflib.get_close_matches(wanted, list(titles), n=1, cutoff=0.5)
+        hint = f' (did you mean "{near[0]}", that is {titles[near[0]]}?)' if near else ""
     raise OptionError(f"policy {pol.id!r} has no clause {clause!r}{hint}; clauses: {', '.join(ids)}",
                       Location(field="--clause"))
 
@@ -362,7 +371,7 @@ def show(
     ctx: typer.Context,
     policy: Annotated[str, typer.Argument(metavar="POLICY", help=POLICY_HELP, show_default=False)],
     clause: Annotated[str | None, typer.Option("--clause", "-c", metavar="CLAUSE",
-                                               help="Show only this clause (its id).")] = None,
+                                               help="Show only this clause (its id, or its Chinese title).")] = None,
     policies_dir: PoliciesDir = None,
 ) -> None:
     """Every clause with its section, quoted sentence, rule in words, caps, basis and group; then the policy-wide rules.
