@@ -291,3 +291,15 @@ def test_compare_totals_at_the_narrowest_widths_keep_label_and_total_whole(width
     for city, total in (("nanchang", "15,900,000.00"), ("wuhan-east-lake", "4,300,000.00"),
                         ("beijing", "42,200,000.00")):
         assert re.search(rf"(?m)^{city}$", totals) and total in totals, (city, width)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_totals_chart_never_breaks_a_city_inside_its_name(lang: str) -> None:
+    # at 41-59 columns the chart's label column was squeezed to a quarter of the width: "wuhan-east-l" / "ake"
+    profile = str(ROOT / "samples" / "multi-industry.toml")
+    for width in range(40, 80):
+        out = run("compare", profile, "--lang", lang, width=width)
+        chart = out.split("\nTotals\n" if lang == "en" else "\n合计\n", 1)[1].split("\n█ ", 1)[0]
+        for city in ("nanchang", "wuhan-east-lake", "beijing"):
+            assert re.search(rf"^{re.escape(city)}(?: |$)", chart, re.MULTILINE), (width, chart)
+        assert not re.search(r"^(?:ake|ke|e|lake)\b", chart, re.MULTILINE), (width, chart)

@@ -138,3 +138,17 @@ def test_zero_width_characters_are_written_out_like_the_bidi_controls() -> None:
 
     assert visible("零宽\u200b公司\ufeff尾\u2060") == "零宽\\u200b公司\\ufeff尾\\u2060"
     assert visible("南昌甲公司") == "南昌甲公司"
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [
+    ("实际履约金额 80,000,000.00 × 5% = up to 4,000,000.00", 40,
+     ["实际履约金额 80,000,000.00 × 5% = ", "up to 4,000,000.00"]),
+    ("(exact 31,339,200.00 + up to 4,000,000.00)", 30, ["(exact 31,339,200.00 + ", "up to 4,000,000.00)"]),
+    ("granted up to 4,000,000.00 (at least 2,000,000.00)", 40,
+     ["granted up to 4,000,000.00 ", "(at least 2,000,000.00)"]),
+    ("合计 最高 29,123,456.79 确定", 20, ["合计 ", "最高 29,123,456.79 ", "确定"]),
+])
+def test_a_qualifier_stays_with_the_figure_it_qualifies(text: str, width: int, lines: list[str]) -> None:
+    # "= up" at a line's end and "to 4,000,000.00" on the next read as two things (SPEC §3: a ceiling is said)
+    offsets = break_offsets(text, width)
+    assert [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)])] == lines

@@ -447,9 +447,12 @@ def bar_chart(views: Sequence[CityView], width: int = 200, lang: str = "en") -> 
     several = _several(views)
     amount = max((cell_len(total_text(v.result, lang)) for v in views), default=4)
     label = max((len(_label(v, several)) for v in views), default=4)
-    bar_width = max(1, min(BAR_WIDTH, width - amount - min(label, max(8, width // 4)) - 2))
+    # the labels may wrap (at a space or a hyphen), never inside a word: "wuhan-east-l" / "ake" at 41-59 columns
+    whole = _longest_token(_label(v, several) for v in views)
+    label_w = max(whole, min(label, max(8, width // 4)))
+    bar_width = max(1, min(BAR_WIDTH, width - amount - label_w - 2))
     t = Table.grid(padding=(0, 1))
-    t.add_column(overflow="fold")
+    t.add_column(overflow="fold", min_width=whole)
     t.add_column(no_wrap=True, min_width=min(bar_width, 6))
     t.add_column(justify="right", no_wrap=True, min_width=amount)
     for v in views:
