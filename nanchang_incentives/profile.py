@@ -36,7 +36,9 @@ class Profile:
 
     @property
     def name(self) -> str:
-        return str(self.values.get("name") or (Path(self.source).stem if self.source else "company"))
+        if self.values.get("name"):
+            return str(self.values["name"])
+        return "company" if not self.source or self.source == "-" else Path(self.source).stem  # ("-": stdin)
 
     def get(self, key: str, default: object = None) -> object:
         return self.values.get(key, default)

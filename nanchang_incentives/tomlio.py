@@ -77,6 +77,15 @@ def read_bytes(path: Path, kind: TomlKind) -> bytes:
     """The bytes of a regular file of at most ``kind.max_bytes``; anything else is an InputError at once."""
     where = Location(file=str(path))
     expected = f"expected a {kind.label} saved as a .toml file"
+    if str(path) == "-" and kind == TomlKind.PROFILE:  # `… | incentives calc -`: the profile on standard input
+        if sys.stdin is None or sys.stdin.isatty():
+            raise InputError(f"standard input is {'closed' if sys.stdin is None else 'the terminal'}: pipe a "
+                             f"{kind.label} into it (incentives calc - < company.toml), or name the file", where)
+        raw = sys.stdin.buffer.read(kind.max_bytes + 1)
+        if len(raw) > kind.max_bytes:
+            raise InputError(f"is larger than {kind.max_bytes:,} bytes, the limit for a {kind.label}; "
+                             f"is it the right file?", where)
+        return raw
     try:
         if path.is_dir():  # os.open cannot open a directory on Windows: say what it is first
             raise InputError(f"is a directory, {expected}", where)

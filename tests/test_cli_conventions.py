@@ -466,3 +466,15 @@ def test_a_file_name_byte_that_is_not_utf8_never_reaches_the_output_raw(tmp_path
     doc = subprocess.run([bytes(EXE), b"calc", path, b"-f", b"json"], capture_output=True, check=False, env=env)
     assert doc.returncode == 0
     assert json.loads(doc.stdout.decode("utf-8"))["company"] == "red\udc9b2J"  # the JSON escape of the byte
+
+
+def test_calc_reads_a_profile_piped_into_standard_input() -> None:
+    """`incentives calc - < company.toml` (batch reads `-` too): the same figures as the file; '-' said it was
+    not found."""
+    text = Path(LED).read_text(encoding="utf-8")
+    piped = CliRunner().invoke(app, ["calc", "-", "-f", "json"], input=text)
+    named = CliRunner().invoke(app, ["calc", LED, "-f", "json"])
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout) == json.loads(named.stdout)
+    bad = CliRunner().invoke(app, ["calc", "-"], input="year = 2024\nrevenu = 1\n")
+    assert bad.exit_code == 1 and "-:2, field 'revenu': unknown field (did you mean \"revenue\"?)" in bad.stderr
