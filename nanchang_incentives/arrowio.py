@@ -70,7 +70,7 @@ def pyarrow(what: str, location: Location | None = None) -> Any:
 
 
 def is_parquet(path: Path) -> bool:
-    """A Parquet file by its suffix or its first bytes."""
+    """A Parquet file by its first bytes, else by its suffix (``csvio.is_kind``)."""
     return csvio.is_kind(path, PARQUET_SUFFIXES, PARQUET_MAGIC)
 
 

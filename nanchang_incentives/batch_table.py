@@ -58,8 +58,9 @@ class Header:
 
     @functools.cached_property
     def counted(self) -> tuple[bool, ...]:
-        """Per column, whether it is read: False for the sheet's bookkeeping columns (序号, 备注 …), so that a row
-        with values there only (a template's numbered rows below the data) is blank, not a company."""
+        """Per column, whether it is read: False for the sheet's bookkeeping columns (序号, 备注 …) and a column
+        with no heading, so that a row with values there only (a template's numbered rows below the data) is
+        blank, not a company."""
         return tuple(f.type != F.IGNORED for f in self.fields)
 
     @functools.cached_property
@@ -192,7 +193,7 @@ def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
                           "the unit in brackets after the field's name (营业收入（万元）), or the bare name with the "
                           "unit in each cell (25000万); renaming it to the bare name would read its numbers as yuan",
                           loc)
-    if not hint and _bookkeeping(name):  # 序号, 备注, 联系人 …: a column of the user's own, not a typo
+    if not catalog.registry.suggest(name, strict=True) and _bookkeeping(name):  # 序号, 备注 …: the user's own
         return InputError(f"the column {name[:60]!r} is not a profile field (a serial number, a remark or contact "
                           f"details are not read): delete the column, or save a copy of the sheet without it; every "
                           f"column must be a profile field (see the field reference in the README)", loc)
@@ -294,7 +295,8 @@ HEADER_PROBLEMS_SHOWN = 50
 
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once, or a sheet's own bookkeeping column
-    (序号, 备注, 联系电话 …: ``_bookkeeping``), which is read past; every problem is reported at once."""
+    (序号, 备注, 联系电话 …: ``_bookkeeping``), which is read past, as is a column with no heading (an empty column
+    A: ``Header.unnamed``); every problem is reported at once (the first HEADER_PROBLEMS_SHOWN worded)."""
     out: list[F.Field] = []
     units: list[str] = []
     seen: dict[str, str] = {}  # field -> the header name it was given by
@@ -327,7 +329,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             continue
         found = field_of(name, catalog)
         exact = "".join(name.split()).casefold() in _BOOKKEEPING  # remark: never "did you mean year?"
-        if found is None and _bookkeeping(name) and (exact or not catalog.registry.suggest(name)):
+        if found is None and _bookkeeping(name) and (exact or not catalog.registry.suggest(name, strict=True)):
             # 序号, 备注, 联系人 …: a column of the user's own, not a typo of a field: read past, and said so
             out.append(F.Field(f"{csvio.IGNORED_PREFIX}{j + 1}", F.IGNORED, title=name))
             units.append("")

@@ -13,6 +13,7 @@ option value, always as ONE line ``error: …`` on stderr (help output is Typer'
 from __future__ import annotations
 
 import copy
+import errno
 import gc
 import importlib
 import os
@@ -149,13 +150,22 @@ class Group(TyperGroup):
             Terminal.create().error("aborted")
             code = EXIT_BAD_INPUT
         except OSError as exc:  # standard output on a full disk (`> /dev/full`), a device that fails: no traceback
-            _quiet_stdout()
-            where = f"{exc.filename}: " if exc.filename else "standard output: "
-            Terminal.create().error(f"{where}cannot write: {exc.strerror or exc}")
+            if exc.filename:
+                Terminal.create().error(f"{exc.filename}: {exc.strerror or exc}")
+            elif exc.errno in _WRITE_ERRNOS:
+                _quiet_stdout()
+                Terminal.create().error(f"standard output: cannot write: {exc.strerror or exc}")
+            else:
+                Terminal.create().error(f"{exc.strerror or exc}")
             code = EXIT_BAD_INPUT
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+#: the errors of a write that standard output gives (a full disk, a quota, a file too large, a failing device)
+_WRITE_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO", "EBADF", "EROFS")
+                          if hasattr(errno, name))
 
 
 def _quiet_stdout() -> None:

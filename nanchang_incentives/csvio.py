@@ -34,6 +34,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .errors import InputError, Location
+from .filekinds import PARQUET_MAGIC, ZIP_MAGIC
 
 # ---------------------------------------------------------------- encodings
 
@@ -118,9 +119,13 @@ def is_kind(path: Path, suffixes: Sequence[str], magic: bytes) -> bool:
         return path.suffix.lower() in suffixes
     if head.startswith(magic):
         return True
-    if path.suffix.lower() not in suffixes:
+    if path.suffix.lower() not in suffixes or head.startswith(_BINARY_MAGICS):  # (a Parquet file named .xlsx)
         return False
     return not _reads_as_text(head)
+
+
+#: the first bytes of the binary kinds batch reads (an .xlsx is a zip file)
+_BINARY_MAGICS = (ZIP_MAGIC, PARQUET_MAGIC)
 
 
 def _reads_as_text(head: bytes) -> bool:

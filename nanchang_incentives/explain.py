@@ -99,7 +99,11 @@ def status_label(status: Status, lang: str = "en") -> str:
 
 #: the words that qualify a figure, per output language (--lang): an up-to ceiling is never shown as certain
 #: (SPEC §3), in Chinese as in English (最高 as the texts say it: "最高1000万元")
-QUALIFIERS = {"en": {"up to": "up to", "at least": "at least"}, "zh": {"up to": "最高", "at least": "至少"}}
+#: ("at most": the upper end of an exact range, SPEC 9.2: "up to" in English, 至多 in Chinese, never 最高)
+QUALIFIERS = {"en": {"up to": "up to", "at least": "at least", "at most": "up to"},
+              "zh": {"up to": "最高", "at least": "至少", "at most": "至多"}}
+#: the legend of the totals charts (compare, explore)
+CHART_LEGEND = {"en": "{exact} exact   {up_to} up to (ceiling)", "zh": "{exact} 确定金额   {up_to} 最高（上限）"}
 
 
 #: a clause's basis as the Markdown table and the budget view show it, per output language (SPEC §3)
@@ -117,10 +121,10 @@ def basis_label(basis: str, lang: str = "en") -> str:
 
 
 def qualifier(word: str, lang: str = "en") -> str:
-    """``"up to"`` or ``"at least"`` in the output language.
+    """``"up to"``, ``"at least"`` or ``"at most"`` in the output language.
 
-    >>> qualifier("up to"), qualifier("up to", "zh"), qualifier("at least", "zh")
-    ('up to', '最高', '至少')
+    >>> qualifier("up to"), qualifier("up to", "zh"), qualifier("at least", "zh"), qualifier("at most", "zh")
+    ('up to', '最高', '至少', '至多')
     """
     return QUALIFIERS.get(lang, QUALIFIERS["en"])[word]
 

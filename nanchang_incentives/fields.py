@@ -375,8 +375,11 @@ class Registry:
         f = self.fields.get(name)
         return f.kind if f else None
 
-    def suggest(self, name: str) -> str:
-        """ ' (did you mean "revenue"?)' or '' (also for a Chinese name: 营业收 or 营业额 -> "营业收入" (revenue))"""
+    def suggest(self, name: str, strict: bool = False) -> str:
+        """ ' (did you mean "revenue"?)' or '' (also for a Chinese name: 营业收 or 营业额 -> "营业收入" (revenue)).
+
+        ``strict``: the same bar for Chinese names as for ASCII ones (0.6), for deciding whether a heading is a
+        typo of a field or a sheet's own column (注册地址（详细） is no typo of 注册地)."""
         close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
         if not close:
             lowered = {k.lower(): k for k in self.fields}
@@ -384,7 +387,7 @@ class Registry:
                 close = [lowered[name.lower()]]
         if not close:
             # a Chinese name shares fewer characters with its alias (营业额 ~ 营业收入: 4 of 7), so a lower bar
-            cutoff = 0.6 if name.isascii() else 0.5
+            cutoff = 0.6 if name.isascii() or strict else 0.5
             alias = difflib.get_close_matches(_fold(name), [a for a in self.aliases if a not in self.fields],
                                               n=1, cutoff=cutoff)
             if alias:

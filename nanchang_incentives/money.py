@@ -136,7 +136,11 @@ def _money_hint(text: str) -> str:
     >>> _money_hint("1,2345.67")
     ': its commas do not group the digits in threes: write 12345.67 (or 12,345.67)'
     >>> _money_hint("12,34")
-    ': its commas do not group the digits in threes: write 1234 (or 1,234); if the comma is a decimal point, write 12.34'
+    ': its commas do not group the digits in threes: write 1234 (or 1,234); if the last comma is a decimal point, write 12.34'
+    >>> _money_hint("0,5")
+    ': a comma is not a decimal point here: write 0.5'
+    >>> _money_hint("12,345,67")
+    ': its commas do not group the digits in threes: write 1234567 (or 1,234,567); if the last comma is a decimal point, write 12345.67'
     """
     two = _TWO_UNITS.fullmatch(text.strip())
     if two:
@@ -145,11 +149,15 @@ def _money_hint(text: str) -> str:
         return f": write it with one unit, as {format(wan.normalize(), 'f')}万 (or {yi}亿)"
     odd = _ODD_GROUPS.fullmatch(text.strip())
     if odd:
-        plain = text.strip().replace(",", "")
+        written = text.strip()
+        head, _, last = written.rpartition(",")
+        decimal = f"{head.replace(',', '')}.{last}" if "." not in written and len(last) <= 2 else ""
+        if decimal and head.lstrip("0") == "" and head:  # 0,5: a decimal comma, or nothing a thousands one makes
+            return f": a comma is not a decimal point here: write {decimal}"
+        plain = written.replace(",", "")
         whole, _, frac = plain.partition(".")
         grouped = f"{int(whole):,}" + (f".{frac}" if frac else "")
-        decimal = re.fullmatch(r"(\d+),(\d{1,2})", text.strip())
-        point = f"; if the comma is a decimal point, write {decimal.group(1)}.{decimal.group(2)}" if decimal else ""
+        point = f"; if the last comma is a decimal point, write {decimal}" if decimal else ""
         return f": its commas do not group the digits in threes: write {plain} (or {grouped}){point}"
     return ""
 

@@ -758,7 +758,7 @@ MIN_STEPS = 2
 
 
 #: the units of a sweep's bounds, largest first, in yuan
-_SWEEP_UNITS = (("万亿", 10**12), ("亿", 10**8), ("万", 10**4), ("千", 10**3))
+_SWEEP_UNITS = (("万亿", 10**12), ("亿", 10**8), ("百万", 10**6), ("万", 10**4), ("千", 10**3))
 
 
 def _unit_for(start: str, to_unit: str, stop_units: int) -> str:
@@ -775,6 +775,8 @@ def _unit_for(start: str, to_unit: str, stop_units: int) -> str:
     written = to_unit.replace("萬", "万").replace("億", "亿")
     first = next((k for k, (u, _) in enumerate(_SWEEP_UNITS) if written.startswith(u)), len(_SWEEP_UNITS))
     for u, factor in _SWEEP_UNITS[first:]:
+        if u == "百万" and not written.startswith(u):  # (a unit few write: offered only when TO is in it)
+            continue
         if number * factor * 10_000 <= stop_units:
             return u + ("元" if written.endswith("元") else "")
     return to_unit

@@ -1253,10 +1253,13 @@ _SCOPE_HINT = ('as its sentence gives it: 每年/年度 -> "year", 单个项目/
                'the base is a project\'s investment, otherwise "once" (never "year" by default)')
 
 
-_CEILING_WORDS = re.compile(r"最高|不超过|最多")
-_RATE_CEILING = re.compile(r"(?:不超过|最高)\s*\d+(?:\.\d+)?\s*[%％]")
+#: a ceiling on an amount of money (最高1000万元, 不超过200万元, 最高给予500万元 …): not 最多3个项目, not 最高等级
+_CEILING_WORDS = re.compile(r"(?:最高|不超过|最多)(?:给予|支持|奖励|补助|补贴|资助|可获)?\s*[0-9０-９][0-9０-９,.．]*\s*"
+                            r"[万亿千百]*元")
+#: a rate that is itself a ceiling, of what is given (不超过5%的补贴): not a condition (资产负债率不超过70%)
+_RATE_CEILING = re.compile(r"(?:不超过|最高)\s*\d+(?:\.\d+)?\s*[%％][^，。；,;]{0,12}?(?:补助|补贴|奖励|资助|给予|贴息)")
 _INCLUSIVE = re.compile(r"以上|达到|不低于|不少于")
-_EXCLUSIVE = re.compile(r"(?<!不)超过|高于|大于")
+_EXCLUSIVE = re.compile(r"(?<!不)(?<!不得)(?<!不能)(?<!不会)超过|高于|大于")
 _STRICT_TEST = re.compile(r"(?<![<>=!])>(?!=)\s*(?!0(?![\d.]))[\d.]+")  # "> 1亿", never "> 0" (any amount at all)
 _INCLUSIVE_TEST = re.compile(r">=\s*[\d.]+")
 
@@ -1281,6 +1284,10 @@ def _legal_words(quote: str, basis: object, has_rate: bool, conditions: object) 
     'conditions'
     >>> _legal_words("按照研发费用的10%给予补助，每年不超过100万元", "exact", True, [])
     []
+    >>> _legal_words("每家企业最多支持3个项目，每个项目奖励50万元；资产负债率不超过70%", "exact", True, [])
+    []
+    >>> _legal_words("营业收入不得超过5亿元、增加1亿元以上的", "exact", True, [{"test": "growth > 1亿"}])[0][1]
+    'conditions'
     """
     out: list[tuple[str, str]] = []
     if basis == "exact" and not has_rate and _CEILING_WORDS.search(quote):

@@ -297,8 +297,8 @@ def _spreadsheet_kind(path: Path, raw: bytes) -> str | None:
 def _encoding_hint(raw: bytes) -> str:
     """What a profile that is not UTF-8 most likely is: UTF-16 (Notepad's "Unicode"), or GBK (the "ANSI" of a
     Chinese Windows); "" when neither reads it."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return " but UTF-16 (Notepad's \"Unicode\")"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\0") * 4 >= len(raw[:200]):
+        return " but UTF-16 (Notepad's \"Unicode\")"  # (without its BOM: every other byte of ASCII text is 0)
     try:
         raw.decode("gb18030")
     except UnicodeDecodeError:
@@ -342,14 +342,19 @@ def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
     except UnicodeDecodeError:
         raise InputError(f"is not UTF-8 text{_encoding_hint(raw)}; save the TOML file as UTF-8 (Notepad: Save as, "
                          f"Encoding UTF-8)", Location(file=where)) from None
+    if "\0" in text and _encoding_hint(raw).startswith(" but UTF-16"):  # (ASCII in UTF-16 without a BOM)
+        raise InputError(f"is not UTF-8 text{_encoding_hint(raw)}; save the TOML file as UTF-8 (Notepad: Save as, "
+                         f"Encoding UTF-8)", Location(file=where))
     if "\0" in text:
-        line = text.count("\n", 0, text.index("\0")) + 1
+        nul_line = text.count("\n", 0, text.index("\0")) + 1
         raise InputError("holds a NUL character (\\x00), which no TOML file may: delete it (an editor or a copy "
                          "from another program left it there; it is invisible in most editors)",
-                         Location(file=where, line=line))
+                         Location(file=where, line=nul_line))
     check_nesting(text, where, kind)
     try:
-        data = tomllib.loads(text, parse_float=_float_as_written if kind == TomlKind.PROFILE else float)
+        # a profile's floats, and a worked case's (its profile), as written; a policy table's as TOML reads them
+        exact = kind in (TomlKind.PROFILE, TomlKind.CASES)
+        data = tomllib.loads(text, parse_float=_float_as_written if exact else float)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"line (\d+)", msg)

@@ -93,7 +93,7 @@ def refuse_compound_file(path: Path, shown: str) -> None:
 
 
 def is_xlsx(path: Path) -> bool:
-    """An .xlsx (a zip file) by its suffix or its first bytes."""
+    """An .xlsx (a zip file) by its first bytes, else by its suffix (``csvio.is_kind``)."""
     return csvio.is_kind(path, (".xlsx", ".xlsm"), ZIP_MAGIC)
 
 

@@ -641,3 +641,19 @@ def test_an_empty_file_named_xlsx_is_said_to_be_empty_and_a_damaged_one_not_a_wo
     (tmp_path / "d.xlsx").write_bytes(bytes(range(256)) * 8)  # binary, not a zip: the workbook reader's message
     res = invoke(str(tmp_path / "d.xlsx"), "-o", str(tmp_path / "o.csv"))
     assert res.exit_code == 1 and "not a readable .xlsx workbook" in res.output
+
+
+def test_a_parquet_file_named_xlsx_is_read_as_parquet(tmp_path):
+    # the first bytes decide before the name: PAR1 went to the workbook reader ("File is not a zip file")
+    pytest.importorskip("pyarrow")
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    ref = tmp_path / "in.parquet"
+    pq.write_table(pacsv.read_csv(FIX / "companies-utf8.csv"), ref)
+    named = tmp_path / "clients.xlsx"
+    named.write_bytes(ref.read_bytes())
+    a = invoke(str(ref), "-o", str(tmp_path / "a.csv"))
+    b = invoke(str(named), "-o", str(tmp_path / "b.csv"))
+    assert a.exit_code == b.exit_code and "not a zip file" not in b.output
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

@@ -730,3 +730,14 @@ def test_a_companys_projects_on_merged_rows_get_the_one_row_advice(catalog, tmp_
     assert p.message.endswith("If the rows merged under the company's name (A2:A3) are its projects, give the "
                               "company one row instead, with each project's amount in the same cell separated by "
                               "';' (5G+智慧工厂投入 600万;1200万)")
+
+
+def test_bookkeeping_headings_near_a_field_name_are_still_read_past(catalog, tmp_path):
+    # with the lower did-you-mean bar for Chinese names (营业额 -> 营业收入), 注册地址（详细） got "did you mean
+    # 注册地 (jurisdiction)?" and refused the sheet: it is the sheet's own column, as before
+    src = tmp_path / "b.csv"
+    src.write_text("企业名称,所在地,年度,行业,业务结算销售收入,上市公司,注册地址（详细）,所在区县1,注册日期：\n"
+                   "甲公司,南昌,2024,电子信息,1234567,是,红谷滩区,东湖区,2020-01-01\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert report.ignored_columns == ["注册地址（详细）", "所在区县1", "注册日期："]
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}  # 1,234,567 × 0.5% = 6,172.835

@@ -417,7 +417,9 @@ def test_chinese_numerals_in_words_are_refused_with_digits_to_write(text: str) -
     ("3亿5000万元", "write it with one unit, as 35000万 (or 3.5亿)"),
     ("1,2345.67", "its commas do not group the digits in threes: write 12345.67 (or 12,345.67)"),
     ("1，2345.67", "its commas do not group the digits in threes: write 12345.67 (or 12,345.67)"),
-    ("12,34", "write 1234 (or 1,234); if the comma is a decimal point, write 12.34"),
+    ("12,34", "write 1234 (or 1,234); if the last comma is a decimal point, write 12.34"),
+    ("0,5", "a comma is not a decimal point here: write 0.5"),  # (never "write 05")
+    ("12,345,67", "write 1234567 (or 1,234,567); if the last comma is a decimal point, write 12345.67"),
 ])
 def test_two_units_and_commas_every_four_digits_are_refused_with_what_to_write(text: str, advice: str) -> None:
     """Common Chinese ways of writing an amount (1亿2000万; commas every 万, 1,2345.67) are not read, never

@@ -240,10 +240,12 @@ def test_a_flood_of_unknown_fields_lists_fifty_and_counts_the_rest(tmp_path: Pat
 @pytest.mark.parametrize(("encoding", "said"), [
     ("gbk", 'is not UTF-8 text but most likely GBK (the "ANSI" of a Chinese Windows); save the TOML file as UTF-8'),
     ("utf-16", 'is not UTF-8 text but UTF-16 (Notepad\'s "Unicode"); save the TOML file as UTF-8'),
+    ("utf-16-le", 'is not UTF-8 text but UTF-16 (Notepad\'s "Unicode"); save the TOML file as UTF-8'),  # no BOM
 ])
 def test_a_profile_saved_in_another_encoding_is_named(tmp_path: Path, encoding: str, said: str) -> None:
     path = tmp_path / "p.toml"
-    path.write_bytes('name = "甲公司"\nyear = 2024\n'.encode(encoding))
+    path.write_bytes(('name = "x"\nyear = 2024\n' if encoding == "utf-16-le" else 'name = "甲公司"\nyear = 2024\n')
+                     .encode(encoding))
     with pytest.raises(InputError) as info:
         load_profile(path, REG)
     assert said in str(info.value)
@@ -256,3 +258,17 @@ def test_a_nul_character_in_a_profile_is_named_with_its_line(tmp_path: Path) -> 
     with pytest.raises(InputError) as info:
         load_profile(path, REG)
     assert info.value.location.line == 3 and "holds a NUL character" in str(info.value)
+
+
+def test_a_worked_case_reads_its_floats_as_a_profile_does(tmp_path: Path) -> None:
+    # `policies test` read a case's rd_staff = 99.9999999999999999 as 100.0 (a PASS calc would refuse)
+    from nanchang_incentives.tomlio import TomlKind, read_toml
+
+    path = tmp_path / "x.cases.toml"
+    path.write_text('[[cases]]\nname = "n"\n[cases.profile]\nrd_staff = 99.9999999999999999\nrevenue = 2.5e9\n',
+                    encoding="utf-8")
+    data, _ = read_toml(path, TomlKind.CASES)
+    assert data["cases"][0]["profile"] == {"rd_staff": "99.9999999999999999", "revenue": 2.5e9}
+    policy = tmp_path / "p.toml"
+    policy.write_text("x = 0.1\n", encoding="utf-8")
+    assert read_toml(policy, TomlKind.POLICY)[0] == {"x": 0.1}

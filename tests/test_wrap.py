@@ -152,3 +152,15 @@ def test_a_qualifier_stays_with_the_figure_it_qualifies(text: str, width: int, l
     # "= up" at a line's end and "to 4,000,000.00" on the next read as two things (SPEC §3: a ceiling is said)
     offsets = break_offsets(text, width)
     assert [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)])] == lines
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [
+    ("0.00 (at least 2,000,000.00)", 8, ["0.00 ", "(at ", "least ", "2,000,00", "0.00)"]),
+    ("set up to 5 items", 6, ["set ", "up to ", "5 ", "items"]),
+    ("4,000,000.00 (at least 2,000,000.00)", 17, ["4,000,000.00 ", "(at least ", "2,000,000.00)"]),
+])
+def test_a_qualifier_wider_than_the_line_breaks_at_its_spaces_and_no_line_starts_with_one(text, width, lines):
+    # narrower than "up to 5" a held space began a line (" to 5", " least"); "(at" / "least" was still split at 17
+    offsets = break_offsets(text, width)
+    got = [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)])]
+    assert got == lines and not any(line.startswith(" ") for line in got)

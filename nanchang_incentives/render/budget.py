@@ -71,7 +71,7 @@ def budget_rows(b: PolicyBudget, lang: str = "en") -> tuple[list[list[str]], lis
                  [words["at_most"], "", "", _money(b.exact_max), "", "", "", ""]]
     totals = [
         *exact,
-        [words["up_to"], "", "", explain.total_figure(b.total_up_to, b.total_up_to > 0, lang), "", "", "", ""],
+        [words["up_to"], "", "", _money(b.total_up_to), "", "", "", ""],  # (its label says "up to")
         # the total counts the up-to ceilings: it is an "up to" figure too (SPEC §3), and so is the raw total
         [words["total"], "", f"{b.with_amount:,}", explain.total_figure(b.total, b.total_up_to > 0, lang),
          explain.total_figure(b.raw, any(c.basis == "up_to" and c.raw for c in b.clauses.values()), lang),

@@ -251,7 +251,7 @@ def _money_cells(v: CityView, lang: str = "en") -> list[str]:
         return [DASH, DASH, DASH]
     exact = format_fen_grouped(r.total_exact)
     if r.total_exact_max is not None:
-        exact = (f"{explain.qualifier('at least', lang)}\n{exact}\n{explain.qualifier('up to', lang)}\n"
+        exact = (f"{explain.qualifier('at least', lang)}\n{exact}\n{explain.qualifier('at most', lang)}\n"
                  f"{format_fen_grouped(r.total_exact_max)}")
     return [total_text(r, lang), exact, format_fen_grouped(r.total_up_to)]
 
@@ -275,7 +275,7 @@ def _stacked_money(cells: list[str], lang: str = "en") -> str:
     words = _STACKED.get(lang, _STACKED["en"])
     total, exact, up_to = cells
     least, most = _exact_range(exact)
-    exact_lines = [words["exact at least"], least, f"({words['up to']} {most})"] if most \
+    exact_lines = [words["exact at least"], least, f"({explain.qualifier('at most', lang)} {most})"] if most \
         else [f"{words['exact']} {exact}"]
     return "\n".join([f"{words['total']} {total}", *exact_lines, f"{words['up to']} {up_to}"])
 
@@ -333,7 +333,7 @@ HEADINGS_ZH = {"City / policy": "城市 / 政策", "Total": "合计", "Exact": "
 LEAD = {"en": ("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
                "(最高/不超过), not certain amounts."),
         "zh": "按企业落户各城市分别计算各地政策；“最高”为上限之和（最高/不超过），不是确定金额。"}
-LEGEND = {"en": "{exact} exact   {up_to} up to (ceiling)", "zh": "{exact} 确定金额   {up_to} 最高（上限）"}
+LEGEND = explain.CHART_LEGEND
 
 
 def heading(text: str, lang: str = "en") -> str:
@@ -404,7 +404,7 @@ def summary_blocks(views: Sequence[CityView], lang: str = "en") -> list[Text]:
         else:
             total_label = words["total"]
         rows = [(total_label, total),
-                *([(words["exact at least"], least), ("", f"({explain.qualifier('up to', lang)} {most})")] if most
+                *([(words["exact at least"], least), ("", f"({explain.qualifier('at most', lang)} {most})")] if most
                   else [(words["exact"], exact)]), (words["up to"], up_to)]
         label_w = max(cell_len(label) for label, _ in rows)
         w = max(len(x) for label, x in rows if label)

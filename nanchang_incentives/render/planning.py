@@ -414,7 +414,8 @@ class Chart:
         else:  # a narrow chart: each end of the axis on its own line, the right one under the axis's end
             out.append(" " * (label_w + 2) + left)
             out.append(" " * max(0, label_w + 2 + cols - len(right)) + right)
-        legend = _LEGEND.get(self.lang, _LEGEND["en"]).format(exact=EXACT_MARK, up_to=UP_TO_MARK)
+        legend = explain.CHART_LEGEND.get(self.lang, explain.CHART_LEGEND["en"]).format(exact=EXACT_MARK,
+                                                                                          up_to=UP_TO_MARK)
         out.append(" " * (label_w + 2) + f"{axis.field} →   {legend}")
         return out
 
@@ -432,10 +433,6 @@ class Chart:
             return
         for line in self.lines(options.max_width):
             yield Prose(line, no_wrap=False)
-
-
-#: the chart's legend, per output language (as compare's)
-_LEGEND = {"en": "{exact} exact   {up_to} up to (ceiling)", "zh": "{exact} 确定金额   {up_to} 最高（上限）"}
 
 
 def cliff_text(c: Cliff, axis: Axis, lang: str = "en") -> str:

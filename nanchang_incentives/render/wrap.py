@@ -41,11 +41,16 @@ _OPENING = set("（([【「『“‘《〈'\"")  # (a straight quote opens as of
 _WORDS = re.compile(r"\s+|\S+")
 
 
+#: the first words of a qualifier ("up to", "at least"): held with what follows them when a word is cut
+_QUALIFIER_HEADS = ("up" + _HELD, "at" + _HELD, "(up" + _HELD, "(at" + _HELD)
+
+
 def _pieces(word: str) -> list[str]:
     out: list[str] = []
     for tok in _UNBROKEN.findall(word):
-        if out and (tok[0] in _CLOSING or out[-1][-1] in _OPENING):
-            out[-1] += tok
+        if out and (tok[0] in _CLOSING or out[-1][-1] in _OPENING or tok == _HELD
+                    or (out[-1].endswith(_HELD) and out[-1] in _QUALIFIER_HEADS)):
+            out[-1] += tok  # (a held space ends the piece before it: a line never starts with it)
         else:
             out.append(tok)
     return out
@@ -55,7 +60,8 @@ def break_offsets(text: str, width: int) -> list[int]:
     """The offsets in ``text`` (one line) where its wrapped lines start, for lines of at most ``width`` cells
     once their trailing spaces are dropped: at spaces first; a word too long for a line of its own between
     its pieces (``_UNBROKEN``); only a piece wider than a whole line is folded where the line ends. A space
-    between a figure and its unit (不超过 200 万元) holds them together."""
+    between a figure and its unit (不超过 200 万元), and one inside "up to" / "at least" / 最高 and the figure it
+    qualifies, holds them together (``_UNIT_SPACE``)."""
     width = max(width, 1)
     held = _UNIT_SPACE.sub(_HELD, text)  # one character for one: the offsets stay the text's
     offsets: list[int] = []
@@ -89,8 +95,11 @@ def break_offsets(text: str, width: int) -> list[int]:
         else:
             start = m.start()
             for piece in _pieces(word):
-                put(start, piece)
-                start += len(piece)
+                # a qualifier wider than the line by itself ("(at least " at 8 columns) breaks at its spaces
+                parts = re.findall(f"[^{_HELD}]*{_HELD}|[^{_HELD}]+", piece) if cell_len(piece) > width else [piece]
+                for part in parts:
+                    put(start, part)
+                    start += len(part)
     return offsets
 
 
