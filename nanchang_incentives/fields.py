@@ -21,6 +21,7 @@ from .errors import ValueProblem
 from .money import (
     RATE_DENOMINATOR,
     UNITS_PER_YUAN,
+    NumberText,
     given,
     parse_bool,
     parse_count,
@@ -240,7 +241,7 @@ class Field:
 
 
 def _text(value: object, csv: bool) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or isinstance(value, NumberText):
         raise ValueProblem(f"expected text, got {given(value)}")
     text = value.strip()
     if len(text) > 500:

@@ -162,6 +162,11 @@ def _money_hint(text: str) -> str:
     return ""
 
 
+class NumberText(str):
+    """An unquoted TOML number kept as the text it was written in (``tomlio``: a float no binary float holds),
+    so that the number parsers read it exactly; the text parsers still refuse it as the number it is."""
+
+
 def given(value: object) -> str:
     """A refused value as a message names it: a text quoted (``'abc'``), a TOML boolean, date or time in words,
     never Python's ``True`` or ``datetime.date(2024, 1, 1)``.
@@ -180,6 +185,8 @@ def given(value: object) -> str:
         return f"the date {value.isoformat()}"
     if isinstance(value, dt.time):
         return f"the time {value.isoformat()}"
+    if isinstance(value, NumberText):
+        return f"the number {value}"
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, dict):

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .errors import InputError, Location
 from .filekinds import OLE2_MAGIC, PARQUET_MAGIC, ZIP_MAGIC
+from .money import NumberText
 
 if sys.version_info >= (3, 11):  # noqa: UP036 - tomli is the declared fallback for older Pythons
     import tomllib
@@ -306,7 +307,7 @@ def _encoding_hint(raw: bytes) -> str:
     return " but most likely GBK (the \"ANSI\" of a Chinese Windows)"
 
 
-def _float_as_written(text: str) -> float | str:
+def _float_as_written(text: str) -> float | NumberText:
     """A profile's unquoted TOML float: the float when it is the number written, else the text as written, which
     the field parsers then read exactly, as a quoted value or a CSV cell (``rd_staff = 99.9999999999999999``
     was the binary float 100.0, a whole number of staff, where the CSV cell is refused; ``revenue =
@@ -324,7 +325,7 @@ def _float_as_written(text: str) -> float | str:
             return number
     except InvalidOperation:  # pragma: no cover - tomllib hands over valid float text only
         return number
-    return written
+    return NumberText(written)
 
 
 def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:

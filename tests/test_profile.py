@@ -272,3 +272,9 @@ def test_a_worked_case_reads_its_floats_as_a_profile_does(tmp_path: Path) -> Non
     policy = tmp_path / "p.toml"
     policy.write_text("x = 0.1\n", encoding="utf-8")
     assert read_toml(policy, TomlKind.POLICY)[0] == {"x": 0.1}
+
+
+def test_a_number_kept_as_its_text_is_still_no_text(tmp_path: Path) -> None:
+    # name = 3.14159265358979323846 was taken as the name "3.14…" (kept as its text for the number parsers)
+    err = load_error(tmp_path, 'name = 3.14159265358979323846\nyear = 2024\n')
+    assert err.location.field == "name" and "expected text, got the number 3.14159265358979323846" in str(err)
