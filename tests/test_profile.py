@@ -208,7 +208,7 @@ def test_an_unquoted_float_reads_as_its_quoted_form_in_a_profile_file(tmp_path: 
     unquoted = load_profile(write(tmp_path, "year = 2024\nrevenue = 1999999999.99994999\n"), REG)
     quoted = load_profile(write(tmp_path, 'year = 2024\nrevenue = "1999999999.99994999"\n', "q.toml"), REG)
     assert unquoted.get("revenue") == quoted.get("revenue") == 19_999_999_999_999
-    with pytest.raises(InputError, match=r"company\.toml:2, field 'rd_staff'.*got '99\.9999999999999999'"):
+    with pytest.raises(InputError, match=r"company\.toml:2, field 'rd_staff'.*got the number 99\.9999999999999999"):
         load_profile(write(tmp_path, "year = 2024\nrd_staff = 99.9999999999999999\n"), REG)
     whole = load_profile(write(tmp_path, "year = 2024\nrd_staff = 100.0\nrevenue = 2.5e9\n", "w.toml"), REG)
     assert (whole.get("rd_staff"), whole.get("revenue")) == (100, 2_500_000_000 * Y)
