@@ -444,7 +444,7 @@ def test_lang_zh_gives_the_what_if_view_chinese_totals_status_words_and_qualifie
     lines = [ln.rstrip() for ln in zh.splitlines()]
     assert "loan_interest  符合条件 → 不符合条件" in lines
     assert "  原值 1,339,200.00，新值 0.00，差额 -1,339,200.00" in lines
-    assert re.search(r"^确定金额 +31,339,200\.00 +20,000,000\.00 +-11,339,200\.00$", zh, re.MULTILINE), zh
+    assert re.search(r"^确定金额条款 +31,339,200\.00 +20,000,000\.00 +-11,339,200\.00$", zh, re.MULTILINE), zh
     assert re.search(r"^最高限额条款 +最高 4,000,000\.00 +最高 4,000,000\.00 +0\.00$", zh, re.MULTILINE), zh
     assert re.search(r"^合计 +最高 35,339,200\.00 +最高 24,000,000\.00 +-11,339,200\.00$", zh, re.MULTILINE), zh
     md = CliRunner().invoke(app, ["calc", sample, "--lang", "zh", "--set", "revenue=3亿", "-f", "markdown"]).stdout

@@ -40,8 +40,10 @@ HEADERS_ZH = ("条款", "性质", "企业数", "金额（封顶后）", "封顶�
               "节省：企业上限")
 #: the total rows' labels and the companies cell, per language
 _WORDS = {
-    "en": {**explain.TOTAL_LABELS["en"], "total": "total", "listed": "{:,} listed", "capped": " ({:,} capped)"},
-    "zh": {**explain.TOTAL_LABELS["zh"], "total": "合计", "listed": "列入 {:,}", "capped": "（封顶 {:,}）"},
+    "en": {**explain.TOTAL_LABELS["en"], "total": "total", "listed": "{:,} listed", "capped": " ({:,} capped)",
+           "outlay": "exact outlay"},
+    "zh": {**explain.TOTAL_LABELS["zh"], "total": "合计", "listed": "列入 {:,}", "capped": "（封顶 {:,}）",
+           "outlay": "确定金额"},
 }
 
 
@@ -215,7 +217,7 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
                 for line in explain.budget_notices(b, r.warnings_column):
                     console.print(Prose(line, style="yellow"))
                 if b.exact_is_range:
-                    label = "确定金额" if r.lang == "zh" else "exact outlay"
+                    label = _WORDS.get(r.lang, _WORDS["en"])["outlay"]
                     console.print(Prose(f"{label}: {explain.exact_total_range(b.total_exact, b.exact_max, r.lang)}"))
                 if fits_as_table(b, console.width, lang=r.lang):
                     for part in policy_tables(b, console.width, r.lang):

@@ -26,7 +26,7 @@ from ..planning import Headroom
 from ..policy import Clause
 from ..text import markdown_text, visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
-from .markdown import DASH
+from .markdown import DASH, TOTAL_WORDS
 from .wrap import Prose, table_fits, widest_piece
 
 TOP_N = 5
@@ -213,7 +213,7 @@ def exact_range_line(r: PolicyResult, lang: str = "en") -> str:
     """SPEC 9.2: the exact total is a lower bound when the company cap counted up-to ceilings ("" otherwise)."""
     if r.total_exact_max is None:
         return ""
-    label = "确定金额条款" if lang == "zh" else "exact clauses"
+    label = TOTAL_WORDS.get(lang, TOTAL_WORDS["en"])["exact"]  # calc's label for the same figure
     return f"{label}: {explain.exact_total_range(r.total_exact, r.total_exact_max, lang)}"
 
 

@@ -199,8 +199,9 @@ _WHAT_IF_WORDS = {
     "en": {"what if": "what if", "base": "base", "new": "new", "difference": "difference", "exact": "exact",
            "exact, at least": "exact, at least", "exact, at most": "exact, at most", "up-to clauses": "up-to clauses",
            "total": "total", "unchanged": "unchanged", "no change": "no clause changes"},
-    "zh": {"what if": "假设测算", "base": "原值", "new": "新值", "difference": "差额", "exact": "确定金额",
-           "exact, at least": "确定金额（至少）", "exact, at most": "确定金额（至多）", "up-to clauses": "最高限额条款",
+    "zh": {"what if": "假设测算", "base": "原值", "new": "新值", "difference": "差额", "exact": "确定金额条款",
+           "exact, at least": "确定金额条款（至少）", "exact, at most": "确定金额条款（至多）",
+           "up-to clauses": "最高限额条款",
            "total": "合计", "unchanged": "未变", "no change": "没有条款变化"},
 }
 
