@@ -1024,7 +1024,10 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
     amount_max = None
     if cr.amount_max is not None and run.ranged is not None and run.ranged[i] and int(cr.amount_max[i]) > amount:
         amount_max = int(cr.amount_max[i])
+    names = tuple(sorted(missing))
+    specs = [catalog.registry.get(f) for f in names]
+    names_zh = tuple(s.zh if s is not None and s.zh != s.name else "" for s in specs)
     return ClauseResult(c.id, c.title_zh, c.title_en, status, Basis(c.basis), amount, raw, c.section, c.quote, conds,
-                        tuple(sorted(missing)), _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
+                        names, _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
                         decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "",
-                        c.one_off, amount_min, amount_max, c.caveat)
+                        c.one_off, amount_min, amount_max, c.caveat, names_zh if any(names_zh) else ())

@@ -315,6 +315,8 @@ class ClauseResult:
     #: policy data: a sentence shown beside the amount whenever the clause carries one (an interpretation of the
     #: text, an award by selection); "" when the table gives none
     caveat: str = ""
+    #: the Chinese names of ``missing`` (their first Chinese alias: 新三板挂牌 for neeq_listed), "" for one without
+    missing_zh: tuple[str, ...] = ()
 
     @property
     def ranged(self) -> bool:

@@ -465,3 +465,18 @@ def test_explore_takes_lang_zh_for_its_legend_and_the_totals_at_each_cliff() -> 
         assert "total 最高 34,000,000.00 just below, 最高 35,339,200.00 at it (+1,339,200.00)" in flat
     en = CliRunner().invoke(app, ["explore", sample, "--vary", "revenue=29亿..32亿"], env={"COLUMNS": "120"}).stdout
     assert "total up to 34,000,000.00 just below, up to 35,339,200.00 at it" in " ".join(en.split())
+
+
+def test_lang_zh_names_the_fields_to_add_by_their_chinese_names_too(tmp_path: Path) -> None:
+    """A profile written with Chinese keys got 'not evaluated — add neeq_listed': under --lang zh the advice also
+    gives the name it writes (新三板挂牌); English and JSON keep the field ids."""
+    profile = tmp_path / "zh.toml"
+    profile.write_text('name = "甲"\n"所在地" = "南昌"\n"年度" = 2024\n"行业" = ["电子信息"]\n', encoding="utf-8")
+    zh = CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "200"}).stdout
+    en = CliRunner().invoke(app, ["calc", str(profile)], env={"COLUMNS": "200", "INCENTIVES_LANG": ""}).stdout
+    assert "not evaluated — add neeq_listed（新三板挂牌）: neeq_listing (新三板挂牌奖励, 三(一))" in zh
+    assert "add local_project_loans（在昌项目银行贷款）、revenue（营业收入）、revenue_prev（上年营业收入）:" in zh
+    assert "not evaluated — add neeq_listed: neeq_listing (新三板挂牌奖励, 三(一))" in en
+    doc = json.loads(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh", "-f", "json"]).stdout)
+    neeq = next(c for c in doc["results"][0]["clauses"] if c["id"] == "neeq_listing")
+    assert neeq["missing"] == ["neeq_listed"]

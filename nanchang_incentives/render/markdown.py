@@ -145,6 +145,14 @@ def banner(result: PolicyResult, lang: str = "en") -> str:
     return ""
 
 
+def _fields(c: ClauseResult, lang: str) -> str:
+    """The fields a clause waits for, as the advice names them: ``neeq_listed``, or under --lang zh with the
+    Chinese name a Chinese profile or sheet writes (``neeq_listed（新三板挂牌）``)."""
+    if lang != "zh" or not c.missing_zh:
+        return ", ".join(c.missing)
+    return "、".join(f"{f}（{zh}）" if zh else f for f, zh in zip(c.missing, c.missing_zh))
+
+
 def report_of(result: PolicyResult, show_all: bool = False, company: str | None = None, lang: str = "en") -> Report:
     """The plain view of one policy result shared by the Markdown and Rich renderers.
 
@@ -181,7 +189,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             if not failed:
                 cells.append(explain.clause_explanation(c))
         elif c.status == Status.MISSING_INPUT:
-            cells.append(f"not evaluated {DASH} add {', '.join(c.missing) or 'the missing input'}")
+            cells.append(f"not evaluated {DASH} add {_fields(c, lang) or 'the missing input'}")
         elif c.status == Status.EXPIRED:
             cells.append("outside the policy's validity")
 
@@ -204,9 +212,9 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             if c.status == Status.MISSING_INPUT:
                 missing.setdefault(c.missing, []).append(c)
     not_evaluated = tuple(
-        f"not evaluated {DASH} add {', '.join(fields) or 'the missing input'}: "
+        f"not evaluated {DASH} add {_fields(clauses[0], lang) or 'the missing input'}: "
         + ", ".join(f"{c.id} ({c.title_zh}, {c.source})" for c in clauses)
-        for fields, clauses in missing.items())
+        for clauses in missing.values())
 
     expired = ""
     n_expired = sum(1 for c in result.clauses if c.status == Status.EXPIRED)
