@@ -744,6 +744,10 @@ def test_explore_opens_with_what_calc_opens_with():
             "it") in r.stdout
     r = _run("explore", str(SI_LED), "--vary", "year=2022..2027")  # the years are the axis: no banner
     assert r.exit_code == 0 and "NOT IN FORCE" not in r.stdout
+    # sales_revenue is read by the company cap (5% of it), not by a clause: it was said not to be read, above a
+    # company-cap cliff at 95,533,434.60 (the counted clauses' 4,776,671.73 ÷ 5%: the cap stops binding there)
+    r = _run("explore", str(SMALL), "--vary", "sales_revenue=1000万..10亿")
+    assert r.exit_code == 0 and "is not read by" not in r.stdout and "company annual cap" in r.stdout
 
 
 def test_a_what_if_that_leaves_the_validity_says_so_as_the_reason():

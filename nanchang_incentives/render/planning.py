@@ -474,11 +474,28 @@ def sweep_notices(sw: Sweep, lang: str = "en") -> list[tuple[str, str, bool]]:
         out += [(r.policy.id, w, False) for w in rep.first_warnings if (r.policy.id, w, False) not in out]
         out += [(r.policy.id, w, False) for w in rep.warnings]
     read = {name for p in sw.policies for c in p.clauses for name in c.names()}
+    for p in sw.policies:  # the company cap reads its own fields (Nanchang's 5% of sales_revenue)
+        cap = p.company_cap
+        if cap is not None:
+            read |= {n for e in (cap.limit, cap.exempt_if, cap.waived_if) if e is not None for n in e.names}
+    moved = len(sw.axes) > 1 or _anything_moves(sw)  # (a field read through another's default moves it)
     for a in sw.axes:
-        if a.field not in read and a.field != "year":
+        if a.field not in read and a.field != "year" and not moved:
             text = f"{a.field} is not read by {', '.join(p.id for p in sw.policies)}: nothing changes along it"
             out.append(("", text, False))
     return out
+
+
+def _anything_moves(sw: Sweep) -> bool:
+    """Whether any total, clause status or amount differs between the sweep's points."""
+    pts = sw.points
+    if pts.n < 2:
+        return False
+    same = bool((pts.total == pts.total[0]).all() and (pts.total_exact == pts.total_exact[0]).all())
+    for run in pts.runs:
+        for cr in run.clauses:
+            same = same and bool((cr.status == cr.status[0]).all())
+    return not same
 
 
 def sweep_renderables(sw: Sweep, lang: str = "en") -> list:
