@@ -58,10 +58,11 @@ class Header:
 
     @functools.cached_property
     def counted(self) -> tuple[bool, ...]:
-        """Per column, whether it is read: False for the sheet's bookkeeping columns (序号, 备注 …) and a column
-        with no heading, so that a row with values there only (a template's numbered rows below the data) is
-        blank, not a company."""
-        return tuple(f.type != F.IGNORED for f in self.fields)
+        """Per column, whether a value in it makes a row a company: False for the sheet's bookkeeping columns
+        (序号, 备注 …), a column with no heading, and the columns a template fills in for every row before any
+        company is typed (所在地, 年度, 行业), so that a row with values there only (a template's numbered rows
+        below the data, 南昌 / 2024 filled down) is blank, not a company listed under every discretionary clause."""
+        return tuple(f.type != F.IGNORED and f.name not in _TEMPLATE_FIELDS for f in self.fields)
 
     @functools.cached_property
     def forms(self) -> tuple[frozenset[str], ...]:
@@ -70,6 +71,10 @@ class Header:
         headings = self.headings or self.names
         return tuple(frozenset(heading_form(x) for x in (f.name, *f.aliases, h) if x)
                      for f, h in zip(self.fields, headings))
+
+
+#: the fields a template fills in for every row (filled down) before the companies are typed: alone, no company
+_TEMPLATE_FIELDS = frozenset({"jurisdiction", "year", "industries"})
 
 
 def heading_form(text: str) -> str:

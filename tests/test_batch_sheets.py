@@ -741,3 +741,20 @@ def test_bookkeeping_headings_near_a_field_name_are_still_read_past(catalog, tmp
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert report.ignored_columns == ["注册地址（详细）", "所在区县1", "注册日期："]
     assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84"}  # 1,234,567 × 0.5% = 6,172.835
+
+
+def test_template_rows_with_only_the_filled_down_city_year_and_industry_are_blank(catalog, tmp_path):
+    """A template fills 所在地 / 年度 / 行业 down its rows before the companies are typed: such a row (no name, no
+    figure) was evaluated as a company, listed under every discretionary clause (一企一策 "2 listed" for one
+    company) and counted in "N evaluated"."""
+    src = tmp_path / "t.csv"
+    src.write_text("企业名称,所在地,年度,行业,业务结算销售收入,上市公司\n甲公司,南昌,2024,电子信息,1234567,是\n"
+                   ",南昌,2024,电子信息,,\n,南昌,2024,,,\n,,2024,电子信息,,\n,南昌,2024,电子信息,500万,是\n",
+                   encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.blank_rows) == (2, 0, 3)
+    b = report.budgets["nanchang-electronic-information-2023"]
+    assert b.companies == 2 and b.clauses["one_firm_one_policy"].statuses[5] == 2  # the two rows with figures
+    # the unnamed row with a figure is a company (with a no_name warning): 500万 × 0.5% = 25,000.00
+    rows = read(tmp_path / "o.csv")
+    assert [(r["row"], r["settlement"]) for r in rows] == [("1", "6172.84"), ("5", "25000.00")]
