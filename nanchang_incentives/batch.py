@@ -915,13 +915,19 @@ class AtomicFile:
             self.file: BinaryIO = os.fdopen(fd, "wb", buffering=1 << 20)
             created.append(self)
 
-    def write(self, data: bytes | memoryview) -> None:
+    @contextlib.contextmanager
+    def _named(self) -> Iterator[None]:
+        """An OSError of this file (a full disk) names it: the --errors file, not the results."""
         try:
-            self.file.write(data)
-        except OSError as exc:  # a full disk: the message names this file (the --errors file, not the results)
+            yield
+        except OSError as exc:
             if not exc.filename:
                 exc.filename = str(self.path)
             raise
+
+    def write(self, data: bytes | memoryview) -> None:
+        with self._named():
+            self.file.write(data)
 
     #: bytes written since the last writeback that make the next one worth its while
     WRITEBACK_BYTES = 32 << 20
@@ -984,14 +990,10 @@ class AtomicFile:
         prepared before any is renamed, so that a full disk on the last (the --errors file) replaces none."""
         assert self.tmp is not None
         self._stop_writeback()
-        try:
+        with self._named():
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
-        except OSError as exc:
-            if not exc.filename:
-                exc.filename = str(self.path)
-            raise
         try:
             mode = stat.S_IMODE(os.stat(self.path).st_mode)  # an existing file keeps its permissions
         except FileNotFoundError:

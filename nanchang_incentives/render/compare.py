@@ -264,15 +264,10 @@ def total_text(r: PolicyResult, lang: str = "en") -> str:
     return explain.total_figure(r.total, r.counts_ceiling, lang)
 
 
-#: the stacked totals cell's labels, per output language
-_STACKED = {"en": {"total": "total", "exact": "exact", "exact at least": "exact at least", "up to": "up to"},
-            "zh": {"total": "合计", "exact": "确定", "exact at least": "确定 至少", "up to": "最高"}}
-
-
 def _stacked_money(cells: list[str], lang: str = "en") -> str:
     """The three totals in one cell (narrow tables): "total …", "exact …" ("exact at least", the figure and
     "(up to …)" below it for a range), "up to …"."""
-    words = _STACKED.get(lang, _STACKED["en"])
+    words = _BLOCK_WORDS.get(lang, _BLOCK_WORDS["en"])  # (the narrow blocks' words: one set for both)
     total, exact, up_to = cells
     least, most = _exact_range(exact)
     exact_lines = [words["exact at least"], least, f"({explain.qualifier('at most', lang)} {most})"] if most \
@@ -333,7 +328,6 @@ HEADINGS_ZH = {"City / policy": "城市 / 政策", "Total": "合计", "Exact": "
 LEAD = {"en": ("Each city's policy evaluated as if the company were located there; 'Up to' sums ceilings "
                "(最高/不超过), not certain amounts."),
         "zh": "按企业落户各城市分别计算各地政策；“最高”为上限之和（最高/不超过），不是确定金额。"}
-LEGEND = explain.CHART_LEGEND
 
 
 def heading(text: str, lang: str = "en") -> str:
@@ -385,6 +379,11 @@ _BLOCK_WORDS = {
            "exact at least": "确定金额 至少", "up to": "最高金额", "granted": "符合条件条款",
            "biggest": "最大条款", "caps": "触及的上限"},
 }
+
+
+def _legend(lang: str) -> str:
+    """The totals chart's legend (explain.CHART_LEGEND, as explore's)."""
+    return explain.CHART_LEGEND.get(lang, explain.CHART_LEGEND["en"]).format(exact=EXACT_BAR, up_to=UP_TO_BAR)
 
 
 def summary_blocks(views: Sequence[CityView], lang: str = "en") -> list[Text]:
@@ -543,7 +542,7 @@ def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType
         _Summary(views, lang),
         Prose(heading("Totals", lang), style="bold"),
         _Bars(views, lang),
-        Prose(LEGEND.get(lang, LEGEND["en"]).format(exact=EXACT_BAR, up_to=UP_TO_BAR), style="dim"),
+        Prose(_legend(lang), style="dim"),
     ]
     statements = [v.statement for v in views if v.statement]
     if statements:
@@ -644,7 +643,7 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
         bar = EXACT_BAR * exact + UP_TO_BAR * up_to or ("(not in force)" if v.expired else "(none)")
         figure = DASH if v.expired else total_text(v.result, lang)
         lines.append(f"{_label(v, several).ljust(width)} {bar.ljust(BAR_WIDTH)} {figure}")
-    lines += [LEGEND.get(lang, LEGEND["en"]).format(exact=EXACT_BAR, up_to=UP_TO_BAR), "```"]
+    lines += [_legend(lang), "```"]
     statements = [v.statement for v in views if v.statement]
     if statements:
         lines += ["", "## Not applicable as is", ""] + [f"- **{markdown_text(s)}**" for s in statements]
