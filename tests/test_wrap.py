@@ -164,3 +164,26 @@ def test_a_qualifier_wider_than_the_line_breaks_at_its_spaces_and_no_line_starts
     offsets = break_offsets(text, width)
     got = [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)])]
     assert got == lines and not any(line.startswith(" ") for line in got)
+
+
+def test_a_totals_line_wraps_under_its_figure_and_a_chinese_label_counts_its_cells() -> None:
+    # the totals block: 合计 is two characters and four cells; its continuation lines start under the figure,
+    # and the line the label opens is cut where its cells (not its characters) reach the width
+    line = "合计                  最高 35,339,200.00（确定 31,339,200.00 + 最高 4,000,000.00）"
+    console = Console(width=60, record=True)
+    for width, want in [
+        (60, ["合计                  最高 35,339,200.00（确定 31,339,200.00",
+              "                      + 最高 4,000,000.00）"]),
+        (44, ["合计                  最高 35,339,200.00",
+              "                      （确定 31,339,200.00 +",
+              "                      最高 4,000,000.00）"]),
+        (40, ["合计", "最高 35,339,200.00（确定 31,339,200.00 +", "最高 4,000,000.00）"]),  # no room: the margin
+    ]:
+        got = [x.plain for x in Prose(line, hang=22).wrap(console, width)]
+        assert got == want and all(cell_len(x) <= width for x in got)
+
+
+def test_a_count_stays_with_its_measure_word() -> None:
+    # "7 项条款" at a line's end read "7" / "项条款文本…"
+    assert wrap_unbroken("酌情条款              7 项条款文本无金额，不计入合计", 23) == [
+        "酌情条款", "7 项条款文本无金额，不", "计入合计"]

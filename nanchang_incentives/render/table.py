@@ -172,7 +172,8 @@ def print_report(rep: Report, console: Console, lang: str = "en") -> None:
         console.print()
     width = max(cell_len(label) for label, _ in rep.totals)
     for label, figure in rep.totals:
-        console.print(Prose(f"{label}{' ' * (width - cell_len(label))}  {figure}", style="bold" if label in GRAND_TOTAL else ""))
+        console.print(Prose(f"{label}{' ' * (width - cell_len(label))}  {figure}", hang=width + 2,
+                            style="bold" if label in GRAND_TOTAL else ""))
     if rep.warnings:
         console.print()
         for w in rep.warnings:

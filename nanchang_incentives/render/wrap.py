@@ -27,29 +27,31 @@ from rich.text import Text
 _UNBROKEN = re.compile(
     r"[-+−]?[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:[-~～—–至到][0-9０-９][0-9０-９,，.．]*)?"  # (a range, 100-200万元)
     r"\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍强名余多]?)"
-    r"|[A-Za-z0-9_\-./:@#&\\\[\];][A-Za-z0-9_\-./:'@#&\\\[\];]*|.", re.DOTALL)
+    r"|[A-Za-z0-9_\-./:@#&\\\[\];][A-Za-z0-9_\-./:'@#&\\\[\];]*|(?:最高|至少|至多|确定)\ue000|.", re.DOTALL)
 _HELD = "\ue000"
 #: the spaces a line never breaks at: between a figure and its unit (200 万元), and inside a qualifier with the
 #: figure it qualifies ("up to 4,000,000.00", "at least …", "最高 5,000,000.00", "至少 …"): "= up" at a line's
 #: end and "to 4,000,000.00" on the next read as two things
-_UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％])"
+_UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％项])"
                          r"|(?<=\bup) (?=to [-+]?[0-9])|(?<=\bup to) (?=[-+]?[0-9])"
                          r"|(?<=\bat) (?=least [-+]?[0-9])|(?<=\bat least) (?=[-+]?[0-9])"
-                         r"|(?<=最高|至少|至多) (?=[-+]?[0-9])")
+                         r"|(?<=最高|至少|至多|确定) (?=[-+]?[0-9])|(?<=\bexact) (?=[0-9])")
 _CLOSING = set("，。、；：！？）)]】」』”’》〉…,.;:!?%％'\"")
 _OPENING = set("（([【「『“‘《〈'\"")  # (a straight quote opens as often as it closes: it holds to both sides)
 _WORDS = re.compile(r"\s+|\S+")
 
 
-#: the first words of a qualifier ("up to", "at least"): held with what follows them when a word is cut
+#: the first words of a qualifier ("up to", "at least"): held with what follows them when a word is cut; a
+#: Chinese one (最高, 至少, 至多, 确定 and a held space) with the figure after it
 _QUALIFIER_HEADS = ("up" + _HELD, "at" + _HELD, "(up" + _HELD, "(at" + _HELD)
+_ZH_QUALIFIERS = frozenset({"最高", "至少", "至多", "确定"})
 
 
 def _pieces(word: str) -> list[str]:
     out: list[str] = []
     for tok in _UNBROKEN.findall(word):
         if out and (tok[0] in _CLOSING or out[-1][-1] in _OPENING or tok == _HELD
-                    or (out[-1].endswith(_HELD) and out[-1] in _QUALIFIER_HEADS)):
+                    or (out[-1].endswith(_HELD) and (out[-1] in _QUALIFIER_HEADS or out[-1][-3:-1] in _ZH_QUALIFIERS))):
             out[-1] += tok  # (a held space ends the piece before it: a line never starts with it)
         else:
             out.append(tok)
@@ -133,7 +135,16 @@ class Prose(Text):
     """A Rich ``Text`` that wraps at :func:`break_offsets` (spaces, and between the characters of Chinese
     text) instead of folding a long word where the line ends; styles and spans are kept, and the lines an
     indented line wraps into keep its indentation. Its narrowest
-    width is its widest unbroken piece, so a table column of prose never cuts a figure either."""
+    width is its widest unbroken piece, so a table column of prose never cuts a figure either.
+
+    ``hang``: the lines a line wraps into start that many cells in, under its text after a label of that width
+    (``合计                  最高 35,339,200.00（确定 …`` goes on under ``最高``), where the width leaves half a
+    line for the text; narrower, they start at the margin.
+    """
+
+    def __init__(self, *args, hang: int = 0, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.hang = hang
 
     def wrap(self, console: Console, width: int, *, justify=None, overflow=None,  # type: ignore[no-untyped-def]
              tab_size: int = 8, no_wrap: bool | None = None) -> Lines:
@@ -145,13 +156,18 @@ class Prose(Text):
             if "\t" in line:
                 line.expand_tabs(tab_size)
             plain = line.plain
-            indent = len(plain) - len(plain.lstrip(" "))
-            indent = indent if indent <= width // 2 else 0  # an indented line's continuation lines keep it
-            parts = line.divide([indent + k for k in break_offsets(plain[indent:], width - indent)])
+            indent = len(plain) - len(plain.lstrip(" "))  # (spaces: as many characters as cells)
+            cells, hang = indent, getattr(self, "hang", 0)
+            if hang > indent:  # the characters of a label that takes ``hang`` cells (合计 is two, four cells)
+                indent = next((k for k in range(len(plain) + 1) if cell_len(plain[:k]) >= hang), len(plain))
+                cells = cell_len(plain[:indent])
+            if cells > width // 2:  # an indented line's continuation lines keep it, where there is room
+                indent = cells = 0
+            parts = line.divide([indent + k for k in break_offsets(plain[indent:], width - cells)])
             for k, part in enumerate(parts):
                 part.rstrip()
                 if k:
-                    part.pad_left(indent)
+                    part.pad_left(cells)
             lines.extend(parts)
         return lines
 
