@@ -192,7 +192,7 @@ BELOW_CEILINGS = "if the up-to awards are granted below their ceilings"
 
 
 #: the same condition in Chinese (--lang zh)
-BELOW_CEILINGS_ZH = "最高限额条款低于上限给予时"
+BELOW_CEILINGS_ZH = "若最高限额条款低于上限给予"
 
 
 def at_least(amount: int, amount_max: int, lang: str = "en") -> str:
@@ -201,7 +201,7 @@ def at_least(amount: int, amount_max: int, lang: str = "en") -> str:
     >>> at_least(33333333, 100000000)
     'at least 333,333.33 (up to 1,000,000.00 if the up-to awards are granted below their ceilings)'
     >>> at_least(33333333, 100000000, "zh")
-    '至少 333,333.33（最高限额条款低于上限给予时，至多 1,000,000.00）'
+    '至少 333,333.33（若最高限额条款低于上限给予，至多 1,000,000.00）'
     """
     if lang == "zh":
         return f"至少 {format_fen_grouped(amount)}（{BELOW_CEILINGS_ZH}，至多 {format_fen_grouped(amount_max)}）"
@@ -214,10 +214,10 @@ def exact_total_range(total_exact: int, total_exact_max: int, lang: str = "en") 
     >>> exact_total_range(92555724, 159222391)
     'at least 925,557.24, up to 1,592,223.91 if the up-to awards are granted below their ceilings'
     >>> exact_total_range(92555724, 159222391, "zh")
-    '至少 925,557.24，最高限额条款低于上限给予时至多 1,592,223.91'
+    '至少 925,557.24（若最高限额条款低于上限给予，至多 1,592,223.91）'
     """
     if lang == "zh":
-        return f"至少 {format_fen_grouped(total_exact)}，{BELOW_CEILINGS_ZH}至多 {format_fen_grouped(total_exact_max)}"
+        return f"至少 {format_fen_grouped(total_exact)}（{BELOW_CEILINGS_ZH}，至多 {format_fen_grouped(total_exact_max)}）"
     return f"at least {format_fen_grouped(total_exact)}, up to {format_fen_grouped(total_exact_max)} {BELOW_CEILINGS}"
 
 
@@ -232,7 +232,8 @@ def amount_text(c: ClauseResult, lang: str = "en") -> str:
     if c.amount_max is not None:
         return at_least(c.amount, c.amount_max, lang)
     if c.amount_min is not None:
-        return f"{money(c.amount, c.basis, lang)} ({qualifier('at least', lang)} {format_fen_grouped(c.amount_min)})"
+        least = f"{qualifier('at least', lang)} {format_fen_grouped(c.amount_min)}"
+        return f"{money(c.amount, c.basis, lang)}" + (f"（{least}）" if lang == "zh" else f" ({least})")
     return money(c.amount, c.basis, lang)
 
 
@@ -247,11 +248,13 @@ def amount_lines(c: ClauseResult, lang: str = "en") -> tuple[str, ...]:
     ('up to', '4,000,000.00', '(at least', '2,000,000.00)')
     """
     up_to, least = qualifier("up to", lang), qualifier("at least", lang)
-    if c.amount_max is not None:
-        return (least, format_fen_grouped(c.amount), f"({up_to}", format_fen_grouped(c.amount_max) + ")")
+    opening, closing = ("（", "）") if lang == "zh" else ("(", ")")
+    if c.amount_max is not None:  # the top of a range is "at most" (至多), not the text's ceiling (最高)
+        return (least, format_fen_grouped(c.amount), f"{opening}{qualifier('at most', lang)}",
+                format_fen_grouped(c.amount_max) + closing)
     head = (up_to, format_fen_grouped(c.amount)) if c.basis == Basis.UP_TO else (format_fen_grouped(c.amount),)
     if c.amount_min is not None:
-        return (*head, f"({least}", format_fen_grouped(c.amount_min) + ")")
+        return (*head, f"{opening}{least}", format_fen_grouped(c.amount_min) + closing)
     return head
 
 
@@ -562,9 +565,16 @@ def _calculation(calc: Calculation, basis: str) -> str:
     return f"{body} = {money(calc.raw, basis)}"
 
 
-def cap_event(e: CapEvent, basis: str = Basis.EXACT) -> str:
-    """An item or clause cap that cut an amount."""
+def cap_event(e: CapEvent, basis: str = Basis.EXACT, lang: str = "en") -> str:
+    """An item or clause cap that cut an amount (``lang``: the calc table's footnote in that language)."""
     limit = format_fen_grouped(e.limit) if e.limit is not None else "?"
+    if lang == "zh":
+        if e.kind == CapKind.ITEM:
+            return f"{e.count} {ITEM_ZH.get(e.scope, '项')}按{scope_words(e.scope, lang)}上限 {limit} 核减"
+        if e.kind == CapKind.CLAUSE:
+            return (f"条款上限 {scope_words(e.scope, lang)} {limit}（{money(e.before, basis, lang)} → "
+                    f"{money(e.after, basis, lang)}）")
+        return f"企业年度上限 {limit}"
     if e.kind == CapKind.ITEM:
         return f"{e.count} {e.scope}(s) cut to the cap of {limit} per {e.scope}"
     if e.kind == CapKind.CLAUSE:
@@ -572,19 +582,30 @@ def cap_event(e: CapEvent, basis: str = Basis.EXACT) -> str:
     return f"company annual cap {limit}"
 
 
-def scope_words(scope: str) -> str:
-    """ "per year", "per project", "once" …
+#: a cap's scope in Chinese (--lang zh), as the texts word it: 每年, 每个项目 …
+SCOPE_ZH = {"year": "每年", "project": "每个项目", "event": "每场活动", "unit": "每台（套）", "once": "一次性",
+            "firm": "每家企业"}
+#: what an item of each scope is counted in ("3 个项目")
+ITEM_ZH = {"project": "个项目", "event": "场活动", "unit": "台（套）", "firm": "家企业"}
 
-    >>> scope_words("year"), scope_words("once"), scope_words("")
-    ('per year', 'once', '')
+
+def scope_words(scope: str, lang: str = "en") -> str:
+    """ "per year", "per project", "once" …; under --lang zh 每年, 每个项目, 一次性 …
+
+    >>> scope_words("year"), scope_words("once"), scope_words(""), scope_words("project", "zh")
+    ('per year', 'once', '', '每个项目')
     """
     if not scope:
         return ""
+    if lang == "zh":
+        return SCOPE_ZH.get(scope, f"每{scope}")
     return "once" if scope == "once" else f"per {scope}"
 
 
-def cap_short(e: CapEvent, item_label: str = "") -> str:
-    """A cap's short label for a table cell: "clause cap", "per-project cap"."""
+def cap_short(e: CapEvent, item_label: str = "", lang: str = "en") -> str:
+    """A cap's short label for a table cell: "clause cap", "per-project cap"; 条款上限, 每个项目上限."""
+    if lang == "zh":
+        return f"{scope_words(e.scope or item_label, lang)}上限" if e.kind == CapKind.ITEM else "条款上限"
     return f"per-{e.scope or item_label} cap" if e.kind == CapKind.ITEM else "clause cap"
 
 
@@ -598,8 +619,14 @@ def group_decision(d: GroupDecision, status: Status) -> str:
         f"{cid} ({format_fen_grouped(fen)})" for cid, fen in d.forgone)
 
 
-def group_footnote(winner: ClauseResult, d: GroupDecision) -> str:
+def group_footnote(winner: ClauseResult, d: GroupDecision, lang: str = "en") -> str:
     """The footnote of a group decision, from the winner's side."""
+    if lang == "zh":
+        where = f"，{d.section}" if d.section else ""
+        forgone = "、".join(f"{cid}（{format_fen_grouped(fen)}）" for cid, fen in d.forgone)
+        return (f"同组就高不就低 '{d.group}'（{where.lstrip('，')}）：保留 {winner.id} "
+                f"{money(winner.amount, winner.basis, lang)}，不叠加 {forgone}") if where else (
+                f"同组就高不就低 '{d.group}'：保留 {winner.id} {money(winner.amount, winner.basis, lang)}，不叠加 {forgone}")
     where = f", {d.section}" if d.section else ""
     kept = "kept over " + ", ".join(f"{cid} ({format_fen_grouped(fen)})" for cid, fen in d.forgone)
     return (f"exclusive group '{d.group}' (就高不就低{where}): {winner.id} {money(winner.amount, winner.basis)} "
@@ -618,9 +645,11 @@ def times(formula: str) -> str:
     return formula.replace("*", "×")
 
 
-def company_cap(cc: CompanyCap) -> str:
-    """The per-company cap in one sentence, whatever its outcome."""
+def company_cap(cc: CompanyCap, lang: str = "en") -> str:
+    """The per-company cap in one sentence, whatever its outcome (``lang``: the calc table's footnote)."""
     limit = format_fen_grouped(cc.limit) if cc.limit is not None else "?"
+    if lang == "zh":
+        return _company_cap_zh(cc, limit)
     head = f"company annual cap ({cc.section})" if cc.section else "company annual cap"
     base = f"{times(cc.limit_text)} = {limit}"
     if cc.state == CapState.APPLIED:
@@ -638,6 +667,27 @@ def company_cap(cc: CompanyCap) -> str:
         return f"company annual cap waived: {cc.note}"
     if cc.state == CapState.UNKNOWN:
         return f"company annual cap could not be checked: add {', '.join(cc.missing)}"
+    return ""
+
+
+def _company_cap_zh(cc: CompanyCap, limit: str) -> str:
+    head = f"企业年度上限（{cc.section}）" if cc.section else "企业年度上限"
+    base = f"{times(cc.limit_text)} = {limit}"
+    if cc.state == CapState.APPLIED:
+        return (f"{head}：{base}；计入的条款合计 {format_fen_grouped(cc.before)}，按比例核减至 "
+                f"{format_fen_grouped(cc.after)}（最后一分按最大余数分配）")
+    if cc.state == CapState.NOT_REACHED:
+        if cc.limit is not None and cc.before == cc.limit:
+            return f"{head}：{base}；计入的条款合计正好等于上限，未超过，不核减"
+        return f"{head}：{base}；未达到"
+    if cc.state == CapState.NOT_APPLICABLE:
+        return f"{head}：不适用，年度不在政策有效期内"
+    if cc.state == CapState.EXEMPT:
+        return f"企业年度上限不适用：{cc.note}"
+    if cc.state == CapState.WAIVED:
+        return f"企业年度上限不予适用（用户声明）：{cc.note}"
+    if cc.state == CapState.UNKNOWN:
+        return f"企业年度上限无法核对：请补充 {'、'.join(cc.missing)}"
     return ""
 
 
@@ -867,18 +917,22 @@ def _typed(v: object, kind: Kind) -> str:
     return value(v, kind)
 
 
-def move(m) -> str:
-    """A field moved to meet a condition: "rd_staff 92 → 100 (+8)", "has_rd_center: false → true"."""
+def move(m, lang: str = "en") -> str:
+    """A field moved to meet a condition: "rd_staff 92 → 100 (+8)", "has_rd_center: false → true"; under
+    --lang zh "rd_staff 92 → 100（+8）", "has_rd_center：未填 → true"."""
     from .planning import MoveKind
 
+    zh = lang == "zh"
     if m.kind != MoveKind.NUMBER:
-        return f"{m.field}: {value(m.before, Kind.BOOL)} → {value(m.after, Kind.BOOL)}"
+        before = "未填" if zh and m.before is None else value(m.before, Kind.BOOL)
+        return f"{m.field}{'：' if zh else ': '}{before} → {value(m.after, Kind.BOOL)}"
     after = value(m.after, m.value_kind)
     if m.before is None:
-        return f"{m.field} missing → {after}"
+        return f"{m.field} {'未填' if zh else 'missing'} → {after}"
     step = m.step
     sign = "+" if step >= 0 else "-"
-    return f"{m.field} {value(m.before, m.value_kind)} → {after} ({sign}{value(abs(step), m.value_kind)})"
+    shown = f"{sign}{value(abs(step), m.value_kind)}"
+    return f"{m.field} {value(m.before, m.value_kind)} → {after}" + (f"（{shown}）" if zh else f" ({shown})")
 
 
 def change(ch, d=None) -> str:
@@ -931,7 +985,18 @@ def clause_delta(d) -> str:
             f"({signed(d.diff, d.counts_ceiling)})")
 
 
-def unlock(u) -> str:
+#: the words of "what would unlock more" under --lang zh (the English are in unlock itself)
+_UNLOCK_ZH = {"add": "需补充 {fields}", "industries": "（本政策适用于 {industries} 企业）",
+              "most_each": "（{each}最高 {most}）", "most": "（最高 {most}）", "most_scope": "（{scope}最高 {most}）",
+              "no_ceiling": "（条文未规定单一上限）", "unsolved": "无法在此计算增加的金额（不是简单的门槛）",
+              "becomes": "{id} 变为{status}", "winner_changes": "'{group}' 组就高改为 {id}（原为 {before}）",
+              "winner": "{id} 成为 '{group}' 组保留的条款", "still_capped": "企业年度上限仍然适用",
+              "others": "：另有 {n} 项条款相应核减", "would_still": "{id} 仍为{status}",
+              "would_add": "（需补充 {fields}）", "zero": "：条件已满足，但 {calc}：金额为零",
+              "no_change": "金额不变", "net": "净增 {net}"}
+
+
+def unlock(u, lang: str = "en") -> str:
     """One line of "what would unlock more".
 
     A threshold: "rd_staff 92 → 100 (+8): rd_center +20,000,000.00; si_led_rd -10,000,000.00 (group 'rd' …);
@@ -940,6 +1005,8 @@ def unlock(u) -> str:
     from .planning import ChangeKind as K
     from .planning import UnlockKind
 
+    if lang == "zh":
+        return _unlock_zh(u)
     if u.kind == UnlockKind.MISSING_INPUT:
         text = f"add {', '.join(u.missing) or 'the missing field'}"
         if u.clause == "*":
@@ -982,6 +1049,57 @@ def unlock(u) -> str:
     body = ", ".join(parts) if parts else "no amount changes"
     return (", ".join(move(m) for m in u.moves) + f": {body}" + "".join(f"; {n}" for n in notes)
             + f"; net {signed(u.delta.diff, u.delta.ceiling_moved)}")
+
+
+def _unlock_zh(u) -> str:
+    """:func:`unlock` in Chinese: the same facts, in the same order."""
+    from .planning import ChangeKind as K
+    from .planning import UnlockKind
+
+    w = _UNLOCK_ZH
+    if u.kind == UnlockKind.MISSING_INPUT:
+        text = w["add"].format(fields="、".join(u.missing) or "缺少的数据")
+        if u.clause == "*":
+            return text + w["industries"].format(industries="、".join(u.industries))
+        if u.most is not None:
+            most = format_fen_grouped(u.most)
+            if u.most_each:
+                return text + w["most_each"].format(each=scope_words(u.most_each, "zh"), most=most)
+            if u.most_scope:
+                return text + w["most_scope"].format(scope=scope_words(u.most_scope, "zh"), most=most)
+            return text + w["most"].format(most=most)
+        return text + w["no_ceiling"]
+    short = "；".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
+    if not u.solved or u.delta is None:
+        return short + ("；" if short else "") + w["unsolved"]
+    still_capped = (u.delta.after.company_cap is not None and u.delta.after.company_cap.state == CapState.APPLIED
+                    and not u.delta.company)
+    shown = [d for d in u.delta.changed
+             if not still_capped or d.id == u.clause or d.before.status != d.after.status]
+    parts = [f"{d.id} {signed(d.diff, d.counts_ceiling, 'zh')}" if d.diff
+             else w["becomes"].format(id=d.id, status=STATUS_TEXT_ZH[d.after.status]) for d in shown]
+    notes: list[str] = []
+    for d in u.delta.changed:
+        for ch in d.changes:
+            if ch.kind == K.GROUP_WINNER and ch.after == d.id:
+                notes.append(w["winner_changes"].format(group=ch.group, id=d.id, before=ch.before) if ch.before
+                             else w["winner"].format(id=d.id, group=ch.group))
+    for ch in u.delta.company:
+        notes.append(change(ch))
+    if still_capped:
+        others = len(u.delta.changed) - len(shown)
+        notes.append(w["still_capped"] + (w["others"].format(n=others) if others else ""))
+    own = u.own
+    if own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT):
+        after = own.after
+        calc = calculation(after) if after.status == Status.NOT_ELIGIBLE else ""
+        zero = calc and not any(cd.held is False for cd in after.conditions) and not after.not_targeted
+        notes.append(w["would_still"].format(id=u.clause, status=STATUS_TEXT_ZH[after.status])
+                     + (w["would_add"].format(fields="、".join(after.missing)) if after.missing else "")
+                     + (w["zero"].format(calc=calc) if zero else ""))
+    body = "，".join(parts) if parts else w["no_change"]
+    return ("，".join(move(m, "zh") for m in u.moves) + f"：{body}" + "".join(f"；{n}" for n in notes)
+            + "；" + w["net"].format(net=signed(u.delta.diff, u.delta.ceiling_moved, "zh")))
 
 
 def unlock_with_shortfall(u) -> str:

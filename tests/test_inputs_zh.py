@@ -309,9 +309,9 @@ def test_lang_zh_gives_the_markdown_clause_table_chinese_headings_too() -> None:
     assert "| `loan_interest` 贷款利息补贴 | 三(一) | 符合条件 | loans used for projects in Nanchang" in zh
     # 《意见》三(四): 每项给予100-200万元 -> an up-to figure with a stated minimum, marked 最高 / 至少 in the amount,
     # raw and basis cells (SPEC §3, 9.2)
-    assert ("| 最高 4,000,000.00 |   | 最高 4,000,000.00 (至少 2,000,000.00) | 最高 |" in zh
+    assert ("| 最高 4,000,000.00 |   | 最高 4,000,000.00（至少 2,000,000.00） | 最高 |" in zh
             and "| up to 4,000,000.00 |   | up to 4,000,000.00 (at least 2,000,000.00) | up_to |" in en)
-    assert "**合计**" in zh and "- 合计: 最高 35,339,200.00（确定 31,339,200.00 + 最高 4,000,000.00）" in zh
+    assert "**合计**" in zh and "- 合计：最高 35,339,200.00（确定 31,339,200.00 + 最高 4,000,000.00）" in zh
     assert "- total: up to 35,339,200.00 (exact 31,339,200.00 + up to 4,000,000.00)" in en
     # the figures are the same, in the same order
     figures = re.compile(r"\d[\d,]*\.\d\d")
@@ -328,9 +328,10 @@ def test_lang_zh_marks_every_ceiling_in_chinese_in_the_calc_table() -> None:
         lines = [ln.rstrip() for ln in table.splitlines()]
         if width == 200:
             k = next(i for i, ln in enumerate(lines) if ln.startswith("scale_up_award"))
-            # the qualifier on its own line above the figure, as "up to" is: a figure is never split
-            assert "符合条件" in lines[k] and lines[k].endswith("最高") and lines[k + 1].endswith(" 5,000,000.00"), table
-            assert sum(ln.endswith("最高") for ln in lines) == 5 and not any(ln.endswith("up to") for ln in lines)
+            # wide: the qualifier on the figure's line (narrower, on its own line above it: a figure is never split)
+            assert "符合条件" in lines[k] and lines[k].endswith(" 最高 5,000,000.00"), table
+            assert sum(bool(re.search(r" 最高 [\d,]+\.\d\d$", ln)) for ln in lines) == 5, table
+            assert not any(re.search(r"up to( [\d,]+\.\d\d)?$", ln) for ln in lines)  # (the amount cell)
         else:  # stacked: the amount after the status, qualifier and figure on one line
             for figure in ("5,000,000.00", "10,000,000.00", "6,000,000.00", "1,000,000.00"):
                 assert re.search(rf"符合条件 +最高 {figure}$", zh, re.MULTILINE), table
@@ -347,7 +348,7 @@ def test_lang_zh_says_in_chinese_when_no_clause_is_in_force() -> None:
     assert "合计  无：2026 财年没有条款在有效期内，未计算" in zh
     # the first line says it in Chinese before the English detail (SPEC 9.3: the end date, the successor)
     flat = " ".join(zh.split())
-    assert flat.startswith("未生效：2026 财年不在 洪府发〔2023〕30号 的有效期内（2023-10-10 至 2025-12-31），不计算任何条款。"
+    assert flat.startswith("不在有效期内：2026 财年不在洪府发〔2023〕30号有效期内（2023-10-10 至 2025-12-31），不计算任何条款。"
                            "NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026"), flat[:300]
     wuhan = CliRunner().invoke(app, ["calc", str(SAMPLES / "wuhan-software-firm.toml"), "--lang", "zh", "--policy",
                                      "nanchang"]).stdout
@@ -364,7 +365,7 @@ def test_lang_zh_gives_the_terminal_clause_table_chinese_status_words() -> None:
         zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh"], env=env).stdout
         en = CliRunner().invoke(app, ["calc", sample], env=env).stdout
         assert "已封顶" in zh and "不符合条件" in zh and "酌情，无金额" in zh, zh
-        table = zh.split("[1] company annual cap")[0]  # the explanations below it stay English
+        table = zh.split("[1] 企业年度上限")[0]  # (the calculations the policy table words stay English)
         assert not any(w in table for w in ("granted", "not eligible", "discretionary", "  capped")), table
         figures = re.compile(r"\d[\d,]*\.\d\d")
         assert figures.findall(zh) == figures.findall(en) and len(figures.findall(en)) > 20
@@ -474,8 +475,8 @@ def test_lang_zh_names_the_fields_to_add_by_their_chinese_names_too(tmp_path: Pa
     profile.write_text('name = "甲"\n"所在地" = "南昌"\n"年度" = 2024\n"行业" = ["电子信息"]\n', encoding="utf-8")
     zh = CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "200"}).stdout
     en = CliRunner().invoke(app, ["calc", str(profile)], env={"COLUMNS": "200", "INCENTIVES_LANG": ""}).stdout
-    assert "not evaluated — add neeq_listed（新三板挂牌）: neeq_listing (新三板挂牌奖励, 三(一))" in zh
-    assert "add local_project_loans（在昌项目银行贷款）、revenue（营业收入）、revenue_prev（上年营业收入）:" in zh
+    assert "未计算 — 需补充 neeq_listed（新三板挂牌）：neeq_listing（新三板挂牌奖励，三(一)）" in zh
+    assert "需补充 local_project_loans（在昌项目银行贷款）、revenue（营业收入）、revenue_prev（上年营业收入）：" in zh
     assert "not evaluated — add neeq_listed: neeq_listing (新三板挂牌奖励, 三(一))" in en
     doc = json.loads(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh", "-f", "json"]).stdout)
     neeq = next(c for c in doc["results"][0]["clauses"] if c["id"] == "neeq_listing")

@@ -28,9 +28,9 @@ def calc_headroom(term: Terminal, fmt: Format, profile: Profile, results: Sequen
         return
     report()
     if fmt == Format.markdown:
-        term.write("\n" + views.headroom_markdown(rooms), end="")
+        term.write("\n" + views.headroom_markdown(rooms, term.lang), end="")
     else:
-        views.print_headroom(rooms, term.out)
+        views.print_headroom(rooms, term.out, term.lang)
 
 
 def calc_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequence[str],
@@ -44,10 +44,10 @@ def calc_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequen
             d["headroom"] = views.headroom_dicts(room)
         term.write(_json_dumps(doc))
     elif fmt == Format.markdown:
-        term.write(views.what_if_markdown(w, lang=term.lang) + "\n" + views.headroom_markdown(rooms), end="")
+        term.write(views.what_if_markdown(w, lang=term.lang) + "\n" + views.headroom_markdown(rooms, term.lang), end="")
     else:
         views.print_what_if(w, term.out, lang=term.lang)
-        views.print_headroom(rooms, term.out)
+        views.print_headroom(rooms, term.out, term.lang)
 
 
 def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Sequence[str], cities: Sequence[str],

@@ -36,14 +36,52 @@ TOTAL_WORDS = {
     "en": {"exact": "exact clauses", "up_to": "up-to clauses (ceilings)", "total": "total",
            "none": "none: no clause is in force for fiscal {year}, nothing is computed",
            "ceiling": "{total} (exact {exact} + up to {up_to})", "all_exact": "{total} (all exact)",
+           "ceiling_least": "{total} (exact at least {exact} + up to {up_to})",
            "discretionary": "discretionary",
            "discretionary_n": "{n} clause(s) without an amount in the text, not in the totals"},
     "zh": {"exact": "确定金额条款", "up_to": "最高限额条款（上限）", "total": "合计",
            "none": "无：{year} 财年没有条款在有效期内，未计算",
            "ceiling": "{total}（确定 {exact} + 最高 {up_to}）", "all_exact": "{total}（全部为确定金额）",
+           "ceiling_least": "{total}（确定部分至少 {exact} + 最高 {up_to}）",
            "discretionary": "酌情条款",
            "discretionary_n": "{n} 项条款文本无金额，不计入合计"},
 }
+
+
+#: the clause table's own words (its cells, header lines and lists), per output language (--lang); the
+#: explanations they point to (conditions, calculations) stay in the policy table's English
+TABLE_WORDS = {
+    "en": {"excluded_in": "excluded in group '{group}'", "kept_in": "kept in group '{group}'",
+           "company_cut": "company cap cut", "at_least": "at least: depends on the up-to awards", "note": "note",
+           "no_amount": "no amount in the text", "not_evaluated": "not evaluated " + DASH + " add {fields}",
+           "missing_input": "the missing input", "outside": "outside the policy's validity",
+           "one_off": "one-off award", "title": "{company} " + DASH + " fiscal year {year}",
+           "end_unknown": "end unknown", "covered": "covered", "not_covered": "NOT covered",
+           "superseded": " (the result may be superseded: see the warning)",
+           "validity": "policy {policy}: valid {start} to {until}; fiscal year {year} {covered}",
+           "expired": "{n} of {all} clauses expired: fiscal year {year} is outside the policy's validity, "
+                      "nothing is computed",
+           "empty": "no clause applies (use --all to list every clause)",
+           "hypothetical": "HYPOTHETICAL: fiscal year {year} is outside the policy's validity; computed only "
+                           "because of --ignore-validity",
+           "reference": "reference: {text}", "warning": "warning: {text}"},
+    "zh": {"excluded_in": "同组就高不叠加 '{group}'", "kept_in": "同组就高保留 '{group}'",
+           "company_cut": "企业年度上限核减", "at_least": "至少：取决于最高限额条款", "note": "注",
+           "no_amount": "条文无金额", "not_evaluated": "未计算 " + DASH + " 需补充 {fields}",
+           "missing_input": "缺少的数据", "outside": "不在政策有效期内",
+           "one_off": "一次性奖励", "title": "{company} " + DASH + " {year} 财年",
+           "end_unknown": "终止日期未知", "covered": "在有效期内", "not_covered": "不在有效期内",
+           "superseded": "（结果可能已被新政策取代：见提示）",
+           "validity": "政策 {policy}：有效期 {start} 至 {until}；{year} 财年{covered}",
+           "expired": "{all} 项条款中 {n} 项不在有效期内：{year} 财年不在政策有效期内，未计算",
+           "empty": "没有适用的条款（加 --all 列出全部条款）",
+           "hypothetical": "假设计算：{year} 财年不在政策有效期内，仅因 --ignore-validity 而计算，所有金额均为假设",
+           "reference": "参考利率：{text}", "warning": "提示：{text}"},
+}
+
+
+def table_words(lang: str) -> dict[str, str]:
+    return TABLE_WORDS.get(lang, TABLE_WORDS["en"])
 
 
 @dataclass(frozen=True)
@@ -107,13 +145,13 @@ class _Notes:
         return f"[{self.texts.index(text) + 1}]"
 
 
-def _group_notes(result: PolicyResult) -> dict[str, str]:
+def _group_notes(result: PolicyResult, lang: str = "en") -> dict[str, str]:
     """Exclusive group id -> the footnote of its decision (only groups where a clause was excluded)."""
     out: dict[str, str] = {}
     for c in result.clauses:
         d = c.group_decision
         if c.status.counted and d is not None and d.forgone and c.group:
-            out[c.group] = explain.group_footnote(c, d)
+            out[c.group] = explain.group_footnote(c, d, lang)
     return out
 
 
@@ -130,8 +168,9 @@ def banner(result: PolicyResult, lang: str = "en") -> str:
     zh = lang == "zh"
     if ended is not None:
         until = pol.valid_until.isoformat() if pol.valid_until else "终止日期未知"
-        lead = (f"未生效：{result.year} 财年不在 {pol.document_number or pol.title_zh} 的有效期内（{pol.valid_from.isoformat()} "
-                f"至 {until}），不计算任何条款。") if zh else ""
+        then = "以下为假设计算（--ignore-validity），所有金额均为假设。" if result.hypothetical else "不计算任何条款。"
+        lead = (f"不在有效期内：{result.year} 财年不在{pol.document_number or pol.title_zh}有效期内"
+                f"（{pol.valid_from.isoformat()} 至 {until}），{then}") if zh else ""
         return lead + "NOT IN FORCE: " + explain.notice(ended, result)
     if result.targeted is False:
         tags = explain.value(result.industries, explain.Kind.TAGS) or "none"
@@ -156,13 +195,15 @@ def _fields(c: ClauseResult, lang: str) -> str:
 def report_of(result: PolicyResult, show_all: bool = False, company: str | None = None, lang: str = "en") -> Report:
     """The plain view of one policy result shared by the Markdown and Rich renderers.
 
-    ``lang`` (--lang): the amount cells' "up to" / "at least" and the totals block in that language (最高 / 至少,
-    合计); the notes and explanations stay English (README).
+    ``lang`` (--lang): the amount cells' "up to" / "at least", the table's own words (caps, groups, header lines)
+    and the totals block in that language (最高 / 至少, 条款上限, 合计); the conditions and calculations the policy
+    table words stay English (README).
     """
     pol = result.policy
     notes = _Notes()
-    groups = _group_notes(result)
-    company_note = explain.company_cap(result.company_cap) if result.company_cap is not None else ""
+    groups = _group_notes(result, lang)
+    company_note = explain.company_cap(result.company_cap, lang) if result.company_cap is not None else ""
+    tw = table_words(lang)
 
     rows: list[Row] = []
     for c in result.clauses:
@@ -171,34 +212,36 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         cells: list[str] = []
         if c.status.computed:
             for e in c.caps:
-                cells.append(f"{explain.cap_short(e)} {notes.ref(f'{c.id}: {explain.cap_event(e, c.basis)}')}")
+                sep = "：" if lang == "zh" else ": "
+                cap_note = f"{c.id}{sep}{explain.cap_event(e, c.basis, lang)}"
+                cells.append(f"{explain.cap_short(e, lang=lang)} {notes.ref(cap_note)}")
             if c.group in groups:
-                word = "excluded in" if c.status == Status.EXCLUDED else "kept in"
-                cells.append(f"{word} group '{c.group}' {notes.ref(groups[c.group])}")
+                word = tw["excluded_in"] if c.status == Status.EXCLUDED else tw["kept_in"]
+                cells.append(f"{word.format(group=c.group)} {notes.ref(groups[c.group])}")
             if c.company_cut is not None:
-                cells.append(f"company cap cut {notes.ref(company_note)}")
+                cells.append(f"{tw['company_cut']} {notes.ref(company_note)}")
             if c.amount_max is not None:  # SPEC 9.2 (a stated minimum is in the amount cell itself)
-                cells.append(f"at least: depends on the up-to awards {notes.ref(f'{c.id}: {explain.range_note(c)}')}")
+                cells.append(f"{tw['at_least']} {notes.ref(f'{c.id}: {explain.range_note(c)}')}")
             if c.caveat and c.status.counted:
-                cells.append(f"note {notes.ref(f'{c.id}: {c.caveat}')}")
+                cells.append(f"{tw['note']} {notes.ref(f'{c.id}: {c.caveat}')}")
         elif c.status == Status.DISCRETIONARY:
-            cells.append("no amount in the text")
+            cells.append(tw["no_amount"])
         elif c.status == Status.NOT_ELIGIBLE:
             failed = [cd for cd in c.conditions if cd.held is False]
             cells.extend(explain.not_met(cd) for cd in failed)
             if not failed:
                 cells.append(explain.clause_explanation(c))
         elif c.status == Status.MISSING_INPUT:
-            cells.append(f"not evaluated {DASH} add {_fields(c, lang) or 'the missing input'}")
+            cells.append(tw["not_evaluated"].format(fields=_fields(c, lang) or tw["missing_input"]))
         elif c.status == Status.EXPIRED:
-            cells.append("outside the policy's validity")
+            cells.append(tw["outside"])
 
         if c.status.computed:
             raw, amount = money(c.raw_amount, c.basis, lang), explain.amount_text(c, lang)
             calculation, lines = explain.calculation(c), explain.amount_lines(c, lang)
         else:
             raw, amount, calculation, lines = DASH, DASH, "", (DASH,)
-        section = f"{c.source} · one-off award" if c.one_off else c.source
+        section = f"{c.source} · {tw['one_off']}" if c.one_off else c.source
         rows.append(Row(c, f"{c.id} {c.title_zh}", section, c.status, calculation, raw, tuple(cells), amount,
                         c.basis, lines))
 
@@ -211,17 +254,18 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         for c in result.clauses:
             if c.status == Status.MISSING_INPUT:
                 missing.setdefault(c.missing, []).append(c)
+    zh = lang == "zh"
     not_evaluated = tuple(
-        f"not evaluated {DASH} add {_fields(clauses[0], lang) or 'the missing input'}: "
-        + ", ".join(f"{c.id} ({c.title_zh}, {c.source})" for c in clauses)
+        tw["not_evaluated"].format(fields=_fields(clauses[0], lang) or tw["missing_input"])
+        + ("：" + "；".join(f"{c.id}（{c.title_zh}，{c.source}）" for c in clauses) if zh else
+           ": " + ", ".join(f"{c.id} ({c.title_zh}, {c.source})" for c in clauses))
         for clauses in missing.values())
 
     expired = ""
     n_expired = sum(1 for c in result.clauses if c.status == Status.EXPIRED)
     if n_expired and not show_all:
-        expired = (f"{n_expired} of {len(result.clauses)} clauses expired: fiscal year {result.year} is outside "
-                   f"the policy's validity, nothing is computed")
-    empty = "" if rows or expired else "no clause applies (use --all to list every clause)"
+        expired = tw["expired"].format(n=n_expired, all=len(result.clauses), year=result.year)
+    empty = "" if rows or expired else tw["empty"]
 
     discretionary = sum(1 for c in result.clauses if c.status == Status.DISCRETIONARY)
     exact_figure = format_fen_grouped(result.total_exact)
@@ -235,27 +279,28 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     if not result.in_force and not result.hypothetical:  # SPEC 9.3: no silent 0.00 for a year no clause covers
         totals = [(words["total"], words["none"].format(year=result.year))]
     elif result.counts_ceiling:  # a ceiling cut to 0.00 (by the company cap) is still one: not "all exact"
-        totals.append((words["total"], words["ceiling"].format(total=money(result.total, "up_to", lang),
+        # SPEC 9.2: where the exact clauses' total is a range, its figure here is its least
+        shape = words["ceiling"] if result.total_exact_max is None else words["ceiling_least"]
+        totals.append((words["total"], shape.format(total=money(result.total, "up_to", lang),
                                                                exact=format_fen_grouped(result.total_exact),
                                                                up_to=format_fen_grouped(result.total_up_to))))
-    else:
+    elif any(c.status.counted for c in result.clauses):
         totals.append((words["total"], words["all_exact"].format(total=format_fen_grouped(result.total))))
+    else:  # nothing counted (every clause waits for input, or none is met): nothing to call exact
+        totals.append((words["total"], format_fen_grouped(result.total)))
     if discretionary:
         totals.append((words["discretionary"], words["discretionary_n"].format(n=discretionary)))
 
-    until = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
-    covered = "covered" if pol.covers(result.year) else "NOT covered"
+    until = pol.valid_until.isoformat() if pol.valid_until else tw["end_unknown"]
+    covered = tw["covered"] if pol.covers(result.year) else tw["not_covered"]
     if pol.may_be_superseded(result.year):  # SPEC 9.3; the warning itself is among the first lines
-        covered += " (the result may be superseded: see the warning)"
-    hypothetical = ""
-    if result.hypothetical:
-        hypothetical = (f"HYPOTHETICAL: fiscal year {result.year} is outside the policy's validity; computed only "
-                        f"because of --ignore-validity")
+        covered += tw["superseded"]
+    hypothetical = tw["hypothetical"].format(year=result.year) if result.hypothetical else ""
     return Report(
         result=result,
-        title=f"{visible(company or result.company)} {DASH} fiscal year {result.year}",
-        validity_line=f"policy {pol.id}: valid {pol.valid_from.isoformat()} to {until}; "
-                      f"fiscal year {result.year} {covered}",
+        title=tw["title"].format(company=visible(company or result.company), year=result.year),
+        validity_line=tw["validity"].format(policy=pol.id, start=pol.valid_from.isoformat(), until=until,
+                                            year=result.year, covered=covered),
         references=tuple(explain.reference(ref) for ref in result.references),
         hypothetical=hypothetical,
         rows=tuple(rows),
@@ -298,11 +343,12 @@ def _markdown_report(rep: Report, lang: str = "en") -> list[str]:
     if rep.banner:
         out += [f"> **{rep.banner}**", ""]
     if rep.first_warnings:
-        out += [f"> warning: {w}  " for w in rep.first_warnings] + [""]
+        out += [f"> {table_words(lang)['warning'].format(text=w)}  " for w in rep.first_warnings] + [""]
     out.append(f"{pol.issuer}  ")
-    out.append(rep.validity_line.replace(f"policy {pol.id}", f"Policy `{pol.id}`") + "  ")
+    policy = "政策" if lang == "zh" else "policy"
+    out.append(rep.validity_line.replace(f"{policy} {pol.id}", f"{policy.capitalize()} `{pol.id}`", 1) + "  ")
     for ref in rep.references:
-        out.append(f"Reference: {ref}  ")
+        out.append(table_words(lang)["reference"].format(text=ref).capitalize() + "  ")
     out.append("")
     if rep.hypothetical:
         out += [f"> **{rep.hypothetical}**", ""]
@@ -327,7 +373,8 @@ def _markdown_report(rep: Report, lang: str = "en") -> list[str]:
         out.append("")
     out.append(f"**{sections['totals']}**")
     out.append("")
-    out += [f"- {label}: {figure}" for label, figure in rep.totals]
+    colon = "：" if lang == "zh" else ": "
+    out += [f"- {label}{colon}{figure}" for label, figure in rep.totals]
     out.append("")
     if rep.warnings:
         out.append(f"**{sections['warnings']}**")

@@ -34,6 +34,15 @@ from .markdown import banner
 from .wrap import Prose
 
 HEADROOM_TITLE = "What would unlock more"
+#: the section's title and its one-line answers, per output language (--lang; compare's Markdown says the same)
+HEADROOM_WORDS = {
+    "en": {"title": HEADROOM_TITLE, "not_targeted": "not targeted: the policy is for {industries} enterprises",
+           "expired": "expired for this year",
+           "nothing": "nothing: no threshold was missed and no clause waits for input"},
+    "zh": {"title": "还可争取的补贴", "not_targeted": "不适用：本政策适用于 {industries} 企业",
+           "expired": "本年度不在政策有效期内",
+           "nothing": "无：没有未达到的门槛，也没有等待补充数据的条款"},
+}
 
 
 # ---------------------------------------------------------------- headroom
@@ -43,54 +52,60 @@ def _room_label(room: Headroom, several: bool) -> str:
     return room.policy.id if several else ""
 
 
-def headroom_lines(room: Headroom) -> list[tuple[str, str]]:
+def headroom_lines(room: Headroom, lang: str = "en") -> list[tuple[str, str]]:
     """(clause and section, what) per unlock, ranked; an empty list when there is nothing to unlock."""
-    return [(u.clause if u.clause == "*" else f"{u.clause} ({u.source})", explain.unlock(u)) for u in room.unlocks]
+    zh = lang == "zh"
+    return [(u.clause if u.clause == "*" else f"{u.clause}（{u.source}）" if zh else f"{u.clause} ({u.source})",
+             explain.unlock(u, lang)) for u in room.unlocks]
 
 
-def _nothing(room: Headroom) -> str:
+def _nothing(room: Headroom, lang: str = "en") -> str:
+    words = HEADROOM_WORDS.get(lang, HEADROOM_WORDS["en"])
     if room.statement == "not_targeted":
-        return f"not targeted: the policy is for {', '.join(room.policy.industries)} enterprises"
+        return words["not_targeted"].format(industries=("、" if lang == "zh" else ", ").join(room.policy.industries))
     if room.statement == "expired":
-        return "expired for this year"
-    return "nothing: no threshold was missed and no clause waits for input"
+        return words["expired"]
+    return words["nothing"]
 
 
-def headroom_renderables(rooms: Sequence[Headroom]) -> list[Text]:
-    """The "What would unlock more" section of calc's table view."""
-    out: list[Text] = [Prose(HEADROOM_TITLE, style="bold")]
+def headroom_renderables(rooms: Sequence[Headroom], lang: str = "en") -> list[Text]:
+    """The "What would unlock more" section of calc's table view (``lang``: 还可争取的补贴)."""
+    out: list[Text] = [Prose(HEADROOM_WORDS.get(lang, HEADROOM_WORDS["en"])["title"], style="bold")]
     several = len(rooms) > 1
+    colon = "：" if lang == "zh" else ": "
     for room in rooms:
         if several:
             out.append(Prose(room.policy.id, style="bold"))
-        lines = headroom_lines(room)
+        lines = headroom_lines(room, lang)
         if not lines:
-            out.append(Prose(f"  {_nothing(room)}", style="dim"))
+            out.append(Prose(f"  {_nothing(room, lang)}", style="dim"))
         for k, (head, text) in enumerate(lines, 1):
             line = Prose(f"{k}. ")
             line.append(head, style="bold")
-            line.append(f": {text}")
+            line.append(f"{colon}{text}")
             out.append(line)
     return out
 
 
-def print_headroom(rooms: Sequence[Headroom], console: Console) -> None:
+def print_headroom(rooms: Sequence[Headroom], console: Console, lang: str = "en") -> None:
     console.print()
-    for part in headroom_renderables(rooms):
+    for part in headroom_renderables(rooms, lang):
         console.print(part)
 
 
-def headroom_markdown(rooms: Sequence[Headroom]) -> str:
-    lines = [f"## {HEADROOM_TITLE}", ""]
+def headroom_markdown(rooms: Sequence[Headroom], lang: str = "en") -> str:
+    lines = [f"## {HEADROOM_WORDS.get(lang, HEADROOM_WORDS['en'])['title']}", ""]
     several = len(rooms) > 1
+    colon = "：" if lang == "zh" else ": "
     for room in rooms:
         if several:
             lines += [f"### {room.policy.id}", ""]
-        found = headroom_lines(room)
+        found = headroom_lines(room, lang)
         if not found:
-            lines.append(_nothing(room)[0].upper() + _nothing(room)[1:] + ".")
+            nothing = _nothing(room, lang)
+            lines.append(nothing if lang == "zh" else nothing[0].upper() + nothing[1:] + ".")
         for k, (head, text) in enumerate(found, 1):
-            lines.append(f"{k}. **{_md(head)}**: {_md(text)}")
+            lines.append(f"{k}. **{_md(head)}**{colon}{_md(text)}")
         lines.append("")
     return "\n".join(lines)
 

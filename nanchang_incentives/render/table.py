@@ -23,10 +23,10 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..explain import status_label
+from ..explain import QUALIFIERS, status_label
 from ..profile import Profile
 from ..trace import PolicyResult, Status
-from .markdown import DASH, TOTAL_WORDS, Report, Row, report_of
+from .markdown import DASH, TOTAL_WORDS, Report, Row, report_of, table_words
 from .wrap import Prose, table_fits, widest_piece
 
 STATUS_STYLE = {
@@ -47,23 +47,38 @@ GRAND_TOTAL = frozenset(w["total"] for w in TOTAL_WORDS.values())
 TEXT_MIN = 18
 
 
-def _amount_lines(r: Row) -> list[str]:
-    """The amount cell: "up to" / "at least" on their own line above the figure, so a number is never split."""
-    if r.amount_lines:
-        return list(r.amount_lines)
-    return r.amount.replace("up to ", "up to\n").split("\n")
+#: the words that stand on a line of their own above the figure they qualify in a narrow amount column
+_QUALIFIER_LINES = frozenset(w for q in QUALIFIERS.values() for w in q.values()) | {"至多"}
+#: how much wider than its least a text column must be for the amount column to take "up to 4,000,000.00"
+#: on one line instead of two
+JOINED_SLACK = 12
 
 
-def _widths(rep: Report, lang: str = "en") -> tuple[int, int, int]:
+def _amount_lines(r: Row, joined: bool = False) -> list[str]:
+    """The amount cell: "up to" / "at least" on their own line above the figure, so a number is never split;
+    ``joined``: each on the figure's line ("up to 4,000,000.00", "(at least 2,000,000.00)"), where there is room."""
+    lines = list(r.amount_lines) if r.amount_lines else r.amount.replace("up to ", "up to\n").split("\n")
+    if not joined:
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].lstrip("(（") in _QUALIFIER_LINES:
+            out[-1] += ("" if out[-1].endswith("（") else " ") + line
+        else:
+            out.append(line)
+    return out
+
+
+def _widths(rep: Report, lang: str = "en", joined: bool = False) -> tuple[int, int, int]:
     ids = max(cell_len(r.clause.id) for r in rep.rows)
     status = max(cell_len(status_label(r.status, lang)) for r in rep.rows)
-    amount = max(max(cell_len(x) for x in _amount_lines(r)) for r in rep.rows)
+    amount = max(max(cell_len(x) for x in _amount_lines(r, joined)) for r in rep.rows)
     return ids, status, amount
 
 
-def table_width_needed(rep: Report, lang: str = "en") -> int:
+def table_width_needed(rep: Report, lang: str = "en", joined: bool = False) -> int:
     """The narrowest console on which the table shows every id and figure in full."""
-    ids, status, amount = _widths(rep, lang)
+    ids, status, amount = _widths(rep, lang, joined)
     return ids + status + amount + 2 * TEXT_MIN + 4 * 3
 
 
@@ -74,8 +89,8 @@ def _title_cell(r: Row) -> Text:
     return t
 
 
-def _table(rep: Report, lang: str = "en") -> Table:
-    ids, status, amount = _widths(rep, lang)
+def _table(rep: Report, lang: str = "en", joined: bool = False) -> Table:
+    ids, status, amount = _widths(rep, lang, joined)
     h = HEADINGS.get(lang, HEADINGS["en"])
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
                   header_style="bold")
@@ -86,7 +101,7 @@ def _table(rep: Report, lang: str = "en") -> Table:
     table.add_column(h[4], justify="right", no_wrap=True, min_width=amount)
     for r in rep.rows:
         status_text = Prose(status_label(r.status, lang), style=STATUS_STYLE[r.status])
-        figure = Prose("\n".join(_amount_lines(r)), justify="right",
+        figure = Prose("\n".join(_amount_lines(r, joined)), justify="right",
                       style="bold" if r.status.counted else "")
         table.add_row(_title_cell(r), status_text, Prose(r.calculation), Prose("\n".join(r.notes)), figure)
     return table
@@ -122,10 +137,13 @@ def clause_view(rep: Report, width: int, lang: str = "en") -> list[RenderableTyp
     """The clause rows, as a table when it fits in ``width`` columns, else stacked."""
     if not rep.rows:
         return []
-    if width >= table_width_needed(rep, lang):
+    # a wide console: "up to 4,000,000.00" on one line, where the text columns keep room to spare
+    for joined in (True, False):
+        if width < table_width_needed(rep, lang, joined) + (2 * JOINED_SLACK if joined else 0):
+            continue
         # the estimate can be a few cells short of what Rich lays out (at 93-98 columns it cropped the Amount
         # column: "1,339,200.0"): the table only when Rich's own layout gives each column its width
-        table = _table(rep, lang)
+        table = _table(rep, lang, joined)
         measure = Console(width=width, file=io.StringIO(), color_system=None, highlight=False)
         # each text column at least as wide as its widest id or figure, so that none is folded
         # ("major_project_investme" / "nt = 0.00" at 93-106 columns)
@@ -141,16 +159,17 @@ def clause_view(rep: Report, width: int, lang: str = "en") -> list[RenderableTyp
 def print_report(rep: Report, console: Console, lang: str = "en") -> None:
     """One policy result: header, clause table, footnotes, not-evaluated list, totals, warnings."""
     pol = rep.result.policy
+    tw = table_words(lang)
     if rep.banner:
         console.print(Prose(rep.banner, style="bold red"))
     for w in rep.first_warnings:
-        console.print(Prose(f"warning: {w}", style="bold yellow"))
+        console.print(Prose(tw["warning"].format(text=w), style="bold yellow"))
     console.print(Prose(rep.title, style="bold"))
     console.print(Prose("  ".join(x for x in (pol.title_zh, pol.document_number) if x)))
     console.print(Prose(pol.issuer))
     console.print(Prose(rep.validity_line))
     for ref in rep.references:
-        console.print(Prose(f"reference: {ref}"))
+        console.print(Prose(tw["reference"].format(text=ref)))
     if rep.hypothetical:
         console.print(Prose(f"*** {rep.hypothetical} ***", style="bold reverse red"))
     console.print()
@@ -177,7 +196,7 @@ def print_report(rep: Report, console: Console, lang: str = "en") -> None:
     if rep.warnings:
         console.print()
         for w in rep.warnings:
-            console.print(Prose(f"warning: {w}", style="yellow"))
+            console.print(Prose(tw["warning"].format(text=w), style="yellow"))
 
 
 def print_results(profile: Profile, results: Sequence[PolicyResult], show_all: bool = False,
