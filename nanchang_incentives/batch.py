@@ -55,6 +55,7 @@ from .batch_table import (
     drop_rows,
     misplaced_header,
     select,
+    units_row,
 )
 from .csvio import Block, RowProblem, SkippedRow, SkipReason
 from .duplicates import Finder, Repeat, RowKeys, row_keys
@@ -1248,9 +1249,14 @@ def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProbl
 
     def write(problems: Iterable[RowProblem]) -> None:
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        # "\r\n" as the writer's line end so that a cell holding a lone CR is quoted too (with "\n" alone, csv
+        # left "A\r公司" bare, and a reader broke the row there); each line then ends in "\n", as the header
+        w = csv.writer(buf, lineterminator="\r\n")
         for p in problems:
             w.writerow([p.row, p.line, safe(p.name), safe(p.field), safe(p.value), safe(p.message)])
+            buf.seek(buf.tell() - 2)
+            buf.write("\n")
+            buf.truncate()
         # (a problem's text is made readable where it is found; "replace" is only a last guard: never a traceback)
         target.write(buf.getvalue().encode("utf-8", "replace"))
 
@@ -1514,6 +1520,10 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             names, data_start = csvio.read_header(f, enc, Path(shown))
             label = enc.label
         header = _bound_header(names, catalog, shown, sheet, path, enc)
+        second = (sheet.first_rows(2) if isinstance(sheet, xlsxio.XlsxSource)
+                  else csvio.first_records(path, enc, 2) if enc is not None else [])
+        if (problem := units_row(second, header, catalog, shown)) is not None:
+            raise problem
         if options.year is None and "year" not in header.names:
             raise InputError(f"the {what} has no year column: add one (the fiscal year, e.g. 2024) or pass --year",
                              Location(file=shown, line=1))

@@ -275,6 +275,39 @@ def misplaced_header(lines: Sequence[Sequence[str]], catalog: Catalog, path: str
     return InputError(message, Location(file=path, line=1))
 
 
+#: a cell of a units row under the header that names no money unit: 单位, %, 人, 个 …
+_OTHER_UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:单位|單位|%|％|‰|人|个|個|项|項|家|台|套|年|次)?[\s)）\]】]*$")
+
+
+def units_row(lines: Sequence[Sequence[str]], header: Header, catalog: Catalog, path: str) -> InputError | None:
+    """The error for a units row right under the header (``,,,,万元,万元,%``, as many templates have) when it gives
+    an amount column a unit (万元, 亿元 …) that its heading does not: its companies' figures would be read as yuan,
+    10,000 times too small, and the row itself was only a bad row ("missing jurisdiction"), with no warning."""
+    if len(lines) < 2:
+        return None
+    filled = [(j, c.strip()) for j, c in enumerate(lines[1]) if c.strip()]
+    if not filled or not all(_UNIT_CELL.match(c) or _OTHER_UNIT_CELL.match(c) for _, c in filled):
+        return None
+    scaled: list[tuple[str, str]] = []
+    for j, cell in filled:
+        unit = _UNIT_CELL.match(cell)
+        if unit is None or j >= len(header.fields) or header.fields[j].type not in (F.MONEY, F.MONEY_LIST):
+            continue
+        if header.units and j < len(header.units) and header.units[j]:
+            continue  # the heading names its unit already (营业收入（万元）): read as it says
+        if _HEADING_UNITS[F.MONEY].get(unit_key(unit.group(1))):  # not 元: the figures would be scaled wrong
+            heading = header.headings[j] if j < len(header.headings) else header.names[j]
+            scaled.append((heading, unit.group(1)))
+    if not scaled:
+        return None
+    shown = ", ".join(f"{h} {w}" for h, w in scaled[:3]) + (", …" if len(scaled) > 3 else "")
+    heading, word = scaled[0]
+    word = word if word.endswith("元") else word + "元"
+    return InputError(f"line 2 gives the columns' units ({shown}), not a company: the amounts below it would be "
+                      f"read as yuan. Write the unit into each amount's heading ({heading}（{word}）, …), then "
+                      f"delete line 2", Location(file=path, line=2))
+
+
 def _unit_note(lines: Sequence[Sequence[str]]) -> tuple[int, str, str] | None:
     """(line, cell, unit such as 万元) of the first cell above a header that gives the amounts a unit other than 元."""
     for i, row in enumerate(lines, start=1):

@@ -872,6 +872,16 @@ def _encoding_message(raw: bytes, enc: Encoding | None) -> str:
     return f"not {label} text, {how}{mixed}; {switch}{SAVE_HELP}"
 
 
+def _loose_cells(text: str) -> list[str]:
+    """The cells of one bad line, to name its company: as csv reads them, or split at commas where csv refuses
+    the line (a lone CR inside an unquoted cell, as a Mac-era export or a pasted cell leaves: "new-line character
+    seen in unquoted field" was a traceback, and nothing was written)."""
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error:
+        return text.split(",")
+
+
 def _name_of(record: Sequence[str], header: Sequence[str]) -> str:
     """The name cell of a record that could not be read as a whole (best effort, for messages)."""
     j = list(header).index("name") if "name" in header else -1
@@ -894,7 +904,7 @@ def _split_unterminated(block: Block, header: Sequence[str]) -> Cells:
                          "a quote (\") opens a cell on this line and does not close where the row ends; the row is "
                          "skipped and reading resumes on the next line: remove the quote, or double it (\"\") inside "
                          "a quoted cell",
-                         block.first_line, _name_of(next(csv.reader([text.rstrip("\r\n").replace('"', "")]), []),
+                         block.first_line, _name_of(_loose_cells(text.rstrip("\r\n").replace('"', "")),
                                                     header) or _name_of(loose, header))
     return Cells(np.zeros(1, np.uint8), np.zeros((0, k), np.int64, order="F"), np.zeros((0, k), np.int64, order="F"),
                  np.zeros(0, np.int64), [problem], np.zeros(0, np.int64))
@@ -1007,8 +1017,10 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
                 short[int(rows_all[ln])] = cnt
                 continue
             text = data[s0:e0].decode("utf-8", errors="replace")
-            problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k),
-                                       int(lines_all[ln]), _name_of(next(csv.reader([text]), []), header)))
+            cr = ("; the line holds a lone carriage return (CR, as old Mac files end their lines), read as part "
+                  "of the line: if it ends a row, save the sheet again as CSV UTF-8") if "\r" in text.rstrip("\r\n") else ""
+            problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k) + cr,
+                                       int(lines_all[ln]), _name_of(_loose_cells(text), header)))
         keep_sep = np.repeat(good_line, per_line)
         extra = good_line & (per_line > k)
         if extra.any():  # lines with extra empty cells: keep only their first k cells

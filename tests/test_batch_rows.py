@@ -463,3 +463,21 @@ def test_a_first_line_no_header_could_be_is_a_message_not_a_traceback(catalog, t
     with pytest.raises(InputError, match=re.escape(said)):
         run_batch(write(tmp_path / "l.csv", text), tmp_path / "o.csv", catalog)
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("text", [
+    "name,jurisdiction,year,revenue\nA\r公司,nanchang,2024,5亿,extra\nC公司,nanchang,2024,1亿\n",  # a short/long row
+    "name,jurisdiction,year,revenue\nA公司,nanchang,2024,5亿\rB公司,nanchang,2024,3亿\nC公司,nanchang,2024,1亿\n",
+])
+def test_a_lone_carriage_return_in_a_bad_line_is_a_bad_row_not_a_traceback(catalog, tmp_path, text):
+    # csv refused the line to name its company ("new-line character seen in unquoted field"): a traceback, and
+    # nothing was written; now the line is a bad row that says what the CR is, and C公司 is written
+    src = write(tmp_path / "cr.csv", text)
+    report = run_batch(src, tmp_path / "out.csv", catalog, errors_path=tmp_path / "bad.csv")
+    with open(tmp_path / "bad.csv", newline="", encoding="utf-8") as f:
+        [bad] = list(csv.DictReader(f))
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as f:
+        [out] = list(csv.DictReader(f))
+    assert (bad["row"], bad["line"], bad["name"].replace("\r", "")) == ("1", "2", "A公司")  # (a CR cell quoted)
+    assert "lone carriage return" in bad["message"]
+    assert (out["row"], out["name"], report.bad_rows) == ("2", "C公司", 1)

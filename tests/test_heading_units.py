@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from nanchang_incentives.batch import run_batch
+from nanchang_incentives.errors import InputError
 
 HEAD = ("企业名称,所在地,年度,行业,营业收入（万元）,上年营业收入(万元),研发费用 (万元),研发人员(人),已设立研发中心,"
         "在昌项目银行贷款【万元】,智慧工厂投入（万元）,一年期LPR(%)")
@@ -203,3 +204,24 @@ def test_traditional_units_in_headings_and_in_a_title_line(catalog, tmp_path):
     with pytest.raises(Exception, match="without it the amounts would be read as yuan") as info:
         run_batch(titled, tmp_path / "o2.csv", catalog)
     assert "單位：萬元" in str(info.value)
+
+
+@pytest.mark.parametrize("units", [",,,,万元,万元,万元,人,,万元,万元,%", ",单位,,,（万元）,（万元）,（万元）,（人）,,,,（%）"])
+def test_a_units_row_under_the_header_stops_the_run_before_figures_are_read_as_yuan(catalog, tmp_path, units):
+    # a template's units row (营业收入 over 万元): line 2 was a bad row ("missing jurisdiction") and 250000 under
+    # 营业收入 was 250,000 yuan, loan_interest not eligible and the total 0.00, with no warning at all
+    plain = HEAD.replace("（万元）", "").replace("(万元)", "").replace(" (万元)", "").replace("【万元】", "")
+    src = tmp_path / "u.csv"
+    src.write_text(plain + "\n" + units + "\n甲,南昌,2024,电子信息,250000,220000,12000,150,是,30000,300,3.1\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert (caught.value.location.line, caught.value.location.file) == (2, str(src))
+    assert "line 2 gives the columns' units (营业收入 万元, 上年营业收入 万元" in caught.value.message
+    assert "Write the unit into each amount's heading (营业收入（万元）" in caught.value.message
+    assert not (tmp_path / "o.csv").exists()
+    # with the units in the headings, the same row is only a bad row and the figures are read in 万
+    src.write_text(HEAD + "\n" + units + "\n甲,南昌,2024,电子信息,250000,220000,12000,150,是,30000,300,3.1\n",
+                   encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert report.bad_rows == 1 and results(tmp_path / "o.csv")["甲"]["rd_center"] == "18000000.00"
