@@ -785,3 +785,17 @@ def test_every_bad_set_is_reported_at_once(catalog):
     assert lines[4] == "  --set rd_staff=99: rd_staff is already set by --set rd_staff=3.5; give it once"
     with pytest.raises(planning.OptionError, match=r"^--set foo=1: unknown field"):  # one: one line, as before
         planning.parse_settings(["foo=1"], catalog.registry)
+
+
+def test_what_if_total_difference_says_which_part_is_certain_and_which_is_the_ceilings() -> None:
+    """科技重大专项 2 -> 0 and 研发费用 1亿: the total's difference read 'up to -8,339,200.00', a ceiling of a loss; of
+    it, 31,339,200.00 - 27,000,000.00 = -4,339,200.00 is certain and -4,000,000.00 is the ceilings (2 × 200万)."""
+    args = ["calc", "samples/zh/nanchang-si-led-maker.toml", "--set", "研发费用=1亿", "--set", "科技重大专项=0",
+            "--set", "在昌项目银行贷款=2亿"]
+    env = {"COLUMNS": "200", "NO_COLOR": "1", "INCENTIVES_LANG": ""}
+    en = [" ".join(x.split()) for x in CliRunner().invoke(app, args, env=env).stdout.splitlines()]
+    assert ("total up to 35,339,200.00 27,000,000.00 -4,339,200.00 exact, -4,000,000.00 in up-to ceilings"
+            in en), en
+    assert "up-to clauses up to 4,000,000.00 up to 0.00 up to -4,000,000.00" in en
+    zh = [" ".join(x.split()) for x in CliRunner().invoke(app, [*args, "--lang", "zh"], env=env).stdout.splitlines()]
+    assert "合计 最高 35,339,200.00 27,000,000.00 确定 -4,339,200.00，最高限额 -4,000,000.00" in zh, zh

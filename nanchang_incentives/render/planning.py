@@ -213,11 +213,13 @@ def what_if_notes(pd: PolicyDelta, unread: bool = True, lang: str = "en") -> lis
 _WHAT_IF_WORDS = {
     "en": {"what if": "what if", "base": "base", "new": "new", "difference": "difference", "exact": "exact",
            "exact, at least": "exact, at least", "exact, at most": "exact, at most", "up-to clauses": "up-to clauses",
-           "total": "total", "unchanged": "unchanged", "no change": "no clause changes"},
+           "total": "total", "unchanged": "unchanged", "no change": "no clause changes",
+           "split": "{exact} exact, {up_to} in up-to ceilings"},
     "zh": {"what if": "假设测算", "base": "原值", "new": "新值", "difference": "差额", "exact": "确定金额条款",
            "exact, at least": "确定金额条款（至少）", "exact, at most": "确定金额条款（至多）",
            "up-to clauses": "最高限额条款",
-           "total": "合计", "unchanged": "未变", "no change": "没有条款变化"},
+           "total": "合计", "unchanged": "未变", "no change": "没有条款变化",
+           "split": "确定 {exact}，最高限额 {up_to}"},
 }
 
 
@@ -300,9 +302,18 @@ def _total_rows(pd: PolicyDelta, lang: str = "en") -> list[tuple[str, str, str, 
     rows += [("up-to clauses", b.total_up_to, a.total_up_to, up_to, up_to),
              ("total", b.total, a.total, b.counts_ceiling, a.counts_ceiling)]
     words = _words(lang)
+
+    def difference(label: str, bf: int, af: int, bc: bool, ac: bool) -> str:
+        exact, ceilings = a.total_exact - b.total_exact, a.total_up_to - b.total_up_to
+        ranged = b.total_exact_max is not None or a.total_exact_max is not None  # (then no exact part is certain)
+        if label == "total" and pd.ceiling_moved and exact and ceilings and not ranged:
+            # "up to -8,339,200.00" read as a ceiling of a loss; of it, -4,339,200.00 is certain and the rest the
+            # change of the ceilings: each said as what it is (SPEC §3)
+            return words["split"].format(exact=explain.signed(exact), up_to=explain.signed(ceilings))
+        return explain.signed(af - bf, pd.ceiling_moved if label == "total" else bc or ac, lang)
+
     return [(words[label], explain.total_figure(bf, bc, lang), explain.total_figure(af, ac, lang),
-             explain.signed(af - bf, pd.ceiling_moved if label == "total" else bc or ac, lang))
-            for label, bf, af, bc, ac in rows]
+             difference(label, bf, af, bc, ac)) for label, bf, af, bc, ac in rows]
 
 
 def _totals_lines(pd: PolicyDelta, lang: str = "en") -> list[Text]:
