@@ -419,28 +419,28 @@ GROUPS = {NANCHANG: [("si_led_rd", "rd_post_subsidy_topup", "rd_center")]}
 SCOPES: dict[str, dict[str, tuple[str, str | None]]] = {
     NANCHANG: {
         "one_firm_one_policy": ("annual", None), "loan_interest": ("annual", "year"),
-        "ipo": ("once", None),  # 首发上市…最高1000万元: an up-to ceiling, no cap (its scope: ceiling_scope)
-        "neeq_listing": ("once", None), "equity_investment": ("once", None), "equity_refinancing": ("once", None),
+        "ipo": ("once", "once"),  # 首发上市…最高1000万元: an up-to ceiling (its scope, also as ceiling_scope)
+        "neeq_listing": ("once", None), "equity_investment": ("once", "once"), "equity_refinancing": ("once", "once"),
         "case_by_case": ("annual", None), "major_project_award": ("annual", None),
         "settlement": ("annual", "year"), "si_led_rd": ("annual", "year"), "si_led_sales": ("annual", "year"),
         "rd_post_subsidy_topup": ("annual", "year"), "rd_center": ("annual", "year"),
         "innovation_platform": ("once", None),
-        "major_tech_project": ("once", None),  # 每项给予100-200万元: a ceiling per project, no cap
+        "major_tech_project": ("once", "project"),  # 每项给予100-200万元: a ceiling per project (SPEC 9.1: 每项)
         "smart_factory": ("once", "project"), "supply_chain_platform": ("annual", None),
         "event_hosting": ("once", "event"), "event_attraction": ("once", None),
         "talent_and_jobs": ("annual", None), "industry_fund": ("annual", None),
     },
     WUHAN: {
-        "scale_up_award": ("annual", None),  # 单个企业每年最高500万元: a ceiling, no cap
-        "major_project": ("once", None), "software_spin_off": ("once", None),
+        "scale_up_award": ("annual", "year"),  # 单个企业每年最高500万元: a ceiling per year
+        "major_project": ("once", None), "software_spin_off": ("once", "once"),
         "hq_relocation": ("once", "once"),  # 落地奖励: capped once, never per year
-        "open_source_product": ("once", None),  # 单个产品可获最高1000万元: a ceiling per product
-        "open_source_platform": ("once", None),
+        "open_source_product": ("once", "unit"),  # 单个产品可获最高1000万元: a ceiling per product
+        "open_source_platform": ("once", "once"),
         "xinchuang_solution": ("annual", "year"),  # 每年择优支持…给予最高500万元
-        "software_park_core": ("once", None), "park_operator": ("annual", None),
-        "talent_onboarding": ("once", None), "new_scale_employment": ("once", None),
-        "event_hosting": ("once", None),  # 举办…活动最高给予300万元: a ceiling per event
-        "student_contest": ("once", None), "software_fund": ("annual", None),
+        "software_park_core": ("once", "once"), "park_operator": ("annual", "year"),
+        "talent_onboarding": ("once", None), "new_scale_employment": ("once", "once"),
+        "event_hosting": ("once", "event"),  # 举办…活动最高给予300万元: a ceiling per event
+        "student_contest": ("once", "once"), "software_fund": ("annual", None),
     },
     BEIJING: {
         "key_tech_breakthrough": ("once", "project"),  # 根据攻关投入…最高3000万: a project's investment
@@ -886,8 +886,8 @@ def test_beijing_chain_strengthening_needs_a_first_inclusion() -> None:
 
 @pytest.mark.parametrize("policy", [NANCHANG, WUHAN, BEIJING])
 def test_frequency_and_cap_scope_in_the_json_agree_with_the_spec(policy: str) -> None:
-    # SPEC 9.5: every clause carries frequency; cap_scope only when it has a cap; an up-to ceiling names its
-    # scope (9.1) as ceiling_scope
+    # SPEC 9.5: every clause carries frequency; cap_scope when it has a cap or an up-to ceiling of its own (9.1:
+    # "每项" is major_tech_project's ceiling), the ceiling's also as ceiling_scope
     from nanchang_incentives.render.json import document
 
     result = engine(policy, {"year": 2024, "industries": [TAG[policy]]})

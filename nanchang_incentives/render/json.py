@@ -52,10 +52,11 @@ def _cap_note(cap: CapEvent, r: PolicyResult) -> str:
 
 
 def scope_keys(clause: Clause) -> dict:
-    """SPEC 9.5: ``frequency``, and ``cap_scope`` when the clause has a cap (its own, else its per-item cap);
-    an up_to clause whose amount is its own ceiling has no cap (SPEC 9.5: no ``cap_scope``) but names the
-    ceiling's scope (SPEC 9.1) as ``ceiling_scope``."""
-    scope = clause.main_cap_scope
+    """SPEC 9.5: ``frequency``, and ``cap_scope`` when the clause has a cap (its own, else its per-item cap) or
+    an up-to ceiling of its own ("单个企业每年最高500万元": ``year``; "每项给予100-200万元": ``project``, SPEC 9.1's own
+    example of a per-project scope). Such a ceiling's scope is also given as ``ceiling_scope`` (as before: it
+    says the scope is a ceiling's, not a cap's that cuts a computed amount)."""
+    scope = clause.main_cap_scope or clause.ceiling_scope
     out = {"frequency": clause.frequency.value, **({"cap_scope": scope.value} if scope is not None else {})}
     if clause.ceiling_scope is not None:
         out["ceiling_scope"] = clause.ceiling_scope.value
