@@ -55,6 +55,7 @@ from .batch_table import (
     drop_rows,
     misplaced_header,
     select,
+    unit_note_row,
     units_row,
 )
 from .csvio import Block, RowProblem, SkippedRow, SkipReason
@@ -1600,6 +1601,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 blocks = csvio.iter_raw_blocks(f, data_start, options.block_bytes, len(header.names))
                 results = _results(blocks, path, enc, job, jobs, append_to)
             finder = Finder()
+            footer: tuple[int, str, str] | None = None  # a "注：金额单位为万元" row: (line, text, unit)
             for res in results:
                 repeats = finder.add(res.keys) if res.keys is not None else []
                 for piece in res.data:
@@ -1618,6 +1620,10 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     report.skipped.extend(res.skipped[:room])
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
+                for problem in res.problems if footer is None else ():
+                    if (word := unit_note_row(problem.name, header, catalog)) is not None:
+                        footer = (problem.line or problem.row, problem.name, word)
+                        break
                 report.warned_rows += res.warned_rows
                 report.warning_kinds |= res.warned_kinds
                 report.duplicate_rows += len(repeats)
@@ -1637,6 +1643,15 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 if progress is not None:
                     progress(res.raw_end or size, size, report.rows, report.bad_rows)
             report.duplicates_unchecked = finder.unchecked
+            if footer is not None:  # every amount was read as yuan: nothing is written (the files are discarded)
+                line, text, word = footer
+                word = word if word.endswith("元") else word + "元"
+                amount = next((h for h, f in zip(header.headings or header.names, header.fields)
+                               if f.type in (F.MONEY, F.MONEY_LIST)), "营业收入")
+                raise InputError(f"line {line} says {text[:60]!r}: the amounts of this sheet are in {word}, but its "
+                                 f"headings name no unit, so every amount would be read as yuan; nothing was written. "
+                                 f"Write the unit into each amount's heading ({amount}（{word}）, …) and run again; if the "
+                                 f"figures are in yuan after all, delete line {line}", Location(file=shown, line=line))
             if isinstance(xlsx, xlsxio.XlsxSink):
                 xlsx.write_budget(report, options.lang)
             if xlsx is not None:

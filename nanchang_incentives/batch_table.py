@@ -206,10 +206,11 @@ def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
                       f"the README", loc)
 
 
-#: "单位：万元", "金额单位:万元", "（单位：人民币万元）", "金额：万元" in a line above the header: the unit of the sheet's
+#: "单位：万元", "金额单位:万元", "（单位：人民币万元）", "金额：万元", "金额单位为万元" in a line above the header (or a
+#: note under the table): the unit of the sheet's
 #: amounts; never 填报单位 / 申报单位 … (the organisation that fills the form in: "填报单位：万年县工信局"), and the unit
 #: ends the phrase
-_UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制)(?<!填表)(?:单位|單位|金额|金額)\s*[:：]?\s*(?:人民币|人民幣)?\s*"
+_UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制)(?<!填表)(?:单位|單位|金额|金額)\s*[:：]?\s*(?:为|為|是)?\s*(?:人民币|人民幣)?\s*"
                         r"(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)(?=$|[\s)）\]】,，;；。、/])")
 #: a cell that is only a unit: "万元", "（万元）", "人民币万元"
 _UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)\s*(?:人民币|人民幣)?[\s)）\]】]*$")
@@ -306,6 +307,17 @@ def units_row(lines: Sequence[Sequence[str]], header: Header, catalog: Catalog, 
     return InputError(f"line 2 gives the columns' units ({shown}), not a company: the amounts below it would be "
                       f"read as yuan. Write the unit into each amount's heading ({heading}（{word}）, …), then "
                       f"delete line 2", Location(file=path, line=2))
+
+
+def unit_note_row(text: str, header: Header, catalog: Catalog) -> str | None:
+    """The unit (万元, 亿元 …) a bad row's text gives the sheet's amounts ("注：金额单位为万元", "单位：万元" under the
+    table), when the header's amount headings name none: their figures were read as yuan. None otherwise."""
+    if not text or len(text) > 200 or not ("单位" in text or "單位" in text or "金额" in text or "以" in text):
+        return None
+    note = _unit_note([[text]])
+    if note is None or _amounts_have_units(header.headings or header.names, catalog):
+        return None
+    return note[2]
 
 
 def _unit_note(lines: Sequence[Sequence[str]]) -> tuple[int, str, str] | None:

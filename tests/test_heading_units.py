@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from nanchang_incentives import batch_table
 from nanchang_incentives.batch import run_batch
 from nanchang_incentives.errors import InputError
 
@@ -225,3 +226,27 @@ def test_a_units_row_under_the_header_stops_the_run_before_figures_are_read_as_y
                    encoding="utf-8")
     report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
     assert report.bad_rows == 1 and results(tmp_path / "o.csv")["甲"]["rd_center"] == "18000000.00"
+
+
+def test_a_unit_note_under_the_table_stops_the_run_before_figures_are_read_as_yuan(catalog, tmp_path):
+    # "注：金额单位为万元" below the data was a bad row ("missing jurisdiction") and 50000 under 营业收入 was 50,000 yuan:
+    # both companies written with totals of 0.00 instead of 862,500.00 and 1,380,000.00, with no warning
+    plain = "企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款,一年期LPR\n"
+    rows = "甲,南昌,2024,电子信息,50000,38000,5000,3.45%\n乙,南昌,2024,电子信息,60000,38000,8000,3.45%\n"
+    src = tmp_path / "f.csv"
+    src.write_text(plain + rows + "注：金额单位为万元,,,,,,,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert caught.value.location.line == 4
+    assert caught.value.message.startswith("line 4 says '注：金额单位为万元': the amounts of this sheet are in 万元")
+    assert "(营业收入（万元）, …)" in caught.value.message
+    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "bad.csv").exists()
+    # with the unit in the headings the note is only a bad row, and the figures are read in 万:
+    # loan_interest 5000万 × 50% × 3.45% = 862,500.00; 8000万 × 50% × 3.45% = 1,380,000.00
+    src.write_text(plain.replace("营业收入,上年营业收入,在昌项目银行贷款", "营业收入（万元）,上年营业收入（万元）,在昌项目银行贷款（万元）")
+                   + rows + "注：金额单位为万元,,,,,,,\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    got = results(tmp_path / "o.csv")
+    assert (got["甲"]["loan_interest"], got["乙"]["loan_interest"], report.bad_rows) == ("862500.00", "1380000.00", 1)
+    # a company whose name holds 单位 is a company: 南昌单位元件有限公司 is no unit note
+    assert batch_table.unit_note_row("南昌单位元件有限公司", batch_table.Header((), ()), catalog) is None
