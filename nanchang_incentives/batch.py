@@ -1620,9 +1620,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     report.skipped.extend(res.skipped[:room])
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
-                for problem in res.problems if footer is None else ():
-                    if (word := unit_note_row(problem.name, header, catalog)) is not None:
-                        footer = (problem.line or problem.row, problem.name, word)
+                for bad_row in res.problems if footer is None else ():
+                    if (word := unit_note_row(bad_row.name, header, catalog)) is not None:
+                        footer = (bad_row.line or bad_row.row, bad_row.name, word)
                         break
                 report.warned_rows += res.warned_rows
                 report.warning_kinds |= res.warned_kinds
