@@ -508,6 +508,11 @@ def not_met(cd: ConditionResult) -> str:
     gap = shortfall(cd)
     if gap and cd.left is not None and cd.left.value is not None:
         return f"not met: {cd.label}: is {value(cd.left.value, cd.left.kind)}, {gap}"
+    if cd.op in ("<=", "<", "==") and cd.left is not None and cd.right is not None \
+            and cd.left.value is not None and cd.right.value is not None:
+        # "4 ≤ 3" read as a false statement of the tool's; say what the value is and what it must be
+        return (f"not met: {cd.label}: is {value(cd.left.value, cd.left.kind)}, must be "
+                f"{OPS[cd.op]} {value(cd.right.value, cd.right.kind)}")
     return f"not met: {condition(cd)}"
 
 
