@@ -138,13 +138,17 @@ def parse_jobs(value: str | int) -> int:
 NOT_CSV_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".parquet", ".jsonl", ".ndjson", ".json")
 
 
-def _named_as(option: str, value: Any, refused: Sequence[str], what: str, suffix: str) -> Path:
+def _named_as(option: str, value: Any, refused: Sequence[str], what: str, suffix: str, tag: str = "") -> Path:
     """``option FILE`` for an output always written as ``suffix``: a name that promises another format is a
-    usage error that gives the name to use (its directory kept, quoted when it has a space)."""
+    usage error that gives the name to use (its directory kept, quoted when it has a space); ``tag``: added to
+    a name that does not say what the file is (``--errors in2.xlsx`` -> ``in2.errors.csv``, not ``in2.csv``,
+    which may be the input itself)."""
     path = Path(value)
     if path.suffix.lower() in refused:
+        named = tag and not any(w in path.stem.casefold() for w in (tag, "error", "bad", "错误", "问题"))
+        shown = path.with_name(f"{path.stem}.{tag}{suffix}") if named else path.with_suffix(suffix)
         raise OptionValueError(f"{option} {visible(str(value))}: {what}; expected a name ending in {suffix}, e.g. "
-                               f"{option} {argument(str(path.with_suffix(suffix)))}")
+                               f"{option} {argument(str(shown))}")
     return path
 
 
@@ -155,7 +159,7 @@ def parse_errors_path(value: Any) -> Path:
     >>> parse_errors_path("bad_rows.csv")
     PosixPath('bad_rows.csv')
     """
-    return _named_as("--errors", value, NOT_CSV_SUFFIXES, "the errors file is CSV", ".csv")
+    return _named_as("--errors", value, NOT_CSV_SUFFIXES, "the errors file is CSV", ".csv", "errors")
 
 
 #: names that promise another format than the JSON --summary-json writes

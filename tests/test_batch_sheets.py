@@ -758,3 +758,11 @@ def test_template_rows_with_only_the_filled_down_city_year_and_industry_are_blan
     # the unnamed row with a figure is a company (with a no_name warning): 500万 × 0.5% = 25,000.00
     rows = read(tmp_path / "o.csv")
     assert [(r["row"], r["settlement"]) for r in rows] == [("1", "6172.84"), ("5", "25000.00")]
+
+
+def test_the_errors_name_suggested_for_an_xlsx_one_is_never_the_input(tmp_path):
+    # --errors companies.xlsx suggested --errors companies.csv: the input itself, which a copy-paste then refused
+    res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.csv"),
+                                   "--errors", "samples/companies.xlsx"])
+    assert res.exit_code == 2
+    assert "e.g. --errors samples/companies.errors.csv" in " ".join(res.output.split())
