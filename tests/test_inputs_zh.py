@@ -481,3 +481,18 @@ def test_lang_zh_names_the_fields_to_add_by_their_chinese_names_too(tmp_path: Pa
     doc = json.loads(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh", "-f", "json"]).stdout)
     neeq = next(c for c in doc["results"][0]["clauses"] if c["id"] == "neeq_listing")
     assert neeq["missing"] == ["neeq_listed"]
+
+
+def test_lang_zh_gives_the_batch_summary_and_policy_lines_in_chinese(tmp_path: Path) -> None:
+    # the budget view was Chinese under --lang zh, its first and last lines English ("5 companies evaluated",
+    # "7 rows read (UTF-8)"); the counts are the same in both languages
+    out = tmp_path / "o.csv"
+    env = {"COLUMNS": "120", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["batch", str(SAMPLES / "zh" / "companies.csv"), "-o", str(out), "--lang", "zh"],
+                            env=env).output
+    en = CliRunner().invoke(app, ["batch", str(SAMPLES / "zh" / "companies.csv"), "-o", str(out)], env=env).output
+    flat = " ".join(zh.split())
+    assert "nanchang-electronic-information-2023：计算 5 家企业，5 家有金额，1 家按企业年度上限核减" in flat
+    assert f"读取 7 行（UTF-8）：计算 7 行，0 行有问题；7 行结果已写入 {out}（UTF-8）" in flat
+    assert "nanchang-electronic-information-2023: 5 companies evaluated, 5 with an amount, 1 cut by the company cap" \
+        in " ".join(en.split())

@@ -161,7 +161,10 @@ def policy_blocks(b: PolicyBudget, lang: str = "en") -> list[Text]:
     return lines
 
 
-def policy_title(b: PolicyBudget) -> str:
+def policy_title(b: PolicyBudget, lang: str = "en") -> str:
+    if lang == "zh":  # (the xlsx budget sheet's words: 合计（5家企业，5家有金额；企业上限适用于1家）)
+        return (f"{b.policy}：计算 {b.companies:,} 家企业，{b.with_amount:,} 家有金额，"
+                f"{b.company_cap_hits:,} 家按企业年度上限核减")
     return (f"{b.policy}: {b.companies:,} compan{'y' if b.companies == 1 else 'ies'} evaluated, "
             f"{b.with_amount:,} with an amount, "
             f"{b.company_cap_hits:,} cut by the company cap")
@@ -175,7 +178,9 @@ _ONE_PROCESS = {"xlsx_output": "a workbook is written", "parquet_input": "Parque
 
 
 def summary_line(r: BatchReport) -> str:
-    """The counts, in one line."""
+    """The counts, in one line (under --lang zh in Chinese: ``summary_line_zh``)."""
+    if r.lang == "zh":
+        return summary_line_zh(r)
     bad = f"{r.bad_rows:,} bad" + (f" (see {visible(str(r.errors_file))})" if r.errors_file and r.bad_rows else "")
     skipped = []
     if r.blank_rows:
@@ -210,7 +215,7 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
     if budget:
         for b in r.budgets.values():
             if b.companies:
-                console.print(Prose(policy_title(b), style="bold"))
+                console.print(Prose(policy_title(b, r.lang), style="bold"))
                 if b.not_in_force:
                     console.print(Prose(explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
                                                             b.successor), style="yellow"))
@@ -280,6 +285,34 @@ def print_problems(r: BatchReport, console: Console) -> None:
         print_message(console, f"bad row: {where}{value}: {visible(p.message)}")
     if r.bad_rows > len({p.row for p in r.problems}) and not r.errors_file:
         print_message(console, f"… {r.bad_rows:,} bad rows in all: pass --errors FILE to get every one")
+
+
+_WARNING_WORDS_ZH = {"plausibility": "数值可疑", "unknown_tag": "未知行业标签", "no_name": "无企业名称",
+                     "short_row": "行缺单元格", "hidden_row": "隐藏行"}
+
+
+def summary_line_zh(r: BatchReport) -> str:
+    """:func:`summary_line` in Chinese: the same counts, in the same order."""
+    errors = visible(str(r.errors_file)) if r.errors_file else ""
+    bad = f"{r.bad_rows:,} 行有问题" + (f"（见 {errors}）" if errors and r.bad_rows else "")
+    more = []
+    if r.blank_rows:
+        more.append(f"跳过 {r.blank_rows:,} 个空行")
+    totals = r.skipped_rows - r.header_rows
+    if totals:
+        more.append(f"跳过 {totals:,} 个合计行")
+    if r.header_rows:
+        more.append(f"跳过 {r.header_rows:,} 个重复的表头")
+    if r.warned_rows:
+        where = f"（见 {errors}）" if errors else "（加 --errors FILE 查看）"
+        kinds = "、".join(_WARNING_WORDS_ZH[k] for k in WARNING_KINDS if k in r.warning_kinds)
+        more.append(f"{r.warned_rows:,} 行有提示{f'（{kinds}）' if kinds else ''}{where}")
+    if r.duplicate_rows:
+        more.append(f"{r.duplicate_rows:,} 行与前面的企业重复")
+    also = f"；{'，'.join(more)}" if more else ""
+    encoding = f"（{r.output_encoding}）" if r.fmt == "csv" else ""
+    return (f"读取 {r.rows:,} 行（{r.encoding}）：计算 {r.good_rows:,} 行，{bad}{also}；"
+            f"{r.output_rows:,} 行结果已写入 {visible(str(r.output))}{encoding}")
 
 
 # the progress bar moved to render.terminal (Terminal.progress); re-exported for existing callers
