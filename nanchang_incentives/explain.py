@@ -258,6 +258,24 @@ def amount_lines(c: ClauseResult, lang: str = "en") -> tuple[str, ...]:
     return head
 
 
+def joined_lines(lines: Sequence[str]) -> list[str]:
+    """:func:`amount_lines` for a column with room: each qualifier on its figure's line.
+
+    >>> joined_lines(("up to", "4,000,000.00", "(at least", "2,000,000.00)"))
+    ['up to 4,000,000.00', '(at least 2,000,000.00)']
+    >>> joined_lines(("至少", "333,333.33", "（至多", "573,428.93）"))
+    ['至少 333,333.33', '（至多 573,428.93）']
+    """
+    words = {w for q in QUALIFIERS.values() for w in q.values()}
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].lstrip("(（") in words:
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return out
+
+
 def range_note(c: ClauseResult) -> str:
     """Why a clause's figure is a range ("" when it is not)."""
     if c.amount_max is not None:
@@ -1107,15 +1125,17 @@ def _unlock_zh(u) -> str:
             + "；" + w["net"].format(net=signed(u.delta.diff, u.delta.ceiling_moved, "zh")))
 
 
-def unlock_with_shortfall(u) -> str:
+def unlock_with_shortfall(u, lang: str = "en") -> str:
     """A threshold unlock with how far off the profile is first (compare): "… 1 short of 100; if met: …"."""
     from .planning import UnlockKind
 
     if u.kind == UnlockKind.MISSING_INPUT:
-        return unlock(u)
+        return unlock(u, lang)
     short = "; ".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
     if not u.solved or u.delta is None:
-        return unlock(u)
+        return unlock(u, lang)
+    if lang == "zh":
+        return f"{short}；若达到：{unlock(u, lang)}" if short else unlock(u, lang)
     return f"{short}; if met: {unlock(u)}" if short else unlock(u)
 
 

@@ -496,3 +496,23 @@ def test_lang_zh_gives_the_batch_summary_and_policy_lines_in_chinese(tmp_path: P
     assert f"读取 7 行（UTF-8）：计算 7 行，0 行有问题；7 行结果已写入 {out}（UTF-8）" in flat
     assert "nanchang-electronic-information-2023: 5 companies evaluated, 5 with an amount, 1 cut by the company cap" \
         in " ".join(en.split())
+
+
+def test_lang_zh_gives_compare_s_own_lines_in_chinese() -> None:
+    # the tables were Chinese, the lines around them English ("site comparison, fiscal year 2024", "Top clauses
+    # (5 of 5 with an amount)", "What would unlock more", "per project"); the figures are the English view's
+    tri = "tests/fixtures/compare/tri-city.toml"
+    env = {"COLUMNS": "120", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["compare", tri, "--lang", "zh"], env=env).stdout
+    en = CliRunner().invoke(app, ["compare", tri], env=env).stdout
+    squeezed = re.sub(r"[\s│]+", "", zh)  # (the cells of the side-by-side table wrap)
+    for words in ("三城测试集团：2024 财年各地对比", "金额最大的条款（有金额的 5 项中的前 5 项）", "酌情条款（条文无金额）：",
+                  "── 还可争取的补贴", "至少 5,000,000.00", "（至多 5,593,119.81）"):
+        assert re.sub(r"\s+", "", words) in squeezed, words
+    for words in ("site comparison", "Top clauses", "What would unlock more", "per project"):
+        assert words not in zh, words
+    figures = re.compile(r"\d[\d,]*\.\d\d")
+    assert sorted(figures.findall(zh)) == sorted(figures.findall(en))
+    md = CliRunner().invoke(app, ["compare", tri, "--lang", "zh", "--format", "markdown"], env=env).stdout
+    assert md.startswith("# 三城测试集团：2024 财年各地对比\n") and "## 还可争取的补贴" in md
+    assert "benchmark_factory：每个项目 30,000,000.00" in md and "rd 组就高不就低：rd_post_subsidy_topup 不叠加" in md

@@ -108,26 +108,31 @@ def ceiling(clause: Clause) -> str:
     return ""
 
 
-def cap_labels(r: PolicyResult) -> tuple[str, ...]:
+def cap_labels(r: PolicyResult, lang: str = "en") -> tuple[str, ...]:
     """The caps that actually cut an amount (item, clause, company) and the exclusive groups that bit."""
     out: list[str] = []
+    zh = lang == "zh"
     for cap in r.caps:
         if not cap.applied:
             continue
         limit = format_fen_grouped(cap.limit) if cap.limit is not None else "?"
         if cap.kind == CapKind.ITEM and cap.clause:
-            out.append(f"{cap.clause}: {limit} per {cap.scope}")
+            out.append(f"{cap.clause}：{explain.scope_words(cap.scope, lang)} {limit}" if zh
+                       else f"{cap.clause}: {limit} per {cap.scope}")
         elif cap.kind == CapKind.CLAUSE and cap.clause:
-            out.append(f"{cap.clause}: {limit} {explain.scope_words(cap.scope)}")
+            out.append(f"{cap.clause}：{explain.scope_words(cap.scope, lang)} {limit}" if zh
+                       else f"{cap.clause}: {limit} {explain.scope_words(cap.scope)}")
         elif cap.kind == CapKind.COMPANY:
-            out.append(f"company cap {limit} (cut {format_fen_grouped(cap.before)} to {format_fen_grouped(cap.after)})")
+            before, after = format_fen_grouped(cap.before), format_fen_grouped(cap.after)
+            out.append(f"企业年度上限 {limit}（{before} 核减至 {after}）" if zh
+                       else f"company cap {limit} (cut {before} to {after})")
     for c in r.clauses:
         if c.status == "excluded" and c.group:
-            out.append(f"group {c.group} (就高不就低): {c.id} excluded")
+            out.append(f"{c.group} 组就高不就低：{c.id} 不叠加" if zh else f"group {c.group} (就高不就低): {c.id} excluded")
     return tuple(out)
 
 
-def unlocks(r: PolicyResult, room: Headroom | None) -> tuple[tuple[Unlock, ...], tuple[Unlock, ...]]:
+def unlocks(r: PolicyResult, room: Headroom | None, lang: str = "en") -> tuple[tuple[Unlock, ...], tuple[Unlock, ...]]:
     """(clauses not evaluated for missing input, clauses failed on a threshold) of one result.
 
     The items are ``planning.headroom``'s (the code calc's "What would unlock more" uses): a threshold
@@ -136,12 +141,13 @@ def unlocks(r: PolicyResult, room: Headroom | None) -> tuple[tuple[Unlock, ...],
     """
     if room is None:
         return (), ()
-    missing = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock(u)) for u in room.missing)
-    short = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock_with_shortfall(u)) for u in room.thresholds)
+    missing = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock(u, lang)) for u in room.missing)
+    short = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock_with_shortfall(u, lang))
+                  for u in room.thresholds)
     return missing, short
 
 
-def city_views(comparison: Comparison) -> list[CityView]:
+def city_views(comparison: Comparison, lang: str = "en") -> list[CityView]:
     """One view per (city, policy), cities in the order asked for."""
     company = visible(comparison.profile.name)
     industries = _industries(comparison)
@@ -150,14 +156,14 @@ def city_views(comparison: Comparison) -> list[CityView]:
     for city in comparison.cities:
         for r in comparison.for_city(city):
             with_amount = sorted((c for c in r.clauses if c.amount > 0), key=lambda c: -c.amount)
-            missing, short = unlocks(r, rooms.get(id(r)))
+            missing, short = unlocks(r, rooms.get(id(r)), lang)
             views.append(CityView(
                 city=city,
                 result=r,
                 granted=sum(1 for c in r.clauses if c.status in COUNTED),
                 discretionary=tuple(c.id for c in r.clauses if c.status == "discretionary"),
                 biggest=with_amount[0] if with_amount else None,
-                caps_bit=cap_labels(r),
+                caps_bit=cap_labels(r, lang),
                 top=tuple(with_amount[:TOP_N]),
                 missing=missing,
                 shortfalls=short,
@@ -214,7 +220,7 @@ def exact_range_line(r: PolicyResult, lang: str = "en") -> str:
     if r.total_exact_max is None:
         return ""
     label = TOTAL_WORDS.get(lang, TOTAL_WORDS["en"])["exact"]  # calc's label for the same figure
-    return f"{label}: {explain.exact_total_range(r.total_exact, r.total_exact_max, lang)}"
+    return f"{label}{'：' if lang == 'zh' else ': '}{explain.exact_total_range(r.total_exact, r.total_exact_max, lang)}"
 
 
 def _label(v: CityView, several: bool) -> str:
@@ -270,9 +276,15 @@ def _stacked_money(cells: list[str], lang: str = "en") -> str:
     words = _BLOCK_WORDS.get(lang, _BLOCK_WORDS["en"])  # (the narrow blocks' words: one set for both)
     total, exact, up_to = cells
     least, most = _exact_range(exact)
-    exact_lines = [words["exact at least"], least, f"({explain.qualifier('at most', lang)} {most})"] if most \
+    exact_lines = [words["exact at least"], least, _bracketed(f"{explain.qualifier('at most', lang)} {most}", lang)] \
+        if most \
         else [f"{words['exact']} {exact}"]
     return "\n".join([f"{words['total']} {total}", *exact_lines, f"{words['up to']} {up_to}"])
+
+
+def _bracketed(text: str, lang: str) -> str:
+    """``(text)``, or under --lang zh ``（text）``, as calc writes a range's other end."""
+    return f"（{text}）" if lang == "zh" else f"({text})"
 
 
 def _exact_range(exact: str) -> tuple[str, str | None]:
@@ -365,8 +377,9 @@ def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | N
     t.add_column(heading("Caps that bit", lang), overflow="fold", min_width=longest)
     for v, cells in zip(views, money):
         amounts = cells if wide else [_stacked_money(cells, lang)]
-        t.add_row(_city_cell(v, city_w), *amounts, str(v.granted), biggest_text(v.biggest, lang),
-                  "\n".join(v.caps_bit) or "—")
+        # (Prose: a Chinese cell breaks between its characters, never inside an id or a figure)
+        t.add_row(_city_cell(v, city_w), *amounts, str(v.granted), Prose(biggest_text(v.biggest, lang)),
+                  Prose("\n".join(v.caps_bit) or "—"))
     return t
 
 
@@ -403,7 +416,7 @@ def summary_blocks(views: Sequence[CityView], lang: str = "en") -> list[Text]:
         else:
             total_label = words["total"]
         rows = [(total_label, total),
-                *([(words["exact at least"], least), ("", f"({explain.qualifier('at most', lang)} {most})")] if most
+                *([(words["exact at least"], least), ("", _bracketed(f"{explain.qualifier('at most', lang)} {most}", lang))] if most
                   else [(words["exact"], exact)]), (words["up to"], up_to)]
         label_w = max(cell_len(label) for label, _ in rows)
         w = max(len(x) for label, x in rows if label)
@@ -486,36 +499,48 @@ def _longest_token(texts: Iterable[str]) -> int:
 
 
 class _Fitted:
-    """A table whose ids and figures never split; below the width that needs, one block per row instead."""
+    """A table whose ids and figures never split; below the width that needs, one block per row instead
+    (``wide``: a table to try first, its figures on one line with their qualifiers)."""
 
-    def __init__(self, table: Table, blocks: Sequence[RenderableType]):
+    def __init__(self, table: Table, blocks: Sequence[RenderableType], wide: Table | None = None):
         self.table = table
         self.blocks = blocks
+        self.wide = wide
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if table_fits(self.table, console, options, [c.min_width or 1 for c in self.table.columns]):
-            yield self.table
-        else:
-            yield from self.blocks
+        for table in (self.wide, self.table):
+            if table is not None and table_fits(table, console, options, [c.min_width or 1 for c in table.columns]):
+                yield table
+                return
+        yield from self.blocks
 
 
 def _top_table(v: CityView, lang: str = "en") -> _Fitted:
-    rows = [(f"{c.id} ({c.title_zh})", c.source, explain.status_label(c.status, lang),
-             explain.basis_label(c.basis, lang), clause_amount(c, lines=True, lang=lang)) for c in v.top]
-    t = Table(show_header=True, box=None, padding=(0, 1))
     head = {k: heading(k, lang) for k in ("Clause", "Source", "Status", "Basis", "Amount")}
-    t.add_column(head["Clause"], overflow="fold", min_width=_longest_token(r[0] for r in rows))
-    t.add_column(head["Source"], overflow="fold", min_width=min(4, _longest_token(r[1] for r in rows)))
-    t.add_column(head["Status"], no_wrap=True, min_width=max(cell_len(head["Status"]), *(cell_len(r[2]) for r in rows)))
-    t.add_column(head["Basis"], no_wrap=True, min_width=max(cell_len(head["Basis"]), *(cell_len(r[3]) for r in rows)))
-    t.add_column(head["Amount"], justify="right", no_wrap=True,
-                 min_width=max(cell_len(head["Amount"]), *(cell_len(line) for r in rows for line in r[4].splitlines())))
+
+    def table(joined: bool) -> Table:
+        rows = [(f"{c.id} ({c.title_zh})", c.source, explain.status_label(c.status, lang),
+                 explain.basis_label(c.basis, lang), "\n".join(explain.joined_lines(explain.amount_lines(c, lang))
+                                                               if joined else explain.amount_lines(c, lang)))
+                for c in v.top]
+        t = Table(show_header=True, box=None, padding=(0, 1))
+        t.add_column(head["Clause"], overflow="fold", min_width=_longest_token(r[0] for r in rows))
+        t.add_column(head["Source"], overflow="fold", min_width=min(4, _longest_token(r[1] for r in rows)))
+        t.add_column(head["Status"], no_wrap=True,
+                     min_width=max(cell_len(head["Status"]), *(cell_len(r[2]) for r in rows)))
+        t.add_column(head["Basis"], no_wrap=True, min_width=max(cell_len(head["Basis"]), *(cell_len(r[3]) for r in rows)))
+        t.add_column(head["Amount"], justify="right", no_wrap=True,
+                     min_width=max(cell_len(head["Amount"]), *(cell_len(x) for r in rows for x in r[4].splitlines())))
+        for row in rows:
+            t.add_row(*row)
+        return t
+
     blocks: list[RenderableType] = []
-    for row, c in zip(rows, v.top):
-        t.add_row(*row)
-        blocks.append(Prose(f" {c.id}  {row[2]}  {row[3]}  {clause_amount(c, lang=lang)}"))
+    for c in v.top:
+        blocks.append(Prose(f" {c.id}  {explain.status_label(c.status, lang)}  {explain.basis_label(c.basis, lang)}  "
+                            f"{clause_amount(c, lang=lang)}"))
         blocks.append(Padding(Prose(f"{c.title_zh} · {c.source}"), (0, 0, 0, 3)))
-    return _Fitted(t, blocks)
+    return _Fitted(table(False), blocks, wide=table(True))
 
 
 def _unlock_table(items: Sequence[Unlock]) -> _Fitted:
@@ -531,13 +556,37 @@ def _unlock_table(items: Sequence[Unlock]) -> _Fitted:
     return _Fitted(t, blocks)
 
 
+#: the comparison's own lines, per output language (--lang); the notes and warnings they hold stay English
+VIEW_WORDS = {
+    "en": {"title": "{name}: site comparison, fiscal year {year}", "not_applicable": "Not applicable as is",
+           "top": "Top clauses ({n} of {m} with an amount)", "none": "No clause with an amount.",
+           "discretionary": "Discretionary (no amount in the text): {ids}", "warning": "warning: {text}",
+           "reference": "reference: {text}", "unlock": "What would unlock more",
+           "not_targeted": "not targeted: the policy is for {industries} enterprises",
+           "expired": "expired for this year",
+           "nothing": "nothing: every clause was evaluated and no threshold was missed",
+           "missing": "Not evaluated, missing input:", "failed": "Failed on a threshold:"},
+    "zh": {"title": "{name}：{year} 财年各地对比", "not_applicable": "按现状不适用",
+           "top": "金额最大的条款（有金额的 {m} 项中的前 {n} 项）", "none": "没有有金额的条款。",
+           "discretionary": "酌情条款（条文无金额）：{ids}", "warning": "提示：{text}", "reference": "参考利率：{text}",
+           "unlock": "还可争取的补贴", "not_targeted": "不适用：本政策适用于 {industries} 企业",
+           "expired": "本年度不在政策有效期内", "nothing": "无：所有条款均已计算，也没有未达到的门槛",
+           "missing": "未计算，缺少数据：", "failed": "未达到门槛："},
+}
+
+
+def view_words(lang: str) -> dict[str, str]:
+    return VIEW_WORDS.get(lang, VIEW_WORDS["en"])
+
+
 def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType]:
     """The whole comparison as Rich renderables, in reading order (``lang``: the tables' headings and status
     words, as in calc's clause table)."""
-    views = city_views(comparison)
+    views = city_views(comparison, lang)
     year = views[0].result.year if views else 0
+    w = view_words(lang)
     out: list[RenderableType] = [
-        Prose(f"{visible(comparison.profile.name)}: site comparison, fiscal year {year}", style="bold"),
+        Prose(w["title"].format(name=visible(comparison.profile.name), year=year), style="bold"),
         Prose(LEAD.get(lang, LEAD["en"]), style="dim"),
         _Summary(views, lang),
         Prose(heading("Totals", lang), style="bold"),
@@ -546,42 +595,41 @@ def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType
     ]
     statements = [v.statement for v in views if v.statement]
     if statements:
-        out.append(Prose("Not applicable as is", style="bold"))
+        out.append(Prose(w["not_applicable"], style="bold"))
         out.extend(Prose(f"! {s}", style="yellow") for s in statements)
     for v in views:
         r = v.result
         out.append(Prose(f"\n── {v.city}: {r.policy.title_zh}{_doc(r)}", style="bold"))
         if v.top:
-            out.append(Prose(f"Top clauses ({len(v.top)} of {sum(1 for c in r.clauses if c.amount > 0)} "
-                            f"with an amount)", style="bold"))
+            out.append(Prose(w["top"].format(n=len(v.top), m=sum(1 for c in r.clauses if c.amount > 0)),
+                             style="bold"))
             out.append(_top_table(v, lang))
         else:
-            out.append(Prose("No clause with an amount.", style="dim"))
+            out.append(Prose(w["none"], style="dim"))
         if exact_range_line(r, lang):
             out.append(Prose(exact_range_line(r, lang)))
         if v.discretionary:
-            out.append(Prose(f"Discretionary (no amount in the text): {', '.join(v.discretionary)}"))
-        for w in explain.warnings(r):
-            out.append(Prose(f"warning: {w}", style="yellow"))
+            out.append(Prose(w["discretionary"].format(ids=", ".join(v.discretionary))))
+        for text in explain.warnings(r):
+            out.append(Prose(w["warning"].format(text=text), style="yellow"))
         for ref in r.references:
-            out.append(Prose(f"reference: {explain.reference(ref)}", style="dim"))
-    out.append(Prose("\n── What would unlock more", style="bold"))
+            out.append(Prose(w["reference"].format(text=explain.reference(ref)), style="dim"))
+    out.append(Prose(f"\n── {w['unlock']}", style="bold"))
     for v in views:
         out.append(Prose(_label(v, True), style="bold"))
         if v.result.targeted is False:
-            out.append(Prose(f"  not targeted: the policy is for {', '.join(v.result.policy.industries)} "
-                            f"enterprises"))
+            out.append(Prose("  " + w["not_targeted"].format(industries=", ".join(v.result.policy.industries))))
             continue
         if v.expired:
-            out.append(Prose("  expired for this year"))
+            out.append(Prose("  " + w["expired"]))
             continue
         if not v.missing and not v.shortfalls:
-            out.append(Prose("  nothing: every clause was evaluated and no threshold was missed", style="dim"))
+            out.append(Prose("  " + w["nothing"], style="dim"))
         if v.missing:
-            out.append(Prose("  Not evaluated, missing input:"))
+            out.append(Prose("  " + w["missing"]))
             out.append(_unlock_table(v.missing))
         if v.shortfalls:
-            out.append(Prose("  Failed on a threshold:"))
+            out.append(Prose("  " + w["failed"]))
             out.append(_unlock_table(v.shortfalls))
     return out
 
@@ -619,10 +667,16 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
     def h(text: str) -> str:
         return (SECTIONS_ZH.get(text) or HEADINGS_ZH.get(text, text)) if lang == "zh" else text
 
-    views = city_views(comparison)
+    views = city_views(comparison, lang)
     year = views[0].result.year if views else 0
     several = _several(views)
-    lines = [f"# {markdown_text(comparison.profile.name)}: site comparison, fiscal year {year}", "",
+    w = view_words(lang)
+    zh = lang == "zh"
+
+    def sentence(text: str) -> str:  # a line of its own: capitalised and closed in English, as it was
+        return text if zh else text[0].upper() + text[1:].rstrip(":") + ("." if not text.endswith(":") else ":")
+
+    lines = [f"# {w['title'].format(name=markdown_text(comparison.profile.name), year=year)}", "",
              LEAD["zh"] if lang == "zh" else LEAD["en"].replace("'Up to'", "*Up to*"), "",
              f"## {h('Side by side')}", ""]
     lines += _md_table(
@@ -646,7 +700,7 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
     lines += [_legend(lang), "```"]
     statements = [v.statement for v in views if v.statement]
     if statements:
-        lines += ["", "## Not applicable as is", ""] + [f"- **{markdown_text(s)}**" for s in statements]
+        lines += ["", f"## {w['not_applicable']}", ""] + [f"- **{markdown_text(s)}**" for s in statements]
     for v in views:
         r = v.result
         lines += ["", f"## {v.city}: {r.policy.title_zh}{_doc(r)}", ""]
@@ -657,30 +711,30 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
                                  explain.basis_label(c.basis, lang), clause_amount(c, lang=lang)]
                                 for c in v.top], right=(4,))
         else:
-            lines.append("No clause with an amount.")
+            lines.append(w["none"])
         if exact_range_line(r, lang):
             lines += ["", exact_range_line(r, lang)]
         if v.discretionary:
-            lines += ["", "Discretionary (no amount in the text): " + ", ".join(f"`{d}`" for d in v.discretionary)]
+            lines += ["", w["discretionary"].format(ids=", ".join(f"`{d}`" for d in v.discretionary))]
         if r.notices or r.references:
             lines.append("")
-            lines += [f"- warning: {_md(w)}" for w in explain.warnings(r)]
-            lines += [f"- reference: {_md(explain.reference(ref))}" for ref in r.references]
+            lines += [f"- {w['warning'].format(text=_md(text))}" for text in explain.warnings(r)]
+            lines += [f"- {w['reference'].format(text=_md(explain.reference(ref)))}" for ref in r.references]
     lines += ["", f"## {h('What would unlock more')}"]
     for v in views:
         lines += ["", f"### {_label(v, True)}", ""]
         if v.result.targeted is False:
-            lines.append(f"Not targeted: the policy is for {', '.join(v.result.policy.industries)} enterprises.")
+            lines.append(sentence(w["not_targeted"].format(industries=", ".join(v.result.policy.industries))))
             continue
         if v.expired:
-            lines.append("Expired for this year.")
+            lines.append(sentence(w["expired"]))
             continue
         if not v.missing and not v.shortfalls:
-            lines.append("Nothing: every clause was evaluated and no threshold was missed.")
+            lines.append(sentence(w["nothing"]))
         if v.missing:
-            lines += ["Not evaluated, missing input:", ""]
+            lines += [w["missing"], ""]
             lines += [f"- `{u.clause}` ({_md(u.source)}): {_md(u.text)}" for u in v.missing]
         if v.shortfalls:
-            lines += ([""] if v.missing else []) + ["Failed on a threshold:", ""]
+            lines += ([""] if v.missing else []) + [w["failed"], ""]
             lines += [f"- `{u.clause}` ({_md(u.source)}): {_md(u.text)}" for u in v.shortfalls]
     return "\n".join(lines) + "\n"

@@ -23,7 +23,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..explain import QUALIFIERS, status_label
+from ..explain import joined_lines, status_label
 from ..profile import Profile
 from ..trace import PolicyResult, Status
 from .markdown import DASH, TOTAL_WORDS, Report, Row, report_of, table_words
@@ -47,8 +47,6 @@ GRAND_TOTAL = frozenset(w["total"] for w in TOTAL_WORDS.values())
 TEXT_MIN = 18
 
 
-#: the words that stand on a line of their own above the figure they qualify in a narrow amount column
-_QUALIFIER_LINES = frozenset(w for q in QUALIFIERS.values() for w in q.values()) | {"至多"}
 #: how much wider than its least a text column must be for the amount column to take "up to 4,000,000.00"
 #: on one line instead of two
 JOINED_SLACK = 12
@@ -58,15 +56,7 @@ def _amount_lines(r: Row, joined: bool = False) -> list[str]:
     """The amount cell: "up to" / "at least" on their own line above the figure, so a number is never split;
     ``joined``: each on the figure's line ("up to 4,000,000.00", "(at least 2,000,000.00)"), where there is room."""
     lines = list(r.amount_lines) if r.amount_lines else r.amount.replace("up to ", "up to\n").split("\n")
-    if not joined:
-        return lines
-    out: list[str] = []
-    for line in lines:
-        if out and out[-1].lstrip("(（") in _QUALIFIER_LINES:
-            out[-1] += ("" if out[-1].endswith("（") else " ") + line
-        else:
-            out.append(line)
-    return out
+    return joined_lines(lines) if joined else lines
 
 
 def _widths(rep: Report, lang: str = "en", joined: bool = False) -> tuple[int, int, int]:
