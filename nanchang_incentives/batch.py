@@ -1569,7 +1569,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             if options.fmt == "xlsx":
                 assert out.tmp is not None
                 xlsx = xlsxio.XlsxSink(out.tmp, output.header_columns(), output.amount_columns(),
-                                       headings=output.headings())
+                                       headings=output.headings(), ceilings=output.ceilings(), lang=options.lang)
             elif options.fmt == "parquet":  # streamed by row groups, to the temporary file or standard output
                 xlsx = arrowio.ParquetSink(out.tmp if out.tmp is not None else out.file, output)
             else:

@@ -332,6 +332,10 @@ class Output:
             return ["raw_amount", "amount", "amount_min", "amount_max"]
         return ["total", "total_exact", "total_up_to", "total_exact_max", *self.clause_ids]
 
+    def ceilings(self) -> dict[str, frozenset[str]]:
+        """Per policy id, its up-to clauses: the amounts an .xlsx shows "up to …" / "最高 …" (SPEC §3)."""
+        return {p.id: frozenset(c.id for c in p.clauses if c.basis == "up_to") for p in self.policies}
+
     def headings(self) -> list[str]:
         """The header row as shown: the column names, or their Chinese names with --lang zh (营业收入 …)."""
         lang = F.Lang(self.options.lang)

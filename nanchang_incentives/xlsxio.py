@@ -33,7 +33,7 @@ import unicodedata
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -877,11 +877,23 @@ class XlsxSink:
     file (the column widths, fitted to the first rows, must come before it), and ``close`` assembles the zip."""
 
     def __init__(self, path: Path, header: Sequence[str], amount_columns: Sequence[str],
-                 headings: Sequence[str] | None = None):
+                 headings: Sequence[str] | None = None, ceilings: Mapping[str, frozenset[str]] | None = None,
+                 lang: str = "en"):
         """``header``: the column names (they decide each column's type); ``headings``: the header row as shown
-        (the same names, or their Chinese names with --lang zh)."""
+        (the same names, or their Chinese names with --lang zh); ``ceilings``: per policy, its up-to clauses,
+        whose amounts (and a total that counts one) are shown "up to 4,000,000.00" / "最高 …", still numbers
+        (SPEC §3: a ceiling is never shown as certain)."""
         self.path = path
         amounts = set(amount_columns)
+        self.up_to_style = _UP_TO_ZH_STYLE if lang == "zh" else _UP_TO_STYLE
+        where = {c: k for k, c in enumerate(header)}
+        # wide: per policy, the columns of its up-to clauses; the totals' columns; long: the basis column
+        self.ceiling_columns = {pid: frozenset(where[c] for c in ids if c in where)
+                                for pid, ids in (ceilings or {}).items()} if ceilings is not None else None
+        self.policy_col = where.get("policy")
+        self.total_cols = (where.get("total"), where.get("total_up_to"))
+        self.basis_col = where.get("basis")
+        self.long_cols = frozenset(where[c] for c in ("raw_amount", "amount") if c in where)
         self.kinds = [AMOUNT if c in amounts else INTEGER if c in ("row", "year") else TEXT for c in header]
         shown = list(headings) if headings is not None else list(header)
         self.widths = [max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in c) + 3, 8)
@@ -912,6 +924,7 @@ class XlsxSink:
                                  f"--format csv", Location(field="--format"))
             n = str(r + 1)
             add(f'<row r="{n}">')
+            ceiling = self._ceiling_cells(record)
             for c, v in enumerate(record):
                 if not v:
                     continue
@@ -929,7 +942,8 @@ class XlsxSink:
                         t = _number(v)
                         if len(numbers) < CACHE_SIZE:
                             numbers[v] = t
-                    add(f'<c r="{letters[c]}{n}" s="1"><v>{t}</v></c>')
+                    style = self.up_to_style if c in ceiling and v != "0.00" else _MONEY_STYLE
+                    add(f'<c r="{letters[c]}{n}" s="{style}"><v>{t}</v></c>')
                 else:
                     add(f'<c r="{letters[c]}{n}"><v>{int(v)}</v></c>')
             add("</row>")
@@ -943,6 +957,20 @@ class XlsxSink:
                 sample = r < WIDTH_SAMPLE
         self.data.write(self.pack.compress("".join(out).encode("utf-8")))
         self.rows = r
+
+    def _ceiling_cells(self, record: Sequence[str]) -> frozenset[int]:
+        """The columns of one result row that hold an up-to figure: its policy's up-to clauses and, when the row
+        counts a ceiling (total_up_to is not 0.00), its total and total_up_to; in the long layout, the raw and
+        final amounts of an up_to clause."""
+        if self.ceiling_columns is None or self.policy_col is None or self.policy_col >= len(record):
+            return frozenset()
+        if self.basis_col is not None:
+            return self.long_cols if self.basis_col < len(record) and record[self.basis_col] == "up_to" else frozenset()
+        cols = self.ceiling_columns.get(record[self.policy_col], frozenset())
+        total, up_to = self.total_cols
+        if up_to is not None and up_to < len(record) and record[up_to] not in ("", "0.00") and total is not None:
+            cols = cols | {total, up_to}
+        return cols
 
     def write_budget(self, report: BatchReport, lang: str = "en") -> None:
         """The budget view: per policy, every clause's companies, outlay, raw amount and what caps saved.

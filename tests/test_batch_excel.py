@@ -1124,3 +1124,35 @@ def test_a_repeated_header_after_a_byte_order_mark_is_skipped_too(catalog, tmp_p
     # 三(三): 1000万 × 10% = 1,000,000.00 each; 乙公司 keeps its line 4, row 3
     assert [(r["row"], r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
         ("1", "甲公司", "1000000.00"), ("3", "乙公司", "1000000.00")]
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("en", '"up to "#,##0.00'), ("zh", '"最高 "#,##0.00')])
+def test_the_results_sheet_shows_every_up_to_figure_as_a_ceiling(catalog, tmp_path, lang, shown):
+    # the budget sheet said "up to"; the results sheet showed the Beijing firm's total 25,200,000.00 (all four of
+    # its amounts ceilings) as a plain, certain-looking number. Each stays a number a formula can sum.
+    import openpyxl
+
+    src = Path(__file__).parent.parent / "samples" / "companies.csv"
+    run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx", lang=lang))
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx").worksheets[0]
+    rows = list(ws.iter_rows())
+    names = [c.value for c in rows[0]]
+    cells = [dict(zip(names, row)) for row in rows[1:]]
+    total, up_to = ("total", "total_up_to") if lang == "en" else ("合计", "最高金额合计")
+    exact = "total_exact" if lang == "en" else "确定金额合计"
+    bj = next(r for r in cells if r["policy" if lang == "en" else "政策"].value == "beijing-robotics-2023")
+    assert (bj[total].value, bj[total].number_format) == (25_200_000, shown)
+    assert (bj[up_to].number_format, bj["key_tech_breakthrough"].number_format) == (shown, shown)
+    assert bj[exact].number_format == "#,##0.00"  # 0.00 exact: no ceiling in it
+    # a Nanchang row: its exact clause plain, its up-to clause and its total marked
+    nc = next(r for r in cells if r["policy" if lang == "en" else "政策"].value.startswith("nanchang")
+              and r["equity_investment"].value)
+    assert nc["loan_interest"].number_format == "#,##0.00" and nc["equity_investment"].number_format == shown
+    assert nc[total].number_format == shown
+    run_batch(src, tmp_path / "l.xlsx", catalog, BatchOptions(fmt="xlsx", lang=lang, layout="long"))
+    long = list(openpyxl.load_workbook(tmp_path / "l.xlsx").worksheets[0].iter_rows())
+    heads = [c.value for c in long[0]]
+    basis, amount = heads.index("basis" if lang == "en" else "金额性质"), heads.index("amount" if lang == "en" else "金额")
+    for row in long[1:]:
+        if row[amount].value:
+            assert (row[amount].number_format == shown) == (row[basis].value in ("up_to", "最高")), row[3].value
