@@ -816,8 +816,43 @@ def reference(ref: ReferenceUse) -> str:
     return text
 
 
-def notice(n: Notice, r: PolicyResult) -> str:
-    """One warning about a result."""
+def _notice_zh(n: Notice, r: PolicyResult) -> str | None:
+    """The warnings a Chinese reader meets most, in Chinese (None: the English sentence is kept, with its
+    notes and quotes from the policy table)."""
+    pol = r.policy
+    period = f"{pol.valid_from} 至 {pol.valid_until or '终止日期未知'}"
+    k = n.kind
+    if k == NoticeKind.DEFAULT_USED:
+        name, source = n.fields
+        return f"未填 {name}，以 {source} 代替"
+    if k == NoticeKind.EXEMPTION_ASSUMED_FALSE:
+        return f"未填 {'、'.join(n.fields)}，按“否”处理，因此适用企业年度上限"
+    if k == NoticeKind.COMPANY_CAP_UNCHECKED:
+        return f"企业年度上限（{n.text}）未核对：缺少 {'、'.join(n.fields)}，合计可能偏高"
+    if k == NoticeKind.INDUSTRIES_MISSING:
+        return f"未填行业（industries）：请填写，例如 industries = [\"{pol.industries[0]}\"]，以确定适用的条款"
+    if k == NoticeKind.OUTSIDE_VALIDITY:
+        return f"{n.year} 财年不在政策有效期内（{period}）：所有条款均未计算（加 --ignore-validity 可作假设计算）"
+    if k == NoticeKind.HYPOTHETICAL:
+        return f"{n.year} 财年不在政策有效期内（{period}）：因 --ignore-validity 仍作计算，所有金额均为假设"
+    if k == NoticeKind.REFERENCE_UNCONFIRMED:
+        return f"{n.fields[0]}：{n.date} 之后的参考利率尚未确认；请在企业信息中填写 {n.fields[0]} = \"x.xx%\""
+    if k == NoticeKind.GROUP_UNDECIDED:
+        return (f"同组就高不就低 '{n.group}' 的选择未计入 {'、'.join(n.clauses)}（缺少数据）：补充 "
+                f"{'、'.join(n.fields)} 后结果可能改变")
+    if k == NoticeKind.COMPANY_CAP_EXEMPT:
+        return f"企业年度上限不适用：{n.text}"
+    if k == NoticeKind.COMPANY_CAP_WAIVED:
+        return f"企业年度上限按用户声明不予适用：{n.text}"
+    if k == NoticeKind.VALIDITY_END_UNKNOWN:
+        return f"政策终止日期未确认：{n.text or '资料未载明终止日期'}"
+    return None
+
+
+def notice(n: Notice, r: PolicyResult, lang: str = "en") -> str:
+    """One warning about a result (``lang``: the common ones in Chinese, ``_notice_zh``)."""
+    if lang == "zh" and (zh := _notice_zh(n, r)) is not None:
+        return zh
     pol = r.policy
     period = f"{pol.valid_from} … {pol.valid_until or 'end unknown'}"
     k = n.kind
@@ -879,10 +914,10 @@ def warnings(r: PolicyResult) -> tuple[str, ...]:
     return tuple(notice(n, r) for n in r.notices)
 
 
-def first_notices(r: PolicyResult) -> tuple[str, ...]:
+def first_notices(r: PolicyResult, lang: str = "en") -> tuple[str, ...]:
     """The warnings a reader must see before the figures: a replaced bundled table, implausible inputs, a
     result that a later text may supersede (SPEC 9.3)."""
-    return tuple(notice(n, r) for n in r.notices if n.kind in FIRST)
+    return tuple(notice(n, r, lang) for n in r.notices if n.kind in FIRST)
 
 
 def later_notices(r: PolicyResult) -> tuple[str, ...]:

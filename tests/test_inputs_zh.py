@@ -516,3 +516,16 @@ def test_lang_zh_gives_compare_s_own_lines_in_chinese() -> None:
     md = CliRunner().invoke(app, ["compare", tri, "--lang", "zh", "--format", "markdown"], env=env).stdout
     assert md.startswith("# 三城测试集团：2024 财年各地对比\n") and "## 还可争取的补贴" in md
     assert "benchmark_factory：每个项目 30,000,000.00" in md and "rd 组就高不就低：rd_post_subsidy_topup 不叠加" in md
+
+
+def test_lang_zh_words_the_common_warnings_in_chinese(tmp_path: Path) -> None:
+    # "提示：sales_revenue not given: revenue is used in its place" under a Chinese table; JSON keeps English
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "甲"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["electronic-information"]\n'
+                       'revenue = "9000万"\n', encoding="utf-8")
+    env = {"COLUMNS": "120", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env=env).stdout
+    assert "提示：未填 sales_revenue，以 revenue 代替" in zh
+    assert "提示：未填 is_new_entrant，按“否”处理，因此适用企业年度上限" in zh
+    doc = json.loads(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh", "-f", "json"], env=env).stdout)
+    assert "sales_revenue not given: revenue is used in its place" in doc["results"][0]["warnings"]

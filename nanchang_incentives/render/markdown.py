@@ -309,10 +309,10 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
         expired=expired,
         empty=empty,
         totals=tuple(totals),
-        warnings=tuple(explain.notice(n, result) for n in result.notices
+        warnings=tuple(explain.notice(n, result, lang) for n in result.notices
                        if n is not _banner_notice(result) and n.kind not in explain.FIRST),
         banner=banner(result, lang),
-        first_warnings=explain.first_notices(result),
+        first_warnings=explain.first_notices(result, lang),
     )
 
 
