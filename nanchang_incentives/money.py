@@ -376,8 +376,10 @@ def _bare_rate(value: object, number: Decimal) -> str:
 
 
 #: (1.0 / 0.0: how pandas writes a column of booleans that has an empty cell, a float column)
-_TRUE = {"true", "1", "1.0", "yes", "y", "是", "t", "√", "✓", "✔", "有", "对"}
-_FALSE = {"false", "0", "0.0", "no", "n", "否", "f", "×", "✗", "✘", "无", "没有", "错"}
+#: ☑ / ☐: a checkbox ticked or empty, as WPS's and Word's symbols write one (☒ is left out: ticked in some
+#: forms, struck out in others)
+_TRUE = {"true", "1", "1.0", "yes", "y", "是", "t", "√", "✓", "✔", "有", "对", "☑", "✅"}
+_FALSE = {"false", "0", "0.0", "no", "n", "否", "f", "×", "✗", "✘", "无", "没有", "错", "☐"}
 BOOL_FORMS = "true/false, 1/0, yes/no, 是/否, 有/无, √/×"
 #: a letter x means no where it stands for ×, and yes where it ticks a box: never guessed
 _AMBIGUOUS = {"x"}
@@ -386,15 +388,16 @@ _AMBIGUOUS = {"x"}
 def parse_bool(value: object) -> bool:
     """true/false (also 1/0, yes/no, 是/否, 有/无, √/×).
 
-    >>> parse_bool("√"), parse_bool("否"), parse_bool("有"), parse_bool("1.0"), parse_bool(0.0)
-    (True, False, True, True, False)
+    >>> parse_bool("√"), parse_bool("否"), parse_bool("有"), parse_bool("1.0"), parse_bool(0.0), parse_bool("Ｙ")
+    (True, False, True, True, False, True)
     """
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        text = value.translate(_FULL_WIDTH).strip().lower()
+        # (NFKC: a full-width Ｙ / ＴＲＵＥ, typed with a Chinese input method, is Y / TRUE)
+        text = unicodedata.normalize("NFKC", value.translate(_FULL_WIDTH)).strip().lower()
         if text in _TRUE:
             return True
         if text in _FALSE:

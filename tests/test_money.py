@@ -528,3 +528,11 @@ def test_a_refused_toml_value_is_named_in_words_not_in_python() -> None:
         parse_count(dt.date(2024, 1, 1))
     with pytest.raises(ValueProblem, match=r"^expected money, got the time 12:00:00; expected a number of yuan"):
         parse_money(dt.time(12, 0))
+
+
+@pytest.mark.parametrize(("text", "value"), [("Ｙ", True), ("Ｎ", False), ("ＴＲＵＥ", True), ("ｎｏ", False),
+                                             ("☑", True), ("☐", False)])
+def test_full_width_and_checkbox_booleans(text, value):
+    # full-width letters (a Chinese input method) were refused while full-width digits were read; so were the
+    # ticked and empty checkboxes WPS inserts as symbols
+    assert parse_bool(text) is value
