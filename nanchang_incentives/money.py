@@ -479,8 +479,8 @@ def parse_year(value: object) -> int:
 
     >>> parse_year("2024年"), parse_year(2023), parse_year("2024/12/31"), parse_year("2025年1月1日")
     (2024, 2023, 2024, 2025)
-    >>> parse_year("2024/12/31 0:00"), parse_year("二〇二四年"), parse_year("二零二五年度")
-    (2024, 2024, 2025)
+    >>> parse_year("2024/12/31 0:00"), parse_year("二〇二四年"), parse_year("二零二五年度"), parse_year("FY2024")
+    (2024, 2024, 2025, 2024)
     """
     import datetime as dt
 
@@ -502,6 +502,11 @@ def parse_year(value: object) -> int:
             text = date[1]
         else:
             text = normalize_number_text(value)
+        text = re.sub(r"^\s*(?:FY|fy|Fy)\s*-?\s*", "", text)  # FY2024, FY 2024: the fiscal year, as said
+        month = re.fullmatch(r"\s*((?:19|20)\d\d)\s*(?:年|[-/]|\.(?=\s*\d+\s*月))\s*(0?[1-9]|1[0-2])\s*月?(?:份)?\s*", text)
+        if month:  # 2024年1月, 2024-01: a month, whose year may or may not be the fiscal year of the figures
+            raise ValueProblem(f"{value!r} is a month, not a year; expected the fiscal year the figures describe, "
+                               f"such as {month[1]}")
         text = text.removesuffix("年度").removesuffix("年")
         if _CHINESE_YEAR.fullmatch(text.strip()):  # 二〇二四年, 二零二四: a year written digit by digit
             text = text.strip().translate(_CHINESE_DIGITS)

@@ -536,3 +536,15 @@ def test_full_width_and_checkbox_booleans(text, value):
     # full-width letters (a Chinese input method) were refused while full-width digits were read; so were the
     # ticked and empty checkboxes WPS inserts as symbols
     assert parse_bool(text) is value
+
+
+@pytest.mark.parametrize("text", ["2024年1月", "2024-01", "2024/1", "2024年1月份"])
+def test_a_month_in_the_year_column_is_named_as_a_month(text):
+    # "'2024年1月' is not a number" did not say what was wrong with it
+    with pytest.raises(ValueProblem, match=r"is a month, not a year; expected the fiscal year the figures describe, "
+                                           r"such as 2024"):
+        parse_year(text)
+
+
+def test_fy_before_a_year_is_the_fiscal_year():
+    assert (parse_year("FY2024"), parse_year("FY 2025"), parse_year("fy2023")) == (2024, 2025, 2023)
