@@ -30,6 +30,7 @@ from .money import MAX_COUNT, MAX_UNITS, MONEY_EXAMPLE
 from .plausibility import TableWarnings, check_table
 from .policy import Catalog
 from .profile import Column, ListColumn, ProfileProblems, Table, TagColumn, TextColumn, parse_values
+from .text import column_letter
 
 NUMERIC_WIDTH = 32  # cells longer than this are never plain numbers
 
@@ -350,6 +351,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     out: list[F.Field] = []
     units: list[str] = []
     seen: dict[str, str] = {}  # field -> the header name it was given by
+    seen_at: dict[str, int] = {}  # field -> its column (0 for A)
     ignored: list[str] = []
     unnamed: list[int] = []
     problems: list[InputError] = []
@@ -393,11 +395,15 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             continue
         field, unit = found
         if field in seen:
-            twice = "the column appears twice in the header" if seen[field] == name else \
-                f"{field} is given twice: as column {seen[field]!r} and as column {name!r}; keep one"
+            first = column_letter(seen_at[field])
+            twice = (f"the column appears twice in the header, as columns {first} and {column_letter(j)} (in a "
+                     f"workbook, one may be hidden: unhide the columns to see it); keep one") if seen[field] == name else \
+                (f"{field} is given twice: as column {seen[field]!r} ({first}) and as column {name!r} "
+                 f"({column_letter(j)}); keep one")
             problems.append(InputError(twice, loc))
             continue
         seen[field] = name
+        seen_at[field] = j
         out.append(catalog.registry[field])
         units.append(unit)
     if ignored and len(ignored) + len(unnamed) == len(out):  # only the sheet's own columns: not a list of companies

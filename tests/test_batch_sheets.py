@@ -766,3 +766,19 @@ def test_the_errors_name_suggested_for_an_xlsx_one_is_never_the_input(tmp_path):
                                    "--errors", "samples/companies.xlsx"])
     assert res.exit_code == 2
     assert "e.g. --errors samples/companies.errors.csv" in " ".join(res.output.split())
+
+
+def test_a_column_twice_in_a_workbook_names_both_letters_and_says_one_may_be_hidden(tmp_path):
+    # "the column appears twice in the header" named neither column; the second was hidden, out of sight
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "营业收入", "研发费用", "营业收入"])
+    ws.append(["甲", "南昌", 2024, "1亿", "1000万", "1亿"])
+    ws.column_dimensions["F"].hidden = True
+    wb.save(tmp_path / "d.xlsx")
+    res = CliRunner().invoke(app, ["batch", str(tmp_path / "d.xlsx"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1
+    assert ("the column appears twice in the header, as columns D and F (in a workbook, one may be hidden: unhide "
+            "the columns to see it); keep one") in " ".join(res.output.split())
