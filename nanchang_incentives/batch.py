@@ -1487,6 +1487,20 @@ def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.
     raise error
 
 
+def _refuse_two_row_header(sheet: xlsxio.XlsxSource, shown: str) -> None:
+    """A header of two rows (营业收入 merged over 本年 / 上年, the other headings merged down over both rows): line 2
+    was a bad row ("'本年' is not an amount of money"), the column under the merged heading's second half had no
+    heading and was not read, and the company was computed without it."""
+    down = sorted({ref for (line, _), (first, ref) in sheet.merged.items() if line == 2 and first == 1})
+    if not down:
+        return
+    refs = ", ".join(down[:3]) + (", …" if len(down) > 3 else "")
+    raise InputError(f"the header is two rows: its cells are merged down over lines 1 and 2 ({refs}), as a heading "
+                     f"over the headings under it is; batch reads one header row. Unmerge the cells (取消合并单元格), "
+                     f"give each column one heading in line 1 (营业收入 over 本年 / 上年 becomes 营业收入, 上年营业收入), "
+                     f"then delete line 2", Location(file=shown, line=1))
+
+
 def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptions, err: Path | None,
          summ: Path | None, progress: Callable[[int, int, int, int], None] | None) -> BatchReport:
     places = check_paths(path, {"--output": dst, "--errors": err, "--summary-json": summ}, options.fmt)
@@ -1520,6 +1534,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             f = stack.enter_context(open(path, "rb"))
             names, data_start = csvio.read_header(f, enc, Path(shown))
             label = enc.label
+        if isinstance(sheet, xlsxio.XlsxSource):
+            _refuse_two_row_header(sheet, shown)
         header = _bound_header(names, catalog, shown, sheet, path, enc)
         second = (sheet.first_rows(2) if isinstance(sheet, xlsxio.XlsxSource)
                   else csvio.first_records(path, enc, 2) if enc is not None else [])

@@ -782,3 +782,25 @@ def test_a_column_twice_in_a_workbook_names_both_letters_and_says_one_may_be_hid
     assert res.exit_code == 1
     assert ("the column appears twice in the header, as columns D and F (in a workbook, one may be hidden: unhide "
             "the columns to see it); keep one") in " ".join(res.output.split())
+
+
+def test_a_two_row_header_with_merged_cells_is_refused_before_any_row_is_read(tmp_path):
+    # 营业收入 merged over 本年 / 上年, the other headings merged down over lines 1-2: line 2 was a bad row, column F
+    # (上年) had no heading and was not read, and the company was computed without revenue_prev
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "营业收入", None, "在昌项目银行贷款"])
+    ws.append([None, None, None, None, "本年", "上年", None])
+    ws.append(["甲", "南昌", 2024, "电子信息", "5亿", "3.8亿", "5000万"])
+    for col in "ABCDG":
+        ws.merge_cells(f"{col}1:{col}2")
+    ws.merge_cells("E1:F1")
+    wb.save(tmp_path / "h.xlsx")
+    res = CliRunner().invoke(app, ["batch", str(tmp_path / "h.xlsx"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 1 and not (tmp_path / "o.csv").exists()
+    flat = " ".join(res.output.split())
+    assert "h.xlsx:1: the header is two rows: its cells are merged down over lines 1 and 2 (A1:A2, B1:B2, C1:C2, …)" \
+        in flat
+    assert "营业收入 over 本年 / 上年 becomes 营业收入, 上年营业收入" in flat
