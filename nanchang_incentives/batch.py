@@ -1487,6 +1487,15 @@ def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.
     raise error
 
 
+def _header_breaks(path: Path, enc: csvio.Encoding | None, data_start: int) -> int:
+    """The line breaks inside a CSV's header record (quoted headings typed with Alt+Enter)."""
+    if enc is None or data_start <= enc.bom:
+        return 0
+    with open(path, "rb") as f:
+        f.seek(enc.bom)
+        return max(f.read(data_start - enc.bom).rstrip(b"\r\n").count(b"\n"), 0)
+
+
 def _refuse_two_row_header(sheet: xlsxio.XlsxSource, shown: str) -> None:
     """A header of two rows (营业收入 merged over 本年 / 上年, the other headings merged down over both rows): line 2
     was a bad row ("'本年' is not an amount of money"), the column under the merged heading's second half had no
@@ -1539,7 +1548,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         header = _bound_header(names, catalog, shown, sheet, path, enc)
         second = (sheet.first_rows(2) if isinstance(sheet, xlsxio.XlsxSource)
                   else csvio.first_records(path, enc, 2) if enc is not None else [])
-        if (problem := units_row(second, header, catalog, shown)) is not None:
+        # the sheet line of the first data row: 2, or more under a heading holding a line break (Alt+Enter)
+        first_line = 2 if f is None else 2 + _header_breaks(path, enc, data_start)
+        if (problem := units_row(second, header, catalog, shown, first_line)) is not None:
             raise problem
         if options.year is None and "year" not in header.names:
             raise InputError(f"the {what} has no year column: add one (the fiscal year, e.g. 2024) or pass --year",

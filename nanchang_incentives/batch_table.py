@@ -281,10 +281,13 @@ def misplaced_header(lines: Sequence[Sequence[str]], catalog: Catalog, path: str
 _OTHER_UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:单位|單位|%|％|‰|人|个|個|项|項|家|台|套|年|次)?[\s)）\]】]*$")
 
 
-def units_row(lines: Sequence[Sequence[str]], header: Header, catalog: Catalog, path: str) -> InputError | None:
-    """The error for a units row right under the header (``,,,,万元,万元,%``, as many templates have) when it gives
-    an amount column a unit (万元, 亿元 …) that its heading does not: its companies' figures would be read as yuan,
-    10,000 times too small, and the row itself was only a bad row ("missing jurisdiction"), with no warning."""
+def units_row(lines: Sequence[Sequence[str]], header: Header, catalog: Catalog, path: str,
+              line: int = 2) -> InputError | None:
+    """The error for a units row right under the header (``,,,,万元,万元,%``, as many templates have; ``line``: the
+    sheet line it is on, 3 under a heading with a line break in it) when it gives an amount column a unit (万元,
+    亿元 …) that its heading does not: its companies' figures would be read as yuan, 10,000 times too small, and
+    the row itself was only a bad row ("missing jurisdiction"), with no warning. A heading that names another
+    unit (营业收入（元） over 万元) contradicts the row: that is said instead."""
     if len(lines) < 2:
         return None
     filled = [(j, c.strip()) for j, c in enumerate(lines[1]) if c.strip()]
@@ -295,19 +298,24 @@ def units_row(lines: Sequence[Sequence[str]], header: Header, catalog: Catalog, 
         unit = _UNIT_CELL.match(cell)
         if unit is None or j >= len(header.fields) or header.fields[j].type not in (F.MONEY, F.MONEY_LIST):
             continue
-        if header.units and j < len(header.units) and header.units[j]:
-            continue  # the heading names its unit already (营业收入（万元）): read as it says
+        heading = header.headings[j] if j < len(header.headings) else header.names[j]
+        named = heading_unit(heading, catalog)  # (营业收入（元）: its unit, which adds nothing to a bare number)
+        if named is not None:
+            if unit_key(named[1]) != unit_key(unit.group(1)):
+                return InputError(f"line {line} gives {heading} the unit {unit.group(1)}, but its heading says "
+                                  f"{named[1]}: which is it? Correct the heading (or the figures), then delete "
+                                  f"line {line}", Location(file=path, line=line))
+            continue  # the heading names the same unit (营业收入（万元）): read as it says
         if _HEADING_UNITS[F.MONEY].get(unit_key(unit.group(1))):  # not 元: the figures would be scaled wrong
-            heading = header.headings[j] if j < len(header.headings) else header.names[j]
             scaled.append((heading, unit.group(1)))
     if not scaled:
         return None
     shown = ", ".join(f"{h} {w}" for h, w in scaled[:3]) + (", …" if len(scaled) > 3 else "")
     heading, word = scaled[0]
     word = word if word.endswith("元") else word + "元"
-    return InputError(f"line 2 gives the columns' units ({shown}), not a company: the amounts below it would be "
-                      f"read as yuan. Write the unit into each amount's heading ({heading}（{word}）, …), then "
-                      f"delete line 2", Location(file=path, line=2))
+    return InputError(f"line {line} gives the columns' units ({shown}), not a company: the amounts below it would "
+                      f"be read as yuan. Write the unit into each amount's heading ({heading}（{word}）, …), then "
+                      f"delete line {line}", Location(file=path, line=line))
 
 
 def unit_note_row(text: str, header: Header, catalog: Catalog) -> str | None:

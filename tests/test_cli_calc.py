@@ -354,3 +354,11 @@ def test_a_field_of_another_citys_policy_is_named_as_unread_not_silently_ignored
     compared = CliRunner().invoke(app, ["compare", str(path), "--format", "json"])
     assert compared.exit_code == 0, compared.output
     assert "not read by the policies" not in compared.stdout
+
+
+def test_markdown_reference_line_keeps_its_capitals() -> None:
+    # capitalize() made the reference line's "WARNING: the table is confirmed only to …" read "warning: …"
+    res = CliRunner().invoke(app, ["calc", "samples/nanchang-si-led-maker.toml", "--year", "2026",
+                                   "--ignore-validity", "-f", "markdown"], env={"INCENTIVES_LANG": ""})
+    [line] = [x for x in res.stdout.splitlines() if x.startswith("Reference: ")]
+    assert "; WARNING: the table is confirmed only to" in line

@@ -250,3 +250,19 @@ def test_a_unit_note_under_the_table_stops_the_run_before_figures_are_read_as_yu
     assert (got["甲"]["loan_interest"], got["乙"]["loan_interest"], report.bad_rows) == ("862500.00", "1380000.00", 1)
     # a company whose name holds 单位 is a company: 南昌单位元件有限公司 is no unit note
     assert batch_table.unit_note_row("南昌单位元件有限公司", batch_table.Header((), ()), catalog) is None
+
+
+def test_a_units_row_is_named_by_its_own_line_and_a_heading_that_disagrees_is_said_to(catalog, tmp_path):
+    # under a heading typed with Alt+Enter the units row is line 3, not 2; and 营业收入（元） over 万元 was told
+    # to become 营业收入（元）（万元）
+    src = tmp_path / "m.csv"
+    src.write_text('"企业\n名称",所在地,年度,营业收入\n,,,万元\nA,南昌,2024,25000\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert caught.value.location.line == 3 and caught.value.message.startswith("line 3 gives the columns' units")
+    assert caught.value.message.endswith("then delete line 3")
+    src.write_text("企业名称,所在地,年度,营业收入（元）\n,,,万元\nA,南昌,2024,25000\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert caught.value.message == ("line 2 gives 营业收入（元） the unit 万元, but its heading says 元: which is it? "
+                                    "Correct the heading (or the figures), then delete line 2")

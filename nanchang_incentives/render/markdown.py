@@ -348,7 +348,8 @@ def _markdown_report(rep: Report, lang: str = "en") -> list[str]:
     policy = "政策" if lang == "zh" else "policy"
     out.append(rep.validity_line.replace(f"{policy} {pol.id}", f"{policy.capitalize()} `{pol.id}`", 1) + "  ")
     for ref in rep.references:
-        out.append(table_words(lang)["reference"].format(text=ref).capitalize() + "  ")
+        line = table_words(lang)["reference"].format(text=ref)
+        out.append(line[:1].upper() + line[1:] + "  ")  # ("Reference: …"; capitalize() lowercased a WARNING in it)
     out.append("")
     if rep.hypothetical:
         out += [f"> **{rep.hypothetical}**", ""]
