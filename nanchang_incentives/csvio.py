@@ -872,6 +872,14 @@ def _encoding_message(raw: bytes, enc: Encoding | None) -> str:
     return f"not {label} text, {how}{mixed}; {switch}{SAVE_HELP}"
 
 
+#: what a bad line with a carriage return alone inside it is told (the CR is read as part of the line, as
+#: every reader of the file counts lines by their line feeds)
+LONE_CR_HINT = ("; the line holds a lone carriage return (CR, as old Mac files end their lines), read as part of the "
+                "line: if it ends a row, save the sheet again as CSV UTF-8")
+#: a lone CR while the csv module reads a block: held as this character, so that csv does not end a record there
+_HELD_CR = "\ue001"
+
+
 def _loose_cells(text: str) -> list[str]:
     """The cells of one bad line, to name its company: as csv reads them, or split at commas where csv refuses
     the line (a lone CR inside an unquoted cell, as a Mac-era export or a pasted cell leaves: "new-line character
@@ -1017,8 +1025,7 @@ def _split_plain(block: Block, header: Sequence[str]) -> Cells | None:
                 short[int(rows_all[ln])] = cnt
                 continue
             text = data[s0:e0].decode("utf-8", errors="replace")
-            cr = ("; the line holds a lone carriage return (CR, as old Mac files end their lines), read as part "
-                  "of the line: if it ends a row, save the sheet again as CSV UTF-8") if "\r" in text.rstrip("\r\n") else ""
+            cr = LONE_CR_HINT if "\r" in text.rstrip("\r\n") else ""
             problems.append(RowProblem(int(rows_all[ln]), "", _clip(text), _count_message(cnt, k) + cr,
                                        int(lines_all[ln]), _name_of(_loose_cells(text), header)))
         keep_sep = np.repeat(good_line, per_line)
@@ -1085,6 +1092,11 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
     """Python's csv module for a block with quotes (or with bytes that did not decode)."""
     k = len(header)
     text = block.data.decode("utf-8", errors="surrogateescape")
+    # a CR alone (not before a LF) is part of its line, as the fast path and the line numbers read it: csv would
+    # end a record there, reporting the rest of the line as a row of its own and every later line one off
+    held = "\r" in text and _HELD_CR not in text and re.search("\r(?!\n)", text) is not None
+    if held:
+        text = re.sub("\r(?!\n)", _HELD_CR, text)
     good = CellRows()
     problems: list[RowProblem] = []
     short: dict[int, int] = {}
@@ -1102,6 +1114,8 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
             problems.append(RowProblem(row, "", "", f"not valid CSV: {exc}", line))
             continue
         row += 1
+        if held:
+            record = [c.replace(_HELD_CR, "\r") for c in record]
         if not any(c.strip() for c in record):  # no cell, or only empty and white-space cells
             blank += 1
             continue
@@ -1112,8 +1126,9 @@ def _split_with_csv(block: Block, header: Sequence[str]) -> Cells:
             record += [""] * (k - len(record))
         name = _name_of(record, header).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if len(record) != k:
+            cr = LONE_CR_HINT if held and any("\r" in c.rstrip("\r") for c in record) else ""
             problems.append(RowProblem(row, "", _clip(joined(record).encode("utf-8", "surrogateescape")
-                                                      .decode("utf-8", "replace")), _count_message(len(record), k),
+                                                      .decode("utf-8", "replace")), _count_message(len(record), k) + cr,
                                        line, name))
             continue
         if any(_has_surrogate(c) for c in record):  # (first: a NUL cell's text may hold undecodable bytes too)

@@ -468,6 +468,9 @@ def test_a_first_line_no_header_could_be_is_a_message_not_a_traceback(catalog, t
 @pytest.mark.parametrize("text", [
     "name,jurisdiction,year,revenue\nA\r公司,nanchang,2024,5亿,extra\nC公司,nanchang,2024,1亿\n",  # a short/long row
     "name,jurisdiction,year,revenue\nA公司,nanchang,2024,5亿\rB公司,nanchang,2024,3亿\nC公司,nanchang,2024,1亿\n",
+    # a line with quotes goes through the csv module, which ended a record at the CR: the first half was computed
+    # as a company, the rest reported a line late, and every later line one off
+    'name,jurisdiction,year,revenue\r\n"A公司",nanchang,2024,5亿\rx,extra\r\nC公司,nanchang,2024,1亿\r\n',
 ])
 def test_a_lone_carriage_return_in_a_bad_line_is_a_bad_row_not_a_traceback(catalog, tmp_path, text):
     # csv refused the line to name its company ("new-line character seen in unquoted field"): a traceback, and
