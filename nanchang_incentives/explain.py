@@ -240,7 +240,8 @@ def amount_text(c: ClauseResult, lang: str = "en") -> str:
 def amount_lines(c: ClauseResult, lang: str = "en") -> tuple[str, ...]:
     """The same figure as lines that never split a number (the Rich table's amount cell): "up to" and
     "at least" on their own line above the figure they qualify, the other end of a range in parentheses, so
-    that the lines joined read as ``amount_text`` does: "up to 4,000,000.00 (at least 2,000,000.00)".
+    that the lines joined read as ``amount_text`` does: "up to 4,000,000.00 (at least 2,000,000.00)"; under
+    --lang zh 最高 / 至少, the top of an exact range 至多 (never 最高, the text's ceiling), in （full-width brackets）.
 
     >>> from .trace import Status
     >>> amount_lines(ClauseResult("x", "", "", Status.GRANTED, Basis.UP_TO, 400000000, 400000000, "", "", (), (),
@@ -276,8 +277,13 @@ def joined_lines(lines: Sequence[str]) -> list[str]:
     return out
 
 
-def range_note(c: ClauseResult) -> str:
-    """Why a clause's figure is a range ("" when it is not)."""
+def range_note(c: ClauseResult, lang: str = "en") -> str:
+    """Why a clause's figure is a range ("" when it is not); ``lang``: the calc table's footnote in that language."""
+    if lang == "zh" and c.amount_max is not None:
+        return (f"{at_least(c.amount, c.amount_max, lang)}：企业年度上限按最高限额条款的上限计入；若各最高限额条款按其最低额"
+                f"（条文未规定最低额的按 0）给予，本条款为 {format_fen_grouped(c.amount_max)}")
+    if lang == "zh" and c.amount_min is not None:
+        return f"至少 {format_fen_grouped(c.amount_min)}：条文规定的最低额"
     if c.amount_max is not None:
         return (f"{at_least(c.amount, c.amount_max)}: the company cap counted the up-to clauses at their "
                 f"ceilings; run again with each at its stated minimum (0 unless the text states one), this "
@@ -645,11 +651,10 @@ def group_decision(d: GroupDecision, status: Status) -> str:
 def group_footnote(winner: ClauseResult, d: GroupDecision, lang: str = "en") -> str:
     """The footnote of a group decision, from the winner's side."""
     if lang == "zh":
-        where = f"，{d.section}" if d.section else ""
+        where = f"（{d.section}）" if d.section else ""
         forgone = "、".join(f"{cid}（{format_fen_grouped(fen)}）" for cid, fen in d.forgone)
-        return (f"同组就高不就低 '{d.group}'（{where.lstrip('，')}）：保留 {winner.id} "
-                f"{money(winner.amount, winner.basis, lang)}，不叠加 {forgone}") if where else (
-                f"同组就高不就低 '{d.group}'：保留 {winner.id} {money(winner.amount, winner.basis, lang)}，不叠加 {forgone}")
+        return (f"同组就高不就低 '{d.group}'{where}：保留 {winner.id} {money(winner.amount, winner.basis, lang)}，"
+                f"不叠加 {forgone}")
     where = f", {d.section}" if d.section else ""
     kept = "kept over " + ", ".join(f"{cid} ({format_fen_grouped(fen)})" for cid, fen in d.forgone)
     return (f"exclusive group '{d.group}' (就高不就低{where}): {winner.id} {money(winner.amount, winner.basis)} "
@@ -982,8 +987,10 @@ def move(m, lang: str = "en") -> str:
 
     zh = lang == "zh"
     if m.kind != MoveKind.NUMBER:
-        before = "未填" if zh and m.before is None else value(m.before, Kind.BOOL)
-        return f"{m.field}{'：' if zh else ': '}{before} → {value(m.after, Kind.BOOL)}"
+        if zh:  # 是 / 否, as a Chinese profile or sheet writes a yes/no field
+            before = "未填" if m.before is None else "是" if m.before else "否"
+            return f"{m.field}：{before} → {'是' if m.after else '否'}"
+        return f"{m.field}: {value(m.before, Kind.BOOL)} → {value(m.after, Kind.BOOL)}"
     after = value(m.after, m.value_kind)
     if m.before is None:
         return f"{m.field} {'未填' if zh else 'missing'} → {after}"

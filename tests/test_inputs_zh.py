@@ -530,3 +530,16 @@ def test_lang_zh_words_the_common_warnings_in_chinese(tmp_path: Path) -> None:
     assert "提示：未填 is_new_entrant，按“否”处理，因此适用企业年度上限" in zh
     doc = json.loads(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh", "-f", "json"], env=env).stdout)
     assert "sales_revenue not given: revenue is used in its place" in doc["results"][0]["warnings"]
+
+
+def test_lang_zh_range_footnotes_and_yes_no_moves_are_chinese() -> None:
+    # the cells said 至少：取决于最高限额条款 [2] while footnote [2] read "at least 333,333.33 (up to 573,428.93 if
+    # the up-to awards …)", a range's top worded as the text's ceiling; and "has_rd_center：false → true"
+    env = {"COLUMNS": "200", "INCENTIVES_LANG": ""}
+    capped = CliRunner().invoke(app, ["calc", str(SAMPLES / "nanchang-small-firm-capped.toml"), "--lang", "zh"],
+                                env=env).stdout
+    flat = " ".join(capped.split())
+    assert "neeq_listing：至少 333,333.33（若最高限额条款低于上限给予，至多 573,428.93）：企业年度上限按最高限额条款的上限计入" in flat
+    assert "up to 573,428.93" not in flat
+    multi = CliRunner().invoke(app, ["calc", str(SAMPLES / "multi-industry.toml"), "--lang", "zh"], env=env).stdout
+    assert "has_rd_center：否 → 是" in multi

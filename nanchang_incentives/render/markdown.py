@@ -221,7 +221,8 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             if c.company_cut is not None:
                 cells.append(f"{tw['company_cut']} {notes.ref(company_note)}")
             if c.amount_max is not None:  # SPEC 9.2 (a stated minimum is in the amount cell itself)
-                cells.append(f"{tw['at_least']} {notes.ref(f'{c.id}: {explain.range_note(c)}')}")
+                sep = "：" if lang == "zh" else ": "
+                cells.append(f"{tw['at_least']} {notes.ref(f'{c.id}{sep}{explain.range_note(c, lang)}')}")
             if c.caveat and c.status.counted:
                 cells.append(f"{tw['note']} {notes.ref(f'{c.id}: {c.caveat}')}")
         elif c.status == Status.DISCRETIONARY:
