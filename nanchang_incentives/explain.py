@@ -1181,12 +1181,52 @@ def unlock_with_shortfall(u, lang: str = "en") -> str:
     return f"{short}; if met: {unlock(u)}" if short else unlock(u)
 
 
+def _status_zh(code: str) -> str:
+    """A status code ("missing_input") as the Chinese table words it (缺少数据)."""
+    try:
+        return STATUS_TEXT_ZH[Status(code)]
+    except ValueError:
+        return code
+
+
+def _cliff_zh(c, at: str, limit: str) -> str:
+    """What happens at a cliff, in Chinese (:func:`cliff`'s sentence without the totals)."""
+    from .planning import CliffKind as K
+
+    k = c.kind
+    if k == K.CLAUSE_ON:
+        return f"{at} 时 {c.clause} 符合条件" + (f"（满足：{'；'.join(c.conditions)}）" if c.conditions else "") + (
+            f"，且已达其上限 {limit}" if c.limit is not None else "")
+    if k == K.CLAUSE_OFF:
+        return f"{at} 时 {c.clause} 不再符合条件" + (f"（不再满足：{'；'.join(c.conditions)}）" if c.conditions else "")
+    if k == K.CLAUSE_MISSING:
+        return f"{at} 时 {c.clause} 由{_status_zh(c.before)}变为{_status_zh(c.after)}"
+    if k == K.CAP_REACHED:
+        return f"自 {at} 起 {c.clause} 达到上限 {limit}（低一个单位时为 {format_fen_grouped(c.amount_below)}）"
+    if k == K.CAP_LEFT:
+        return f"自 {at} 起 {c.clause} 低于上限 {limit}（{format_fen_grouped(c.amount_at)}）"
+    if k == K.ITEM_CAP:
+        return f"{at} 时 {c.clause} 按单项上限 {limit} 核减的项目：{c.count_below} → {c.count_at}"
+    if k == K.GROUP_WINNER:
+        return f"{at} 时 '{c.group}' 组就高不就低的保留条款由 {c.before or '无'} 变为 {c.after or '无'}"
+    if k in (K.POLICY_IN_FORCE, K.POLICY_ENDED):
+        names = "、".join(c.clauses) or "无条款"
+        return (f"{at} 时 {c.policy} 生效：{names} 符合条件" if k == K.POLICY_IN_FORCE else
+                f"{at} 时 {c.policy} 不再有效：{names} 不再符合条件")
+    if k == K.COMPANY_CAP_BINDS:
+        return f"自 {at} 起企业年度上限适用（上限 {limit} < 计入的条款合计 {format_fen_grouped(c.amount_at)}）"
+    return f"自 {at} 起企业年度上限不再适用（上限 {limit} ≥ 计入的条款合计 {format_fen_grouped(c.amount_at)}）"
+
+
 def cliff(c, field: str, kind: Kind, units_per: int, lang: str = "en") -> str:
     """One cliff of a sweep, with the totals one unit below and at it."""
     from .planning import CliffKind as K
 
     at = f"{field} = {value(Fraction(c.at, units_per), kind)}"
     limit = format_fen_grouped(c.limit) if c.limit is not None else "?"
+    if lang == "zh":
+        return (f"{_cliff_zh(c, at, limit)}：合计 低一个单位时 {total_figure(c.total_below, c.ceiling_below, lang)}，"
+                f"此处 {total_figure(c.total_at, c.ceiling_at, lang)}（{signed(c.jump, c.ceiling_moved, lang)}）")
     k = c.kind
     if k == K.CLAUSE_ON:
         what = f"at {at} {c.clause} becomes eligible" + (f" ({'; '.join(c.conditions)} now met)" if c.conditions else "")

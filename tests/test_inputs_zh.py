@@ -464,7 +464,9 @@ def test_explore_takes_lang_zh_for_its_legend_and_the_totals_at_each_cliff() -> 
         assert res.exit_code == 0, res.output
         flat = " ".join(res.stdout.split())
         assert "revenue → █ 确定金额 ░ 最高（上限）" in flat
-        assert "total 最高 34,000,000.00 just below, 最高 35,339,200.00 at it (+1,339,200.00)" in flat
+        squeezed = "".join(res.stdout.split())  # (Chinese wraps without spaces)
+        assert "合计低一个单位时最高34,000,000.00，此处最高35,339,200.00（+1,339,200.00）" in squeezed
+        assert "revenue的跳变点" in squeezed and "just below" not in flat
     en = CliRunner().invoke(app, ["explore", sample, "--vary", "revenue=29亿..32亿"], env={"COLUMNS": "120"}).stdout
     assert "total up to 34,000,000.00 just below, up to 35,339,200.00 at it" in " ".join(en.split())
 

@@ -466,24 +466,45 @@ def cliff_text(c: Cliff, axis: Axis, lang: str = "en") -> str:
     return explain.cliff(c, axis.field, axis.kind, axis.denominator, lang)
 
 
-def _axis_line(sw: Sweep, k: int) -> str:
+#: the sweep view's own words, per output language (--lang)
+SWEEP_WORDS = {
+    "en": {"axis": "{field} from {first} to {last}, {n} values", "held": " ({field} held at {value})",
+           "year": ", fiscal year {year}", "title": "{name}: sweep{year}", "policies": "policies: {ids}",
+           "points": "{n:,} points evaluated as one batch", "cliffs": "Cliffs along {field}{held}",
+           "none": "  none in this range: no clause switches, no cap starts to bind",
+           "highest": "highest total {total} at {where}", "lowest": "lowest total {total} at {where}",
+           "warning": "warning: {text}"},
+    "zh": {"axis": "{field} 从 {first} 到 {last}，共 {n} 个取值", "held": "（{field} 固定为 {value}）",
+           "year": "，{year} 财年", "title": "{name}：敏感性测算{year}", "policies": "政策：{ids}",
+           "points": "共计算 {n:,} 个取值点（一次批量计算）", "cliffs": "{field} 的跳变点{held}",
+           "none": "  此范围内没有跳变：没有条款变化，也没有上限开始适用",
+           "highest": "合计最高点：{total}，在 {where}", "lowest": "合计最低点：{total}，在 {where}",
+           "warning": "提示：{text}"},
+}
+
+
+def _sweep_words(lang: str) -> dict[str, str]:
+    return SWEEP_WORDS.get(lang, SWEEP_WORDS["en"])
+
+
+def _axis_line(sw: Sweep, k: int, lang: str = "en") -> str:
     axis = sw.axes[k]
     first, last = axis.exact(axis.start), axis.exact(axis.stop)
-    return (f"{axis.field} from {explain.value(first, axis.kind)} to {explain.value(last, axis.kind)}, "
-            f"{len(axis.values())} values")
+    return _sweep_words(lang)["axis"].format(field=axis.field, first=explain.value(first, axis.kind),
+                                             last=explain.value(last, axis.kind), n=len(axis.values()))
 
 
-def _held_note(sw: Sweep, k: int) -> str:
+def _held_note(sw: Sweep, k: int, lang: str = "en") -> str:
     from ..planning import held_units
 
     others = [a for j, a in enumerate(sw.axes) if j != k]
-    return "".join(f" ({a.field} held at {explain.value(a.exact(held_units(a, sw.profile)), a.kind)})"
-                   for a in others)
+    return "".join(_sweep_words(lang)["held"].format(
+        field=a.field, value=explain.value(a.exact(held_units(a, sw.profile)), a.kind)) for a in others)
 
 
-def _year(sw: Sweep) -> str:
+def _year(sw: Sweep, lang: str = "en") -> str:
     """", fiscal year 2024" in a heading; nothing when the sweep varies the year."""
-    return f", fiscal year {sw.year}" if sw.year else ""
+    return _sweep_words(lang)["year"].format(year=sw.year) if sw.year else ""
 
 
 def sweep_notices(sw: Sweep, lang: str = "en") -> list[tuple[str, str, bool]]:
@@ -527,15 +548,16 @@ def _anything_moves(sw: Sweep) -> bool:
 def sweep_renderables(sw: Sweep, lang: str = "en") -> list:
     """Heading, what must be read first, chart (a single field), the cliffs of each axis, the range of totals
     (``lang``: the qualifiers 最高 / 至少, the legend and the first line's verdict in that language, as calc's)."""
-    out: list = [Prose(f"{visible(sw.profile.name)}: sweep{_year(sw)}", style="bold"),
-                 Prose("policies: " + ", ".join(p.id for p in sw.policies))]
+    w = _sweep_words(lang)
+    out: list = [Prose(w["title"].format(name=visible(sw.profile.name), year=_year(sw, lang)), style="bold"),
+                 Prose(w["policies"].format(ids=", ".join(p.id for p in sw.policies)))]
     several = len(sw.policies) > 1
     for pid, text, headline in sweep_notices(sw, lang):
         where = f"{pid}: " if several and pid else ""
-        out.append(Prose(f"{where}{text}" if headline else f"warning: {where}{text}",
+        out.append(Prose(f"{where}{text}" if headline else w["warning"].format(text=f"{where}{text}"),
                          style="bold red" if headline else "yellow"))
-    out += [Prose(_axis_line(sw, k)) for k in range(len(sw.axes))]
-    out.append(Prose(f"{sw.points.n:,} points evaluated as one batch", style="dim"))
+    out += [Prose(_axis_line(sw, k, lang)) for k in range(len(sw.axes))]
+    out.append(Prose(w["points"].format(n=sw.points.n), style="dim"))
     if len(sw.axes) == 1:
         out.append(Prose(""))
         out.append(Chart(sw, lang=lang))
@@ -544,9 +566,9 @@ def sweep_renderables(sw: Sweep, lang: str = "en") -> list:
         out += _grid_summary(sw, lang)
     for k, axis in enumerate(sw.axes):
         out.append(Prose(""))
-        out.append(Prose(f"Cliffs along {axis.field}{_held_note(sw, k)}", style="bold"))
+        out.append(Prose(w["cliffs"].format(field=axis.field, held=_held_note(sw, k, lang)), style="bold"))
         if not sw.cliffs[k]:
-            out.append(Prose("  none in this range: no clause switches, no cap starts to bind", style="dim"))
+            out.append(Prose(w["none"], style="dim"))
         for n, c in enumerate(sw.cliffs[k], 1):
             out.append(Prose(f"{n}. {cliff_text(c, axis, lang)}"))
     return out
@@ -560,8 +582,11 @@ def _grid_summary(sw: Sweep, lang: str = "en") -> list[Text]:
         return ", ".join(f"{a.field} = {explain.value(a.exact(int(xs[i])), a.kind)}"
                          for a, xs in zip(sw.axes, sw.points.xs))
 
-    return [Prose(f"highest total {explain.total_figure(int(total[hi]), bool(ceiling[hi]), lang)} at {where(hi)}"),
-            Prose(f"lowest total {explain.total_figure(int(total[lo]), bool(ceiling[lo]), lang)} at {where(lo)}")]
+    w = _sweep_words(lang)
+    return [Prose(w["highest"].format(total=explain.total_figure(int(total[hi]), bool(ceiling[hi]), lang),
+                                      where=where(hi))),
+            Prose(w["lowest"].format(total=explain.total_figure(int(total[lo]), bool(ceiling[lo]), lang),
+                                     where=where(lo)))]
 
 
 def print_sweep(sw: Sweep, console: Console, lang: str = "en") -> None:
@@ -570,19 +595,21 @@ def print_sweep(sw: Sweep, console: Console, lang: str = "en") -> None:
 
 
 def sweep_markdown(sw: Sweep, lang: str = "en") -> str:
-    lines = [f"# {markdown_text(sw.profile.name)}: sweep{_year(sw)}", "",
-             "Policies: " + ", ".join(f"`{p.id}`" for p in sw.policies), ""]
-    lines += [f"- {_axis_line(sw, k)}" for k in range(len(sw.axes))]
+    w = _sweep_words(lang)
+    lines = [f"# {w['title'].format(name=markdown_text(sw.profile.name), year=_year(sw, lang))}", "",
+             ("政策：" if lang == "zh" else "Policies: ") + ", ".join(f"`{p.id}`" for p in sw.policies), ""]
+    lines += [f"- {_axis_line(sw, k, lang)}" for k in range(len(sw.axes))]
     notices = sweep_notices(sw, lang)
     if notices:
         lines.append("")
-        lines += [f"> **{_md(text)}**" if headline else f"> warning: {_md(text)}" for _, text, headline in notices]
+        lines += [f"> **{_md(text)}**" if headline else f"> {w['warning'].format(text=_md(text))}"
+                  for _, text, headline in notices]
     if len(sw.axes) == 1:
         lines += ["", "```"] + Chart(sw, lang=lang).lines(80) + ["```"]
     for k, axis in enumerate(sw.axes):
-        lines += ["", f"## Cliffs along {axis.field}{_held_note(sw, k)}", ""]
+        lines += ["", f"## {w['cliffs'].format(field=axis.field, held=_held_note(sw, k, lang))}", ""]
         lines += [f"{n}. {_md(cliff_text(c, axis, lang))}" for n, c in enumerate(sw.cliffs[k], 1)] or \
-            ["None in this range."]
+            [w["none"].strip() if lang == "zh" else "None in this range."]
     return "\n".join(lines) + "\n"
 
 
