@@ -72,7 +72,7 @@ TOTAL_LABELS = {
     "en": {"exact": "total, exact", "at_least": "total, exact (at least)", "at_most": "total, exact (at most)",
            "up_to": "total, up to"},
     "zh": {"exact": "确定金额合计", "at_least": "确定金额合计（至少）", "at_most": "确定金额合计（至多）",
-           "up_to": "最高金额合计"},
+           "up_to": "最高限额合计"},
 }
 
 

@@ -1021,7 +1021,7 @@ def test_the_xlsx_budget_sheet_speaks_chinese_with_lang_zh(catalog, tmp_path):
     basis = {r[1].value: r[2].value for r in sheet[1:] if r[0].value == "nanchang-electronic-information-2023"}
     assert (basis["loan_interest"], basis["equity_investment"], basis["case_by_case"]) == ("确定", "最高", "酌情")
     bj = {r[1].value: r for r in sheet[1:] if r[0].value == "beijing-robotics-2023"}
-    assert (bj["最高金额合计"][5].value, bj["最高金额合计"][5].number_format) == (25_200_000, '"最高 "#,##0.00')
+    assert (bj["最高限额合计"][5].value, bj["最高限额合计"][5].number_format) == (25_200_000, '"最高 "#,##0.00')
     assert bj["确定金额合计"][5].value == 0
     [total] = [k for k in bj if str(k).startswith("合计（")]
     assert total == "合计（1家企业，1家有金额；企业上限适用于0家）；含最高额度（上限，非确定金额）"
@@ -1138,7 +1138,7 @@ def test_the_results_sheet_shows_every_up_to_figure_as_a_ceiling(catalog, tmp_pa
     rows = list(ws.iter_rows())
     names = [c.value for c in rows[0]]
     cells = [dict(zip(names, row)) for row in rows[1:]]
-    total, up_to = ("total", "total_up_to") if lang == "en" else ("合计", "最高金额合计")
+    total, up_to = ("total", "total_up_to") if lang == "en" else ("合计", "最高限额合计")
     exact = "total_exact" if lang == "en" else "确定金额合计"
     bj = next(r for r in cells if r["policy" if lang == "en" else "政策"].value == "beijing-robotics-2023")
     assert (bj[total].value, bj[total].number_format) == (25_200_000, shown)

@@ -288,7 +288,7 @@ def test_lang_zh_headings_keep_every_clause_id(catalog, tmp_path):
     header = next(csv.reader(out.open(encoding="utf-8-sig")))
     # the clause si_led_sales has the name of a field (硅衬底LED销售额): its column is still the clause
     assert "si_led_sales" in header and "硅衬底LED销售额" not in header
-    assert header[:10] == ["序号", "企业名称", "提示", "政策", "年度", "合计", "确定金额合计", "最高金额合计",
+    assert header[:10] == ["序号", "企业名称", "提示", "政策", "年度", "合计", "确定金额合计", "最高限额合计",
                            "确定金额合计（至多）", "企业年度上限"]
     row = next(r for r in read(out) if r["政策"] == "nanchang-electronic-information-2023"
                and r["企业名称"].startswith("洪城"))

@@ -210,7 +210,7 @@ def test_budget_view_in_chinese_keeps_every_figure_whole(width: int, tmp_path: P
     assert max(cell_len(line) for line in out.splitlines()) <= width
     summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert_budget_figures_whole(out, summary, width)
-    assert "最高金额合计" in out and "列入 5" in out
+    assert "最高限额合计" in out and "列入 5" in out
     assert "金额（封顶后）" in out and "total, up to" not in out and "outlay (final)" not in out
     # SPEC §3: an up-to clause's outlay is a sum of ceilings, marked 最高 (also as its basis), never bare; a
     # discretionary clause has no figure (—), as calc shows it, not 0.00
@@ -249,7 +249,7 @@ def test_compare_in_chinese_heads_its_tables_in_chinese_and_keeps_every_figure_w
         assert "城市 / 政策" in out and "条款" in out
     flat = " ".join(out.split())
     if width < 120:
-        assert "合计 最高 15,900,000.00" in flat and "确定金额 11,900,000.00" in flat and "最高金额 4,000,000.00" in flat
+        assert "合计 最高 15,900,000.00" in flat and "确定金额 11,900,000.00" in flat and "最高限额 4,000,000.00" in flat
     # SPEC §3 in Chinese: every total that counts a ceiling, and every up-to clause, reads 最高 before its figure
     for figure in ("15,900,000.00", "4,300,000.00", "42,200,000.00"):
         assert f"最高 {figure}" in flat, (figure, width)
@@ -264,7 +264,7 @@ def test_compare_markdown_follows_lang_zh() -> None:
     profile = str(ROOT / "samples" / "multi-industry.toml")
     zh = run("compare", profile, "--lang", "zh", "-f", "markdown", width=100)
     en = run("compare", profile, "-f", "markdown", width=100)
-    assert "| 城市 | 政策 | 合计 | 确定金额 | 最高金额 | 符合条件条款 | 最大条款 | 触及的上限 | 说明 |" in zh
+    assert "| 城市 | 政策 | 合计 | 确定金额 | 最高限额 | 符合条件条款 | 最大条款 | 触及的上限 | 说明 |" in zh
     assert ("| beijing | beijing-robotics-2023 | 最高 42,200,000.00 | 0.00 | 42,200,000.00 | 3 | "
             "key_tech_breakthrough 最高 30,000,000.00 |") in zh
     assert "| `equity_investment` 引进股权投资奖励 | 三(一) | 符合条件 | 最高 | 最高 2,000,000.00 |" in zh

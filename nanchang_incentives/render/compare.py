@@ -332,7 +332,7 @@ def _city_cell(v: CityView, width: int) -> Text:
 
 
 #: the tables' headings under --lang zh (as calc's clause table: headings and status words; notes stay English)
-HEADINGS_ZH = {"City / policy": "城市 / 政策", "Total": "合计", "Exact": "确定金额", "Up to": "最高金额",
+HEADINGS_ZH = {"City / policy": "城市 / 政策", "Total": "合计", "Exact": "确定金额", "Up to": "最高限额",
                "Total / exact / up to": "合计 / 确定 / 最高", "Granted": "符合条件条款", "Biggest clause": "最大条款",
                "Caps that bit": "触及的上限", "Clause": "条款", "Source": "出处", "Status": "状态", "Basis": "性质",
                "Amount": "金额", "Side by side": "对比", "Totals": "合计"}
@@ -389,7 +389,7 @@ _BLOCK_WORDS = {
            "exact at least": "exact at least", "up to": "up to", "granted": "granted",
            "biggest": "biggest clause", "caps": "caps that bit"},
     "zh": {"title": "对比", "total": "合计", "total up to": "合计 最高", "exact": "确定金额",
-           "exact at least": "确定金额 至少", "up to": "最高金额", "granted": "符合条件条款",
+           "exact at least": "确定金额 至少", "up to": "最高限额", "granted": "符合条件条款",
            "biggest": "最大条款", "caps": "触及的上限"},
 }
 
