@@ -425,3 +425,10 @@ def test_show_finds_a_clause_by_its_chinese_title_and_suggests_the_nearest() -> 
     near = invoke("policies", "show", NANCHANG, "-c", "研发中心")
     assert near.exit_code == 2
     assert 'has no clause \'研发中心\' (did you mean "研发中心补贴", that is rd_center?)' in " ".join(near.output.split())
+
+
+def test_policies_show_names_each_field_by_its_chinese_name_too() -> None:
+    # a user who fills in 在昌项目银行贷款 could not find it: the list gave only local_project_loans
+    res = CliRunner().invoke(app, ["policies", "show", "nanchang"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "  local_project_loans / 在昌项目银行贷款 (money): average balance" in res.stdout

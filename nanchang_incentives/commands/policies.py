@@ -285,8 +285,9 @@ def policy_text(policy: Policy, only: Clause | None = None) -> str:
     lines += [f"  note: {n}" for n in policy.notes]
     if policy.fields:
         lines += ["", "Fields this policy reads (besides the general ones):"]
-        lines += [f"  {f.name} ({f.type}): {f.title}" + (f" [default: {f.default}]" if f.default else "")
-                  for f in policy.fields]
+        # the Chinese name a profile or sheet may write instead (在昌项目银行贷款), beside the id
+        lines += [f"  {f.name}" + (f" / {f.zh}" if f.zh != f.name else "") + f" ({f.type}): {f.title}"
+                  + (f" [default: {f.default}]" if f.default else "") for f in policy.fields]
     lines += ["", f"Clauses ({len(policy.clauses)}):"]
     for c in policy.clauses:
         lines += ["", clause_text(policy, c)]
