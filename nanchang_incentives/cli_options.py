@@ -87,8 +87,7 @@ def format_option(*allowed: Format, help_: str = "") -> Any:
 
     Used as ``fmt: Annotated[Format, format_option(Format.table, Format.json)] = Format.table``.
     """
-    return choice_option("--format", "-f", allowed=allowed,
-                         help_=help_ or f"{_choices([f.value for f in allowed])}.")
+    return choice_option("--format", "-f", allowed=allowed, help_=help_ or "the output format")
 
 
 def parse_year(value: str | int) -> int:
