@@ -18,7 +18,7 @@ from nanchang_incentives.batch import BatchReport
 from nanchang_incentives.csvio import RowProblem
 from nanchang_incentives.render.budget import print_problems
 from nanchang_incentives.render.terminal import Terminal, print_message
-from nanchang_incentives.render.wrap import Prose, break_offsets, wrap_unbroken
+from nanchang_incentives.render.wrap import Prose, break_offsets, widest_piece, wrap_unbroken
 
 #: what must never be cut: amounts, ranges of years, ids, escapes, quoted error values, line numbers
 WHOLE = ["12,345,678.90", "2023—2025年", "1,200,000", "120万元", "nanchang-electronic-information-2023",
@@ -187,3 +187,13 @@ def test_a_count_stays_with_its_measure_word() -> None:
     # "7 项条款" at a line's end read "7" / "项条款文本…"
     assert wrap_unbroken("酌情条款              7 项条款文本无金额，不计入合计", 23) == [
         "酌情条款", "7 项条款文本无金额，不", "计入合计"]
+
+
+def test_a_qualifier_written_against_its_figure_and_a_long_up_to_figure_stay_whole() -> None:
+    # "最高" / "3000万元)" at 33 columns (a quoted sentence), and a calculation column sized to the figure alone
+    # split "= up to" / "1,999,998,000,000.00" at 104-116 columns
+    assert wrap_unbroken("rate (根据攻关投入予以支持，最高3000万元); the ceiling shown", 33) == [
+        "rate (根据攻关投入予以支持，", "最高3000万元); the ceiling shown"]
+    text = "projects 999999 × 2,000,000.00 per project = up to 1,999,998,000,000.00"
+    assert widest_piece(text) == len("up to 1,999,998,000,000.00")
+    assert wrap_unbroken(text, 30)[-1] == "up to 1,999,998,000,000.00"

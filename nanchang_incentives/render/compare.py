@@ -532,7 +532,7 @@ def _top_table(v: CityView, lang: str = "en") -> _Fitted:
         t.add_column(head["Amount"], justify="right", no_wrap=True,
                      min_width=max(cell_len(head["Amount"]), *(cell_len(x) for r in rows for x in r[4].splitlines())))
         for row in rows:
-            t.add_row(*row)
+            t.add_row(Prose(row[0]), Prose(row[1]), *row[2:])  # (Prose: "(引进股权投资奖励)" keeps its ")")
         return t
 
     blocks: list[RenderableType] = []
@@ -550,7 +550,7 @@ def _unlock_table(items: Sequence[Unlock]) -> _Fitted:
     t.add_column("What", overflow="fold", min_width=_longest_token(u.text for u in items))
     blocks: list[RenderableType] = []
     for u in items:
-        t.add_row(u.clause, u.source, u.text)
+        t.add_row(u.clause, Prose(u.source), Prose(u.text))  # (Prose: never inside an id or a figure)
         blocks.append(Prose(f" {u.clause}  {u.source}"))
         blocks.append(Padding(Prose(u.text), (0, 0, 0, 3)))
     return _Fitted(t, blocks)

@@ -25,6 +25,8 @@ from rich.text import Text
 #: id, a file name, an escape such as \x07 or \x1b[31m), one character of Chinese text; a closing mark (，。）” …) stays
 #: with what it closes, an opening one (（“) with what follows
 _UNBROKEN = re.compile(
+    # (a ceiling or floor written against its figure, 最高3000万元, 不超过200万元, stays with it)
+    r"(?:最高|至少|至多|不超过|不低于|最多)?"
     r"[-+−]?[¥￥]?[0-9０-９][0-9０-９,，.．]*(?:[-~～—–至到][0-9０-９][0-9０-９,，.．]*)?"  # (a range, 100-200万元)
     r"\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍强名余多]?)"
     r"|[A-Za-z0-9_\-./:@#&\\\[\];][A-Za-z0-9_\-./:'@#&\\\[\];]*|(?:最高|至少|至多|确定)\ue000|.", re.DOTALL)
@@ -43,7 +45,9 @@ _WORDS = re.compile(r"\s+|\S+")
 
 #: the first words of a qualifier ("up to", "at least"): held with what follows them when a word is cut; a
 #: Chinese one (最高, 至少, 至多, 确定 and a held space) with the figure after it
-_QUALIFIER_HEADS = ("up" + _HELD, "at" + _HELD, "(up" + _HELD, "(at" + _HELD)
+_QUALIFIER_HEADS = ("up" + _HELD, "at" + _HELD, "(up" + _HELD, "(at" + _HELD,
+                    "up" + _HELD + "to" + _HELD, "(up" + _HELD + "to" + _HELD,
+                    "at" + _HELD + "least" + _HELD, "(at" + _HELD + "least" + _HELD)
 _ZH_QUALIFIERS = frozenset({"最高", "至少", "至多", "确定"})
 
 
@@ -56,6 +60,15 @@ def _pieces(word: str) -> list[str]:
         else:
             out.append(tok)
     return out
+
+
+def _held_parts(piece: str, width: int) -> list[str]:
+    """``piece`` cut at its held spaces, the last first, until each part fits in ``width`` (or has none left)."""
+    body = piece.rstrip(_HELD)
+    if cell_len(piece) <= width or _HELD not in body:
+        return [piece]
+    k = body.rindex(_HELD) + 1
+    return [*_held_parts(piece[:k], width), piece[k:]]
 
 
 def break_offsets(text: str, width: int) -> list[int]:
@@ -97,8 +110,9 @@ def break_offsets(text: str, width: int) -> list[int]:
         else:
             start = m.start()
             for piece in _pieces(word):
-                # a qualifier wider than the line by itself ("(at least " at 8 columns) breaks at its spaces
-                parts = re.findall(f"[^{_HELD}]*{_HELD}|[^{_HELD}]+", piece) if cell_len(piece) > width else [piece]
+                # a qualifier with its figure wider than the line breaks before the figure first, and a
+                # qualifier wider than the line by itself ("(at least " at 8 columns) at its spaces
+                parts = _held_parts(piece, width)
                 for part in parts:
                     put(start, part)
                     start += len(part)
@@ -109,7 +123,7 @@ def wrap_unbroken(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken where :func:`break_offsets` allows.
 
     >>> wrap_unbroken("给予每家企业每年最高1000万元补助", 12)
-    ['给予每家企业', '每年最高', '1000万元补助']
+    ['给予每家企业', '每年', '最高1000万元', '补助']
     >>> wrap_unbroken("给予最高不超过 200 万元奖励", 16)
     ['给予最高不超过', '200 万元奖励']
     >>> wrap_unbroken("section: 三(一)    basis: exact", 20)
@@ -126,9 +140,10 @@ def wrap_unbroken(text: str, width: int) -> list[str]:
 
 
 def widest_piece(text: str) -> int:
-    """The widest run of ``text`` a line may not break (a figure, an id, a word that fits): the narrowest a
-    column showing it can be without folding it."""
-    return max((cell_len(p) for word in text.split() for p in _pieces(_UNIT_SPACE.sub(_HELD, word))), default=0)
+    """The widest run of ``text`` a line may not break (a figure, an id, a word that fits, a qualifier with its
+    figure: "up to 1,999,998,000,000.00"): the narrowest a column showing it can be without folding it."""
+    held = _UNIT_SPACE.sub(_HELD, text)  # (before the split: a held space joins its words)
+    return max((cell_len(p.replace(_HELD, " ")) for word in held.split() for p in _pieces(word)), default=0)
 
 
 class Prose(Text):
