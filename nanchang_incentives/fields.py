@@ -178,6 +178,9 @@ class Field:
     vocabulary: Vocabulary | None = field(default=None, compare=False)
     #: which plausibility rules the field takes part in
     scale: Scale | None = None
+    #: a fact that only moves on with time (which year of a subsidy period): "what would unlock more" never
+    #: advises lowering it
+    grows_only: bool = False
 
     @property
     def zh(self) -> str:

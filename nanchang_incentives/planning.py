@@ -430,7 +430,9 @@ class Headroom:
     #: thresholds ranked by net gain (those that unlock their own clause first), then missing input by the most
     #: it could bring
     unlocks: tuple[Unlock, ...]
-    statement: str = ""  # "not_targeted" / "expired" / "" (facts, worded by the renderer)
+    #: "not_targeted" / "expired" / "out_of_reach" (every missed threshold needs a fact that only moves on with
+    #: time to go back) / "" (facts, worded by the renderer)
+    statement: str = ""
 
     @property
     def policy(self) -> Policy:
@@ -580,7 +582,10 @@ def _move_for(node: expr.Node, label: str, profile: Profile, registry: F.Registr
             return None
         name, units = solved
         spec = registry[name]
-        return [Move(name, MoveKind.NUMBER, KIND_OF[spec.type], _current(profile, registry, name),
+        before = _current(profile, registry, name)
+        if spec.grows_only and before is not None and units < before * F.DENOMINATOR[spec.type]:
+            return None  # (a project in its 4th year of interest subsidy cannot go back to its 3rd)
+        return [Move(name, MoveKind.NUMBER, KIND_OF[spec.type], before,
                      Fraction(units, F.DENOMINATOR[spec.type]), label, units)]
     if isinstance(node, expr.BoolOp) and node.op == "and":
         moves: list[Move] = []
@@ -624,6 +629,23 @@ def threshold_moves(clause: Clause, c: ClauseResult, profile: Profile,
     return tuple(moves), solved
 
 
+def _only_by_going_back(clause: Clause, c: ClauseResult, profile: Profile, registry: F.Registry) -> bool:
+    """Whether a failed condition could be met only by lowering a field that only moves on with time
+    (``Field.grows_only``: major_project_interest_year 4 → 3 would "unlock" the 3-year interest subsidy)."""
+    for cond, cd in zip(clause.conditions, c.conditions):
+        node = cond.expr.tree
+        if cd.held is not False or not isinstance(node, expr.Compare):
+            continue
+        solved = solve_comparison(node, profile, registry)
+        if solved is None:
+            continue
+        name, units = solved
+        spec, before = registry[name], _current(profile, registry, name)
+        if spec.grows_only and before is not None and units < before * F.DENOMINATOR[spec.type]:
+            return True
+    return False
+
+
 def is_threshold_miss(c: ClauseResult) -> bool:
     """Not eligible because a threshold was missed (not a yes/no test, not a failed "x > 0" at 0)."""
     return c.status == Status.NOT_ELIGIBLE and any(cd.held is False and cd.is_threshold for cd in c.conditions)
@@ -660,12 +682,16 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
     if r.clauses and all(c.status == Status.EXPIRED for c in r.clauses):
         return Headroom(r, (), "expired")
     out: list[Unlock] = []
+    out_of_reach = False
     if r.targeted is None and r.policy.industries:
         return Headroom(r, (Unlock(UnlockKind.MISSING_INPUT, "*", "", "every clause", "", (),
                                    missing=("industries",), industries=tuple(r.policy.industries)),))
     for c in r.clauses:
         clause = r.policy.clause(c.id)
         if is_threshold_miss(c):
+            if _only_by_going_back(clause, c, profile, registry):
+                out_of_reach = True  # nothing the company can do (its project is past the subsidy period)
+                continue
             moves, solved = threshold_moves(clause, c, profile, registry)
             failed = tuple(cd for cd in c.conditions if cd.held is False and cd.is_threshold)
             out.append(Unlock(UnlockKind.THRESHOLD, c.id, c.title_zh, c.title_en, c.source, failed, moves,
@@ -675,7 +701,7 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
             out.append(Unlock(UnlockKind.MISSING_INPUT, c.id, c.title_zh, c.title_en, c.source, (),
                               missing=c.missing, most=most, most_each=each,
                               most_scope=clause.cap_period if clause.cap else "", basis=c.basis))
-    return Headroom(r, tuple(out))
+    return Headroom(r, tuple(out), "out_of_reach" if out_of_reach and not out else "")
 
 
 def _rank(items: Sequence[Unlock]) -> tuple[Unlock, ...]:

@@ -263,7 +263,8 @@ CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "condi
 CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes"}
 GROUP_KEYS = {"id", "clauses", "section", "quote"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
-FIELD_KEYS = {"type", "title", "description", "default", "choices", "aliases", "vocabulary", "plausibility"}
+FIELD_KEYS = {"type", "title", "description", "default", "choices", "aliases", "vocabulary", "plausibility",
+              "grows_only"}
 TOP_KEYS = {"policy", "fields", "clauses", "groups", "company_cap", "notices"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*\Z")  # \Z, not $: "$" also matches before a final newline
 #: a policy id names files, URLs and CSV cells: 1 to MAX_POLICY_ID characters of [a-z0-9-], a letter first
@@ -505,10 +506,16 @@ def load_fields(raw: object, reader: _Reader, declared_by: str, table_name: str 
             reader.error(f"field {name!r}: choices are only for text fields", table, "choices")
             choices = ()
         aliases, vocabulary, scale = _field_extras(str(name), ftype, spec, reader, table, vocabularies or {})
+        grows_only = spec.get("grows_only", False)
+        if not isinstance(grows_only, bool) or (grows_only and ftype not in (F.COUNT, F.YEAR)):
+            reader.error(f"field {name!r}: grows_only is true or false, and only for count and year fields (which "
+                         f"year of a subsidy period: a fact that only moves on with time), got {_short(grows_only)}",
+                         table, "grows_only")
+            grows_only = False
         out.append(F.Field(name=str(name), type=ftype, title=reader.text(spec, "title", table),
                            description=reader.text(spec, "description", table),
                            default=default, choices=choices, declared_by=declared_by,
-                           aliases=aliases, vocabulary=vocabulary, scale=scale))
+                           aliases=aliases, vocabulary=vocabulary, scale=scale, grows_only=grows_only))
     _check_aliases(out, reader, table_name)
     return out
 

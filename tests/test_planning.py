@@ -799,3 +799,22 @@ def test_what_if_total_difference_says_which_part_is_certain_and_which_is_the_ce
     assert "up-to clauses up to 4,000,000.00 up to 0.00 up to -4,000,000.00" in en
     zh = [" ".join(x.split()) for x in CliRunner().invoke(app, [*args, "--lang", "zh"], env=env).stdout.splitlines()]
     assert "合计 最高 35,339,200.00 27,000,000.00 确定 -4,339,200.00，最高限额 -4,000,000.00" in zh, zh
+
+
+def test_headroom_never_advises_going_back_in_a_subsidy_period(tmp_path) -> None:
+    # 贴息期限不超过3年: a project in its 4th year was advised "major_project_interest_year 4 → 3 (-1):
+    # major_project_interest up to +18,000,000.00", ranked first; the year only moves on (grows_only)
+    profile = tmp_path / "b.toml"
+    profile.write_text('name = "B"\njurisdiction = "beijing"\nyear = 2024\nindustries = ["robotics"]\n'
+                       'revenue = "5亿"\nmajor_project_loans = "5亿"\nmajor_project_interest_year = 4\n'
+                       'breakthrough_investment = 0\nplatform_investment = []\nis_specialized = false\n'
+                       'first_time_above_scale = false\noutput_first_over_100m = false\n'
+                       'benchmark_factory_investment = []\nchain_first_included = false\nchain_contract_amount = 0\n'
+                       'first_trial_unit_costs = []\nfirst_trial_prior_funding = false\n', encoding="utf-8")
+    env = {"COLUMNS": "200", "INCENTIVES_LANG": ""}
+    out = CliRunner().invoke(app, ["calc", str(profile)], env=env).stdout
+    assert "major_project_interest_year 4 → 3" not in out
+    assert "nothing: the thresholds missed need a fact that only moves on with time to go back" in out
+    # in its 2nd year (eligible) nothing changes; in year 0 the advice to reach year 1 stays
+    year0 = CliRunner().invoke(app, ["calc", str(profile), "--set", "major_project_interest_year=0"], env=env).stdout
+    assert "major_project_interest_year 0 → 1 (+1)" in year0

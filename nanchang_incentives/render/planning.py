@@ -38,10 +38,13 @@ HEADROOM_TITLE = "What would unlock more"
 HEADROOM_WORDS = {
     "en": {"title": HEADROOM_TITLE, "not_targeted": "not targeted: the policy is for {industries} enterprises",
            "expired": "expired for this year",
-           "nothing": "nothing: no threshold was missed and no clause waits for input"},
+           "nothing": "nothing: no threshold was missed and no clause waits for input",
+           "out_of_reach": "nothing: the thresholds missed need a fact that only moves on with time to go back "
+                           "(the year of a subsidy period), and no clause waits for input"},
     "zh": {"title": "还可争取的补贴", "not_targeted": "不适用：本政策适用于 {industries} 企业",
            "expired": "本年度不在政策有效期内",
-           "nothing": "无：没有未达到的门槛，也没有等待补充数据的条款"},
+           "nothing": "无：没有未达到的门槛，也没有等待补充数据的条款",
+           "out_of_reach": "无：未达到的门槛只能靠回到过去的年份满足（如贴息期的第几年），也没有等待补充数据的条款"},
 }
 
 
@@ -65,6 +68,8 @@ def _nothing(room: Headroom, lang: str = "en") -> str:
         return words["not_targeted"].format(industries=("、" if lang == "zh" else ", ").join(room.policy.industries))
     if room.statement == "expired":
         return words["expired"]
+    if room.statement == "out_of_reach":
+        return words["out_of_reach"]
     return words["nothing"]
 
 
