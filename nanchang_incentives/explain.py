@@ -1000,12 +1000,17 @@ def move(m, lang: str = "en") -> str:
     return f"{m.field} {value(m.before, m.value_kind)} → {after}" + (f"（{shown}）" if zh else f" ({shown})")
 
 
-def change(ch, d=None) -> str:
-    """Why a clause (or the company cap) moved between two results."""
+def change(ch, d=None, lang: str = "en") -> str:
+    """Why a clause (or the company cap) moved between two results (``lang``: the company cap's in Chinese)."""
     from .planning import ChangeKind as K
 
     limit = format_fen_grouped(ch.limit) if ch.limit is not None else "?"
     k = ch.kind
+    if lang == "zh" and k in (K.COMPANY_CAP_BINDING, K.COMPANY_CAP_RELEASED, K.COMPANY_CUT):
+        shown = f"（上限 {limit}）" if ch.limit is not None else ""
+        return {K.COMPANY_CAP_BINDING: f"企业年度上限开始适用{shown}",
+                K.COMPANY_CAP_RELEASED: f"企业年度上限不再适用{shown}",
+                K.COMPANY_CUT: "企业年度上限的核减方式改变"}[k]
     if k == K.CONDITION_MET:
         return "condition now met: " + "; ".join(ch.conditions)
     if k == K.CONDITION_FAILED:
@@ -1150,7 +1155,7 @@ def _unlock_zh(u) -> str:
                 notes.append(w["winner_changes"].format(group=ch.group, id=d.id, before=ch.before) if ch.before
                              else w["winner"].format(id=d.id, group=ch.group))
     for ch in u.delta.company:
-        notes.append(change(ch))
+        notes.append(change(ch, lang="zh"))
     if still_capped:
         others = len(u.delta.changed) - len(shown)
         notes.append(w["still_capped"] + (w["others"].format(n=others) if others else ""))

@@ -705,10 +705,12 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
 
 
 def _rank(items: Sequence[Unlock]) -> tuple[Unlock, ...]:
-    # a move that unlocks its own clause first: one that leaves the clause not eligible (its gain, if any, is
-    # another clause's, listed under that clause) would send the reader after the wrong lever
+    # a move that gains something first (one that unlocks its clause only for the company cap to take it all
+    # back, net 0.00, came before a real +2,000,000.00); among them, one that unlocks its own clause first: one
+    # that leaves the clause not eligible (its gain, if any, is another clause's) would send the reader after
+    # the wrong lever
     thresholds = sorted((u for u in items if u.kind == UnlockKind.THRESHOLD),
-                        key=lambda u: (u.net is None, not u.unlocks_own, -(u.net or 0)))
+                        key=lambda u: (u.net is None, (u.net or 0) <= 0, not u.unlocks_own, -(u.net or 0)))
     missing = sorted((u for u in items if u.kind == UnlockKind.MISSING_INPUT),
                      key=lambda u: (u.clause != "*", u.most is None, -(u.most or 0)))
     return tuple(thresholds) + tuple(missing)

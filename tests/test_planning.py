@@ -818,3 +818,20 @@ def test_headroom_never_advises_going_back_in_a_subsidy_period(tmp_path) -> None
     # in its 2nd year (eligible) nothing changes; in year 0 the advice to reach year 1 stays
     year0 = CliRunner().invoke(app, ["calc", str(profile), "--set", "major_project_interest_year=0"], env=env).stdout
     assert "major_project_interest_year 0 → 1 (+1)" in year0
+
+
+def test_headroom_ranks_a_move_that_gains_nothing_after_one_that_gains(tmp_path) -> None:
+    # rd_expense 1999万 → 2000万 unlocked rd_post_subsidy_topup only for the binding company cap (5% of a
+    # defaulted sales_revenue) to take it all back, net 0.00; it came before revenue → 1.1亿, which lifts the
+    # cap itself: net up to +2,000,000.00
+    profile = tmp_path / "n.toml"
+    profile.write_text('name = "N"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["electronic-information"]\n'
+                       'revenue = "4000万"\nrevenue_prev = "1000万"\nrd_expense = "1999万"\nrd_staff = 10\n'
+                       'rd_post_subsidy_base = "1万"\nneeq_listed = true\nequity_investment_raised = "200万"\n'
+                       'hosted_event_expenses = ["300万"]\nlocal_project_loans = 0\n', encoding="utf-8")
+    doc = json.loads(CliRunner().invoke(app, ["calc", str(profile), "-f", "json"]).stdout)
+    nets = [u["net_gain"] for u in doc["results"][0]["headroom"] if u["kind"] == "threshold"]
+    gains = [n is not None and float(n) > 0 for n in nets]
+    assert len(nets) >= 2 and gains == sorted(gains, reverse=True), nets  # every gain before every 0.00
+    zh = CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "200"}).stdout
+    assert "企业年度上限不再适用（上限 2,000,000.00）" in zh and "company annual cap no longer binding" not in zh
