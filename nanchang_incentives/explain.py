@@ -673,50 +673,42 @@ def times(formula: str) -> str:
     return formula.replace("*", "×")
 
 
+#: the company cap's sentence per outcome and output language (--lang): {head}, {base} (its formula and
+#: limit), {before} / {after} (the counted sum and what it was cut to), {note}, {missing}
+_COMPANY_CAP_WORDS = {
+    "en": {"head": "company annual cap", "section": "company annual cap ({section})",
+           CapState.APPLIED: "{head}: {base}; the counted clauses summed to {before} and were cut proportionally "
+                             "(largest remainder on the last fen) to {after}",
+           "at_limit": "{head}: {base}; the counted clauses sum to exactly the limit, not above it: nothing cut",
+           CapState.NOT_REACHED: "{head}: {base}; not reached",
+           CapState.NOT_APPLICABLE: "{head}: not applicable: the year is outside the policy's validity",
+           CapState.EXEMPT: "company annual cap not applied: {note}",
+           CapState.WAIVED: "company annual cap waived: {note}",
+           CapState.UNKNOWN: "company annual cap could not be checked: add {missing}", "sep": ", "},
+    "zh": {"head": "企业年度上限", "section": "企业年度上限（{section}）",
+           CapState.APPLIED: "{head}：{base}；计入的条款合计 {before}，按比例核减至 {after}（最后一分按最大余数分配）",
+           "at_limit": "{head}：{base}；计入的条款合计正好等于上限，未超过，不核减",
+           CapState.NOT_REACHED: "{head}：{base}；未达到",
+           CapState.NOT_APPLICABLE: "{head}：不适用，年度不在政策有效期内",
+           CapState.EXEMPT: "企业年度上限不适用：{note}",
+           CapState.WAIVED: "企业年度上限不予适用（用户声明）：{note}",
+           CapState.UNKNOWN: "企业年度上限无法核对：请补充 {missing}", "sep": "、"},
+}
+
+
 def company_cap(cc: CompanyCap, lang: str = "en") -> str:
     """The per-company cap in one sentence, whatever its outcome (``lang``: the calc table's footnote)."""
+    w: dict[object, str] = _COMPANY_CAP_WORDS["zh" if lang == "zh" else "en"]  # type: ignore[assignment]
     limit = format_fen_grouped(cc.limit) if cc.limit is not None else "?"
-    if lang == "zh":
-        return _company_cap_zh(cc, limit)
-    head = f"company annual cap ({cc.section})" if cc.section else "company annual cap"
-    base = f"{times(cc.limit_text)} = {limit}"
-    if cc.state == CapState.APPLIED:
-        return (f"{head}: {base}; the counted clauses summed to {format_fen_grouped(cc.before)} and were cut "
-                f"proportionally (largest remainder on the last fen) to {format_fen_grouped(cc.after)}")
-    if cc.state == CapState.NOT_REACHED:
-        if cc.limit is not None and cc.before == cc.limit:  # at the limit, not above it: nothing to cut
-            return f"{head}: {base}; the counted clauses sum to exactly the limit, not above it: nothing cut"
-        return f"{head}: {base}; not reached"
-    if cc.state == CapState.NOT_APPLICABLE:
-        return f"{head}: not applicable: the year is outside the policy's validity"
-    if cc.state == CapState.EXEMPT:
-        return f"company annual cap not applied: {cc.note}"
-    if cc.state == CapState.WAIVED:
-        return f"company annual cap waived: {cc.note}"
-    if cc.state == CapState.UNKNOWN:
-        return f"company annual cap could not be checked: add {', '.join(cc.missing)}"
-    return ""
-
-
-def _company_cap_zh(cc: CompanyCap, limit: str) -> str:
-    head = f"企业年度上限（{cc.section}）" if cc.section else "企业年度上限"
-    base = f"{times(cc.limit_text)} = {limit}"
-    if cc.state == CapState.APPLIED:
-        return (f"{head}：{base}；计入的条款合计 {format_fen_grouped(cc.before)}，按比例核减至 "
-                f"{format_fen_grouped(cc.after)}（最后一分按最大余数分配）")
-    if cc.state == CapState.NOT_REACHED:
-        if cc.limit is not None and cc.before == cc.limit:
-            return f"{head}：{base}；计入的条款合计正好等于上限，未超过，不核减"
-        return f"{head}：{base}；未达到"
-    if cc.state == CapState.NOT_APPLICABLE:
-        return f"{head}：不适用，年度不在政策有效期内"
-    if cc.state == CapState.EXEMPT:
-        return f"企业年度上限不适用：{cc.note}"
-    if cc.state == CapState.WAIVED:
-        return f"企业年度上限不予适用（用户声明）：{cc.note}"
-    if cc.state == CapState.UNKNOWN:
-        return f"企业年度上限无法核对：请补充 {'、'.join(cc.missing)}"
-    return ""
+    key: object = cc.state
+    if cc.state == CapState.NOT_REACHED and cc.limit is not None and cc.before == cc.limit:
+        key = "at_limit"  # at the limit, not above it: nothing to cut
+    shape = w.get(key)
+    if shape is None:
+        return ""
+    return shape.format(head=w["section"].format(section=cc.section) if cc.section else w["head"],
+                        base=f"{times(cc.limit_text)} = {limit}", before=format_fen_grouped(cc.before),
+                        after=format_fen_grouped(cc.after), note=cc.note, missing=w["sep"].join(cc.missing))
 
 
 # ---------------------------------------------------------------- a clause

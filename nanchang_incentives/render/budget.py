@@ -177,30 +177,56 @@ _ONE_PROCESS = {"xlsx_output": "a workbook is written", "parquet_input": "Parque
                 "xlsx_input": "a workbook is read"}
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+#: the summary line's words, per output language (--lang): each takes the count ``n``, the English ones their
+#: plural through ``_plural``
+_SUMMARY_WORDS = {
+    "en": {"bad": "{n:,} bad", "see": " (see {file})", "blank": "{n:,} blank {rows} skipped",
+           "totals": "{n:,} totals {rows} skipped", "headers": "{n:,} repeated {headers} skipped",
+           "warned": "{n:,} {rows} with a warning{kinds}{where}", "kinds": " ({kinds})",
+           "no_file": " (pass --errors FILE to see them)", "duplicates": "{n:,} repeating an earlier row's company",
+           "also": "; {parts}", "sep": ", ", "kind_sep": ", ", "encoding": " ({encoding})",
+           "line": "{rows_read} read ({encoding}): {good:,} evaluated, {bad}{also}; {written} written to {output}"
+                   "{out_encoding}"},
+    "zh": {"bad": "{n:,} 行有问题", "see": "（见 {file}）", "blank": "跳过 {n:,} 个空行", "totals": "跳过 {n:,} 个合计行",
+           "headers": "跳过 {n:,} 个重复的表头", "warned": "{n:,} 行有提示{kinds}{where}", "kinds": "（{kinds}）",
+           "no_file": "（加 --errors FILE 查看）", "duplicates": "{n:,} 行与前面的企业重复", "also": "；{parts}",
+           "sep": "，", "kind_sep": "、", "encoding": "（{encoding}）",
+           "line": "读取 {rows_read}（{encoding}）：计算 {good:,} 行，{bad}{also}；{written}已写入 {output}{out_encoding}"},
+}
+_WARNING_WORDS_ZH = {"plausibility": "数值可疑", "unknown_tag": "未知行业标签", "no_name": "无企业名称",
+                     "short_row": "行缺单元格", "hidden_row": "隐藏行"}
+
+
 def summary_line(r: BatchReport) -> str:
-    """The counts, in one line (under --lang zh in Chinese: ``summary_line_zh``)."""
-    if r.lang == "zh":
-        return summary_line_zh(r)
-    bad = f"{r.bad_rows:,} bad" + (f" (see {visible(str(r.errors_file))})" if r.errors_file and r.bad_rows else "")
-    skipped = []
-    if r.blank_rows:
-        skipped.append(f"{r.blank_rows:,} blank row{'s' if r.blank_rows != 1 else ''} skipped")
+    """The counts, in one line (under --lang zh in Chinese, the same counts in the same order)."""
+    zh = r.lang == "zh"
+    w = _SUMMARY_WORDS["zh" if zh else "en"]
+    errors = visible(str(r.errors_file)) if r.errors_file else ""
+    bad = w["bad"].format(n=r.bad_rows) + (w["see"].format(file=errors) if errors and r.bad_rows else "")
+    parts = []
     totals = r.skipped_rows - r.header_rows
-    if totals:
-        skipped.append(f"{totals:,} totals row{'s' if totals != 1 else ''} skipped")
-    if r.header_rows:
-        skipped.append(f"{r.header_rows:,} repeated header{'s' if r.header_rows != 1 else ''} skipped")
+    for key, n in (("blank", r.blank_rows), ("totals", totals), ("headers", r.header_rows)):
+        if n:
+            parts.append(w[key].format(n=n, rows=_plural(n, "row", "rows"), headers=_plural(n, "header", "headers")))
     if r.warned_rows:
-        where = f" (see {visible(str(r.errors_file))})" if r.errors_file else " (pass --errors FILE to see them)"
-        kinds = ", ".join(_WARNING_WORDS[k] for k in WARNING_KINDS if k in r.warning_kinds)
-        skipped.append(f"{r.warned_rows:,} row{'s' if r.warned_rows != 1 else ''} with a warning"
-                       f"{f' ({kinds})' if kinds else ''}{where}")
+        where = w["see"].format(file=errors) if errors else w["no_file"]
+        names = _WARNING_WORDS_ZH if zh else _WARNING_WORDS
+        kinds = w["kind_sep"].join(names[k] for k in WARNING_KINDS if k in r.warning_kinds)
+        parts.append(w["warned"].format(n=r.warned_rows, rows=_plural(r.warned_rows, "row", "rows"), where=where,
+                                        kinds=w["kinds"].format(kinds=kinds) if kinds else ""))
     if r.duplicate_rows:
-        skipped.append(f"{r.duplicate_rows:,} repeating an earlier row's company")
-    also = f"; {', '.join(skipped)}" if skipped else ""
-    return (f"{r.rows:,} row{'' if r.rows == 1 else 's'} read ({r.encoding}): {r.good_rows:,} evaluated, {bad}{also}; "
-            f"{r.output_rows:,} result row{'' if r.output_rows == 1 else 's'} written to {visible(str(r.output))}"
-            + (f" ({r.output_encoding})" if r.fmt == "csv" else ""))
+        parts.append(w["duplicates"].format(n=r.duplicate_rows))
+    rows_read = f"{r.rows:,} 行" if zh else f"{r.rows:,} {_plural(r.rows, 'row', 'rows')}"
+    written = (f"{r.output_rows:,} 行结果" if zh else
+               f"{r.output_rows:,} result {_plural(r.output_rows, 'row', 'rows')}")
+    return w["line"].format(rows_read=rows_read, encoding=r.encoding, good=r.good_rows, bad=bad,
+                            also=w["also"].format(parts=w["sep"].join(parts)) if parts else "", written=written,
+                            output=visible(str(r.output)),
+                            out_encoding=w["encoding"].format(encoding=r.output_encoding) if r.fmt == "csv" else "")
 
 
 def replaced_lines(policies: Sequence[Policy]) -> list[str]:
@@ -285,34 +311,6 @@ def print_problems(r: BatchReport, console: Console) -> None:
         print_message(console, f"bad row: {where}{value}: {visible(p.message)}")
     if r.bad_rows > len({p.row for p in r.problems}) and not r.errors_file:
         print_message(console, f"… {r.bad_rows:,} bad rows in all: pass --errors FILE to get every one")
-
-
-_WARNING_WORDS_ZH = {"plausibility": "数值可疑", "unknown_tag": "未知行业标签", "no_name": "无企业名称",
-                     "short_row": "行缺单元格", "hidden_row": "隐藏行"}
-
-
-def summary_line_zh(r: BatchReport) -> str:
-    """:func:`summary_line` in Chinese: the same counts, in the same order."""
-    errors = visible(str(r.errors_file)) if r.errors_file else ""
-    bad = f"{r.bad_rows:,} 行有问题" + (f"（见 {errors}）" if errors and r.bad_rows else "")
-    more = []
-    if r.blank_rows:
-        more.append(f"跳过 {r.blank_rows:,} 个空行")
-    totals = r.skipped_rows - r.header_rows
-    if totals:
-        more.append(f"跳过 {totals:,} 个合计行")
-    if r.header_rows:
-        more.append(f"跳过 {r.header_rows:,} 个重复的表头")
-    if r.warned_rows:
-        where = f"（见 {errors}）" if errors else "（加 --errors FILE 查看）"
-        kinds = "、".join(_WARNING_WORDS_ZH[k] for k in WARNING_KINDS if k in r.warning_kinds)
-        more.append(f"{r.warned_rows:,} 行有提示{f'（{kinds}）' if kinds else ''}{where}")
-    if r.duplicate_rows:
-        more.append(f"{r.duplicate_rows:,} 行与前面的企业重复")
-    also = f"；{'，'.join(more)}" if more else ""
-    encoding = f"（{r.output_encoding}）" if r.fmt == "csv" else ""
-    return (f"读取 {r.rows:,} 行（{r.encoding}）：计算 {r.good_rows:,} 行，{bad}{also}；"
-            f"{r.output_rows:,} 行结果已写入 {visible(str(r.output))}{encoding}")
 
 
 # the progress bar moved to render.terminal (Terminal.progress); re-exported for existing callers
