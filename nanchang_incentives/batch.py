@@ -53,6 +53,7 @@ from .batch_table import (
     build_chunk,
     chunk_checks,
     drop_rows,
+    field_of,
     misplaced_header,
     select,
     unit_note_row,
@@ -1493,7 +1494,7 @@ def _header_breaks(path: Path, enc: csvio.Encoding | None, data_start: int) -> i
         return 0
     with open(path, "rb") as f:
         f.seek(enc.bom)
-        return max(f.read(data_start - enc.bom).rstrip(b"\r\n").count(b"\n"), 0)
+        return f.read(data_start - enc.bom).rstrip(b"\r\n").count(b"\n")
 
 
 def _refuse_two_row_header(sheet: xlsxio.XlsxSource, shown: str) -> None:
@@ -1543,8 +1544,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             f = stack.enter_context(open(path, "rb"))
             names, data_start = csvio.read_header(f, enc, Path(shown))
             label = enc.label
-        if isinstance(sheet, xlsxio.XlsxSource):
-            _refuse_two_row_header(sheet, shown)
+        if isinstance(sheet, xlsxio.XlsxSource) and sum(field_of(n.strip(), catalog) is not None
+                                                        for n in names if n.strip()) >= 2:
+            _refuse_two_row_header(sheet, shown)  # (line 1 is the header: a title above it is said otherwise)
         header = _bound_header(names, catalog, shown, sheet, path, enc)
         second = (sheet.first_rows(2) if isinstance(sheet, xlsxio.XlsxSource)
                   else csvio.first_records(path, enc, 2) if enc is not None else [])
@@ -1628,7 +1630,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 blocks = csvio.iter_raw_blocks(f, data_start, options.block_bytes, len(header.names))
                 results = _results(blocks, path, enc, job, jobs, append_to)
             finder = Finder()
-            footer: tuple[int, str, str] | None = None  # a "注：金额单位为万元" row: (line, text, unit)
+            footer: tuple[int, int, str, str] | None = None  # a "注：金额单位为万元" row: (row, line, text, unit)
+            last_named = 0  # the last evaluated row with a name (a unit note counts only below every company)
             for res in results:
                 repeats = finder.add(res.keys) if res.keys is not None else []
                 for piece in res.data:
@@ -1647,10 +1650,11 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     report.skipped.extend(res.skipped[:room])
                 bad = len({p.row for p in res.problems})
                 report.bad_rows += bad
-                for bad_row in res.problems if footer is None else ():
+                if res.keys is not None and len(res.keys.rows):
+                    last_named = max(last_named, int(res.keys.rows.max()))
+                for bad_row in res.problems:
                     if (word := unit_note_row(bad_row.name, header, catalog)) is not None:
-                        footer = (bad_row.line or bad_row.row, bad_row.name, word)
-                        break
+                        footer = (bad_row.row, bad_row.line or bad_row.row, bad_row.name, word)
                 report.warned_rows += res.warned_rows
                 report.warning_kinds |= res.warned_kinds
                 report.duplicate_rows += len(repeats)
@@ -1670,15 +1674,16 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 if progress is not None:
                     progress(res.raw_end or size, size, report.rows, report.bad_rows)
             report.duplicates_unchecked = finder.unchecked
-            if footer is not None:  # every amount was read as yuan: nothing is written (the files are discarded)
-                line, text, word = footer
+            if footer is not None and footer[0] > last_named:  # a bare amount was read as yuan: nothing is written
+                _, line, text, word = footer
                 word = word if word.endswith("元") else word + "元"
                 amount = next((h for h, f in zip(header.headings or header.names, header.fields)
                                if f.type in (F.MONEY, F.MONEY_LIST)), "营业收入")
                 raise InputError(f"line {line} says {text[:60]!r}: the amounts of this sheet are in {word}, but its "
-                                 f"headings name no unit, so every amount would be read as yuan; nothing was written. "
-                                 f"Write the unit into each amount's heading ({amount}（{word}）, …) and run again; if the "
-                                 f"figures are in yuan after all, delete line {line}", Location(file=shown, line=line))
+                                 f"headings name no unit, so a bare number in them is read as yuan; nothing was "
+                                 f"written. Write the unit into each amount's heading ({amount}（{word}）, …) and run "
+                                 f"again; if every figure carries its unit, or they are in yuan after all, delete line "
+                                 f"{line}", Location(file=shown, line=line))
             if isinstance(xlsx, xlsxio.XlsxSink):
                 xlsx.write_budget(report, options.lang)
             if xlsx is not None:

@@ -397,7 +397,9 @@ def parse_bool(value: object) -> bool:
         return bool(value)
     if isinstance(value, str):
         # (NFKC: a full-width Ｙ / ＴＲＵＥ, typed with a Chinese input method, is Y / TRUE)
-        text = unicodedata.normalize("NFKC", value.translate(_FULL_WIDTH)).strip().lower()
+        text = value.translate(_FULL_WIDTH).strip().lower()
+        folded = unicodedata.normalize("NFKC", text)
+        text = folded if folded.isascii() and folded.isalpha() else text  # (letters only: ① is no 1)
         if text in _TRUE:
             return True
         if text in _FALSE:

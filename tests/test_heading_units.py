@@ -266,3 +266,12 @@ def test_a_units_row_is_named_by_its_own_line_and_a_heading_that_disagrees_is_sa
         run_batch(src, tmp_path / "o.csv", catalog)
     assert caught.value.message == ("line 2 gives 营业收入（元） the unit 万元, but its heading says 元: which is it? "
                                     "Correct the heading (or the figures), then delete line 2")
+
+
+def test_a_unit_note_counts_only_below_every_company(catalog, tmp_path):
+    # a company named 金额亿 (with a bad year) in line 2 stopped the whole run, "the amounts are in 亿元"
+    src = tmp_path / "e.csv"
+    src.write_text('name,jurisdiction,year,revenue,revenue_prev\n"金额亿 (Jine Yi)",nanchang,20x4,32000,29500\n'
+                   "甲公司,nanchang,2024,3亿,2亿\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    assert (report.good_rows, report.bad_rows) == (1, 1) and results(tmp_path / "o.csv")["甲公司"]

@@ -548,3 +548,9 @@ def test_a_month_in_the_year_column_is_named_as_a_month(text):
 
 def test_fy_before_a_year_is_the_fiscal_year():
     assert (parse_year("FY2024"), parse_year("FY 2025"), parse_year("fy2023")) == (2024, 2025, 2023)
+
+
+def test_a_circled_digit_is_no_boolean():
+    # NFKC folds ① to 1: only letters are folded (Ｙ, ＴＲＵＥ), a list marker stays refused
+    with pytest.raises(ValueProblem):
+        parse_bool("①")

@@ -483,7 +483,7 @@ SWEEP_WORDS = {
            "year": "，{year} 财年", "title": "{name}：敏感性测算{year}", "policies": "政策：{ids}",
            "points": "共计算 {n:,} 个取值点（一次批量计算）", "cliffs": "{field} 的跳变点{held}",
            "none": "  此范围内没有跳变：没有条款变化，也没有上限开始适用",
-           "highest": "合计最高点：{total}，在 {where}", "lowest": "合计最低点：{total}，在 {where}",
+           "highest": "合计最大值：{total}，在 {where}", "lowest": "合计最小值：{total}，在 {where}",
            "warning": "提示：{text}"},
 }
 
