@@ -9,6 +9,7 @@ LPR 3.60% (both published 2024-10-21, policies/reference/lpr.toml).
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -533,3 +534,13 @@ def test_markdown_of_api_matches_cli(catalog):
     profile = api.load_company(TRI, catalog)
     text = markdown(api.compare(profile, [], catalog))
     assert text == invoke(str(TRI), "--format", "markdown").stdout
+
+
+@pytest.mark.parametrize("width", range(40, 61))
+def test_the_totals_chart_never_cuts_a_total(width: int) -> None:
+    # the bars left two cells too few for the grid's padding: "up to 51,252,500.0" and "0.0" at 41-48 columns
+    res = CliRunner().invoke(app, ["compare", "samples/nanchang-mobile-odm.toml", "--policies-dir",
+                                   "tests/fixtures/compare/policies"], env={"COLUMNS": str(width)})
+    chart = res.stdout.split("\nTotals\n", 1)[1].split("█ exact", 1)[0]
+    assert "51,252,500.00" in chart and all(len(line) <= width for line in chart.splitlines()), chart
+    assert not re.search(r"\d\.\d(?!\d)", chart), chart

@@ -462,7 +462,9 @@ def bar_chart(views: Sequence[CityView], width: int = 200, lang: str = "en") -> 
     # the labels may wrap (at a space or a hyphen), never inside a word: "wuhan-east-l" / "ake" at 41-59 columns
     whole = _longest_token(_label(v, several) for v in views)
     label_w = max(whole, min(label, max(8, width // 4)))
-    bar_width = max(1, min(BAR_WIDTH, width - amount - label_w - 2))
+    # (two gaps of two cells: the grid pads each column by one on both inner sides; "- 2" cut the totals'
+    # last digit at 41-48 columns, "up to 51,252,500.0")
+    bar_width = max(1, min(BAR_WIDTH, width - amount - label_w - 4))
     t = Table.grid(padding=(0, 1))
     t.add_column(overflow="fold", min_width=whole)
     t.add_column(no_wrap=True, min_width=min(bar_width, 6))
@@ -470,8 +472,9 @@ def bar_chart(views: Sequence[CityView], width: int = 200, lang: str = "en") -> 
     for v in views:
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest, bar_width)
         bar = Prose(EXACT_BAR * exact, style="green") + Prose(UP_TO_BAR * up_to, style="yellow")
-        if not exact and not up_to:
-            bar = Prose("(not in force)" if v.expired else "(none)", style="dim")
+        if not exact and not up_to:  # (a word no wider than the bars: wider, it pushed the totals off the line)
+            word = "(not in force)" if v.expired else "(none)"
+            bar = Prose(word if cell_len(word) <= bar_width else "·", style="dim")
         t.add_row(_label(v, several), bar, DASH if v.expired else total_text(v.result, lang))
     return t
 
