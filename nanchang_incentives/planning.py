@@ -583,7 +583,7 @@ def _move_for(node: expr.Node, label: str, profile: Profile, registry: F.Registr
         name, units = solved
         spec = registry[name]
         before = _current(profile, registry, name)
-        if spec.grows_only and before is not None and units < before * F.DENOMINATOR[spec.type]:
+        if _goes_back(spec, before, units):
             return None  # (a project in its 4th year of interest subsidy cannot go back to its 3rd)
         return [Move(name, MoveKind.NUMBER, KIND_OF[spec.type], before,
                      Fraction(units, F.DENOMINATOR[spec.type]), label, units)]
@@ -640,10 +640,14 @@ def _only_by_going_back(clause: Clause, c: ClauseResult, profile: Profile, regis
         if solved is None:
             continue
         name, units = solved
-        spec, before = registry[name], _current(profile, registry, name)
-        if spec.grows_only and before is not None and units < before * F.DENOMINATOR[spec.type]:
+        if _goes_back(registry[name], _current(profile, registry, name), units):
             return True
     return False
+
+
+def _goes_back(spec: F.Field, before: Fraction | None, units: int) -> bool:
+    """Whether moving a field from ``before`` to ``units`` (its own units) lowers one that only moves on with time."""
+    return spec.grows_only and before is not None and units < before * F.DENOMINATOR[spec.type]
 
 
 def is_threshold_miss(c: ClauseResult) -> bool:
