@@ -605,6 +605,7 @@ class BlockResult:
     warned_rows: int = 0
     keys: RowKeys | None = None  # the named rows' company keys, for the parent's duplicate check
     warned_kinds: frozenset[str] = frozenset()  # what the warnings were about (``warning_kinds``)
+    notes: tuple[tuple[int, int, str], ...] = ()  # rows read as blank that may note the unit (``Cells.notes``)
 
 
 @dataclass
@@ -631,7 +632,7 @@ def process_block(block: Block, job: _Job) -> BlockResult:
 
 def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResult:
     """A block's cells (from a CSV block or a run of .xlsx rows) -> its output lines and counts."""
-    short, hidden = cells.short, cells.hidden
+    short, hidden, notes = cells.short, cells.hidden, cells.notes
     chunk = build_chunk(cells, job.header, job.catalog, year_given=job.options.year is not None,
                         policy_given=bool(job.options.policy_ids))
     del cells  # only the chunk's columns are needed from here on
@@ -653,7 +654,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     kinds |= {"hidden_row"} if hidden else set()
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
                        chunk.blank, chunk.skipped, warnings, warned,
-                       company_keys(chunk, job.options.year, bool(job.options.policy_ids)), frozenset(kinds))
+                       company_keys(chunk, job.options.year, bool(job.options.policy_ids)), frozenset(kinds), notes)
 
 
 #: the kinds of row warning a run counts (``BatchReport.warning_kinds``), in the order the summary lists them:
@@ -1652,9 +1653,13 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 report.bad_rows += bad
                 if res.keys is not None and len(res.keys.rows):
                     last_named = max(last_named, int(res.keys.rows.max()))
-                for bad_row in res.problems:
-                    if (word := unit_note_row(bad_row.name, header, catalog)) is not None:
-                        footer = (bad_row.row, bad_row.line or bad_row.row, bad_row.name, word)
+                for bad_row in res.problems:  # the note in the name column, or alone on a row (the 序号 column's)
+                    text = bad_row.name or (bad_row.value if not bad_row.field else "")
+                    if (word := unit_note_row(text, header, catalog)) is not None:
+                        footer = (bad_row.row, bad_row.line or bad_row.row, text, word)
+                for row, line, text in res.notes:  # typed into a column that is not read (序号, 备注)
+                    if (word := unit_note_row(text, header, catalog)) is not None:
+                        footer = (row, line, text, word)
                 report.warned_rows += res.warned_rows
                 report.warning_kinds |= res.warned_kinds
                 report.duplicate_rows += len(repeats)

@@ -26,7 +26,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO
@@ -710,6 +710,9 @@ class Cells:
     short: dict[int, int] = field(default_factory=dict)
     #: the data rows hidden in the workbook's sheet (by hand, by a filter or in a collapsed group): read all the same
     hidden: frozenset[int] = frozenset()
+    #: (data row, line, its text) of the rows read as blank whose only text, in columns that are not read (序号,
+    #: 备注), may be a note on the sheet's unit ("注：金额单位为万元" typed into the 序号 column): ``maybe_note``
+    notes: tuple[tuple[int, int, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.lines is None:
@@ -774,11 +777,24 @@ def empty_rows(cells: Cells, counted: Sequence[bool] | None = None) -> np.ndarra
     return empty
 
 
+def maybe_note(text: str) -> bool:
+    """Whether a cell's text may say the sheet's unit ("注：金额单位为万元", "单位：万元", "以万元计"): a first,
+    cheap look, before ``batch_table.unit_note_row`` reads it."""
+    return bool(text) and len(text) <= 200 and any(w in text for w in ("单位", "單位", "金额", "金額", "以"))
+
+
 def _drop_blank(cells: Cells, counted: Sequence[bool] | None = None) -> Cells:
     empty = empty_rows(cells, counted)
     if not empty.any():
         return cells
-    return keep_rows(cells, ~empty, blank=int(empty.sum()))
+    notes: list[tuple[int, int, str]] = []
+    assert cells.lines is not None
+    for i in np.flatnonzero(empty & (cells.length > 0).any(axis=1)).tolist():  # text in a 序号 / 备注 column only
+        text = " ".join(t for j in range(cells.length.shape[1]) if (t := cells.text(i, j).strip()))
+        if maybe_note(text):
+            notes.append((int(cells.rows[i]), int(cells.lines[i]), text))
+    kept = keep_rows(cells, ~empty, blank=int(empty.sum()))
+    return replace(kept, notes=(*cells.notes, *notes)) if notes else kept
 
 
 def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
@@ -786,7 +802,7 @@ def keep_rows(cells: Cells, keep: np.ndarray, blank: int = 0) -> Cells:
     assert cells.lines is not None
     return Cells(cells.buf, np.asfortranarray(cells.start[keep]), np.asfortranarray(cells.length[keep]),
                  cells.rows[keep], cells.problems, cells.lines[keep], cells.blank + blank,
-                 cells.refused[keep] if cells.refused is not None else None, cells.short, cells.hidden)
+                 cells.refused[keep] if cells.refused is not None else None, cells.short, cells.hidden, cells.notes)
 
 
 def _original(text: str, enc: Encoding | None) -> bytes:

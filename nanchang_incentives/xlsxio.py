@@ -34,6 +34,7 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -400,6 +401,7 @@ class XlsxSource:
         tops: dict[int, str] = {}  # column -> the text of the first row of the merged range it is in
         name_j = header.index("name")
         company: list[str] = []
+        notes: list[tuple[int, int, str]] = []  # Cells.notes
         for line, cells in enumerate(self._readable(self.rows), start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
                      for j, c in enumerate(cells)]
@@ -444,6 +446,9 @@ class XlsxSource:
             # data): looks empty
             if not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]) and not sheet:
                 pending += 1
+                text = " ".join(t.strip() for t in texts if t.strip())  # a 序号 cell, or a unit note typed there
+                if csvio.maybe_note(text):
+                    notes.append((row, line, text))
                 continue
             blank += pending
             pending = 0
@@ -462,10 +467,10 @@ class XlsxSource:
                 texts += [""] * (k - len(texts))
                 good.add(row, line, texts, hidden=line in self.hidden)
             if len(good) + len(problems) + blank >= size:
-                yield good.cells(k, problems, blank)
-                good, problems, blank = csvio.CellRows(), [], 0
-        if len(good) or problems or blank:
-            yield good.cells(k, problems, blank)
+                yield replace(good.cells(k, problems, blank), notes=tuple(notes))
+                good, problems, blank, notes = csvio.CellRows(), [], 0, []
+        if len(good) or problems or blank or notes:
+            yield replace(good.cells(k, problems, blank), notes=tuple(notes))
 
     def _merged_cells(self, line: int, texts: list[str], tops: dict[int, str], k: int) -> dict[int, tuple[str, str]]:
         """The cells of sheet line ``line`` that lie below the first row of a merged range of one column:

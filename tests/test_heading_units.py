@@ -252,6 +252,41 @@ def test_a_unit_note_under_the_table_stops_the_run_before_figures_are_read_as_yu
     assert batch_table.unit_note_row("南昌单位元件有限公司", batch_table.Header((), ()), catalog) is None
 
 
+@pytest.mark.parametrize("note", ["注：金额单位为万元,,,,,,,,", "注：金额单位为万元", ",,,,,,,,单位：万元"])
+def test_a_unit_note_in_a_column_that_is_not_read_stops_the_run_too(catalog, tmp_path, note):
+    # typed into the 序号 column (or 备注), the note made a row with nothing in the columns that are read: it was
+    # a blank row, skipped, and 5000 under 在昌项目银行贷款 was 5,000 yuan (loan_interest 86.25 instead of 862,500.00)
+    head = "序号,企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款,备注\n"
+    rows = "1,甲,南昌,2024,电子信息,50000,38000,5000,\n2,乙,南昌,2024,电子信息,60000,38000,8000,\n"
+    src = tmp_path / "s.csv"
+    src.write_text(head + rows + note + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert caught.value.location.line == 4 and "the amounts of this sheet are in 万元" in caught.value.message
+    assert not (tmp_path / "o.csv").exists()
+    # a 序号 below the data with nothing else is still a blank row, and 备注 text that names no unit is no note
+    src.write_text(head + rows + "3,,,,,,,,\n4,,,,,,,,以上企业均已核实\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.blank_rows, report.bad_rows) == (2, 2, 0)
+
+
+def test_a_unit_note_in_the_serial_column_of_a_workbook_stops_the_run(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    for merged in (False, True):  # (the note merged across the row, as a note usually is)
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["序号", "企业名称", "所在地", "年度", "行业", "营业收入", "上年营业收入", "在昌项目银行贷款"])
+        ws.append([1, "甲", "南昌", 2024, "电子信息", 50000, 38000, 5000])
+        ws.append(["注：金额单位为万元"])
+        if merged:
+            ws.merge_cells("A3:H3")
+        wb.save(tmp_path / "n.xlsx")
+        with pytest.raises(InputError) as caught:
+            run_batch(tmp_path / "n.xlsx", tmp_path / "o.csv", catalog)
+        assert caught.value.location.line == 3 and "are in 万元" in caught.value.message
+        assert not (tmp_path / "o.csv").exists()
+
+
 def test_a_units_row_is_named_by_its_own_line_and_a_heading_that_disagrees_is_said_to(catalog, tmp_path):
     # under a heading typed with Alt+Enter the units row is line 3, not 2; and 营业收入（元） over 万元 was told
     # to become 营业收入（元）（万元）
