@@ -402,6 +402,16 @@ class XlsxSource:
         name_j = header.index("name")
         company: list[str] = []
         notes: list[tuple[int, int, str]] = []  # Cells.notes
+        # a name merged down over several lines: its last line, by its first; and the first line's row while it is
+        # open (line, index in ``good`` or -1, data row, name, the range), so that it is refused too when a line
+        # below holds a figure of its own (it alone is not the company: its total would be short by those figures)
+        name_spans: dict[int, int] = {}
+        if name_j is not None:
+            for (at, j), (first, _ref) in self.merged.items():
+                if j == name_j and at > first:
+                    name_spans[first] = max(name_spans.get(first, first), at)
+        open_name: tuple[int, int, int, str, str] | None = None
+        refused_first: set[int] = set()
         for line, cells in enumerate(self._readable(self.rows), start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
                      for j, c in enumerate(cells)]
@@ -412,6 +422,9 @@ class XlsxSource:
             while len(texts) > k and not texts[-1].strip():  # (a space typed right of the table: as in the CSV)
                 texts.pop()
             formulas = next(self.formulas, ()) if self.formulas is not None else ()
+            if merged and not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]):
+                pending += 1  # only the lower part of merged cells (a row made tall): nothing of its own, blank
+                continue
             # what only a workbook can hold wrong: formulas with no trustworthy result, floats finer than
             # 1/10000 yuan, amounts whose number format shows them in 万 (every such cell of the row)
             sheet: list[tuple[int, str, str]] = []  # (column, value, message)
@@ -425,6 +438,16 @@ class XlsxSource:
                            f"give each row its own figure")
                     if name_j is not None and name_j in merged:  # the company's name merged over it too
                         why += _projects_advice(texts, specs, header, merged[name_j][0], company)
+                        if open_name is not None and open_name[0] not in refused_first and open_name[1] >= 0:
+                            first_line, at, first_row, first_name, ref = open_name
+                            refused_first.add(first_line)
+                            good.refused.append((at, (name_j,)))
+                            problems.append(csvio.RowProblem(first_row, header.names[name_j], first_name, (
+                                f"the company's name is merged over lines {first_line}-{name_spans[first_line]} "
+                                f"({ref}) and line {line} below holds figures of its own: this line alone is not "
+                                f"the whole company, so it is not computed (its total would leave those figures "
+                                f"out); give the company one row, with each project's amount in the same cell "
+                                f"separated by ';'"), first_line, first_name))
                     sheet.append((j, "", why))
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
                 sheet += _error_values(cells, texts, specs)
@@ -452,6 +475,11 @@ class XlsxSource:
                 continue
             blank += pending
             pending = 0
+            if name_j is not None and line in name_spans:  # the first line of a name merged down
+                open_name = (line, -1 if sheet or len(texts) > k else len(good), row, _name(texts, header),
+                             self.merged[(name_spans[line], name_j)][1])
+            elif open_name is not None and line > name_spans[open_name[0]]:
+                open_name = None
             if sheet:  # reported here; the row's other cells are parsed for their problems (Cells.refused)
                 for j, value, message in sorted(sheet):
                     problems.append(csvio.RowProblem(row, header.names[j], value, message, line, _name(texts, header)))
@@ -466,7 +494,7 @@ class XlsxSource:
             else:
                 texts += [""] * (k - len(texts))
                 good.add(row, line, texts, hidden=line in self.hidden)
-            if len(good) + len(problems) + blank >= size:
+            if len(good) + len(problems) + blank >= size and open_name is None:  # (never inside a merged name)
                 yield replace(good.cells(k, problems, blank), notes=tuple(notes))
                 good, problems, blank, notes = csvio.CellRows(), [], 0, []
         if len(good) or problems or blank or notes:

@@ -725,11 +725,37 @@ def test_a_companys_projects_on_merged_rows_get_the_one_row_advice(catalog, tmp_
     src = tmp_path / "projects.xlsx"
     wb.save(src)
     report = run_batch(src, tmp_path / "o.csv", catalog)
-    (p,) = report.problems
+    first, p = report.problems
     assert (p.line, p.name, p.field) == (3, "甲公司", "revenue")
+    # and line 2 alone is not the company: computed, its smart_factory (600万 only) left 1200万 out, with no word
+    assert (first.line, first.name, first.field) == (2, "甲公司", "name")
+    assert first.message.startswith("the company's name is merged over lines 2-3 (A2:A3) and line 3 below holds "
+                                    "figures of its own: this line alone is not the whole company, so it is not "
+                                    "computed")
+    assert (report.good_rows, report.bad_rows) == (0, 2) and read(tmp_path / "o.csv") == []
     assert p.message.endswith("If the rows merged under the company's name (A2:A3) are its projects, give the "
                               "company one row instead, with each project's amount in the same cell separated by "
                               "';' (5G+智慧工厂投入 600万;1200万)")
+
+
+def test_a_row_made_tall_by_merging_every_cell_down_is_one_company(catalog, tmp_path):
+    # every cell of 甲公司 merged over lines 2-3 (a tall row): line 3 was a bad row ("an amount is never copied"),
+    # though it holds nothing of its own; a name alone merged down over an empty line was always fine
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "业务结算销售收入", "上市公司"])
+    ws.append(["甲公司", "南昌", 2024, "电子信息", "1234567", "是"])
+    ws.append([None] * 6)
+    ws.append(["乙公司", "南昌", 2024, "电子信息", "500万", "是"])
+    ws.append([None] * 6)
+    for c in "ABCDEF":
+        ws.merge_cells(f"{c}2:{c}3")
+    ws.merge_cells("A4:A5")
+    wb.save(tmp_path / "tall.xlsx")
+    report = run_batch(tmp_path / "tall.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.problems) == (2, 0, [])
+    assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84", "乙公司": "25000.00"}
 
 
 def test_bookkeeping_headings_near_a_field_name_are_still_read_past(catalog, tmp_path):
