@@ -778,9 +778,10 @@ def _condition(cond, trace: CondTrace, i: int, table: Table, catalog: Catalog) -
         left = Side(ltext, _frac(trace.left, i), lkind, tuple(sorted(node_names(lnode))))
         right = Side(rtext, _frac(trace.right, i), rkind, tuple(sorted(node_names(rnode))))
         return ConditionResult(label, cond.expr.text, held, op, left, right,
-                               has_threshold=_has_threshold(cond.expr.tree))
+                               has_threshold=_has_threshold(cond.expr.tree), label_zh=cond.label_zh)
     values = tuple(_field_value(table, n, i, catalog) for n in sorted(cond.expr.names))
-    return ConditionResult(label, cond.expr.text, held, values=values, has_threshold=_has_threshold(cond.expr.tree))
+    return ConditionResult(label, cond.expr.text, held, values=values, has_threshold=_has_threshold(cond.expr.tree),
+                           label_zh=cond.label_zh)
 
 
 def _nonzero_constant(node: expr.Node) -> bool:
@@ -810,7 +811,7 @@ def _factor(node: expr.Node | None, role: str, value: Num | None, c: Clause, run
     if role == "base" and c.base is not None:
         name = c.base.text if c.base.text in catalog.registry else ""
         kind = _node_kind(c.base.tree, catalog)
-        return Factor(c.base.text, v, kind, _source_of(name, run, i), name, c.base_label)
+        return Factor(c.base.text, v, kind, _source_of(name, run, i), name, c.base_label, label_zh=c.base_label_zh)
     assert node is not None
     if isinstance(node, expr.Name):
         spec = catalog.registry.get(node.name)
@@ -842,7 +843,7 @@ def _calculation(cr: ClauseRun, run: PolicyRun, i: int, catalog: Catalog) -> Cal
     factors = tuple(_factor(node, role, value, c, run, i, catalog) for node, role, value in cr.factors)
     if c.items:
         count = int(cr.items_count[i]) if cr.items_count is not None else 0
-        return Calculation(factors, int(cr.raw[i]), count, c.items, c.item_label)
+        return Calculation(factors, int(cr.raw[i]), count, c.items, c.item_label, item_label_zh=c.item_label_zh)
     return Calculation(factors, int(cr.raw[i]), ceiling_scope=c.ceiling_scope.value if c.ceiling_scope else "")
 
 
@@ -940,7 +941,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
             note = cap.waived_note or cap.waived_if.text if cap.waived_if else ""
             notices.append(Notice(NoticeKind.COMPANY_CAP_WAIVED, text=note))
         company = CompanyCap(state, cap.section, cap.limit.text, None if state == CapState.UNKNOWN else limit,
-                             before, after, missing, note)
+                             before, after, missing, note, cap.section_zh)
         caps.append(CapEvent(CapKind.COMPANY, None, company.limit, before, after,
                              applied=state == CapState.APPLIED, state=state))
         assumed_false = run.exemption_assumed_false()
@@ -1010,7 +1011,7 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
                             and int(r.status[i]) == EXCLUDED)
             if forgone or status == Status.EXCLUDED:
                 decision = GroupDecision(g.id, g.section, winner.clause.id, int(winner.after_clause_cap[i]),
-                                         int(cr.after_clause_cap[i]), forgone)
+                                         int(cr.after_clause_cap[i]), forgone, g.section_zh)
     cut = None
     if status == Status.CAPPED and int(run.cap_state[i]) == CAP_BINDING and amount < int(cr.after_clause_cap[i]):
         cut = (int(cr.after_clause_cap[i]), amount)
@@ -1030,4 +1031,5 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
     return ClauseResult(c.id, c.title_zh, c.title_en, status, Basis(c.basis), amount, raw, c.section, c.quote, conds,
                         names, _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
                         decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "",
-                        c.one_off, amount_min, amount_max, c.caveat, names_zh if any(names_zh) else ())
+                        c.one_off, amount_min, amount_max, c.caveat, names_zh if any(names_zh) else (),
+                        c.section_zh, c.caveat_zh)

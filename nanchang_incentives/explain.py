@@ -497,7 +497,7 @@ def _policy_name(pol: Policy) -> str:
 # ---------------------------------------------------------------- conditions
 
 
-def shortfall(cd: ConditionResult) -> str:
+def shortfall(cd: ConditionResult, lang: str = "en") -> str:
     """How far below its threshold a failed ``>=`` / ``>`` condition is ("" when not such a failure).
 
     >>> from .trace import Side
@@ -510,49 +510,72 @@ def shortfall(cd: ConditionResult) -> str:
     if gap is None or cd.right is None or cd.right.value is None:
         return ""
     threshold = value(cd.right.value, cd.right.kind)
+    zh = lang == "zh"
     if cd.op == ">" and gap == 0:
-        return f"must be more than {threshold}"
+        return f"须大于 {threshold}" if zh else f"must be more than {threshold}"
     gap_text = value(gap, cd.left.kind if cd.left else Kind.MONEY)
+    if zh:
+        return f"差 {gap_text}（{'须大于' if cd.op == '>' else '门槛'} {threshold}）"
     return f"{gap_text} short of {threshold}" + (" (must be more than it)" if cd.op == ">" else "")
 
 
-def condition(cd: ConditionResult) -> str:
+#: the words of a condition's sentence per output language (--lang): met / not met, "is", "must be"
+_CONDITION_WORDS = {
+    "en": {"met": "met: ", "not_met": "not met: ", "sep": ": ", "is": "is ", "comma": ", ", "must": "must be "},
+    "zh": {"met": "已满足：", "not_met": "未满足：", "sep": "：", "is": "实际 ", "comma": "，", "must": "须 "},
+}
+
+
+def condition_label(cd: ConditionResult, lang: str = "en") -> str:
+    """The condition's label: in Chinese under --lang zh where the policy table gives one (``label_zh``)."""
+    return cd.label_zh if lang == "zh" and cd.label_zh else cd.label
+
+
+def condition(cd: ConditionResult, lang: str = "en") -> str:
     """The condition with the values it read: "revenue growth … ≥ 1亿: 45,000,000.00 ≥ 100,000,000.00"."""
+    label, w = condition_label(cd, lang), _CONDITION_WORDS["zh" if lang == "zh" else "en"]
     if cd.op is not None and cd.left is not None and cd.right is not None:
         if cd.left.value is None or cd.right.value is None:
-            return cd.label
+            return label
         lv, rv = value(cd.left.value, cd.left.kind), value(cd.right.value, cd.right.kind)
-        return f"{cd.label}: {lv} {OPS.get(cd.op, cd.op)} {rv}"
-    shown = ", ".join(f"{fv.field} = {value(fv.value, fv.kind)}" for fv in cd.values)
-    return f"{cd.label} ({shown})" if shown else cd.label
+        return f"{label}{w['sep']}{lv} {OPS.get(cd.op, cd.op)} {rv}"
+    shown = w["comma"].join(f"{fv.field} = {value(fv.value, fv.kind)}" for fv in cd.values)
+    if lang == "zh":
+        return f"{label}（{shown}）" if shown else label
+    return f"{label} ({shown})" if shown else label
 
 
-def not_met(cd: ConditionResult) -> str:
-    """ "not met: revenue growth ≥ 1亿: is 45,000,000.00, 55,000,000.00 short of 100,000,000.00"."""
-    gap = shortfall(cd)
+def not_met(cd: ConditionResult, lang: str = "en") -> str:
+    """ "not met: revenue growth ≥ 1亿: is 45,000,000.00, 55,000,000.00 short of 100,000,000.00"; under --lang zh
+    "未满足：营业收入增长 ≥ 1亿元：实际 45,000,000.00，差 55,000,000.00（门槛 100,000,000.00）"."""
+    w = _CONDITION_WORDS["zh" if lang == "zh" else "en"]
+    label = condition_label(cd, lang)
+    gap = shortfall(cd, lang)
     if gap and cd.left is not None and cd.left.value is not None:
-        return f"not met: {cd.label}: is {value(cd.left.value, cd.left.kind)}, {gap}"
+        return f"{w['not_met']}{label}{w['sep']}{w['is']}{value(cd.left.value, cd.left.kind)}{w['comma']}{gap}"
     if cd.op in ("<=", "<", "==") and cd.left is not None and cd.right is not None \
             and cd.left.value is not None and cd.right.value is not None:
         # "4 ≤ 3" read as a false statement of the tool's; say what the value is and what it must be
-        return (f"not met: {cd.label}: is {value(cd.left.value, cd.left.kind)}, must be "
-                f"{OPS[cd.op]} {value(cd.right.value, cd.right.kind)}")
-    return f"not met: {condition(cd)}"
+        return (f"{w['not_met']}{label}{w['sep']}{w['is']}{value(cd.left.value, cd.left.kind)}{w['comma']}"
+                f"{w['must']}{OPS[cd.op]} {value(cd.right.value, cd.right.kind)}")
+    return f"{w['not_met']}{condition(cd, lang)}"
 
 
-def met(cd: ConditionResult) -> str:
-    return f"met: {condition(cd)}"
+def met(cd: ConditionResult, lang: str = "en") -> str:
+    return f"{_CONDITION_WORDS['zh' if lang == 'zh' else 'en']['met']}{condition(cd, lang)}"
 
 
 # ---------------------------------------------------------------- amounts and caps
 
 
-def factor(f: Factor) -> str:
+def factor(f: Factor, lang: str = "en") -> str:
     """One factor of an amount: "86,400,000.00", "50%", "LPR 1y 3.10%", "lpr_1y 3.45% (given)"."""
     if f.value is None:
-        return f.label or f.text or "?"
+        return (f.label_zh if lang == "zh" and f.label_zh else f.label) or f.text or "?"
     if f.source == Source.REFERENCE and f.series:
         head, _, tail = f.series.partition("_")
+        if lang == "zh" and tail in _TERM_ZH:  # "一年期LPR 3.10%"
+            return f"{_TERM_ZH[tail]}{head.upper()} {format_rate(f.value, 2)}"
         return f"{head.upper()} {tail} {format_rate(f.value, 2)}".replace("  ", " ")
     if f.kind == Kind.RATE and f.field:
         return f"{f.field} {format_rate(f.value, 2)}"
@@ -561,37 +584,53 @@ def factor(f: Factor) -> str:
     return value(f.value, f.kind)
 
 
-def calculation(c: ClauseResult) -> str:
-    """ "loans used for projects in Nanchang 86,400,000.00 × 50% × LPR 1y 3.10% = 1,339,200.00"."""
+#: a reference rate's term in Chinese: lpr_1y is 一年期LPR
+_TERM_ZH = {"1y": "一年期", "5y": "五年期"}
+
+
+def calculation(c: ClauseResult, lang: str = "en") -> str:
+    """ "loans used for projects in Nanchang 86,400,000.00 × 50% × LPR 1y 3.10% = 1,339,200.00"; under --lang zh
+    with the table's Chinese labels: "实际用于在昌项目的银行贷款 86,400,000.00 × 50% × 一年期LPR 3.10% = …"."""
     calc = c.calculation
     if calc is None:
         return ""
-    return _calculation(calc, c.basis)
+    return _calculation(calc, c.basis, lang)
 
 
-def _calculation(calc: Calculation, basis: str) -> str:
+def _calculation(calc: Calculation, basis: str, lang: str = "en") -> str:
+    zh = lang == "zh"
     # the scope of an up_to clause's own ceiling (SPEC 9.1), after the ceiling: "5,000,000.00 per year"
     # (a one-off award says so elsewhere: its ceiling needs no "once")
-    per = f" {scope_words(calc.ceiling_scope)}" if calc.ceiling_scope and calc.ceiling_scope != "once" else ""
+    per = ""
+    if calc.ceiling_scope and calc.ceiling_scope != "once":
+        per = f"（{scope_words(calc.ceiling_scope, lang)}）" if zh else f" {scope_words(calc.ceiling_scope)}"
 
     def shown(f: Factor) -> str:
-        return factor(f) + (per if f.source == Source.CONSTANT and f.kind == Kind.MONEY else "")
+        return factor(f, lang) + (per if f.source == Source.CONSTANT and f.kind == Kind.MONEY else "")
 
     if calc.items is None and len(calc.factors) == 1 and calc.factors[0].source == Source.CONSTANT \
             and calc.factors[0].kind == Kind.MONEY:
+        if zh:
+            return f"{'上限' if basis == Basis.UP_TO else '定额'} {shown(calc.factors[0])}"
         return f"{'ceiling' if basis == Basis.UP_TO else 'fixed amount'} {shown(calc.factors[0])}"
     pieces = [shown(f) for f in calc.factors]
-    label = next((f.label for f in calc.factors if f.label and f.value is not None), "")
+    label = next(((f.label_zh if zh and f.label_zh else f.label) for f in calc.factors
+                  if f.label and f.value is not None), "")
     if calc.items is not None:
-        head = f"{calc.items} {calc.item_label}(s) in {calc.items_field}"
-        body = head + (", each × " + " × ".join(pieces) if pieces else "")
+        if zh:  # "2个项目（smart_factory_investments），各 × 50%"
+            counted = f"个{calc.item_label_zh}" if calc.item_label_zh else ITEM_ZH.get(calc.item_label, "项")
+            head = f"{calc.items}{counted}（{calc.items_field}）"
+            body = head + ("，各 × " + " × ".join(pieces) if pieces else "")
+        else:
+            head = f"{calc.items} {calc.item_label}(s) in {calc.items_field}"
+            body = head + (", each × " + " × ".join(pieces) if pieces else "")
     else:
         body = " × ".join(pieces)
         if label:
             body = f"{label} {body}"
     if any(f.value is None for f in calc.factors):
         return body
-    return f"{body} = {money(calc.raw, basis)}"
+    return f"{body} = {money(calc.raw, basis, lang)}"
 
 
 def cap_event(e: CapEvent, basis: str = Basis.EXACT, lang: str = "en") -> str:
@@ -651,7 +690,7 @@ def group_decision(d: GroupDecision, status: Status) -> str:
 def group_footnote(winner: ClauseResult, d: GroupDecision, lang: str = "en") -> str:
     """The footnote of a group decision, from the winner's side."""
     if lang == "zh":
-        where = f"（{d.section}）" if d.section else ""
+        where = f"（{d.section_zh or d.section}）" if d.section else ""
         forgone = "、".join(f"{cid}（{format_fen_grouped(fen)}）" for cid, fen in d.forgone)
         return (f"同组就高不就低 '{d.group}'{where}：保留 {winner.id} {money(winner.amount, winner.basis, lang)}，"
                 f"不叠加 {forgone}")
@@ -706,7 +745,8 @@ def company_cap(cc: CompanyCap, lang: str = "en") -> str:
     shape = w.get(key)
     if shape is None:
         return ""
-    return shape.format(head=w["section"].format(section=cc.section) if cc.section else w["head"],
+    section = cc.section_zh if lang == "zh" and cc.section_zh else cc.section
+    return shape.format(head=w["section"].format(section=section) if section else w["head"],
                         base=f"{times(cc.limit_text)} = {limit}", before=format_fen_grouped(cc.before),
                         after=format_fen_grouped(cc.after), note=cc.note, missing=w["sep"].join(cc.missing))
 
@@ -1131,7 +1171,7 @@ def _unlock_zh(u) -> str:
                 return text + w["most_scope"].format(scope=scope_words(u.most_scope, "zh"), most=most)
             return text + w["most"].format(most=most)
         return text + w["no_ceiling"]
-    short = "；".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
+    short = "；".join(not_met(cd, "zh").removeprefix("未满足：") for cd in u.failed)
     if not u.solved or u.delta is None:
         return short + ("；" if short else "") + w["unsolved"]
     still_capped = (u.delta.after.company_cap is not None and u.delta.after.company_cap.state == CapState.APPLIED
@@ -1154,7 +1194,7 @@ def _unlock_zh(u) -> str:
     own = u.own
     if own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT):
         after = own.after
-        calc = calculation(after) if after.status == Status.NOT_ELIGIBLE else ""
+        calc = calculation(after, "zh") if after.status == Status.NOT_ELIGIBLE else ""
         zero = calc and not any(cd.held is False for cd in after.conditions) and not after.not_targeted
         notes.append(w["would_still"].format(id=u.clause, status=STATUS_TEXT_ZH[after.status])
                      + (w["would_add"].format(fields="、".join(after.missing)) if after.missing else "")
@@ -1170,7 +1210,10 @@ def unlock_with_shortfall(u, lang: str = "en") -> str:
 
     if u.kind == UnlockKind.MISSING_INPUT:
         return unlock(u, lang)
-    short = "; ".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
+    if lang == "zh":
+        short = "；".join(not_met(cd, "zh").removeprefix("未满足：") for cd in u.failed)
+    else:
+        short = "; ".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
     if not u.solved or u.delta is None:
         return unlock(u, lang)
     if lang == "zh":

@@ -69,6 +69,7 @@ class Frequency(StrEnum):
 class Condition:
     expr: expr.Expression
     label: str = ""
+    label_zh: str = ""  # the label in Chinese (--lang zh), "" when the table gives none (the label is shown)
 
     def __str__(self) -> str:
         return self.label or self.expr.text
@@ -87,6 +88,12 @@ class Clause:
     item_label: str = "item"
     base: expr.Expression | None = None
     base_label: str = ""
+    #: the labels, the caveat and the section in Chinese, for --lang zh ("" where the table gives none: the
+    #: English is shown); the text's own words where it has them (base_label_zh = "实际用于在昌项目的银行贷款")
+    item_label_zh: str = ""
+    base_label_zh: str = ""
+    caveat_zh: str = ""
+    section_zh: str = ""
     rate: expr.Expression | None = None
     fixed: int | None = None  # money units per unit of base (or in total)
     #: an up_to clause's stated minimum (SPEC 9.2, "每项100-200万元"): money units on the footing of ``fixed``
@@ -169,6 +176,7 @@ class Group:
     clauses: tuple[str, ...]
     section: str = ""
     quote: str = ""
+    section_zh: str = ""  # the section in Chinese (--lang zh), "" when it is the same
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,7 @@ class CompanyCap:
     waived_if: expr.Expression | None = None
     waived_note: str = ""
     excludes: tuple[str, ...] = ()  # clause ids not counted under the cap
+    section_zh: str = ""  # the section in Chinese (--lang zh: "三（最后一段）"), "" when it is the same
 
 
 @dataclass(frozen=True)
@@ -259,9 +268,11 @@ SUCCESSOR_KEYS = {"note", "as_of", "reported"}
 _AS_OF = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?\Z")
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
                "item_label", "base", "base_label", "rate", "fixed", "minimum", "item_cap", "cap", "cap_scope",
-               "item_cap_scope", "ceiling_scope", "frequency", "group", "notes", "caveat"}
-CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes"}
-GROUP_KEYS = {"id", "clauses", "section", "quote"}
+               "item_cap_scope", "ceiling_scope", "frequency", "group", "notes", "caveat",
+               "item_label_zh", "base_label_zh", "caveat_zh", "section_zh"}
+CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes",
+            "section_zh"}
+GROUP_KEYS = {"id", "clauses", "section", "quote", "section_zh"}
 NOTICE_KEYS = {"text", "min_clauses_with_amount"}
 FIELD_KEYS = {"type", "title", "description", "default", "choices", "aliases", "vocabulary", "plausibility",
               "grows_only"}
@@ -944,7 +955,8 @@ def _load_groups(raw_groups: object, reader: _Reader, seen: set[str], clauses: l
         if len(members) < 2:
             reader.error(f"group {gid!r} needs at least two clauses", table, "clauses")
         if reader.error_count() == before:
-            groups.append(Group(gid, members, reader.text(raw, "section", table), reader.text(raw, "quote", table)))
+            groups.append(Group(gid, members, reader.text(raw, "section", table), reader.text(raw, "quote", table),
+                                reader.text(raw, "section_zh", table)))
     return groups
 
 
@@ -976,13 +988,13 @@ def _load_company_cap(data: Mapping, reader: _Reader, registry: F.Registry, ids:
             reader.error(f"company_cap excludes the unknown clause {e[:80]!r}{hint}", table, "excludes")
     exempt_if = reader.expression(raw, "exempt_if", table, kind_of, expr.BOOL, registry=registry)
     waived_if = reader.expression(raw, "waived_if", table, kind_of, expr.BOOL, registry=registry)
-    texts = {k: reader.text(raw, k, table) for k in ("section", "quote", "exempt_note", "waived_note")}
+    texts = {k: reader.text(raw, k, table) for k in ("section", "quote", "exempt_note", "waived_note", "section_zh")}
     if not texts["quote"]:
         reader.warn("no quote for the company cap", table, "quote")
     if reader.error_count() > before or limit is None:
         return None
     return CompanyCap(limit, texts["section"], texts["quote"], exempt_if, texts["exempt_note"], waived_if,
-                      texts["waived_note"], excludes)
+                      texts["waived_note"], excludes, texts["section_zh"])
 
 
 def _load_notices(raw_notices: object, reader: _Reader) -> list[Notice]:
@@ -1101,11 +1113,15 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         raw_conditions = []
     for c in raw_conditions:
         label: object = ""
+        label_zh: object = ""
         if isinstance(c, Mapping):
-            reader.check_keys(c, {"test", "label"}, table, cid)
-            label = c.get("label", "")
+            reader.check_keys(c, {"test", "label", "label_zh"}, table, cid)
+            label, label_zh = c.get("label", ""), c.get("label_zh", "")
             if not isinstance(label, str):
                 reader.error(f"a condition's label must be text, got {_short(label)}", table, "conditions", cid)
+            if not isinstance(label_zh, str):
+                reader.error(f"a condition's label_zh must be text, got {_short(label_zh)}", table, "conditions",
+                             cid)
             c = c.get("test")
             if c is None:
                 reader.error("a condition table needs test = \"…\" (and optionally label = \"…\")",
@@ -1115,7 +1131,7 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         try:
             parsed = expr.parse(c, registry.kind_of, want=expr.BOOL)  # type: ignore[arg-type]
             _dimension(parsed.tree, dim_of)
-            conditions.append(Condition(parsed, str(label)))
+            conditions.append(Condition(parsed, str(label), str(label_zh)))
         except ExpressionError as exc:
             reader.error(f"conditions: {_with_hint(str(exc), registry)}", table, "conditions", cid, line=line)
         except _DimensionError as exc:
@@ -1173,7 +1189,8 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         reader.warn('no frequency: say whether the clause pays on every year\'s figures (frequency = "annual") '
                     'or is a one-off award (frequency = "once"); annual assumed', table, "frequency", cid)
     texts = {k: reader.text(raw, k, table, clause=cid) for k in ("title_zh", "title_en", "quote", "item_label",
-                                                                  "base_label", "caveat")}
+                                                                  "base_label", "caveat", "item_label_zh",
+                                                                  "base_label_zh", "caveat_zh", "section_zh")}
     section = reader.text(raw, "section", table, required=True, clause=cid)
     notes = reader.texts(raw, "notes", table, cid)
     if not texts["quote"]:
@@ -1200,6 +1217,10 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         item_label=texts["item_label"] or "item",
         base=base,
         base_label=texts["base_label"],
+        item_label_zh=texts["item_label_zh"],
+        base_label_zh=texts["base_label_zh"],
+        caveat_zh=texts["caveat_zh"],
+        section_zh=texts["section_zh"],
         rate=rate,
         fixed=fixed,
         minimum=minimum,

@@ -166,6 +166,7 @@ class ConditionResult:
     #: the test compares a field with a non-zero constant somewhere ("x or y >= 10亿"): a threshold that
     #: can be missed, unlike a yes/no test or "x > 0" (having none of x is not a missed threshold)
     has_threshold: bool = False
+    label_zh: str = ""  # the policy table's label in Chinese (--lang zh), "" when it gives none
 
     @property
     def shortfall(self) -> Fraction | None:
@@ -194,6 +195,7 @@ class Factor:
     label: str = ""  # the policy's label for the base ("loans used for projects in Nanchang")
     as_of: dt.date | None = None  # a reference rate: the day it was looked up for
     series: str = ""  # a reference rate's series ("lpr_1y")
+    label_zh: str = ""  # the label in Chinese ("实际用于在昌项目的银行贷款"), "" when the table gives none
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,7 @@ class Calculation:
     item_label: str = ""
     #: the scope of an up_to clause's own ceiling ("year", "project" …; SPEC 9.1), "" when it has none
     ceiling_scope: str = ""
+    item_label_zh: str = ""  # the item label in Chinese ("项目"), "" when the table gives none
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,7 @@ class GroupDecision:
     winner_amount: int  # fen, after the winner's clause cap
     this_amount: int  # fen, this member's amount before the group
     forgone: tuple[tuple[str, int], ...] = ()  # (clause, fen) excluded, as seen from the winner
+    section_zh: str = ""  # the section in Chinese (--lang zh), "" when the table gives none
 
     @property
     def tie(self) -> bool:
@@ -268,6 +272,7 @@ class CompanyCap:
     after: int  # fen
     missing: tuple[str, ...] = ()  # fields the limit needs (state UNKNOWN)
     note: str = ""  # policy data: the exemption's or waiver's note
+    section_zh: str = ""  # the section in Chinese (--lang zh), "" when the table gives none
 
 
 @dataclass(frozen=True)
@@ -317,6 +322,9 @@ class ClauseResult:
     caveat: str = ""
     #: the Chinese names of ``missing`` (their first Chinese alias: 新三板挂牌 for neeq_listed), "" for one without
     missing_zh: tuple[str, ...] = ()
+    #: the section and the caveat in Chinese (--lang zh), "" where the table gives none
+    source_zh: str = ""
+    caveat_zh: str = ""
 
     @property
     def ranged(self) -> bool:

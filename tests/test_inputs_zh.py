@@ -307,7 +307,10 @@ def test_lang_zh_gives_the_markdown_clause_table_chinese_headings_too() -> None:
     en = CliRunner().invoke(app, ["calc", sample, "--format", "markdown"], env={"INCENTIVES_LANG": ""}).stdout
     assert "| 条款 | 章节 | 状态 | 计算 | 封顶前金额 | 封顶与说明 | 金额 | 金额性质 |" in zh.splitlines()
     assert "| Clause | Section | Status | Calculation | Raw | Cap / notes | Amount | Basis |" in en.splitlines()
-    assert "| `loan_interest` 贷款利息补贴 | 三(一) | 符合条件 | loans used for projects in Nanchang" in zh
+    # the calculation in the policy table's Chinese words (base_label_zh, 一年期LPR), the English one in English
+    assert ("| `loan_interest` 贷款利息补贴 | 三(一) | 符合条件 | 实际用于在昌项目的银行贷款 86,400,000.00 × 50% × "
+            "一年期LPR 3.10% = 1,339,200.00 |") in zh
+    assert "| `loan_interest` 贷款利息补贴 | 三(一) | granted | loans used for projects in Nanchang 86,400,000.00" in en
     # 《意见》三(四): 每项给予100-200万元 -> an up-to figure with a stated minimum, marked 最高 / 至少 in the amount,
     # raw and basis cells (SPEC §3, 9.2)
     assert ("| 最高 4,000,000.00 |   | 最高 4,000,000.00（至少 2,000,000.00） | 最高 |" in zh
@@ -366,10 +369,12 @@ def test_lang_zh_gives_the_terminal_clause_table_chinese_status_words() -> None:
         zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh"], env=env).stdout
         en = CliRunner().invoke(app, ["calc", sample], env=env).stdout
         assert "已封顶" in zh and "不符合条件" in zh and "酌情，无金额" in zh, zh
-        table = zh.split("[1] 企业年度上限")[0]  # (the calculations the policy table words stay English)
+        table = zh.split("[1] 企业年度上限")[0]
         assert not any(w in table for w in ("granted", "not eligible", "discretionary", "  capped")), table
+        assert "project(s)" not in table and "1个项目（smart_factory_investments），各 × 50%" in table
+        # the same figures (the Chinese calculation, shorter, may fit a line the English one wraps)
         figures = re.compile(r"\d[\d,]*\.\d\d")
-        assert figures.findall(zh) == figures.findall(en) and len(figures.findall(en)) > 20
+        assert sorted(figures.findall(zh)) == sorted(figures.findall(en)) and len(figures.findall(en)) > 20
 
 
 def test_an_xlsx_with_chinese_headers_gives_exactly_the_english_results(tmp_path: Path) -> None:

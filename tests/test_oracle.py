@@ -916,7 +916,7 @@ PLANTS = [
     # the issue's bug: rd_center without its R&D-centre condition pays 18,000,000.00 to a firm without one
     (NANCHANG, "nanchang-electronic-information-2023.toml",
      ('  { test = "has_rd_center", label = "has set up an R&D centre, alone or with universities / institutes '
-      '(设立研发中心)" },\n'), "",
+      '(设立研发中心)", label_zh = "与大院大所联合设立或独立设立研发中心" },\n'), "",
      {"year": 2024, "industries": ["electronic-information"], **BIG_SALES, "revenue": 25 * YI,
       "rd_expense": D(120_000_000), "rd_staff": 150, "has_rd_center": False}),
     # a wrong rate: 16% for 15%

@@ -224,12 +224,13 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
                 sep = "：" if lang == "zh" else ": "
                 cells.append(f"{tw['at_least']} {notes.ref(f'{c.id}{sep}{explain.range_note(c, lang)}')}")
             if c.caveat and c.status.counted:
-                cells.append(f"{tw['note']} {notes.ref(f'{c.id}: {c.caveat}')}")
+                caveat = f"{c.id}：{c.caveat_zh}" if lang == "zh" and c.caveat_zh else f"{c.id}: {c.caveat}"
+                cells.append(f"{tw['note']} {notes.ref(caveat)}")
         elif c.status == Status.DISCRETIONARY:
             cells.append(tw["no_amount"])
         elif c.status == Status.NOT_ELIGIBLE:
             failed = [cd for cd in c.conditions if cd.held is False]
-            cells.extend(explain.not_met(cd) for cd in failed)
+            cells.extend(explain.not_met(cd, lang) for cd in failed)
             if not failed:
                 cells.append(explain.clause_explanation(c))
         elif c.status == Status.MISSING_INPUT:
@@ -239,10 +240,11 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
 
         if c.status.computed:
             raw, amount = money(c.raw_amount, c.basis, lang), explain.amount_text(c, lang)
-            calculation, lines = explain.calculation(c), explain.amount_lines(c, lang)
+            calculation, lines = explain.calculation(c, lang), explain.amount_lines(c, lang)
         else:
             raw, amount, calculation, lines = DASH, DASH, "", (DASH,)
-        section = f"{c.source} · {tw['one_off']}" if c.one_off else c.source
+        source = c.source_zh if lang == "zh" and c.source_zh else c.source
+        section = f"{source} · {tw['one_off']}" if c.one_off else source
         rows.append(Row(c, f"{c.id} {c.title_zh}", section, c.status, calculation, raw, tuple(cells), amount,
                         c.basis, lines))
 

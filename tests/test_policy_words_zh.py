@@ -1,0 +1,75 @@
+"""The policy tables' own words in Chinese (--lang zh): every condition label, base label, caveat and odd
+section of the bundled tables has its Chinese form, the loader checks it, and the calc table shows it.
+
+A Chinese user read ``not met: annual R&D expense ≥ 2000万: is 1,000,000.00, 19,000,000.00 short of …`` and
+``loans used for projects in Nanchang 86,400,000.00 × 50% × LPR 1y 3.10%`` in an otherwise Chinese table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from nanchang_incentives.cli import app
+from nanchang_incentives.policy import load_catalog, load_general_fields, package_policies_dir, validate_policy
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def test_every_label_of_the_bundled_tables_has_its_chinese_form() -> None:
+    missing = []
+    for pol in load_catalog().policies.values():
+        for c in pol.clauses:
+            missing += [f"{pol.id} {c.id} condition {cd.label!r}" for cd in c.conditions
+                        if cd.label and not cd.label_zh]
+            if c.base_label and not c.base_label_zh and not any("\u4e00" <= ch <= "\u9fff" for ch in c.base_label):
+                missing.append(f"{pol.id} {c.id} base_label {c.base_label!r}")
+            if c.caveat and not c.caveat_zh:
+                missing.append(f"{pol.id} {c.id} caveat")
+            if any("a" <= ch <= "z" for ch in c.section) and not c.section_zh:
+                missing.append(f"{pol.id} {c.id} section {c.section!r}")
+        if pol.company_cap is not None and any("a" <= ch <= "z" for ch in pol.company_cap.section):
+            assert pol.company_cap.section_zh, pol.id
+    assert missing == []
+
+
+def test_a_label_zh_that_is_not_text_is_an_error(tmp_path: Path) -> None:
+    src = package_policies_dir() / "nanchang-electronic-information-2023.toml"
+    text = src.read_text(encoding="utf-8").replace('label_zh = "年度研发费用 ≥ 2000万"', "label_zh = 2000", 1)
+    text = text.replace('base_label_zh = "实际研发费用"', "base_label_zh = []", 1)
+    (tmp_path / "p.toml").write_text(text, encoding="utf-8")
+    report = validate_policy(tmp_path / "p.toml", load_general_fields(package_policies_dir()))
+    errors = [p.message for p in report.problems if p.level == "error"]
+    assert "a condition's label_zh must be text, got 2000" in errors
+    assert any(m.startswith("base_label_zh must be text") for m in errors), errors
+
+
+def test_the_calc_table_words_conditions_and_calculations_in_chinese(tmp_path: Path) -> None:
+    # 三(一): 营业收入较上年度增加1亿元以上 (5000万 → 5500万: 50,000,000.00 short); 三(四): 研发费用达到2000万元以上
+    src = tmp_path / "c.toml"
+    src.write_text('name = "甲"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["electronic-information"]\n'
+                   'revenue = "5500万"\nrevenue_prev = "5000万"\nlocal_project_loans = "1000万"\nrd_expense = "100万"\n',
+                   encoding="utf-8")
+    env = {"COLUMNS": "250", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh"], env=env).stdout
+    assert ("未满足：营业收入较上年度增加（revenue − revenue_prev）≥ 1亿：实际 5,000,000.00，差 95,000,000.00"
+            "（门槛 100,000,000.00）") in zh
+    assert "未满足：年度研发费用 ≥ 2000万：实际 1,000,000.00，差 19,000,000.00（门槛 20,000,000.00）" in zh
+    assert "not met" not in zh and "short of" not in zh
+    en = CliRunner().invoke(app, ["calc", str(src)], env=env).stdout
+    assert "not met: annual R&D expense ≥ 2000万: is 1,000,000.00, 19,000,000.00 short of 20,000,000.00" in en
+    # the planning section's shortfall too (it was English inside the Chinese sentence)
+    assert "年度营业收入 ≥ 20亿" in zh.split("还可争取的补贴")[1] or "rd_center" in zh.split("还可争取的补贴")[1]
+    led = CliRunner().invoke(app, ["calc", str(SAMPLES / "zh" / "nanchang-si-led-maker.toml"), "--lang", "zh"],
+                             env=env).stdout
+    assert "实际用于在昌项目的银行贷款 86,400,000.00 × 50% × 一年期LPR 3.10% = 1,339,200.00" in led
+    assert "科技重大专项项目 2 × 2,000,000.00（每个项目） = 最高 4,000,000.00" in led
+    assert "企业年度上限（三（末段））" in led and "last paragraph" not in led
+    wuhan = CliRunner().invoke(app, ["calc", str(SAMPLES / "wuhan-software-firm.toml"), "--lang", "zh"],
+                               env=env).stdout
+    assert "xinchuang_solution：择优支持（每年择优支持若干）：金额为方案入选时可获得的奖励，不保证入选" in wuhan
+    assert "上限 5,000,000.00（每年）" in wuhan and "ceiling" not in wuhan.split("提示")[0]
+    # JSON keeps the contract's English words whatever --lang says
+    js = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--format", "json"], env=env).stdout
+    assert "short of" in js and "未满足" not in js
