@@ -661,8 +661,9 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
             if r.clause.basis == "up_to":
                 above |= r.amount[rows] > x
         share = _company_cut(np.stack([r.amount[rows] for r in counted]), limit[rows])
+        was_cut = share < np.stack([r.amount[rows] for r in counted])  # per clause and row: cut by the cap
         for k, r in enumerate(counted):
-            cut = share[k] < r.amount[rows]
+            cut = was_cut[k]
             r.status[rows[cut]] = CAPPED
             r.amount = r.amount.copy()
             r.amount[rows] = share[k]
@@ -677,9 +678,10 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
             if binds.any():
                 share2[:, binds] = _company_cut(again[:, binds], limit[rows[sub]][binds])
             for k, r in enumerate(counted):
-                if r.clause.basis == "exact":
-                    assert r.amount_max is not None
-                    r.amount_max[rows[sub]] = share2[k]
+                if r.clause.basis == "exact":  # only a clause the cap cut is a lower bound (SPEC 9.2); one it
+                    assert r.amount_max is not None  # left whole keeps its amount, even where the run again would
+                    cut = was_cut[k][sub]  # give it a fen less (its share of the largest remainder)
+                    r.amount_max[rows[sub][cut]] = share2[k][cut]
             ranged[rows[sub]] = True
     return state, limit, before, after, exempt, waived, ranged
 
@@ -963,8 +965,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
 
     total = sum(c.amount for c in clause_results)
     total_exact = sum(c.amount for c in clause_results if c.basis == Basis.EXACT)
-    exact_max = sum(c.amount_max if c.amount_max is not None else c.amount
-                    for c in clause_results if c.basis == Basis.EXACT)
+    exact_max = int(run.exact_max()[i])  # (the clauses' amount_max is shown only above the amount)
     return PolicyResult(pol, str(table.text("name", i) or "company"), year, total, total_exact, tuple(caps),
                         tuple(notices), tuple(clause_results), hypothetical, targeted, tuple(refs), table.rows[i],
                         company, tags, in_force, tuple(defaults),

@@ -187,6 +187,45 @@ def test_second_run_exactly_at_the_limit_and_one_fen_over() -> None:
     assert r.total_exact_max == 100_000_000
 
 
+def test_total_exact_max_counts_only_the_clauses_the_cap_cut_and_calc_and_batch_agree(tmp_path: Path) -> None:
+    # SPEC 9.2: total_exact_max sums amount_max over the exact clauses the cap cut, and the amount of the others.
+    # (a) L = 5% × 4亿 = 20,000,000.00; first run T = 20,000,000.00 (settlement, capped) + 20,000,000.00 (the
+    # top-up) + 2,000,000.00 (a project's ceiling) + 0.01 (half of an event's 0.02): each share × 2000 / 4200.00001;
+    # event_hosting keeps its 0.01 (floor 0 + the largest remainder). The second run (the project at its 100万
+    # minimum): 19,000,000.00 for the rest, 9,756,097.56 each and the event squeezed to 0.00 — but the event
+    # was not cut, so it counts its 0.01: 9,756,097.56 × 2 + 0.01 = 19,512,195.13 (batch said .12: it summed the
+    # second run whole). (b) sales 26,612,900 -> L = 1,330,645.00; settlement 0.02 cut to 0.01 in the first run
+    # and to 0.00 in the second: its upper bound counts 0.00, 283,115.96 + 1,047,529.04 = 1,330,645.00, never a
+    # fen above the cap (calc said .01: it counted the 0.01 of a clause whose second share is lower)
+    a = {"revenue": "4亿", "sales_revenue": "4亿", "is_listed": True, "settlement_sales": "40亿",
+         "rd_expense": "2000万", "rd_post_subsidy_base": "2000万", "major_tech_projects": 1,
+         "hosted_event_expenses": ["0.02"]}
+    b = {"revenue": "26612900", "sales_revenue": "26612900", "neeq_listed": True, "equity_investment_raised": "500万",
+         "is_listed": True, "settlement_sales": "4", "smart_factory_investments": ["740万"]}
+    ra, rb = nanchang(**a), nanchang(**b)
+    assert ra.clause("event_hosting").amount == 1 and ra.clause("event_hosting").amount_max is None
+    assert ra.clause("settlement").amount_max == 975_609_756
+    assert (ra.total_exact, ra.total_exact_max) == (1_904_761_905, 1_951_219_513)
+    assert rb.clause("settlement").amount == 1 and rb.clause("settlement").amount_max is None
+    assert (rb.clause("neeq_listing").amount_max, rb.clause("smart_factory").amount_max) == (28_311_596, 104_752_904)
+    assert (rb.total_exact, rb.total_exact_max) == (93_343_754, 133_064_500)
+    # batch gives the same figures for the same rows (calc is a batch of one)
+    fields = sorted(set(a) | set(b))
+    src = tmp_path / "r.csv"
+    with src.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "jurisdiction", "year", "industries", "is_new_entrant", "key_support_area", *fields])
+        for name, p in (("a", a), ("b", b)):
+            w.writerow([name, "nanchang", 2024, "electronic-information", "false", "false",
+                        *[";".join(v) if isinstance(v := p.get(k, ""), list) else str(v).lower()
+                          if isinstance(v, bool) else v for k in fields]])
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "-q"], env=ENV)
+    assert res.exit_code == 0, res.output
+    with (tmp_path / "o.csv").open(encoding="utf-8-sig") as f:
+        got = {r["name"]: (r["total_exact"], r["total_exact_max"]) for r in csv.DictReader(f)}
+    assert got == {"a": ("19047619.05", "19512195.13"), "b": ("933437.54", "1330645.00")}
+
+
 def test_wuhan_company_cap_range() -> None:
     # test_wuhan's binding case: hq_relocation 100万 × 10% = 10万 = 10,000,000 fen (exact); 9 open-source products
     # × 1000万 and the platform 3000万 (up to). L = 1亿; the first run cuts hq to 8,326,395 fen. Second run: the
