@@ -457,6 +457,10 @@ class XlsxSource:
                         continue
                     if _beyond_units(c.value, UNIT_DECIMALS.get(header.units[j] if j < len(header.units) else "", 0)):
                         sheet.append((j, csvio._clip(texts[j]), INEXACT_MESSAGE))
+                    elif isinstance(c.value, (int, float)) and not isinstance(c.value, bool) \
+                            and (power := format_scale(getattr(c, "number_format", None))):
+                        sheet.append((j, csvio._clip(texts[j]), _scaled_message(texts[j], power, str(
+                            getattr(c, "number_format", "")))))
                     elif isinstance(c.value, (int, float)) and _unit_in_format(getattr(c, "number_format", None)):
                         fmt = str(getattr(c, "number_format", ""))
                         unit = _unit_in_format(fmt)
@@ -685,6 +689,62 @@ def _asks_recalculation(book: object) -> bool:
         return bool(_FULL_CALC.search(archive.read("xl/workbook.xml")))
     except KeyError:  # pragma: no cover - a workbook part under another name
         return False
+
+
+#: a number format's parts that show text, not digits: "quoted", \\x or !x (one character), [colour] / [$-804]
+_FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|!.|\[[^\]]*\]|_.|\*.')
+
+
+def format_scale(number_format: object) -> int:
+    """The power of ten a number format divides its number by for display: ``#,##0,`` shows 300000000 as
+    300,000 (3), ``0.0,,`` as 300.0 (6), ``0!.0000`` (a literal "." four digits from the right, the Chinese
+    Excel way of showing yuan in 万) as 30000.0000 (4); 0 for a format that shows the number as it is.
+
+    >>> [format_scale(f) for f in ('#,##0,', '0.0,,', '0!.0000', '0"."0000', '#,##0.00', '0.00"万元"', '0!.0,"万"')]
+    [3, 6, 4, 4, 0, 0, 4]
+    >>> format_scale('#,##0,;[Red]-#,##0,'), format_scale('General'), format_scale('0.00%')
+    (3, 0, 0)
+    """
+    if not isinstance(number_format, str) or not number_format:
+        return 0
+    section = number_format
+    rest, out = section, []  # the first section only (positive numbers), split outside quotes
+    depth = False
+    for ch in rest:
+        if ch == '"':
+            depth = not depth
+        elif ch == ";" and not depth:
+            break
+        out.append(ch)
+    section = "".join(out)
+    power = 0
+    # a literal "." (!. \. "."), with digit placeholders after it and no real decimal point: a shifted point
+    dot = re.search(r'(?:!\.|\\\.|"\.")([0#?]+)', section)
+    plain = _FORMAT_LITERAL.sub("", section)
+    if dot is not None and "." not in plain:
+        power += len(dot.group(1))
+    # commas right after the last digit placeholder (before the decimal point or the end): 1000 each
+    digits = re.search(r"[0#?](,+)(?=[^0#?]*$)|[0#?](,+)\.", plain)
+    if digits is not None:
+        power += 3 * len(digits.group(1) or digits.group(2))
+    return power
+
+
+#: the unit a number shown divided by 10^k is in, by k
+_SCALE_UNITS = {3: "千", 4: "万", 6: "百万", 8: "亿"}
+
+
+def _scaled_message(stored: str, power: int, fmt: str) -> str:
+    """Why a money cell whose number format shows it divided (``#,##0,``, ``0!.0000``) is refused, with the
+    figure as the sheet shows it: reading the stored number under a heading such as 营业收入（万元） made it
+    10,000 times too large, and a CSV saved from the same sheet holds the shown figure."""
+    shown = format(Decimal(stored).scaleb(-power).normalize(), "f")
+    unit = _unit_in_format(fmt) or _SCALE_UNITS.get(power, "")
+    example = f"{shown}{unit}" if unit else shown
+    return (f"the cell holds the number {stored}, which its number format {fmt!r} shows divided by "
+            f"{10 ** power:,} (as {shown}); the stored number and the figure shown differ, so which one is meant "
+            f"cannot be told: type the amount with its unit as text (e.g. {example}) or in yuan with a plain number "
+            f"format")
 
 
 def _unit_in_format(number_format: object) -> str | None:

@@ -202,6 +202,31 @@ def test_a_money_cell_shown_in_wan_by_its_number_format_is_a_bad_row(catalog, tm
     assert settlement_of(tmp_path / "o.csv") == {"乙公司": "6172.84"}
 
 
+@pytest.mark.parametrize(("fmt", "stored", "shown"), [
+    ("0!.0000", 300000000, "30000万"),  # Chinese Excel's 万 display: a literal "." four digits from the right
+    ('0"."0000', 300000000, "30000万"),
+    ("#,##0,", 50000000, "50000千"),  # a comma after the digits: thousands
+    ("0.0,,", 3000000000, "3000百万"),
+    ('0!.0,"万"', 300000000, "30000万"),  # (the comma and the shifted point together)
+])
+def test_a_money_cell_whose_number_format_shows_it_divided_is_a_bad_row(catalog, tmp_path, fmt, stored, shown):
+    # under 营业收入（万元） the stored yuan 300000000, shown as 30000.0000, was read as 300000000万 (3万亿 yuan):
+    # loan_interest capped at 2,000,000.00 instead of 775,000.00, exit 0; the sheet's CSV export says 30000.0000
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "营业收入（万元）", "上年营业收入（万元）", "在昌项目银行贷款（万元）"])
+    ws.append(["甲", "南昌", 2024, "电子信息", stored, 18000, 5000])
+    ws["E2"].number_format = fmt
+    ws.append(["乙", "南昌", 2024, "电子信息", 30000, 18000, 5000])  # 5000万 × 50% × 3.10% = 775,000.00
+    wb.save(tmp_path / "f.xlsx")
+    report = run_batch(tmp_path / "f.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.line, p.name, p.field, p.value) == (2, "甲", "revenue", str(stored))
+    assert f"number format {fmt!r} shows divided by" in p.message and f"(e.g. {shown})" in p.message
+    assert [(r["name"], r["loan_interest"]) for r in read(tmp_path / "o.csv")] == [("乙", "775000.00")]
+
+
 def test_a_money_cell_shown_in_traditional_wan_by_its_number_format_is_a_bad_row(catalog, tmp_path):
     """0.00"萬元" (繁體) was read as yuan, 10,000 times too small, while 0.00"万元" was refused."""
     openpyxl = pytest.importorskip("openpyxl")
