@@ -902,9 +902,10 @@ def _list_with_unit(text: str, unit: str) -> str:
     return re.sub(r"([0-9０-９.．])([ \t\u3000]*)(?=[;；、\r\n]|\Z)", lambda m: m.group(1) + unit + m.group(2), text)
 
 
-#: bytes every totals label holds one of (in ASCII lower case): 计 (合计, 总计, 小计, 共计, 累计), 汇 (汇总), "otal"
-#: (total, subtotal), "sum" — a quick filter before ``csvio.is_totals_label`` reads a name
-_LABEL_NEEDLES = tuple(x.encode("utf-8") for x in ("计", "汇", "otal", "sum"))
+#: bytes every totals label holds one of (in ASCII lower case): 计 (合计, 总计, 小计, 共计, 累计), 汇 (汇总), 总 (总数,
+#: 总额), 均 (平均, 均值), 其中 (其中：高新区), "otal" (total, subtotal), "sum", "aver", "mean" — a quick filter before
+#: ``csvio.is_totals_label`` reads a name
+_LABEL_NEEDLES = tuple(x.encode("utf-8") for x in ("计", "汇", "总", "均", "其中", "otal", "sum", "aver", "mean"))
 assert all(any(n.decode() in label for n in _LABEL_NEEDLES) for label in csvio.TOTALS_LABELS)
 
 

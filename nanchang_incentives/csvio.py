@@ -640,7 +640,8 @@ _TOTAL_WORD = re.compile(r"(?<![a-z])(?:sub|grand)?totals?(?![a-z])")
 #: a name that is only a totals label (spaces and punctuation aside) is a totals row even with a year and a
 #: place filled in: Excel users fill 年度 and 所在地 down the whole sheet, the totals row included
 TOTALS_LABELS = frozenset({"合计", "总计", "小计", "汇总", "总合计", "合计数", "总计数", "全部合计", "累计", "本页合计", "共计",
-                           "total", "totals", "grandtotal", "subtotal", "sum"})
+                           "总数", "总额", "平均", "平均值", "平均数", "均值",
+                           "total", "totals", "grandtotal", "subtotal", "sum", "average", "mean"})
 #: the longest such name, in bytes, with its spaces, punctuation and what it sums ("合计（共125家）": 22 bytes)
 TOTALS_LABEL_BYTES = 60
 
@@ -670,9 +671,17 @@ def is_totals_label(name: str) -> bool:
     (False, False)
     >>> is_totals_label("合计（共2家企业）"), is_totals_label("全部企业合计"), is_totals_label("全厂合计")
     (True, True, True)
+
+    The rows a summary sheet adds: "其中：高新区" (the part of the total above that is one district's), "总数",
+    "平均值"; a company is never named so ("其中科技有限公司" names one):
+
+    >>> is_totals_label("其中：高新区"), is_totals_label("  平均值"), is_totals_label("总数"), is_totals_label("其中科技有限公司")
+    (True, True, True, False)
     """
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     if key in TOTALS_LABELS:
+        return True
+    if key.startswith("其中") and not _COMPANY_WORD.search(key):  # 其中：高新区, 其中：规上企业
         return True
     bare = _without_count(key)
     if bare != key and bare in TOTALS_LABELS:  # "@SUM(1+1)" has no counter word: a name

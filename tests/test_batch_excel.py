@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nanchang_incentives import api, csvio, xlsxio
-from nanchang_incentives.batch import BatchOptions, run_batch
+from nanchang_incentives.batch import BAD_ROW_PREVIEW, BatchOptions, run_batch
 from nanchang_incentives.cli import app
 from nanchang_incentives.errors import InputError
 
@@ -807,20 +807,26 @@ def test_a_row_refused_for_what_only_a_workbook_holds_lists_its_other_problems_t
 def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalog, tmp_path):
     # 合计（共2家）, 南昌合计, 以上合计, 共计, 小计（南昌）, ToTal, Total (25 companies): each was evaluated as a company
     # when 年度 and 所在地 were filled down, the sum of the others counted again; a company's name stays one
-    labels = ["合计（共2家）", "南昌合计", "以上合计", "共计", "小计（南昌）", "合计金额", "ToTal", "Total (25 companies)"]
-    companies = ["甲公司", "汇总科技有限公司", "Total Solutions", "南昌小计电子厂"]
+    # and a summary sheet's 其中：高新区 (the part of the sum above that is one district's), 总数, 平均值, Average: the
+    # budget counted 4,650,000.00 for 1,550,000.00
+    labels = ["合计（共2家）", "南昌合计", "以上合计", "共计", "小计（南昌）", "合计金额", "ToTal", "Total (25 companies)",
+              "其中：高新区", "总数", "平均值", "Average"]
+    companies = ["甲公司", "汇总科技有限公司", "Total Solutions", "南昌小计电子厂", "其中科技有限公司", "总数科技", "均胜电子"]
     text = "企业名称,所在地,年度,行业,营业收入\n" + "".join(f"{n},南昌,2024,电子信息,1亿\n" for n in companies + labels)
     src = tmp_path / "t.csv"
     src.write_text(text, encoding="utf-8")
     report = run_batch(src, tmp_path / "o.csv", catalog)
-    assert [k.name for k in report.skipped] == labels
+    shown = BAD_ROW_PREVIEW  # (the report lists the first few skipped rows, and counts them all)
+    assert [k.name for k in report.skipped] == labels[:shown] and report.skipped_rows == len(labels)
     assert [r["name"] for r in read(tmp_path / "o.csv")] == companies
     openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
     for line in text.splitlines():
         wb.active.append(line.split(","))
     wb.save(tmp_path / "t.xlsx")
-    assert [k.name for k in run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog).skipped] == labels
+    report = run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
+    assert [k.name for k in report.skipped] == labels[:shown] and report.skipped_rows == len(labels)
+    assert [r["name"] for r in read(tmp_path / "x.csv")] == companies
 
 
 def test_a_dash_from_an_excel_csv_export_is_an_empty_cell(catalog, tmp_path):
