@@ -1632,6 +1632,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 results = _results(blocks, path, enc, job, jobs, append_to)
             finder = Finder()
             footer: tuple[int, int, str, str] | None = None  # a "注：金额单位为万元" row: (row, line, text, unit)
+            aside: tuple[int, int, str, str] | None = None  # the same in a 序号 / 备注 cell of a row read as blank
             last_named = 0  # the last evaluated row with a name (a unit note counts only below every company)
             for res in results:
                 repeats = finder.add(res.keys) if res.keys is not None else []
@@ -1657,9 +1658,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                     text = bad_row.name or (bad_row.value if not bad_row.field else "")
                     if (word := unit_note_row(text, header, catalog)) is not None:
                         footer = (bad_row.row, bad_row.line or bad_row.row, text, word)
-                for row, line, text in res.notes:  # typed into a column that is not read (序号, 备注)
-                    if (word := unit_note_row(text, header, catalog)) is not None:
-                        footer = (row, line, text, word)
+                for row, line, text in res.notes:  # typed into a column that is not read (序号, 备注): no company's
+                    if aside is None and (word := unit_note_row(text, header, catalog)) is not None:  # name, so
+                        aside = (row, line, text, word)  # it counts above the companies too
                 report.warned_rows += res.warned_rows
                 report.warning_kinds |= res.warned_kinds
                 report.duplicate_rows += len(repeats)
@@ -1679,8 +1680,10 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 if progress is not None:
                     progress(res.raw_end or size, size, report.rows, report.bad_rows)
             report.duplicates_unchecked = finder.unchecked
-            if footer is not None and footer[0] > last_named:  # a bare amount was read as yuan: nothing is written
-                _, line, text, word = footer
+            if footer is not None and footer[0] <= last_named:
+                footer = None  # (a company named 金额亿, with a bad year, above others: a company, not a note)
+            if footer is not None or aside is not None:  # a bare amount was read as yuan: nothing is written
+                _, line, text, word = footer or aside  # type: ignore[misc]
                 word = word if word.endswith("元") else word + "元"
                 amount = next((h for h, f in zip(header.headings or header.names, header.fields)
                                if f.type in (F.MONEY, F.MONEY_LIST)), "营业收入")

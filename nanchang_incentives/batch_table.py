@@ -211,8 +211,9 @@ def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
 #: note under the table): the unit of the sheet's
 #: amounts; never 填报单位 / 申报单位 … (the organisation that fills the form in: "填报单位：万年县工信局"), and the unit
 #: ends the phrase
-_UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制)(?<!填表)(?:单位|單位|金额|金額)\s*[:：]?\s*(?:为|為|是)?\s*(?:人民币|人民幣)?\s*"
-                        r"(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)(?=$|[\s)）\]】,，;；。、/])")
+_UNIT_NOTE = re.compile(r"(?<!填报)(?<!申报)(?<!制表)(?<!报送)(?<!编制)(?<!填表)(?:单位|單位|金额|金額)\s*[:：]?\s*"
+                        r"(?:均|都|统一|統一|全部|一律)?\s*(?:为|為|是)?\s*[:：]?\s*(?:人民币|人民幣)?\s*"
+                        r"(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)\s*(?:人民币|人民幣)?(?=$|[\s)）\]】,，;；。、/])")
 #: a cell that is only a unit: "万元", "（万元）", "人民币万元"
 _UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元|万|亿|萬|億|元)\s*(?:人民币|人民幣)?[\s)）\]】]*$")
 #: a unit said otherwise in a title or group cell: "财务数据（万元）", "2024年企业名单（单位：万元）", "人民币：万元",
@@ -220,7 +221,9 @@ _UNIT_CELL = re.compile(r"^[\s(（\[【]*(?:人民币|人民幣)?\s*(千元|万�
 _UNIT_PHRASE = re.compile(r"[(（\[【]\s*(?:单位|單位|金额|金額)?\s*[:：]?\s*(?:人民币|人民幣)?\s*"
                           r"(千元|万元|亿元|百万元|萬元|億元)\s*[)）\]】]"
                           r"|(?:人民币|人民幣)\s*[:：]\s*(千元|万元|亿元|百万元|萬元|億元)"
-                          r"|以\s*(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元)\s*(?:计|計|为单位|為單位)")
+                          r"|以\s*(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元)\s*(?:计|計|为单位|為單位)"
+                          r"|以上\s*(?:金额|金額|数据|數據|数字|數字|数值|數值)?\s*(?:均|都|全部|一律)?\s*(?:为|為|是)\s*"
+                          r"(?:人民币|人民幣)?\s*(千元|万元|亿元|百万元|萬元|億元)")
 #: the lines looked at for the header when the first one is not it
 HEADER_SEARCH_LINES = 6
 

@@ -252,7 +252,9 @@ def test_a_unit_note_under_the_table_stops_the_run_before_figures_are_read_as_yu
     assert batch_table.unit_note_row("南昌单位元件有限公司", batch_table.Header((), ()), catalog) is None
 
 
-@pytest.mark.parametrize("note", ["注：金额单位为万元,,,,,,,,", "注：金额单位为万元", ",,,,,,,,单位：万元"])
+@pytest.mark.parametrize("note", ["注：金额单位为万元,,,,,,,,", "注：金额单位为万元", ",,,,,,,,单位：万元", "金额单位均为万元",
+                                  "单位均为：万元", "金额均为万元", "金额单位统一为万元", "金额单位：万元人民币",
+                                  ",,,,,,,,备注：以上均为万元"])
 def test_a_unit_note_in_a_column_that_is_not_read_stops_the_run_too(catalog, tmp_path, note):
     # typed into the 序号 column (or 备注), the note made a row with nothing in the columns that are read: it was
     # a blank row, skipped, and 5000 under 在昌项目银行贷款 was 5,000 yuan (loan_interest 86.25 instead of 862,500.00)
@@ -268,6 +270,18 @@ def test_a_unit_note_in_a_column_that_is_not_read_stops_the_run_too(catalog, tmp
     src.write_text(head + rows + "3,,,,,,,,\n4,,,,,,,,以上企业均已核实\n", encoding="utf-8")
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert (report.good_rows, report.blank_rows, report.bad_rows) == (2, 2, 0)
+
+
+def test_a_unit_note_in_the_serial_column_above_the_companies_stops_the_run(catalog, tmp_path):
+    # 单位：万元 in the 序号 column right under the header: a blank row, and every amount read as yuan, exit 0
+    # (a note in the name column counts only below every company: a company may be named 金额亿)
+    src = tmp_path / "t.csv"
+    src.write_text("序号,企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款\n单位：万元,,,,,,,\n"
+                   "1,甲,南昌,2024,电子信息,50000,38000,5000\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert caught.value.location.line == 2 and caught.value.message.startswith("line 2 says '单位：万元'")
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_a_unit_note_in_the_serial_column_of_a_workbook_stops_the_run(catalog, tmp_path):
