@@ -438,17 +438,28 @@ class XlsxSource:
                            f"give each row its own figure")
                     if name_j is not None and name_j in merged:  # the company's name merged over it too
                         why += _projects_advice(texts, specs, header, merged[name_j][0], company)
-                        if open_name is not None and open_name[0] not in refused_first and open_name[1] >= 0:
-                            first_line, at, first_row, first_name, ref = open_name
-                            refused_first.add(first_line)
-                            good.refused.append((at, (name_j,)))
-                            problems.append(csvio.RowProblem(first_row, header.names[name_j], first_name, (
-                                f"the company's name is merged over lines {first_line}-{name_spans[first_line]} "
-                                f"({ref}) and line {line} below holds figures of its own: this line alone is not "
-                                f"the whole company, so it is not computed (its total would leave those figures "
-                                f"out); give the company one row, with each project's amount in the same cell "
-                                f"separated by ';'"), first_line, first_name))
                     sheet.append((j, "", why))
+            year_j = header.index("year")
+            other_year = (year_j is not None and year_j not in merged and year_j < min(len(texts), len(company))
+                          and bool(texts[year_j].strip()) and texts[year_j].strip() != company[year_j].strip())
+            if name_j is not None and name_j in merged and not other_year:  # a line under a merged name, with
+                name_ref = merged[name_j][0]  # figures of its own (another year's line is the company's own)
+                if not sheet:  # (its amount cells are its own: two lines of one company, its cap counted twice)
+                    sheet.append((name_j, "", (
+                        f"the company's name is merged over this line ({name_ref}), which holds figures of its own: "
+                        f"read as a company it would be the same company twice, each line with part of its "
+                        f"figures (its revenue-based clauses and its cap counted twice)"
+                        + _projects_advice(texts, specs, header, name_ref, company))))
+                if open_name is not None and open_name[0] not in refused_first and open_name[1] >= 0:
+                    first_line, at, first_row, first_name, _ = open_name
+                    refused_first.add(first_line)
+                    good.refused.append((at, (name_j,)))
+                    problems.append(csvio.RowProblem(first_row, header.names[name_j], first_name, (
+                        f"the company's name is merged over lines {first_line}-{name_spans[first_line]} "
+                        f"({name_ref}) and line {line} below holds figures of its own: this line alone is not "
+                        f"the whole company, so it is not computed (its total would leave those figures "
+                        f"out); give the company one row, with each project's amount in the same cell "
+                        f"separated by ';'"), first_line, first_name))
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
                 sheet += _error_values(cells, texts, specs)
                 sheet += self._formula_problems(formulas, cells, texts, header)

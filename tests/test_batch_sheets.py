@@ -763,6 +763,40 @@ def test_a_companys_projects_on_merged_rows_get_the_one_row_advice(catalog, tmp_
                               "';' (5G+智慧工厂投入 600万;1200万)")
 
 
+def test_a_name_merged_over_a_line_with_its_own_figures_refuses_both_lines(catalog, tmp_path):
+    # name, 所在地, 年度, 行业 merged over lines 2-3, the second project's 600万 in line 3's own cell: both lines were
+    # computed as companies (5,000,000.00 + 3,000,000.00; its cap counted twice), with only a duplicate warning
+    # whose advice ("delete one of the two rows") lost a project
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "营业收入", "5G+智慧工厂投入"])
+    ws.append(["甲公司", "南昌", 2024, "电子信息", "3亿", "1200万"])
+    ws.append([None, None, None, None, None, "600万"])
+    for c in "ABCD":
+        ws.merge_cells(f"{c}2:{c}3")
+    wb.save(tmp_path / "m.xlsx")
+    report = run_batch(tmp_path / "m.xlsx", tmp_path / "o.csv", catalog)
+    first, second = report.problems
+    assert (first.line, first.field, second.line, second.field) == (2, "name", 3, "name")
+    assert second.message.startswith("the company's name is merged over this line (A2:A3), which holds figures of "
+                                     "its own")
+    assert second.message.endswith("(5G+智慧工厂投入 1200万;600万)")
+    assert (report.good_rows, report.bad_rows, report.duplicate_rows) == (0, 2, 0)
+    # one company over two fiscal years, its name merged: each line is that year's, computed
+    wb2 = openpyxl.Workbook()
+    w2 = wb2.active
+    w2.append(["企业名称", "所在地", "年度", "行业", "业务结算销售收入", "上市公司"])
+    w2.append(["甲公司", "南昌", 2023, "电子信息", "1234567", "是"])
+    w2.append([None, "南昌", 2024, "电子信息", "500万", "是"])
+    w2.merge_cells("A2:A3")
+    wb2.save(tmp_path / "y.xlsx")
+    report = run_batch(tmp_path / "y.xlsx", tmp_path / "y.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (2, 0)
+    assert [(r["year"], r["settlement"]) for r in read(tmp_path / "y.csv")] == [("2023", "6172.84"),
+                                                                              ("2024", "25000.00")]
+
+
 def test_a_row_made_tall_by_merging_every_cell_down_is_one_company(catalog, tmp_path):
     # every cell of 甲公司 merged over lines 2-3 (a tall row): line 3 was a bad row ("an amount is never copied"),
     # though it holds nothing of its own; a name alone merged down over an empty line was always fine
