@@ -22,6 +22,7 @@ import numpy as np
 from . import fields as F
 from .money import RATE_DENOMINATOR, UNITS_PER_YUAN, format_rate
 from .profile import Column, ListColumn, Table, TagColumn
+from .text import visible
 
 #: more than this many times (or less than 1/this of) the previous year's revenue is suspicious
 REVENUE_CHANGE_FACTOR = 20
@@ -161,7 +162,7 @@ class TableWarnings:
             known = ", ".join(sorted(spec.vocabulary.zh)) if spec is not None and spec.vocabulary else ""
             msg = (f"{a}: {va} is not an industry any policy or the tag vocabulary knows; kept as written, "
                    f"no policy targets it (known: {known})")
-        return PlausibilityWarning(h.kind, h.fields, vals, msg)
+        return PlausibilityWarning(h.kind, h.fields, vals, visible(msg))  # (a tag is the user's text: ESC shown)
 
 
 def _in_slip_window(big: np.ndarray, small: np.ndarray) -> np.ndarray:

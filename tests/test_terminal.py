@@ -264,3 +264,20 @@ def test_markdown_compare_escapes_the_name_in_its_heading_and_statements(tmp_pat
     out = subprocess.run(exe, capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.splitlines()[0] == f"# {EVIL_SHOWN}: site comparison, fiscal year 2025"
     assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(http", out), "markup left unescaped"
+
+
+def test_an_industry_tag_with_escape_codes_never_reaches_the_terminal_raw(tmp_path) -> None:
+    # the unknown-tag warning wrote the tag as typed: \x1b[31m coloured, \x1b[8m hid the rest of the output
+    src = tmp_path / "t.toml"
+    src.write_text('name = "T"\njurisdiction = "nanchang"\nyear = 2024\n'
+                   'industries = ["electronic-information", "x\\u001b[8mhidden\\u001b]0;owned\\u0007"]\n',
+                   encoding="utf-8")
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    for args in (["calc", str(src)], ["calc", str(src), "--format", "markdown"], ["compare", str(src)],
+                 ["calc", str(src), "--lang", "zh"]):
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+        assert "\x1b" not in res.output and "\x07" not in res.output, args
+        assert "x\\x1b[8mhidden\\x1b]0;owned\\x07 is not an industry" in res.output, args
