@@ -594,10 +594,14 @@ def calculation(c: ClauseResult, lang: str = "en") -> str:
     calc = c.calculation
     if calc is None:
         return ""
+    if not c.status.computed and calc.raw == 0 and all(f.value for f in calc.factors) and calc.items != 0:
+        # not eligible: no amount was computed, so no "= 0.00" after a product that is not 0 (9,000,000.00 × 50%
+        # × LPR 3.10% is 139,500.00); a product that is 0 (a base of 0.00) may say so
+        return _calculation(calc, c.basis, lang, result=False)
     return _calculation(calc, c.basis, lang)
 
 
-def _calculation(calc: Calculation, basis: str, lang: str = "en") -> str:
+def _calculation(calc: Calculation, basis: str, lang: str = "en", result: bool = True) -> str:
     zh = lang == "zh"
     # the scope of an up_to clause's own ceiling (SPEC 9.1), after the ceiling: "5,000,000.00 per year"
     # (a one-off award says so elsewhere: its ceiling needs no "once")
@@ -628,7 +632,7 @@ def _calculation(calc: Calculation, basis: str, lang: str = "en") -> str:
         body = " × ".join(pieces)
         if label:
             body = f"{label} {body}"
-    if any(f.value is None for f in calc.factors):
+    if any(f.value is None for f in calc.factors) or not result:
         return body
     return f"{body} = {money(calc.raw, basis, lang)}"
 

@@ -52,6 +52,22 @@ def test_calculation_names_each_factor_with_its_value_and_the_result() -> None:
         "loans used for projects in Nanchang 86,400,000.00 × 50% × LPR 1y 3.10% = 1,339,200.00")
 
 
+def test_a_clause_not_eligible_shows_its_product_without_a_false_result() -> None:
+    # JSON said "… 9,000,000.00 × 50% × LPR 1y 3.10% = 0.00" for a clause whose condition failed: false
+    # arithmetic (the product is 139,500.00); no amount was computed, so no result is written
+    loans = Calculation((Factor("local_project_loans", Fraction(9_000_000), Kind.MONEY, Source.GIVEN,
+                                "local_project_loans", "loans used for projects in Nanchang"), *LOAN.factors[1:]), 0)
+    c = clause(status=Status.NOT_ELIGIBLE, amount=0, raw_amount=0, calculation=loans, conditions=(GROWTH,))
+    assert explain.calculation(c) == "loans used for projects in Nanchang 9,000,000.00 × 50% × LPR 1y 3.10%"
+    # (a factor without label_zh keeps the English label under --lang zh)
+    assert explain.calculation(c, "zh") == "loans used for projects in Nanchang 9,000,000.00 × 50% × 一年期LPR 3.10%"
+    # a product that is 0 (the base is 0.00) may say so: "= 0.00" is true
+    zero = Calculation((Factor("local_project_loans", Fraction(0), Kind.MONEY, Source.GIVEN, "local_project_loans",
+                               "loans used for projects in Nanchang"), *LOAN.factors[1:]), 0)
+    assert explain.calculation(clause(status=Status.NOT_ELIGIBLE, amount=0, raw_amount=0, calculation=zero)) == (
+        "loans used for projects in Nanchang 0.00 × 50% × LPR 1y 3.10% = 0.00")
+
+
 def test_an_up_to_result_says_up_to_and_a_fixed_ceiling_says_ceiling() -> None:
     c = clause(basis=Basis.UP_TO, calculation=Calculation(
         (Factor("200万", Fraction(2_000_000), Kind.MONEY, Source.CONSTANT),), 200_000_000))
