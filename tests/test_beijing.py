@@ -254,8 +254,13 @@ def test_chain_strengthening_needs_a_first_inclusion(catalog: Catalog) -> None:
     assert (c.status, c.amount) == ("not_eligible", 0)
     c = result(catalog, chain_contract_amount="1亿").clause("chain_strengthening")
     assert (c.status, c.amount, c.missing) == ("missing_input", 0, ("chain_first_included",))
-    # nothing performed decides it without the flag
-    assert result(catalog, chain_contract_amount=0).clause("chain_strengthening").status == "not_eligible"
+    # SPEC-wuhan-beijing: eligible if chain_first_included, the contracts only its base: nothing performed and
+    # no flag is the flag missing (as hq_relocation with paid_in_capital 0 and no new_headquarters), and with
+    # the flag 5% × 0.00 is no amount
+    c = result(catalog, chain_contract_amount=0).clause("chain_strengthening")
+    assert (c.status, c.missing) == ("missing_input", ("chain_first_included",))
+    c = result(catalog, chain_contract_amount=0, chain_first_included=True).clause("chain_strengthening")
+    assert (c.status, c.amount) == ("not_eligible", 0)
 
 
 # ---------------------------------------------------------------- specialized_scale_up

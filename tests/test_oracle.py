@@ -342,7 +342,7 @@ def beijing_rules(lpr_5y: Decimal) -> list[tuple[str, str, Rule]]:
         ("major_project_interest", "up_to", interest),
         # [2026-12] 首次纳入…配套的京津冀企业; nothing performed is nothing to claim, whatever the flag
         ("chain_strengthening", "up_to",
-         lambda p: rate_clause(k_and(p.flag("chain_first_included"), p.gt("chain_contract_amount", D(0))),
+         lambda p: rate_clause(p.flag("chain_first_included"),  # (SPEC: eligible if chain_first_included)
                                p["chain_contract_amount"], D("0.05"), 3000 * WAN)),
         ("first_trial_product", "up_to", first_trial),
         ("robot_fund", "discretionary", lambda p: DISC),
