@@ -68,7 +68,8 @@ def _unknown_jurisdiction(jurisdiction: object, catalog: Catalog) -> str | None:
     known = catalog.jurisdictions()
     close = difflib.get_close_matches(str(jurisdiction).strip().lower(), known, n=1, cutoff=0.3)
     hint = f' (did you mean "{close[0]}"?)' if close else ""
-    return f"no policy for jurisdiction {jurisdiction!r}{hint}; known: {', '.join(known)}"
+    return (f"no policy for jurisdiction {jurisdiction!r}{hint}{F.district_hint(jurisdiction)}; known: "
+            f"{', '.join(known)}")
 
 
 def require_year(profile: Profile, options: Options) -> None:

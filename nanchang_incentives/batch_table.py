@@ -781,7 +781,8 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
             else:
                 close = difflib.get_close_matches(v, known, n=1, cutoff=0.3)
                 hint = f' (did you mean "{close[0]}"?)' if close else ""
-                msg = f"no policy for jurisdiction {v!r}{hint}; known: {', '.join(known)} (or pass --policy ID)"
+                msg = (f"no policy for jurisdiction {v!r}{hint}{F.district_hint(v)}; known: {', '.join(known)} (or "
+                       f"pass --policy ID)")
             b.fail(rows, jj if jj is not None else -1, [msg] * len(rows))
 
     problems = list(cells.problems)

@@ -90,13 +90,16 @@ class Vocabulary:
     #: "_" and spaces read as "-" (place names, as ``--cities`` and ``--policy`` read them: wuhan_east_lake,
     #: "Wuhan East Lake"); industry tags keep them, so that a near miss is a did-you-mean
     loose_dashes: bool = False
+    #: folded name of a whole city -> its value: a district, county or zone written after it is in it too
+    #: (南昌市青山湖区, 北京市海淀区, 南昌县); a zone's policy (东湖高新区) has none, so 武汉市江汉区 is not it
+    cities: Mapping[str, str] = field(default_factory=dict)
 
     def with_values(self, values: Iterable[str]) -> Vocabulary:
         """The same vocabulary knowing ``values`` too (the tags of the loaded policies)."""
         zh = dict(self.zh)
         for v in values:
             zh.setdefault(_fold(v), "")
-        return Vocabulary(self.name, zh, self.aliases, self.loose_dashes)
+        return Vocabulary(self.name, zh, self.aliases, self.loose_dashes, self.cities)
 
     def lookup(self, text: str) -> str | None:
         """The canonical value ``text`` names, None when unknown; ambiguous names are a ValueProblem."""
@@ -107,10 +110,23 @@ class Vocabulary:
             return key
         found = self.aliases.get(key)
         if not found:
-            return None
+            return self._in_city(key)
         if len(found) > 1:
             raise ValueProblem(f"{text!r} could mean {' or '.join(found)}; write one of them")
         return found[0]
+
+    def _in_city(self, key: str) -> str | None:
+        """The city whose district, county or zone ``key`` names (南昌市青山湖区 -> nanchang), None otherwise.
+
+        >>> v = Vocabulary("jurisdictions", {"nanchang": "南昌"}, {}, True, {"南昌市": "nanchang", "南昌": "nanchang"})
+        >>> v.lookup("南昌市青山湖区"), v.lookup("南昌县"), v.lookup("南昌市红谷滩新区"), v.lookup("南昌科技公司")
+        ('nanchang', 'nanchang', 'nanchang', None)
+        """
+        for city in sorted(self.cities, key=len, reverse=True):
+            rest = key[len(city):]
+            if key.startswith(city) and _DISTRICT.match(rest):
+                return self.cities[city]
+        return None
 
     def close(self, text: str) -> str | None:
         """A known value ``text`` is probably a misspelling of (electronic_information, electronics)."""
@@ -129,19 +145,44 @@ class Vocabulary:
         return found[0] if found[0] in self.zh else self.aliases[found[0]][0]
 
 
+#: what may follow a city's name in an address and stay inside it: a district, county, zone or town
+_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{0,12}(?:区|县|镇|乡|街道|管理局)$")
+
+
+def district_hint(value: object) -> str:
+    """What to add to "no policy for jurisdiction …" when the value reads like a district or county of a city
+    (红谷滩区, 武汉市江汉区): "" otherwise.
+
+    >>> district_hint("红谷滩区")[:40]
+    ': a district or county is read as its ci'
+    >>> district_hint("nanchang"), district_hint("南昌科技")
+    ('', '')
+    """
+    text = str(value).strip()
+    if not text or not _DISTRICT.match(text) or len(text) < 2:
+        return ""
+    return (": a district or county is read as its city where the city's policy covers all of it (write the city "
+            "first: 南昌市红谷滩区 is nanchang, 北京市海淀区 beijing); the Wuhan measures cover 东湖高新区 (光谷) only, "
+            "written 武汉东湖高新区 or 光谷")
+
+
 def vocabulary_from(name: str, raw: Mapping[str, Mapping[str, object]]) -> Vocabulary:
     """A vocabulary from its TOML tables: ``[<name>.<value>] zh = "…", aliases = [...]``."""
     zh: dict[str, str] = {}
     aliases: dict[str, list[str]] = {}
+    cities: dict[str, str] = {}
     for value, spec in raw.items():
         canon = _fold(value)
+        for city in spec.get("city_names", ()):  # type: ignore[union-attr,attr-defined]
+            cities[_fold(str(city))] = canon
         names = [str(a) for a in spec.get("aliases", ())]  # type: ignore[union-attr,attr-defined]
         zh[canon] = str(spec.get("zh") or next((a for a in names if _has_cjk(a)), ""))
         for alias in names + ([zh[canon]] if zh[canon] else []):
             key = _fold(alias)
             if key != canon and canon not in aliases.setdefault(key, []):
                 aliases[key].append(canon)
-    return Vocabulary(name, zh, {k: tuple(v) for k, v in aliases.items()}, loose_dashes=name == "jurisdictions")
+    return Vocabulary(name, zh, {k: tuple(v) for k, v in aliases.items()}, loose_dashes=name == "jurisdictions",
+                      cities=cities)
 
 
 #: characters that show as nothing (zero-width space and joiners, word joiner, a BOM inside a cell): copied from a

@@ -550,3 +550,26 @@ def test_lang_zh_range_footnotes_and_yes_no_moves_are_chinese() -> None:
     assert "up to 573,428.93" not in flat
     multi = CliRunner().invoke(app, ["calc", str(SAMPLES / "multi-industry.toml"), "--lang", "zh"], env=env).stdout
     assert "has_rd_center：否 → 是" in multi
+
+
+def test_a_district_of_a_city_is_the_city_where_its_policy_covers_all_of_it(tmp_path: Path) -> None:
+    # 南昌市青山湖区, 南昌县, 北京市海淀区 were "no policy for jurisdiction"; the Nanchang and Beijing measures are
+    # the whole city's (南昌市人民政府, 北京市经济和信息化局). The Wuhan measures are East Lake's only: 武汉市江汉区 is
+    # refused, with why; 武汉市东湖高新区 is East Lake
+    catalog = api.load()
+    reg = catalog.registry
+    for text, want in (("南昌市青山湖区", "nanchang"), ("南昌县", "nanchang"), ("江西省南昌市红谷滩新区", "nanchang"),
+                       ("北京市海淀区", "beijing"), ("武汉市东湖高新区", "wuhan-east-lake"), ("光谷", "wuhan-east-lake")):
+        assert reg["jurisdiction"].vocabulary.lookup(text) == want, text
+    assert reg["jurisdiction"].vocabulary.lookup("武汉市江汉区") is None
+    src = tmp_path / "d.csv"
+    src.write_text("企业名称,所在地,年度,行业,业务结算销售收入,上市公司\n甲,南昌市青山湖区,2024,电子信息,1234567,是\n"
+                   "乙,武汉市江汉区,2024,软件,1亿,否\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--errors",
+                                   str(tmp_path / "e.csv")], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    with (tmp_path / "o.csv").open(encoding="utf-8") as f:
+        assert [(r["name"], r["policy"], r["settlement"]) for r in csv.DictReader(f)] == [
+            ("甲", "nanchang-electronic-information-2023", "6172.84")]  # 1,234,567 × 0.5%
+    errors = (tmp_path / "e.csv").read_text(encoding="utf-8")
+    assert "no policy for jurisdiction '武汉市江汉区'" in errors and "cover 东湖高新区 (光谷) only" in errors
