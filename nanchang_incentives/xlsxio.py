@@ -310,7 +310,8 @@ class XlsxSource:
         # the sheet's stated dimension (A1:XFD1048576 when one cell far away is formatted) is an upper bound only:
         # read the rows and cells the file holds, never a 1,048,576 × 16,384 grid of empty cells padded to it
         self.dimension_rows = self.ws.max_row or 1
-        has_formulas, self.merged, self.hidden, self.hidden_columns = _scan_sheet(self.book, self.ws)
+        has_formulas, self.merged, self.hidden, self.hidden_columns, self.heading_spans = _scan_sheet(self.book,
+                                                                                                    self.ws)
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
@@ -460,6 +461,15 @@ class XlsxSource:
                         f"the whole company, so it is not computed (its total would leave those figures "
                         f"out); give the company one row, with each project's amount in the same cell "
                         f"separated by ';'"), first_line, first_name))
+            for j, (first_col, ref) in self.heading_spans.items():  # under a heading merged across line 1
+                if j < min(len(texts), k) and texts[j].strip() and (j + 1) in header.unnamed and first_col < k:
+                    heading = (header.headings or header.names)[first_col]
+                    sheet.append((first_col, csvio._clip(texts[j]), (  # (the field the heading names)
+                        f"the cell is under the heading {heading!r}, which is merged over {ref}: batch reads one "
+                        f"column per heading, so this one has none and its figure would be left out; unmerge the "
+                        f"heading (取消合并单元格) and give the column its own heading, or write several projects in "
+                        f"one cell separated by ';' ({heading} {texts[first_col].strip() if first_col < len(texts) else ''};"
+                        f"{texts[j].strip()})")))
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
                 sheet += _error_values(cells, texts, specs)
                 sheet += self._formula_problems(formulas, cells, texts, header)
@@ -643,20 +653,22 @@ def _is_strict(book: object) -> bool:
 
 
 def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int],
-                                                  set[int]]:
+                                                  set[int], dict[int, tuple[int, str]]]:
     """One linear scan of the sheet's XML as it is decompressed, a megabyte at a time, for what read-only
     openpyxl does not give: whether it holds a formula (``<f>``); its merged ranges of one column over data
     rows (``<mergeCell ref="B2:B4"/>``, after the rows): (sheet line, column index) -> (the range's first line,
-    the range as Excel names it), for every cell of such a range; the sheet lines of its hidden rows; and the
-    indices (from 0) of its hidden columns."""
+    the range as Excel names it), for every cell of such a range; the sheet lines of its hidden rows; the
+    indices (from 0) of its hidden columns; and the columns under a heading merged across line 1 (G1:H1) but
+    its first: column index -> (the heading's column, the range)."""
     from openpyxl.utils.cell import range_boundaries
 
     archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
     if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas, no merges
-        return True, {}, set(), set()
+        return True, {}, set(), set(), {}
     formulas = False
     hidden_cols: set[int] = set()
     merged: dict[tuple[int, int], tuple[int, str]] = {}
+    across: dict[int, tuple[int, str]] = {}
     hidden: set[int] = set()
     tail = b""
     with archive.open(part) as f:
@@ -669,6 +681,9 @@ def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], t
                 if min_col == max_col and max_row > min_row and max_row >= 2:
                     for line in range(max(min_row, 2), max_row + 1):
                         merged[(line, min_col - 1)] = (min_row, ref)
+                if min_row == 1 and max_col > min_col:  # a heading over several columns
+                    for col in range(min_col, min(max_col, 16384)):
+                        across[col] = (min_col - 1, ref)
             for m in _HIDDEN_ROW.finditer(data):  # (a row without its number, which Excel never writes: not said)
                 number = _ROW_NUMBER.search(m.group(0))
                 if number is not None:
@@ -678,7 +693,7 @@ def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], t
                 if lo is not None and hi is not None:  # (Excel writes a span for every hidden column: no cap)
                     hidden_cols.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), 16384)))
             tail = data[-_TAG_OVERLAP:]
-    return formulas, merged, hidden, hidden_cols
+    return formulas, merged, hidden, hidden_cols, across
 
 
 #: the bytes each megabyte of the sheet's XML is read with from the one before, so that no tag is cut in two

@@ -797,6 +797,24 @@ def test_a_name_merged_over_a_line_with_its_own_figures_refuses_both_lines(catal
                                                                               ("2024", "25000.00")]
 
 
+def test_a_figure_under_the_second_half_of_a_heading_merged_across_is_a_bad_row(catalog, tmp_path):
+    # 5G+智慧工厂投入（万元） merged over G1:H1, a project in each: column H had no heading and was not read (only a
+    # note), so smart_factory was 1000万 × 50% capped at 5,000,000.00 without the 600万 project (8,000,000.00)
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "营业收入", "上年营业收入", "5G+智慧工厂投入（万元）", None, "上市公司"])
+    ws.merge_cells("G1:H1")
+    ws.append(["甲公司", "南昌", 2024, "电子信息", "3亿", "2亿", 1000, 600, "是"])
+    ws.append(["乙公司", "南昌", 2024, "电子信息", "3亿", "2亿", 1000, None, "是"])  # nothing under H: read
+    wb.save(tmp_path / "h.xlsx")
+    report = run_batch(tmp_path / "h.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.line, p.name, p.field, p.value) == (2, "甲公司", "smart_factory_investments", "600")
+    assert "merged over G1:H1" in p.message and p.message.endswith("(5G+智慧工厂投入（万元） 1000;600)")
+    assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "o.csv")] == [("乙公司", "5000000.00")]
+
+
 def test_a_row_made_tall_by_merging_every_cell_down_is_one_company(catalog, tmp_path):
     # every cell of 甲公司 merged over lines 2-3 (a tall row): line 3 was a bad row ("an amount is never copied"),
     # though it holds nothing of its own; a name alone merged down over an empty line was always fine
