@@ -1242,6 +1242,9 @@ def _target(path: Path, place: Place, created: list, text: bool = True) -> Atomi
     return AtomicFile(path, created)
 
 
+_KEEP = "\r\n\t"  # (the characters of a cell's own text an errors-file cell keeps as they are)
+
+
 def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProblem]], None]:
     """The errors file: one line per problem, ``row,line,name,field,value,message``; every text cell safe
     from Excel's formula reading (``csvio.safe_text``)."""
@@ -1256,7 +1259,10 @@ def _errors_writer(target: AtomicFile, bom: bool) -> Callable[[Iterable[RowProbl
         # left "A\r公司" bare, and a reader broke the row there); each line then ends in "\n", as the header
         w = csv.writer(buf, lineterminator="\r\n")
         for p in problems:
-            w.writerow([p.row, p.line, safe(p.name), safe(p.field), safe(p.value), safe(p.message)])
+            # (an escape or bidi character in a name or value written out, as in the message: `cat bad.csv`
+            # must not colour, hide or retitle the terminal; line breaks stay, the cell quoted)
+            w.writerow([p.row, p.line, safe(visible(p.name, _KEEP)), safe(p.field), safe(visible(p.value, _KEEP)),
+                        safe(p.message)])
             buf.seek(buf.tell() - 2)
             buf.write("\n")
             buf.truncate()

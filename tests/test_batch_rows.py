@@ -484,3 +484,15 @@ def test_a_lone_carriage_return_in_a_bad_line_is_a_bad_row_not_a_traceback(catal
     assert (bad["row"], bad["line"], bad["name"].replace("\r", "")) == ("1", "2", "A公司")  # (a CR cell quoted)
     assert "lone carriage return" in bad["message"]
     assert (out["row"], out["name"], report.bad_rows) == ("2", "C公司", 1)
+
+
+def test_the_errors_file_writes_escape_characters_of_a_name_or_value_out(catalog, tmp_path):
+    # `cat bad.csv` ran the name's OSC sequence (retitled the terminal) and the value's colour: the message
+    # column was escaped, the name and value columns were not
+    src = tmp_path / "e.csv"
+    src.write_bytes('name,jurisdiction,year,revenue\n"Evil\x1b]0;pwn\x07Co",nanchang,"20\x1b[8mx4",1亿\n'
+                    .encode("utf-8"))
+    run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
+    text = (tmp_path / "bad.csv").read_text(encoding="utf-8")
+    assert "\x1b" not in text and "\x07" not in text
+    assert "1,2,Evil\\x1b]0;pwn\\x07Co,year,20\\x1b[8mx4," in text
