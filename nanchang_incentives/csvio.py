@@ -889,11 +889,22 @@ def _encoding_message(raw: bytes, enc: Encoding | None) -> str:
             continue
         looks = name
         break
+    if not looks:  # a Western file (é, “ ”, €) saved as "ANSI" on a Western Windows: its header is ASCII
+        try:
+            western = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            western = ""
+        if any("\u00c0" <= ch <= "\u00ff" or ch in "“”‘’–—€" for ch in western):
+            looks = "Windows-1252"
     how = "which the rest of the file is" if enc.detected else "as --encoding says the file is"
     mixed = f" (this cell reads as {looks}: rows from a file saved another way were pasted in)" if looks else ""
-    if enc.detected:
-        return f"not {label} text, {how}{mixed}; {SAVE_HELP} so that every row is in one encoding"
     switch = f"pass --encoding {looks.lower()} if the whole file is {looks}, or " if looks else ""
+    if enc.detected:
+        if looks == "Windows-1252":  # (a file whose other rows are ASCII cannot tell its encoding: both said)
+            return (f"not {label} text, {how} (this cell reads as Windows-1252: rows from a file saved another way "
+                    f"were pasted in, or the whole file is Windows-1252, and then pass --encoding windows-1252); "
+                    f"{SAVE_HELP} so that every row is in one encoding")
+        return f"not {label} text, {how}{mixed}; {SAVE_HELP} so that every row is in one encoding"
     return f"not {label} text, {how}{mixed}; {switch}{SAVE_HELP}"
 
 

@@ -267,8 +267,11 @@ def test_a_cp1252_row_in_a_utf8_file_is_not_called_gbk(catalog, tmp_path):
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert report.encoding == "UTF-8"
     assert [(p.line, p.field) for p in report.problems] == [(5, "name"), (7, "name")]
-    for p in report.problems:
-        assert p.message.startswith("not UTF-8 text, which the rest of the file is; save it from Excel as "), p
+    for p in report.problems:  # (what it reads as instead: Windows-1252, with --encoding for a whole file so)
+        assert p.message.startswith("not UTF-8 text, which the rest of the file is (this cell reads as "
+                                    "Windows-1252: rows from a file saved another way were pasted in, or the whole "
+                                    "file is Windows-1252, and then pass --encoding windows-1252); save it from "
+                                    "Excel as "), p
         assert "GBK:" not in p.message and "黮" not in p.name and "鲞" not in p.name
 
 
