@@ -290,6 +290,10 @@ class XlsxSource:
             self.close()
             raise InputError(f"the workbook has no worksheet that can be read{why}: save it from Excel or WPS as "
                              f"'Excel 工作簿 (*.xlsx)' or as CSV", Location(file=str(path)))
+        if sheet is not None and sheet not in names:  # Excel's sheet names ignore case: "data" is "Data"; and a
+            same = [n for n in names if n.strip().casefold() == sheet.strip().casefold()]  # space typed after one
+            if len(same) == 1:
+                sheet = same[0]
         if sheet is not None and sheet in names and sheet not in tables:
             self.close()
             raise InputError(f"sheet {sheet!r} is a chart sheet, not a table of companies; choose a worksheet: "

@@ -734,6 +734,14 @@ def test_hidden_columns_and_the_other_sheets_are_said(tmp_path):
                              env={"COLUMNS": "200"})
     assert "only the first sheet" not in res.output and "read although hidden" not in res.output
     assert settlement_of(tmp_path / "o.csv") == {"乙": "6172.84"}
+    # Excel's sheet names ignore case, and a space typed after one is no other name: "sheet3" is Sheet3
+    res = CliRunner().invoke(app, ["batch", str(src), "--sheet", " 2023年 ", "-o", str(tmp_path / "o.csv"), "-q"],
+                             env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert settlement_of(tmp_path / "o.csv") == {"乙": "6172.84"}
+    res = CliRunner().invoke(app, ["batch", str(src), "--sheet", "sheet3", "-o", str(tmp_path / "o.csv"), "-q"],
+                             env={"COLUMNS": "200"})
+    assert "no sheet named" not in res.output
 
 
 def test_a_companys_projects_on_merged_rows_get_the_one_row_advice(catalog, tmp_path):
