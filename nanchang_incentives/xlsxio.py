@@ -480,7 +480,14 @@ class XlsxSource:
                 for j, c in enumerate(cells[:k]):
                     if not money[j] or any(j == s[0] for s in sheet):
                         continue
-                    if _beyond_units(c.value, UNIT_DECIMALS.get(header.units[j] if j < len(header.units) else "", 0)):
+                    if isinstance(c.value, (dt.date, dt.time)):  # "1-9" or "3/4" typed in a General cell
+                        shown = c.value.isoformat().removesuffix("T00:00:00")
+                        sheet.append((j, shown, (
+                            f"the cell holds a date ({shown}), not an amount: Excel turns what looks like a date "
+                            f"(1-9, 3/4) into one as it is typed; format the cell as 文本 (text) or 数值 (number) "
+                            f"and type the amount again (e.g. 25000万 or 250000000)")))
+                    elif _beyond_units(c.value, UNIT_DECIMALS.get(header.units[j] if j < len(header.units) else "",
+                                                                0)):
                         sheet.append((j, csvio._clip(texts[j]), INEXACT_MESSAGE))
                     elif isinstance(c.value, (int, float)) and not isinstance(c.value, bool) \
                             and (power := format_scale(getattr(c, "number_format", None))):

@@ -992,7 +992,8 @@ def test_a_formula_behind_an_invisible_character_is_guarded_too(catalog, tmp_pat
     assert names[0].startswith("'") and names[0].endswith('=HYPERLINK("http://evil.example")')
     assert names[1] == "南昌\u200b甲公司"
     [error] = read(tmp_path / "bad.csv")
-    assert error["name"].startswith("'") and error["name"].endswith("@SUM(1+1)")
+    # (a bidi mark is written out in the errors file, \u200e, as in every message: text, no formula either)
+    assert (error["name"].startswith("'") or error["name"].startswith("\\u")) and error["name"].endswith("@SUM(1+1)")
 
 
 @pytest.mark.parametrize("name", ["＝1+1", "＋1", "\u00a0=1+1", "\u3000@SUM(1)"])

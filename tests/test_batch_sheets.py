@@ -227,6 +227,22 @@ def test_a_money_cell_whose_number_format_shows_it_divided_is_a_bad_row(catalog,
     assert [(r["name"], r["loan_interest"]) for r in read(tmp_path / "o.csv")] == [("乙", "775000.00")]
 
 
+def test_a_money_cell_excel_turned_into_a_date_says_so(catalog, tmp_path):
+    # the message quoted '2024-01-09T00:00:00' as "not an amount of money", with no word of why
+    import datetime
+
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(company("甲公司", datetime.datetime(2024, 1, 9)))
+    wb.save(tmp_path / "d.xlsx")
+    [p] = run_batch(tmp_path / "d.xlsx", tmp_path / "o.csv", catalog).problems
+    assert (p.field, p.value) == ("settlement_sales", "2024-01-09")
+    assert p.message.startswith("the cell holds a date (2024-01-09), not an amount: Excel turns what looks like a "
+                                "date (1-9, 3/4) into one as it is typed")
+
+
 def test_a_money_cell_shown_in_traditional_wan_by_its_number_format_is_a_bad_row(catalog, tmp_path):
     """0.00"萬元" (繁體) was read as yuan, 10,000 times too small, while 0.00"万元" was refused."""
     openpyxl = pytest.importorskip("openpyxl")
