@@ -894,7 +894,9 @@ def _encoding_message(raw: bytes, enc: Encoding | None) -> str:
             western = raw.decode("cp1252")
         except UnicodeDecodeError:
             western = ""
-        if any("\u00c0" <= ch <= "\u00ff" or ch in "“”‘’–—€" for ch in western):
+        high = sum(not ch.isascii() for ch in western)  # a few accented letters among plain ones, not bytes
+        if high and sum(ch.isascii() and ch.isalpha() for ch in western) >= 2 * high \
+                and all(ch.isalpha() or ch in "“”‘’–—€" for ch in western if not ch.isascii()):
             looks = "Windows-1252"
     how = "which the rest of the file is" if enc.detected else "as --encoding says the file is"
     mixed = f" (this cell reads as {looks}: rows from a file saved another way were pasted in)" if looks else ""

@@ -494,7 +494,7 @@ def test_the_errors_file_writes_escape_characters_of_a_name_or_value_out(catalog
     # column was escaped, the name and value columns were not
     src = tmp_path / "e.csv"
     src.write_bytes('name,jurisdiction,year,revenue\n"Evil\x1b]0;pwn\x07Co",nanchang,"20\x1b[8mx4",1亿\n'
-                    .encode("utf-8"))
+                    .encode())
     run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
     text = (tmp_path / "bad.csv").read_text(encoding="utf-8")
     assert "\x1b" not in text and "\x07" not in text
