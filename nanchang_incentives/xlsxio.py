@@ -24,6 +24,7 @@ column widths fit the content, and a second sheet holds the budget view.
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import io
 import math
@@ -733,21 +734,24 @@ _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|!.|\[[^\]]*\]|_.|\*.')
 
 
 def format_scale(number_format: object) -> int:
+    """(``_format_scale``, remembered per format: a workbook has a few formats and many cells)"""
+    return _format_scale(number_format) if isinstance(number_format, str) and number_format else 0
+
+
+@functools.lru_cache(maxsize=256)
+def _format_scale(number_format: str) -> int:
     """The power of ten a number format divides its number by for display: ``#,##0,`` shows 300000000 as
     300,000 (3), ``0.0,,`` as 300.0 (6), ``0!.0000`` (a literal "." four digits from the right, the Chinese
     Excel way of showing yuan in 万) as 30000.0000 (4); 0 for a format that shows the number as it is.
 
-    >>> [format_scale(f) for f in ('#,##0,', '0.0,,', '0!.0000', '0"."0000', '#,##0.00', '0.00"万元"', '0!.0,"万"')]
+    >>> [_format_scale(f) for f in ('#,##0,', '0.0,,', '0!.0000', '0"."0000', '#,##0.00', '0.00"万元"', '0!.0,"万"')]
     [3, 6, 4, 4, 0, 0, 4]
-    >>> format_scale('#,##0,;[Red]-#,##0,'), format_scale('General'), format_scale('0.00%')
+    >>> _format_scale('#,##0,;[Red]-#,##0,'), _format_scale('General'), _format_scale('0.00%')
     (3, 0, 0)
     """
-    if not isinstance(number_format, str) or not number_format:
-        return 0
-    section = number_format
-    rest, out = section, []  # the first section only (positive numbers), split outside quotes
+    out = []  # the first section only (positive numbers), split outside quotes
     depth = False
-    for ch in rest:
+    for ch in number_format:
         if ch == '"':
             depth = not depth
         elif ch == ";" and not depth:
