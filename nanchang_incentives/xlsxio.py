@@ -24,8 +24,8 @@ column widths fit the content, and a second sheet holds the budget view.
 from __future__ import annotations
 
 import csv
-import functools
 import datetime as dt
+import functools
 import io
 import math
 import re
