@@ -210,9 +210,12 @@ Year = Annotated[int | None, typer.Option(
     "--year", metavar="YEAR", parser=parse_year,
     help=f"Fiscal year {YEAR_MIN}–{YEAR_MAX}; overrides the year of the profile (or of every CSV row).")]
 
-#: --quiet / -q
-Quiet = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="Less output: no progress bar, summary tables or warnings (see the command's help).")]
+def quiet_option(help_: str) -> Any:
+    """``--quiet/-q``, with what it leaves out for the command that takes it (batch and policies validate differ).
+
+    Used as ``quiet: Annotated[bool, quiet_option("...")] = False``.
+    """
+    return typer.Option("--quiet", "-q", help=help_)
 
 #: --policy / -p NAME (repeatable, comma lists)
 Policies = Annotated[list[str] | None, typer.Option(

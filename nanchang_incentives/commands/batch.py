@@ -16,13 +16,13 @@ from ..cli_options import (
     LangOption,
     Policies,
     PoliciesDir,
-    Quiet,
     Year,
     choice_option,
     parse_encoding,
     parse_errors_path,
     parse_jobs,
     parse_summary_path,
+    quiet_option,
     split_names,
 )
 from .common import guarded, terminal_of
@@ -179,7 +179,9 @@ def batch(
         help="Input encoding (default: detected; UTF-8, UTF-8 with BOM or GB18030/GBK).")] = None,
     summary_json: Annotated[Path | None, typer.Option(
         metavar="FILE", parser=parse_summary_path, help="Write the budget view and the counts as JSON to this file.")] = None,
-    quiet: Quiet = False,
+    quiet: Annotated[bool, quiet_option(
+        "No progress bar and no budget view; the bad rows, the warning: and note: lines about the input and the "
+        "last line of counts still show (on stderr).")] = False,
     ignore_validity: IgnoreValidity = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", parser=parse_jobs,
                                       help="Worker processes (0: up to two when the file is large).")] = 0,
@@ -189,7 +191,7 @@ def batch(
 
     Bad rows never stop the run: each is reported (row, field, value, message),
     every good row is written, and the exit code is 1 if any row was bad.
-    --quiet: no progress bar and no budget table (the counts and bad rows still go to stderr).
+    --quiet: no progress bar and no budget table (the counts, bad rows and warnings still go to stderr).
     """
     from ..batch import (  # here, not at the top: `calc` does not import the batch machinery
         STOP_SIGNALS,

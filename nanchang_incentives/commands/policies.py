@@ -19,7 +19,7 @@ import typer
 
 from .. import cases as C
 from .. import explain
-from ..cli_options import Format, PoliciesDir, Quiet, format_option, parse_date
+from ..cli_options import Format, PoliciesDir, format_option, parse_date, quiet_option
 from ..errors import InputError, Location, OptionError, PolicyError
 from ..money import format_units
 from ..policy import (
@@ -452,7 +452,9 @@ def validate(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", show_default=False,
                                                 help="Policy tables (or directories, or .cases.toml files).")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1).")] = False,
-    quiet: Quiet = False,
+    quiet: Annotated[bool, quiet_option(
+        "Errors only: leave out the warning lines (in JSON, the warnings); each file's line still counts them, and "
+        "--strict still fails on them.")] = False,
     fmt: Annotated[Format, format_option(Format.table, Format.json)] = Format.table,
     policies_dir: PoliciesDir = None,
 ) -> None:
