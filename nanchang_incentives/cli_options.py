@@ -237,11 +237,14 @@ def parse_lang(value: str) -> str:
         raise OptionValueError(f"--lang {visible(value)}: expected en or zh, e.g. --lang zh") from None
 
 
-#: --lang en|zh (also $INCENTIVES_LANG): the language of headings; JSON keys never change
-LangOption = Annotated[str | None, typer.Option(
-    "--lang", metavar="en|zh", parser=parse_lang,
-    help="Language of table headings and CSV/xlsx column names: en or zh (also $INCENTIVES_LANG); "
-         "JSON keys never change.")]
+def lang_option(what: str, unchanged: str) -> Any:
+    """``--lang en|zh`` (also $INCENTIVES_LANG): ``what`` it words in that language, and what it leaves as is."""
+    return typer.Option("--lang", metavar="en|zh", parser=parse_lang,
+                        help=f"Language of {what}: en or zh (also $INCENTIVES_LANG); {unchanged}.")
+
+
+#: batch's --lang: the language of headings; JSON keys never change
+LangOption = Annotated[str | None, lang_option("table headings and CSV/xlsx column names", "JSON keys never change")]
 
 
 #: --set FIELD=VALUE (repeatable): calc and compare's what-if

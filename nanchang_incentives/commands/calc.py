@@ -13,12 +13,12 @@ from .. import api
 from ..cli_options import (
     Format,
     IgnoreValidity,
-    LangOption,
     Policies,
     PoliciesDir,
     Settings,
     Year,
     format_option,
+    lang_option,
     split_names,
 )
 from ..engine import Options, PolicyResult
@@ -72,7 +72,9 @@ def calc(
     show_all: Annotated[bool, typer.Option(
         "--all", help="List every clause, including those not evaluated for missing input.")] = False,
     policies_dir: PoliciesDir = None,
-    lang: LangOption = None,
+    lang: Annotated[str | None, lang_option(
+        "the table and Markdown report (headings, status words, conditions, calculations, common warnings)",
+        "JSON does not change")] = None,
     settings: Settings = None,
 ) -> None:
     """Compute every clause of the company's policy (or --policy) and explain each figure."""

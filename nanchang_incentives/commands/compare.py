@@ -14,11 +14,11 @@ from ..cli_options import (
     NAMES_HELP,
     Format,
     IgnoreValidity,
-    LangOption,
     PoliciesDir,
     Settings,
     Year,
     format_option,
+    lang_option,
     split_names,
 )
 from ..engine import Options
@@ -76,7 +76,9 @@ def compare(
     ignore_validity: IgnoreValidity = False,
     policies_dir: PoliciesDir = None,
     settings: Settings = None,
-    lang: LangOption = None,
+    lang: Annotated[str | None, lang_option(
+        "the table and Markdown report (headings, status words, the lines around the tables; the policies' "
+        "notes stay English)", "JSON does not change")] = None,
 ) -> None:
     """Evaluate the same company as if it were located in each city, side by side (site selection)."""
     term = terminal_of(ctx)

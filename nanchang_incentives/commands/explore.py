@@ -13,12 +13,12 @@ from .. import api
 from ..cli_options import (
     Format,
     IgnoreValidity,
-    LangOption,
     OptionValueError,
     Policies,
     PoliciesDir,
     Year,
     format_option,
+    lang_option,
     split_names,
 )
 from ..engine import Options
@@ -61,7 +61,9 @@ def explore(
              "status) to a .csv or .jsonl file.")] = None,
     ignore_validity: IgnoreValidity = False,
     policies_dir: PoliciesDir = None,
-    lang: LangOption = None,
+    lang: Annotated[str | None, lang_option(
+        "the table and Markdown report (heading, chart legend, totals, cliffs)",
+        "JSON and the --output file (English column names) do not change")] = None,
 ) -> None:
     """Sweep one field (or two) over a range in one batch: the total against it, and every cliff, exactly."""
     term = terminal_of(ctx)
