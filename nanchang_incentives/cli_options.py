@@ -205,10 +205,14 @@ PoliciesDir = Annotated[list[Path] | None, typer.Option(
     "--policies-dir", metavar="DIR",
     help="Extra policy tables, repeatable (also $INCENTIVES_POLICIES_DIR); a table there may replace a bundled id.")]
 
-#: --year YEAR
-Year = Annotated[int | None, typer.Option(
-    "--year", metavar="YEAR", parser=parse_year,
-    help=f"Fiscal year {YEAR_MIN}–{YEAR_MAX}; overrides the year of the profile (or of every CSV row).")]
+def year_option(of: str) -> Any:
+    """``--year YEAR``, which overrides the year of ``of`` ("the profile"; batch: "every row")."""
+    return typer.Option("--year", metavar="YEAR", parser=parse_year,
+                        help=f"Fiscal year {YEAR_MIN}–{YEAR_MAX}; overrides the year of {of}.")
+
+
+#: --year YEAR of calc, compare and explore
+Year = Annotated[int | None, year_option("the profile")]
 
 def quiet_option(help_: str) -> Any:
     """``--quiet/-q``, with what it leaves out for the command that takes it (batch and policies validate differ).

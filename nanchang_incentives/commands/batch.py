@@ -16,7 +16,6 @@ from ..cli_options import (
     LangOption,
     Policies,
     PoliciesDir,
-    Year,
     choice_option,
     parse_encoding,
     parse_errors_path,
@@ -24,6 +23,7 @@ from ..cli_options import (
     parse_summary_path,
     quiet_option,
     split_names,
+    year_option,
 )
 from .common import guarded, terminal_of
 
@@ -157,7 +157,7 @@ def batch(
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", show_default=False,
                                          help="Results file (written atomically; - for standard output).")],
     policy: Policies = None,
-    year: Year = None,
+    year: Annotated[int | None, year_option("every row")] = None,
     layout: Annotated[Layout, choice_option(
         "--layout", allowed=list(Layout),
         help_="wide: a row per company and policy; long: a row per company and clause.")] = Layout.wide,
@@ -168,8 +168,8 @@ def batch(
         "--format", "-f", allowed=list(BatchFormat),
         help_="Output file format (default: from the output's suffix, else csv).")] = None,
     bom: Annotated[bool | None, typer.Option(
-        "--bom/--no-bom", help="CSV output with a UTF-8 BOM (default: as the input; GBK, UTF-8 with BOM and .xlsx "
-        "input give a BOM, so that Excel shows Chinese correctly).", show_default=False)] = None,
+        "--bom/--no-bom", help="CSV output with a UTF-8 BOM (default: as the input; GBK, UTF-8 with BOM, .xlsx and "
+        "Parquet input give a BOM, so that Excel shows Chinese correctly).", show_default=False)] = None,
     excel: Annotated[bool, typer.Option("--excel", help="Same as --bom.")] = False,
     lang: LangOption = None,
     sheet: Annotated[str | None, typer.Option(metavar="NAME",

@@ -63,7 +63,7 @@ RENDERERS: dict[Format, Renderer] = {Format.table: _table, Format.json: _json, F
 
 def calc(
     ctx: typer.Context,
-    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML).",
+    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML; - reads standard input).",
                                             show_default=False)],
     policy: Policies = None,
     year: Year = None,

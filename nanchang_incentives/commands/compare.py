@@ -66,7 +66,7 @@ RENDERERS: dict[Format, Renderer] = {Format.table: _table, Format.json: _json, F
 
 def compare(
     ctx: typer.Context,
-    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML).",
+    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML; - reads standard input).",
                                             show_default=False)],
     cities: Annotated[list[str] | None, typer.Option(
         "--cities", "-c", metavar="NAME",

@@ -42,7 +42,7 @@ FORMATS = (Format.table, Format.json, Format.markdown)
 
 def explore(
     ctx: typer.Context,
-    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML).",
+    company: Annotated[Path, typer.Argument(metavar="COMPANY.toml", help="Company profile (TOML; - reads standard input).",
                                             show_default=False)],
     vary: Annotated[list[str], typer.Option(
         "--vary", metavar="FIELD=FROM..TO",

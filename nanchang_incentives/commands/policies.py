@@ -449,7 +449,7 @@ def _validate_cases_file(path: Path, catalog: Catalog | None) -> Report:
 
 def validate(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(metavar="FILE", show_default=False,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE|DIR...", show_default=False,
                                                 help="Policy tables (or directories, or .cases.toml files).")],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1).")] = False,
     quiet: Annotated[bool, quiet_option(
@@ -516,7 +516,7 @@ def validate(
 def test(
     ctx: typer.Context,
     targets: Annotated[list[str] | None, typer.Argument(
-        metavar="POLICY|FILE", show_default=False,
+        metavar="POLICY|FILE...", show_default=False,
         help="Policy ids or jurisdictions (as for `policies show`), policy tables or .cases.toml files; "
              "default: every loaded policy's cases.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing cases too.")] = False,
