@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from .batch_output import Evaluated, Output
     from .batch_table import Chunk, Header
 
-INSTALL_HINT = "pip install 'nanchang-incentives[parquet]'"
+INSTALL_HINT = "pip install 'nanchang-incentives[parquet]' (from a checkout: pip install '.[parquet]')"
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 ROWS_PER_BATCH = 10_000  # input rows read and evaluated at a time
 ROW_GROUP_ROWS = 16_384  # output rows per Parquet row group (a block or two: bounds the memory the writer holds)
@@ -628,7 +628,7 @@ class ParquetSink:
     """Record batches into a Parquet file (or stream), in row groups of ``ROW_GROUP_ROWS`` output rows."""
 
     def __init__(self, where: Path | Any, output: Output):
-        pa = pyarrow("--format parquet", Location(field="--format"))
+        pa = pyarrow("Parquet output (-o FILE.parquet or --format parquet)")  # (where: the temporary file)
         self.pa = pa
         self.schema = result_schema(output)
         # dictionaries only for the word columns (statuses, …): the amounts, mostly zero, compress better

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from .batch_table import Header
 
 XLSX_MAX_ROWS = 1_048_575  # an Excel sheet's 1,048,576 rows, less the header
-INSTALL_HINT = "pip install 'nanchang-incentives[xlsx]'"
+INSTALL_HINT = "pip install 'nanchang-incentives[xlsx]' (from a checkout: pip install '.[xlsx]')"
 ROWS_PER_CHUNK = 10_000
 WIDTH_SAMPLE = 500  # column widths are fitted to the header and the first rows
 

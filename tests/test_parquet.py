@@ -8,6 +8,8 @@ si_led_rd "按照其年度实际研发费用的20%，给予每家企业每年不
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -235,6 +237,21 @@ def test_without_pyarrow_the_message_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(InputError, match=r"needs pyarrow: pip install 'nanchang-incentives\[parquet\]'"):
         arrowio.pyarrow("--format parquet")
+
+
+def test_without_pyarrow_parquet_output_is_refused_naming_neither_an_option_nor_a_temporary_file(tmp_path):
+    # -o r.parquet (no --format) said "option --format: --format parquet needs pyarrow"; the checkout's form too
+    fake = tmp_path / "nopa" / "pyarrow"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise ImportError("no pyarrow here")\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "nopa")}
+    res = subprocess.run([sys.executable, "-m", "nanchang_incentives", "batch", str(SAMPLE), "-o",
+                          str(tmp_path / "r.parquet")], capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.strip().splitlines()[-1] == (
+        "error: Parquet output (-o FILE.parquet or --format parquet) needs pyarrow: pip install "
+        "'nanchang-incentives[parquet]' (from a checkout: pip install '.[parquet]')")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nopa"]
 
 
 def test_the_cli_picks_parquet_by_suffix_and_by_format(tmp_path):
