@@ -246,7 +246,7 @@ def test_without_pyarrow_parquet_output_is_refused_naming_neither_an_option_nor_
     (fake / "__init__.py").write_text('raise ImportError("no pyarrow here")\n', encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "nopa")}
     res = subprocess.run([sys.executable, "-m", "nanchang_incentives", "batch", str(SAMPLE), "-o",
-                          str(tmp_path / "r.parquet")], capture_output=True, text=True, env=env, timeout=60)
+                          str(tmp_path / "r.parquet")], capture_output=True, text=True, env=env, timeout=60, check=False)
     assert res.returncode == 1, res.stderr
     assert res.stderr.strip().splitlines()[-1] == (
         "error: Parquet output (-o FILE.parquet or --format parquet) needs pyarrow: pip install "
