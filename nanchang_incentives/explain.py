@@ -415,7 +415,7 @@ def duplicate_lines(r: BatchReport, first: int = 5) -> list[str]:
             "; pass --errors FILE to get every one"
         out.append(f"warning: {n:,} row{'s' if n != 1 else ''} repeat{'s' if n == 1 else ''} the company of an "
                    f"earlier row (the same name, year and jurisdiction), so {'its' if n == 1 else 'their'} amounts "
-                   f"are counted again in the totals above{where}")
+                   f"are counted again in the totals (the budget view and --summary-json){where}")
         out += [f"  line {d.line} ({visible(d.name)}) repeats line {d.first_line}" for d in r.duplicates[:first]]
         if n > first:
             out.append(f"  … {n - first:,} more")

@@ -65,7 +65,8 @@ def test_the_budget_view_says_so(tmp_path):
     res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert ("warning: 2 rows repeat the company of an earlier row (the same name, year and jurisdiction), so their "
-            "amounts are counted again in the totals above; pass --errors FILE to get every one") in res.output
+            "amounts are counted again in the totals (the budget view and --summary-json); pass --errors FILE to get "
+            "every one") in " ".join(res.output.split())
     assert "  line 3 (甲有限公司) repeats line 2\n  line 4 (甲有限公司) repeats line 2" in res.output
     assert "3 evaluated, 0 bad; 2 repeating an earlier row's company;" in res.output
 
