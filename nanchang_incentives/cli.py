@@ -12,6 +12,7 @@ option value, always as ONE line ``error: …`` on stderr (help output is Typer'
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import errno
 import gc
@@ -19,7 +20,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -127,6 +128,14 @@ class Group(TyperGroup):
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return _plain_usage(super().collect_usage_pieces(ctx))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _interruptible():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _interruptible():
+            return super().invoke(ctx)
+
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         try:
@@ -161,6 +170,20 @@ class Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C while the command line is parsed or a command runs: one line and exit 130 (Typer's own handling
+    ends the run without a word). ``batch`` says more itself: what its outputs are left as."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from .entry import EXIT_INTERRUPTED, INTERRUPTED
+
+        with contextlib.suppress(OSError, ValueError):
+            Terminal.create().error(INTERRUPTED)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 #: the errors of a write that standard output gives (a full disk, a quota, a file too large, a failing device)
@@ -311,7 +334,8 @@ PRINT_ONLY = ("calc", "compare")  # commands that write nothing but standard out
 
 
 def console() -> None:
-    """The console script and ``python -m nanchang_incentives``: :func:`main`, as a short-lived process.
+    """The console script and ``python -m nanchang_incentives`` (through :mod:`.entry`): :func:`main`, as a
+    short-lived process.
 
     Start-up costs that buy nothing here (together about half of ``calc``'s wall time):
 

@@ -193,17 +193,20 @@ def batch(
     every good row is written, and the exit code is 1 if any row was bad.
     --quiet: no progress bar and no budget table (the counts, bad rows and warnings still go to stderr).
     """
-    from ..batch import (  # here, not at the top: `calc` does not import the batch machinery
-        STOP_SIGNALS,
-        BatchOptions,
-        is_stdout,
-        run_batch,
-    )
-    from ..render.budget import print_problems, print_report
-
     term = terminal_of(ctx, quiet)
+    outputs = {"--output": output, "--errors": errors, "--summary-json": summary_json}
+    written = False  # every file is complete: only the counts are left to show
 
     def run() -> int:
+        nonlocal written
+        from ..batch import (  # here, not at the top: `calc` does not import the batch machinery
+            STOP_SIGNALS,
+            BatchOptions,
+            is_stdout,
+            run_batch,
+        )
+        from ..render.budget import print_problems, print_report
+
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
         # --policy given but naming nothing (--policy '', --policy ,) is a usage error, not "every policy"
@@ -220,18 +223,10 @@ def batch(
             with term.progress(enabled=not on_screen) as update:
                 report = run_batch(companies, output, catalog, options, errors_path=errors,
                                    summary_path=summary_json, progress=update)
-        except (KeyboardInterrupt, SystemExit) as stop:
-            code = 130 if isinstance(stop, KeyboardInterrupt) else stop.code
-            if isinstance(code, int) and code >= 128:  # interrupted: say so, rather than end without a word
-                with contextlib.suppress(OSError, ValueError):  # SIGHUP: the terminal may be gone
-                    term.error(_interrupted(code - 128, {"--output": output, "--errors": errors,
-                                                         "--summary-json": summary_json},
-                                            getattr(stop, "written", False)))
-                raise typer.Exit(code) from None
-            raise
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        written = True
         print_problems(report, term.err)
         if term.quiet:
             print_report(report, term.err, budget=False)
@@ -239,6 +234,18 @@ def batch(
             print_report(report, term.err if report.to_stdout else term.out)
         return 1 if report.bad_rows else 0
 
-    code = guarded(run, term)
+    def interruptible() -> int:
+        """run(), with Ctrl-C (or SIGTERM, SIGHUP) at any moment of it one line that says what was left."""
+        try:
+            return run()
+        except (KeyboardInterrupt, SystemExit) as stop:
+            code = 130 if isinstance(stop, KeyboardInterrupt) else stop.code
+            if isinstance(code, int) and code >= 128:  # interrupted: say so, rather than end without a word
+                with contextlib.suppress(OSError, ValueError):  # SIGHUP: the terminal may be gone
+                    term.error(_interrupted(code - 128, outputs, written or getattr(stop, "written", False)))
+                raise typer.Exit(code) from None
+            raise
+
+    code = guarded(interruptible, term)
     if code:
         raise typer.Exit(code)

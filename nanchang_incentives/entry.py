@@ -1,0 +1,95 @@
+"""The console script (``incentives``) and ``python -m nanchang_incentives``: the process's first code.
+
+It imports nothing of its own, so that what it sets up holds while :mod:`.cli` imports typer, rich and numpy
+(most of the time ``calc`` takes): a Ctrl-C at any moment, even in the middle of those imports, ends with one
+line on stderr and exit 130, never a ``KeyboardInterrupt`` traceback. Inside a command the command line itself
+says it (``cli.Group``; ``batch`` says what it left); here is only what comes before and after.
+"""
+
+from __future__ import annotations
+
+import _thread
+import sys
+import time
+
+TYPE_CHECKING = False  # (typing itself is not imported: a Ctrl-C while it were would come before the try below)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+#: the exit code of a run ended by Ctrl-C (128 + SIGINT, 2 on every system), as a shell reports it
+EXIT_INTERRUPTED = 130
+
+#: the line an interrupted command ends with, when it has nothing more precise to say (batch has)
+INTERRUPTED = "interrupted (Ctrl-C)"
+
+
+def console() -> None:
+    """:func:`cli.console`, with a Ctrl-C outside a command (imports, start-up) a line and exit 130.
+
+    Once the command is over (its SystemExit), Ctrl-C is ignored: what is left is the interpreter's teardown,
+    during which Python restores the signal's default action, and a Ctrl-C then killed the process by the
+    signal after the command had done all its work (and said so).
+    """
+    sys.unraisablehook = _redelivering(sys.unraisablehook)
+    try:
+        from .cli import console as run
+
+        run()
+    except KeyboardInterrupt:
+        interrupted()
+    except SystemExit:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _handled()
+        raise
+
+
+def _handled() -> None:
+    """Tell CPython the Ctrl-C was handled. A KeyboardInterrupt that leaves code run by ``exec`` or ``eval``
+    of a string (namedtuple, dataclasses and the like build classes so, at every import) sets the interpreter's
+    "unhandled KeyboardInterrupt" flag, even when it is then caught; under ``python -m`` the process then killed
+    itself with SIGINT at exit, after the message and whatever exit code the command had. Each ``exec`` of a
+    string starts by clearing that flag."""
+    exec("pass")  # noqa: S102 - a constant string
+
+
+def _redelivering(previous: Callable[[Any], object]) -> Callable[[Any], None]:
+    """An unraisable-exception hook that delivers a swallowed Ctrl-C again.
+
+    A Ctrl-C that comes while Python runs a callback or a destructor (a module lock's weakref callback, at
+    every import) raises KeyboardInterrupt there, where it cannot propagate: Python printed ``Exception ignored
+    in: … Traceback … KeyboardInterrupt`` and went on as if nothing had been pressed. The interrupt is
+    delivered once more, a moment later (from another thread: delivered at once, it would be raised in this
+    hook, which is no better a place), to the code that runs then, which unwinds as from any other Ctrl-C."""
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            _thread.start_new_thread(_interrupt_soon, ())
+            return
+        previous(unraisable)
+
+    return hook
+
+
+def _interrupt_soon() -> None:
+    time.sleep(0.005)
+    _thread.interrupt_main()  # (nothing once the command is over: SIGINT is ignored then)
+
+
+def interrupted() -> None:
+    """Say that Ctrl-C stopped the run and exit 130; a second Ctrl-C meanwhile ends the process at once (by the
+    signal, without a traceback)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    stream = sys.stderr
+    if stream is not None:  # None: started with stderr closed
+        try:
+            stream.write(f"error: {INTERRUPTED}\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    _handled()
+    sys.exit(EXIT_INTERRUPTED)
