@@ -4,11 +4,21 @@ It imports nothing of its own, so that what it sets up holds while :mod:`.cli` i
 (most of the time ``calc`` takes): a Ctrl-C at any moment, even in the middle of those imports, ends with one
 line on stderr and exit 130, never a ``KeyboardInterrupt`` traceback. Inside a command the command line itself
 says it (``cli.Group``; ``batch`` says what it left); here is only what comes before and after.
+
+A process started with standard output closed (``incentives calc x.toml >&-``) gets, instead of Python's
+``sys.stdout = None`` (into which Rich wrote nothing without a word, and ``batch -o -`` failed with an
+AttributeError), a stream whose every write fails as a write to the closed descriptor does (EBADF): the
+command then says ``error: standard output: cannot write: Bad file descriptor`` and exits 1, as for a full
+disk. A closed descriptor 0, 1 or 2 is also held on /dev/null, so that no file the run opens takes its number
+(and a worker process its output).
 """
 
 from __future__ import annotations
 
 import _thread
+import errno
+import io  # (imported by the interpreter itself, as os is by site: no cost)
+import os
 import sys
 import time
 
@@ -33,6 +43,7 @@ def console() -> None:
     """
     sys.unraisablehook = _redelivering(sys.unraisablehook)
     try:
+        _closed_streams()
         from .cli import console as run
 
         run()
@@ -76,6 +87,36 @@ def _redelivering(previous: Callable[[Any], object]) -> Callable[[Any], None]:
 def _interrupt_soon() -> None:
     time.sleep(0.005)
     _thread.interrupt_main()  # (nothing once the command is over: SIGINT is ignored then)
+
+
+def _closed_streams() -> None:
+    """Standard output closed: a stream that says so at its first write; each closed descriptor 0-2 held."""
+    if sys.stdout is not None and sys.stdin is not None and sys.stderr is not None:
+        return  # (Python sets a stream None when its descriptor is not open at the start)
+    for fd, stream in enumerate((sys.stdin, sys.stdout, sys.stderr)):
+        if stream is None:
+            try:
+                os.fstat(fd)
+            except OSError:
+                held = os.open(os.devnull, os.O_RDWR)
+                if held != fd:
+                    os.dup2(held, fd)
+                    os.close(held)
+    if sys.stdout is None:
+        # write_through: a failed write drops its text, so that the flush at exit does not fail once more
+        sys.stdout = io.TextIOWrapper(_ClosedOutput(), encoding="utf-8", write_through=True)
+
+
+class _ClosedOutput(io.RawIOBase):
+    """The binary side of a closed standard output: every write fails with EBADF, as ``write(1, …)`` does."""
+
+    name = "<stdout>"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object, /) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
 
 
 def interrupted() -> None:

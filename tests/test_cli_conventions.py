@@ -3,7 +3,9 @@ usage errors with exit 2, names matched the same way in every command, no contro
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import subprocess
 import sys
@@ -449,6 +451,48 @@ def test_standard_output_on_a_full_disk_is_a_message_not_a_traceback(args: list[
                              env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
     assert res.returncode == 1
     assert res.stderr == "error: standard output: cannot write: No space left on device\n", res.stderr
+
+
+CLOSED_STDOUT = 'exec "$0" "$@" >&-'  # sh: run the command with standard output closed
+
+
+@pytest.mark.parametrize("args", [["calc", LED], ["calc", LED, "-f", "json"], ["calc", LED, "-f", "markdown"],
+                                  ["compare", LED], ["explore", LED, "--vary", "revenue=29亿..32亿"],
+                                  ["policies", "list"], ["batch", CSV, "-o", "{tmp}/r.csv"], ["batch", CSV, "-o", "-"],
+                                  ["--version"]])
+def test_standard_output_closed_is_a_message_not_silence(args: list[str], tmp_path: Path) -> None:
+    """`incentives calc … >&-` exited 0 with the answer lost without a word (Rich writes to no stream at all
+    when sys.stdout is None), and `batch … -o - >&-` was an AttributeError traceback; each now says what a full
+    disk makes it say, with the closed descriptor's error."""
+    args = [a.format(tmp=tmp_path) for a in args]
+    res = subprocess.run(["/bin/sh", "-c", CLOSED_STDOUT, str(EXE), *args], stderr=subprocess.PIPE, text=True,
+                         check=False, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    where = "-" if args[-1] == "-" else "standard output"  # batch names its -o as for > /dev/full
+    assert res.stderr == f"error: {where}: cannot write: {os.strerror(errno.EBADF)}\n", res.stderr
+    assert res.returncode == 1
+
+
+def test_standard_output_closed_is_no_matter_to_a_command_that_writes_none(tmp_path: Path) -> None:
+    """batch -q -o FILE writes nothing to standard output: closed, it is not missed."""
+    out = tmp_path / "r.csv"
+    res = subprocess.run(["/bin/sh", "-c", CLOSED_STDOUT, sys.executable, "-m", "nanchang_incentives", "batch", CSV,
+                          "-o", str(out), "-q"], stderr=subprocess.PIPE, text=True, check=False,
+                         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    assert res.returncode == 0, res.stderr
+    assert "7 evaluated, 0 bad; 7 result rows written" in res.stderr
+    assert out.read_text(encoding="utf-8").count("\n") == 8
+
+
+def test_a_closed_standard_descriptor_is_never_taken_by_a_file_the_run_opens() -> None:
+    """Started with descriptors 0 and 1 closed, the first file opened took descriptor 0 (then 1): a worker
+    process inherits those as its standard input and output."""
+    code = ("import os, sys\n"
+            "from nanchang_incentives import entry\n"
+            "entry._closed_streams()\n"
+            "sys.stderr.write(str(os.open(os.devnull, os.O_RDONLY)))\n")
+    res = subprocess.run(["/bin/sh", "-c", 'exec "$0" "$@" <&- >&-', sys.executable, "-c", code],
+                         stderr=subprocess.PIPE, text=True, check=True)
+    assert int(res.stderr) > 2
 
 
 def test_a_file_name_byte_that_is_not_utf8_never_reaches_the_output_raw(tmp_path: Path) -> None:
