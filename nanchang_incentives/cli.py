@@ -42,8 +42,11 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 def _untyped(params: list[Any]) -> list[Any]:
-    """Help without internal type names: a flag shows none, every value option its metavar (YEAR, DIR …)."""
+    """Help without internal type names: a flag shows none, every value option its metavar (YEAR, DIR …); a file
+    is the command's to read."""
     for p in params:
+        if getattr(p.type, "readable", None) is True:
+            p.type = _reads_files_itself(p.type)
         if getattr(p, "metavar", "x") is None:
             p.metavar = "" if getattr(p, "is_flag", False) else (p.name or "value").upper()
         if getattr(p, "param_type_name", "") == "argument":
@@ -53,6 +56,24 @@ def _untyped(params: list[Any]) -> list[Any]:
                 p.type.get_metavar = _no_metavar
                 p.type._untyped = True
     return params
+
+
+def _reads_files_itself(path_type: Any) -> Any:
+    """A copy of Typer's Path type (``readable=True`` by default) that leaves a file to the command.
+
+    It refused a file the process may not read as a usage error (``Invalid value for 'COMPANY.toml': Path
+    'x.toml' is not readable``, exit 2), and an output (``-o``) it may write but not read; the command opens the
+    file and says why it cannot (``x.toml: cannot read: Permission denied``, exit 1), as for any other bad file.
+    A directory is checked as before."""
+    relaxed = copy.copy(path_type)
+    relaxed.readable = False
+    convert = relaxed.convert
+
+    def check(value: Any, param: Any, ctx: Any) -> Any:
+        return path_type.convert(value, param, ctx) if os.path.isdir(value) else convert(value, param, ctx)
+
+    relaxed.convert = check
+    return relaxed
 
 
 def _plain_usage(pieces: list[str]) -> list[str]:

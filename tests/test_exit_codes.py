@@ -9,6 +9,10 @@ table "What you see for bad input" lists the same cases.
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,3 +201,76 @@ def test_a_batch_with_bad_rows_still_writes_every_good_row(workdir: Path) -> Non
     assert [(r["row"], r["name"], r["policy"], r["total"], r["neeq_listing"]) for r in rows] == \
         [("1", "A", "nanchang-electronic-information-2023", "1000000.00", "1000000.00")]
     assert "'-5' is negative" in (workdir / "bad.csv").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- a file that exists but may not be read
+
+EXE = Path(sys.executable).parent / "incentives"
+NO_READ_OVERRIDE = ("--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search")
+
+
+def _unable_to_read(path: Path) -> list[str] | None:
+    """What runs a command that cannot read ``path`` (chmod 000): nothing more for a user; for root, setpriv
+    without the two capabilities that let it read any file; None when neither is possible here."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            return None
+        prefix = [setpriv, *NO_READ_OVERRIDE]
+    probe = subprocess.run([*prefix, sys.executable, "-c", "import sys; open(sys.argv[1], 'rb')", str(path)],
+                           capture_output=True, check=False)
+    return prefix if probe.returncode != 0 and b"PermissionError" in probe.stderr else None
+
+
+@pytest.mark.parametrize("args,name", [
+    (("calc", "{}"), "good.toml"), (("compare", "{}"), "good.toml"),
+    (("explore", "{}", "--vary", "revenue=1亿..2亿"), "good.toml"),
+    (("batch", "{}", "-o", "out.csv"), "good.csv"), (("batch", "{}", "-o", "out.xlsx"), "good.csv"),
+])
+def test_a_file_that_cannot_be_read_is_bad_input_not_a_usage_error(workdir: Path, args: tuple[str, ...],
+                                                                   name: str) -> None:
+    """A profile or CSV with no read permission was Typer's usage error: `Invalid value for 'COMPANY.toml':
+    Path 'good.toml' is not readable`, exit 2; it is the message every other unreadable file gets, exit 1."""
+    (workdir / name).chmod(0)
+    prefix = _unable_to_read(workdir / name)
+    if prefix is None:
+        pytest.skip("no way here to run without the permission to read any file (root without setpriv)")
+    res = subprocess.run([*prefix, str(EXE), *(a.format(name) for a in args)], capture_output=True, text=True,
+                         check=False, cwd=workdir, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1",
+                                                        "INCENTIVES_POLICIES_DIR": ""})
+    assert res.stderr == f"error: {name}: cannot read: Permission denied\n", res.stderr
+    assert res.returncode == 1
+    assert not (workdir / "out.csv").exists() and not (workdir / "out.xlsx").exists()
+
+
+def test_the_command_line_leaves_reading_a_file_to_the_command(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever os.access says (it refused a readable file under some ACLs and capability sets, and an output
+    one may write but not read), the command line passes the file on; the command's own reading decides."""
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode == os.R_OK else real_access(path, mode))
+    for args in (["calc", "good.toml", "--format", "json"], ["batch", "good.csv", "-o", "out.csv", "-q"]):
+        res = CliRunner().invoke(app, args, env={"INCENTIVES_POLICIES_DIR": "", "NO_COLOR": "1"})
+        assert res.exit_code == 0, res.output
+    (workdir / "out.csv").chmod(0o200)  # written by the last run; now write-only: -o replaces it all the same
+    res = CliRunner().invoke(app, ["batch", "good.csv", "-o", "out.csv", "-q"], env={"INCENTIVES_POLICIES_DIR": ""})
+    assert res.exit_code == 0, res.output
+
+
+def test_batch_says_a_csv_it_cannot_open_cannot_be_read(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The open itself failing (here faked, for a test run that may read anything): one line, exit 1, nothing
+    written; before, the first reader's bare `good.csv: Permission denied`."""
+    import builtins
+
+    real_open = builtins.open
+
+    def refuse(file, *args, **kwargs):
+        if str(file) == "good.csv":
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    res = CliRunner().invoke(app, ["batch", "good.csv", "-o", "out.csv"], env={"INCENTIVES_POLICIES_DIR": ""})
+    assert res.exit_code == 1
+    assert res.output == "error: good.csv: cannot read: Permission denied\n"
+    assert not (workdir / "out.csv").exists()

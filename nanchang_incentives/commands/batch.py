@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import stat
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -99,6 +101,24 @@ _NAMED = {"csv": "a CSV", "jsonl": "a JSON Lines", "xlsx": "an .xlsx", "parquet"
 
 #: output names that promise a format batch does not write: refused (.json takes --format jsonl)
 UNWRITTEN_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ett", ".ods", ".numbers", ".json")
+
+
+def _check_readable(path: Path) -> None:
+    """A regular file the run may not open (``chmod 000``) is refused as every profile or table is
+    (``x.csv: cannot read: Permission denied``), not with the bare error of whichever reader met it first."""
+    from ..errors import InputError, Location
+
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return  # a missing file …: its message comes later
+    if not regular:
+        return  # standard input, a FIFO, a directory: the same
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", Location(file=str(path))) from None
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -208,6 +228,7 @@ def batch(
         from ..render.budget import print_problems, print_report
 
         catalog = api.load(policies_dir or ())
+        _check_readable(companies)
         names = split_names(policy)
         # --policy given but naming nothing (--policy '', --policy ,) is a usage error, not "every policy"
         ids = tuple(p.id for p in api.resolve_policies(names, catalog)) if policy else ()
