@@ -64,12 +64,15 @@ def _reads_files_itself(path_type: Any) -> Any:
     It refused a file the process may not read as a usage error (``Invalid value for 'COMPANY.toml': Path
     'x.toml' is not readable``, exit 2), and an output (``-o``) it may write but not read; the command opens the
     file and says why it cannot (``x.toml: cannot read: Permission denied``, exit 1), as for any other bad file.
-    A directory is checked as before."""
+    A directory is checked as before. An empty value (``calc ""``, ``-o ""``), which ``Path("")`` turns into
+    ``.``, the directory, is a usage error that says so (it was ``.: is a directory``)."""
     relaxed = copy.copy(path_type)
     relaxed.readable = False
     convert = relaxed.convert
 
     def check(value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, (str, bytes)) and not value:
+            path_type.fail("the path is empty", param, ctx)
         return path_type.convert(value, param, ctx) if os.path.isdir(value) else convert(value, param, ctx)
 
     relaxed.convert = check

@@ -142,6 +142,8 @@ def _named_as(option: str, value: Any, refused: Sequence[str], what: str, suffix
     usage error that gives the name to use (its directory kept, quoted when it has a space); ``tag``: added to
     a name that does not say what the file is (``--errors in2.xlsx`` -> ``in2.errors.csv``, not ``in2.csv``,
     which may be the input itself)."""
+    if isinstance(value, str) and not value:  # Path("") is ".", the directory
+        raise typer.BadParameter("the path is empty")
     path = Path(value)
     if path.suffix.lower() in refused:
         named = tag and not any(w in path.stem.casefold() for w in (tag, "error", "bad", "错误", "问题"))

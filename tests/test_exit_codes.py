@@ -84,6 +84,10 @@ CASES = [
     Bad("calc: --year not a number", ("calc", "good.toml", "--year", "abc"), 2, "--year"),
     Bad("calc: file not found", ("calc", "missing.toml"), 1, "missing.toml: file not found"),
     Bad("calc: a directory instead of a file", ("calc", "policies"), 1, "policies: is a directory"),
+    Bad("calc: an empty path (it was '.: is a directory')", ("calc", ""), 2,
+        "error: Invalid value for 'COMPANY.toml': the path is empty (see: incentives calc --help)"),
+    Bad("calc: an empty --policies-dir", ("calc", "good.toml", "--policies-dir", ""), 2,
+        "error: --policies-dir: the path is empty (see: incentives calc --help)"),
     Bad("calc: a device instead of a file", ("calc", "/dev/zero"), 1,
         "/dev/zero: is a character device, not a regular file"),
     Bad("compare: a device instead of a file", ("compare", "/dev/zero"), 1, "/dev/zero: is a character device"),
@@ -127,6 +131,14 @@ CASES = [
     Bad("batch: good", ("batch", "good.csv", "-o", "out.csv", "-q"), 0, ""),
     Bad("batch: no --output", ("batch", "good.csv"), 2, "Missing option '--output'"),
     Bad("batch: file not found", ("batch", "missing.csv", "-o", "out.csv"), 1, "missing.csv: file not found"),
+    Bad("batch: an empty input path", ("batch", "", "-o", "out.csv"), 2,
+        "error: Invalid value for 'COMPANIES.csv': the path is empty (see: incentives batch --help)"),
+    Bad("batch: an empty -o (it was '.: --output is a directory')", ("batch", "good.csv", "-o", ""), 2,
+        "error: --output: the path is empty (see: incentives batch --help)"),
+    Bad("batch: an empty --errors", ("batch", "good.csv", "-o", "out.csv", "--errors", ""), 2,
+        "error: --errors: the path is empty (see: incentives batch --help)"),
+    Bad("batch: an empty --summary-json", ("batch", "good.csv", "-o", "out.csv", "--summary-json", ""), 2,
+        "error: --summary-json: the path is empty (see: incentives batch --help)"),
     Bad("batch: some bad rows (the good ones are written)", ("batch", "bad-rows.csv", "-o", "out.csv", "-q"), 1,
         "line 3 (row 2, B), field 'revenue' (value '-5'): '-5' is negative"),
     Bad("batch: unknown column", ("batch", "unknown-column.csv", "-o", "out.csv"), 1,
@@ -148,6 +160,8 @@ CASES = [
         "policies/broken.toml: FAILED: 11 error(s)"),
     Bad("policies validate: a hostile table", ("policies", "validate", "hostile/hostile.toml"), 1,
         "calling '__import__(\"os\").system' is not allowed"),
+    Bad("policies validate: an empty path (it validated the current directory)", ("policies", "validate", ""), 2,
+        "the path is empty (see: incentives policies validate --help)"),
     Bad("policies validate: file not found", ("policies", "validate", "missing.toml"), 1,
         "missing.toml: error: file not found"),
     Bad("policies validate: good", ("policies", "validate", str(EXAMPLE)), 0, "OK"),
@@ -274,3 +288,4 @@ def test_batch_says_a_csv_it_cannot_open_cannot_be_read(workdir: Path, monkeypat
     assert res.exit_code == 1
     assert res.output == "error: good.csv: cannot read: Permission denied\n"
     assert not (workdir / "out.csv").exists()
+
