@@ -289,3 +289,17 @@ def test_batch_says_a_csv_it_cannot_open_cannot_be_read(workdir: Path, monkeypat
     assert res.output == "error: good.csv: cannot read: Permission denied\n"
     assert not (workdir / "out.csv").exists()
 
+
+@pytest.mark.parametrize("command", ["calc", "compare", "explore"])
+def test_a_profile_named_as_a_pipe_says_to_use_dash(workdir: Path, command: str) -> None:
+    """`cat company.toml | incentives calc /dev/stdin`: a pipe is never read as a profile (it could block); the
+    message now says how to read one, `-`."""
+    args = [str(EXE), command, "/dev/stdin"] + (["--vary", "revenue=1亿..2亿"] if command == "explore" else [])
+    res = subprocess.run(args, input=GOOD, capture_output=True, text=True, check=False, cwd=workdir,
+                         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "INCENTIVES_POLICIES_DIR": ""})
+    assert res.stderr == ("error: /dev/stdin: is a FIFO (named pipe), not a regular file; expected a company profile "
+                          f"saved as a .toml file; use - to read standard input (… | incentives {command} -)\n")
+    assert res.returncode == 1
+    dash = subprocess.run([*args[:2], "-", *args[3:]], input=GOOD, capture_output=True, text=True, check=False,
+                          cwd=workdir, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "INCENTIVES_POLICIES_DIR": ""})
+    assert dash.returncode == 0, dash.stderr

@@ -24,7 +24,7 @@ from ..cli_options import (
 from ..engine import Options, PolicyResult
 from ..profile import Profile
 from ..render.terminal import Terminal
-from .common import guarded, terminal_of
+from .common import guarded, load_company, terminal_of
 
 EXAMPLES = """Examples:
 
@@ -87,7 +87,7 @@ def calc(
         names = split_names(policy)
         # a bad (or empty) --policy fails before the file is read
         chosen = api.resolve_policies(names, catalog) if policy else None
-        profile = api.load_company(company, catalog, policy_given=bool(chosen), year_given=year is not None)
+        profile = load_company("calc", company, catalog, policy_given=bool(chosen), year_given=year is not None)
         options = Options(year=year, ignore_validity=ignore_validity)
         if settings:
             from . import planning_views

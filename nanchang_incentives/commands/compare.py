@@ -23,7 +23,7 @@ from ..cli_options import (
 )
 from ..engine import Options
 from ..render.terminal import Terminal
-from .common import guarded, terminal_of
+from .common import guarded, load_company, terminal_of
 
 EXAMPLES = """Examples:
 
@@ -91,7 +91,7 @@ def compare(
         if cities is not None:
             # a bad (or empty) --cities fails before the profile is read
             wanted = api.check_cities(split_names(cities), catalog)
-        profile = api.load_company(company, catalog, year_given=year is not None)  # each city: no jurisdiction
+        profile = load_company("compare", company, catalog, year_given=year is not None)  # each city: no jurisdiction
         if settings:
             from . import planning_views
 

@@ -26,7 +26,7 @@ from ..errors import InputError, Location, OptionError
 from ..planning import DEFAULT_STEPS, MAX_POINTS, MIN_STEPS
 from ..render import planning as views
 from ..text import visible
-from .common import guarded, terminal_of
+from .common import guarded, load_company, terminal_of
 
 EXAMPLES = """Examples:
 
@@ -76,7 +76,7 @@ def explore(
         catalog = api.load(policies_dir or ())
         names = split_names(policy)
         chosen = api.resolve_policies(names, catalog) if policy else None  # an empty --policy: a usage error
-        profile = api.load_company(company, catalog, policy_given=bool(chosen), year_given=year is not None)
+        profile = load_company("explore", company, catalog, policy_given=bool(chosen), year_given=year is not None)
         sweep = api.explore(profile, vary, catalog, chosen, steps, Options(year=year, ignore_validity=ignore_validity))
         if output is not None:
             text = views.sweep_csv(sweep) if output.suffix.lower() == ".csv" else views.sweep_jsonl(sweep)
