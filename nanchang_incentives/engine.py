@@ -660,8 +660,9 @@ def _apply_company_cap(policy: Policy, runs: list[ClauseRun], ctx: _Context, n: 
         for r, x in zip(counted, low):
             if r.clause.basis == "up_to":
                 above |= r.amount[rows] > x
-        share = _company_cut(np.stack([r.amount[rows] for r in counted]), limit[rows])
-        was_cut = share < np.stack([r.amount[rows] for r in counted])  # per clause and row: cut by the cap
+        first = np.stack([r.amount[rows] for r in counted])
+        share = _company_cut(first, limit[rows])
+        was_cut = share < first  # per clause and row: cut by the cap
         for k, r in enumerate(counted):
             cut = was_cut[k]
             r.status[rows[cut]] = CAPPED

@@ -417,6 +417,7 @@ class XlsxSource:
                 if j == name_j and at > first:
                     name_spans[first] = max(name_spans.get(first, first), at)
         open_name: tuple[int, int, int, str, str] | None = None
+        year_j = header.index("year")
         refused_first: set[int] = set()
         for line, cells in enumerate(self._readable(self.rows), start=2):
             texts = [cell_text(c.value, getattr(c, "number_format", None), specs[j] if j < k else None)
@@ -445,7 +446,6 @@ class XlsxSource:
                     if name_j is not None and name_j in merged:  # the company's name merged over it too
                         why += _projects_advice(texts, specs, header, merged[name_j][0], company)
                     sheet.append((j, "", why))
-            year_j = header.index("year")
             other_year = (year_j is not None and year_j not in merged and year_j < min(len(texts), len(company))
                           and bool(texts[year_j].strip()) and texts[year_j].strip() != company[year_j].strip())
             if name_j is not None and name_j in merged and not other_year:  # a line under a merged name, with
