@@ -681,7 +681,7 @@ def is_totals_label(name: str) -> bool:
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     if key in TOTALS_LABELS:
         return True
-    if key.startswith("其中") and not _COMPANY_WORD.search(key):  # 其中：高新区, 其中：规上企业
+    if key.startswith("其中") and _part_of_total(name):  # 其中：高新区, 其中：规上企业
         return True
     bare = _without_count(key)
     if bare != key and bare in TOTALS_LABELS:  # "@SUM(1+1)" has no counter word: a name
@@ -689,6 +689,29 @@ def is_totals_label(name: str) -> bool:
     # 合计 / 共计 … with what it sums ("南昌合计", "以上合计", "全部企业合计", "合计（共2家）", "小计（南昌）", "合计金额"), and
     # unless the name ends with it, nothing that names a company (公司, 集团, 厂 …: "合计科技有限公司" is one)
     return _cjk_total(bare)
+
+
+#: a legal form names a company even after "其中：" ("其中：南昌某某有限公司" is one, "其中：规上企业" is not)
+_LEGAL_FORM = re.compile("公司|集团|有限|股份|研究院|研究所|事务所|合作社|工作室|商行|厂$|ltd|inc|corp|llc|gmbh")
+#: 其中 as a word of its own: punctuation or a space after it ("其中：", "其中:", "其中，", "其中 ")
+_PART_OF = re.compile(r"^\s*其中(?:[\s:：，,、。.;；（(\-—]|$)")
+
+
+def _part_of_total(name: str) -> bool:
+    """Whether a name starting with 其中 is the part of a total a summary sheet gives under it: "其中：高新区",
+    "其中：规上企业", "其中：高新技术企业" (企业, 科技 there name a kind of company, not one); after "其中" with
+    punctuation only a legal form (有限公司, 集团 …) names a company; run into the next word ("其中科技有限公司",
+    "其中网络科技") only a name with no company word at all is a part ("其中高新区").
+
+    >>> _part_of_total("其中：规上企业"), _part_of_total("其中：科技型中小企业"), _part_of_total("其中: 高新技术企业")
+    (True, True, True)
+    >>> _part_of_total("其中：南昌某某有限公司"), _part_of_total("其中科技有限公司"), _part_of_total("其中高新区")
+    (False, False, True)
+    """
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    if _PART_OF.match(name):
+        return not _LEGAL_FORM.search(key)
+    return not _COMPANY_WORD.search(key)
 
 
 @dataclass(frozen=True)

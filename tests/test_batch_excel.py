@@ -810,8 +810,11 @@ def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalo
     # and a summary sheet's 其中：高新区 (the part of the sum above that is one district's), 总数, 平均值, Average: the
     # budget counted 4,650,000.00 for 1,550,000.00
     labels = ["合计（共2家）", "南昌合计", "以上合计", "共计", "小计（南昌）", "合计金额", "ToTal", "Total (25 companies)",
-              "其中：高新区", "总数", "平均值", "Average"]
-    companies = ["甲公司", "汇总科技有限公司", "Total Solutions", "南昌小计电子厂", "其中科技有限公司", "总数科技", "均胜电子"]
+              "其中：高新区", "总数", "平均值", "Average", "其中：规上企业", "其中：高新技术企业", "其中: 科技型中小企业",
+              "其中，专精特新企业"]
+    # (企业, 科技 after "其中：" name a kind of company, not one; a legal form does name one)
+    companies = ["甲公司", "汇总科技有限公司", "Total Solutions", "南昌小计电子厂", "其中科技有限公司", "总数科技", "均胜电子",
+                 "其中：南昌某某有限公司"]
     text = "企业名称,所在地,年度,行业,营业收入\n" + "".join(f"{n},南昌,2024,电子信息,1亿\n" for n in companies + labels)
     src = tmp_path / "t.csv"
     src.write_text(text, encoding="utf-8")
