@@ -350,8 +350,12 @@ class XlsxSource:
         except _PARSE_ERRORS as exc:
             raise self._unreadable(exc, 1) from None
         names_row = [csvio.heading(cell_text(c.value, None, None)) for c in head]
-        while names_row and not names_row[-1]:
+        while names_row and not names_row[-1] and len(names_row) - 1 not in self.heading_spans:
             names_row.pop()
+        # the second half of a heading merged across the last columns is a column (the file may hold no cell
+        # for it in line 1)
+        names_row += [""] * (max((j + 1 for j, (first, _) in self.heading_spans.items() if first < len(names_row)),
+                                 default=0) - len(names_row))
         self.names = names_row  # [] for an empty first row: batch._bound_header says where the header is
 
     def first_rows(self, n: int) -> list[list[str]]:
@@ -467,14 +471,19 @@ class XlsxSource:
                         f"out); give the company one row, with each project's amount in the same cell "
                         f"separated by ';'"), first_line, first_name))
             for j, (first_col, ref) in self.heading_spans.items():  # under a heading merged across line 1
+                spec = specs[first_col] if first_col < len(specs) else None  # (a figure's heading only: the
+                if spec is None or spec.type not in _FIGURES:  # second half of a merged 备注 or 企业名称 is text)
+                    continue
                 if j < min(len(texts), k) and texts[j].strip() and (j + 1) in header.unnamed and first_col < k:
                     heading = (header.headings or header.names)[first_col]
-                    sheet.append((first_col, csvio._clip(texts[j]), (  # (the field the heading names)
-                        f"the cell is under the heading {heading!r}, which is merged over {ref}: batch reads one "
-                        f"column per heading, so this one has none and its figure would be left out; unmerge the "
-                        f"heading (取消合并单元格) and give the column its own heading, or write several projects in "
-                        f"one cell separated by ';' ({heading} {texts[first_col].strip() if first_col < len(texts) else ''};"
-                        f"{texts[j].strip()})")))
+                    why = (f"the cell is under the heading {heading!r}, which is merged over {ref}: batch reads one "
+                           f"column per heading, so this one has none and its figure would be left out; unmerge "
+                           f"the heading (取消合并单元格) and give the column its own heading")
+                    if spec.type == F.MONEY_LIST:
+                        first = texts[first_col].strip() if first_col < len(texts) else ""
+                        why += f", or write several projects in one cell separated by ';' ({heading} {first};" \
+                               f"{texts[j].strip()})"
+                    sheet.append((first_col, csvio._clip(texts[j]), why))  # (the field the heading names)
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
                 sheet += _error_values(cells, texts, specs)
                 sheet += self._formula_problems(formulas, cells, texts, header)
@@ -662,6 +671,10 @@ def _is_strict(book: object) -> bool:
         return archive is not None and b"purl.oclc.org/ooxml" in archive.read("xl/workbook.xml")[:4096]
     except KeyError:  # pragma: no cover - a workbook part under another name
         return False
+
+
+#: the kinds of field whose figure, under the second half of a heading merged across, would be left out
+_FIGURES = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE})
 
 
 def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int],

@@ -839,6 +839,38 @@ def test_a_figure_under_the_second_half_of_a_heading_merged_across_is_a_bad_row(
     assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "o.csv")] == [("乙公司", "5000000.00")]
 
 
+def test_text_under_the_second_half_of_a_merged_text_heading_is_read_past(catalog, tmp_path):
+    # 备注 merged over H1:I1 (the last columns) and 企业名称 over A1:B1 (a full name and a short one): every row was refused as if a
+    # figure were left out, the message naming the column "_ignored_12"; only a figure's heading is a problem
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", None, "所在地", "年度", "行业", "上市公司", "业务结算销售收入", "备注", None])
+    ws.merge_cells("A1:B1")
+    ws.merge_cells("H1:I1")
+    ws.append(["甲有限公司", "甲", "南昌", 2024, "电子信息", "是", "1234567", "已申报", "2024-05"])
+    ws.append(["乙有限公司", "乙", "南昌", 2024, "电子信息", "是", "500万", None, "待补"])
+    wb.save(tmp_path / "t.xlsx")
+    report = run_batch(tmp_path / "t.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.problems) == (2, 0, [])
+    assert settlement_of(tmp_path / "o.csv") == {"甲有限公司": "6172.84", "乙有限公司": "25000.00"}
+
+
+def test_a_count_under_the_second_half_of_a_merged_heading_is_a_bad_row(catalog, tmp_path):
+    # 研发人员 merged over two columns (本科 / 硕士 under it): the second count would be left out of the condition
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "业务结算销售收入", "研发人员", None])
+    ws.merge_cells("F1:G1")
+    ws.append(["甲公司", "南昌", 2024, "电子信息", "1234567", 30, 12])
+    wb.save(tmp_path / "c.xlsx")
+    report = run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.line, p.name, p.field, p.value) == (2, "甲公司", "rd_staff", "12")
+    assert "merged over F1:G1" in p.message and "';'" not in p.message
+
+
 def test_a_row_made_tall_by_merging_every_cell_down_is_one_company(catalog, tmp_path):
     # every cell of 甲公司 merged over lines 2-3 (a tall row): line 3 was a bad row ("an amount is never copied"),
     # though it holds nothing of its own; a name alone merged down over an empty line was always fine
