@@ -402,6 +402,8 @@ class XlsxSource:
         specs: list[F.Field | None] = list(header.fields)
         money = [spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) for spec in specs]
         counted = header.counted if any(header.counted) else (True,) * k
+        # the columns a template fills down (所在地, 年度, 行业): not a company alone, but a value of a line's own
+        template = [spec is not None and spec.type != F.IGNORED and not counted[j] for j, spec in enumerate(specs)]
         good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
@@ -433,9 +435,10 @@ class XlsxSource:
             while len(texts) > k and not texts[-1].strip():  # (a space typed right of the table: as in the CSV)
                 texts.pop()
             formulas = next(self.formulas, ()) if self.formulas is not None else ()
-            if merged and not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]):
+            if merged and not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]
+                                  or (template[j] and t.strip() != (company[j].strip() if j < len(company) else ""))):
                 pending += 1  # only the lower part of merged cells (a row made tall): nothing of its own, blank
-                continue
+                continue  # (a 行业 or 年度 of its own under a merged name is its own, not the name's filled down)
             # what only a workbook can hold wrong: formulas with no trustworthy result, floats finer than
             # 1/10000 yuan, amounts whose number format shows them in 万 (every such cell of the row)
             sheet: list[tuple[int, str, str]] = []  # (column, value, message)
@@ -610,14 +613,16 @@ def _projects_advice(texts: Sequence[str], specs: Sequence[F.Field | None], head
                      first: Sequence[str]) -> str:
     """What to write when a company's name is merged over several rows, each with one project's figures: one
     row, each list's amounts separated by ';' (two rows of one company would count its figures twice)."""
-    lists = [j for j, spec in enumerate(specs) if spec is not None and spec.type == F.MONEY_LIST
-             and j < len(texts) and texts[j].strip()]
+    lists = [j for j, spec in enumerate(specs) if spec is not None and j < len(texts) and texts[j].strip()
+             and (spec.type == F.MONEY_LIST or spec.type == F.TAGS  # (an industry of the line's own, not filled down)
+                  and texts[j].strip() != (first[j].strip() if j < len(first) else ""))]
     shown = header.headings or header.names
     example = "; ".join(f"{shown[j]} {first[j].strip() + ';' if j < len(first) and first[j].strip() else ''}"
                         f"{texts[j].strip()}" for j in lists[:2])
+    tags = any(specs[j] is not None and specs[j].type == F.TAGS for j in lists)  # type: ignore[union-attr]
     return (f". If the rows merged under the company's name ({name_ref}) are its projects, give the company one "
-            f"row instead, with each project's amount in the same cell separated by ';'"
-            f"{f' ({example})' if example else ''}")
+            f"row instead, with each project's amount{' (and each industry)' if tags else ''} in the same cell "
+            f"separated by ';'{f' ({example})' if example else ''}")
 
 
 def _error_values(cells: Sequence, texts: Sequence[str], specs: Sequence[F.Field | None]) -> list[tuple[int, str, str]]:

@@ -891,6 +891,28 @@ def test_a_row_made_tall_by_merging_every_cell_down_is_one_company(catalog, tmp_
     assert settlement_of(tmp_path / "o.csv") == {"甲公司": "6172.84", "乙公司": "25000.00"}
 
 
+def test_a_second_industry_under_a_merged_name_is_not_a_tall_row(catalog, tmp_path):
+    # 甲公司 merged over lines 2-3, line 3 holding only 行业 软件: read as the lower half of a tall row (blank), so
+    # 甲公司 was computed as 电子信息 alone; the industry is the line's own: both lines are refused, with the
+    # one-row advice showing the industries together
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "业务结算销售收入", "上市公司"])
+    ws.append(["甲公司", "南昌", 2024, "电子信息", "1234567", "是"])
+    ws.append([None, None, None, "软件", None, None])
+    ws.append(["乙公司", "南昌", 2024, "电子信息", "500万", "是"])
+    ws.append([None, "南昌", 2024, "电子信息", None, None])  # (filled down: the name's line, a tall row)
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("A4:A5")
+    wb.save(tmp_path / "i.xlsx")
+    report = run_batch(tmp_path / "i.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 2)
+    assert [(p.line, p.field) for p in report.problems][:2] == [(2, "name"), (3, "name")]
+    assert report.problems[1].message.endswith("(and each industry) in the same cell separated by ';' (行业 电子信息;软件)")
+    assert settlement_of(tmp_path / "o.csv") == {"乙公司": "25000.00"}
+
+
 def test_bookkeeping_headings_near_a_field_name_are_still_read_past(catalog, tmp_path):
     # with the lower did-you-mean bar for Chinese names (营业额 -> 营业收入), 注册地址（详细） got "did you mean
     # 注册地 (jurisdiction)?" and refused the sheet: it is the sheet's own column, as before
