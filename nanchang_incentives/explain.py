@@ -758,8 +758,11 @@ def company_cap(cc: CompanyCap, lang: str = "en") -> str:
 # ---------------------------------------------------------------- a clause
 
 
-def clause_explanation(c: ClauseResult) -> str:
-    """The whole explanation of one clause (JSON ``explanation``, the batch long layout)."""
+def clause_explanation(c: ClauseResult, lang: str = "en") -> str:
+    """The whole explanation of one clause (JSON ``explanation``, the batch long layout: English, the
+    contract's words); ``lang="zh"`` for calc's table of a clause not eligible with no condition failed (its
+    conditions met, the industries the policy targets, its calculation, its caps and range in Chinese)."""
+    zh = lang == "zh"
     parts: list[str] = []
     failed = [cd for cd in c.conditions if cd.held is False]
     held = [cd for cd in c.conditions if cd.held]
@@ -767,30 +770,31 @@ def clause_explanation(c: ClauseResult) -> str:
         return f"not computed: {c.year} is outside the policy's validity"
     if c.status == Status.MISSING_INPUT:
         parts.append(missing_phrase(c.missing))
+    sep = "；" if zh else "; "
     if failed:
-        parts.append("; ".join(not_met(cd) for cd in failed))
+        parts.append(sep.join(not_met(cd, lang) for cd in failed))
     elif held and c.status != Status.MISSING_INPUT:
-        parts.append("; ".join(met(cd) for cd in held))
+        parts.append(sep.join(met(cd, lang) for cd in held))
     if c.status == Status.NOT_ELIGIBLE and not failed and c.not_targeted:
-        parts.append(not_targeted_phrase(c.not_targeted))
-    calc = calculation(c)
+        parts.append(not_targeted_phrase(c.not_targeted, lang))
+    calc = calculation(c, lang)
     if c.status.computed and calc:
         parts.append(calc)
     if c.status == Status.NOT_ELIGIBLE and not failed and calc and not c.not_targeted:
-        parts.append(f"{calc}: amount is zero")
+        parts.append(f"{calc}：金额为零" if zh else f"{calc}: amount is zero")
     if c.status == Status.DISCRETIONARY:
         parts.append(discretionary_phrase(c.notes))
     elif c.basis == Basis.UP_TO and c.status.counted:
         parts.append(CEILING)
     if c.caveat and c.status.counted:
         parts.append(c.caveat)
-    parts.extend(cap_event(e, c.basis) for e in c.caps)
+    parts.extend(cap_event(e, c.basis, lang) for e in c.caps)
     if c.group_decision is not None:
         parts.append(group_decision(c.group_decision, c.status))
     if c.company_cut is not None:
         parts.append(company_cut(c))
-    parts.append(range_note(c))
-    return "; ".join(p for p in parts if p)
+    parts.append(range_note(c, lang))
+    return sep.join(p for p in parts if p)
 
 
 CEILING = "the text sets only a ceiling: the amount shown is the most that can be granted"
@@ -800,7 +804,9 @@ def missing_phrase(fields: Sequence[str]) -> str:
     return f"not evaluated: add {', '.join(fields) or 'the missing field'} to the profile"
 
 
-def not_targeted_phrase(industries: Sequence[str]) -> str:
+def not_targeted_phrase(industries: Sequence[str], lang: str = "en") -> str:
+    if lang == "zh":  # (the tags as the policy table and the planning section's 本政策适用于 give them)
+        return f"本政策适用于 {'、'.join(industries)} 企业"
     return f"the policy targets {', '.join(industries)} enterprises"
 
 

@@ -73,3 +73,19 @@ def test_the_calc_table_words_conditions_and_calculations_in_chinese(tmp_path: P
     # JSON keeps the contract's English words whatever --lang says
     js = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--format", "json"], env=env).stdout
     assert "short of" in js and "未满足" not in js
+
+
+def test_a_clause_not_eligible_with_no_condition_failed_is_worded_in_chinese(tmp_path: Path) -> None:
+    # a textile firm under the Nanchang measures (它们面向电子信息企业): the rows of clauses whose conditions all held
+    # read "met: revenue growth … ≥ 1亿 …; the policy targets electronic-information enterprises" in --lang zh
+    src = tmp_path / "t.toml"
+    src.write_text('name = "甲纺织"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["纺织"]\n'
+                   'revenue = "3亿"\nrevenue_prev = "1.5亿"\nlocal_project_loans = "1000万"\n', encoding="utf-8")
+    env = {"COLUMNS": "250", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--all", "--format", "markdown"], env=env).stdout
+    [row] = [line for line in zh.splitlines() if line.startswith("| `loan_interest`")]
+    assert ("已满足：营业收入较上年度增加（revenue − revenue_prev）≥ 1亿：150,000,000.00 ≥ 100,000,000.00；"
+            "本政策适用于 electronic-information 企业") in row
+    assert "the policy targets" not in zh and "met:" not in zh
+    en = CliRunner().invoke(app, ["calc", str(src), "--all", "--format", "markdown"], env=env).stdout
+    assert "; the policy targets electronic-information enterprises" in en

@@ -232,7 +232,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             failed = [cd for cd in c.conditions if cd.held is False]
             cells.extend(explain.not_met(cd, lang) for cd in failed)
             if not failed:
-                cells.append(explain.clause_explanation(c))
+                cells.append(explain.clause_explanation(c, lang))
         elif c.status == Status.MISSING_INPUT:
             cells.append(tw["not_evaluated"].format(fields=_fields(c, lang) or tw["missing_input"]))
         elif c.status == Status.EXPIRED:
