@@ -847,7 +847,8 @@ def _calculation(cr: ClauseRun, run: PolicyRun, i: int, catalog: Catalog) -> Cal
     if c.items:
         count = int(cr.items_count[i]) if cr.items_count is not None else 0
         return Calculation(factors, int(cr.raw[i]), count, c.items, c.item_label, item_label_zh=c.item_label_zh)
-    return Calculation(factors, int(cr.raw[i]), ceiling_scope=c.ceiling_scope.value if c.ceiling_scope else "")
+    return Calculation(factors, int(cr.raw[i]), ceiling_scope=c.ceiling_scope.value if c.ceiling_scope else "",
+                       ceiling_scope_zh=c.ceiling_scope_zh)
 
 
 def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:

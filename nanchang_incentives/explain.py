@@ -607,7 +607,8 @@ def _calculation(calc: Calculation, basis: str, lang: str = "en", result: bool =
     # (a one-off award says so elsewhere: its ceiling needs no "once")
     per = ""
     if calc.ceiling_scope and calc.ceiling_scope != "once":
-        per = f"（{scope_words(calc.ceiling_scope, lang)}）" if zh else f" {scope_words(calc.ceiling_scope)}"
+        per = f"（{calc.ceiling_scope_zh or scope_words(calc.ceiling_scope, lang)}）" if zh \
+            else f" {scope_words(calc.ceiling_scope)}"
 
     def shown(f: Factor) -> str:
         return factor(f, lang) + (per if f.source == Source.CONSTANT and f.kind == Kind.MONEY else "")

@@ -106,6 +106,9 @@ class Clause:
     #: what the ceiling of an up_to clause whose amount is its own ceiling (``fixed``, no ``cap``) limits:
     #: "单个企业每年最高500万元" is per year, "每项给予100-200万元" per project (SPEC 9.1)
     ceiling_scope: CapScope | None = None
+    #: that scope in the text's own words, for --lang zh ("单个产品": the Wuhan product award; "" gives the
+    #: scope's usual words, 每年, 每个项目, 每台（套） …)
+    ceiling_scope_zh: str = ""
     frequency: Frequency = Frequency.ANNUAL
     group: str | None = None
     notes: tuple[str, ...] = ()
@@ -269,7 +272,8 @@ _AS_OF = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?\Z")
 CLAUSE_KEYS = {"id", "title_zh", "title_en", "section", "quote", "basis", "conditions", "items",
                "item_label", "base", "base_label", "rate", "fixed", "minimum", "item_cap", "cap", "cap_scope",
                "item_cap_scope", "ceiling_scope", "frequency", "group", "notes", "caveat",
-               "item_label_zh", "base_label_zh", "caveat_zh", "section_zh"}
+               "item_label_zh", "base_label_zh", "caveat_zh", "section_zh",
+               "ceiling_scope_zh"}
 CAP_KEYS = {"limit", "section", "quote", "exempt_if", "exempt_note", "waived_if", "waived_note", "excludes",
             "section_zh"}
 GROUP_KEYS = {"id", "clauses", "section", "quote", "section_zh"}
@@ -1180,6 +1184,9 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
     ceiling_scope = _enum(raw, "ceiling_scope", CapScope, reader, table, cid)
     frequency = _enum(raw, "frequency", Frequency, reader, table, cid)
     _check_scopes(raw, reader, table, cid)
+    if raw.get("ceiling_scope_zh") is not None and ceiling_scope is None:
+        reader.error("ceiling_scope_zh words the scope of the clause's ceiling in Chinese: give ceiling_scope too",
+                     table, "ceiling_scope_zh", cid)
     if ceiling_scope is not None and not (basis == "up_to" and fixed is not None and cap is None
                                           and raw.get("items") is None):
         reader.error('ceiling_scope is the scope of an up_to clause\'s own ceiling (basis = "up_to", a fixed amount, '
@@ -1190,7 +1197,8 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
                     'or is a one-off award (frequency = "once"); annual assumed', table, "frequency", cid)
     texts = {k: reader.text(raw, k, table, clause=cid) for k in ("title_zh", "title_en", "quote", "item_label",
                                                                   "base_label", "caveat", "item_label_zh",
-                                                                  "base_label_zh", "caveat_zh", "section_zh")}
+                                                                  "base_label_zh", "caveat_zh", "section_zh",
+                                                                  "ceiling_scope_zh")}
     section = reader.text(raw, "section", table, required=True, clause=cid)
     notes = reader.texts(raw, "notes", table, cid)
     if not texts["quote"]:
@@ -1229,6 +1237,7 @@ def _load_clause(raw: object, i: int, reader: _Reader, registry: F.Registry, see
         cap_scope=cap_scope,
         item_cap_scope=item_cap_scope,
         ceiling_scope=ceiling_scope,
+        ceiling_scope_zh=texts["ceiling_scope_zh"],
         frequency=frequency or Frequency.ANNUAL,
         group=group,
         notes=notes,

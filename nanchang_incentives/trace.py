@@ -210,6 +210,7 @@ class Calculation:
     #: the scope of an up_to clause's own ceiling ("year", "project" …; SPEC 9.1), "" when it has none
     ceiling_scope: str = ""
     item_label_zh: str = ""  # the item label in Chinese ("项目"), "" when the table gives none
+    ceiling_scope_zh: str = ""  # the ceiling's scope in the text's words ("单个产品"), "" for the usual ones
 
 
 @dataclass(frozen=True)

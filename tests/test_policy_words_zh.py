@@ -89,3 +89,22 @@ def test_a_clause_not_eligible_with_no_condition_failed_is_worded_in_chinese(tmp
     assert "the policy targets" not in zh and "met:" not in zh
     en = CliRunner().invoke(app, ["calc", str(src), "--all", "--format", "markdown"], env=env).stdout
     assert "; the policy targets electronic-information enterprises" in en
+
+
+def test_the_wuhan_product_ceiling_is_per_product_in_chinese() -> None:
+    # 单个产品可获最高1000万元: the zh calculation read "10,000,000.00（每台（套））", a robot's words
+    env = {"COLUMNS": "250", "INCENTIVES_LANG": ""}
+    wuhan = CliRunner().invoke(app, ["calc", str(SAMPLES / "wuhan-software-firm.toml"), "--lang", "zh"],
+                               env=env).stdout
+    assert "符合条件的产品 1 × 10,000,000.00（单个产品） = 最高 10,000,000.00" in wuhan and "台（套）" not in wuhan
+
+
+def test_a_ceiling_scope_zh_without_its_scope_is_an_error(tmp_path: Path) -> None:
+    src = package_policies_dir() / "wuhan-east-lake-software-2023.toml"
+    text = src.read_text(encoding="utf-8").replace('ceiling_scope = "unit"  #', "#", 1)
+    path = tmp_path / "w.toml"
+    path.write_text(text, encoding="utf-8")
+    report = validate_policy(path, load_general_fields(package_policies_dir()))
+    errors = [p.message for p in report.problems if p.level == "error"]
+    assert any(m.startswith("ceiling_scope_zh words the scope") and m.endswith("give ceiling_scope too")
+               for m in errors), errors
