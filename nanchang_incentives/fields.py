@@ -104,8 +104,8 @@ class Vocabulary:
     def lookup(self, text: str) -> str | None:
         """The canonical value ``text`` names, None when unknown; ambiguous names are a ValueProblem."""
         key = _fold(text)
-        if self.loose_dashes:
-            key = re.sub(r"[\s_]+", "-", key)
+        if self.loose_dashes:  # (and a place's Chinese name typed in parts, "武汉市 东湖高新区", is one name)
+            key = _CITY_SEPARATOR.sub("", re.sub(r"[\s_]+", "-", key))
         if key in self.zh:
             return key
         found = self.aliases.get(key)
@@ -121,6 +121,12 @@ class Vocabulary:
         >>> v = Vocabulary("jurisdictions", {"nanchang": "南昌"}, {}, True, {"南昌市": "nanchang", "南昌": "nanchang"})
         >>> v.lookup("南昌市青山湖区"), v.lookup("南昌县"), v.lookup("南昌市红谷滩新区"), v.lookup("南昌科技公司")
         ('nanchang', 'nanchang', 'nanchang', None)
+
+        A space, a full-width space or a dash between the city and its district is read past (an address
+        typed in two parts, or joined by a formula ``=A2&" "&B2``):
+
+        >>> v.lookup("南昌市 青山湖区"), v.lookup("南昌市\u3000青山湖区"), v.lookup("南昌市-青山湖区"), v.lookup("南昌 · 东湖区")
+        ('nanchang', 'nanchang', 'nanchang', 'nanchang')
         """
         for city in sorted(self.cities, key=len, reverse=True):
             rest = key[len(city):]
@@ -145,6 +151,8 @@ class Vocabulary:
         return found[0] if found[0] in self.zh else self.aliases[found[0]][0]
 
 
+#: between a city's name and its district: spaces (read as "-" in a place name), dashes, a middle dot, a slash
+_CITY_SEPARATOR = re.compile(r"(?<=[\u4e00-\u9fff])[\s\-_·・/／,，、]+(?=[\u4e00-\u9fff])")
 #: what may follow a city's name in an address and stay inside it: a district, county, zone or town
 _DISTRICT = re.compile(r"^[\u4e00-\u9fff]{0,12}(?:区|县|镇|乡|街道|管理局)$")
 
@@ -158,7 +166,7 @@ def district_hint(value: object) -> str:
     >>> district_hint("nanchang"), district_hint("南昌科技")
     ('', '')
     """
-    text = str(value).strip()
+    text = _CITY_SEPARATOR.sub("", unicodedata.normalize("NFKC", str(value)).strip())
     if not text or not _DISTRICT.match(text) or len(text) < 2:
         return ""
     return (": a district or county is read as its city where the city's policy covers all of it (write the city "

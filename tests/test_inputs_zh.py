@@ -562,6 +562,11 @@ def test_a_district_of_a_city_is_the_city_where_its_policy_covers_all_of_it(tmp_
                        ("北京市海淀区", "beijing"), ("武汉市东湖高新区", "wuhan-east-lake"), ("光谷", "wuhan-east-lake")):
         assert reg["jurisdiction"].vocabulary.lookup(text) == want, text
     assert reg["jurisdiction"].vocabulary.lookup("武汉市江汉区") is None
+    # an address typed in parts: a space, a full-width space, a dash between them were "no policy"
+    for text, want in (("南昌市 青山湖区", "nanchang"), ("江西省　南昌市　红谷滩新区", "nanchang"), ("北京市-海淀区", "beijing"),
+                       ("武汉市 东湖高新区", "wuhan-east-lake")):
+        assert reg["jurisdiction"].vocabulary.lookup(text) == want, text
+    assert reg["jurisdiction"].vocabulary.lookup("武汉市 江汉区") is None
     src = tmp_path / "d.csv"
     src.write_text("企业名称,所在地,年度,行业,业务结算销售收入,上市公司\n甲,南昌市青山湖区,2024,电子信息,1234567,是\n"
                    "乙,武汉市江汉区,2024,软件,1亿,否\n", encoding="utf-8")
