@@ -108,3 +108,13 @@ def test_a_ceiling_scope_zh_without_its_scope_is_an_error(tmp_path: Path) -> Non
     errors = [p.message for p in report.problems if p.level == "error"]
     assert any(m.startswith("ceiling_scope_zh words the scope") and m.endswith("give ceiling_scope too")
                for m in errors), errors
+
+
+def test_beijing_chain_strengthening_quotes_the_firms_the_text_names(tmp_path: Path) -> None:
+    # SPEC-wuhan-beijing: "首次纳入机器人整机和核心零部件配套的京津冀企业" (the label paraphrased it as 机器人产业链配套)
+    src = tmp_path / "b.toml"
+    src.write_text('name = "甲"\njurisdiction = "beijing"\nyear = 2024\nindustries = ["robotics"]\n'
+                   'chain_first_included = false\nchain_contract_amount = "1亿"\n', encoding="utf-8")
+    env = {"COLUMNS": "250", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--all"], env=env).stdout
+    assert "首次纳入机器人整机和核心零部件配套的京津冀企业" in zh and "产业链配套" not in zh
