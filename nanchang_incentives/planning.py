@@ -404,6 +404,7 @@ class Unlock:
     most_scope: str = ""  # the clause cap's scope word ("year", "once") when ``most`` is that cap
     basis: Basis = Basis.EXACT
     industries: tuple[str, ...] = ()  # clause "*": the policy's industries (industries not given)
+    source_zh: str = ""  # the section in Chinese (--lang zh), "" where the table gives none
 
     @property
     def net(self) -> int | None:
@@ -699,12 +700,13 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
             moves, solved = threshold_moves(clause, c, profile, registry)
             failed = tuple(cd for cd in c.conditions if cd.held is False and cd.is_threshold)
             out.append(Unlock(UnlockKind.THRESHOLD, c.id, c.title_zh, c.title_en, c.source, failed, moves,
-                              solved and bool(moves), basis=c.basis))
+                              solved and bool(moves), basis=c.basis, source_zh=c.source_zh))
         elif c.status == Status.MISSING_INPUT:
             most, each = ceiling_fen(clause)
             out.append(Unlock(UnlockKind.MISSING_INPUT, c.id, c.title_zh, c.title_en, c.source, (),
                               missing=c.missing, most=most, most_each=each,
-                              most_scope=clause.cap_period if clause.cap else "", basis=c.basis))
+                              most_scope=clause.cap_period if clause.cap else "", basis=c.basis,
+                              source_zh=c.source_zh))
     return Headroom(r, tuple(out), "out_of_reach" if out_of_reach and not out else "")
 
 

@@ -483,8 +483,8 @@ class XlsxSource:
                            f"column per heading, so this one has none and its figure would be left out; unmerge "
                            f"the heading (取消合并单元格) and give the column its own heading")
                     if spec.type == F.MONEY_LIST:
-                        first = texts[first_col].strip() if first_col < len(texts) else ""
-                        why += f", or write several projects in one cell separated by ';' ({heading} {first};" \
+                        lead = texts[first_col].strip() if first_col < len(texts) else ""
+                        why += f", or write several projects in one cell separated by ';' ({heading} {lead};" \
                                f"{texts[j].strip()})"
                     sheet.append((first_col, csvio._clip(texts[j]), why))  # (the field the heading names)
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)

@@ -118,3 +118,16 @@ def test_beijing_chain_strengthening_quotes_the_firms_the_text_names(tmp_path: P
     env = {"COLUMNS": "250", "INCENTIVES_LANG": ""}
     zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--all"], env=env).stdout
     assert "首次纳入机器人整机和核心零部件配套的京津冀企业" in zh and "产业链配套" not in zh
+
+
+def test_the_planning_section_names_a_clause_by_its_chinese_section(tmp_path: Path) -> None:
+    # "5. first_trial_product（创新产品首次试用 (首试首用); part heading not stated in the sources）：需补充 …": the
+    # section_zh the table gives (来源未载明所属部分) was used in the clause table only
+    src = tmp_path / "b.toml"
+    src.write_text('name = "甲"\njurisdiction = "beijing"\nyear = 2024\nindustries = ["robotics"]\n', encoding="utf-8")
+    env = {"COLUMNS": "250", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh"], env=env).stdout
+    assert "first_trial_product（创新产品首次试用（首试首用；来源未载明所属部分））：需补充" in zh
+    assert "part heading not stated" not in zh
+    en = CliRunner().invoke(app, ["calc", str(src)], env=env).stdout
+    assert "first_trial_product (创新产品首次试用 (首试首用); part heading not stated in the sources)" in en

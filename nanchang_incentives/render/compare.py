@@ -23,6 +23,7 @@ from .. import explain
 from ..api import Comparison
 from ..money import format_fen_grouped, format_units, round_half_up_div
 from ..planning import Headroom
+from ..planning import Unlock as PlanUnlock
 from ..policy import Clause
 from ..text import markdown_text, visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
@@ -141,8 +142,11 @@ def unlocks(r: PolicyResult, room: Headroom | None, lang: str = "en") -> tuple[t
     """
     if room is None:
         return (), ()
-    missing = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock(u, lang)) for u in room.missing)
-    short = tuple(Unlock(u.clause, u.title_en, u.source, explain.unlock_with_shortfall(u, lang))
+    def source(u: PlanUnlock) -> str:
+        return u.source_zh or u.source if lang == "zh" else u.source
+
+    missing = tuple(Unlock(u.clause, u.title_en, source(u), explain.unlock(u, lang)) for u in room.missing)
+    short = tuple(Unlock(u.clause, u.title_en, source(u), explain.unlock_with_shortfall(u, lang))
                   for u in room.thresholds)
     return missing, short
 
@@ -542,7 +546,8 @@ def _top_table(v: CityView, lang: str = "en") -> _Fitted:
     for c in v.top:
         blocks.append(Prose(f" {c.id}  {explain.status_label(c.status, lang)}  {explain.basis_label(c.basis, lang)}  "
                             f"{clause_amount(c, lang=lang)}"))
-        blocks.append(Padding(Prose(f"{c.title_zh} · {c.source}"), (0, 0, 0, 3)))
+        source = c.source_zh or c.source if lang == "zh" else c.source
+        blocks.append(Padding(Prose(f"{c.title_zh} · {source}"), (0, 0, 0, 3)))
     return _Fitted(table(False), blocks, wide=table(True))
 
 

@@ -260,7 +260,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     zh = lang == "zh"
     not_evaluated = tuple(
         tw["not_evaluated"].format(fields=_fields(clauses[0], lang) or tw["missing_input"])
-        + ("：" + "；".join(f"{c.id}（{c.title_zh}，{c.source}）" for c in clauses) if zh else
+        + ("：" + "；".join(f"{c.id}（{c.title_zh}，{c.source_zh or c.source}）" for c in clauses) if zh else
            ": " + ", ".join(f"{c.id} ({c.title_zh}, {c.source})" for c in clauses))
         for clauses in missing.values())
 
