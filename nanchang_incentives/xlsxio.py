@@ -503,7 +503,7 @@ class XlsxSource:
                                                                 0)):
                         sheet.append((j, csvio._clip(texts[j]), INEXACT_MESSAGE))
                     elif isinstance(c.value, (int, float)) and not isinstance(c.value, bool) \
-                            and (power := format_scale(getattr(c, "number_format", None))):
+                            and (power := format_scale(getattr(c, "number_format", None), c.value)):
                         sheet.append((j, csvio._clip(texts[j]), _scaled_message(texts[j], power, str(
                             getattr(c, "number_format", "")))))
                     elif isinstance(c.value, (int, float)) and _unit_in_format(getattr(c, "number_format", None)):
@@ -751,31 +751,78 @@ def _asks_recalculation(book: object) -> bool:
 _FORMAT_LITERAL = re.compile(r'"[^"]*"|\\.|!.|\[[^\]]*\]|_.|\*.')
 
 
-def format_scale(number_format: object) -> int:
-    """(``_format_scale``, remembered per format: a workbook has a few formats and many cells)"""
-    return _format_scale(number_format) if isinstance(number_format, str) and number_format else 0
+def format_scale(number_format: object, value: float = 1.0) -> int:
+    """The power of ten ``number_format`` divides ``value`` by for display (``_section_scale`` of the section
+    that shows it, ``_format_sections``), remembered per format: a workbook has a few formats and many cells.
+
+    >>> format_scale('#,##0,'), format_scale('#,##0,;[Red]-#,##0,', -5), format_scale('General')
+    (3, 3, 0)
+
+    A conditional format shows each number by the section whose condition it meets, the last section (no
+    condition) otherwise: ``[>=10000]0!.0,"万";0`` shows 300000000 as 30000.0万 but 5000 as 5000.
+
+    >>> f = '[>=10000]0!.0,"万";0'
+    >>> format_scale(f, 300000000), format_scale(f, 5000), format_scale('[<10000]0;0!.0,"万"', 300000000)
+    (4, 0, 4)
+    >>> format_scale('0;-0;0!.0000', 0), format_scale('0;0!.0000', -3), format_scale('0;0!.0000', 3)
+    (4, 4, 0)
+    """
+    if not isinstance(number_format, str) or not number_format:
+        return 0
+    sections = _format_sections(number_format)
+    conditional = [(cond, power) for cond, power in sections if cond is not None]
+    if conditional:  # [>=10000] …;[<0] …;the rest
+        for cond, power in conditional:
+            op, limit = cond
+            if _CONDITION_TESTS[op](value, limit):
+                return power
+        rest = [power for cond, power in sections if cond is None]
+        return rest[0] if rest else 0
+    powers = [power for _, power in sections]
+    if value < 0 and len(powers) >= 2:
+        return powers[1]
+    if value == 0 and len(powers) >= 3:
+        return powers[2]
+    return powers[0]
+
+
+_CONDITION_TESTS = {">=": lambda v, x: v >= x, "<=": lambda v, x: v <= x, "<>": lambda v, x: v != x,
+                    ">": lambda v, x: v > x, "<": lambda v, x: v < x, "=": lambda v, x: v == x}
+_CONDITION = re.compile(r"\[(>=|<=|<>|>|<|=)\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\]")
 
 
 @functools.lru_cache(maxsize=256)
-def _format_scale(number_format: str) -> int:
-    """The power of ten a number format divides its number by for display: ``#,##0,`` shows 300000000 as
-    300,000 (3), ``0.0,,`` as 300.0 (6), ``0!.0000`` (a literal "." four digits from the right, the Chinese
-    Excel way of showing yuan in 万) as 30000.0000 (4); 0 for a format that shows the number as it is.
-
-    >>> [_format_scale(f) for f in ('#,##0,', '0.0,,', '0!.0000', '0"."0000', '#,##0.00', '0.00"万元"', '0!.0,"万"')]
-    [3, 6, 4, 4, 0, 0, 4]
-    >>> _format_scale('#,##0,;[Red]-#,##0,'), _format_scale('General'), _format_scale('0.00%')
-    (3, 0, 0)
-    """
-    out = []  # the first section only (positive numbers), split outside quotes
-    depth = False
+def _format_sections(number_format: str) -> tuple[tuple[tuple[str, float] | None, int], ...]:
+    """Each section of a number format (split at ";" outside quotes; the fourth, for text, aside): its
+    condition ([>=10000] -> (">=", 10000.0)) or None, and the power of ten it divides by (``_section_scale``)."""
+    sections, out, quoted = [], [], False
     for ch in number_format:
         if ch == '"':
-            depth = not depth
-        elif ch == ";" and not depth:
-            break
+            quoted = not quoted
+        elif ch == ";" and not quoted:
+            sections.append("".join(out))
+            out = []
+            continue
         out.append(ch)
-    section = "".join(out)
+    sections.append("".join(out))
+    result = []
+    for section in sections[:3]:
+        m = _CONDITION.search(section)
+        cond = (m.group(1), float(m.group(2))) if m is not None else None
+        result.append((cond, _section_scale(_CONDITION.sub("", section))))
+    return tuple(result)
+
+
+def _section_scale(section: str) -> int:
+    """The power of ten one section of a number format divides its number by for display: ``#,##0,`` shows
+    300000000 as 300,000 (3), ``0.0,,`` as 300.0 (6), ``0!.0000`` (a literal "." four digits from the right, the
+    Chinese Excel way of showing yuan in 万) as 30000.0000 (4); 0 for a section that shows the number as it is.
+
+    >>> [_section_scale(f) for f in ('#,##0,', '0.0,,', '0!.0000', '0"."0000', '#,##0.00', '0.00"万元"', '0!.0,"万"')]
+    [3, 6, 4, 4, 0, 0, 4]
+    >>> _section_scale('[Red]-#,##0,'), _section_scale('General'), _section_scale('0.00%')
+    (3, 0, 0)
+    """
     power = 0
     # a literal "." (!. \. "."), with digit placeholders after it and no real decimal point: a shifted point
     dot = re.search(r'(?:!\.|\\\.|"\.")([0#?]+)', section)

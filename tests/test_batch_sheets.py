@@ -208,6 +208,8 @@ def test_a_money_cell_shown_in_wan_by_its_number_format_is_a_bad_row(catalog, tm
     ("#,##0,", 50000000, "50000千"),  # a comma after the digits: thousands
     ("0.0,,", 3000000000, "3000百万"),
     ('0!.0,"万"', 300000000, "30000万"),  # (the comma and the shifted point together)
+    ("[<10000]0;0!.0000", 300000000, "30000万"),  # a conditional format: the section that shows the number
+    ("0;-0;0!.0000", 0, "0万"),  # (the third section shows a zero)
 ])
 def test_a_money_cell_whose_number_format_shows_it_divided_is_a_bad_row(catalog, tmp_path, fmt, stored, shown):
     # under 营业收入（万元） the stored yuan 300000000, shown as 30000.0000, was read as 300000000万 (3万亿 yuan):
@@ -225,6 +227,20 @@ def test_a_money_cell_whose_number_format_shows_it_divided_is_a_bad_row(catalog,
     assert (p.line, p.name, p.field, p.value) == (2, "甲", "revenue", str(stored))
     assert f"number format {fmt!r} shows divided by" in p.message and f"(e.g. {shown})" in p.message
     assert [(r["name"], r["loan_interest"]) for r in read(tmp_path / "o.csv")] == [("乙", "775000.00")]
+
+
+def test_a_conditional_format_that_shows_a_small_number_as_it_is_reads_it(catalog, tmp_path):
+    # [>=10000]0!.0000;0: 5000 is shown "5000" (the second section); the first section's 万 display refused it
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "营业收入（万元）", "上年营业收入（万元）", "在昌项目银行贷款（万元）"])
+    ws.append(["甲", "南昌", 2024, "电子信息", 30000, 18000, 5000])
+    ws["G2"].number_format = "[>=10000]0!.0000;0"
+    wb.save(tmp_path / "c.xlsx")
+    report = run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog)
+    assert report.problems == []
+    assert [(r["name"], r["loan_interest"]) for r in read(tmp_path / "o.csv")] == [("甲", "775000.00")]
 
 
 def test_a_money_cell_excel_turned_into_a_date_says_so(catalog, tmp_path):
