@@ -1442,6 +1442,33 @@ def lines_per_row(policies: Sequence[Policy], options: BatchOptions) -> int:
 _FILLED_LINE = re.compile(rb'^[^\n]*[^,\s"][^\n]*$', re.MULTILINE)
 
 
+def _note_texts(bad: RowProblem) -> list[str]:
+    """The texts of a bad row that may be a note on the sheet's unit: its name; with no name, its value (a note
+    alone on a row, or typed into an amount's column under the table: "'单位：万元' is not an amount of money"),
+    and each cell of a row longer than the header ("合计 … 单位：万元" right of the totals)."""
+    texts = [bad.name] if bad.name else [bad.value] if bad.value else []
+    if not bad.field and "," in bad.value:  # (a whole row's problem: its cells, as read)
+        texts += bad.value.split(",")
+    return texts
+
+
+def _no_unit_aside(header: Header, catalog: Catalog, shown: str, sheet: str | None) -> None:
+    """Refuse a sheet whose amounts' headings name no unit while a column not read ("备注（金额单位：万元）") or the
+    sheet's name ("测算表(万元)") gives one: a bare number would be read as yuan, 10,000 times too small."""
+    amount = next((h for h, f in zip(header.headings or header.names, header.fields)
+                   if f.type in (F.MONEY, F.MONEY_LIST)), "营业收入")
+    for what, text in [*((f"the heading {h!r} (a column batch does not read)", h) for h in header.ignored),
+                       *([(f"the sheet's name {sheet!r}", sheet)] if sheet else [])]:
+        if (word := unit_note_row(text, header, catalog, title=True)) is None:
+            continue
+        word = word if word.endswith("元") else word + "元"
+        raise InputError(f"{what} says the amounts are in {word}, but the amounts' headings name no unit, so a bare "
+                         f"number in them would be read as yuan; nothing was written. Write the unit into each "
+                         f"amount's heading ({amount}（{word}）, …) and run again; if the amounts are in yuan after all, "
+                         f"take the unit out of {'the heading' if text != sheet else 'the sheet name'}",
+                         Location(file=shown, line=1 if text != sheet else None))
+
+
 def _count_filled_lines(path: Path, start: int, chunk_bytes: int = 8 << 20) -> int:
     """The lines after the header with something besides commas, quotes and spaces in them: an upper bound of
     the rows that can give results (Excel saves a formatted empty row as ",,,,")."""
@@ -1580,6 +1607,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
         report.replacing = [p for p in policies if p.replaces_bundled]
         report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f and f in catalog.registry}
         report.ignored_columns = list(header.ignored)
+        _no_unit_aside(header, catalog, shown, sheet.sheet if isinstance(sheet, xlsxio.XlsxSource) else None)
         report.unnamed_columns = list(header.unnamed)
         if isinstance(sheet, xlsxio.XlsxSource):
             shown_heads = header.headings or header.names
@@ -1660,10 +1688,11 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 report.bad_rows += bad
                 if res.keys is not None and len(res.keys.rows):
                     last_named = max(last_named, int(res.keys.rows.max()))
-                for bad_row in res.problems:  # the note in the name column, or alone on a row (the 序号 column's)
-                    text = bad_row.name or (bad_row.value if not bad_row.field else "")
-                    if (word := unit_note_row(text, header, catalog)) is not None:
-                        footer = (bad_row.row, bad_row.line or bad_row.row, text, word)
+                for bad_row in res.problems:  # the note in the name column, or alone on a row (the 序号 column's), or
+                    for text in _note_texts(bad_row):  # in an amount's column of a row with no name, or past the
+                        if (word := unit_note_row(text, header, catalog)) is not None:  # header's last column
+                            footer = (bad_row.row, bad_row.line or bad_row.row, text, word)
+                            break
                 for row, line, text in res.notes:  # typed into a column that is not read (序号, 备注): no company's
                     if aside is None and (word := unit_note_row(text, header, catalog)) is not None:  # name, so
                         aside = (row, line, text, word)  # it counts above the companies too
@@ -1696,8 +1725,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 raise InputError(f"line {line} says {text[:60]!r}: the amounts of this sheet are in {word}, but its "
                                  f"headings name no unit, so a bare number in them is read as yuan; nothing was "
                                  f"written. Write the unit into each amount's heading ({amount}（{word}）, …) and run "
-                                 f"again; if every figure carries its unit, or they are in yuan after all, delete line "
-                                 f"{line}", Location(file=shown, line=line))
+                                 f"again; if every figure carries its unit, or they are in yuan after all, delete the "
+                                 f"note from line {line}", Location(file=shown, line=line))
             if isinstance(xlsx, xlsxio.XlsxSink):
                 xlsx.write_budget(report, options.lang)
             if xlsx is not None:

@@ -321,10 +321,13 @@ def units_row(lines: Sequence[Sequence[str]], header: Header, catalog: Catalog, 
                       f"delete line {line}", Location(file=path, line=line))
 
 
-def unit_note_row(text: str, header: Header, catalog: Catalog) -> str | None:
+def unit_note_row(text: str, header: Header, catalog: Catalog, title: bool = False) -> str | None:
     """The unit (万元, 亿元 …) a bad row's text gives the sheet's amounts ("注：金额单位为万元", "单位：万元" under the
-    table), when the header's amount headings name none: their figures were read as yuan. None otherwise."""
-    if not text or len(text) > 200 or not ("单位" in text or "單位" in text or "金额" in text or "以" in text):
+    table), when the header's amount headings name none: their figures were read as yuan. None otherwise.
+    ``title``: the text is a sheet's name or a heading, where a unit in brackets says it too ("测算表(万元)")."""
+    if not text or len(text) > 200:
+        return None
+    if not title and not ("单位" in text or "單位" in text or "金额" in text or "以" in text):
         return None
     note = _unit_note([[text]])
     if note is None or _amounts_have_units(header.headings or header.names, catalog):

@@ -815,11 +815,44 @@ def maybe_note(text: str) -> bool:
     return bool(text) and len(text) <= 200 and any(w in text for w in ("单位", "單位", "金额", "金額", "以"))
 
 
+#: the words ``maybe_note`` looks for, as bytes (a first scan of a whole column)
+_NOTE_NEEDLES = tuple(w.encode("utf-8") for w in ("单位", "單位", "金额", "金額"))
+
+
+def _aside_notes(cells: Cells, counted: Sequence[bool], empty: np.ndarray) -> list[tuple[int, int, str]]:
+    """Notes on the unit in a column not read (备注, 序号) of a company's row ("金额单位：万元" in its 备注 cell):
+    (row, line, text) for ``Cells.notes``. A byte scan of each such column, then only its hits in Python."""
+    assert cells.lines is not None
+    out = []
+    for j, read in enumerate(counted[:cells.length.shape[1]]):
+        if read:
+            continue
+        rows = np.flatnonzero(~empty & (cells.length[:, j] > 0) & (cells.length[:, j] <= 600))
+        if not len(rows):
+            continue
+        m = np.ascontiguousarray(gather(cells.buf, cells.start[rows, j], cells.length[rows, j]))
+        if not m.size:
+            continue
+        data, w = m.tobytes(), m.shape[1]
+        near = np.zeros(len(rows), dtype=bool)
+        for needle in _NOTE_NEEDLES:
+            i = data.find(needle)
+            while i >= 0:
+                near[i // w] = True
+                i = data.find(needle, (i // w + 1) * w)
+        for i in rows[near].tolist():
+            text = cells.text(i, j).strip()
+            if maybe_note(text):
+                out.append((int(cells.rows[i]), int(cells.lines[i]), text))
+    return out
+
+
 def _drop_blank(cells: Cells, counted: Sequence[bool] | None = None) -> Cells:
     empty = empty_rows(cells, counted)
+    notes: list[tuple[int, int, str]] = _aside_notes(cells, counted, empty) if counted is not None \
+        and not all(counted) and cells.n else []
     if not empty.any():
-        return cells
-    notes: list[tuple[int, int, str]] = []
+        return replace(cells, notes=(*cells.notes, *notes)) if notes else cells
     assert cells.lines is not None
     for i in np.flatnonzero(empty & (cells.length > 0).any(axis=1)).tolist():  # text in a 序号 / 备注 column only
         text = " ".join(t for j in range(cells.length.shape[1]) if (t := cells.text(i, j).strip()))

@@ -404,6 +404,7 @@ class XlsxSource:
         counted = header.counted if any(header.counted) else (True,) * k
         # the columns a template fills down (所在地, 年度, 行业): not a company alone, but a value of a line's own
         template = [spec is not None and spec.type != F.IGNORED and not counted[j] for j, spec in enumerate(specs)]
+        aside = [j for j, spec in enumerate(specs) if not counted[j] and not template[j]]  # 序号, 备注 …
         good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
@@ -522,6 +523,10 @@ class XlsxSource:
                 if csvio.maybe_note(text):
                     notes.append((row, line, text))
                 continue
+            for j in aside:  # a company's row with a note on the unit in its 备注 cell (csvio._aside_notes)
+                if j < len(texts) and csvio.maybe_note(texts[j].strip()) \
+                        and any(w in texts[j] for w in ("单位", "單位", "金额", "金額")):
+                    notes.append((row, line, texts[j].strip()))
             blank += pending
             pending = 0
             if name_j is not None and line in name_spans:  # the first line of a name merged down

@@ -1001,3 +1001,56 @@ def test_a_two_row_header_with_merged_cells_is_refused_before_any_row_is_read(tm
     assert "h.xlsx:1: the header is two rows: its cells are merged down over lines 1 and 2 (A1:A2, B1:B2, C1:C2, …)" \
         in flat
     assert "营业收入 over 本年 / 上年 becomes 营业收入, 上年营业收入" in flat
+
+
+UNIT_HEADER = ["企业名称", "所在地", "年度", "行业", "营业收入", "上年营业收入", "在昌项目银行贷款", "电子信息类上市公司", "业务结算销售收入"]
+UNIT_ROWS = [["甲电子有限公司", "南昌", 2024, "电子信息", 50000, 38000, 8640, "是", 120000],
+             ["乙电子有限公司", "南昌", 2024, "电子信息", 32000, 20000, 3000, "是", 5000]]
+
+
+@pytest.mark.parametrize("where", ["remark cell", "remark heading", "sheet name", "amount column below",
+                                   "right of the totals", "remark cell csv"])
+def test_a_unit_note_anywhere_on_the_sheet_stops_the_run(catalog, tmp_path, where):
+    # the amounts in 万元, said only by "金额单位：万元" in a company's 备注 cell, in the 备注 heading, in the sheet's
+    # name 测算表(万元), under the table in an amount's column, or right of the 合计 row: 甲 got 600.00 (settlement
+    # 120000 yuan × 0.5%; loan_interest 0, its growth read as 12,000 yuan) for 7,339,200.00
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    head, rows = list(UNIT_HEADER), [list(r) for r in UNIT_ROWS]
+    if where.startswith("remark cell"):
+        head.append("备注")
+        rows[0].append("金额单位：万元")
+    elif where == "remark heading":
+        head.append("备注（金额单位：万元）")
+    elif where == "sheet name":
+        ws.title = "测算表(万元)"
+    ws.append(head)
+    for r in rows:
+        ws.append(r)
+    if where == "amount column below":
+        ws.append([None] * 5 + ["单位：万元"])
+    elif where == "right of the totals":
+        ws.append(["合计"] + [None] * 9 + ["单位：万元"])
+    src = tmp_path / "u.xlsx"
+    wb.save(src)
+    if where.endswith("csv"):
+        src = tmp_path / "u.csv"
+        with src.open("w", encoding="utf-8-sig", newline="") as f:
+            csv.writer(f).writerows([head, *rows])
+    with pytest.raises(InputError) as e:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert "万元" in e.value.message and "nothing was written" in e.value.message
+    assert "营业收入（万元）" in e.value.message and not (tmp_path / "o.csv").exists()
+
+
+def test_a_remark_without_a_unit_is_read_past(catalog, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "测算表"
+    ws.append([*UNIT_HEADER, "备注"])
+    ws.append([*UNIT_ROWS[0], "以上数据经审计"])
+    wb.save(tmp_path / "r.xlsx")
+    report = run_batch(tmp_path / "r.xlsx", tmp_path / "o.csv", catalog)
+    assert report.problems == [] and [r["settlement"] for r in read(tmp_path / "o.csv")] == ["600.00"]
