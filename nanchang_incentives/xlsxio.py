@@ -800,7 +800,9 @@ _CONDITION = re.compile(r"\[(>=|<=|<>|>|<|=)\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\]
 def _format_sections(number_format: str) -> tuple[tuple[tuple[str, float] | None, int], ...]:
     """Each section of a number format (split at ";" outside quotes; the fourth, for text, aside): its
     condition ([>=10000] -> (">=", 10000.0)) or None, and the power of ten it divides by (``_section_scale``)."""
-    sections, out, quoted = [], [], False
+    sections: list[str] = []
+    out: list[str] = []
+    quoted = False
     for ch in number_format:
         if ch == '"':
             quoted = not quoted
@@ -810,7 +812,7 @@ def _format_sections(number_format: str) -> tuple[tuple[tuple[str, float] | None
             continue
         out.append(ch)
     sections.append("".join(out))
-    result = []
+    result: list[tuple[tuple[str, float] | None, int]] = []
     for section in sections[:3]:
         m = _CONDITION.search(section)
         cond = (m.group(1), float(m.group(2))) if m is not None else None
