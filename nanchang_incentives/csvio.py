@@ -773,7 +773,22 @@ def split_block(block: Block, header: Sequence[str], counted: Sequence[bool] | N
         cells = _split_with_csv(block, header)
     else:
         cells = _split_plain(block, header) or _split_with_csv(block, header)
+    if counted is not None and counted and not counted[0] and cells.problems:
+        cells = _serial_only(cells)
     return _drop_blank(cells, counted)
+
+
+def _serial_only(cells: Cells) -> Cells:
+    """A line of one cell that is only a number, under a first column that is not read (序号 21, 22 … of a
+    template's rows below the data, whose trailing commas Excel's CSV export left out): blank, as in the .xlsx
+    (a one-cell line is otherwise a problem: a note, or a line broken by an unquoted line break)."""
+    one = _count_message(1, 2).split(",")[0]  # "the row has 1 cell"
+    serial = [p for p in cells.problems if not p.field and p.message.startswith(one)
+              and p.value.strip().isdigit() and len(p.value.strip()) <= 7]
+    if not serial:
+        return cells
+    drop = {id(p) for p in serial}
+    return replace(cells, problems=[p for p in cells.problems if id(p) not in drop], blank=cells.blank + len(serial))
 
 
 #: first bytes of a cell that may be only white space: space, tab, CR, LF, NBSP (C2 A0), U+3000 (E3 80 80) …

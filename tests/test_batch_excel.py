@@ -1166,3 +1166,20 @@ def test_the_results_sheet_shows_every_up_to_figure_as_a_ceiling(catalog, tmp_pa
     for row in long[1:]:
         if row[amount].value:
             assert (row[amount].number_format == shown) == (row[basis].value in ("up_to", "最高")), row[3].value
+
+
+def test_a_template_serial_number_alone_on_a_csv_line_is_a_blank_row(catalog, tmp_path):
+    # a template's numbered rows 21-24 below 20 companies: Excel's CSV export wrote "21" alone (no trailing commas
+    # past a block's first 16 rows); each was a bad row (exit 1) while the .xlsx read them as blank rows
+    lines = ["序号,企业名称,所在地,年度,行业,上市公司,业务结算销售收入"]
+    lines += [f"{i},公司{i},南昌,2024,电子信息,是,1234567" for i in range(1, 21)] + [str(i) for i in range(21, 25)]
+    src = tmp_path / "s.csv"
+    src.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.blank_rows) == (20, 0, 4)
+    assert {r["settlement"] for r in read(tmp_path / "o.csv")} == {"6172.84"}
+    # a lone number under a first column that is read (the name) is still a line that does not line up
+    src.write_bytes("企业名称,所在地,年度,行业,上市公司,业务结算销售收入\r\n甲,南昌,2024,电子信息,是,1234567\r\n21\r\n"
+                    .encode("utf-8"))
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows) == (1, 1) and report.problems[0].value == "21"
