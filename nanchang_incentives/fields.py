@@ -127,6 +127,8 @@ class Vocabulary:
 
         >>> v.lookup("南昌市 青山湖区"), v.lookup("南昌市\u3000青山湖区"), v.lookup("南昌市-青山湖区"), v.lookup("南昌 · 东湖区")
         ('nanchang', 'nanchang', 'nanchang', 'nanchang')
+        >>> v.lookup("南昌市（青山湖区）"), v.lookup("南昌市(高新区)")
+        ('nanchang', 'nanchang')
         """
         for city in sorted(self.cities, key=len, reverse=True):
             rest = key[len(city):]
@@ -152,7 +154,7 @@ class Vocabulary:
 
 
 #: between a city's name and its district: spaces (read as "-" in a place name), dashes, a middle dot, a slash
-_CITY_SEPARATOR = re.compile(r"(?<=[\u4e00-\u9fff])[\s\-_·・/／,，、]+(?=[\u4e00-\u9fff])")
+_CITY_SEPARATOR = re.compile(r"(?<=[\u4e00-\u9fff])[\s\-_·・/／,，、(（]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[)）]$")
 #: what may follow a city's name in an address and stay inside it: a district, county, zone or town
 _DISTRICT = re.compile(r"^[\u4e00-\u9fff]{0,12}(?:区|县|镇|乡|街道|管理局)$")
 

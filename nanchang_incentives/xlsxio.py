@@ -503,11 +503,12 @@ class XlsxSource:
                     elif _beyond_units(c.value, UNIT_DECIMALS.get(header.units[j] if j < len(header.units) else "",
                                                                 0)):
                         sheet.append((j, csvio._clip(texts[j]), INEXACT_MESSAGE))
-                    elif isinstance(c.value, (int, float)) and not isinstance(c.value, bool) \
+                    elif isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and c.value != 0 \
                             and (power := format_scale(getattr(c, "number_format", None), c.value)):
                         sheet.append((j, csvio._clip(texts[j]), _scaled_message(texts[j], power, str(
                             getattr(c, "number_format", "")))))
-                    elif isinstance(c.value, (int, float)) and _unit_in_format(getattr(c, "number_format", None)):
+                    elif isinstance(c.value, (int, float)) and c.value != 0 \
+                            and _unit_in_format(getattr(c, "number_format", None)):
                         fmt = str(getattr(c, "number_format", ""))
                         unit = _unit_in_format(fmt)
                         sheet.append((j, csvio._clip(texts[j]), (

@@ -564,7 +564,7 @@ def test_a_district_of_a_city_is_the_city_where_its_policy_covers_all_of_it(tmp_
     assert reg["jurisdiction"].vocabulary.lookup("武汉市江汉区") is None
     # an address typed in parts: a space, a full-width space, a dash between them were "no policy"
     for text, want in (("南昌市 青山湖区", "nanchang"), ("江西省　南昌市　红谷滩新区", "nanchang"), ("北京市-海淀区", "beijing"),
-                       ("武汉市 东湖高新区", "wuhan-east-lake")):
+                       ("武汉市 东湖高新区", "wuhan-east-lake"), ("南昌市（青山湖区）", "nanchang")):
         assert reg["jurisdiction"].vocabulary.lookup(text) == want, text
     assert reg["jurisdiction"].vocabulary.lookup("武汉市 江汉区") is None
     src = tmp_path / "d.csv"
