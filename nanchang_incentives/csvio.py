@@ -692,9 +692,14 @@ def is_totals_label(name: str) -> bool:
 
 
 #: a legal form names a company even after "其中：" ("其中：南昌某某有限公司" is one, "其中：规上企业" is not)
-_LEGAL_FORM = re.compile("公司|集团|有限|股份|研究院|研究所|事务所|合作社|工作室|商行|厂$|ltd|inc|corp|llc|gmbh")
-#: 其中 as a word of its own: punctuation or a space after it ("其中：", "其中:", "其中，", "其中 ")
-_PART_OF = re.compile(r"^\s*其中(?:[\s:：，,、。.;；（(\-—]|$)")
+_LEGAL_FORM = re.compile("公司|集团|有限|股份|研究院|研究所|事务所|合作社|工作室|商行|厂$")
+_LATIN_FORM = re.compile(r"(?<![a-z])(?:ltd|inc|corp|llc|gmbh|co\.,? ?ltd)(?![a-z])")  # (words: not "incubator")
+#: the words of a kind of company by its form of registration, a summary's breakdown ("其中：股份有限公司",
+#: "其中：有限责任公司", "其中：集团企业", "其中：股份制企业"): what is left of a company's name without them is a name
+_FORM_WORDS = re.compile("股份有限公司|有限责任公司|有限公司|股份公司|股份制|股份|集团|公司|企业|类|制|其他|外资|内资|国有|民营|私营")
+#: 其中 as a word of its own: punctuation or a space after it ("其中：", "其中:", "其中，", "其中 ", "其中/"), a
+#: bracket before it ("（其中：规上企业）")
+_PART_OF = re.compile(r"^[\s(（\[【]*其中(?:[\s:：，,、。.;；（(\-—/／]|$)")
 
 
 def _part_of_total(name: str) -> bool:
@@ -707,10 +712,20 @@ def _part_of_total(name: str) -> bool:
     (True, True, True)
     >>> _part_of_total("其中：南昌某某有限公司"), _part_of_total("其中科技有限公司"), _part_of_total("其中高新区")
     (False, False, True)
+
+    A breakdown by form of registration names a kind too; brackets and a slash are punctuation:
+
+    >>> _part_of_total("其中：股份有限公司"), _part_of_total("其中：集团企业"), _part_of_total("（其中：规上企业）")
+    (True, True, True)
+    >>> _part_of_total("其中/规上企业"), _part_of_total("其中：孵化器（incubator）"), _part_of_total("其中：Acme Inc")
+    (True, True, False)
     """
     key = "".join(ch for ch in name.lower() if ch.isalnum())
     if _PART_OF.match(name):
-        return not _LEGAL_FORM.search(key)
+        rest = key.removeprefix("其中")
+        if _LATIN_FORM.search(name.lower()):
+            return False
+        return not _LEGAL_FORM.search(rest) or not _FORM_WORDS.sub("", rest)
     return not _COMPANY_WORD.search(key)
 
 

@@ -127,8 +127,8 @@ class Vocabulary:
 
         >>> v.lookup("南昌市 青山湖区"), v.lookup("南昌市\u3000青山湖区"), v.lookup("南昌市-青山湖区"), v.lookup("南昌 · 东湖区")
         ('nanchang', 'nanchang', 'nanchang', 'nanchang')
-        >>> v.lookup("南昌市（青山湖区）"), v.lookup("南昌市(高新区)")
-        ('nanchang', 'nanchang')
+        >>> v.lookup("南昌市（青山湖区）"), v.lookup("南昌市(高新区)"), v.lookup("南昌，武汉东湖高新区"), v.lookup("南昌市/东湖区")
+        ('nanchang', 'nanchang', None, None)
         """
         for city in sorted(self.cities, key=len, reverse=True):
             rest = key[len(city):]
@@ -153,8 +153,9 @@ class Vocabulary:
         return found[0] if found[0] in self.zh else self.aliases[found[0]][0]
 
 
-#: between a city's name and its district: spaces (read as "-" in a place name), dashes, a middle dot, a slash
-_CITY_SEPARATOR = re.compile(r"(?<=[\u4e00-\u9fff])[\s\-_·・/／,，、(（]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[)）]$")
+#: between a city's name and its district: spaces (read as "-" in a place name), dashes, a middle dot, a bracket
+#: (not a list's 、 , / : "南昌，武汉东湖高新区" names two places, and is refused)
+_CITY_SEPARATOR = re.compile(r"(?<=[\u4e00-\u9fff])[\s\-_·・(（]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[)）]$")
 #: what may follow a city's name in an address and stay inside it: a district, county, zone or town
 _DISTRICT = re.compile(r"^[\u4e00-\u9fff]{0,12}(?:区|县|镇|乡|街道|管理局)$")
 

@@ -403,8 +403,9 @@ class XlsxSource:
         money = [spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) for spec in specs]
         counted = header.counted if any(header.counted) else (True,) * k
         # the columns a template fills down (所在地, 年度, 行业): not a company alone, but a value of a line's own
-        template = [spec is not None and spec.type != F.IGNORED and not counted[j] for j, spec in enumerate(specs)]
-        aside = [j for j, spec in enumerate(specs) if not counted[j] and not template[j]]  # 序号, 备注 …
+        # a 行业 of a line's own under a merged name is its own (a second industry), not the name's filled down
+        template = [spec is not None and spec.type == F.TAGS and not counted[j] for j, spec in enumerate(specs)]
+        aside = [j for j, spec in enumerate(specs) if spec is not None and spec.type == F.IGNORED]  # 序号, 备注 …
         good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
@@ -439,7 +440,7 @@ class XlsxSource:
             if merged and not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]
                                   or (template[j] and t.strip() != (company[j].strip() if j < len(company) else ""))):
                 pending += 1  # only the lower part of merged cells (a row made tall): nothing of its own, blank
-                continue  # (a 行业 or 年度 of its own under a merged name is its own, not the name's filled down)
+                continue  # (a 行业 of its own under a merged name is its own, not the name's filled down)
             # what only a workbook can hold wrong: formulas with no trustworthy result, floats finer than
             # 1/10000 yuan, amounts whose number format shows them in 万 (every such cell of the row)
             sheet: list[tuple[int, str, str]] = []  # (column, value, message)
@@ -475,17 +476,18 @@ class XlsxSource:
                         f"out); give the company one row, with each project's amount in the same cell "
                         f"separated by ';'"), first_line, first_name))
             for j, (first_col, ref) in self.heading_spans.items():  # under a heading merged across line 1
-                spec = specs[first_col] if first_col < len(specs) else None  # (a figure's heading only: the
-                if spec is None or spec.type not in _FIGURES:  # second half of a merged 备注 or 企业名称 is text)
+                spec = specs[first_col] if first_col < len(specs) else None  # (not the second half of a merged
+                if spec is None or spec.type == F.IGNORED or spec.name == "name":  # 备注 or 企业名称: text, not read)
                     continue
                 if j < min(len(texts), k) and texts[j].strip() and (j + 1) in header.unnamed and first_col < k:
                     heading = (header.headings or header.names)[first_col]
                     why = (f"the cell is under the heading {heading!r}, which is merged over {ref}: batch reads one "
                            f"column per heading, so this one has none and its figure would be left out; unmerge "
                            f"the heading (取消合并单元格) and give the column its own heading")
-                    if spec.type == F.MONEY_LIST:
+                    if spec.type in (F.MONEY_LIST, F.TAGS):
                         lead = texts[first_col].strip() if first_col < len(texts) else ""
-                        why += f", or write several projects in one cell separated by ';' ({heading} {lead};" \
+                        what = "industries" if spec.type == F.TAGS else "projects"
+                        why += f", or write several {what} in one cell separated by ';' ({heading} {lead};" \
                                f"{texts[j].strip()})"
                     sheet.append((first_col, csvio._clip(texts[j]), why))  # (the field the heading names)
             if not _totals_like(texts, header):  # a totals row is skipped unread (batch_table._drop_totals)
@@ -508,9 +510,9 @@ class XlsxSource:
                         sheet.append((j, csvio._clip(texts[j]), _scaled_message(texts[j], power, str(
                             getattr(c, "number_format", "")))))
                     elif isinstance(c.value, (int, float)) and c.value != 0 \
-                            and _unit_in_format(getattr(c, "number_format", None)):
+                            and _unit_in_format(getattr(c, "number_format", None), c.value):
                         fmt = str(getattr(c, "number_format", ""))
-                        unit = _unit_in_format(fmt)
+                        unit = _unit_in_format(fmt, c.value)
                         sheet.append((j, csvio._clip(texts[j]), (
                             f"the cell holds the number {texts[j]}, which its number format {fmt!r} shows in {unit}; "
                             f"the stored number is what is read, and whether it is yuan or {unit} depends on the "
@@ -684,10 +686,6 @@ def _is_strict(book: object) -> bool:
         return False
 
 
-#: the kinds of field whose figure, under the second half of a heading merged across, would be left out
-_FIGURES = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE})
-
-
 def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int],
                                                   set[int], dict[int, tuple[int, str]]]:
     """One linear scan of the sheet's XML as it is decompressed, a megabyte at a time, for what read-only
@@ -775,21 +773,23 @@ def format_scale(number_format: object, value: float = 1.0) -> int:
     """
     if not isinstance(number_format, str) or not number_format:
         return 0
+    shown = _shown_section(number_format, value)
+    return shown[1] if shown is not None else 0
+
+
+def _shown_section(number_format: str, value: float) -> tuple[tuple[str, float] | None, int, str] | None:
+    """The section of ``number_format`` (``_format_sections``) that shows ``value``, None for none."""
     sections = _format_sections(number_format)
-    conditional = [(cond, power) for cond, power in sections if cond is not None]
-    if conditional:  # [>=10000] …;[<0] …;the rest
-        for cond, power in conditional:
-            op, limit = cond
-            if _CONDITION_TESTS[op](value, limit):
-                return power
-        rest = [power for cond, power in sections if cond is None]
-        return rest[0] if rest else 0
-    powers = [power for _, power in sections]
-    if value < 0 and len(powers) >= 2:
-        return powers[1]
-    if value == 0 and len(powers) >= 3:
-        return powers[2]
-    return powers[0]
+    if any(cond is not None for cond, _, _ in sections):  # [>=10000] …;[<0] …;the rest
+        for section in sections:
+            if section[0] is not None and _CONDITION_TESTS[section[0][0]](value, section[0][1]):
+                return section
+        return next((s for s in sections if s[0] is None), None)
+    if value < 0 and len(sections) >= 2:
+        return sections[1]
+    if value == 0 and len(sections) >= 3:
+        return sections[2]
+    return sections[0]
 
 
 _CONDITION_TESTS = {">=": lambda v, x: v >= x, "<=": lambda v, x: v <= x, "<>": lambda v, x: v != x,
@@ -798,9 +798,10 @@ _CONDITION = re.compile(r"\[(>=|<=|<>|>|<|=)\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\]
 
 
 @functools.lru_cache(maxsize=256)
-def _format_sections(number_format: str) -> tuple[tuple[tuple[str, float] | None, int], ...]:
+def _format_sections(number_format: str) -> tuple[tuple[tuple[str, float] | None, int, str], ...]:
     """Each section of a number format (split at ";" outside quotes; the fourth, for text, aside): its
-    condition ([>=10000] -> (">=", 10000.0)) or None, and the power of ten it divides by (``_section_scale``)."""
+    condition ([>=10000] -> (">=", 10000.0)) or None, the power of ten it divides by (``_section_scale``) and its
+    text."""
     sections: list[str] = []
     out: list[str] = []
     quoted = False
@@ -813,11 +814,11 @@ def _format_sections(number_format: str) -> tuple[tuple[tuple[str, float] | None
             continue
         out.append(ch)
     sections.append("".join(out))
-    result: list[tuple[tuple[str, float] | None, int]] = []
+    result: list[tuple[tuple[str, float] | None, int, str]] = []
     for section in sections[:3]:
         m = _CONDITION.search(section)
         cond = (m.group(1), float(m.group(2))) if m is not None else None
-        result.append((cond, _section_scale(_CONDITION.sub("", section))))
+        result.append((cond, _section_scale(_CONDITION.sub("", section)), section))
     return tuple(result)
 
 
@@ -853,7 +854,7 @@ def _scaled_message(stored: str, power: int, fmt: str) -> str:
     figure as the sheet shows it: reading the stored number under a heading such as 营业收入（万元） made it
     10,000 times too large, and a CSV saved from the same sheet holds the shown figure."""
     shown = format(Decimal(stored).scaleb(-power).normalize(), "f")
-    unit = _unit_in_format(fmt) or _SCALE_UNITS.get(power, "")
+    unit = _unit_in_format(fmt, float(Decimal(stored))) or _SCALE_UNITS.get(power, "")
     example = f"{shown}{unit}" if unit else shown
     return (f"the cell holds the number {stored}, which its number format {fmt!r} shows divided by "
             f"{10 ** power:,} (as {shown}); the stored number and the figure shown differ, so which one is meant "
@@ -861,17 +862,20 @@ def _scaled_message(stored: str, power: int, fmt: str) -> str:
             f"format")
 
 
-def _unit_in_format(number_format: object) -> str | None:
-    """The unit a number format shows its number in (``0.00"万元"`` -> 万), or None.
+def _unit_in_format(number_format: object, value: float = 1.0) -> str | None:
+    """The unit a number format shows ``value`` in (``0.00"万元"`` -> 万), or None: the section that shows it
+    (``[>=10000]0!.0,"万";0`` shows 5000 as 5000, no unit).
 
     >>> _unit_in_format('0.00"万元"'), _unit_in_format('#,##0.00'), _unit_in_format('#,##0.00"元"')
     ('万', None, None)
-    >>> _unit_in_format('0.00"萬元"')
-    '萬'
+    >>> _unit_in_format('0.00"萬元"'), _unit_in_format('[>=10000]0!.0,"万";0', 5000), _unit_in_format('[>=10000]0!.0,"万";0', 50000)
+    ('萬', None, '万')
     """
-    if not isinstance(number_format, str):
+    if not isinstance(number_format, str) or not number_format:
         return None
-    return next((u for u in _FORMAT_UNITS if u in number_format), None)
+    shown = _shown_section(number_format, value)
+    section = shown[2] if shown is not None else number_format
+    return next((u for u in _FORMAT_UNITS if u in section), None)
 
 
 def _totals_like(texts: Sequence[str], header: Header) -> bool:

@@ -811,10 +811,11 @@ def test_totals_labels_with_what_they_sum_are_totals_rows_in_every_format(catalo
     # budget counted 4,650,000.00 for 1,550,000.00
     labels = ["合计（共2家）", "南昌合计", "以上合计", "共计", "小计（南昌）", "合计金额", "ToTal", "Total (25 companies)",
               "其中：高新区", "总数", "平均值", "Average", "其中：规上企业", "其中：高新技术企业", "其中: 科技型中小企业",
-              "其中，专精特新企业"]
+              "其中，专精特新企业", "其中：股份有限公司", "其中：有限责任公司", "其中：集团企业", "（其中：规上企业）", "其中/规上企业",
+              "其中：孵化器（incubator）"]
     # (企业, 科技 after "其中：" name a kind of company, not one; a legal form does name one)
     companies = ["甲公司", "汇总科技有限公司", "Total Solutions", "南昌小计电子厂", "其中科技有限公司", "总数科技", "均胜电子",
-                 "其中：南昌某某有限公司"]
+                 "其中：南昌某某有限公司", "其中：Acme Inc"]
     text = "企业名称,所在地,年度,行业,营业收入\n" + "".join(f"{n},南昌,2024,电子信息,1亿\n" for n in companies + labels)
     src = tmp_path / "t.csv"
     src.write_text(text, encoding="utf-8")
@@ -1180,6 +1181,6 @@ def test_a_template_serial_number_alone_on_a_csv_line_is_a_blank_row(catalog, tm
     assert {r["settlement"] for r in read(tmp_path / "o.csv")} == {"6172.84"}
     # a lone number under a first column that is read (the name) is still a line that does not line up
     src.write_bytes("企业名称,所在地,年度,行业,上市公司,业务结算销售收入\r\n甲,南昌,2024,电子信息,是,1234567\r\n21\r\n"
-                    .encode("utf-8"))
+                    .encode())
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert (report.good_rows, report.bad_rows) == (1, 1) and report.problems[0].value == "21"

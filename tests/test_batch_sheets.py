@@ -238,11 +238,13 @@ def test_a_conditional_format_that_shows_a_small_number_as_it_is_reads_it(catalo
     ws["G2"].number_format = "[>=10000]0!.0000;0"
     ws.append(["乙", "南昌", 2024, "电子信息", 30000, 18000, 0])  # 0 is 0 whatever the format divides by
     ws["G3"].number_format = '0.00,,"百万"'
+    ws.append(["丙", "南昌", 2024, "电子信息", 30000, 18000, 5000])  # (its 万 only in the section not shown)
+    ws["G4"].number_format = '[>=10000]0!.0,"万";0'
     wb.save(tmp_path / "c.xlsx")
     report = run_batch(tmp_path / "c.xlsx", tmp_path / "o.csv", catalog)
     assert report.problems == []
     assert [(r["name"], r["loan_interest"]) for r in read(tmp_path / "o.csv")] == [("甲", "775000.00"),
-                                                                                 ("乙", "0.00")]
+                                                                                 ("乙", "0.00"), ("丙", "775000.00")]
 
 
 def test_a_money_cell_excel_turned_into_a_date_says_so(catalog, tmp_path):
@@ -874,6 +876,22 @@ def test_text_under_the_second_half_of_a_merged_text_heading_is_read_past(catalo
     assert settlement_of(tmp_path / "o.csv") == {"甲有限公司": "6172.84", "乙有限公司": "25000.00"}
 
 
+def test_an_industry_under_the_second_half_of_a_merged_heading_is_a_bad_row(catalog, tmp_path):
+    # 行业 merged over D1:E1 (纺织 | 电子信息): column E was read past as a column with no heading, so the company
+    # was not targeted (0.00, no bad row); 所在地 merged over 省 | 市 likewise
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", None, "业务结算销售收入", "上市公司"])
+    ws.merge_cells("D1:E1")
+    ws.append(["甲有限公司", "南昌", 2024, "纺织", "电子信息", "1234567", "是"])
+    wb.save(tmp_path / "i.xlsx")
+    report = run_batch(tmp_path / "i.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.line, p.field, p.value) == (2, "industries", "电子信息")
+    assert p.message.endswith("or write several industries in one cell separated by ';' (行业 纺织;电子信息)")
+
+
 def test_a_count_under_the_second_half_of_a_merged_heading_is_a_bad_row(catalog, tmp_path):
     # 研发人员 merged over two columns (本科 / 硕士 under it): the second count would be left out of the condition
     openpyxl = pytest.importorskip("openpyxl")
@@ -929,6 +947,22 @@ def test_a_second_industry_under_a_merged_name_is_not_a_tall_row(catalog, tmp_pa
     assert [(p.line, p.field) for p in report.problems][:2] == [(2, "name"), (3, "name")]
     assert report.problems[1].message.endswith("(and each industry) in the same cell separated by ';' (行业 电子信息;软件)")
     assert settlement_of(tmp_path / "o.csv") == {"乙公司": "25000.00"}
+
+
+def test_a_place_or_year_under_a_merged_name_is_still_a_tall_row(catalog, tmp_path):
+    # only 行业 of a line's own is a second value of the company's; 所在地 南昌市 under 南昌, or a 年度 alone, is
+    # the lower half of a tall row, as before (both lines were refused, "holds figures of its own")
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "业务结算销售收入", "上市公司"])
+    ws.append(["丙公司", "南昌", 2024, "电子信息", "1234567", "是"])
+    ws.append([None, "南昌市", None, None, None, None])
+    ws.merge_cells("A2:A3")
+    wb.save(tmp_path / "p.xlsx")
+    report = run_batch(tmp_path / "p.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.problems) == (1, 0, [])
+    assert settlement_of(tmp_path / "o.csv") == {"丙公司": "6172.84"}
 
 
 def test_bookkeeping_headings_near_a_field_name_are_still_read_past(catalog, tmp_path):

@@ -567,6 +567,8 @@ def test_a_district_of_a_city_is_the_city_where_its_policy_covers_all_of_it(tmp_
                        ("武汉市 东湖高新区", "wuhan-east-lake"), ("南昌市（青山湖区）", "nanchang")):
         assert reg["jurisdiction"].vocabulary.lookup(text) == want, text
     assert reg["jurisdiction"].vocabulary.lookup("武汉市 江汉区") is None
+    for two in ("南昌，武汉东湖高新区", "南昌市/武汉市东湖高新区", "北京市、南昌市红谷滩新区"):  # two places: refused
+        assert reg["jurisdiction"].vocabulary.lookup(two) is None, two
     src = tmp_path / "d.csv"
     src.write_text("企业名称,所在地,年度,行业,业务结算销售收入,上市公司\n甲,南昌市青山湖区,2024,电子信息,1234567,是\n"
                    "乙,武汉市江汉区,2024,软件,1亿,否\n", encoding="utf-8")

@@ -131,3 +131,14 @@ def test_the_planning_section_names_a_clause_by_its_chinese_section(tmp_path: Pa
     assert "part heading not stated" not in zh
     en = CliRunner().invoke(app, ["calc", str(src)], env=env).stdout
     assert "first_trial_product (创新产品首次试用 (首试首用); part heading not stated in the sources)" in en
+
+
+def test_compare_names_the_top_clauses_by_their_chinese_section(tmp_path: Path) -> None:
+    src = tmp_path / "ft.toml"
+    src.write_text('name = "甲"\njurisdiction = "beijing"\nyear = 2024\nindustries = ["robotics"]\n'
+                   'first_trial_unit_costs = ["500万"]\nfirst_trial_prior_funding = false\n', encoding="utf-8")
+    env = {"COLUMNS": "200", "INCENTIVES_LANG": ""}
+    for fmt in ("table", "markdown"):
+        out = CliRunner().invoke(app, ["compare", str(src), "-c", "beijing", "--lang", "zh", "--format", fmt],
+                                 env=env).stdout
+        assert "创新产品首次试用（首试首用；来源未载明所属部分）" in out and "part heading not stated" not in out, fmt

@@ -522,11 +522,16 @@ class _Fitted:
         yield from self.blocks
 
 
+def _source(c: ClauseResult, lang: str) -> str:
+    """A clause's section, in Chinese under --lang zh where the table gives it (section_zh)."""
+    return c.source_zh or c.source if lang == "zh" else c.source
+
+
 def _top_table(v: CityView, lang: str = "en") -> _Fitted:
     head = {k: heading(k, lang) for k in ("Clause", "Source", "Status", "Basis", "Amount")}
 
     def table(joined: bool) -> Table:
-        rows = [(f"{c.id} ({c.title_zh})", c.source, explain.status_label(c.status, lang),
+        rows = [(f"{c.id} ({c.title_zh})", _source(c, lang), explain.status_label(c.status, lang),
                  explain.basis_label(c.basis, lang), "\n".join(explain.joined_lines(explain.amount_lines(c, lang))
                                                                if joined else explain.amount_lines(c, lang)))
                 for c in v.top]
@@ -546,8 +551,7 @@ def _top_table(v: CityView, lang: str = "en") -> _Fitted:
     for c in v.top:
         blocks.append(Prose(f" {c.id}  {explain.status_label(c.status, lang)}  {explain.basis_label(c.basis, lang)}  "
                             f"{clause_amount(c, lang=lang)}"))
-        source = c.source_zh or c.source if lang == "zh" else c.source
-        blocks.append(Padding(Prose(f"{c.title_zh} · {source}"), (0, 0, 0, 3)))
+        blocks.append(Padding(Prose(f"{c.title_zh} · {_source(c, lang)}"), (0, 0, 0, 3)))
     return _Fitted(table(False), blocks, wide=table(True))
 
 
@@ -714,7 +718,7 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
         lines += ["", f"## {v.city}: {r.policy.title_zh}{_doc(r)}", ""]
         if v.top:
             lines += _md_table([h(x) for x in ("Clause", "Source", "Status", "Basis", "Amount")],
-                               [[f"`{c.id}` {c.title_zh}", c.source,
+                               [[f"`{c.id}` {c.title_zh}", _source(c, lang),
                                  explain.status_label(c.status, lang) if lang == "zh" else c.status,
                                  explain.basis_label(c.basis, lang), clause_amount(c, lang=lang)]
                                 for c in v.top], right=(4,))
