@@ -109,7 +109,8 @@ def leading_notices(profile: Profile, policies: Sequence[Policy], catalog: Catal
     """The notices about the profile itself, first in every result's (the table, JSON `warnings`): its
     plausibility warnings, then the fields given that only a policy not evaluated reads (a Nanchang profile
     with Beijing's breakthrough_investment: it changes nothing here, and the reader should know)."""
-    first = tuple(Notice(NoticeKind.PLAUSIBILITY, fields=tuple(w.fields), text=w.message) for w in profile.warnings)
+    first = tuple(Notice(NoticeKind.PLAUSIBILITY, fields=tuple(w.fields), text=w.message, text_zh=w.message_zh)
+                  for w in profile.warnings)
     chosen = {p.id for p in policies}
     read = {name for p in policies for c in p.clauses for name in c.names()}
     unread = [(name, catalog.registry[name].declared_by) for name in profile.values

@@ -894,6 +894,8 @@ def _notice_zh(n: Notice, r: PolicyResult) -> str | None:
         return f"企业年度上限按用户声明不予适用：{n.text}"
     if k == NoticeKind.VALIDITY_END_UNKNOWN:
         return f"政策终止日期未确认：{n.text or '资料未载明终止日期'}"
+    if k == NoticeKind.PLAUSIBILITY and n.text_zh:
+        return n.text_zh
     return None
 
 

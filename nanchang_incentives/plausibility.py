@@ -51,12 +51,15 @@ class WarningKind(str, enum.Enum):
 
 @dataclass(frozen=True)
 class PlausibilityWarning:
-    """One warning about one profile: what, which fields, their values (as written in the message), why."""
+    """One warning about one profile: what, which fields, their values (as written in the message), why;
+    ``message_zh``: the same sentence in Chinese, the same figures (calc and compare under --lang zh; batch's
+    warnings column and errors file keep the English codes and ``message``)."""
 
     kind: WarningKind
     fields: tuple[str, ...]
     values: tuple[str, ...]
     message: str
+    message_zh: str = ""
 
     @property
     def code(self) -> str:
@@ -133,36 +136,56 @@ class TableWarnings:
     def _warning(self, h: _Hit, i: int) -> PlausibilityWarning:
         if h.kind is WarningKind.NO_NAME:  # the names are not a column of the table (batch keeps them apart)
             return PlausibilityWarning(h.kind, h.fields, ("",), "the row has no company name: if it is a subtotal, a "
-                                       "total or a note, delete it; otherwise write the company's name")
+                                       "total or a note, delete it; otherwise write the company's name",
+                                       "该行没有企业名称：如为小计、合计或备注，请删除；否则请填写企业名称")
         vals = tuple(self._value(f, i) for f in h.fields)
         a, b = (h.fields + ("", ""))[:2]
         va, vb = (vals + ("", ""))[:2]
-        one = "one project of " if self.registry.get(a) is not None and self.registry[a].type == F.MONEY_LIST else ""
+        listed = self.registry.get(a) is not None and self.registry[a].type == F.MONEY_LIST
+        one = "one project of " if listed else ""
+        za, zb = self._zh_name(a), self._zh_name(b)
+        one_zh = f"{za}中的一个项目" if listed else za
         if h.kind is WarningKind.ABOVE_REVENUE:
             msg = f"{one}{a} ({va}) is above {b} ({vb}); check both amounts and their units"
+            zh = f"{one_zh} = {va}，高于 {zb} = {vb}：请核对两项金额及其单位"
         elif h.kind is WarningKind.PROJECT_SCALE:
             msg = f"{one}{a} ({va}) is more than {PROJECT_FACTOR}× {b} ({vb}); check the amount and its unit"
+            zh = f"{one_zh} = {va}，超过 {zb} = {vb} 的 {PROJECT_FACTOR} 倍：请核对金额及其单位"
         elif h.kind is WarningKind.UNIT_SLIP:
             xa, xb = (self._units(f, i) for f in (a, b))
             if max(xa, xb) // max(min(xa, xb), 1) < SLIP_WINDOWS[1][0]:
                 slip = "about 10,000 times apart: was 万 written for 亿, or 元 for 万? (1亿 = 10,000万)"
+                slip_zh = "相差约 10,000 倍：是否把“亿”写成了“万”，或把“万”写成了“元”？（1亿 = 10,000万）"
             else:
                 slip = "about 100,000,000 times apart: was 元 written for 亿? (1亿 = 100,000,000元)"
+                slip_zh = "相差约 100,000,000 倍：是否把“亿”写成了“元”？（1亿 = 100,000,000元）"
             msg = f"{one}{a} ({va}) and {b} ({vb}) are {slip}"
+            zh = f"{one_zh} = {va} 与 {zb} = {vb} {slip_zh}"
         elif h.kind is WarningKind.REVENUE_CHANGE:
             msg = (f"{a} ({va}) and {b} ({vb}) differ more than {REVENUE_CHANGE_FACTOR}-fold; "
                    f"check both amounts and their units")
+            zh = f"{za} = {va} 与 {zb} = {vb} 相差超过 {REVENUE_CHANGE_FACTOR} 倍：请核对两项金额及其单位"
         elif h.kind is WarningKind.RATE_RANGE:
             lo, hi = (format_rate(Fraction(r, RATE_DENOMINATOR)) for r in RATE_RANGE)
             msg = f"{a} = {va} is outside {lo} … {hi}, where every LPR has been; write it like \"3.45%\""
+            zh = f"{za} = {va} 不在 {lo} … {hi} 之内（历来的 LPR 都在此范围）：请写成 \"3.45%\" 的形式"
         elif h.kind is WarningKind.LARGE_COUNT:
             msg = f"{a} = {va} is more than {LARGE_COUNT:,}; check the value"
+            zh = f"{za} = {va} 超过 {LARGE_COUNT:,}：请核对数值"
         else:
             spec = self.registry.get(a)
             known = ", ".join(sorted(spec.vocabulary.zh)) if spec is not None and spec.vocabulary else ""
             msg = (f"{a}: {va} is not an industry any policy or the tag vocabulary knows; kept as written, "
                    f"no policy targets it (known: {known})")
-        return PlausibilityWarning(h.kind, h.fields, vals, visible(msg))  # (a tag is the user's text: ESC shown)
+            zh = f"{za}：{va} 不是任何政策或行业词表所知的行业；按原样保留，没有政策面向它（已知：{known}）"
+        # (a tag is the user's text: ESC shown)
+        return PlausibilityWarning(h.kind, h.fields, vals, visible(msg), visible(zh))
+
+    def _zh_name(self, name: str) -> str:
+        """A field as a Chinese sentence names it: ``rd_expense（研发费用）`` (its id alone when it has no Chinese name)."""
+        spec = self.registry.get(name)
+        zh = spec.zh if spec is not None else name
+        return f"{name}（{zh}）" if zh and zh != name else name
 
 
 def _in_slip_window(big: np.ndarray, small: np.ndarray) -> np.ndarray:

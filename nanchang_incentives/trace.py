@@ -131,6 +131,7 @@ class Notice:
     year: int = 0
     date: dt.date | None = None
     policies: tuple[str, ...] = ()  # UNREAD_FIELDS: the policy that reads each of ``fields``
+    text_zh: str = ""  # PLAUSIBILITY: the input check's message in Chinese (--lang zh)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,62 @@
+"""More of what a Chinese user meets under --lang zh, in Chinese: the plausibility warnings of calc, the what-if
+view (calc --set) and the .xlsx budget sheet's notes of batch --lang zh (the English output is unchanged).
+
+A clerk who wrote ``"研发费用" = "60000万"`` beside ``"营业收入" = "5亿"`` read
+``提示：rd_expense (6亿) is above revenue (5亿); check both amounts and their units`` in an otherwise Chinese table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from nanchang_incentives.cli import app
+
+ENV = {"COLUMNS": "250", "INCENTIVES_LANG": ""}
+
+HEAD = '"企业名称" = "甲公司"\n"所在地" = "南昌"\n"年度" = "2024年"\n"行业" = ["电子信息"]\n'
+
+
+def _calc(tmp_path: Path, body: str, *args: str) -> str:
+    src = tmp_path / "c.toml"
+    src.write_text(HEAD + body, encoding="utf-8")
+    result = CliRunner().invoke(app, ["calc", str(src), *args], env=ENV)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_calc_lang_zh_words_the_plausibility_warnings_in_chinese(tmp_path: Path) -> None:
+    body = '"营业收入" = "5亿"\n"研发费用" = "60000万"\n"研发人员" = 2000000\nlpr_1y = "31%"\n'
+    zh = _calc(tmp_path, body, "--lang", "zh")
+    assert zh.splitlines()[:3] == [
+        "提示：rd_expense（研发费用） = 6亿，高于 revenue（营业收入） = 5亿：请核对两项金额及其单位",
+        "提示：rd_staff（研发人员） = 2,000,000 超过 1,000,000：请核对数值",
+        "提示：lpr_1y（一年期LPR） = 31% 不在 0.5% … 15% 之内（历来的 LPR 都在此范围）：请写成 \"3.45%\" 的形式",
+    ]
+    assert "is above" not in zh and "check the value" not in zh and "every LPR" not in zh
+    en = _calc(tmp_path, body)
+    assert en.splitlines()[:3] == [
+        "warning: rd_expense (6亿) is above revenue (5亿); check both amounts and their units",
+        "warning: rd_staff = 2,000,000 is more than 1,000,000; check the value",
+        "warning: lpr_1y = 31% is outside 0.5% … 15%, where every LPR has been; write it like \"3.45%\"",
+    ]
+    # JSON keeps the English sentences whatever --lang says
+    assert "rd_expense (6亿) is above revenue (5亿)" in _calc(tmp_path, body, "--lang", "zh", "--format", "json")
+
+
+def test_calc_lang_zh_words_unit_slips_and_project_scale_in_chinese(tmp_path: Path) -> None:
+    slip = _calc(tmp_path, '"营业收入" = "25万"\n"上年营业收入" = "22亿"\n"5G+智慧工厂投入" = ["3亿"]\n', "--lang", "zh")
+    assert ("提示：revenue_prev（上年营业收入） = 22亿 与 revenue（营业收入） = 25万 相差约 10,000 倍：是否把“亿”写成了“万”，"
+            "或把“万”写成了“元”？（1亿 = 10,000万）") in slip.splitlines()
+    assert ("提示：smart_factory_investments（5G+智慧工厂投入）中的一个项目 = 3亿，超过 revenue（营业收入） = 25万 的 10 倍："
+            "请核对金额及其单位") in slip.splitlines()
+    change = _calc(tmp_path, '"营业收入" = "1000万"\n"上年营业收入" = "5亿"\n', "--lang", "zh")
+    assert ("提示：revenue_prev（上年营业收入） = 5亿 与 revenue（营业收入） = 1000万 相差超过 20 倍："
+            "请核对两项金额及其单位") in change.splitlines()
+    yuan = _calc(tmp_path, '"营业收入" = "3亿"\n"上年营业收入" = "2.8元"\n', "--lang", "zh")
+    assert ("提示：revenue_prev（上年营业收入） = 2.8元 与 revenue（营业收入） = 3亿 相差约 100,000,000 倍："
+            "是否把“亿”写成了“元”？（1亿 = 100,000,000元）") in yuan.splitlines()
+    en = _calc(tmp_path, '"营业收入" = "25万"\n"上年营业收入" = "22亿"\n"5G+智慧工厂投入" = ["3亿"]\n')
+    assert ("warning: one project of smart_factory_investments (3亿) is more than 10× revenue (25万); check the "
+            "amount and its unit") in en.splitlines()
