@@ -1005,8 +1005,16 @@ def signed(fen: int, ceiling: bool = False, lang: str = "en") -> str:
     return f"{qualifier('up to', lang)} {figure}" if ceiling and fen else figure
 
 
-def setting(s) -> str:
-    """One --set: "rd_staff 420 → 99", "has_rd_center true → (removed)"."""
+def setting(s, lang: str = "en") -> str:
+    """One --set: "rd_staff 420 → 99", "has_rd_center true → (removed)"; under --lang zh "rd_staff 420 → 99",
+    "has_rd_center 是 → （已删除）", "is_new_entrant 未填 → 是" (a yes/no field as a Chinese profile writes it)."""
+    if lang == "zh":
+        def typed(v: object) -> str:
+            return ("是" if v else "否") if isinstance(v, bool) else _typed(v, s.kind)
+
+        after = "（已删除）" if s.after is None else typed(s.after)
+        before = "未填" if s.before is None else typed(s.before)
+        return f"{s.field} {before} → {after}"
     after = "(removed)" if s.after is None else _typed(s.after, s.kind)
     before = "not given" if s.before is None else _typed(s.before, s.kind)
     return f"{s.field} {before} → {after}"
@@ -1051,11 +1059,8 @@ def change(ch, d=None, lang: str = "en") -> str:
 
     limit = format_fen_grouped(ch.limit) if ch.limit is not None else "?"
     k = ch.kind
-    if lang == "zh" and k in (K.COMPANY_CAP_BINDING, K.COMPANY_CAP_RELEASED, K.COMPANY_CUT):
-        shown = f"（上限 {limit}）" if ch.limit is not None else ""
-        return {K.COMPANY_CAP_BINDING: f"企业年度上限开始适用{shown}",
-                K.COMPANY_CAP_RELEASED: f"企业年度上限不再适用{shown}",
-                K.COMPANY_CUT: "企业年度上限的核减方式改变"}[k]
+    if lang == "zh":
+        return _change_zh(ch, d, limit)
     if k == K.CONDITION_MET:
         return "condition now met: " + "; ".join(ch.conditions)
     if k == K.CONDITION_FAILED:
@@ -1092,6 +1097,41 @@ def change(ch, d=None, lang: str = "en") -> str:
     if d is not None:
         return f"status {STATUS_TEXT[d.before.status]} → {STATUS_TEXT[d.after.status]}"
     return "status changed"
+
+
+def _change_zh(ch, d, limit: str) -> str:
+    """``change`` under --lang zh: the conditions by their Chinese labels, the statuses as the clause table's."""
+    from .planning import ChangeKind as K
+
+    k = ch.kind
+    shown = f"（上限 {limit}）" if ch.limit is not None else ""
+    if k in (K.CONDITION_MET, K.CONDITION_FAILED):
+        labels = "；".join(ch.conditions_zh or ch.conditions)
+        return f"{'条件现已满足' if k == K.CONDITION_MET else '条件现已不满足'}：{labels}"
+    if k == K.INPUT_MISSING:
+        fields = "、".join(d.after.missing) if d is not None and d.after.missing else "所缺数据"
+        return f"不再计算：需补充 {fields}"
+    if k == K.ITEM_CAP:
+        return f"按每项上限 {limit} 核减的项目：{ch.count_before} → {ch.count_after}"
+    if k == K.VALIDITY:
+        if d is not None and d.before.status == Status.EXPIRED:
+            return "新的财年在政策有效期内"
+        return "新的财年不在政策有效期内（超出有效期）"
+    if k == K.GROUP_WINNER:
+        return f"'{ch.group}' 组（就高不就低）保留的条款由 {ch.before or '无'} 改为 {ch.after or '无'}"
+    if k == K.AMOUNT:
+        if d is not None:
+            return (f"封顶前金额 {money(d.before.raw_amount, d.before.basis, 'zh')} → "
+                    f"{money(d.after.raw_amount, d.after.basis, 'zh')}")
+        return "金额的计算数据有变化"
+    if k == K.STATUS and d is not None:
+        return f"状态 {STATUS_TEXT_ZH[d.before.status]} → {STATUS_TEXT_ZH[d.after.status]}"
+    return {K.INPUT_COMPLETE: "现已计算：所需数据已填写",
+            K.CAP_BINDING: f"现已达到本条款上限 {limit}",
+            K.CAP_RELEASED: f"不再受本条款上限 {limit} 限制",
+            K.COMPANY_CAP_BINDING: f"企业年度上限开始适用{shown}",
+            K.COMPANY_CAP_RELEASED: f"企业年度上限不再适用{shown}",
+            K.COMPANY_CUT: "企业年度上限的核减方式改变"}.get(k, "状态改变")
 
 
 def clause_delta(d) -> str:

@@ -185,6 +185,7 @@ class Change:
     limit: int | None = None  # fen: the cap concerned
     count_before: int = 0  # items cut by the item cap
     count_after: int = 0
+    conditions_zh: tuple[str, ...] = ()  # the same conditions by their Chinese labels (--lang zh)
 
 
 @dataclass(frozen=True)
@@ -263,17 +264,19 @@ def clause_changes(b: ClauseResult, a: ClauseResult, before: PolicyResult, after
     if (b.status == Status.EXPIRED) != (a.status == Status.EXPIRED):  # the year moved: that is the one reason
         return (Change(ChangeKind.VALIDITY),)
     out: list[Change] = []
-    flipped_on = tuple(x.label for x, y in zip(b.conditions, a.conditions) if x.held is not True and y.held is True)
-    flipped_off = tuple(x.label for x, y in zip(b.conditions, a.conditions) if x.held is not False and y.held is False)
+    on = [x for x, y in zip(b.conditions, a.conditions) if x.held is not True and y.held is True]
+    off = [x for x, y in zip(b.conditions, a.conditions) if x.held is not False and y.held is False]
+    flipped_on, flipped_off = tuple(x.label for x in on), tuple(x.label for x in off)
+    on_zh, off_zh = (tuple(x.label_zh or x.label for x in xs) for xs in (on, off))
     if b.status != a.status:
         if a.status == Status.MISSING_INPUT:
             out.append(Change(ChangeKind.INPUT_MISSING))
         elif b.status == Status.MISSING_INPUT and a.status != Status.NOT_ELIGIBLE:
-            out.append(Change(ChangeKind.INPUT_COMPLETE, flipped_on))
+            out.append(Change(ChangeKind.INPUT_COMPLETE, flipped_on, conditions_zh=on_zh))
         elif flipped_off and a.status == Status.NOT_ELIGIBLE:
-            out.append(Change(ChangeKind.CONDITION_FAILED, flipped_off))
+            out.append(Change(ChangeKind.CONDITION_FAILED, flipped_off, conditions_zh=off_zh))
         elif flipped_on and b.status == Status.NOT_ELIGIBLE:
-            out.append(Change(ChangeKind.CONDITION_MET, flipped_on))
+            out.append(Change(ChangeKind.CONDITION_MET, flipped_on, conditions_zh=on_zh))
     cb, ca = _cap_event(b, CapKind.CLAUSE), _cap_event(a, CapKind.CLAUSE)
     if ca is not None and cb is None:
         out.append(Change(ChangeKind.CAP_BINDING, limit=ca.limit))

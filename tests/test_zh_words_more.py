@@ -60,3 +60,61 @@ def test_calc_lang_zh_words_unit_slips_and_project_scale_in_chinese(tmp_path: Pa
     en = _calc(tmp_path, '"营业收入" = "25万"\n"上年营业收入" = "22亿"\n"5G+智慧工厂投入" = ["3亿"]\n')
     assert ("warning: one project of smart_factory_investments (3亿) is more than 10× revenue (25万); check the "
             "amount and its unit") in en.splitlines()
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _what_if(path: Path, *args: str) -> list[str]:
+    result = CliRunner().invoke(app, ["calc", str(path), *args], env=ENV)
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+def test_the_what_if_view_under_lang_zh_is_in_chinese(tmp_path: Path) -> None:
+    led = SAMPLES / "zh" / "nanchang-si-led-maker.toml"
+    zh = _what_if(led, "--lang", "zh", "--set", "营业收入=5000万")
+    assert "  revenue 3,200,000,000.00 → 50,000,000.00" in zh
+    assert "新值：rd_expense（研发费用） = 2.6亿，高于 revenue（营业收入） = 5000万：请核对两项金额及其单位" in zh
+    assert "  原因：条件现已不满足：营业收入较上年度增加（revenue − revenue_prev）≥ 1亿" in zh
+    assert "  原因：条件现已不满足：年度营业收入 ≥ 20亿" in zh
+    assert "  原因：'rd' 组（就高不就低）保留的条款由 rd_center 改为 si_led_rd" in zh
+    assert any(line.startswith("未变：one_firm_one_policy, ipo") for line in zh)
+    assert not [line for line in zh if line.startswith(("new:", "base:", "  why:"))]
+    en = _what_if(led, "--set", "营业收入=5000万")
+    assert "new: rd_expense (2.6亿) is above revenue (5000万); check both amounts and their units" in en
+    assert "  why: condition now failed: revenue growth (revenue − revenue_prev) ≥ 1亿" in en
+    assert "  why: group 'rd' (就高不就低) winner changed from rd_center to si_led_rd" in en
+
+    year = _what_if(led, "--lang", "zh", "--set", "年度=2026")
+    assert "  year 2024 → 2026" in year
+    assert year[4].startswith("新值：不在有效期内：2026 财年不在洪府发〔2023〕30号有效期内（2023-10-10 至 2025-12-31）")
+    assert year.count("  原因：新的财年不在政策有效期内（超出有效期）") == 21
+    assert ("  why: the policy is not in force for the new fiscal year (outside its validity)"
+            in _what_if(led, "--set", "年度=2026"))
+
+
+def test_the_what_if_view_words_the_company_cap_and_a_yes_no_setting_in_chinese(tmp_path: Path) -> None:
+    capped = (SAMPLES / "nanchang-small-firm-capped.toml").read_text(encoding="utf-8")
+    unset = tmp_path / "unset.toml"
+    unset.write_text("\n".join(line for line in capped.splitlines() if not line.startswith("is_new_entrant")),
+                     encoding="utf-8")
+    new = _what_if(unset, "--lang", "zh", "--set", "新引入企业=是")
+    assert new[1] == "  is_new_entrant 未填 → 是"
+    assert "  原因：企业年度上限不再适用" in new and "企业年度上限不再适用（上限 1,592,223.91）" in new
+    assert _what_if(unset, "--set", "is_new_entrant=true")[1] == "  is_new_entrant not given → true"
+    entrant = tmp_path / "entrant.toml"
+    entrant.write_text(capped.replace("is_new_entrant = false", "is_new_entrant = true"), encoding="utf-8")
+    zh = _what_if(entrant, "--lang", "zh", "--set", "新引入企业=否")
+    assert zh[1] == "  is_new_entrant 是 → 否"
+    assert zh.count("  原因：企业年度上限开始适用") == 4 and "企业年度上限开始适用（上限 1,592,223.91）" in zh
+    en = _what_if(entrant, "--set", "is_new_entrant=false")
+    assert en[1] == "  is_new_entrant true → false"
+    assert en.count("  why: company annual cap now binding") == 4
+    assert "company annual cap now binding (limit 1,592,223.91)" in en
+    removed = _what_if(entrant, "--lang", "zh", "--set", "新引入企业=")
+    assert removed[1] == "  is_new_entrant 是 → （已删除）"
+    md = CliRunner().invoke(app, ["calc", str(entrant), "--lang", "zh", "--set", "新引入企业=否", "-f", "markdown"],
+                            env=ENV).stdout
+    assert "- is\\_new\\_entrant 是 → 否" in md and "| 企业年度上限开始适用（上限 1,592,223.91） |" in md
+    assert "now binding" not in md

@@ -200,15 +200,17 @@ def what_if_notes(pd: PolicyDelta, unread: bool = True, lang: str = "en") -> lis
     """
     out: list[tuple[str, bool]] = []
 
+    words = _words(lang)
+
     def side(before: list[str], after: list[str], headline: bool) -> None:
         for text in after:
-            out.append((text if text in before else f"new: {text}", headline))
-        out.extend((f"base: {text}", headline) for text in before if text not in after)
+            out.append((text if text in before else words["new:"].format(text=text), headline))
+        out.extend((words["base:"].format(text=text), headline) for text in before if text not in after)
 
     side([t for t in [banner(pd.before, lang)] if t], [t for t in [banner(pd.after, lang)] if t], True)
 
     def notices(r: PolicyResult) -> list[str]:
-        return list(dict.fromkeys(explain.notice(n, r) for n in r.notices
+        return list(dict.fromkeys(explain.notice(n, r, lang) for n in r.notices
                                   if n.kind in _WHAT_IF_NOTICES and (unread or n.kind != NoticeKind.UNREAD_FIELDS)))
 
     side(notices(pd.before), notices(pd.after), False)
@@ -220,12 +222,14 @@ _WHAT_IF_WORDS = {
     "en": {"what if": "what if", "base": "base", "new": "new", "difference": "difference", "exact": "exact",
            "exact, at least": "exact, at least", "exact, at most": "exact, at most", "up-to clauses": "up-to clauses",
            "total": "total", "unchanged": "unchanged", "no change": "no clause changes",
-           "split": "{exact} exact, {up_to} in up-to ceilings"},
+           "split": "{exact} exact, {up_to} in up-to ceilings",
+           "new:": "new: {text}", "base:": "base: {text}", "why": "  why: {text}", "unchanged:": "{words}: {ids}"},
     "zh": {"what if": "假设测算", "base": "原值", "new": "新值", "difference": "差额", "exact": "确定金额条款",
            "exact, at least": "确定金额条款（至少）", "exact, at most": "确定金额条款（至多）",
            "up-to clauses": "最高限额条款",
            "total": "合计", "unchanged": "未变", "no change": "没有条款变化",
-           "split": "确定 {exact}，最高限额 {up_to}"},
+           "split": "确定 {exact}，最高限额 {up_to}",
+           "new:": "新值：{text}", "base:": "原值：{text}", "why": "  原因：{text}", "unchanged:": "{words}：{ids}"},
 }
 
 
@@ -238,7 +242,7 @@ def what_if_renderables(w: WhatIf, unread: bool = True, lang: str = "en") -> lis
     why; then the totals (``lang``: the status words, qualifiers and totals in that language, as calc's)."""
     words = _words(lang)
     out: list[Text] = [Prose(f"{visible(w.profile.name)}: {words['what if']}", style="bold")]
-    out += [Prose(f"  {explain.setting(s)}") for s in w.settings]
+    out += [Prose(f"  {explain.setting(s, lang)}") for s in w.settings]
     for pd in w.deltas:
         out.append(Prose(""))
         out.append(Prose(f"{pd.policy.id}  {pd.policy.title_zh}", style="bold"))
@@ -256,12 +260,12 @@ def what_if_renderables(w: WhatIf, unread: bool = True, lang: str = "en") -> lis
                             f"{explain.amount_text(d.after, lang)}{sep}{words['difference']} "
                             f"{explain.signed(d.diff, d.counts_ceiling, lang)}"))
             for ch in d.changes:
-                out.append(Prose(f"  why: {explain.change(ch, d)}"))
+                out.append(Prose(words["why"].format(text=explain.change(ch, d, lang))))
         for ch in pd.company:
-            out.append(Prose(f"{explain.change(ch)}", style="yellow"))
+            out.append(Prose(f"{explain.change(ch, lang=lang)}", style="yellow"))
         same = [d.id for d in pd.clauses if not d.changed]
         if same and changed:
-            out.append(Prose(f"{words['unchanged']}: {', '.join(same)}", style="dim"))
+            out.append(Prose(words["unchanged:"].format(words=words["unchanged"], ids=", ".join(same)), style="dim"))
         out += _totals(pd, lang)
     return out
 
@@ -343,8 +347,9 @@ def what_if_markdown(w: WhatIf, unread: bool = True, lang: str = "en") -> str:
     words = _words(lang)
     head = ("| 条款 | 状态 | 原值 | 新值 | 差额 | 原因 |" if lang == "zh" else
             "| Clause | Status | Base | New | Difference | Why |")
+    sep = "；" if lang == "zh" else "; "
     lines = [f"# {markdown_text(w.profile.name)}: {words['what if']}", ""] + \
-        [f"- {markdown_text(explain.setting(s))}" for s in w.settings]
+        [f"- {markdown_text(explain.setting(s, lang))}" for s in w.settings]
     for pd in w.deltas:
         lines += ["", f"## {pd.policy.id}: {pd.policy.title_zh}", ""]
         notes = what_if_notes(pd, unread, lang)
@@ -356,9 +361,9 @@ def what_if_markdown(w: WhatIf, unread: bool = True, lang: str = "en") -> str:
                          f"{explain.status_label(d.after.status, lang)} | "
                          f"{explain.amount_text(d.before, lang)} | "
                          f"{explain.amount_text(d.after, lang)} | {explain.signed(d.diff, d.counts_ceiling, lang)} | "
-                         f"{_md('; '.join(explain.change(ch, d) for ch in d.changes))} |")
+                         f"{_md(sep.join(explain.change(ch, d, lang) for ch in d.changes))} |")
         for label, b, a, diff in _total_rows(pd, lang):
-            why = _md('; '.join(explain.change(ch) for ch in pd.company)) if label == words["total"] else ""
+            why = _md(sep.join(explain.change(ch, lang=lang) for ch in pd.company)) if label == words["total"] else ""
             lines.append(f"| **{label}** | | {b} | {a} | {diff} | {why} |")
     return "\n".join(lines) + "\n"
 
