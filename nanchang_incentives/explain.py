@@ -357,8 +357,10 @@ def may_be_superseded(years: dict[int, int], reported: dt.date | None, succ: Suc
     return text + (f": {successor(succ)}" if succ is not None else "")
 
 
-def validity_end_unknown(note: str | None) -> str:
+def validity_end_unknown(note: str | None, lang: str = "en") -> str:
     """The warning every result of a policy with no known end carries (calc, and once in the batch budget)."""
+    if lang == "zh":
+        return f"政策终止日期未确认：{note or '资料未载明终止日期'}"
     return f"Validity end not confirmed: {note or 'the sources give no end date'}"
 
 
@@ -425,27 +427,41 @@ def duplicate_lines(r: BatchReport, first: int = 5) -> list[str]:
     return out
 
 
-def budget_notices(b: PolicyBudget, warnings_column: str = "warnings") -> list[str]:
+def budget_notices(b: PolicyBudget, warnings_column: str = "warnings", lang: str = "en") -> list[str]:
     """What a batch's results under one policy must be read with, worded once for all its companies.
 
     The warnings ``calc`` gives each result (SPEC 9.3: may be superseded, end unknown; the table's
-    notices, such as Beijing's one funding direction a year), with the companies they concern.
+    notices, such as Beijing's one funding direction a year), with the companies they concern. ``lang`` "zh"
+    (the budget view and the .xlsx budget sheet of ``batch --lang zh``): the end unknown, the fields not given
+    and the reference rates used in Chinese, as calc --lang zh words them (the table's notices, policy data,
+    as written).
     """
+    zh = lang == "zh"
     lines = []
     if b.superseded_years:
         reported = b.successor.reported if b.successor is not None else None
         lines.append(may_be_superseded(b.superseded_years, reported, b.successor))
     if b.validity_unknown is not None and b.companies > b.not_in_force:
-        lines.append(validity_end_unknown(b.validity_unknown))
+        lines.append(validity_end_unknown(b.validity_unknown, lang))
     if b.not_targeted:
         lines.append(not_targeted_companies(b.not_targeted, b.not_targeted_related, b.industries,
                                             b.related_industries, warnings_column))
+    companies, colon = (_companies_zh, "：") if zh else (_companies, ": ")
     for n, k in zip(b.notices, b.notice_companies):
         if k:
-            lines.append(f"{_companies(k)}: {n.text}")
+            lines.append(f"{companies(k)}{colon}{n.text}")
     for (kind, fields), k in sorted(b.assumed.items()):  # calc's DEFAULT_USED / EXEMPTION_ASSUMED_FALSE
-        lines.append(f"{_companies(k)}: {default_used(*fields) if kind == 'default' else assumed_false(fields)}")
+        said = default_used(fields[0], fields[1], lang) if kind == "default" else assumed_false(fields, lang)
+        lines.append(f"{companies(k)}{colon}{said}")
     for (name, series, year, rate, on, published, unconfirmed), k in sorted(b.references.items()):
+        if zh:
+            which = "" if series == name else f"（{series}）"
+            line = (f"{companies(k)}（{year} 财年）：未填 {name}，采用参考利率表的 {format_rate(rate, 2)}{which}，"
+                    f"即 {on} 适用的利率（{published} 公布）")
+            if unconfirmed:
+                line += f"；注意：{on} 的利率尚未确认，请在文件中填写 {name}"
+            lines.append(line)
+            continue
         which = "" if series == name else f" ({series})"
         line = (f"{_companies(k)} of fiscal {year}: {name} not given: the reference table's {format_rate(rate, 2)}"
                 f"{which} is used, the rate in force on {on} (published {published})")
@@ -476,18 +492,28 @@ def not_targeted_companies(k: int, related: int, industries: Sequence[str], rela
     return line
 
 
-def default_used(name: str, source: str) -> str:
-    """DEFAULT_USED, in calc's warnings and batch's budget: "sales_revenue not given: revenue is used in its place"."""
+def default_used(name: str, source: str, lang: str = "en") -> str:
+    """DEFAULT_USED, in calc's warnings and batch's budget: "sales_revenue not given: revenue is used in its place";
+    under --lang zh "未填 sales_revenue，以 revenue 代替"."""
+    if lang == "zh":
+        return f"未填 {name}，以 {source} 代替"
     return f"{name} not given: {source} is used in its place"
 
 
-def assumed_false(fields: Sequence[str]) -> str:
-    """EXEMPTION_ASSUMED_FALSE: "is_new_entrant not given: treated as false, so the company cap applies"."""
+def assumed_false(fields: Sequence[str], lang: str = "en") -> str:
+    """EXEMPTION_ASSUMED_FALSE: "is_new_entrant not given: treated as false, so the company cap applies"; under
+    --lang zh "未填 is_new_entrant，按“否”处理，因此适用企业年度上限"."""
+    if lang == "zh":
+        return f"未填 {'、'.join(fields)}，按“否”处理，因此适用企业年度上限"
     return f"{', '.join(fields)} not given: treated as false, so the company cap applies"
 
 
 def _companies(k: int) -> str:
     return f"{k:,} {'company' if k == 1 else 'companies'}"
+
+
+def _companies_zh(k: int) -> str:
+    return f"{k:,}家企业"
 
 
 def _policy_name(pol: Policy) -> str:
@@ -872,9 +898,9 @@ def _notice_zh(n: Notice, r: PolicyResult) -> str | None:
     k = n.kind
     if k == NoticeKind.DEFAULT_USED:
         name, source = n.fields
-        return f"未填 {name}，以 {source} 代替"
+        return default_used(name, source, "zh")
     if k == NoticeKind.EXEMPTION_ASSUMED_FALSE:
-        return f"未填 {'、'.join(n.fields)}，按“否”处理，因此适用企业年度上限"
+        return assumed_false(n.fields, "zh")
     if k == NoticeKind.COMPANY_CAP_UNCHECKED:
         return f"企业年度上限（{n.text}）未核对：缺少 {'、'.join(n.fields)}，合计可能偏高"
     if k == NoticeKind.INDUSTRIES_MISSING:
@@ -893,7 +919,7 @@ def _notice_zh(n: Notice, r: PolicyResult) -> str | None:
     if k == NoticeKind.COMPANY_CAP_WAIVED:
         return f"企业年度上限按用户声明不予适用：{n.text}"
     if k == NoticeKind.VALIDITY_END_UNKNOWN:
-        return f"政策终止日期未确认：{n.text or '资料未载明终止日期'}"
+        return validity_end_unknown(n.text, "zh")
     if k == NoticeKind.PLAUSIBILITY and n.text_zh:
         return n.text_zh
     return None

@@ -1190,7 +1190,8 @@ class XlsxSink:
         total that counts an up-to ceiling are shown "up to …" (still numbers), and the totals are split into
         the exact outlay and the up-to ceilings, so no ceiling is read as a certain amount (SPEC §3). With
         ``lang`` "zh" the headings, bases (最高 …) and total labels are Chinese, as the results sheet's are
-        (--lang zh); clause ids and the notices stay as they are."""
+        (--lang zh), and the notices calc --lang zh words in Chinese (fields not given, reference rates, an
+        unknown end); clause ids and the policy tables' own notices stay as they are."""
         from .engine import DISCRETIONARY
 
         words = _BUDGET_WORDS[lang if lang in _BUDGET_WORDS else "en"]
@@ -1233,7 +1234,7 @@ class XlsxSink:
                 r += 1
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until, b.successor))
-            for line in explain.budget_notices(b, report.warnings_column):  # SPEC 9.3 (may be superseded, end unknown) and the table's notices
+            for line in explain.budget_notices(b, report.warnings_column, lang):  # SPEC 9.3 (may be superseded, end unknown) and the table's notices
                 r += 1
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, line)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from nanchang_incentives.cli import app
@@ -118,3 +119,52 @@ def test_the_what_if_view_words_the_company_cap_and_a_yes_no_setting_in_chinese(
                             env=ENV).stdout
     assert "- is\\_new\\_entrant 是 → 否" in md and "| 企业年度上限开始适用（上限 1,592,223.91） |" in md
     assert "now binding" not in md
+
+
+SHEET = ("企业名称,所在地,年度,行业,营业收入,上年营业收入,在昌项目银行贷款,研发费用\n"
+         "甲公司,南昌,2024,电子信息,3亿,1.5亿,2000万,1000万\n"
+         "乙公司,南昌,2024,电子信息,5亿,3亿,1000万,3000万\n"
+         "丙公司,南昌,2024,电子信息,2.5亿,1亿,800万,500万\n"
+         "丁公司,南昌,2024,电子信息,8000万,7000万,,200万\n")
+
+
+def _budget_notes(tmp_path: Path, *args: str) -> tuple[list[str], list[tuple]]:
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "c.csv"
+    src.write_text(SHEET, encoding="utf-8")
+    out = tmp_path / f"o{len(args)}.xlsx"
+    result = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--format", "xlsx", *args], env=ENV)
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    notes = [str(r[1]) for r in wb["budget"].iter_rows(values_only=True)
+             if r[0] == "nanchang-electronic-information-2023" and r[2] is None and r[5] is None]
+    return notes, list(wb["results"].iter_rows(values_only=True))
+
+
+def test_the_xlsx_budget_sheet_of_batch_lang_zh_words_its_notes_in_chinese(tmp_path: Path) -> None:
+    zh, results = _budget_notes(tmp_path, "--lang", "zh")
+    assert zh == ["4家企业：未填 is_new_entrant，按“否”处理，因此适用企业年度上限",
+                  "4家企业：未填 sales_revenue，以 revenue 代替",
+                  "3家企业（2024 财年）：未填 lpr_1y，采用参考利率表的 3.10%，即 2024-12-31 适用的利率（2024-10-21 公布）"]
+    # the warnings column keeps its codes (the contract), whatever --lang says
+    column = list(results[0]).index("提示")
+    assert results[1][column] == "default:sales_revenue;assumed_false:is_new_entrant"
+    en, _ = _budget_notes(tmp_path)
+    assert en == ["4 companies: is_new_entrant not given: treated as false, so the company cap applies",
+                  "4 companies: sales_revenue not given: revenue is used in its place",
+                  ("3 companies of fiscal 2024: lpr_1y not given: the reference table's 3.10% is used, the rate in "
+                   "force on 2024-12-31 (published 2024-10-21)")]
+
+
+def test_the_terminal_budget_view_of_batch_lang_zh_says_the_same_in_chinese(tmp_path: Path) -> None:
+    src = tmp_path / "c.csv"
+    src.write_text(SHEET, encoding="utf-8")
+    zh = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--lang", "zh"], env=ENV)
+    assert "4家企业：未填 is_new_entrant，按“否”处理，因此适用企业年度上限" in zh.output.splitlines()
+    assert "not given" not in zh.output
+    wuhan = tmp_path / "w.csv"
+    wuhan.write_text("企业名称,所在地,年度,行业,营业收入\n甲公司,武汉东湖高新区,2024,软件和信息技术服务,1亿\n",
+                     encoding="utf-8")
+    out = CliRunner().invoke(app, ["batch", str(wuhan), "-o", str(tmp_path / "w.out.csv"), "--lang", "zh"],
+                             env=ENV).output
+    assert "政策终止日期未确认：released 2023-08-17 with its 实施细则" in out and "Validity end not confirmed" not in out
