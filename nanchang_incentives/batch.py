@@ -625,7 +625,7 @@ class _Job:
 
 def process_block(block: Block, job: _Job) -> BlockResult:
     raw_end = block.raw_end
-    cells = csvio.split_block(block, job.header.names, job.header.counted)
+    cells = csvio.split_block(block, job.header.names, job.header.counted, job.header.unread)
     del block
     return process_cells(cells, job, raw_end)
 

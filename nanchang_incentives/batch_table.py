@@ -66,6 +66,12 @@ class Header:
         return tuple(f.type != F.IGNORED and f.name not in _TEMPLATE_FIELDS for f in self.fields)
 
     @functools.cached_property
+    def unread(self) -> tuple[bool, ...]:
+        """Per column, whether it is the sheet's own (序号, 备注 …, or no heading): a column batch reads past, where
+        a note on the sheet's unit may still be typed ("金额单位：万元" in a 备注 cell)."""
+        return tuple(f.type == F.IGNORED for f in self.fields)
+
+    @functools.cached_property
     def forms(self) -> tuple[frozenset[str], ...]:
         """Per column, every heading that names its field, folded (``heading_form``): the field's name, its
         aliases and the heading the file gives it (name, Name, 企业名称, 公司名称 … for the name column)."""

@@ -774,13 +774,15 @@ class Cells:
         return self.buf[s:s + n].tobytes().decode("utf-8", errors="replace")
 
 
-def split_block(block: Block, header: Sequence[str], counted: Sequence[bool] | None = None) -> Cells:
+def split_block(block: Block, header: Sequence[str], counted: Sequence[bool] | None = None,
+                unread: Sequence[bool] | None = None) -> Cells:
     """Cut a block into cells; rows with the wrong number of cells, or with NUL bytes, become problems.
 
     Rows whose cells are all empty (Excel's ``,,,,`` lines) are skipped and
     counted in ``Cells.blank``; they keep their row numbers. ``counted``: per
     column, whether it is read (False for a 序号 or 备注 column): a row with
-    values in such columns only (a template's numbered empty rows) is blank too.
+    values in such columns only (a template's numbered empty rows) is blank too. ``unread``: per column,
+    whether it is the sheet's own (序号, 备注), looked through for a note on the unit in every row.
     """
     if block.unterminated:
         cells = _split_unterminated(block, header)
@@ -788,18 +790,17 @@ def split_block(block: Block, header: Sequence[str], counted: Sequence[bool] | N
         cells = _split_with_csv(block, header)
     else:
         cells = _split_plain(block, header) or _split_with_csv(block, header)
-    if counted is not None and counted and not counted[0] and cells.problems:
+    if unread is not None and unread and unread[0] and cells.problems:
         cells = _serial_only(cells)
-    return _drop_blank(cells, counted)
+    return _drop_blank(cells, counted, unread)
 
 
 def _serial_only(cells: Cells) -> Cells:
     """A line of one cell that is only a number, under a first column that is not read (序号 21, 22 … of a
     template's rows below the data, whose trailing commas Excel's CSV export left out): blank, as in the .xlsx
     (a one-cell line is otherwise a problem: a note, or a line broken by an unquoted line break)."""
-    one = _count_message(1, 2).split(",")[0]  # "the row has 1 cell"
-    serial = [p for p in cells.problems if not p.field and p.message.startswith(one)
-              and p.value.strip().isdigit() and len(p.value.strip()) <= 7]
+    # (a whole line's problem whose text is only digits: no comma, so one cell; no quote, no NUL)
+    serial = [p for p in cells.problems if not p.field and p.value.strip().isdigit() and len(p.value.strip()) <= 7]
     if not serial:
         return cells
     drop = {id(p) for p in serial}
@@ -849,13 +850,13 @@ def maybe_note(text: str) -> bool:
 _NOTE_NEEDLES = tuple(w.encode("utf-8") for w in ("单位", "單位", "金额", "金額"))
 
 
-def _aside_notes(cells: Cells, counted: Sequence[bool], empty: np.ndarray) -> list[tuple[int, int, str]]:
+def _aside_notes(cells: Cells, unread: Sequence[bool], empty: np.ndarray) -> list[tuple[int, int, str]]:
     """Notes on the unit in a column not read (备注, 序号) of a company's row ("金额单位：万元" in its 备注 cell):
     (row, line, text) for ``Cells.notes``. A byte scan of each such column, then only its hits in Python."""
     assert cells.lines is not None
     out = []
-    for j, read in enumerate(counted[:cells.length.shape[1]]):
-        if read:
+    for j, own in enumerate(unread[:cells.length.shape[1]]):
+        if not own:
             continue
         rows = np.flatnonzero(~empty & (cells.length[:, j] > 0) & (cells.length[:, j] <= 600))
         if not len(rows):
@@ -877,10 +878,10 @@ def _aside_notes(cells: Cells, counted: Sequence[bool], empty: np.ndarray) -> li
     return out
 
 
-def _drop_blank(cells: Cells, counted: Sequence[bool] | None = None) -> Cells:
+def _drop_blank(cells: Cells, counted: Sequence[bool] | None = None, unread: Sequence[bool] | None = None) -> Cells:
     empty = empty_rows(cells, counted)
-    notes: list[tuple[int, int, str]] = _aside_notes(cells, counted, empty) if counted is not None \
-        and not all(counted) and cells.n else []
+    notes: list[tuple[int, int, str]] = _aside_notes(cells, unread, empty) if unread is not None and any(unread) \
+        and cells.n else []
     if not empty.any():
         return replace(cells, notes=(*cells.notes, *notes)) if notes else cells
     assert cells.lines is not None

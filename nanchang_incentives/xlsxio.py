@@ -405,7 +405,7 @@ class XlsxSource:
         # the columns a template fills down (所在地, 年度, 行业): not a company alone, but a value of a line's own
         # a 行业 of a line's own under a merged name is its own (a second industry), not the name's filled down
         template = [spec is not None and spec.type == F.TAGS and not counted[j] for j, spec in enumerate(specs)]
-        aside = [j for j, spec in enumerate(specs) if spec is not None and spec.type == F.IGNORED]  # 序号, 备注 …
+        aside = [j for j, own in enumerate(header.unread) if own]  # 序号, 备注 …: a unit note there too
         good = csvio.CellRows()
         problems: list[csvio.RowProblem] = []
         blank = 0
