@@ -21,8 +21,8 @@ def test_every_label_of_the_bundled_tables_has_its_chinese_form() -> None:
     missing = []
     for pol in load_catalog().policies.values():
         for c in pol.clauses:
-            missing += [f"{pol.id} {c.id} condition {cd.label!r}" for cd in c.conditions
-                        if cd.label and not cd.label_zh]
+            missing += [f"{pol.id} {c.id} condition {cd.label or cd!s}" for cd in c.conditions  # (a bare test
+                        if not cd.label or not cd.label_zh]  # read "已满足：neeq_listed（neeq_listed = true）")
             if c.base_label and not c.base_label_zh and not any("\u4e00" <= ch <= "\u9fff" for ch in c.base_label):
                 missing.append(f"{pol.id} {c.id} base_label {c.base_label!r}")
             if c.caveat and not c.caveat_zh:
