@@ -142,3 +142,16 @@ def test_compare_names_the_top_clauses_by_their_chinese_section(tmp_path: Path) 
         out = CliRunner().invoke(app, ["compare", str(src), "-c", "beijing", "--lang", "zh", "--format", fmt],
                                  env=env).stdout
         assert "创新产品首次试用（首试首用；来源未载明所属部分）" in out and "part heading not stated" not in out, fmt
+
+
+def test_the_not_targeted_warning_is_chinese(tmp_path: Path) -> None:
+    # "提示：This policy targets electronic-information enterprises; the company's industries are [纺织]: …"
+    src = tmp_path / "t.toml"
+    src.write_text('name = "甲纺织"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["纺织"]\nrevenue = "3亿"\n',
+                   encoding="utf-8")
+    env = {"COLUMNS": "200", "INCENTIVES_LANG": ""}
+    zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh"], env=env).stdout
+    assert "提示：本政策适用于 electronic-information 企业；本企业的行业为 [纺织]：没有适用的条款" in zh
+    assert "This policy targets" not in zh
+    en = CliRunner().invoke(app, ["calc", str(src)], env=env).stdout
+    assert "This policy targets electronic-information enterprises; the company's industries are [纺织]" in en
