@@ -76,11 +76,15 @@ TOTAL_LABELS = {
 }
 
 
-def related_hint(pol: Policy, industries: Sequence[str] | None) -> str:
+def related_hint(pol: Policy, industries: Sequence[str] | None, lang: str = "en") -> str:
     """For a company not targeted whose tags the text counts within the policy's industries (Nanchang: LED, VR,
-    software …): "; the text counts …: if this firm is an electronic-information enterprise, add …"; else ""."""
+    software …): "; the text counts …: if this firm is an electronic-information enterprise, add …"; else ""
+    (under --lang zh the advice in Chinese; the note, policy data, as written)."""
     if not any(t in pol.related_industries for t in industries or ()):
         return ""
+    if lang == "zh":
+        return (f"；{pol.related_industries_note}：如本企业属于 {'或'.join(pol.industries)} 企业，请在行业中加上 "
+                f"\"{pol.industries[0]}\"")
     return (f"; {pol.related_industries_note}: if this firm is an {' or '.join(pol.industries)} enterprise, add "
             f"\"{pol.industries[0]}\" to its industries")
 
@@ -904,12 +908,8 @@ def _notice_zh(n: Notice, r: PolicyResult) -> str | None:
     if k == NoticeKind.COMPANY_CAP_UNCHECKED:
         return f"企业年度上限（{n.text}）未核对：缺少 {'、'.join(n.fields)}，合计可能偏高"
     if k == NoticeKind.NOT_TARGETED:
-        related = ""
-        if any(t in pol.related_industries for t in r.industries or ()):  # (the note itself is policy data)
-            related = (f"；{pol.related_industries_note}：如本企业属于 {'或'.join(pol.industries)} 企业，请在行业中加上 "
-                       f"\"{pol.industries[0]}\"")
         return (f"本政策适用于 {'、'.join(pol.industries)} 企业；本企业的行业为 [{value(r.industries, Kind.TAGS)}]："
-                f"没有适用的条款{related}")
+                f"没有适用的条款{related_hint(pol, r.industries, 'zh')}")
     if k == NoticeKind.INDUSTRIES_MISSING:
         return f"未填行业（industries）：请填写，例如 industries = [\"{pol.industries[0]}\"]，以确定适用的条款"
     if k == NoticeKind.OUTSIDE_VALIDITY:
