@@ -846,8 +846,16 @@ def maybe_note(text: str) -> bool:
     return bool(text) and len(text) <= 200 and any(w in text for w in ("单位", "單位", "金额", "金額", "以"))
 
 
-#: the words ``maybe_note`` looks for, as bytes (a first scan of a whole column)
-_NOTE_NEEDLES = tuple(w.encode("utf-8") for w in ("单位", "單位", "金额", "金額"))
+#: the words a note on the unit typed beside a company's figures has (not "以": 以上, 以下 are everyday remarks)
+_NOTE_WORDS = ("单位", "單位", "金额", "金額")
+#: the same as bytes (a first scan of a whole column)
+_NOTE_NEEDLES = tuple(w.encode("utf-8") for w in _NOTE_WORDS)
+
+
+def maybe_aside_note(text: str) -> bool:
+    """Whether a cell of a column not read (备注, 序号) in a company's row may say the sheet's unit
+    ("金额单位：万元"): ``maybe_note`` with one of ``_NOTE_WORDS``."""
+    return maybe_note(text) and any(w in text for w in _NOTE_WORDS)
 
 
 def _aside_notes(cells: Cells, unread: Sequence[bool], empty: np.ndarray) -> list[tuple[int, int, str]]:
@@ -873,7 +881,7 @@ def _aside_notes(cells: Cells, unread: Sequence[bool], empty: np.ndarray) -> lis
                 i = data.find(needle, (i // w + 1) * w)
         for i in rows[near].tolist():
             text = cells.text(i, j).strip()
-            if maybe_note(text):
+            if maybe_aside_note(text):
                 out.append((int(cells.rows[i]), int(cells.lines[i]), text))
     return out
 

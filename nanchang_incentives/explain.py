@@ -692,6 +692,16 @@ SCOPE_ZH = {"year": "每年", "project": "每个项目", "event": "每场活动"
 ITEM_ZH = {"project": "个项目", "event": "场活动", "unit": "台（套）", "firm": "家企业"}
 
 
+def section(source: str, source_zh: str, lang: str = "en") -> str:
+    """A clause's section as a reader sees it: under --lang zh the table's ``section_zh`` where it gives one
+    (calc's table, its not-evaluated list and planning section, compare's top clauses and unlocks).
+
+    >>> section("三(一)", "", "zh"), section("设立机器人产业基金 (part heading not stated)", "设立机器人产业基金", "zh")
+    ('三(一)', '设立机器人产业基金')
+    """
+    return source_zh or source if lang == "zh" else source
+
+
 def scope_words(scope: str, lang: str = "en") -> str:
     """ "per year", "per project", "once" …; under --lang zh 每年, 每个项目, 一次性 …
 

@@ -402,7 +402,6 @@ class XlsxSource:
         specs: list[F.Field | None] = list(header.fields)
         money = [spec is not None and spec.type in (F.MONEY, F.MONEY_LIST) for spec in specs]
         counted = header.counted if any(header.counted) else (True,) * k
-        # the columns a template fills down (所在地, 年度, 行业): not a company alone, but a value of a line's own
         # a 行业 of a line's own under a merged name is its own (a second industry), not the name's filled down
         template = [spec is not None and spec.type == F.TAGS and not counted[j] for j, spec in enumerate(specs)]
         aside = [j for j, own in enumerate(header.unread) if own]  # 序号, 备注 …: a unit note there too
@@ -508,7 +507,7 @@ class XlsxSource:
                     elif isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and c.value != 0 \
                             and (power := format_scale(getattr(c, "number_format", None), c.value)):
                         sheet.append((j, csvio._clip(texts[j]), _scaled_message(texts[j], power, str(
-                            getattr(c, "number_format", "")))))
+                            getattr(c, "number_format", "")), c.value)))
                     elif isinstance(c.value, (int, float)) and c.value != 0 \
                             and _unit_in_format(getattr(c, "number_format", None), c.value):
                         fmt = str(getattr(c, "number_format", ""))
@@ -527,8 +526,7 @@ class XlsxSource:
                     notes.append((row, line, text))
                 continue
             for j in aside:  # a company's row with a note on the unit in its 备注 cell (csvio._aside_notes)
-                if j < len(texts) and csvio.maybe_note(texts[j].strip()) \
-                        and any(w in texts[j] for w in ("单位", "單位", "金额", "金額")):
+                if j < len(texts) and csvio.maybe_aside_note(texts[j].strip()):
                     notes.append((row, line, texts[j].strip()))
             blank += pending
             pending = 0
@@ -849,12 +847,12 @@ def _section_scale(section: str) -> int:
 _SCALE_UNITS = {3: "千", 4: "万", 6: "百万", 8: "亿"}
 
 
-def _scaled_message(stored: str, power: int, fmt: str) -> str:
+def _scaled_message(stored: str, power: int, fmt: str, value: float) -> str:
     """Why a money cell whose number format shows it divided (``#,##0,``, ``0!.0000``) is refused, with the
     figure as the sheet shows it: reading the stored number under a heading such as 营业收入（万元） made it
     10,000 times too large, and a CSV saved from the same sheet holds the shown figure."""
     shown = format(Decimal(stored).scaleb(-power).normalize(), "f")
-    unit = _unit_in_format(fmt, float(Decimal(stored))) or _SCALE_UNITS.get(power, "")
+    unit = _unit_in_format(fmt, value) or _SCALE_UNITS.get(power, "")  # (``value``: which section shows it)
     example = f"{shown}{unit}" if unit else shown
     return (f"the cell holds the number {stored}, which its number format {fmt!r} shows divided by "
             f"{10 ** power:,} (as {shown}); the stored number and the figure shown differ, so which one is meant "

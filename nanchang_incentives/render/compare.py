@@ -23,7 +23,6 @@ from .. import explain
 from ..api import Comparison
 from ..money import format_fen_grouped, format_units, round_half_up_div
 from ..planning import Headroom
-from ..planning import Unlock as PlanUnlock
 from ..policy import Clause
 from ..text import markdown_text, visible
 from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
@@ -142,12 +141,10 @@ def unlocks(r: PolicyResult, room: Headroom | None, lang: str = "en") -> tuple[t
     """
     if room is None:
         return (), ()
-    def source(u: PlanUnlock) -> str:
-        return u.source_zh or u.source if lang == "zh" else u.source
-
-    missing = tuple(Unlock(u.clause, u.title_en, source(u), explain.unlock(u, lang)) for u in room.missing)
-    short = tuple(Unlock(u.clause, u.title_en, source(u), explain.unlock_with_shortfall(u, lang))
-                  for u in room.thresholds)
+    missing = tuple(Unlock(u.clause, u.title_en, explain.section(u.source, u.source_zh, lang), explain.unlock(u, lang))
+                    for u in room.missing)
+    short = tuple(Unlock(u.clause, u.title_en, explain.section(u.source, u.source_zh, lang),
+                         explain.unlock_with_shortfall(u, lang)) for u in room.thresholds)
     return missing, short
 
 
@@ -523,8 +520,7 @@ class _Fitted:
 
 
 def _source(c: ClauseResult, lang: str) -> str:
-    """A clause's section, in Chinese under --lang zh where the table gives it (section_zh)."""
-    return c.source_zh or c.source if lang == "zh" else c.source
+    return explain.section(c.source, c.source_zh, lang)
 
 
 def _top_table(v: CityView, lang: str = "en") -> _Fitted:

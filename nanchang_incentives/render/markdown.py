@@ -243,7 +243,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
             calculation, lines = explain.calculation(c, lang), explain.amount_lines(c, lang)
         else:
             raw, amount, calculation, lines = DASH, DASH, "", (DASH,)
-        source = c.source_zh if lang == "zh" and c.source_zh else c.source
+        source = explain.section(c.source, c.source_zh, lang)
         section = f"{source} · {tw['one_off']}" if c.one_off else source
         rows.append(Row(c, f"{c.id} {c.title_zh}", section, c.status, calculation, raw, tuple(cells), amount,
                         c.basis, lines))
@@ -260,7 +260,7 @@ def report_of(result: PolicyResult, show_all: bool = False, company: str | None 
     zh = lang == "zh"
     not_evaluated = tuple(
         tw["not_evaluated"].format(fields=_fields(clauses[0], lang) or tw["missing_input"])
-        + ("：" + "；".join(f"{c.id}（{c.title_zh}，{c.source_zh or c.source}）" for c in clauses) if zh else
+        + ("：" + "；".join(f"{c.id}（{c.title_zh}，{explain.section(c.source, c.source_zh, lang)}）" for c in clauses) if zh else
            ": " + ", ".join(f"{c.id} ({c.title_zh}, {c.source})" for c in clauses))
         for clauses in missing.values())
 
