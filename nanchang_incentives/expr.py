@@ -33,6 +33,7 @@ from typing import Protocol
 import numpy as np
 
 from .errors import ExpressionError
+from .text import compiled_later
 
 MAX_TEXT = 400
 MAX_NODES = 120
@@ -45,7 +46,7 @@ NUMBER = "number"
 BOOL = "bool"
 TAGS = "tags"
 
-_MAGNITUDE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(亿|万)")
+_MAGNITUDE = compiled_later(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(亿|万)")
 _PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*%")
 
 
@@ -55,7 +56,7 @@ def preprocess(text: str) -> str:
     >>> preprocess("revenue >= 20亿 and x < 50%")
     'revenue >= (20*100000000) and x < (50/100)'
     """
-    text = _MAGNITUDE.sub(lambda m: f"({m.group(1)}*{100_000_000 if m.group(2) == '亿' else 10_000})", text)
+    text = _MAGNITUDE().sub(lambda m: f"({m.group(1)}*{100_000_000 if m.group(2) == '亿' else 10_000})", text)
     return _PERCENT.sub(lambda m: f"({m.group(1)}/100)", text)
 
 

@@ -29,6 +29,7 @@ from .money import (
     parse_rate,
     parse_year,
 )
+from .text import compiled_later
 
 MONEY = "money"
 MONEY_LIST = "money_list"
@@ -105,7 +106,9 @@ class Vocabulary:
         """The canonical value ``text`` names, None when unknown; ambiguous names are a ValueProblem."""
         key = _fold(text)
         if self.loose_dashes:  # (and a place's Chinese name typed in parts, "武汉市 东湖高新区", is one name)
-            key = _CITY_SEPARATOR.sub("", re.sub(r"[\s_]+", "-", key))
+            key = re.sub(r"[\s_]+", "-", key)
+            if not key.isascii():  # (the separators it drops are those between Chinese characters)
+                key = _CITY_SEPARATOR().sub("", key)
         if key in self.zh:
             return key
         found = self.aliases.get(key)
@@ -132,7 +135,7 @@ class Vocabulary:
         """
         for city in sorted(self.cities, key=len, reverse=True):
             rest = key[len(city):]
-            if key.startswith(city) and _DISTRICT.match(rest):
+            if key.startswith(city) and _DISTRICT().match(rest):
                 return self.cities[city]
         return None
 
@@ -155,9 +158,9 @@ class Vocabulary:
 
 #: between a city's name and its district: spaces (read as "-" in a place name), dashes, a middle dot, a bracket
 #: (not a list's 、 , / : "南昌，武汉东湖高新区" names two places, and is refused)
-_CITY_SEPARATOR = re.compile(r"(?<=[\u4e00-\u9fff])[\s\-_·・(（]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[)）]$")
+_CITY_SEPARATOR = compiled_later(r"(?<=[\u4e00-\u9fff])[\s\-_·・(（]+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])[)）]$")
 #: what may follow a city's name in an address and stay inside it: a district, county, zone or town
-_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{0,12}(?:区|县|镇|乡|街道|管理局)$")
+_DISTRICT = compiled_later(r"^[\u4e00-\u9fff]{0,12}(?:区|县|镇|乡|街道|管理局)$")
 
 
 def district_hint(value: object) -> str:
@@ -169,8 +172,8 @@ def district_hint(value: object) -> str:
     >>> district_hint("nanchang"), district_hint("南昌科技")
     ('', '')
     """
-    text = _CITY_SEPARATOR.sub("", unicodedata.normalize("NFKC", str(value)).strip())
-    if not text or not _DISTRICT.match(text) or len(text) < 2:
+    text = _CITY_SEPARATOR().sub("", unicodedata.normalize("NFKC", str(value)).strip())
+    if not text or not _DISTRICT().match(text) or len(text) < 2:
         return ""
     return (": a district or county is read as its city where the city's policy covers all of it (write the city "
             "first: 南昌市红谷滩区 is nanchang, 北京市海淀区 beijing); the Wuhan measures cover 东湖高新区 (光谷) only, "

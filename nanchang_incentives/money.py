@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from .errors import ValueProblem
+from .text import compiled_later
 
 UNITS_PER_YUAN = 10_000
 UNITS_PER_FEN = 100
@@ -124,7 +125,7 @@ def _excel_rounded(num: str) -> bool:
     return len(mantissa.rstrip("0")) == 6  # more digits than Excel shows were typed, or written by a program
 
 
-_TWO_UNITS = re.compile(r"(\d+(?:\.\d+)?)\s*[亿億]\s*(\d+(?:\.\d+)?)\s*[万萬]\s*元?")
+_TWO_UNITS = compiled_later(r"(\d+(?:\.\d+)?)\s*[亿億]\s*(\d+(?:\.\d+)?)\s*[万萬]\s*元?")
 _ODD_GROUPS = re.compile(r"\d+(?:,\d+)+(?:\.\d+)?")
 
 
@@ -142,7 +143,7 @@ def _money_hint(text: str) -> str:
     >>> _money_hint("12,345,67")
     ': its commas do not group the digits in threes: write 1234567 (or 1,234,567); if the last comma is a decimal point, write 12345.67'
     """
-    two = _TWO_UNITS.fullmatch(text.strip())
+    two = _TWO_UNITS().fullmatch(text.strip())
     if two:
         wan = Decimal(two.group(1)) * 10_000 + Decimal(two.group(2))
         yi = format((wan / 10_000).normalize(), "f")
@@ -301,7 +302,7 @@ _APPROXIMATE = ("不少于", "不低于", "不超过", "大约", "左右", "以�
                 "<")
 #: 多/余 right after a number (1000多万, 1000余万元, 150多人; not 余额, 多个); a range (1000~2000万, 100至200人)
 _MORE_OR_LESS = re.compile(r"(?<=[\d.])\s*[多余]")
-_RANGE = re.compile(r"[~～]|\d\s*[万亿千元人]*\s*[至到—–]\s*\d")  # a dash is not read as one: 2024-12-31 is a date
+_RANGE = compiled_later(r"[~～]|\d\s*[万亿千元人]*\s*[至到—–]\s*\d")  # a dash is not read as one: 2024-12-31 is a date
 
 
 def _inexact(text: str, what: str, example: str) -> str:
@@ -312,7 +313,7 @@ def _inexact(text: str, what: str, example: str) -> str:
     ('is a range, not one amount: write the figure itself, as in "1000万", so that the result is exact', '')
     """
     rest = f'write the figure itself, as in "{example}", so that the result is exact'
-    if _RANGE.search(text):
+    if _RANGE().search(text):
         return f"is a range, not one {what}: {rest}"
     word = next((w for w in _APPROXIMATE if w in text), None)
     more = _MORE_OR_LESS.search(text)

@@ -26,6 +26,7 @@ from . import fields as F
 from .errors import ExpressionError, InputError, Location, OptionError, PolicyError, ValueProblem
 from .money import MAX_COUNT, MAX_YUAN, UNITS_PER_YUAN, parse_money
 from .reference import ReferenceTable, load_reference
+from .text import compiled_later
 from .tomlio import HEADER_LINE as _HEADER
 from .tomlio import KEY_LINE as _KEY
 from .tomlio import TomlKind, line_index, read_bytes, read_toml
@@ -1291,10 +1292,10 @@ _SCOPE_HINT = ('as its sentence gives it: 每年/年度 -> "year", 单个项目/
 
 
 #: a ceiling on an amount of money (最高1000万元, 不超过200万元, 最高给予500万元 …): not 最多3个项目, not 最高等级
-_CEILING_WORDS = re.compile(r"(?:最高|不超过|最多)(?:给予|支持|奖励|补助|补贴|资助|可获)?\s*[0-9０-９][0-9０-９,.．]*\s*"
+_CEILING_WORDS = compiled_later(r"(?:最高|不超过|最多)(?:给予|支持|奖励|补助|补贴|资助|可获)?\s*[0-9０-９][0-9０-９,.．]*\s*"
                             r"[万亿千百]*元")
 #: a rate that is itself a ceiling, of what is given (不超过5%的补贴): not a condition (资产负债率不超过70%)
-_RATE_CEILING = re.compile(r"(?:不超过|最高)\s*\d+(?:\.\d+)?\s*[%％][^，。；,;]{0,12}?(?:补助|补贴|奖励|资助|给予|贴息)")
+_RATE_CEILING = compiled_later(r"(?:不超过|最高)\s*\d+(?:\.\d+)?\s*[%％][^，。；,;]{0,12}?(?:补助|补贴|奖励|资助|给予|贴息)")
 _INCLUSIVE = re.compile(r"以上|达到|不低于|不少于")
 _EXCLUSIVE = re.compile(r"(?<!不)(?<!不得)(?<!不能)(?<!不会)超过|高于|大于")
 _STRICT_TEST = re.compile(r"(?<![<>=!])>(?!=)\s*(?!0(?![\d.]))[\d.]+")  # "> 1亿", never "> 0" (any amount at all)
@@ -1327,9 +1328,9 @@ def _legal_words(quote: str, basis: object, has_rate: bool, conditions: object) 
     'conditions'
     """
     out: list[tuple[str, str]] = []
-    if basis == "exact" and not has_rate and _CEILING_WORDS.search(quote):
+    if basis == "exact" and not has_rate and _CEILING_WORDS().search(quote):
         out.append((_CEILING_CODED_EXACT, "basis"))
-    elif basis == "exact" and _RATE_CEILING.search(quote):
+    elif basis == "exact" and _RATE_CEILING().search(quote):
         out.append((_RATE_CEILING_CODED_EXACT, "basis"))
     tests = [c if isinstance(c, str) else c.get("test", "") if isinstance(c, dict) else ""
              for c in (conditions if isinstance(conditions, list) else [])]
