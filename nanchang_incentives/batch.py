@@ -1668,6 +1668,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             footer: tuple[int, int, str, str] | None = None  # a "注：金额单位为万元" row: (row, line, text, unit)
             aside: tuple[int, int, str, str] | None = None  # the same in a 序号 / 备注 cell of a row read as blank
             last_named = 0  # the last evaluated row with a name (a unit note counts only below every company)
+            other_header: SkippedRow | None = None  # the header again, with other units or columns
             for res in results:
                 repeats = finder.add(res.keys) if res.keys is not None else []
                 for piece in res.data:
@@ -1681,6 +1682,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 report.blank_rows += res.blank
                 report.skipped_rows += len(res.skipped)
                 report.header_rows += sum(k.reason == SkipReason.HEADER for k in res.skipped)
+                if other_header is None:
+                    other_header = next((k for k in res.skipped if k.reason is SkipReason.OTHER_HEADER), None)
                 room = BAD_ROW_PREVIEW - len(report.skipped)
                 if res.skipped and room > 0:
                     report.skipped.extend(res.skipped[:room])
@@ -1717,6 +1720,13 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             report.duplicates_unchecked = finder.unchecked
             if footer is not None and footer[0] <= last_named:
                 footer = None  # (a company named 金额亿, with a bad year, above others: a company, not a note)
+            if other_header is not None:  # the rows under it were read by the first header: nothing is written
+                raise InputError(f"line {other_header.line} repeats the header with other headings: "
+                                 f"{other_header.detail}; the rows under it would be read by the first header's "
+                                 f"columns and units, so nothing was written. Make its headings the same as the "
+                                 f"first header's (the same columns, in the same order, with the same units), or "
+                                 f"put each table in a file of its own, and run again",
+                                 Location(file=shown, line=other_header.line))
             if footer is not None or aside is not None:  # a bare amount was read as yuan: nothing is written
                 _, line, text, word = footer or aside  # type: ignore[misc]
                 word = word if word.endswith("元") else word + "元"

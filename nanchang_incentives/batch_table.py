@@ -933,7 +933,7 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
     if name_j is None or cells.n == 0:
         return cells, []
     hit = np.zeros(cells.n, dtype=bool)
-    again = _repeated_header(cells, header, name_j)
+    again, other = _repeated_header(cells, header, name_j)
     # a name that is only 合计 / Total … (whatever else the row holds): the few short names, each distinct one once
     short = np.flatnonzero((cells.length[:, name_j] > 0) & (cells.length[:, name_j] <= csvio.TOTALS_LABEL_BYTES))
     if len(short):  # first the names with a label's word in them (one scan of their bytes), then those in Python
@@ -967,7 +967,7 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
             cand &= cells.length[:, j] == 0
     rows = np.flatnonzero(cand)
     if len(rows) == 0:
-        return _without_totals(cells, name_j, hit, again)
+        return _without_totals(cells, name_j, hit, again, other)
     start, length = cells.start[rows, name_j], cells.length[rows, name_j]
     head = np.minimum(length, csvio.TOTALS_NAME_BYTES)
     names = np.char.lower(csvio.as_bytes(csvio.gather(cells.buf, start, head)))
@@ -991,22 +991,24 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
         texts, inverse = csvio.distinct(cells.buf, cells.start[rows, name_j], cells.length[rows, name_j])
         total = np.array([csvio.names_a_total(t.decode("utf-8", "replace")) for t in texts], dtype=bool)
         hit[rows[total[inverse]]] = True
-    return _without_totals(cells, name_j, hit, again)
+    return _without_totals(cells, name_j, hit, again, other)
 
 
-def _repeated_header(cells: Cells, header: Header, name_j: int) -> np.ndarray:
+def _repeated_header(cells: Cells, header: Header, name_j: int) -> tuple[np.ndarray, dict[int, str]]:
     """The rows that are the header again (blocks pasted one under another, each with its header): the name
     column holds a heading of its field (its own, another alias, in another case: ``Header.forms``), and at
     least half the row's filled cells (two or more) hold one of theirs. They
-    were bad rows with a problem per column ("'营业收入' is not an amount of money" …)."""
+    were bad rows with a problem per column ("'营业收入' is not an amount of money" …). With them, per row whose
+    headings are not the first header's (``_other_headings``), what differs: the run is refused."""
     hit = np.zeros(cells.n, dtype=bool)
+    other: dict[int, str] = {}
     forms = header.forms
     needles = sorted({f.encode("utf-8") for f in forms[name_j] if f})
     if not needles:
-        return hit
+        return hit, other
     rows = np.flatnonzero(cells.length[:, name_j] >= min(map(len, needles)))  # (spaces may be around the name)
     if len(rows) == 0:
-        return hit
+        return hit, other
     m = csvio.gather(cells.buf, cells.start[rows, name_j], cells.length[rows, name_j])
     m = np.where((m >= 65) & (m <= 90), m | 0x20, m)  # ASCII case-blind (Name, NAME); the rest in Python below
     near = np.zeros(len(rows), dtype=bool)
@@ -1022,16 +1024,37 @@ def _repeated_header(cells: Cells, header: Header, name_j: int) -> np.ndarray:
         same = sum(bool(t) and t in f for t, f in zip(texts, forms))
         if texts[name_j] in forms[name_j] and same >= 2 and same * 2 >= filled:
             hit[i] = True
-    return hit
+            if (differs := _other_headings(texts, [cells.text(i, j).strip() for j in range(len(forms))], header)):
+                other[i] = differs
+    return hit, other
 
 
-def _without_totals(cells: Cells, name_j: int, hit: np.ndarray, again: np.ndarray) -> tuple[Cells, list[SkippedRow]]:
+def _other_headings(texts: list[str], shown: list[str], header: Header) -> str:
+    """What a repeated header (its cells folded by ``heading_form``, and as written) changes, "" when it heads
+    every column as the first does (the same field and the
+    same unit; spaces, case and full-width forms aside): ``column E '营业收入（万元）' (the header: '营业收入')``. A
+    header with other units or its columns in another order, with the rows under it read by the first header,
+    put 10000 万元 as 10000 yuan, or one column's figures in another's field."""
+    headings = header.headings or header.names
+    out = []
+    for j, (t, f) in enumerate(zip(texts, header.fields)):
+        if not t or f.type == F.IGNORED or not headings[j]:
+            continue  # (no heading there, or the sheet's own 序号/备注 column: nothing read depends on it)
+        first = heading_form(headings[j])
+        if t != first and not (t in header.forms[j] and not (header.units[j] if header.units else "")):
+            out.append(f"column {column_letter(j)} {csvio._clip(shown[j], 40)!r} (the header: {headings[j]!r})")
+    return "; ".join(out[:3]) + ("; …" if len(out) > 3 else "")
+
+
+def _without_totals(cells: Cells, name_j: int, hit: np.ndarray, again: np.ndarray,
+                    other: dict[int, str]) -> tuple[Cells, list[SkippedRow]]:
     if not (hit.any() or again.any()):
         return cells, []
     assert cells.lines is not None
     skipped = [SkippedRow(int(cells.rows[i]), int(cells.lines[i]),
                           csvio._clip((cells.text(i, name_j) or cells.text(i, 0)).strip(), 60),
-                          SkipReason.HEADER if again[i] else SkipReason.TOTALS)
+                          (SkipReason.OTHER_HEADER if i in other else SkipReason.HEADER) if again[i] else
+                          SkipReason.TOTALS, other.get(i, ""))
                for i in np.flatnonzero(hit | again).tolist()]
     return csvio.keep_rows(cells, ~(hit | again)), skipped
 

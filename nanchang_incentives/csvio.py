@@ -593,6 +593,7 @@ class SkipReason(str, Enum):
 
     TOTALS = "totals"  # 合计 / 总计 / 小计 / Total in the name and no year and no jurisdiction, or only 合计 …
     HEADER = "header"  # the header again (blocks pasted one under another, each with its header)
+    OTHER_HEADER = "other_header"  # a header again, with other units or columns: the run is refused
 
 
 #: words that mark a spreadsheet's totals row (lower case; matched anywhere in the name)
@@ -737,6 +738,7 @@ class SkippedRow:
     line: int
     name: str
     reason: SkipReason
+    detail: str = ""  # OTHER_HEADER: what differs from the first header
 
 
 @dataclass

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -1135,6 +1136,58 @@ def test_a_repeated_header_after_a_byte_order_mark_is_skipped_too(catalog, tmp_p
     # 三(三): 1000万 × 10% = 1,000,000.00 each; 乙公司 keeps its line 4, row 3
     assert [(r["row"], r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
         ("1", "甲公司", "1000000.00"), ("3", "乙公司", "1000000.00")]
+
+
+_FIRST = "企业名称,所在地,年度,行业,营业收入,业务结算销售收入,硅衬底LED销售额"
+
+
+@pytest.mark.parametrize(("second", "said"), [
+    # another unit: 丁's 3000 (万元) was read as 3000 yuan, its settlement award 15.00 instead of 150,000.00
+    ("企业名称,所在地,年度,行业,营业收入（万元）,业务结算销售收入（万元）,硅衬底LED销售额（万元）",
+     ("column E '营业收入（万元）' (the header: '营业收入'); column F '业务结算销售收入（万元）' (the header: "
+     "'业务结算销售收入'); column G '硅衬底LED销售额（万元）' (the header: '硅衬底LED销售额')")),
+    # two columns swapped: each figure went into the other's field
+    ("企业名称,所在地,年度,行业,营业收入,硅衬底LED销售额,业务结算销售收入",
+     ("column F '硅衬底LED销售额' (the header: '业务结算销售收入'); column G '业务结算销售收入' (the header: "
+     "'硅衬底LED销售额')")),
+])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_repeated_header_with_other_units_or_columns_stops_the_run(catalog, tmp_path, second, said, jobs):
+    # it was skipped as "the header again" and the rows under it read by the first header, exit 0
+    rows = "".join(f"甲{i}有限公司,南昌,2024,电子信息,10亿,30000000,50000000\n" for i in range(200))
+    text = f"{_FIRST}\n{rows}{second}\n丁科技有限公司,南昌,2024,电子信息,100000,3000,5000\n"
+    src = tmp_path / "t.csv"
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "o.csv"
+    with pytest.raises(InputError) as info:
+        run_batch(src, out, catalog, BatchOptions(jobs=jobs, block_bytes=4 << 10))
+    assert str(info.value) == (
+        f"{src}:202: line 202 repeats the header with other headings: {said}; the rows under it would be read by "
+        f"the first header's columns and units, so nothing was written. Make its headings the same as the first "
+        f"header's (the same columns, in the same order, with the same units), or put each table in a file of its "
+        f"own, and run again")
+    assert not out.exists() and list(tmp_path.iterdir()) == [src]
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    for line in text.splitlines():
+        wb.active.append(line.split(","))
+    wb.save(tmp_path / "t.xlsx")
+    with pytest.raises(InputError, match=f"line 202 repeats the header with other headings: {re.escape(said)};"):
+        run_batch(tmp_path / "t.xlsx", tmp_path / "x.csv", catalog)
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_repeated_header_the_same_but_for_aliases_and_full_width_forms_is_still_skipped(catalog, tmp_path):
+    # the same fields and units, written otherwise: 公司名称 for 企业名称, full-width brackets, another case
+    src = tmp_path / "t.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入（万元）,SI_LED_SALES\n甲公司,南昌,2024,电子信息,30000,1000万\n"
+                   "公司名称,所在地,年度,行业,营业收入(万元),si_led_sales\n乙公司,南昌,2024,电子信息,30000,200万\n",
+                   encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.bad_rows, report.header_rows, [k.line for k in report.skipped]) == (0, 1, [3])
+    # 三(三): 1000万 × 10% = 1,000,000.00; 200万 × 10% = 200,000.00
+    assert [(r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
+        ("甲公司", "1000000.00"), ("乙公司", "200000.00")]
 
 
 @pytest.mark.parametrize(("lang", "shown"), [("en", '"up to "#,##0.00'), ("zh", '"最高 "#,##0.00')])
