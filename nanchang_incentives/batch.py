@@ -1193,10 +1193,47 @@ def check_input(path: Path) -> Place:
     raise InputError(f"the input is {_kind(st.st_mode)}, not a CSV, .xlsx or Parquet file", Location(file=str(path)))
 
 
-def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str = "csv") -> dict[str, Place]:
-    """Never overwrite the input, never write two outputs to one file, only ever replace regular files."""
+def _file_id(fd: int | None = None, path: Path | None = None) -> tuple[int, int] | None:
+    """(device, inode) of the regular file open as ``fd`` or named ``path``; None for anything else (a terminal,
+    a pipe, /dev/null, a file that does not exist)."""
+    try:
+        st = os.fstat(fd) if fd is not None else os.stat(path) if path is not None else None
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if st is not None and stat.S_ISREG(st.st_mode) else None
+
+
+def _stdio_id(stream: Any) -> tuple[int, int] | None:
+    try:
+        return _file_id(stream.fileno()) if stream is not None else None
+    except (AttributeError, OSError, ValueError):  # (a stream without a descriptor: a test's)
+        return None
+
+
+def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str = "csv",
+                source: Path | None = None) -> dict[str, Place]:
+    """Never overwrite the input, never write two outputs to one file, only ever replace regular files.
+
+    Standard output redirected by the shell to a file (``-o - >> companies.csv``, ``-o - > bad_rows.csv``) is
+    that file: appended to the input it was read back as rows of its own; under ``--errors`` of the same name
+    the errors file was renamed over the results. ``source``: the input as given, when ``input_path`` is its
+    copy (standard input, ``- < companies.csv``)."""
     seen: dict[object, str] = {}
     places: dict[str, Place] = {}
+    given = source if source is not None else input_path
+    stdin = str(given) == STDIO or str(given) in STDIN_NAMES
+    input_id = _stdio_id(sys.stdin) if stdin else _file_id(path=input_path)
+    stdout_id = None
+    for option, path in outputs.items():
+        if path is not None and check_output(option, path, fmt) == Place.STDOUT:
+            stdout_id = _stdio_id(sys.stdout)
+            if stdout_id is not None and stdout_id == input_id:
+                raise InputError(f"standard output ({option} {path}) is redirected to the input file (the shell's > "
+                                 f"or >> names it): the results would be read back as rows or written over the "
+                                 f"companies; write them to another file ({option} results.csv)",
+                                 Location(file="<stdin>" if stdin else str(input_path), field=option))
+            if stdout_id is not None:
+                seen[stdout_id] = f"{option} {path} (standard output, redirected to that file)"
     for option, path in outputs.items():
         if path is None:
             continue
@@ -1209,6 +1246,8 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str =
             continue
         if kind == Place.NULL:
             continue
+        if (file_id := _file_id(path=path)) is not None and file_id == stdout_id:
+            raise InputError(f"{option} and {seen[file_id]} name the same file", Location(file=str(path), field=option))
         if _same_file(input_path, path) or path.resolve() == input_path.resolve():
             raise InputError(f"{option} would overwrite the input file; choose another name",
                              Location(file=str(path), field=option))
@@ -1547,7 +1586,7 @@ def _refuse_two_row_header(sheet: xlsxio.XlsxSource, shown: str) -> None:
 
 def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptions, err: Path | None,
          summ: Path | None, progress: Callable[[int, int, int, int], None] | None) -> BatchReport:
-    places = check_paths(path, {"--output": dst, "--errors": err, "--summary-json": summ}, options.fmt)
+    places = check_paths(path, {"--output": dst, "--errors": err, "--summary-json": summ}, options.fmt, src)
     shown = str(src) if str(src) != STDIO else "<stdin>"
     policies = policies_for_batch(catalog, options)
     size = path.stat().st_size

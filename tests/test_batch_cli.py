@@ -65,6 +65,39 @@ def test_usage_errors_exit_2(tmp_path):
     assert invoke(str(FIX / "companies-utf8.csv")).exit_code == 2  # no -o
 
 
+def _batch_into(args: list[str], stdin, stdout) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nanchang_incentives", "batch", *args, "-q"], stdin=stdin,
+                          stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
+
+
+def test_standard_output_redirected_to_the_input_or_to_another_output_is_refused(tmp_path):
+    # `-o - >> companies.csv` appended the results to the input (read back as bad rows on the next run: 200,001 of
+    # them on a 200,000-row sheet); `-o - --errors e.csv > e.csv` renamed the errors file over the results
+    src = tmp_path / "c.csv"
+    src.write_bytes((FIX / "companies-utf8.csv").read_bytes())
+    before = src.read_bytes()
+    with open(src, "ab") as out:
+        done = _batch_into([str(src), "-o", "-"], subprocess.DEVNULL, out)
+    assert done.returncode == 1 and src.read_bytes() == before
+    assert done.stderr == (f"error: {src}, option --output: standard output (--output -) is redirected to the input "
+                           f"file (the shell's > or >> names it): the results would be read back as rows or written "
+                           f"over the companies; write them to another file (--output results.csv)\n")
+    with open(src, "rb") as inp, open(src, "ab") as out:  # batch - < c.csv >> c.csv
+        done = _batch_into(["-", "-o", "-"], inp, out)
+    assert done.returncode == 1 and src.read_bytes() == before
+    assert done.stderr.startswith("error: <stdin>, option --output: standard output (--output -) is redirected to")
+    errors = tmp_path / "e.csv"
+    with open(errors, "wb") as out:
+        done = _batch_into([str(src), "-o", "-", "--errors", str(errors)], subprocess.DEVNULL, out)
+    assert done.returncode == 1 and errors.read_bytes() == b""
+    assert done.stderr == (f"error: {errors}, option --errors: --errors and --output - (standard output, redirected "
+                           f"to that file) name the same file\n")
+    with open(tmp_path / "r.csv", "wb") as out:  # another file: as before
+        done = _batch_into([str(src), "-o", "-", "--errors", str(errors)], subprocess.DEVNULL, out)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8").startswith("row,name,warnings,policy,year,total,")
+
+
 def test_refuses_to_overwrite_the_input(tmp_path):
     src = tmp_path / "c.csv"
     src.write_bytes((FIX / "companies-utf8.csv").read_bytes())
