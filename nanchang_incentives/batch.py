@@ -621,17 +621,23 @@ class _Job:
     #: is all the summary shows: a register where most rows have a plausibility warning spent 30 µs a row on
     #: lines nobody would read)
     errors: bool = True
+    #: where the CSV's data ends when its last line has no line break (0: it has one): ``open_last_row``
+    open_end: int = 0
 
 
 def process_block(block: Block, job: _Job) -> BlockResult:
     raw_end = block.raw_end
+    open_row = 0
+    if job.open_end and raw_end >= job.open_end and block.data and not block.data.endswith((b"\n", b"\r")):
+        open_row = block.first_row + csvio.count_records(block.data) - 1  # (the file's last record)
     cells = csvio.split_block(block, job.header.names, job.header.counted, job.header.unread)
     del block
-    return process_cells(cells, job, raw_end)
+    return process_cells(cells, job, raw_end, open_row)
 
 
-def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResult:
-    """A block's cells (from a CSV block or a run of .xlsx rows) -> its output lines and counts."""
+def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0, open_row: int = 0) -> BlockResult:
+    """A block's cells (from a CSV block or a run of .xlsx rows) -> its output lines and counts; ``open_row``:
+    the data row the file ends in without a line break (``open_last_row``), 0 for none."""
     short, hidden, notes = cells.short, cells.hidden, cells.notes
     chunk = build_chunk(cells, job.header, job.catalog, year_given=job.options.year is not None,
                         policy_given=bool(job.options.policy_ids))
@@ -642,6 +648,8 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     codes = checks.codes()
     padded = short_row_lines(chunk, short, job.header, codes) if short else []
     padded += hidden_row_lines(chunk, hidden, codes) if hidden else []
+    open_line = open_last_row(chunk, open_row, codes) if open_row else []
+    padded += open_line
     data, lines = job.output.chunk_bytes(chunk, evaluated, codes)
     budgets = [ev.budget for ev in evaluated]
     bad_rows = len({p.row for p in chunk.problems})
@@ -652,6 +660,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
     kinds = {_WARNING_KIND.get(h.kind, "plausibility") for h in checks.hits if h.mask.any()}
     kinds |= {"short_row"} if short else set()
     kinds |= {"hidden_row"} if hidden else set()
+    kinds |= {OPEN_LAST_ROW} if open_line else set()
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
                        chunk.blank, chunk.skipped, warnings, warned,
                        company_keys(chunk, job.options.year, bool(job.options.policy_ids)), frozenset(kinds), notes)
@@ -659,7 +668,8 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0) -> BlockResul
 
 #: the kinds of row warning a run counts (``BatchReport.warning_kinds``), in the order the summary lists them:
 #: the plausibility rules proper are one kind; an unknown tag and a missing name are kinds of their own
-WARNING_KINDS = ("plausibility", "unknown_tag", "no_name", "short_row", "hidden_row")
+WARNING_KINDS = ("plausibility", "unknown_tag", "no_name", "short_row", "hidden_row", "unterminated_last_line")
+OPEN_LAST_ROW = WARNING_KINDS[-1]
 _WARNING_KIND = {WarningKind.UNKNOWN_TAG: "unknown_tag", WarningKind.NO_NAME: "no_name"}
 
 
@@ -716,6 +726,30 @@ def hidden_row_lines(chunk: Chunk, hidden: frozenset[int], codes: list[str]) -> 
                               chunk.names[i].decode("utf-8", "replace")))
     return out
 
+
+def open_last_row(chunk: Chunk, row: int, codes: list[str]) -> list[RowProblem]:
+    """The errors file's ``warning:`` line for the data row the file ends in without a line break, and an
+    ``unterminated_last_line`` code in ``codes`` (when the row is evaluated): a copy, download or export cut
+    off in that row is read up to where it stops (``150万;80万`` cut to ``150万;8`` is 150万 and 8 yuan), and
+    nothing else tells it from a whole file. (Excel and WPS end every row of a CSV with a line break; a file
+    typed in a text editor may not.)"""
+    at = np.flatnonzero(chunk.rows == row)
+    name = chunk.names[int(at[0])].decode("utf-8", "replace") if len(at) else ""
+    line = int(chunk.lines[int(at[0])]) if len(at) and chunk.lines is not None else 0
+    if len(at):
+        i = int(at[0])
+        codes[i] = f"{codes[i]};{OPEN_LAST_ROW}" if codes[i] else OPEN_LAST_ROW
+    else:  # a bad row: its problems name it; the warning says why it may be
+        found = next((p for p in chunk.problems if p.row == row), None)
+        if found is None:
+            return []
+        name, line = found.name, found.line
+    return [RowProblem(row, "", "", OPEN_LAST_ROW_MESSAGE, line or row + 1, name)]
+
+
+OPEN_LAST_ROW_MESSAGE = ("warning: the file ends in this row, with no line break after it (Excel and WPS end every "
+                         "row with one): the file may have been cut off (an interrupted copy, download or export), "
+                         "and the row read up to where it stops; check its last cells against the spreadsheet")
 
 HIDDEN_ROW_MESSAGE = ("warning: the row is hidden in the sheet (by hand, by a filter or in a collapsed group) and is "
                       "computed as every other row: delete it from the sheet if it is not meant to be")
@@ -1570,6 +1604,17 @@ def _header_breaks(path: Path, enc: csvio.Encoding | None, data_start: int) -> i
         return f.read(data_start - enc.bom).rstrip(b"\r\n").count(b"\n")
 
 
+def _open_end(f: BinaryIO) -> int:
+    """Where the data of a CSV whose last line has no line break ends (the file's size less a DOS end-of-file
+    mark, as ``csvio.iter_raw_blocks`` reads it), 0 when the last line has one or the file is only a header."""
+    at = f.tell()
+    size = f.seek(0, os.SEEK_END)
+    f.seek(max(0, size - 4096))
+    tail = csvio.without_dos_eof(f.read())
+    f.seek(at)
+    return max(0, size - 4096) + len(tail) if tail and not tail.endswith((b"\n", b"\r")) else 0
+
+
 def _refuse_two_row_header(sheet: xlsxio.XlsxSource, shown: str) -> None:
     """A header of two rows (营业收入 merged over 本年 / 上年, the other headings merged down over both rows): line 2
     was a bad row ("'本年' is not an amount of money"), the column under the merged heading's second half had no
@@ -1634,7 +1679,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             raise InputError(f"the {what} has no jurisdiction column: add one "
                              f"({', '.join(catalog.jurisdictions())}) or pass --policy ID", Location(file=shown, line=1))
         output = Output(policies, options, catalog)
-        job = _Job(header, catalog, policies, options, output, errors=err is not None)
+        job = _Job(header, catalog, policies, options, output, errors=err is not None,
+                   open_end=_open_end(f) if sheet is None and f is not None else 0)
         bom = options.output_bom(enc)
         report = BatchReport(shown, str(dst), label, errors_file=str(err) if err else None,
                              layout=options.layout, fmt=options.fmt, hypothetical=options.ignore_validity,

@@ -499,3 +499,53 @@ def test_the_errors_file_writes_escape_characters_of_a_name_or_value_out(catalog
     text = (tmp_path / "bad.csv").read_text(encoding="utf-8")
     assert "\x1b" not in text and "\x07" not in text
     assert "1,2,Evil\\x1b]0;pwn\\x07Co,year,20\\x1b[8mx4," in text
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+_CUT_HEAD = "name,jurisdiction,year,industries,hosted_event_expenses\r\n"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_csv_cut_off_in_its_last_row_is_said(catalog, tmp_path, jobs, encoding):
+    # an interrupted copy: 150万;80万 cut to 150万;8 was read as 150万 and 8 yuan (三(六): 750,004.00), exit 0 and
+    # not a word; now the row has a code and a warning, and is still computed as read
+    rows = "".join(f"甲{i}公司,nanchang,2024,electronic-information,150万;80万\r\n" for i in range(300))
+    src = tmp_path / "cut.csv"
+    src.write_bytes((_CUT_HEAD + rows + "乙公司,nanchang,2024,electronic-information,150万;8").encode(encoding))
+    errors = tmp_path / "e.csv"
+    report = run_batch(src, tmp_path / "o.csv", catalog, BatchOptions(jobs=jobs, block_bytes=4 << 10),
+                       errors_path=errors)
+    out = _read(tmp_path / "o.csv")
+    assert len(out) == 301 and report.warned_rows == 1 and "unterminated_last_line" in report.warning_kinds
+    assert [r["warnings"].split(";")[0] for r in out[-2:]] == ["assumed_false:is_new_entrant", "unterminated_last_line"]
+    # 三(八) 给予活动承办单位50%活动经费补助，每项活动不超过100万元: 150万 × 50% + 80万 × 50% = 1,150,000.00; the cut
+    # row as read: 150万 × 50% + 8 × 50% = 750,004.00
+    assert [(r["name"], r["event_hosting"]) for r in out[-2:]] == [("甲299公司", "1150000.00"), ("乙公司", "750004.00")]
+    (warning,) = _read(errors)
+    assert (warning["row"], warning["line"], warning["name"]) == ("301", "302", "乙公司")
+    assert warning["message"].startswith("warning: the file ends in this row, with no line break after it (Excel "
+                                         "and WPS end every row with one): the file may have been cut off")
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\n", "\r\n\x1a", "\r\n\r\n"])
+def test_a_csv_whose_last_row_ends_with_a_line_break_has_no_such_warning(catalog, tmp_path, end):
+    src = tmp_path / "whole.csv"
+    src.write_bytes((_CUT_HEAD + "乙公司,nanchang,2024,electronic-information,150万;80万" + end).encode())
+    report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv")
+    assert report.warned_rows == 0 and _read(tmp_path / "e.csv") == []
+    assert _read(tmp_path / "o.csv")[0]["warnings"] == "assumed_false:is_new_entrant"
+
+
+def test_a_bad_last_row_cut_off_gets_the_warning_beside_its_problem(catalog, tmp_path):
+    src = tmp_path / "cut.csv"
+    src.write_bytes((_CUT_HEAD + "甲公司,nanchang,2024,electronic-information,150万\r\n"
+                     "乙公司,nanchang,20").encode())
+    run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv")
+    found = [(r["line"], r["name"], r["field"], r["message"][:40]) for r in _read(tmp_path / "e.csv")]
+    assert found[0][:3] == ("3", "乙公司", "year")
+    assert found[-1] == ("3", "乙公司", "", "warning: the file ends in this row, with")

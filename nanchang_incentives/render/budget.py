@@ -172,7 +172,8 @@ def policy_title(b: PolicyBudget, lang: str = "en") -> str:
 
 #: the summary's words for the kinds of row warning (batch.WARNING_KINDS) and for why --jobs was not used
 _WARNING_WORDS = {"plausibility": "plausibility", "unknown_tag": "unknown industry tag", "no_name": "no name",
-                  "short_row": "short row", "hidden_row": "hidden row"}
+                  "short_row": "short row", "hidden_row": "hidden row",
+                  "unterminated_last_line": "no line break after the last row: cut off?"}
 _ONE_PROCESS = {"xlsx_output": "a workbook is written", "parquet_input": "Parquet input is read",
                 "xlsx_input": "a workbook is read"}
 
@@ -198,7 +199,7 @@ _SUMMARY_WORDS = {
            "line": "读取 {rows_read}（{encoding}）：计算 {good:,} 行，{bad}{also}；{written}已写入 {output}{out_encoding}"},
 }
 _WARNING_WORDS_ZH = {"plausibility": "数值可疑", "unknown_tag": "未知行业标签", "no_name": "无企业名称",
-                     "short_row": "行缺单元格", "hidden_row": "隐藏行"}
+                     "short_row": "行缺单元格", "hidden_row": "隐藏行", "unterminated_last_line": "最后一行无换行符：文件可能不完整"}
 
 
 def summary_line(r: BatchReport) -> str:
