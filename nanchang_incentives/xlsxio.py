@@ -319,6 +319,7 @@ class XlsxSource:
                                                                                                     self.ws)
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
+        self.footnoted = _raised_runs(self.book)
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
         # openpyxl); a workbook that asks to be recalculated on opening (fullCalcOnLoad: XlsxWriter, openpyxl)
         # was never calculated by a spreadsheet, so its saved results (XlsxWriter writes 0) are not the figures.
@@ -517,6 +518,11 @@ class XlsxSource:
                             f"the stored number is what is read, and whether it is yuan or {unit} depends on the "
                             f"format: type the amount with its unit as text (e.g. {texts[j]}{unit}) or in yuan with "
                             f"a plain number format")))
+                for j, c in enumerate(cells[:k]) if self.footnoted else ():  # 5000000 with a superscript ¹
+                    spec = specs[j]
+                    if (spec is not None and spec.type in _NUMERIC and isinstance(c.value, str)
+                            and c.value in self.footnoted and not any(j == s[0] for s in sheet)):
+                        sheet.append((j, csvio._clip(texts[j]), _raised_message(c.value, self.footnoted[c.value])))
             # empty, or spaces only, or values in bookkeeping columns only (a template's 序号 1, 2, 3 … below the
             # data): looks empty
             if not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]) and not sheet:
@@ -613,6 +619,54 @@ class XlsxSource:
         if self.formulas is not None:
             self.formula_book.close()
         self._close_files()
+
+
+#: the fields whose text is read as a number: a superscript or subscript run in it is read as its digits
+_NUMERIC = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _raised_runs(book: object) -> dict[str, str]:
+    """The workbook's shared strings that hold a run in superscript or subscript (a footnote mark: 5000000¹, a
+    rich-text cell), each as openpyxl reads it (its runs' text joined: "50000001") -> the raised or lowered
+    text ("1"). Read-only openpyxl gives the joined text only, so 5000000 with the mark ¹ was read as
+    50,000,001. Only a sharedStrings part that has the word vertAlign is parsed."""
+    import xml.etree.ElementTree as ET
+
+    archive = getattr(book, "_archive", None)
+    if archive is None:  # pragma: no cover - another openpyxl
+        return {}
+    name = next((n for n in archive.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+    if name is None:
+        return {}
+    with archive.open(name) as f:
+        data = f.read()
+    if b"vertAlign" not in data:
+        return {}
+    out: dict[str, str] = {}
+    try:
+        for _, si in ET.iterparse(io.BytesIO(data)):
+            if si.tag != f"{_MAIN_NS}si":
+                continue
+            raised = []
+            for r in si.iter(f"{_MAIN_NS}r"):
+                align = r.find(f"{_MAIN_NS}rPr/{_MAIN_NS}vertAlign")
+                if align is not None and align.get("val") in ("superscript", "subscript"):
+                    raised.append("".join(t.text or "" for t in r.iter(f"{_MAIN_NS}t")))
+            if any(x.strip() for x in raised):
+                text = "".join(t.text or "" for child in si if child.tag != f"{_MAIN_NS}rPh"
+                               for t in child.iter(f"{_MAIN_NS}t"))
+                out[text] = "".join(raised)
+            si.clear()
+    except ET.ParseError:  # (openpyxl has read the part already: its own message if it were damaged)
+        return out
+    return out
+
+
+def _raised_message(value: str, raised: str) -> str:
+    return (f"the cell's text {csvio._clip(value, 40)!r} holds {raised!r} in superscript or subscript (a footnote "
+            f"mark?), which is read as part of the number: delete the mark from the cell (a note goes in a 备注 "
+            f"column) and run again")
 
 
 def _projects_advice(texts: Sequence[str], specs: Sequence[F.Field | None], header: Header, name_ref: str,

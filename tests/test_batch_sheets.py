@@ -1090,3 +1090,28 @@ def test_a_remark_without_a_unit_is_read_past(catalog, tmp_path):
     wb.save(tmp_path / "r.xlsx")
     report = run_batch(tmp_path / "r.xlsx", tmp_path / "o.csv", catalog)
     assert report.problems == [] and [r["settlement"] for r in read(tmp_path / "o.csv")] == ["600.00"]
+
+
+def test_a_superscript_footnote_mark_in_a_number_cell_is_refused_not_read_as_digits(catalog, tmp_path):
+    # a rich-text cell 5000000 with a superscript ¹ (a footnote): read-only openpyxl gives "50000001", and
+    # si_led_sales was 5,000,000.10 (三(三) 10% of 50,000,001) instead of 500,000.00, exit 0
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    wb = xlsxwriter.Workbook(str(tmp_path / "sup.xlsx"))
+    ws = wb.add_worksheet()
+    sup, sub = wb.add_format({"font_script": 1}), wb.add_format({"font_script": 2})
+    ws.write_row(0, 0, ["企业名称", "所在地", "年度", "行业", "硅衬底LED销售额"])
+    ws.write_row(1, 0, ["甲公司", "南昌", "2024", "电子信息"])
+    ws.write_rich_string(1, 4, "5000000", sup, "1")
+    ws.write_row(2, 0, ["", "南昌", "2024", "电子信息", "300万"])
+    ws.write_rich_string(2, 0, "H", sub, "2", "O科技有限公司")  # a name's subscript is its own: read as it is
+    wb.close()
+    report = run_batch(tmp_path / "sup.xlsx", tmp_path / "o.csv", catalog, errors_path=tmp_path / "e.csv")
+    (bad,) = report.problems
+    assert (bad.line, bad.name, bad.field, bad.value) == (2, "甲公司", "si_led_sales", "50000001")
+    assert bad.message == ("the cell's text '50000001' holds '1' in superscript or subscript (a footnote mark?), "
+                           "which is read as part of the number: delete the mark from the cell (a note goes in a 备注 "
+                           "column) and run again")
+    with open(tmp_path / "o.csv", newline="", encoding="utf-8-sig") as f:
+        (row,) = list(csv.DictReader(f))
+    # 三(三) 硅衬底LED产品 … 按销售额的10%: 300万 × 10% = 300,000.00
+    assert (row["name"], row["si_led_sales"]) == ("H2O科技有限公司", "300000.00")
