@@ -190,7 +190,14 @@ def unit_key(unit: str) -> str:
 def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
     """Why a heading names no field, with what to write instead: a unit batch cannot read, a unit written in a
     form it does not read (never a did-you-mean to the bare name, whose numbers would be yuan), a column of the
-    sheet's own (序号, 备注), or a typo with its did-you-mean."""
+    sheet's own (序号, 备注), a note on the sheet's unit (单位：万元) typed as a heading, or a typo with its
+    did-you-mean."""
+    if ("单位" in name or "單位" in name) and len(name) <= 40 and (note := _unit_note([[name]])) is not None:
+        # (deleting the column, the obvious fix, read the amounts as yuan)
+        return InputError(f"the heading {name.strip()!r} is a note on the sheet's unit ({note[2]}), not a column: "
+                          f"batch reads the unit of an amount from its own heading only. Write the unit into each "
+                          f"amount's heading (营业收入（{note[2]}）, …) and delete this column; deleting only the "
+                          f"column would read the amounts as yuan", loc)
     stem = _UNIT_HEADING.match(canonical_heading(name))
     known = catalog.registry.resolve(stem.group("stem")) if stem is not None else None
     if stem is not None and known is not None:

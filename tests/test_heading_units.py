@@ -324,3 +324,18 @@ def test_a_unit_note_counts_only_below_every_company(catalog, tmp_path):
                    "甲公司,nanchang,2024,3亿,2亿\n", encoding="utf-8")
     report = run_batch(src, tmp_path / "o.csv", catalog, errors_path=tmp_path / "bad.csv")
     assert (report.good_rows, report.bad_rows) == (1, 1) and results(tmp_path / "o.csv")["甲公司"]
+
+
+@pytest.mark.parametrize("note", ["单位：万元", "（金额单位：万元）", "金额单位:万元"])
+def test_a_unit_note_typed_as_a_heading_says_where_the_unit_goes(catalog, tmp_path, note):
+    # it was "unknown column" only, and deleting the column (the obvious fix) read every 万元 figure as yuan
+    src = tmp_path / "t.csv"
+    src.write_text(f"企业名称,所在地,年度,行业,营业收入,硅衬底LED销售额,{note}\n甲公司,南昌,2024,电子信息,30000,500,\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert str(info.value) == (
+        f"{src}:1, field '{note}': the heading '{note}' is a note on the sheet's unit (万元), not a column: batch "
+        f"reads the unit of an amount from its own heading only. Write the unit into each amount's heading "
+        f"(营业收入（万元）, …) and delete this column; deleting only the column would read the amounts as yuan")
+    assert not (tmp_path / "o.csv").exists()
