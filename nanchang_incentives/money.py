@@ -328,9 +328,26 @@ _DECIMAL_TEXT = re.compile(r"\d+(\.\d+)?")
 
 
 def parse_money(value: object) -> int:
-    """Money input -> integer units of 1/10000 yuan (half-up beyond that)."""
+    """Money input -> integer units of 1/10000 yuan; a finer amount (0.99995, 1.234567891万) is refused, never
+    rounded: a CSV cell gave 1.0000 where the same number in an ``.xlsx`` cell was refused.
+
+    >>> parse_money("0.0001"), parse_money("1.23456789万")
+    (1, 123456789)
+    >>> parse_money("0.99995")
+    Traceback (most recent call last):
+    ...
+    nanchang_incentives.errors.ValueProblem: '0.99995' is 0.99995 yuan, more than 4 decimals of a yuan: amounts are exact to 1/10000 yuan; round it in the sheet (to the fen: 1.00) or type the amount the text means
+    """
     amount = money_decimal(value)
-    return int((amount * UNITS_PER_YUAN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    units = amount * UNITS_PER_YUAN
+    whole = units.to_integral_value(rounding=ROUND_HALF_UP)
+    if units != whole:
+        shown = repr(value) if isinstance(value, str) else str(value)
+        raise ValueProblem(f"{shown} is {format(amount.normalize(), 'f')} yuan, more than 4 decimals of a yuan: "
+                           f"amounts are exact to 1/10000 yuan; round it in the sheet (to the fen: "
+                           f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}) or type the amount the "
+                           f"text means")
+    return int(whole)
 
 
 RATE_EXAMPLE = '"3.45%" (also "３.４５％")'

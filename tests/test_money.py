@@ -5,6 +5,7 @@ Money is held in units of 1/10000 yuan: 1 yuan = 10,000 units.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -70,10 +71,19 @@ def test_money_decimals_are_exact() -> None:
     assert parse_money("1.2345万") == 12_345 * Y  # 1.2345 × 10,000 yuan
 
 
-def test_money_beyond_four_decimals_rounds_half_up_to_the_unit() -> None:
-    # units are 1/10000 yuan: 0.00005 yuan = 0.5 unit -> 1; 0.000049 -> 0
-    assert parse_money("0.00005") == 1
-    assert parse_money("0.000049") == 0
+def test_money_beyond_four_decimals_is_refused_not_rounded() -> None:
+    # units are 1/10000 yuan: 0.00005 yuan was rounded to 1 unit, 0.99995 to 1.0000 (a CSV cell; the same number
+    # in an .xlsx cell was refused): 0.99995 × 0.5% = 0.00499975 is 0.00, the rounded 1.0000 × 0.5% gave 0.01
+    for text, yuan, fen in (("0.00005", "0.00005", "0.00"), ("0.99995", "0.99995", "1.00"),
+                            ("1.234567891万", "12345.67891", "12345.68")):
+        with pytest.raises(ValueProblem) as info:
+            parse_money(text)
+        assert str(info.value) == (f"{text!r} is {yuan} yuan, more than 4 decimals of a yuan: amounts are exact to "
+                                   f"1/10000 yuan; round it in the sheet (to the fen: {fen}) or type the amount the "
+                                   f"text means")
+    # trailing zeros, and a unit that makes the decimals whole, are exact
+    assert (parse_money("0.00010000"), parse_money("1.23456789万"), parse_money(Decimal("1234.500000"))) == (
+        1, 123_456_789, 12_345_000)
 
 
 def test_money_upper_bound_is_inclusive() -> None:

@@ -203,11 +203,14 @@ def test_an_unquoted_float_reads_as_its_quoted_form_in_a_profile_file(tmp_path: 
     """TOML parsed rd_staff = 99.9999999999999999 into the float 100.0 (100 R&D staff: rd_center granted,
     15,000,000.00) where the same CSV cell is refused. A float a binary float cannot hold is now read from its
     text; one that is the number written (100.0, 2.5e9) stays a number."""
-    # 1999999999.99999999: 1/10000 yuan exact, finer digits half-up (README), the same as "1999999999.99999999"
-    # and as the CSV cell; before, the binary float 2000000000.0 decided
-    unquoted = load_profile(write(tmp_path, "year = 2024\nrevenue = 1999999999.99994999\n"), REG)
-    quoted = load_profile(write(tmp_path, 'year = 2024\nrevenue = "1999999999.99994999"\n', "q.toml"), REG)
-    assert unquoted.get("revenue") == quoted.get("revenue") == 19_999_999_999_999
+    # 1999999999.99994999: finer than 1/10000 yuan, refused (README) as "1999999999.99994999" and the CSV cell
+    # are; before, the binary float 2000000000.0 decided
+    for text in ("1999999999.99994999", '"1999999999.99994999"'):
+        with pytest.raises(InputError, match=r"company\.toml:2, field 'revenue': '1999999999\.99994999' is "
+                                             r"1999999999\.99994999 yuan, more than 4 decimals of a yuan"):
+            load_profile(write(tmp_path, f"year = 2024\nrevenue = {text}\n"), REG)
+    exact = load_profile(write(tmp_path, "year = 2024\nrevenue = 1999999999.99990000\n", "e.toml"), REG)
+    assert exact.get("revenue") == 19_999_999_999_999
     with pytest.raises(InputError, match=r"company\.toml:2, field 'rd_staff'.*got the number 99\.9999999999999999"):
         load_profile(write(tmp_path, "year = 2024\nrd_staff = 99.9999999999999999\n"), REG)
     whole = load_profile(write(tmp_path, "year = 2024\nrd_staff = 100.0\nrevenue = 2.5e9\n", "w.toml"), REG)
