@@ -1464,6 +1464,12 @@ class Catalog:
                 places.setdefault(_name_key(key), p.jurisdiction)
         if want in places:
             return tuple(self.for_jurisdiction(places[want]))
+        try:  # a place as a profile's jurisdiction reads it (南昌县, 江西省南昌市, 北京市海淀区, 武汉东湖新技术开发区)
+            place = self.registry["jurisdiction"].parse(name) if "jurisdiction" in self.registry else None
+        except ValueProblem:
+            place = None
+        if isinstance(place, str) and self.for_jurisdiction(place):
+            return tuple(self.for_jurisdiction(place))
         shown = name.strip()[:80]
         if len(want) >= 2:
             regions = sorted({j for key, j in places.items() if key.startswith(want)})
@@ -1481,7 +1487,8 @@ class Catalog:
             for n in range(len(parts), 0, -1):
                 targets.setdefault("-".join(parts[:n]), target)
         close = difflib.get_close_matches(want, list(targets), n=1, cutoff=0.6)
-        hint = f' (did you mean "{targets[close[0]]}"?)' if close else ""
+        district = F.district_hint(name)  # 武汉市江汉区: not East Lake, said so (no "did you mean" it)
+        hint = district or (f' (did you mean "{targets[close[0]]}"?)' if close else "")
         raise OptionError(f"unknown policy or jurisdiction {shown!r}{hint}; jurisdictions: "
                           f"{', '.join(self.jurisdictions())}; policies: {', '.join(sorted(self.policies))}",
                           Location(field=option))

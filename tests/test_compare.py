@@ -544,3 +544,26 @@ def test_the_totals_chart_never_cuts_a_total(width: int) -> None:
     chart = res.stdout.split("\nTotals\n", 1)[1].split("█ exact", 1)[0]
     assert "51,252,500.00" in chart and all(len(line) <= width for line in chart.splitlines()), chart
     assert not re.search(r"\d\.\d(?!\d)", chart), chart
+
+
+@pytest.mark.parametrize(("name", "policy"), [
+    ("南昌高新区", "nanchang-electronic-information-2023"), ("江西省南昌市", "nanchang-electronic-information-2023"),
+    ("南昌县", "nanchang-electronic-information-2023"), ("北京市海淀区", "beijing-robotics-2023"),
+    ("武汉东湖新技术开发区", "wuhan-east-lake-software-2023"), ("湖北省武汉市", "wuhan-east-lake-software-2023")])
+def test_cities_and_policy_take_every_place_name_a_profile_takes(name, policy, tmp_path):
+    # the README says --cities and --policy match names as a profile's jurisdiction does; these were exit 2
+    # ("南昌高新区": did you mean "wuhan-east-lake"?)
+    catalog = api.load()
+    assert [p.id for p in api.resolve_policies([name], catalog, "--cities")] == [policy]
+    (tmp_path / "c.toml").write_text(f'jurisdiction = "{name}"\nyear = 2024\n', encoding="utf-8")
+    profile = api.load_profile(tmp_path / "c.toml", catalog.registry)
+    assert [p.id for p in api.policies_for(profile, catalog)] == [policy]
+
+
+def test_a_wuhan_district_given_as_a_city_is_told_the_measures_are_east_lake_s_only():
+    from nanchang_incentives.errors import OptionError
+
+    with pytest.raises(OptionError) as info:
+        api.resolve_policies(["武汉市江汉区"], api.load(), "--cities")
+    text = str(info.value)
+    assert "the Wuhan measures cover 东湖高新区 (光谷) only" in text and "did you mean" not in text

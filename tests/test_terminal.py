@@ -74,6 +74,28 @@ def test_width_of_a_real_terminal_is_its_own() -> None:
         os.close(slave)
 
 
+def test_a_terminal_that_reports_no_size_takes_columns_or_the_pipe_width() -> None:
+    """`script -qc … /dev/null`, `docker exec -t`, some CI runners: a pseudo-terminal of 0 × 0 was laid out at 20
+    columns (ids split: rd_post_subsidy_topu / p), whatever $COLUMNS said."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    from nanchang_incentives.render.terminal import height_of
+
+    master, slave = pty.openpty()
+    try:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+        with os.fdopen(os.dup(slave), "w") as tty:
+            assert (width_of(tty, {"COLUMNS": "60"}), width_of(tty, {}), width_of(tty, {"COLUMNS": "0"})) == (
+                60, PIPE_WIDTH, PIPE_WIDTH)
+            assert (height_of(tty, {"LINES": "40"}), height_of(tty, {})) == (40, 25)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
 @pytest.mark.parametrize("env", [{"TERM": "dumb"}, {"TERM": "dumb", "COLUMNS": "40"}, {"TERM": "xterm-256color"}])
 def test_a_dumb_terminal_is_laid_out_at_its_own_width(env) -> None:
     """TERM=dumb (Emacs shells, some CI logs): Rich alone lays it out at 80 columns whatever its size, so a

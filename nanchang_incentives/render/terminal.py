@@ -50,11 +50,15 @@ def _isatty(stream: IO[str] | None) -> bool:
 def _size_of(stream: TextIO | None, environ: Mapping[str, str], which: str, variable: str, least: int,
              otherwise: int) -> int:
     """A terminal's own columns or lines (at least ``least``); else the environment ``variable`` when it is a
-    positive number; else ``otherwise``."""
+    positive number; else ``otherwise``. A terminal that reports a size of 0 (the pseudo-terminal of ``script``
+    run without one, ``docker exec -t``, some CI runners) has none: it was laid out at ``least`` (20 columns,
+    ids split) and ``COLUMNS=80`` was not looked at."""
     if _isatty(stream):
         try:
             assert stream is not None
-            return max(getattr(os.get_terminal_size(stream.fileno()), which), least)
+            size = getattr(os.get_terminal_size(stream.fileno()), which)
+            if size > 0:
+                return max(size, least)
         except (OSError, ValueError, AttributeError):
             pass
     given = environ.get(variable, "").strip()
