@@ -971,7 +971,14 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     return PolicyResult(pol, str(table.text("name", i) or "company"), year, total, total_exact, tuple(caps),
                         tuple(notices), tuple(clause_results), hypothetical, targeted, tuple(refs), table.rows[i],
                         company, tags, in_force, tuple(defaults),
-                        exact_max if exact_max != total_exact else None, pol.successor)
+                        exact_max if exact_max != total_exact else None, pol.successor, _tags_zh(catalog, tags))
+
+
+def _tags_zh(catalog: Catalog, tags: tuple[str, ...]) -> tuple[str, ...]:
+    """The Chinese names of a company's industry tags (``PolicyResult.industries_zh``)."""
+    spec = catalog.registry.get("industries")
+    names = spec.vocabulary if spec is not None else None
+    return tuple(names.name_zh(t) for t in tags) if names is not None else tags
 
 
 def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[CapEvent]) -> ClauseResult:
@@ -1035,4 +1042,4 @@ def _clause(run: PolicyRun, cr: ClauseRun, i: int, catalog: Catalog, caps: list[
                         names, _calculation(cr, run, i, catalog), tuple(own_caps), c.group,
                         decision, cut, c.notes, int(run.years[i]), tuple(not_targeted), scope if c.cap else "",
                         c.one_off, amount_min, amount_max, c.caveat, names_zh if any(names_zh) else (),
-                        c.section_zh, c.caveat_zh)
+                        c.section_zh, c.caveat_zh, run.policy.industries_zh if not_targeted else ())

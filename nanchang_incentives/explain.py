@@ -79,14 +79,49 @@ TOTAL_LABELS = {
 def related_hint(pol: Policy, industries: Sequence[str] | None, lang: str = "en") -> str:
     """For a company not targeted whose tags the text counts within the policy's industries (Nanchang: LED, VR,
     software …): "; the text counts …: if this firm is an electronic-information enterprise, add …"; else ""
-    (under --lang zh the advice in Chinese; the note, policy data, as written)."""
+    (under --lang zh the advice in Chinese, with the industries' Chinese names, which a profile may write too;
+    the note, policy data, as written)."""
     if not any(t in pol.related_industries for t in industries or ()):
         return ""
     if lang == "zh":
-        return (f"；{pol.related_industries_note}：如本企业属于 {'或'.join(pol.industries)} 企业，请在行业中加上 "
-                f"\"{pol.industries[0]}\"")
+        names = _names_zh(pol.industries, pol.industries_zh)
+        return (f"；{pol.related_industries_note}：如本企业属于{_inline('或'.join(names))}企业，请在行业中加上"
+                f"“{names[0]}”")
     return (f"; {pol.related_industries_note}: if this firm is an {' or '.join(pol.industries)} enterprise, add "
             f"\"{pol.industries[0]}\" to its industries")
+
+
+def _names_zh(tags: Sequence[str], names_zh: Sequence[str]) -> tuple[str, ...]:
+    """The Chinese names of ``tags`` where they came with them (the loader's, the engine's), else the tags."""
+    return tuple(names_zh) if names_zh and len(names_zh) == len(tags) else tuple(tags)
+
+
+def _inline(text: str) -> str:
+    """A name inside a Chinese sentence: set off by a space where it begins or ends in Latin letters or digits
+    (本政策适用于 LED 企业, 本政策适用于 5G、物联网企业), run in where it is Chinese (本政策适用于电子信息企业).
+
+    >>> _inline("电子信息"), _inline("LED"), _inline("5G、物联网"), _inline("")
+    ('电子信息', ' LED ', ' 5G、物联网', '')
+    """
+    if not text:
+        return text
+    return (" " if text[0].isascii() else "") + text + (" " if text[-1].isascii() else "")
+
+
+def policy_industries(pol: Policy, lang: str = "en") -> str:
+    """The industries a policy is for, as a sentence names them: ``electronic-information``, or under --lang zh
+    by their Chinese names, set for a Chinese sentence (``_inline``): 本政策适用于{…}企业."""
+    if lang == "zh":
+        return _inline("、".join(_names_zh(pol.industries, pol.industries_zh)))
+    return ", ".join(pol.industries)
+
+
+def company_industries(r: PolicyResult, lang: str = "en") -> str:
+    """The company's industry tags, safe to print: ``led, vr``, or under --lang zh by their Chinese names
+    (``LED、VR``; a tag no vocabulary knows, such as 纺织, as written)."""
+    if lang == "zh":
+        return "、".join(visible(t) for t in _names_zh(r.industries, r.industries_zh))
+    return value(r.industries, Kind.TAGS)
 
 
 def status_label(status: Status, lang: str = "en") -> str:
@@ -817,7 +852,7 @@ def clause_explanation(c: ClauseResult, lang: str = "en") -> str:
     elif held and c.status != Status.MISSING_INPUT:
         parts.append(sep.join(met(cd, lang) for cd in held))
     if c.status == Status.NOT_ELIGIBLE and not failed and c.not_targeted:
-        parts.append(not_targeted_phrase(c.not_targeted, lang))
+        parts.append(not_targeted_phrase(c.not_targeted, lang, c.not_targeted_zh))
     calc = calculation(c, lang)
     if c.status.computed and calc:
         parts.append(calc)
@@ -845,9 +880,11 @@ def missing_phrase(fields: Sequence[str]) -> str:
     return f"not evaluated: add {', '.join(fields) or 'the missing field'} to the profile"
 
 
-def not_targeted_phrase(industries: Sequence[str], lang: str = "en") -> str:
-    if lang == "zh":  # (the tags as the policy table and the planning section's 本政策适用于 give them)
-        return f"本政策适用于 {'、'.join(industries)} 企业"
+def not_targeted_phrase(industries: Sequence[str], lang: str = "en", names_zh: Sequence[str] = ()) -> str:
+    """``the policy targets electronic-information enterprises``; under --lang zh by the industries' Chinese
+    names (``names_zh``, the policy's: 本政策适用于电子信息企业), as the planning section's 本政策适用于 gives them."""
+    if lang == "zh":
+        return f"本政策适用于{_inline('、'.join(_names_zh(industries, names_zh)))}企业"
     return f"the policy targets {', '.join(industries)} enterprises"
 
 
@@ -918,10 +955,11 @@ def _notice_zh(n: Notice, r: PolicyResult) -> str | None:
     if k == NoticeKind.COMPANY_CAP_UNCHECKED:
         return f"企业年度上限（{n.text}）未核对：缺少 {'、'.join(n.fields)}，合计可能偏高"
     if k == NoticeKind.NOT_TARGETED:
-        return (f"本政策适用于 {'、'.join(pol.industries)} 企业；本企业的行业为 [{value(r.industries, Kind.TAGS)}]："
+        return (f"本政策适用于{policy_industries(pol, 'zh')}企业；本企业的行业为 [{company_industries(r, 'zh')}]："
                 f"没有适用的条款{related_hint(pol, r.industries, 'zh')}")
     if k == NoticeKind.INDUSTRIES_MISSING:
-        return f"未填行业（industries）：请填写，例如 industries = [\"{pol.industries[0]}\"]，以确定适用的条款"
+        return (f"未填行业（industries）：请填写，例如 \"行业\" = [\"{_names_zh(pol.industries, pol.industries_zh)[0]}\"]，"
+                f"以确定适用的条款")
     if k == NoticeKind.OUTSIDE_VALIDITY:
         return f"{n.year} 财年不在政策有效期内（{period}）：所有条款均未计算（加 --ignore-validity 可作假设计算）"
     if k == NoticeKind.HYPOTHETICAL:
@@ -1184,7 +1222,7 @@ def clause_delta(d) -> str:
 
 
 #: the words of "what would unlock more" under --lang zh (the English are in unlock itself)
-_UNLOCK_ZH = {"add": "需补充 {fields}", "industries": "（本政策适用于 {industries} 企业）",
+_UNLOCK_ZH = {"add": "需补充 {fields}", "industries": "（本政策适用于{industries}企业）",
               "most_each": "（{each}最高 {most}）", "most": "（最高 {most}）", "most_scope": "（{scope}最高 {most}）",
               "no_ceiling": "（条文未规定单一上限）", "unsolved": "无法在此计算增加的金额（不是简单的门槛）",
               "becomes": "{id} 变为{status}", "winner_changes": "'{group}' 组就高改为 {id}（原为 {before}）",
@@ -1258,7 +1296,8 @@ def _unlock_zh(u) -> str:
     if u.kind == UnlockKind.MISSING_INPUT:
         text = w["add"].format(fields="、".join(u.missing) or "缺少的数据")
         if u.clause == "*":
-            return text + w["industries"].format(industries="、".join(u.industries))
+            return text + w["industries"].format(industries=_inline("、".join(_names_zh(u.industries,
+                                                                                       u.industries_zh))))
         if u.most is not None:
             most = format_fen_grouped(u.most)
             if u.most_each:

@@ -102,6 +102,16 @@ class Vocabulary:
             zh.setdefault(_fold(v), "")
         return Vocabulary(self.name, zh, self.aliases, self.loose_dashes, self.cities)
 
+    def name_zh(self, value: str) -> str:
+        """The Chinese name of a value, what ``--lang zh`` output calls it (and a profile may write); the value
+        itself when the vocabulary gives none (a tag only a policy table declares, or one nobody knows).
+
+        >>> v = Vocabulary("industries", {"electronic-information": "电子信息", "ai": ""}, {})
+        >>> v.name_zh("electronic-information"), v.name_zh("ai"), v.name_zh("纺织")
+        ('电子信息', 'ai', '纺织')
+        """
+        return self.zh.get(value) or value
+
     def lookup(self, text: str) -> str | None:
         """The canonical value ``text`` names, None when unknown; ambiguous names are a ValueProblem."""
         key = _fold(text)

@@ -407,6 +407,7 @@ class Unlock:
     most_scope: str = ""  # the clause cap's scope word ("year", "once") when ``most`` is that cap
     basis: Basis = Basis.EXACT
     industries: tuple[str, ...] = ()  # clause "*": the policy's industries (industries not given)
+    industries_zh: tuple[str, ...] = ()  # their Chinese names (Policy.industries_zh), for --lang zh
     source_zh: str = ""  # the section in Chinese (--lang zh), "" where the table gives none
 
     @property
@@ -693,7 +694,8 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
     out_of_reach = False
     if r.targeted is None and r.policy.industries:
         return Headroom(r, (Unlock(UnlockKind.MISSING_INPUT, "*", "", "every clause", "", (),
-                                   missing=("industries",), industries=tuple(r.policy.industries)),))
+                                   missing=("industries",), industries=tuple(r.policy.industries),
+                                   industries_zh=tuple(r.policy.industries_zh)),))
     for c in r.clauses:
         clause = r.policy.clause(c.id)
         if is_threshold_miss(c):

@@ -239,6 +239,10 @@ class Policy:
     #: that the text may count it in
     related_industries: tuple[str, ...] = ()
     related_industries_note: str = ""
+    #: the Chinese names of ``industries`` and ``related_industries``, in the same order (the industries
+    #: vocabulary's ``zh``; the tag itself where it gives none): what --lang zh output calls them (电子信息)
+    industries_zh: tuple[str, ...] = ()
+    related_industries_zh: tuple[str, ...] = ()
 
     def clause(self, cid: str) -> Clause:
         for c in self.clauses:
@@ -804,6 +808,9 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     industries = tuple(t.lower() for t in reader.texts(meta, "industries", ptable))
     related = tuple(t.lower() for t in reader.texts(meta, "related_industries", ptable))
     related_note = reader.text(meta, "related_industries_note", ptable)
+    names = general.vocabularies.get("industries")
+    industries_zh = tuple(names.name_zh(t) for t in industries) if names is not None else industries
+    related_zh = tuple(names.name_zh(t) for t in related) if names is not None else related
     if related and not related_note:
         reader.error("related_industries without related_industries_note: quote the sentence that counts them in",
                      ptable, "related_industries_note")
@@ -903,6 +910,7 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
         validity_note=validity_note,
         jurisdiction=jurisdiction,
         industries=industries, related_industries=related, related_industries_note=related_note,
+        industries_zh=industries_zh, related_industries_zh=related_zh,
         source_file=meta_text["source_file"],
         source_section=meta_text["source_section"],
         notes=notes,

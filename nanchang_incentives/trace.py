@@ -327,6 +327,8 @@ class ClauseResult:
     #: the section and the caveat in Chinese (--lang zh), "" where the table gives none
     source_zh: str = ""
     caveat_zh: str = ""
+    #: the Chinese names of ``not_targeted`` (``Policy.industries_zh``: 电子信息), for --lang zh
+    not_targeted_zh: tuple[str, ...] = ()
 
     @property
     def ranged(self) -> bool:
@@ -356,6 +358,9 @@ class PolicyResult:
     total_exact_max: int | None = None
     #: SPEC 9.3: what the policy table says of its successor (note and date), None when it says nothing
     successor: Successor | None = None
+    #: the Chinese names of ``industries`` (the industries vocabulary's; a tag it does not know as written), for
+    #: --lang zh: 本企业的行业为 [LED], not [led]
+    industries_zh: tuple[str, ...] = ()
 
     def clause(self, cid: str) -> ClauseResult:
         return next(c for c in self.clauses if c.id == cid)

@@ -356,7 +356,7 @@ def test_lang_zh_says_in_chinese_when_no_clause_is_in_force() -> None:
                            "NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026"), flat[:300]
     wuhan = CliRunner().invoke(app, ["calc", str(SAMPLES / "wuhan-software-firm.toml"), "--lang", "zh", "--policy",
                                      "nanchang"]).stdout
-    assert " ".join(wuhan.split()).startswith("不适用：本政策适用于 electronic-information 企业，本企业行业为 software。"
+    assert " ".join(wuhan.split()).startswith("不适用：本政策适用于电子信息企业，本企业行业为 软件和信息技术服务。"
                                               "NOT TARGETED:")
 
 

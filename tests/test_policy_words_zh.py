@@ -85,7 +85,7 @@ def test_a_clause_not_eligible_with_no_condition_failed_is_worded_in_chinese(tmp
     zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--all", "--format", "markdown"], env=env).stdout
     [row] = [line for line in zh.splitlines() if line.startswith("| `loan_interest`")]
     assert ("已满足：营业收入较上年度增加（revenue − revenue_prev）≥ 1亿：150,000,000.00 ≥ 100,000,000.00；"
-            "本政策适用于 electronic-information 企业") in row
+            "本政策适用于电子信息企业") in row
     assert "the policy targets" not in zh and "met:" not in zh
     en = CliRunner().invoke(app, ["calc", str(src), "--all", "--format", "markdown"], env=env).stdout
     assert "; the policy targets electronic-information enterprises" in en
@@ -151,7 +151,7 @@ def test_the_not_targeted_warning_is_chinese(tmp_path: Path) -> None:
                    encoding="utf-8")
     env = {"COLUMNS": "200", "INCENTIVES_LANG": ""}
     zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh"], env=env).stdout
-    assert "提示：本政策适用于 electronic-information 企业；本企业的行业为 [纺织]：没有适用的条款" in zh
+    assert "提示：本政策适用于电子信息企业；本企业的行业为 [纺织]：没有适用的条款" in zh
     assert "This policy targets" not in zh
     en = CliRunner().invoke(app, ["calc", str(src)], env=env).stdout
     assert "This policy targets electronic-information enterprises; the company's industries are [纺织]" in en

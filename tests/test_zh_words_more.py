@@ -168,3 +168,75 @@ def test_the_terminal_budget_view_of_batch_lang_zh_says_the_same_in_chinese(tmp_
     out = CliRunner().invoke(app, ["batch", str(wuhan), "-o", str(tmp_path / "w.out.csv"), "--lang", "zh"],
                              env=ENV).output
     assert "政策终止日期未确认：released 2023-08-17 with its 实施细则" in out and "Validity end not confirmed" not in out
+
+
+# ---------------------------------------------------------------- industries by their Chinese names (--lang zh)
+
+NANCHANG_NOTE = ("the text counts mobile terminals, LED, VR, 5G, new displays and IoT as 电子信息产业 (一（一）: "
+                 "全力聚焦移动智能终端、LED、VR²产业，探索发展5G、新型显示、物联网等新兴电子信息产业), automotive electronics too "
+                 "(一、产业布局: 汽车电子产业重点发展车载…), and software and IT services (footnote 1: "
+                 "含电子信息制造业和电子信息服务业（信息传输、软件和信息技术服务业、新一代信息技术产业等）)")
+
+
+def _calc_tags(tmp_path: Path, tags: str, *args: str, place: str = "南昌") -> str:
+    src = tmp_path / "t.toml"
+    src.write_text(f'"企业名称" = "甲公司"\n"所在地" = "{place}"\n"年度" = "2024年"\n{tags}"营业收入" = "3亿"\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["calc", str(src), *args], env=ENV)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stdout.split())
+
+
+def test_the_not_targeted_warning_names_the_industries_in_chinese(tmp_path: Path) -> None:
+    # "提示：本政策适用于 electronic-information 企业；本企业的行业为 [led]：…请在行业中加上 "electronic-information""
+    zh = _calc_tags(tmp_path, '"行业" = ["半导体照明"]\n', "--lang", "zh")
+    assert (f"提示：本政策适用于电子信息企业；本企业的行业为 [LED]：没有适用的条款；{NANCHANG_NOTE}："
+            "如本企业属于电子信息企业，请在行业中加上“电子信息”") in zh
+    assert "不适用：本政策适用于电子信息企业" in zh.split("还可争取的补贴")[1]
+    assert "适用于 electronic-information" not in zh and "[led]" not in zh and '加上 "electronic' not in zh
+    en = _calc_tags(tmp_path, '"行业" = ["半导体照明"]\n')
+    assert (f"warning: This policy targets electronic-information enterprises; the company's industries are [led]: no "
+            f"clause applies; {NANCHANG_NOTE}: if this firm is an electronic-information enterprise, add "
+            f"\"electronic-information\" to its industries") in en
+    assert "not targeted: the policy is for electronic-information enterprises" in en
+
+
+def test_the_chinese_name_the_advice_gives_is_one_a_profile_may_write(tmp_path: Path) -> None:
+    # 请在行业中加上“电子信息”: written so, the company is targeted
+    zh = _calc_tags(tmp_path, '"行业" = ["半导体照明", "电子信息"]\n', "--lang", "zh")
+    assert "不适用" not in zh and "请在行业中加上" not in zh
+
+
+def test_beijing_and_wuhan_name_their_industries_and_the_companys_in_chinese(tmp_path: Path) -> None:
+    zh = _calc_tags(tmp_path, '"行业" = ["纺织"]\n', "--lang", "zh", place="北京")
+    assert "本政策适用于机器人企业" in zh and "适用于 robotics" not in zh
+    assert "提示：本政策适用于机器人企业；本企业的行业为 [纺织]：没有适用的条款" in zh
+    wuhan = _calc_tags(tmp_path, '"行业" = ["纺织", "5G"]\n', "--lang", "zh", place="武汉")
+    assert "提示：本政策适用于软件和信息技术服务企业；本企业的行业为 [纺织、5G]：没有适用的条款" in wuhan
+
+
+def test_missing_industries_are_asked_for_by_their_chinese_names(tmp_path: Path) -> None:
+    zh = _calc_tags(tmp_path, "", "--lang", "zh")
+    assert '提示：未填行业（industries）：请填写，例如 "行业" = ["电子信息"]，以确定适用的条款' in zh
+    assert "1. *：需补充 industries（本政策适用于电子信息企业）" in zh
+    assert '["electronic-information"]' not in zh.split("— 2024 财年")[1]  # (after the first line)
+    en = _calc_tags(tmp_path, "")
+    assert ('warning: industries is missing: add it (e.g. industries = ["electronic-information"]) to see which '
+            'clauses apply') in en
+    assert "1. *: add industries (this policy is for electronic-information enterprises)" in en
+
+
+def test_a_tag_no_vocabulary_names_stays_as_written_and_set_off_by_spaces(tmp_path: Path) -> None:
+    from nanchang_incentives.explain import policy_industries
+    from nanchang_incentives.policy import load_catalog
+
+    catalog = load_catalog()
+    assert catalog.policies["nanchang-electronic-information-2023"].industries_zh == ("电子信息",)
+    assert catalog.policies["wuhan-east-lake-software-2023"].industries_zh == ("软件和信息技术服务",)
+    assert catalog.policies["beijing-robotics-2023"].related_industries_zh == ()
+    nanchang = catalog.policies["nanchang-electronic-information-2023"]
+    assert nanchang.related_industries_zh[:3] == ("LED", "VR", "移动智能终端")
+    from dataclasses import replace
+    ai = replace(nanchang, industries=("ai", "led"), industries_zh=("ai", "LED"))
+    assert f"本政策适用于{policy_industries(ai, 'zh')}企业" == "本政策适用于 ai、LED 企业"
+    assert policy_industries(ai) == "ai, led"

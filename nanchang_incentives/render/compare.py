@@ -577,7 +577,7 @@ VIEW_WORDS = {
     "zh": {"title": "{name}：{year} 财年各地对比", "not_applicable": "按现状不适用",
            "top": "金额最大的条款（有金额的 {m} 项中的前 {n} 项）", "none": "没有有金额的条款。",
            "discretionary": "酌情条款（条文无金额）：{ids}", "warning": "提示：{text}", "reference": "参考利率：{text}",
-           "unlock": "还可争取的补贴", "not_targeted": "不适用：本政策适用于 {industries} 企业",
+           "unlock": "还可争取的补贴", "not_targeted": "不适用：本政策适用于{industries}企业",
            "expired": "本年度不在政策有效期内", "nothing": "无：所有条款均已计算，也没有未达到的门槛",
            "missing": "未计算，缺少数据：", "failed": "未达到门槛："},
 }
@@ -626,7 +626,7 @@ def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType
     for v in views:
         out.append(Prose(_label(v, True), style="bold"))
         if v.result.targeted is False:
-            out.append(Prose("  " + w["not_targeted"].format(industries=", ".join(v.result.policy.industries))))
+            out.append(Prose("  " + w["not_targeted"].format(industries=explain.policy_industries(v.result.policy, lang))))
             continue
         if v.expired:
             out.append(Prose("  " + w["expired"]))
@@ -732,7 +732,7 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
     for v in views:
         lines += ["", f"### {_label(v, True)}", ""]
         if v.result.targeted is False:
-            lines.append(sentence(w["not_targeted"].format(industries=", ".join(v.result.policy.industries))))
+            lines.append(sentence(w["not_targeted"].format(industries=explain.policy_industries(v.result.policy, lang))))
             continue
         if v.expired:
             lines.append(sentence(w["expired"]))

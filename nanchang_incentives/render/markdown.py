@@ -174,11 +174,12 @@ def banner(result: PolicyResult, lang: str = "en") -> str:
         return lead + "NOT IN FORCE: " + explain.notice(ended, result)
     if result.targeted is False:
         tags = explain.value(result.industries, explain.Kind.TAGS) or "none"
-        lead = f"不适用：本政策适用于 {'、'.join(pol.industries)} 企业，本企业行业为 {tags}。" if zh else ""
+        lead = (f"不适用：本政策适用于{explain.policy_industries(pol, lang)}企业，本企业行业为 "
+                f"{explain.company_industries(result, lang) or '未填'}。") if zh else ""
         return (f"{lead}NOT TARGETED: applies to {', '.join(pol.industries)} enterprises; "
                 f"this profile's industries: {tags}{explain.related_hint(pol, result.industries)}")
     if result.targeted is None and pol.industries:
-        lead = f"行业未填：本政策适用于 {'、'.join(pol.industries)} 企业，请填写行业（industries）。" if zh else ""
+        lead = f"行业未填：本政策适用于{explain.policy_industries(pol, lang)}企业，请填写行业（industries）。" if zh else ""
         return (f"{lead}INDUSTRIES UNKNOWN: applies to {', '.join(pol.industries)} enterprises; add industries = "
                 f"[\"{pol.industries[0]}\"] to the profile")
     return ""

@@ -41,7 +41,7 @@ HEADROOM_WORDS = {
            "nothing": "nothing: no threshold was missed and no clause waits for input",
            "out_of_reach": "nothing: the thresholds missed need a fact that only moves on with time to go back "
                            "(the year of a subsidy period), and no clause waits for input"},
-    "zh": {"title": "还可争取的补贴", "not_targeted": "不适用：本政策适用于 {industries} 企业",
+    "zh": {"title": "还可争取的补贴", "not_targeted": "不适用：本政策适用于{industries}企业",
            "expired": "本年度不在政策有效期内",
            "nothing": "无：没有未达到的门槛，也没有等待补充数据的条款",
            "out_of_reach": "无：未达到的门槛只能靠回到过去的年份满足（如贴息期的第几年），也没有等待补充数据的条款"},
@@ -66,7 +66,7 @@ def headroom_lines(room: Headroom, lang: str = "en") -> list[tuple[str, str]]:
 def _nothing(room: Headroom, lang: str = "en") -> str:
     words = HEADROOM_WORDS.get(lang, HEADROOM_WORDS["en"])
     if room.statement == "not_targeted":
-        return words["not_targeted"].format(industries=("、" if lang == "zh" else ", ").join(room.policy.industries))
+        return words["not_targeted"].format(industries=explain.policy_industries(room.policy, lang))
     if room.statement == "expired":
         return words["expired"]
     if room.statement == "out_of_reach":
