@@ -1040,6 +1040,42 @@ def notice(n: Notice, r: PolicyResult, lang: str = "en") -> str:
     return n.text
 
 
+def banner(r: PolicyResult, lang: str = "en") -> str:
+    """The first line of a result that does not apply as is ("" when it does): NOT IN FORCE (SPEC 9.3: the end
+    and what is known of a successor), NOT TARGETED, INDUSTRIES UNKNOWN. Under --lang zh the verdict is wholly
+    Chinese (不在有效期内 / 不适用 / 行业未填), with the same facts as the English; the policy table's notes (the
+    successor, the sentence counting related industries in) as written."""
+    pol = r.policy
+    zh = lang == "zh"
+    ended = next((n for n in r.notices if n.kind == NoticeKind.POLICY_ENDED), None)
+    if ended is not None:
+        if not zh:
+            return "NOT IN FORCE: " + notice(ended, r)
+        until = pol.valid_until.isoformat() if pol.valid_until else "终止日期未知"
+        then = "以下为假设计算（--ignore-validity），所有金额均为假设" if r.hypothetical else "不计算任何条款"
+        tail = "" if r.hypothetical else "；加 --ignore-validity 可作假设计算"
+        return (f"不在有效期内：{r.year} 财年不在{pol.document_number or pol.title_zh}有效期内"
+                f"（{pol.valid_from.isoformat()} 至 {until}），{then}；{_successor_zh(pol.successor)}{tail}。")
+    if r.targeted is False:
+        if zh:
+            return (f"不适用：本政策适用于{policy_industries(pol, lang)}企业，本企业的行业为 "
+                    f"[{company_industries(r, lang) or '未填'}]，没有适用的条款{related_hint(pol, r.industries, lang)}。")
+        return (f"NOT TARGETED: applies to {policy_industries(pol)} enterprises; this profile's industries: "
+                f"{company_industries(r) or 'none'}{related_hint(pol, r.industries)}")
+    if r.targeted is None and pol.industries:
+        if zh:
+            return (f"行业未填：本政策适用于{policy_industries(pol, lang)}企业，请填写行业（industries），例如 "
+                    f"\"行业\" = [\"{_names_zh(pol.industries, pol.industries_zh)[0]}\"]。")
+        return (f"INDUSTRIES UNKNOWN: applies to {policy_industries(pol)} enterprises; add industries = "
+                f"[\"{pol.industries[0]}\"] to the profile")
+    return ""
+
+
+def _successor_zh(s: Successor | None) -> str:
+    """What is known of a successor, under --lang zh: the table's note (policy data) as written, dated."""
+    return f"后续政策（截至 {s.as_of}）：{s.note}" if s is not None else "政策表未载明后续政策"
+
+
 def warnings(r: PolicyResult) -> tuple[str, ...]:
     """Every warning of a result, worded (JSON ``warnings``, the table's warning lines)."""
     return tuple(notice(n, r) for n in r.notices)

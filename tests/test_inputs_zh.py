@@ -350,14 +350,19 @@ def test_lang_zh_says_in_chinese_when_no_clause_is_in_force() -> None:
     sample = str(SAMPLES / "zh" / "nanchang-si-led-maker.toml")
     zh = CliRunner().invoke(app, ["calc", sample, "--lang", "zh", "--year", "2026"]).stdout
     assert "合计  无：2026 财年没有条款在有效期内，未计算" in zh
-    # the first line says it in Chinese before the English detail (SPEC 9.3: the end date, the successor)
+    # the first line says it in Chinese only (SPEC 9.3: the end date, the successor: the table's note as written)
     flat = " ".join(zh.split())
-    assert flat.startswith("不在有效期内：2026 财年不在洪府发〔2023〕30号有效期内（2023-10-10 至 2025-12-31），不计算任何条款。"
-                           "NOT IN FORCE: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026"), flat[:300]
+    assert flat.startswith("不在有效期内：2026 财年不在洪府发〔2023〕30号有效期内（2023-10-10 至 2025-12-31），不计算任何条款；"
+                           "后续政策（截至 2026-12）：no successor has been published, and none was found in the sources; "
+                           "the text says it will be evaluated and revised when it expires；加 --ignore-validity 可作假设计算。 "
+                           "洪城硅衬底光电股份有限公司"), flat[:300]
+    assert "NOT IN FORCE" not in zh
     wuhan = CliRunner().invoke(app, ["calc", str(SAMPLES / "wuhan-software-firm.toml"), "--lang", "zh", "--policy",
                                      "nanchang"]).stdout
-    assert " ".join(wuhan.split()).startswith("不适用：本政策适用于电子信息企业，本企业行业为 软件和信息技术服务。"
-                                              "NOT TARGETED:")
+    flat = " ".join(wuhan.split())
+    assert flat.startswith("不适用：本政策适用于电子信息企业，本企业的行业为 [软件和信息技术服务]，没有适用的条款；the text counts ")
+    assert "如本企业属于电子信息企业，请在行业中加上“电子信息”。 提示：" in flat, flat[:900]
+    assert "NOT TARGETED" not in wuhan
 
 
 def test_lang_zh_gives_the_terminal_clause_table_chinese_status_words() -> None:

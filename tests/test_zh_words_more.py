@@ -219,7 +219,7 @@ def test_missing_industries_are_asked_for_by_their_chinese_names(tmp_path: Path)
     zh = _calc_tags(tmp_path, "", "--lang", "zh")
     assert '提示：未填行业（industries）：请填写，例如 "行业" = ["电子信息"]，以确定适用的条款' in zh
     assert "1. *：需补充 industries（本政策适用于电子信息企业）" in zh
-    assert '["electronic-information"]' not in zh.split("— 2024 财年")[1]  # (after the first line)
+    assert '["electronic-information"]' not in zh
     en = _calc_tags(tmp_path, "")
     assert ('warning: industries is missing: add it (e.g. industries = ["electronic-information"]) to see which '
             'clauses apply') in en
@@ -240,3 +240,36 @@ def test_a_tag_no_vocabulary_names_stays_as_written_and_set_off_by_spaces(tmp_pa
     ai = replace(nanchang, industries=("ai", "led"), industries_zh=("ai", "LED"))
     assert f"本政策适用于{policy_industries(ai, 'zh')}企业" == "本政策适用于 ai、LED 企业"
     assert policy_industries(ai) == "ai, led"
+
+
+# ---------------------------------------------------------------- the first line's verdict, wholly Chinese
+
+def test_the_first_line_says_not_targeted_in_chinese_only(tmp_path: Path) -> None:
+    # "不适用：本政策适用于电子信息企业，本企业行业为 纺织。NOT TARGETED: applies to electronic-information enterprises; …"
+    src = tmp_path / "t.toml"
+    src.write_text('"企业名称" = "甲纺织"\n"所在地" = "南昌"\n"年度" = "2024年"\n"行业" = ["纺织"]\n', encoding="utf-8")
+    for fmt in ("table", "markdown"):
+        zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--format", fmt], env=ENV).stdout
+        line = "不适用：本政策适用于电子信息企业，本企业的行业为 [纺织]，没有适用的条款。"
+        assert (zh.splitlines()[0] == line) if fmt == "table" else (f"> **{line}**" in zh.splitlines()), (fmt, zh)
+        assert "NOT TARGETED" not in zh
+    en = CliRunner().invoke(app, ["calc", str(src)], env=ENV).stdout
+    assert en.splitlines()[0] == "NOT TARGETED: applies to electronic-information enterprises; this profile's industries: 纺织"
+
+
+def test_the_first_line_asks_for_the_industries_in_chinese_only(tmp_path: Path) -> None:
+    zh = _calc_tags(tmp_path, "", "--lang", "zh")
+    assert zh.startswith('行业未填：本政策适用于电子信息企业，请填写行业（industries），例如 "行业" = ["电子信息"]。 甲公司')
+    assert "INDUSTRIES UNKNOWN" not in zh and "electronic-information enterprises" not in zh
+    en = _calc_tags(tmp_path, "")
+    assert en.startswith('INDUSTRIES UNKNOWN: applies to electronic-information enterprises; add industries = '
+                         '["electronic-information"] to the profile 甲公司')
+
+
+def test_the_what_if_sides_open_with_the_chinese_verdict(tmp_path: Path) -> None:
+    src = tmp_path / "t.toml"
+    src.write_text('"企业名称" = "甲"\n"所在地" = "南昌"\n"年度" = "2024年"\n"行业" = ["电子信息"]\n"营业收入" = "3亿"\n',
+                   encoding="utf-8")
+    zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--set", "industries=纺织"], env=ENV).stdout
+    assert "新值：不适用：本政策适用于电子信息企业，本企业的行业为 [纺织]，没有适用的条款。" in zh
+    assert "NOT TARGETED" not in zh

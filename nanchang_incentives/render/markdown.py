@@ -161,28 +161,8 @@ def _banner_notice(result: PolicyResult) -> Notice | None:
 
 
 def banner(result: PolicyResult, lang: str = "en") -> str:
-    """The first line of a result that does not apply as is ("" when it does); under --lang zh it opens with the
-    same verdict in Chinese (未生效 / 不适用 / 行业未填), the English detail after it."""
-    pol = result.policy
-    ended = _banner_notice(result)
-    zh = lang == "zh"
-    if ended is not None:
-        until = pol.valid_until.isoformat() if pol.valid_until else "终止日期未知"
-        then = "以下为假设计算（--ignore-validity），所有金额均为假设。" if result.hypothetical else "不计算任何条款。"
-        lead = (f"不在有效期内：{result.year} 财年不在{pol.document_number or pol.title_zh}有效期内"
-                f"（{pol.valid_from.isoformat()} 至 {until}），{then}") if zh else ""
-        return lead + "NOT IN FORCE: " + explain.notice(ended, result)
-    if result.targeted is False:
-        tags = explain.value(result.industries, explain.Kind.TAGS) or "none"
-        lead = (f"不适用：本政策适用于{explain.policy_industries(pol, lang)}企业，本企业行业为 "
-                f"{explain.company_industries(result, lang) or '未填'}。") if zh else ""
-        return (f"{lead}NOT TARGETED: applies to {', '.join(pol.industries)} enterprises; "
-                f"this profile's industries: {tags}{explain.related_hint(pol, result.industries)}")
-    if result.targeted is None and pol.industries:
-        lead = f"行业未填：本政策适用于{explain.policy_industries(pol, lang)}企业，请填写行业（industries）。" if zh else ""
-        return (f"{lead}INDUSTRIES UNKNOWN: applies to {', '.join(pol.industries)} enterprises; add industries = "
-                f"[\"{pol.industries[0]}\"] to the profile")
-    return ""
+    """The first line of a result that does not apply as is ("" when it does): ``explain.banner``."""
+    return explain.banner(result, lang)
 
 
 def _fields(c: ClauseResult, lang: str) -> str:
