@@ -977,6 +977,25 @@ def _notice_zh(n: Notice, r: PolicyResult) -> str | None:
         return validity_end_unknown(n.text, "zh")
     if k == NoticeKind.PLAUSIBILITY and n.text_zh:
         return n.text_zh
+    if k == NoticeKind.POLICY_ENDED:
+        tail = "" if r.hypothetical else "；加 --ignore-validity 可作假设计算"
+        return (f"{_policy_name(pol)}的条款均不适用于 {n.year} 财年：该政策已于 {n.date} 终止；"
+                f"{_successor_zh(pol.successor)}{tail}")
+    if k == NoticeKind.MAY_BE_SUPERSEDED:
+        known = f"；{_successor_zh(pol.successor)}" if pol.successor is not None else ""
+        return (f"结果可能已被新政策取代：{_policy_name(pol)}的终止日期未知，{n.date} 已有后续文本的报道（{n.year} "
+                f"财年在此日期或之后）{known}")
+    if k == NoticeKind.UNREAD_FIELDS:
+        owners = list(dict.fromkeys(n.policies))
+        named = "；".join(f"{'、'.join(f for f, o in zip(n.fields, n.policies) if o == pid)}（{pid} 读取）"
+                         for pid in owners)
+        one = len(owners) == 1
+        return (f"本次计算的政策不读取以下字段，它们对本结果没有影响：{named}；如需一并适用{'该政策' if one else '这些政策'}，"
+                f"请同时指定（calc --policy {','.join([pol.id, *owners])}；或用 compare 对比"
+                f"{'其城市' if one else '这些城市'}）")
+    if k == NoticeKind.REPLACES_BUNDLED:
+        return (f"已替换内置政策表：此表（{visible(pol.path)}）由 --policies-dir / $INCENTIVES_POLICIES_DIR 载入，"
+                f"取代内置的 {visible(n.text)}")
     return None
 
 
@@ -1076,9 +1095,45 @@ def _successor_zh(s: Successor | None) -> str:
     return f"后续政策（截至 {s.as_of}）：{s.note}" if s is not None else "政策表未载明后续政策"
 
 
-def warnings(r: PolicyResult) -> tuple[str, ...]:
-    """Every warning of a result, worded (JSON ``warnings``, the table's warning lines)."""
-    return tuple(notice(n, r) for n in r.notices)
+def warnings(r: PolicyResult, lang: str = "en") -> tuple[str, ...]:
+    """Every warning of a result, worded (JSON ``warnings``: English; compare's warning lines, in ``lang``)."""
+    return tuple(notice(n, r, lang) for n in r.notices)
+
+
+def city_statement(city: str, r: PolicyResult, company: str, industries: Sequence[str], lang: str = "en") -> str:
+    """compare's plain-language status of a city's policy for this company ("" when it simply applies): not
+    targeted, industries unknown, not in force, hypothetical. ``industries``: the profile's tags, safe to print
+    (English); under --lang zh the result's, by their Chinese names."""
+    pol = r.policy
+    zh = lang == "zh"
+    if r.targeted is False:
+        if zh:
+            return (f"{city}：{pol.id} 适用于{policy_industries(pol, lang)}企业；{_inline(company)}的行业为 "
+                    f"[{company_industries(r, lang)}]：没有适用的条款，合计 0.00")
+        return (f"{city}: {pol.id} targets {', '.join(pol.industries)} enterprises; {company}'s industries are "
+                f"[{', '.join(industries)}]: no clause applies, total 0.00")
+    if r.targeted is None and pol.industries:
+        if zh:
+            return (f"{city}：未填行业，无法确定 {pol.id}（适用于{policy_industries(pol, lang)}企业）是否适用：请填写，例如 "
+                    f"\"行业\" = [\"{_names_zh(pol.industries, pol.industries_zh)[0]}\"]")
+        return (f"{city}: industries not given, so it is unknown whether {pol.id} (for "
+                f"{', '.join(pol.industries)} enterprises) applies: add industries = [\"{pol.industries[0]}\"]")
+    ended = next((n for n in r.notices if n.kind == NoticeKind.POLICY_ENDED), None)
+    if ended is not None and not r.hypothetical:  # SPEC 9.3: the end date and what is known of a successor
+        return f"{city}{'：' if zh else ': '}{notice(ended, r, lang)}"
+    if r.clauses and all(c.status == Status.EXPIRED for c in r.clauses):
+        if zh:
+            end = pol.valid_until.isoformat() if pol.valid_until else "终止日期未知"
+            return (f"{city}：{r.year} 财年不在 {pol.id} 有效期内（{pol.valid_from} 至 {end}）：所有条款均未计算"
+                    f"（加 --ignore-validity 可作假设计算）")
+        end = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
+        return (f"{city}: {r.year} is outside the validity of {pol.id} ({pol.valid_from} … {end}): every clause "
+                f"expired (--ignore-validity computes a hypothetical result)")
+    if r.hypothetical:
+        if zh:
+            return f"{city}：假设计算：{r.year} 财年不在 {pol.id} 有效期内，因 --ignore-validity 仍作计算"
+        return f"{city}: HYPOTHETICAL: {r.year} is outside the validity of {pol.id}, computed with --ignore-validity"
+    return ""
 
 
 def first_notices(r: PolicyResult, lang: str = "en") -> tuple[str, ...]:

@@ -273,3 +273,99 @@ def test_the_what_if_sides_open_with_the_chinese_verdict(tmp_path: Path) -> None
     zh = CliRunner().invoke(app, ["calc", str(src), "--lang", "zh", "--set", "industries=纺织"], env=ENV).stdout
     assert "新值：不适用：本政策适用于电子信息企业，本企业的行业为 [纺织]，没有适用的条款。" in zh
     assert "NOT TARGETED" not in zh
+
+
+# ---------------------------------------------------------------- compare --lang zh: the warning lines
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+WUHAN_2025 = ("结果可能已被新政策取代：加快促进软件和信息技术服务业创新发展的若干措施的终止日期未知，2025-03-20 已有后续文本的报道"
+              "（2025 财年在此日期或之后）；后续政策（截至 2026-12）：a 14-measure text with the same title")
+
+
+def _compare(*args: str) -> str:
+    result = CliRunner().invoke(app, ["compare", *args], env=ENV)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_compare_lang_zh_words_its_warnings_in_chinese() -> None:
+    # "提示：Validity end not confirmed: …", "提示：the result may be superseded: …" under Chinese headings
+    sample = str(SAMPLES / "multi-industry.toml")
+    for fmt in ("table", "markdown"):
+        zh = " ".join(_compare(sample, "--lang", "zh", "--year", "2025", "--format", fmt).split())
+        assert f"提示：{WUHAN_2025}" in zh, fmt
+        assert "提示：政策终止日期未确认：released 2023-08-17" in zh and "提示：政策终止日期未确认：issued 2023-08-16" in zh
+        assert "Validity end not confirmed" not in zh and "may be superseded" not in zh
+        en = " ".join(_compare(sample, "--year", "2025", "--format", fmt).split())
+        assert ("warning: the result may be superseded: the end of 加快促进软件和信息技术服务业创新发展的若干措施 is unknown "
+                "and a later text was reported on 2025-03-20 (fiscal 2025 is on or after it): a 14-measure") in en
+        assert "warning: Validity end not confirmed: released 2023-08-17" in en
+
+
+def test_compare_lang_zh_says_why_a_city_does_not_apply_in_chinese(tmp_path: Path) -> None:
+    src = tmp_path / "t.toml"
+    src.write_text('name = "甲公司"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["led", "software"]\n'
+                   'revenue = "3亿"\n', encoding="utf-8")
+    zh = " ".join(_compare(str(src), "--lang", "zh").split())
+    assert ("! nanchang：nanchang-electronic-information-2023 适用于电子信息企业；甲公司的行业为 [LED、软件和信息技术服务]："
+            "没有适用的条款，合计 0.00") in zh
+    assert "! beijing：beijing-robotics-2023 适用于机器人企业；甲公司的行业为 [LED、软件和信息技术服务]：没有适用的条款" in zh
+    assert "提示：本政策适用于机器人企业；本企业的行业为 [LED、软件和信息技术服务]：没有适用的条款" in zh
+    assert "nanchang （无） 0.00" in zh and "NOT TARGETED" not in zh and "targets" not in zh
+    md = _compare(str(src), "--lang", "zh", "--format", "markdown")
+    assert "| 0 | — | — | 不适用 |" in md and "nanchang        （无）" in md
+    en = " ".join(_compare(str(src)).split())
+    assert ("! nanchang: nanchang-electronic-information-2023 targets electronic-information enterprises; 甲公司's "
+            "industries are [led, software]: no clause applies, total 0.00") in en
+    assert "NOT TARGETED" in en and "(none)" in en
+
+
+def test_compare_lang_zh_says_a_policy_ended_in_chinese() -> None:
+    sample = str(SAMPLES / "multi-industry.toml")
+    zh = " ".join(_compare(sample, "--lang", "zh", "--year", "2026").split())
+    assert ("! nanchang：洪府发〔2023〕30号的条款均不适用于 2026 财年：该政策已于 2025-12-31 终止；后续政策（截至 2026-12）：no "
+            "successor has been published") in zh
+    assert "evaluated and revised when it expires；加 --ignore-validity 可作假设计算" in zh
+    assert "nanchang （不在有效期内） —" in zh and "不在有效期" in zh and "no clause of" not in zh
+    hypo = " ".join(_compare(sample, "--lang", "zh", "--year", "2026", "--ignore-validity").split())
+    assert "! nanchang：假设计算：2026 财年不在 nanchang-electronic-information-2023 有效期内，因 --ignore-validity 仍作计算" in hypo
+    en = " ".join(_compare(sample, "--year", "2026").split())
+    assert "! nanchang: no clause of 洪府发〔2023〕30号 is in force for fiscal 2026: it ended on 2025-12-31" in en
+
+
+def test_compare_lang_zh_asks_for_the_industries_in_chinese(tmp_path: Path) -> None:
+    src = tmp_path / "t.toml"
+    src.write_text('name = "甲公司"\njurisdiction = "nanchang"\nyear = 2024\nrevenue = "3亿"\n', encoding="utf-8")
+    zh = " ".join(_compare(str(src), "--lang", "zh", "-c", "beijing").split())
+    assert '! beijing：未填行业，无法确定 beijing-robotics-2023（适用于机器人企业）是否适用：请填写，例如 "行业" = ["机器人"]' in zh
+    assert "行业未填" in zh and "industries unknown" not in zh
+    en = " ".join(_compare(str(src), "-c", "beijing").split())
+    assert ('! beijing: industries not given, so it is unknown whether beijing-robotics-2023 (for robotics enterprises) '
+            'applies: add industries = ["robotics"]') in en
+
+
+def test_calc_lang_zh_says_the_result_may_be_superseded_in_chinese() -> None:
+    zh = " ".join(CliRunner().invoke(app, ["calc", str(SAMPLES / "wuhan-software-firm.toml"), "--lang", "zh", "--year",
+                                           "2025"], env=ENV).stdout.split())
+    assert zh.startswith(f"提示：{WUHAN_2025}")
+
+
+def test_calc_lang_zh_words_the_unread_fields_and_a_replaced_table_in_chinese(tmp_path: Path) -> None:
+    wuhan = str(SAMPLES / "wuhan-software-firm.toml")
+    zh = " ".join(CliRunner().invoke(app, ["calc", wuhan, "--lang", "zh", "--policy", "nanchang"], env=ENV).stdout.split())
+    assert "提示：本次计算的政策不读取以下字段，它们对本结果没有影响：key_software_field、scale_milestone、" in zh
+    assert ("（wuhan-east-lake-software-2023 读取）；如需一并适用该政策，请同时指定（calc --policy "
+            "nanchang-electronic-information-2023,wuhan-east-lake-software-2023；或用 compare 对比其城市）") in zh
+    en = " ".join(CliRunner().invoke(app, ["calc", wuhan, "--policy", "nanchang"], env=ENV).stdout.split())
+    assert "not read by the policies evaluated here, so they change nothing in this result: key_software_field" in en
+    (tmp_path / "pd").mkdir()
+    table = tmp_path / "pd" / "beijing-robotics-2023.toml"
+    table.write_text((SAMPLES.parent / "policies" / "beijing-robotics-2023.toml").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    beijing = str(SAMPLES / "beijing-robot-maker.toml")
+    zh = " ".join(CliRunner().invoke(app, ["calc", beijing, "--lang", "zh", "--policies-dir", str(tmp_path / "pd")],
+                                     env=ENV).stdout.split())
+    assert zh.startswith(f"提示：已替换内置政策表：此表（{table}）由 --policies-dir / $INCENTIVES_POLICIES_DIR 载入，取代内置的 ")
+    en = " ".join(CliRunner().invoke(app, ["calc", beijing, "--policies-dir", str(tmp_path / "pd")],
+                                     env=ENV).stdout.split())
+    assert en.startswith(f"warning: REPLACES BUNDLED POLICY: this table ({table}) was loaded from --policies-dir")

@@ -25,7 +25,7 @@ from ..money import format_fen_grouped, format_units, round_half_up_div
 from ..planning import Headroom
 from ..policy import Clause
 from ..text import markdown_text, visible
-from ..trace import CapKind, ClauseResult, NoticeKind, PolicyResult, Status
+from ..trace import CapKind, ClauseResult, PolicyResult, Status
 from .markdown import DASH, TOTAL_WORDS
 from .wrap import Prose, table_fits, widest_piece
 
@@ -72,25 +72,10 @@ def _industries(comparison: Comparison) -> tuple[str, ...]:
     return tuple(visible(t) for t in tags) if isinstance(tags, (tuple, list)) else ()
 
 
-def statement(city: str, r: PolicyResult, company: str, industries: Sequence[str]) -> str:
-    """The plain-language status of a city's policy for this company ("" when it simply applies)."""
-    pol = r.policy
-    if r.targeted is False:
-        return (f"{city}: {pol.id} targets {', '.join(pol.industries)} enterprises; {company}'s industries are "
-                f"[{', '.join(industries)}]: no clause applies, total 0.00")
-    if r.targeted is None and pol.industries:
-        return (f"{city}: industries not given, so it is unknown whether {pol.id} (for "
-                f"{', '.join(pol.industries)} enterprises) applies: add industries = [\"{pol.industries[0]}\"]")
-    ended = next((n for n in r.notices if n.kind == NoticeKind.POLICY_ENDED), None)
-    if ended is not None and not r.hypothetical:  # SPEC 9.3: the end date and what is known of a successor
-        return f"{city}: {explain.notice(ended, r)}"
-    if r.clauses and all(c.status == "expired" for c in r.clauses):
-        end = pol.valid_until.isoformat() if pol.valid_until else "end unknown"
-        return (f"{city}: {r.year} is outside the validity of {pol.id} ({pol.valid_from} … {end}): every clause "
-                f"expired (--ignore-validity computes a hypothetical result)")
-    if r.hypothetical:
-        return f"{city}: HYPOTHETICAL: {r.year} is outside the validity of {pol.id}, computed with --ignore-validity"
-    return ""
+def statement(city: str, r: PolicyResult, company: str, industries: Sequence[str], lang: str = "en") -> str:
+    """The plain-language status of a city's policy for this company ("" when it simply applies):
+    ``explain.city_statement``."""
+    return explain.city_statement(city, r, company, industries, lang)
 
 
 def ceiling(clause: Clause) -> str:
@@ -168,7 +153,7 @@ def city_views(comparison: Comparison, lang: str = "en") -> list[CityView]:
                 top=tuple(with_amount[:TOP_N]),
                 missing=missing,
                 shortfalls=short,
-                statement=statement(city, r, company, industries),
+                statement=statement(city, r, company, industries, lang),
                 expired=bool(r.clauses) and all(c.status == "expired" for c in r.clauses),
             ))
     return views
@@ -232,16 +217,23 @@ def _several(views: Sequence[CityView]) -> bool:
     return len({v.city for v in views}) != len(views)
 
 
-def _note(v: CityView) -> str:
+#: the city cell's note on a policy that does not apply as is, per output language
+NOTES = {"en": {"not_targeted": "NOT TARGETED", "unknown": "industries unknown", "expired": "expired",
+                "hypothetical": "HYPOTHETICAL"},
+         "zh": {"not_targeted": "不适用", "unknown": "行业未填", "expired": "不在有效期", "hypothetical": "假设计算"}}
+
+
+def _note(v: CityView, lang: str = "en") -> str:
     r = v.result
+    words = NOTES.get(lang, NOTES["en"])
     if r.targeted is False:
-        return "NOT TARGETED"
+        return words["not_targeted"]
     if r.targeted is None and r.policy.industries:
-        return "industries unknown"
+        return words["unknown"]
     if v.expired:
-        return "expired"
+        return words["expired"]
     if r.hypothetical:
-        return "HYPOTHETICAL"
+        return words["hypothetical"]
     return ""
 
 
@@ -324,15 +316,15 @@ def _city_width(views: Sequence[CityView], break_ids: bool) -> int:
     return max([8, *ids] + [len(v.city) for v in views])
 
 
-def _city_cell(v: CityView, width: int) -> Text:
+def _city_cell(v: CityView, width: int, lang: str = "en") -> Text:
     city = Prose(v.city, style="bold") + Prose("\n" + "\n".join(hyphen_lines(v.policy_id, width)), style="dim")
-    note = _note(v)
+    note = _note(v, lang)
     if note:
         city += Prose(f"\n{note}", style="bold red")
     return city
 
 
-#: the tables' headings under --lang zh (as calc's clause table: headings and status words; notes stay English)
+#: the tables' headings under --lang zh (as calc's clause table: headings and status words)
 HEADINGS_ZH = {"City / policy": "城市 / 政策", "Total": "合计", "Exact": "确定金额", "Up to": "最高限额",
                "Total / exact / up to": "合计 / 确定 / 最高", "Granted": "符合条件条款", "Biggest clause": "最大条款",
                "Caps that bit": "触及的上限", "Clause": "条款", "Source": "出处", "Status": "状态", "Basis": "性质",
@@ -379,7 +371,7 @@ def summary_table(views: Sequence[CityView], width: int = 200, stacked: bool | N
     for v, cells in zip(views, money):
         amounts = cells if wide else [_stacked_money(cells, lang)]
         # (Prose: a Chinese cell breaks between its characters, never inside an id or a figure)
-        t.add_row(_city_cell(v, city_w), *amounts, str(v.granted), Prose(biggest_text(v.biggest, lang)),
+        t.add_row(_city_cell(v, city_w, lang), *amounts, str(v.granted), Prose(biggest_text(v.biggest, lang)),
                   Prose("\n".join(v.caps_bit) or "—"))
     return t
 
@@ -406,7 +398,7 @@ def summary_blocks(views: Sequence[CityView], lang: str = "en") -> list[Text]:
     out: list[Text] = [Prose(words["title"], style="bold")]
     for v in views:
         head = Prose(v.city, style="bold") + Prose(f"  {v.policy_id}", style="dim")
-        note = _note(v)
+        note = _note(v, lang)
         if note:
             head += Prose(f"  {note}", style="bold red")
         out.append(head)
@@ -474,10 +466,17 @@ def bar_chart(views: Sequence[CityView], width: int = 200, lang: str = "en") -> 
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest, bar_width)
         bar = Prose(EXACT_BAR * exact, style="green") + Prose(UP_TO_BAR * up_to, style="yellow")
         if not exact and not up_to:  # (a word no wider than the bars: wider, it pushed the totals off the line)
-            word = "(not in force)" if v.expired else "(none)"
+            word = _no_bar(v, lang)
             bar = Prose(word if cell_len(word) <= bar_width else "·", style="dim")
         t.add_row(_label(v, several), bar, DASH if v.expired else total_text(v.result, lang))
     return t
+
+
+def _no_bar(v: CityView, lang: str = "en") -> str:
+    """The totals chart's word for a city with no bar: not in force, or nothing counted."""
+    if lang == "zh":
+        return "（不在有效期内）" if v.expired else "（无）"
+    return "(not in force)" if v.expired else "(none)"
 
 
 class _Bars:
@@ -564,7 +563,8 @@ def _unlock_table(items: Sequence[Unlock]) -> _Fitted:
     return _Fitted(t, blocks)
 
 
-#: the comparison's own lines, per output language (--lang); the notes and warnings they hold stay English
+#: the comparison's own lines, per output language (--lang); the warnings in it are worded by explain in that
+#: language too, but for the policy tables' own notes and the reference-rate line, which stay as written
 VIEW_WORDS = {
     "en": {"title": "{name}: site comparison, fiscal year {year}", "not_applicable": "Not applicable as is",
            "top": "Top clauses ({n} of {m} with an amount)", "none": "No clause with an amount.",
@@ -618,7 +618,7 @@ def renderables(comparison: Comparison, lang: str = "en") -> list[RenderableType
             out.append(Prose(exact_range_line(r, lang)))
         if v.discretionary:
             out.append(Prose(w["discretionary"].format(ids=", ".join(v.discretionary))))
-        for text in explain.warnings(r):
+        for text in explain.warnings(r, lang):
             out.append(Prose(w["warning"].format(text=text), style="yellow"))
         for ref in r.references:
             out.append(Prose(w["reference"].format(text=explain.reference(ref)), style="dim"))
@@ -664,7 +664,7 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], right: Seque
     return lines
 
 
-#: the Markdown comparison's section headings under --lang zh (as the terminal tables'; notes stay English)
+#: the Markdown comparison's section headings under --lang zh (as the terminal tables')
 SECTIONS_ZH = {"Side by side": "对比", "Totals": "合计", "City": "城市", "Policy": "政策", "Note": "说明",
                "What would unlock more": "还可争取的补贴"}
 
@@ -695,16 +695,17 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
             explain.at_least(v.result.total_exact, v.result.total_exact_max, lang)
             if v.result.total_exact_max is not None else format_fen_grouped(v.result.total_exact),
             format_fen_grouped(v.result.total_up_to)]), str(v.granted), biggest_text(v.biggest, lang),
-          "\n".join(v.caps_bit) or "—", _note(v)] for v in views],
+          "\n".join(v.caps_bit) or "—", _note(v, lang)] for v in views],
         right=(2, 3, 4, 5))
     largest = max((v.result.total for v in views), default=0)
     width = max((len(_label(v, several)) for v in views), default=0)
     lines += ["", f"## {h('Totals')}", "", "```"]
     for v in views:
         exact, up_to = bar_lengths(v.result.total_exact, v.result.total, largest)
-        bar = EXACT_BAR * exact + UP_TO_BAR * up_to or ("(not in force)" if v.expired else "(none)")
+        bar = EXACT_BAR * exact + UP_TO_BAR * up_to or _no_bar(v, lang)
         figure = DASH if v.expired else total_text(v.result, lang)
-        lines.append(f"{_label(v, several).ljust(width)} {bar.ljust(BAR_WIDTH)} {figure}")
+        pad = " " * max(0, BAR_WIDTH - cell_len(bar))  # (cells: 不在有效期内 is twice as wide as it is long)
+        lines.append(f"{_label(v, several).ljust(width)} {bar}{pad} {figure}")
     lines += [_legend(lang), "```"]
     statements = [v.statement for v in views if v.statement]
     if statements:
@@ -726,7 +727,7 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
             lines += ["", w["discretionary"].format(ids=", ".join(f"`{d}`" for d in v.discretionary))]
         if r.notices or r.references:
             lines.append("")
-            lines += [f"- {w['warning'].format(text=_md(text))}" for text in explain.warnings(r)]
+            lines += [f"- {w['warning'].format(text=_md(text))}" for text in explain.warnings(r, lang)]
             lines += [f"- {w['reference'].format(text=_md(explain.reference(ref)))}" for ref in r.references]
     lines += ["", f"## {h('What would unlock more')}"]
     for v in views:
