@@ -206,6 +206,9 @@ class PolicyBudget:
     #: the policy's industries and the tags its text counts within them (for the words about those companies)
     industries: tuple[str, ...] = ()
     related_industries: tuple[str, ...] = ()
+    #: their Chinese names (Policy.industries_zh, related_industries_zh), for --lang zh
+    industries_zh: tuple[str, ...] = ()
+    related_industries_zh: tuple[str, ...] = ()
     #: what stood in for a missing field, as calc warns of it per result: (kind, fields) of an ``Assumption``
     #: -> companies
     assumed: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
@@ -234,6 +237,7 @@ class PolicyBudget:
         """A policy's budget before any company: what the policy itself says is there from the start."""
         return cls(pol.id, pol.title_zh, valid_until=pol.valid_until, successor=pol.successor, notices=pol.notices,
                    industries=pol.industries, related_industries=pol.related_industries,
+                   industries_zh=pol.industries_zh, related_industries_zh=pol.related_industries_zh,
                    notice_companies=[0] * len(pol.notices),
                    validity_unknown=(pol.validity_note or "the sources give no end date")
                    if pol.valid_until is None else None)

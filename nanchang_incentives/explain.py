@@ -352,7 +352,8 @@ def not_computed(year: int, valid_from: dt.date, valid_until: dt.date | None, su
     return f"not computed: fiscal {year} is before the policy took effect on {valid_from}"
 
 
-def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | None, succ: Successor | None) -> str:
+def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | None, succ: Successor | None,
+                 lang: str = "en") -> str:
     """The batch budget's line about the companies whose fiscal year the policy does not cover (SPEC 9.3).
 
     A year not covered is either after the end or (up to the end's year, or whatever the end when it is
@@ -363,7 +364,11 @@ def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | N
     '3 companies with fiscal 2026: no clause in force (the policy ended on 2025-12-31); nothing is counted for them'
     >>> not_in_force(2, {2022: 1, 2026: 1}, dt.date(2025, 12, 31), None)
     '2 companies with fiscal 2022 (1), 2026 (1): no clause in force (2022: before the policy took effect; 2026: the policy ended on 2025-12-31); nothing is counted for them'
+    >>> not_in_force(2, {2022: 1, 2026: 1}, dt.date(2025, 12, 31), None, "zh")
+    '2家企业（2022 财年 1家、2026 财年 1家）：没有条款在有效期内（2022：早于政策生效；2026：政策已于 2025-12-31 终止），不计入任何金额'
     """
+    if lang == "zh":
+        return _not_in_force_zh(companies, years, valid_until, succ)
     which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
     word = "company" if companies == 1 else "companies"
     after = sorted(y for y in years if valid_until is not None and y > valid_until.year)
@@ -380,14 +385,43 @@ def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | N
     return text
 
 
-def may_be_superseded(years: dict[int, int], reported: dt.date | None, succ: Successor | None) -> str:
+def _years_zh(years: dict[int, int]) -> str:
+    """``2025 财年``, or by year with the companies of each: ``2025 财年 2家、2026 财年 1家``."""
+    if len(years) == 1:
+        return f"{next(iter(years))} 财年"
+    return "、".join(f"{y} 财年 {k:,}家" for y, k in sorted(years.items()))
+
+
+def _not_in_force_zh(companies: int, years: dict[int, int], valid_until: dt.date | None,
+                     succ: Successor | None) -> str:
+    """:func:`not_in_force` in Chinese: the same facts, in the same order."""
+    after = sorted(y for y in years if valid_until is not None and y > valid_until.year)
+    before = sorted(y for y in years if y not in after)
+    ended, started = f"政策已于 {valid_until} 终止", "早于政策生效"
+    if after and before:
+        why = f"{'、'.join(map(str, before))}：{started}；{'、'.join(map(str, after))}：{ended}"
+    else:
+        why = ended if after else started
+    text = f"{_companies_zh(companies)}（{_years_zh(years)}）：没有条款在有效期内（{why}），不计入任何金额"
+    if succ is not None and after:
+        text += f"；{_successor_zh(succ)}"
+    return text
+
+
+def may_be_superseded(years: dict[int, int], reported: dt.date | None, succ: Successor | None,
+                      lang: str = "en") -> str:
     """The batch budget's line about the companies whose results may be superseded (SPEC 9.3).
 
     >>> import datetime as dt
     >>> may_be_superseded({2025: 2, 2026: 1}, dt.date(2025, 3, 20), None)
     "3 companies with fiscal 2025 (2), 2026 (1): their results may be superseded (the policy's end is unknown; a later text was reported on 2025-03-20)"
+    >>> may_be_superseded({2025: 2, 2026: 1}, dt.date(2025, 3, 20), None, "zh")
+    '3家企业（2025 财年 2家、2026 财年 1家）：结果可能已被新政策取代（政策终止日期未知；2025-03-20 已有后续文本的报道）'
     """
     companies = sum(years.values())
+    if lang == "zh":
+        return (f"{_companies_zh(companies)}（{_years_zh(years)}）：结果可能已被新政策取代（政策终止日期未知；{reported} "
+                f"已有后续文本的报道）" + (f"；{_successor_zh(succ)}" if succ is not None else ""))
     which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
     word = "company" if companies == 1 else "companies"
     their = "its result" if companies == 1 else "their results"
@@ -479,12 +513,18 @@ def budget_notices(b: PolicyBudget, warnings_column: str = "warnings", lang: str
     lines = []
     if b.superseded_years:
         reported = b.successor.reported if b.successor is not None else None
-        lines.append(may_be_superseded(b.superseded_years, reported, b.successor))
+        lines.append(may_be_superseded(b.superseded_years, reported, b.successor, lang))
     if b.validity_unknown is not None and b.companies > b.not_in_force:
         lines.append(validity_end_unknown(b.validity_unknown, lang))
     if b.not_targeted:
-        lines.append(not_targeted_companies(b.not_targeted, b.not_targeted_related, b.industries,
-                                            b.related_industries, warnings_column))
+        if zh:
+            lines.append(_not_targeted_companies_zh(b.not_targeted, b.not_targeted_related,
+                                                    _names_zh(b.industries, b.industries_zh),
+                                                    _names_zh(b.related_industries, b.related_industries_zh),
+                                                    warnings_column))
+        else:
+            lines.append(not_targeted_companies(b.not_targeted, b.not_targeted_related, b.industries,
+                                                b.related_industries, warnings_column))
     companies, colon = (_companies_zh, "：") if zh else (_companies, ": ")
     for n, k in zip(b.notices, b.notice_companies):
         if k:
@@ -528,6 +568,22 @@ def not_targeted_companies(k: int, related: int, industries: Sequence[str], rela
         line += (f"; {related:,} of them {'has' if related == 1 else 'have'} a tag the text counts within "
                  f"{' or '.join(industries)} ({', '.join(related_tags)}): if such a firm is an "
                  f"{' or '.join(industries)} enterprise, add \"{industries[0]}\" to its industries")
+    return line
+
+
+def _not_targeted_companies_zh(k: int, related: int, names: Sequence[str], related_names: Sequence[str],
+                               warnings_column: str = "提示") -> str:
+    """:func:`not_targeted_companies` in Chinese, the industries by their Chinese names (``names``).
+
+    >>> _not_targeted_companies_zh(2, 1, ["电子信息"], ["LED", "VR"])
+    '2家企业不适用：其行业均不属于电子信息，没有适用的条款（见“提示”列的 not_targeted）；其中1家的行业标签为政策文本计入电子信息的行业（LED、VR）：如此类企业属于电子信息企业，请在行业中加上“电子信息”'
+    """
+    where = f"见“{warnings_column}”列的 not_targeted" if warnings_column else "各条款的说明中已注明"
+    inds = _inline("或".join(names))
+    line = f"{_companies_zh(k)}不适用：其行业均不属于{inds}，没有适用的条款（{where}）"
+    if related:
+        line += (f"；其中{related:,}家的行业标签为政策文本计入{inds}的行业（{'、'.join(related_names)}）：如此类企业属于"
+                 f"{inds}企业，请在行业中加上“{names[0]}”")
     return line
 
 

@@ -1285,7 +1285,8 @@ class XlsxSink:
             if b.not_in_force:  # SPEC 9.3: the companies whose year the policy does not cover
                 r += 1
                 ws.text(r, 0, b.policy)
-                ws.text(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until, b.successor))
+                ws.text(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until, b.successor,
+                                                        lang))
             for line in explain.budget_notices(b, report.warnings_column, lang):  # SPEC 9.3 (may be superseded, end unknown) and the table's notices
                 r += 1
                 ws.text(r, 0, b.policy)

@@ -234,18 +234,23 @@ def test_companies_a_policy_does_not_target_are_said_per_line_and_counted(tmp_pa
 
 
 
-@pytest.mark.parametrize("options, where", [
-    (["--layout", "long"], "(each clause's explanation says so)"),  # the long layout has no warnings column
-    (["--lang", "zh"], "(not_targeted in the 提示 column)"),  # the column as --lang zh heads it
-    (["--format", "jsonl"], "(not_targeted in the warnings column)"),
+EN_LINE = "3 companies not targeted: their industries are none of software, so no clause applies {where}"
+
+
+@pytest.mark.parametrize("options, line", [
+    (["--layout", "long"], EN_LINE.format(where="(each clause's explanation says so)")),  # no warnings column
+    # the column as --lang zh heads it, in the line's Chinese
+    (["--lang", "zh"], "3家企业不适用：其行业均不属于软件和信息技术服务，没有适用的条款（见“提示”列的 not_targeted）"),
+    (["--lang", "zh", "--layout", "long"], "3家企业不适用：其行业均不属于软件和信息技术服务，没有适用的条款（各条款的说明中已注明）"),
+    (["--format", "jsonl"], EN_LINE.format(where="(not_targeted in the warnings column)")),
 ])
-def test_the_not_targeted_line_points_to_where_the_output_says_it(tmp_path: Path, options, where) -> None:
+def test_the_not_targeted_line_points_to_where_the_output_says_it(tmp_path: Path, options, line) -> None:
     src = tmp_path / "t.csv"
     src.write_text(NOT_TARGETED, encoding="utf-8")
     res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "out"), *options,
                                    "--policy", "wuhan-east-lake-software-2023"], env={"COLUMNS": "300"})
     assert res.exit_code == 0, res.output
-    assert f"3 companies not targeted: their industries are none of software, so no clause applies {where}" in res.output
+    assert line in res.output
 
 def test_the_warned_rows_are_counted_alike_with_and_without_an_errors_file(tmp_path: Path) -> None:
     # without --errors the warnings' lines are not worded (only the count is shown); a row both implausible and

@@ -369,3 +369,62 @@ def test_calc_lang_zh_words_the_unread_fields_and_a_replaced_table_in_chinese(tm
     en = " ".join(CliRunner().invoke(app, ["calc", beijing, "--policies-dir", str(tmp_path / "pd")],
                                      env=ENV).stdout.split())
     assert en.startswith(f"warning: REPLACES BUNDLED POLICY: this table ({table}) was loaded from --policies-dir")
+
+
+# ---------------------------------------------------------------- batch --lang zh: the budget view's notes
+
+MIXED = ("企业名称,所在地,年度,行业,营业收入\n甲公司,南昌,2024,LED,3亿\n乙公司,南昌,2024,纺织,3亿\n"
+         "丙公司,武汉,2025,软件,3亿\n丁公司,武汉,2026,软件,3亿\n戊公司,南昌,2026,电子信息,3亿\n己公司,南昌,2022,电子信息,3亿\n")
+RELATED_ZH = "LED、VR、移动智能终端、新型显示、物联网、5G、汽车电子、软件和信息技术服务"
+WUHAN_SUCCESSOR = ("后续政策（截至 2026-12）：a 14-measure text with the same title "
+                   "(《东湖高新区加快促进软件和信息技术服务业创新发展的若干措施》) was reported on 2025-03-20")
+NANCHANG_ENDED = ("2家企业（2022 财年 1家、2026 财年 1家）：没有条款在有效期内（2022：早于政策生效；2026：政策已于 2025-12-31 终止），"
+                  "不计入任何金额；后续政策（截至 2026-12）：no successor has been published")
+
+
+def _batch(tmp_path: Path, *args: str) -> str:
+    src = tmp_path / "m.csv"
+    src.write_text(MIXED, encoding="utf-8")
+    result = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / f"o{len(args)}.csv"), *args], env=ENV)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_budget_view_of_batch_lang_zh_says_not_targeted_and_may_be_superseded_in_chinese(tmp_path: Path) -> None:
+    # "2 companies not targeted: their industries are none of electronic-information, …", "2 companies with fiscal
+    # 2025 (1), 2026 (1): their results may be superseded …" under Chinese headings
+    zh = " ".join(_batch(tmp_path, "--lang", "zh").split())
+    assert ("2家企业不适用：其行业均不属于电子信息，没有适用的条款（见“提示”列的 not_targeted）；其中1家的行业标签为政策文本计入"
+            f"电子信息的行业（{RELATED_ZH}）：如此类企业属于电子信息企业，请在行业中加上“电子信息”") in zh
+    assert ("2家企业（2025 财年 1家、2026 财年 1家）：结果可能已被新政策取代（政策终止日期未知；2025-03-20 已有后续文本的报道）；"
+            f"{WUHAN_SUCCESSOR}") in zh
+    assert NANCHANG_ENDED in zh
+    assert "not targeted" not in zh and "may be superseded" not in zh and "no clause in force" not in zh
+    en = " ".join(_batch(tmp_path).split())
+    assert ("2 companies not targeted: their industries are none of electronic-information, so no clause applies "
+            "(not_targeted in the warnings column); 1 of them has a tag the text counts within electronic-information "
+            "(led, vr, mobile-terminal, new-display, iot, 5g, automotive-electronics, software): if such a firm is an "
+            "electronic-information enterprise, add \"electronic-information\" to its industries") in en
+    assert ("2 companies with fiscal 2025 (1), 2026 (1): their results may be superseded (the policy's end is unknown; "
+            "a later text was reported on 2025-03-20): a 14-measure text") in en
+    assert ("2 companies with fiscal 2022 (1), 2026 (1): no clause in force (2022: before the policy took effect; 2026: "
+            "the policy ended on 2025-12-31); nothing is counted for them; successor: no successor") in en
+
+
+def test_the_long_layout_budget_says_where_not_targeted_is_told_in_chinese(tmp_path: Path) -> None:
+    zh = " ".join(_batch(tmp_path, "--lang", "zh", "--layout", "long").split())
+    assert "2家企业不适用：其行业均不属于电子信息，没有适用的条款（各条款的说明中已注明）" in zh
+
+
+def test_the_xlsx_budget_sheet_of_batch_lang_zh_says_the_same(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "m.csv"
+    src.write_text(MIXED, encoding="utf-8")
+    out = tmp_path / "o.xlsx"
+    result = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--lang", "zh"], env=ENV)
+    assert result.exit_code == 0, result.output
+    notes = [str(r[1]) for r in openpyxl.load_workbook(out)["budget"].iter_rows(values_only=True)
+             if r[2] is None and r[5] is None and r[1]]
+    assert any(n.startswith("2家企业不适用：其行业均不属于电子信息") for n in notes), notes
+    assert any(n.startswith("2家企业（2025 财年 1家、2026 财年 1家）：结果可能已被新政策取代") for n in notes), notes
+    assert any(n.startswith(NANCHANG_ENDED) for n in notes), notes
