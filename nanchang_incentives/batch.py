@@ -1608,6 +1608,23 @@ def _header_breaks(path: Path, enc: csvio.Encoding | None, data_start: int) -> i
         return f.read(data_start - enc.bom).rstrip(b"\r\n").count(b"\n")
 
 
+#: a TOML line: a key (bare, quoted or dotted) and "=", or a [table] header (a CSV header has commas instead)
+_TOML_LINE = re.compile(rb'^\s*(?:\[[^\],]+\]\s*(?:#.*)?|(?:[A-Za-z0-9_.-]+|"[^"\n]*")\s*=\s*\S.*)$')
+
+
+def _looks_like_toml(path: Path) -> bool:
+    """Whether the file's first lines that are not comments or blank are TOML ``key = value`` lines or table
+    headers (a profile given to batch: its first line "looked like a title")."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    lines = [ln for ln in head.removeprefix(b"\xef\xbb\xbf").splitlines()[:40]
+             if ln.strip() and not ln.lstrip().startswith(b"#")]
+    return len(lines) >= 2 and all(_TOML_LINE.match(ln) for ln in lines[:3])
+
+
 def _open_end(f: BinaryIO) -> int:
     """Where the data of a CSV whose last line has no line break ends (the file's size less a DOS end-of-file
     mark, as ``csvio.iter_raw_blocks`` reads it), 0 when the last line has one or the file is only a header."""
@@ -1662,6 +1679,11 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             if options.sheet is not None:
                 raise InputError("--sheet is for .xlsx input; this file is CSV text", Location(file=shown,
                                                                                                field="--sheet"))
+            if src.suffix.lower() == ".toml" or _looks_like_toml(path):
+                raise InputError("this is a company profile (TOML: key = value lines), not a list of companies: "
+                                 f"compute it with incentives calc {argument(shown)}; batch reads a CSV, .xlsx or "
+                                 "Parquet file with a row per company (name, jurisdiction, year, …)",
+                                 Location(file=shown))
             enc = csvio.detect_encoding(path, options.encoding)
             f = stack.enter_context(open(path, "rb"))
             names, data_start = csvio.read_header(f, enc, Path(shown))

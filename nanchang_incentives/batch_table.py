@@ -367,6 +367,23 @@ def _amounts_have_units(cells: Sequence[str], catalog: Catalog) -> bool:
     return bool(amounts) and all(adds for _, adds in amounts)
 
 
+#: columns of batch's own output (wide and long layouts, English or Chinese headings), none a profile field
+_RESULT_COLUMNS = ("total", "total_exact", "total_up_to", "company_cap", "validity", "clause", "status", "basis",
+                   "raw_amount")
+
+
+def _refuse_results_file(names: Sequence[str], catalog: Catalog, path: str) -> None:
+    """A results file given back to batch (``batch results.csv``, ``.xlsx``, ``.parquet``): one line saying so,
+    not an "unknown column" for each of its 50 columns."""
+    zh = catalog.registry.columns_zh
+    ours = {heading_form(x) for c in _RESULT_COLUMNS for x in (c, zh.get(c, "")) if x}
+    found = [n for n in names if n and heading_form(n) in ours]
+    if len(found) >= 3:
+        raise InputError(f"this is a results file written by incentives batch (its columns "
+                         f"{', '.join(found[:3])} …), not a list of companies: give batch the sheet of the companies' "
+                         f"profiles (name, jurisdiction, year, revenue …)", Location(file=path, line=1))
+
+
 #: the header's problems worded one by one; unknown columns beyond them are counted
 HEADER_PROBLEMS_SHOWN = 50
 
@@ -393,6 +410,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
     if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
         raise InputError(f"the header is one column {names[0][:60]!r}: batch reads comma-separated files "
                          f"(save from Excel as CSV, not as text with ';' or tabs)", Location(file=path, line=1))
+    _refuse_results_file(names, catalog, path)
     filled = [name for name in names if name]
     if len(filled) == 1 and catalog.registry.resolve(filled[0]) is None and not catalog.registry.suggest(filled[0]):
         # 2024年度申报企业清单 above the header (a typo of a field gets its did-you-mean below instead)

@@ -66,7 +66,7 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def _batch_into(args: list[str], stdin, stdout) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nanchang_incentives", "batch", *args, "-q"], stdin=stdin,
+    return subprocess.run([sys.executable, "-m", "nanchang_incentives", "batch", *args, "-q"], check=False, stdin=stdin,
                           stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=60)
 
 
@@ -690,3 +690,32 @@ def test_a_parquet_file_named_xlsx_is_read_as_parquet(tmp_path):
     b = invoke(str(named), "-o", str(tmp_path / "b.csv"))
     assert a.exit_code == b.exit_code and "not a zip file" not in b.output
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["nanchang-vr-studio.toml", "zh/nanchang-si-led-maker.toml"])
+def test_a_profile_given_to_batch_says_to_use_calc(tmp_path, name):
+    # its first line "looked like a title … delete the lines above the header"
+    sample = Path(__file__).parent.parent / "samples" / name
+    (tmp_path / "profile.txt").write_bytes(sample.read_bytes())
+    for src in (sample, tmp_path / "profile.txt"):  # by its suffix, or by its key = value lines
+        res = invoke(str(src), "-o", str(tmp_path / "o.csv"))
+        assert res.exit_code == 1 and not (tmp_path / "o.csv").exists()
+        assert " ".join(res.output.split()) == (
+            f"error: {src}: this is a company profile (TOML: key = value lines), not a list of companies: compute "
+            f"it with incentives calc {src}; batch reads a CSV, .xlsx or Parquet file with a row per company "
+            f"(name, jurisdiction, year, …)")
+
+
+@pytest.mark.parametrize(("out", "extra", "columns"), [
+    ("r.csv", [], "total, total_exact, total_up_to"), ("r.csv", ["--layout", "long"], "clause, status, basis"),
+    ("r.xlsx", ["--lang", "zh"], "合计, 确定金额合计, 最高限额合计")])
+def test_a_results_file_given_back_to_batch_is_one_line_saying_so(tmp_path, out, extra, columns):
+    # it was an "unknown column" for each of its 50 columns
+    sample = Path(__file__).parent.parent / "samples" / "companies.csv"
+    assert invoke(str(sample), "-o", str(tmp_path / out), "-q", *extra).exit_code == 0
+    res = invoke(str(tmp_path / out), "-o", str(tmp_path / "again.csv"))
+    assert res.exit_code == 1 and not (tmp_path / "again.csv").exists()
+    flat = " ".join(res.output.split())
+    assert flat.startswith(f"error: {tmp_path / out}:1: this is a results file written by incentives batch (its "
+                           f"columns {columns} …), not a list of companies: give batch the sheet of the companies' "
+                           f"profiles (name, jurisdiction, year, revenue …)")
