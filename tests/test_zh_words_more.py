@@ -218,12 +218,12 @@ def test_beijing_and_wuhan_name_their_industries_and_the_companys_in_chinese(tmp
 def test_missing_industries_are_asked_for_by_their_chinese_names(tmp_path: Path) -> None:
     zh = _calc_tags(tmp_path, "", "--lang", "zh")
     assert '提示：未填行业（industries）：请填写，例如 "行业" = ["电子信息"]，以确定适用的条款' in zh
-    assert "1. *：需补充 industries（本政策适用于电子信息企业）" in zh
+    assert "1. 所有条款：需补充 industries（本政策适用于电子信息企业）" in zh
     assert '["electronic-information"]' not in zh
     en = _calc_tags(tmp_path, "")
     assert ('warning: industries is missing: add it (e.g. industries = ["electronic-information"]) to see which '
             'clauses apply') in en
-    assert "1. *: add industries (this policy is for electronic-information enterprises)" in en
+    assert "1. every clause: add industries (this policy is for electronic-information enterprises)" in en
 
 
 def test_a_tag_no_vocabulary_names_stays_as_written_and_set_off_by_spaces(tmp_path: Path) -> None:

@@ -58,8 +58,8 @@ def _room_label(room: Headroom, several: bool) -> str:
 def headroom_lines(room: Headroom, lang: str = "en") -> list[tuple[str, str]]:
     """(clause and section, what) per unlock, ranked; an empty list when there is nothing to unlock."""
     zh = lang == "zh"
-    return [(u.clause if u.clause == "*" else f"{u.clause}（{explain.section(u.source, u.source_zh, lang)}）" if zh
-             else f"{u.clause} ({u.source})",
+    return [(("所有条款" if zh else "every clause") if u.clause == "*"  # (industries not given: JSON's "*")
+             else f"{u.clause}（{explain.section(u.source, u.source_zh, lang)}）" if zh else f"{u.clause} ({u.source})",
              explain.unlock(u, lang)) for u in room.unlocks]
 
 
