@@ -428,3 +428,17 @@ def test_the_xlsx_budget_sheet_of_batch_lang_zh_says_the_same(tmp_path: Path) ->
     assert any(n.startswith("2家企业不适用：其行业均不属于电子信息") for n in notes), notes
     assert any(n.startswith("2家企业（2025 财年 1家、2026 财年 1家）：结果可能已被新政策取代") for n in notes), notes
     assert any(n.startswith(NANCHANG_ENDED) for n in notes), notes
+
+
+def test_the_markdown_title_is_chinese_under_lang_zh() -> None:
+    # it stayed "# Subsidies for … (fiscal year 2024)" under a Chinese report; compare's and explore's were Chinese
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    sample = str(Path(__file__).parent.parent / "samples" / "zh" / "nanchang-si-led-maker.toml")
+    zh = CliRunner().invoke(app, ["calc", sample, "--format", "markdown", "--lang", "zh"]).output
+    en = CliRunner().invoke(app, ["calc", sample, "--format", "markdown"]).output
+    assert zh.splitlines()[0] == "# 洪城硅衬底光电股份有限公司 (Hongcheng Si-Substrate Optoelectronics)：2024 财年可获补贴"
+    assert en.splitlines()[0] == ("# Subsidies for 洪城硅衬底光电股份有限公司 (Hongcheng Si-Substrate Optoelectronics) "
+                                  "(fiscal year 2024)")

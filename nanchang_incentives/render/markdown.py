@@ -373,7 +373,8 @@ def render_results(profile: Profile, results: Sequence[PolicyResult], show_all: 
                    lang: str = "en") -> str:
     """The Markdown report of ``calc``: one section per policy; ``lang`` (en, zh) sets the table's headings."""
     year = results[0].year if results else profile.get("year")
-    lines = [f"# Subsidies for {markdown_text(profile.name)} (fiscal year {year})", ""]
+    title = "{name}：{year} 财年可获补贴" if lang == "zh" else "Subsidies for {name} (fiscal year {year})"
+    lines = [f"# {title.format(name=markdown_text(profile.name), year=year)}", ""]
     for result in results:
         lines += _markdown_report(report_of(result, show_all, profile.name, lang), lang)
     return "\n".join(lines).rstrip() + "\n"
