@@ -1511,16 +1511,22 @@ def _status_zh(code: str) -> str:
         return code
 
 
+def _labels_zh(c) -> tuple[str, ...]:
+    """The conditions a cliff flipped, by their Chinese labels (the English ones where a table gives none)."""
+    return c.conditions_zh or c.conditions
+
+
 def _cliff_zh(c, at: str, limit: str) -> str:
     """What happens at a cliff, in Chinese (:func:`cliff`'s sentence without the totals)."""
     from .planning import CliffKind as K
 
     k = c.kind
     if k == K.CLAUSE_ON:
-        return f"{at} 时 {c.clause} 符合条件" + (f"（满足：{'；'.join(c.conditions)}）" if c.conditions else "") + (
+        return f"{at} 时 {c.clause} 符合条件" + (f"（满足：{'；'.join(_labels_zh(c))}）" if c.conditions else "") + (
             f"，且已达其上限 {limit}" if c.limit is not None else "")
     if k == K.CLAUSE_OFF:
-        return f"{at} 时 {c.clause} 不再符合条件" + (f"（不再满足：{'；'.join(c.conditions)}）" if c.conditions else "")
+        return f"{at} 时 {c.clause} 不再符合条件" + (f"（不再满足：{'；'.join(_labels_zh(c))}）" if c.conditions
+                                                    else "")
     if k == K.CLAUSE_MISSING:
         return f"{at} 时 {c.clause} 由{_status_zh(c.before)}变为{_status_zh(c.after)}"
     if k == K.CAP_REACHED:

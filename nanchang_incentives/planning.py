@@ -999,6 +999,7 @@ class Cliff:
     amount_at: int = 0
     limit: int | None = None  # fen: the cap concerned
     conditions: tuple[str, ...] = ()  # labels of the conditions that flipped
+    conditions_zh: tuple[str, ...] = ()  # their Chinese labels (label_zh, else the label), for --lang zh
     count_below: int = 0
     count_at: int = 0
     clauses: tuple[str, ...] = ()  # POLICY_IN_FORCE / POLICY_ENDED: the clauses that switch on or off with it
@@ -1184,15 +1185,17 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
         amounts = {"clause": c.id, "amount_below": int(cr.amount[i]), "amount_at": int(cr.amount[j])}
         if what == "clause":
             sb, sa = int(cr.status[i]), int(cr.status[j])
-            flipped = tuple((cd.label or cd.expr.text) for cd, t in zip(c.conditions, cr.conditions)
-                            if bool(t.value.val[i] & t.value.known[i]) != bool(t.value.val[j] & t.value.known[j]))
+            turned = [cd for cd, t in zip(c.conditions, cr.conditions)
+                      if bool(t.value.val[i] & t.value.known[i]) != bool(t.value.val[j] & t.value.known[j])]
+            flipped = tuple((cd.label or cd.expr.text) for cd in turned)
+            flipped_zh = tuple((cd.label_zh or cd.label or cd.expr.text) for cd in turned)
             on_b, on_a = sb in _ON, sa in _ON
             kind = (CliffKind.CLAUSE_ON if on_a and not on_b else CliffKind.CLAUSE_OFF if on_b and not on_a
                     else CliffKind.CLAUSE_MISSING)
             at_cap = (kind == CliffKind.CLAUSE_ON and c.cap is not None
                       and bool(cr.after_item_cap[j] >= c.cap // UNITS_PER_FEN))
             out.append(Cliff(kind, before=str(_status(sb)), after=str(_status(sa)), conditions=flipped,
-                             limit=c.cap // UNITS_PER_FEN if at_cap else None,  # type: ignore[operator]
+                             conditions_zh=flipped_zh, limit=c.cap // UNITS_PER_FEN if at_cap else None,  # type: ignore[operator]
                              **amounts, **common))  # type: ignore[arg-type]
         elif what == "cap":
             # the clause's own amount after its cap, before the 就高不就低 group and the company cap: what the cap

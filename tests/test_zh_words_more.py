@@ -442,3 +442,18 @@ def test_the_markdown_title_is_chinese_under_lang_zh() -> None:
     assert zh.splitlines()[0] == "# 洪城硅衬底光电股份有限公司 (Hongcheng Si-Substrate Optoelectronics)：2024 财年可获补贴"
     assert en.splitlines()[0] == ("# Subsidies for 洪城硅衬底光电股份有限公司 (Hongcheng Si-Substrate Optoelectronics) "
                                   "(fiscal year 2024)")
+
+
+def test_explore_names_the_conditions_a_cliff_flips_by_their_chinese_labels() -> None:
+    # 满足：annual R&D expense ≥ 2000万 — the cliff's conditions kept their English labels under --lang zh
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    sample = str(Path(__file__).parent.parent / "samples" / "nanchang-small-firm-capped.toml")
+    args = ["explore", sample, "--vary", "rd_expense=0..3亿"]
+    zh = " ".join(CliRunner().invoke(app, [*args, "--lang", "zh"], env={"COLUMNS": "200"}).output.split())
+    en = " ".join(CliRunner().invoke(app, args, env={"COLUMNS": "200"}).output.split())
+    assert "rd_expense = 20,000,000.00 时 rd_post_subsidy_topup 符合条件（满足：年度研发费用 ≥ 2000万）" in zh
+    assert "annual R&D" not in zh
+    assert "rd_post_subsidy_topup becomes eligible (annual R&D expense ≥ 2000万 now met)" in en
