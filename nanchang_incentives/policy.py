@@ -772,6 +772,12 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
     data, text = _read(path)
     reader = _Reader(str(path), text, collect)
     root = ("", 0)
+    profile_keys = [k for k in data if k not in TOP_KEYS and general.resolve(str(k)) is not None]
+    if "policy" not in data and len(profile_keys) >= 2:  # (--policies-dir naming a folder of profiles)
+        raise PolicyError(f"this is a company profile (its keys {', '.join(map(str, profile_keys[:3]))} are profile "
+                          f"fields), not a policy table (--policies-dir and policies validate read policy tables: "
+                          f"see docs/authoring.md); compute a profile with incentives calc {path.name}",
+                          Location(file=str(path)))
     reader.check_keys(data, TOP_KEYS, root, what="table")
     meta = data.get("policy")
     if not isinstance(meta, Mapping):

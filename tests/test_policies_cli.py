@@ -432,3 +432,21 @@ def test_policies_show_names_each_field_by_its_chinese_name_too() -> None:
     res = CliRunner().invoke(app, ["policies", "show", "nanchang"], env={"COLUMNS": "200"})
     assert res.exit_code == 0
     assert "  local_project_loans / 在昌项目银行贷款 (money): average balance" in res.stdout
+
+
+def test_a_profile_where_a_policy_table_is_read_says_so(tmp_path):
+    # --policies-dir naming a folder of profiles: "field 'name': unknown table 'name'; allowed: clauses, …"
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    sample = Path(__file__).parent.parent / "samples" / "beijing-robot-maker.toml"
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "firm.toml").write_bytes(sample.read_bytes())
+    res = CliRunner().invoke(app, ["calc", str(sample), "--policies-dir", str(tmp_path / "p")],
+                             env={"COLUMNS": "300"})
+    assert res.exit_code == 1
+    assert res.output.strip() == (
+        f"error: {tmp_path / 'p' / 'firm.toml'}: this is a company profile (its keys name, jurisdiction, year are "
+        f"profile fields), not a policy table (--policies-dir and policies validate read policy tables: see "
+        f"docs/authoring.md); compute a profile with incentives calc firm.toml")
