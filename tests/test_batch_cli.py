@@ -496,7 +496,8 @@ def test_a_signal_another_thread_receives_still_waits_for_the_held_section(sig):
 
 
 @pytest.mark.parametrize(("name", "instead"), [("results.xls", "results.xlsx"), ("结果.et", "结果.xlsx"),
-                                               ("r.XLSM", "r.xlsx"), ("r.json", "r.jsonl")])
+                                               ("r.XLSM", "r.xlsx"), ("r.json", "r.jsonl"), ("r.tsv", "r.csv"),
+                                               ("r.tab", "r.csv")])
 def test_an_output_name_promising_a_format_batch_does_not_write_is_refused(tmp_path, name, instead):
     """`-o results.xls` wrote CSV text under an Excel name (Excel then warns the file is not what it says)."""
     out = tmp_path / name

@@ -86,10 +86,14 @@ def _format_for(output: Path, fmt: BatchFormat | None) -> str:
         if suffix == ".json":
             why = ("JSON Lines (one JSON object per line) under that name would be taken for a single JSON "
                    "document: write {} instead")
+        elif suffix in _TAB_SEPARATED:
+            why = ("its comma-separated text under that name would be read as tab-separated, every row one "
+                   "cell: write {} instead")
         else:
             why = ("CSV text under that name would make Excel or WPS warn that the file is not what its name "
                    "says: write {} instead (Excel and WPS open .xlsx)")
-        instead = argument(str(output.with_suffix(".jsonl" if suffix == ".json" else ".xlsx")))
+        instead = argument(str(output.with_suffix(".jsonl" if suffix == ".json" else ".csv" if suffix in _TAB_SEPARATED
+                                                  else ".xlsx")))
         raise OptionError(f"{visible(output.name)!r}: batch cannot write {suffix} files (it writes .csv, .xlsx, "
                           f".jsonl and .parquet), and {why.format('-o ' + instead)}",
                           Location(file=str(output), field="--output"))
@@ -100,7 +104,8 @@ _NAMED = {"csv": "a CSV", "jsonl": "a JSON Lines", "xlsx": "an .xlsx", "parquet"
 
 
 #: output names that promise a format batch does not write: refused (.json takes --format jsonl)
-UNWRITTEN_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ett", ".ods", ".numbers", ".json")
+UNWRITTEN_SUFFIXES = (".xls", ".xlsm", ".xlsb", ".et", ".ett", ".ods", ".numbers", ".json", ".tsv", ".tab")
+_TAB_SEPARATED = (".tsv", ".tab")
 
 
 def _check_readable(path: Path) -> None:
