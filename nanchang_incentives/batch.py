@@ -952,8 +952,9 @@ class AtomicFile:
         self._writeback: Any = None  # the thread of start_writeback (set before the file is known to others)
         parent = path.parent if str(path.parent) else Path(".")
         with _signals_held():
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{_short_name(path.name)}.", suffix=".part", dir=parent)
             self.tmp: Path | None = Path(tmp)
+            _TEMP_NAMES[os.path.basename(tmp)] = path.name
             self.file: BinaryIO = os.fdopen(fd, "wb", buffering=1 << 20)
             created.append(self)
 
@@ -1064,6 +1065,23 @@ class AtomicFile:
 
 
 _PART = re.compile(r"\.(.+)\.[^.]+\.part")
+#: the temporary file's name -> the name the user gave (``_named_file``: it may be shortened in the other)
+_TEMP_NAMES: dict[str, str] = {}
+#: a file name's longest form in a temporary name: 255 bytes (the common limit) less ".", ".", 8 random, ".part"
+_TEMP_NAME_BYTES = 255 - 15
+
+
+def _short_name(name: str) -> str:
+    """``name`` cut to fit a temporary ``.NAME.xxxxxxxx.part`` within 255 bytes: an output named with 244 bytes
+    (80 Chinese characters) was refused as "File name too long", for the temporary name only.
+
+    >>> _short_name("results.csv"), len(_short_name("南" * 80 + ".csv").encode())
+    ('results.csv', 240)
+    """
+    raw = os.fsencode(name)
+    if len(raw) <= _TEMP_NAME_BYTES:
+        return name
+    return raw[:_TEMP_NAME_BYTES].decode("utf-8", "ignore") or "output"  # (never half a character)
 
 
 def _named_file(filename: object, default: Path) -> str:
@@ -1075,6 +1093,8 @@ def _named_file(filename: object, default: Path) -> str:
     if not filename:
         return str(default)
     path = Path(os.fsdecode(filename)) if isinstance(filename, (str, bytes)) else Path(str(filename))
+    if path.name in _TEMP_NAMES:
+        return str(path.with_name(_TEMP_NAMES[path.name]))
     m = _PART.fullmatch(path.name)
     return str(path.with_name(m.group(1))) if m else str(path)
 

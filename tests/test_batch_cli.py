@@ -720,3 +720,16 @@ def test_a_results_file_given_back_to_batch_is_one_line_saying_so(tmp_path, out,
     assert flat.startswith(f"error: {tmp_path / out}:1: this is a results file written by incentives batch (its "
                            f"columns {columns} …), not a list of companies: give batch the sheet of the companies' "
                            f"profiles (name, jurisdiction, year, revenue …)")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_output_name_near_the_file_system_s_limit_is_written(tmp_path, suffix):
+    # 80 Chinese characters and .csv: 244 bytes, a name the file system takes; its temporary .NAME.xxxxxxxx.part
+    # was not, and the run was refused "cannot write: File name too long"
+    out = tmp_path / ("南" * 80 + suffix)
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+    too_long = tmp_path / ("南" * 84 + suffix)  # 256 bytes and more: the name itself cannot be
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(too_long), "-q")
+    assert res.exit_code == 1 and "File name too long" in res.output and "part" not in res.output
