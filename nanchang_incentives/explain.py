@@ -1441,7 +1441,9 @@ def _unlock_zh(u) -> str:
 
     w = _UNLOCK_ZH
     if u.kind == UnlockKind.MISSING_INPUT:
-        text = w["add"].format(fields="、".join(u.missing) or "缺少的数据")
+        zhs = (*u.missing_zh, *("",) * len(u.missing))
+        named = [f"{f}（{zh}）" if zh else f for f, zh in zip(u.missing, zhs)]
+        text = w["add"].format(fields="、".join(named) or "缺少的数据")
         if u.clause == "*":
             return text + w["industries"].format(industries=_inline("、".join(_names_zh(u.industries,
                                                                                        u.industries_zh))))

@@ -409,6 +409,7 @@ class Unlock:
     industries: tuple[str, ...] = ()  # clause "*": the policy's industries (industries not given)
     industries_zh: tuple[str, ...] = ()  # their Chinese names (Policy.industries_zh), for --lang zh
     source_zh: str = ""  # the section in Chinese (--lang zh), "" where the table gives none
+    missing_zh: tuple[str, ...] = ()  # the Chinese names of ``missing`` (ClauseResult.missing_zh), "" for none
 
     @property
     def net(self) -> int | None:
@@ -694,7 +695,7 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
     out_of_reach = False
     if r.targeted is None and r.policy.industries:
         return Headroom(r, (Unlock(UnlockKind.MISSING_INPUT, "*", "", "every clause", "", (),
-                                   missing=("industries",), industries=tuple(r.policy.industries),
+                                   missing=("industries",), missing_zh=("行业",), industries=tuple(r.policy.industries),
                                    industries_zh=tuple(r.policy.industries_zh)),))
     for c in r.clauses:
         clause = r.policy.clause(c.id)
@@ -709,7 +710,7 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
         elif c.status == Status.MISSING_INPUT:
             most, each = ceiling_fen(clause)
             out.append(Unlock(UnlockKind.MISSING_INPUT, c.id, c.title_zh, c.title_en, c.source, (),
-                              missing=c.missing, most=most, most_each=each,
+                              missing=c.missing, missing_zh=c.missing_zh, most=most, most_each=each,
                               most_scope=clause.cap_period if clause.cap else "", basis=c.basis,
                               source_zh=c.source_zh))
     return Headroom(r, tuple(out), "out_of_reach" if out_of_reach and not out else "")

@@ -218,7 +218,7 @@ def test_beijing_and_wuhan_name_their_industries_and_the_companys_in_chinese(tmp
 def test_missing_industries_are_asked_for_by_their_chinese_names(tmp_path: Path) -> None:
     zh = _calc_tags(tmp_path, "", "--lang", "zh")
     assert '提示：未填行业（industries）：请填写，例如 "行业" = ["电子信息"]，以确定适用的条款' in zh
-    assert "1. 所有条款：需补充 industries（本政策适用于电子信息企业）" in zh
+    assert "1. 所有条款：需补充 industries（行业）（本政策适用于电子信息企业）" in zh
     assert '["electronic-information"]' not in zh
     en = _calc_tags(tmp_path, "")
     assert ('warning: industries is missing: add it (e.g. industries = ["electronic-information"]) to see which '
@@ -457,3 +457,16 @@ def test_explore_names_the_conditions_a_cliff_flips_by_their_chinese_labels() ->
     assert "rd_expense = 20,000,000.00 时 rd_post_subsidy_topup 符合条件（满足：年度研发费用 ≥ 2000万）" in zh
     assert "annual R&D" not in zh
     assert "rd_post_subsidy_topup becomes eligible (annual R&D expense ≥ 2000万 now met)" in en
+
+
+def test_the_unlock_for_a_missing_field_names_it_in_chinese_too() -> None:
+    # 需补充 has_rd_center: the id alone in a Chinese sentence (the not-evaluated list named it 已设立研发中心 already)
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    sample = str(Path(__file__).parent.parent / "samples" / "zh" / "nanchang-si-led-maker.toml")
+    zh = " ".join(CliRunner().invoke(app, ["calc", sample, "--set", "已设立研发中心=", "--lang", "zh"],
+                                     env={"COLUMNS": "200"}).output.split())
+    # 三(四) 研发中心: 每年最高2000万元
+    assert "1. rd_center（三(四)）：需补充 has_rd_center（已设立研发中心）（每年最高 20,000,000.00）" in zh
