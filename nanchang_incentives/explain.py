@@ -778,9 +778,9 @@ def cap_event(e: CapEvent, basis: str = Basis.EXACT, lang: str = "en") -> str:
 
 #: a cap's scope in Chinese (--lang zh), as the texts word it: 每年, 每个项目 …
 SCOPE_ZH = {"year": "每年", "project": "每个项目", "event": "每场活动", "unit": "每台（套）", "once": "一次性",
-            "firm": "每家企业"}
+            "firm": "每家企业", "product": "每个产品"}
 #: what an item of each scope is counted in ("3 个项目")
-ITEM_ZH = {"project": "个项目", "event": "场活动", "unit": "台（套）", "firm": "家企业"}
+ITEM_ZH = {"project": "个项目", "event": "场活动", "unit": "台（套）", "firm": "家企业", "product": "个产品"}
 
 
 def section(source: str, source_zh: str, lang: str = "en") -> str:

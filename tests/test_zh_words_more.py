@@ -470,3 +470,17 @@ def test_the_unlock_for_a_missing_field_names_it_in_chinese_too() -> None:
                                      env={"COLUMNS": "200"}).output.split())
     # 三(四) 研发中心: 每年最高2000万元
     assert "1. rd_center（三(四)）：需补充 has_rd_center（已设立研发中心）（每年最高 20,000,000.00）" in zh
+
+
+def test_a_per_product_ceiling_is_worded_in_chinese(tmp_path: Path) -> None:
+    # 需补充 open_source_products（每product最高 10,000,000.00）: the item's scope fell back to its English word
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    profile = tmp_path / "os.toml"
+    profile.write_text('name = "开源软件公司"\njurisdiction = "wuhan-east-lake"\nyear = 2024\nindustries = ["software"]\n',
+                       encoding="utf-8")
+    zh = " ".join(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "200"}).output.split())
+    # 单个产品可获最高1000万元
+    assert "open_source_products（原创开源项目软件产品数）（每个产品最高 10,000,000.00）" in zh and "每product" not in zh
