@@ -189,6 +189,10 @@ class PolicyBudget:
     not_in_force: int = 0
     #: the fiscal years of those companies, with their counts
     not_in_force_years: dict[int, int] = field(default_factory=dict)
+    #: under --ignore-validity, what those companies were computed to get all the same (fen; in the totals), and
+    #: whether it counts an up-to ceiling
+    not_in_force_amount: int = 0
+    not_in_force_ceiling: bool = False
     #: the policy's end (None: unknown) and what its table says of a successor, for the words about those companies
     valid_until: dt.date | None = None
     successor: Successor | None = None
@@ -262,6 +266,8 @@ class PolicyBudget:
         self.valid_until = self.valid_until or other.valid_until
         self.successor = self.successor or other.successor
         self.not_in_force += other.not_in_force
+        self.not_in_force_amount += other.not_in_force_amount
+        self.not_in_force_ceiling = self.not_in_force_ceiling or other.not_in_force_ceiling
         self.not_targeted += other.not_targeted
         self.not_targeted_related += other.not_targeted_related
         for y, count in other.not_in_force_years.items():
@@ -299,6 +305,8 @@ class PolicyBudget:
             "companies_not_targeted": self.not_targeted,
             "companies_not_targeted_related": self.not_targeted_related,
             "not_in_force_years": {str(y): k for y, k in sorted(self.not_in_force_years.items())},
+            # --ignore-validity: what those companies were computed to get all the same (in the totals)
+            **({"not_in_force_total": format_fen(self.not_in_force_amount)} if self.not_in_force_amount else {}),
             # SPEC 9.3: results that may be superseded (end unknown, a successor reported), by fiscal year
             "companies_may_be_superseded": self.superseded,
             "may_be_superseded_years": {str(y): k for y, k in sorted(self.superseded_years.items())},
@@ -396,6 +404,8 @@ def budget_of(run: PolicyRun, assumed: Sequence[Assumption] = ()) -> PolicyBudge
     b.companies = run.n
     any_amount = np.zeros(run.n, dtype=bool)
     with_amount = np.zeros(run.n, dtype=np.int64)  # per company, the clauses with an amount (the notices' test)
+    outside = ~run.covered
+    hypothetical: list[np.ndarray] = []  # the amounts of the companies outside the validity (--ignore-validity)
     for cr in run.clauses:
         c = cr.clause
         cb = ClauseBudget(c.id, c.basis)
@@ -414,10 +424,15 @@ def budget_of(run: PolicyRun, assumed: Sequence[Assumption] = ()) -> PolicyBudge
             cb.saved_company_cap = _sum((clause - amount)[~excluded])
             any_amount[rows[amount > 0]] = True
             with_amount[rows[amount > 0]] += 1
+            if outside.any():
+                there = outside[rows] & (amount > 0)
+                if there.any():
+                    hypothetical.append(amount[there])
+                    b.not_in_force_ceiling |= c.basis == "up_to"
         b.clauses[c.id] = cb
     b.with_amount = int(any_amount.sum())
     b.exact_max = _sum(run.exact_max())
-    outside = ~run.covered
+    b.not_in_force_amount = sum(_sum(a) for a in hypothetical)
     b.not_in_force = int(outside.sum())
     if b.not_in_force:
         years, counts = np.unique(run.years[outside], return_counts=True)

@@ -353,7 +353,7 @@ def not_computed(year: int, valid_from: dt.date, valid_until: dt.date | None, su
 
 
 def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | None, succ: Successor | None,
-                 lang: str = "en") -> str:
+                 lang: str = "en", computed: int | None = None, ceiling: bool = False) -> str:
     """The batch budget's line about the companies whose fiscal year the policy does not cover (SPEC 9.3).
 
     A year not covered is either after the end or (up to the end's year, or whatever the end when it is
@@ -366,9 +366,14 @@ def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | N
     '2 companies with fiscal 2022 (1), 2026 (1): no clause in force (2022: before the policy took effect; 2026: the policy ended on 2025-12-31); nothing is counted for them'
     >>> not_in_force(2, {2022: 1, 2026: 1}, dt.date(2025, 12, 31), None, "zh")
     '2家企业（2022 财年 1家、2026 财年 1家）：没有条款在有效期内（2022：早于政策生效；2026：政策已于 2025-12-31 终止），不计入任何金额'
+
+    ``computed``: under --ignore-validity they were computed all the same, and that much (fen) is in the totals:
+
+    >>> not_in_force(1, {2026: 1}, dt.date(2025, 12, 31), None, computed=150000000, ceiling=True)
+    '1 company with fiscal 2026: no clause in force (the policy ended on 2025-12-31); computed all the same under --ignore-validity (hypothetical): up to 1,500,000.00 of the totals is theirs'
     """
     if lang == "zh":
-        return _not_in_force_zh(companies, years, valid_until, succ)
+        return _not_in_force_zh(companies, years, valid_until, succ, computed, ceiling)
     which = ", ".join(f"{y} ({k:,})" if len(years) > 1 else str(y) for y, k in sorted(years.items()))
     word = "company" if companies == 1 else "companies"
     after = sorted(y for y in years if valid_until is not None and y > valid_until.year)
@@ -379,7 +384,12 @@ def not_in_force(companies: int, years: dict[int, int], valid_until: dt.date | N
         why = (f"{', '.join(map(str, before))}: {started}; {', '.join(map(str, after))}: {ended}")
     else:
         why = ended if after else started
-    text = f"{companies:,} {word} with fiscal {which}: no clause in force ({why}); nothing is counted for them"
+    if computed is None:
+        text = f"{companies:,} {word} with fiscal {which}: no clause in force ({why}); nothing is counted for them"
+    else:
+        text = (f"{companies:,} {word} with fiscal {which}: no clause in force ({why}); computed all the same "
+                f"under --ignore-validity (hypothetical): {'up to ' if ceiling else ''}"
+                f"{format_fen_grouped(computed)} of the totals is theirs")
     if succ is not None and valid_until is not None and any(y > valid_until.year for y in years):
         text += f"; successor: {successor(succ)}"
     return text
@@ -393,7 +403,7 @@ def _years_zh(years: dict[int, int]) -> str:
 
 
 def _not_in_force_zh(companies: int, years: dict[int, int], valid_until: dt.date | None,
-                     succ: Successor | None) -> str:
+                     succ: Successor | None, computed: int | None = None, ceiling: bool = False) -> str:
     """:func:`not_in_force` in Chinese: the same facts, in the same order."""
     after = sorted(y for y in years if valid_until is not None and y > valid_until.year)
     before = sorted(y for y in years if y not in after)
@@ -402,7 +412,9 @@ def _not_in_force_zh(companies: int, years: dict[int, int], valid_until: dt.date
         why = f"{'、'.join(map(str, before))}：{started}；{'、'.join(map(str, after))}：{ended}"
     else:
         why = ended if after else started
-    text = f"{_companies_zh(companies)}（{_years_zh(years)}）：没有条款在有效期内（{why}），不计入任何金额"
+    text = f"{_companies_zh(companies)}（{_years_zh(years)}）：没有条款在有效期内（{why}），" + (
+        "不计入任何金额" if computed is None else
+        f"因 --ignore-validity 仍按假设计算：合计中{'最高 ' if ceiling else ''}{format_fen_grouped(computed)} 属于这些企业")
     if succ is not None and after:
         text += f"；{_successor_zh(succ)}"
     return text

@@ -1286,7 +1286,8 @@ class XlsxSink:
                 r += 1
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until, b.successor,
-                                                        lang))
+                                                   lang, b.not_in_force_amount if report.hypothetical else None,
+                                                   b.not_in_force_ceiling))
             for line in explain.budget_notices(b, report.warnings_column, lang):  # SPEC 9.3 (may be superseded, end unknown) and the table's notices
                 r += 1
                 ws.text(r, 0, b.policy)

@@ -602,3 +602,31 @@ def test_batch_long_layout_names_the_end_and_the_successor_of_an_expired_clause(
     assert text.startswith("not computed: no clause is in force for fiscal 2026: the policy ended on 2025-12-31; "
                            "successor: no successor has been published")
     assert text.endswith("(as of 2026-12)")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_under_ignore_validity_the_budget_says_what_the_out_of_period_companies_add(tmp_path, lang):
+    # it said "nothing is counted for them" while their amounts were in the totals (41,726,581.44 of 4.9亿)
+    from nanchang_incentives.batch import BatchOptions, run_batch
+
+    src = tmp_path / "iv.csv"
+    src.write_text("name,jurisdiction,year,industries,si_led_sales,major_tech_projects\n"
+                   "A公司,nanchang,2026,electronic-information,1000万,1\n"
+                   "B公司,nanchang,2024,electronic-information,1000万,0\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", api.load(), BatchOptions(ignore_validity=True, lang=lang))
+    b = report.budgets["nanchang-electronic-information-2023"]
+    # 三(三) 1000万 × 10% = 1,000,000.00 each; 三(四) 科技重大专项 1 × 最高200万 = up to 2,000,000.00 (A only)
+    assert (b.total, b.not_in_force, b.not_in_force_amount, b.not_in_force_ceiling) == (400_000_000, 1, 300_000_000,
+                                                                                         True)
+    assert b.as_dict()["not_in_force_total"] == "3000000.00"
+    from nanchang_incentives import explain
+
+    text = explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until, None, lang,
+                                b.not_in_force_amount, b.not_in_force_ceiling)
+    assert text == ({"en": "1 company with fiscal 2026: no clause in force (the policy ended on 2025-12-31); computed "
+                           "all the same under --ignore-validity (hypothetical): up to 3,000,000.00 of the totals is "
+                           "theirs",
+                     "zh": "1家企业（2026 财年）：没有条款在有效期内（政策已于 2025-12-31 终止），因 --ignore-validity 仍按"
+                           "假设计算：合计中最高 3,000,000.00 属于这些企业"}[lang])
+    plain = run_batch(src, tmp_path / "p.csv", api.load(), BatchOptions(lang=lang))
+    assert plain.budgets["nanchang-electronic-information-2023"].not_in_force_amount == 0

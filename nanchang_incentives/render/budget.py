@@ -244,8 +244,9 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
             if b.companies:
                 console.print(Prose(policy_title(b, r.lang), style="bold"))
                 if b.not_in_force:
-                    console.print(Prose(explain.not_in_force(b.not_in_force, b.not_in_force_years, b.valid_until,
-                                                            b.successor, r.lang), style="yellow"))
+                    console.print(Prose(explain.not_in_force(
+                        b.not_in_force, b.not_in_force_years, b.valid_until, b.successor, r.lang,
+                        b.not_in_force_amount if r.hypothetical else None, b.not_in_force_ceiling), style="yellow"))
                 for line in explain.budget_notices(b, r.warnings_column, r.lang):
                     console.print(Prose(line, style="yellow"))
                 if b.exact_is_range:
