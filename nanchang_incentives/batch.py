@@ -1866,10 +1866,13 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             report.duplicates_unchecked = finder.unchecked
             if footer is not None and footer[0] <= last_named:
                 footer = None  # (a company named 金额亿, with a bad year, above others: a company, not a note)
+            # (on standard output the lines went out as they were made: they are to be thrown away)
+            unwritten = ("nothing was written" if not streamed else
+                         "the results already written to standard output are not to be used")
             if other_header is not None:  # the rows under it were read by the first header: nothing is written
                 raise InputError(f"line {other_header.line} repeats the header with other headings: "
                                  f"{other_header.detail}; the rows under it would be read by the first header's "
-                                 f"columns and units, so nothing was written. Make its headings the same as the "
+                                 f"columns and units, so {unwritten}. Make its headings the same as the "
                                  f"first header's (the same columns, in the same order, with the same units), or "
                                  f"put each table in a file of its own, and run again",
                                  Location(file=shown, line=other_header.line))
@@ -1879,8 +1882,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                 amount = next((h for h, f in zip(header.headings or header.names, header.fields)
                                if f.type in (F.MONEY, F.MONEY_LIST)), "营业收入")
                 raise InputError(f"line {line} says {text[:60]!r}: the amounts of this sheet are in {word}, but its "
-                                 f"headings name no unit, so a bare number in them is read as yuan; nothing was "
-                                 f"written. Write the unit into each amount's heading ({amount}（{word}）, …) and run "
+                                 f"headings name no unit, so a bare number in them is read as yuan; {unwritten}. "
+                                 f"Write the unit into each amount's heading ({amount}（{word}）, …) and run "
                                  f"again; if every figure carries its unit, or they are in yuan after all, delete the "
                                  f"note from line {line}", Location(file=shown, line=line))
             if isinstance(xlsx, xlsxio.XlsxSink):

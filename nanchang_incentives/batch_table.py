@@ -748,7 +748,7 @@ def build_chunk(cells: Cells, header: Header, catalog: Catalog, *, year_given: b
     ``year_given`` (--year) makes an empty year cell fine; ``policy_given``
     (--policy) makes the jurisdiction irrelevant.
     """
-    cells, skipped = _drop_totals(cells, header)
+    cells, skipped = _drop_totals(cells, header, catalog)
     shown = cells
     cells = with_heading_units(cells, header)
     b = _ColumnBuilder(cells, header, shown)
@@ -947,7 +947,7 @@ _LABEL_NEEDLES = tuple(x.encode("utf-8") for x in ("计", "汇", "总", "均", "
 assert all(any(n.decode() in label for n in _LABEL_NEEDLES) for label in csvio.TOTALS_LABELS)
 
 
-def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]:
+def _drop_totals(cells: Cells, header: Header, catalog: Catalog | None = None) -> tuple[Cells, list[SkippedRow]]:
     """Leave out the rows that look like a spreadsheet's totals row (``csvio.names_a_total``, a column at a
     time): a name that is only a totals label (``csvio.is_totals_label``), whatever else the row holds; no name
     and only such a label in the first column; or
@@ -958,7 +958,7 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
     if name_j is None or cells.n == 0:
         return cells, []
     hit = np.zeros(cells.n, dtype=bool)
-    again, other = _repeated_header(cells, header, name_j)
+    again, other = _repeated_header(cells, header, name_j, catalog)
     # a name that is only 合计 / Total … (whatever else the row holds): the few short names, each distinct one once
     short = np.flatnonzero((cells.length[:, name_j] > 0) & (cells.length[:, name_j] <= csvio.TOTALS_LABEL_BYTES))
     if len(short):  # first the names with a label's word in them (one scan of their bytes), then those in Python
@@ -1019,7 +1019,8 @@ def _drop_totals(cells: Cells, header: Header) -> tuple[Cells, list[SkippedRow]]
     return _without_totals(cells, name_j, hit, again, other)
 
 
-def _repeated_header(cells: Cells, header: Header, name_j: int) -> tuple[np.ndarray, dict[int, str]]:
+def _repeated_header(cells: Cells, header: Header, name_j: int,
+                     catalog: Catalog | None = None) -> tuple[np.ndarray, dict[int, str]]:
     """The rows that are the header again (blocks pasted one under another, each with its header): the name
     column holds a heading of its field (its own, another alias, in another case: ``Header.forms``), and at
     least half the row's filled cells (two or more) hold one of theirs. They
@@ -1049,25 +1050,26 @@ def _repeated_header(cells: Cells, header: Header, name_j: int) -> tuple[np.ndar
         same = sum(bool(t) and t in f for t, f in zip(texts, forms))
         if texts[name_j] in forms[name_j] and same >= 2 and same * 2 >= filled:
             hit[i] = True
-            if (differs := _other_headings(texts, [cells.text(i, j).strip() for j in range(len(forms))], header)):
+            shown = [cells.text(i, j).strip() for j in range(len(forms))]
+            if catalog is not None and (differs := _other_headings(shown, header, catalog)):
                 other[i] = differs
     return hit, other
 
 
-def _other_headings(texts: list[str], shown: list[str], header: Header) -> str:
-    """What a repeated header (its cells folded by ``heading_form``, and as written) changes, "" when it heads
-    every column as the first does (the same field and the
-    same unit; spaces, case and full-width forms aside): ``column E '营业收入（万元）' (the header: '营业收入')``. A
+def _other_headings(shown: list[str], header: Header, catalog: Catalog) -> str:
+    """What a repeated header (its cells as written) changes, "" when each of its headings names the field and
+    the unit the first header's heading of that column names (any alias or spelling of them: 营业收入 （万元）,
+    revenue (万元), 营业收入【万元】 under 营业收入（万元）): ``column E '营业收入（万元）' (the header: '营业收入')``. A
     header with other units or its columns in another order, with the rows under it read by the first header,
     put 10000 万元 as 10000 yuan, or one column's figures in another's field."""
     headings = header.headings or header.names
     out = []
-    for j, (t, f) in enumerate(zip(texts, header.fields)):
-        if not t or f.type == F.IGNORED or not headings[j]:
+    for j, (text, f) in enumerate(zip(shown, header.fields)):
+        if not text or f.type == F.IGNORED or not headings[j]:
             continue  # (no heading there, or the sheet's own 序号/备注 column: nothing read depends on it)
-        first = heading_form(headings[j])
-        if t != first and not (t in header.forms[j] and not (header.units[j] if header.units else "")):
-            out.append(f"column {column_letter(j)} {csvio._clip(shown[j], 40)!r} (the header: {headings[j]!r})")
+        unit = header.units[j] if j < len(header.units) else ""
+        if field_of(csvio.heading(text).strip("\ufeff\u200b").strip(), catalog) != (f.name, unit):
+            out.append(f"column {column_letter(j)} {csvio._clip(text, 40)!r} (the header: {headings[j]!r})")
     return "; ".join(out[:3]) + ("; …" if len(out) > 3 else "")
 
 

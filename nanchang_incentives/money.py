@@ -336,7 +336,7 @@ def parse_money(value: object) -> int:
     >>> parse_money("0.99995")
     Traceback (most recent call last):
     ...
-    nanchang_incentives.errors.ValueProblem: '0.99995' is 0.99995 yuan, more than 4 decimals of a yuan: amounts are exact to 1/10000 yuan; round it in the sheet (to the fen: 1.00) or type the amount the text means
+    nanchang_incentives.errors.ValueProblem: '0.99995' is 0.99995 yuan, more than 4 decimals of a yuan: amounts are exact to 1/10000 yuan; round the figure (in a spreadsheet: =ROUND(…, 2) for yuan) or type the amount meant
     """
     amount = money_decimal(value)
     units = amount * UNITS_PER_YUAN
@@ -344,9 +344,8 @@ def parse_money(value: object) -> int:
     if units != whole:
         shown = repr(value) if isinstance(value, str) else str(value)
         raise ValueProblem(f"{shown} is {format(amount.normalize(), 'f')} yuan, more than 4 decimals of a yuan: "
-                           f"amounts are exact to 1/10000 yuan; round it in the sheet (to the fen: "
-                           f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}) or type the amount the "
-                           f"text means")
+                           f"amounts are exact to 1/10000 yuan; round the figure (in a spreadsheet: =ROUND(…, 2) "
+                           f"for yuan) or type the amount meant")
     return int(whole)
 
 

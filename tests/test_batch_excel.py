@@ -1237,3 +1237,20 @@ def test_a_template_serial_number_alone_on_a_csv_line_is_a_blank_row(catalog, tm
                     .encode())
     report = run_batch(src, tmp_path / "o.csv", catalog)
     assert (report.good_rows, report.bad_rows) == (1, 1) and report.problems[0].value == "21"
+
+
+@pytest.mark.parametrize(("first", "again"), [
+    ("营业收入（万元）", "营业收入 （万元）"), ("营业收入（万元）", "revenue (万元)"), ("营业收入（万元）", "营业收入【万元】"),
+    ("营业收入", "营业收入（元）"), ("营业收入（元）", "营业收入")])
+def test_a_repeated_header_naming_the_same_field_and_unit_otherwise_is_skipped(catalog, tmp_path, first, again):
+    # the first check compared the headings' text: 营业收入 （万元） under 营业收入（万元） stopped the run
+    revenue = "30000" if "万元" in first else "300000000"  # 3亿 either way: the 5% company cap 1500万 is not reached
+    src = tmp_path / "t.csv"
+    src.write_text(f"企业名称,所在地,年度,行业,{first},硅衬底LED销售额\n甲公司,南昌,2024,电子信息,{revenue},1000万\n"
+                   f"企业名称,所在地,年度,行业,{again},硅衬底LED销售额\n乙公司,南昌,2024,电子信息,{revenue},200万\n",
+                   encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert (report.bad_rows, report.header_rows, [k.line for k in report.skipped]) == (0, 1, [3])
+    # 三(三): 1000万 × 10% = 1,000,000.00; 200万 × 10% = 200,000.00
+    assert [(r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
+        ("甲公司", "1000000.00"), ("乙公司", "200000.00")]

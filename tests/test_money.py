@@ -74,13 +74,12 @@ def test_money_decimals_are_exact() -> None:
 def test_money_beyond_four_decimals_is_refused_not_rounded() -> None:
     # units are 1/10000 yuan: 0.00005 yuan was rounded to 1 unit, 0.99995 to 1.0000 (a CSV cell; the same number
     # in an .xlsx cell was refused): 0.99995 × 0.5% = 0.00499975 is 0.00, the rounded 1.0000 × 0.5% gave 0.01
-    for text, yuan, fen in (("0.00005", "0.00005", "0.00"), ("0.99995", "0.99995", "1.00"),
-                            ("1.234567891万", "12345.67891", "12345.68")):
+    for text, yuan in (("0.00005", "0.00005"), ("0.99995", "0.99995"), ("1.234567891万", "12345.67891")):
         with pytest.raises(ValueProblem) as info:
             parse_money(text)
         assert str(info.value) == (f"{text!r} is {yuan} yuan, more than 4 decimals of a yuan: amounts are exact to "
-                                   f"1/10000 yuan; round it in the sheet (to the fen: {fen}) or type the amount the "
-                                   f"text means")
+                                   f"1/10000 yuan; round the figure (in a spreadsheet: =ROUND(…, 2) for yuan) or "
+                                   f"type the amount meant")
     # trailing zeros, and a unit that makes the decimals whole, are exact
     assert (parse_money("0.00010000"), parse_money("1.23456789万"), parse_money(Decimal("1234.500000"))) == (
         1, 123_456_789, 12_345_000)
