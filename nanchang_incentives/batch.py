@@ -1301,9 +1301,10 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str =
         if path is not None and check_output(option, path, fmt) == Place.STDOUT:
             stdout_id = _stdio_id(sys.stdout)
             if stdout_id is not None and stdout_id == input_id:
+                what = {"--errors": "bad rows", "--summary-json": "summary"}.get(option, "results")
                 raise InputError(f"standard output ({option} {path}) is redirected to the input file (the shell's > "
-                                 f"or >> names it): the results would be read back as rows or written over the "
-                                 f"companies; write them to another file ({option} results.csv)",
+                                 f"or >> names it): the {what} would be read back as rows or written over the "
+                                 f"companies; write them to another file ({option} {_DEFAULT_NAME.get(option, 'results.csv')})",
                                  Location(file="<stdin>" if stdin else str(input_path), field=option))
             if stdout_id is not None:
                 seen[stdout_id] = f"{option} {path} (standard output, redirected to that file)"
@@ -1643,21 +1644,22 @@ def _header_breaks(path: Path, enc: csvio.Encoding | None, data_start: int) -> i
         return f.read(data_start - enc.bom).rstrip(b"\r\n").count(b"\n")
 
 
-#: a TOML line: a key (bare, quoted or dotted) and "=", or a [table] header (a CSV header has commas instead)
-_TOML_LINE = re.compile(rb'^\s*(?:\[[^\],]+\]\s*(?:#.*)?|(?:[A-Za-z0-9_.-]+|"[^"\n]*")\s*=\s*\S.*)$')
+#: a profile is a few KB: a larger file is not read as one
+_PROFILE_BYTES = 256 << 10
 
 
-def _looks_like_toml(path: Path) -> bool:
-    """Whether the file's first lines that are not comments or blank are TOML ``key = value`` lines or table
-    headers (a profile given to batch: its first line "looked like a title")."""
+def _is_profile(path: Path, catalog: Catalog) -> bool:
+    """Whether the file is a company profile given to batch (TOML whose keys are profile fields: its first line
+    "looked like a title"). A CSV is never valid TOML with two such keys; a file over 256 KB is not read."""
+    import tomllib
+
     try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
-    except OSError:
+        if path.stat().st_size > _PROFILE_BYTES:
+            return False
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False
-    lines = [ln for ln in head.removeprefix(b"\xef\xbb\xbf").splitlines()[:40]
-             if ln.strip() and not ln.lstrip().startswith(b"#")]
-    return len(lines) >= 2 and all(_TOML_LINE.match(ln) for ln in lines[:3])
+    return sum(catalog.registry.resolve(str(k)) is not None for k in data) >= 2
 
 
 def _open_end(f: BinaryIO) -> int:
@@ -1714,9 +1716,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             if options.sheet is not None:
                 raise InputError("--sheet is for .xlsx input; this file is CSV text", Location(file=shown,
                                                                                                field="--sheet"))
-            if src.suffix.lower() == ".toml" or _looks_like_toml(path):
+            if src.suffix.lower() == ".toml" or _is_profile(path, catalog):
                 raise InputError("this is a company profile (TOML: key = value lines), not a list of companies: "
-                                 f"compute it with incentives calc {argument(shown)}; batch reads a CSV, .xlsx or "
+                                 f"compute it with incentives calc {argument(str(src))}; batch reads a CSV, .xlsx or "
                                  "Parquet file with a row per company (name, jurisdiction, year, …)",
                                  Location(file=shown))
             enc = csvio.detect_encoding(path, options.encoding)

@@ -187,13 +187,19 @@ def unit_key(unit: str) -> str:
     return re.sub(r"^人民币\s*(?=\S)", "", key)
 
 
-def _unknown_column(name: str, catalog: Catalog, loc: Location) -> InputError:
+def _unknown_column(name: str, catalog: Catalog, loc: Location, names: Sequence[str] = ()) -> InputError:
     """Why a heading names no field, with what to write instead: a unit batch cannot read, a unit written in a
     form it does not read (never a did-you-mean to the bare name, whose numbers would be yuan), a column of the
     sheet's own (序号, 备注), a note on the sheet's unit (单位：万元) typed as a heading, or a typo with its
     did-you-mean."""
+    if _YUAN_NOTE.fullmatch(name.strip()):  # 单位：元: nothing to scale, nothing to read
+        return InputError(f"the heading {name.strip()!r} is a note that the amounts are in yuan, not a column: delete "
+                          f"the column (a bare amount is read as yuan)", loc)
     if ("单位" in name or "單位" in name) and len(name) <= 40 and (note := _unit_note([[name]])) is not None:
         # (deleting the column, the obvious fix, read the amounts as yuan)
+        if names and _amounts_have_units(names, catalog):
+            return InputError(f"the heading {name.strip()!r} is a note on the sheet's unit ({note[2]}), not a column; "
+                              f"the amounts' headings name their units already: delete the column", loc)
         return InputError(f"the heading {name.strip()!r} is a note on the sheet's unit ({note[2]}), not a column: "
                           f"batch reads the unit of an amount from its own heading only. Write the unit into each "
                           f"amount's heading (营业收入（{note[2]}）, …) and delete this column; deleting only the "
@@ -386,6 +392,8 @@ def _refuse_results_file(names: Sequence[str], catalog: Catalog, path: str) -> N
 
 #: the header's problems worded one by one; unknown columns beyond them are counted
 HEADER_PROBLEMS_SHOWN = 50
+#: a heading that only says the amounts are in yuan (单位：元, （金额单位：人民币元）)
+_YUAN_NOTE = re.compile(r"[(（]?\s*(?:金额)?单位\s*[:：]?\s*(?:人民币)?元\s*[)）]?")
 
 
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
@@ -436,7 +444,7 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             if len(problems) >= HEADER_PROBLEMS_SHOWN:  # (a sheet of 16,384 columns: not 16,384 did-you-means)
                 more += 1
                 continue
-            problems.append(_unknown_column(name, catalog, loc))
+            problems.append(_unknown_column(name, catalog, loc, names))
             continue
         field, unit = found
         if field in seen:

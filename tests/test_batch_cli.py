@@ -733,3 +733,15 @@ def test_an_output_name_near_the_file_system_s_limit_is_written(tmp_path, suffix
     too_long = tmp_path / ("南" * 84 + suffix)  # 256 bytes and more: the name itself cannot be
     res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(too_long), "-q")
     assert res.exit_code == 1 and "File name too long" in res.output and "part" not in res.output
+
+
+def test_a_profile_on_standard_input_or_with_a_multi_line_list_is_told_apart(tmp_path):
+    profile = tmp_path / "firm.txt"  # no .toml suffix, its list over several lines
+    profile.write_text('name = "A"\nindustries = [\n  "software",\n]\njurisdiction = "nanchang"\nyear = 2024\n',
+                       encoding="utf-8")
+    res = invoke(str(profile), "-o", str(tmp_path / "o.csv"))
+    assert res.exit_code == 1 and "this is a company profile" in res.output
+    with open(profile, "rb") as inp:
+        done = _batch_into(["-", "-o", str(tmp_path / "o.csv")], inp, subprocess.DEVNULL)
+    assert done.returncode == 1
+    assert "compute it with incentives calc -;" in " ".join(done.stderr.split())

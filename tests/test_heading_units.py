@@ -339,3 +339,18 @@ def test_a_unit_note_typed_as_a_heading_says_where_the_unit_goes(catalog, tmp_pa
         f"reads the unit of an amount from its own heading only. Write the unit into each amount's heading "
         f"(营业收入（万元）, …) and delete this column; deleting only the column would read the amounts as yuan")
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(("amount", "note", "said"), [
+    ("营业收入（万元）", "单位：万元", "the heading '单位：万元' is a note on the sheet's unit (万元), not a column; the amounts' "
+                               "headings name their units already: delete the column"),
+    ("营业收入", "单位：元", "the heading '单位：元' is a note that the amounts are in yuan, not a column: delete the column "
+                       "(a bare amount is read as yuan)")])
+def test_a_unit_note_heading_is_told_what_deleting_it_does(catalog, tmp_path, amount, note, said):
+    # "deleting only the column would read the amounts as yuan" was said where the headings had their unit, and
+    # 单位：元 got "did you mean 单位名称, that is name?"
+    src = tmp_path / "t.csv"
+    src.write_text(f"企业名称,所在地,年度,{amount},{note}\n甲公司,南昌,2024,3000,\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        run_batch(src, tmp_path / "o.csv", catalog)
+    assert str(info.value) == f"{src}:1, field '{note}': {said}"
