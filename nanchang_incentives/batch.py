@@ -1066,6 +1066,7 @@ class AtomicFile:
             self.prepare()
         assert self.tmp is not None
         os.replace(self.tmp, self.path)
+        _TEMP_NAMES.pop(self.tmp.name, None)
         _fsync_dir(self.path)
 
     def discard(self) -> None:
@@ -1077,6 +1078,7 @@ class AtomicFile:
         finally:
             if self.tmp is not None:
                 self.tmp.unlink(missing_ok=True)
+                _TEMP_NAMES.pop(self.tmp.name, None)
 
 
 _PART = re.compile(r"\.(.+)\.[^.]+\.part")

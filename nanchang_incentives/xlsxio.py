@@ -315,8 +315,8 @@ class XlsxSource:
         # the sheet's stated dimension (A1:XFD1048576 when one cell far away is formatted) is an upper bound only:
         # read the rows and cells the file holds, never a 1,048,576 × 16,384 grid of empty cells padded to it
         self.dimension_rows = self.ws.max_row or 1
-        has_formulas, self.merged, self.hidden, self.hidden_columns, self.heading_spans = _scan_sheet(self.book,
-                                                                                                    self.ws)
+        (has_formulas, self.merged, self.hidden, self.hidden_columns, self.heading_spans,
+         self.raised_cells) = _scan_sheet(self.book, self.ws)
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         self.footnoted = _raised_runs(self.book)
@@ -518,11 +518,12 @@ class XlsxSource:
                             f"the stored number is what is read, and whether it is yuan or {unit} depends on the "
                             f"format: type the amount with its unit as text (e.g. {texts[j]}{unit}) or in yuan with "
                             f"a plain number format")))
-                for j, c in enumerate(cells[:k]) if self.footnoted else ():  # 5000000 with a superscript ¹
+                for j, c in enumerate(cells[:k]) if self.footnoted or self.raised_cells else ():  # 5000000¹
                     spec = specs[j]
-                    if (spec is not None and spec.type in _NUMERIC and isinstance(c.value, str)
-                            and c.value in self.footnoted and not any(j == s[0] for s in sheet)):
-                        sheet.append((j, csvio._clip(texts[j]), _raised_message(c.value, self.footnoted[c.value])))
+                    up = self.raised_cells.get((line, j)) or self.footnoted.get(c.value) \
+                        if isinstance(c.value, str) else None
+                    if spec is not None and spec.type in _NUMERIC and up and not any(j == s[0] for s in sheet):
+                        sheet.append((j, csvio._clip(texts[j]), _raised_message(c.value, up)))
             # empty, or spaces only, or values in bookkeeping columns only (a template's 序号 1, 2, 3 … below the
             # data): looks empty
             if not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]) and not sheet:
@@ -630,37 +631,80 @@ def _raised_runs(book: object) -> dict[str, str]:
     """The workbook's shared strings that hold a run in superscript or subscript (a footnote mark: 5000000¹, a
     rich-text cell), each as openpyxl reads it (its runs' text joined: "50000001") -> the raised or lowered
     text ("1"). Read-only openpyxl gives the joined text only, so 5000000 with the mark ¹ was read as
-    50,000,001. Only a sharedStrings part that has the word vertAlign is parsed."""
-    import xml.etree.ElementTree as ET
-
+    50,000,001. The part is read a megabyte at a time, and only an ``<si>`` with the word vertAlign is parsed;
+    a text that is also a plain string of the workbook (a cell typed 50000001) is left out: which of the two a
+    cell holds cannot be told from its value."""
     archive = getattr(book, "_archive", None)
     if archive is None:  # pragma: no cover - another openpyxl
         return {}
     name = next((n for n in archive.namelist() if n.lower().endswith("sharedstrings.xml")), None)
     if name is None:
         return {}
-    with archive.open(name) as f:
-        data = f.read()
-    if b"vertAlign" not in data:
-        return {}
     out: dict[str, str] = {}
-    try:
-        for _, si in ET.iterparse(io.BytesIO(data)):
-            if si.tag != f"{_MAIN_NS}si":
-                continue
-            raised = []
-            for r in si.iter(f"{_MAIN_NS}r"):
-                align = r.find(f"{_MAIN_NS}rPr/{_MAIN_NS}vertAlign")
-                if align is not None and align.get("val") in ("superscript", "subscript"):
-                    raised.append("".join(t.text or "" for t in r.iter(f"{_MAIN_NS}t")))
-            if any(x.strip() for x in raised):
-                text = "".join(t.text or "" for child in si if child.tag != f"{_MAIN_NS}rPh"
-                               for t in child.iter(f"{_MAIN_NS}t"))
-                out[text] = "".join(raised)
-            si.clear()
-    except ET.ParseError:  # (openpyxl has read the part already: its own message if it were damaged)
-        return out
+    for block in _si_blocks(archive, name, b"vertAlign"):
+        text, raised = _run_texts(block)
+        if raised.strip():
+            out[text] = raised
+    if out:  # the plain strings with the same text: ambiguous, left out
+        keys = [k.encode("utf-8") for k in out]
+        for block in _si_blocks(archive, name, *keys):
+            text, raised = _run_texts(block)
+            if not raised.strip():
+                out.pop(text, None)
     return out
+
+
+_SI_BLOCK = re.compile(rb"<(?:\w+:)?si\b[^>]*>.*?</(?:\w+:)?si>", re.DOTALL)
+_SI_END = re.compile(rb"</(?:\w+:)?si>")
+_PREFIX = re.compile(rb"<(/?)\w+:")
+
+
+def _si_blocks(archive: Any, name: str, *needles: bytes) -> Iterator[bytes]:
+    """The ``<si>…</si>`` elements of the part ``name`` holding one of ``needles``, read a megabyte at a time."""
+    carry = b""
+    with archive.open(name) as f:
+        while True:
+            chunk = f.read(1 << 20)
+            data = carry + chunk
+            end = data.rfind(b"</si>") + 5 if chunk else len(data)
+            if chunk and end < 5:  # (a prefixed </x:si>, or none in this megabyte)
+                ends = [m.end() for m in _SI_END.finditer(data)]
+                end = ends[-1] if ends else -1
+            if end < 0:
+                carry = data
+                continue
+            body, carry = data[:end], data[end:]
+            if any(n in body for n in needles):
+                for m in _SI_BLOCK.finditer(body):
+                    if any(n in m.group(0) for n in needles):
+                        yield m.group(0)
+            if not chunk:
+                return
+
+
+def _run_texts(block: bytes) -> tuple[str, str]:
+    """(the text as openpyxl joins it, the text of its superscript and subscript runs) of an ``<si>`` or an
+    inline string's ``<is>`` element; ("", "") when it does not parse."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        el = ET.fromstring(_PREFIX.sub(rb"<\1", block))
+    except ET.ParseError:
+        return "", ""
+    container = el if el.tag in ("si", "is") else el.find("is")
+    if container is None:
+        return "", ""
+    text, raised = [], []
+    for child in container:
+        if child.tag == "t":
+            text.append(child.text or "")
+        elif child.tag == "r":
+            t = "".join(x.text or "" for x in child.iter("t"))
+            text.append(t)
+            align = child.find("rPr/vertAlign")
+            if align is not None and align.get("val") in ("superscript", "subscript"):
+                raised.append(t)
+    return "".join(text), "".join(raised)
 
 
 def _raised_message(value: str, raised: str) -> str:
@@ -713,6 +757,9 @@ def _beyond_units(value: object, extra: int = 0) -> bool:
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+#: an inline-string cell (``<c r="E2" t="inlineStr"><is>…</is></c>``) and its reference
+_INLINE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="inlineStr"[^>]*>.*?</(?:\w+:)?c>', re.DOTALL)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _FORMAT_UNITS = ("百万", "万", "亿", "千", "萬", "億")  # 萬/億: the traditional units the money parser reads too
 
 
@@ -739,18 +786,20 @@ def _is_strict(book: object) -> bool:
 
 
 def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int],
-                                                  set[int], dict[int, tuple[int, str]]]:
+                                                  set[int], dict[int, tuple[int, str]], dict[tuple[int, int], str]]:
     """One linear scan of the sheet's XML as it is decompressed, a megabyte at a time, for what read-only
     openpyxl does not give: whether it holds a formula (``<f>``); its merged ranges of one column over data
     rows (``<mergeCell ref="B2:B4"/>``, after the rows): (sheet line, column index) -> (the range's first line,
     the range as Excel names it), for every cell of such a range; the sheet lines of its hidden rows; the
     indices (from 0) of its hidden columns; and the columns under a heading merged across line 1 (G1:H1) but
-    its first: column index -> (the heading's column, the range)."""
-    from openpyxl.utils.cell import range_boundaries
+    its first: column index -> (the heading's column, the range); and the inline-string cells (a workbook
+    written by openpyxl or pandas) with a superscript or subscript run: (sheet line, column index) -> its text."""
+    from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
     archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
     if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas, no merges
-        return True, {}, set(), set(), {}
+        return True, {}, set(), set(), {}, {}
+    raised: dict[tuple[int, int], str] = {}
     formulas = False
     hidden_cols: set[int] = set()
     merged: dict[tuple[int, int], tuple[int, str]] = {}
@@ -778,8 +827,15 @@ def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], t
                 lo, hi = (p.search(m.group(0)) for p in _COL_SPAN)
                 if lo is not None and hi is not None:  # (Excel writes a span for every hidden column: no cap)
                     hidden_cols.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), 16384)))
+            if b"vertAlign" in data:
+                for m in _INLINE_CELL.finditer(data):
+                    ref = _CELL_REF.search(m.group(0))
+                    if b"vertAlign" in m.group(0) and ref is not None:
+                        _, up = _run_texts(m.group(0))
+                        if up.strip():
+                            raised[(int(ref.group(2)), column_index_from_string(ref.group(1).decode()) - 1)] = up
             tail = data[-_TAG_OVERLAP:]
-    return formulas, merged, hidden, hidden_cols, across
+    return formulas, merged, hidden, hidden_cols, across, raised
 
 
 #: the bytes each megabyte of the sheet's XML is read with from the one before, so that no tag is cut in two

@@ -1115,3 +1115,33 @@ def test_a_superscript_footnote_mark_in_a_number_cell_is_refused_not_read_as_dig
         (row,) = list(csv.DictReader(f))
     # 三(三) 硅衬底LED产品 … 按销售额的10%: 300万 × 10% = 300,000.00
     assert (row["name"], row["si_led_sales"]) == ("H2O科技有限公司", "300000.00")
+
+
+def test_a_superscript_in_an_inline_string_is_refused_and_a_plain_same_text_is_read(catalog, tmp_path):
+    # openpyxl and pandas write rich text as inline strings, which the shared-strings check did not see (read as
+    # 50,000,001, exit 0); a plain text cell 50000001 beside a rich 5000000¹ elsewhere was refused
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["企业名称", "所在地", "年度", "行业", "硅衬底LED销售额"])
+    wb.active.append(["甲公司", "南昌", "2024", "电子信息",
+                      CellRichText("5000000", TextBlock(InlineFont(vertAlign="superscript"), "1"))])
+    wb.save(tmp_path / "inline.xlsx")
+    report = run_batch(tmp_path / "inline.xlsx", tmp_path / "o.csv", catalog)
+    assert [(p.line, p.field, p.value) for p in report.problems] == [(2, "si_led_sales", "50000001")]
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    book = xlsxwriter.Workbook(str(tmp_path / "both.xlsx"))
+    ws = book.add_worksheet()
+    ws.write_row(0, 0, ["企业名称", "所在地", "年度", "行业", "硅衬底LED销售额", "备注"])
+    ws.write_row(1, 0, ["甲公司", "南昌", "2024", "电子信息", "50000001"])
+    ws.write_rich_string(1, 5, "5000000", book.add_format({"font_script": 1}), "1")
+    book.close()
+    report = run_batch(tmp_path / "both.xlsx", tmp_path / "b.csv", catalog)
+    assert report.bad_rows == 0
+    with open(tmp_path / "b.csv", newline="", encoding="utf-8-sig") as f:
+        (row,) = list(csv.DictReader(f))
+    # 三(三) 按销售额的10%: 50,000,001 × 10% = 5,000,000.10, below the 1000万 clause cap; the company cap (5% of
+    # revenue) does not apply: no revenue given, the clause stays as computed
+    assert row["si_led_sales"] == "5000000.10"
