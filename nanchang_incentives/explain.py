@@ -490,24 +490,34 @@ def other_sheets(read: str, others: Sequence[str]) -> str:
             f"{', '.join(map(repr, map(visible, others)))}: --sheet NAME reads another")
 
 
-def duplicate_lines(r: BatchReport, first: int = 5) -> list[str]:
+def duplicate_lines(r: BatchReport, first: int = 5, lang: str = "en") -> list[str]:
     """The warning of a batch whose rows repeat an earlier row's company (each counted again in every total),
-    with the ``first`` of them, and how many rows were past the check's limit."""
+    with the ``first`` of them (at most those the report keeps), and how many rows were past the check's limit;
+    ``lang`` "zh": in Chinese (the budget view and the .xlsx budget sheet of ``batch --lang zh``)."""
     from .duplicates import CHECKED_ROWS
 
+    zh = lang == "zh"
     out = []
     if r.duplicate_rows:
         n = r.duplicate_rows
-        where = f"; every one is in {visible(str(r.errors_file))}" if r.errors_file else \
-            "; pass --errors FILE to get every one"
-        out.append(f"warning: {n:,} row{'s' if n != 1 else ''} repeat{'s' if n == 1 else ''} the company of an "
-                   f"earlier row (the same name, year and jurisdiction), so {'its' if n == 1 else 'their'} amounts "
-                   f"are counted again in the totals (the budget view and --summary-json){where}")
-        out += [f"  line {d.line} ({visible(d.name)}) repeats line {d.first_line}" for d in r.duplicates[:first]]
-        if n > first:
-            out.append(f"  … {n - first:,} more")
+        shown = r.duplicates[:first]
+        errors = visible(str(r.errors_file)) if r.errors_file else ""
+        if zh:
+            where = f"；全部见 {errors}" if errors else "；加 --errors FILE 查看全部"
+            out.append(f"提示：{n:,} 行与前面某行的企业相同（企业名称、年度和所在地相同），其金额在合计（汇总表和 "
+                       f"--summary-json）中重复计算{where}")
+            out += [f"  第 {d.line} 行（{visible(d.name)}）与第 {d.first_line} 行重复" for d in shown]
+        else:
+            where = f"; every one is in {errors}" if errors else "; pass --errors FILE to get every one"
+            out.append(f"warning: {n:,} row{'s' if n != 1 else ''} repeat{'s' if n == 1 else ''} the company of an "
+                       f"earlier row (the same name, year and jurisdiction), so {'its' if n == 1 else 'their'} "
+                       f"amounts are counted again in the totals (the budget view and --summary-json){where}")
+            out += [f"  line {d.line} ({visible(d.name)}) repeats line {d.first_line}" for d in shown]
+        if n > len(shown):  # (the report keeps the first BAD_ROW_PREVIEW: "… more" counts from those shown)
+            out.append(f"  … 另有 {n - len(shown):,} 行" if zh else f"  … {n - len(shown):,} more")
     if r.duplicates_unchecked:
-        out.append(f"note: {r.duplicates_unchecked:,} rows after the first {CHECKED_ROWS:,} companies were not "
+        out.append(f"注：前 {CHECKED_ROWS:,} 家企业之后的 {r.duplicates_unchecked:,} 行未检查是否重复" if zh else
+                   f"note: {r.duplicates_unchecked:,} rows after the first {CHECKED_ROWS:,} companies were not "
                    f"checked for repeated companies")
     return out
 

@@ -1144,6 +1144,10 @@ def _cols(widths: Sequence[float]) -> str:
                               for c, w in enumerate(widths, start=1)) + "</cols>"
 
 
+#: fen from which an amount has more significant digits than a spreadsheet's number keeps (15): 10^13 yuan
+MONEY_CELL_LIMIT = 10**15
+
+
 class _SheetCells:
     """A small sheet built in memory (the budget view): cells by row, in order."""
 
@@ -1156,6 +1160,14 @@ class _SheetCells:
     def number(self, r: int, c: int, value: float, style: int = 0) -> None:
         s = f' s="{style}"' if style else ""
         self._row(r).append(f'<c r="{column_letter(c)}{r + 1}"{s}><v>{value!r}</v></c>')
+
+    def money(self, r: int, c: int, fen: int, style: int = 0) -> None:
+        """An amount: a number cell while a spreadsheet holds it exactly (15 significant digits), else its exact
+        figure as text (a total above 10万亿 yuan was off by a fen as a double)."""
+        if abs(fen) < MONEY_CELL_LIMIT:
+            self.number(r, c, fen / 100, style)
+        else:
+            self.text(r, c, f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}")
 
     def _row(self, r: int) -> list[str]:
         while len(self.rows) <= r:
@@ -1319,7 +1331,7 @@ class XlsxSink:
                 ceiling = cb.basis == "up_to"
                 for c, fen in enumerate((cb.amount, cb.raw, cb.saved, cb.saved_item_cap + cb.saved_clause_cap,
                                          cb.saved_group, cb.saved_company_cap), start=5):
-                    ws.number(r, c, fen / 100, up_to if ceiling and c in (5, 6) and fen else money)
+                    ws.money(r, c, fen, up_to if ceiling and c in (5, 6) and fen else money)
                 if cb.basis == "discretionary":  # no amount in the text: the companies listed for a decision, as
                     ws.number(r, 11, cb.statuses[DISCRETIONARY])  # the terminal's "5 listed"
             exact = [(words["exact"], b.total_exact)]
@@ -1330,14 +1342,14 @@ class XlsxSink:
                 r += 1
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, label)
-                ws.number(r, 5, fen / 100, style)
+                ws.money(r, 5, fen, style)
             r += 1
             raw_ceiling = any(c.basis == "up_to" and c.raw for c in b.clauses.values())
             ws.text(r, 0, b.policy, bold)
             ws.text(r, 1, words["total"](b) + (words["counts"] if b.total_up_to or raw_ceiling else ""), bold)
             for c, fen, style in ((5, b.total, up_to if b.total_up_to else money),
                                   (6, b.raw, up_to if raw_ceiling else money), (7, b.raw - b.total, money)):
-                ws.number(r, c, fen / 100, style)
+                ws.money(r, c, fen, style)
             if b.not_in_force:  # SPEC 9.3: the companies whose year the policy does not cover
                 r += 1
                 ws.text(r, 0, b.policy)
@@ -1349,7 +1361,7 @@ class XlsxSink:
                 ws.text(r, 0, b.policy)
                 ws.text(r, 1, line)
             r += 1
-        for line in explain.duplicate_lines(report, first=20):  # rows counted twice: said where the totals are
+        for line in explain.duplicate_lines(report, first=20, lang=lang):  # rows counted twice: said with the totals
             r += 1
             ws.text(r, 1, line.strip())
         widths = [max([len(p) for p in report.budgets] + [10]) + 2, 28, 8] + [18] * (len(words["columns"]) - 3)

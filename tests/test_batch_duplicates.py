@@ -151,3 +151,39 @@ def test_the_folded_key_of_a_name_is_the_key_of_its_half_width_form():
     z = np.zeros(3, dtype=np.int64)
     keys = row_keys(names, z + 2024, z, ["nanchang"], np.arange(1, 4), np.arange(2, 5)).keys
     assert keys[0] == keys[1] != keys[2]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_xlsx_budget_sheet_counts_the_repeats_it_does_not_list(catalog, tmp_path, lang):
+    # 12 repeats: the sheet listed 10 (the report keeps 10) and said nothing of the other 2; 29: "… 9 more"
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "d.csv"
+    src.write_text(HEADER + "".join(ROW.format(name=f"D{i}有限公司", year=2024) * 2 for i in range(12)),
+                   encoding="utf-8")
+    run_batch(src, tmp_path / "o.xlsx", catalog, BatchOptions(fmt="xlsx", lang=lang))
+    budget = openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[1]
+    texts = [c for row in budget.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    listed = [t for t in texts if t.endswith(("repeats line 20", "与第 20 行重复"))]
+    assert len(listed) == 1
+    assert texts[-1] == {"en": "… 2 more", "zh": "… 另有 2 行"}[lang]
+    head = next(t for t in texts if t.startswith(("warning: 12 rows", "提示：12 行")))
+    assert head.startswith({"en": "warning: 12 rows repeat the company of an earlier row",
+                            "zh": "提示：12 行与前面某行的企业相同（企业名称、年度和所在地相同）"}[lang])
+
+
+def test_an_xlsx_budget_total_beyond_a_spreadsheet_number_s_digits_is_written_exactly_as_text(catalog, tmp_path):
+    # 25 firms each bringing in 9,999,999 firms scaled up (三(八) 每家企业50万元): a raw total of 1.25 × 10^14 yuan with
+    # fen from the loan interest was written as a double, a fen off (…171.69 for …171.68)
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = ["name,jurisdiction,year,industries,revenue,revenue_prev,sales_revenue,local_project_loans,lpr_1y,"
+            "is_new_entrant,attracted_firms_scaled_up"]
+    rows += [f"巨{i}公司,nanchang,2024,electronic-information,9000亿,1000亿,9000亿,{129032257 + i * 37}.{i:02d},3.10%,"
+             f"true,{9999999 - i}" for i in range(25)]
+    src = tmp_path / "big.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    summary = tmp_path / "s.json"
+    run_batch(src, tmp_path / "o.xlsx", catalog, BatchOptions(fmt="xlsx"), summary_path=summary)
+    raw = json.loads(summary.read_text(encoding="utf-8"))["policies"][0]["raw_amount"]
+    budget = openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[1]
+    cells = [c for row in budget.iter_rows(values_only=True) for c in row]
+    assert raw in cells and isinstance(raw, str) and len(raw.replace(".", "")) > 15

@@ -278,7 +278,7 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
         console.print(Prose(explain.hidden_columns(r.hidden_columns), style="yellow"))
     if r.other_sheets:
         console.print(Prose(explain.other_sheets(r.encoding, r.other_sheets)))
-    for line in explain.duplicate_lines(r):
+    for line in explain.duplicate_lines(r, lang=r.lang):
         console.print(Prose(line, style="yellow"))
     for k in r.skipped:
         if k.reason == SkipReason.HEADER:
