@@ -177,7 +177,9 @@ class TableWarnings:
             known = ", ".join(sorted(spec.vocabulary.zh)) if spec is not None and spec.vocabulary else ""
             msg = (f"{a}: {va} is not an industry any policy or the tag vocabulary knows; kept as written, "
                    f"no policy targets it (known: {known})")
-            zh = f"{za}：{va} 不是任何政策或行业词表所知的行业；按原样保留，没有政策面向它（已知：{known}）"
+            vocab = spec.vocabulary.zh if spec is not None and spec.vocabulary else {}
+            known_zh = "、".join(vocab[t] or t for t in sorted(vocab))  # (电子信息, not electronic-information)
+            zh = f"{za}：{va} 不是任何政策或行业词表所知的行业；按原样保留，没有政策面向它（已知：{known_zh}）"
         # (a tag is the user's text: ESC shown)
         return PlausibilityWarning(h.kind, h.fields, vals, visible(msg), visible(zh))
 

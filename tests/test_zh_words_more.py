@@ -484,3 +484,16 @@ def test_a_per_product_ceiling_is_worded_in_chinese(tmp_path: Path) -> None:
     zh = " ".join(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "200"}).output.split())
     # 单个产品可获最高1000万元
     assert "open_source_products（原创开源项目软件产品数）（每个产品最高 10,000,000.00）" in zh and "每product" not in zh
+
+
+def test_an_unknown_tag_s_warning_lists_the_known_industries_by_their_chinese_names(tmp_path: Path) -> None:
+    # （已知：5g, automotive-electronics, electronic-information, …）: the ids inside a Chinese sentence
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    profile = tmp_path / "tag.toml"
+    profile.write_text('name="A"\njurisdiction="nanchang"\nyear=2024\nindustries=["电子信息","区块链"]\n', encoding="utf-8")
+    zh = " ".join(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "300"}).output.split())
+    assert ("区块链 不是任何政策或行业词表所知的行业；按原样保留，没有政策面向它（已知：5G、汽车电子、电子信息、集成电路、物联网、LED、"
+            "移动智能终端、新型显示、开源软件、机器人、软件和信息技术服务、VR、信创）") in zh
