@@ -1304,9 +1304,10 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str =
             stdout_id = _stdio_id(sys.stdout)
             if stdout_id is not None and stdout_id == input_id:
                 what = {"--errors": "bad rows", "--summary-json": "summary"}.get(option, "results")
+                name = _DEFAULT_NAME[option] if option != "--output" else f"results.{fmt}"  # (as check_output)
                 raise InputError(f"standard output ({option} {path}) is redirected to the input file (the shell's > "
                                  f"or >> names it): the {what} would be read back as rows or written over the "
-                                 f"companies; write them to another file ({option} {_DEFAULT_NAME.get(option, 'results.csv')})",
+                                 f"companies; write to another file ({option} {name})",
                                  Location(file="<stdin>" if stdin else str(input_path), field=option))
             if stdout_id is not None:
                 seen[stdout_id] = f"{option} {path} (standard output, redirected to that file)"
@@ -1655,12 +1656,20 @@ def _is_profile(path: Path, catalog: Catalog) -> bool:
     "looked like a title"). A CSV is never valid TOML with two such keys; a file over 256 KB is not read."""
     import tomllib
 
+    from .tomlio import HEADER_LINE, KEY_LINE
+
     try:
         if path.stat().st_size > _PROFILE_BYTES:
             return False
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        raw = path.read_bytes()
+    except OSError:
         return False
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):  # GBK, or revenue = 1.65亿 unquoted:
+        lines = [ln for ln in raw.decode("utf-8-sig", "replace").splitlines()[:40]  # its lines' form tells
+                 if ln.strip() and not ln.lstrip().startswith("#")]
+        return len(lines) >= 2 and all(KEY_LINE.match(ln) or HEADER_LINE.match(ln) for ln in lines[:3])
     return sum(catalog.registry.resolve(str(k)) is not None for k in data) >= 2
 
 
@@ -1871,8 +1880,8 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             if footer is not None and footer[0] <= last_named:
                 footer = None  # (a company named 金额亿, with a bad year, above others: a company, not a note)
             # (on standard output the lines went out as they were made: they are to be thrown away)
-            unwritten = ("nothing was written" if not streamed else
-                         "the results already written to standard output are not to be used")
+            unwritten = ("nothing was written" if Place.STDOUT not in places.values() else
+                         "what was already written to standard output is not to be used")
             if other_header is not None:  # the rows under it were read by the first header: nothing is written
                 raise InputError(f"line {other_header.line} repeats the header with other headings: "
                                  f"{other_header.detail}; the rows under it would be read by the first header's "

@@ -1073,10 +1073,16 @@ def _other_headings(shown: list[str], header: Header, catalog: Catalog) -> str:
     headings = header.headings or header.names
     out = []
     for j, (text, f) in enumerate(zip(shown, header.fields)):
-        if not text or f.type == F.IGNORED or not headings[j]:
-            continue  # (no heading there, or the sheet's own 序号/备注 column: nothing read depends on it)
+        if not text:
+            continue  # (no heading there: the first header's stands)
+        named = field_of(csvio.heading(text).strip("\ufeff\u200b").strip(), catalog)
+        if f.type == F.IGNORED or not headings[j]:  # the sheet's own 序号/备注 column, or one without a heading:
+            if named is not None:  # a field's heading there would go unread (硅衬底LED销售额 over 备注)
+                out.append(f"column {column_letter(j)} {csvio._clip(text, 40)!r} (the header: "
+                           f"{headings[j] or 'no heading'!r}, not read)")
+            continue
         unit = header.units[j] if j < len(header.units) else ""
-        if field_of(csvio.heading(text).strip("\ufeff\u200b").strip(), catalog) != (f.name, unit):
+        if named != (f.name, unit):
             out.append(f"column {column_letter(j)} {csvio._clip(text, 40)!r} (the header: {headings[j]!r})")
     return "; ".join(out[:3]) + ("; …" if len(out) > 3 else "")
 

@@ -44,7 +44,7 @@ from . import csvio, explain
 from . import fields as F
 from .errors import InputError, Location
 from .filekinds import OLE2_MAGIC, ZIP_MAGIC
-from .money import EXCEL_DAY_YEARS
+from .money import EXCEL_DAY_YEARS, format_fen_grouped
 from .text import column_letter
 
 #: a money cell of a workbook holding a float finer than the 1/10000 yuan amounts are exact to
@@ -643,15 +643,20 @@ def _raised_runs(book: object) -> dict[str, str]:
     out: dict[str, str] = {}
     for block in _si_blocks(archive, name, b"vertAlign"):
         text, raised = _run_texts(block)
-        if raised.strip():
+        if raised.strip() and _NUMBER_LIKE.fullmatch(text):  # (a footnote in a 备注 or a name: never read as one)
             out[text] = raised
-    if out:  # the plain strings with the same text: ambiguous, left out
-        keys = [k.encode("utf-8") for k in out]
-        for block in _si_blocks(archive, name, *keys):
-            text, raised = _run_texts(block)
-            if not raised.strip():
-                out.pop(text, None)
+    if out:  # a plain string with the same text: ambiguous, left out (numbers-like texts: nothing to unescape)
+        keys = {k.encode("utf-8"): k for k in out}
+        for body in _si_bodies(archive, name):
+            for found in keys.keys() & set(_PLAIN_SI.findall(body)):
+                out.pop(keys[found], None)
     return out
+
+
+#: a text that a number cell could hold (digits, separators, a unit or a sign): the only footnoted ones looked at
+_NUMBER_LIKE = re.compile(r"[\s0-9０-９.,，．;；%％+\-万亿千百元萬億]+")
+#: a shared string of one plain text run (the bulk of a workbook's)
+_PLAIN_SI = re.compile(rb"<(?:\w+:)?si>\s*<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>\s*</(?:\w+:)?si>")
 
 
 _SI_BLOCK = re.compile(rb"<(?:\w+:)?si\b[^>]*>.*?</(?:\w+:)?si>", re.DOTALL)
@@ -661,6 +666,15 @@ _PREFIX = re.compile(rb"<(/?)\w+:")
 
 def _si_blocks(archive: Any, name: str, *needles: bytes) -> Iterator[bytes]:
     """The ``<si>…</si>`` elements of the part ``name`` holding one of ``needles``, read a megabyte at a time."""
+    for body in _si_bodies(archive, name):
+        if any(n in body for n in needles):
+            for m in _SI_BLOCK.finditer(body):
+                if any(n in m.group(0) for n in needles):
+                    yield m.group(0)
+
+
+def _si_bodies(archive: Any, name: str) -> Iterator[bytes]:
+    """The part ``name`` a megabyte at a time, each piece cut after an ``</si>`` (no element in two pieces)."""
     carry = b""
     with archive.open(name) as f:
         while True:
@@ -674,10 +688,7 @@ def _si_blocks(archive: Any, name: str, *needles: bytes) -> Iterator[bytes]:
                 carry = data
                 continue
             body, carry = data[:end], data[end:]
-            if any(n in body for n in needles):
-                for m in _SI_BLOCK.finditer(body):
-                    if any(n in m.group(0) for n in needles):
-                        yield m.group(0)
+            yield body
             if not chunk:
                 return
 
@@ -1163,11 +1174,13 @@ class _SheetCells:
 
     def money(self, r: int, c: int, fen: int, style: int = 0) -> None:
         """An amount: a number cell while a spreadsheet holds it exactly (15 significant digits), else its exact
-        figure as text (a total above 10万亿 yuan was off by a fen as a double)."""
+        figure as text, grouped, with the "up to" / 最高 its number format would show (a total above 10万亿 yuan
+        was off by a fen as a double)."""
         if abs(fen) < MONEY_CELL_LIMIT:
             self.number(r, c, fen / 100, style)
         else:
-            self.text(r, c, f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}")
+            word = {_UP_TO_STYLE: "up to ", _UP_TO_ZH_STYLE: "最高 "}.get(style, "")
+            self.text(r, c, word + format_fen_grouped(fen))
 
     def _row(self, r: int) -> list[str]:
         while len(self.rows) <= r:

@@ -81,7 +81,7 @@ def test_standard_output_redirected_to_the_input_or_to_another_output_is_refused
     assert done.returncode == 1 and src.read_bytes() == before
     assert done.stderr == (f"error: {src}, option --output: standard output (--output -) is redirected to the input "
                            f"file (the shell's > or >> names it): the results would be read back as rows or written "
-                           f"over the companies; write them to another file (--output results.csv)\n")
+                           f"over the companies; write to another file (--output results.csv)\n")
     with open(src, "rb") as inp, open(src, "ab") as out:  # batch - < c.csv >> c.csv
         done = _batch_into(["-", "-o", "-"], inp, out)
     assert done.returncode == 1 and src.read_bytes() == before

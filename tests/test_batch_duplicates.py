@@ -186,4 +186,20 @@ def test_an_xlsx_budget_total_beyond_a_spreadsheet_number_s_digits_is_written_ex
     raw = json.loads(summary.read_text(encoding="utf-8"))["policies"][0]["raw_amount"]
     budget = openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[1]
     cells = [c for row in budget.iter_rows(values_only=True) for c in row]
-    assert raw in cells and isinstance(raw, str) and len(raw.replace(".", "")) > 15
+    whole, fen = raw.split(".")
+    assert len(whole + fen) > 15 and f"{int(whole):,}.{fen}" in cells  # its exact figure, grouped, as text
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "up to "), ("zh", "最高 ")])
+def test_a_ceiling_total_written_as_text_still_says_it_is_a_ceiling(catalog, tmp_path, lang, word):
+    # six firms with 4,999,999 major projects each (三(四) 每项给予最高200万元): up to 59,999,958,000,000.00 in all,
+    # beyond a spreadsheet number's digits; as text it lost the "up to" its number format showed
+    openpyxl = pytest.importorskip("openpyxl")
+    src = tmp_path / "big.csv"
+    src.write_text("name,jurisdiction,year,industries,major_tech_projects,is_new_entrant\n" + "".join(
+        f"巨{i}公司,nanchang,2024,electronic-information,{4999999 - i},true\n" for i in range(6)), encoding="utf-8")
+    run_batch(src, tmp_path / "o.xlsx", catalog, BatchOptions(fmt="xlsx", lang=lang))
+    cells = [c for row in openpyxl.load_workbook(tmp_path / "o.xlsx").worksheets[1].iter_rows(values_only=True)
+             for c in row]
+    # 2,000,000 × (4,999,999 + … + 4,999,994) = 2,000,000 × 29,999,979 = 59,999,958,000,000.00
+    assert f"{word}59,999,958,000,000.00" in cells
