@@ -236,6 +236,15 @@ def check_table(table: Table, registry: F.Registry, nameless: np.ndarray | None 
             (big > small * REVENUE_CHANGE_FACTOR)
         hits.append(_Hit(WarningKind.REVENUE_CHANGE, ("revenue_prev", "revenue"), change))
 
+    # sales revenue is revenue less what is not sales: far below it by 10^4 or 10^8 is a unit slip too (3万 for
+    # 3亿 made the 5% company cap 1,500.00 and cut loan_interest from 775,000.00 to it, without a word); above it,
+    # the rule for every amount within revenue below says it
+    sales_col = table.scalar("sales_revenue")
+    if sales_col is not None and rev_col is not None:
+        below = has_rev & sales_col.present & (sales_col.values > 0) & (sales_col.values < rev)
+        hits.append(_Hit(WarningKind.UNIT_SLIP, ("sales_revenue", "revenue"),
+                         below & _in_slip_window(rev, sales_col.values.astype(np.int64))))
+
     for name, spec in registry.fields.items():
         col = table.columns.get(name)
         if col is None:

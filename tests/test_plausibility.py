@@ -115,3 +115,11 @@ def test_a_count_above_a_million_warns() -> None:
 def test_no_bundled_sample_warns() -> None:
     for path in sorted((Path(__file__).resolve().parent.parent / "samples").glob("**/*.toml")):
         assert load_profile(path, REG).warnings == (), path
+
+
+def test_sales_revenue_a_unit_below_revenue_is_a_slip() -> None:
+    # 3万 for 3亿: the 5% company cap became 1,500.00 and cut loan_interest from 775,000.00 to it, without a word
+    assert (WarningKind.UNIT_SLIP, ("sales_revenue", "revenue")) in kinds(revenue="3亿", sales_revenue="3万")
+    assert (WarningKind.UNIT_SLIP, ("sales_revenue", "revenue")) in kinds(revenue="3亿", sales_revenue="3")
+    assert not [k for k in kinds(revenue="3亿", sales_revenue="2.8亿") if k[0] is WarningKind.UNIT_SLIP]
+    assert not [k for k in kinds(revenue="3亿", sales_revenue="300万") if k[0] is WarningKind.UNIT_SLIP]  # 100×
