@@ -92,6 +92,15 @@ ACCOUNTING_DASH = re.compile(r"(?:[¥￥]\s*)?(?:[-－–―‐−]|—{1,2}|[/�
 DASH_IS_EMPTY = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
 
 
+#: a key with a unit in brackets after a field's name, as a spreadsheet heading has it: 营业收入（万元）
+_KEY_UNIT = re.compile(r"(.+?)\s*[（(【\[]\s*(万元|亿元|千元|百万元|元|万|亿|千|百万)\s*[）)】\]]")
+
+
+def _example_value(value: object) -> str:
+    """The value as the example of a message shows it (35000 for 35000, the text for a string)."""
+    return str(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "35000"
+
+
 #: a profile's problems worded one by one; unknown fields beyond them are counted
 PROBLEMS_SHOWN = 50
 
@@ -126,6 +135,15 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
         if name is None:
             if len(problems) >= PROBLEMS_SHOWN:  # (60,000 keys of nonsense: not 60,000 did-you-means)
                 unknown_more += 1
+                continue
+            unit = _KEY_UNIT.fullmatch(str(key).strip())
+            field = registry.resolve(unit.group(1).strip()) if unit else None
+            if unit and field is not None:  # "营业收入（万元）" = 35000: the hint "营业收入" read 35000 as yuan
+                problems.append(InputError(
+                    f"the key names {field} with a unit ({unit.group(2)}), which a profile does not read from a key: "
+                    f"write the field alone and the unit with the value, \"{unit.group(1).strip()}\" = "
+                    f"\"{_example_value(value)}{unit.group(2) if unit.group(2) != '元' else ''}\" (a bare number is "
+                    f"yuan)", loc))
                 continue
             problems.append(InputError(f"unknown field{registry.suggest(key)}; see the field reference in the README",
                                        loc))

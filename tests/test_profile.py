@@ -281,3 +281,12 @@ def test_a_number_kept_as_its_text_is_still_no_text(tmp_path: Path) -> None:
     # name = 3.14159265358979323846 was taken as the name "3.14…" (kept as its text for the number parsers)
     err = load_error(tmp_path, 'name = 3.14159265358979323846\nyear = 2024\n')
     assert err.location.field == "name" and "expected text, got the number 3.14159265358979323846" in str(err)
+
+
+def test_a_key_with_a_unit_says_to_put_the_unit_with_the_value(tmp_path: Path) -> None:
+    # "营业收入（万元）" = 35000 got "did you mean 营业收入", and following it read 35000 as yuan, 10,000× too small
+    err = load_error(tmp_path, 'year = 2024\n"营业收入（万元）" = 35000\n')
+    assert err.location.line == 2
+    assert str(err).endswith("the key names revenue with a unit (万元), which a profile does not read from a key: "
+                             "write the field alone and the unit with the value, \"营业收入\" = \"35000万元\" (a bare "
+                             "number is yuan)")
