@@ -1727,7 +1727,7 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             if options.sheet is not None:
                 raise InputError("--sheet is for .xlsx input; this file is CSV text", Location(file=shown,
                                                                                                field="--sheet"))
-            if src.suffix.lower() == ".toml" or _is_profile(path, catalog):
+            if _is_profile(path, catalog):
                 raise InputError("this is a company profile (TOML: key = value lines), not a list of companies: "
                                  f"compute it with incentives calc {argument(str(src))}; batch reads a CSV, .xlsx or "
                                  "Parquet file with a row per company (name, jurisdiction, year, …)",

@@ -283,14 +283,15 @@ _SHEET_MAGIC = ((ZIP_MAGIC, "a workbook (.xlsx, a zip file)"), (PARQUET_MAGIC, "
 
 
 def _spreadsheet_kind(path: Path, raw: bytes) -> str | None:
-    """What spreadsheet ``raw`` is (by its first bytes, or a .csv/.tsv name and a first line of cells and no
-    ``=``), or None."""
+    """What spreadsheet ``raw`` is (by its first bytes, or a first line of cells and no ``=``: under a .csv/.tsv
+    name, or of three cells or more under any name), or None."""
     for magic, what in _SHEET_MAGIC:
         if raw.startswith(magic):
             return what
     first = raw.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip()
-    if (path.suffix.lower() in (".csv", ".tsv", ".txt") and b"=" not in first and (b"," in first or b"\t" in first)
-            and not first.startswith((b"#", b"["))):  # (a TOML comment or table header with a comma in it)
+    cells = first.count(b",") >= 2 or first.count(b"\t") >= 2  # (any name: a CSV renamed company.toml)
+    if ((path.suffix.lower() in (".csv", ".tsv", ".txt") and (b"," in first or b"\t" in first)) or cells) \
+            and b"=" not in first and not first.startswith((b"#", b"[")):  # (a TOML comment or table header)
         return "a CSV file (a spreadsheet)"
     return None
 

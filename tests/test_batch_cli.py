@@ -745,3 +745,14 @@ def test_a_profile_on_standard_input_or_with_a_multi_line_list_is_told_apart(tmp
         done = _batch_into(["-", "-o", str(tmp_path / "o.csv")], inp, subprocess.DEVNULL)
     assert done.returncode == 1
     assert "compute it with incentives calc -;" in " ".join(done.stderr.split())
+
+
+def test_a_csv_renamed_toml_is_read_by_batch_and_named_by_calc(tmp_path):
+    # calc said "not valid TOML: Invalid statement"; batch, by the suffix, "this is a company profile … use calc"
+    src = tmp_path / "companies.toml"
+    src.write_bytes((Path(__file__).parent.parent / "samples" / "zh" / "companies.csv").read_bytes())
+    res = invoke(str(src), "-o", str(tmp_path / "r.csv"), "-q")
+    assert res.exit_code == 0, res.output
+    calc = runner.invoke(app, ["calc", str(src)], env={"COLUMNS": "300"})
+    assert calc.exit_code == 1 and "is a CSV file (a spreadsheet), not a company profile" in calc.output
+    assert "run incentives batch companies.toml -o results.csv" in calc.output
