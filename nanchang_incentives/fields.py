@@ -173,6 +173,10 @@ _CITY_SEPARATOR = compiled_later(r"(?<=[\u4e00-\u9fff])[\s\-_·・(（]+(?=[\u4e
 _DISTRICT = compiled_later(r"^[\u4e00-\u9fff]{0,12}(?:区|县|镇|乡|街道|管理局)$")
 
 
+#: what only a street address has after its district (a road, a number, a building)
+_ADDRESS = re.compile(r"[路街巷弄号楼]|大道|大厦|广场|[0-9]+号")
+
+
 def district_hint(value: object) -> str:
     """What to add to "no policy for jurisdiction …" when the value reads like a district or county of a city
     (红谷滩区, 武汉市江汉区): "" otherwise.
@@ -181,8 +185,13 @@ def district_hint(value: object) -> str:
     ': a district or county is read as its ci'
     >>> district_hint("nanchang"), district_hint("南昌科技")
     ('', '')
+    >>> district_hint("江西省南昌市红谷滩区丰和中大道")[:40]
+    ': a street address is not read as a plac'
     """
     text = _CITY_SEPARATOR().sub("", unicodedata.normalize("NFKC", str(value)).strip())
+    if _ADDRESS.search(text) and re.search(r"[省市区县]", text):  # 江西省南昌市红谷滩区丰和中大道
+        return (": a street address is not read as a place: write the city (南昌, 北京市) or the city and its "
+                "district (南昌市红谷滩区); the Wuhan measures cover 东湖高新区 (光谷) only, written 武汉东湖高新区")
     if not text or not _DISTRICT().match(text) or len(text) < 2:
         return ""
     return (": a district or county is read as its city where the city's policy covers all of it (write the city "

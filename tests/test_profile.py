@@ -290,3 +290,15 @@ def test_a_key_with_a_unit_says_to_put_the_unit_with_the_value(tmp_path: Path) -
     assert str(err).endswith("the key names revenue with a unit (万元), which a profile does not read from a key: "
                              "write the field alone and the unit with the value, \"营业收入\" = \"35000万元\" (a bare "
                              "number is yuan)")
+
+
+@pytest.mark.parametrize("address", ["江西省南昌市红谷滩区丰和中大道", "武汉市东湖新技术开发区高新大道666号"])
+def test_a_street_address_as_jurisdiction_says_what_to_write(tmp_path: Path, address: str) -> None:
+    # "no policy for jurisdiction …; known: beijing, nanchang, wuhan-east-lake" and nothing more
+    from nanchang_incentives import api
+
+    (tmp_path / "a.toml").write_text(f'name = "A"\njurisdiction = "{address}"\nyear = 2024\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        api.policies_for(load_profile(tmp_path / "a.toml", REG), api.load())
+    assert ": a street address is not read as a place: write the city (南昌, 北京市) or the city and its district " \
+           "(南昌市红谷滩区)" in str(info.value)
