@@ -116,9 +116,13 @@ def parse_settings(settings: Iterable[str] | Mapping[str, object], registry: F.R
     else:
         for text in settings:
             key, sep, raw = text.partition("=")
+            if not sep and "＝" in text:  # typed with a Chinese input method (as --vary reads it)
+                key, sep, raw = text.partition("＝")
             if not sep or not key.strip():
-                raise OptionError(f"{option} {visible(text)}: expected FIELD=VALUE, e.g. {option} rd_staff=120",
-                                  Location())
+                typed = next((c for c in "：:" if c in text), "")
+                why = f" (not {typed!r})" if typed else ""
+                raise OptionError(f"{option} {visible(text)}: expected FIELD=VALUE with '='{why}, e.g. {option} "
+                                  f"rd_staff=120", Location())
             raw = raw.strip()
             if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
                 raw = raw[1:-1]

@@ -835,3 +835,14 @@ def test_headroom_ranks_a_move_that_gains_nothing_after_one_that_gains(tmp_path)
     assert len(nets) >= 2 and gains == sorted(gains, reverse=True), nets  # every gain before every 0.00
     zh = CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "200"}).stdout
     assert "企业年度上限不再适用（上限 2,000,000.00）" in zh and "company annual cap no longer binding" not in zh
+
+
+def test_set_takes_a_full_width_equals_sign_and_names_a_colon():
+    # --set 研发费用＝1.2亿 (a Chinese input method) was "expected FIELD=VALUE" where --vary reads it
+    from nanchang_incentives.errors import OptionError
+    from nanchang_incentives.planning import parse_settings
+
+    registry = api.load().registry
+    assert parse_settings(["研发费用＝1.2亿"], registry) == {"rd_expense": 120_000_000 * 10_000}  # 1/10000 yuan
+    with pytest.raises(OptionError, match="expected FIELD=VALUE with '=' \\(not '：'\\)"):
+        parse_settings(["研发费用：1.2亿"], registry)
