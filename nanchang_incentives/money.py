@@ -54,7 +54,7 @@ _CURRENCY_SUFFIXES = ("人民币", "人民幣", "RMB", "CNY")
 #: not among them: they are units after digits ("12.5百万")
 _NUMERAL_WORDS = frozenset("零〇一二三四五六七八九十壹贰貳叁參叄肆伍陆陸柒捌玖拾佰仟两兩")
 #: what a count may end with ("150人", "3个", "2项", "5家", "4台", "2套")
-COUNT_SUFFIXES = ("人", "个", "项", "家", "台", "套")
+COUNT_SUFFIXES = ("人", "名", "位", "个", "项", "家", "台", "套", "场", "次", "件", "款")  # (150名, 1场, 2款 …)
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|[+-]?\.\d+"
 _MONEY_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.,+-]*)$")
 #: words for "none" typed in a number cell (无, 暂无, N/A): not read as 0 (nobody can tell "none" from "not known"),

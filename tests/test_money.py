@@ -563,3 +563,10 @@ def test_a_circled_digit_is_no_boolean():
     # NFKC folds ① to 1: only letters are folded (Ｙ, ＴＲＵＥ), a list marker stays refused
     with pytest.raises(ValueProblem):
         parse_bool("①")
+
+
+def test_counts_take_the_measure_words_a_finance_clerk_writes() -> None:
+    # "1场" (an event), "150名" (staff), "2款" (products) were "not a number"
+    from nanchang_incentives.money import parse_count
+
+    assert [parse_count(t) for t in ("1场", "150名", "3位", "2款", "4件", "2次")] == [1, 150, 3, 2, 4, 2]
