@@ -203,6 +203,11 @@ def load_profile(path: str | Path, registry: F.Registry, required: Mapping[str, 
 
     path = Path(path)
     data, text = read_toml(path, TomlKind.PROFILE)  # a regular file, bounded in size and nesting
+    if not data:  # (it said "jurisdiction missing; year missing", as for a profile short of two fields)
+        what = "only comments" if text.strip() else "empty"
+        raise InputError(f"the profile is {what}: write the company's fields, one per line, e.g. name = \"甲公司\", "
+                         f"jurisdiction = \"nanchang\", year = 2024, revenue = \"3亿\" (see samples/*.toml)",
+                         Location(file=str(path)))
     raw_lines = key_lines(text)
     values = parse_values(data, registry, where=Location(file=str(path)), lines=raw_lines, required=required,
                           checks=checks)

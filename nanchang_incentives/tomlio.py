@@ -403,7 +403,15 @@ def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None
         return f"a heading that is not plain ASCII must be quoted: [\"{heading.group(1)}\"]"
     wide_key = re.match(r"\s*([^\s=\"'\[#]+)\s*=", text)
     if wide_key and not wide_key.group(1).isascii():
-        return f"a key that is not plain ASCII must be quoted: \"{wide_key.group(1)}\" = …"
+        if any(c in "“”‘’＂" for c in wide_key.group(1)):  # “营业收入” = "3亿": curly quotes, not a bare key
+            return f"the quotes are curly (“ ” ‘ ’, as Word or WPS type them): use straight ones, " \
+                   f"{text.translate(_STRAIGHT).strip()}"
+        others = [(k + 1, m.group(1)) for k, ln in enumerate(lines) if k != line - 1
+                  and (m := re.match(r"\s*([^\s=\"'\[#]+)\s*=", ln)) and not m.group(1).isascii()
+                  and not any(c in "“”‘’＂" for c in m.group(1))]
+        also = "; so must " + ", ".join(f"line {n}'s \"{k}\"" for n, k in others[:5]) + \
+            (f" and {len(others) - 5} more" if len(others) > 5 else "") if others else ""
+        return f"a key that is not plain ASCII must be quoted: \"{wide_key.group(1)}\" = …{also}"
     if "Cannot overwrite a value" in message or "Cannot declare" in message:
         m = _BARE_KEY.match(text) or re.match(r"^\s*\[+\s*([^\]]+?)\s*\]", text)
         if m:

@@ -302,3 +302,11 @@ def test_a_street_address_as_jurisdiction_says_what_to_write(tmp_path: Path, add
         api.policies_for(load_profile(tmp_path / "a.toml", REG), api.load())
     assert ": a street address is not read as a place: write the city (南昌, 北京市) or the city and its district " \
            "(南昌市红谷滩区)" in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "what"), [("", "empty"), ("# 企业申报信息\n\n", "only comments")])
+def test_an_empty_profile_is_called_empty(tmp_path: Path, text: str, what: str) -> None:
+    # it said "jurisdiction: missing …; year: missing …", as for a profile short of two fields
+    err = load_error(tmp_path, text)
+    assert str(err).endswith(f"the profile is {what}: write the company's fields, one per line, e.g. name = \"甲公司\", "
+                             f"jurisdiction = \"nanchang\", year = 2024, revenue = \"3亿\" (see samples/*.toml)")

@@ -36,6 +36,11 @@ HEAD = 'name = "甲公司"\njurisdiction = "nanchang"\nyear = 2024\n'
     ('has_rd_center = True\n', 4, 'yes or no is written true or false, in lower case: has_rd_center = true'),
     ("rd_staff = 120\nrd_staff = 130\n", 5, "rd_staff is given twice (lines 4 and 5): keep one"),
     ('营业收入 = "3亿"\n', 4, 'a key that is not plain ASCII must be quoted: "营业收入" = …'),
+    # every unquoted key at once (a 30-line profile took 30 runs); curly quotes around a key are curly quotes
+    ('营业收入 = "3亿"\n研发费用 = "1000万"\n"研发人员" = 80\n所在地 = "南昌"\n', 4,
+     'a key that is not plain ASCII must be quoted: "营业收入" = …; so must line 5\'s "研发费用", line 7\'s "所在地"'),
+    ('“营业收入” = "3亿"\n', 4, ('the quotes are curly (“ ” ‘ ’, as Word or WPS type them): use straight ones, '
+                              '"营业收入" = "3亿"')),
     ('[公司]\nrevenue = "3亿"\n', 4, ('a company profile has no [headings]: its fields are written at the top of the '
                                   'file; delete the line [公司]')),
 ])
