@@ -769,7 +769,7 @@ def _beyond_units(value: object, extra: int = 0) -> bool:
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
 #: an inline-string cell (``<c r="E2" t="inlineStr"><is>…</is></c>``) and its reference
-_INLINE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="inlineStr"[^>]*>.*?</(?:\w+:)?c>', re.DOTALL)
+_INLINE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="inlineStr"[^>]*(?<!/)>.*?</(?:\w+:)?c>', re.DOTALL)  # (not <c …/>)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _FORMAT_UNITS = ("百万", "万", "亿", "千", "萬", "億")  # 萬/億: the traditional units the money parser reads too
 
