@@ -175,8 +175,8 @@ def test_an_xlsx_budget_total_beyond_a_spreadsheet_number_s_digits_is_written_ex
     # 25 firms each bringing in 9,999,999 firms scaled up (三(八) 每家企业50万元): a raw total of 1.25 × 10^14 yuan with
     # fen from the loan interest was written as a double, a fen off (…171.69 for …171.68)
     openpyxl = pytest.importorskip("openpyxl")
-    rows = ["name,jurisdiction,year,industries,revenue,revenue_prev,sales_revenue,local_project_loans,lpr_1y,"
-            "is_new_entrant,attracted_firms_scaled_up"]
+    rows = [("name,jurisdiction,year,industries,revenue,revenue_prev,sales_revenue,local_project_loans,lpr_1y,"
+            "is_new_entrant,attracted_firms_scaled_up")]
     rows += [f"巨{i}公司,nanchang,2024,electronic-information,9000亿,1000亿,9000亿,{129032257 + i * 37}.{i:02d},3.10%,"
              f"true,{9999999 - i}" for i in range(25)]
     src = tmp_path / "big.csv"
