@@ -753,11 +753,11 @@ def open_last_row(chunk: Chunk, row: int, codes: list[str]) -> list[RowProblem]:
     nothing else tells it from a whole file. (Excel and WPS end every row of a CSV with a line break; a file
     typed in a text editor may not.)"""
     at = np.flatnonzero(chunk.rows == row)
-    name = chunk.names[int(at[0])].decode("utf-8", "replace") if len(at) else ""
-    line = int(chunk.lines[int(at[0])]) if len(at) and chunk.lines is not None else 0
     if len(at):
         i = int(at[0])
         codes[i] = f"{codes[i]};{OPEN_LAST_ROW}" if codes[i] else OPEN_LAST_ROW
+        name = chunk.names[i].decode("utf-8", "replace")
+        line = int(chunk.lines[i]) if chunk.lines is not None else 0
     else:  # a bad row: its problems name it; the warning says why it may be
         found = next((p for p in chunk.problems if p.row == row), None)
         if found is None:
@@ -1299,8 +1299,10 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str =
     stdin = str(given) == STDIO or str(given) in STDIN_NAMES
     input_id = _stdio_id(sys.stdin) if stdin else _file_id(path=input_path)
     stdout_id = None
-    for option, path in outputs.items():
-        if path is not None and check_output(option, path, fmt) == Place.STDOUT:
+    kinds = {option: check_output(option, path, fmt) for option, path in outputs.items() if path is not None}
+    for option, kind in kinds.items():
+        path = outputs[option]
+        if kind == Place.STDOUT:
             stdout_id = _stdio_id(sys.stdout)
             if stdout_id is not None and stdout_id == input_id:
                 what = {"--errors": "bad rows", "--summary-json": "summary"}.get(option, "results")
@@ -1311,10 +1313,10 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str =
                                  Location(file="<stdin>" if stdin else str(input_path), field=option))
             if stdout_id is not None:
                 seen[stdout_id] = f"{option} {path} (standard output, redirected to that file)"
-    for option, path in outputs.items():
-        if path is None:
-            continue
-        kind = places[option] = check_output(option, path, fmt)
+    for option, kind in kinds.items():
+        path = outputs[option]
+        assert path is not None
+        places[option] = kind
         if kind == Place.STDOUT:
             if kind in seen:
                 raise InputError(f"{option} and {seen[kind]} both go to standard output",

@@ -955,7 +955,7 @@ _LABEL_NEEDLES = tuple(x.encode("utf-8") for x in ("计", "汇", "总", "均", "
 assert all(any(n.decode() in label for n in _LABEL_NEEDLES) for label in csvio.TOTALS_LABELS)
 
 
-def _drop_totals(cells: Cells, header: Header, catalog: Catalog | None = None) -> tuple[Cells, list[SkippedRow]]:
+def _drop_totals(cells: Cells, header: Header, catalog: Catalog) -> tuple[Cells, list[SkippedRow]]:
     """Leave out the rows that look like a spreadsheet's totals row (``csvio.names_a_total``, a column at a
     time): a name that is only a totals label (``csvio.is_totals_label``), whatever else the row holds; no name
     and only such a label in the first column; or
@@ -1028,7 +1028,7 @@ def _drop_totals(cells: Cells, header: Header, catalog: Catalog | None = None) -
 
 
 def _repeated_header(cells: Cells, header: Header, name_j: int,
-                     catalog: Catalog | None = None) -> tuple[np.ndarray, dict[int, str]]:
+                     catalog: Catalog) -> tuple[np.ndarray, dict[int, str]]:
     """The rows that are the header again (blocks pasted one under another, each with its header): the name
     column holds a heading of its field (its own, another alias, in another case: ``Header.forms``), and at
     least half the row's filled cells (two or more) hold one of theirs. They
@@ -1059,7 +1059,7 @@ def _repeated_header(cells: Cells, header: Header, name_j: int,
         if texts[name_j] in forms[name_j] and same >= 2 and same * 2 >= filled:
             hit[i] = True
             shown = [cells.text(i, j).strip() for j in range(len(forms))]
-            if catalog is not None and (differs := _other_headings(shown, header, catalog)):
+            if differs := _other_headings(shown, header, catalog):
                 other[i] = differs
     return hit, other
 

@@ -624,7 +624,6 @@ class XlsxSource:
 
 #: the fields whose text is read as a number: a superscript or subscript run in it is read as its digits
 _NUMERIC = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def _raised_runs(book: object) -> dict[str, str]:
@@ -664,12 +663,12 @@ _SI_END = re.compile(rb"</(?:\w+:)?si>")
 _PREFIX = re.compile(rb"<(/?)\w+:")
 
 
-def _si_blocks(archive: Any, name: str, *needles: bytes) -> Iterator[bytes]:
-    """The ``<si>…</si>`` elements of the part ``name`` holding one of ``needles``, read a megabyte at a time."""
+def _si_blocks(archive: Any, name: str, needle: bytes) -> Iterator[bytes]:
+    """The ``<si>…</si>`` elements of the part ``name`` holding ``needle``, read a megabyte at a time."""
     for body in _si_bodies(archive, name):
-        if any(n in body for n in needles):
+        if needle in body:
             for m in _SI_BLOCK.finditer(body):
-                if any(n in m.group(0) for n in needles):
+                if needle in m.group(0):
                     yield m.group(0)
 
 
