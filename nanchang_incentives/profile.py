@@ -96,9 +96,13 @@ DASH_IS_EMPTY = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
 _KEY_UNIT = re.compile(r"(.+?)\s*[（(【\[]\s*(万元|亿元|千元|百万元|元|万|亿|千|百万)\s*[）)】\]]")
 
 
-def _example_value(value: object) -> str:
-    """The value as the example of a message shows it (35000 for 35000, the text for a string)."""
-    return str(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "35000"
+def _example_value(value: object, unit: str) -> str:
+    """The value with the key's unit, as the example of a message writes it ("35000万元" for 35000 under 万元; a
+    text that has a unit already, "3.5亿", as it is)."""
+    if isinstance(value, str) and re.search(r"[^\d.,\s]", value):
+        return value
+    number = str(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "35000"
+    return number + (unit if unit != "元" else "")
 
 
 #: a profile's problems worded one by one; unknown fields beyond them are counted
@@ -142,8 +146,7 @@ def parse_values(raw: Mapping[str, object], registry: F.Registry, *, csv: bool =
                 problems.append(InputError(
                     f"the key names {field} with a unit ({unit.group(2)}), which a profile does not read from a key: "
                     f"write the field alone and the unit with the value, \"{unit.group(1).strip()}\" = "
-                    f"\"{_example_value(value)}{unit.group(2) if unit.group(2) != '元' else ''}\" (a bare number is "
-                    f"yuan)", loc))
+                    f"\"{_example_value(value, unit.group(2))}\" (a bare number is yuan)", loc))
                 continue
             problems.append(InputError(f"unknown field{registry.suggest(key)}; see the field reference in the README",
                                        loc))

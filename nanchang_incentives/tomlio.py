@@ -383,6 +383,10 @@ _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
 _NUMBER = re.compile(r"^[+-]?(\d[\d_]*)(\.\d+)?([eE][+-]?\d+)?$")
 
 
+#: a key as typed before "=", not quoted (营业收入 = …: a bare key must be ASCII)
+_UNQUOTED_KEY = re.compile(r"\s*([^\s=\"'\[#]+)\s*=")
+
+
 def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None = None) -> str | None:
     """What a person most likely meant on the line the TOML parser stopped at, in words ("text goes in double
     quotes: revenue = "3亿""); None when the line shows nothing familiar (the parser's message then stands alone).
@@ -401,13 +405,13 @@ def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None
                 f"line {heading.group(0).strip()}")
     if heading and not heading.group(1).isascii():
         return f"a heading that is not plain ASCII must be quoted: [\"{heading.group(1)}\"]"
-    wide_key = re.match(r"\s*([^\s=\"'\[#]+)\s*=", text)
+    wide_key = _UNQUOTED_KEY.match(text)
     if wide_key and not wide_key.group(1).isascii():
         if any(c in "“”‘’＂" for c in wide_key.group(1)):  # “营业收入” = "3亿": curly quotes, not a bare key
             return f"the quotes are curly (“ ” ‘ ’, as Word or WPS type them): use straight ones, " \
                    f"{text.translate(_STRAIGHT).strip()}"
         others = [(k + 1, m.group(1)) for k, ln in enumerate(lines) if k != line - 1
-                  and (m := re.match(r"\s*([^\s=\"'\[#]+)\s*=", ln)) and not m.group(1).isascii()
+                  and (m := _UNQUOTED_KEY.match(ln)) and not m.group(1).isascii()
                   and not any(c in "“”‘’＂" for c in m.group(1))]
         also = "; so must " + ", ".join(f"line {n}'s \"{k}\"" for n, k in others[:5]) + \
             (f" and {len(others) - 5} more" if len(others) > 5 else "") if others else ""
