@@ -192,7 +192,7 @@ def _unknown_column(name: str, catalog: Catalog, loc: Location, names: Sequence[
     form it does not read (never a did-you-mean to the bare name, whose numbers would be yuan), a column of the
     sheet's own (序号, 备注), a note on the sheet's unit (单位：万元) typed as a heading, or a typo with its
     did-you-mean."""
-    if _YUAN_NOTE.fullmatch(name.strip()):  # 单位：元: nothing to scale, nothing to read
+    if _YUAN_NOTE.fullmatch(name.strip()):  # 单位：元, 单位（元）, 單位：元: nothing to scale, nothing to read
         return InputError(f"the heading {name.strip()!r} is a note that the amounts are in yuan, not a column: delete "
                           f"the column (a bare amount is read as yuan)", loc)
     if ("单位" in name or "單位" in name) and len(name) <= 40 and (note := _unit_note([[name]])) is not None:
@@ -393,7 +393,8 @@ def _refuse_results_file(names: Sequence[str], catalog: Catalog, path: str) -> N
 #: the header's problems worded one by one; unknown columns beyond them are counted
 HEADER_PROBLEMS_SHOWN = 50
 #: a heading that only says the amounts are in yuan (单位：元, （金额单位：人民币元）)
-_YUAN_NOTE = re.compile(r"[(（]?\s*(?:金额)?单位\s*[:：]?\s*(?:人民币)?元\s*[)）]?")
+_YUAN_NOTE = re.compile(r"[(（]?\s*(?:金额|金額)?[单單]位\s*(?:[:：]\s*(?:人民币|人民幣)?元|[(（]\s*(?:人民币|人民幣)?元\s*[)）])"
+                        r"\s*[)）]?")
 
 
 def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:

@@ -344,8 +344,8 @@ def test_a_unit_note_typed_as_a_heading_says_where_the_unit_goes(catalog, tmp_pa
 @pytest.mark.parametrize(("amount", "note", "said"), [
     ("营业收入（万元）", "单位：万元", ("the heading '单位：万元' is a note on the sheet's unit (万元), not a column; the amounts' "
                                "headings name their units already: delete the column")),
-    ("营业收入", "单位：元", ("the heading '单位：元' is a note that the amounts are in yuan, not a column: delete the column "
-                       "(a bare amount is read as yuan)"))])
+    *(("营业收入", note, (f"the heading '{note}' is a note that the amounts are in yuan, not a column: delete the "
+                        f"column (a bare amount is read as yuan)")) for note in ("单位：元", "单位（元）", "單位：元"))])
 def test_a_unit_note_heading_is_told_what_deleting_it_does(catalog, tmp_path, amount, note, said):
     # "deleting only the column would read the amounts as yuan" was said where the headings had their unit, and
     # 单位：元 got "did you mean 单位名称, that is name?"
