@@ -405,6 +405,7 @@ def budget_of(run: PolicyRun, assumed: Sequence[Assumption] = ()) -> PolicyBudge
     any_amount = np.zeros(run.n, dtype=bool)
     with_amount = np.zeros(run.n, dtype=np.int64)  # per company, the clauses with an amount (the notices' test)
     outside = ~run.covered
+    any_outside = bool(outside.any())  # (once per policy, not per clause)
     hypothetical: list[np.ndarray] = []  # the amounts of the companies outside the validity (--ignore-validity)
     for cr in run.clauses:
         c = cr.clause
@@ -424,7 +425,7 @@ def budget_of(run: PolicyRun, assumed: Sequence[Assumption] = ()) -> PolicyBudge
             cb.saved_company_cap = _sum((clause - amount)[~excluded])
             any_amount[rows[amount > 0]] = True
             with_amount[rows[amount > 0]] += 1
-            if outside.any():
+            if any_outside:
                 there = outside[rows] & (amount > 0)
                 if there.any():
                     hypothetical.append(amount[there])
