@@ -430,6 +430,10 @@ def parse_bool(value: object) -> bool:
 COUNT_EXAMPLE = '3 (also "150人", "3个", "2项", "5家", "4台", "2套")'
 
 
+#: "第2年", "第 3 个": an ordinal, which a count field cannot take as it is
+_ORDINAL = re.compile(r"第\s*([0-9]+)\s*\S{0,2}")
+
+
 def parse_count(value: object) -> int:
     """A whole number of things (projects, staff, events), 0 … 10,000,000.
 
@@ -462,6 +466,9 @@ def parse_count(value: object) -> int:
             if bare.casefold() in NONE_WORDS:
                 raise ValueProblem(f"{value!r} is not a number: type 0 if there is none, or leave the cell empty if "
                                    f"it is not known (a clause that needs it then says missing_input)")
+            if ordinal := _ORDINAL.fullmatch(normalize_number_text(bare)):  # 第2年: the ordinal of a year or an item
+                raise ValueProblem(f"{value!r} is an ordinal (第…): write the number alone, as in "
+                                   f"\"{ordinal.group(1)}\"")
             raise ValueProblem(f"{value!r} is not a number; expected a whole number such as {COUNT_EXAMPLE}")
         number = _decimal(text)
     else:

@@ -511,6 +511,17 @@ def test_a_count_that_is_a_guess_or_in_chinese_numerals_says_so(text: str, says:
     assert parse_count("150人") == 150 and parse_count("+3") == 3
 
 
+@pytest.mark.parametrize(("text", "number"), [("第2年", "2"), ("第 3 年", "3"), ("第１个", "1"), ("第12项", "12")])
+def test_an_ordinal_count_says_to_write_the_number_alone(text: str, number: str) -> None:
+    # 贴息年度 = "第2年" (the 2nd year of interest subsidy) is the natural way to write it
+    with pytest.raises(ValueProblem) as exc:
+        parse_count(text)
+    assert f"is an ordinal (第…): write the number alone, as in \"{number}\"" in str(exc.value)
+    with pytest.raises(ValueProblem) as exc:
+        parse_count("第一年")
+    assert "Chinese numerals" in str(exc.value)
+
+
 @pytest.mark.parametrize("text", ["余额1000万", "1000万(多个)", "多1000万"])
 def test_a_word_that_only_contains_a_guess_character_is_not_called_a_guess(text: str) -> None:
     with pytest.raises(ValueProblem) as exc:
