@@ -70,9 +70,25 @@ class Scale(str, enum.Enum):
     INTEREST_RATE = "interest_rate"
 
 
+#: the traditional characters of the fields' and the vocabularies' Chinese names -> simplified (營業收入 is 营业收入,
+#: 電子信息 电子信息): a sheet or profile typed in Hong Kong, Macao or Taiwan names the same fields. A traditional
+#: character has one simplified form, so this never makes two names one; only the characters the names use are
+#: here (a word that differs, 軟體 for 软件, is not translated)
+_SIMPLIFIED = str.maketrans(
+    "專業為舉於產億價會關冊幾創製辦務動區單廠發髮臺後員園國場備學實對屬帥應開強總報掛數術機權桿闆標註點電離稱稅簽籤"
+    "類約級納經結繳職節獲穫營補襯規設證試財貼貸費資賽軟轄達運進銀鏈銷鍵長階際險項領額風駐驗東體導顯漢濟擬現終網聯虛車萬幣",
+    "专业为举于产亿价会关册几创制办务动区单厂发发台后员园国场备学实对属帅应开强总报挂数术机权杆板标注点电离称税签签"
+    "类约级纳经结缴职节获获营补衬规设证试财贴贷费资赛软辖达运进银链销键长阶际险项领额风驻验东体导显汉济拟现终网联虚车万币")
+
+
 def _fold(text: str) -> str:
-    """The form names are matched in: NFKC (full-width letters), lower case, no surrounding spaces."""
-    return unicodedata.normalize("NFKC", text).strip().lower()
+    """The form names are matched in: NFKC (full-width letters), lower case, no surrounding spaces, simplified
+    characters (``_SIMPLIFIED``).
+
+    >>> _fold(" 營業收入 "), _fold("ＲＥＶＥＮＵＥ")
+    ('营业收入', 'revenue')
+    """
+    return unicodedata.normalize("NFKC", text).strip().lower().translate(_SIMPLIFIED)
 
 
 def _has_cjk(text: str) -> bool:

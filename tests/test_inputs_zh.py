@@ -113,6 +113,25 @@ def test_csv_headers_accept_chinese_names_mixed_with_english(tmp_path: Path) -> 
     assert zh.with_suffix(".out.csv").read_bytes() == en.with_suffix(".out.csv").read_bytes()
 
 
+def test_traditional_characters_name_the_same_fields_places_and_tags(tmp_path: Path) -> None:
+    # 營業收入 got 'did you mean "销售收入" (sales_revenue)?', a different field, from a sheet typed in traditional
+    trad = write(tmp_path, "企業名稱,所在地,年度,行業,營業收入（萬元）,上年營業收入,研發費用\n"
+                           "甲,武漢東湖高新區,2024,軟件,32000,2.5億,6800萬\n", "trad.csv")
+    simp = write(tmp_path, "企业名称,所在地,年度,行业,营业收入（万元）,上年营业收入,研发费用\n"
+                           "甲,武汉东湖高新区,2024,软件,32000,2.5亿,6800万\n", "simp.csv")
+    for src in (trad, simp):
+        res = CliRunner().invoke(app, ["batch", str(src), "-o", str(src.with_suffix(".out.csv")), "--quiet"])
+        assert res.exit_code == 0, res.output
+    assert trad.with_suffix(".out.csv").read_bytes() == simp.with_suffix(".out.csv").read_bytes()
+    assert ",wuhan-east-lake-software-2023,2024," in simp.with_suffix(".out.csv").read_text(encoding="utf-8")
+    assert [REG.resolve(k) for k in ("營業收入", "研發人員", "銷售收入（不含稅）", "實繳註冊資本")] == [
+        "revenue", "rd_staff", "sales_revenue", "paid_in_capital"]
+    assert REG["industries"].parse(["電子信息", "機器人"]) == ("electronic-information", "robotics")
+    path = write(tmp_path, '"年度" = 2024\n"所在地" = "南昌市"\n"行業" = ["電子信息"]\n"新三板掛牌" = true\n')
+    (res,) = api.calculate(p := load_profile(path, REG), api.policies_for(p, CATALOG), CATALOG)
+    assert {c.id: c.amount for c in res.clauses}["neeq_listing"] == 100_000_000  # 100万 in fen
+
+
 def test_a_csv_column_given_under_two_names_is_an_error_naming_both(tmp_path: Path) -> None:
     src = write(tmp_path, "name,year,jurisdiction,revenue,营业收入\n甲,2024,nanchang,1,1\n", "c.csv")
     res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")])
