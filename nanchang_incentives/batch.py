@@ -144,6 +144,14 @@ class ClauseBudget:
     saved_clause_cap: int = 0
     saved_group: int = 0
     saved_company_cap: int = 0
+    #: SPEC 9.2: an exact clause's outlay if every up_to clause the company cap counted were granted its minimum
+    #: (the sum of its amount_max; ``amount`` where none): above ``amount``, the outlay is a lower bound
+    amount_max: int = 0
+
+    @property
+    def is_range(self) -> bool:
+        """Some company's amount of this (exact) clause is a lower bound (SPEC 9.2)."""
+        return self.amount_max > self.amount
 
     @property
     def granted(self) -> int:
@@ -162,12 +170,14 @@ class ClauseBudget:
         self.saved_clause_cap += other.saved_clause_cap
         self.saved_group += other.saved_group
         self.saved_company_cap += other.saved_company_cap
+        self.amount_max += other.amount_max
 
     def as_dict(self) -> dict:
         return {
             "id": self.id, "basis": self.basis, "companies_granted": self.granted,
             "statuses": {name: self.statuses[k] for k, name in enumerate(STATUS_NAMES)},
-            "amount": format_fen(self.amount), "raw_amount": format_fen(self.raw), "saved": format_fen(self.saved),
+            "amount": format_fen(self.amount), **({"amount_max": format_fen(self.amount_max)} if self.is_range else {}),
+            "raw_amount": format_fen(self.raw), "saved": format_fen(self.saved),
             "saved_by": {"item_cap": format_fen(self.saved_item_cap), "clause_cap": format_fen(self.saved_clause_cap),
                          "group": format_fen(self.saved_group), "company_cap": format_fen(self.saved_company_cap)},
         }
@@ -418,6 +428,7 @@ def budget_of(run: PolicyRun, assumed: Sequence[Assumption] = ()) -> PolicyBudge
                                          cr.amount[rows])
             excluded = st == EXCLUDED
             cb.amount = _sum(amount)
+            cb.amount_max = _sum(cr.amount_max[rows]) if cr.amount_max is not None else cb.amount
             cb.raw = _sum(raw)
             cb.saved_item_cap = _sum(raw - item)
             cb.saved_clause_cap = _sum(item - clause)

@@ -260,6 +260,20 @@ def exact_total_range(total_exact: int, total_exact_max: int, lang: str = "en") 
     return f"at least {format_fen_grouped(total_exact)}, up to {format_fen_grouped(total_exact_max)} {BELOW_CEILINGS}"
 
 
+def outlay_range(amount: int, amount_max: int, lang: str = "en") -> str:
+    """A clause's outlay over many companies when some are lower bounds (the budget view's cell, SPEC 9.2): two
+    lines, each figure whole on its own.
+
+    >>> outlay_range(18181818, 40000000).split("\\n")
+    ['at least 181,818.18', '(at most 400,000.00)']
+    >>> outlay_range(18181818, 40000000, "zh").split("\\n")
+    ['至少 181,818.18', '（至多 400,000.00）']
+    """
+    least, most = qualifier("at least", lang), qualifier("at most", lang)
+    opening, closing = ("（", "）") if lang == "zh" else ("(", ")")
+    return f"{least} {format_fen_grouped(amount)}\n{opening}{most} {format_fen_grouped(amount_max)}{closing}"
+
+
 def amount_text(c: ClauseResult, lang: str = "en") -> str:
     """A clause's figure in words, with its range when it has one (the Markdown amount cell).
 

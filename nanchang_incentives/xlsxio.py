@@ -1064,6 +1064,7 @@ def _number(v: str) -> str:
 
 
 _MONEY_STYLE, _BOLD_STYLE, _UP_TO_STYLE, _UP_TO_ZH_STYLE = 1, 2, 3, 4  # indexes into cellXfs of _STYLES
+_AT_LEAST_STYLE, _AT_LEAST_ZH_STYLE = 5, 6  # a lower bound (SPEC 9.2), "at least 181,818.18"
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -1075,20 +1076,25 @@ _FROZEN_HEADER = ('<sheetViews><sheetView {}workbookViewId="0"><pane ySplit="1" 
                   '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
 _STYLES = (f'{_XML_HEAD}<styleSheet xmlns="{_NS_MAIN}">'
            # an up-to ceiling stays a number a formula can sum, shown "up to 2,500,000.00" (SPEC §3: never as certain)
-           '<numFmts count="2"><numFmt numFmtId="164" formatCode="&quot;up to &quot;#,##0.00"/>'
-           '<numFmt numFmtId="165" formatCode="&quot;最高 &quot;#,##0.00"/></numFmts>'
+           '<numFmts count="4"><numFmt numFmtId="164" formatCode="&quot;up to &quot;#,##0.00"/>'
+           '<numFmt numFmtId="165" formatCode="&quot;最高 &quot;#,##0.00"/>'
+           # an exact outlay the company cap cut while counting up-to ceilings: a lower bound (SPEC 9.2)
+           '<numFmt numFmtId="166" formatCode="&quot;at least &quot;#,##0.00"/>'
+           '<numFmt numFmtId="167" formatCode="&quot;至少 &quot;#,##0.00"/></numFmts>'
            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
            '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
            '<fill><patternFill patternType="gray125"/></fill></fills>'
            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           '<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
            # numFmtId 4 is the built-in "#,##0.00"
            '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
            '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-           '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+           '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+           '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+           '<xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
            '</styleSheet>')
 _CONTENT_TYPES = (f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -1178,7 +1184,8 @@ class _SheetCells:
         if abs(fen) < MONEY_CELL_LIMIT:
             self.number(r, c, fen / 100, style)
         else:
-            word = {_UP_TO_STYLE: "up to ", _UP_TO_ZH_STYLE: "最高 "}.get(style, "")
+            word = {_UP_TO_STYLE: "up to ", _UP_TO_ZH_STYLE: "最高 ", _AT_LEAST_STYLE: "at least ",
+                    _AT_LEAST_ZH_STYLE: "至少 "}.get(style, "")
             self.text(r, c, word + format_fen_grouped(fen))
 
     def _row(self, r: int) -> list[str]:
@@ -1204,10 +1211,12 @@ def _zh_total(b: PolicyBudget) -> str:
 _BUDGET_WORDS: dict[str, dict] = {
     "en": {"columns": ["policy", "clause", "basis", "companies granted", "of which capped", "amount", "raw amount",
                        "saved", "saved by item/clause caps", "saved by exclusive group", "saved by company cap",
-                       "companies listed (discretionary)"],
+                       "companies listed (discretionary)",
+                       "amount at most (if the up-to awards are granted below their ceilings)"],
            **explain.TOTAL_LABELS["en"], "total": _en_total, "counts": "; counts the up-to ceilings"},
     "zh": {"columns": ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省", "单项/条款封顶节省",
-                       "就高不就低节省", "企业上限节省", "列入企业数（酌情条款）"],
+                       "就高不就低节省", "企业上限节省", "列入企业数（酌情条款）",
+                       "金额至多（若最高限额条款低于上限给予）"],
            **explain.TOTAL_LABELS["zh"], "total": _zh_total, "counts": "；含最高额度（上限，非确定金额）"},
 }
 
@@ -1329,6 +1338,7 @@ class XlsxSink:
         words = _BUDGET_WORDS[lang if lang in _BUDGET_WORDS else "en"]
         ws, money, bold = _SheetCells(), _MONEY_STYLE, _BOLD_STYLE
         up_to = _UP_TO_STYLE if lang != "zh" else _UP_TO_ZH_STYLE
+        at_least = _AT_LEAST_STYLE if lang != "zh" else _AT_LEAST_ZH_STYLE
         for c, name in enumerate(words["columns"]):
             ws.text(0, c, name, bold)
         r = 0
@@ -1343,7 +1353,10 @@ class XlsxSink:
                 ceiling = cb.basis == "up_to"
                 for c, fen in enumerate((cb.amount, cb.raw, cb.saved, cb.saved_item_cap + cb.saved_clause_cap,
                                          cb.saved_group, cb.saved_company_cap), start=5):
-                    ws.money(r, c, fen, up_to if ceiling and c in (5, 6) and fen else money)
+                    ws.money(r, c, fen, up_to if ceiling and c in (5, 6) and fen else
+                             at_least if c == 5 and cb.is_range else money)
+                if cb.is_range:  # SPEC 9.2: the top of the lower bound's range
+                    ws.money(r, 12, cb.amount_max, money)
                 if cb.basis == "discretionary":  # no amount in the text: the companies listed for a decision, as
                     ws.number(r, 11, cb.statuses[DISCRETIONARY])  # the terminal's "5 listed"
             exact = [(words["exact"], b.total_exact)]

@@ -1023,7 +1023,8 @@ def test_the_xlsx_budget_sheet_speaks_chinese_with_lang_zh(catalog, tmp_path):
     run_batch(src, tmp_path / "r.xlsx", catalog, BatchOptions(fmt="xlsx", lang="zh"))
     sheet = list(openpyxl.load_workbook(tmp_path / "r.xlsx")["budget"].iter_rows())
     assert [c.value for c in sheet[0]] == ["政策", "条款", "性质", "获得企业数", "其中封顶", "金额", "封顶前金额", "节省",
-                                           "单项/条款封顶节省", "就高不就低节省", "企业上限节省", "列入企业数（酌情条款）"]
+                                           "单项/条款封顶节省", "就高不就低节省", "企业上限节省", "列入企业数（酌情条款）",
+                                           "金额至多（若最高限额条款低于上限给予）"]
     # a discretionary clause has no amount: nobody is "granted" it, the companies listed for a decision are counted
     listed = {r[1].value: (r[3].value, r[11].value) for r in sheet[1:]
               if r[0].value == "nanchang-electronic-information-2023"}

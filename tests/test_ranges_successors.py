@@ -630,3 +630,41 @@ def test_under_ignore_validity_the_budget_says_what_the_out_of_period_companies_
                            "假设计算：合计中最高 3,000,000.00 属于这些企业"}[lang])
     plain = run_batch(src, tmp_path / "p.csv", api.load(), BatchOptions(lang=lang))
     assert plain.budgets["nanchang-electronic-information-2023"].not_in_force_amount == 0
+
+
+def test_the_budget_view_gives_each_clause_cut_below_a_ceiling_as_at_least_with_its_top(tmp_path: Path) -> None:
+    # SPEC 9.2 in the budget view, clause by clause (the policy line said "at least 272,727.27, up to 600,000.00",
+    # but the clause rows printed 181,818.18 and 90,909.09 as certain). L = 5% × 2000万 = 1,000,000.00; counted:
+    # neeq_listing 1,000,000.00 + equity_investment (up to) 2,000,000.00 + major_tech_project (up to) 2,000,000.00
+    # + smart_factory 500,000.00 = 5,500,000.00: neeq 1,000,000 × 100/550 = 181,818.18, smart 90,909.09 (the
+    # fen left over to the up-to clauses' larger remainders). Second run, the up-to clauses at their minimum
+    # (equity_investment none: 0; major_tech_project 100万 a project): T = 2,500,000.00, neeq 400,000.00,
+    # smart 200,000.00 — the two tops sum to the policy's 600,000.00.
+    src = tmp_path / "min.csv"
+    src.write_text("name,jurisdiction,year,industries,revenue,revenue_prev,sales_revenue,is_new_entrant,"
+                   "key_support_area,neeq_listed,equity_investment_raised,major_tech_projects,"
+                   "smart_factory_investments\n"
+                   "A,nanchang,2024,electronic-information,3000万,2800万,2000万,false,false,true,500万,1,100万\n",
+                   encoding="utf-8")
+    summary = tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--summary-json",
+                                   str(summary)], env={**ENV, "COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    rows = {line.split()[0]: line for line in res.output.splitlines() if line.strip()}
+    assert "at least 181,818.18" in rows["neeq_listing"] and "at least 90,909.09" in rows["smart_factory"]
+    lines = res.output.splitlines()
+    below = [lines[k + 1] for k, line in enumerate(lines) if line.startswith(("neeq_listing ", "smart_factory "))]
+    assert [b.split("(")[1].strip() for b in below] == ["up to 400,000.00)", "up to 200,000.00)"]
+    assert "exact outlay: at least 272,727.27, up to 600,000.00" in " ".join(res.output.split())
+    (pol,) = [p for p in json.loads(summary.read_text(encoding="utf-8"))["policies"] if p["companies"]]
+    clauses = {c["id"]: c for c in pol["clauses"]}
+    assert (clauses["neeq_listing"]["amount"], clauses["neeq_listing"]["amount_max"]) == ("181818.18", "400000.00")
+    assert (clauses["smart_factory"]["amount"], clauses["smart_factory"]["amount_max"]) == ("90909.09", "200000.00")
+    assert all("amount_max" not in c for k, c in clauses.items() if k not in ("neeq_listing", "smart_factory"))
+    assert (pol["total_exact"], pol["total_exact_max"]) == ("272727.27", "600000.00")
+    # under --lang zh, 至少 … （至多 …）; in a terminal too narrow for the table, the range on one line
+    zh = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "z.csv"), "--lang", "zh"],
+                            env={**ENV, "COLUMNS": "200"})
+    assert "至少 181,818.18" in zh.output and "（至多 400,000.00）" in zh.output
+    narrow = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "n.csv")], env={**ENV, "COLUMNS": "30"})
+    assert "outlay (final): at least 181,818.18 (up to 400,000.00)" in " ".join(narrow.output.split())

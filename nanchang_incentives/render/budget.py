@@ -65,6 +65,8 @@ def budget_rows(b: PolicyBudget, lang: str = "en") -> tuple[list[list[str]], lis
             amount = raw = "—"
         else:  # an up-to clause's outlay is a sum of ceilings: never shown as certain (SPEC §3)
             amount, raw = (explain.total_figure(x, c.basis == "up_to" and x > 0, lang) for x in (c.amount, c.raw))
+            if c.is_range:  # SPEC 9.2: cut by company caps that counted up-to ceilings: a lower bound, and its top
+                amount = explain.outlay_range(c.amount, c.amount_max, lang)
         rows.append([c.id, explain.basis_label(c.basis, lang), who, amount, raw,
                      _money(c.saved_item_cap + c.saved_clause_cap), _money(c.saved_group), _money(c.saved_company_cap)])
     exact = [[words["exact"], "", "", _money(b.total_exact), "", "", "", ""]]
@@ -134,7 +136,8 @@ def fits_as_table(b: PolicyBudget, width: int, gap: int = 2, lang: str = "en") -
 
 def _widths(every: list[list[str]], heads: tuple[str, ...] = HEADERS) -> list[int]:
     """Each column's width in the table: its longest cell, its heading's first word, up to 18 of the heading."""
-    widths = [max([cell_len(h) for h in heads[k].split(" ", 1)[:1]] + [cell_len(r[k]) for r in every])
+    widths = [max([cell_len(h) for h in heads[k].split(" ", 1)[:1]]
+                  + [cell_len(line) for r in every for line in r[k].split("\n")])
               for k in range(len(heads))]
     return [max(w, min(cell_len(heads[k]), 18)) for k, w in enumerate(widths)]
 
@@ -157,7 +160,7 @@ def policy_blocks(b: PolicyBudget, lang: str = "en") -> list[Text]:
         lines.append(head)
         for k in range(2, len(heads)):
             if r[k]:
-                lines.append(Prose(f"  {heads[k]}: {r[k]}"))
+                lines.append(Prose(f"  {heads[k]}: {' '.join(r[k].split(chr(10)))}"))
     return lines
 
 
