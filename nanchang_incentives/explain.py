@@ -1269,6 +1269,20 @@ def signed(fen: int, ceiling: bool = False, lang: str = "en") -> str:
     return f"{qualifier('up to', lang)} {figure}" if ceiling and fen else figure
 
 
+def clause_change(d, lang: str = "en") -> str:
+    """A clause's difference between two results (what-if, what would unlock more): :func:`signed`, and where
+    either amount is a lower bound (SPEC 9.2: the company cap counted up-to ceilings), the difference between
+    the upper figures too: "+3,947,368.42 (+4,411,764.71 if the up-to awards are granted below their
+    ceilings)"."""
+    low = signed(d.diff, d.counts_ceiling, lang)
+    top = d.diff_max
+    if top is None or top == d.diff:
+        return low
+    if lang == "zh":
+        return f"{low}（{BELOW_CEILINGS_ZH}，{signed(top, lang='zh')}）"
+    return f"{low} ({signed(top)} {BELOW_CEILINGS})"
+
+
 def setting(s, lang: str = "en") -> str:
     """One --set: "rd_staff 420 → 99", "has_rd_center true → (removed)"; under --lang zh "rd_staff 420 → 99",
     "has_rd_center 是 → （已删除）", "is_new_entrant 未填 → 是" (a yes/no field as a Chinese profile writes it)."""
@@ -1401,7 +1415,7 @@ def _change_zh(ch, d, limit: str) -> str:
 def clause_delta(d) -> str:
     """ "rd_center 20,000,000.00 → 0.00 (-20,000,000.00)"."""
     return (f"{d.id} {money(d.before.amount, d.before.basis)} → {money(d.after.amount, d.after.basis)} "
-            f"({signed(d.diff, d.counts_ceiling)})")
+            f"({clause_change(d)})")
 
 
 #: the words of "what would unlock more" under --lang zh (the English are in unlock itself)
@@ -1412,7 +1426,7 @@ _UNLOCK_ZH = {"add": "需补充 {fields}", "industries": "（本政策适用于{
               "winner": "{id} 成为 '{group}' 组保留的条款", "still_capped": "企业年度上限仍然适用",
               "others": "：另有 {n} 项条款相应核减", "would_still": "{id} 仍为{status}",
               "would_add": "（需补充 {fields}）", "zero": "：条件已满足，但 {calc}：金额为零",
-              "no_change": "金额不变", "net": "净增 {net}"}
+              "no_change": "金额不变", "net": "净增 {net}", "cap_binds": "；企业年度上限已适用，合计不会增加"}
 
 
 def unlock(u, lang: str = "en") -> str:
@@ -1430,12 +1444,13 @@ def unlock(u, lang: str = "en") -> str:
         text = f"add {', '.join(u.missing) or 'the missing field'}"
         if u.clause == "*":
             return text + f" (this policy is for {', '.join(u.industries)} enterprises)"
+        binds = "; the company annual cap already binds: the total would not rise" if u.cap_binds else ""
         if u.most is not None:
             most = format_fen_grouped(u.most)
             if u.most_each:
-                return text + f" (at most {most} per {u.most_each})"
-            return text + f" (at most {most}{' ' + scope_words(u.most_scope) if u.most_scope else ''})"
-        return text + " (no single ceiling in the text)"
+                return text + f" (at most {most} per {u.most_each}{binds})"
+            return text + f" (at most {most}{' ' + scope_words(u.most_scope) if u.most_scope else ''}{binds})"
+        return text + f" (no single ceiling in the text{binds})"
     short = "; ".join(not_met(cd).removeprefix("not met: ") for cd in u.failed)
     if not u.solved or u.delta is None:
         return short + ("; " if short else "") + "the gain cannot be computed here (not a simple threshold)"
@@ -1443,7 +1458,7 @@ def unlock(u, lang: str = "en") -> str:
                     and not u.delta.company)
     shown = [d for d in u.delta.changed
              if not still_capped or d.id == u.clause or d.before.status != d.after.status]
-    parts = [f"{d.id} {signed(d.diff, d.counts_ceiling)}" if d.diff else f"{d.id} becomes {STATUS_TEXT[d.after.status]}"
+    parts = [f"{d.id} {clause_change(d)}" if d.diff else f"{d.id} becomes {STATUS_TEXT[d.after.status]}"
              for d in shown]
     notes: list[str] = []
     for d in u.delta.changed:
@@ -1486,11 +1501,14 @@ def _unlock_zh(u) -> str:
         if u.most is not None:
             most = format_fen_grouped(u.most)
             if u.most_each:
-                return text + w["most_each"].format(each=scope_words(u.most_each, "zh"), most=most)
-            if u.most_scope:
-                return text + w["most_scope"].format(scope=scope_words(u.most_scope, "zh"), most=most)
-            return text + w["most"].format(most=most)
-        return text + w["no_ceiling"]
+                said = w["most_each"].format(each=scope_words(u.most_each, "zh"), most=most)
+            elif u.most_scope:
+                said = w["most_scope"].format(scope=scope_words(u.most_scope, "zh"), most=most)
+            else:
+                said = w["most"].format(most=most)
+        else:
+            said = w["no_ceiling"]
+        return text + (said[:-1] + w["cap_binds"] + "）" if u.cap_binds else said)
     short = "；".join(not_met(cd, "zh").removeprefix("未满足：") for cd in u.failed)
     if not u.solved or u.delta is None:
         return short + ("；" if short else "") + w["unsolved"]
@@ -1498,7 +1516,7 @@ def _unlock_zh(u) -> str:
                     and not u.delta.company)
     shown = [d for d in u.delta.changed
              if not still_capped or d.id == u.clause or d.before.status != d.after.status]
-    parts = [f"{d.id} {signed(d.diff, d.counts_ceiling, 'zh')}" if d.diff
+    parts = [f"{d.id} {clause_change(d, 'zh')}" if d.diff
              else w["becomes"].format(id=d.id, status=STATUS_TEXT_ZH[d.after.status]) for d in shown]
     notes: list[str] = []
     for d in u.delta.changed:

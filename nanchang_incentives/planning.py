@@ -207,6 +207,15 @@ class ClauseDelta:
         return self.after.amount - self.before.amount
 
     @property
+    def diff_max(self) -> int | None:
+        """SPEC 9.2: the difference between the two amounts' upper figures (amount_max, the amount where none)
+        when either is a lower bound, else None."""
+        if self.before.amount_max is None and self.after.amount_max is None:
+            return None
+        top = (self.after.amount if self.after.amount_max is None else self.after.amount_max)
+        return top - (self.before.amount if self.before.amount_max is None else self.before.amount_max)
+
+    @property
     def changed(self) -> bool:
         return self.diff != 0 or self.before.status != self.after.status
 
@@ -414,6 +423,9 @@ class Unlock:
     industries_zh: tuple[str, ...] = ()  # their Chinese names (Policy.industries_zh), for --lang zh
     source_zh: str = ""  # the section in Chinese (--lang zh), "" where the table gives none
     missing_zh: tuple[str, ...] = ()  # the Chinese names of ``missing`` (ClauseResult.missing_zh), "" for none
+    #: missing input: the company annual cap binds already and counts this clause, so adding the field cannot
+    #: raise the policy's total (the clause's share is taken from the others)
+    cap_binds: bool = False
 
     @property
     def net(self) -> int | None:
@@ -713,10 +725,13 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
                               solved and bool(moves), basis=c.basis, source_zh=c.source_zh))
         elif c.status == Status.MISSING_INPUT:
             most, each = ceiling_fen(clause)
+            cap = r.policy.company_cap
+            binds = (r.company_cap is not None and r.company_cap.state == CapState.APPLIED and cap is not None
+                     and c.id not in cap.excludes)
             out.append(Unlock(UnlockKind.MISSING_INPUT, c.id, c.title_zh, c.title_en, c.source, (),
                               missing=c.missing, missing_zh=c.missing_zh, most=most, most_each=each,
                               most_scope=clause.cap_period if clause.cap else "", basis=c.basis,
-                              source_zh=c.source_zh))
+                              source_zh=c.source_zh, cap_binds=binds))
     return Headroom(r, tuple(out), "out_of_reach" if out_of_reach and not out else "")
 
 

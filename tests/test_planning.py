@@ -293,6 +293,54 @@ def test_missing_input_lists_fields_and_the_most_it_could_bring(catalog):
     assert "settlement_sales" in u.missing
 
 
+def test_missing_input_under_a_binding_company_cap_says_the_total_would_not_rise(catalog):
+    # the small firm without ipo_completed: "add ipo_completed (at most 10,000,000.00)" promised money the 5%
+    # cap (1,592,223.91, binding) takes back: with ipo_completed = true the total stays 1,592,223.91
+    profile = api.load_company(SMALL, catalog).with_values(ipo_completed=None)
+    (room,) = api.headroom(profile, catalog)
+    (u,) = [u for u in room.missing if u.clause == "ipo"]
+    assert u.cap_binds and u.most == 10_000_000 * FEN
+    assert explain.unlock(u) == ("add ipo_completed (at most 10,000,000.00; the company annual cap already binds: "
+                                 "the total would not rise)")
+    assert explain.unlock(u, "zh") == ("需补充 ipo_completed（首发上市）（最高 10,000,000.00；企业年度上限已适用，"
+                                       "合计不会增加）")
+    before = api.calculate(profile, api.policies_for(profile, catalog), catalog)[0]
+    after = api.calculate(profile.with_values(ipo_completed=True), api.policies_for(profile, catalog), catalog)[0]
+    assert before.total == after.total == 1_592_223_91
+    # the si-led maker's cap does not bind: no such words
+    (room,) = api.headroom(api.load_company(SI_LED, catalog).with_values(
+        settlement_sales=None, is_listed=None, is_fortune500=None, is_china_top100_electronics=None), catalog)
+    (u,) = [u for u in room.missing if u.clause == "settlement"]
+    assert not u.cap_binds and "would not rise" not in explain.unlock(u)
+
+
+def test_a_clause_gain_that_is_a_lower_bound_gives_the_upper_figure_too(catalog, tmp_path):
+    # SPEC 9.2. sales 1亿: L = 5,000,000.00. Unlocking rd_center (15% × rd_expense 1亿 = 15,000,000.00, exact)
+    # with two major tech projects counted at their 200万 ceilings (4,000,000.00): rd_center's share
+    # 5,000,000 × 1500/1900 = 3,947,368.42; with the projects at their 100万 minimum (2,000,000.00):
+    # 5,000,000 × 1500/1700 = 4,411,764.70588 -> 4,411,764.70 + the fen left over (its remainder .588 beats
+    # the projects' .41) = 4,411,764.71
+    path = tmp_path / "u.toml"
+    path.write_text('name = "U"\njurisdiction = "nanchang"\nyear = 2024\nindustries = ["electronic-information"]\n'
+                    'revenue = "3000万"\nrevenue_prev = "2800万"\nsales_revenue = "1亿"\nrd_expense = "100万"\n'
+                    'rd_staff = 5\nhas_rd_center = false\nis_new_entrant = false\nkey_support_area = false\n'
+                    'major_tech_projects = 2\n', encoding="utf-8")
+    profile = api.load_company(path, catalog)
+    (room,) = api.headroom(profile, catalog)
+    u = next(u for u in room.thresholds if u.clause == "rd_center")
+    own = u.own
+    assert (own.diff, own.diff_max) == (3_947_368_42, 4_411_764_71)
+    assert ("rd_center +3,947,368.42 (+4,411,764.71 if the up-to awards are granted below their ceilings)"
+            in explain.unlock(u))
+    assert "rd_center +3,947,368.42（若最高限额条款低于上限给予，+4,411,764.71）" in explain.unlock(u, "zh")
+    res = CliRunner().invoke(app, ["calc", str(path), "--format", "json", "--set", "has_rd_center=true",
+                                   "--set", "revenue=20亿", "--set", "rd_expense=1亿", "--set", "rd_staff=100"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    (change,) = [c for p in doc["delta"] for c in p["clauses"] if c["clause"] == "rd_center"]
+    assert (change["difference"], change["difference_max"]) == ("3947368.42", "4411764.71")
+
+
 # ---------------------------------------------------------------- what-if
 
 

@@ -145,6 +145,8 @@ def clause_delta_dict(d: ClauseDelta) -> dict:
             "amount_before": format_fen(d.before.amount), "amount_after": format_fen(d.after.amount),
             "basis_before": str(d.before.basis), "basis_after": str(d.after.basis),
             "difference": format_fen(d.diff), "difference_counts_ceiling": d.counts_ceiling,
+            # SPEC 9.2: either amount a lower bound: the difference between the upper figures
+            **({"difference_max": format_fen(d.diff_max)} if d.diff_max is not None and d.diff_max != d.diff else {}),
             "reasons": [str(ch.kind) for ch in d.changes],
             "why": [explain.change(ch, d) for ch in d.changes]}
 
@@ -258,7 +260,7 @@ def what_if_renderables(w: WhatIf, unread: bool = True, lang: str = "en") -> lis
             sep = "，" if lang == "zh" else ", "
             out.append(Prose(f"  {words['base']} {explain.amount_text(d.before, lang)}{sep}{words['new']} "
                             f"{explain.amount_text(d.after, lang)}{sep}{words['difference']} "
-                            f"{explain.signed(d.diff, d.counts_ceiling, lang)}"))
+                            f"{explain.clause_change(d, lang)}"))
             for ch in d.changes:
                 out.append(Prose(words["why"].format(text=explain.change(ch, d, lang))))
         for ch in pd.company:
