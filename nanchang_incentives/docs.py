@@ -49,12 +49,14 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.MONEY, "人民币 before the number", "人民币1.2亿", 120_000_000 * Y),
     InputForm(F.MONEY, "人民币 / RMB / CNY after the unit", "1.2亿元人民币", 120_000_000 * Y),
     InputForm(F.MONEY, "整 (a cheque's \"exactly\") after the unit", "120万元整", 1_200_000 * Y),
-    InputForm(F.MONEY, "scientific notation, as Excel writes it (exact, no unit)", "1.2E+09", 1_200_000_000 * Y),
+    InputForm(F.MONEY, "scientific notation as a program writes it (Java, Spark: exact, no unit)", "3.685E9",
+              3_685_000_000 * Y),
     InputForm(F.MONEY, "full-width digits, ，and ．", "１，２００．５万", 12_005_000 * Y),
     InputForm(F.MONEY, "a space between the number and its unit", "120 万", 1_200_000 * Y),
     InputForm(F.MONEY, "refused: scientific notation with a unit", "1e5万", None),
-    InputForm(F.MONEY, "refused: 6 significant digits in scientific notation (Excel's General format for a number "
-                       "too long for its cell: rounded before it was saved)", "1.23457E+11", None),
+    InputForm(F.MONEY, "refused: scientific notation as Excel saves it, E+NN with at most 15 digits (科学记数 "
+                       "format, or General for a number too long for its cell: rounded to the digits shown before "
+                       "it was saved)", "3.69E+09", None),
     InputForm(F.MONEY, "refused: a space inside the number", "1 0000", None),
     InputForm(F.MONEY, "refused: digits of other scripts (Arabic-Indic, mathematical …)", "١٢٣", None),
     InputForm(F.MONEY, "refused: other units, negative amounts, above 10万亿 (1000w, 50k and 3千万 get the form "
@@ -80,7 +82,9 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.COUNT, "with 人 / 名 / 位 / 个 / 项 / 家 / 台 / 套", "150人", 150),
     InputForm(F.COUNT, "with 场 / 次 / 件 / 款 (events, times, items, products)", "1场", 1),
     InputForm(F.COUNT, "full-width digits", "１２项", 12),
-    InputForm(F.COUNT, "scientific notation (exact, no suffix)", "1.5E+02", 150),
+    InputForm(F.COUNT, "scientific notation as a program writes it (exact, no suffix)", "1.5E2", 150),
+    InputForm(F.COUNT, "refused: scientific notation as Excel saves it (rounded to the digits shown)", "1.5E+02",
+              None),
     InputForm(F.COUNT, "refused: a fraction of a thing", "3.5", None),
     InputForm(F.YEAR, "a year, also with 年", "2024年", 2024),
     InputForm(F.YEAR, "a year in Chinese digits, one per digit (〇 also ○ or 零)", "二〇二四年度", 2024),

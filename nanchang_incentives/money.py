@@ -61,7 +61,7 @@ _MONEY_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.,+-]*)$")
 #: but refused with that advice rather than a list of number forms
 NONE_WORDS = frozenset({"无", "没有", "暂无", "空", "不适用", "n/a", "na", "none", "nil", "null"})
 MONEY_EXAMPLE = ('a number of yuan such as 1200000, or a string such as "1,200,000", "120万", "120万元", '
-                 '"2.5亿", "3500千元", "12.5百万" or "1.2E+09"')
+                 '"2.5亿", "3500千元" or "12.5百万"')
 #: full-width forms (as a Chinese IME types them) -> ASCII; every other non-ASCII digit is refused
 _FULL_WIDTH = {**{0xFF10 + d: str(d) for d in range(10)}, ord("．"): ".", ord("，"): ",", ord("％"): "%",
                ord("＋"): "+", ord("－"): "-", ord("\u2212"): "-", ord("\u3000"): " ", ord("\u00a0"): " "}
@@ -108,21 +108,28 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
-def _excel_rounded(num: str) -> bool:
-    """Whether a number in scientific notation has the 6 significant digits of Excel's General format for a
-    number that does not fit ("1.23457E+11"): the figure it stands for was rounded. Fewer digits ("1.2E+07",
-    "1.1E+11") are exactly what Excel held; more ("1.2345678901234567E+12") never come from its display.
+#: the exponent as Excel writes it ("E+09", "E-05": a sign and two digits or more); Java's Double.toString
+#: ("3.685E9", Spark's CSV) writes neither
+_EXCEL_EXPONENT = re.compile(r"[eE][+-]\d{2,}$")
 
-    >>> _excel_rounded("1.23457E+11"), _excel_rounded("1.2E+07"), _excel_rounded("123457")
-    (True, False, False)
-    >>> _excel_rounded("1.2345678901234567E+12"), _excel_rounded("1.23450E+11")
-    (False, False)
+
+def _excel_rounded(num: str) -> bool:
+    """Whether a number is in scientific notation as Excel saves it in a CSV ("1.23457E+11", "3.69E+09",
+    "1.234E+11"): the text of a cell shown in 科学记数 (Scientific) format, or of a number too long for its cell
+    in General format, rounded to the digits shown before the file was saved. Excel shows 15 significant
+    digits at most, so more ("1.2345678901234567E+12") came from a program, exactly; so did an exponent
+    written otherwise ("3.685E9", Java's and Spark's).
+
+    >>> _excel_rounded("1.23457E+11"), _excel_rounded("3.69E+09"), _excel_rounded("1.2E+07"), _excel_rounded("123457")
+    (True, True, True, False)
+    >>> _excel_rounded("1.2345678901234567E+12"), _excel_rounded("1.23450E+11"), _excel_rounded("3.685E9")
+    (False, True, False)
     """
-    m = _EXPONENT.search(num)
+    m = _EXCEL_EXPONENT.search(num.strip())
     if not m:
         return False
-    mantissa = num[:m.start() + 1].replace(",", "").replace(".", "").lstrip("+-").lstrip("0")
-    return len(mantissa.rstrip("0")) == 6  # more digits than Excel shows were typed, or written by a program
+    mantissa = num.strip()[:m.start()].replace(",", "").replace(".", "").lstrip("+-").lstrip("0")
+    return len(mantissa) <= 15
 
 
 _TWO_UNITS = compiled_later(r"(\d+(?:\.\d+)?)\s*[亿億]\s*(\d+(?:\.\d+)?)\s*[万萬]\s*元?")
@@ -255,12 +262,10 @@ def money_decimal(value: object) -> Decimal:
                 hint = f": 千万 (ten million) is not read; write it in 万, {in_wan}万"
             raise ValueProblem(f"{value!r} has the unknown unit {unit!r}{hint} (known: {MONEY_UNITS}); "
                                f"expected {MONEY_EXAMPLE}")
-        if _excel_rounded(match.group("num")) and not match.group("num").lstrip().startswith("-"):
-            raise ValueProblem(f"{value!r} is in the scientific notation Excel shows for a number too long for its "
-                               f"cell: Excel rounded the figure to 6 digits when it saved the file; format the "
-                               f"column as a number (0.00) in Excel, save again and check the figure")
         if known and _EXPONENT.search(match.group("num")):
             raise ValueProblem(_exponent_with_unit(value, match.group("num"), unit))
+        if _excel_rounded(match.group("num")) and not match.group("num").lstrip().startswith("-"):
+            raise ValueProblem(_EXCEL_ROUNDED.format(value=value))
         amount = _decimal(match.group("num")) * _UNIT_FACTORS[known]
     else:
         raise ValueProblem(f"expected money, got {given(value)}; expected {MONEY_EXAMPLE}")
@@ -284,6 +289,13 @@ def _known_unit(unit: str) -> str:
             key = key[:-len(currency)]
             break
     return "" if key.upper() == "YUAN" else key
+
+
+#: why "3.69E+09" is refused (money and counts)
+_EXCEL_ROUNDED = ("{value!r} is in scientific notation as Excel saves a number shown in 科学记数 (Scientific) format, "
+                  "or too long for its cell in General format: the figure was rounded to the digits shown when the "
+                  "file was saved; format the column as a number (数值, 0 or 0.00) in Excel, save again and check "
+                  "the figure")
 
 
 def _exponent_with_unit(value: str, num: str, unit: str) -> str:
@@ -455,6 +467,8 @@ def parse_count(value: object) -> int:
             if _EXPONENT.search(text):
                 raise ValueProblem(f"{value!r} combines scientific notation with {suffix!r}; "
                                    f"expected a whole number such as {COUNT_EXAMPLE}")
+        if _excel_rounded(text):
+            raise ValueProblem(_EXCEL_ROUNDED.format(value=value))
         if not re.fullmatch(_NUMBER, text):
             bare = value.strip()
             inexact = _inexact(bare, "number", "150")

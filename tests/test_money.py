@@ -5,6 +5,8 @@ Money is held in units of 1/10000 yuan: 1 yuan = 10,000 units.
 
 from __future__ import annotations
 
+import re
+
 from decimal import Decimal
 from fractions import Fraction
 
@@ -279,11 +281,18 @@ def test_a_rate_with_a_comma_is_refused_with_the_decimal_point_it_probably_means
 
 def test_a_figure_excel_rounded_to_scientific_notation_is_refused() -> None:
     # Excel's General format shows 123,456,789,012 as 1.23457E+11 and saves that text in a CSV: the figure lost
-    # its last six digits before incentives saw it. Fewer significant digits are exact (1.1E+11 is what Excel had)
-    with pytest.raises(ValueProblem, match=r"'1\.23457E\+11' is in the scientific notation Excel shows .* rounded"):
-        parse_money("1.23457E+11")
-    assert parse_money("1.1E+11") == 110_000_000_000 * 10_000
-    assert parse_money("1.2E+07") == 12_000_000 * 10_000
+    # its last six digits before incentives saw it. Its 科学记数 format (0.00E+00) saves 3,685,000,000 as
+    # 3.69E+09 (18,450,000.00 of settlement for 18,425,000.00), and General drops trailing zeros: 123,400,000,001
+    # is saved as 1.234E+11. Any "E+NN" with at most 15 digits (what Excel shows) may be rounded: refused
+    for text in ("1.23457E+11", "3.69E+09", "1.234E+11", "1.23450E+11", "1.1E+11", "1.2E+07"):
+        with pytest.raises(ValueProblem, match=rf"'{re.escape(text)}' is in scientific notation as Excel saves .*"
+                                               r"科学记数 .* rounded to the digits shown"):
+            parse_money(text)
+    with pytest.raises(ValueProblem, match="scientific notation as Excel saves"):
+        parse_count("1.2E+02")
+    # a program's exact forms: Java's / Spark's Double.toString, or more digits than Excel ever shows
+    assert parse_money("3.685E9") == 3_685_000_000 * 10_000
+    assert parse_money("1.2345678901234567E+12") == 12_345_678_901_234_567
 
 
 def test_a_leading_apostrophe_is_named_as_the_problem() -> None:
@@ -399,7 +408,7 @@ def test_wan_yi_is_ten_to_the_twelve() -> None:
     ("1e5万亿", "combines scientific notation with the unit '万亿'"),
     ("1.2E+04萬", "combines scientific notation with the unit '萬'"),
     ("2.5E+05元整", "combines scientific notation with the unit '元整'"),
-    ("1.23457E+11人民币", "scientific notation Excel shows"),
+    ("1.23457E+11人民币", "scientific notation as Excel saves"),
     ("120万 整", "not an amount of money"),
     ("1200000整", (r"has 整 with no unit before it: write the unit, as on a cheque \('1200000元整' or "
                    r"'1200000万元整'\), or leave 整 out")),
