@@ -386,3 +386,27 @@ def test_xinchuang_says_it_is_awarded_by_selection(catalog: Catalog) -> None:
     assert (c.status, c.amount, c.raw_amount) == ("capped", 500_000_000, 500_000_001)
     assert "awarded by selection (每年择优支持若干)" in explain.clause_explanation(c)
     assert any(f.startswith("xinchuang_solution: awarded by selection") for f in report_of(res).footnotes)
+
+
+def test_a_result_with_an_amount_says_the_measures_are_east_lakes_only(catalog: Catalog, tmp_path: Path) -> None:
+    # 所在地 = "武汉市" is read as 东湖高新区 (the policy's jurisdiction_names): a firm of 江汉区 that wrote the city
+    # got East Lake's 500,000.00 with no word that the measures are the zone's only
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+    from nanchang_incentives.trace import NoticeKind
+
+    def east_lake_notice(res: PolicyResult) -> list[str]:
+        return [n.text for n in res.notices if n.kind == NoticeKind.POLICY_NOTICE and "东湖高新区 only" in n.text]
+
+    assert catalog.registry["jurisdiction"].parse("武汉市") == "wuhan-east-lake"
+    granted = result(catalog, hosted_student_contest=True)
+    assert granted.total == 100 * WAN and len(east_lake_notice(granted)) == 1
+    assert "a company registered elsewhere in Wuhan (江汉区, 洪山区 or any other district) is not covered" in (
+        east_lake_notice(granted)[0])
+    assert east_lake_notice(result(catalog)) == []  # nothing granted: nothing to warn of
+    src = tmp_path / "c.csv"
+    src.write_text("企业名称,所在地,年度,行业,大学生创新创业大赛\n江汉软件有限公司,武汉市,2024,软件,是\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "东湖高新区 only: these are the measures of 武汉东湖新技术开发区 (光谷)" in " ".join(res.output.split())

@@ -279,7 +279,7 @@ def test_the_what_if_sides_open_with_the_chinese_verdict(tmp_path: Path) -> None
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 WUHAN_2025 = ("结果可能已被新政策取代：加快促进软件和信息技术服务业创新发展的若干措施的终止日期未知，2025-03-20 已有后续文本的报道"
-              "（2025 财年在此日期或之后）；后续政策（截至 2026-12）：a 14-measure text with the same title")
+              "（2025 财年在此日期或之后）；后续政策（截至 2026-12）：a 14-measure text of 东湖高新区 with the same title")
 
 
 def _compare(*args: str) -> str:
@@ -376,8 +376,8 @@ def test_calc_lang_zh_words_the_unread_fields_and_a_replaced_table_in_chinese(tm
 MIXED = ("企业名称,所在地,年度,行业,营业收入\n甲公司,南昌,2024,LED,3亿\n乙公司,南昌,2024,纺织,3亿\n"
          "丙公司,武汉,2025,软件,3亿\n丁公司,武汉,2026,软件,3亿\n戊公司,南昌,2026,电子信息,3亿\n己公司,南昌,2022,电子信息,3亿\n")
 RELATED_ZH = "LED、VR、移动智能终端、新型显示、物联网、5G、汽车电子、软件和信息技术服务"
-WUHAN_SUCCESSOR = ("后续政策（截至 2026-12）：a 14-measure text with the same title "
-                   "(《东湖高新区加快促进软件和信息技术服务业创新发展的若干措施》) was reported on 2025-03-20")
+WUHAN_SUCCESSOR = ("后续政策（截至 2026-12）：a 14-measure text of 东湖高新区 with the same title "
+                   "(《关于加快促进软件和信息技术服务业创新发展的若干措施》) was reported on 2025-03-20")
 NANCHANG_ENDED = ("2家企业（2022 财年 1家、2026 财年 1家）：没有条款在有效期内（2022：早于政策生效；2026：政策已于 2025-12-31 终止），"
                   "不计入任何金额；后续政策（截至 2026-12）：no successor has been published")
 
