@@ -730,7 +730,10 @@ def unlocks_of(r: PolicyResult, profile: Profile, registry: F.Registry) -> Headr
                      and c.id not in cap.excludes)
             out.append(Unlock(UnlockKind.MISSING_INPUT, c.id, c.title_zh, c.title_en, c.source, (),
                               missing=c.missing, missing_zh=c.missing_zh, most=most, most_each=each,
-                              most_scope=clause.cap_period if clause.cap else "", basis=c.basis,
+                              most_scope=clause.cap_period if clause.cap else
+                              # 单个企业每年最高500万元: the ceiling the clause's own figure is has its scope too
+                              clause.ceiling_scope.value if clause.ceiling_scope and not each else "",
+                              basis=c.basis,
                               source_zh=c.source_zh, cap_binds=binds))
     return Headroom(r, tuple(out), "out_of_reach" if out_of_reach and not out else "")
 

@@ -300,9 +300,9 @@ def test_missing_input_under_a_binding_company_cap_says_the_total_would_not_rise
     (room,) = api.headroom(profile, catalog)
     (u,) = [u for u in room.missing if u.clause == "ipo"]
     assert u.cap_binds and u.most == 10_000_000 * FEN
-    assert explain.unlock(u) == ("add ipo_completed (at most 10,000,000.00; the company annual cap already binds: "
-                                 "the total would not rise)")
-    assert explain.unlock(u, "zh") == ("需补充 ipo_completed（首发上市）（最高 10,000,000.00；企业年度上限已适用，"
+    assert explain.unlock(u) == ("add ipo_completed (at most 10,000,000.00 once; the company annual cap already "
+                                 "binds: the total would not rise)")
+    assert explain.unlock(u, "zh") == ("需补充 ipo_completed（首发上市）（一次性最高 10,000,000.00；企业年度上限已适用，"
                                        "合计不会增加）")
     before = api.calculate(profile, api.policies_for(profile, catalog), catalog)[0]
     after = api.calculate(profile.with_values(ipo_completed=True), api.policies_for(profile, catalog), catalog)[0]
@@ -894,3 +894,19 @@ def test_set_takes_a_full_width_equals_sign_and_names_a_colon():
     assert parse_settings(["研发费用＝1.2亿"], registry) == {"rd_expense": 120_000_000 * 10_000}  # 1/10000 yuan
     with pytest.raises(OptionError, match="expected FIELD=VALUE with '=' \\(not '：'\\)"):
         parse_settings(["研发费用：1.2亿"], registry)
+
+
+def test_missing_input_names_the_scope_of_a_ceiling_that_is_the_clause_own_figure(catalog, tmp_path):
+    # "单个企业每年最高500万元" (scale_up_award) and "园区运营公司每年给予最高100万元" (park_operator): the ceiling is the
+    # clause's own figure (no cap), per year; the hint said "at most 5,000,000.00" where xinchuang_solution's said
+    # "per year"
+    path = tmp_path / "w.toml"
+    path.write_text('name = "W"\njurisdiction = "wuhan-east-lake"\nyear = 2024\nindustries = ["software"]\n'
+                    'key_software_field = true\n', encoding="utf-8")
+    (room,) = api.headroom(api.load_company(path, catalog), catalog)
+    said = {u.clause: explain.unlock(u) for u in room.missing}
+    assert said["scale_up_award"] == "add scale_milestone (at most 5,000,000.00 per year)"
+    assert said["park_operator"] == "add is_park_operator (at most 1,000,000.00 per year)"
+    assert said["xinchuang_solution"] == "add xinchuang_contract_non_hardware (at most 5,000,000.00 per year)"
+    zh = {u.clause: explain.unlock(u, "zh") for u in room.missing}
+    assert zh["scale_up_award"].endswith("（每年最高 5,000,000.00）")
