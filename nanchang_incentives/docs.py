@@ -87,6 +87,7 @@ INPUT_FORMS: tuple[InputForm, ...] = (
               None),
     InputForm(F.COUNT, "refused: a fraction of a thing", "3.5", None),
     InputForm(F.YEAR, "a year, also with 年", "2024年", 2024),
+    InputForm(F.YEAR, "a fiscal year as said: 年度, 财年 (as the output writes it), FY", "2024财年", 2024),
     InputForm(F.YEAR, "a year in Chinese digits, one per digit (〇 also ○ or 零)", "二〇二四年度", 2024),
     InputForm(F.YEAR, "a date (as Excel exports a date cell, or 2024-12-31, 2024年12月31日): its year, as a "
               "date cell of an .xlsx", "2024/12/31", 2024),

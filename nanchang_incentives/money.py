@@ -521,6 +521,8 @@ def parse_year(value: object) -> int:
     (2024, 2023, 2024, 2025)
     >>> parse_year("2024/12/31 0:00"), parse_year("二〇二四年"), parse_year("二零二五年度"), parse_year("FY2024")
     (2024, 2024, 2025, 2024)
+    >>> parse_year("2024财年"), parse_year("2024 财年"), parse_year("2024財年")
+    (2024, 2024, 2024)
     """
     import datetime as dt
 
@@ -547,7 +549,7 @@ def parse_year(value: object) -> int:
         if month:  # 2024年1月, 2024-01: a month, whose year may or may not be the fiscal year of the figures
             raise ValueProblem(f"{value!r} is a month, not a year; expected the fiscal year the figures describe, "
                                f"such as {month[1]}")
-        text = text.removesuffix("年度").removesuffix("年")
+        text = re.sub(r"\s*(?:财年|財年|财政年度|財政年度|年度|年)\s*$", "", text)  # 2024财年: as the output writes it
         if _CHINESE_YEAR.fullmatch(text.strip()):  # 二〇二四年, 二零二四: a year written digit by digit
             text = text.strip().translate(_CHINESE_DIGITS)
         if re.fullmatch(r"[+-]?\d+\.\d*[1-9]\d*", text.strip()):
