@@ -231,7 +231,8 @@ def _short_text(c, pol: Policy, status: int, year: int, missing: list[str], fail
                            item_cap=item_cap, clause_cap=clause_cap, group=c.group or "", winner=winner or "",
                            tie=bool(flags & 16), company_cut=company_cut,
                            not_targeted=pol.industries if flags & 8 else (), basis=c.basis, notes=c.notes,
-                           validity=(pol.valid_from, pol.valid_until, pol.successor))
+                           validity=(pol.valid_from, pol.valid_until, pol.successor),
+                           minimum=c.minimum is not None and not flags & 4)  # (a company cut drops amount_min)
 
 
 # ---------------------------------------------------------------- output rows

@@ -953,7 +953,7 @@ def clause_explanation(c: ClauseResult, lang: str = "en") -> str:
     if c.status == Status.DISCRETIONARY:
         parts.append(discretionary_phrase(c.notes))
     elif c.basis == Basis.UP_TO and c.status.counted:
-        parts.append(CEILING)
+        parts.append(CEILING_OF_RANGE if c.amount_min is not None else CEILING)
     if c.caveat and c.status.counted:
         parts.append(c.caveat)
     parts.extend(cap_event(e, c.basis, lang) for e in c.caps)
@@ -966,6 +966,8 @@ def clause_explanation(c: ClauseResult, lang: str = "en") -> str:
 
 
 CEILING = "the text sets only a ceiling: the amount shown is the most that can be granted"
+#: an up_to clause whose text states a minimum too (SPEC 9.2: "每项给予100-200万元")
+CEILING_OF_RANGE = "the text sets a range: the amount shown is its top, the most that can be granted"
 
 
 def missing_phrase(fields: Sequence[str]) -> str:
@@ -987,11 +989,13 @@ def discretionary_phrase(notes: Sequence[str]) -> str:
 def outline(*, status: Status, year: int, missing: Sequence[str], failed: Sequence[str], held: Sequence[str],
             calc: str, item_cap: str, clause_cap: str, group: str, winner: str, tie: bool, company_cut: str,
             not_targeted: Sequence[str], basis: str, notes: Sequence[str],
-            validity: tuple[dt.date, dt.date | None, Successor | None] | None = None) -> str:
+            validity: tuple[dt.date, dt.date | None, Successor | None] | None = None,
+            minimum: bool = False) -> str:
     """The explanation of the batch long layout, without per-row figures (they are in its amount columns).
 
     Built from the same phrases as ``clause_explanation``, for a combination of facts shared by many rows.
-    ``validity``: the policy's start, end and successor, for an expired clause's words (SPEC 9.3).
+    ``validity``: the policy's start, end and successor, for an expired clause's words (SPEC 9.3);
+    ``minimum``: an up_to clause's figure is the top of a range the text states (its row's ``amount_min``).
     """
     if status == Status.EXPIRED:
         return not_computed(year, *validity) if validity is not None else \
@@ -1014,7 +1018,7 @@ def outline(*, status: Status, year: int, missing: Sequence[str], failed: Sequen
         parts.append(f"exclusive group '{group}' (就高不就低): {winner} {why}; this clause is forgone")
     parts.append(company_cut)
     if basis == Basis.UP_TO and status.counted:
-        parts.append(CEILING)
+        parts.append(f"{CEILING_OF_RANGE}; amount_min is the least the text states" if minimum else CEILING)
     return "; ".join(p for p in parts if p)
 
 

@@ -536,7 +536,10 @@ def test_major_tech_project_count_times_up_to_2m() -> None:
     c = clause("major_tech_project", major_tech_projects=3)
     check(c, "granted", yuan("6000000.00"))
     assert c.basis == "up_to"
-    assert "ceiling" in explain.clause_explanation(c)
+    # a range the text states, not "only a ceiling" (its minimum is said right after): 3 × 100万
+    said = explain.clause_explanation(c)
+    assert "the text sets a range: the amount shown is its top, the most that can be granted" in said
+    assert said.endswith("at least 3,000,000.00: the minimum the text states") and "only a ceiling" not in said
 
 
 def test_major_tech_project_one_project() -> None:
