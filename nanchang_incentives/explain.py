@@ -1428,7 +1428,7 @@ _UNLOCK_ZH = {"add": "需补充 {fields}", "industries": "（本政策适用于{
               "no_ceiling": "（条文未规定单一上限）", "unsolved": "无法在此计算增加的金额（不是简单的门槛）",
               "becomes": "{id} 变为{status}", "winner_changes": "'{group}' 组就高改为 {id}（原为 {before}）",
               "winner": "{id} 成为 '{group}' 组保留的条款", "still_capped": "企业年度上限仍然适用",
-              "others": "：另有 {n} 项条款相应核减", "would_still": "{id} 仍为{status}",
+              "others": "：另有 {n} 项条款相应核减", "would_still": "{id} 仍为{status}", "would_then": "{id} 将为{status}",
               "would_add": "（需补充 {fields}）", "zero": "：条件已满足，但 {calc}：金额为零",
               "no_change": "金额不变", "net": "净增 {net}", "cap_binds": "；企业年度上限已适用，合计不会增加"}
 
@@ -1462,8 +1462,10 @@ def unlock(u, lang: str = "en") -> str:
                     and not u.delta.company)
     shown = [d for d in u.delta.changed
              if not still_capped or d.id == u.clause or d.before.status != d.after.status]
+    own = u.own
+    stays = own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT)
     parts = [f"{d.id} {clause_change(d)}" if d.diff else f"{d.id} becomes {STATUS_TEXT[d.after.status]}"
-             for d in shown]
+             for d in shown if d.diff or not (stays and d.id == u.clause)]  # (the note below says it of its own)
     notes: list[str] = []
     for d in u.delta.changed:
         for ch in d.changes:
@@ -1476,12 +1478,12 @@ def unlock(u, lang: str = "en") -> str:
         others = len(u.delta.changed) - len(shown)
         notes.append("the company annual cap still binds" + (
             f": {others} other clause(s) cut to make room" if others else ""))
-    own = u.own
-    if own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT):
+    if own is not None and stays:
         after = own.after
         calc = calculation(after) if after.status == Status.NOT_ELIGIBLE else ""
         zero = calc and not any(cd.held is False for cd in after.conditions) and not after.not_targeted
-        notes.append(f"{u.clause} would still be {STATUS_TEXT[after.status]}"
+        still = "still be" if own.before.status == after.status else "then be"
+        notes.append(f"{u.clause} would {still} {STATUS_TEXT[after.status]}"
                      + (f" (add {', '.join(after.missing)})" if after.missing else "")
                      + (f": its conditions met, but {calc}: amount is zero" if zero else ""))
     body = ", ".join(parts) if parts else "no amount changes"
@@ -1520,8 +1522,11 @@ def _unlock_zh(u) -> str:
                     and not u.delta.company)
     shown = [d for d in u.delta.changed
              if not still_capped or d.id == u.clause or d.before.status != d.after.status]
+    own = u.own
+    stays = own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT)
     parts = [f"{d.id} {clause_change(d, 'zh')}" if d.diff
-             else w["becomes"].format(id=d.id, status=STATUS_TEXT_ZH[d.after.status]) for d in shown]
+             else w["becomes"].format(id=d.id, status=STATUS_TEXT_ZH[d.after.status]) for d in shown
+             if d.diff or not (stays and d.id == u.clause)]
     notes: list[str] = []
     for d in u.delta.changed:
         for ch in d.changes:
@@ -1533,12 +1538,12 @@ def _unlock_zh(u) -> str:
     if still_capped:
         others = len(u.delta.changed) - len(shown)
         notes.append(w["still_capped"] + (w["others"].format(n=others) if others else ""))
-    own = u.own
-    if own is not None and own.after.status in (Status.NOT_ELIGIBLE, Status.MISSING_INPUT):
+    if own is not None and stays:
         after = own.after
         calc = calculation(after, "zh") if after.status == Status.NOT_ELIGIBLE else ""
         zero = calc and not any(cd.held is False for cd in after.conditions) and not after.not_targeted
-        notes.append(w["would_still"].format(id=u.clause, status=STATUS_TEXT_ZH[after.status])
+        still = "would_still" if own.before.status == after.status else "would_then"
+        notes.append(w[still].format(id=u.clause, status=STATUS_TEXT_ZH[after.status])
                      + (w["would_add"].format(fields="、".join(after.missing)) if after.missing else "")
                      + (w["zero"].format(calc=calc) if zero else ""))
     body = "，".join(parts) if parts else w["no_change"]

@@ -910,3 +910,18 @@ def test_missing_input_names_the_scope_of_a_ceiling_that_is_the_clause_own_figur
     assert said["xinchuang_solution"] == "add xinchuang_contract_non_hardware (at most 5,000,000.00 per year)"
     zh = {u.clause: explain.unlock(u, "zh") for u in room.missing}
     assert zh["scale_up_award"].endswith("（每年最高 5,000,000.00）")
+
+
+def test_a_threshold_met_that_leaves_the_clause_waiting_for_input_is_said_once(catalog, tmp_path):
+    # rd_expense 1200万 → 2000万 meets the top-up's threshold, but rd_post_subsidy_base is not given: the hint
+    # said "rd_post_subsidy_topup becomes missing input; rd_post_subsidy_topup would still be missing input"
+    path = tmp_path / "h.toml"
+    path.write_text('"所在地" = "南昌"\n"年度" = 2024\n"行业" = ["电子信息"]\n"营业收入" = "3.5亿"\n'
+                    '"研发费用" = "1200万元"\n', encoding="utf-8")
+    (room,) = api.headroom(api.load_company(path, catalog), catalog)
+    u = next(u for u in room.thresholds if u.clause == "rd_post_subsidy_topup")
+    assert explain.unlock(u) == ("rd_expense 12,000,000.00 → 20,000,000.00 (+8,000,000.00): no amount changes; "
+                                 "rd_post_subsidy_topup would then be missing input (add rd_post_subsidy_base); "
+                                 "net 0.00")
+    assert "将为缺少数据（需补充 rd_post_subsidy_base）" in explain.unlock(u, "zh")
+    assert "仍为" not in explain.unlock(u, "zh")
