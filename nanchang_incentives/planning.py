@@ -40,6 +40,7 @@ from . import fields as F
 from .engine import (
     CAP_BINDING,
     CAPPED,
+    DISCRETIONARY,
     EXCLUDED,
     GRANTED,
     MISSING,
@@ -1063,7 +1064,10 @@ def signatures(points: Points) -> dict[tuple, np.ndarray]:
         pid = run.policy.id
         for k, cr in enumerate(run.clauses):
             status = cr.status.astype(np.int64)
-            state = np.where(np.isin(status, _ON), 1, np.where(status == MISSING, 2, 0))
+            # (a discretionary clause switching on is a cliff too: 10亿 of investment makes major_project_award
+            # one to apply for, though it brings no amount)
+            state = np.where(np.isin(status, _ON), 1, np.where(status == MISSING, 2,
+                                                               np.where(status == DISCRETIONARY, 3, 0)))
             out[(pid, "clause", k)] = state
             if cr.clause.cap:
                 out[(pid, "cap", k)] = ((cr.after_item_cap >= cr.clause.cap // UNITS_PER_FEN)
@@ -1175,7 +1179,10 @@ def _describe(profile: Profile, axis: Axis, policies: Sequence[Policy], catalog:
         run = by_id[key[0]]
         if run.policy.covers(int(run.years[2 * n])) != run.policy.covers(int(run.years[2 * n + 1])):
             first.setdefault((key[0], at), n)
-            if key[1] == "clause":
+            inside = 2 * n + 1 if run.policy.covers(int(run.years[2 * n + 1])) else 2 * n
+            # (only the clauses with an amount or a decision in force: those waiting for input do not "become
+            # eligible")
+            if key[1] == "clause" and int(run.clauses[key[2]].status[inside]) in (*_ON, DISCRETIONARY):
                 switched.setdefault((key[0], at), []).append(run.clauses[key[2]].clause.id)
     for n, (key, at) in enumerate(found):
         i, j = 2 * n, 2 * n + 1

@@ -925,3 +925,39 @@ def test_a_threshold_met_that_leaves_the_clause_waiting_for_input_is_said_once(c
                                  "net 0.00")
     assert "将为缺少数据（需补充 rd_post_subsidy_base）" in explain.unlock(u, "zh")
     assert "仍为" not in explain.unlock(u, "zh")
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_discretionary_clause_switching_on_is_a_cliff(catalog, tmp_path):
+    # 三(二) major_project_award: a project of 10亿 or more in production is listed for a decision; explore said
+    # "no clause switches" over 9亿..11亿, while headroom named exactly that move
+    path = _write(tmp_path, "c.toml", 'name = "C"\njurisdiction = "nanchang"\nyear = 2024\n'
+                  'industries = ["electronic-information"]\nrevenue = "30亿"\nrevenue_prev = "30亿"\n'
+                  'is_new_entrant = false\nis_fortune500 = false\nmajor_project_investment = "9.9亿"\n'
+                  'project_in_production = true\n')
+    sweep = api.explore(api.load_company(path, catalog), ["major_project_investment=9亿..11亿"], catalog)
+    (cliff,) = sweep.cliffs[0]
+    assert (cliff.kind, cliff.clause, cliff.before, cliff.after) == (
+        CliffKind.CLAUSE_MISSING, "major_project_award", "not_eligible", "discretionary")
+    assert (cliff.at, cliff.below) == (1_000_000_000 * YUAN, 1_000_000_000 * YUAN - 1)
+    assert (cliff.total_below, cliff.total_at) == (0, 0)
+
+
+def test_a_year_cliff_lists_only_the_clauses_that_come_into_force_with_an_amount_or_a_decision(catalog, tmp_path):
+    # 2023: of the Nanchang clauses only loan_interest has what it needs (growth 1亿, loans 5000万: 5000万 × 50% ×
+    # LPR 3.45% = 862,500.00) and seven are discretionary; the other thirteen wait for input and were listed as
+    # "become eligible"
+    path = _write(tmp_path, "a.toml", 'name = "A"\njurisdiction = "nanchang"\nyear = 2024\n'
+                  'industries = ["electronic-information"]\nrevenue = "3亿"\nrevenue_prev = "2亿"\n'
+                  'is_new_entrant = false\nlocal_project_loans = "5000万"\n')
+    sweep = api.explore(api.load_company(path, catalog), ["year=2022..2026"], catalog)
+    on, off = (c for c in sweep.cliffs[0] if c.kind in (CliffKind.POLICY_IN_FORCE, CliffKind.POLICY_ENDED))
+    assert (on.kind, on.at, on.total_at) == (CliffKind.POLICY_IN_FORCE, 2023, 862_500_00)
+    assert set(on.clauses) == {"loan_interest", "one_firm_one_policy", "case_by_case", "innovation_platform",
+                               "supply_chain_platform", "talent_and_jobs", "industry_fund"}
+    assert set(off.clauses) == set(on.clauses) and off.at == 2026
