@@ -295,7 +295,15 @@ def explore(profile: Profile, vary: Sequence[str], catalog: Catalog, policies: S
     axes = [planning.parse_axis(v, steps, catalog.registry) for v in vary]
     chosen = list(policies or policies_for(profile, catalog))
     sweep = planning.explore(profile, axes, chosen, catalog, options)
-    return replace(sweep, base=tuple(calculate(profile, chosen, catalog, options)))
+    by_year = []
+    for a in axes:  # a sweep of the year: each year's figures carry what calc would say of that year
+        if a.field == "year":
+            own = options.year or profile.values.get("year")
+            for y in [int(v) for v in a.values()][:planning.YEAR_NOTES_MAX]:
+                if y != own:
+                    by_year.append((y, tuple(calculate(profile.with_values(year=y), chosen, catalog,
+                                                       replace(options, year=None)))))
+    return replace(sweep, base=tuple(calculate(profile, chosen, catalog, options)), by_year=tuple(by_year))
 
 
 # ---------------------------------------------------------------- Arrow: a batch function for other engines

@@ -1263,6 +1263,13 @@ class Sweep:
     #: the profile as given, evaluated as calc does: what must be read with the sweep (NOT IN FORCE, NOT TARGETED,
     #: the table's notices), worded by the renderers as calc's first lines
     base: tuple[PolicyResult, ...] = field(default=())
+    #: a sweep of the year: the profile evaluated at each other year swept (at most YEAR_NOTES_MAX), whose
+    #: notices (hypothetical, may be superseded, a reference rate unconfirmed …) the figures of those years carry
+    by_year: tuple[tuple[int, tuple[PolicyResult, ...]], ...] = field(default=())
+
+
+#: the most years a sweep of the year is evaluated at as calc would, for their notices
+YEAR_NOTES_MAX = 40
 
 
 def grid_columns(axes: Sequence[Axis]) -> list[np.ndarray]:

@@ -961,3 +961,29 @@ def test_a_year_cliff_lists_only_the_clauses_that_come_into_force_with_an_amount
     assert set(on.clauses) == {"loan_interest", "one_firm_one_policy", "case_by_case", "innovation_platform",
                                "supply_chain_platform", "talent_and_jobs", "industry_fund"}
     assert set(off.clauses) == set(on.clauses) and off.at == 2026
+
+
+def test_a_sweep_of_the_year_carries_what_calc_says_of_each_year(catalog, tmp_path):
+    # SPEC 9.3 / §5: calc --year 2027 says the result may be superseded (Beijing: a later text reported on
+    # 2026-01-23) and that the 5-year LPR after 2026-02-24 is unconfirmed; explore over 2024..2027 printed the
+    # 2026 and 2027 figures with neither. With --ignore-validity, Nanchang's 2026 / 2027 points are HYPOTHETICAL.
+    from nanchang_incentives.render.planning import sweep_notices
+
+    b = _write(tmp_path, "b.toml", 'name = "B"\njurisdiction = "beijing"\nyear = 2024\nindustries = ["robotics"]\n'
+               'revenue = "5亿"\nmajor_project_loans = "8亿"\nmajor_project_interest_year = 3\n')
+    texts = [t for _, t, _ in sweep_notices(api.explore(api.load_company(b, catalog), ["year=2024..2027"],
+                                                        catalog))]
+    assert sum("may be superseded" in t and "(fiscal 2026 is on or after it)" in t for t in texts) == 1
+    assert sum("(fiscal 2027 is on or after it)" in t for t in texts) == 1
+    assert any(t.startswith("lpr_5y: reference rate after 2026-02-24 is unconfirmed") for t in texts)
+    base = [t for _, t, _ in sweep_notices(api.explore(api.load_company(b, catalog), ["revenue=1亿..9亿"], catalog))]
+    assert not any("may be superseded" in t for t in base)  # 2024 itself: nothing of the kind
+    a = _write(tmp_path, "a.toml", 'name = "A"\njurisdiction = "nanchang"\nyear = 2024\n'
+               'industries = ["electronic-information"]\nrevenue = "3亿"\nrevenue_prev = "2亿"\n'
+               'is_new_entrant = false\nlocal_project_loans = "5000万"\n')
+    from nanchang_incentives.engine import Options
+
+    sweep = api.explore(api.load_company(a, catalog), ["year=2022..2027"], catalog,
+                        options=Options(ignore_validity=True))
+    hypothetical = [t for _, t, _ in sweep_notices(sweep) if "HYPOTHETICAL" in t]
+    assert [t[:4] for t in hypothetical] == ["2022", "2026", "2027"]

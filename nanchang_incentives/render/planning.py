@@ -520,6 +520,11 @@ def _year(sw: Sweep, lang: str = "en") -> str:
     return _sweep_words(lang)["year"].format(year=sw.year) if sw.year else ""
 
 
+#: the notices of a result that depend on its fiscal year (a sweep of the year gives those of every year swept)
+_YEAR_NOTICES = frozenset({NoticeKind.HYPOTHETICAL, NoticeKind.MAY_BE_SUPERSEDED, NoticeKind.REFERENCE_UNCONFIRMED,
+                           NoticeKind.VALIDITY_END_UNKNOWN})
+
+
 def sweep_notices(sw: Sweep, lang: str = "en") -> list[tuple[str, str, bool]]:
     """What must be read with a sweep, as calc's first lines of the profile as given: (policy, text, headline):
     NOT IN FORCE (not when the sweep varies the year: the points say it), NOT TARGETED, the plausibility and
@@ -533,6 +538,15 @@ def sweep_notices(sw: Sweep, lang: str = "en") -> list[tuple[str, str, bool]]:
             out.append((r.policy.id, rep.banner, True))
         out += [(r.policy.id, w, False) for w in rep.first_warnings if (r.policy.id, w, False) not in out]
         out += [(r.policy.id, w, False) for w in rep.warnings]
+    # a sweep of the year: what calc says of each other year swept (SPEC 9.3: may be superseded; --ignore-validity:
+    # hypothetical; a reference rate not yet confirmed), once per wording
+    for _, results in sw.by_year:
+        for r in results:
+            for n in r.notices:
+                if n.kind in _YEAR_NOTICES:
+                    text = explain.notice(n, r, lang)
+                    if (r.policy.id, text, False) not in out:
+                        out.append((r.policy.id, text, False))
     read = {name for p in sw.policies for c in p.clauses for name in c.names()}
     for p in sw.policies:  # the company cap reads its own fields (Nanchang's 5% of sales_revenue)
         cap = p.company_cap
