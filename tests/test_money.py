@@ -6,7 +6,6 @@ Money is held in units of 1/10000 yuan: 1 yuan = 10,000 units.
 from __future__ import annotations
 
 import re
-
 from decimal import Decimal
 from fractions import Fraction
 
