@@ -138,8 +138,23 @@ def overflow_error(exc: AmountOverflow, profile: Profile, registry: F.Registry |
 
 
 def _clip_value(value: object, limit: int = 80) -> str:
-    text = ";".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """A value for a message, about ``limit`` characters at most: a list is cut between its items (never inside
+    a figure), with how many more there are.
+
+    >>> _clip_value(["3,000,000,000,000.00"] * 4)
+    '3,000,000,000,000.00;3,000,000,000,000.00;3,000,000,000,000.00 (and 1 more)'
+    """
+    if not isinstance(value, (list, tuple)):
+        text = str(value)
+        return text if len(text) <= limit else text[:limit - 1] + "…"
+    items = [str(v) for v in value]
+    shown = items[:1]
+    for item in items[1:]:
+        if len(";".join(shown)) + 1 + len(item) > limit:
+            break
+        shown.append(item)
+    rest = len(items) - len(shown)
+    return ";".join(shown) + (f" (and {rest} more)" if rest else "")
 
 
 def relocated(profile: Profile, jurisdiction: str) -> Profile:

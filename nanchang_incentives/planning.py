@@ -970,7 +970,9 @@ def run_points(profile: Profile, axes: Sequence[Axis], columns: Sequence[np.ndar
         run = run_policy(table, p, catalog, options, flag_overflow=True)
         if run.overflow is not None and run.overflow.any():
             i = int(np.flatnonzero(run.overflow)[0])
-            shown = ", ".join(f"{a.field} = {a.exact(int(c[i]))}" for a, c in zip(axes, columns))
+            from .explain import value as worded  # (the value as a message gives it: 5,025,125,628,140.7035)
+
+            shown = ", ".join(f"{a.field} = {worded(a.exact(int(c[i])), a.kind)}" for a, c in zip(axes, columns))
             raise InputError(f"at {shown} an amount of {p.id} goes beyond the largest the tool handles; sweep a "
                              f"smaller range", Location(field=axes[0].field))
         runs.append(run)

@@ -987,3 +987,19 @@ def test_a_sweep_of_the_year_carries_what_calc_says_of_each_year(catalog, tmp_pa
                         options=Options(ignore_validity=True))
     hypothetical = [t for _, t, _ in sweep_notices(sweep) if "HYPOTHETICAL" in t]
     assert [t[:4] for t in hypothetical] == ["2022", "2026", "2027"]
+
+
+def test_an_amount_beyond_the_largest_is_said_with_whole_figures(catalog, tmp_path):
+    # four units of 3万亿 sum to 12万亿 before the 50万-per-unit cap: refused, and the message gave
+    # "3,000,000,000,00…" (a figure cut) in calc and "10050251256281407/2000" (a fraction) in explore
+    path = _write(tmp_path, "d.toml", 'name = "D"\njurisdiction = "beijing"\nyear = 2024\nindustries = ["robotics"]\n'
+                  'first_trial_unit_costs = ["40万", "40万"]\nfirst_trial_prior_funding = false\n')
+    res = CliRunner().invoke(app, ["calc", str(path), "--set", "first_trial_unit_costs=3万亿;3万亿;3万亿;3万亿"])
+    assert res.exit_code == 1
+    said = " ".join(res.output.split())
+    assert ("(first_trial_unit_costs = 3,000,000,000,000.00;3,000,000,000,000.00;3,000,000,000,000.00 "
+            "(and 1 more))") in said and "…" not in said
+    res = CliRunner().invoke(app, ["explore", str(path), "--vary", "first_trial_unit_costs=0..10万亿"])
+    said = " ".join(res.output.split())
+    assert "at first_trial_unit_costs = 5,025,125,628,140.7035 an amount of beijing-robotics-2023 goes beyond" in said
+    assert "Traceback" not in said and "/" not in said.split("goes beyond")[0].split("=")[-1]
