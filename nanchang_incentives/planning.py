@@ -890,6 +890,9 @@ def parse_axis(text: str, steps: int, registry: F.Registry) -> Axis:
                           f"yuan)", Location())
     if bounds[1] < bounds[0]:
         raise OptionError(f"{where}: FROM is above TO; write the smaller value first", Location())
+    if bounds[1] == bounds[0]:  # one point, drawn as a range of one value: calc --set says it plainly
+        raise OptionError(f"{where}: FROM and TO are the same value, so there is nothing to sweep; for that one "
+                          f"value use calc --set {key.strip()}={start_text.strip()}", Location())
     if not MIN_STEPS <= steps <= MAX_POINTS:
         raise OptionError(f"--steps {steps}: expected {MIN_STEPS} to {MAX_POINTS:,} (FROM and TO are both "
                           f"evaluated), e.g. --steps 200", Location())

@@ -1003,3 +1003,13 @@ def test_an_amount_beyond_the_largest_is_said_with_whole_figures(catalog, tmp_pa
     said = " ".join(res.output.split())
     assert "at first_trial_unit_costs = 5,025,125,628,140.7035 an amount of beijing-robotics-2023 goes beyond" in said
     assert "Traceback" not in said and "/" not in said.split("goes beyond")[0].split("=")[-1]
+
+
+def test_a_sweep_from_a_value_to_itself_is_a_usage_error_pointing_at_calc_set(catalog, tmp_path):
+    # revenue=3亿..3亿 was swept as "1 values", its one label drawn twice
+    path = _write(tmp_path, "a.toml", 'name = "A"\njurisdiction = "nanchang"\nyear = 2024\n'
+                  'industries = ["electronic-information"]\nrevenue = "3亿"\n')
+    res = CliRunner().invoke(app, ["explore", str(path), "--vary", "revenue=3亿..3亿"])
+    assert res.exit_code == 2
+    assert ("--vary revenue=3亿..3亿: FROM and TO are the same value, so there is nothing to sweep; for that one "
+            "value use calc --set revenue=3亿") in " ".join(res.output.split())
