@@ -304,6 +304,7 @@ def _add_policies(app: typer.Typer) -> None:
     from .commands import policies
 
     policies_app = typer.Typer(name="policies", cls=Group, help=policies.HELP, no_args_is_help=True,
+                               epilog=policies.GROUP_EXAMPLES,
                                add_completion=False, pretty_exceptions_enable=False, context_settings=CONTEXT)
     policies_app.command("list", cls=Command, epilog=policies.EXAMPLES["list"])(policies.list_)
     policies_app.command("show", cls=Command, epilog=policies.EXAMPLES["show"])(policies.show)

@@ -81,3 +81,11 @@ def test_help_loses_nothing_at_any_width(command: list[str], width: int) -> None
     if command in (["batch"], ["calc"], ["explore"]) and width >= 80:  # narrower, option names fold beside help
         assert "$INCENTIVES_POLICIES_DIR" in squeezed
         assert "--ignore-validity" in squeezed and "--policies-dir" in squeezed
+
+
+def test_the_policies_group_help_ends_with_examples() -> None:
+    # `incentives policies --help` was the one help without an Examples section
+    res = CliRunner().invoke(app, ["policies", "--help"], env={"COLUMNS": "120", "NO_COLOR": "1"})
+    assert res.exit_code == 0
+    tail = res.output.split("Examples:", 1)[1]
+    assert "incentives policies show 南昌 --clause rd_center" in tail and "incentives policies test nanchang" in tail

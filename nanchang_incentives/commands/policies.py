@@ -41,6 +41,16 @@ from .common import guarded, terminal_of
 
 HELP = "List, show, validate and test policy tables (policies/*.toml and --policies-dir)."
 
+#: the group's own help (incentives policies --help): one example of each command
+GROUP_EXAMPLES = """Examples:
+
+  incentives policies list
+
+  incentives policies show 南昌 --clause rd_center
+
+  incentives policies test nanchang
+"""
+
 EXAMPLES = {
     "list": """Examples:
 
