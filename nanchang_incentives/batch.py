@@ -1339,6 +1339,11 @@ def check_paths(input_path: Path, outputs: Mapping[str, Path | None], fmt: str =
             continue
         if (file_id := _file_id(path=path)) is not None and file_id == stdout_id:
             raise InputError(f"{option} and {seen[file_id]} name the same file", Location(file=str(path), field=option))
+        if stdin and file_id is not None and file_id == input_id:
+            # `batch - -o c.csv < c.csv`: the input was read from a copy, so only the redirected file's identity
+            # tells; the results were renamed over the companies
+            raise InputError(f"{option} would overwrite the input file (standard input is redirected from it: the "
+                             f"shell's < names it); choose another name", Location(file=str(path), field=option))
         if _same_file(input_path, path) or path.resolve() == input_path.resolve():
             raise InputError(f"{option} would overwrite the input file; choose another name",
                              Location(file=str(path), field=option))

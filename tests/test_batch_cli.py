@@ -98,6 +98,38 @@ def test_standard_output_redirected_to_the_input_or_to_another_output_is_refused
     assert (tmp_path / "r.csv").read_text(encoding="utf-8").startswith("row,name,warnings,policy,year,total,")
 
 
+@pytest.mark.parametrize(("given", "option", "name"), [
+    ("-", "-o", "c.csv"), ("-", "--errors", "c.csv"), ("/dev/stdin", "-o", "c.csv"), ("-", "-o", "link.csv"),
+    ("-", "--summary-json", "c.json"), ("-", "-o", "c.xlsx")])
+def test_an_output_naming_the_file_standard_input_is_redirected_from_is_refused(tmp_path, given, option, name):
+    # `batch - -o c.csv < c.csv` renamed the results over the companies: the input is read from a copy, so the
+    # name comparison that refuses `batch c.csv -o c.csv` never saw it
+    src = tmp_path / ("c.xlsx" if name.endswith(".xlsx") else "c.json" if name.endswith(".json") else "c.csv")
+    if src.suffix == ".xlsx":  # the companies as a workbook
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        with open(FIX / "companies-utf8.csv", encoding="utf-8", newline="") as f:
+            for record in csv.reader(f):
+                wb.active.append(record)
+        wb.save(src)
+    else:
+        src.write_bytes((FIX / "companies-utf8.csv").read_bytes())
+    (tmp_path / "link.csv").symlink_to(src)
+    before = src.read_bytes()
+    args = [given, "-o", str(tmp_path / "r.csv")] if option != "-o" else [given]
+    with open(src, "rb") as inp:
+        done = _batch_into([*args, option, str(tmp_path / name)], inp, subprocess.DEVNULL)
+    assert done.returncode == 1 and src.read_bytes() == before
+    long = {"-o": "--output"}.get(option, option)
+    assert done.stderr == (f"error: {tmp_path / name}, option {long}: {long} would overwrite the input file (standard "
+                           f"input is redirected from it: the shell's < names it); choose another name\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({src.name, "link.csv"})
+    with open(src, "rb") as inp:  # another file: written as before
+        done = _batch_into([given, "-o", str(tmp_path / "other.csv")], inp, subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+
+
 def test_refuses_to_overwrite_the_input(tmp_path):
     src = tmp_path / "c.csv"
     src.write_bytes((FIX / "companies-utf8.csv").read_bytes())
