@@ -78,6 +78,7 @@ from .policy import Catalog, Policy, Successor
 from .policy import Notice as PolicyNotice
 from .profile import ProfileProblems
 from .text import argument, visible
+from .writing import write_all
 
 LAYOUTS = ("wide", "long")
 #: the signals that stop a run: Ctrl-C, SIGTERM and (POSIX) SIGHUP, sent when the terminal or SSH session closes;
@@ -1159,11 +1160,14 @@ class StreamTarget(AtomicFile):
         created.append(self)
 
     def write(self, data: bytes | memoryview) -> None:
+        # every byte or an OSError (the "cannot write" message, exit 1): unbuffered (python -u, PYTHONUNBUFFERED)
+        # standard output is the raw file, whose write to a full disk returned a short count and raised nothing,
+        # and the results were cut off with exit 0
         if self._decoder is None:
-            self.file.write(data)
+            write_all(self.file, data)
             return
         text = self._decoder.decode(bytes(data))
-        self.file.write(visible(text, allow="\n").encode("utf-8", "surrogateescape"))
+        write_all(self.file, visible(text, allow="\n").encode("utf-8", "surrogateescape"))
 
     def prepare(self) -> None:
         self.file.flush()

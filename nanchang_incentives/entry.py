@@ -10,7 +10,8 @@ A process started with standard output closed (``incentives calc x.toml >&-``) g
 AttributeError), a stream whose every write fails as a write to the closed descriptor does (EBADF): the
 command then says ``error: standard output: cannot write: Bad file descriptor`` and exits 1, as for a full
 disk. A closed descriptor 0, 1 or 2 is also held on /dev/null, so that no file the run opens takes its number
-(and a worker process its output).
+(and a worker process its output). Unbuffered (``python -u``, ``PYTHONUNBUFFERED=1``), standard output and
+error write every byte or fail (``writing.whole_writes``): a short write to a full disk was dropped unseen.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ def console() -> None:
     sys.unraisablehook = _redelivering(sys.unraisablehook)
     try:
         _closed_streams()
+        from .writing import whole_writes  # (two stdlib imports: errno, io)
+
+        whole_writes()
         from .cli import console as run
 
         run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import signal
@@ -128,6 +129,67 @@ def test_an_output_naming_the_file_standard_input_is_redirected_from_is_refused(
     with open(src, "rb") as inp:  # another file: written as before
         done = _batch_into([given, "-o", str(tmp_path / "other.csv")], inp, subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
+
+
+def _file_size_limit(limit: int):
+    """For a child process whose files (its standard output redirected to one too) cannot grow past ``limit``
+    bytes: a write across the limit is a short one (its count returned, no error) and the next one fails with
+    EFBIG, as on a disk that fills up (Python ignores SIGXFSZ)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+#: a child's environment for _file_size_limit; PYTHONUNBUFFERED as `python -u`: standard output's binary layer is
+#: the raw file, whose short write was dropped unseen; no .pyc written (one cut short is a broken import)
+UNBUFFERED = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _many_companies(path: Path, n: int) -> Path:
+    """The sample sheet's rows repeated under distinct names, ``n`` of them."""
+    with open(Path(__file__).parent.parent / "samples" / "companies.csv", encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for i in range(n):
+            w.writerow([f"{rows[i % len(rows)][0]} #{i}", *rows[i % len(rows)][1:]])
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_standard_output_cut_short_by_a_full_disk_is_an_error_not_lost_rows(tmp_path, fmt, unbuffered):
+    """`incentives batch big.csv -o - > out.csv` with 64 KB left on the disk kept the first 64 KB of the results
+    and exited 0 (unbuffered, standard output's write returned a short count and raised nothing)."""
+    src = _many_companies(tmp_path / "big.csv", 400)
+    env = {**UNBUFFERED, "PYTHONUNBUFFERED": unbuffered}
+    args = [str(EXE), "batch", str(src), "-o", "-", "--format", fmt, "-q"]
+    whole = subprocess.run(args, capture_output=True, check=False, env=env)
+    assert whole.returncode == 0 and len(whole.stdout) > 2 * (64 << 10)
+    out = tmp_path / f"out.{fmt}"
+    with open(out, "wb") as f:
+        done = subprocess.run(args, stdout=f, stderr=subprocess.PIPE, text=True, check=False, env=env,
+                              preexec_fn=_file_size_limit(64 << 10))
+    assert done.stderr == f"error: -: cannot write: {os.strerror(errno.EFBIG)}\n"
+    assert done.returncode == 1
+    assert whole.stdout.startswith(out.read_bytes())
+
+
+def test_a_stream_target_writes_every_byte_or_raises():
+    """A raw file that takes part of a write (a full pipe here; unbuffered standard output on a full disk) returns
+    the count and raises nothing: the rest is written, or its error raised; it was dropped without a word."""
+    r, w = os.pipe()
+    try:
+        os.set_blocking(w, False)
+        data = bytes(range(256)) * 1024  # 256 KB, more than a pipe holds
+        with open(w, "wb", buffering=0, closefd=False) as raw, pytest.raises(BlockingIOError):
+            batch_mod.StreamTarget(raw, []).write(data)  # the pipe took its fill, and nothing reads it
+        got = os.read(r, len(data))
+        assert data.startswith(got) and 0 < len(got) < len(data)
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def test_refuses_to_overwrite_the_input(tmp_path):

@@ -453,6 +453,53 @@ def test_standard_output_on_a_full_disk_is_a_message_not_a_traceback(args: list[
     assert res.stderr == "error: standard output: cannot write: No space left on device\n", res.stderr
 
 
+def file_size_limit(limit: int):
+    """For a child process whose files (its standard output redirected to one too) cannot grow past ``limit``
+    bytes: a write across the limit is a short one (its count returned, no error) and the next one fails with
+    EFBIG, as on a disk that fills up (Python ignores SIGXFSZ)."""
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+#: a child's environment for file_size_limit: unbuffered, as `python -u` (standard output's binary layer the raw
+#: file, whose short write was dropped unseen); no .pyc written (one cut short by the limit is a broken import)
+UNBUFFERED = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@pytest.mark.parametrize("args", [["calc", str(SAMPLES / "multi-industry.toml")],
+                                  ["calc", str(SAMPLES / "multi-industry.toml"), "-f", "json"],
+                                  ["calc", str(SAMPLES / "multi-industry.toml"), "-f", "markdown"],
+                                  ["compare", str(SAMPLES / "multi-industry.toml")]])
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_standard_output_cut_short_by_a_full_disk_is_a_message_not_a_truncated_answer(args: list[str],
+                                                                                         unbuffered: str,
+                                                                                         tmp_path: Path) -> None:
+    """`PYTHONUNBUFFERED=1 incentives calc … > out.txt` on a disk with 1 KB left kept the first 1 KB and exited
+    0: the text layer of an unbuffered stream drops the count of a short write."""
+    env = {**UNBUFFERED, "PYTHONUNBUFFERED": unbuffered}
+    whole = subprocess.run([str(EXE), *args], capture_output=True, check=False, env=env)
+    assert whole.returncode == 0 and len(whole.stdout) > 4 * 1024
+    out = tmp_path / "out"
+    with open(out, "wb") as f:
+        res = subprocess.run([str(EXE), *args], stdout=f, stderr=subprocess.PIPE, text=True, check=False, env=env,
+                             preexec_fn=file_size_limit(1024))
+    assert res.stderr == f"error: standard output: cannot write: {os.strerror(errno.EFBIG)}\n", res.stderr
+    assert res.returncode == 1
+    assert whole.stdout.startswith(out.read_bytes())
+
+
+def test_unbuffered_standard_streams_stay_unbuffered_and_the_same_streams() -> None:
+    """What an unbuffered stream over WholeWrites writes is out at once, in the stream's encoding and errors."""
+    code = ("import sys, os; from nanchang_incentives import writing; before = sys.stdout.encoding, "
+            "sys.stdout.errors, sys.stdout.fileno(), sys.stderr.fileno(); writing.whole_writes(); "
+            "sys.stdout.write('a\\udc9b'); os.write(1, b'|'); print(type(sys.stdout.buffer).__name__, "
+            "before == (sys.stdout.encoding, sys.stdout.errors, sys.stdout.fileno(), sys.stderr.fileno()))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False, env=UNBUFFERED)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == b"a\x9b|WholeWrites True\n"
+
+
 CLOSED_STDOUT = 'exec "$0" "$@" >&-'  # sh: run the command with standard output closed
 
 
