@@ -1239,6 +1239,8 @@ def check_output(option: str, path: Path, fmt: str = "csv") -> Place:
         raise InputError(f"{option}: cannot use it ({exc.strerror})", Location(file=str(path), field=option)) \
             from None
     if stat.S_ISREG(st.st_mode):
+        if not st.st_mode & stat.S_IWUSR:  # (the rename would replace it all the same, for root and others alike)
+            raise InputError(f"{option} {read_only(path, 'batch')}", Location(file=str(path), field=option))
         return Place.FILE
     if stat.S_ISCHR(st.st_mode) and os.path.realpath(path) == os.devnull:
         return Place.NULL
@@ -1248,6 +1250,14 @@ def check_output(option: str, path: Path, fmt: str = "csv") -> Place:
     stdout = " (or standard output: -o -)" if option == "--output" and fmt in ("csv", "jsonl") else ""
     raise InputError(f"{option} is {_kind(st.st_mode)}; batch only writes regular files{stdout}{where}",
                      Location(file=str(path), field=option))
+
+
+def read_only(path: Path, command: str) -> str:
+    """The message for an output that is a read-only file (mode 444, Windows' 只读 attribute: no write permission
+    for its owner, which is what both systems show of it, for root as for anyone). The atomic rename would replace
+    it all the same (the directory's permission decides that); the mark is taken as the user's "keep this"."""
+    return (f"is a read-only file; {command} does not replace it: make it writable (chmod u+w "
+            f"{argument(str(path))}; on Windows clear its Read-only (只读) attribute) or choose another name")
 
 
 #: a file name to suggest when an output option names a directory

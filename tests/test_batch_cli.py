@@ -192,6 +192,33 @@ def test_a_stream_target_writes_every_byte_or_raises():
         os.close(w)
 
 
+@pytest.mark.parametrize(("option", "name"), [("-o", "ro.csv"), ("-o", "ro.xlsx"), ("--errors", "ro.csv"),
+                                            ("--summary-json", "ro.json"), ("-o", "link.csv")])
+def test_a_read_only_output_file_is_not_replaced(tmp_path, option, name):
+    # `-o ro.csv` with ro.csv at mode 444 (Windows: 只读) was renamed over, as root or as its owner alike (the
+    # directory decides a rename): the read-only mark says to keep the file, and the mode bits say it to both
+    for kept in ("ro.csv", "ro.xlsx", "ro.json"):
+        (tmp_path / kept).write_bytes(b"keep me\n")
+        (tmp_path / kept).chmod(0o444)
+    (tmp_path / "link.csv").symlink_to(tmp_path / "ro.csv")  # a link to one: the file it points to is what counts
+    args = ["-o", str(tmp_path / "r.csv")] if option != "-o" else []
+    res = invoke(str(FIX / "companies-utf8.csv"), *args, option, str(tmp_path / name), "-q")
+    long = {"-o": "--output"}.get(option, option)
+    assert res.exit_code == 1
+    assert " ".join(res.output.split()) == (
+        f"error: {tmp_path / name}, option {long}: {long} is a read-only file; batch does not replace it: make it "
+        f"writable (chmod u+w {tmp_path / name}; on Windows clear its Read-only (只读) attribute) or choose another "
+        f"name")
+    assert all((tmp_path / kept).read_bytes() == b"keep me\n" for kept in ("ro.csv", "ro.xlsx", "ro.json"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "ro.csv", "ro.json", "ro.xlsx"]
+    (tmp_path / "ro.csv").chmod(0o644)  # made writable: replaced, and its permissions kept
+    (tmp_path / "ro.json").chmod(0o644)
+    (tmp_path / "ro.xlsx").chmod(0o644)
+    res = invoke(str(FIX / "companies-utf8.csv"), *args, option, str(tmp_path / name), "-q")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "ro.csv" if name == "link.csv" else tmp_path / name).read_bytes() != b"keep me\n"
+
+
 def test_refuses_to_overwrite_the_input(tmp_path):
     src = tmp_path / "c.csv"
     src.write_bytes((FIX / "companies-utf8.csv").read_bytes())

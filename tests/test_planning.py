@@ -512,6 +512,18 @@ def test_explore_output_that_cannot_be_written_is_one_line_and_leaves_nothing(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "s.jsonl"]  # no temporary file left
 
 
+def test_explore_output_that_is_a_read_only_file_is_not_replaced(tmp_path):
+    # mode 444 (Windows: 只读): renamed over all the same, as root or as its owner
+    out = tmp_path / "s.csv"
+    out.write_bytes(b"keep me\n")
+    out.chmod(0o444)
+    r = _run("explore", str(SI_LED), "--vary", "rd_staff=90..110", "-o", str(out))
+    assert r.exit_code == 1, r.output
+    assert r.stderr == (f"error: --output {out} is a read-only file; explore does not replace it: make it writable "
+                        f"(chmod u+w {out}; on Windows clear its Read-only (只读) attribute) or choose another name\n")
+    assert out.read_bytes() == b"keep me\n" and sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]
+
+
 def test_explore_output_through_a_link_writes_the_file_it_points_to_never_the_profile(tmp_path):
     import shutil
 

@@ -134,6 +134,10 @@ def _check_output(path: Path, company: Path) -> None:
     if not stat.S_ISREG(mode):
         raise InputError(f"--output {shown}: not a regular file; explore writes a .csv or .jsonl file",
                          Location())
+    if not mode & stat.S_IWUSR:  # read-only (444, 只读): the rename would replace it, for root and others alike
+        from ..batch import read_only
+
+        raise InputError(f"--output {shown} {read_only(path, 'explore')}", Location())
 
 
 def _write(path: Path, text: str) -> None:
