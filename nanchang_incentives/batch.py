@@ -494,6 +494,9 @@ class BatchReport:
     #: "UTF-8 with BOM" when the CSV starts with a BOM; None for a binary output (.xlsx, Parquet)
     output_encoding: str | None = "UTF-8"
     to_stdout: bool = False  # the results went to standard output (the summary belongs on stderr)
+    #: the outputs (--output, --errors) named by a link to /dev/null: written there, as -o /dev/null is, and kept
+    #: nowhere, which the summary line says (it said "7 result rows written to devlink.csv")
+    discarded: list[str] = field(default_factory=list)
     budgets: dict[str, PolicyBudget] = field(default_factory=dict)
     errors_file: str | None = None
     layout: str = "wide"
@@ -1795,6 +1798,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
                              "UTF-8 with BOM" if bom and options.fmt == "csv" else "UTF-8",
                              to_stdout=places["--output"] == Place.STDOUT, warnings_column=output.warnings_heading(),
                              lang=options.lang)
+        report.discarded = [option for option, given in (("--output", dst), ("--errors", err))
+                            if given is not None and places.get(option) == Place.NULL
+                            and os.path.abspath(given) != os.devnull]
         report.budgets = {p.id: PolicyBudget.of(p) for p in policies}
         report.replacing = [p for p in policies if p.replaces_bundled]
         report.headings = {f: h for f, h in zip(header.names, header.headings) if h != f and f in catalog.registry}

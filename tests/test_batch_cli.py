@@ -219,6 +219,32 @@ def test_a_read_only_output_file_is_not_replaced(tmp_path, option, name):
     assert (tmp_path / "ro.csv" if name == "link.csv" else tmp_path / name).read_bytes() != b"keep me\n"
 
 
+def test_an_output_through_a_link_to_a_device_is_treated_as_the_device_itself(tmp_path):
+    # `-o devlink.csv` (a link to /dev/null) said "7 result rows written to devlink.csv", though nothing was kept;
+    # a link to another device or a FIFO is refused as the device or FIFO is
+    (tmp_path / "devlink.csv").symlink_to(os.devnull)
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "devlink.csv"), "-q")
+    assert res.exit_code == 0, res.output
+    assert " ".join(res.output.split()).endswith(f"11 result rows written to {tmp_path / 'devlink.csv'}, a link to "
+                                                 f"/dev/null: not kept (UTF-8)")
+    res = invoke(str(FIX / "bad-rows.csv"), "-o", str(tmp_path / "r.csv"), "--errors", str(tmp_path / "devlink.csv"),
+                 "-q")
+    assert res.exit_code == 1
+    assert f"12 bad (not kept: {tmp_path / 'devlink.csv'} is a link to /dev/null);" in " ".join(res.output.split())
+    res = invoke(str(FIX / "companies-utf8.csv"), "-o", os.devnull, "-q")  # the device by its name: as before
+    assert res.exit_code == 0 and " ".join(res.output.split()).endswith("11 result rows written to /dev/null (UTF-8)")
+    os.mkfifo(tmp_path / "fifo")
+    for target, kind in (("/dev/zero", "a device"), (str(tmp_path / "fifo"), "a named pipe (FIFO)")):
+        (tmp_path / "link.csv").unlink(missing_ok=True)
+        (tmp_path / "link.csv").symlink_to(target)
+        direct = invoke(str(FIX / "companies-utf8.csv"), "-o", target, "-q")
+        linked = invoke(str(FIX / "companies-utf8.csv"), "-o", str(tmp_path / "link.csv"), "-q")
+        assert direct.exit_code == linked.exit_code == 1
+        assert linked.output == direct.output.replace(target, str(tmp_path / "link.csv"))
+        assert f"--output is {kind}; batch only writes regular files" in " ".join(linked.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["devlink.csv", "fifo", "link.csv", "r.csv"]
+
+
 def test_refuses_to_overwrite_the_input(tmp_path):
     src = tmp_path / "c.csv"
     src.write_bytes((FIX / "companies-utf8.csv").read_bytes())

@@ -8,6 +8,7 @@ lays them out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -193,12 +194,14 @@ _SUMMARY_WORDS = {
            "warned": "{n:,} {rows} with a warning{kinds}{where}", "kinds": " ({kinds})",
            "no_file": " (pass --errors FILE to see them)", "duplicates": "{n:,} repeating an earlier row's company",
            "also": "; {parts}", "sep": ", ", "kind_sep": ", ", "encoding": " ({encoding})",
+           "discarded": "{file}, a link to {null}: not kept", "see_discarded": " (not kept: {file} is a link to {null})",
            "line": "{rows_read} read ({encoding}): {good:,} evaluated, {bad}{also}; {written} written to {output}"
                    "{out_encoding}"},
     "zh": {"bad": "{n:,} 行有问题", "see": "（见 {file}）", "blank": "跳过 {n:,} 个空行", "totals": "跳过 {n:,} 个合计行",
            "headers": "跳过 {n:,} 个重复的表头", "warned": "{n:,} 行有提示{kinds}{where}", "kinds": "（{kinds}）",
            "no_file": "（加 --errors FILE 查看）", "duplicates": "{n:,} 行与前面的企业重复", "also": "；{parts}",
-           "sep": "，", "kind_sep": "、", "encoding": "（{encoding}）",
+           "sep": "，", "kind_sep": "、", "encoding": "（{encoding}）", "discarded": "{file}（指向 {null} 的链接，未保存）",
+           "see_discarded": "（未保存：{file} 指向 {null}）",
            "line": "读取 {rows_read}（{encoding}）：计算 {good:,} 行，{bad}{also}；{written}已写入 {output}{out_encoding}"},
 }
 _WARNING_WORDS_ZH = {"plausibility": "数值可疑", "unknown_tag": "未知行业标签", "no_name": "无企业名称",
@@ -210,14 +213,15 @@ def summary_line(r: BatchReport) -> str:
     zh = r.lang == "zh"
     w = _SUMMARY_WORDS["zh" if zh else "en"]
     errors = visible(str(r.errors_file)) if r.errors_file else ""
-    bad = w["bad"].format(n=r.bad_rows) + (w["see"].format(file=errors) if errors and r.bad_rows else "")
+    see = w["see_discarded" if "--errors" in r.discarded else "see"]
+    bad = w["bad"].format(n=r.bad_rows) + (see.format(file=errors, null=os.devnull) if errors and r.bad_rows else "")
     parts = []
     totals = r.skipped_rows - r.header_rows
     for key, n in (("blank", r.blank_rows), ("totals", totals), ("headers", r.header_rows)):
         if n:
             parts.append(w[key].format(n=n, rows=_plural(n, "row", "rows"), headers=_plural(n, "header", "headers")))
     if r.warned_rows:
-        where = w["see"].format(file=errors) if errors else w["no_file"]
+        where = see.format(file=errors, null=os.devnull) if errors else w["no_file"]
         names = _WARNING_WORDS_ZH if zh else _WARNING_WORDS
         kinds = w["kind_sep"].join(names[k] for k in WARNING_KINDS if k in r.warning_kinds)
         parts.append(w["warned"].format(n=r.warned_rows, rows=_plural(r.warned_rows, "row", "rows"), where=where,
@@ -229,7 +233,8 @@ def summary_line(r: BatchReport) -> str:
                f"{r.output_rows:,} result {_plural(r.output_rows, 'row', 'rows')}")
     return w["line"].format(rows_read=rows_read, encoding=r.encoding, good=r.good_rows, bad=bad,
                             also=w["also"].format(parts=w["sep"].join(parts)) if parts else "", written=written,
-                            output=visible(str(r.output)),
+                            output=w["discarded"].format(file=visible(str(r.output)), null=os.devnull)
+                            if "--output" in r.discarded else visible(str(r.output)),
                             out_encoding=w["encoding"].format(encoding=r.output_encoding) if r.fmt == "csv" else "")
 
 
