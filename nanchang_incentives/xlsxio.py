@@ -36,7 +36,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -518,6 +518,14 @@ class XlsxSource:
                             f"the stored number is what is read, and whether it is yuan or {unit} depends on the "
                             f"format: type the amount with its unit as text (e.g. {texts[j]}{unit}) or in yuan with "
                             f"a plain number format")))
+                for j, c in enumerate(cells[:k]):  # 0"0000" shows 40000 as 400000000, ;;; shows nothing
+                    spec = specs[j]
+                    if spec is None or spec.type not in _NUMERIC or isinstance(c.value, bool) \
+                            or not isinstance(c.value, (int, float)) or any(j == s[0] for s in sheet):
+                        continue
+                    code = getattr(c, "number_format", None)
+                    if (hidden := hidden_figure(code, c.value)) is not None:
+                        sheet.append((j, csvio._clip(texts[j]), _hidden_message(texts[j], str(code), *hidden)))
                 for j, c in enumerate(cells[:k]) if self.footnoted or self.raised_cells else ():  # 5000000¹
                     spec = specs[j]
                     up = self.raised_cells.get((line, j)) or self.footnoted.get(c.value) \
@@ -994,6 +1002,117 @@ def _unit_in_format(number_format: object, value: float = 1.0) -> str | None:
     shown = _shown_section(number_format, value)
     section = shown[2] if shown is not None else number_format
     return next((u for u in _FORMAT_UNITS if u in section), None)
+
+
+#: one piece of a number format's section: a quoted text, an escaped character (\x, !x), a space as wide as a
+#: character (_x), a fill character (*x), a bracket ([Red], [>=100], [$¥-804]), General (also as Chinese Excel
+#: and WPS write it, G/通用格式), a digit placeholder, a decimal point or a thousands comma, or one character
+_FORMAT_TOKEN = re.compile(r'"[^"]*"?|[\\!].|_.|\*.|\[[^\]]*\]?|(?i:general)|G/通用格式|G/標準|[0#?]|[.,]|.',
+                           re.DOTALL)
+_DIGIT = re.compile(r"[0-9０-９]")
+
+
+@functools.lru_cache(maxsize=256)
+def _format_tokens(section: str) -> tuple[tuple[str, str], ...]:
+    """A section of a number format as (kind, text): "num" (0 # ? . , and General, as "G"), "lit" (what is
+    shown as it is: quoted text, an escaped character, an unquoted sign or letter), "fill" (``*x``), "space"
+    (``_x``), or "code" (a bracket, %, E+ …: neither digits nor text of the format's own)."""
+    out: list[tuple[str, str]] = []
+    for m in _FORMAT_TOKEN.finditer(section):
+        t = m.group(0)
+        if t in "0#?.,":
+            out.append(("num", t))
+        elif t.lower() == "general" or t.startswith("G/"):
+            out.append(("num", "G"))
+        elif t.startswith('"'):
+            out.append(("lit", t[1:-1] if len(t) > 1 and t.endswith('"') else t[1:]))
+        elif t[0] in "\\!":
+            out.append(("lit", t[1:]))
+        elif t[0] == "*":
+            out.append(("fill", t[1:]))
+        elif t[0] == "_":
+            out.append(("space", " "))
+        elif t[0] == "[" or t in "%eE+-@":
+            out.append(("code", t) if t != "-" else ("lit", t))
+        else:
+            out.append(("lit", t))
+    return tuple(out)
+
+
+def hidden_figure(number_format: object, value: float) -> tuple[str, str | None] | None:
+    """How a number format shows ``value`` other than as the number it is, or None when it shows the number:
+    ("digits", the text shown or None when it cannot be worked out) for a format that writes digits of its own
+    beside the number's (``0"0000"`` shows 40000 as 400000000: the 万 typed, yuan shown), ("none", the text
+    shown) for a section with no digit placeholder (``;;;`` shows nothing, ``"-"`` a dash). A zero is left
+    alone (it is zero however it is shown: the accounting format's ``"-"``), as are the percent, the year and
+    the unit a format writes after the digits (``0.00%``, ``0"年"``, ``0"人"``, ``#,##0"元"``), and a format of
+    text only (``@``: Excel shows a number in a 文本 cell as it is).
+
+    >>> hidden_figure('0"0000"', 40000), hidden_figure('#,##0\\\\0\\\\0', 3), hidden_figure(';;;', 400000000)
+    (('digits', '400000000'), ('digits', '300'), ('none', ''))
+    >>> hidden_figure('"-"', 5), hidden_figure('0"0"0', 45), hidden_figure('*0#,##0', 7)
+    (('none', '-'), ('digits', None), ('digits', None))
+    >>> [hidden_figure(f, 40000) for f in ('General', '0', '0.00', '#,##0.00', '¥#,##0.00', '0"年"', '0"人"',
+    ...                                    '#,##0"元"', '0.00%', '@', 'G/通用格式"元"', '[Red]#,##0;[Red]-#,##0')]
+    [None, None, None, None, None, None, None, None, None, None, None, None]
+    >>> acc = '_ * #,##0.00_ ;_ * -#,##0.00_ ;_ * "-"??_ ;_ @_ '
+    >>> hidden_figure(acc, 40000), hidden_figure(acc, 0), hidden_figure(';;;', 0), hidden_figure('0.00" (2024)"', 5)
+    (None, None, None, None)
+    """
+    if not isinstance(number_format, str) or number_format in ("", "General") or value == 0 \
+            or not math.isfinite(value):
+        return None
+    sections = _format_sections(number_format)
+    shown = _shown_section(number_format, value)
+    if shown is None:
+        return None
+    tokens = _format_tokens(_CONDITION.sub("", shown[2]))
+    nums = [i for i, (kind, _) in enumerate(tokens) if kind == "num" and tokens[i][1] not in ".,"]
+    if not nums:
+        if len(sections) == 1 and any(t == ("code", "@") for t in tokens):
+            return None  # a text format: a number is shown as it is
+        return "none", "".join(t for kind, t in tokens if kind in ("lit", "space")).strip()
+
+    def touches(i: int, t: str) -> bool:  # a digit of the text right beside a digit placeholder (0"0000", "1"0)
+        return (i > 0 and tokens[i - 1][0] == "num" and _DIGIT.match(t[0]) is not None
+                or i + 1 < len(tokens) and tokens[i + 1][0] == "num" and _DIGIT.match(t[-1]) is not None)
+
+    if not any(kind == "fill" and _DIGIT.match(t) or kind == "lit" and t and touches(i, t)
+               for i, (kind, t) in enumerate(tokens)):
+        return None
+    first, last = nums[0], nums[-1]
+    if any(kind != "num" for kind, _ in tokens[first:last + 1]) or any(k == "fill" for k, _ in tokens):
+        return "digits", None  # digits of the format's own among the number's: not worked out here
+    run = "".join(t for _, t in tokens[first:last + 1])
+    number = Decimal(repr(abs(value))).scaleb(-_section_scale(run))
+    if "G" in run:
+        text = number_text(float(number))
+    else:
+        whole, _, fraction = run.partition(".")
+        places = sum(fraction.count(p) for p in "0#?")
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        text = format(rounded, ",f" if "," in whole.rstrip(",") else "f")
+    sign = "-" if value < 0 and len(sections) == 1 else ""
+    before = "".join(t for kind, t in tokens[:first] if kind in ("lit", "space"))
+    after = "".join(t for kind, t in tokens[last + 1:] if kind in ("lit", "space"))
+    return "digits", (sign + before + text + after).strip()
+
+
+def _hidden_message(stored: str, fmt: str, kind: str, shown: str | None) -> str:
+    """Why a number cell whose format shows another figure (``hidden_figure``) is refused: the sheet and a CSV
+    saved from it show that figure, batch would read the stored number."""
+    todo = "format the cells as 数值 (Number) and type the full amount"
+    if kind == "none":
+        looks = ("shows nothing for it: the cell looks empty (a CSV saved from the sheet holds nothing)" if not shown
+                 else f"shows it as {shown!r}, without its digits (a CSV saved from the sheet holds {shown!r})")
+        return (f"the cell holds the number {stored}, but its number format {fmt!r} {looks}, and batch would read "
+                f"{stored}: {todo}, or clear the cell if there is none")
+    plain = shown.replace(",", "") if shown is not None else ""
+    example = f" (e.g. {plain})" if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", plain) else ""
+    return (f"the cell holds the number {stored}, which its number format {fmt!r} shows "
+            f"{'as ' + shown if shown is not None else 'with other digits'}: the format writes digits of its own "
+            f"beside the number's (an amount typed in 万 and shown in yuan?), so the sheet shows one figure and "
+            f"batch would read another; {todo}{example}")
 
 
 def _totals_like(texts: Sequence[str], header: Header) -> bool:

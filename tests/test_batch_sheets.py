@@ -280,6 +280,68 @@ def test_a_money_cell_shown_in_traditional_wan_by_its_number_format_is_a_bad_row
     assert settlement_of(tmp_path / "o.csv") == {"乙公司": "6172.84"}
 
 
+@pytest.mark.parametrize(("fmt", "says"), [
+    ('0"0000"', ("number format '0\"0000\"' shows as 400000000: the format writes digits of its own beside the "
+                 "number's (an amount typed in 万 and shown in yuan?)")),
+    ("0\\0\\0\\0\\0", "shows as 400000000: the format writes digits of its own"),
+    ('#,##0"0000"', "shows as 40,0000000: the format writes digits of its own"),
+    (";;;", ("number format ';;;' shows nothing for it: the cell looks empty (a CSV saved from the sheet holds "
+             "nothing), and batch would read 40000")),
+    ('"-"', "number format '\"-\"' shows it as '-', without its digits"),
+])
+def test_a_money_cell_whose_number_format_shows_another_figure_is_a_bad_row(catalog, tmp_path, fmt, says):
+    # 0"0000" shows 40000 (typed in 万) as 400000000, and a CSV saved from the sheet holds 400000000: batch read
+    # 40000 yuan (settlement 200.00); ;;; shows nothing and "-" a dash, and the stored number was read unseen
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append(company("甲公司", 40000))
+    ws["F2"].number_format = fmt
+    ws.append(company("乙公司", 40000))
+    wb.save(tmp_path / "h.xlsx")
+    report = run_batch(tmp_path / "h.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.line, p.name, p.field, p.value) == (2, "甲公司", "settlement_sales", "40000")
+    assert says in p.message, p.message
+    assert "format the cells as 数值 (Number) and type the full amount" in p.message
+    if "0000" in fmt or "\\" in fmt:
+        assert p.message.endswith("type the full amount (e.g. 400000000)")
+    assert settlement_of(tmp_path / "o.csv") == {"乙公司": "200.00"}  # 0.5% of 40,000
+
+
+def test_ordinary_number_formats_are_read_as_the_number_stored(catalog, tmp_path):
+    # the formats of everyday sheets show the number stored (with a currency sign, a unit of yuan, a count's
+    # 项, a year's 年): read as before; the accounting format's "-" for a zero is still a zero
+    openpyxl = pytest.importorskip("openpyxl")
+    accounting = '_ * #,##0.00_ ;_ * -#,##0.00_ ;_ * "-"??_ ;_ @_ '
+    formats = ["General", "0", "0.00", "#,##0.00", "¥#,##0.00", accounting, '#,##0"元"', 'G/通用格式"元"',
+               "[Red]#,##0;[Red]-#,##0", "@"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([*HEADER, "科技重大专项数"])
+    for k, fmt in enumerate(formats, start=2):
+        ws.append([*company(f"公司{k}"), 1])
+        ws.cell(row=k, column=6).number_format = fmt
+    ws.append([*company("零", 0), 1])
+    ws["F12"].number_format = accounting  # shown as "-"
+    ws.append([*company("年份"), 1])
+    ws["C13"].number_format = '0"年"'  # 2024年
+    ws["I13"].number_format = '0"项"'
+    ws.append([*company("十项"), 1])
+    ws["I14"].number_format = '0"0"'  # 1 shown as 10: refused, as a money cell
+    wb.save(tmp_path / "n.xlsx")
+    report = run_batch(tmp_path / "n.xlsx", tmp_path / "o.csv", catalog)
+    [p] = report.problems
+    assert (p.line, p.name, p.field, p.value) == (14, "十项", "major_tech_projects", "1")
+    assert "number format '0\"0\"' shows as 10: the format writes digits of its own" in p.message
+    rows = {r["name"]: r for r in read(tmp_path / "o.csv")}
+    assert {n: r["settlement"] for n, r in rows.items()} == {
+        **{f"公司{k}": "6172.84" for k in range(2, 12)}, "零": "0.00", "年份": "6172.84"}
+    assert rows["年份"]["year"] == "2024" and rows["年份"]["major_tech_project_status"] == rows["公司2"][
+        "major_tech_project_status"]
+
+
 # ---------------------------------------------------------------- the header line
 
 
