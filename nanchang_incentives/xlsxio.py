@@ -528,9 +528,14 @@ class XlsxSource:
                         sheet.append((j, csvio._clip(texts[j]), _hidden_message(texts[j], str(code), *hidden)))
                 for j, c in enumerate(cells[:k]) if self.footnoted or self.raised_cells else ():  # 5000000¹
                     spec = specs[j]
-                    up = self.raised_cells.get((line, j)) or self.footnoted.get(c.value) \
+                    marks = self.raised_cells.get((line, j)) or self.footnoted.get(c.value) \
                         if isinstance(c.value, str) else None
-                    if spec is not None and spec.type in _NUMERIC and up and not any(j == s[0] for s in sheet):
+                    if marks is None or spec is None or any(j == s[0] for s in sheet):
+                        continue
+                    up, struck = marks
+                    if struck.strip() and spec.type in _STRUCK_READ:  # 300万;~~900万~~
+                        sheet.append((j, csvio._clip(texts[j]), _struck_message(c.value, struck)))
+                    elif up.strip() and spec.type in _NUMERIC:
                         sheet.append((j, csvio._clip(texts[j]), _raised_message(c.value, up)))
             # empty, or spaces only, or values in bookkeeping columns only (a template's 序号 1, 2, 3 … below the
             # data): looks empty
@@ -634,26 +639,31 @@ class XlsxSource:
 _NUMERIC = frozenset({F.MONEY, F.MONEY_LIST, F.COUNT, F.RATE, F.YEAR})
 
 
-def _raised_runs(book: object) -> dict[str, str]:
+def _raised_runs(book: object) -> dict[str, tuple[str, str]]:
     """The workbook's shared strings that hold a run in superscript or subscript (a footnote mark: 5000000¹, a
-    rich-text cell), each as openpyxl reads it (its runs' text joined: "50000001") -> the raised or lowered
-    text ("1"). Read-only openpyxl gives the joined text only, so 5000000 with the mark ¹ was read as
-    50,000,001. The part is read a megabyte at a time, and only an ``<si>`` with the word vertAlign is parsed;
-    a text that is also a plain string of the workbook (a cell typed 50000001) is left out: which of the two a
-    cell holds cannot be told from its value."""
+    rich-text cell) or struck through (删除线: 300万;~~900万~~, a figure crossed out), each as openpyxl reads it
+    (its runs' text joined: "50000001", "300万;900万") -> (the raised or lowered text "1", the struck text
+    "900万"). Read-only openpyxl gives the joined text only, so 5000000 with the mark ¹ was read as 50,000,001,
+    and the crossed-out 900万 as a second project. The part is read a megabyte at a time, and only an ``<si>``
+    with the word vertAlign or strike is parsed; a text that is also a plain string of the workbook (a cell
+    typed 50000001) is left out: which of the two a cell holds cannot be told from its value."""
     archive = getattr(book, "_archive", None)
     if archive is None:  # pragma: no cover - another openpyxl
         return {}
     name = next((n for n in archive.namelist() if n.lower().endswith("sharedstrings.xml")), None)
     if name is None:
         return {}
-    out: dict[str, str] = {}
-    for block in _si_blocks(archive, name, b"vertAlign"):
-        text, raised = _run_texts(block)
-        if raised.strip() and _NUMBER_LIKE.fullmatch(text):  # (a footnote in a 备注 or a name: never read as one)
-            out[text] = raised
-    if out:  # a plain string with the same text: ambiguous, left out (numbers-like texts: nothing to unescape)
-        keys = {k.encode("utf-8"): k for k in out}
+    out: dict[str, tuple[str, str]] = {}
+    for block in _si_blocks(archive, name, (b"vertAlign", b"strike")):
+        text, raised, struck = _run_texts(block)
+        if not _NUMBER_LIKE.fullmatch(text):  # (a footnote in a 备注 or a name: never read as one)
+            raised = ""
+        if raised.strip() or struck.strip():
+            out[text] = (raised, struck)
+    if out:  # a plain string with the same text: ambiguous, left out
+        from xml.sax.saxutils import escape
+
+        keys = {form: k for k in out for form in {k.encode("utf-8"), escape(k).encode("utf-8")}}
         for body in _si_bodies(archive, name):
             for found in keys.keys() & set(_PLAIN_SI.findall(body)):
                 out.pop(keys[found], None)
@@ -671,12 +681,12 @@ _SI_END = re.compile(rb"</(?:\w+:)?si>")
 _PREFIX = re.compile(rb"<(/?)\w+:")
 
 
-def _si_blocks(archive: Any, name: str, needle: bytes) -> Iterator[bytes]:
-    """The ``<si>…</si>`` elements of the part ``name`` holding ``needle``, read a megabyte at a time."""
+def _si_blocks(archive: Any, name: str, needles: tuple[bytes, ...]) -> Iterator[bytes]:
+    """The ``<si>…</si>`` elements of the part ``name`` holding one of ``needles``, read a megabyte at a time."""
     for body in _si_bodies(archive, name):
-        if needle in body:
+        if any(needle in body for needle in needles):
             for m in _SI_BLOCK.finditer(body):
-                if needle in m.group(0):
+                if any(needle in m.group(0) for needle in needles):
                     yield m.group(0)
 
 
@@ -700,19 +710,19 @@ def _si_bodies(archive: Any, name: str) -> Iterator[bytes]:
                 return
 
 
-def _run_texts(block: bytes) -> tuple[str, str]:
-    """(the text as openpyxl joins it, the text of its superscript and subscript runs) of an ``<si>`` or an
-    inline string's ``<is>`` element; ("", "") when it does not parse."""
+def _run_texts(block: bytes) -> tuple[str, str, str]:
+    """(the text as openpyxl joins it, the text of its superscript and subscript runs, the text of its struck
+    through runs) of an ``<si>`` or an inline string's ``<is>`` element; ("", "", "") when it does not parse."""
     import xml.etree.ElementTree as ET
 
     try:
         el = ET.fromstring(_PREFIX.sub(rb"<\1", block))
     except ET.ParseError:
-        return "", ""
+        return "", "", ""
     container = el if el.tag in ("si", "is") else el.find("is")
     if container is None:
-        return "", ""
-    text, raised = [], []
+        return "", "", ""
+    text, raised, struck = [], [], []
     for child in container:
         if child.tag == "t":
             text.append(child.text or "")
@@ -722,13 +732,28 @@ def _run_texts(block: bytes) -> tuple[str, str]:
             align = child.find("rPr/vertAlign")
             if align is not None and align.get("val") in ("superscript", "subscript"):
                 raised.append(t)
-    return "".join(text), "".join(raised)
+            strike = child.find("rPr/strike")  # <strike/>, <strike val="1"/>; val="0" or "false" is none
+            if strike is not None and strike.get("val", "1").lower() not in ("0", "false"):
+                struck.append(t)
+    return "".join(text), "".join(raised), "".join(struck)
 
 
 def _raised_message(value: str, raised: str) -> str:
     return (f"the cell's text {csvio._clip(value, 40)!r} holds {raised!r} in superscript or subscript (a footnote "
             f"mark?), which is read as part of the number: delete the mark from the cell (a note goes in a 备注 "
             f"column) and run again")
+
+
+def _struck_message(value: str, struck: str) -> str:
+    what = ("the cell's text is struck through (删除线)" if struck.strip() == value.strip() else
+            f"part of the cell's text is struck through (删除线): {csvio._clip(struck, 40)!r}")
+    return (f"{what}, which is not guessed at (crossed out, or still meant? a CSV saved from the sheet keeps it "
+            f"as {csvio._clip(value, 40)!r}): delete the struck text from the cell, or remove the strikethrough if "
+            f"it counts, and run again")
+
+
+#: the fields whose text a struck-through part would change: numbers, lists of amounts, industries, yes/no
+_STRUCK_READ = _NUMERIC | {F.TAGS, F.BOOL}
 
 
 def _projects_advice(texts: Sequence[str], specs: Sequence[F.Field | None], header: Header, name_ref: str,
@@ -804,20 +829,22 @@ def _is_strict(book: object) -> bool:
 
 
 def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], tuple[int, str]], set[int],
-                                                  set[int], dict[int, tuple[int, str]], dict[tuple[int, int], str]]:
+                                                  set[int], dict[int, tuple[int, str]],
+                                                  dict[tuple[int, int], tuple[str, str]]]:
     """One linear scan of the sheet's XML as it is decompressed, a megabyte at a time, for what read-only
     openpyxl does not give: whether it holds a formula (``<f>``); its merged ranges of one column over data
     rows (``<mergeCell ref="B2:B4"/>``, after the rows): (sheet line, column index) -> (the range's first line,
     the range as Excel names it), for every cell of such a range; the sheet lines of its hidden rows; the
     indices (from 0) of its hidden columns; and the columns under a heading merged across line 1 (G1:H1) but
     its first: column index -> (the heading's column, the range); and the inline-string cells (a workbook
-    written by openpyxl or pandas) with a superscript or subscript run: (sheet line, column index) -> its text."""
+    written by openpyxl or pandas) with a superscript or subscript run or a struck-through one: (sheet line,
+    column index) -> (the raised or lowered text, the struck text)."""
     from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
     archive, part = getattr(book, "_archive", None), getattr(ws, "_worksheet_path", None)
     if archive is None or part is None:  # pragma: no cover - another openpyxl: assume formulas, no merges
         return True, {}, set(), set(), {}, {}
-    raised: dict[tuple[int, int], str] = {}
+    raised: dict[tuple[int, int], tuple[str, str]] = {}
     formulas = False
     hidden_cols: set[int] = set()
     merged: dict[tuple[int, int], tuple[int, str]] = {}
@@ -845,13 +872,14 @@ def _scan_sheet(book: object, ws: object) -> tuple[bool, dict[tuple[int, int], t
                 lo, hi = (p.search(m.group(0)) for p in _COL_SPAN)
                 if lo is not None and hi is not None:  # (Excel writes a span for every hidden column: no cap)
                     hidden_cols.update(range(int(lo.group(1)) - 1, min(int(hi.group(1)), 16384)))
-            if b"vertAlign" in data:
+            if b"vertAlign" in data or b"strike" in data:
                 for m in _INLINE_CELL.finditer(data):
                     ref = _CELL_REF.search(m.group(0))
-                    if b"vertAlign" in m.group(0) and ref is not None:
-                        _, up = _run_texts(m.group(0))
-                        if up.strip():
-                            raised[(int(ref.group(2)), column_index_from_string(ref.group(1).decode()) - 1)] = up
+                    if (b"vertAlign" in m.group(0) or b"strike" in m.group(0)) and ref is not None:
+                        _, up, struck = _run_texts(m.group(0))
+                        if up.strip() or struck.strip():
+                            raised[(int(ref.group(2)), column_index_from_string(ref.group(1).decode()) - 1)] = (
+                                up, struck)
             tail = data[-_TAG_OVERLAP:]
     return formulas, merged, hidden, hidden_cols, across, raised
 

@@ -1207,3 +1207,45 @@ def test_a_superscript_in_an_inline_string_is_refused_and_a_plain_same_text_is_r
     # 三(三) 按销售额的10%: 50,000,001 × 10% = 5,000,000.10, below the 1000万 clause cap; the company cap (5% of
     # revenue) does not apply: no revenue given, the clause stays as computed
     assert row["si_led_sales"] == "5000000.10"
+
+
+def test_a_struck_through_part_of_a_cell_is_refused_not_read_as_an_amount(catalog, tmp_path):
+    # 300万; with 900万 struck through (删除线: a project crossed out, or not?) was read as two projects,
+    # smart_factory 6,000,000.00 (50% of each, 150万 + 450万), exit 0; shared strings and inline strings alike
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    head = ["企业名称", "所在地", "年度", "行业", "5G+智慧工厂投入", "备注"]
+    wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
+    ws = wb.add_worksheet()
+    strike = wb.add_format({"font_strikeout": True})
+    ws.write_row(0, 0, head)
+    ws.write_row(1, 0, ["甲公司", "南昌", "2024", "电子信息"])
+    ws.write_rich_string(1, 4, "300万;", strike, "900万")
+    ws.write_row(2, 0, ["乙公司", "南昌", "2024"])
+    ws.write_rich_string(2, 3, "电子信息;", strike, "软件")  # an industry crossed out
+    ws.write_row(3, 0, ["丙公司", "南昌", "2024", "电子信息", "300万"])
+    ws.write_rich_string(3, 5, "原", strike, "900万")  # a remark is never read: its strikethrough is its own
+    wb.close()
+    report = run_batch(tmp_path / "s.xlsx", tmp_path / "o.csv", catalog)
+    assert [(p.line, p.name, p.field, p.value) for p in report.problems] == [
+        (2, "甲公司", "smart_factory_investments", "300万;900万"), (3, "乙公司", "industries", "电子信息;软件")]
+    assert report.problems[0].message == (
+        "part of the cell's text is struck through (删除线): '900万', which is not guessed at (crossed out, or still "
+        "meant? a CSV saved from the sheet keeps it as '300万;900万'): delete the struck text from the cell, or "
+        "remove the strikethrough if it counts, and run again")
+    # 三(四) 5G+智慧工厂: 50% of each project, at most 500万: 丙's one project of 300万 gets 150万
+    assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "o.csv")] == [("丙公司", "1500000.00")]
+
+    openpyxl = pytest.importorskip("openpyxl")  # openpyxl and pandas write rich text as inline strings
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    book = openpyxl.Workbook()
+    book.active.append(head[:5])
+    book.active.append(["甲公司", "南昌", "2024", "电子信息",
+                        CellRichText("300万;", TextBlock(InlineFont(strike=True), "900万"))])
+    book.active.append(["丁公司", "南昌", "2024", "电子信息",
+                        CellRichText("300万;", TextBlock(InlineFont(strike=False), "900万"))])  # not struck
+    book.save(tmp_path / "inline.xlsx")
+    report = run_batch(tmp_path / "inline.xlsx", tmp_path / "i.csv", catalog)
+    assert [(p.line, p.field, p.value) for p in report.problems] == [(2, "smart_factory_investments", "300万;900万")]
+    assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "i.csv")] == [("丁公司", "6000000.00")]
