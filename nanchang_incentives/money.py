@@ -528,7 +528,7 @@ def parse_year(value: object) -> int:
 
     if isinstance(value, dt.date):  # a TOML date (datetimes are dates too)
         if value.year in EXCEL_DAY_YEARS:
-            raise ValueProblem(_EXCEL_DAY_YEAR.format(value=value.isoformat()[:10]))
+            raise ValueProblem(_day_year(value.isoformat()[:10], value.year))
         value = value.year
     text = value
     if isinstance(value, str):
@@ -540,7 +540,7 @@ def parse_year(value: object) -> int:
                 raise ValueProblem(f"{value!r} is not a date that exists; expected a fiscal year such as 2024 "
                                    f"(a date is read as its year)") from None
             if int(date[1]) in EXCEL_DAY_YEARS:
-                raise ValueProblem(_EXCEL_DAY_YEAR.format(value=value.strip()))
+                raise ValueProblem(_day_year(value.strip(), int(date[1])))
             text = date[1]
         else:
             text = normalize_number_text(value)
@@ -580,11 +580,22 @@ _EXCEL_SERIAL_MIN, _EXCEL_SERIAL_MAX = 32874, 73415
 
 
 #: the years of the dates a year typed into a cell formatted as a date becomes: Excel stores 2024 as day 2024
-#: after 1899-12-31, 1905-07-16 (no fiscal year is in them: YEAR_MIN is 1990)
-EXCEL_DAY_YEARS = range(1900, 1906)
+#: after 1899-12-31, 1905-07-16, or in a workbook of the 1904 date system (date1904: Excel for Mac's, or 使用1904
+#: 年日期系统 ticked) day 2024 after 1904-01-01, 1909-07-17 (no fiscal year is in them: YEAR_MIN is 1990)
+EXCEL_DAY_YEARS = range(1900, 1910)
 _EXCEL_DAY_YEAR = ("{value!r} is a date in 1905: a year typed into a cell formatted as a date is stored as a day of "
                    "1905 (2024 becomes 1905-07-16): format the cell as a number (or text) and type the year again; "
                    "expected a fiscal year such as 2024")
+_MAC_DAY_YEAR = ("{value!r} is a date in {year}: a year typed into a cell formatted as a date is stored as a day "
+                 "of {year} in a workbook that uses the 1904 date system (date1904: Excel for Mac's, or 使用1904年日期系统 "
+                 "ticked; 2024 becomes 1909-07-17): format the cell as a number (or text) and type the year again; "
+                 "expected a fiscal year such as 2024")
+
+
+def _day_year(value: str, year: int) -> str:
+    """Why a date in 1900-1909 in a year cell is refused: a year typed into a date cell, as a day of 1905 (the
+    1900 date system) or of 1906-1909 (the 1904 one: 1990 … 2100 are days of 1909)."""
+    return (_MAC_DAY_YEAR if year > 1905 else _EXCEL_DAY_YEAR).format(value=value, year=year)
 
 
 def round_half_up_div(num: int, den: int) -> int:

@@ -142,6 +142,7 @@ def cell_text(value: object, number_format: str | None, spec: F.Field | None) ->
         return number_text(value)
     if isinstance(value, (dt.datetime, dt.date)):
         if spec is not None and spec.type == F.YEAR:  # the year; a year typed into a date cell shows as 1905-07-16
+            # (1909-07-17 in a workbook of the 1904 date system)
             return value.isoformat()[:10] if value.year in EXCEL_DAY_YEARS else str(value.year)
         return value.isoformat()
     if isinstance(value, dt.time | dt.timedelta):

@@ -310,6 +310,11 @@ def test_a_leading_apostrophe_is_named_as_the_problem() -> None:
     ("1905/7/16", ("'1905/7/16' is a date in 1905: a year typed into a cell formatted as a date is stored as a day "
                   "of 1905 (2024 becomes 1905-07-16): format the cell as a number (or text) and type the year "
                   "again; expected a fiscal year such as 2024")),
+    # the same cell of a workbook of the 1904 date system (Excel for Mac's), exported: day 2024 after 1904-01-01
+    ("1909/7/17", ("'1909/7/17' is a date in 1909: a year typed into a cell formatted as a date is stored as a day "
+                  "of 1909 in a workbook that uses the 1904 date system (date1904: Excel for Mac's, or 使用1904年日期系统 "
+                  "ticked; 2024 becomes 1909-07-17): format the cell as a number (or text) and type the year again; "
+                  "expected a fiscal year such as 2024")),
     # a date cell exported with the General format is its day number (1899-12-30 + 45657 days = 2024-12-31)
     ("45657", ("'45657' looks like an Excel date number (day 45657 is 2024-12-31: a date cell saved with the "
                "General format); expected the fiscal year, such as 2024")),
@@ -322,11 +327,18 @@ def test_a_refused_year_is_said_as_a_year(value: object, said: str) -> None:
     assert str(exc.value).startswith(said) and (str(exc.value) == said or isinstance(value, int))
 
 
-def test_a_year_typed_into_a_date_cell_of_a_workbook_is_explained(catalog, tmp_path) -> None:
+@pytest.mark.parametrize(("date1904", "shown"), [(False, "1905-07-16"), (True, "1909-07-17")])
+def test_a_year_typed_into_a_date_cell_of_a_workbook_is_explained(catalog, tmp_path, date1904, shown) -> None:
+    # a workbook of the 1904 date system (workbookPr date1904="1") shows day 2024 as 1909-07-17: the message was
+    # only "expected a fiscal year between 1990 and 2100 …, got '1909'"
     openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
     from nanchang_incentives.batch import run_batch
 
     wb = openpyxl.Workbook()
+    if date1904:
+        wb.epoch = CALENDAR_MAC_1904
     ws = wb.active
     ws.append(["企业名称", "所在地", "年度", "营业收入"])
     ws.append(["甲", "南昌", 2024, "5亿"])
@@ -336,8 +348,10 @@ def test_a_year_typed_into_a_date_cell_of_a_workbook_is_explained(catalog, tmp_p
     report = run_batch(tmp_path / "d.xlsx", tmp_path / "o.csv", catalog)
     assert report.good_rows == 1
     (p,) = report.problems
-    assert (p.line, p.field, p.value) == (2, "year", "1905-07-16")
-    assert "a year typed into a cell formatted as a date is stored as a day of 1905" in p.message
+    assert (p.line, p.field, p.value) == (2, "year", shown)
+    assert f"a year typed into a cell formatted as a date is stored as a day of {shown[:4]}" in p.message
+    assert ("in a workbook that uses the 1904 date system" in p.message) == date1904
+    assert "format the cell as a number (or text) and type the year again" in p.message
 
 
 @pytest.mark.parametrize(("text", "said"), [
