@@ -1656,7 +1656,8 @@ def _bound_header(names: list[str], catalog: Catalog, shown: str, sheet: xlsxio.
     error = InputError(csvio.EMPTY_FIRST_LINE, Location(file=shown, line=1))
     if any(names):
         try:
-            return bind_header(names, catalog, shown)
+            return bind_header(names, catalog, shown,
+                               sheet.hidden_columns if isinstance(sheet, xlsxio.XlsxSource) else ())
         except InputError as exc:
             error = exc
     first: list[list[str]] = []

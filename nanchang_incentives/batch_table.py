@@ -17,7 +17,7 @@ import functools
 import operator
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -397,10 +397,11 @@ _YUAN_NOTE = re.compile(r"[(（]?\s*(?:金额|金額)?[单單]位\s*(?:[:：]\s*
                         r"\s*[)）]?")
 
 
-def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
+def bind_header(names: Sequence[str], catalog: Catalog, path: str, hidden: Collection[int] = ()) -> Header:
     """Every column must be a profile field (did-you-mean for typos), once, or a sheet's own bookkeeping column
     (序号, 备注, 联系电话 …: ``_bookkeeping``), which is read past, as is a column with no heading (an empty column
-    A: ``Header.unnamed``); every problem is reported at once (the first HEADER_PROBLEMS_SHOWN worded)."""
+    A: ``Header.unnamed``); every problem is reported at once (the first HEADER_PROBLEMS_SHOWN worded).
+    ``hidden``: the indices (from 0) of a workbook's hidden columns, whose unknown headings say so."""
     out: list[F.Field] = []
     units: list[str] = []
     seen: dict[str, str] = {}  # field -> the header name it was given by
@@ -445,7 +446,13 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str) -> Header:
             if len(problems) >= HEADER_PROBLEMS_SHOWN:  # (a sheet of 16,384 columns: not 16,384 did-you-means)
                 more += 1
                 continue
-            problems.append(_unknown_column(name, catalog, loc, names))
+            problem = _unknown_column(name, catalog, loc, names)
+            if j in hidden:  # 辅助列: a helper column hidden in the sheet, which nobody looking at it sees
+                problem = InputError(f"{problem.message}. The column is hidden in the sheet (column "
+                                     f"{column_letter(j)}): unhide it to see it (select the columns on both sides, "
+                                     f"右键 → 取消隐藏), and delete it if it is a helper column of the sheet's own, or "
+                                     f"save a copy of the sheet without it", loc)
+            problems.append(problem)
             continue
         field, unit = found
         if field in seen:

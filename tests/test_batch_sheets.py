@@ -778,6 +778,38 @@ def test_openpyxl_warnings_about_what_it_would_not_write_back_never_reach_the_us
     assert settlement_of(tmp_path / "o.csv") == {"甲": "6172.84"}  # 1,234,567 × 0.5%
 
 
+def test_an_unknown_heading_of_a_hidden_column_says_it_is_hidden_and_where(catalog, tmp_path):
+    # a helper column 辅助列 hidden in the sheet got only "unknown column: every column must be a profile field",
+    # and nobody looking at the sheet could see the column it was about
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([*HEADER[:4], "辅助列", *HEADER[4:]])
+    ws.append([*company("甲")[:4], "x", *company("甲")[4:]])
+    ws.column_dimensions["E"].hidden = True
+    wb.save(tmp_path / "h.xlsx")
+    with pytest.raises(InputError) as exc:
+        run_batch(tmp_path / "h.xlsx", tmp_path / "o.csv", catalog)
+    assert exc.value.location.field == "辅助列"
+    assert exc.value.message == (
+        "unknown column: every column must be a profile field; see the field reference in the README. The column "
+        "is hidden in the sheet (column E): unhide it to see it (select the columns on both sides, 右键 → 取消隐藏), "
+        "and delete it if it is a helper column of the sheet's own, or save a copy of the sheet without it")
+    ws["I1"] = "备用"  # a second unknown column, not hidden: said as before, beside the hidden one
+    ws["I2"] = "y"
+    wb.save(tmp_path / "h2.xlsx")
+    res = CliRunner().invoke(app, ["batch", str(tmp_path / "h2.xlsx"), "-o", str(tmp_path / "o.csv")],
+                             env={"COLUMNS": "1000"})
+    assert res.exit_code == 1, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == f"error: {tmp_path / 'h2.xlsx'}:1: 2 problems; fix them all before running again:"
+    assert lines[1].startswith(f"  {tmp_path / 'h2.xlsx'}:1, field '辅助列': unknown column: every column must be a "
+                               f"profile field; see the field reference in the README. The column is hidden in the "
+                               f"sheet (column E): unhide it")
+    assert lines[2] == (f"  {tmp_path / 'h2.xlsx'}:1, field '备用': unknown column: every column must be a profile "
+                        f"field; see the field reference in the README")
+
+
 def test_a_space_typed_right_of_the_table_is_ignored_as_in_the_csv(catalog, tmp_path):
     # invisible in Excel; the row was bad ("the row has 9 cells, the header has 8") while its CSV export was read
     src = _book(tmp_path, [company("甲") + [" "], company("乙") + ["\u3000"]])
