@@ -258,6 +258,35 @@ def _why(exc: Exception) -> str:
     return str(exc)
 
 
+def _not_a_workbook(path: Path) -> str | None:
+    """Why a file that openpyxl cannot open, and that starts as a zip file (an .xlsx is one), is no workbook:
+    a zip cut short or damaged (a download or copy that broke off: its directory, at the end, is missing), or a
+    zip archive of something else (CSV files zipped, an OpenDocument .ods); None for anything else."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+                return None
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            mimetype = z.read("mimetype")[:200] if "mimetype" in names else b""
+    except OSError:
+        return None
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, zlib.error):
+        return ("not a readable .xlsx workbook: the file begins as a zip file, as an .xlsx does, but is damaged or "
+                "incomplete (a download or a copy cut short?); download or copy it again, or save it again from Excel or WPS "
+                "as 'Excel 工作簿 (*.xlsx)' or as CSV")
+    if any(n.lower() == "[content_types].xml" for n in names):
+        return None  # a workbook's frame (openpyxl's own message says what is wrong inside)
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        return ("not an Excel workbook: it is an OpenDocument file (.ods, saved by LibreOffice or WPS), a zip archive "
+                "batch does not read; open it in WPS, Excel or LibreOffice and save it as 'Excel 工作簿 (*.xlsx)' or "
+                "as CSV")
+    held = ", ".join(repr(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+    return (f"not an Excel workbook: it is a zip archive{f' (holding {held})' if names else ' (empty)'}, not an "
+            f".xlsx; unzip it and give batch the file inside, or open the table in Excel or WPS and save it as "
+            f"'Excel 工作簿 (*.xlsx)' or as CSV")
+
+
 class XlsxSource:
     """The first sheet (or ``sheet``) of a workbook: the header and then chunks of cells."""
 
@@ -282,8 +311,8 @@ class XlsxSource:
             self.book = load_workbook(self._open(), read_only=True, data_only=True)
         except (OSError, AttributeError, InvalidFileException, *_PARSE_ERRORS) as exc:
             self._close_files()
-            raise InputError(f"not a readable .xlsx workbook ({_why(exc)}); save it from Excel as 'Excel 工作簿 "
-                             f"(*.xlsx)' or as CSV", Location(file=str(path))) from None
+            raise InputError(_not_a_workbook(path) or f"not a readable .xlsx workbook ({_why(exc)}); save it from "
+                             f"Excel as 'Excel 工作簿 (*.xlsx)' or as CSV", Location(file=str(path))) from None
         names = self.book.sheetnames
         tables = [ws.title for ws in self.book.worksheets]  # (a chart sheet is not one)
         if not tables:

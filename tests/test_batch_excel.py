@@ -282,7 +282,7 @@ def test_an_old_or_encrypted_workbook_says_what_to_do(catalog, tmp_path, name, s
 
 @pytest.mark.parametrize("data, says", [
     ("name,jurisdiction,year\nA,nanchang,2024\n".encode("utf-16"), "<stdin>: the file is UTF-16 text"),
-    (b"PK\x03\x04" + bytes(100), "<stdin>: not a readable .xlsx workbook ("),
+    (b"PK\x03\x04" + bytes(100), "<stdin>: not a readable .xlsx workbook: the file begins as a zip file"),
 ])
 def test_a_problem_of_standard_input_names_stdin_not_its_temporary_copy(tmp_path, data, says):
     """Standard input is read from a temporary copy; its messages said "/tmp/incentives-input-….part", a file the

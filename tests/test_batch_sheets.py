@@ -733,6 +733,37 @@ def test_a_workbook_with_a_damaged_compressed_part_is_refused_not_a_traceback(tm
     assert res.output.startswith(f"error: {bad}")
     assert "not a readable .xlsx workbook (a damaged compressed part inside the file: " in res.output, res.output
 
+def test_a_cut_short_download_and_a_zip_that_is_no_workbook_say_what_they_are(tmp_path):
+    # all three said "not a readable .xlsx workbook (File is not a zip file)" or "(There is no item named
+    # '[Content_Types].xml' in the archive)", then to save it from Excel: a file nobody could open in Excel
+    src = _book(tmp_path, [company(f"公司{k}") for k in range(50)])
+    cut = tmp_path / "cut.xlsx"  # a download broken off: the zip's directory, at its end, is missing
+    cut.write_bytes(src.read_bytes()[:src.stat().st_size // 2])
+    zipped = tmp_path / "companies.zip"  # a zip of the CSV export, named or renamed .xlsx or not
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("companies.csv", ",".join(HEADER) + "\n")
+    ods = tmp_path / "companies.xlsx"  # LibreOffice's or WPS's OpenDocument spreadsheet under an .xlsx name
+    with zipfile.ZipFile(ods, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    for path, says in [
+        (cut, ("not a readable .xlsx workbook: the file begins as a zip file, as an .xlsx does, but is damaged or "
+               "incomplete (a download or a copy cut short?); download or copy it again, or save it again from "
+               "Excel or WPS as 'Excel 工作簿 (*.xlsx)' or as CSV")),
+        (zipped, ("not an Excel workbook: it is a zip archive (holding 'companies.csv'), not an .xlsx; unzip it and "
+                  "give batch the file inside, or open the table in Excel or WPS and save it as 'Excel 工作簿 "
+                  "(*.xlsx)' or as CSV")),
+        (ods, ("not an Excel workbook: it is an OpenDocument file (.ods, saved by LibreOffice or WPS), a zip archive "
+               "batch does not read; open it in WPS, Excel or LibreOffice and save it as 'Excel 工作簿 (*.xlsx)' or "
+               "as CSV")),
+    ]:
+        res = CliRunner().invoke(app, ["batch", str(path), "-o", str(tmp_path / "o.csv")], env={"COLUMNS": "1000"})
+        assert res.exit_code == 1, res.output
+        assert isinstance(res.exception, SystemExit), res.exception
+        assert res.output.strip() == f"error: {path}: {says}"
+        assert not (tmp_path / "o.csv").exists()
+
+
 def _one_company_book(title: str):
     """(openpyxl, a workbook, its first sheet titled ``title`` holding the header and company 甲)."""
     openpyxl = pytest.importorskip("openpyxl")
