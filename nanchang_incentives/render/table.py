@@ -49,7 +49,7 @@ TEXT_MIN = 18
 
 #: how much wider than its least a text column must be for the amount column to take "up to 4,000,000.00"
 #: on one line instead of two
-JOINED_SLACK = 12
+JOINED_SLACK = 4
 
 
 def _amount_lines(r: Row, joined: bool = False) -> list[str]:
