@@ -197,3 +197,16 @@ def test_a_qualifier_written_against_its_figure_and_a_long_up_to_figure_stay_who
     text = "projects 999999 × 2,000,000.00 per project = up to 1,999,998,000,000.00"
     assert widest_piece(text) == len("up to 1,999,998,000,000.00")
     assert wrap_unbroken(text, 30)[-1] == "up to 1,999,998,000,000.00"
+
+
+@pytest.mark.parametrize(("text", "width", "kept"), [
+    ("nanchang-electronic-information-2023：计算 5 家企业，5 家有金额，1 家按企业年度上限核减", 60, "1 家"),
+    ("[4] smart_factory：1 个项目按每个项目上限 5,000,000.00 核减", 20, "1 个项目"),
+    ("读取 7 行（UTF-8）：计算 7 行，0 行有问题", 28, "0 行有问题"),
+    ("提示：2024 财年 1家、2026 财年 1家", 12, "2026 财年"),
+])
+def test_a_count_stays_with_its_measure_word(text: str, width: int, kept: str) -> None:
+    # "…5 家有金额，1" / "家按企业年度上限核减" at 80 columns: the count on one line, what it counts on the next
+    starts = break_offsets(text, width)
+    lines = [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)])]
+    assert any(kept in line for line in lines), lines

@@ -31,10 +31,11 @@ _UNBROKEN = re.compile(
     r"\ue000?(?:[%％‰]|[万亿千百萬億]*[元人个项家台套年月日号次倍强名余多]?)"
     r"|[A-Za-z0-9_\-./:@#&\\\[\];][A-Za-z0-9_\-./:'@#&\\\[\];]*|(?:最高|至少|至多|确定)\ue000|.", re.DOTALL)
 _HELD = "\ue000"
-#: the spaces a line never breaks at: between a figure and its unit (200 万元), and inside a qualifier with the
+#: the spaces a line never breaks at: between a figure and its unit (200 万元) or measure word (1 家, 7 行,
+#: 2024 财年), and inside a qualifier with the
 #: figure it qualifies ("up to 4,000,000.00", "at least …", "最高 5,000,000.00", "至少 …"): "= up" at a line's
 #: end and "to 4,000,000.00" on the next read as two things
-_UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％项])"
+_UNIT_SPACE = re.compile(r"(?<=[0-9０-９]) (?=[万亿千百萬億元%％项家行个台套人名位场次件款年月日倍财])"
                          r"|(?<=\bup) (?=to [-+]?[0-9])|(?<=\bup to) (?=[-+]?[0-9])"
                          r"|(?<=\bat) (?=least [-+]?[0-9])|(?<=\bat least) (?=[-+]?[0-9])"
                          r"|(?<=最高|至少|至多|确定) (?=[-+]?[0-9])|(?<=\bexact) (?=[0-9])")
