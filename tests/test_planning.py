@@ -406,7 +406,7 @@ def test_calc_set_shows_each_clause_and_why():
     flat = " ".join(r.stdout.split())
     assert "rd_staff 420 → 99" in flat
     assert "rd_center capped → not eligible" in flat
-    assert "base 20,000,000.00, new 0.00, difference -20,000,000.00" in flat
+    assert "base 20,000,000.00, new —, difference -20,000,000.00" in flat
     assert "why: condition now failed: full-time R&D staff ≥ 100" in flat
     assert "why: group 'rd' (就高不就低) winner changed from rd_center to si_led_rd" in flat
     # both totals count up-to ceilings, so both say "up to"; the difference is certain: only exact clauses moved
@@ -591,7 +591,7 @@ def test_what_if_keeps_the_range_of_an_exact_clause_cut_by_a_cap_counting_up_to_
     assert res.exit_code == 0, res.output
     assert ("base 1,000,000.00, new at least 935,508.39 (up to 1,000,000.00 if the up-to awards are granted below "
             "their ceilings), difference -64,491.61") in res.stdout
-    assert "base up to 0.00, new up to 3,742,033.56" in res.stdout
+    assert "base —, new up to 3,742,033.56" in res.stdout
     lines = [" ".join(line.split()) for line in res.stdout.splitlines()]
     assert "exact, at least 4,551,500.00 4,257,966.44 -293,533.56" in lines
     assert "exact, at most 4,551,500.00 4,551,500.00 0.00" in lines  # 1,000,000 + 840,000 + … as without the cap

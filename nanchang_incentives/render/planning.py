@@ -29,7 +29,7 @@ from ..planning import (
     WhatIf,
 )
 from ..text import markdown_text, visible
-from ..trace import STATUS_BY_CODE, Kind, NoticeKind, PolicyResult
+from ..trace import STATUS_BY_CODE, ClauseResult, Kind, NoticeKind, PolicyResult
 from .markdown import banner
 from .wrap import Prose
 
@@ -239,6 +239,12 @@ def _words(lang: str) -> dict[str, str]:
     return _WHAT_IF_WORDS.get(lang, _WHAT_IF_WORDS["en"])
 
 
+def _figure(c: ClauseResult, lang: str) -> str:
+    """A clause's amount as calc's table shows it: its figure where one is computed, "—" otherwise (not
+    eligible, discretionary, missing input, expired)."""
+    return explain.amount_text(c, lang) if c.status.computed else "—"
+
+
 def what_if_renderables(w: WhatIf, unread: bool = True, lang: str = "en") -> list[Text]:
     """Per policy: what must be read first (as calc), each clause that changed, base → new (difference), and
     why; then the totals (``lang``: the status words, qualifiers and totals in that language, as calc's)."""
@@ -258,8 +264,8 @@ def what_if_renderables(w: WhatIf, unread: bool = True, lang: str = "en") -> lis
             head.append(f"  {explain.status_label(d.before.status, lang)} → {explain.status_label(d.after.status, lang)}")
             out.append(head)
             sep = "，" if lang == "zh" else ", "
-            out.append(Prose(f"  {words['base']} {explain.amount_text(d.before, lang)}{sep}{words['new']} "
-                            f"{explain.amount_text(d.after, lang)}{sep}{words['difference']} "
+            out.append(Prose(f"  {words['base']} {_figure(d.before, lang)}{sep}{words['new']} "
+                            f"{_figure(d.after, lang)}{sep}{words['difference']} "
                             f"{explain.clause_change(d, lang)}"))
             for ch in d.changes:
                 out.append(Prose(words["why"].format(text=explain.change(ch, d, lang))))
