@@ -1296,7 +1296,7 @@ def setting(s, lang: str = "en") -> str:
 
         after = "（已删除）" if s.after is None else typed(s.after)
         before = "未填" if s.before is None else typed(s.before)
-        return f"{s.field} {before} → {after}"
+        return f"{s.field}（{s.field_zh}） {before} → {after}" if s.field_zh else f"{s.field} {before} → {after}"
     after = "(removed)" if s.after is None else _typed(s.after, s.kind)
     before = "not given" if s.before is None else _typed(s.before, s.kind)
     return f"{s.field} {before} → {after}"
@@ -1321,18 +1321,20 @@ def move(m, lang: str = "en") -> str:
     from .planning import MoveKind
 
     zh = lang == "zh"
+    # under --lang zh the field by its Chinese name too, as "需补充 ipo_completed（首发上市）" gives it
+    name = f"{m.field}（{m.field_zh}）" if zh and m.field_zh else m.field
     if m.kind != MoveKind.NUMBER:
         if zh:  # 是 / 否, as a Chinese profile or sheet writes a yes/no field
             before = "未填" if m.before is None else "是" if m.before else "否"
-            return f"{m.field}：{before} → {'是' if m.after else '否'}"
+            return f"{name}：{before} → {'是' if m.after else '否'}"
         return f"{m.field}: {value(m.before, Kind.BOOL)} → {value(m.after, Kind.BOOL)}"
     after = value(m.after, m.value_kind)
     if m.before is None:
-        return f"{m.field} {'未填' if zh else 'missing'} → {after}"
+        return f"{name} {'未填' if zh else 'missing'} → {after}"
     step = m.step
     sign = "+" if step >= 0 else "-"
     shown = f"{sign}{value(abs(step), m.value_kind)}"
-    return f"{m.field} {value(m.before, m.value_kind)} → {after}" + (f"（{shown}）" if zh else f" ({shown})")
+    return f"{name} {value(m.before, m.value_kind)} → {after}" + (f"（{shown}）" if zh else f" ({shown})")
 
 
 def change(ch, d=None, lang: str = "en") -> str:

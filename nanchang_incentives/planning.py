@@ -342,6 +342,7 @@ class Setting:
     kind: Kind
     before: object
     after: object
+    field_zh: str = ""  # the field's Chinese name, for --lang zh
 
 
 @dataclass(frozen=True)
@@ -363,7 +364,8 @@ def what_if(profile: Profile, changes: Mapping[str, object | None], policies: Se
     """The profile and the profile with ``changes`` (typed values), one table of two rows."""
     changed = with_changes(profile, changes, catalog.registry)
     base, new = evaluate([profile, changed], policies, catalog, options)
-    settings = tuple(Setting(name, KIND_OF.get(catalog.registry[name].type, Kind.TEXT), profile.get(name), v)
+    settings = tuple(Setting(name, KIND_OF.get(catalog.registry[name].type, Kind.TEXT), profile.get(name), v,
+                             _zh_name(catalog.registry, name))
                      for name, v in changes.items())
     return WhatIf(profile, changed, settings, tuple(base), tuple(new),
                   tuple(delta(b, a) for b, a in zip(base, new)))
@@ -389,6 +391,7 @@ class Move:
     after: Fraction | bool
     condition: str  # the condition's label
     units: int | bool = 0  # ``after`` as the profile holds it
+    field_zh: str = ""  # the field's Chinese name (Field.zh), for --lang zh; "" where it has none
 
     @property
     def step(self) -> Fraction | None:
@@ -591,14 +594,21 @@ def _holds(node: expr.Node, profile: Profile, registry: F.Registry) -> bool | No
     return None
 
 
+def _zh_name(registry: F.Registry, name: str) -> str:
+    spec = registry.get(name)
+    return spec.zh if spec is not None and spec.zh != name else ""
+
+
 def _move_for(node: expr.Node, label: str, profile: Profile, registry: F.Registry) -> list[Move] | None:
     """The moves that make a condition (sub)tree hold; None when it cannot be solved."""
     if isinstance(node, expr.Name) and registry.get(node.name) is not None and registry[node.name].type == F.BOOL:
         before = profile.get(node.name)
-        return [Move(node.name, MoveKind.TRUE, Kind.BOOL, before, True, label, True)]  # type: ignore[arg-type]
+        return [Move(node.name, MoveKind.TRUE, Kind.BOOL, before, True, label, True,  # type: ignore[arg-type]
+                     _zh_name(registry, node.name))]
     if isinstance(node, expr.Not) and isinstance(node.operand, expr.Name):
         before = profile.get(node.operand.name)
-        return [Move(node.operand.name, MoveKind.FALSE, Kind.BOOL, before, False, label, False)]  # type: ignore[arg-type]
+        return [Move(node.operand.name, MoveKind.FALSE, Kind.BOOL, before, False, label, False,  # type: ignore[arg-type]
+                     _zh_name(registry, node.operand.name))]
     if isinstance(node, expr.Compare):
         solved = solve_comparison(node, profile, registry)
         if solved is None:
@@ -609,7 +619,7 @@ def _move_for(node: expr.Node, label: str, profile: Profile, registry: F.Registr
         if _goes_back(spec, before, units):
             return None  # (a project in its 4th year of interest subsidy cannot go back to its 3rd)
         return [Move(name, MoveKind.NUMBER, KIND_OF[spec.type], before,
-                     Fraction(units, F.DENOMINATOR[spec.type]), label, units)]
+                     Fraction(units, F.DENOMINATOR[spec.type]), label, units, _zh_name(registry, name))]
     if isinstance(node, expr.BoolOp) and node.op == "and":
         moves: list[Move] = []
         for part in node.operands:

@@ -75,7 +75,7 @@ def _what_if(path: Path, *args: str) -> list[str]:
 def test_the_what_if_view_under_lang_zh_is_in_chinese(tmp_path: Path) -> None:
     led = SAMPLES / "zh" / "nanchang-si-led-maker.toml"
     zh = _what_if(led, "--lang", "zh", "--set", "营业收入=5000万")
-    assert "  revenue 3,200,000,000.00 → 50,000,000.00" in zh
+    assert "  revenue（营业收入） 3,200,000,000.00 → 50,000,000.00" in zh
     assert "新值：rd_expense（研发费用） = 2.6亿，高于 revenue（营业收入） = 5000万：请核对两项金额及其单位" in zh
     assert "  原因：条件现已不满足：营业收入较上年度增加（revenue − revenue_prev）≥ 1亿" in zh
     assert "  原因：条件现已不满足：年度营业收入 ≥ 20亿" in zh
@@ -88,7 +88,7 @@ def test_the_what_if_view_under_lang_zh_is_in_chinese(tmp_path: Path) -> None:
     assert "  why: group 'rd' (就高不就低) winner changed from rd_center to si_led_rd" in en
 
     year = _what_if(led, "--lang", "zh", "--set", "年度=2026")
-    assert "  year 2024 → 2026" in year
+    assert "  year（年度） 2024 → 2026" in year
     assert year[4].startswith("新值：不在有效期内：2026 财年不在洪府发〔2023〕30号有效期内（2023-10-10 至 2025-12-31）")
     assert year.count("  原因：新的财年不在政策有效期内（超出有效期）") == 21
     assert ("  why: the policy is not in force for the new fiscal year (outside its validity)"
@@ -101,23 +101,23 @@ def test_the_what_if_view_words_the_company_cap_and_a_yes_no_setting_in_chinese(
     unset.write_text("\n".join(line for line in capped.splitlines() if not line.startswith("is_new_entrant")),
                      encoding="utf-8")
     new = _what_if(unset, "--lang", "zh", "--set", "新引入企业=是")
-    assert new[1] == "  is_new_entrant 未填 → 是"
+    assert new[1] == "  is_new_entrant（新引入企业） 未填 → 是"
     assert "  原因：企业年度上限不再适用" in new and "企业年度上限不再适用（上限 1,592,223.91）" in new
     assert _what_if(unset, "--set", "is_new_entrant=true")[1] == "  is_new_entrant not given → true"
     entrant = tmp_path / "entrant.toml"
     entrant.write_text(capped.replace("is_new_entrant = false", "is_new_entrant = true"), encoding="utf-8")
     zh = _what_if(entrant, "--lang", "zh", "--set", "新引入企业=否")
-    assert zh[1] == "  is_new_entrant 是 → 否"
+    assert zh[1] == "  is_new_entrant（新引入企业） 是 → 否"
     assert zh.count("  原因：企业年度上限开始适用") == 4 and "企业年度上限开始适用（上限 1,592,223.91）" in zh
     en = _what_if(entrant, "--set", "is_new_entrant=false")
     assert en[1] == "  is_new_entrant true → false"
     assert en.count("  why: company annual cap now binding") == 4
     assert "company annual cap now binding (limit 1,592,223.91)" in en
     removed = _what_if(entrant, "--lang", "zh", "--set", "新引入企业=")
-    assert removed[1] == "  is_new_entrant 是 → （已删除）"
+    assert removed[1] == "  is_new_entrant（新引入企业） 是 → （已删除）"
     md = CliRunner().invoke(app, ["calc", str(entrant), "--lang", "zh", "--set", "新引入企业=否", "-f", "markdown"],
                             env=ENV).stdout
-    assert "- is\\_new\\_entrant 是 → 否" in md and "| 企业年度上限开始适用（上限 1,592,223.91） |" in md
+    assert "- is\\_new\\_entrant（新引入企业） 是 → 否" in md and "| 企业年度上限开始适用（上限 1,592,223.91） |" in md
     assert "now binding" not in md
 
 
@@ -497,3 +497,14 @@ def test_an_unknown_tag_s_warning_lists_the_known_industries_by_their_chinese_na
     zh = " ".join(CliRunner().invoke(app, ["calc", str(profile), "--lang", "zh"], env={"COLUMNS": "300"}).output.split())
     assert ("区块链 不是任何政策或行业词表所知的行业；按原样保留，没有政策面向它（已知：5G、汽车电子、电子信息、集成电路、物联网、LED、"
             "移动智能终端、新型显示、开源软件、机器人、软件和信息技术服务、VR、信创）") in zh
+
+
+def test_headroom_under_lang_zh_names_the_field_to_move_in_chinese_too() -> None:
+    # "rd_staff 92 → 100（+8）": a user who wrote 研发人员 never saw rd_staff; the missing-input lines already
+    # gave "ipo_completed（首发上市）"
+    res = CliRunner().invoke(app, ["calc", str(Path(__file__).resolve().parent.parent / "samples" / "zh" / "nanchang-si-led-maker.toml"), "--lang",
+                                   "zh", "--set", "研发人员=92"], env=ENV)
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.stdout.split())
+    assert "rd_staff（研发人员） 420 → 92" in flat
+    assert "rd_center（三(四)）：rd_staff（研发人员） 92 → 100（+8）：" in flat
