@@ -265,7 +265,7 @@ def outlay_range(amount: int, amount_max: int, lang: str = "en") -> str:
     lines, each figure whole on its own.
 
     >>> outlay_range(18181818, 40000000).split("\\n")
-    ['at least 181,818.18', '(at most 400,000.00)']
+    ['at least 181,818.18', '(up to 400,000.00)']
     >>> outlay_range(18181818, 40000000, "zh").split("\\n")
     ['至少 181,818.18', '（至多 400,000.00）']
     """
@@ -463,32 +463,40 @@ def validity_end_unknown(note: str | None, lang: str = "en") -> str:
     return f"Validity end not confirmed: {note or 'the sources give no end date'}"
 
 
-def ignored_columns(headings: Sequence[str]) -> str:
+def ignored_columns(headings: Sequence[str], lang: str = "en") -> str:
     """The note for the sheet's own bookkeeping columns batch read past."""
+    if lang == "zh":
+        return (f"说明：未读取列 {'、'.join(repr(visible(h[:60])) for h in headings)}（表格自用的序号、备注或联系方式），"
+                f"不影响任何金额")
     return (f"note: not read: the column{'s' if len(headings) > 1 else ''} "
             f"{', '.join(repr(visible(h[:60])) for h in headings)} (the sheet's own: a serial number, a remark, "
             f"contact details); no figure depends on {'them' if len(headings) > 1 else 'it'}")
 
 
-def unnamed_columns(columns: Sequence[int]) -> str:
+def unnamed_columns(columns: Sequence[int], lang: str = "en") -> str:
     """The note for the columns with no heading that batch read past (an empty column A, a gap), by the letters
     a spreadsheet shows (a CSV opened in Excel too).
 
     >>> unnamed_columns([1])
     "note: not read: column A, which has no heading; if it holds figures, give it the field's name (营业收入, revenue …)"
     """
+    if lang == "zh":
+        return (f"说明：未读取第 {'、'.join(column_letter(j - 1) for j in columns)} 列，该列没有表头；如其中有数据，请填写"
+                f"字段名作表头（营业收入、revenue …）")
     which = [f"column {column_letter(j - 1)}" for j in columns]
     return (f"note: not read: {', '.join(which)}, which {'has' if len(which) == 1 else 'have'} no heading; if "
             f"{'it holds' if len(which) == 1 else 'they hold'} figures, give {'it' if len(which) == 1 else 'each'} "
             f"the field's name (营业收入, revenue …)")
 
 
-def hidden_columns(headings: Sequence[str]) -> str:
+def hidden_columns(headings: Sequence[str], lang: str = "en") -> str:
     """An .xlsx's columns hidden in the sheet, which batch reads as every other column.
 
     >>> hidden_columns(["新三板挂牌 (F)"])
     "warning: read although hidden in the sheet: the column '新三板挂牌 (F)'; its values count as every other column's"
     """
+    if lang == "zh":
+        return (f"提示：列 {'、'.join(map(repr, map(visible, headings)))} 在表格中已隐藏，仍照常读取并计入结果")
     which = "the column" if len(headings) == 1 else "the columns"
     return (f"warning: read although hidden in the sheet: {which} {', '.join(map(repr, map(visible, headings)))}; "
             f"{'its' if len(headings) == 1 else 'their'} values count as every other column's")

@@ -508,3 +508,17 @@ def test_headroom_under_lang_zh_names_the_field_to_move_in_chinese_too() -> None
     flat = " ".join(res.stdout.split())
     assert "rd_staff（研发人员） 420 → 92" in flat
     assert "rd_center（三(四)）：rd_staff（研发人员） 92 → 100（+8）：" in flat
+
+
+def test_batch_lang_zh_says_what_it_read_past_in_chinese(tmp_path: Path) -> None:
+    # "note: not read: the column '序号' …" and "skipped: line 4 (合计): looks like a totals row …" in English,
+    # right above the Chinese summary line
+    src = tmp_path / "z.csv"
+    src.write_text("序号,企业名称,所在地,年度,行业,营业收入\n1,甲,南昌,2024,电子信息,3亿\n2,乙,南昌,2024,电子信息,2亿\n"
+                   ",合计,,,,5亿\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--lang", "zh"], env=ENV)
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "说明：未读取列 '序号'（表格自用的序号、备注或联系方式），不影响任何金额" in flat
+    assert "已跳过第 4 行（合计）：看来是合计行" in flat
+    assert "note: not read" not in flat and "skipped:" not in flat
