@@ -446,14 +446,13 @@ def bind_header(names: Sequence[str], catalog: Catalog, path: str, hidden: Colle
             if len(problems) >= HEADER_PROBLEMS_SHOWN:  # (a sheet of 16,384 columns: not 16,384 did-you-means)
                 more += 1
                 continue
-            problem = _unknown_column(name, catalog, loc, names)
+            problems.append(_unknown_column(name, catalog, loc, names))
             if j in hidden:  # 辅助列: a helper column hidden in the sheet, which nobody looking at it sees
-                problem = InputError(f"{problem.message}. The column is hidden in the sheet (column "
-                                     f"{column_letter(j)}): unhide it to see it (select the columns on both sides, "
-                                     f"右键 → 取消隐藏), and delete it if it is a helper column of the sheet's own, or "
-                                     f"save a copy of the sheet without it", loc)
-            problems.append(problem)
-            continue
+                problems[-1] = InputError(f"{problems[-1].message}. The column is hidden in the sheet (column "
+                                          f"{column_letter(j)}): unhide it to see it (select the columns on both "
+                                          f"sides, 右键 → 取消隐藏), and delete it if it is a helper column of the "
+                                          f"sheet's own, or save a copy of the sheet without it", loc)
+            continue  # (no local holds the error: raised from this frame, it would keep the frame alive)
         field, unit = found
         if field in seen:
             first = column_letter(seen_at[field])
