@@ -481,7 +481,7 @@ def test_lang_zh_gives_the_what_if_view_chinese_totals_status_words_and_qualifie
                             env={"COLUMNS": "120"}).stdout
     lines = [ln.rstrip() for ln in zh.splitlines()]
     assert "loan_interest  符合条件 → 不符合条件" in lines
-    assert "  原值 1,339,200.00，新值 0.00，差额 -1,339,200.00" in lines
+    assert "  原值 1,339,200.00，新值 —，差额 -1,339,200.00" in lines
     assert re.search(r"^确定金额条款 +31,339,200\.00 +20,000,000\.00 +-11,339,200\.00$", zh, re.MULTILINE), zh
     assert re.search(r"^最高限额条款 +最高 4,000,000\.00 +最高 4,000,000\.00 +0\.00$", zh, re.MULTILINE), zh
     assert re.search(r"^合计 +最高 35,339,200\.00 +最高 24,000,000\.00 +-11,339,200\.00$", zh, re.MULTILINE), zh
@@ -580,7 +580,7 @@ def test_lang_zh_range_footnotes_and_yes_no_moves_are_chinese() -> None:
     assert "neeq_listing：至少 333,333.33（若最高限额条款低于上限给予，至多 573,428.93）：企业年度上限按最高限额条款的上限计入" in flat
     assert "up to 573,428.93" not in flat
     multi = CliRunner().invoke(app, ["calc", str(SAMPLES / "multi-industry.toml"), "--lang", "zh"], env=env).stdout
-    assert "has_rd_center：否 → 是" in multi
+    assert "has_rd_center（已设立研发中心）：否 → 是" in multi
 
 
 def test_a_district_of_a_city_is_the_city_where_its_policy_covers_all_of_it(tmp_path: Path) -> None:
