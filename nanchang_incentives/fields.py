@@ -405,6 +405,9 @@ def _commas_between_amounts(item: str) -> bool:
 
 def _tags(value: object, csv: bool) -> tuple[str, ...]:
     items = _split(value, csv)
+    if isinstance(value, list):  # ["电子信息、软件"]: a list item holding two tags, as a text would
+        items = [part for item in items
+                 for part in (_split(item, csv) if isinstance(item, str) and item.strip() else [item])]
     if len(items) > 50:
         raise ValueProblem("more than 50 tags")
     out = []

@@ -185,6 +185,12 @@ def test_the_first_characters_of_a_chinese_tag_name_get_a_did_you_mean(written: 
         REG["industries"].parse([written])
 
 
+def test_a_list_item_holding_two_tags_is_split_as_a_text_is() -> None:
+    # "行业" = ["电子信息、软件"] was one unknown tag '电子信息、软件', where "电子信息、软件" is two
+    assert REG["industries"].parse(["电子信息、软件"]) == ("electronic-information", "software")
+    assert REG["industries"].parse(["电子信息；LED", "软件"]) == ("electronic-information", "led", "software")
+
+
 def test_a_tag_far_from_all_is_kept_with_a_warning(tmp_path: Path) -> None:
     path = write(tmp_path, 'year = 2024\njurisdiction = "nanchang"\nindustries = ["电子信息", "biotech"]\n')
     p = load_profile(path, REG)
