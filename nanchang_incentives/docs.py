@@ -51,6 +51,8 @@ INPUT_FORMS: tuple[InputForm, ...] = (
     InputForm(F.MONEY, "整 (a cheque's \"exactly\") after the unit", "120万元整", 1_200_000 * Y),
     InputForm(F.MONEY, "scientific notation as a program writes it (Java, Spark: exact, no unit)", "3.685E9",
               3_685_000_000 * Y),
+    InputForm(F.MONEY, "scientific notation in lower case (R's write.csv, printf's %e: exact, no unit)", "3.2e+09",
+              3_200_000_000 * Y),
     InputForm(F.MONEY, "full-width digits, ，and ．", "１，２００．５万", 12_005_000 * Y),
     InputForm(F.MONEY, "a space between the number and its unit", "120 万", 1_200_000 * Y),
     InputForm(F.MONEY, "refused: scientific notation with a unit", "1e5万", None),

@@ -110,7 +110,7 @@ def _decimal(text: str) -> Decimal:
 
 #: the exponent as Excel writes it ("E+09", "E-05": a sign and two digits or more); Java's Double.toString
 #: ("3.685E9", Spark's CSV) writes neither
-_EXCEL_EXPONENT = re.compile(r"[eE][+-]\d{2,}$")
+_EXCEL_EXPONENT = re.compile(r"E[+-]\d{2,}$")  # (upper case: R's write.csv, printf's %e write 3.2e+09, exactly)
 
 
 def _excel_rounded(num: str) -> bool:
@@ -124,6 +124,8 @@ def _excel_rounded(num: str) -> bool:
     (True, True, True, False)
     >>> _excel_rounded("1.2345678901234567E+12"), _excel_rounded("1.23450E+11"), _excel_rounded("3.685E9")
     (False, True, False)
+    >>> _excel_rounded("3.2e+09")  # R's write.csv, C's %e: exact
+    False
     """
     m = _EXCEL_EXPONENT.search(num.strip())
     if not m:

@@ -291,6 +291,7 @@ def test_a_figure_excel_rounded_to_scientific_notation_is_refused() -> None:
         parse_count("1.2E+02")
     # a program's exact forms: Java's / Spark's Double.toString, or more digits than Excel ever shows
     assert parse_money("3.685E9") == 3_685_000_000 * 10_000
+    assert parse_money("3.2e+09") == 3_200_000_000 * 10_000  # R's write.csv, printf's %e: lower case, exact
     assert parse_money("1.2345678901234567E+12") == 12_345_678_901_234_567
 
 
