@@ -811,8 +811,9 @@ def _load(path: Path, general: F.Registry, references: Mapping[str, ReferenceTab
         reader.error(f"issued {issued} is after valid_until {valid_until}", ptable, "issued")
     title_zh = reader.text(meta, "title_zh", ptable, required=True)
     jurisdiction = reader.text(meta, "jurisdiction", ptable, required=True)
-    industries = tuple(t.lower() for t in reader.texts(meta, "industries", ptable))
-    related = tuple(t.lower() for t in reader.texts(meta, "related_industries", ptable))
+    # (in the form a profile's tags are looked up in: 電子商務 is 电子商务, as the profile's own tag is folded)
+    industries = tuple(F._fold(t) for t in reader.texts(meta, "industries", ptable))
+    related = tuple(F._fold(t) for t in reader.texts(meta, "related_industries", ptable))
     related_note = reader.text(meta, "related_industries_note", ptable)
     names = general.vocabularies.get("industries")
     industries_zh = tuple(names.name_zh(t) for t in industries) if names is not None else industries

@@ -617,3 +617,21 @@ def test_a_district_of_a_city_is_the_city_where_its_policy_covers_all_of_it(tmp_
             ("甲", "nanchang-electronic-information-2023", "6172.84")]  # 1,234,567 × 0.5%
     errors = (tmp_path / "e.csv").read_text(encoding="utf-8")
     assert "no policy for jurisdiction '武汉市江汉区'" in errors and "cover 东湖高新区 (光谷) only" in errors
+
+
+def test_a_policy_table_s_tag_in_traditional_characters_targets_the_profile_that_names_it(tmp_path: Path) -> None:
+    # the profile's tags are folded to simplified characters (電子商務 -> 电子商务); the table's were only
+    # lower-cased, so a table of one's own with industries = ["電子商務"] targeted nobody
+    text = (ROOT / "policies" / "wuhan-east-lake-software-2023.toml").read_text(encoding="utf-8")
+    text = text.replace('id = "wuhan-east-lake-software-2023"', 'id = "tw-test-2023"', 1)
+    text = text.replace('industries = ["software"]', 'industries = ["電子商務"]', 1)
+    pols = tmp_path / "pol"
+    pols.mkdir()
+    (pols / "tw-test-2023.toml").write_text(text, encoding="utf-8")
+    catalog = api.load([pols])
+    for tag in ("電子商務", "电子商务"):
+        path = write(tmp_path, f'year = 2024\njurisdiction = "wuhan-east-lake"\nindustries = ["{tag}"]\n'
+                               f'hosted_student_contest = true\n')
+        profile = load_profile(path, catalog.registry)
+        (res,) = api.calculate(profile, [catalog.get("tw-test-2023")], catalog)
+        assert res.targeted and res.total == 100_000_000, tag  # 赛事 最高100万: up to 1,000,000.00
