@@ -175,8 +175,6 @@ class Vocabulary:
         found: list[str] = []
         if len(key) >= 4:  # "electronics", "robot": the start of a known value
             found = [k for k in names if len(os.path.commonprefix([key, k])) >= max(4, int(0.6 * len(key)))][:1]
-        if not found and len(key) >= 2 and _has_cjk(key):  # 电子 for 电子信息: a Chinese name's first characters
-            found = [k for k in names if k.startswith(key) and k != key][:1]
         if not found:  # short words are close to too much by ratio alone ("biotech" ~ "iot")
             found = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
         if not found:
