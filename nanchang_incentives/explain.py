@@ -456,6 +456,22 @@ def may_be_superseded(years: dict[int, int], reported: dt.date | None, succ: Suc
     return text + (f": {successor(succ)}" if succ is not None else "")
 
 
+def likewise_years(years: Sequence[int], lang: str = "en") -> str:
+    """What a sweep of the year adds to a notice that the later years swept share (runs of years as ranges).
+
+    >>> likewise_years([2027, 2028, 2029, 2031]), likewise_years([2027], "zh")
+    (' (likewise fiscal 2027–2029, 2031)', '（2027 财年同）')
+    """
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    shown = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return f"（{shown} 财年同）" if lang == "zh" else f" (likewise fiscal {shown})"
+
+
 def validity_end_unknown(note: str | None, lang: str = "en") -> str:
     """The warning every result of a policy with no known end carries (calc, and once in the batch budget)."""
     if lang == "zh":

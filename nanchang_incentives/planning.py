@@ -1284,7 +1284,7 @@ class Sweep:
 
 
 #: the most years a sweep of the year is evaluated at as calc would, for their notices
-YEAR_NOTES_MAX = 40
+YEAR_NOTES_MAX = 200  # (a year is 1990 … 2100: every year swept)
 
 
 def grid_columns(axes: Sequence[Axis]) -> list[np.ndarray]:

@@ -546,13 +546,27 @@ def sweep_notices(sw: Sweep, lang: str = "en") -> list[tuple[str, str, bool]]:
         out += [(r.policy.id, w, False) for w in rep.warnings]
     # a sweep of the year: what calc says of each other year swept (SPEC 9.3: may be superseded; --ignore-validity:
     # hypothetical; a reference rate not yet confirmed), once per wording
-    for _, results in sw.by_year:
+    first: dict[tuple[str, NoticeKind], int] = {}  # (policy, kind) -> its entry in ``out``, the first year's text
+    years: dict[tuple[str, NoticeKind], list[int]] = {}  # the later years whose text differs only by the year
+    for y, results in sw.by_year:
         for r in results:
             for n in r.notices:
-                if n.kind in _YEAR_NOTICES:
-                    text = explain.notice(n, r, lang)
-                    if (r.policy.id, text, False) not in out:
-                        out.append((r.policy.id, text, False))
+                if n.kind not in _YEAR_NOTICES:
+                    continue
+                text = explain.notice(n, r, lang)
+                key = (r.policy.id, n.kind)
+                if (r.policy.id, text, False) in out:
+                    continue
+                if key in first:  # one notice, the years it is true of: never one paragraph per year
+                    years[key].append(y)
+                    continue
+                first[key] = len(out)
+                years[key] = []
+                out.append((r.policy.id, text, False))
+    for key, k in first.items():
+        if years[key]:
+            pid, text, headline = out[k]
+            out[k] = (pid, text + explain.likewise_years(years[key], lang), headline)
     read = {name for p in sw.policies for c in p.clauses for name in c.names()}
     for p in sw.policies:  # the company cap reads its own fields (Nanchang's 5% of sales_revenue)
         cap = p.company_cap
