@@ -1120,6 +1120,20 @@ def hidden_figure(number_format: object, value: float) -> tuple[str, str | None]
     if not isinstance(number_format, str) or number_format in ("", "General") or value == 0 \
             or not math.isfinite(value):
         return None
+    if _shows_the_number(number_format, value < 0):  # (per format and sign, once: every numeric cell asks)
+        return None
+    return _hidden_figure(number_format, value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shows_the_number(number_format: str, negative: bool) -> bool:
+    """Whether ``number_format`` shows every non-zero number of that sign as the number it is: what
+    ``hidden_figure`` decides from the format alone (not for a format with a [condition], whose section depends on
+    the value)."""
+    return _CONDITION.search(number_format) is None and _hidden_figure(number_format, -1.0 if negative else 1.0) is None
+
+
+def _hidden_figure(number_format: str, value: float) -> tuple[str, str | None] | None:
     sections = _format_sections(number_format)
     shown = _shown_section(number_format, value)
     if shown is None:
