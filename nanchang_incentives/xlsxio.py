@@ -350,6 +350,7 @@ class XlsxSource:
         self.ws.reset_dimensions()
         self.rows = self.ws.iter_rows()
         self.footnoted = _raised_runs(self.book)
+        self.struck_styles = _struck_styles(self.book)  # a whole cell struck through by its font (Ctrl+5)
         # Formulas: data_only gives each one's saved result, or None when none was saved (a workbook written by
         # openpyxl); a workbook that asks to be recalculated on opening (fullCalcOnLoad: XlsxWriter, openpyxl)
         # was never calculated by a spreadsheet, so its saved results (XlsxWriter writes 0) are not the figures.
@@ -556,6 +557,12 @@ class XlsxSource:
                     code = getattr(c, "number_format", None)
                     if (hidden := hidden_figure(code, c.value)) is not None:
                         sheet.append((j, csvio._clip(texts[j]), _hidden_message(texts[j], str(code), *hidden)))
+                for j, c in enumerate(cells[:k]) if self.struck_styles else ():  # a cell struck through (Ctrl+5)
+                    spec = specs[j]
+                    if spec is None or spec.type not in _STRUCK_READ or getattr(c, "_style_id", 0) not in \
+                            self.struck_styles or not texts[j].strip() or any(j == s[0] for s in sheet):
+                        continue
+                    sheet.append((j, csvio._clip(texts[j]), _struck_message(texts[j], texts[j])))
                 for j, c in enumerate(cells[:k]) if self.footnoted or self.raised_cells else ():  # 5000000¹
                     spec = specs[j]
                     marks = self.raised_cells.get((line, j)) or self.footnoted.get(c.value) \
@@ -772,6 +779,16 @@ def _raised_message(value: str, raised: str) -> str:
     return (f"the cell's text {csvio._clip(value, 40)!r} holds {raised!r} in superscript or subscript (a footnote "
             f"mark?), which is read as part of the number: delete the mark from the cell (a note goes in a 备注 "
             f"column) and run again")
+
+
+def _struck_styles(book: object) -> frozenset[int]:
+    """The cell styles (openpyxl's style ids) whose font is struck through: a cell crossed out whole (Ctrl+5, 删除线
+    in the font dialog), which a withdrawn figure often is; empty when the workbook has none (most do not)."""
+    fonts = getattr(book, "_fonts", ())
+    struck = {k for k, f in enumerate(fonts) if getattr(f, "strike", False)}
+    if not struck:
+        return frozenset()
+    return frozenset(k for k, st in enumerate(getattr(book, "_cell_styles", ())) if getattr(st, "fontId", 0) in struck)
 
 
 def _struck_message(value: str, struck: str) -> str:

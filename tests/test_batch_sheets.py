@@ -1312,3 +1312,27 @@ def test_a_struck_through_part_of_a_cell_is_refused_not_read_as_an_amount(catalo
     report = run_batch(tmp_path / "inline.xlsx", tmp_path / "i.csv", catalog)
     assert [(p.line, p.field, p.value) for p in report.problems] == [(2, "smart_factory_investments", "300万;900万")]
     assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "i.csv")] == [("丁公司", "6000000.00")]
+
+
+def test_a_cell_struck_through_whole_by_its_font_is_refused_too(catalog, tmp_path):
+    # Ctrl+5 strikes the whole cell through its font (no rich-text run): 300万;900万 crossed out was read as two
+    # projects; a struck name is the name all the same
+    openpyxl = pytest.importorskip("openpyxl")
+    from openpyxl.styles import Font
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["企业名称", "所在地", "年度", "行业", "5G+智慧工厂投入", "营业收入"])
+    ws.append(["甲公司", "南昌", 2024, "电子信息", "300万;900万", "3亿"])
+    ws["E2"].font = Font(strike=True)
+    ws.append(["乙公司", "南昌", 2024, "电子信息", 3_000_000, "3亿"])
+    ws["E3"].font = Font(strike=True)  # a number cell crossed out
+    ws.append(["丙公司", "南昌", 2024, "电子信息", "300万", "3亿"])
+    ws["A4"].font = Font(strike=True)
+    book.save(tmp_path / "s.xlsx")
+    report = run_batch(tmp_path / "s.xlsx", tmp_path / "o.csv", catalog)
+    assert [(p.line, p.name, p.field) for p in report.problems] == [
+        (2, "甲公司", "smart_factory_investments"), (3, "乙公司", "smart_factory_investments")]
+    assert report.problems[0].message.startswith("the cell's text is struck through (删除线), which is not guessed at")
+    # 三(四): 50% of 丙's one 300万 project = 1,500,000.00
+    assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "o.csv")] == [("丙公司", "1500000.00")]
