@@ -479,6 +479,27 @@ def validity_end_unknown(note: str | None, lang: str = "en") -> str:
     return f"Validity end not confirmed: {note or 'the sources give no end date'}"
 
 
+def skipped_row(line: int, name: str, header: bool, lang: str = "en") -> str:
+    """A row batch left out on purpose: the header again (``header``), or a totals row (合计)."""
+    if lang == "zh":
+        if header:
+            return f"已跳过第 {line} 行：再次出现的表头（多段表格上下拼接？），不计算"
+        return (f"已跳过第 {line} 行（{visible(name) or '无企业名称'}）：看来是合计行（企业名称或无名称行的第一格为合计字样，"
+                f"或名称含合计/总计/小计/汇总/Total 且该行无年度、无所在地），不计算")
+    if header:
+        return f"skipped: line {line}: the header again (blocks pasted one under another, each with its header?); not evaluated"
+    return (f"skipped: line {line} ({visible(name) or 'no name'}): looks like a totals row (the name, or the first "
+            f"cell of a row without a name, is a totals label, or the name has 合计/总计/小计/汇总/Total in it and the "
+            f"row has no year and no jurisdiction); not evaluated")
+
+
+def more_skipped(more: int, lang: str = "en") -> str:
+    """The rows skipped beyond those listed one by one."""
+    if lang == "zh":
+        return f"另有 {more:,} 行已跳过，不逐一列出"
+    return f"skipped: … and {more:,} more row{'s' if more != 1 else ''}, not listed one by one"
+
+
 def ignored_columns(headings: Sequence[str], lang: str = "en") -> str:
     """The note for the sheet's own bookkeeping columns batch read past."""
     if lang == "zh":

@@ -205,7 +205,7 @@ def test_a_qualifier_written_against_its_figure_and_a_long_up_to_figure_stay_who
     ("读取 7 行（UTF-8）：计算 7 行，0 行有问题", 28, "0 行有问题"),
     ("提示：2024 财年 1家、2026 财年 1家", 12, "2026 财年"),
 ])
-def test_a_count_stays_with_its_measure_word(text: str, width: int, kept: str) -> None:
+def test_any_count_stays_with_its_measure_word(text: str, width: int, kept: str) -> None:
     # "…5 家有金额，1" / "家按企业年度上限核减" at 80 columns: the count on one line, what it counts on the next
     starts = break_offsets(text, width)
     lines = [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)])]

@@ -288,28 +288,14 @@ def print_report(r: BatchReport, console: Console | None = None, *, budget: bool
         console.print(Prose(explain.other_sheets(r.encoding, r.other_sheets)))
     for line in explain.duplicate_lines(r, lang=r.lang):
         console.print(Prose(line, style="yellow"))
-    zh = r.lang == "zh"
     for k in r.skipped:
-        if zh:  # (the same facts in Chinese, as the summary line under them)
-            console.print(Prose(f"已跳过第 {k.line} 行：再次出现的表头（多段表格上下拼接？），不计算" if k.reason == SkipReason.HEADER
-                                else f"已跳过第 {k.line} 行（{visible(k.name) or '无企业名称'}）：看来是合计行（企业名称或无名称行的"
-                                     f"第一格为合计字样，或名称含合计/总计/小计/汇总/Total 且该行无年度、无所在地），不计算"))
-            continue
-        if k.reason == SkipReason.HEADER:
-            console.print(Prose(f"skipped: line {k.line}: the header again (blocks pasted one under another, each "
-                               f"with its header?); not evaluated"))
-            continue
-        console.print(Prose(f"skipped: line {k.line} ({visible(k.name) or 'no name'}): looks like a totals row "
-                           f"(the name, or the first cell of a row without a name, is a totals label, or the name "
-                           f"has 合计/总计/小计/汇总/Total in it and the row has no year and no jurisdiction); not "
-                           f"evaluated"))
+        console.print(Prose(explain.skipped_row(k.line, k.name, k.reason == SkipReason.HEADER, r.lang)))
     if r.one_process:
         console.print(Prose(f"note: --jobs not used: {_ONE_PROCESS[r.one_process]} in one process (several "
                             f"processes work on CSV input to CSV, JSONL or Parquet output)"))
     if r.skipped_rows > len(r.skipped):
         more = r.skipped_rows - len(r.skipped)
-        console.print(Prose(f"另有 {more:,} 行已跳过，不逐一列出" if zh else
-                            f"skipped: … and {more:,} more row{'s' if more != 1 else ''}, not listed one by one"))
+        console.print(Prose(explain.more_skipped(more, r.lang)))
     console.print(Prose(summary_line(r)))
 
 
