@@ -674,6 +674,10 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0, open_row: int
     """A block's cells (from a CSV block or a run of .xlsx rows) -> its output lines and counts; ``open_row``:
     the data row the file ends in without a line break (``open_last_row``), 0 for none."""
     short, hidden, notes = cells.short, cells.hidden, cells.notes
+    if short:  # a row short only of the sheet's own columns (备注 left empty at its end) lost nothing to warn of
+        read = [j for j, n in enumerate(job.header.names) if not n.startswith(csvio.IGNORED_PREFIX)]
+        last = max(read, default=-1)
+        short = {row: got for row, got in short.items() if got <= last}
     chunk = build_chunk(cells, job.header, job.catalog, year_given=job.options.year is not None,
                         policy_given=bool(job.options.policy_ids))
     del cells  # only the chunk's columns are needed from here on
@@ -693,7 +697,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0, open_row: int
     warnings = plausibility_lines(chunk, checks) if job.errors else []
     warnings += padded
     kinds = {_WARNING_KIND.get(h.kind, "plausibility") for h in checks.hits if h.mask.any()}
-    kinds |= {"short_row"} if short else set()
+    kinds |= {"short_row"} if any(p.message.startswith("warning: the row has") for p in padded) else set()
     kinds |= {"hidden_row"} if hidden else set()
     kinds |= {OPEN_LAST_ROW} if open_line else set()
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
@@ -732,10 +736,11 @@ def short_row_lines(chunk: Chunk, short: dict[int, int], header: Header, codes: 
         row = int(chunk.rows[i])
         got = short[row]
         if got not in said:
-            missing = header.names[got:k]
-            heads = (header.headings or header.names)[got:k]
+            cut = [j for j in range(got, k) if not header.names[j].startswith(csvio.IGNORED_PREFIX)]
+            missing = tuple(header.names[j] for j in cut)  # (the sheet's own columns are no field: not named)
+            heads = tuple((header.headings or header.names)[j] for j in cut)
             shown = ", ".join(f"{h} ({f})" if h != f else f for f, h in zip(missing, heads))
-            many = k - got > 1
+            many = len(cut) > 1
             said[got] = (missing[0], f"short_row:{'+'.join(missing)}", (
                 f"warning: the row has {got} of the header's {k} cells: its last {'cells' if many else 'cell'} "
                 f"({shown}) {'were' if many else 'was'} read as empty, as Excel's CSV export leaves out empty "

@@ -126,7 +126,10 @@ class PolicyRun:
     def defaults_used(self) -> dict[str, np.ndarray]:
         """Per field another field stood in for (``sales_revenue`` <- ``revenue``), the rows where it did: what
         ``explain`` says per result (DEFAULT_USED) and batch per line. A reference rate is not one of them."""
-        return {name: rows for name, rows in self.defaulted.items()
+        # (not for a company the policy does not target, nor one of a year no clause is in force for: nothing it
+        # gets depends on the stand-in, and a budget office would chase its 销售收入 for nothing)
+        relevant = (self.covered | self.options.ignore_validity) & ~self.not_targeted()
+        return {name: rows & relevant for name, rows in self.defaulted.items()
                 if not self.default_sources[name].startswith("reference:")}
 
     def not_targeted(self) -> np.ndarray:
@@ -154,7 +157,7 @@ class PolicyRun:
         if cap is None or cap.exempt_if is None or self.exempt is None:
             return None
         checked = np.isin(self.cap_state, (CAP_NOT_BINDING, CAP_BINDING, CAP_UNKNOWN))
-        return checked & ~self.exempt.known
+        return checked & ~self.exempt.known & ~self.not_targeted()
 
     def exact_max(self) -> np.ndarray:
         """SPEC 9.2: per row, the sum over exact clauses of amount_max (amount where there is none)."""
@@ -895,7 +898,7 @@ def explain(run: PolicyRun, i: int, catalog: Catalog) -> PolicyResult:
     defaults: list[tuple[str, str]] = []
     used = run.defaults_used()
     for name, rows in run.defaulted.items():
-        if not rows[i]:
+        if not rows[i] or (name in used and not used[name][i]):
             continue
         source = run.default_sources[name]
         if name not in used:  # a reference rate stood in

@@ -576,7 +576,10 @@ class XlsxSource:
                         sheet.append((j, csvio._clip(texts[j]), _raised_message(c.value, up)))
             # empty, or spaces only, or values in bookkeeping columns only (a template's 序号 1, 2, 3 … below the
             # data): looks empty
-            if not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]) and not sheet:
+            # (a totals row whose figures are formulas with no saved result, 合计 in its 序号 cell, is a totals row:
+            # skipped and said, as its CSV export is, never dropped unsaid)
+            if not any(t.strip() for j, t in enumerate(texts) if j >= k or counted[j]) and not sheet \
+                    and not _totals_like(texts, header):
                 pending += 1
                 text = " ".join(t.strip() for t in texts if t.strip())  # a 序号 cell, or a unit note typed there
                 if csvio.maybe_note(text):

@@ -1336,3 +1336,19 @@ def test_a_cell_struck_through_whole_by_its_font_is_refused_too(catalog, tmp_pat
     assert report.problems[0].message.startswith("the cell's text is struck through (删除线), which is not guessed at")
     # 三(四): 50% of 丙's one 300万 project = 1,500,000.00
     assert [(r["name"], r["smart_factory"]) for r in read(tmp_path / "o.csv")] == [("丙公司", "1500000.00")]
+
+
+def test_a_totals_row_labelled_in_the_serial_column_with_unsaved_formulas_is_skipped_and_said(catalog, tmp_path):
+    # openpyxl writes =SUM(…) with no saved result: the 合计 row (label in 序号, figures formulas) read as empty
+    # and, at the end of the sheet, vanished from every count; its CSV export said "1 totals row skipped"
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["序号", "企业名称", "所在地", "年度", "行业", "营业收入（万元）"])
+    ws.append([1, "甲电子有限公司", "南昌市", 2024, "电子信息", 5000])
+    ws.append([2, "乙电子有限公司", "南昌市", 2024, "电子信息", 6000])
+    ws.append(["合计", None, None, None, None, "=SUM(F2:F3)"])
+    book.save(tmp_path / "tot.xlsx")
+    report = run_batch(tmp_path / "tot.xlsx", tmp_path / "o.csv", catalog)
+    assert (report.good_rows, report.bad_rows, report.skipped_rows) == (2, 0, 1)
+    assert [(k.line, k.name) for k in report.skipped] == [(4, "合计")]

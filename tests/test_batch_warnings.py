@@ -314,3 +314,23 @@ def test_jobs_asked_for_but_not_used_is_said(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["batch", "samples/companies.csv", "-o", str(tmp_path / "o.csv"), "--jobs", "2"],
                              env={"COLUMNS": "300"})
     assert "--jobs not used" not in res.output
+
+
+def test_a_row_short_only_of_the_sheets_own_columns_has_no_warning(tmp_path):
+    # Excel leaves an empty 备注 out at a row's end: "short_row:_ignored_6", and "备注 (_ignored_6)" in the errors
+    # file, named a column that is no field and of which no figure depends
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    src = tmp_path / "short.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入（万元）,备注\n甲电子有限公司,南昌市,2024,电子信息,5000,已核实\n"
+                   "乙电子有限公司,南昌市,2024,电子信息,6000\n丙电子有限公司,南昌市,2024,电子信息\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--errors",
+                                   str(tmp_path / "e.csv")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    out = (tmp_path / "o.csv").read_text(encoding="utf-8-sig") + (tmp_path / "e.csv").read_text(encoding="utf-8-sig")
+    assert "_ignored_" not in out and "_ignored_" not in res.output
+    lines = (tmp_path / "e.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert len(lines) == 1 and lines[0].startswith("3,4,丙电子有限公司,revenue,,")
+    assert "its last cell (营业收入（万元） (revenue)) was read as empty" in lines[0]

@@ -670,3 +670,31 @@ def test_the_budget_view_gives_each_clause_cut_below_a_ceiling_as_at_least_with_
     assert "至少 181,818.18" in zh.output and "（至多 400,000.00）" in zh.output
     narrow = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "n.csv")], env={**ENV, "COLUMNS": "30"})
     assert "outlay (final): at least 181,818.18 (up to 400,000.00)" in " ".join(narrow.output.split())
+
+
+def test_what_stood_in_for_a_missing_field_is_counted_only_where_it_changes_something(tmp_path: Path) -> None:
+    # 甲 is computed; 乙 (纺织) is not targeted and 丙's 2027 has no clause in force: "3 companies: sales_revenue
+    # not given" sent a budget office after 销售收入 for companies whose figures cannot depend on it
+    src = tmp_path / "sr.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入（万元）,新三板挂牌\n甲电子有限公司,南昌市,2024,电子信息,5000,是\n"
+                   "乙纺织有限公司,南昌县,2024,纺织,6000,是\n丙电子有限公司,南昌市,2027,电子信息,7000,是\n",
+                   encoding="utf-8")
+    summary = tmp_path / "s.json"
+    res = CliRunner().invoke(app, ["batch", str(src), "-o", str(tmp_path / "o.csv"), "--summary-json",
+                                   str(summary)], env=ENV)
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "1 company: sales_revenue not given: revenue is used in its place" in flat
+    assert "1 company: is_new_entrant not given: treated as false" in flat
+    with (tmp_path / "o.csv").open(encoding="utf-8-sig") as f:
+        warned = {r["name"]: r["warnings"] for r in csv.DictReader(f)}
+    assert "default:sales_revenue" in warned["甲电子有限公司"]
+    assert "default:" not in warned["乙纺织有限公司"] and "default:" not in warned["丙电子有限公司"]
+    # calc says the same of each (calc is a batch of one)
+    for name, year, industry, says in (("乙", 2024, "纺织", False), ("丙", 2027, "电子信息", False),
+                                       ("甲", 2024, "电子信息", True)):
+        profile = Profile(parse_values({"name": name, "jurisdiction": "nanchang", "year": year,
+                                        "industries": [industry], "revenue": "5000万", "neeq_listed": True},
+                                       CATALOG.registry))
+        (r,) = api.calculate(profile, [NANCHANG], CATALOG)
+        assert any(n.kind == NoticeKind.DEFAULT_USED for n in r.notices) is says, name
