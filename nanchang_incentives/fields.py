@@ -81,6 +81,17 @@ _SIMPLIFIED = str.maketrans(
     "类约级纳经结缴职节获获营补衬规设证试财贴贷费资赛软辖达运进银链销键长阶际险项领额风驻验东体导显汉济拟现终网联虚车万币")
 
 
+#: the error values Excel shows where a formula failed, as its CSV export writes them
+EXCEL_ERROR_VALUES = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                                "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def excel_error_message(value: str) -> str:
+    """Why a cell holding Excel's error value is refused (an .xlsx cell's, and the same text in its CSV export)."""
+    return (f"the cell holds Excel's error value {value}: the formula that fills it failed (a lookup that found "
+            f"nothing, a division by zero, a deleted reference); correct it in the sheet or type the value")
+
+
 def _fold(text: str) -> str:
     """The form names are matched in: NFKC (full-width letters), lower case, no surrounding spaces, simplified
     characters (``_SIMPLIFIED``).
@@ -293,6 +304,8 @@ class Field:
         parser = _PARSERS[self.type]
         if isinstance(value, str) and has_invisible(value):  # invisible: "3亿\u200b" pasted from a web page
             value = visible_part(value)
+        if isinstance(value, str) and value.strip().upper() in EXCEL_ERROR_VALUES:  # a CSV saved from the sheet
+            raise ValueProblem(excel_error_message(value.strip()))  # (as the .xlsx cell's error value is said)
         parsed = parser(value, csv)
         if self.vocabulary is not None and self.type == TAGS:
             parsed = tuple(dict.fromkeys(self._known_tag(t) for t in self._separated(parsed)))  # type: ignore[arg-type]

@@ -830,9 +830,7 @@ def _error_values(cells: Sequence, texts: Sequence[str], specs: Sequence[F.Field
     for j, c in enumerate(cells[:len(specs)]):
         spec = specs[j]
         if getattr(c, "data_type", None) == "e" and not (spec is not None and spec.type == F.IGNORED):
-            out.append((j, texts[j], (f"the cell holds Excel's error value {texts[j]}: the formula that fills it "
-                                      f"failed (a lookup that found nothing, a division by zero, a deleted "
-                                      f"reference); correct it in the sheet or type the value")))
+            out.append((j, texts[j], F.excel_error_message(texts[j])))
     return out
 
 

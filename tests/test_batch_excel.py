@@ -1255,3 +1255,14 @@ def test_a_repeated_header_naming_the_same_field_and_unit_otherwise_is_skipped(c
     # 三(三): 1000万 × 10% = 1,000,000.00; 200万 × 10% = 200,000.00
     assert [(r["name"], r["si_led_sales"]) for r in read(tmp_path / "o.csv")] == [
         ("甲公司", "1000000.00"), ("乙公司", "200000.00")]
+
+
+def test_an_excel_error_value_in_a_csv_cell_gets_the_workbook_s_message(catalog, tmp_path):
+    # the .xlsx said "the cell holds Excel's error value #N/A: the formula that fills it failed …", its CSV export
+    # "'#N/A' is not an amount of money": the errors files of the two differed in that line
+    src = tmp_path / "na.csv"
+    src.write_text("企业名称,所在地,年度,行业,营业收入（万元）,上年营业收入（万元）\n甲电子有限公司,南昌市,2024,电子信息,5000,#N/A\n"
+                   "乙电子有限公司,南昌市,2024,电子信息,5000,#DIV/0!\n", encoding="utf-8")
+    report = run_batch(src, tmp_path / "o.csv", catalog)
+    assert [p.message.split(":")[0] for p in report.problems] == [
+        "the cell holds Excel's error value #N/A", "the cell holds Excel's error value #DIV/0!"]
