@@ -77,7 +77,7 @@ from .plausibility import TableWarnings, WarningKind
 from .policy import Catalog, Policy, Successor
 from .policy import Notice as PolicyNotice
 from .profile import ProfileProblems
-from .text import argument, visible
+from .text import argument, json_text, visible
 from .writing import write_all
 
 LAYOUTS = ("wide", "long")
@@ -1949,10 +1949,9 @@ def _run(path: Path, src: Path, dst: Path, catalog: Catalog, options: BatchOptio
             if xlsx is not None:
                 xlsx.close()
             if summ is not None:
-                import json
 
                 s = _target(summ, places["--summary-json"], targets)
-                s.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+                s.write(json_text(report.as_dict()).encode("utf-8") + b"\n")
             try:
                 with _signals_held():  # all the files, or none of them: each on the disk before any is renamed
                     for t in targets:

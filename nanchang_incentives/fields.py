@@ -388,7 +388,8 @@ def _money_list(value: object, csv: bool) -> tuple[int, ...]:
             out.append(parse_money(item))
         except ValueProblem as exc:
             if isinstance(item, str) and _commas_between_amounts(item.replace("，", ",")):
-                parts = item.replace("，", ",").split(",")
+                # (split between the amounts, never inside one: "1,000,000, 2,000,000" is 1,000,000;2,000,000)
+                parts = re.split(r",\s+|，\s*", item) if re.search(r",\s|，", item) else item.split(",")
                 raise ValueProblem(f"{item!r} has a comma between amounts: separate a list's amounts with ';' "
                                    f"(\"{';'.join(p.strip() for p in parts)}\"), or '；' or '、'; a comma "
                                    f"only groups thousands (1,200,000)") from None

@@ -55,6 +55,7 @@ _CURRENCY_SUFFIXES = ("人民币", "人民幣", "RMB", "CNY")
 _NUMERAL_WORDS = frozenset("零〇一二三四五六七八九十壹贰貳叁參叄肆伍陆陸柒捌玖拾佰仟两兩")
 #: what a count may end with ("150人", "3个", "2项", "5家", "4台", "2套")
 COUNT_SUFFIXES = ("人", "名", "位", "个", "项", "家", "台", "套", "场", "次", "件", "款")  # (150名, 1场, 2款 …)
+_COUNT_TRADITIONAL = str.maketrans("個項臺場", "个项台场")
 _NUMBER = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|[+-]?\.\d+"
 _MONEY_RE = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s.,+-]*)$")
 #: words for "none" typed in a number cell (无, 暂无, N/A): not read as 0 (nobody can tell "none" from "not known"),
@@ -219,6 +220,10 @@ def money_decimal(value: object) -> Decimal:
             raise ValueProblem(f"{value!r} is not a finite amount; expected {MONEY_EXAMPLE}")
         amount = value
     elif isinstance(value, str):
+        if "," in value and "，" in value:  # 1,200,000，300,000: two amounts, or a typo; never one 1.2万亿 figure
+            parts = [p.strip() for p in value.split("，")]
+            raise ValueProblem(f"{value!r} mixes ',' and '，': if it is several amounts, separate them with ';' "
+                               f"({';'.join(parts)!r}); if it is one, group its digits with one kind of comma")
         text = normalize_number_text(value)
         if not _NUMERAL_WORDS.isdisjoint(text):
             words = [ch for ch in dict.fromkeys(text) if ch in _NUMERAL_WORDS]
@@ -463,6 +468,7 @@ def parse_count(value: object) -> int:
         number = Decimal(repr(value))
     elif isinstance(value, str) and value.strip():
         text = normalize_number_text(value)
+        text = text.translate(_COUNT_TRADITIONAL)  # 2場, 3個, 2項: the same measure words in traditional characters
         suffix = next((s for s in COUNT_SUFFIXES if text.endswith(s)), "")
         if suffix:
             text = text[:-len(suffix)].rstrip()

@@ -147,3 +147,23 @@ def column_letter(c: int) -> str:
         c, rem = divmod(c - 1, 26)
         s = chr(65 + rem) + s
     return s
+
+
+#: characters that reorder or hide text on a terminal (bidi controls, zero-width ones, line separators): JSON
+#: writes them as \uXXXX escapes, the same data to any parser, so a name holding U+202E cannot turn the output
+#: around where it is printed
+_JSON_HIDDEN = {cp: f"\\u{cp:04x}" for cp in (0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), 0x2028, 0x2029,
+                                             *range(0x202A, 0x202F), *range(0x2060, 0x2065), *range(0x2066, 0x206A),
+                                             0xFEFF)}
+
+
+def json_text(data: object, indent: int | None = 2) -> str:
+    """``json.dumps`` for what a reader sees: Chinese as it is (not escaped), the characters of ``_JSON_HIDDEN``
+    escaped.
+
+    >>> json_text({"company": "Evil\u202eCBA\u200b"}, indent=None)
+    '{"company": "Evil\\\\u202eCBA\\\\u200b"}'
+    """
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=indent).translate(_JSON_HIDDEN)

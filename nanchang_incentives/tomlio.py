@@ -377,6 +377,7 @@ def read_toml(path: str | Path, kind: TomlKind) -> tuple[dict, str]:
 _WIDE = {"＝": "=", "：": "=", "，": ",", "；": "nothing", "\u3000": "a space",
          "“": '"', "”": '"', "‘": "'", "’": "'", "＂": '"', "［": "[", "］": "]"}
 _BOOLEAN_WORDS = {"true", "false", "yes", "no", "y", "n", "是", "否", "对", "错", "有", "无", "√", "×"}
+_NO_WORDS = {"false", "no", "n", "否", "错", "无", "×"}
 _BARE_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=\s*(.*?)\s*$")
 _STRAIGHT = str.maketrans("“”‘’＂", "\"\"''\"")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
@@ -454,7 +455,9 @@ def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None
     if value[0] == "'" and value.count("'") > 2:
         return f"a ' inside text written in ' quotes ends it: use double quotes, {key} = \"{value[1:-1]}\""
     if value.lower() in _BOOLEAN_WORDS and value not in ("true", "false"):
-        return f"yes or no is written true or false, in lower case: {key} = true"
+        # (the value it means: "否" is false; "= true" for it flipped the fact, and the cap with it)
+        meant = "false" if value.lower() in _NO_WORDS else "true"
+        return f"yes or no is written true or false, in lower case: {key} = {meant}"
     if value[0] not in "\"'[{" and not _NUMBER.match(value):
         return f"a value with a unit or any text goes in double quotes: {key} = \"{bare}\""
     return None

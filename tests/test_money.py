@@ -604,3 +604,16 @@ def test_counts_take_the_measure_words_a_finance_clerk_writes() -> None:
     from nanchang_incentives.money import parse_count
 
     assert [parse_count(t) for t in ("1场", "150名", "3位", "2款", "4件", "2次")] == [1, 150, 3, 2, 4, 2]
+
+
+def test_amounts_joined_by_both_kinds_of_comma_are_refused_not_read_as_one() -> None:
+    # "1,200,000，300,000" (two projects, the second comma full-width) read as one project of 1,200,000,300,000
+    # yuan: smart_factory 5,000,000.00 (its cap) where the two projects give 600,000 + 150,000 = 750,000.00
+    for text in ("1,200,000，300,000", "35,000，120,000"):
+        with pytest.raises(ValueProblem, match=r"mixes ',' and '，': if it is several amounts, separate them with ';'"):
+            parse_money(text)
+    assert parse_money("1，200，000") == 1_200_000 * 10_000  # full-width thousands separators alone: one amount
+
+
+def test_counts_take_traditional_measure_words() -> None:
+    assert [parse_count(t) for t in ("2場", "3個", "2項", "4臺")] == [2, 3, 2, 4]

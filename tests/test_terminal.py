@@ -305,3 +305,23 @@ def test_an_industry_tag_with_escape_codes_never_reaches_the_terminal_raw(tmp_pa
         said = "不是任何政策或行业词表所知的行业" if "zh" in args else "is not an industry"  # (--lang zh: in Chinese)
         # (the ';' inside the list item separates two tags, as it does in a text: each escaped)
         assert f"x\\x1b[8mhidden\\x1b]0, owned\\x07 {said}" in " ".join(res.output.split()), args  # (wrapped)
+
+
+def test_json_output_escapes_the_characters_that_reorder_or_hide_text(tmp_path) -> None:
+    # a name holding U+202E (right-to-left override) and U+200B reached the terminal raw in --format json, and
+    # turned the rest of the line around; the data is the same to any JSON parser
+    import json
+
+    from typer.testing import CliRunner
+
+    from nanchang_incentives.cli import app
+
+    src = tmp_path / "t.toml"
+    src.write_text('name = "Evil\\u202eCBA\\u200bX"\njurisdiction = "nanchang"\nyear = 2024\n'
+                   'industries = ["electronic-information"]\n', encoding="utf-8")
+    for args in (["calc", str(src), "--format", "json"], ["compare", str(src), "--format", "json"]):
+        res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+        assert res.exit_code == 0, res.output
+        assert "\u202e" not in res.output and "\u200b" not in res.output
+        assert "Evil\\u202eCBA\\u200bX" in res.output
+        assert json.loads(res.output)["company"] == "Evil\u202eCBA\u200bX"

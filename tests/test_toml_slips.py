@@ -70,3 +70,17 @@ def test_a_policy_table_with_a_slip_gets_the_hint_too(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["policies", "validate", str(bad)])
     assert res.exit_code == 1, res.output
     assert 'a value with a unit or any text goes in double quotes: title_zh = "关于"' in res.output
+
+
+@pytest.mark.parametrize(("written", "meant"), [("否", "false"), ("no", "false"), ("FALSE", "false"), ("×", "false"),
+                                                ("是", "true"), ("√", "true")])
+def test_an_unquoted_yes_or_no_word_gets_the_value_it_means(tmp_path, written, meant) -> None:
+    # '"新引入企业" = 否' was told to write "= true": followed, the 5% company cap stopped applying
+    from nanchang_incentives import api
+    from nanchang_incentives.errors import InputError
+
+    path = tmp_path / "p.toml"
+    path.write_text(f'name = "x"\nyear = 2024\njurisdiction = "nanchang"\n"新引入企业" = {written}\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        api.load_company(path, api.load())
+    assert f'yes or no is written true or false, in lower case: "新引入企业" = {meant}' in info.value.message

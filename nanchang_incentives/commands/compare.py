@@ -44,15 +44,14 @@ def _table(term: Terminal, comparison: api.Comparison) -> None:
 
 
 def _json(term: Terminal, comparison: api.Comparison) -> None:
-    import json
-
     from ..render.json import document
     from ..render.planning import headroom_dicts
+    from ..text import json_text
 
     doc = document(comparison.profile.name, comparison.results[0].year, comparison.results)
     for d, room in zip(doc["results"], comparison.headroom):  # the same headroom as calc's
         d["headroom"] = headroom_dicts(room)
-    term.write(json.dumps(doc, ensure_ascii=False, indent=2))
+    term.write(json_text(doc))
 
 
 def _markdown(term: Terminal, comparison: api.Comparison) -> None:

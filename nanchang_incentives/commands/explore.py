@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +24,7 @@ from ..engine import Options
 from ..errors import InputError, Location, OptionError
 from ..planning import DEFAULT_STEPS, MAX_POINTS, MIN_STEPS
 from ..render import planning as views
-from ..text import visible
+from ..text import json_text, visible
 from .common import guarded, load_company, terminal_of
 
 EXAMPLES = """Examples:
@@ -82,7 +81,7 @@ def explore(
             text = views.sweep_csv(sweep) if output.suffix.lower() == ".csv" else views.sweep_jsonl(sweep)
             _write(output, text)
         if fmt == Format.json:
-            term.write(json.dumps(views.sweep_dict(sweep), ensure_ascii=False, indent=2))
+            term.write(json_text(views.sweep_dict(sweep)))
         elif fmt == Format.markdown:
             term.write(views.sweep_markdown(sweep, term.lang), end="")
         else:

@@ -73,6 +73,6 @@ def compare_what_if(term: Terminal, fmt: Format, profile: Profile, settings: Seq
 
 
 def _json_dumps(doc: object) -> str:
-    import json  # only for --format json: the table that calc prints by default needs no json module
+    from ..text import json_text  # (only for --format json)
 
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return json_text(doc)

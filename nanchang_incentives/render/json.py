@@ -6,12 +6,12 @@ Every sentence in it (``explanation``, ``detail``, ``warnings`` …) comes from
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from .. import explain
 from ..money import UNITS_PER_FEN, format_fen
 from ..policy import Clause
+from ..text import json_text
 from ..trace import CapEvent, CapKind, ClauseResult, PolicyResult
 
 
@@ -99,4 +99,4 @@ def document(company: str, year: int, results: Sequence[PolicyResult]) -> dict:
 
 
 def dumps(company: str, year: int, results: Sequence[PolicyResult]) -> str:
-    return json.dumps(document(company, year, results), ensure_ascii=False, indent=2)
+    return json_text(document(company, year, results))
