@@ -28,6 +28,7 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -457,10 +458,34 @@ def syntax_hint(lines: list[str], line: int, message: str, kind: TomlKind | None
     if value.lower() in _BOOLEAN_WORDS and value not in ("true", "false"):
         # (the value it means: "否" is false; "= true" for it flipped the fact, and the cap with it)
         meant = "false" if value.lower() in _NO_WORDS else "true"
-        return f"yes or no is written true or false, in lower case: {key} = {meant}"
+        return f"yes or no is written true or false, in lower case: {key} = {meant}" + _also(lines, line)
     if value[0] not in "\"'[{" and not _NUMBER.match(value):
-        return f"a value with a unit or any text goes in double quotes: {key} = \"{bare}\""
+        return f"a value with a unit or any text goes in double quotes: {key} = \"{bare}\"" + _also(lines, line)
     return None
+
+
+def _fixed_value(text: str) -> str | None:
+    """A line's key = value written as it should be when its value is an unquoted amount or text (3亿) or a
+    yes-or-no word (否), else None."""
+    m = _BARE_KEY.match(text)
+    if m is None:
+        return None
+    value = m.group(2).split(" #", 1)[0].strip()
+    if not value or value[0] in "\"'[{" or value in ("true", "false") or _NUMBER.match(value) \
+            or re.match(r"^\d{4}-\d{2}-\d{2}", value) or any(c in _WIDE for c in value):
+        return None
+    if value.lower() in _BOOLEAN_WORDS:
+        return f"{m.group(1)} = {'false' if value.lower() in _NO_WORDS else 'true'}"
+    return f"{m.group(1)} = \"{value}\""
+
+
+def _also(lines: Sequence[str], line: int) -> str:
+    """The other lines with the same slip, at once (a profile typed in Notepad had six, one a run)."""
+    others = [(k + 1, fixed) for k, text in enumerate(lines) if k != line - 1 and (fixed := _fixed_value(text))]
+    if not others:
+        return ""
+    shown = "; ".join(f"line {n}: {fixed}" for n, fixed in others[:6])
+    return f"; likewise {shown}" + (f" and {len(others) - 6} more" if len(others) > 6 else "")
 
 
 # ---------------------------------------------------------------- line index

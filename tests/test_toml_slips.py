@@ -84,3 +84,18 @@ def test_an_unquoted_yes_or_no_word_gets_the_value_it_means(tmp_path, written, m
     with pytest.raises(InputError) as info:
         api.load_company(path, api.load())
     assert f'yes or no is written true or false, in lower case: "新引入企业" = {meant}' in info.value.message
+
+
+def test_every_unquoted_amount_and_yes_no_word_is_named_at_once(tmp_path) -> None:
+    # a profile typed in Notepad with five such lines took five runs, one line each
+    from nanchang_incentives import api
+    from nanchang_incentives.errors import InputError
+
+    path = tmp_path / "p.toml"
+    path.write_text('"企业名称" = "甲"\n"所在地" = "南昌"\n"年度" = 2024\n"营业收入" = 5亿\n"上年营业收入" = 3.5亿\n'
+                    '"研发费用" = 3000万\n"新引入企业" = 否\nvalid = 2024-12-31\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        api.load_company(path, api.load())
+    assert info.value.message.endswith(
+        'a value with a unit or any text goes in double quotes: "营业收入" = "5亿"; likewise line 5: "上年营业收入" = '
+        '"3.5亿"; line 6: "研发费用" = "3000万"; line 7: "新引入企业" = false')
