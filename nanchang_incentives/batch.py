@@ -686,6 +686,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0, open_row: int
     checks = chunk_checks(chunk, job.catalog.registry)
     codes = checks.codes()
     padded = short_row_lines(chunk, short, job.header, codes) if short else []
+    short_rows = bool(padded)  # (of the evaluated rows: a short row that was bad is said as bad, not short)
     padded += hidden_row_lines(chunk, hidden, codes) if hidden else []
     open_line = open_last_row(chunk, open_row, codes) if open_row else []
     padded += open_line
@@ -697,7 +698,7 @@ def process_cells(cells: csvio.Cells, job: _Job, raw_end: int = 0, open_row: int
     warnings = plausibility_lines(chunk, checks) if job.errors else []
     warnings += padded
     kinds = {_WARNING_KIND.get(h.kind, "plausibility") for h in checks.hits if h.mask.any()}
-    kinds |= {"short_row"} if any(p.message.startswith("warning: the row has") for p in padded) else set()
+    kinds |= {"short_row"} if short_rows else set()
     kinds |= {"hidden_row"} if hidden else set()
     kinds |= {OPEN_LAST_ROW} if open_line else set()
     return BlockResult(data, lines, chunk.problems, budgets, chunk.table.n + bad_rows, chunk.table.n, raw_end,
