@@ -125,9 +125,17 @@ def parse_settings(settings: Iterable[str] | Mapping[str, object], registry: F.R
                 raise OptionError(f"{option} {visible(text)}: expected FIELD=VALUE with '='{why}, e.g. {option} "
                                   f"rd_staff=120", Location())
             raw = raw.strip()
+            value: object = raw
             if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
-                raw = raw[1:-1]
-            pairs.append((text, key.strip(), raw))
+                value = raw[1:-1]
+            elif raw.startswith("[") and raw.endswith("]"):  # ["300万", "200万"], as the TOML profile writes a list
+                import tomllib
+
+                try:
+                    value = tomllib.loads(f"v = {raw}")["v"]
+                except tomllib.TOMLDecodeError:
+                    value = raw  # (then refused by the field, as the profile's text would be)
+            pairs.append((text, key.strip(), value))
     out: dict[str, object | None] = {}
     given: dict[str, str] = {}  # field -> the setting that gave it
     problems: list[str] = []  # every bad setting, said at once (as a profile's problems are)

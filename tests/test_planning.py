@@ -1030,3 +1030,17 @@ def test_a_sweep_from_a_value_to_itself_is_a_usage_error_pointing_at_calc_set(ca
     assert res.exit_code == 2
     assert ("--vary revenue=3亿..3亿: FROM and TO are the same value, so there is nothing to sweep; for that one "
             "value use calc --set revenue=3亿") in " ".join(res.output.split())
+
+
+def test_set_takes_a_list_written_as_the_toml_profile_writes_it(catalog):
+    # --set smart_factory_investments='["300万","200万"]' was refused, though --set values are written "as in a
+    # TOML profile"; 三(四) 50% of each project: 1,500,000.00 + 1,000,000.00
+    res = CliRunner().invoke(app, ["calc", str(SI_LED), "--format", "json", "--set",
+                                   'smart_factory_investments=["300万", "200万"]'])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    (change,) = [c for p in doc["delta"] for c in p["clauses"] if c["clause"] == "smart_factory"]
+    assert change["amount_after"] == "2500000.00"
+    same = CliRunner().invoke(app, ["calc", str(SI_LED), "--format", "json", "--set",
+                                    "smart_factory_investments=300万;200万"])
+    assert json.loads(same.output)["delta"] == doc["delta"]
