@@ -1471,8 +1471,8 @@ def clause_delta(d) -> str:
 
 #: the words of "what would unlock more" under --lang zh (the English are in unlock itself)
 _UNLOCK_ZH = {"add": "需补充 {fields}", "industries": "（本政策适用于{industries}企业）",
-              "most_each": "（{each}最高 {most}）", "most": "（最高 {most}）", "most_scope": "（{scope}最高 {most}）",
-              "no_ceiling": "（条文未规定单一上限）", "unsolved": "无法在此计算增加的金额（不是简单的门槛）",
+              "most_each": "{each}最高 {most}", "most": "最高 {most}", "most_scope": "{scope}最高 {most}",
+              "no_ceiling": "条文未规定单一上限", "unsolved": "无法在此计算增加的金额（不是简单的门槛）",
               "becomes": "{id} 变为{status}", "winner_changes": "'{group}' 组就高改为 {id}（原为 {before}）",
               "winner": "{id} 成为 '{group}' 组保留的条款", "still_capped": "企业年度上限仍然适用",
               "others": "：另有 {n} 项条款相应核减", "would_still": "{id} 仍为{status}", "would_then": "{id} 将为{status}",
@@ -1561,7 +1561,7 @@ def _unlock_zh(u) -> str:
                 said = w["most"].format(most=most)
         else:
             said = w["no_ceiling"]
-        return text + (said[:-1] + w["cap_binds"] + "）" if u.cap_binds else said)
+        return f"{text}（{said}{w['cap_binds'] if u.cap_binds else ''}）"
     short = "；".join(not_met(cd, "zh").removeprefix("未满足：") for cd in u.failed)
     if not u.solved or u.delta is None:
         return short + ("；" if short else "") + w["unsolved"]
